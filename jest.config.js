@@ -1,0 +1,18 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: {
+    // Type errors are caught by `npm run typecheck`; tests only transpile, which keeps them fast.
+    '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
+  },
+  setupFiles: ['<rootDir>/test/harness/quiet-runtime.ts'],
+  globalSetup: '<rootDir>/test/harness/global-setup.ts',
+  globalTeardown: '<rootDir>/test/harness/global-teardown.ts',
+  // Two cores: two test files at a time, each with its own time-skipping server.
+  maxWorkers: 2,
+  testTimeout: 120_000,
+  // Worker/engine handles are closed explicitly; this only guards against a hang in CI.
+  forceExit: false,
+};

@@ -1,0 +1,35 @@
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { ensureEngines } from '../../src/engine';
+import { CUSTOM_SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes';
+
+declare global {
+  // Held between jest's globalSetup and globalTeardown, which run in the same process.
+  var __FTP_DEV_SERVER__: TestWorkflowEnvironment | undefined;
+}
+
+/**
+ * Runs once per `jest` run: provisions the engines (cached), starts ONE dev server on a free port for
+ * every test file, and tells test files where it is through environment variables.
+ * Time-skipping servers are started per test file (see ./temporal.ts): time skipping is global to a
+ * server, and the SDK advises one environment per test file when files run in parallel.
+ */
+export default async function globalSetup(): Promise<void> {
+  const engines = await ensureEngines({ log: (line) => process.stderr.write(`${line}\n`) });
+  process.stderr.write(`\nengine provisioning: ${engines.seconds.toFixed(1)} s\n`);
+  process.env.FTP_TEST_SERVER_PATH = engines.testServer;
+
+  if (process.env.TEMPORAL_ADDRESS) {
+    process.env.FTP_TEST_TEMPORAL_ADDRESS = process.env.TEMPORAL_ADDRESS;
+    return;
+  }
+  const devServer = await TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'existing-path', path: engines.devServer! },
+      ip: '127.0.0.1',
+      searchAttributes: CUSTOM_SEARCH_ATTRIBUTES,
+      log: { format: 'pretty', level: 'error' },
+    },
+  });
+  globalThis.__FTP_DEV_SERVER__ = devServer;
+  process.env.FTP_TEST_TEMPORAL_ADDRESS = devServer.address;
+}

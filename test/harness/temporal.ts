@@ -1,0 +1,40 @@
+import { Client, Connection } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { NativeConnection } from '@temporalio/worker';
+import { randomUUID } from 'node:crypto';
+
+/** A fresh time-skipping server for this test file; call `teardown()` in afterAll. */
+export async function startTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  const path = process.env.FTP_TEST_SERVER_PATH;
+  if (!path) throw new Error('FTP_TEST_SERVER_PATH is unset: run tests through `npm test` (jest global setup).');
+  return TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } } });
+}
+
+export interface DevServerHandle {
+  client: Client;
+  nativeConnection: NativeConnection;
+  address: string;
+  close(): Promise<void>;
+}
+
+/** Connections to the dev server that jest's global setup started for this run. */
+export async function connectDevServer(): Promise<DevServerHandle> {
+  const address = process.env.FTP_TEST_TEMPORAL_ADDRESS;
+  if (!address) throw new Error('FTP_TEST_TEMPORAL_ADDRESS is unset: run tests through `npm test` (jest global setup).');
+  const connection = await Connection.connect({ address });
+  const nativeConnection = await NativeConnection.connect({ address });
+  return {
+    client: new Client({ connection }),
+    nativeConnection,
+    address,
+    async close() {
+      await connection.close();
+      await nativeConnection.close();
+    },
+  };
+}
+
+/** A task queue of its own per test, so tests sharing a server never pick up each other's tasks. */
+export function uniqueTaskQueue(prefix: string): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}`;
+}
