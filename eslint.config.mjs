@@ -18,8 +18,15 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['node:*', 'fs', 'http', 'https', 'net', 'child_process', 'crypto', 'axios'], message: 'Workflow code does no I/O.' },
-            { group: ['../activities/*', '../activities', '../providers/*'], allowTypeImports: true, message: 'Import activities with `import type` only.' },
+            {
+              group: ['node:*', 'fs', 'http', 'https', 'net', 'child_process', 'crypto', 'axios'],
+              message: 'Workflow code does no I/O.',
+            },
+            {
+              group: ['../activities/*', '../activities', '../providers/*'],
+              allowTypeImports: true,
+              message: 'Import activities with `import type` only.',
+            },
           ],
         },
       ],

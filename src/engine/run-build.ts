@@ -56,6 +56,8 @@ export function runBuildStep(step: BuildStep): Promise<void> {
 }
 
 function lastErrorLine(lines: string[]): string | undefined {
-  const errorish = [...lines].reverse().find((l) => /error|refused|not found|denied|cannot|failed|timeout/i.test(l));
+  const errorish = [...lines]
+    .reverse()
+    .find((l) => /error|refused|not found|denied|cannot|failed|timeout/i.test(l));
   return errorish ?? lines[lines.length - 1];
 }

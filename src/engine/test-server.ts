@@ -13,7 +13,10 @@ const WRAPPER = 'temporal-test-server';
  * Returns an executable that @temporalio/testing can start as `existing-path`: it resolves the Java
  * time-skipping test server from Maven Central into the cache and writes a wrapper around `java`.
  */
-export async function ensureTestServerExecutable(cacheRoot: string, log: (line: string) => void): Promise<string> {
+export async function ensureTestServerExecutable(
+  cacheRoot: string,
+  log: (line: string) => void,
+): Promise<string> {
   const existing = process.env.TEMPORAL_TEST_SERVER_PATH;
   if (existing) return requireExecutable(existing, 'TEMPORAL_TEST_SERVER_PATH');
 
@@ -31,7 +34,15 @@ export async function ensureTestServerExecutable(cacheRoot: string, log: (line: 
     await runBuildStep({
       label: 'mvn temporal-test-server',
       command: 'mvn',
-      args: ['-B', '-q', '-f', 'pom.xml', 'dependency:copy-dependencies', '-DoutputDirectory=lib', '-DincludeScope=runtime'],
+      args: [
+        '-B',
+        '-q',
+        '-f',
+        'pom.xml',
+        'dependency:copy-dependencies',
+        '-DoutputDirectory=lib',
+        '-DincludeScope=runtime',
+      ],
       cwd: dir,
       timeoutMs: 20 * 60_000,
       log,

@@ -1,7 +1,17 @@
 import { Worker } from '@temporalio/worker';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { connectDevServer, DevServerHandle, startTimeSkippingEnv, uniqueTaskQueue } from '../harness/temporal';
-import { collectGreetings, greetSignal, greetingsQuery, sleepForDays } from '../fixtures/workflows/harness-workflows';
+import {
+  connectDevServer,
+  DevServerHandle,
+  startTimeSkippingEnv,
+  uniqueTaskQueue,
+} from '../harness/temporal';
+import {
+  collectGreetings,
+  greetSignal,
+  greetingsQuery,
+  sleepForDays,
+} from '../fixtures/workflows/harness-workflows';
 
 const workflowsPath = require.resolve('../fixtures/workflows/harness-workflows');
 
@@ -41,7 +51,11 @@ describe('dev server (shared for the run)', () => {
     const taskQueue = uniqueTaskQueue('harness-dev');
     const worker = await Worker.create({ connection: dev.nativeConnection, taskQueue, workflowsPath });
     await worker.runUntil(async () => {
-      const handle = await dev.client.workflow.start(collectGreetings, { args: [2], taskQueue, workflowId: taskQueue });
+      const handle = await dev.client.workflow.start(collectGreetings, {
+        args: [2],
+        taskQueue,
+        workflowId: taskQueue,
+      });
       await handle.signal(greetSignal, 'ada');
       await expect(handle.query(greetingsQuery)).resolves.toEqual(['hello ada']);
       await handle.signal(greetSignal, 'grace');

@@ -49,7 +49,12 @@ describe('engine provisioning preflight', () => {
     const run = spawnSync(tsx, ['scripts/engine.ts'], {
       cwd: repo,
       encoding: 'utf8',
-      env: { ...process.env, TEMPORAL_CLI_PATH: '/bin/true', TEMPORAL_TEST_SERVER_PATH: '/bin/true', TEMPORAL_ADDRESS: '' },
+      env: {
+        ...process.env,
+        TEMPORAL_CLI_PATH: '/bin/true',
+        TEMPORAL_TEST_SERVER_PATH: '/bin/true',
+        TEMPORAL_ADDRESS: '',
+      },
     });
     expect(run.status).toBe(0);
     expect(run.stderr).toContain('dev server:  /bin/true');

@@ -10,7 +10,10 @@ const history: unknown = JSON.parse(
 describe('replaying a recorded history', () => {
   it('succeeds against the workflow code that recorded it', async () => {
     await expect(
-      Worker.runReplayHistory({ workflowsPath: require.resolve('../fixtures/workflows/harness-workflows') }, history),
+      Worker.runReplayHistory(
+        { workflowsPath: require.resolve('../fixtures/workflows/harness-workflows') },
+        history,
+      ),
     ).resolves.toBeUndefined();
   });
 

@@ -6,8 +6,11 @@ import { randomUUID } from 'node:crypto';
 /** A fresh time-skipping server for this test file; call `teardown()` in afterAll. */
 export async function startTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   const path = process.env.FTP_TEST_SERVER_PATH;
-  if (!path) throw new Error('FTP_TEST_SERVER_PATH is unset: run tests through `npm test` (jest global setup).');
-  return TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } } });
+  if (!path)
+    throw new Error('FTP_TEST_SERVER_PATH is unset: run tests through `npm test` (jest global setup).');
+  return TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path } },
+  });
 }
 
 export interface DevServerHandle {
@@ -20,7 +23,8 @@ export interface DevServerHandle {
 /** Connections to the dev server that jest's global setup started for this run. */
 export async function connectDevServer(): Promise<DevServerHandle> {
   const address = process.env.FTP_TEST_TEMPORAL_ADDRESS;
-  if (!address) throw new Error('FTP_TEST_TEMPORAL_ADDRESS is unset: run tests through `npm test` (jest global setup).');
+  if (!address)
+    throw new Error('FTP_TEST_TEMPORAL_ADDRESS is unset: run tests through `npm test` (jest global setup).');
   const connection = await Connection.connect({ address });
   const nativeConnection = await NativeConnection.connect({ address });
   return {

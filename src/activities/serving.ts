@@ -1,0 +1,58 @@
+import type { Deployment, TrainingJob } from '../domain/types';
+import type { MarqtuneClient } from '../providers/marqtune/client';
+import type { ProvisionModelRequest, TensorMeshClient } from '../providers/tensormesh/client';
+import { nameForStep } from './context';
+import { classified, isNotFound } from './failures';
+
+/** TensorMesh model serving: one activity per API call. */
+export function tensormeshActivities(client: TensorMeshClient) {
+  return {
+    /** Adopts the served model of this step's derived name (names are unique per user), else provisions it. */
+    async provisionServedModel(
+      input: { step: string } & Omit<ProvisionModelRequest, 'modelName'>,
+    ): Promise<Deployment & { adopted: boolean }> {
+      const { step, ...request } = input;
+      const modelName = nameForStep(step);
+      return classified(async () => {
+        const existing = await client.models.findByName(modelName);
+        if (existing) return { ...existing, adopted: true };
+        return { ...(await client.models.create({ ...request, modelName })), adopted: false };
+      });
+    },
+    async getServedModel(modelId: string): Promise<Deployment> {
+      return classified(() => client.models.get(modelId));
+    },
+    async deleteServedModel(modelId: string): Promise<{ deleted: boolean; alreadyGone: boolean }> {
+      return classified(async () => {
+        try {
+          await client.models.delete(modelId);
+          return { deleted: true, alreadyGone: false };
+        } catch (err) {
+          if (isNotFound(err)) return { deleted: true, alreadyGone: true };
+          throw err;
+        }
+      });
+    },
+    async smokeTestServedModel(input: {
+      modelId: string;
+      prompt: string;
+    }): Promise<{ ok: boolean; outputPreview: string }> {
+      return classified(async () => {
+        const res = await client.models.smokeTest(input.modelId, input.prompt);
+        return { ok: res.ok, outputPreview: (res.output ?? '').slice(0, 200) };
+      });
+    },
+  };
+}
+
+/** Marqtune fine-tuned models. */
+export function marqtuneActivities(client: MarqtuneClient) {
+  return {
+    async listMarqtuneModels(): Promise<TrainingJob[]> {
+      return classified(() => client.models.list());
+    },
+    async getMarqtuneModel(modelId: string): Promise<TrainingJob> {
+      return classified(() => client.models.get(modelId));
+    },
+  };
+}

@@ -1,0 +1,154 @@
+import axios, { AxiosInstance, isAxiosError } from 'axios';
+import { z } from 'zod';
+import type { ProviderName } from '../../domain/types';
+import { ProviderError } from './provider-error';
+import { redact, redactText, registerSecret } from './redact';
+import { parseRetryAfter } from './units';
+
+export interface TransportOptions {
+  provider: ProviderName;
+  baseURL: string;
+  /** Auth headers; the values are registered as secrets and scrubbed from every error. */
+  authHeaders: Record<string, string>;
+  timeoutMs?: number;
+  /** Unwraps a provider envelope (Marqtune's `{statusCode, body}`) before validation. */
+  unwrap?: (data: unknown) => unknown;
+}
+
+export interface RequestSpec<S extends z.ZodTypeAny> {
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  /** Route template used in errors and logs, e.g. `/v2/training/jobs/:id`. */
+  route: string;
+  path: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  schema: S;
+}
+
+/**
+ * One HTTP call, no retries (retries are Temporal's job). Every non-2xx answer, network failure and
+ * response that does not match the schema becomes a ProviderError built from redacted material only.
+ */
+export class Transport {
+  readonly provider: ProviderName;
+  private readonly http: AxiosInstance;
+  private readonly unwrap: (data: unknown) => unknown;
+
+  constructor(options: TransportOptions) {
+    this.provider = options.provider;
+    for (const value of Object.values(options.authHeaders)) {
+      registerSecret(value);
+      registerSecret(value.replace(/^Bearer\s+/i, ''));
+    }
+    this.http = axios.create({
+      baseURL: options.baseURL,
+      timeout: options.timeoutMs ?? 30_000,
+      headers: { ...options.authHeaders, 'content-type': 'application/json' },
+      validateStatus: () => true,
+      maxRedirects: 0,
+    });
+    this.unwrap = options.unwrap ?? ((d) => d);
+  }
+
+  async request<S extends z.ZodTypeAny>(spec: RequestSpec<S>): Promise<z.infer<S>> {
+    const route = `${spec.method} ${spec.route}`;
+    let response;
+    try {
+      response = await this.http.request({
+        method: spec.method,
+        url: spec.path,
+        params:
+          spec.query && Object.fromEntries(Object.entries(spec.query).filter(([, v]) => v !== undefined)),
+        data: spec.body,
+      });
+    } catch (err) {
+      throw this.networkError(route, err);
+    }
+    const requestId = headerValue(response.headers['x-request-id']);
+    if (response.status < 200 || response.status >= 300) {
+      throw this.httpError(
+        route,
+        response.status,
+        response.data,
+        headerValue(response.headers['retry-after']),
+        requestId,
+      );
+    }
+    const payload = response.status === 204 || response.data === '' ? {} : this.unwrap(response.data);
+    const parsed = spec.schema.safeParse(payload);
+    if (!parsed.success) throw this.malformed(route, parsed.error, requestId);
+    return parsed.data;
+  }
+
+  private networkError(route: string, err: unknown): ProviderError {
+    const code = isAxiosError(err) ? (err.code ?? 'NETWORK_ERROR') : 'NETWORK_ERROR';
+    const message = isAxiosError(err) ? err.message : String(err);
+    return new ProviderError({
+      provider: this.provider,
+      route,
+      kind: 'network',
+      code: 'NETWORK_ERROR',
+      message: redactText(`${code}: ${message}`),
+    });
+  }
+
+  private httpError(route: string, status: number, data: unknown, retryAfter?: string, requestId?: string) {
+    const body = errorBody(data);
+    return new ProviderError({
+      provider: this.provider,
+      route,
+      kind: 'http',
+      status,
+      code: body.code ?? `HTTP_${status}`,
+      message: redactText(body.message ?? `HTTP ${status}`),
+      details: redact(body.details),
+      retryAfterMs: parseRetryAfter(retryAfter),
+      requestId,
+    });
+  }
+
+  private malformed(route: string, error: z.ZodError, requestId?: string): ProviderError {
+    const issue = error.issues[0];
+    const field = issue.path.length ? issue.path.map(String).join('.') : '(body)';
+    return new ProviderError({
+      provider: this.provider,
+      route,
+      kind: 'malformed',
+      code: 'MALFORMED_RESPONSE',
+      message: `response field '${field}' is invalid: ${redactText(issue.message)}`,
+      details: { field },
+      requestId,
+    });
+  }
+}
+
+function headerValue(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : Array.isArray(value) ? String(value[0]) : undefined;
+}
+
+interface ErrorBody {
+  code?: string;
+  message?: string;
+  details?: Record<string, unknown>;
+}
+
+/**
+ * Reads every documented error shape: TensorOne `{error, message, details}`, Marqtune's
+ * `{statusCode, body: {message}}` and bare `{message}`, and gRPC-gateway `{code, message, details}`.
+ */
+export function errorBody(data: unknown): ErrorBody {
+  if (!data || typeof data !== 'object')
+    return typeof data === 'string' && data ? { message: data.slice(0, 500) } : {};
+  const obj = data as Record<string, unknown>;
+  if (obj.body && typeof obj.body === 'object' && 'statusCode' in obj) return errorBody(obj.body);
+  const code =
+    typeof obj.error === 'string' ? obj.error : typeof obj.code === 'string' ? obj.code : undefined;
+  const message = typeof obj.message === 'string' ? obj.message : undefined;
+  const details =
+    obj.details && typeof obj.details === 'object' && !Array.isArray(obj.details)
+      ? (obj.details as Record<string, unknown>)
+      : Array.isArray(obj.details)
+        ? { items: obj.details }
+        : undefined;
+  return { code, message, details };
+}

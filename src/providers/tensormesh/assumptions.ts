@@ -1,0 +1,37 @@
+import type { DeploymentStatus } from '../../domain/types';
+
+/**
+ * THE ONE PLACE for what the TensorMesh documents do not say. They document only `POST /v1/models` and
+ * its response (`status`, `events`, `endpoint`). To read a model's status later, list models by name
+ * (to adopt one created by a lost response) and remove a failed one, this project assumes the usual
+ * gRPC-gateway REST mapping of the same `ModelService`:
+ *   GET    /v1/models/{modelId}        → { model: Model }
+ *   GET    /v1/models?modelName={name} → { models: Model[] }
+ *   DELETE /v1/models/{modelId}        → {}
+ * and these `MODEL_STATUS_*` values beyond the documented `MODEL_STATUS_UNSPECIFIED`.
+ * If the real API differs, change this file (and the sandbox follows the same file).
+ */
+export const TENSORMESH_ROUTES = {
+  get: (modelId: string) => `/v1/models/${encodeURIComponent(modelId)}`,
+  listByName: '/v1/models',
+  delete: (modelId: string) => `/v1/models/${encodeURIComponent(modelId)}`,
+} as const;
+
+export const TENSORMESH_MODEL_STATUSES: Record<string, DeploymentStatus> = {
+  MODEL_STATUS_UNSPECIFIED: 'deploying',
+  MODEL_STATUS_PENDING: 'deploying',
+  MODEL_STATUS_PROVISIONING: 'deploying',
+  MODEL_STATUS_DEPLOYING: 'deploying',
+  MODEL_STATUS_RUNNING: 'active',
+  MODEL_STATUS_READY: 'active',
+  MODEL_STATUS_FAILED: 'failed',
+  MODEL_STATUS_DELETING: 'deleted',
+  MODEL_STATUS_DELETED: 'deleted',
+};
+
+export function tensormeshStatus(raw: string): DeploymentStatus {
+  return TENSORMESH_MODEL_STATUSES[raw] ?? 'unknown';
+}
+
+/** Served models answer OpenAI-style completions at `{endpoint}/v1/completions` with their own `apiKey`. */
+export const TENSORMESH_SMOKE_PATH = '/v1/completions';

@@ -1,0 +1,194 @@
+import axios from 'axios';
+import { z } from 'zod';
+import type { Deployment } from '../../domain/types';
+import { ProviderError } from '../http/provider-error';
+import { redactText, registerSecret, stripQuery } from '../http/redact';
+import { Transport } from '../http/transport';
+import { isoDate } from '../http/units';
+import { TENSORMESH_ROUTES, TENSORMESH_SMOKE_PATH, tensormeshStatus } from './assumptions';
+
+export const GPU_TYPES = [
+  'GPU_TYPE_UNSPECIFIED',
+  'GPU_TYPE_A100',
+  'GPU_TYPE_H100',
+  'GPU_TYPE_H200',
+  'GPU_TYPE_B200',
+] as const;
+export const CLOUD_PROVIDERS = [
+  'CLOUD_PROVIDER_UNSPECIFIED',
+  'CLOUD_PROVIDER_NEBIUS',
+  'CLOUD_PROVIDER_LAMBDA',
+  'CLOUD_PROVIDER_ONPREM',
+] as const;
+
+export interface TensorMeshOptions {
+  baseURL: string;
+  apiKey: string;
+  /** Hugging Face token for private model paths: from the worker's environment, never from workflow input. */
+  hfToken?: string;
+  timeoutMs?: number;
+}
+
+export interface ProvisionModelRequest {
+  modelName: string;
+  userId: string;
+  description?: string;
+  infra?: {
+    cloudProvider?: (typeof CLOUD_PROVIDERS)[number];
+    nebiusRegion?: string;
+    lambdaRegion?: string;
+    onpremRegion?: string;
+  };
+  modelPath: string;
+  gpuCount: number;
+  gpuType: (typeof GPU_TYPES)[number];
+  modelSpec?: Record<string, unknown>;
+  kvCacheEnabled?: boolean;
+  cpuOffloadingEnabled?: boolean;
+  nodeId?: string;
+}
+
+const wireModel = z.object({
+  modelId: z.string().min(1),
+  deploymentId: z.string().optional(),
+  modelName: z.string().optional(),
+  modelPath: z.string().optional(),
+  status: z.string().default('MODEL_STATUS_UNSPECIFIED'),
+  events: z
+    .array(
+      z.object({
+        createdAt: z.string().optional(),
+        log: z.string().default(''),
+        eventType: z.string().default('EVENT_TYPE_UNSPECIFIED'),
+      }),
+    )
+    .default([]),
+  endpoint: z.string().optional(),
+  apiKey: z.string().optional(),
+  createdAt: z.string().optional(),
+});
+type WireModel = z.infer<typeof wireModel>;
+
+/** Drops the served model's `apiKey`: a Deployment may be stored in workflow history. */
+function toDeployment(raw: WireModel): Deployment {
+  registerSecret(raw.apiKey);
+  return {
+    provider: 'tensormesh',
+    id: raw.modelId,
+    name: raw.modelName,
+    status: tensormeshStatus(raw.status),
+    rawStatus: raw.status,
+    url: stripQuery(raw.endpoint),
+    createdAt: isoDate(raw.createdAt),
+    events: raw.events
+      .slice(-5)
+      .map((e) => ({ at: isoDate(e.createdAt), type: e.eventType, log: redactText(e.log) })),
+  };
+}
+
+/** TensorMesh model serving. */
+export function createTensorMeshClient(options: TensorMeshOptions) {
+  const t = new Transport({
+    provider: 'tensormesh',
+    baseURL: options.baseURL,
+    authHeaders: { Authorization: `Bearer ${options.apiKey}` },
+    timeoutMs: options.timeoutMs,
+  });
+  registerSecret(options.hfToken);
+
+  async function getRaw(modelId: string): Promise<WireModel> {
+    const raw = await t.request({
+      method: 'GET',
+      route: '/v1/models/:modelId',
+      path: TENSORMESH_ROUTES.get(modelId),
+      schema: z.object({ model: wireModel }),
+    });
+    return raw.model;
+  }
+
+  const models = {
+    async create(body: ProvisionModelRequest): Promise<Deployment> {
+      const raw = await t.request({
+        method: 'POST',
+        route: '/v1/models',
+        path: '/v1/models',
+        body: { ...body, ...(options.hfToken ? { hfToken: options.hfToken } : {}) },
+        schema: z.object({ model: wireModel }),
+      });
+      return toDeployment(raw.model);
+    },
+    async get(modelId: string): Promise<Deployment> {
+      return toDeployment(await getRaw(modelId));
+    },
+    async findByName(modelName: string): Promise<Deployment | undefined> {
+      const raw = await t.request({
+        method: 'GET',
+        route: '/v1/models',
+        path: TENSORMESH_ROUTES.listByName,
+        query: { modelName },
+        schema: z.object({ models: z.array(wireModel).default([]) }),
+      });
+      const found = raw.models.find((m) => m.modelName === modelName);
+      return found && toDeployment(found);
+    },
+    async delete(modelId: string): Promise<void> {
+      await t.request({
+        method: 'DELETE',
+        route: '/v1/models/:modelId',
+        path: TENSORMESH_ROUTES.delete(modelId),
+        schema: z.unknown(),
+      });
+    },
+    /**
+     * One completion against the served model, using its own `apiKey`, which is fetched here and never
+     * leaves this function.
+     */
+    async smokeTest(modelId: string, prompt: string): Promise<{ ok: boolean; output?: string }> {
+      const raw = await getRaw(modelId);
+      if (!raw.endpoint) {
+        throw new ProviderError({
+          provider: 'tensormesh',
+          route: 'POST {endpoint}/v1/completions',
+          kind: 'http',
+          code: 'NO_ENDPOINT',
+          message: 'model has no endpoint yet',
+        });
+      }
+      try {
+        const res = await axios.post(
+          `${stripQuery(raw.endpoint)}${TENSORMESH_SMOKE_PATH}`,
+          { model: raw.modelName, prompt, max_tokens: 8 },
+          {
+            headers: raw.apiKey ? { Authorization: `Bearer ${raw.apiKey}` } : {},
+            timeout: options.timeoutMs ?? 30_000,
+            validateStatus: () => true,
+          },
+        );
+        if (res.status >= 200 && res.status < 300) {
+          const text = (res.data?.choices?.[0]?.text as string | undefined) ?? '';
+          return { ok: true, output: redactText(text).slice(0, 200) };
+        }
+        throw new ProviderError({
+          provider: 'tensormesh',
+          route: 'POST {endpoint}/v1/completions',
+          kind: 'http',
+          status: res.status,
+          code: `HTTP_${res.status}`,
+          message: 'smoke test request failed',
+        });
+      } catch (err) {
+        if (err instanceof ProviderError) throw err;
+        throw new ProviderError({
+          provider: 'tensormesh',
+          route: 'POST {endpoint}/v1/completions',
+          kind: 'network',
+          code: 'NETWORK_ERROR',
+          message: redactText(String((err as Error).message)),
+        });
+      }
+    },
+  };
+  return { models };
+}
+
+export type TensorMeshClient = ReturnType<typeof createTensorMeshClient>;

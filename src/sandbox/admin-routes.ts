@@ -1,0 +1,93 @@
+import { faultConfigSchema } from './faults';
+import { HttpReply, Router } from './router';
+import type { SandboxState } from './state';
+
+/** `/admin/…`: fault injection, the clock, seeding, and the state tests use to prove "no duplicates". */
+export function adminRoutes(state: SandboxState): Router {
+  const r = new Router();
+  r.add('GET', '/state', () => ({
+    status: 200,
+    body: {
+      now: new Date(state.now()).toISOString(),
+      options: state.options,
+      faults: state.faults,
+      jobs: [...state.jobs.values()].map((j) => {
+        state.advance(j);
+        return {
+          id: j.id,
+          name: j.name,
+          status: j.status,
+          completedEpochs: j.completedEpochs,
+          totalEpochs: j.totalEpochs,
+          gpuType: j.gpuType,
+          cost: state.cost(j),
+        };
+      }),
+      checkpoints: [...state.checkpoints.values()].map((c) => ({
+        id: c.id,
+        jobId: c.jobId,
+        type: c.type,
+        epoch: c.epoch,
+      })),
+      endpoints: [...state.endpoints.values()].map((e) => ({
+        id: e.id,
+        name: e.name,
+        kind: e.kind,
+        checkpointId: e.checkpointId,
+        modelId: e.modelId,
+      })),
+      meshModels: [...state.meshModels.values()].map((m) => ({ modelId: m.modelId, modelName: m.modelName })),
+      registry: [...state.registry.values()].map((m) => ({
+        id: m.id,
+        name: m.name,
+        trainingJobId: m.trainingJobId,
+        versions: m.versions.map((v) => v.version),
+      })),
+    },
+  }));
+  r.add('GET', '/counters', () => ({
+    status: 200,
+    body: {
+      requests: state.requests,
+      creations: state.creations,
+      duplicates: state.duplicates(),
+      faultsInjected: state.faultsInjected,
+      retryAfterViolations: state.retryAfterViolations,
+    },
+  }));
+  r.add('POST', '/faults', (ctx) => {
+    const parsed = faultConfigSchema.safeParse({ ...(ctx.body as object) });
+    if (!parsed.success)
+      throw new HttpReply(400, {
+        message: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+      });
+    state.faults = parsed.data;
+    return { status: 200, body: state.faults };
+  });
+  r.add('POST', '/clock', (ctx) => {
+    const advanceMs = Number((ctx.body as Record<string, unknown> | undefined)?.advanceMs ?? 0);
+    if (!Number.isFinite(advanceMs) || advanceMs < 0)
+      throw new HttpReply(400, { message: 'advanceMs must be a non-negative number' });
+    state.advanceClock(advanceMs);
+    return { status: 200, body: { now: new Date(state.now()).toISOString() } };
+  });
+  r.add('POST', '/tensorone/jobs', (ctx) => {
+    const b = (ctx.body ?? {}) as Record<string, unknown>;
+    const job = state.seedCompletedJob(String(b.name ?? 'seeded-job'), Number(b.checkpoints ?? 10));
+    return { status: 201, body: { jobId: job.id, checkpoints: state.jobCheckpoints(job.id).length } };
+  });
+  r.add('POST', '/marqtune/models', (ctx) => {
+    const b = (ctx.body ?? {}) as Record<string, unknown>;
+    const modelId = state.newId('mq');
+    state.marqtune.set(modelId, {
+      modelId,
+      modelName: String(b.modelName ?? 'marqtuned-model'),
+      baseModel: String(b.baseModel ?? 'ViT-B-32'),
+      createdAtMs: state.now(),
+      epochs: Number(b.epochs ?? 3),
+      failAtEpoch: typeof b.failAtEpoch === 'number' ? b.failAtEpoch : undefined,
+    });
+    return { status: 201, body: { modelId } };
+  });
+  return r;
+}

@@ -1,0 +1,40 @@
+import { z } from 'zod';
+
+/**
+ * Fault injection, set per run through `POST /admin/faults` or the SANDBOX_FAULTS environment variable
+ * (JSON). Rates are probabilities per request, drawn from the sandbox's seeded generator.
+ */
+export const faultConfigSchema = z.object({
+  /** Share of provider requests answered 500/502/503. */
+  errorRate: z.number().min(0).max(1).default(0),
+  /** Share of provider requests answered 429 with `Retry-After`. */
+  rateLimitRate: z.number().min(0).max(1).default(0),
+  retryAfterSeconds: z.number().min(0).default(1),
+  /** Extra latency on every provider request, and the share of requests that get a spike. */
+  latencyMs: z.number().min(0).default(0),
+  latencySpikeRate: z.number().min(0).max(1).default(0),
+  latencySpikeMs: z.number().min(0).default(2000),
+  /** Share of requests whose connection is reset before any answer. */
+  resetRate: z.number().min(0).max(1).default(0),
+  /** Share of create requests (POST that makes a resource) performed and then answered by a reset. */
+  lostCreateRate: z.number().min(0).max(1).default(0),
+  /** Jobs whose name contains this text fail at `failAtEpoch` (empty text: every job). */
+  failAtEpoch: z.number().int().positive().optional(),
+  failJobNameContains: z.string().default(''),
+  /** Jobs stall (no step progress, still "running") when they reach this epoch, until stopped and resumed. */
+  stallAtEpoch: z.number().int().positive().optional(),
+  stallJobNameContains: z.string().default(''),
+  /** GPU types for which job creation answers INSUFFICIENT_RESOURCES. */
+  unavailableGpuTypes: z.array(z.string()).default([]),
+  /** Deployments (TensorOne endpoints, registry deployments, TensorMesh models) end up failed. */
+  failDeployments: z.boolean().default(false),
+  /** Deployed endpoints answer runsync / completions with a 500. */
+  failInference: z.boolean().default(false),
+  /** Only requests whose path matches this regular expression get the random faults above. */
+  routePattern: z.string().optional(),
+});
+
+export type FaultConfig = z.infer<typeof faultConfigSchema>;
+export type FaultConfigInput = z.input<typeof faultConfigSchema>;
+
+export const NO_FAULTS: FaultConfig = faultConfigSchema.parse({});

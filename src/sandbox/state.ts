@@ -1,0 +1,437 @@
+import { randomBytes } from 'node:crypto';
+import { epochMetrics, type EpochMetrics } from './curves';
+import { NO_FAULTS, type FaultConfig } from './faults';
+import { hashString, seededRandom } from './rng';
+
+export interface SandboxOptions {
+  /** Real milliseconds per simulated training epoch (one epoch = one GPU-hour for cost). */
+  epochMs: number;
+  /** Time a job waits in `pending` before it runs. */
+  queueMs: number;
+  /** Time a deployment takes to become active. */
+  deployMs: number;
+  seed: number;
+}
+
+export const DEFAULT_SANDBOX_OPTIONS: SandboxOptions = {
+  epochMs: 1000,
+  queueMs: 500,
+  deployMs: 1000,
+  seed: 42,
+};
+
+const HOURLY_RATE: Record<string, number> = {
+  a100: 4.25,
+  h100: 8.5,
+  v100: 2.5,
+  rtx4090: 0.8,
+  'rtx-4090': 0.8,
+};
+export const SANDBOX_GPU_TYPES = ['a100', 'h100', 'v100', 'rtx4090'];
+
+export type SimJobStatus = 'pending' | 'running' | 'completed' | 'failed' | 'stopped';
+
+export interface SimCheckpoint {
+  id: string;
+  jobId: string;
+  name: string;
+  epoch: number;
+  step: number;
+  type: 'automatic' | 'best' | 'manual' | 'final';
+  metrics: EpochMetrics;
+  sizeBytes: number;
+  createdAtMs: number;
+}
+
+export interface SimJob {
+  id: string;
+  name: string;
+  modelType: string;
+  datasetId: string;
+  config: Record<string, unknown>;
+  gpuType: string;
+  workers: number;
+  tags: string[];
+  createdAtMs: number;
+  totalEpochs: number;
+  stepsPerEpoch: number;
+  status: SimJobStatus;
+  /** Start of the current running segment and the epochs done before it. */
+  runStartMs: number;
+  baseEpoch: number;
+  completedEpochs: number;
+  gpuHoursBefore: number;
+  endedAtMs?: number;
+  failureReason?: string;
+  faultFired: { fail: boolean; stall: boolean };
+  stalledAtEpoch?: number;
+  checkpointSizeBytes: number;
+  manualCount: number;
+}
+
+export interface SimEndpoint {
+  id: string;
+  name: string;
+  kind: 'endpoint' | 'registry';
+  checkpointId?: string;
+  modelId?: string;
+  environment?: string;
+  workers: number;
+  createdAtMs: number;
+  readyAtMs: number;
+  fails: boolean;
+}
+
+export interface SimMeshModel {
+  modelId: string;
+  deploymentId: string;
+  userId: string;
+  modelName: string;
+  modelPath: string;
+  description?: string;
+  gpuType: string;
+  gpuCount: number;
+  infra: Record<string, unknown>;
+  apiKey: string;
+  createdAtMs: number;
+  readyAtMs: number;
+  fails: boolean;
+}
+
+export interface SimRegistryModel {
+  id: string;
+  name: string;
+  description?: string;
+  trainingJobId: string;
+  type: string;
+  status: 'ready' | 'deployed' | 'archived';
+  version: string;
+  versions: { version: string; trainingJobId: string; description?: string }[];
+  tags: string[];
+  metadata: Record<string, unknown>;
+  metrics: EpochMetrics & { bestLoss: number };
+  sizeBytes: number;
+  createdAtMs: number;
+  updatedAtMs: number;
+}
+
+export interface SimMarqtuneModel {
+  modelId: string;
+  modelName: string;
+  baseModel: string;
+  createdAtMs: number;
+  epochs: number;
+  failAtEpoch?: number;
+}
+
+export type CreationKind =
+  'jobs' | 'endpoints' | 'deployments' | 'meshModels' | 'versions' | 'manualCheckpoints';
+
+/** All sandbox state, and the training simulation that advances it from the clock. */
+export class SandboxState {
+  readonly jobs = new Map<string, SimJob>();
+  readonly checkpoints = new Map<string, SimCheckpoint>();
+  readonly endpoints = new Map<string, SimEndpoint>();
+  readonly meshModels = new Map<string, SimMeshModel>();
+  readonly registry = new Map<string, SimRegistryModel>();
+  readonly marqtune = new Map<string, SimMarqtuneModel>();
+  readonly creations: Record<CreationKind, Record<string, number>> = {
+    jobs: {},
+    endpoints: {},
+    deployments: {},
+    meshModels: {},
+    versions: {},
+    manualCheckpoints: {},
+  };
+  readonly faultsInjected: Record<string, number> = {};
+  retryAfterViolations = 0;
+  requests = 0;
+  /** The latest provider requests (method, path without query, status, time): enough to check retry timing. */
+  readonly requestLog: { at: number; method: string; path: string; status: number | 'reset' }[] = [];
+  faults: FaultConfig = NO_FAULTS;
+  private clockOffsetMs = 0;
+  private readonly random: () => number;
+
+  constructor(readonly options: SandboxOptions) {
+    this.random = seededRandom(options.seed);
+  }
+
+  now(): number {
+    return Date.now() + this.clockOffsetMs;
+  }
+
+  /** Moves the sandbox clock forward: days of training pass in one call. */
+  advanceClock(ms: number): void {
+    this.clockOffsetMs += ms;
+  }
+
+  chance(rate: number): boolean {
+    return rate > 0 && this.random() < rate;
+  }
+
+  newId(prefix: string): string {
+    return `${prefix}_${randomBytes(8).toString('hex')}`;
+  }
+
+  countCreation(kind: CreationKind, name: string): void {
+    this.creations[kind][name] = (this.creations[kind][name] ?? 0) + 1;
+  }
+
+  logRequest(method: string, path: string, status: number | 'reset'): void {
+    this.requestLog.push({ at: Date.now(), method, path, status });
+    if (this.requestLog.length > 5000) this.requestLog.splice(0, this.requestLog.length - 5000);
+  }
+
+  countFault(kind: string): void {
+    this.faultsInjected[kind] = (this.faultsInjected[kind] ?? 0) + 1;
+  }
+
+  duplicates(): Record<CreationKind, string[]> {
+    const out = {} as Record<CreationKind, string[]>;
+    for (const [kind, names] of Object.entries(this.creations) as [CreationKind, Record<string, number>][]) {
+      out[kind] = Object.entries(names)
+        .filter(([, n]) => n > 1)
+        .map(([name]) => name);
+    }
+    return out;
+  }
+
+  // ---- training simulation -------------------------------------------------------------------
+
+  createJob(input: {
+    name: string;
+    modelType: string;
+    datasetId: string;
+    config: Record<string, unknown>;
+    gpuType: string;
+    workers: number;
+    tags: string[];
+    totalEpochs: number;
+  }): SimJob {
+    const now = this.now();
+    const shape = seededRandom(hashString(`${this.options.seed}:${input.name}:size`));
+    const job: SimJob = {
+      ...input,
+      id: this.newId('job'),
+      createdAtMs: now,
+      stepsPerEpoch: 500,
+      status: 'pending',
+      runStartMs: now + this.options.queueMs,
+      baseEpoch: 0,
+      completedEpochs: 0,
+      gpuHoursBefore: 0,
+      faultFired: { fail: false, stall: false },
+      checkpointSizeBytes: Math.round((1.5 + shape() * 1.5) * 1024 ** 3),
+      manualCount: 0,
+    };
+    this.jobs.set(job.id, job);
+    this.countCreation('jobs', job.name);
+    return job;
+  }
+
+  /** Brings a job up to the clock: status changes, one checkpoint per finished epoch, best, final. */
+  advance(job: SimJob): SimJob {
+    const now = this.now();
+    if (job.status === 'pending' && now >= job.runStartMs) job.status = 'running';
+    if (job.status !== 'running') return job;
+    const f = this.faults;
+    let target = Math.min(
+      job.totalEpochs,
+      job.baseEpoch + Math.floor((now - job.runStartMs) / this.options.epochMs),
+    );
+    const failAt =
+      f.failAtEpoch && !job.faultFired.fail && job.name.includes(f.failJobNameContains)
+        ? f.failAtEpoch
+        : undefined;
+    const stallAt =
+      f.stallAtEpoch && !job.faultFired.stall && job.name.includes(f.stallJobNameContains)
+        ? f.stallAtEpoch
+        : undefined;
+    if (stallAt !== undefined && target >= stallAt) {
+      target = stallAt;
+      if (job.stalledAtEpoch === undefined) this.countFault('stall');
+      job.stalledAtEpoch = stallAt;
+    }
+    if (failAt !== undefined && target >= failAt) {
+      for (let e = job.completedEpochs + 1; e < failAt; e++) this.finishEpoch(job, e);
+      job.faultFired.fail = true;
+      this.endSegment(job, 'failed', job.runStartMs + (failAt - job.baseEpoch) * this.options.epochMs);
+      job.failureReason = `Worker lost during epoch ${failAt}: CUDA error: an illegal memory access was encountered`;
+      this.countFault('jobFailure');
+      return job;
+    }
+    for (let e = job.completedEpochs + 1; e <= target; e++) this.finishEpoch(job, e);
+    if (job.completedEpochs >= job.totalEpochs) {
+      this.endSegment(
+        job,
+        'completed',
+        job.runStartMs + (job.totalEpochs - job.baseEpoch) * this.options.epochMs,
+      );
+      this.addFinal(job);
+      this.registerModel(job);
+    }
+    return job;
+  }
+
+  private finishEpoch(job: SimJob, epoch: number): void {
+    const at = job.runStartMs + (epoch - job.baseEpoch) * this.options.epochMs;
+    const metrics = epochMetrics(this.options.seed, job.name, epoch, job.totalEpochs);
+    const ckpt: SimCheckpoint = {
+      id: `ckpt_${job.id.slice(4)}_e${epoch}`,
+      jobId: job.id,
+      name: `Epoch ${epoch} Checkpoint`,
+      epoch,
+      step: epoch * job.stepsPerEpoch,
+      type: 'automatic',
+      metrics,
+      sizeBytes: job.checkpointSizeBytes,
+      createdAtMs: at,
+    };
+    this.checkpoints.set(ckpt.id, ckpt);
+    job.completedEpochs = epoch;
+    // One `best` checkpoint per job, overwritten when validation loss improves (as documented).
+    const bestId = `ckpt_${job.id.slice(4)}_best`;
+    const best = this.checkpoints.get(bestId);
+    if (!best || metrics.validationLoss < best.metrics.validationLoss) {
+      this.checkpoints.set(bestId, {
+        ...ckpt,
+        id: bestId,
+        type: 'best',
+        name: `Best Validation - Epoch ${epoch}`,
+      });
+    }
+  }
+
+  private endSegment(job: SimJob, status: SimJobStatus, atMs: number): void {
+    const end = Math.min(this.now(), atMs);
+    job.gpuHoursBefore += (Math.max(0, end - job.runStartMs) / this.options.epochMs) * job.workers;
+    job.status = status;
+    job.endedAtMs = end;
+  }
+
+  private addFinal(job: SimJob): SimCheckpoint {
+    const epoch = job.completedEpochs;
+    const metrics =
+      epoch > 0
+        ? epochMetrics(this.options.seed, job.name, epoch, job.totalEpochs)
+        : epochMetrics(this.options.seed, job.name, 0, job.totalEpochs);
+    const ckpt: SimCheckpoint = {
+      id: `ckpt_${job.id.slice(4)}_final_e${epoch}`,
+      jobId: job.id,
+      name: `Final Checkpoint - Epoch ${epoch}`,
+      epoch,
+      step: epoch * job.stepsPerEpoch,
+      type: 'final',
+      metrics,
+      sizeBytes: job.checkpointSizeBytes,
+      createdAtMs: this.now(),
+    };
+    this.checkpoints.set(ckpt.id, ckpt);
+    return ckpt;
+  }
+
+  stopJob(job: SimJob, saveCheckpoint: boolean): void {
+    this.advance(job);
+    if (job.status === 'pending' || job.status === 'running') {
+      this.endSegment(job, 'stopped', this.now());
+      if (saveCheckpoint) this.addFinal(job);
+    }
+  }
+
+  resumeJob(job: SimJob, fromEpoch: number): void {
+    job.status = 'pending';
+    job.baseEpoch = fromEpoch;
+    job.completedEpochs = fromEpoch;
+    job.runStartMs = this.now() + this.options.queueMs;
+    job.endedAtMs = undefined;
+    job.failureReason = undefined;
+    // An injected stall happens once per job: a resumed job runs on.
+    if (job.stalledAtEpoch !== undefined) job.faultFired.stall = true;
+    job.stalledAtEpoch = undefined;
+  }
+
+  addManualCheckpoint(job: SimJob, name: string): SimCheckpoint {
+    this.advance(job);
+    job.manualCount += 1;
+    const epoch = job.completedEpochs;
+    const ckpt: SimCheckpoint = {
+      id: `ckpt_${job.id.slice(4)}_m${job.manualCount}`,
+      jobId: job.id,
+      name,
+      epoch,
+      step: this.currentStep(job),
+      type: 'manual',
+      metrics: epochMetrics(this.options.seed, job.name, Math.max(epoch, 0), job.totalEpochs),
+      sizeBytes: job.checkpointSizeBytes,
+      createdAtMs: this.now(),
+    };
+    this.checkpoints.set(ckpt.id, ckpt);
+    this.countCreation('manualCheckpoints', `${job.id}:${name}`);
+    return ckpt;
+  }
+
+  currentStep(job: SimJob): number {
+    if (job.status !== 'running') return job.completedEpochs * job.stepsPerEpoch;
+    if (job.stalledAtEpoch !== undefined) return job.stalledAtEpoch * job.stepsPerEpoch;
+    const fraction = (this.now() - job.runStartMs) / this.options.epochMs;
+    return Math.min(
+      job.totalEpochs * job.stepsPerEpoch,
+      Math.floor((job.baseEpoch + fraction) * job.stepsPerEpoch),
+    );
+  }
+
+  gpuHours(job: SimJob): number {
+    const running =
+      job.status === 'running' ? Math.max(0, this.now() - job.runStartMs) / this.options.epochMs : 0;
+    return job.gpuHoursBefore + running * job.workers;
+  }
+
+  cost(job: SimJob): number {
+    return Math.round(this.gpuHours(job) * (HOURLY_RATE[job.gpuType] ?? 2) * 100) / 100;
+  }
+
+  jobCheckpoints(jobId: string): SimCheckpoint[] {
+    return [...this.checkpoints.values()].filter((c) => c.jobId === jobId);
+  }
+
+  private registerModel(job: SimJob): void {
+    const id = `model_${job.id.slice(4)}`;
+    if (this.registry.has(id)) return;
+    const last = epochMetrics(this.options.seed, job.name, job.completedEpochs, job.totalEpochs);
+    const best = this.checkpoints.get(`ckpt_${job.id.slice(4)}_best`);
+    this.registry.set(id, {
+      id,
+      name: job.name,
+      trainingJobId: job.id,
+      type: job.modelType,
+      status: 'ready',
+      version: 'v1.0.0',
+      versions: [{ version: 'v1.0.0', trainingJobId: job.id }],
+      tags: job.tags,
+      metadata: {},
+      metrics: { ...last, bestLoss: best?.metrics.loss ?? last.loss },
+      sizeBytes: job.checkpointSizeBytes,
+      createdAtMs: this.now(),
+      updatedAtMs: this.now(),
+    });
+  }
+
+  /** A finished job with `count` automatic checkpoints, for cleanup at scale. */
+  seedCompletedJob(name: string, count: number): SimJob {
+    const job = this.createJob({
+      name,
+      modelType: 'llm',
+      datasetId: 'ds_seeded',
+      config: {},
+      gpuType: 'a100',
+      workers: 1,
+      tags: ['seeded'],
+      totalEpochs: count,
+    });
+    const start = this.now() - count * this.options.epochMs;
+    job.runStartMs = start;
+    job.status = 'running';
+    this.advance(job);
+    return job;
+  }
+}

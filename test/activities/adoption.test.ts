@@ -1,0 +1,106 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { createActivities } from '../../src/activities';
+import { runActivity } from '../harness/activity-env';
+import { createProviderClients } from '../../src/providers/config';
+import { sandboxAdmin } from '../../src/sandbox/admin-client';
+import type { Sandbox } from '../../src/sandbox/server';
+import { eventually, startTestSandbox } from '../harness/sandbox';
+
+let sandbox: Sandbox;
+let activities: ReturnType<typeof createActivities>;
+beforeAll(async () => {
+  ({ sandbox } = await startTestSandbox());
+  activities = createActivities(createProviderClients(sandbox.endpoints));
+});
+afterAll(() => sandbox.close());
+
+/** First attempt: the provider creates the resource but the answer is lost. Second attempt: must adopt it. */
+async function createThroughLostResponse<T>(routePattern: string, attempt: () => Promise<T>): Promise<T> {
+  const admin = sandboxAdmin(sandbox.url);
+  await admin.setFaults({ lostCreateRate: 1, routePattern });
+  const first = await attempt().catch((e: unknown) => e);
+  expect(first).toBeInstanceOf(ApplicationFailure);
+  expect(first).toMatchObject({ type: 'NETWORK_ERROR', nonRetryable: false });
+  await admin.setFaults({});
+  return attempt();
+}
+
+describe('a create whose response was lost is adopted on retry, not duplicated', () => {
+  it('training job', async () => {
+    const input = {
+      step: 'train-1',
+      modelType: 'llm' as const,
+      datasetId: 'ds_a',
+      config: { training: { epochs: 2 } },
+      gpuType: 'a100',
+    };
+    const job = await createThroughLostResponse('/v2/training/jobs$', () =>
+      runActivity('wf-adopt-job', activities.startTrainingJob, input),
+    );
+    expect(job.adopted).toBe(true);
+    expect(job.name).toBe('wf-adopt-job--train-1');
+    const counters = await sandboxAdmin(sandbox.url).counters();
+    expect(counters.creations.jobs['wf-adopt-job--train-1']).toBe(1);
+    expect(counters.faultsInjected.lostCreateResponse).toBeGreaterThanOrEqual(1);
+  });
+
+  it('checkpoint endpoint', async () => {
+    const job = await runActivity('wf-adopt-ep', activities.startTrainingJob, {
+      step: 'train-1',
+      modelType: 'llm' as const,
+      datasetId: 'ds_a',
+      config: { training: { epochs: 1 } },
+      gpuType: 'a100',
+    });
+    const page = await eventually(async () => {
+      const p = await runActivity('wf-adopt-ep', activities.listCheckpoints, { jobId: job.id });
+      return p.bestCheckpointId ? p : undefined;
+    });
+    const input = {
+      step: 'deploy-1',
+      checkpointId: page.bestCheckpointId!,
+      gpuIds: ['a100'],
+      workerCount: 1,
+    };
+    const ep = await createThroughLostResponse('/v2/endpoints$', () =>
+      runActivity('wf-adopt-ep', activities.deployCheckpointEndpoint, input),
+    );
+    expect(ep.adopted).toBe(true);
+    expect((await sandboxAdmin(sandbox.url).counters()).creations.endpoints['wf-adopt-ep--deploy-1']).toBe(1);
+  });
+
+  it('TensorMesh served model', async () => {
+    const input = {
+      step: 'serve-1',
+      userId: '6f1c2b7e-1d2a-4c3b-9e8f-0a1b2c3d4e5f',
+      modelPath: 'm',
+      gpuCount: 1,
+      gpuType: 'GPU_TYPE_A100' as const,
+    };
+    const served = await createThroughLostResponse('/v1/models$', () =>
+      runActivity('wf-adopt-mesh', activities.provisionServedModel, input),
+    );
+    expect(served.adopted).toBe(true);
+    expect((await sandboxAdmin(sandbox.url).counters()).creations.meshModels['wf-adopt-mesh--serve-1']).toBe(
+      1,
+    );
+  });
+
+  it('a second delete of the same checkpoint reports it as already gone', async () => {
+    const seeded = await sandboxAdmin(sandbox.url).seedCompletedJob('adopt-delete', 3);
+    const page = await runActivity('wf-del', activities.listCheckpoints, {
+      jobId: seeded.jobId,
+      sortBy: 'epoch' as const,
+      sortOrder: 'asc' as const,
+    });
+    const victim = page.checkpoints.find((c) => c.type === 'automatic')!;
+    await expect(runActivity('wf-del', activities.deleteCheckpoint, victim.id)).resolves.toEqual({
+      deleted: true,
+      alreadyGone: false,
+    });
+    await expect(runActivity('wf-del', activities.deleteCheckpoint, victim.id)).resolves.toEqual({
+      deleted: true,
+      alreadyGone: true,
+    });
+  });
+});

@@ -1,0 +1,14 @@
+import { MockActivityEnvironment } from '@temporalio/testing';
+
+/**
+ * Runs one activity as if called by workflow `workflowId` (creating activities derive resource names
+ * from it), with the result type the activity declares.
+ */
+export function runActivity<A extends unknown[], R>(
+  workflowId: string,
+  fn: (...args: A) => Promise<R>,
+  ...args: A
+): Promise<R> {
+  const env = new MockActivityEnvironment({ workflowExecution: { workflowId, runId: 'run-1' } } as never);
+  return env.run(fn, ...args) as Promise<R>;
+}

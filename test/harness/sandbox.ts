@@ -1,0 +1,24 @@
+import { createProviderClients, type ProviderClients } from '../../src/providers/config';
+import { startSandbox, type Sandbox, type SandboxConfig } from '../../src/sandbox/server';
+
+/** A sandbox on a free port with a fast clock, and provider clients pointed at it. */
+export async function startTestSandbox(
+  config: SandboxConfig = {},
+): Promise<{ sandbox: Sandbox; clients: ProviderClients }> {
+  const sandbox = await startSandbox({ epochMs: 40, queueMs: 10, deployMs: 40, seed: 7, ...config });
+  return { sandbox, clients: createProviderClients(sandbox.endpoints) };
+}
+
+/** Test-side polling for sandbox state (never used in product code, where waiting is Temporal's job). */
+export async function eventually<T>(
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 10_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -1,0 +1,258 @@
+import type { ProviderClients } from '../../src/providers/config';
+import { ProviderError } from '../../src/providers/http/provider-error';
+import type { Sandbox } from '../../src/sandbox/server';
+import { eventually, startTestSandbox } from '../harness/sandbox';
+
+let sandbox: Sandbox;
+let clients: ProviderClients;
+beforeAll(async () => {
+  ({ sandbox, clients } = await startTestSandbox());
+});
+afterAll(() => sandbox.close());
+
+const job = (name: string, epochs = 4) => ({
+  name,
+  modelType: 'llm' as const,
+  datasetId: 'ds_support_tickets',
+  config: { baseModel: 'meta-llama/Llama-2-7b-hf', training: { epochs, learning_rate: 2e-4 } },
+  gpuType: 'a100',
+});
+
+async function finishedJob(name: string, epochs = 4) {
+  const created = await clients.tensorone.jobs.create(job(name, epochs));
+  return eventually(async () => {
+    const j = await clients.tensorone.jobs.get(created.id);
+    return j.status === 'completed' ? j : undefined;
+  });
+}
+
+describe('TensorOne training jobs on the sandbox', () => {
+  it('runs a job queued → running → completed with a checkpoint per epoch, best and final', async () => {
+    const created = await clients.tensorone.jobs.create(job('routes-lifecycle'));
+    expect(created.status).toBe('queued');
+    const running = await eventually(async () => {
+      const j = await clients.tensorone.jobs.get(created.id);
+      return j.status === 'running' && (j.progress.currentStep ?? 0) > 0 ? j : undefined;
+    });
+    expect(running.progress.totalEpochs).toBe(4);
+    const done = await finishedJob('routes-lifecycle-2');
+    expect(done.progress.percentage).toBe(100);
+    expect(done.cost).toBeGreaterThan(0);
+    const page = await clients.tensorone.checkpoints.list(done.id, { limit: 100 });
+    const types = page.checkpoints.map((c) => c.type).sort();
+    expect(types).toEqual(['automatic', 'automatic', 'automatic', 'automatic', 'best', 'final']);
+    const best = page.checkpoints.find((c) => c.type === 'best')!;
+    const minLoss = Math.min(
+      ...page.checkpoints.filter((c) => c.type === 'automatic').map((c) => c.metrics.validationLoss),
+    );
+    expect(best.metrics.validationLoss).toBe(minLoss);
+    expect(page.bestCheckpointId).toBe(best.id);
+  });
+
+  it('lists jobs with a status filter and pagination', async () => {
+    await finishedJob('routes-list-a', 1);
+    const page1 = await clients.tensorone.jobs.list({ status: 'completed', limit: 1, offset: 0 });
+    expect(page1.jobs).toHaveLength(1);
+    expect(page1.jobs[0].status).toBe('completed');
+    expect(page1.hasMore).toBe(true);
+    const all = await clients.tensorone.jobs.list({ status: 'completed', limit: 100 });
+    expect(all.total).toBe(all.jobs.length);
+  });
+
+  it('stops a running job with a saved checkpoint and resumes it from a chosen checkpoint', async () => {
+    const created = await clients.tensorone.jobs.create(job('routes-stop-resume', 50));
+    await eventually(
+      async () =>
+        ((await clients.tensorone.jobs.get(created.id)).progress.currentEpoch ?? 0) >= 3 || undefined,
+    );
+    await clients.tensorone.jobs.stop(created.id, { saveCheckpoint: true, reason: 'test' });
+    const stopped = await clients.tensorone.jobs.get(created.id);
+    expect(stopped.status).toBe('stopped');
+    const page = await clients.tensorone.checkpoints.list(created.id, {
+      sortBy: 'epoch',
+      sortOrder: 'asc',
+      limit: 100,
+    });
+    expect(page.checkpoints.some((c) => c.type === 'final')).toBe(true);
+    const first = page.checkpoints.find((c) => c.epoch === 1 && c.type === 'automatic')!;
+    await clients.tensorone.jobs.resume(created.id, { checkpointId: first.id });
+    const resumed = await clients.tensorone.jobs.get(created.id);
+    expect(['pending', 'running']).toContain(resumed.status);
+    await clients.tensorone.jobs.stop(created.id, { saveCheckpoint: false });
+  });
+
+  it('pages through checkpoints with limit/offset and sorts by validation loss', async () => {
+    const done = await finishedJob('routes-paging', 7);
+    const seen: string[] = [];
+    for (let offset = 0; ; offset += 3) {
+      const p = await clients.tensorone.checkpoints.list(done.id, {
+        limit: 3,
+        offset,
+        sortBy: 'epoch',
+        sortOrder: 'asc',
+      });
+      seen.push(...p.checkpoints.map((c) => c.id));
+      if (seen.length >= p.totalCount) break;
+    }
+    expect(new Set(seen).size).toBe(9);
+    const byLoss = await clients.tensorone.checkpoints.list(done.id, {
+      sortBy: 'validationLoss',
+      sortOrder: 'asc',
+      limit: 100,
+    });
+    const losses = byLoss.checkpoints.map((c) => c.metrics.validationLoss);
+    expect(losses).toEqual([...losses].sort((a, b) => a - b));
+  });
+
+  it('gets, creates (manual) and deletes checkpoints; a second delete is a 404', async () => {
+    const done = await finishedJob('routes-ckpt-crud', 2);
+    const manual = await clients.tensorone.checkpoints.create(done.id, { name: 'milestone' });
+    expect(manual.type).toBe('manual');
+    expect((await clients.tensorone.checkpoints.get(manual.id)).name).toBe('milestone');
+    await clients.tensorone.checkpoints.delete(manual.id);
+    await expect(clients.tensorone.checkpoints.delete(manual.id)).rejects.toMatchObject({
+      status: 404,
+      code: 'CHECKPOINT_NOT_FOUND',
+    });
+  });
+});
+
+describe('TensorOne endpoints and registry on the sandbox', () => {
+  it('deploys a checkpoint as an endpoint that becomes active and answers runsync', async () => {
+    const done = await finishedJob('routes-endpoint', 2);
+    const page = await clients.tensorone.checkpoints.list(done.id);
+    const ep = await clients.tensorone.endpoints.create({
+      name: 'routes-ep',
+      checkpointId: page.bestCheckpointId!,
+      gpuIds: ['a100'],
+      workerCount: 1,
+    });
+    expect(ep.status).toBe('deploying');
+    await eventually(
+      async () => (await clients.tensorone.endpoints.get(ep.id)).status === 'active' || undefined,
+    );
+    expect((await clients.tensorone.endpoints.list({ name: 'routes-ep' })).map((e) => e.id)).toEqual([ep.id]);
+    const out = await clients.tensorone.endpoints.runsync(ep.id, { prompt: 'hello' });
+    expect(out.status).toBe('COMPLETED');
+    await clients.tensorone.endpoints.delete(ep.id);
+    await expect(clients.tensorone.endpoints.get(ep.id)).rejects.toMatchObject({ status: 404 });
+  });
+
+  it('registers a finished job as a model: list, get, update, version, deploy, download, compare, archive', async () => {
+    const a = await finishedJob('routes-registry-a', 2);
+    const b = await finishedJob('routes-registry-b', 3);
+    const { models } = await clients.tensorone.models.list({ trainingJobId: a.id });
+    expect(models).toHaveLength(1);
+    const modelId = models[0].id;
+    await clients.tensorone.models.update(modelId, {
+      tags: ['support'],
+      metadata: { quality_gate: 'passed' },
+    });
+    const got = await clients.tensorone.models.get(modelId);
+    expect(got).toMatchObject({
+      tags: ['support'],
+      metadata: { quality_gate: 'passed' },
+      trainingJobId: a.id,
+    });
+    expect(got.metrics.validationLoss).toBeGreaterThan(0);
+    await clients.tensorone.models.createVersion(modelId, { version: 'v1.1.0', trainingJobId: b.id });
+    await expect(
+      clients.tensorone.models.createVersion(modelId, { version: 'v1.1.0', trainingJobId: b.id }),
+    ).rejects.toMatchObject({ status: 409, code: 'VERSION_EXISTS' });
+    const dep = await clients.tensorone.models.deploy(modelId, {
+      name: 'routes-registry-dep',
+      gpuType: 'a100',
+    });
+    expect(dep.modelId).toBe(modelId);
+    const dl = await clients.tensorone.models.download(modelId, {});
+    expect(dl.files.length).toBeGreaterThan(0);
+    const bModel = (await clients.tensorone.models.list({ trainingJobId: b.id })).models[0];
+    const cmp = await clients.tensorone.models.compare({ models: [modelId, bModel.id] });
+    expect(cmp.models).toHaveLength(2);
+    expect(Object.keys(cmp.bestPerforming)).toContain('validationLoss');
+    await clients.tensorone.models.archive(bModel.id, { reason: 'replaced' });
+    expect((await clients.tensorone.models.get(bModel.id)).status).toBe('archived');
+  });
+});
+
+describe('TensorMesh and Marqtune on the sandbox', () => {
+  const userId = '6f1c2b7e-1d2a-4c3b-9e8f-0a1b2c3d4e5f';
+
+  it('provisions a served model that starts serving; names are unique; it answers a completion', async () => {
+    const m = await clients.tensormesh.models.create({
+      modelName: 'routes-mesh',
+      userId,
+      modelPath: 'meta-llama/Llama-2-7b-hf',
+      gpuCount: 1,
+      gpuType: 'GPU_TYPE_H100',
+    });
+    expect(m.status).toBe('deploying');
+    await expect(
+      clients.tensormesh.models.create({
+        modelName: 'routes-mesh',
+        userId,
+        modelPath: 'x',
+        gpuCount: 1,
+        gpuType: 'GPU_TYPE_H100',
+      }),
+    ).rejects.toMatchObject({ status: 409 });
+    await eventually(
+      async () => (await clients.tensormesh.models.get(m.id)).status === 'active' || undefined,
+    );
+    expect((await clients.tensormesh.models.findByName('routes-mesh'))?.id).toBe(m.id);
+    await expect(clients.tensormesh.models.smokeTest(m.id, 'hi')).resolves.toMatchObject({ ok: true });
+    await clients.tensormesh.models.delete(m.id);
+    await expect(clients.tensormesh.models.get(m.id)).rejects.toMatchObject({ status: 404 });
+  });
+
+  it('refuses a gpuType outside the documented enum', async () => {
+    await expect(
+      clients.tensormesh.models.create({
+        modelName: 'routes-mesh-bad',
+        userId,
+        modelPath: 'x',
+        gpuCount: 1,
+        gpuType: 'GPU_TYPE_TPU' as never,
+      }),
+    ).rejects.toMatchObject({ status: 400 });
+  });
+
+  it('follows a Marqtune model to Ready with its checkpoints, and answers the documented 400 and 401', async () => {
+    const res = await fetch(`${sandbox.url}/admin/marqtune/models`, {
+      method: 'POST',
+      body: JSON.stringify({ modelName: 'mq-routes', epochs: 2 }),
+    });
+    const { modelId } = (await res.json()) as { modelId: string };
+    const ready = await eventually(async () => {
+      const m = await clients.marqtune.models.get(modelId);
+      return m.status === 'completed' ? m : undefined;
+    });
+    expect(ready.checkpointIds).toEqual(['checkpoint-1', 'checkpoint-2']);
+    const bad = await fetch(`${sandbox.url}/marqtune/models`, {
+      method: 'DELETE',
+      headers: { 'x-api-key': sandbox.endpoints.marqtune.apiKey },
+    });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toEqual({ statusCode: 400, body: { message: 'Invalid request method' } });
+    const unauth = await fetch(`${sandbox.url}/marqtune/models`);
+    expect(unauth.status).toBe(401);
+    expect(await unauth.json()).toEqual({ message: 'Unauthorized.' });
+  });
+
+  it('rejects a wrong key for each provider with a ProviderError', async () => {
+    const wrong = (await import('../../src/providers/config')).createProviderClients({
+      tensorone: { baseURL: sandbox.endpoints.tensorone.baseURL, apiKey: 'wrong-key-123' },
+      tensormesh: { baseURL: sandbox.endpoints.tensormesh.baseURL, apiKey: 'wrong-key-123' },
+      marqtune: { baseURL: sandbox.endpoints.marqtune.baseURL, apiKey: 'wrong-key-123' },
+    });
+    for (const call of [
+      () => wrong.tensorone.jobs.list(),
+      () => wrong.tensormesh.models.get('x'),
+      () => wrong.marqtune.models.list(),
+    ]) {
+      const err = await call().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ProviderError);
+      expect((err as ProviderError).status).toBe(401);
+    }
+  });
+});

@@ -1,0 +1,93 @@
+import { ProviderError } from '../../src/providers/http/provider-error';
+import { redact, redactText, registerSecret, stripQuery } from '../../src/providers/http/redact';
+import {
+  camelCase,
+  isoDate,
+  numericMetrics,
+  parseRetryAfter,
+  parseSize,
+} from '../../src/providers/http/units';
+import { createTensorMeshClient } from '../../src/providers/tensormesh/client';
+import { startFixtureServer } from '../harness/fixture-server';
+
+describe('units', () => {
+  it.each([
+    ['2.3GB', Math.round(2.3 * 1024 ** 3)],
+    ['27.6GB', Math.round(27.6 * 1024 ** 3)],
+    ['40 GiB', 40 * 1024 ** 3],
+    ['512MB', 512 * 1024 ** 2],
+    ['100', 100],
+    [6710886400, 6710886400],
+  ])('parses size %p', (input, bytes) => expect(parseSize(input)).toBe(bytes));
+
+  it('refuses sizes that are not sizes', () => {
+    expect(parseSize('big')).toBeUndefined();
+    expect(parseSize(-1)).toBeUndefined();
+  });
+
+  it('camelCases snake_case and kebab metric names and drops non-numbers', () => {
+    expect(camelCase('validation_loss')).toBe('validationLoss');
+    expect(numericMetrics({ final_loss: 0.2, throughput: '1250 tokens/sec', 'f1-score': 0.9 })).toEqual({
+      finalLoss: 0.2,
+      f1Score: 0.9,
+    });
+  });
+
+  it('normalizes dates to ISO UTC and reads Retry-After as seconds or a date', () => {
+    expect(isoDate('2024-01-15T10:30:00Z')).toBe('2024-01-15T10:30:00.000Z');
+    expect(isoDate('not a date')).toBeUndefined();
+    expect(parseRetryAfter('3')).toBe(3000);
+    expect(parseRetryAfter(new Date(Date.now() + 5000).toUTCString())).toBeGreaterThan(3000);
+  });
+});
+
+describe('redaction', () => {
+  it('removes secret-named fields at any depth and signed query strings', () => {
+    const out = redact({
+      headers: { Authorization: 'Bearer abc', 'x-api-key': 'k' },
+      model: { apiKey: 'served', hfToken: 'hf_x' },
+      url: 'https://c.example/signed/ck?expires=1&signature=zz',
+    });
+    expect(out).toEqual({
+      headers: { Authorization: '[redacted]', 'x-api-key': '[redacted]' },
+      model: { apiKey: '[redacted]', hfToken: '[redacted]' },
+      url: 'https://c.example/signed/ck?[redacted]',
+    });
+    expect(stripQuery('https://x/y?sig=1')).toBe('https://x/y');
+  });
+
+  it('scrubs registered secret values and bearer tokens from free text', () => {
+    registerSecret('hf_very_secret_token_42');
+    expect(redactText('token hf_very_secret_token_42 and Bearer abc.def')).toBe(
+      'token [redacted] and Bearer [redacted]',
+    );
+  });
+
+  it('an error that echoes the request never carries the hfToken or the key', async () => {
+    // A provider that echoes the request body into its error message (some do).
+    const server = await startFixtureServer({
+      'POST /v1/models': {
+        status: 400,
+        body: { code: 3, message: 'bad request: hfToken=hf_echo_secret_123 key=mesh-key-777777' },
+      },
+    });
+    const mesh = createTensorMeshClient({
+      baseURL: server.url,
+      apiKey: 'mesh-key-777777',
+      hfToken: 'hf_echo_secret_123',
+    });
+    const err = await mesh.models
+      .create({ modelName: 'm', userId: 'u', modelPath: 'p', gpuCount: 1, gpuType: 'GPU_TYPE_A100' })
+      .catch((e: unknown) => e);
+    await server.close();
+    expect(err).toBeInstanceOf(ProviderError);
+    const everything = JSON.stringify({
+      json: err,
+      message: (err as Error).message,
+      stack: (err as Error).stack,
+    });
+    expect(everything).not.toContain('hf_echo_secret_123');
+    expect(everything).not.toContain('mesh-key-777777');
+    expect(server.seen[0].headers.authorization).toBe('Bearer mesh-key-777777');
+  });
+});
