@@ -127,6 +127,10 @@ export function tensoroneEndpointActivities(client: TensorOneClient) {
         return { ...created, adopted: false };
       });
     },
+    /** Every endpoint, so cleanup can protect the checkpoints that serve traffic. */
+    async listEndpoints(): Promise<Deployment[]> {
+      return classified(() => client.endpoints.list());
+    },
     async getEndpoint(endpointId: string): Promise<Deployment> {
       return classified(() => client.endpoints.get(endpointId));
     },

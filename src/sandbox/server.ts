@@ -16,6 +16,8 @@ export interface SandboxConfig extends Partial<SandboxOptions> {
   keys?: { tensorone?: string; tensormesh?: string; marqtune?: string };
   /** One line per request (method, path, status) — never headers or bodies. */
   log?: (line: string) => void;
+  /** Clock to follow instead of the wall clock (tests pass the time-skipping server's). */
+  timeSource?: () => Promise<number> | number;
 }
 
 export interface Sandbox {
@@ -40,7 +42,11 @@ interface Mount {
 
 /** Starts the local provider sandbox: real HTTP on localhost for TensorOne, TensorMesh and Marqtune. */
 export async function startSandbox(config: SandboxConfig = {}): Promise<Sandbox> {
-  const state = new SandboxState({ ...DEFAULT_SANDBOX_OPTIONS, ...stripUndefined(config) });
+  const { epochMs, queueMs, deployMs, seed } = config;
+  const state = new SandboxState(
+    { ...DEFAULT_SANDBOX_OPTIONS, ...stripUndefined({ epochMs, queueMs, deployMs, seed }) },
+    config.timeSource,
+  );
   state.faults = faultConfigSchema.parse(config.faults ?? {});
   const keys = {
     tensorone: config.keys?.tensorone ?? SANDBOX_DEFAULTS.tensoroneKey,
@@ -59,7 +65,10 @@ export async function startSandbox(config: SandboxConfig = {}): Promise<Sandbox>
 
   const server = http.createServer((req, res) => {
     readBody(req)
-      .then((raw) => handle(req, res, raw))
+      .then(async (raw) => {
+        await state.syncClock();
+        await handle(req, res, raw);
+      })
       .catch(() => send(res, { status: 500, body: { message: 'sandbox error' } }, config.log, req));
   });
 

@@ -150,14 +150,24 @@ export class SandboxState {
   readonly requestLog: { at: number; method: string; path: string; status: number | 'reset' }[] = [];
   faults: FaultConfig = NO_FAULTS;
   private clockOffsetMs = 0;
+  private externalNowMs?: number;
   private readonly random: () => number;
 
-  constructor(readonly options: SandboxOptions) {
+  constructor(
+    readonly options: SandboxOptions,
+    /** Another clock to follow, e.g. a time-skipping Temporal server's, so training keeps its pace in virtual time. */
+    private readonly timeSource?: () => Promise<number> | number,
+  ) {
     this.random = seededRandom(options.seed);
   }
 
+  /** Reads the followed clock once per request, so every handler sees one consistent "now". */
+  async syncClock(): Promise<void> {
+    if (this.timeSource) this.externalNowMs = await this.timeSource();
+  }
+
   now(): number {
-    return Date.now() + this.clockOffsetMs;
+    return (this.externalNowMs ?? Date.now()) + this.clockOffsetMs;
   }
 
   /** Moves the sandbox clock forward: days of training pass in one call. */

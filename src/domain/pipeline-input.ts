@@ -1,0 +1,231 @@
+import { z } from 'zod';
+import { parseDuration } from '../decisions/duration';
+
+/**
+ * The fine-tune → deploy pipeline's input: one typed object, validated before any workflow starts (by
+ * the CLI and `startPipeline`) and again inside the workflow. Secrets never appear here: provider keys,
+ * `hfToken` and served-model keys come from the worker's environment.
+ */
+const duration = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .refine((s) => parseDuration(s) !== undefined, {
+      message: 'must be a duration such as "90s", "5m", "2h" or "7d"',
+    });
+
+const metricName = z
+  .string()
+  .regex(/^[a-zA-Z][a-zA-Z0-9]*$/, 'must be a camelCase metric name such as "validationLoss"');
+const gpuType = z.string().min(1);
+
+const tensoroneTrain = z
+  .object({
+    kind: z.literal('tensorone'),
+    modelType: z.enum(['llm', 'vision', 'multimodal', 'custom']),
+    datasetId: z
+      .string()
+      .regex(/^ds_[A-Za-z0-9_]+$/, 'must be a TensorOne dataset id such as "ds_1234567890abcdef"'),
+    config: z.record(z.string(), z.unknown()),
+    /** Preference order; on INSUFFICIENT_RESOURCES the next one the provider reports available is tried. */
+    gpuTypes: z.array(gpuType).min(1, 'must list at least one GPU type').default(['a100']),
+    maxWorkers: z.number().int().min(1).max(32).default(1),
+    priority: z.enum(['high', 'normal', 'low']).default('normal'),
+    description: z.string().max(500).optional(),
+    tags: z.array(z.string()).default([]),
+  })
+  .strict();
+
+const existingJob = z.object({ kind: z.literal('tensorone-existing'), jobId: z.string().min(1) }).strict();
+const marqtuneModel = z.object({ kind: z.literal('marqtune'), modelId: z.string().min(1) }).strict();
+
+const supervision = z
+  .object({
+    /** A completion is noticed at most this late. */
+    freshness: duration('5m'),
+    minInterval: duration('30s'),
+    /** No step progress for this long while running counts as a stall. */
+    stallAfter: duration('30m'),
+    /** Stop-and-resume attempts for stalls, preemptions and resumable failures. */
+    resumeBudget: z.number().int().min(0).max(20).default(2),
+    /** A status the documents never named ends the wait with a failure after this long. */
+    unknownStatusGrace: duration('30m'),
+  })
+  .strict()
+  .default({
+    freshness: '5m',
+    minInterval: '30s',
+    stallAfter: '30m',
+    resumeBudget: 2,
+    unknownStatusGrace: '30m',
+  });
+
+const selection = z
+  .object({
+    metric: metricName.default('validationLoss'),
+    direction: z.enum(['minimize', 'maximize']).default('minimize'),
+    tieBreak: z.enum(['latest-epoch', 'earliest-epoch']).default('earliest-epoch'),
+  })
+  .strict()
+  .default({ metric: 'validationLoss', direction: 'minimize', tieBreak: 'earliest-epoch' });
+
+const gate = z
+  .object({
+    threshold: z.number().finite().optional(),
+    /** Registry id of the model now serving; the candidate must beat its metric. */
+    servingModelId: z.string().min(1).optional(),
+    minImprovement: z.number().min(0).optional(),
+    approval: z
+      .object({
+        required: z.boolean().default(true),
+        timeout: duration('24h'),
+        onTimeout: z.enum(['approve', 'reject']).default('reject'),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .default({});
+
+const smokeTest = z
+  .object({ input: z.record(z.string(), z.unknown()).default({ prompt: 'Hello' }) })
+  .strict()
+  .default({ input: { prompt: 'Hello' } });
+const deployTimeout = duration('30m');
+
+const deploy = z.discriminatedUnion('target', [
+  z
+    .object({
+      target: z.literal('tensorone-endpoint'),
+      gpuIds: z.array(gpuType).min(1).default(['a100']),
+      workerCount: z.number().int().min(1).max(100).default(1),
+      smokeTest,
+      timeout: deployTimeout,
+    })
+    .strict(),
+  z
+    .object({
+      target: z.literal('tensorone-registry'),
+      environment: z.string().default('production'),
+      gpuType: gpuType.default('a100'),
+      workers: z.number().int().min(1).max(100).default(1),
+      /** Registers the trained model as a new version of this registry model before deploying. */
+      versionOf: z
+        .object({ modelId: z.string().min(1), version: z.string().min(1) })
+        .strict()
+        .optional(),
+      smokeTest,
+      timeout: deployTimeout,
+    })
+    .strict(),
+  z
+    .object({
+      target: z.literal('tensormesh'),
+      userId: z.string().uuid('must be the TensorMesh user id (a UUID)'),
+      /** Defaults to the chosen checkpoint's TensorOne reference. */
+      modelPath: z.string().min(1).optional(),
+      gpuType: z
+        .enum(['GPU_TYPE_A100', 'GPU_TYPE_H100', 'GPU_TYPE_H200', 'GPU_TYPE_B200'])
+        .default('GPU_TYPE_A100'),
+      gpuCount: z.number().int().min(1).max(64).default(1),
+      infra: z
+        .object({
+          cloudProvider: z
+            .enum([
+              'CLOUD_PROVIDER_UNSPECIFIED',
+              'CLOUD_PROVIDER_NEBIUS',
+              'CLOUD_PROVIDER_LAMBDA',
+              'CLOUD_PROVIDER_ONPREM',
+            ])
+            .optional(),
+          nebiusRegion: z.string().optional(),
+          lambdaRegion: z.string().optional(),
+          onpremRegion: z.string().optional(),
+        })
+        .strict()
+        .optional(),
+      kvCacheEnabled: z.boolean().optional(),
+      cpuOffloadingEnabled: z.boolean().optional(),
+      smokePrompt: z.string().default('Hello'),
+      timeout: deployTimeout,
+    })
+    .strict(),
+]);
+
+export const retentionSchema = z
+  .object({
+    keepLastN: z.number().int().min(0).default(3),
+    keepWithinDays: z.number().min(0).optional(),
+    maxTotalBytes: z.number().int().min(0).optional(),
+    includeManual: z.boolean().default(false),
+  })
+  .strict();
+
+const cleanup = z
+  .object({
+    enabled: z.boolean().default(true),
+    retention: retentionSchema.default({ keepLastN: 3, includeManual: false }),
+    maxDeletes: z.number().int().min(1).max(100_000).default(1000),
+  })
+  .strict()
+  .default({ enabled: true, retention: { keepLastN: 3, includeManual: false }, maxDeletes: 1000 });
+
+export const pipelineInputSchema = z
+  .object({
+    /** Lower-case name; the workflow id is derived from it. */
+    name: z
+      .string()
+      .regex(
+        /^[a-z0-9][a-z0-9-]{0,62}$/,
+        'must be 1-63 lower-case letters, digits or dashes, starting with a letter or digit',
+      ),
+    train: z.discriminatedUnion('kind', [tensoroneTrain, existingJob, marqtuneModel]),
+    supervision,
+    selection,
+    gate,
+    deploy,
+    cleanup,
+    budget: z.object({ maxCost: z.number().positive() }).strict().optional(),
+  })
+  .strict()
+  .superRefine((input, ctx) => {
+    if (input.train.kind === 'marqtune' && input.deploy.target !== 'tensormesh') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['deploy', 'target'],
+        message: 'a Marqtune model can only be deployed to "tensormesh"',
+      });
+    }
+  });
+
+/** What a user writes (defaults optional). */
+export type PipelineInput = z.input<typeof pipelineInputSchema>;
+/** What the workflow works with (defaults filled in). */
+export type PipelineSpec = z.output<typeof pipelineInputSchema>;
+
+export class InvalidPipelineInput extends Error {
+  constructor(
+    readonly issues: { field: string; message: string }[],
+    readonly source = 'pipeline input',
+  ) {
+    super(`${source} is invalid:\n${issues.map((i) => `  - ${i.field}: ${i.message}`).join('\n')}`);
+    this.name = 'InvalidPipelineInput';
+  }
+}
+
+/** Validates a pipeline input, throwing an error that names every bad field. */
+export function parsePipelineInput(input: unknown, source?: string): PipelineSpec {
+  const parsed = pipelineInputSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  throw new InvalidPipelineInput(
+    parsed.error.issues.map((i) => ({
+      field: i.path.length ? i.path.map(String).join('.') : '(root)',
+      message: i.message,
+    })),
+    source,
+  );
+}
+
+export function pipelineWorkflowId(name: string): string {
+  return `pipeline-${name}`;
+}

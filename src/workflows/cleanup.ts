@@ -1,0 +1,139 @@
+import { continueAsNew, workflowInfo } from '@temporalio/workflow';
+import type { Checkpoint } from '../domain/types';
+import { planCleanup, type CheckpointSummary } from '../decisions/retention';
+import { paging, provider } from './activity-stubs';
+import type { CleanupCarry, CleanupInput, CleanupResult, DeletedCheckpoint } from './definitions';
+
+const PAGE = 100;
+const DEFAULT_HISTORY_EVENT_LIMIT = 8000;
+
+/**
+ * Deletes old checkpoints by a retention policy, for one job or every job matching a filter. Never
+ * touches best, final, pinned or deployed checkpoints (every endpoint's checkpoint is protected). Pages
+ * through all checkpoints, bounds deletions per run, treats 404 as already deleted, and its result
+ * lists each deleted checkpoint with its reason: the workflow history is the audit trail. Runs on a
+ * Temporal Schedule (see src/schedules/cleanup-schedule.ts), never a loop of its own.
+ */
+export async function checkpointCleanup(input: CleanupInput): Promise<CleanupResult> {
+  const carry: CleanupCarry = input.carried
+    ? { ...input.carried, runs: input.carried.runs + 1 }
+    : { jobsDone: [], deleted: [], examined: 0, kept: 0, runs: 1 };
+  const dryRun = input.dryRun ?? false;
+  const maxDeletes = input.maxDeletes ?? 1000;
+  const concurrency = Math.max(1, Math.min(input.concurrency ?? 8, 32));
+  const jobIds = input.jobIds ?? (await matchingJobs(input.jobFilter));
+  const endpointCheckpoints = (await provider.listEndpoints())
+    .map((e) => e.checkpointId)
+    .filter((id): id is string => !!id);
+  const protectedIds = new Set([...(input.protectedCheckpointIds ?? []), ...endpointCheckpoints]);
+  let truncated = false;
+
+  for (const jobId of jobIds) {
+    if (carry.jobsDone.includes(jobId)) continue;
+    const checkpoints = await allCheckpoints(jobId);
+    const plan = planCleanup(checkpoints, input.retention, protectedIds, Date.now());
+    carry.examined += checkpoints.length;
+    carry.kept += plan.keep.length;
+    const room = maxDeletes - carry.deleted.length;
+    const batch = plan.delete.slice(0, Math.max(0, room));
+    if (batch.length < plan.delete.length) truncated = true;
+
+    if (dryRun) {
+      carry.deleted.push(...batch.map((c) => deletedEntry(c, c.reason)));
+    } else {
+      for (let i = 0; i < batch.length; i += concurrency) {
+        const slice = batch.slice(i, i + concurrency);
+        const outcomes = await Promise.all(slice.map((c) => provider.deleteCheckpoint(c.id)));
+        slice.forEach((c, k) =>
+          carry.deleted.push({ ...deletedEntry(c, c.reason), alreadyGone: outcomes[k].alreadyGone }),
+        );
+        if (historyTooLong(input)) {
+          // The plan is recomputed from the provider on the next run: deleted checkpoints are gone by then.
+          carry.examined -= checkpoints.length;
+          carry.kept -= plan.keep.length;
+          await continueAsNew<typeof checkpointCleanup>({ ...input, jobIds, carried: carry });
+        }
+      }
+    }
+    carry.jobsDone.push(jobId);
+    if (truncated) break;
+  }
+
+  return {
+    dryRun,
+    jobs: jobIds,
+    examined: carry.examined,
+    kept: carry.kept,
+    deleted: carry.deleted,
+    bytesReclaimed: carry.deleted.reduce((s, d) => s + d.bytes, 0),
+    truncated,
+    runs: carry.runs,
+  };
+}
+
+function deletedEntry(c: CheckpointSummary, reason: DeletedCheckpoint['reason']): DeletedCheckpoint {
+  return {
+    jobId: c.jobId,
+    checkpointId: c.id,
+    type: c.type,
+    epoch: c.epoch,
+    reason,
+    bytes: c.sizeBytes ?? 0,
+  };
+}
+
+function historyTooLong(input: CleanupInput): boolean {
+  const info = workflowInfo();
+  return (
+    info.continueAsNewSuggested ||
+    info.historyLength >= (input.historyEventLimit ?? DEFAULT_HISTORY_EVENT_LIMIT)
+  );
+}
+
+async function matchingJobs(filter: CleanupInput['jobFilter'] = {}): Promise<string[]> {
+  const ids: string[] = [];
+  for (let offset = 0; ; offset += PAGE) {
+    const page = await provider.listTrainingJobs({
+      status: filter.status,
+      modelType: filter.modelType as never,
+      limit: PAGE,
+      offset,
+      sort: 'created_at',
+      order: 'asc',
+    });
+    ids.push(
+      ...page.jobs
+        .filter((j) => !filter.namePrefix || (j.name ?? '').startsWith(filter.namePrefix))
+        .map((j) => j.id),
+    );
+    if (!page.hasMore || page.jobs.length === 0) return ids;
+  }
+}
+
+/** Every checkpoint of a job, page by page (oldest first, so pages stay stable while nothing is deleted). */
+export async function allCheckpoints(jobId: string): Promise<CheckpointSummary[]> {
+  const out: CheckpointSummary[] = [];
+  for (let offset = 0; ; offset += PAGE) {
+    const page = await paging.listCheckpoints({
+      jobId,
+      includeMetrics: false,
+      sortBy: 'createdAt',
+      sortOrder: 'asc',
+      limit: PAGE,
+      offset,
+    });
+    out.push(...page.checkpoints.map(summary));
+    if (page.checkpoints.length === 0 || out.length >= page.totalCount) return out;
+  }
+}
+
+function summary(c: Checkpoint): CheckpointSummary {
+  return {
+    id: c.id,
+    jobId: c.jobId ?? '',
+    type: c.type,
+    epoch: c.epoch,
+    createdAt: c.createdAt,
+    sizeBytes: c.sizeBytes,
+  };
+}

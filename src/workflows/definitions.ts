@@ -1,0 +1,191 @@
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { TrainingJob } from '../domain/types';
+import type { CheckpointSummary, DeleteReason, RetentionPolicy } from '../decisions/retention';
+import type { StallState } from '../decisions/supervision';
+
+// ---- superviseTrainingJob ------------------------------------------------------------------------
+
+export interface SuperviseInput {
+  provider: 'tensorone' | 'marqtune';
+  jobId: string;
+  freshness: string;
+  minInterval: string;
+  stallAfter: string;
+  resumeBudget: number;
+  unknownStatusGrace: string;
+  /** Stop training (saving a checkpoint) once `resourceUsage.cost` reaches this. */
+  maxCost?: number;
+  /** Continue-as-new after this many history events, or earlier when the server suggests it. */
+  historyEventLimit?: number;
+  /** State carried across continue-as-new. */
+  carried?: SupervisionState;
+}
+
+export interface SupervisionProgress {
+  jobId: string;
+  status: string;
+  rawStatus: string;
+  epoch?: number;
+  totalEpochs?: number;
+  step?: number;
+  totalSteps?: number;
+  percentage?: number;
+  metrics: Record<string, number>;
+  bestLoss?: number;
+  cost?: number;
+  eta?: string;
+  checkpointsSeen: number;
+  resumes: number;
+  polls: number;
+  runs: number;
+  updatedAt: string;
+}
+
+export interface SupervisionState {
+  startedAtMs: number;
+  segmentStartedAtMs: number;
+  stall: StallState;
+  resumes: number;
+  polls: number;
+  runs: number;
+  firstUnknownAtMs?: number;
+  checkpointIds: string[];
+  latest?: SupervisionProgress;
+}
+
+export interface SupervisionResult {
+  jobId: string;
+  provider: 'tensorone' | 'marqtune';
+  outcome: 'completed' | 'budget-stopped';
+  job: TrainingJob;
+  resumes: number;
+  polls: number;
+  runs: number;
+}
+
+export const progressQuery = defineQuery<SupervisionProgress | undefined>('progress');
+/** Sent by a supervising child to its parent pipeline whenever progress changes. */
+export const supervisionProgressSignal = defineSignal<[SupervisionProgress]>('supervisionProgress');
+
+// ---- checkpointCleanup ---------------------------------------------------------------------------
+
+export interface CleanupInput {
+  /** Jobs to clean; or, without it, every job the filter matches. */
+  jobIds?: string[];
+  jobFilter?: {
+    status?: 'completed' | 'failed' | 'cancelled' | 'stopped';
+    modelType?: string;
+    namePrefix?: string;
+  };
+  retention: RetentionPolicy;
+  /** Pinned or deployed checkpoints to keep, besides every checkpoint an endpoint serves. */
+  protectedCheckpointIds?: string[];
+  dryRun?: boolean;
+  /** Upper bound of deletions in this run (all continued runs together). */
+  maxDeletes?: number;
+  /** Deletions in flight at once. */
+  concurrency?: number;
+  historyEventLimit?: number;
+  carried?: CleanupCarry;
+}
+
+export interface DeletedCheckpoint {
+  jobId: string;
+  checkpointId: string;
+  type: string;
+  epoch?: number;
+  reason: DeleteReason;
+  bytes: number;
+  alreadyGone?: boolean;
+}
+
+export interface CleanupCarry {
+  jobsDone: string[];
+  deleted: DeletedCheckpoint[];
+  examined: number;
+  kept: number;
+  runs: number;
+}
+
+export interface CleanupResult {
+  dryRun: boolean;
+  jobs: string[];
+  examined: number;
+  kept: number;
+  /** In a dry run: what would be deleted. Otherwise: what was deleted, with the reason. */
+  deleted: DeletedCheckpoint[];
+  bytesReclaimed: number;
+  /** True when `maxDeletes` stopped the run before everything eligible was deleted. */
+  truncated: boolean;
+  runs: number;
+}
+
+export type { CheckpointSummary };
+
+// ---- fineTuneToDeploy ----------------------------------------------------------------------------
+
+export type PipelinePhase =
+  | 'starting'
+  | 'training'
+  | 'comparing'
+  | 'gating'
+  | 'awaiting-approval'
+  | 'deploying'
+  | 'smoke-testing'
+  | 'cleaning-up'
+  | 'completed'
+  | 'cancelling'
+  | 'cancelled'
+  | 'failed';
+
+export interface CandidateSummary {
+  checkpointId: string;
+  epoch?: number;
+  type: string;
+  metric: string;
+  value: number;
+  metrics: Record<string, number>;
+}
+
+export interface DeploymentSummary {
+  target: 'tensorone-endpoint' | 'tensorone-registry' | 'tensormesh';
+  id: string;
+  url?: string;
+  status: string;
+  modelId?: string;
+}
+
+export interface PipelineStatus {
+  phase: PipelinePhase;
+  provider: 'tensorone' | 'marqtune';
+  jobId?: string;
+  training?: SupervisionProgress;
+  candidate?: CandidateSummary;
+  gate?: { passed: boolean; reasons: string[] };
+  awaitingApprovalUntil?: string;
+  deployment?: DeploymentSummary;
+  pinned: string[];
+  gpuType?: string;
+  failure?: string;
+  updatedAt: string;
+}
+
+export interface PipelineResult {
+  outcome: 'deployed' | 'cancelled';
+  jobId?: string;
+  provider: 'tensorone' | 'marqtune';
+  checkpoint?: CandidateSummary;
+  deployment?: DeploymentSummary;
+  deletedCheckpoints: DeletedCheckpoint[];
+  bytesReclaimed: number;
+  cost?: number;
+  resumes: number;
+  budgetStopped: boolean;
+  gate?: { passed: boolean; reasons: string[] };
+}
+
+export const statusQuery = defineQuery<PipelineStatus>('status');
+export const approveSignal = defineSignal<[{ by?: string; reason?: string }?]>('approve');
+export const rejectSignal = defineSignal<[{ by?: string; reason?: string }?]>('reject');
+export const cancelSignal = defineSignal<[{ reason?: string }?]>('cancel');
+export const pinSignal = defineSignal<[string]>('pin');

@@ -1,0 +1,4 @@
+// The workflows this worker runs. Deterministic code only: activities arrive through `import type`.
+export { fineTuneToDeploy } from './pipeline';
+export { superviseTrainingJob, stopSupervisedJobSignal } from './supervise';
+export { checkpointCleanup } from './cleanup';

@@ -1,0 +1,250 @@
+import {
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  continueAsNew,
+  defineSignal,
+  getExternalWorkflowHandle,
+  isCancellation,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { TrainingJob } from '../domain/types';
+import { parseDuration } from '../decisions/duration';
+import { isResumableFailure, isStalled, nextPollDelayMs, observeProgress } from '../decisions/supervision';
+import { polling, provider } from './activity-stubs';
+import {
+  progressQuery,
+  supervisionProgressSignal,
+  type SuperviseInput,
+  type SupervisionProgress,
+  type SupervisionResult,
+  type SupervisionState,
+} from './definitions';
+
+/** Stops the job (saving a checkpoint) and ends supervision; for standalone supervisions. */
+export const stopSupervisedJobSignal = defineSignal<[{ reason?: string }?]>('stopJob');
+
+const DEFAULT_HISTORY_EVENT_LIMIT = 4000;
+const KEEP_CHECKPOINT_IDS = 200;
+
+/**
+ * Supervises one training job for as long as it runs (days): polls on durable timers at an adaptive
+ * interval, records progress and new checkpoints, stops-and-resumes on stalls, preemptions and
+ * resumable failures within a budget, stops at a cost budget, and continues-as-new before its history
+ * grows large. Usable alone and as the pipeline's child.
+ */
+export async function superviseTrainingJob(input: SuperviseInput): Promise<SupervisionResult> {
+  const freshnessMs = requireDuration(input.freshness, 'freshness');
+  const minIntervalMs = requireDuration(input.minInterval, 'minInterval');
+  const stallAfterMs = requireDuration(input.stallAfter, 'stallAfter');
+  const unknownGraceMs = requireDuration(input.unknownStatusGrace, 'unknownStatusGrace');
+  const now = () => Date.now(); // workflow time: deterministic
+  const st: SupervisionState = input.carried
+    ? { ...input.carried, runs: input.carried.runs + 1 }
+    : {
+        startedAtMs: now(),
+        segmentStartedAtMs: now(),
+        stall: { lastProgressAtMs: now() },
+        resumes: 0,
+        polls: 0,
+        runs: 1,
+        checkpointIds: [],
+      };
+  let stopRequested: { reason?: string } | undefined;
+  setHandler(progressQuery, () => st.latest);
+  setHandler(stopSupervisedJobSignal, (req) => void (stopRequested = req ?? {}));
+  const parent = workflowInfo().parent;
+  let lastSignalled: string | undefined;
+  const { jobId } = input;
+  const tensorone = input.provider === 'tensorone';
+
+  const fetchJob = (): Promise<TrainingJob> =>
+    tensorone ? polling.getTrainingJob(jobId) : polling.getMarqtuneModel(jobId);
+
+  async function resume(reason: string): Promise<void> {
+    if (!tensorone)
+      throw ApplicationFailure.nonRetryable(
+        `Marqtune model ${jobId}: ${reason}; Marqtune cannot resume a model`,
+        'TRAINING_NOT_RESUMABLE',
+      );
+    if (st.resumes >= input.resumeBudget) {
+      throw ApplicationFailure.nonRetryable(
+        `job ${jobId}: ${reason}; resume budget of ${input.resumeBudget} used up`,
+        'RESUME_BUDGET_EXHAUSTED',
+      );
+    }
+    st.resumes += 1;
+    await provider.resumeTrainingJob({ jobId });
+    st.segmentStartedAtMs = now();
+    st.stall = { lastProgressAtMs: now() };
+  }
+
+  try {
+    for (;;) {
+      const job = await fetchJob();
+      st.polls += 1;
+      record(st, job, now());
+      if (parent && progressKey(st.latest!) !== lastSignalled) {
+        lastSignalled = progressKey(st.latest!);
+        await getExternalWorkflowHandle(parent.workflowId, parent.runId).signal(
+          supervisionProgressSignal,
+          st.latest!,
+        );
+      }
+
+      switch (job.status) {
+        case 'completed':
+          return result('completed', job);
+        case 'failed':
+          if (!isResumableFailure(job.failureReason)) {
+            throw ApplicationFailure.nonRetryable(
+              `training job ${jobId} failed: ${job.failureReason ?? 'no reason given'}`,
+              'TRAINING_FAILED',
+            );
+          }
+          await resume(`failed (${job.failureReason})`);
+          break;
+        case 'stopped':
+          await resume('was stopped outside this workflow');
+          break;
+        case 'cancelled':
+          throw ApplicationFailure.nonRetryable(
+            `training job ${jobId} was cancelled outside this workflow`,
+            'TRAINING_CANCELLED',
+          );
+        case 'queued':
+        case 'pending':
+          st.stall = { lastProgressAtMs: now() };
+          break;
+        case 'running': {
+          if (input.maxCost !== undefined && job.cost !== undefined && job.cost >= input.maxCost) {
+            await provider.stopTrainingJob({
+              jobId,
+              saveCheckpoint: true,
+              reason: `cost budget ${input.maxCost} reached (${job.cost})`,
+            });
+            return result('budget-stopped', await fetchJob());
+          }
+          if (isStalled(st.stall, now(), stallAfterMs)) {
+            if (tensorone && st.resumes < input.resumeBudget)
+              await provider.stopTrainingJob({
+                jobId,
+                saveCheckpoint: true,
+                reason: 'stalled: no step progress',
+              });
+            await resume(`stalled: no step progress for ${input.stallAfter}`);
+          }
+          break;
+        }
+        case 'unknown':
+          st.firstUnknownAtMs ??= now();
+          if (now() - st.firstUnknownAtMs >= unknownGraceMs) {
+            throw ApplicationFailure.nonRetryable(
+              `training job ${jobId} reports status "${job.rawStatus}", which the provider documents never name; gave up after ${input.unknownStatusGrace}`,
+              'UNKNOWN_JOB_STATUS',
+            );
+          }
+          break;
+      }
+      if (job.status !== 'unknown') st.firstUnknownAtMs = undefined;
+
+      const info = workflowInfo();
+      if (
+        info.continueAsNewSuggested ||
+        info.historyLength >= (input.historyEventLimit ?? DEFAULT_HISTORY_EVENT_LIMIT)
+      ) {
+        await continueAsNew<typeof superviseTrainingJob>({ ...input, carried: st });
+      }
+      const remainingMs = job.estimatedCompletion
+        ? Date.parse(job.estimatedCompletion) - now()
+        : job.progress.remainingSeconds !== undefined
+          ? job.progress.remainingSeconds * 1000
+          : undefined;
+      const delay = nextPollDelayMs({
+        elapsedMs: now() - st.segmentStartedAtMs,
+        remainingMs,
+        freshnessMs,
+        minIntervalMs,
+      });
+      if (await condition(() => stopRequested !== undefined, delay)) {
+        await provider.stopTrainingJob({
+          jobId,
+          saveCheckpoint: true,
+          reason: stopRequested?.reason ?? 'stopped by operator',
+        });
+        throw ApplicationFailure.nonRetryable(
+          `training job ${jobId} stopped by operator`,
+          'TRAINING_STOPPED_BY_OPERATOR',
+        );
+      }
+    }
+  } catch (err) {
+    // Cancelled (alone, or because the parent pipeline was cancelled): stop the job, keeping a checkpoint.
+    if (isCancellation(err) && tensorone) {
+      await CancellationScope.nonCancellable(() =>
+        provider.stopTrainingJob({ jobId, saveCheckpoint: true, reason: 'workflow cancelled' }),
+      );
+    }
+    throw err;
+  }
+
+  function result(outcome: SupervisionResult['outcome'], job: TrainingJob): SupervisionResult {
+    return {
+      jobId,
+      provider: input.provider,
+      outcome,
+      job,
+      resumes: st.resumes,
+      polls: st.polls,
+      runs: st.runs,
+    };
+  }
+}
+
+/** Only a change of status, step, checkpoints or cost is worth a signal to the parent. */
+function progressKey(p: SupervisionProgress): string {
+  return `${p.status}|${p.step}|${p.checkpointsSeen}|${p.cost}|${p.resumes}`;
+}
+
+function record(st: SupervisionState, job: TrainingJob, nowMs: number): void {
+  const progressCounter = job.provider === 'marqtune' ? job.checkpointIds.length : job.progress.currentStep;
+  if (job.status === 'running') st.stall = observeProgress(st.stall, progressCounter, nowMs);
+  const known = new Set(st.checkpointIds);
+  const fresh = job.checkpointIds.filter((id) => !known.has(id));
+  const seenBefore = st.latest?.checkpointsSeen ?? 0;
+  st.checkpointIds = [...st.checkpointIds, ...fresh].slice(-KEEP_CHECKPOINT_IDS);
+  const loss = job.metrics.loss;
+  const bestLoss = [st.latest?.bestLoss, job.metrics.bestLoss, loss].filter(
+    (x): x is number => typeof x === 'number',
+  );
+  st.latest = {
+    jobId: job.id,
+    status: job.status,
+    rawStatus: job.rawStatus,
+    epoch: job.progress.currentEpoch,
+    totalEpochs: job.progress.totalEpochs,
+    step: job.progress.currentStep,
+    totalSteps: job.progress.totalSteps,
+    percentage: job.progress.percentage,
+    metrics: job.metrics,
+    bestLoss: bestLoss.length ? Math.min(...bestLoss) : undefined,
+    cost: job.cost,
+    eta: job.estimatedCompletion,
+    checkpointsSeen: seenBefore + fresh.length,
+    resumes: st.resumes,
+    polls: st.polls,
+    runs: st.runs,
+    updatedAt: new Date(nowMs).toISOString(),
+  };
+}
+
+function requireDuration(value: string, field: string): number {
+  const ms = parseDuration(value);
+  if (ms === undefined)
+    throw ApplicationFailure.nonRetryable(
+      `${field} must be a duration such as "5m", got "${value}"`,
+      'INVALID_INPUT',
+    );
+  return ms;
+}

@@ -1,0 +1,77 @@
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { createActivities } from '../../src/activities';
+import { createProviderClients } from '../../src/providers/config';
+import type { SandboxConfig, Sandbox } from '../../src/sandbox/server';
+import { startSandbox } from '../../src/sandbox/server';
+import { startTimeSkippingEnv, uniqueTaskQueue } from './temporal';
+
+export const HOUR = 3_600_000;
+export const MINUTE = 60_000;
+
+export interface WorkflowTestBed {
+  env: TestWorkflowEnvironment;
+  sandbox: Sandbox;
+  worker: Worker;
+  taskQueue: string;
+  /** Runs the worker while `fn` runs. */
+  withWorker<T>(fn: () => Promise<T>): Promise<T>;
+  teardown(): Promise<void>;
+}
+
+/**
+ * The real thing on virtual time: a time-skipping Temporal server, the real workflows and activities,
+ * and a provider sandbox whose clock follows the server's, so a 10-minute epoch is 10 virtual minutes.
+ */
+export async function startWorkflowTestBed(sandboxConfig: SandboxConfig = {}): Promise<WorkflowTestBed> {
+  const env = await startTimeSkippingEnv();
+  const sandbox = await startSandbox({
+    epochMs: 10 * MINUTE,
+    queueMs: 2 * MINUTE,
+    deployMs: 3 * MINUTE,
+    seed: 11,
+    timeSource: () => env.currentTimeMs(),
+    ...sandboxConfig,
+  });
+  const taskQueue = uniqueTaskQueue('wf');
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowsPath: require.resolve('../../src/workflows'),
+    activities: createActivities(createProviderClients(sandbox.endpoints)),
+  });
+  let running: Promise<void> | undefined;
+  return {
+    env,
+    sandbox,
+    worker,
+    taskQueue,
+    async withWorker<T>(fn: () => Promise<T>): Promise<T> {
+      running ??= worker.run();
+      return fn();
+    },
+    async teardown() {
+      if (running) {
+        worker.shutdown();
+        await running;
+      }
+      await sandbox.close();
+      await env.teardown();
+    },
+  };
+}
+
+/** Lets virtual time pass in steps until `probe` holds (the server skips time only while someone waits). */
+export async function advanceUntil<T>(
+  env: TestWorkflowEnvironment,
+  probe: () => Promise<T | undefined | false>,
+  step = MINUTE,
+  maxSteps = 2000,
+): Promise<T> {
+  for (let i = 0; i < maxSteps; i++) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    await env.sleep(step);
+  }
+  throw new Error('condition not reached in virtual time');
+}
