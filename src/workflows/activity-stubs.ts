@@ -25,3 +25,9 @@ export const paging = proxyActivities<Activities>({
   scheduleToCloseTimeout: '1h',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 20 },
 });
+
+/** Smoke tests: a few tries, so a model that cannot answer fails the deploy in minutes, not half an hour. */
+export const smoke = proxyActivities<Activities>({
+  startToCloseTimeout: '2m',
+  retry: { initialInterval: '5s', backoffCoefficient: 2, maximumAttempts: 3 },
+});

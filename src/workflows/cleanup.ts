@@ -32,8 +32,12 @@ export async function checkpointCleanup(input: CleanupInput): Promise<CleanupRes
     if (carry.jobsDone.includes(jobId)) continue;
     const checkpoints = await allCheckpoints(jobId);
     const plan = planCleanup(checkpoints, input.retention, protectedIds, Date.now());
-    carry.examined += checkpoints.length;
-    carry.kept += plan.keep.length;
+    // A job continued mid-way was counted by the run that first planned it.
+    if (carry.countedJob !== jobId) {
+      carry.examined += checkpoints.length;
+      carry.kept += plan.keep.length;
+      carry.countedJob = jobId;
+    }
     const room = maxDeletes - carry.deleted.length;
     const batch = plan.delete.slice(0, Math.max(0, room));
     if (batch.length < plan.delete.length) truncated = true;
@@ -49,8 +53,6 @@ export async function checkpointCleanup(input: CleanupInput): Promise<CleanupRes
         );
         if (historyTooLong(input)) {
           // The plan is recomputed from the provider on the next run: deleted checkpoints are gone by then.
-          carry.examined -= checkpoints.length;
-          carry.kept -= plan.keep.length;
           await continueAsNew<typeof checkpointCleanup>({ ...input, jobIds, carried: carry });
         }
       }

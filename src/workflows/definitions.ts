@@ -105,6 +105,8 @@ export interface CleanupCarry {
   examined: number;
   kept: number;
   runs: number;
+  /** The job whose checkpoints `examined` and `kept` already include. */
+  countedJob?: string;
 }
 
 export interface CleanupResult {

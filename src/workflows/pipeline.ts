@@ -16,7 +16,7 @@ import { chooseCandidate } from '../decisions/candidate';
 import { parseDuration } from '../decisions/duration';
 import { evaluateGate } from '../decisions/gate';
 import { nextGpuType } from '../decisions/supervision';
-import { paging, provider } from './activity-stubs';
+import { paging, provider, smoke } from './activity-stubs';
 import { checkpointCleanup } from './cleanup';
 import {
   approveSignal,
@@ -386,9 +386,9 @@ async function deployAndVerify(
     const serving = await waitUntilServing(d.target, created.id, parseDuration(d.timeout)!, status);
     phase('smoke-testing');
     if (d.target === 'tensormesh') {
-      await provider.smokeTestServedModel({ modelId: created.id, prompt: d.smokePrompt });
+      await smoke.smokeTestServedModel({ modelId: created.id, prompt: d.smokePrompt });
     } else {
-      const res = await provider.smokeTestEndpoint({
+      const res = await smoke.smokeTestEndpoint({
         endpointId: created.id,
         sampleInput: d.smokeTest.input,
       });

@@ -1,0 +1,82 @@
+/**
+ * Records the replay fixtures in test/histories/ from real runs: the workflows with real activities
+ * against the sandbox, on a time-skipping server. Run after a deliberate, released change of a
+ * workflow (with its `patched()` guard) to add the new shape next to the old ones:
+ *   npx tsx scripts/record-workflow-histories.ts [suffix]
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { ensureEngines } from '../src/engine';
+import { sandboxAdmin } from '../src/sandbox/admin-client';
+import { pipelineInput } from '../test/fixtures/pipelines';
+import { startWorkflowTestBed } from '../test/harness/workflow-env';
+
+async function main(): Promise<void> {
+  process.env.FTP_TEST_SERVER_PATH ??= (await ensureEngines({ devServer: false })).testServer;
+  const suffix = process.argv[2] ?? 'v1';
+  const out = path.join(__dirname, '../test/histories');
+  const bed = await startWorkflowTestBed();
+  // Each history's workflow id is its file name, which is what the replay test passes back.
+  const id = (name: string) => `${name}-${suffix}`;
+  const save = async (name: string) => {
+    const history = await bed.env.client.workflow.getHandle(id(name)).fetchHistory();
+    fs.writeFileSync(path.join(out, `${name}-${suffix}.json`), historyToJSON(history));
+    process.stderr.write(`wrote ${name}-${suffix}.json (${history.events?.length} events)\n`);
+  };
+  try {
+    await bed.withWorker(async () => {
+      const input = pipelineInput('recorded', { gate: { threshold: 5 } });
+      await bed.env.client.workflow.execute('fineTuneToDeploy', {
+        args: [input],
+        taskQueue: bed.taskQueue,
+        workflowId: id('pipeline-success'),
+      });
+      await save('pipeline-success');
+
+      bed.sandbox.state.faults = {
+        ...bed.sandbox.state.faults,
+        stallAtEpoch: 2,
+        stallJobNameContains: 'recorded-stall',
+      };
+      const jobId = bed.sandbox.state.createJob({
+        name: 'recorded-stall',
+        modelType: 'llm',
+        datasetId: 'ds_x',
+        config: {},
+        gpuType: 'a100',
+        workers: 1,
+        tags: [],
+        totalEpochs: 4,
+      }).id;
+      const settings = {
+        freshness: '5m',
+        minInterval: '30s',
+        stallAfter: '30m',
+        resumeBudget: 2,
+        unknownStatusGrace: '30m',
+      };
+      await bed.env.client.workflow.execute('superviseTrainingJob', {
+        args: [{ provider: 'tensorone', jobId, ...settings }],
+        taskQueue: bed.taskQueue,
+        workflowId: id('supervise-stalled-resumed'),
+      });
+      await save('supervise-stalled-resumed');
+
+      const seeded = await sandboxAdmin(bed.sandbox.url).seedCompletedJob('recorded-cleanup', 30);
+      await bed.env.client.workflow.execute('checkpointCleanup', {
+        args: [{ jobIds: [seeded.jobId], retention: { keepLastN: 5 } }],
+        taskQueue: bed.taskQueue,
+        workflowId: id('cleanup-run'),
+      });
+      await save('cleanup-run');
+    });
+  } finally {
+    await bed.teardown();
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

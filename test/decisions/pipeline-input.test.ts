@@ -1,0 +1,88 @@
+import fc from 'fast-check';
+import { InvalidPipelineInput, parsePipelineInput } from '../../src/domain/pipeline-input';
+import { pipelineInput } from '../fixtures/pipelines';
+
+const fieldsOf = (input: unknown): string[] => {
+  try {
+    parsePipelineInput(input);
+    return [];
+  } catch (err) {
+    expect(err).toBeInstanceOf(InvalidPipelineInput);
+    return (err as InvalidPipelineInput).issues.map((i) => i.field);
+  }
+};
+
+describe('pipeline input validation', () => {
+  it('accepts the test pipeline and fills defaults', () => {
+    const spec = parsePipelineInput({
+      name: 'ok',
+      train: { kind: 'tensorone-existing', jobId: 'job_1' },
+      deploy: { target: 'tensorone-endpoint' },
+    });
+    expect(spec.supervision.freshness).toBe('5m');
+    expect(spec.cleanup.retention.keepLastN).toBe(3);
+    expect(spec.selection).toEqual({
+      metric: 'validationLoss',
+      direction: 'minimize',
+      tieBreak: 'earliest-epoch',
+    });
+  });
+
+  it.each([
+    [{ name: 'Bad Name' }, 'name'],
+    [{ train: { kind: 'tensorone', modelType: 'llm', datasetId: 'x', config: {} } }, 'train.datasetId'],
+    [{ train: { kind: 'tensorone', modelType: 'robot', datasetId: 'ds_a', config: {} } }, 'train.modelType'],
+    [
+      { train: { kind: 'tensorone', modelType: 'llm', datasetId: 'ds_a', config: {}, gpuTypes: [] } },
+      'train.gpuTypes',
+    ],
+    [{ train: { kind: 'sagemaker' } }, 'train.kind'],
+    [{ supervision: { freshness: 'soon' } }, 'supervision.freshness'],
+    [{ supervision: { resumeBudget: -1 } }, 'supervision.resumeBudget'],
+    [{ selection: { metric: 'validation loss' } }, 'selection.metric'],
+    [{ gate: { approval: { timeout: '1 day' } } }, 'gate.approval.timeout'],
+    [{ deploy: { target: 'tensormesh', userId: 'not-a-uuid' } }, 'deploy.userId'],
+    [
+      {
+        deploy: {
+          target: 'tensormesh',
+          userId: '6f1c2b7e-1d2a-4c3b-9e8f-0a1b2c3d4e5f',
+          gpuType: 'GPU_TYPE_TPU',
+        },
+      },
+      'deploy.gpuType',
+    ],
+    [{ deploy: { target: 'ftp' } }, 'deploy.target'],
+    [{ cleanup: { retention: { keepLastN: -2 } } }, 'cleanup.retention.keepLastN'],
+    [{ budget: { maxCost: 0 } }, 'budget.maxCost'],
+    [{ apiKey: 'sk-123' }, '(root)'],
+    [{ train: { kind: 'marqtune', modelId: 'm' } }, 'deploy.target'],
+  ])('names the bad field: %j → %s', (over, field) => {
+    expect(fieldsOf({ ...pipelineInput('t'), ...over })).toContain(field);
+  });
+
+  it('refuses secrets in the input: unknown keys are errors, not ignored', () => {
+    const input = {
+      ...pipelineInput('t'),
+      deploy: { target: 'tensormesh', userId: '6f1c2b7e-1d2a-4c3b-9e8f-0a1b2c3d4e5f', hfToken: 'hf_x' },
+    };
+    expect(fieldsOf(input)).toContain('deploy');
+  });
+
+  it('never throws anything but InvalidPipelineInput, whatever it is given (property)', () => {
+    fc.assert(
+      fc.property(fc.anything(), (value) => {
+        try {
+          parsePipelineInput(value);
+        } catch (err) {
+          return (
+            err instanceof InvalidPipelineInput &&
+            err.issues.length > 0 &&
+            err.issues.every((i) => i.field.length > 0)
+          );
+        }
+        return true;
+      }),
+    );
+  });
+});

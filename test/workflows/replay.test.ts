@@ -1,0 +1,27 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Worker } from '@temporalio/worker';
+
+// Every recorded history of the product's workflows replays against the current code: a change that
+// would break running workflows fails here (guard real changes with patched()).
+const dir = path.join(__dirname, '../histories');
+const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json') && !f.startsWith('harness-'));
+
+describe('recorded workflow histories replay against the current code', () => {
+  it('has a history of each workflow', () => {
+    expect(files.some((f) => f.startsWith('pipeline-'))).toBe(true);
+    expect(files.some((f) => f.startsWith('supervise-'))).toBe(true);
+    expect(files.some((f) => f.startsWith('cleanup-'))).toBe(true);
+  });
+
+  it.each(files)('%s', async (file) => {
+    const history: unknown = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'));
+    await expect(
+      Worker.runReplayHistory(
+        { workflowsPath: require.resolve('../../src/workflows') },
+        history,
+        file.replace(/\.json$/, ''),
+      ),
+    ).resolves.toBeUndefined();
+  });
+});
