@@ -1,15 +1,106 @@
 /**
- * `npm start`: the main job on the embedded default (local dev server + provider sandbox + worker).
- * Until the pipeline workflow lands it provisions the engines and says so.
+ * `npm start [pipeline file]`: the main job on the embedded default. Brings up the local Temporal dev
+ * server (Web UI on :8233, state in .data/temporal.db), the provider sandbox and a worker, then runs
+ * examples/pipeline.yaml to a serving endpoint with live progress, through the same code as
+ * `starter run`. Ctrl-C stops everything cleanly. With TEMPORAL_ADDRESS set, your server is used.
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { createActivities } from '../src/activities';
 import { EngineProvisionError, ensureEngines } from '../src/engine';
+import { createProviderClients } from '../src/providers/config';
+import { startSandbox, type Sandbox } from '../src/sandbox/server';
+import { main as starter } from '../src/starter';
+import { CUSTOM_SEARCH_ATTRIBUTES } from '../src/workflows/search-attributes';
 
-async function main(): Promise<void> {
-  await ensureEngines({ testServer: false });
-  process.stderr.write('pipeline not available yet: the fine-tune → deploy workflow lands with issue #5.\n');
+const say = (line: string) => process.stderr.write(`${line}\n`);
+
+async function mainJob(): Promise<number> {
+  const file = process.argv[2] ?? 'examples/pipeline.yaml';
+  const taskQueue = process.env.TEMPORAL_TASK_QUEUE ?? 'finetune-pipelines';
+  const stops: (() => Promise<void>)[] = [];
+  let stopping = false;
+  const stopAll = async () => {
+    if (stopping) return;
+    stopping = true;
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+  };
+  process.once('SIGINT', () => {
+    say('\nstopping: worker, sandbox, dev server…');
+    void stopAll().then(() => process.exit(130));
+  });
+
+  try {
+    // The job handles Ctrl-C itself, stopping worker, sandbox and dev server in order.
+    Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
+    let address = process.env.TEMPORAL_ADDRESS;
+    if (!address) {
+      const engines = await ensureEngines({ testServer: false, log: say });
+      fs.mkdirSync('.data', { recursive: true });
+      const devServer = await TestWorkflowEnvironment.createLocal({
+        server: {
+          executable: { type: 'existing-path', path: engines.devServer! },
+          ip: '127.0.0.1',
+          port: Number(process.env.TEMPORAL_PORT ?? 7233),
+          ui: true,
+          uiPort: Number(process.env.TEMPORAL_UI_PORT ?? 8233),
+          dbFilename: path.resolve('.data/temporal.db'),
+          searchAttributes: CUSTOM_SEARCH_ATTRIBUTES,
+          log: { format: 'pretty', level: 'error' },
+        },
+      });
+      stops.push(() => devServer.teardown());
+      address = devServer.address;
+      say(
+        `Temporal dev server on ${address}; Web UI http://localhost:${process.env.TEMPORAL_UI_PORT ?? 8233}`,
+      );
+    }
+
+    let sandbox: Sandbox | undefined;
+    if (!process.env.TENSORONE_BASE_URL) {
+      sandbox = await startSandbox({
+        port: Number(process.env.SANDBOX_PORT ?? 8787),
+        epochMs: Number(process.env.SANDBOX_EPOCH_MS ?? 1000),
+        queueMs: 500,
+        deployMs: 1500,
+      });
+      stops.push(() => sandbox!.close());
+      say(`provider sandbox on ${sandbox.url} (TensorOne, TensorMesh, Marqtune)`);
+    }
+    const endpoints =
+      sandbox?.endpoints ?? (await import('../src/providers/config')).providerEndpointsFromEnv();
+
+    const connection = await NativeConnection.connect({ address });
+    const worker = await Worker.create({
+      connection,
+      namespace: process.env.TEMPORAL_NAMESPACE ?? 'default',
+      taskQueue,
+      workflowsPath: require.resolve('../src/workflows'),
+      activities: createActivities(createProviderClients(endpoints)),
+    });
+    const running = worker.run();
+    stops.push(async () => {
+      worker.shutdown();
+      await running;
+      await connection.close();
+    });
+    say(`worker polling task queue ${taskQueue}\n`);
+
+    process.env.TEMPORAL_ADDRESS = address;
+    process.env.TEMPORAL_TASK_QUEUE = taskQueue;
+    return await starter(['node', 'starter', 'run', file]);
+  } finally {
+    await stopAll();
+  }
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`${err instanceof EngineProvisionError ? err.message : String(err)}\n`);
-  process.exit(1);
-});
+mainJob()
+  .then((code) => process.exit(code))
+  .catch((err: unknown) => {
+    say(
+      err instanceof EngineProvisionError ? err.message : `main job: ${(err as Error).stack ?? String(err)}`,
+    );
+    process.exit(1);
+  });

@@ -36,7 +36,7 @@ import {
 import { updateSearchAttributes } from './search-attribute-updates';
 import { superviseTrainingJob } from './supervise';
 
-const DEPLOY_POLL_MS = 15_000;
+const MAX_DEPLOY_POLL_MS = 15_000;
 
 /**
  * Fine-tune → deploy: train (start, adopt or follow), supervise as a child, choose the checkpoint by the
@@ -383,7 +383,13 @@ async function deployAndVerify(
       });
     }
     status.deployment = summarize(d.target, created);
-    const serving = await waitUntilServing(d.target, created.id, parseDuration(d.timeout)!, status);
+    const serving = await waitUntilServing(
+      d.target,
+      created.id,
+      parseDuration(d.timeout)!,
+      parseDuration(spec.supervision.minInterval)!,
+      status,
+    );
     phase('smoke-testing');
     if (d.target === 'tensormesh') {
       await smoke.smokeTestServedModel({ modelId: created.id, prompt: d.smokePrompt });
@@ -429,9 +435,12 @@ async function waitUntilServing(
   target: DeploymentSummary['target'],
   id: string,
   timeoutMs: number,
+  minIntervalMs: number,
   status: PipelineStatus,
 ): Promise<DeploymentSummary> {
   const deadline = Date.now() + timeoutMs;
+  // About sixty looks over the deploy timeout, never closer than the supervision's minimum interval.
+  const pollMs = Math.min(MAX_DEPLOY_POLL_MS, Math.max(minIntervalMs, timeoutMs / 60));
   for (;;) {
     const current =
       target === 'tensormesh' ? await provider.getServedModel(id) : await provider.getEndpoint(id);
@@ -449,7 +458,7 @@ async function waitUntilServing(
         `deployment ${id} not serving after ${timeoutMs / 60_000} min`,
         'DEPLOY_TIMEOUT',
       );
-    await sleep(Math.min(DEPLOY_POLL_MS, Math.max(1000, deadline - Date.now())));
+    await sleep(Math.min(pollMs, Math.max(1000, deadline - Date.now())));
   }
 }
 

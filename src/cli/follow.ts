@@ -1,0 +1,89 @@
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import cliProgress from 'cli-progress';
+import { statusQuery, type PipelineResult, type PipelineStatus } from '../workflows/definitions';
+import type { fineTuneToDeploy } from '../workflows/pipeline';
+import { money, sparkline } from './render';
+
+export interface FollowOptions {
+  /** Draw a live bar (a terminal) or print a line per change (a pipe, CI). */
+  interactive: boolean;
+  intervalMs?: number;
+  write?: (line: string) => void;
+}
+
+/**
+ * Follows a pipeline until it ends, showing phase, epoch, step, loss (with a sparkline) and cost.
+ * Resolves with the result; rejects with the failure's cause.
+ */
+export async function followPipeline(
+  handle: WorkflowHandle<typeof fineTuneToDeploy>,
+  options: FollowOptions,
+): Promise<PipelineResult> {
+  const write = options.write ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const losses: number[] = [];
+  const bar = options.interactive
+    ? new cliProgress.SingleBar(
+        {
+          format: '{phase} |{bar}| {percentage}% epoch {epoch} step {step} loss {loss} {spark} cost {cost}',
+          hideCursor: true,
+          clearOnComplete: false,
+          stream: process.stderr,
+        },
+        cliProgress.Presets.shades_classic,
+      )
+    : undefined;
+  bar?.start(100, 0, { phase: 'starting', epoch: '-', step: '-', loss: '-', spark: '', cost: '-' });
+  let lastLine = '';
+  const render = (s: PipelineStatus) => {
+    const t = s.training;
+    if (t?.metrics.loss !== undefined && losses[losses.length - 1] !== t.metrics.loss)
+      losses.push(t.metrics.loss);
+    const fields = {
+      phase: s.phase.padEnd(17),
+      epoch: `${t?.epoch ?? '-'}/${t?.totalEpochs ?? '-'}`,
+      step: `${t?.step ?? '-'}/${t?.totalSteps ?? '-'}`,
+      loss: t?.metrics.loss?.toFixed(4) ?? '-',
+      spark: sparkline(losses),
+      cost: money(t?.cost),
+    };
+    if (bar) bar.update(Math.round(t?.percentage ?? 0), fields);
+    else {
+      const line = `${fields.phase.trim()} epoch ${fields.epoch} step ${fields.step} loss ${fields.loss} cost ${fields.cost}`;
+      if (line !== lastLine) write(line);
+      lastLine = line;
+    }
+  };
+  const ticker = setInterval(() => {
+    handle.query(statusQuery).then(render, () => undefined);
+  }, options.intervalMs ?? 1000);
+  try {
+    const result = await handle.result();
+    render(
+      await handle
+        .query(statusQuery)
+        .catch(
+          () =>
+            ({ phase: 'completed', provider: result.provider, pinned: [], updatedAt: '' }) as PipelineStatus,
+        ),
+    );
+    return result;
+  } catch (err) {
+    throw new Error(failureCause(err));
+  } finally {
+    clearInterval(ticker);
+    bar?.stop();
+  }
+}
+
+/** The innermost cause of a workflow failure, as one line: "TYPE: message". */
+export function failureCause(err: unknown): string {
+  let cause: unknown = err instanceof WorkflowFailedError ? err.cause : err;
+  let text = err instanceof Error ? err.message : String(err);
+  while (cause) {
+    if (cause instanceof ApplicationFailure) return `${cause.type ?? 'Error'}: ${cause.message}`;
+    text = (cause as Error).message ?? text;
+    cause = (cause as Error & { cause?: unknown }).cause;
+  }
+  return text;
+}

@@ -1,0 +1,43 @@
+import type { PipelineStatus } from '../workflows/definitions';
+
+const BARS = '▁▂▃▄▅▆▇█';
+
+/** A one-line sparkline of a series (e.g. loss over polls); the newest value is on the right. */
+export function sparkline(values: number[], width = 24): string {
+  const v = values.slice(-width);
+  if (v.length === 0) return '';
+  const lo = Math.min(...v);
+  const hi = Math.max(...v);
+  return v.map((x) => BARS[hi === lo ? 3 : Math.round(((x - lo) / (hi - lo)) * (BARS.length - 1))]).join('');
+}
+
+export function money(n: number | undefined): string {
+  return n === undefined ? '-' : `$${n.toFixed(2)}`;
+}
+
+/** The status as a few human lines. */
+export function statusLines(id: string, s: PipelineStatus): string[] {
+  const t = s.training;
+  const lines = [`${id}  phase: ${s.phase}${s.failure ? `  (${s.failure})` : ''}`];
+  if (s.jobId) lines.push(`  job: ${s.provider} ${s.jobId}${s.gpuType ? ` on ${s.gpuType}` : ''}`);
+  if (t) {
+    lines.push(
+      `  training: ${t.status} epoch ${t.epoch ?? '-'}/${t.totalEpochs ?? '-'} step ${t.step ?? '-'}/${t.totalSteps ?? '-'} (${t.percentage ?? 0}%)  loss ${t.metrics.loss ?? '-'} best ${t.bestLoss ?? '-'}  cost ${money(t.cost)}  eta ${t.eta ?? '-'}${t.resumes ? `  resumes ${t.resumes}` : ''}`,
+    );
+  }
+  if (s.candidate)
+    lines.push(
+      `  candidate: ${s.candidate.checkpointId} (epoch ${s.candidate.epoch ?? '-'}, ${s.candidate.metric} ${s.candidate.value})`,
+    );
+  if (s.gate) lines.push(`  gate: ${s.gate.passed ? 'passed' : 'not passed'} — ${s.gate.reasons.join('; ')}`);
+  if (s.awaitingApprovalUntil)
+    lines.push(
+      `  awaiting approval until ${s.awaitingApprovalUntil}: run \`starter approve ${id}\` or \`starter reject ${id}\``,
+    );
+  if (s.deployment)
+    lines.push(
+      `  deployment: ${s.deployment.target} ${s.deployment.id} ${s.deployment.status}${s.deployment.url ? ` ${s.deployment.url}` : ''}`,
+    );
+  if (s.pinned.length) lines.push(`  pinned: ${s.pinned.join(', ')}`);
+  return lines;
+}

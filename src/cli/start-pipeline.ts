@@ -1,0 +1,64 @@
+import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { TypedSearchAttributes } from '@temporalio/common';
+import { pipelineWorkflowId, type PipelineSpec } from '../domain/pipeline-input';
+import type { fineTuneToDeploy } from '../workflows/pipeline';
+import { JOB_ID_KEY, PHASE_KEY, PROVIDER_KEY } from '../workflows/search-attributes';
+
+export interface StartOptions {
+  taskQueue: string;
+  /** Start a fresh run under a new id instead of attaching to a running one. */
+  forceNew?: boolean;
+  /** Set the custom search attributes (the namespace must have them registered). */
+  searchAttributes?: boolean;
+}
+
+/**
+ * Starts the pipeline under an id derived from its name. A second start while it runs attaches to
+ * the running one rather than starting a duplicate.
+ */
+export async function startOrAttachPipeline(
+  client: Client,
+  spec: PipelineSpec,
+  options: StartOptions,
+): Promise<{ handle: WorkflowHandle<typeof fineTuneToDeploy>; attached: boolean }> {
+  const base = pipelineWorkflowId(spec.name);
+  const workflowId = options.forceNew
+    ? `${base}-${new Date()
+        .toISOString()
+        .replace(/[-:.TZ]/g, '')
+        .slice(0, 14)}`
+    : base;
+  const provider = spec.train.kind === 'marqtune' ? 'marqtune' : 'tensorone';
+  try {
+    const handle = await client.workflow.start<typeof fineTuneToDeploy>('fineTuneToDeploy', {
+      taskQueue: options.taskQueue,
+      workflowId,
+      args: [spec],
+      ...(options.searchAttributes === false
+        ? {}
+        : {
+            typedSearchAttributes: new TypedSearchAttributes([
+              { key: PROVIDER_KEY, value: provider },
+              { key: JOB_ID_KEY, value: '' },
+              { key: PHASE_KEY, value: 'starting' },
+            ]),
+          }),
+    });
+    return { handle, attached: false };
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) {
+      const handle = client.workflow.getHandle<typeof fineTuneToDeploy>(workflowId);
+      const description = await handle.describe();
+      if (description.status.name === 'RUNNING') return { handle, attached: true };
+      // A finished run of the same name: start again under the same id.
+      const fresh = await client.workflow.start<typeof fineTuneToDeploy>('fineTuneToDeploy', {
+        taskQueue: options.taskQueue,
+        workflowId,
+        args: [spec],
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      });
+      return { handle: fresh, attached: false };
+    }
+    throw err;
+  }
+}

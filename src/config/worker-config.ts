@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import { parseEnv, temporalEnvSchema } from './temporal-connection';
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const url = z.string().url('must be a URL such as https://api.example.com');
+
+/**
+ * Everything the worker reads from its environment. Provider keys live here and only here; defaults
+ * point every provider at the local sandbox.
+ */
+export const workerEnvSchema = temporalEnvSchema.extend({
+  /**
+   * Activities in flight at once. Provider calls are I/O-bound: 100 keeps one worker busy without
+   * exceeding provider rate limits; raise it with more providers' quota.
+   */
+  WORKER_MAX_CONCURRENT_ACTIVITIES: positiveInt(100),
+  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: positiveInt(40),
+  /** Workflows kept in the sticky cache. Supervisions are long-lived and small, so a large cache pays. */
+  WORKER_MAX_CACHED_WORKFLOWS: positiveInt(2000),
+  /** Seconds running activities get to finish on SIGINT/SIGTERM before the worker exits. */
+  WORKER_SHUTDOWN_GRACE_SECONDS: positiveInt(30),
+  /** Prometheus metrics from the SDK runtime, e.g. 0.0.0.0:9464; off when unset. */
+  WORKER_METRICS_ADDRESS: z
+    .string()
+    .regex(/^[^\s:]+:\d+$/, 'must be host:port')
+    .optional(),
+  LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+  SANDBOX_URL: url.optional(),
+  TENSORONE_BASE_URL: url.optional(),
+  TENSORONE_API_KEY: z.string().min(8, 'looks too short for an API key').optional(),
+  TENSORMESH_BASE_URL: url.optional(),
+  TENSORMESH_API_KEY: z.string().min(8, 'looks too short for an API key').optional(),
+  TENSORMESH_HF_TOKEN: z.string().min(8).optional(),
+  MARQTUNE_BASE_URL: url.optional(),
+  MARQTUNE_API_KEY: z.string().min(8, 'looks too short for an API key').optional(),
+});
+
+export type WorkerEnv = z.infer<typeof workerEnvSchema>;
+
+/** Validates the worker's environment; a provider pointed at a real URL must come with its key. */
+export function loadWorkerEnv(env: NodeJS.ProcessEnv = process.env): WorkerEnv {
+  const withPairs = workerEnvSchema.superRefine((e, ctx) => {
+    for (const [base, key] of [
+      ['TENSORONE_BASE_URL', 'TENSORONE_API_KEY'],
+      ['TENSORMESH_BASE_URL', 'TENSORMESH_API_KEY'],
+      ['MARQTUNE_BASE_URL', 'MARQTUNE_API_KEY'],
+    ] as const) {
+      if (e[base] && !e[key])
+        ctx.addIssue({ code: 'custom', path: [key], message: `is required when ${base} is set` });
+    }
+  });
+  return parseEnv(withPairs, env);
+}

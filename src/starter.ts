@@ -1,0 +1,426 @@
+#!/usr/bin/env node
+/**
+ * The operator's CLI: start and follow pipelines, answer approvals, cancel, pin, supervise, clean up,
+ * manage the cleanup schedule, list pipelines. `--json` on every read command. Exit codes: 0 done,
+ * 1 failed (the cause is printed), 2 invalid input or usage (nothing was started).
+ */
+import { Command, CommanderError } from 'commander';
+import { InvalidPipelineInput } from './domain/pipeline-input';
+import { parseDuration } from './decisions/duration';
+import { loadPipelineFile } from './cli/pipeline-file';
+import { followPipeline, failureCause } from './cli/follow';
+import { statusLines, sparkline } from './cli/render';
+import { startOrAttachPipeline } from './cli/start-pipeline';
+import { ConfigError, connectClient, parseEnv, temporalEnvSchema } from './config/temporal-connection';
+import { listCleanupSchedules, upsertCleanupSchedule } from './schedules/cleanup-schedule';
+import {
+  approveSignal,
+  cancelSignal,
+  pinSignal,
+  progressQuery,
+  rejectSignal,
+  statusQuery,
+  type CleanupResult,
+  type SupervisionResult,
+} from './workflows/definitions';
+
+const out = (value: unknown): void =>
+  void process.stdout.write(`${typeof value === 'string' ? value : JSON.stringify(value, null, 2)}\n`);
+const err = (line: string): void => void process.stderr.write(`${line}\n`);
+
+class UsageError extends Error {}
+
+async function withClient<T>(
+  fn: (ctx: Awaited<ReturnType<typeof connectClient>> & { taskQueue: string }) => Promise<T>,
+): Promise<T> {
+  const env = parseEnv(temporalEnvSchema, process.env);
+  const ctx = await connectClient(env);
+  try {
+    return await fn({ ...ctx, taskQueue: env.TEMPORAL_TASK_QUEUE });
+  } finally {
+    await ctx.connection.close();
+  }
+}
+
+function positiveInt(value: string, name: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0)
+    throw new UsageError(`${name} must be a whole number ≥ 0, got "${value}"`);
+  return n;
+}
+
+export function buildProgram(): Command {
+  const program = new Command('starter')
+    .description('Start, watch and steer fine-tune → deploy pipelines on Temporal.')
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ starter run examples/pipeline.yaml            start (or attach to) a pipeline and follow it
+  $ starter status pipeline-support-bot --json    machine-readable status
+  $ starter approve pipeline-support-bot --reason "eval looks good"
+  $ starter cleanup --job job_123 --keep 3 --dry-run
+  $ starter schedule cleanup create --every 1d --keep 5 --status completed
+  $ starter list --phase awaiting-approval
+
+Connection: TEMPORAL_ADDRESS (default 127.0.0.1:7233), TEMPORAL_NAMESPACE, TEMPORAL_TASK_QUEUE,
+TEMPORAL_TLS_CERT/TEMPORAL_TLS_KEY or TEMPORAL_API_KEY.`,
+    );
+
+  program
+    .command('run <file>')
+    .description('validate a pipeline file (YAML or JSON), start it, and follow it until it serves')
+    .option('--new', 'start a fresh run even if one with this name is running')
+    .option('--no-follow', 'start and print the workflow id, without waiting')
+    .option('--json', 'print the result as JSON')
+    .option('--no-search-attributes', 'do not set the custom search attributes (namespace without them)')
+    .action(
+      async (
+        file: string,
+        opts: { new?: boolean; follow: boolean; json?: boolean; searchAttributes: boolean },
+      ) => {
+        const spec = loadPipelineFile(file); // exits 2 before anything starts
+        await withClient(async ({ client, taskQueue }) => {
+          const { handle, attached } = await startOrAttachPipeline(client, spec, {
+            taskQueue,
+            forceNew: opts.new,
+            searchAttributes: opts.searchAttributes,
+          });
+          err(`${attached ? 'attached to running' : 'started'} ${handle.workflowId}`);
+          if (!opts.follow)
+            return opts.json ? out({ workflowId: handle.workflowId, attached }) : out(handle.workflowId);
+          const result = await followPipeline(handle, { interactive: !!process.stderr.isTTY && !opts.json });
+          if (opts.json) return out({ workflowId: handle.workflowId, ...result });
+          out(
+            result.outcome === 'deployed'
+              ? `serving: ${result.deployment?.target} ${result.deployment?.id} ${result.deployment?.url ?? ''}`.trim()
+              : `ended: ${result.outcome}`,
+          );
+          out(
+            `checkpoint ${result.checkpoint?.checkpointId} (${result.checkpoint?.metric} ${result.checkpoint?.value}); deleted ${result.deletedCheckpoints.length} old checkpoints; cost $${(result.cost ?? 0).toFixed(2)}`,
+          );
+          if (result.outcome !== 'deployed') process.exitCode = 1;
+        });
+      },
+    );
+
+  program
+    .command('status <workflowId>')
+    .description('show where a pipeline is')
+    .option('--json', 'print the status object')
+    .action(async (id: string, opts: { json?: boolean }) =>
+      withClient(async ({ client }) => {
+        const handle = client.workflow.getHandle(id);
+        const [status, description] = await Promise.all([handle.query(statusQuery), handle.describe()]);
+        if (opts.json) return out({ workflowId: id, runStatus: description.status.name, ...status });
+        out([...statusLines(id, status), `  workflow: ${description.status.name}`].join('\n'));
+      }),
+    );
+
+  program
+    .command('watch <workflowId>')
+    .description('follow a running pipeline with live progress and a loss sparkline')
+    .option('--json', 'print the result as JSON when it ends')
+    .action(async (id: string, opts: { json?: boolean }) =>
+      withClient(async ({ client }) => {
+        const result = await followPipeline(client.workflow.getHandle(id), {
+          interactive: !!process.stderr.isTTY && !opts.json,
+        });
+        out(opts.json ? result : `${id}: ${result.outcome}`);
+      }),
+    );
+
+  for (const [name, signal, verb] of [
+    ['approve', approveSignal, 'approved'],
+    ['reject', rejectSignal, 'rejected'],
+  ] as const) {
+    program
+      .command(`${name} <workflowId>`)
+      .description(`${name} the deployment a pipeline is waiting on`)
+      .option('--reason <text>', 'why, kept in the pipeline result')
+      .option('--by <name>', 'who decides', process.env.USER)
+      .action(async (id: string, opts: { reason?: string; by?: string }) =>
+        withClient(async ({ client }) => {
+          await client.workflow.getHandle(id).signal(signal, { by: opts.by, reason: opts.reason });
+          out(`${id}: ${verb}`);
+        }),
+      );
+  }
+
+  program
+    .command('cancel <workflowId>')
+    .description(
+      'cancel a pipeline: training stops with a saved checkpoint, deployments in flight are removed',
+    )
+    .option('--reason <text>')
+    .action(async (id: string, opts: { reason?: string }) =>
+      withClient(async ({ client }) => {
+        await client.workflow.getHandle(id).signal(cancelSignal, { reason: opts.reason });
+        out(`${id}: cancel requested`);
+      }),
+    );
+
+  program
+    .command('pin <workflowId> <checkpointId>')
+    .description('exempt a checkpoint from this pipeline’s cleanup')
+    .action(async (id: string, checkpointId: string) =>
+      withClient(async ({ client }) => {
+        await client.workflow.getHandle(id).signal(pinSignal, checkpointId);
+        out(`${id}: pinned ${checkpointId}`);
+      }),
+    );
+
+  program
+    .command('supervise <jobId>')
+    .description('supervise an existing TensorOne training job (stall detection, resume, cost budget)')
+    .option('--provider <name>', 'tensorone or marqtune', 'tensorone')
+    .option('--freshness <duration>', 'notice completion at most this late', '5m')
+    .option('--stall-after <duration>', 'no progress for this long is a stall', '30m')
+    .option('--resume-budget <n>', 'stop-and-resume attempts', '2')
+    .option('--max-cost <n>', 'stop training at this cost')
+    .option('--json', 'print the result as JSON')
+    .action(
+      async (
+        jobId: string,
+        opts: {
+          provider: string;
+          freshness: string;
+          stallAfter: string;
+          resumeBudget: string;
+          maxCost?: string;
+          json?: boolean;
+        },
+      ) => {
+        if (opts.provider !== 'tensorone' && opts.provider !== 'marqtune')
+          throw new UsageError(`--provider must be tensorone or marqtune, got "${opts.provider}"`);
+        for (const [flag, v] of [
+          ['--freshness', opts.freshness],
+          ['--stall-after', opts.stallAfter],
+        ])
+          if (parseDuration(v) === undefined)
+            throw new UsageError(`${flag} must be a duration such as "5m", got "${v}"`);
+        const input = {
+          provider: opts.provider,
+          jobId,
+          freshness: opts.freshness,
+          minInterval: '30s',
+          stallAfter: opts.stallAfter,
+          resumeBudget: positiveInt(opts.resumeBudget, '--resume-budget'),
+          unknownStatusGrace: '30m',
+          maxCost: opts.maxCost ? Number(opts.maxCost) : undefined,
+        };
+        await withClient(async ({ client, taskQueue }) => {
+          const handle = await client.workflow.start('superviseTrainingJob', {
+            taskQueue,
+            workflowId: `supervise-${jobId}`,
+            args: [input],
+          });
+          err(`supervising ${jobId} as ${handle.workflowId}`);
+          const losses: number[] = [];
+          const ticker = setInterval(() => {
+            handle.query(progressQuery).then(
+              (p) => {
+                if (!p) return;
+                if (p.metrics.loss !== undefined) losses.push(p.metrics.loss);
+                err(
+                  `${p.status} epoch ${p.epoch ?? '-'}/${p.totalEpochs ?? '-'} ${p.percentage ?? 0}% loss ${p.metrics.loss ?? '-'} ${sparkline(losses)} cost ${p.cost ?? '-'}`,
+                );
+              },
+              () => undefined,
+            );
+          }, 2000);
+          try {
+            const result = (await handle.result()) as SupervisionResult;
+            out(
+              opts.json
+                ? result
+                : `${jobId}: ${result.outcome} after ${result.polls} polls, ${result.resumes} resumes`,
+            );
+          } finally {
+            clearInterval(ticker);
+          }
+        });
+      },
+    );
+
+  program
+    .command('cleanup')
+    .description('delete old checkpoints of a job now (best, final, deployed and pinned are always kept)')
+    .requiredOption('--job <jobId...>', 'training job id(s)')
+    .option('--keep <n>', 'newest automatic checkpoints to keep', '3')
+    .option('--keep-days <n>', 'also keep checkpoints younger than this')
+    .option('--max-deletes <n>', 'upper bound for this run', '1000')
+    .option('--dry-run', 'report what would be deleted, delete nothing')
+    .option('--json', 'print the result as JSON')
+    .action(
+      async (opts: {
+        job: string[];
+        keep: string;
+        keepDays?: string;
+        maxDeletes: string;
+        dryRun?: boolean;
+        json?: boolean;
+      }) => {
+        const input = {
+          jobIds: opts.job,
+          retention: {
+            keepLastN: positiveInt(opts.keep, '--keep'),
+            keepWithinDays: opts.keepDays ? positiveInt(opts.keepDays, '--keep-days') : undefined,
+          },
+          maxDeletes: positiveInt(opts.maxDeletes, '--max-deletes'),
+          dryRun: !!opts.dryRun,
+        };
+        await withClient(async ({ client, taskQueue }) => {
+          const result = (await client.workflow.execute('checkpointCleanup', {
+            taskQueue,
+            workflowId: `cleanup-${opts.job.join('-')}-${Date.now()}`,
+            args: [input],
+          })) as CleanupResult;
+          if (opts.json) return out(result);
+          out(
+            `${result.dryRun ? 'would delete' : 'deleted'} ${result.deleted.length} of ${result.examined} checkpoints (${(result.bytesReclaimed / 1024 ** 3).toFixed(1)} GiB)${result.truncated ? '; stopped at --max-deletes' : ''}`,
+          );
+          for (const d of result.deleted.slice(0, 20))
+            out(`  ${d.checkpointId}  epoch ${d.epoch ?? '-'}  ${d.reason}`);
+          if (result.deleted.length > 20) out(`  … and ${result.deleted.length - 20} more (--json for all)`);
+        });
+      },
+    );
+
+  const schedule = program
+    .command('schedule')
+    .description('manage Temporal Schedules')
+    .command('cleanup')
+    .description('the scheduled checkpoint cleanup');
+  const scheduleOptions = (cmd: Command) =>
+    cmd
+      .option('--id <scheduleId>', 'schedule id', 'checkpoint-cleanup')
+      .option('--every <duration>', 'interval, e.g. 1d or 6h')
+      .option('--cron <expr>', 'cron expression instead of --every')
+      .option('--keep <n>', 'newest automatic checkpoints to keep per job', '3')
+      .option('--keep-days <n>', 'also keep checkpoints younger than this')
+      .option('--status <status>', 'clean jobs in this status', 'completed')
+      .option('--name-prefix <prefix>', 'only jobs whose name starts with this')
+      .option('--max-deletes <n>', 'upper bound per run', '1000');
+  const upsert = (opts: Record<string, string | undefined>) =>
+    withClient(async ({ client, taskQueue }) => {
+      if (!opts.every && !opts.cron) opts.every = '1d';
+      const { created } = await upsertCleanupSchedule(client, {
+        scheduleId: opts.id!,
+        taskQueue,
+        every: opts.every,
+        cron: opts.cron,
+        input: {
+          jobFilter: { status: opts.status as never, namePrefix: opts.namePrefix },
+          retention: {
+            keepLastN: positiveInt(opts.keep!, '--keep'),
+            keepWithinDays: opts.keepDays ? positiveInt(opts.keepDays, '--keep-days') : undefined,
+          },
+          maxDeletes: positiveInt(opts.maxDeletes!, '--max-deletes'),
+        },
+      });
+      out(`${created ? 'created' : 'updated'} schedule ${opts.id}`);
+    });
+  scheduleOptions(schedule.command('create').description('create (or update) the cleanup schedule')).action(
+    upsert,
+  );
+  scheduleOptions(schedule.command('update').description('change the cleanup schedule')).action(upsert);
+  schedule
+    .command('list')
+    .option('--json', 'print as JSON')
+    .action(async (opts: { json?: boolean }) =>
+      withClient(async ({ client }) => {
+        const list = await listCleanupSchedules(client);
+        if (opts.json) return out(list);
+        if (!list.length)
+          return out('no cleanup schedules (create one: starter schedule cleanup create --every 1d)');
+        for (const s of list)
+          out(
+            `${s.scheduleId}  ${s.paused ? 'paused' : 'active'}  next ${s.nextRunAt ?? '-'}  recent runs ${s.recentRuns.length}  ${s.note ?? ''}`,
+          );
+      }),
+    );
+  schedule
+    .command('trigger')
+    .option('--id <scheduleId>', 'schedule id', 'checkpoint-cleanup')
+    .action(async (opts: { id: string }) =>
+      withClient(async ({ client }) => {
+        await client.schedule.getHandle(opts.id).trigger();
+        out(`triggered ${opts.id}`);
+      }),
+    );
+  schedule
+    .command('delete')
+    .option('--id <scheduleId>', 'schedule id', 'checkpoint-cleanup')
+    .action(async (opts: { id: string }) =>
+      withClient(async ({ client }) => {
+        await client.schedule.getHandle(opts.id).delete();
+        out(`deleted ${opts.id}`);
+      }),
+    );
+
+  program
+    .command('list')
+    .description('recent pipelines, filtered by the search attributes the workflows keep current')
+    .option('--phase <phase>')
+    .option('--provider <provider>')
+    .option('--job <jobId>')
+    .option('--limit <n>', 'at most this many', '20')
+    .option('--json', 'print as JSON')
+    .action(
+      async (opts: { phase?: string; provider?: string; job?: string; limit: string; json?: boolean }) =>
+        withClient(async ({ client }) => {
+          const quote = (v: string) => `'${v.replace(/'/g, '')}'`;
+          const clauses = [`WorkflowType = 'fineTuneToDeploy'`];
+          if (opts.phase) clauses.push(`FtpPhase = ${quote(opts.phase)}`);
+          if (opts.provider) clauses.push(`FtpProvider = ${quote(opts.provider)}`);
+          if (opts.job) clauses.push(`FtpJobId = ${quote(opts.job)}`);
+          const rows: Record<string, unknown>[] = [];
+          const limit = positiveInt(opts.limit, '--limit');
+          for await (const w of client.workflow.list({ query: clauses.join(' AND ') })) {
+            const sa = w.searchAttributes as Record<string, unknown[] | undefined>;
+            rows.push({
+              workflowId: w.workflowId,
+              status: w.status.name,
+              phase: sa.FtpPhase?.[0],
+              provider: sa.FtpProvider?.[0],
+              jobId: sa.FtpJobId?.[0] || undefined,
+              startTime: w.startTime.toISOString(),
+            });
+            if (rows.length >= limit) break;
+          }
+          if (opts.json) return out(rows);
+          if (!rows.length) return out('no pipelines match');
+          for (const r of rows)
+            out(
+              `${String(r.workflowId).padEnd(36)} ${String(r.status).padEnd(10)} ${String(r.phase ?? '-').padEnd(18)} ${r.provider ?? '-'} ${r.jobId ?? ''}`,
+            );
+        }),
+    );
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram().exitOverride();
+  try {
+    await program.parseAsync(argv);
+    return process.exitCode === undefined ? 0 : Number(process.exitCode);
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    if (e instanceof InvalidPipelineInput || e instanceof UsageError) {
+      err(`error: ${e.message}`);
+      return 2;
+    }
+    if (e instanceof ConfigError) {
+      err(`error: ${e.message}`);
+      return 2;
+    }
+    err(`error: ${failureCause(e)}`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv).then((code) => process.exit(code));
+}
