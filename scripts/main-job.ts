@@ -12,6 +12,8 @@ import { createActivities } from '../src/activities';
 import { EngineProvisionError, ensureEngines } from '../src/engine';
 import { createProviderClients } from '../src/providers/config';
 import { startSandbox, type Sandbox } from '../src/sandbox/server';
+import { connectClient, parseEnv, temporalEnvSchema } from '../src/config/temporal-connection';
+import { upsertCleanupSchedule } from '../src/schedules/cleanup-schedule';
 import { main as starter } from '../src/starter';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../src/workflows/search-attributes';
 
@@ -90,9 +92,36 @@ async function mainJob(): Promise<number> {
 
     process.env.TEMPORAL_ADDRESS = address;
     process.env.TEMPORAL_TASK_QUEUE = taskQueue;
-    return await starter(['node', 'starter', 'run', file]);
+    await ensureCleanupSchedule(taskQueue);
+    const code = await starter(['node', 'starter', 'run', file]);
+    if (process.stdin.isTTY && !process.env.CI) {
+      // Leave everything up so the run can be explored: Web UI, `starter status|list|schedule …`.
+      say(
+        `\nstill running: Web UI http://localhost:${process.env.TEMPORAL_UI_PORT ?? 8233}, TEMPORAL_ADDRESS=${address}. Ctrl-C stops everything.`,
+      );
+      await new Promise<never>(() => undefined);
+    }
+    return code;
   } finally {
     await stopAll();
+  }
+}
+
+/** The embedded default cleans checkpoints of completed jobs daily, as a Temporal Schedule. */
+async function ensureCleanupSchedule(taskQueue: string): Promise<void> {
+  const { client, connection } = await connectClient(parseEnv(temporalEnvSchema, process.env));
+  try {
+    await upsertCleanupSchedule(client, {
+      scheduleId: 'checkpoint-cleanup',
+      taskQueue,
+      every: '1d',
+      input: { jobFilter: { status: 'completed' }, retention: { keepLastN: 3 }, maxDeletes: 1000 },
+    });
+    say(
+      'cleanup schedule "checkpoint-cleanup": daily, keeps the newest 3 automatic checkpoints per completed job',
+    );
+  } finally {
+    await connection.close();
   }
 }
 
