@@ -39,16 +39,7 @@ async function main(): Promise<void> {
         stallAtEpoch: 2,
         stallJobNameContains: 'recorded-stall',
       };
-      const jobId = bed.sandbox.state.createJob({
-        name: 'recorded-stall',
-        modelType: 'llm',
-        datasetId: 'ds_x',
-        config: {},
-        gpuType: 'a100',
-        workers: 1,
-        tags: [],
-        totalEpochs: 4,
-      }).id;
+      const jobId = bed.sandbox.state.createJob({ name: 'recorded-stall', totalEpochs: 4 }).id;
       const settings = {
         freshness: '5m',
         minInterval: '30s',

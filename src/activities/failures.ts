@@ -76,3 +76,21 @@ export async function classified<T>(call: () => Promise<T>): Promise<T> {
 export function isNotFound(err: unknown): boolean {
   return err instanceof ProviderError && err.status === 404;
 }
+
+export interface DeleteOutcome {
+  deleted: boolean;
+  alreadyGone: boolean;
+}
+
+/** A delete whose target is already gone succeeded earlier (its answer was lost, or someone else did it). */
+export async function deleteIdempotently(remove: () => Promise<void>): Promise<DeleteOutcome> {
+  return classified(async () => {
+    try {
+      await remove();
+      return { deleted: true, alreadyGone: false };
+    } catch (err) {
+      if (isNotFound(err)) return { deleted: true, alreadyGone: true };
+      throw err;
+    }
+  });
+}

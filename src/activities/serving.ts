@@ -2,7 +2,7 @@ import type { Deployment, TrainingJob } from '../domain/types';
 import type { MarqtuneClient } from '../providers/marqtune/client';
 import type { ProvisionModelRequest, TensorMeshClient } from '../providers/tensormesh/client';
 import { nameForStep } from './context';
-import { classified, isNotFound } from './failures';
+import { classified, deleteIdempotently, type DeleteOutcome } from './failures';
 
 /** TensorMesh model serving: one activity per API call. */
 export function tensormeshActivities(client: TensorMeshClient) {
@@ -22,16 +22,8 @@ export function tensormeshActivities(client: TensorMeshClient) {
     async getServedModel(modelId: string): Promise<Deployment> {
       return classified(() => client.models.get(modelId));
     },
-    async deleteServedModel(modelId: string): Promise<{ deleted: boolean; alreadyGone: boolean }> {
-      return classified(async () => {
-        try {
-          await client.models.delete(modelId);
-          return { deleted: true, alreadyGone: false };
-        } catch (err) {
-          if (isNotFound(err)) return { deleted: true, alreadyGone: true };
-          throw err;
-        }
-      });
+    async deleteServedModel(modelId: string): Promise<DeleteOutcome> {
+      return deleteIdempotently(() => client.models.delete(modelId));
     },
     async smokeTestServedModel(input: {
       modelId: string;

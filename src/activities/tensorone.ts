@@ -6,7 +6,7 @@ import type {
   TensorOneClient,
 } from '../providers/tensorone/client';
 import { heartbeat, nameForStep } from './context';
-import { classified, isNotFound } from './failures';
+import { classified, deleteIdempotently, type DeleteOutcome } from './failures';
 
 export type StartTrainingJobInput = Omit<CreateJobRequest, 'name'> & {
   /** Workflow step, e.g. `train-1`: the job is named after the workflow id and this step. */
@@ -90,16 +90,8 @@ export function tensoroneJobActivities(client: TensorOneClient) {
       });
     },
     /** A checkpoint that is already gone counts as deleted: the retry of a delete whose answer was lost. */
-    async deleteCheckpoint(checkpointId: string): Promise<{ deleted: boolean; alreadyGone: boolean }> {
-      return classified(async () => {
-        try {
-          await client.checkpoints.delete(checkpointId);
-          return { deleted: true, alreadyGone: false };
-        } catch (err) {
-          if (isNotFound(err)) return { deleted: true, alreadyGone: true };
-          throw err;
-        }
-      });
+    async deleteCheckpoint(checkpointId: string): Promise<DeleteOutcome> {
+      return deleteIdempotently(() => client.checkpoints.delete(checkpointId));
     },
   };
 }
@@ -134,16 +126,8 @@ export function tensoroneEndpointActivities(client: TensorOneClient) {
     async getEndpoint(endpointId: string): Promise<Deployment> {
       return classified(() => client.endpoints.get(endpointId));
     },
-    async deleteEndpoint(endpointId: string): Promise<{ deleted: boolean; alreadyGone: boolean }> {
-      return classified(async () => {
-        try {
-          await client.endpoints.delete(endpointId);
-          return { deleted: true, alreadyGone: false };
-        } catch (err) {
-          if (isNotFound(err)) return { deleted: true, alreadyGone: true };
-          throw err;
-        }
-      });
+    async deleteEndpoint(endpointId: string): Promise<DeleteOutcome> {
+      return deleteIdempotently(() => client.endpoints.delete(endpointId));
     },
     /** One `runsync` with a sample input; the output is trimmed so history stays small. */
     async smokeTestEndpoint(input: {

@@ -77,3 +77,14 @@ export class Router {
     return { methodMismatch };
   }
 }
+
+/** TensorOne-style `limit` (1-100, default 50) / `offset` paging of a list, with its `pagination` object. */
+export function paginate<T>(list: T[], query: URLSearchParams) {
+  const limit = Math.min(100, Math.max(1, Number(query.get('limit') ?? 50)));
+  const offset = Math.max(0, Number(query.get('offset') ?? 0));
+  const page = list.slice(offset, offset + limit);
+  return {
+    page,
+    pagination: { total: list.length, limit, offset, hasMore: offset + page.length < list.length },
+  };
+}

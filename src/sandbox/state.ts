@@ -208,16 +208,20 @@ export class SandboxState {
 
   // ---- training simulation -------------------------------------------------------------------
 
-  createJob(input: {
-    name: string;
-    modelType: string;
-    datasetId: string;
-    config: Record<string, unknown>;
-    gpuType: string;
-    workers: number;
-    tags: string[];
-    totalEpochs: number;
-  }): SimJob {
+  /** A new job in `pending`; everything but name and length has a plain default. */
+  createJob(
+    spec: Pick<SimJob, 'name' | 'totalEpochs'> &
+      Partial<Pick<SimJob, 'modelType' | 'datasetId' | 'config' | 'gpuType' | 'workers' | 'tags'>>,
+  ): SimJob {
+    const input = {
+      modelType: 'llm',
+      datasetId: 'ds_sandbox',
+      config: {},
+      gpuType: 'a100',
+      workers: 1,
+      tags: [],
+      ...spec,
+    };
     const now = this.now();
     const shape = seededRandom(hashString(`${this.options.seed}:${input.name}:size`));
     const job: SimJob = {
@@ -428,16 +432,7 @@ export class SandboxState {
 
   /** A finished job with `count` automatic checkpoints, for cleanup at scale. */
   seedCompletedJob(name: string, count: number): SimJob {
-    const job = this.createJob({
-      name,
-      modelType: 'llm',
-      datasetId: 'ds_seeded',
-      config: {},
-      gpuType: 'a100',
-      workers: 1,
-      tags: ['seeded'],
-      totalEpochs: count,
-    });
+    const job = this.createJob({ name, totalEpochs: count, tags: ['seeded'] });
     const start = this.now() - count * this.options.epochMs;
     job.runStartMs = start;
     job.status = 'running';

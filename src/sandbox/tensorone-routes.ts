@@ -1,4 +1,4 @@
-import { HttpReply, Router, type RequestContext } from './router';
+import { HttpReply, paginate, Router, type RequestContext } from './router';
 import {
   SANDBOX_GPU_TYPES,
   type SandboxState,
@@ -234,16 +234,8 @@ export function tensoroneRoutes(state: SandboxState): Router {
     list.sort(
       (a, b) => dir * (sort === 'name' ? a.name.localeCompare(b.name) : a.createdAtMs - b.createdAtMs),
     );
-    const limit = Math.min(100, Math.max(1, Number(q.get('limit') ?? 50)));
-    const offset = Math.max(0, Number(q.get('offset') ?? 0));
-    const page = list.slice(offset, offset + limit);
-    return {
-      status: 200,
-      body: {
-        jobs: page.map((j) => jobJson(j, false)),
-        pagination: { total: list.length, limit, offset, hasMore: offset + page.length < list.length },
-      },
-    };
+    const { page, pagination } = paginate(list, q);
+    return { status: 200, body: { jobs: page.map((j) => jobJson(j, false)), pagination } };
   });
 
   r.add('GET', '/v2/training/jobs/:jobId', (ctx) => ({
@@ -304,17 +296,14 @@ export function tensoroneRoutes(state: SandboxState): Router {
     const all = state
       .jobCheckpoints(job.id)
       .sort((a, b) => dir * (key(a) - key(b)) || a.id.localeCompare(b.id));
-    const limit = Math.min(100, Math.max(1, Number(q.get('limit') ?? 50)));
-    const offset = Math.max(0, Number(q.get('offset') ?? 0));
+    const { page } = paginate(all, q);
     const includeMetrics = q.get('includeMetrics') !== 'false';
     const best = state.checkpoints.get(`ckpt_${job.id.slice(4)}_best`);
     const latest = [...all].sort((a, b) => b.createdAtMs - a.createdAtMs)[0];
     return {
       status: 200,
       body: {
-        checkpoints: all
-          .slice(offset, offset + limit)
-          .map((c) => checkpointJson(c, ctx.origin, includeMetrics)),
+        checkpoints: page.map((c) => checkpointJson(c, ctx.origin, includeMetrics)),
         totalCount: all.length,
         summary: {
           ...(best
@@ -496,16 +485,8 @@ export function tensoroneRoutes(state: SandboxState): Router {
     if (type) list = list.filter((m) => m.type === type);
     const status = q.get('status');
     if (status) list = list.filter((m) => modelJson(m, false).status === status);
-    const limit = Math.min(100, Math.max(1, Number(q.get('limit') ?? 50)));
-    const offset = Math.max(0, Number(q.get('offset') ?? 0));
-    const page = list.slice(offset, offset + limit);
-    return {
-      status: 200,
-      body: {
-        models: page.map((m) => modelJson(m, false)),
-        pagination: { total: list.length, limit, offset, hasMore: offset + page.length < list.length },
-      },
-    };
+    const { page, pagination } = paginate(list, q);
+    return { status: 200, body: { models: page.map((m) => modelJson(m, false)), pagination } };
   });
   r.add('GET', '/v2/training/models/:modelId', (ctx) => ({
     status: 200,

@@ -1,4 +1,4 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { ActivityCancellationType, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 
 /**
@@ -11,9 +11,14 @@ export const provider = proxyActivities<Activities>({
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 30 },
 });
 
-/** Supervision polls: a provider outage of hours must not end a days-long supervision. */
+/**
+ * Supervision polls: a provider outage of hours must not end a days-long supervision. A poll is a read,
+ * so on cancellation the workflow simply stops waiting for it (nothing to undo, and no cancel request
+ * racing the poll's own completion).
+ */
 export const polling = proxyActivities<Activities>({
   startToCloseTimeout: '30s',
+  cancellationType: ActivityCancellationType.ABANDON,
   scheduleToCloseTimeout: '6h',
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '5m' },
 });

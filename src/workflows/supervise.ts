@@ -87,9 +87,13 @@ export async function superviseTrainingJob(input: SuperviseInput): Promise<Super
       record(st, job, now());
       if (parent && progressKey(st.latest!) !== lastSignalled) {
         lastSignalled = progressKey(st.latest!);
-        await getExternalWorkflowHandle(parent.workflowId, parent.runId).signal(
-          supervisionProgressSignal,
-          st.latest!,
+        const progress = st.latest!;
+        // Delivered even while the parent is cancelling us: it only updates what the parent reports.
+        await CancellationScope.nonCancellable(() =>
+          getExternalWorkflowHandle(parent.workflowId, parent.runId).signal(
+            supervisionProgressSignal,
+            progress,
+          ),
         );
       }
 

@@ -24,16 +24,7 @@ const settings = {
 };
 
 function createJob(name: string, epochs: number): string {
-  return bed.sandbox.state.createJob({
-    name,
-    modelType: 'llm',
-    datasetId: 'ds_x',
-    config: {},
-    gpuType: 'a100',
-    workers: 1,
-    tags: [],
-    totalEpochs: epochs,
-  }).id;
+  return bed.sandbox.state.createJob({ name, totalEpochs: epochs }).id;
 }
 
 it('supervises a job through 30 simulated days, continuing as new, with progress intact', async () => {
