@@ -12,7 +12,12 @@ import { createActivities } from '../src/activities';
 import { EngineProvisionError, ensureEngines } from '../src/engine';
 import { createProviderClients } from '../src/providers/config';
 import { startSandbox, type Sandbox } from '../src/sandbox/server';
-import { connectClient, parseEnv, temporalEnvSchema } from '../src/config/temporal-connection';
+import {
+  connectClient,
+  dataConverterFromEnv,
+  parseEnv,
+  temporalEnvSchema,
+} from '../src/config/temporal-connection';
 import { upsertCleanupSchedule } from '../src/schedules/cleanup-schedule';
 import { main as starter } from '../src/starter';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../src/workflows/search-attributes';
@@ -80,7 +85,10 @@ async function mainJob(): Promise<number> {
       namespace: process.env.TEMPORAL_NAMESPACE ?? 'default',
       taskQueue,
       workflowsPath: require.resolve('../src/workflows'),
-      activities: createActivities(createProviderClients(endpoints)),
+      activities: createActivities(createProviderClients(endpoints), {
+        webhookUrl: process.env.NOTIFY_WEBHOOK_URL,
+      }),
+      dataConverter: dataConverterFromEnv(),
     });
     const running = worker.run();
     stops.push(async () => {

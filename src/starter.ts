@@ -8,6 +8,8 @@ import { Command, CommanderError } from 'commander';
 import { InvalidPipelineInput } from './domain/pipeline-input';
 import { parseDuration } from './decisions/duration';
 import { loadPipelineFile } from './cli/pipeline-file';
+import { loadReportData, renderReport } from './cli/report';
+import fs from 'node:fs';
 import { followPipeline, failureCause } from './cli/follow';
 import { statusLines, sparkline } from './cli/render';
 import { startOrAttachPipeline } from './cli/start-pipeline';
@@ -361,6 +363,23 @@ TEMPORAL_TLS_CERT/TEMPORAL_TLS_KEY or TEMPORAL_API_KEY.`,
     );
 
   program
+    .command('report <workflowId>')
+    .description(
+      'write one self-contained HTML/SVG file: the metric over checkpoints, chosen, threshold, deleted',
+    )
+    .option('-o, --out <file>', 'where to write it', '')
+    .option('--json', 'print the report data instead')
+    .action(async (id: string, opts: { out: string; json?: boolean }) =>
+      withClient(async ({ client }) => {
+        const data = await loadReportData(client, id);
+        if (opts.json) return out(data);
+        const file = opts.out || `${id}-report.html`;
+        fs.writeFileSync(file, renderReport(data));
+        out(`wrote ${file} (${data.checkpoints.length} checkpoints, chosen ${data.chosenId ?? 'none'})`);
+      }),
+    );
+
+  program
     .command('list')
     .description('recent pipelines, filtered by the search attributes the workflows keep current')
     .option('--phase <phase>')
@@ -417,6 +436,7 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
     err(`error: ${failureCause(e)}`);
+    if (process.env.FTP_DEBUG) err(String((e as Error).stack));
     return 1;
   }
 }

@@ -13,7 +13,7 @@ import {
   type LogMetadata,
 } from '@temporalio/worker';
 import { createActivities } from './activities';
-import { connectWorkerConnection } from './config/temporal-connection';
+import { connectWorkerConnection, dataConverterFromEnv } from './config/temporal-connection';
 import { loadWorkerEnv, type WorkerEnv } from './config/worker-config';
 import { ConfigError } from './config/temporal-connection';
 import { createProviderClients, providerEndpointsFromEnv } from './providers/config';
@@ -44,6 +44,9 @@ export async function createWorker(env: WorkerEnv): Promise<Worker> {
   const connection = await connectWorkerConnection(env);
   const activities = createActivities(
     createProviderClients(providerEndpointsFromEnv(env as unknown as NodeJS.ProcessEnv)),
+    {
+      webhookUrl: env.NOTIFY_WEBHOOK_URL,
+    },
   );
   return Worker.create({
     connection,
@@ -51,6 +54,7 @@ export async function createWorker(env: WorkerEnv): Promise<Worker> {
     taskQueue: env.TEMPORAL_TASK_QUEUE,
     workflowsPath: require.resolve('./workflows'),
     activities,
+    dataConverter: dataConverterFromEnv(),
     maxConcurrentActivityTaskExecutions: env.WORKER_MAX_CONCURRENT_ACTIVITIES,
     maxConcurrentWorkflowTaskExecutions: env.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
     maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS,

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { z } from 'zod';
+import { codecFromEnv } from '../codec/aes-gcm-codec';
 
 /**
  * How worker and CLI reach Temporal: the local dev server by default, a cluster or Temporal Cloud by
@@ -69,9 +70,22 @@ function connectionOptions(env: TemporalEnv) {
   return { address: env.TEMPORAL_ADDRESS, tls, apiKey: env.TEMPORAL_API_KEY };
 }
 
+/** Payload encryption (off unless FTP_PAYLOAD_KEYS is set), the same for worker and CLI. */
+export function dataConverterFromEnv(env: NodeJS.ProcessEnv = process.env) {
+  const codec = codecFromEnv(env);
+  return codec ? { payloadCodecs: [codec] } : undefined;
+}
+
 export async function connectClient(env: TemporalEnv): Promise<{ client: Client; connection: Connection }> {
   const connection = await Connection.connect(connectionOptions(env));
-  return { client: new Client({ connection, namespace: env.TEMPORAL_NAMESPACE }), connection };
+  return {
+    client: new Client({
+      connection,
+      namespace: env.TEMPORAL_NAMESPACE,
+      dataConverter: dataConverterFromEnv(),
+    }),
+    connection,
+  };
 }
 
 export async function connectWorkerConnection(env: TemporalEnv): Promise<NativeConnection> {

@@ -25,6 +25,14 @@ export const workerEnvSchema = temporalEnvSchema.extend({
     .regex(/^[^\s:]+:\d+$/, 'must be host:port')
     .optional(),
   LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+  /** Slack-compatible webhook for phase changes, approval requests, failures and results. */
+  NOTIFY_WEBHOOK_URL: url.optional(),
+  /** Payload encryption keys (`id:base64,…`) and the active key id; off when unset. */
+  FTP_PAYLOAD_KEYS: z
+    .string()
+    .regex(/^[\w-]+:[A-Za-z0-9+/=]+(,[\w-]+:[A-Za-z0-9+/=]+)*$/, 'must be id:base64key[,id:base64key…]')
+    .optional(),
+  FTP_PAYLOAD_KEY_ID: z.string().optional(),
   SANDBOX_URL: url.optional(),
   TENSORONE_BASE_URL: url.optional(),
   TENSORONE_API_KEY: z.string().min(8, 'looks too short for an API key').optional(),

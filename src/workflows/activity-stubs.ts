@@ -36,3 +36,9 @@ export const smoke = proxyActivities<Activities>({
   startToCloseTimeout: '2m',
   retry: { initialInterval: '5s', backoffCoefficient: 2, maximumAttempts: 3 },
 });
+
+/** Notifications: a few quick tries; the pipeline never waits long for, or fails on, a webhook. */
+export const notifier = proxyActivities<Activities>({
+  startToCloseTimeout: '10s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumAttempts: 3 },
+});

@@ -6,6 +6,7 @@ import {
   condition,
   executeChild,
   isCancellation,
+  patched,
   setHandler,
   sleep,
   workflowInfo,
@@ -16,7 +17,7 @@ import { chooseCandidate } from '../decisions/candidate';
 import { parseDuration } from '../decisions/duration';
 import { evaluateGate } from '../decisions/gate';
 import { nextGpuType } from '../decisions/supervision';
-import { paging, provider, smoke } from './activity-stubs';
+import { notifier, paging, provider, smoke } from './activity-stubs';
 import { checkpointCleanup } from './cleanup';
 import {
   approveSignal,
@@ -34,6 +35,7 @@ import {
   type SupervisionResult,
 } from './definitions';
 import { updateSearchAttributes } from './search-attribute-updates';
+import type { PipelineNotification } from '../activities/notify';
 import { superviseTrainingJob } from './supervise';
 
 const MAX_DEPLOY_POLL_MS = 15_000;
@@ -65,18 +67,43 @@ export async function fineTuneToDeploy(rawInput: unknown): Promise<PipelineResul
     pipelineScope.cancel();
   });
 
+  // Notifications go out in order without holding the pipeline up; a failed delivery is dropped.
+  const notifications = patched('webhook-notifications');
+  let delivered: Promise<unknown> = Promise.resolve();
+  const notify = (kind: PipelineNotification['kind'], text: string) => {
+    if (!notifications) return;
+    const workflowId = workflowInfo().workflowId;
+    const p = status.phase;
+    delivered = delivered.then(() =>
+      notifier.notifyWebhook({ workflowId, kind, phase: p, text }).catch(() => undefined),
+    );
+  };
   const phase = (p: PipelinePhase) => {
     status.phase = p;
     status.updatedAt = iso();
     updateSearchAttributes({ phase: p });
+    notify('phase', `phase: ${p}`);
+    if (p === 'awaiting-approval') {
+      notify(
+        'approval-requested',
+        `approval needed for ${status.candidate?.checkpointId} (${status.candidate?.metric} ${status.candidate?.value}): starter approve ${workflowInfo().workflowId}`,
+      );
+    }
   };
   updateSearchAttributes({ provider: providerName, phase: 'starting' });
 
   try {
-    return await pipelineScope.run(() => run(spec, status, phase, () => decision));
+    const result = await pipelineScope.run(() => run(spec, status, phase, () => decision));
+    notify(
+      'result',
+      `serving: ${result.deployment?.target} ${result.deployment?.id} (${result.checkpoint?.checkpointId}); deleted ${result.deletedCheckpoints.length} old checkpoints`,
+    );
+    await delivered;
+    return result;
   } catch (err) {
     if (cancelRequest !== undefined && isCancellation(err)) {
       phase('cancelled');
+      await delivered;
       return {
         outcome: 'cancelled',
         provider: providerName,
@@ -91,6 +118,8 @@ export async function fineTuneToDeploy(rawInput: unknown): Promise<PipelineResul
     if (!isCancellation(err)) {
       status.failure = describe(err);
       phase('failed');
+      notify('failed', `failed: ${status.failure}`);
+      await CancellationScope.nonCancellable(() => delivered);
     }
     throw err;
   }

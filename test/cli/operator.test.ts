@@ -1,0 +1,151 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Client } from '@temporalio/client';
+import { Worker } from '@temporalio/worker';
+import { createActivities } from '../../src/activities';
+import { AesGcmCodec } from '../../src/codec/aes-gcm-codec';
+import { createProviderClients } from '../../src/providers/config';
+import { startSandbox, type Sandbox } from '../../src/sandbox/server';
+import type { PipelineResult } from '../../src/workflows/definitions';
+import { pipelineInput, tensoroneTrain } from '../fixtures/pipelines';
+import { connectDevServer, type DevServerHandle, uniqueTaskQueue } from '../harness/temporal';
+
+const repo = path.resolve(__dirname, '../..');
+const KEY = Buffer.alloc(32, 7);
+let dev: DevServerHandle;
+let sandbox: Sandbox;
+let hook: {
+  server: http.Server;
+  url: string;
+  received: { kind: string; phase: string; text: string }[];
+  failNext: number;
+};
+
+beforeAll(async () => {
+  dev = await connectDevServer();
+  sandbox = await startSandbox({ epochMs: 120, queueMs: 40, deployMs: 120 });
+  const received: { kind: string; phase: string; text: string }[] = [];
+  const state = { failNext: 0 };
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      if (state.failNext > 0) {
+        state.failNext -= 1;
+        return void res.writeHead(500).end();
+      }
+      received.push(JSON.parse(body));
+      res.writeHead(200).end('ok');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  hook = {
+    server,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/T000/B000/secret`,
+    received,
+    get failNext() {
+      return state.failNext;
+    },
+    set failNext(n) {
+      state.failNext = n;
+    },
+  };
+});
+afterAll(async () => {
+  hook.server.close();
+  await sandbox.close();
+  await dev.close();
+});
+
+const fastSupervision = {
+  freshness: '1s',
+  minInterval: '200ms',
+  stallAfter: '20s',
+  resumeBudget: 1,
+  unknownStatusGrace: '20s',
+};
+const shortTrain = tensoroneTrain({ config: { training: { epochs: 3 } } });
+
+/** Runs one pipeline on the dev server with a worker (and client) using the given options. */
+async function runPipeline(
+  name: string,
+  opts: { webhookUrl?: string; codec?: AesGcmCodec },
+): Promise<{ result: PipelineResult; taskQueue: string }> {
+  const taskQueue = uniqueTaskQueue(name);
+  const dataConverter = opts.codec ? { payloadCodecs: [opts.codec] } : undefined;
+  const worker = await Worker.create({
+    connection: dev.nativeConnection,
+    taskQueue,
+    workflowsPath: require.resolve('../../src/workflows'),
+    activities: createActivities(createProviderClients(sandbox.endpoints), { webhookUrl: opts.webhookUrl }),
+    dataConverter,
+  });
+  const client = new Client({ connection: dev.client.connection, dataConverter });
+  const input = pipelineInput(name, {
+    train: shortTrain,
+    supervision: fastSupervision,
+    deploy: { target: 'tensorone-endpoint', timeout: '30s' },
+  });
+  const result = await worker.runUntil(
+    client.workflow.execute('fineTuneToDeploy', { args: [input], taskQueue, workflowId: `pipeline-${name}` }),
+  );
+  return { result: result as PipelineResult, taskQueue };
+}
+
+it('a webhook receives the phase changes in order and the final result; a failing webhook never fails the pipeline', async () => {
+  hook.failNext = 4; // 'training' fails all three of its tries and is dropped; 'comparing' fails once, then arrives
+  const { result } = await runPipeline('notified', { webhookUrl: hook.url });
+  expect(result.outcome).toBe('deployed');
+  const phases = hook.received.filter((n) => n.kind === 'phase').map((n) => n.phase);
+  expect(phases).toEqual(['comparing', 'gating', 'deploying', 'smoke-testing', 'cleaning-up', 'completed']);
+  expect(hook.received.at(-1)).toMatchObject({ kind: 'result' });
+  expect(hook.received.at(-1)!.text).toContain('serving: tensorone-endpoint');
+});
+
+it('with encryption on, the server stores only ciphertext: the fetched history holds no plaintext of the input', async () => {
+  const codec = new AesGcmCodec(new Map([['k1', KEY]]), 'k1');
+  const { result } = await runPipeline('encrypted', { codec });
+  expect(result.outcome).toBe('deployed');
+  const raw = JSON.stringify(await dev.client.workflow.getHandle('pipeline-encrypted').fetchHistory());
+  expect(raw).not.toContain('ds_support_tickets');
+  expect(raw).not.toContain(Buffer.from('ds_support_tickets').toString('base64').slice(0, 16));
+  expect(raw).not.toContain('Llama-2-7b');
+  // The same history decodes with the key (what the codec server does for the Web UI).
+  const started = (await dev.client.workflow.getHandle('pipeline-encrypted').fetchHistory()).events![0]
+    .workflowExecutionStartedEventAttributes!.input!.payloads!;
+  const [decoded] = await codec.decode(started);
+  expect(Buffer.from(decoded.data!).toString()).toContain('ds_support_tickets');
+});
+
+it('`report` of a finished pipeline draws one point per checkpoint and marks the chosen one', async () => {
+  const { result } = await runPipeline('reported', {});
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ftp-report-')), 'report.html');
+  const code = await new Promise<number | null>((resolve) => {
+    const child = spawn(
+      path.join(repo, 'node_modules/.bin/tsx'),
+      ['src/starter.ts', 'report', 'pipeline-reported', '-o', file],
+      {
+        cwd: repo,
+        env: { ...process.env, TEMPORAL_ADDRESS: dev.address },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      },
+    );
+    child.on('close', resolve);
+  });
+  expect(code).toBe(0);
+  const html = fs.readFileSync(file, 'utf8');
+  const points = [...html.matchAll(/<circle class="point (\w+)" data-checkpoint="([^"]+)"/g)];
+  expect(points).toHaveLength(3); // one per epoch checkpoint
+  const chosen = points.filter((p) => p[1] === 'chosen').map((p) => p[2]);
+  expect(chosen).toEqual([result.checkpoint!.checkpointId]);
+  const deleted = points
+    .filter((p) => p[1] === 'deleted')
+    .map((p) => p[2])
+    .sort();
+  expect(deleted).toEqual(result.deletedCheckpoints.map((d) => d.checkpointId).sort());
+  expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/); // self-contained, readable offline
+});
