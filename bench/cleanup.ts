@@ -19,18 +19,33 @@ async function main(): Promise<void> {
   const n = quick ? 2000 : 10_000;
   const concurrency = 8;
   const { devServer } = await ensureEngines({ testServer: false });
-  const env = await TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'existing-path', path: devServer! }, log: { format: 'pretty', level: 'error' } } });
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'existing-path', path: devServer! },
+      log: { format: 'pretty', level: 'error' },
+    },
+  });
   const sandbox = await startSandbox({ seed: 3 });
   const clients = createProviderClients(sandbox.endpoints);
   const admin = sandboxAdmin(sandbox.url);
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: 'bench-cleanup', workflowsPath: require.resolve('../src/workflows'), activities: createActivities(clients), maxConcurrentActivityTaskExecutions: 100 });
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue: 'bench-cleanup',
+    workflowsPath: require.resolve('../src/workflows'),
+    activities: createActivities(clients),
+    maxConcurrentActivityTaskExecutions: 100,
+  });
   const running = worker.run();
 
   // The sandbox's own capacity: the same deletes, same concurrency, straight from a loop.
   const direct = await admin.seedCompletedJob('direct', n);
-  const ids = sandbox.state.jobCheckpoints(direct.jobId).filter((c) => c.type === 'automatic').map((c) => c.id);
+  const ids = sandbox.state
+    .jobCheckpoints(direct.jobId)
+    .filter((c) => c.type === 'automatic')
+    .map((c) => c.id);
   let t = performance.now();
-  for (let i = 0; i < ids.length; i += concurrency) await Promise.all(ids.slice(i, i + concurrency).map((id) => clients.tensorone.checkpoints.delete(id)));
+  for (let i = 0; i < ids.length; i += concurrency)
+    await Promise.all(ids.slice(i, i + concurrency).map((id) => clients.tensorone.checkpoints.delete(id)));
   const directSeconds = (performance.now() - t) / 1000;
 
   const viaTemporal = await admin.seedCompletedJob('via-temporal', n);
@@ -52,7 +67,13 @@ async function main(): Promise<void> {
         ['how', 'deleted', 'seconds', 'deletes/s', 'workflow runs (continue-as-new)'],
         [
           ['sandbox capacity (plain loop)', ids.length, directSeconds, ids.length / directSeconds, '-'],
-          ['checkpointCleanup on Temporal', result.deleted.length, temporalSeconds, result.deleted.length / temporalSeconds, result.runs],
+          [
+            'checkpointCleanup on Temporal',
+            result.deleted.length,
+            temporalSeconds,
+            result.deleted.length / temporalSeconds,
+            result.runs,
+          ],
         ],
       ) +
       '\n',

@@ -19,11 +19,21 @@ async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   const runs = quick ? 5 : 20;
   const { devServer } = await ensureEngines({ testServer: false });
-  const env = await TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'existing-path', path: devServer! }, log: { format: 'pretty', level: 'error' } } });
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'existing-path', path: devServer! },
+      log: { format: 'pretty', level: 'error' },
+    },
+  });
   // Training finishes before the first poll and deployments are active at once: what is left is overhead.
   const sandbox = await startSandbox({ epochMs: 1, queueMs: 0, deployMs: 0, seed: 1 });
   const clients = createProviderClients(sandbox.endpoints);
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: 'bench-overhead', workflowsPath: require.resolve('../src/workflows'), activities: createActivities(clients) });
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue: 'bench-overhead',
+    workflowsPath: require.resolve('../src/workflows'),
+    activities: createActivities(clients),
+  });
   const running = worker.run();
 
   const temporalMs: number[] = [];
@@ -35,11 +45,21 @@ async function main(): Promise<void> {
   for (let i = 0; i < runs + 1; i++) {
     const input = pipelineInput(`bench-${i}`, {
       train,
-      supervision: { freshness: '1s', minInterval: '1s', stallAfter: '1h', resumeBudget: 0, unknownStatusGrace: '1h' },
+      supervision: {
+        freshness: '1s',
+        minInterval: '1s',
+        stallAfter: '1h',
+        resumeBudget: 0,
+        unknownStatusGrace: '1h',
+      },
       deploy: { target: 'tensorone-endpoint', timeout: '1m' },
     });
     let t = performance.now();
-    await env.client.workflow.execute('fineTuneToDeploy', { args: [input], taskQueue: 'bench-overhead', workflowId: `bench-overhead-${i}` });
+    await env.client.workflow.execute('fineTuneToDeploy', {
+      args: [input],
+      taskQueue: 'bench-overhead',
+      workflowId: `bench-overhead-${i}`,
+    });
     const tTemporal = performance.now() - t;
     t = performance.now();
     const calls = await plainScript(clients, `script-${i}`);
@@ -64,8 +84,30 @@ async function main(): Promise<void> {
   process.stdout.write(
     `${benchHeader('Overhead: a whole pipeline, Temporal vs a plain script (sandbox, zero latency)')}\n` +
       table(
-        ['runs', 'Temporal p50 ms (wall)', 'durable timer wait ms', 'Temporal p50 ms (excl. timers)', 'script p50 ms', 'ratio', 'activities + child workflows', 'script calls', 'overhead per step ms'],
-        [[runs, percentile(temporalMs, 50), percentile(timers, 50), t50, s50, t50 / s50, steps, scriptCalls, (t50 - s50) / steps]],
+        [
+          'runs',
+          'Temporal p50 ms (wall)',
+          'durable timer wait ms',
+          'Temporal p50 ms (excl. timers)',
+          'script p50 ms',
+          'ratio',
+          'activities + child workflows',
+          'script calls',
+          'overhead per step ms',
+        ],
+        [
+          [
+            runs,
+            percentile(temporalMs, 50),
+            percentile(timers, 50),
+            t50,
+            s50,
+            t50 / s50,
+            steps,
+            scriptCalls,
+            (t50 - s50) / steps,
+          ],
+        ],
       ) +
       '\n',
   );
@@ -75,27 +117,57 @@ async function main(): Promise<void> {
 async function plainScript(c: ReturnType<typeof createProviderClients>, name: string): Promise<number> {
   let calls = 0;
   const call = <T>(p: Promise<T>) => (calls++, p);
-  const job = await call(c.tensorone.jobs.create({ name, modelType: 'llm', datasetId: 'ds_bench', config: { training: { epochs: 4 } }, gpuType: 'a100' }));
-  while ((await call(c.tensorone.jobs.get(job.id))).status !== 'completed') await new Promise((r) => setTimeout(r, 1));
+  const job = await call(
+    c.tensorone.jobs.create({
+      name,
+      modelType: 'llm',
+      datasetId: 'ds_bench',
+      config: { training: { epochs: 4 } },
+      gpuType: 'a100',
+    }),
+  );
+  while ((await call(c.tensorone.jobs.get(job.id))).status !== 'completed')
+    await new Promise((r) => setTimeout(r, 1));
   const page = await call(c.tensorone.checkpoints.list(job.id, { limit: 100 }));
-  const choice = chooseCandidate(page.checkpoints, { metric: 'validationLoss', direction: 'minimize', tieBreak: 'earliest-epoch' })!;
-  const ep = await call(c.tensorone.endpoints.create({ name, checkpointId: choice.checkpoint.id, gpuIds: ['a100'], workerCount: 1 }));
-  while ((await call(c.tensorone.endpoints.get(ep.id))).status !== 'active') await new Promise((r) => setTimeout(r, 1));
+  const choice = chooseCandidate(page.checkpoints, {
+    metric: 'validationLoss',
+    direction: 'minimize',
+    tieBreak: 'earliest-epoch',
+  })!;
+  const ep = await call(
+    c.tensorone.endpoints.create({
+      name,
+      checkpointId: choice.checkpoint.id,
+      gpuIds: ['a100'],
+      workerCount: 1,
+    }),
+  );
+  while ((await call(c.tensorone.endpoints.get(ep.id))).status !== 'active')
+    await new Promise((r) => setTimeout(r, 1));
   await call(c.tensorone.endpoints.runsync(ep.id, { prompt: 'hi' }));
   const all = await call(c.tensorone.checkpoints.list(job.id, { limit: 100 }));
-  const plan = planCleanup(all.checkpoints.map((x) => ({ ...x, jobId: job.id })), { keepLastN: 2 }, [choice.checkpoint.id], Date.now());
+  const plan = planCleanup(
+    all.checkpoints.map((x) => ({ ...x, jobId: job.id })),
+    { keepLastN: 2 },
+    [choice.checkpoint.id],
+    Date.now(),
+  );
   for (const d of plan.delete) await call(c.tensorone.checkpoints.delete(d.id));
   return calls;
 }
 
 /** Activities and child workflows across the pipeline's histories, and the time its durable timers waited. */
-async function historyFigures(env: TestWorkflowEnvironment, workflowId: string): Promise<{ steps: number; timerMs: number }> {
+async function historyFigures(
+  env: TestWorkflowEnvironment,
+  workflowId: string,
+): Promise<{ steps: number; timerMs: number }> {
   let steps = 0;
   let timerMs = 0;
   for (const id of [workflowId, `${workflowId}/supervise`, `${workflowId}/cleanup`]) {
     const history = await env.client.workflow.getHandle(id).fetchHistory();
     for (const e of history.events ?? []) {
-      if (e.activityTaskScheduledEventAttributes || e.startChildWorkflowExecutionInitiatedEventAttributes) steps += 1;
+      if (e.activityTaskScheduledEventAttributes || e.startChildWorkflowExecutionInitiatedEventAttributes)
+        steps += 1;
       const timeout = e.timerStartedEventAttributes?.startToFireTimeout;
       if (timeout) timerMs += Number(timeout.seconds ?? 0) * 1000 + Math.round((timeout.nanos ?? 0) / 1e6);
     }

@@ -5,7 +5,10 @@ import os from 'node:os';
 export function benchHeader(title: string): string {
   let commit = 'unknown';
   try {
-    commit = execSync('git rev-parse --short HEAD', { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    commit = execSync('git rev-parse --short HEAD', {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
     if (execSync('git status --porcelain', { encoding: 'utf8' }).trim()) commit += '+dirty';
   } catch {
     /* not a checkout */
@@ -23,7 +26,11 @@ export function benchHeader(title: string): string {
 /** A Markdown table. */
 export function table(headers: string[], rows: (string | number)[][]): string {
   const cells = rows.map((r) => r.map((c) => (typeof c === 'number' ? formatNumber(c) : c)));
-  return [`| ${headers.join(' | ')} |`, `| ${headers.map(() => '---').join(' | ')} |`, ...cells.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+  return [
+    `| ${headers.join(' | ')} |`,
+    `| ${headers.map(() => '---').join(' | ')} |`,
+    ...cells.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
 }
 
 function formatNumber(n: number): string {
