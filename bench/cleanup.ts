@@ -4,38 +4,17 @@
  * delete capacity measured in the same run by a plain loop with the same concurrency.
  *   npx tsx bench/cleanup.ts [--quick]
  */
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
-import { createActivities } from '../src/activities';
-import { ensureEngines } from '../src/engine';
-import { createProviderClients } from '../src/providers/config';
 import { sandboxAdmin } from '../src/sandbox/admin-client';
-import { startSandbox } from '../src/sandbox/server';
 import type { CleanupResult } from '../src/workflows/definitions';
+import { startBenchBed } from './bed';
 import { benchHeader, quick, table } from './report';
 
 async function main(): Promise<void> {
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
   const n = quick ? 2000 : 10_000;
   const concurrency = 8;
-  const { devServer } = await ensureEngines({ testServer: false });
-  const env = await TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: { type: 'existing-path', path: devServer! },
-      log: { format: 'pretty', level: 'error' },
-    },
-  });
-  const sandbox = await startSandbox({ seed: 3 });
-  const clients = createProviderClients(sandbox.endpoints);
+  const bed = await startBenchBed('bench-cleanup', { seed: 3 }, { maxConcurrentActivityTaskExecutions: 100 });
+  const { env, sandbox, clients } = bed;
   const admin = sandboxAdmin(sandbox.url);
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue: 'bench-cleanup',
-    workflowsPath: require.resolve('../src/workflows'),
-    activities: createActivities(clients),
-    maxConcurrentActivityTaskExecutions: 100,
-  });
-  const running = worker.run();
 
   // The sandbox's own capacity: the same deletes, same concurrency, straight from a loop.
   const direct = await admin.seedCompletedJob('direct', n);
@@ -56,10 +35,7 @@ async function main(): Promise<void> {
     args: [{ jobIds: [viaTemporal.jobId], retention: { keepLastN: 0 }, maxDeletes: n + 10, concurrency }],
   })) as CleanupResult;
   const temporalSeconds = (performance.now() - t) / 1000;
-  worker.shutdown();
-  await running;
-  await sandbox.close();
-  await env.teardown();
+  await bed.close();
 
   process.stdout.write(
     `${benchHeader(`Cleanup: one job with ${n} checkpoints, ${concurrency} deletes in flight`)}\n` +

@@ -5,36 +5,18 @@
  *   npx tsx bench/overhead.ts [--quick]
  */
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
-import { createActivities } from '../src/activities';
 import { chooseCandidate } from '../src/decisions/candidate';
 import { planCleanup } from '../src/decisions/retention';
-import { ensureEngines } from '../src/engine';
-import { createProviderClients } from '../src/providers/config';
-import { startSandbox } from '../src/sandbox/server';
+import type { ProviderClients } from '../src/providers/config';
+import { startBenchBed } from './bed';
 import { pipelineInput, tensoroneTrain } from '../test/fixtures/pipelines';
 import { benchHeader, percentile, quick, table } from './report';
 
 async function main(): Promise<void> {
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
   const runs = quick ? 5 : 20;
-  const { devServer } = await ensureEngines({ testServer: false });
-  const env = await TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: { type: 'existing-path', path: devServer! },
-      log: { format: 'pretty', level: 'error' },
-    },
-  });
   // Training finishes before the first poll and deployments are active at once: what is left is overhead.
-  const sandbox = await startSandbox({ epochMs: 1, queueMs: 0, deployMs: 0, seed: 1 });
-  const clients = createProviderClients(sandbox.endpoints);
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue: 'bench-overhead',
-    workflowsPath: require.resolve('../src/workflows'),
-    activities: createActivities(clients),
-  });
-  const running = worker.run();
+  const bed = await startBenchBed('bench-overhead', { epochMs: 1, queueMs: 0, deployMs: 0, seed: 1 });
+  const { env, clients } = bed;
 
   const temporalMs: number[] = [];
   const scriptMs: number[] = [];
@@ -72,10 +54,7 @@ async function main(): Promise<void> {
     steps = figures.steps;
     timers.push(figures.timerMs);
   }
-  worker.shutdown();
-  await running;
-  await sandbox.close();
-  await env.teardown();
+  await bed.close();
 
   // A durable timer waits by design (the poll interval); the rest is what Temporal adds.
   const busy = temporalMs.map((t, i) => t - timers[i]);
@@ -114,7 +93,7 @@ async function main(): Promise<void> {
 }
 
 /** The documents' own recipe, in sequence, with the same decisions: what a cron script would do. */
-async function plainScript(c: ReturnType<typeof createProviderClients>, name: string): Promise<number> {
+async function plainScript(c: ProviderClients, name: string): Promise<number> {
   let calls = 0;
   const call = <T>(p: Promise<T>) => (calls++, p);
   const job = await call(

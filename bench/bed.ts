@@ -1,0 +1,52 @@
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities } from '../src/activities';
+import { ensureEngines } from '../src/engine';
+import { createProviderClients, type ProviderClients } from '../src/providers/config';
+import { startSandbox, type Sandbox, type SandboxConfig } from '../src/sandbox/server';
+
+export interface BenchBed {
+  env: TestWorkflowEnvironment;
+  sandbox: Sandbox;
+  clients: ProviderClients;
+  taskQueue: string;
+  close(): Promise<void>;
+}
+
+/** What every benchmark stands on: the dev server, the sandbox and one running worker. */
+export async function startBenchBed(
+  taskQueue: string,
+  sandboxConfig: SandboxConfig,
+  worker: Partial<WorkerOptions> = {},
+): Promise<BenchBed> {
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  const { devServer } = await ensureEngines({ testServer: false });
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'existing-path', path: devServer! },
+      log: { format: 'pretty', level: 'error' },
+    },
+  });
+  const sandbox = await startSandbox(sandboxConfig);
+  const clients = createProviderClients(sandbox.endpoints);
+  const w = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowsPath: require.resolve('../src/workflows'),
+    activities: createActivities(clients),
+    ...worker,
+  });
+  const running = w.run();
+  return {
+    env,
+    sandbox,
+    clients,
+    taskQueue,
+    async close() {
+      w.shutdown();
+      await running;
+      await sandbox.close();
+      await env.teardown();
+    },
+  };
+}
