@@ -256,3 +256,29 @@ describe('TensorMesh and Marqtune on the sandbox', () => {
     }
   });
 });
+
+describe('sandbox admin route', () => {
+  it('injects latency and shows its state and counters', async () => {
+    const admin = (await import('../../src/sandbox/admin-client')).sandboxAdmin(sandbox.url);
+    await admin.setFaults({ latencyMs: 250 });
+    const started = Date.now();
+    await clients.tensorone.jobs.list({ limit: 1 });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(240);
+    await admin.setFaults({});
+    const state = (await admin.state()) as { faults: { latencyMs: number }; jobs: { name: string }[] };
+    expect(state.faults.latencyMs).toBe(0);
+    expect(state.jobs.map((j) => j.name)).toContain('routes-lifecycle');
+    const counters = await admin.counters();
+    expect(counters.creations.jobs['routes-lifecycle']).toBe(1);
+    expect(counters.duplicates.jobs).toEqual([]);
+  });
+
+  it('refuses an invalid fault configuration, naming the field', async () => {
+    const res = await fetch(`${sandbox.url}/admin/faults`, {
+      method: 'POST',
+      body: JSON.stringify({ errorRate: 2 }),
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { message: string }).message).toContain('errorRate');
+  });
+});
