@@ -57,6 +57,40 @@ describe('pipeline input validation', () => {
     [{ budget: { maxCost: 0 } }, 'budget.maxCost'],
     [{ apiKey: 'sk-123' }, '(root)'],
     [{ train: { kind: 'marqtune', modelId: 'm' } }, 'deploy.target'],
+    [{ name: '' }, 'name'],
+    [{ name: '-starts-with-dash' }, 'name'],
+    [{ name: 'x'.repeat(64) }, 'name'],
+    [{ train: { kind: 'tensorone', modelType: 'llm', datasetId: 'ds_a', config: 'lora' } }, 'train.config'],
+    [
+      { train: { kind: 'tensorone', modelType: 'llm', datasetId: 'ds_a', config: {}, maxWorkers: 33 } },
+      'train.maxWorkers',
+    ],
+    [
+      { train: { kind: 'tensorone', modelType: 'llm', datasetId: 'ds_a', config: {}, priority: 'urgent' } },
+      'train.priority',
+    ],
+    [{ train: { kind: 'tensorone-existing' } }, 'train.jobId'],
+    [
+      {
+        train: { kind: 'marqtune', modelId: '' },
+        deploy: { target: 'tensormesh', userId: '6f1c2b7e-1d2a-4c3b-9e8f-0a1b2c3d4e5f' },
+      },
+      'train.modelId',
+    ],
+    [{ supervision: { stallAfter: '-5m' } }, 'supervision.stallAfter'],
+    [{ supervision: { resumeBudget: 1.5 } }, 'supervision.resumeBudget'],
+    [{ selection: { direction: 'up' } }, 'selection.direction'],
+    [{ selection: { tieBreak: 'random' } }, 'selection.tieBreak'],
+    [{ gate: { threshold: 'low' } }, 'gate.threshold'],
+    [{ gate: { minImprovement: -0.1 } }, 'gate.minImprovement'],
+    [{ gate: { approval: { onTimeout: 'escalate' } } }, 'gate.approval.onTimeout'],
+    [{ deploy: { target: 'tensorone-endpoint', workerCount: 0 } }, 'deploy.workerCount'],
+    [{ deploy: { target: 'tensorone-endpoint', gpuIds: [] } }, 'deploy.gpuIds'],
+    [{ deploy: { target: 'tensorone-registry', versionOf: { modelId: 'm' } } }, 'deploy.versionOf.version'],
+    [{ deploy: { target: 'tensorone-endpoint', timeout: 'forever' } }, 'deploy.timeout'],
+    [{ cleanup: { maxDeletes: 0 } }, 'cleanup.maxDeletes'],
+    [{ cleanup: { retention: { keepWithinDays: -1 } } }, 'cleanup.retention.keepWithinDays'],
+    [{ budget: { maxCost: 'cheap' } }, 'budget.maxCost'],
   ])('names the bad field: %j → %s', (over, field) => {
     expect(fieldsOf({ ...pipelineInput('t'), ...over })).toContain(field);
   });
