@@ -1,4 +1,6 @@
+import { Context } from '@temporalio/activity';
 import { createProviderClients, providerEndpointsFromEnv, type ProviderClients } from '../providers/config';
+import { setRequestOrigin } from '../providers/http/transport';
 import { notifyActivities } from './notify';
 import { registryActivities } from './registry';
 import { marqtuneActivities, tensormeshActivities } from './serving';
@@ -8,7 +10,18 @@ import { tensoroneEndpointActivities, tensoroneJobActivities } from './tensorone
  * Every activity, bound to provider clients. Workflows import only the type:
  *   `proxyActivities<Activities>(…)` with `import type { Activities } from '../activities'`.
  */
+/** Provider requests made by an activity carry `workflowId/activityId`: the same for all its retries. */
+function activityOrigin(): string | undefined {
+  try {
+    const info = Context.current().info;
+    return `${info.workflowExecution?.workflowId ?? '-'}/${info.activityId}`;
+  } catch {
+    return undefined; // not inside an activity
+  }
+}
+
 export function createActivities(clients: ProviderClients, options: { webhookUrl?: string } = {}) {
+  setRequestOrigin(activityOrigin);
   return {
     ...notifyActivities(options.webhookUrl),
     ...tensoroneJobActivities(clients.tensorone),

@@ -92,7 +92,8 @@ export async function startSandbox(config: SandboxConfig = {}): Promise<Sandbox>
     const faultable = provider && (!f.routePattern || new RegExp(f.routePattern).test(url.pathname));
 
     // Retry-After bookkeeping: a retry earlier than the server allowed is counted as a violation.
-    const routeKey = `${method} ${url.pathname}`;
+    // One caller's retries are told apart from other callers' requests by `x-request-origin`.
+    const routeKey = `${method} ${url.pathname} ${headerValueOf(req.headers['x-request-origin'])}`;
     const until = rateLimitedUntil.get(routeKey);
     if (until !== undefined) {
       if (Date.now() < until - 50) state.retryAfterViolations += 1;
@@ -236,6 +237,10 @@ function readBody(req: IncomingMessage): Promise<string> {
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
+}
+
+function headerValueOf(value: string | string[] | undefined): string {
+  return Array.isArray(value) ? value[0] : (value ?? '');
 }
 
 function stripUndefined<T extends object>(obj: T): Partial<T> {

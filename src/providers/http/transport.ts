@@ -5,6 +5,15 @@ import { ProviderError } from './provider-error';
 import { redact, redactText, registerSecret } from './redact';
 import { parseRetryAfter } from './units';
 
+/**
+ * Where a request comes from (e.g. `workflowId/activityId`), sent as `x-request-origin` so a provider
+ * (and the sandbox's Retry-After check) can tell one caller's retries from another caller's requests.
+ */
+let requestOrigin: () => string | undefined = () => undefined;
+export function setRequestOrigin(origin: () => string | undefined): void {
+  requestOrigin = origin;
+}
+
 export interface TransportOptions {
   provider: ProviderName;
   baseURL: string;
@@ -60,6 +69,7 @@ export class Transport {
         params:
           spec.query && Object.fromEntries(Object.entries(spec.query).filter(([, v]) => v !== undefined)),
         data: spec.body,
+        headers: originHeader(),
       });
     } catch (err) {
       throw this.networkError(route, err);
@@ -120,6 +130,11 @@ export class Transport {
       requestId,
     });
   }
+}
+
+function originHeader(): Record<string, string> | undefined {
+  const origin = requestOrigin();
+  return origin ? { 'x-request-origin': origin } : undefined;
 }
 
 function headerValue(value: unknown): string | undefined {
