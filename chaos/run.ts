@@ -147,8 +147,8 @@ async function main(): Promise<void> {
       outcomes[cause] = (outcomes[cause] ?? 0) + 1;
     }
   }
-  worker?.kill('SIGTERM');
-  await sleep(1000);
+  // SIGKILL, not SIGTERM: a graceful shutdown would wait on a server that is about to go away.
+  worker?.kill('SIGKILL');
 
   const dup = sandbox.state.duplicates();
   let wronglyDeleted = 0;

@@ -46,18 +46,10 @@ export async function startOrAttachPipeline(
     });
     return { handle, attached: false };
   } catch (err) {
+    // Only a running pipeline blocks a start (the default id-reuse policy allows a new run after a closed
+    // one): attach to it instead of starting a duplicate.
     if (err instanceof WorkflowExecutionAlreadyStartedError) {
-      const handle = client.workflow.getHandle<typeof fineTuneToDeploy>(workflowId);
-      const description = await handle.describe();
-      if (description.status.name === 'RUNNING') return { handle, attached: true };
-      // A finished run of the same name: start again under the same id.
-      const fresh = await client.workflow.start<typeof fineTuneToDeploy>('fineTuneToDeploy', {
-        taskQueue: options.taskQueue,
-        workflowId,
-        args: [spec],
-        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-      });
-      return { handle: fresh, attached: false };
+      return { handle: client.workflow.getHandle<typeof fineTuneToDeploy>(workflowId), attached: true };
     }
     throw err;
   }

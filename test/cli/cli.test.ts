@@ -124,6 +124,13 @@ it('run → approve → serving, with the CLI as a separate process; status --js
     cost: expect.any(Number),
   });
 
+  // A second `run` of the same file while it runs attaches; no second pipeline, no second job.
+  const jobsBefore = sandbox.state.jobs.size;
+  const again = await cli(['run', file, '--no-follow']);
+  expect(again.code).toBe(0);
+  expect(again.stderr).toContain(`attached to running ${id}`);
+  expect(sandbox.state.jobs.size).toBe(jobsBefore);
+
   const approve = await cli(['approve', id, '--reason', 'eval ok', '--by', 'ada']);
   expect(approve.code).toBe(0);
   expect(await exited).toBe(0);
