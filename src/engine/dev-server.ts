@@ -1,9 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { EngineProvisionError } from './errors';
 import { withDirLock } from './lock';
 import { runBuildStep } from './run-build';
-import { requireTool } from './tools';
+import { requireExecutable, requireTool } from './tools';
 import { TEMPORAL_CLI_MODULE, TEMPORAL_CLI_VERSION, devServerDir } from './versions';
 
 const READY_MARKER = 'READY';
@@ -45,13 +44,4 @@ export async function ensureDevServerBinary(cacheRoot: string, log: (line: strin
 
 function isReady(dir: string, binary: string): boolean {
   return fs.existsSync(path.join(dir, READY_MARKER)) && fs.existsSync(binary);
-}
-
-export function requireExecutable(file: string, variable: string): string {
-  try {
-    fs.accessSync(file, fs.constants.X_OK);
-  } catch {
-    throw new EngineProvisionError(`${variable}=${file} is not an executable file.`);
-  }
-  return path.resolve(file);
 }

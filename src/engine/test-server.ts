@@ -1,9 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { requireExecutable } from './dev-server';
 import { withDirLock } from './lock';
 import { runBuildStep } from './run-build';
-import { requireTool } from './tools';
+import { requireExecutable, requireTool } from './tools';
 import { TEST_SERVER_VERSION, testServerDir } from './versions';
 
 const READY_MARKER = 'READY';

@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { EngineProvisionError } from './errors';
 
 /** Fails at once, naming the tool, when it is not on PATH — never a hang deep inside a build. */
@@ -9,4 +11,14 @@ export function requireTool(command: string, versionArgs: string[], what: string
       `${what} is missing: '${command}' is not on PATH. Install it, or point the project at an engine you already run (see README "Configuration").`,
     );
   }
+}
+
+/** An engine the user names (TEMPORAL_CLI_PATH …) must be an executable file. */
+export function requireExecutable(file: string, variable: string): string {
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+  } catch {
+    throw new EngineProvisionError(`${variable}=${file} is not an executable file.`);
+  }
+  return path.resolve(file);
 }

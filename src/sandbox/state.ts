@@ -325,10 +325,7 @@ export class SandboxState {
 
   private addFinal(job: SimJob): SimCheckpoint {
     const epoch = job.completedEpochs;
-    const metrics =
-      epoch > 0
-        ? epochMetrics(this.options.seed, job.name, epoch, job.totalEpochs)
-        : epochMetrics(this.options.seed, job.name, 0, job.totalEpochs);
+    const metrics = epochMetrics(this.options.seed, job.name, epoch, job.totalEpochs);
     const ckpt: SimCheckpoint = {
       id: `ckpt_${job.id.slice(4)}_final_e${epoch}`,
       jobId: job.id,

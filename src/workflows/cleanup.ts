@@ -1,7 +1,8 @@
 import { continueAsNew, workflowInfo } from '@temporalio/workflow';
 import type { Checkpoint } from '../domain/types';
 import { planCleanup, type CheckpointSummary } from '../decisions/retention';
-import { paging, provider } from './activity-stubs';
+import { provider } from './activity-stubs';
+import { listAllCheckpoints } from './checkpoint-pages';
 import type { CleanupCarry, CleanupInput, CleanupResult, DeletedCheckpoint } from './definitions';
 
 const PAGE = 100;
@@ -112,21 +113,8 @@ async function matchingJobs(filter: CleanupInput['jobFilter'] = {}): Promise<str
   }
 }
 
-/** Every checkpoint of a job, page by page (oldest first, so pages stay stable while nothing is deleted). */
-export async function allCheckpoints(jobId: string): Promise<CheckpointSummary[]> {
-  const out: CheckpointSummary[] = [];
-  for (let offset = 0; ; offset += PAGE) {
-    const page = await paging.listCheckpoints({
-      jobId,
-      includeMetrics: false,
-      sortBy: 'createdAt',
-      sortOrder: 'asc',
-      limit: PAGE,
-      offset,
-    });
-    out.push(...page.checkpoints.map(summary));
-    if (page.checkpoints.length === 0 || out.length >= page.totalCount) return out;
-  }
+async function allCheckpoints(jobId: string): Promise<CheckpointSummary[]> {
+  return (await listAllCheckpoints(jobId, false)).checkpoints.map(summary);
 }
 
 function summary(c: Checkpoint): CheckpointSummary {

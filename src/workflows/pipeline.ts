@@ -12,12 +12,13 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { parsePipelineInput, InvalidPipelineInput, type PipelineSpec } from '../domain/pipeline-input';
-import type { Checkpoint, Deployment } from '../domain/types';
+import type { Deployment } from '../domain/types';
 import { chooseCandidate } from '../decisions/candidate';
 import { parseDuration } from '../decisions/duration';
 import { evaluateGate } from '../decisions/gate';
 import { nextGpuType } from '../decisions/supervision';
-import { notifier, paging, provider, smoke } from './activity-stubs';
+import { notifier, provider, smoke } from './activity-stubs';
+import { listAllCheckpoints } from './checkpoint-pages';
 import { checkpointCleanup } from './cleanup';
 import {
   approveSignal,
@@ -305,22 +306,8 @@ async function chooseCheckpoint(
       metrics: {},
     };
   }
-  const checkpoints: Checkpoint[] = [];
-  let providerBest: string | undefined;
-  for (let offset = 0; ; offset += 100) {
-    const page = await paging.listCheckpoints({
-      jobId,
-      includeMetrics: true,
-      sortBy: 'createdAt',
-      sortOrder: 'asc',
-      limit: 100,
-      offset,
-    });
-    providerBest ??= page.bestCheckpointId;
-    checkpoints.push(...page.checkpoints);
-    if (page.checkpoints.length === 0 || checkpoints.length >= page.totalCount) break;
-  }
-  const choice = chooseCandidate(checkpoints, spec.selection, providerBest);
+  const { checkpoints, bestCheckpointId } = await listAllCheckpoints(jobId, true);
+  const choice = chooseCandidate(checkpoints, spec.selection, bestCheckpointId);
   if (!choice) {
     throw ApplicationFailure.nonRetryable(
       `job ${jobId} has no deployable checkpoint with metric "${spec.selection.metric}"`,
@@ -436,26 +423,21 @@ async function deployAndVerify(
     }
     return serving;
   } catch (err) {
-    if (created && !isCancellation(err)) {
-      const id = created.id;
-      // Remove the failed deployment; checkpoints stay untouched.
-      await CancellationScope.nonCancellable(() =>
-        d.target === 'tensormesh' ? provider.deleteServedModel(id) : provider.deleteEndpoint(id),
-      );
-      status.deployment = { ...summarize(d.target, created), status: 'removed' };
-      throw ApplicationFailure.nonRetryable(
-        `deployment ${id} failed and was removed: ${describe(err)}`,
-        'DEPLOY_FAILED',
-        { cause: describe(err) },
-      );
-    }
-    if (created && isCancellation(err)) {
-      const id = created.id;
-      await CancellationScope.nonCancellable(() =>
-        d.target === 'tensormesh' ? provider.deleteServedModel(id) : provider.deleteEndpoint(id),
-      );
-    }
-    throw err;
+    if (!created) throw err;
+    const id = created.id;
+    // Remove the deployment that did not make it (also when cancelled); checkpoints stay untouched.
+    await CancellationScope.nonCancellable(() =>
+      d.target === 'tensormesh' ? provider.deleteServedModel(id) : provider.deleteEndpoint(id),
+    );
+    if (isCancellation(err)) throw err;
+    status.deployment = { ...summarize(d.target, created), status: 'removed' };
+    throw ApplicationFailure.nonRetryable(
+      `deployment ${id} failed and was removed: ${describe(err)}`,
+      'DEPLOY_FAILED',
+      {
+        cause: describe(err),
+      },
+    );
   }
 }
 
