@@ -14,6 +14,7 @@ import { createProviderClients } from '../src/providers/config';
 import { startSandbox } from '../src/sandbox/server';
 import type { SupervisionResult } from '../src/workflows/definitions';
 import { benchHeader, quick, table } from './report';
+import { workflowCode } from '../src/config/workflow-code';
 
 const HOUR = 3_600_000;
 
@@ -34,7 +35,7 @@ async function main(): Promise<void> {
   const worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue: 'bench-economy',
-    workflowsPath: require.resolve('../src/workflows'),
+    ...workflowCode(),
     activities: createActivities(createProviderClients(sandbox.endpoints)),
   });
   const job = sandbox.state.createJob({ name: 'economy', totalEpochs: days * 24 });

@@ -2,8 +2,10 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../src/activities';
 import { ensureEngines } from '../src/engine';
+import { devServerTuningArgs } from '../src/engine/dev-server-tuning';
 import { createProviderClients, type ProviderClients } from '../src/providers/config';
 import { startSandbox, type Sandbox, type SandboxConfig } from '../src/sandbox/server';
+import { workflowCode } from '../src/config/workflow-code';
 
 export interface BenchBed {
   env: TestWorkflowEnvironment;
@@ -18,6 +20,7 @@ export async function startBenchBed(
   taskQueue: string,
   sandboxConfig: SandboxConfig,
   worker: Partial<WorkerOptions> = {},
+  options: { devServerArgs?: string[] } = {},
 ): Promise<BenchBed> {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   const { devServer } = await ensureEngines({ testServer: false });
@@ -25,6 +28,7 @@ export async function startBenchBed(
     server: {
       executable: { type: 'existing-path', path: devServer! },
       log: { format: 'pretty', level: 'error' },
+      extraArgs: options.devServerArgs ?? devServerTuningArgs(),
     },
   });
   const sandbox = await startSandbox(sandboxConfig);
@@ -32,7 +36,7 @@ export async function startBenchBed(
   const w = await Worker.create({
     connection: env.nativeConnection,
     taskQueue,
-    workflowsPath: require.resolve('../src/workflows'),
+    ...workflowCode(),
     activities: createActivities(clients),
     ...worker,
   });

@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 
-const benches = ['overhead.ts', 'api-economy.ts', 'cleanup.ts'];
+const benches = ['overhead.ts', 'api-economy.ts', 'cleanup.ts', 'scale.ts'];
 const tsx = path.join(__dirname, '../node_modules/.bin/tsx');
 let failed = 0;
 for (const bench of benches) {

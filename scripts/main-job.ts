@@ -21,6 +21,8 @@ import {
 import { upsertCleanupSchedule } from '../src/schedules/cleanup-schedule';
 import { main as starter } from '../src/starter';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../src/workflows/search-attributes';
+import { devServerTuningArgs } from '../src/engine/dev-server-tuning';
+import { workflowCode } from '../src/config/workflow-code';
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -56,6 +58,7 @@ async function mainJob(): Promise<number> {
           dbFilename: path.resolve('.data/temporal.db'),
           searchAttributes: CUSTOM_SEARCH_ATTRIBUTES,
           log: { format: 'pretty', level: 'error' },
+          extraArgs: devServerTuningArgs(),
         },
       });
       stops.push(() => devServer.teardown());
@@ -84,7 +87,7 @@ async function mainJob(): Promise<number> {
       connection,
       namespace: process.env.TEMPORAL_NAMESPACE ?? 'default',
       taskQueue,
-      workflowsPath: require.resolve('../src/workflows'),
+      ...workflowCode(),
       activities: createActivities(createProviderClients(endpoints), {
         webhookUrl: process.env.NOTIFY_WEBHOOK_URL,
       }),

@@ -15,6 +15,7 @@ import {
 import { createActivities } from './activities';
 import { connectWorkerConnection, dataConverterFromEnv } from './config/temporal-connection';
 import { loadWorkerEnv, type WorkerEnv } from './config/worker-config';
+import { workflowCode } from './config/workflow-code';
 import { ConfigError } from './config/temporal-connection';
 import { createProviderClients, providerEndpointsFromEnv } from './providers/config';
 import { redact, redactText } from './providers/http/redact';
@@ -52,7 +53,7 @@ export async function createWorker(env: WorkerEnv): Promise<Worker> {
     connection,
     namespace: env.TEMPORAL_NAMESPACE,
     taskQueue: env.TEMPORAL_TASK_QUEUE,
-    workflowsPath: require.resolve('./workflows'),
+    ...workflowCode(env.WORKER_WORKFLOW_BUNDLE),
     activities,
     dataConverter: dataConverterFromEnv(),
     maxConcurrentActivityTaskExecutions: env.WORKER_MAX_CONCURRENT_ACTIVITIES,

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { z } from 'zod';
 import { parseEnv, temporalEnvSchema } from './temporal-connection';
 
@@ -15,8 +16,17 @@ export const workerEnvSchema = temporalEnvSchema.extend({
    */
   WORKER_MAX_CONCURRENT_ACTIVITIES: positiveInt(100),
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: positiveInt(40),
-  /** Workflows kept in the sticky cache. Supervisions are long-lived and small, so a large cache pays. */
-  WORKER_MAX_CACHED_WORKFLOWS: positiveInt(2000),
+  /**
+   * Workflows kept in the sticky cache. Each costs about 0.4 MiB (bench/scale.ts), so 1,000 keeps a
+   * worker supervising 10,000 jobs under 1 GiB. A supervision sleeps minutes between looks; a miss only
+   * replays its short history (continue-as-new keeps it short), so a larger cache buys little.
+   */
+  WORKER_MAX_CACHED_WORKFLOWS: positiveInt(1000),
+  /**
+   * A workflow bundle made by `npm run build` (dist/workflow-bundle.js). Without it the worker bundles
+   * the workflows with webpack at start, which costs seconds and leaves hundreds of MiB in the heap.
+   */
+  WORKER_WORKFLOW_BUNDLE: z.string().optional(),
   /** Seconds running activities get to finish on SIGINT/SIGTERM before the worker exits. */
   WORKER_SHUTDOWN_GRACE_SECONDS: positiveInt(30),
   /** Prometheus metrics from the SDK runtime, e.g. 0.0.0.0:9464; off when unset. */
@@ -56,6 +66,12 @@ export function loadWorkerEnv(env: NodeJS.ProcessEnv = process.env): WorkerEnv {
       if (e[base] && !e[key])
         ctx.addIssue({ code: 'custom', path: [key], message: `is required when ${base} is set` });
     }
+    if (e.WORKER_WORKFLOW_BUNDLE && !fs.existsSync(e.WORKER_WORKFLOW_BUNDLE))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['WORKER_WORKFLOW_BUNDLE'],
+        message: `${e.WORKER_WORKFLOW_BUNDLE} does not exist (npm run build makes dist/workflow-bundle.js)`,
+      });
   });
   return parseEnv(withPairs, env);
 }

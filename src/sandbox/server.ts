@@ -18,6 +18,8 @@ export interface SandboxConfig extends Partial<SandboxOptions> {
   log?: (line: string) => void;
   /** Clock to follow instead of the wall clock (tests pass the time-skipping server's). */
   timeSource?: () => Promise<number> | number;
+  /** Called for each provider request just before its answer goes out: benchmarks count, chaos aims its kills. */
+  onRequest?: (request: { method: string; path: string; status: number | 'reset' }) => void;
 }
 
 export interface Sandbox {
@@ -75,7 +77,9 @@ export async function startSandbox(config: SandboxConfig = {}): Promise<Sandbox>
   async function handle(req: IncomingMessage, res: ServerResponse, raw: string): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://sandbox');
     const record = (status: number | 'reset') => {
-      if (mount.provider) state.logRequest(req.method ?? 'GET', url.pathname, status);
+      if (!mount.provider) return;
+      state.logRequest(req.method ?? 'GET', url.pathname, status);
+      config.onRequest?.({ method: req.method ?? 'GET', path: url.pathname, status });
     };
     const method = (req.method ?? 'GET').toUpperCase();
     const mount = mounts.find(

@@ -11,7 +11,8 @@ import {
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
-import { parsePipelineInput, InvalidPipelineInput, type PipelineSpec } from '../domain/pipeline-input';
+import type * as PipelineInputModule from '../domain/pipeline-input';
+import type { PipelineSpec } from '../domain/pipeline-input';
 import type { Deployment } from '../domain/types';
 import { chooseCandidate } from '../decisions/candidate';
 import { parseDuration } from '../decisions/duration';
@@ -477,7 +478,18 @@ function summarize(target: DeploymentSummary['target'], d: Deployment): Deployme
   return { target, id: d.id, url: d.url, status: d.status, modelId: d.modelId };
 }
 
+/**
+ * The input schema is loaded when a pipeline starts, not with the workflow module: each workflow gets
+ * its own copy of the modules it loads, and zod's cost about 1.4 MiB per cached workflow. Pipelines are
+ * few; the supervisions and cleanups that run by the thousand never load it (bench/scale.ts).
+ */
+function loadInputSchema(): typeof PipelineInputModule {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- resolved by the bundler, not Node
+  return require('../domain/pipeline-input') as typeof PipelineInputModule;
+}
+
 function validate(raw: unknown): PipelineSpec {
+  const { parsePipelineInput, InvalidPipelineInput } = loadInputSchema();
   try {
     return parsePipelineInput(raw);
   } catch (err) {

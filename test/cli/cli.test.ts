@@ -9,6 +9,7 @@ import { createProviderClients } from '../../src/providers/config';
 import type { Sandbox } from '../../src/sandbox/server';
 import { startSandbox } from '../../src/sandbox/server';
 import { connectDevServer, type DevServerHandle, uniqueTaskQueue } from '../harness/temporal';
+import { workflowCode } from '../../src/config/workflow-code';
 
 const repo = path.resolve(__dirname, '../..');
 const tsx = path.join(repo, 'node_modules/.bin/tsx');
@@ -26,7 +27,7 @@ beforeAll(async () => {
   worker = await Worker.create({
     connection: dev.nativeConnection,
     taskQueue,
-    workflowsPath: require.resolve('../../src/workflows'),
+    ...workflowCode(),
     activities: createActivities(createProviderClients(sandbox.endpoints)),
   });
   running = worker.run();

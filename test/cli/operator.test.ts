@@ -13,6 +13,7 @@ import { startSandbox, type Sandbox } from '../../src/sandbox/server';
 import type { PipelineResult } from '../../src/workflows/definitions';
 import { pipelineInput, tensoroneTrain } from '../fixtures/pipelines';
 import { connectDevServer, type DevServerHandle, uniqueTaskQueue } from '../harness/temporal';
+import { workflowCode } from '../../src/config/workflow-code';
 
 const repo = path.resolve(__dirname, '../..');
 const KEY = Buffer.alloc(32, 7);
@@ -80,7 +81,7 @@ async function runPipeline(
   const worker = await Worker.create({
     connection: dev.nativeConnection,
     taskQueue,
-    workflowsPath: require.resolve('../../src/workflows'),
+    ...workflowCode(),
     activities: createActivities(createProviderClients(sandbox.endpoints), { webhookUrl: opts.webhookUrl }),
     dataConverter,
   });

@@ -1,6 +1,7 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ensureEngines } from '../../src/engine';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes';
+import { devServerTuningArgs } from '../../src/engine/dev-server-tuning';
 
 declare global {
   // Held between jest's globalSetup and globalTeardown, which run in the same process.
@@ -28,6 +29,7 @@ export default async function globalSetup(): Promise<void> {
       ip: '127.0.0.1',
       searchAttributes: CUSTOM_SEARCH_ATTRIBUTES,
       log: { format: 'pretty', level: 'error' },
+      extraArgs: devServerTuningArgs(),
     },
   });
   globalThis.__FTP_DEV_SERVER__ = devServer;

@@ -5,6 +5,7 @@ import { createProviderClients } from '../../src/providers/config';
 import type { SandboxConfig, Sandbox } from '../../src/sandbox/server';
 import { startSandbox } from '../../src/sandbox/server';
 import { startTimeSkippingEnv, uniqueTaskQueue } from './temporal';
+import { workflowCode } from '../../src/config/workflow-code';
 
 export const HOUR = 3_600_000;
 export const MINUTE = 60_000;
@@ -37,7 +38,7 @@ export async function startWorkflowTestBed(sandboxConfig: SandboxConfig = {}): P
   const worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue,
-    workflowsPath: require.resolve('../../src/workflows'),
+    ...workflowCode(),
     activities: createActivities(createProviderClients(sandbox.endpoints)),
   });
   let running: Promise<void> | undefined;

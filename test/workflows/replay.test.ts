@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
+import { workflowCode } from '../../src/config/workflow-code';
 
 // Every recorded history of the product's workflows replays against the current code: a change that
 // would break running workflows fails here (guard real changes with patched()).
@@ -17,11 +18,7 @@ describe('recorded workflow histories replay against the current code', () => {
   it.each(files)('%s', async (file) => {
     const history: unknown = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'));
     await expect(
-      Worker.runReplayHistory(
-        { workflowsPath: require.resolve('../../src/workflows') },
-        history,
-        file.replace(/\.json$/, ''),
-      ),
+      Worker.runReplayHistory(workflowCode(), history, file.replace(/\.json$/, '')),
     ).resolves.toBeUndefined();
   });
 });

@@ -7,6 +7,7 @@ import { progressQuery, type SuperviseInput, type SupervisionResult } from '../.
 import { startFixtureServer } from '../harness/fixture-server';
 import { uniqueTaskQueue } from '../harness/temporal';
 import { advanceUntil, HOUR, startWorkflowTestBed, type WorkflowTestBed } from '../harness/workflow-env';
+import { workflowCode } from '../../src/config/workflow-code';
 
 // One epoch per virtual hour: a 720-epoch job trains for 30 days.
 let bed: WorkflowTestBed;
@@ -111,7 +112,7 @@ it('a status the documents never name ends the wait after the grace period: no e
   const worker = await Worker.create({
     connection: bed.env.nativeConnection,
     taskQueue,
-    workflowsPath: require.resolve('../../src/workflows'),
+    ...workflowCode(),
     activities: createActivities(
       createProviderClients({ tensorone: base, tensormesh: base, marqtune: base }),
     ),

@@ -1,0 +1,331 @@
+/**
+ * Scale: N concurrent `superviseTrainingJob` workflows on ONE worker process (the real `src/worker.ts`,
+ * configured by environment as in production) against the dev server and the sandbox. Sandbox jobs
+ * last three days on a 60× clock, so every look sees new epochs. The poll interval is held at the
+ * freshness (5 minutes) so every supervision is in its steady state from its first look.
+ *
+ * Per N: start N workflows, let the start burst settle, then measure for a window longer than the
+ * freshness: worker RSS (peak) and CPU, workflow task schedule-to-start p50/p99 (exact, from a sample
+ * of histories), sticky-cache hit rate (the worker's Prometheus counters) and the share of workflows
+ * that looked at their job within the window.
+ *   npx tsx bench/scale.ts [--quick] [--n 1000,5000] [--cache 2000]
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { ensureEngines } from '../src/engine';
+import { devServerTuningArgs } from '../src/engine/dev-server-tuning';
+import { startSandbox } from '../src/sandbox/server';
+import type { SuperviseInput } from '../src/workflows/definitions';
+import { benchHeader, percentile, quick, table } from './report';
+
+const option = (name: string): string | undefined => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
+const SIZES = (option('n') ?? (quick ? '300' : '1000,5000,10000')).split(',').map(Number);
+const CACHE_SIZES = (option('cache') ?? '').split(',').filter(Boolean).map(Number);
+const FRESHNESS_S = Number(option('freshness') ?? (quick ? 20 : 300));
+const WINDOW_S = Number(option('window') ?? (quick ? 30 : FRESHNESS_S + 60));
+/** V8 heap limit of the worker (MiB), as `--max-old-space-size`; the SDK sizes its default cache from it. */
+const HEAP_MIB = option('heap');
+const CLOCK_SPEED = 60;
+const HISTORY_SAMPLE = 200;
+const repo = path.resolve(__dirname, '..');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Figures {
+  n: number;
+  cache: number | 'default';
+  startSeconds: number;
+  rssPeakMiB: number;
+  rssEndMiB: number;
+  cpuPercent: number;
+  s2sP50: number;
+  s2sP99: number;
+  s2sMax: number;
+  stickyHitRate: number;
+  progressedShare: number;
+  tasksPerSecond: number;
+}
+
+async function main(): Promise<void> {
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  const build = spawnSync('npm', ['run', '--silent', 'build'], {
+    cwd: repo,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  if (build.status !== 0) throw new Error('npm run build failed');
+  const rows: Figures[] = [];
+  for (const n of SIZES) {
+    for (const cache of CACHE_SIZES.length ? CACHE_SIZES : [undefined]) {
+      rows.push(await measure(n, cache));
+      process.stderr.write(`scale: N=${n} done\n`);
+    }
+  }
+  process.stdout.write(
+    `${benchHeader(`Scale: concurrent supervisions on one worker (freshness ${FRESHNESS_S} s, window ${WINDOW_S} s)`)}\n` +
+      table(
+        [
+          'workflows',
+          'heap limit MiB',
+          'sticky cache',
+          'start s',
+          'worker RSS peak MiB',
+          'RSS end MiB',
+          'worker CPU %',
+          'wf tasks/s',
+          'schedule-to-start p50 ms',
+          'p99 ms',
+          'max ms',
+          'sticky hit rate',
+          'progressed',
+        ],
+        rows.map((r) => [
+          r.n,
+          HEAP_MIB ?? 'default',
+          r.cache,
+          r.startSeconds,
+          r.rssPeakMiB,
+          r.rssEndMiB,
+          r.cpuPercent,
+          r.tasksPerSecond,
+          r.s2sP50,
+          r.s2sP99,
+          r.s2sMax,
+          r.stickyHitRate,
+          r.progressedShare,
+        ]),
+      ) +
+      '\n',
+  );
+}
+
+async function measure(n: number, cache: number | undefined): Promise<Figures> {
+  const { devServer } = await ensureEngines({ testServer: false });
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'existing-path', path: devServer! },
+      log: { format: 'pretty', level: 'error' },
+      extraArgs: devServerTuningArgs(),
+    },
+  });
+  // The sandbox runs 60× faster than the wall clock: a three-day job moves an epoch a minute.
+  const t0 = Date.now();
+  let windowStart = Number.POSITIVE_INFINITY;
+  const lookedAt = new Set<string>();
+  const sandbox = await startSandbox({
+    epochMs: 3_600_000,
+    queueMs: 0,
+    seed: 7,
+    timeSource: () => t0 + (Date.now() - t0) * CLOCK_SPEED,
+    onRequest: (r) => {
+      if (Date.now() >= windowStart && r.method === 'GET') lookedAt.add(r.path);
+    },
+  });
+  const jobs = Array.from({ length: n }, (_, i) =>
+    sandbox.state.createJob({ name: `scale-${i}`, totalEpochs: 72 }),
+  );
+
+  const taskQueue = `scale-${n}`;
+  const metricsPort = 19400 + Math.floor(Math.random() * 500);
+  const worker = spawnWorker(env.address, taskQueue, sandbox.url, metricsPort, cache);
+  await waitForMetrics(metricsPort);
+
+  const startedAt = Date.now();
+  const ids = jobs.map((_, i) => `scale-${n}-${i}`);
+  await inParallel(ids, 64, (id, i) => {
+    const input: SuperviseInput = {
+      provider: 'tensorone',
+      jobId: jobs[i].id,
+      freshness: `${FRESHNESS_S}s`,
+      minInterval: `${FRESHNESS_S}s`,
+      stallAfter: '6h',
+      resumeBudget: 0,
+      unknownStatusGrace: '1h',
+    };
+    return env.client.workflow.start('superviseTrainingJob', { args: [input], taskQueue, workflowId: id });
+  });
+  const startSeconds = (Date.now() - startedAt) / 1000;
+  // Let the start burst (every workflow's first look) drain before the window opens.
+  await waitForQuiet(sandbox.state, n, worker);
+
+  windowStart = Date.now();
+  const before = await scrape(metricsPort);
+  const cpuBefore = cpuTicks(worker.pid!);
+  let rssPeak = 0;
+  while (Date.now() - windowStart < WINDOW_S * 1000) {
+    assertAlive(worker);
+    rssPeak = Math.max(rssPeak, rssMiB(worker.pid!));
+    await sleep(2000);
+  }
+  const windowEnd = Date.now();
+  const after = await scrape(metricsPort);
+  const cpuAfter = cpuTicks(worker.pid!);
+  const rssEnd = rssMiB(worker.pid!);
+  rssPeak = Math.max(rssPeak, rssEnd);
+
+  const latencies = await scheduleToStart(env, ids, windowStart, windowEnd);
+  const hits = delta(before, after, 'temporal_sticky_cache_hit');
+  const misses = delta(before, after, 'temporal_sticky_cache_miss');
+  const tasks = delta(before, after, 'temporal_workflow_task_execution_latency_count');
+  const progressed = jobs.filter((j) => lookedAt.has(`/tensorone/v2/training/jobs/${j.id}`)).length;
+
+  worker.kill('SIGKILL');
+  await sandbox.close();
+  await env.teardown();
+  return {
+    n,
+    cache: cache ?? 'default',
+    startSeconds,
+    rssPeakMiB: rssPeak,
+    rssEndMiB: rssEnd,
+    cpuPercent: ((cpuAfter - cpuBefore) / 100 / ((windowEnd - windowStart) / 1000)) * 100,
+    s2sP50: percentile(latencies, 50),
+    s2sP99: percentile(latencies, 99),
+    s2sMax: Math.max(...latencies),
+    stickyHitRate: hits + misses ? hits / (hits + misses) : NaN,
+    progressedShare: progressed / n,
+    tasksPerSecond: tasks / ((windowEnd - windowStart) / 1000),
+  };
+}
+
+function spawnWorker(
+  address: string,
+  taskQueue: string,
+  sandboxUrl: string,
+  metricsPort: number,
+  cache: number | undefined,
+): ChildProcess {
+  // The production form: compiled JS and the prebuilt workflow bundle (`npm run build`), one process.
+  const heap = HEAP_MIB ? [`--max-old-space-size=${HEAP_MIB}`] : [];
+  const worker = spawn(process.execPath, [...heap, 'dist/src/worker.js'], {
+    cwd: repo,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: {
+      ...process.env,
+      TEMPORAL_ADDRESS: address,
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      SANDBOX_URL: sandboxUrl,
+      WORKER_METRICS_ADDRESS: `127.0.0.1:${metricsPort}`,
+      LOG_LEVEL: 'WARN',
+      WORKER_WORKFLOW_BUNDLE: 'dist/workflow-bundle.js',
+      ...(cache ? { WORKER_MAX_CACHED_WORKFLOWS: String(cache) } : {}),
+    },
+  });
+  worker.stderr?.on('data', (d: Buffer) => {
+    const text = d.toString();
+    if (!text.includes('worker polling')) process.stderr.write(`worker: ${text}`);
+  });
+  return worker;
+}
+
+/**
+ * Waits until the sandbox has seen every workflow's first look and the request rate is back near the
+ * steady state (one look per workflow per freshness), at most two minutes.
+ */
+async function waitForQuiet(state: { requests: number }, n: number, worker: ChildProcess): Promise<void> {
+  while (state.requests < n) {
+    assertAlive(worker);
+    await sleep(500);
+  }
+  const steadyPer3s = (n / FRESHNESS_S) * 3;
+  const until = Date.now() + 120_000;
+  let last = state.requests;
+  while (Date.now() < until) {
+    await sleep(3000);
+    assertAlive(worker);
+    const now = state.requests;
+    if (now - last < steadyPer3s * 1.5 + 10) return;
+    last = now;
+  }
+}
+
+function assertAlive(worker: ChildProcess): void {
+  if (worker.exitCode !== null || worker.signalCode !== null)
+    throw new Error(`the worker exited (${worker.exitCode ?? worker.signalCode}); see its output above`);
+}
+
+async function inParallel<T>(items: T[], width: number, fn: (item: T, i: number) => Promise<unknown>) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        await fn(items[i], i);
+      }
+    }),
+  );
+}
+
+/** Workflow task scheduled → started, for tasks scheduled inside the window, over a sample of workflows. */
+async function scheduleToStart(
+  env: TestWorkflowEnvironment,
+  ids: string[],
+  fromMs: number,
+  toMs: number,
+): Promise<number[]> {
+  const step = Math.max(1, Math.floor(ids.length / HISTORY_SAMPLE));
+  const out: number[] = [];
+  for (let i = 0; i < ids.length; i += step) {
+    const history = await env.client.workflow.getHandle(ids[i]).fetchHistory();
+    let scheduledAt: number | undefined;
+    for (const e of history.events ?? []) {
+      const at = Number(e.eventTime?.seconds ?? 0) * 1000 + Math.round((e.eventTime?.nanos ?? 0) / 1e6);
+      if (e.workflowTaskScheduledEventAttributes) scheduledAt = at;
+      if (e.workflowTaskStartedEventAttributes && scheduledAt !== undefined) {
+        if (scheduledAt >= fromMs && scheduledAt <= toMs) out.push(at - scheduledAt);
+        scheduledAt = undefined;
+      }
+    }
+  }
+  return out;
+}
+
+async function waitForMetrics(port: number): Promise<void> {
+  for (let i = 0; i < 240; i++) {
+    if ((await scrape(port).catch(() => undefined)) && (await workerPolling(port))) return;
+    await sleep(500);
+  }
+  throw new Error('the worker did not come up within 2 minutes');
+}
+
+async function workerPolling(port: number): Promise<boolean> {
+  const m = await scrape(port);
+  return [...m.keys()].some((k) => k.startsWith('temporal_num_pollers') || k.startsWith('temporal_worker_'));
+}
+
+/** The worker's Prometheus metrics, summed by name over all label sets. */
+async function scrape(port: number): Promise<Map<string, number>> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (!line || line.startsWith('#')) continue;
+    const m = /^([a-zA-Z_:][\w:]*)(?:\{[^}]*\})?\s+([\d.eE+-]+|NaN)/.exec(line);
+    if (m) out.set(m[1], (out.get(m[1]) ?? 0) + Number(m[2]));
+  }
+  return out;
+}
+
+function delta(before: Map<string, number>, after: Map<string, number>, name: string): number {
+  const key = [...after.keys()].find((k) => k === name || k === `${name}_total`) ?? name;
+  return (after.get(key) ?? 0) - (before.get(key) ?? 0);
+}
+
+function rssMiB(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+/** utime + stime of the process, in clock ticks (100 per second on Linux). */
+function cpuTicks(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,67 @@
+/**
+ * The bounded form of `npm run test:chaos`: a few pipelines on their own dev server (persisted to a
+ * file, restarted once), a real worker process SIGKILLed six times (aimed at a create, a deploy and a
+ * cleanup deletion, and at random), 20 % 5xx, 429 + Retry-After, resets, lost create responses and a
+ * job that fails once. The full run and its table are in the README's "Reliability" section.
+ */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+
+interface ChaosSummary {
+  pipelines: number;
+  faults: Record<string, number>;
+  kills: Record<string, number>;
+  serverRestarts: number;
+  outcomes: Record<string, number>;
+  resumedAfterFailure: number;
+  expectedResumes: number;
+  duplicateJobs: number;
+  duplicateEndpoints: number;
+  wronglyDeleted: number;
+  retryAfterViolations: number;
+  secretLeaks: number;
+}
+
+const repo = path.resolve(__dirname, '../..');
+let summary: ChaosSummary;
+let output = '';
+
+beforeAll(async () => {
+  const code = await new Promise<number>((resolve) => {
+    const run = spawn(process.execPath, ['--import', 'tsx', 'chaos/run.ts', '--bounded', '--json'], {
+      cwd: repo,
+      env: { ...process.env, TEMPORAL_ADDRESS: '' },
+    });
+    run.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    run.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    run.on('close', (c) => resolve(c ?? 1));
+  });
+  const line = output.split('\n').find((l) => l.startsWith('CHAOS_SUMMARY '));
+  if (!line) throw new Error(`chaos run printed no summary (exit ${code}):\n${output}`);
+  summary = JSON.parse(line.slice('CHAOS_SUMMARY '.length)) as ChaosSummary;
+}, 8 * 60_000);
+
+describe('bounded chaos run', () => {
+  it('deploys every pipeline despite kills, a server restart and provider faults', () => {
+    expect(summary.outcomes).toEqual({ deployed: summary.pipelines });
+    expect(Object.values(summary.kills).reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(6);
+    expect(summary.serverRestarts).toBe(1);
+    expect(summary.faults.serverError).toBeGreaterThan(0);
+  });
+
+  it('resumes the job that failed at an epoch', () => {
+    expect(summary.expectedResumes).toBeGreaterThan(0);
+    expect(summary.resumedAfterFailure).toBe(summary.expectedResumes);
+  });
+
+  it('creates nothing twice and deletes nothing protected', () => {
+    expect(summary.duplicateJobs).toBe(0);
+    expect(summary.duplicateEndpoints).toBe(0);
+    expect(summary.wronglyDeleted).toBe(0);
+  });
+
+  it('never calls earlier than Retry-After allowed and leaks no secret', () => {
+    expect(summary.retryAfterViolations).toBe(0);
+    expect(summary.secretLeaks).toBe(0);
+  });
+});
