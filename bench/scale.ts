@@ -8,7 +8,7 @@
  * freshness: worker RSS (peak) and CPU, workflow task schedule-to-start p50/p99 (exact, from a sample
  * of histories), sticky-cache hit rate (the worker's Prometheus counters) and the share of workflows
  * that looked at their job within the window.
- *   npx tsx bench/scale.ts [--quick] [--n 1000,5000] [--cache 2000]
+ *   npx tsx bench/scale.ts [--quick] [--n 1000,5000] [--cache 2000] [--heap MiB] [--reuse-v8-context false]
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -31,6 +31,8 @@ const FRESHNESS_S = Number(option('freshness') ?? (quick ? 20 : 300));
 const WINDOW_S = Number(option('window') ?? (quick ? 30 : FRESHNESS_S + 60));
 /** V8 heap limit of the worker (MiB), as `--max-old-space-size`; the SDK sizes its default cache from it. */
 const HEAP_MIB = option('heap');
+/** `--reuse-v8-context false` measures the SDK's other workflow sandbox mode. */
+const REUSE_V8_CONTEXT = option('reuse-v8-context') ?? 'true';
 const CLOCK_SPEED = 60;
 const HISTORY_SAMPLE = 200;
 const repo = path.resolve(__dirname, '..');
@@ -71,6 +73,7 @@ async function main(): Promise<void> {
         [
           'workflows',
           'heap limit MiB',
+          'reuseV8Context',
           'sticky cache',
           'start s',
           'worker RSS peak MiB',
@@ -86,6 +89,7 @@ async function main(): Promise<void> {
         rows.map((r) => [
           r.n,
           HEAP_MIB ?? 'default',
+          REUSE_V8_CONTEXT,
           r.cache,
           r.startSeconds,
           r.rssPeakMiB,
@@ -212,6 +216,7 @@ function spawnWorker(
       WORKER_METRICS_ADDRESS: `127.0.0.1:${metricsPort}`,
       LOG_LEVEL: 'WARN',
       WORKER_WORKFLOW_BUNDLE: 'dist/workflow-bundle.js',
+      WORKER_REUSE_V8_CONTEXT: REUSE_V8_CONTEXT,
       ...(cache ? { WORKER_MAX_CACHED_WORKFLOWS: String(cache) } : {}),
     },
   });

@@ -17,11 +17,16 @@ export const workerEnvSchema = temporalEnvSchema.extend({
   WORKER_MAX_CONCURRENT_ACTIVITIES: positiveInt(100),
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: positiveInt(40),
   /**
-   * Workflows kept in the sticky cache. Each costs about 0.4 MiB (bench/scale.ts), so 1,000 keeps a
-   * worker supervising 10,000 jobs under 1 GiB. A supervision sleeps minutes between looks; a miss only
-   * replays its short history (continue-as-new keeps it short), so a larger cache buys little.
+   * One V8 context shared by all workflows (the SDK's default). Off gives each workflow its own context:
+   * kept on because per-workflow memory is what bounds a supervising worker (bench/RESULTS.md).
    */
-  WORKER_MAX_CACHED_WORKFLOWS: positiveInt(1000),
+  WORKER_REUSE_V8_CONTEXT: z.enum(['true', 'false']).default('true'),
+  /**
+   * Workflows kept in the sticky cache: about 0.37 MiB each, so 2,000 fit a worker in about 0.9 GiB
+   * (bench/RESULTS.md). Keep it at least as large as the supervisions one worker runs: a supervision
+   * that is not cached replays its history at every look, and one worker replays only ~35 a second.
+   */
+  WORKER_MAX_CACHED_WORKFLOWS: positiveInt(2000),
   /**
    * A workflow bundle made by `npm run build` (dist/workflow-bundle.js). Without it the worker bundles
    * the workflows with webpack at start, which costs seconds and leaves hundreds of MiB in the heap.
