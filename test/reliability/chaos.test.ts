@@ -4,7 +4,7 @@
  * cleanup deletion, and at random), 20 % 5xx, 429 + Retry-After, resets, lost create responses and a
  * job that fails once. The full run and its table are in the README's "Reliability" section.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 
 interface ChaosSummary {
@@ -25,21 +25,28 @@ interface ChaosSummary {
 const repo = path.resolve(__dirname, '../..');
 let summary: ChaosSummary;
 let output = '';
+let run: ChildProcess | undefined;
 
 beforeAll(async () => {
   const code = await new Promise<number>((resolve) => {
-    const run = spawn(process.execPath, ['--import', 'tsx', 'chaos/run.ts', '--bounded', '--json'], {
+    run = spawn(process.execPath, ['--import', 'tsx', 'chaos/run.ts', '--bounded', '--json'], {
       cwd: repo,
       env: { ...process.env, TEMPORAL_ADDRESS: '' },
+      detached: true, // its own process group, so the servers and worker it starts can be stopped with it
     });
-    run.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    run.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    run.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+    run.stderr!.on('data', (d: Buffer) => (output += d.toString()));
     run.on('close', (c) => resolve(c ?? 1));
   });
   const line = output.split('\n').find((l) => l.startsWith('CHAOS_SUMMARY '));
   if (!line) throw new Error(`chaos run printed no summary (exit ${code}):\n${output}`);
   summary = JSON.parse(line.slice('CHAOS_SUMMARY '.length)) as ChaosSummary;
 }, 8 * 60_000);
+
+// If jest gives up first, the run (and the dev server and worker it started) must not outlive it.
+afterAll(() => {
+  if (run?.pid && run.exitCode === null) process.kill(-run.pid, 'SIGKILL');
+});
 
 describe('bounded chaos run', () => {
   it('deploys every pipeline despite kills, a server restart and provider faults', () => {
