@@ -2,7 +2,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../src/activities';
 import { ensureEngines } from '../src/engine';
-import { devServerTuningArgs } from '../src/engine/dev-server-tuning';
+import { startDevServer } from '../src/engine/dev-server-tuning';
 import { createProviderClients, type ProviderClients } from '../src/providers/config';
 import { startSandbox, type Sandbox, type SandboxConfig } from '../src/sandbox/server';
 import { workflowCode } from '../src/config/workflow-code';
@@ -24,13 +24,10 @@ export async function startBenchBed(
 ): Promise<BenchBed> {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   const { devServer } = await ensureEngines({ testServer: false });
-  const env = await TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: { type: 'existing-path', path: devServer! },
-      log: { format: 'pretty', level: 'error' },
-      extraArgs: options.devServerArgs ?? devServerTuningArgs(),
-    },
-  });
+  const env = await startDevServer(
+    devServer!,
+    options.devServerArgs ? { extraArgs: options.devServerArgs } : {},
+  );
   const sandbox = await startSandbox(sandboxConfig);
   const clients = createProviderClients(sandbox.endpoints);
   const w = await Worker.create({

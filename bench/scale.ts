@@ -16,15 +16,11 @@ import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { ensureEngines } from '../src/engine';
-import { devServerTuningArgs } from '../src/engine/dev-server-tuning';
+import { startDevServer } from '../src/engine/dev-server-tuning';
 import { startSandbox } from '../src/sandbox/server';
 import type { SuperviseInput } from '../src/workflows/definitions';
-import { benchHeader, percentile, quick, table } from './report';
+import { benchHeader, option, percentile, quick, table } from './report';
 
-const option = (name: string): string | undefined => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : undefined;
-};
 const SIZES = (option('n') ?? (quick ? '300' : '1000,5000,10000')).split(',').map(Number);
 const CACHE_SIZES = (option('cache') ?? '').split(',').filter(Boolean).map(Number);
 const FRESHNESS_S = Number(option('freshness') ?? (quick ? 20 : 300));
@@ -109,13 +105,7 @@ async function main(): Promise<void> {
 
 async function measure(n: number, cache: number | undefined): Promise<Figures> {
   const { devServer } = await ensureEngines({ testServer: false });
-  const env = await TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: { type: 'existing-path', path: devServer! },
-      log: { format: 'pretty', level: 'error' },
-      extraArgs: devServerTuningArgs(),
-    },
-  });
+  const env = await startDevServer(devServer!);
   // The sandbox runs 60× faster than the wall clock: a three-day job moves an epoch a minute.
   const t0 = Date.now();
   let windowStart = Number.POSITIVE_INFINITY;
@@ -289,17 +279,15 @@ async function scheduleToStart(
   return out;
 }
 
+/** Waits until the worker's metrics endpoint answers with its pollers' figures: the worker is polling. */
 async function waitForMetrics(port: number): Promise<void> {
   for (let i = 0; i < 240; i++) {
-    if ((await scrape(port).catch(() => undefined)) && (await workerPolling(port))) return;
+    const metrics = await scrape(port).catch(() => undefined);
+    const names = [...(metrics?.keys() ?? [])];
+    if (names.some((k) => k.startsWith('temporal_num_pollers') || k.startsWith('temporal_worker_'))) return;
     await sleep(500);
   }
   throw new Error('the worker did not come up within 2 minutes');
-}
-
-async function workerPolling(port: number): Promise<boolean> {
-  const m = await scrape(port);
-  return [...m.keys()].some((k) => k.startsWith('temporal_num_pollers') || k.startsWith('temporal_worker_'));
 }
 
 /** The worker's Prometheus metrics, summed by name over all label sets. */

@@ -12,25 +12,19 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { failureCause } from '../src/cli/follow';
 import { ensureEngines } from '../src/engine';
-import { devServerTuningArgs } from '../src/engine/dev-server-tuning';
+import { startDevServer } from '../src/engine/dev-server-tuning';
 import { startSandbox } from '../src/sandbox/server';
 import { statusQuery, type PipelineResult } from '../src/workflows/definitions';
-import { benchHeader, table } from '../bench/report';
+import { benchHeader, flag, option, table } from '../bench/report';
 import { writeWorkflowBundle } from '../scripts/bundle-workflows';
 import { pipelineInput, tensoroneTrain } from '../test/fixtures/pipelines';
 import { chaosPlan, killTargets, type KillTarget } from './plan';
 
-const flag = (name: string) => process.argv.includes(`--${name}`);
-const arg = (name: string, fallback: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-};
 const BOUNDED = flag('bounded');
-const PIPELINES = arg('pipelines', BOUNDED ? 4 : 12);
-const KILLS = arg('kills', BOUNDED ? 6 : 24);
+const PIPELINES = Number(option('pipelines') ?? (BOUNDED ? 4 : 12));
+const KILLS = Number(option('kills') ?? (BOUNDED ? 6 : 24));
 /** Seconds between two pipeline starts: creates, deploys and cleanups happen all through the run. */
 const START_SPREAD_MS = BOUNDED ? 1500 : 3000;
 const KEYS = {
@@ -53,17 +47,7 @@ async function main(): Promise<void> {
   const port = 17000 + Math.floor(Math.random() * 2000);
   const address = `127.0.0.1:${port}`;
   const { devServer } = await ensureEngines({ testServer: false });
-  const startServer = () =>
-    TestWorkflowEnvironment.createLocal({
-      server: {
-        executable: { type: 'existing-path', path: devServer! },
-        port,
-        uiPort: port + 1000,
-        dbFilename,
-        log: { format: 'pretty', level: 'error' },
-        extraArgs: devServerTuningArgs(),
-      },
-    });
+  const startServer = () => startDevServer(devServer!, { port, uiPort: port + 1000, dbFilename });
   let server = await startServer();
 
   // ---- kills aimed at a create, a deploy or a cleanup deletion: fired as the sandbox answers it ----

@@ -6,7 +6,6 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../src/activities';
 import { EngineProvisionError, ensureEngines } from '../src/engine';
@@ -21,7 +20,7 @@ import {
 import { upsertCleanupSchedule } from '../src/schedules/cleanup-schedule';
 import { main as starter } from '../src/starter';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../src/workflows/search-attributes';
-import { devServerTuningArgs } from '../src/engine/dev-server-tuning';
+import { startDevServer } from '../src/engine/dev-server-tuning';
 import { workflowCode } from '../src/config/workflow-code';
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
@@ -48,18 +47,13 @@ async function mainJob(): Promise<number> {
     if (!address) {
       const engines = await ensureEngines({ testServer: false, log: say });
       fs.mkdirSync('.data', { recursive: true });
-      const devServer = await TestWorkflowEnvironment.createLocal({
-        server: {
-          executable: { type: 'existing-path', path: engines.devServer! },
-          ip: '127.0.0.1',
-          port: Number(process.env.TEMPORAL_PORT ?? 7233),
-          ui: true,
-          uiPort: Number(process.env.TEMPORAL_UI_PORT ?? 8233),
-          dbFilename: path.resolve('.data/temporal.db'),
-          searchAttributes: CUSTOM_SEARCH_ATTRIBUTES,
-          log: { format: 'pretty', level: 'error' },
-          extraArgs: devServerTuningArgs(),
-        },
+      const devServer = await startDevServer(engines.devServer!, {
+        ip: '127.0.0.1',
+        port: Number(process.env.TEMPORAL_PORT ?? 7233),
+        ui: true,
+        uiPort: Number(process.env.TEMPORAL_UI_PORT ?? 8233),
+        dbFilename: path.resolve('.data/temporal.db'),
+        searchAttributes: CUSTOM_SEARCH_ATTRIBUTES,
       });
       stops.push(() => devServer.teardown());
       address = devServer.address;

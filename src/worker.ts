@@ -59,7 +59,7 @@ export async function createWorker(env: WorkerEnv): Promise<Worker> {
     maxConcurrentActivityTaskExecutions: env.WORKER_MAX_CONCURRENT_ACTIVITIES,
     maxConcurrentWorkflowTaskExecutions: env.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
     maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS,
-    reuseV8Context: env.WORKER_REUSE_V8_CONTEXT === 'true',
+    reuseV8Context: env.WORKER_REUSE_V8_CONTEXT,
     shutdownGraceTime: `${env.WORKER_SHUTDOWN_GRACE_SECONDS}s`,
   });
 }

@@ -20,7 +20,7 @@ export const workerEnvSchema = temporalEnvSchema.extend({
    * One V8 context shared by all workflows (the SDK's default). Off gives each workflow its own context:
    * kept on because per-workflow memory is what bounds a supervising worker (bench/RESULTS.md).
    */
-  WORKER_REUSE_V8_CONTEXT: z.enum(['true', 'false']).default('true'),
+  WORKER_REUSE_V8_CONTEXT: z.stringbool().default(true),
   /**
    * Workflows kept in the sticky cache: about 0.37 MiB each, so 2,000 fit a worker in about 0.9 GiB
    * (bench/RESULTS.md). Keep it at least as large as the supervisions one worker runs: a supervision

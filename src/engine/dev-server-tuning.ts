@@ -1,3 +1,5 @@
+import { TestWorkflowEnvironment, type DevServerConfig } from '@temporalio/testing';
+
 /**
  * Dynamic config for the local dev server. It runs ONE history shard, and each shard reads its task
  * queues at most 20 times a second by default (sized for clusters with hundreds of shards), so every
@@ -16,4 +18,22 @@ export function devServerTuningArgs(): string[] {
     '--dynamic-config-value',
     `${key}=${value}`,
   ]);
+}
+
+/**
+ * Starts the dev server built by `ensureEngines` with the tuning above and error-level logs, so every
+ * caller (tests, main job, chaos, benchmarks) gets the same server; `options` add to or override that.
+ */
+export function startDevServer(
+  binary: string,
+  options: Omit<DevServerConfig, 'type' | 'executable'> = {},
+): Promise<TestWorkflowEnvironment> {
+  return TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'existing-path', path: binary },
+      log: { format: 'pretty', level: 'error' },
+      extraArgs: devServerTuningArgs(),
+      ...options,
+    },
+  });
 }

@@ -1,7 +1,7 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ensureEngines } from '../../src/engine';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes';
-import { devServerTuningArgs } from '../../src/engine/dev-server-tuning';
+import { startDevServer } from '../../src/engine/dev-server-tuning';
 
 declare global {
   // Held between jest's globalSetup and globalTeardown, which run in the same process.
@@ -23,14 +23,9 @@ export default async function globalSetup(): Promise<void> {
     process.env.FTP_TEST_TEMPORAL_ADDRESS = process.env.TEMPORAL_ADDRESS;
     return;
   }
-  const devServer = await TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: { type: 'existing-path', path: engines.devServer! },
-      ip: '127.0.0.1',
-      searchAttributes: CUSTOM_SEARCH_ATTRIBUTES,
-      log: { format: 'pretty', level: 'error' },
-      extraArgs: devServerTuningArgs(),
-    },
+  const devServer = await startDevServer(engines.devServer!, {
+    ip: '127.0.0.1',
+    searchAttributes: CUSTOM_SEARCH_ATTRIBUTES,
   });
   globalThis.__FTP_DEV_SERVER__ = devServer;
   process.env.FTP_TEST_TEMPORAL_ADDRESS = devServer.address;
