@@ -180,6 +180,7 @@ TEMPORAL_TLS_CERT/TEMPORAL_TLS_KEY or TEMPORAL_API_KEY.`,
     .option('--freshness <duration>', 'notice completion at most this late', '5m')
     .option('--stall-after <duration>', 'no progress for this long is a stall', '30m')
     .option('--resume-budget <n>', 'stop-and-resume attempts', '2')
+    .option('--report-every <duration>', 'longest gap between progress updates while training runs', '30m')
     .option('--max-cost <n>', 'stop training at this cost')
     .option('--json', 'print the result as JSON')
     .action(
@@ -190,6 +191,7 @@ TEMPORAL_TLS_CERT/TEMPORAL_TLS_KEY or TEMPORAL_API_KEY.`,
           freshness: string;
           stallAfter: string;
           resumeBudget: string;
+          reportEvery: string;
           maxCost?: string;
           json?: boolean;
         },
@@ -199,6 +201,7 @@ TEMPORAL_TLS_CERT/TEMPORAL_TLS_KEY or TEMPORAL_API_KEY.`,
         for (const [flag, v] of [
           ['--freshness', opts.freshness],
           ['--stall-after', opts.stallAfter],
+          ['--report-every', opts.reportEvery],
         ])
           if (parseDuration(v) === undefined)
             throw new UsageError(`${flag} must be a duration such as "5m", got "${v}"`);
@@ -210,6 +213,7 @@ TEMPORAL_TLS_CERT/TEMPORAL_TLS_KEY or TEMPORAL_API_KEY.`,
           stallAfter: opts.stallAfter,
           resumeBudget: positiveInt(opts.resumeBudget, '--resume-budget'),
           unknownStatusGrace: '30m',
+          reportEvery: opts.reportEvery,
           maxCost: opts.maxCost ? Number(opts.maxCost) : undefined,
         };
         await withClient(async ({ client, taskQueue }) => {

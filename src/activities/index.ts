@@ -5,6 +5,7 @@ import { notifyActivities } from './notify';
 import { registryActivities } from './registry';
 import { marqtuneActivities, tensormeshActivities } from './serving';
 import { tensoroneEndpointActivities, tensoroneJobActivities } from './tensorone';
+import { watchActivities } from './watch';
 
 /**
  * Every activity, bound to provider clients. Workflows import only the type:
@@ -22,13 +23,16 @@ function activityOrigin(): string | undefined {
 
 export function createActivities(clients: ProviderClients, options: { webhookUrl?: string } = {}) {
   setRequestOrigin(activityOrigin);
+  const jobs = tensoroneJobActivities(clients.tensorone);
+  const marqtune = marqtuneActivities(clients.marqtune);
   return {
     ...notifyActivities(options.webhookUrl),
-    ...tensoroneJobActivities(clients.tensorone),
+    ...jobs,
     ...tensoroneEndpointActivities(clients.tensorone),
     ...registryActivities(clients.tensorone),
     ...tensormeshActivities(clients.tensormesh),
-    ...marqtuneActivities(clients.marqtune),
+    ...marqtune,
+    ...watchActivities({ tensorone: jobs.getTrainingJob, marqtune: marqtune.getMarqtuneModel }),
   };
 }
 

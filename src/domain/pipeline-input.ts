@@ -50,6 +50,8 @@ const supervision = z
     resumeBudget: z.number().int().min(0).max(20).default(2),
     /** A status the documents never named ends the wait with a failure after this long. */
     unknownStatusGrace: duration('30m'),
+    /** Longest gap between progress reports while training runs steadily (never below freshness). */
+    reportEvery: duration('30m'),
   })
   .strict()
   .default({
@@ -58,6 +60,7 @@ const supervision = z
     stallAfter: '30m',
     resumeBudget: 2,
     unknownStatusGrace: '30m',
+    reportEvery: '30m',
   });
 
 const selection = z

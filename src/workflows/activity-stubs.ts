@@ -42,3 +42,17 @@ export const notifier = proxyActivities<Activities>({
   startToCloseTimeout: '10s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumAttempts: 3 },
 });
+
+/**
+ * The job watch (`watchTrainingJob`): the server retries it at each look (its `nextRetryDelay`), so
+ * backoff matters only for provider errors, capped at the freshness. It hands back at least every
+ * `reportEveryMs`; six hours more of provider outage are tolerated, as for `polling`. A stop or cancel
+ * cancels the waiting watch at once (TRY_CANCEL: nothing runs between looks).
+ */
+export function jobWatch(freshnessMs: number, reportEveryMs: number) {
+  return proxyActivities<Activities>({
+    startToCloseTimeout: '30s',
+    scheduleToCloseTimeout: reportEveryMs + freshnessMs + 6 * 3_600_000,
+    retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: Math.max(2000, freshnessMs) },
+  }).watchTrainingJob;
+}

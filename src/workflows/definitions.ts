@@ -15,6 +15,11 @@ export interface SuperviseInput {
   unknownStatusGrace: string;
   /** Stop training (saving a checkpoint) once `resourceUsage.cost` reaches this. */
   maxCost?: number;
+  /**
+   * Longest time between two reports (progress query, parent signal) while the job trains steadily;
+   * never below `freshness`. Default 30m. Looks in between add no history.
+   */
+  reportEvery?: string;
   /** Continue-as-new after this many history events, or earlier when the server suggests it. */
   historyEventLimit?: number;
   /** State carried across continue-as-new. */

@@ -6,13 +6,21 @@ import {
   defineSignal,
   getExternalWorkflowHandle,
   isCancellation,
+  patched,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { WatchOutcome } from '../activities/watch';
 import type { TrainingJob } from '../domain/types';
 import { parseDuration } from '../decisions/duration';
-import { isResumableFailure, isStalled, nextPollDelayMs, observeProgress } from '../decisions/supervision';
-import { polling, provider } from './activity-stubs';
+import {
+  isResumableFailure,
+  isStalled,
+  nextPollDelayMs,
+  remainingMs,
+  stallAfterLook,
+} from '../decisions/supervision';
+import { jobWatch, polling, provider } from './activity-stubs';
 import {
   progressQuery,
   supervisionProgressSignal,
@@ -27,18 +35,31 @@ export const stopSupervisedJobSignal = defineSignal<[{ reason?: string }?]>('sto
 
 const DEFAULT_HISTORY_EVENT_LIMIT = 4000;
 const KEEP_CHECKPOINT_IDS = 200;
+const DEFAULT_REPORT_EVERY = '30m';
+/**
+ * Released after v1: between reports the job is watched by one activity retried by the server, instead
+ * of a timer and a poll activity per look (a workflow task per look). Histories recorded before it
+ * replay on the timer path.
+ */
+export const WATCH_PATCH = 'supervise-watches-job-between-reports';
 
 /**
- * Supervises one training job for as long as it runs (days): polls on durable timers at an adaptive
- * interval, records progress and new checkpoints, stops-and-resumes on stalls, preemptions and
- * resumable failures within a budget, stops at a cost budget, and continues-as-new before its history
- * grows large. Usable alone and as the pipeline's child.
+ * Supervises one training job for as long as it runs (days): looks at it at an adaptive interval,
+ * records progress and new checkpoints, stops-and-resumes on stalls, preemptions and resumable
+ * failures within a budget, stops at a cost budget, and continues-as-new before its history grows
+ * large. Between reports (a status change, a stall, the cost budget, or every `reportEvery`)
+ * the looks are one watching activity's retries, which add no history and no workflow task.
+ * Usable alone and as the pipeline's child.
  */
 export async function superviseTrainingJob(input: SuperviseInput): Promise<SupervisionResult> {
   const freshnessMs = requireDuration(input.freshness, 'freshness');
   const minIntervalMs = requireDuration(input.minInterval, 'minInterval');
   const stallAfterMs = requireDuration(input.stallAfter, 'stallAfter');
   const unknownGraceMs = requireDuration(input.unknownStatusGrace, 'unknownStatusGrace');
+  const reportEveryMs = Math.max(
+    freshnessMs,
+    requireDuration(input.reportEvery ?? DEFAULT_REPORT_EVERY, 'reportEvery'),
+  );
   const now = () => Date.now(); // workflow time: deterministic
   const st: SupervisionState = input.carried
     ? { ...input.carried, runs: input.carried.runs + 1 }
@@ -52,8 +73,13 @@ export async function superviseTrainingJob(input: SuperviseInput): Promise<Super
         checkpointIds: [],
       };
   let stopRequested: { reason?: string } | undefined;
+  /** The watch in flight, cancelled by a stop so the stop does not wait for the next report. */
+  let watchScope: CancellationScope | undefined;
   setHandler(progressQuery, () => st.latest);
-  setHandler(stopSupervisedJobSignal, (req) => void (stopRequested = req ?? {}));
+  setHandler(stopSupervisedJobSignal, (req) => {
+    stopRequested = req ?? {};
+    watchScope?.cancel();
+  });
   const parent = workflowInfo().parent;
   let lastSignalled: string | undefined;
   const { jobId } = input;
@@ -61,6 +87,59 @@ export async function superviseTrainingJob(input: SuperviseInput): Promise<Super
 
   const fetchJob = (): Promise<TrainingJob> =>
     tensorone ? polling.getTrainingJob(jobId) : polling.getMarqtuneModel(jobId);
+  const watchTrainingJob = jobWatch(freshnessMs, reportEveryMs);
+  let nextLookAtMs = now();
+  /** The job at this run's last look: the watch reports a change of its status (none yet: the first look reports). */
+  let lastLook: TrainingJob | undefined;
+
+  /** The job at the next report, or undefined when a stop was requested first (the watch is cancelled). */
+  async function watchJob(): Promise<WatchOutcome | undefined> {
+    if (stopRequested) return undefined;
+    const reportByMs = Math.min(
+      now() + reportEveryMs,
+      st.firstUnknownAtMs !== undefined ? st.firstUnknownAtMs + unknownGraceMs : Number.POSITIVE_INFINITY,
+    );
+    const scope = new CancellationScope();
+    watchScope = scope;
+    try {
+      return await scope.run(() =>
+        watchTrainingJob({
+          provider: input.provider,
+          jobId,
+          stall: st.stall,
+          firstLookAtMs: nextLookAtMs,
+          plan: {
+            knownStatus: lastLook?.status,
+            segmentStartedAtMs: st.segmentStartedAtMs,
+            reportByMs,
+            freshnessMs,
+            minIntervalMs,
+            stallAfterMs,
+            maxCost: input.maxCost,
+          },
+        }),
+      );
+    } catch (err) {
+      // Cancelled by the stop signal (not by a cancel of the whole workflow): the operator's stop.
+      if (isCancellation(err) && stopRequested && !CancellationScope.current().consideredCancelled)
+        return undefined;
+      throw err;
+    } finally {
+      watchScope = undefined;
+    }
+  }
+
+  async function stopOnRequest(): Promise<never> {
+    await provider.stopTrainingJob({
+      jobId,
+      saveCheckpoint: true,
+      reason: stopRequested?.reason ?? 'stopped by operator',
+    });
+    throw ApplicationFailure.nonRetryable(
+      `training job ${jobId} stopped by operator`,
+      'TRAINING_STOPPED_BY_OPERATOR',
+    );
+  }
 
   async function resume(reason: string): Promise<void> {
     if (!tensorone)
@@ -82,8 +161,19 @@ export async function superviseTrainingJob(input: SuperviseInput): Promise<Super
 
   try {
     for (;;) {
-      const job = await fetchJob();
-      st.polls += 1;
+      const watched = patched(WATCH_PATCH);
+      let job: TrainingJob;
+      if (watched) {
+        const outcome = await watchJob();
+        if (!outcome) return await stopOnRequest();
+        ({ job } = outcome);
+        st.stall = outcome.stall;
+        st.polls += outcome.looks;
+      } else {
+        job = await fetchJob();
+        st.polls += 1;
+      }
+      lastLook = job;
       record(st, job, now());
       if (parent && progressKey(st.latest!) !== lastSignalled) {
         lastSignalled = progressKey(st.latest!);
@@ -160,28 +250,14 @@ export async function superviseTrainingJob(input: SuperviseInput): Promise<Super
       ) {
         await continueAsNew<typeof superviseTrainingJob>({ ...input, carried: st });
       }
-      const remainingMs = job.estimatedCompletion
-        ? Date.parse(job.estimatedCompletion) - now()
-        : job.progress.remainingSeconds !== undefined
-          ? job.progress.remainingSeconds * 1000
-          : undefined;
       const delay = nextPollDelayMs({
         elapsedMs: now() - st.segmentStartedAtMs,
-        remainingMs,
+        remainingMs: remainingMs(job, now()),
         freshnessMs,
         minIntervalMs,
       });
-      if (await condition(() => stopRequested !== undefined, delay)) {
-        await provider.stopTrainingJob({
-          jobId,
-          saveCheckpoint: true,
-          reason: stopRequested?.reason ?? 'stopped by operator',
-        });
-        throw ApplicationFailure.nonRetryable(
-          `training job ${jobId} stopped by operator`,
-          'TRAINING_STOPPED_BY_OPERATOR',
-        );
-      }
+      if (watched) nextLookAtMs = now() + delay;
+      else if (await condition(() => stopRequested !== undefined, delay)) await stopOnRequest();
     }
   } catch (err) {
     // Cancelled (alone, or because the parent pipeline was cancelled): stop the job, keeping a checkpoint.
@@ -212,8 +288,7 @@ function progressKey(p: SupervisionProgress): string {
 }
 
 function record(st: SupervisionState, job: TrainingJob, nowMs: number): void {
-  const progressCounter = job.provider === 'marqtune' ? job.checkpointIds.length : job.progress.currentStep;
-  if (job.status === 'running') st.stall = observeProgress(st.stall, progressCounter, nowMs);
+  if (job.status === 'running') st.stall = stallAfterLook(st.stall, job, nowMs);
   const known = new Set(st.checkpointIds);
   const fresh = job.checkpointIds.filter((id) => !known.has(id));
   const seenBefore = st.latest?.checkpointsSeen ?? 0;

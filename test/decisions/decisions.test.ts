@@ -7,10 +7,14 @@ import { planCleanup, type CheckpointSummary } from '../../src/decisions/retenti
 import {
   isResumableFailure,
   isStalled,
+  judgeLook,
   nextGpuType,
   nextPollDelayMs,
   observeProgress,
+  stallAfterLook,
+  type WatchPlan,
 } from '../../src/decisions/supervision';
+import type { TrainingJob } from '../../src/domain/types';
 
 const ckpt = (
   id: string,
@@ -209,6 +213,77 @@ describe('supervision rules', () => {
     expect(isStalled(s, 5000, 5000)).toBe(true);
     s = observeProgress(s, 11, 6000);
     expect(isStalled(s, 6000, 5000)).toBe(false);
+  });
+  describe('judgeLook: what a watch hands back to its workflow', () => {
+    const HOUR = 3_600_000;
+    const plan: WatchPlan = {
+      knownStatus: 'running',
+      segmentStartedAtMs: 0,
+      reportByMs: 10 * HOUR,
+      freshnessMs: 300_000,
+      minIntervalMs: 30_000,
+      stallAfterMs: HOUR,
+      maxCost: 50,
+    };
+    const job = (over: Partial<TrainingJob> = {}): TrainingJob => ({
+      provider: 'tensorone',
+      id: 'j1',
+      status: 'running',
+      rawStatus: 'running',
+      progress: { currentStep: 100 },
+      metrics: {},
+      cost: 10,
+      checkpointIds: ['c1', 'c2'],
+      ...over,
+    });
+    const at = 5 * HOUR;
+    const moving = { lastProgress: 90, lastProgressAtMs: at - 300_000 };
+
+    it('keeps watching a job that trains steadily, at the freshness bound', () => {
+      const stall = stallAfterLook(moving, job(), at);
+      expect(judgeLook(plan, job(), stall, at)).toEqual({ lookAgainInMs: 300_000 });
+    });
+    it('keeps the cadence of the timer path: often near the ETA', () => {
+      const nearEta = job({ progress: { currentStep: 100, remainingSeconds: 120 } });
+      expect(judgeLook(plan, nearEta, stallAfterLook(moving, nearEta, at), at)).toEqual({
+        lookAgainInMs: 60_000,
+      });
+    });
+    it.each([
+      ['status-changed', job({ status: 'completed' })],
+      ['status-changed', job({ status: 'failed', failureReason: 'spot instance preempted' })],
+      ['cost-budget', job({ cost: 50 })],
+    ])('reports %s', (reason, looked) => {
+      expect(judgeLook(plan, looked, stallAfterLook(moving, looked, at), at)).toEqual({ report: reason });
+    });
+    it('lets new checkpoints wait for the next report', () => {
+      const more = job({ checkpointIds: ['c1', 'c2', 'c3'] });
+      expect(judgeLook(plan, more, stallAfterLook(moving, more, at), at)).toHaveProperty('lookAgainInMs');
+    });
+    it('reports the first look, when it knows no status yet', () => {
+      expect(judgeLook({ ...plan, knownStatus: undefined }, job(), moving, at)).toEqual({
+        report: 'status-changed',
+      });
+    });
+    it('reports a stall once the step has not moved for stallAfter, carried across looks', () => {
+      let stall = stallAfterLook({ lastProgressAtMs: 0 }, job(), at);
+      stall = stallAfterLook(stall, job(), at + 30 * 60_000);
+      expect(judgeLook(plan, job(), stall, at + 30 * 60_000)).toHaveProperty('lookAgainInMs');
+      stall = stallAfterLook(stall, job(), at + HOUR);
+      expect(judgeLook(plan, job(), stall, at + HOUR)).toEqual({ report: 'stalled' });
+    });
+    it('does not count a queued job as stalled', () => {
+      const queued = job({ status: 'queued' });
+      const stall = stallAfterLook({ lastProgressAtMs: 0 }, queued, at);
+      expect(judgeLook({ ...plan, knownStatus: 'queued' }, queued, stall, at)).toHaveProperty(
+        'lookAgainInMs',
+      );
+    });
+    it('reports when the report is due, whatever else', () => {
+      expect(judgeLook(plan, job(), stallAfterLook(moving, job(), 10 * HOUR), 10 * HOUR)).toEqual({
+        report: 'report-due',
+      });
+    });
   });
   it('knows resumable failures and the next GPU type', () => {
     expect(isResumableFailure('Spot instance preempted')).toBe(true);

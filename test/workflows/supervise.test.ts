@@ -8,6 +8,7 @@ import { startFixtureServer } from '../harness/fixture-server';
 import { uniqueTaskQueue } from '../harness/temporal';
 import { advanceUntil, HOUR, startWorkflowTestBed, type WorkflowTestBed } from '../harness/workflow-env';
 import { workflowCode } from '../../src/config/workflow-code';
+import { stopSupervisedJobSignal } from '../../src/workflows';
 
 // One epoch per virtual hour: a 720-epoch job trains for 30 days.
 let bed: WorkflowTestBed;
@@ -24,13 +25,15 @@ const settings = {
   unknownStatusGrace: '2h',
 };
 
-function createJob(name: string, epochs: number): string {
+/** A job created at the server's current (virtual) time, which may have jumped since the last request. */
+async function createJob(name: string, epochs: number): Promise<string> {
+  await bed.sandbox.state.syncClock();
   return bed.sandbox.state.createJob({ name, totalEpochs: epochs }).id;
 }
 
 it('supervises a job through 30 simulated days, continuing as new, with progress intact', async () => {
-  const jobId = createJob('thirty-days', 720);
-  const input: SuperviseInput = { provider: 'tensorone', jobId, ...settings, historyEventLimit: 150 };
+  const jobId = await createJob('thirty-days', 720);
+  const input: SuperviseInput = { provider: 'tensorone', jobId, ...settings, historyEventLimit: 60 };
   const started = await bed.env.currentTimeMs();
   const result = await bed.withWorker(async () => {
     const handle = await bed.env.client.workflow.start('superviseTrainingJob', {
@@ -60,13 +63,82 @@ it('supervises a job through 30 simulated days, continuing as new, with progress
   expect(result.polls / days).toBeLessThan(12);
 });
 
+it('between reports, looks at the job every freshness interval without adding history', async () => {
+  const jobId = await createJob('steady-two-days', 48);
+  const result = (await bed.withWorker(async () =>
+    bed.env.client.workflow.execute('superviseTrainingJob', {
+      args: [{ provider: 'tensorone', jobId, ...settings, freshness: '5m', reportEvery: '6h' }],
+      taskQueue: bed.taskQueue,
+      workflowId: `supervise-${jobId}`,
+    }),
+  )) as SupervisionResult;
+  const history = await bed.env.client.workflow.getHandle(`supervise-${jobId}`).fetchHistory();
+  expect(result.outcome).toBe('completed');
+  // Two days of training looked at about every 5 minutes (fewer near the start and the ETA)...
+  expect(result.polls).toBeGreaterThan(400);
+  // ...for a few history events per report (status changes, every 6 hours), where a timer and an
+  // activity per look would write 6 or more events per look.
+  expect(history.events!.length).toBeLessThan(result.polls / 4);
+});
+
+it('notices a stall without waiting for a report a week away', async () => {
+  bed.sandbox.state.faults = {
+    ...bed.sandbox.state.faults,
+    stallAtEpoch: 3,
+    stallJobNameContains: 'stall-between-reports',
+  };
+  const jobId = await createJob('stall-between-reports', 6);
+  const result = (await bed.withWorker(async () =>
+    bed.env.client.workflow.execute('superviseTrainingJob', {
+      args: [
+        {
+          provider: 'tensorone',
+          jobId,
+          ...settings,
+          freshness: '30m',
+          stallAfter: '2h',
+          reportEvery: '7d',
+        },
+      ],
+      taskQueue: bed.taskQueue,
+      workflowId: `supervise-${jobId}`,
+    }),
+  )) as SupervisionResult;
+  bed.sandbox.state.faults = { ...bed.sandbox.state.faults, stallAtEpoch: undefined };
+  expect(result).toMatchObject({ outcome: 'completed', resumes: 1 });
+  // About 8 hours of looks at 30 minutes, not a week of them.
+  expect(result.polls).toBeLessThan(40);
+});
+
+it('a stop from the operator ends a watch at once: the job is stopped with a checkpoint', async () => {
+  const jobId = await createJob('stopped-by-operator', 200);
+  const err = await bed
+    .withWorker(async () => {
+      const handle = await bed.env.client.workflow.start('superviseTrainingJob', {
+        args: [{ provider: 'tensorone', jobId, ...settings, freshness: '1h', reportEvery: '30d' }],
+        taskQueue: bed.taskQueue,
+        workflowId: `supervise-${jobId}`,
+      });
+      await advanceUntil(bed.env, async () => (await handle.query(progressQuery))?.status === 'running', HOUR);
+      await handle.signal(stopSupervisedJobSignal, { reason: 'budget review' });
+      return handle.result();
+    })
+    .catch((e: unknown) => e);
+  expect((err as WorkflowFailedError).cause).toMatchObject({ type: 'TRAINING_STOPPED_BY_OPERATOR' });
+  const job = bed.sandbox.state.jobs.get(jobId)!;
+  expect(job.status).toBe('stopped');
+  expect(job.completedEpochs).toBeLessThan(200);
+  const saved = [...bed.sandbox.state.checkpoints.values()].filter((c) => c.jobId === jobId);
+  expect(saved.some((c) => c.type === 'final')).toBe(true);
+});
+
 it('stops and resumes a stalled job, then lets it complete', async () => {
   bed.sandbox.state.faults = {
     ...bed.sandbox.state.faults,
     stallAtEpoch: 3,
     stallJobNameContains: 'stall-alone',
   };
-  const jobId = createJob('stall-alone', 6);
+  const jobId = await createJob('stall-alone', 6);
   const result = (await bed.withWorker(async () =>
     bed.env.client.workflow.execute('superviseTrainingJob', {
       args: [{ provider: 'tensorone', jobId, ...settings }],
@@ -84,7 +156,7 @@ it('fails clearly when a failed job cannot be resumed within its budget', async 
     failAtEpoch: 2,
     failJobNameContains: 'fails-hard',
   };
-  const jobId = createJob('fails-hard', 5);
+  const jobId = await createJob('fails-hard', 5);
   // The sandbox's failure (a lost worker) is resumable, but the budget is 0.
   const err = await bed
     .withWorker(() =>
