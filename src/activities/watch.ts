@@ -43,7 +43,9 @@ export const JOB_UNCHANGED = 'JOB_UNCHANGED';
  * whose `nextRetryDelay` is the next look, so the server (not a loop here, not the workflow) waits.
  * Steady training then costs one provider call per look and no history events or workflow tasks.
  */
-export function watchActivities(getJob: Record<WatchInput['provider'], (id: string) => Promise<TrainingJob>>) {
+export function watchActivities(
+  getJob: Record<WatchInput['provider'], (id: string) => Promise<TrainingJob>>,
+) {
   return {
     async watchTrainingJob(input: WatchInput): Promise<WatchOutcome> {
       const ctx = Context.current();

@@ -119,7 +119,11 @@ it('a stop from the operator ends a watch at once: the job is stopped with a che
         taskQueue: bed.taskQueue,
         workflowId: `supervise-${jobId}`,
       });
-      await advanceUntil(bed.env, async () => (await handle.query(progressQuery))?.status === 'running', HOUR);
+      await advanceUntil(
+        bed.env,
+        async () => (await handle.query(progressQuery))?.status === 'running',
+        HOUR,
+      );
       await handle.signal(stopSupervisedJobSignal, { reason: 'budget review' });
       return handle.result();
     })
