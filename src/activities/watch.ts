@@ -15,8 +15,10 @@ export interface WatchInput {
   plan: WatchPlan;
   /** The stall clock as the workflow last knew it. */
   stall: StallState;
-  /** The first look is not before this (workflow time of the last look plus the poll delay). */
-  firstLookAtMs: number;
+  /** Workflow time when the watch was scheduled: the watch's clock starts here. */
+  startedAtMs: number;
+  /** Wait this long before the first look (0: look at once). */
+  firstLookInMs: number;
 }
 
 export interface WatchOutcome {
@@ -31,6 +33,7 @@ export interface WatchOutcome {
 interface BetweenLooks {
   stall: StallState;
   looks: number;
+  /** The watch's clock at the next look: its start plus every delay it asked the server for. */
   nextLookAtMs: number;
 }
 
@@ -50,30 +53,27 @@ export function watchActivities(
     async watchTrainingJob(input: WatchInput): Promise<WatchOutcome> {
       const ctx = Context.current();
       const carried = ctx.info.heartbeatDetails as BetweenLooks | undefined;
-      let stall = carried?.stall ?? input.stall;
-      const looks = (carried?.looks ?? 0) + 1;
-      const dueInMs = (carried?.nextLookAtMs ?? input.firstLookAtMs) - serverNowMs();
-      if (dueInMs > 0) throw lookLater(dueInMs);
-
+      if (!carried && input.firstLookInMs > 0) {
+        ctx.heartbeat({
+          stall: input.stall,
+          looks: 0,
+          nextLookAtMs: input.startedAtMs + input.firstLookInMs,
+        } satisfies BetweenLooks);
+        throw lookLater(input.firstLookInMs);
+      }
+      // Workflow time of this look, reckoned from the watch's start and the delays the server waited,
+      // so it is compared with the workflow's times without trusting this host's clock (and it runs
+      // on a test server's virtual time as on a real one).
+      const now = carried?.nextLookAtMs ?? input.startedAtMs;
       const job = await getJob[input.provider](input.jobId);
-      const now = serverNowMs();
-      stall = stallAfterLook(stall, job, now);
+      const looks = (carried?.looks ?? 0) + 1;
+      const stall = stallAfterLook(carried?.stall ?? input.stall, job, now);
       const verdict = judgeLook(input.plan, job, stall, now);
       if ('report' in verdict) return { job, reason: verdict.report, stall, looks };
-      const next: BetweenLooks = { stall, looks, nextLookAtMs: now + verdict.lookAgainInMs };
-      ctx.heartbeat(next);
+      ctx.heartbeat({ stall, looks, nextLookAtMs: now + verdict.lookAgainInMs } satisfies BetweenLooks);
       throw lookLater(verdict.lookAgainInMs);
     },
   };
-}
-
-/**
- * Times here are compared with the workflow's (server) clock: never behind the moment the server
- * scheduled this attempt, whatever this worker's clock says (a skewed host, or a test server on
- * virtual time).
- */
-function serverNowMs(): number {
-  return Math.max(Date.now(), Context.current().info.currentAttemptScheduledTimestampMs);
 }
 
 function lookLater(delayMs: number): ApplicationFailure {

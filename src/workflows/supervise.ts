@@ -107,7 +107,8 @@ export async function superviseTrainingJob(input: SuperviseInput): Promise<Super
           provider: input.provider,
           jobId,
           stall: st.stall,
-          firstLookAtMs: nextLookAtMs,
+          startedAtMs: now(),
+          firstLookInMs: Math.max(0, nextLookAtMs - now()),
           plan: {
             knownStatus: lastLook?.status,
             segmentStartedAtMs: st.segmentStartedAtMs,

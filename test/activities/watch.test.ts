@@ -48,7 +48,8 @@ it('a watch notices a job frozen across its looks and reports the stall long bef
           provider: 'tensorone',
           jobId: id,
           stall: { lastProgressAtMs: now },
-          firstLookAtMs: now,
+          startedAtMs: now,
+          firstLookInMs: 0,
           plan: {
             knownStatus: 'running',
             segmentStartedAtMs: now - 3_600_000,
