@@ -61,10 +61,11 @@ export function watchActivities(
         } satisfies BetweenLooks);
         throw lookLater(input.firstLookInMs);
       }
-      // Workflow time of this look, reckoned from the watch's start and the delays the server waited,
-      // so it is compared with the workflow's times without trusting this host's clock (and it runs
-      // on a test server's virtual time as on a real one).
-      const now = carried?.nextLookAtMs ?? input.startedAtMs;
+      // Workflow time of this look: the watch's start plus the delays it asked the server for, which
+      // holds on a test server's virtual time as on a real one. The host clock only moves it forward:
+      // after a provider error the server waited a backoff this reckoning does not know, and a clock
+      // that lagged behind would make a healthy job look stalled.
+      const now = Math.max(carried?.nextLookAtMs ?? input.startedAtMs, Date.now());
       const job = await getJob[input.provider](input.jobId);
       const looks = (carried?.looks ?? 0) + 1;
       const stall = stallAfterLook(carried?.stall ?? input.stall, job, now);

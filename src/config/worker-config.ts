@@ -22,11 +22,12 @@ export const workerEnvSchema = temporalEnvSchema.extend({
    */
   WORKER_REUSE_V8_CONTEXT: z.stringbool().default(true),
   /**
-   * Workflows kept in the sticky cache: about 0.37 MiB each, so 2,000 fit a worker in about 0.9 GiB
-   * (bench/RESULTS.md). Keep it at least as large as the supervisions one worker runs: a supervision
-   * that is not cached replays its history at every look, and one worker replays only ~35 a second.
+   * Workflows kept in the sticky cache, about 0.37 MiB each. 1,000 keeps one worker supervising 10,000
+   * jobs under 1 GiB (bench/RESULTS.md): a supervision wakes only to report (every 30 minutes by
+   * default; its looks are activity retries), so an uncached one costs a replay of a short history at a
+   * report, not at every look. Raise it with the heap for a worker that runs many pipelines at once.
    */
-  WORKER_MAX_CACHED_WORKFLOWS: positiveInt(2000),
+  WORKER_MAX_CACHED_WORKFLOWS: positiveInt(1000),
   /**
    * A workflow bundle made by `npm run build` (dist/workflow-bundle.js). Without it the worker bundles
    * the workflows with webpack at start, which costs seconds and leaves hundreds of MiB in the heap.

@@ -127,10 +127,44 @@ export interface SimMarqtuneModel {
 export type CreationKind =
   'jobs' | 'endpoints' | 'deployments' | 'meshModels' | 'versions' | 'manualCheckpoints';
 
+/**
+ * Checkpoints by id, indexed by job as well: a job's checkpoints are read on every job look, and a
+ * scan of all of them (hundreds of thousands at scale) made the sandbox, not the worker, the bottleneck.
+ */
+class CheckpointStore extends Map<string, SimCheckpoint> {
+  private readonly byJob = new Map<string, Map<string, SimCheckpoint>>();
+
+  override set(id: string, ckpt: SimCheckpoint): this {
+    super.set(id, ckpt);
+    // Map's constructor calls set() before this class's fields exist.
+    if (this.byJob) {
+      let ofJob = this.byJob.get(ckpt.jobId);
+      if (!ofJob) this.byJob.set(ckpt.jobId, (ofJob = new Map()));
+      ofJob.set(id, ckpt);
+    }
+    return this;
+  }
+
+  override delete(id: string): boolean {
+    const ckpt = this.get(id);
+    if (ckpt) this.byJob.get(ckpt.jobId)?.delete(id);
+    return super.delete(id);
+  }
+
+  override clear(): void {
+    this.byJob.clear();
+    super.clear();
+  }
+
+  ofJob(jobId: string): SimCheckpoint[] {
+    return [...(this.byJob.get(jobId)?.values() ?? [])];
+  }
+}
+
 /** All sandbox state, and the training simulation that advances it from the clock. */
 export class SandboxState {
   readonly jobs = new Map<string, SimJob>();
-  readonly checkpoints = new Map<string, SimCheckpoint>();
+  readonly checkpoints = new CheckpointStore();
   readonly endpoints = new Map<string, SimEndpoint>();
   readonly meshModels = new Map<string, SimMeshModel>();
   readonly registry = new Map<string, SimRegistryModel>();
@@ -402,7 +436,7 @@ export class SandboxState {
   }
 
   jobCheckpoints(jobId: string): SimCheckpoint[] {
-    return [...this.checkpoints.values()].filter((c) => c.jobId === jobId);
+    return this.checkpoints.ofJob(jobId);
   }
 
   private registerModel(job: SimJob): void {

@@ -36,6 +36,7 @@ export const stopSupervisedJobSignal = defineSignal<[{ reason?: string }?]>('sto
 const DEFAULT_HISTORY_EVENT_LIMIT = 4000;
 const KEEP_CHECKPOINT_IDS = 200;
 const DEFAULT_REPORT_EVERY = '30m';
+const REPORT_JITTER = 0.25;
 /**
  * Released after v1: between reports the job is watched by one activity retried by the server, instead
  * of a timer and a poll activity per look (a workflow task per look). Histories recorded before it
@@ -96,7 +97,9 @@ export async function superviseTrainingJob(input: SuperviseInput): Promise<Super
   async function watchJob(): Promise<WatchOutcome | undefined> {
     if (stopRequested) return undefined;
     const reportByMs = Math.min(
-      now() + reportEveryMs,
+      // Up to a quarter early, at random (the workflow's seeded, replay-safe Math.random): supervisions
+      // started together, by a script or after an outage, do not all wake in the same second.
+      now() + reportEveryMs * (1 - REPORT_JITTER * Math.random()),
       st.firstUnknownAtMs !== undefined ? st.firstUnknownAtMs + unknownGraceMs : Number.POSITIVE_INFINITY,
     );
     const scope = new CancellationScope();

@@ -25,6 +25,23 @@ const settings = {
   unknownStatusGrace: '2h',
 };
 
+/** A 6-epoch job whose steps stop moving at epoch 3 (the first time only: a resume cures it). */
+async function createStallingJob(name: string): Promise<string> {
+  bed.sandbox.state.faults = { ...bed.sandbox.state.faults, stallAtEpoch: 3, stallJobNameContains: name };
+  return createJob(name, 6);
+}
+
+/** Supervises a sandbox job to its end with the test settings, overridden by `over`. */
+function superviseToEnd(jobId: string, over: Partial<SuperviseInput> = {}): Promise<SupervisionResult> {
+  return bed.withWorker(() =>
+    bed.env.client.workflow.execute('superviseTrainingJob', {
+      args: [{ provider: 'tensorone', jobId, ...settings, ...over }],
+      taskQueue: bed.taskQueue,
+      workflowId: `supervise-${jobId}`,
+    }),
+  ) as Promise<SupervisionResult>;
+}
+
 /** A job created at the server's current (virtual) time, which may have jumped since the last request. */
 async function createJob(name: string, epochs: number): Promise<string> {
   await bed.sandbox.state.syncClock();
@@ -65,13 +82,7 @@ it('supervises a job through 30 simulated days, continuing as new, with progress
 
 it('between reports, looks at the job every freshness interval without adding history', async () => {
   const jobId = await createJob('steady-two-days', 48);
-  const result = (await bed.withWorker(async () =>
-    bed.env.client.workflow.execute('superviseTrainingJob', {
-      args: [{ provider: 'tensorone', jobId, ...settings, freshness: '5m', reportEvery: '6h' }],
-      taskQueue: bed.taskQueue,
-      workflowId: `supervise-${jobId}`,
-    }),
-  )) as SupervisionResult;
+  const result = await superviseToEnd(jobId, { freshness: '5m', reportEvery: '6h' });
   const history = await bed.env.client.workflow.getHandle(`supervise-${jobId}`).fetchHistory();
   expect(result.outcome).toBe('completed');
   // Two days of training looked at about every 5 minutes (fewer near the start and the ETA)...
@@ -82,28 +93,8 @@ it('between reports, looks at the job every freshness interval without adding hi
 });
 
 it('notices a stall without waiting for a report a week away', async () => {
-  bed.sandbox.state.faults = {
-    ...bed.sandbox.state.faults,
-    stallAtEpoch: 3,
-    stallJobNameContains: 'stall-between-reports',
-  };
-  const jobId = await createJob('stall-between-reports', 6);
-  const result = (await bed.withWorker(async () =>
-    bed.env.client.workflow.execute('superviseTrainingJob', {
-      args: [
-        {
-          provider: 'tensorone',
-          jobId,
-          ...settings,
-          freshness: '30m',
-          stallAfter: '2h',
-          reportEvery: '7d',
-        },
-      ],
-      taskQueue: bed.taskQueue,
-      workflowId: `supervise-${jobId}`,
-    }),
-  )) as SupervisionResult;
+  const jobId = await createStallingJob('stall-between-reports');
+  const result = await superviseToEnd(jobId, { freshness: '30m', stallAfter: '2h', reportEvery: '7d' });
   bed.sandbox.state.faults = { ...bed.sandbox.state.faults, stallAtEpoch: undefined };
   expect(result).toMatchObject({ outcome: 'completed', resumes: 1 });
   // Two segments of frequent-then-30-minute looks (about 50), not a week of them (over 300).
@@ -137,19 +128,8 @@ it('a stop from the operator ends a watch at once: the job is stopped with a che
 });
 
 it('stops and resumes a stalled job, then lets it complete', async () => {
-  bed.sandbox.state.faults = {
-    ...bed.sandbox.state.faults,
-    stallAtEpoch: 3,
-    stallJobNameContains: 'stall-alone',
-  };
-  const jobId = await createJob('stall-alone', 6);
-  const result = (await bed.withWorker(async () =>
-    bed.env.client.workflow.execute('superviseTrainingJob', {
-      args: [{ provider: 'tensorone', jobId, ...settings }],
-      taskQueue: bed.taskQueue,
-      workflowId: `supervise-${jobId}`,
-    }),
-  )) as SupervisionResult;
+  const jobId = await createStallingJob('stall-alone');
+  const result = await superviseToEnd(jobId);
   expect(result).toMatchObject({ outcome: 'completed', resumes: 1 });
   bed.sandbox.state.faults = { ...bed.sandbox.state.faults, stallAtEpoch: undefined };
 });
@@ -162,15 +142,7 @@ it('fails clearly when a failed job cannot be resumed within its budget', async 
   };
   const jobId = await createJob('fails-hard', 5);
   // The sandbox's failure (a lost worker) is resumable, but the budget is 0.
-  const err = await bed
-    .withWorker(() =>
-      bed.env.client.workflow.execute('superviseTrainingJob', {
-        args: [{ provider: 'tensorone', jobId, ...settings, resumeBudget: 0 }],
-        taskQueue: bed.taskQueue,
-        workflowId: `supervise-${jobId}`,
-      }),
-    )
-    .catch((e: unknown) => e);
+  const err = await superviseToEnd(jobId, { resumeBudget: 0 }).catch((e: unknown) => e);
   bed.sandbox.state.faults = { ...bed.sandbox.state.faults, failAtEpoch: undefined };
   expect(err).toBeInstanceOf(WorkflowFailedError);
   expect((err as WorkflowFailedError).cause).toMatchObject({ type: 'RESUME_BUDGET_EXHAUSTED' });
