@@ -45,9 +45,9 @@ async function main(): Promise<void> {
           ['sandbox capacity (plain loop)', ids.length, directSeconds, ids.length / directSeconds, '-'],
           [
             'checkpointCleanup on Temporal',
-            result.deleted.length,
+            result.deletedCount,
             temporalSeconds,
-            result.deleted.length / temporalSeconds,
+            result.deletedCount / temporalSeconds,
             result.runs,
           ],
         ],

@@ -285,11 +285,14 @@ TEMPORAL_TLS_CERT/TEMPORAL_TLS_KEY or TEMPORAL_API_KEY.`,
           })) as CleanupResult;
           if (opts.json) return out(result);
           out(
-            `${result.dryRun ? 'would delete' : 'deleted'} ${result.deleted.length} of ${result.examined} checkpoints (${(result.bytesReclaimed / 1024 ** 3).toFixed(1)} GiB)${result.truncated ? '; stopped at --max-deletes' : ''}`,
+            `${result.dryRun ? 'would delete' : 'deleted'} ${result.deletedCount} of ${result.examined} checkpoints (${(result.bytesReclaimed / 1024 ** 3).toFixed(1)} GiB)${result.truncated ? '; stopped at --max-deletes' : ''}`,
           );
           for (const d of result.deleted.slice(0, 20))
             out(`  ${d.checkpointId}  epoch ${d.epoch ?? '-'}  ${d.reason}`);
-          if (result.deleted.length > 20) out(`  … and ${result.deleted.length - 20} more (--json for all)`);
+          if (result.deletedCount > 20)
+            out(
+              `  … and ${result.deletedCount - 20} more (--json lists ${result.deleted.length === result.deletedCount ? 'all' : `the first ${result.deleted.length}`})`,
+            );
         });
       },
     );

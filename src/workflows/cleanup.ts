@@ -7,6 +7,8 @@ import type { CleanupCarry, CleanupInput, CleanupResult, DeletedCheckpoint } fro
 
 const PAGE = 100;
 const DEFAULT_HISTORY_EVENT_LIMIT = 8000;
+/** ~180 bytes each: 2,000 itemized deletions keep result and carried input under ~400 KB. */
+export const DELETED_ITEMS_LIMIT = 2000;
 
 /**
  * Deletes old checkpoints by a retention policy, for one job or every job matching a filter. Never
@@ -18,7 +20,14 @@ const DEFAULT_HISTORY_EVENT_LIMIT = 8000;
 export async function checkpointCleanup(input: CleanupInput): Promise<CleanupResult> {
   const carry: CleanupCarry = input.carried
     ? { ...input.carried, runs: input.carried.runs + 1 }
-    : { jobsDone: [], deleted: [], examined: 0, kept: 0, runs: 1 };
+    : { jobsDone: [], deleted: [], deletedCount: 0, bytesReclaimed: 0, examined: 0, kept: 0, runs: 1 };
+  carry.deletedCount ??= carry.deleted.length;
+  carry.bytesReclaimed ??= carry.deleted.reduce((s, d) => s + d.bytes, 0);
+  const record = (entry: DeletedCheckpoint) => {
+    carry.deletedCount = (carry.deletedCount ?? 0) + 1;
+    carry.bytesReclaimed = (carry.bytesReclaimed ?? 0) + entry.bytes;
+    if (carry.deleted.length < DELETED_ITEMS_LIMIT) carry.deleted.push(entry);
+  };
   const dryRun = input.dryRun ?? false;
   const maxDeletes = input.maxDeletes ?? 1000;
   const concurrency = Math.max(1, Math.min(input.concurrency ?? 8, 32));
@@ -39,18 +48,18 @@ export async function checkpointCleanup(input: CleanupInput): Promise<CleanupRes
       carry.kept += plan.keep.length;
       carry.countedJob = jobId;
     }
-    const room = maxDeletes - carry.deleted.length;
+    const room = maxDeletes - carry.deletedCount;
     const batch = plan.delete.slice(0, Math.max(0, room));
     if (batch.length < plan.delete.length) truncated = true;
 
     if (dryRun) {
-      carry.deleted.push(...batch.map((c) => deletedEntry(c, c.reason)));
+      batch.forEach((c) => record(deletedEntry(c, c.reason)));
     } else {
       for (let i = 0; i < batch.length; i += concurrency) {
         const slice = batch.slice(i, i + concurrency);
         const outcomes = await Promise.all(slice.map((c) => provider.deleteCheckpoint(c.id)));
         slice.forEach((c, k) =>
-          carry.deleted.push({ ...deletedEntry(c, c.reason), alreadyGone: outcomes[k].alreadyGone }),
+          record({ ...deletedEntry(c, c.reason), alreadyGone: outcomes[k].alreadyGone }),
         );
         if (historyTooLong(input)) {
           // The plan is recomputed from the provider on the next run: deleted checkpoints are gone by then.
@@ -68,7 +77,8 @@ export async function checkpointCleanup(input: CleanupInput): Promise<CleanupRes
     examined: carry.examined,
     kept: carry.kept,
     deleted: carry.deleted,
-    bytesReclaimed: carry.deleted.reduce((s, d) => s + d.bytes, 0),
+    deletedCount: carry.deletedCount,
+    bytesReclaimed: carry.bytesReclaimed,
     truncated,
     runs: carry.runs,
   };

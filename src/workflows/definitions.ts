@@ -106,7 +106,11 @@ export interface DeletedCheckpoint {
 
 export interface CleanupCarry {
   jobsDone: string[];
+  /** Itemized up to `DELETED_ITEMS_LIMIT`; the counts below cover every deletion. */
   deleted: DeletedCheckpoint[];
+  /** Absent in inputs carried by versions before the cap: then `deleted` holds every deletion. */
+  deletedCount?: number;
+  bytesReclaimed?: number;
   examined: number;
   kept: number;
   runs: number;
@@ -119,8 +123,13 @@ export interface CleanupResult {
   jobs: string[];
   examined: number;
   kept: number;
-  /** In a dry run: what would be deleted. Otherwise: what was deleted, with the reason. */
+  /**
+   * In a dry run: what would be deleted. Otherwise: what was deleted, with the reason — the first
+   * 2,000 (a payload stays far below Temporal's 2 MB limit); every deletion's activity is in the history.
+   */
   deleted: DeletedCheckpoint[];
+  /** Every deletion, itemized or not. */
+  deletedCount: number;
   bytesReclaimed: number;
   /** True when `maxDeletes` stopped the run before everything eligible was deleted. */
   truncated: boolean;

@@ -51,6 +51,7 @@ it('pages through 1,200 checkpoints and never deletes best, final, deployed or p
   expect(result.examined).toBe(1202);
   // 1,200 automatic − 5 newest − pinned − deployed (the best copy has its own id).
   expect(result.deleted).toHaveLength(1200 - 5 - 2);
+  expect(result.deletedCount).toBe(result.deleted.length);
   expect(left.size).toBe(1202 - result.deleted.length);
   expect(result.runs).toBeGreaterThan(1); // continued as new on the way
   expect(new Set(result.deleted.map((d) => d.checkpointId)).size).toBe(result.deleted.length);
