@@ -38,7 +38,7 @@ interface BetweenLooks {
 }
 
 /** A look that found nothing to report: retried by the server at the next look, no workflow task. */
-export const JOB_UNCHANGED = 'JOB_UNCHANGED';
+const JOB_UNCHANGED = 'JOB_UNCHANGED';
 
 /**
  * Watches a training job between workflow tasks (the `polling/infrequent` pattern): each attempt makes

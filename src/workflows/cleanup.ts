@@ -8,7 +8,7 @@ import type { CleanupCarry, CleanupInput, CleanupResult, DeletedCheckpoint } fro
 const PAGE = 100;
 const DEFAULT_HISTORY_EVENT_LIMIT = 8000;
 /** ~180 bytes each: 2,000 itemized deletions keep result and carried input under ~400 KB. */
-export const DELETED_ITEMS_LIMIT = 2000;
+const DELETED_ITEMS_LIMIT = 2000;
 
 /**
  * Deletes old checkpoints by a retention policy, for one job or every job matching a filter. Never

@@ -42,7 +42,7 @@ const REPORT_JITTER = 0.25;
  * of a timer and a poll activity per look (a workflow task per look). Histories recorded before it
  * replay on the timer path.
  */
-export const WATCH_PATCH = 'supervise-watches-job-between-reports';
+const WATCH_PATCH = 'supervise-watches-job-between-reports';
 
 /**
  * Supervises one training job for as long as it runs (days): looks at it at an adaptive interval,
@@ -292,7 +292,7 @@ function progressKey(p: SupervisionProgress): string {
 }
 
 function record(st: SupervisionState, job: TrainingJob, nowMs: number): void {
-  if (job.status === 'running') st.stall = stallAfterLook(st.stall, job, nowMs);
+  st.stall = stallAfterLook(st.stall, job, nowMs);
   const known = new Set(st.checkpointIds);
   const fresh = job.checkpointIds.filter((id) => !known.has(id));
   const seenBefore = st.latest?.checkpointsSeen ?? 0;
