@@ -32,7 +32,10 @@ export function createActivities(clients: ProviderClients, options: { webhookUrl
     ...registryActivities(clients.tensorone),
     ...tensormeshActivities(clients.tensormesh),
     ...marqtune,
-    ...watchActivities({ tensorone: jobs.getTrainingJob, marqtune: marqtune.getMarqtuneModel }),
+    ...watchActivities({
+      tensorone: (id) => clients.tensorone.jobs.get(id),
+      marqtune: (id) => clients.marqtune.models.get(id),
+    }),
   };
 }
 

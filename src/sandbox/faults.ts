@@ -32,6 +32,21 @@ export const faultConfigSchema = z.object({
   failInference: z.boolean().default(false),
   /** Only requests whose path matches this regular expression get the random faults above. */
   routePattern: z.string().optional(),
+  /**
+   * One odd answer per job: the job GET answers this status once, the first time it is asked while the
+   * job trains epoch `spuriousStatusAtEpoch` or later (jobs whose name contains the text; empty: every job).
+   */
+  spuriousStatus: z.string().min(1).optional(),
+  spuriousStatusAtEpoch: z.number().int().positive().default(1),
+  spuriousStatusJobNameContains: z.string().default(''),
+  /** A stalled job's step counter wobbles: every other answer shows this many steps fewer (1500 ↔ 1400). */
+  stallWobbleSteps: z.number().int().min(0).default(0),
+  /**
+   * The next this-many provider GETs (whose path matches `htmlAnswerRoutePattern`, when set) are answered
+   * 200 with a gateway's HTML page instead of the resource; counts down as they are sent.
+   */
+  htmlAnswers: z.number().int().min(0).default(0),
+  htmlAnswerRoutePattern: z.string().optional(),
 });
 
 export type FaultConfig = z.infer<typeof faultConfigSchema>;

@@ -173,6 +173,10 @@ export async function startSandbox(config: SandboxConfig = {}): Promise<Sandbox>
       req.socket.destroy();
       return;
     }
+    // A gateway in front of the provider answers with its own page, status 200 (`htmlAnswers`).
+    if (provider && answer.status === 200 && state.answersHtml(method, url.pathname)) {
+      return reply({ status: 200, raw: { contentType: 'text/html; charset=utf-8', text: GATEWAY_PAGE } });
+    }
     reply(answer);
   }
 
@@ -224,15 +228,18 @@ function providerError(provider: ProviderKey, status: number, code: string, mess
 
 function send(res: ServerResponse, reply: Reply, log: SandboxConfig['log'], req: IncomingMessage): void {
   if (res.headersSent || res.destroyed) return;
-  const payload = reply.body === undefined ? '' : JSON.stringify(reply.body);
+  const payload = reply.raw?.text ?? (reply.body === undefined ? '' : JSON.stringify(reply.body));
   res.writeHead(reply.status, {
-    'content-type': 'application/json',
+    'content-type': reply.raw?.contentType ?? 'application/json',
     'x-request-id': `req_${Math.random().toString(16).slice(2, 10)}`,
     ...(reply.headers ?? {}),
   });
   res.end(payload);
   log?.(`${req.method} ${(req.url ?? '').split('?')[0]} ${reply.status}`);
 }
+
+const GATEWAY_PAGE =
+  '<!DOCTYPE html><html><head><title>Please wait</title></head><body><h1>Checking your connection…</h1></body></html>';
 
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {

@@ -5,13 +5,18 @@ import { formatDuration, parseDuration } from '../../src/decisions/duration';
 import { evaluateGate } from '../../src/decisions/gate';
 import { planCleanup, type CheckpointSummary } from '../../src/decisions/retention';
 import {
+  isFurther,
   isResumableFailure,
   isStalled,
+  isTerminalStatus,
   judgeLook,
   nextGpuType,
   nextPollDelayMs,
+  observeFurthest,
   observeProgress,
+  progressMark,
   stallAfterLook,
+  type StallState,
   type WatchPlan,
 } from '../../src/decisions/supervision';
 import type { TrainingJob } from '../../src/domain/types';
@@ -250,11 +255,57 @@ describe('supervision rules', () => {
       });
     });
     it.each([
-      ['status-changed', job({ status: 'completed' })],
-      ['status-changed', job({ status: 'failed', failureReason: 'spot instance preempted' })],
-      ['cost-budget', job({ cost: 50 })],
-    ])('reports %s', (reason, looked) => {
-      expect(judgeLook(plan, looked, stallAfterLook(moving, looked, at), at)).toEqual({ report: reason });
+      ['status-changed', job({ status: 'completed' }), 'completed'],
+      ['status-changed', job({ status: 'failed', failureReason: 'spot instance preempted' }), 'failed'],
+      ['status-changed', job({ status: 'pending' }), 'running'],
+      ['cost-budget', job({ cost: 50 }), 'running'],
+    ] as const)('reports %s (%#)', (reason, looked, previous) => {
+      const stall = stallAfterLook(moving, looked, at);
+      expect(judgeLook(plan, looked, stall, at, previous)).toEqual({ report: reason });
+    });
+    describe('a terminal status is confirmed by a second look before it is handed back', () => {
+      it.each(['completed', 'failed', 'stopped', 'cancelled'] as const)(
+        'a first "%s" is looked at again after the minimum interval',
+        (status) => {
+          const looked = job({ status });
+          expect(judgeLook(plan, looked, moving, at, 'running')).toEqual({
+            lookAgainInMs: 30_000,
+            confirming: status,
+          });
+          // The previous look defaults to the workflow's: a watch's first look doubts too.
+          expect(judgeLook(plan, looked, moving, at)).toEqual({ lookAgainInMs: 30_000, confirming: status });
+        },
+      );
+      it('even when a report is due, and on the very first look (no status known)', () => {
+        const done = job({ status: 'completed' });
+        expect(judgeLook(plan, done, moving, 10 * HOUR, 'running')).toHaveProperty('confirming', 'completed');
+        expect(judgeLook({ ...plan, knownStatus: undefined }, done, moving, at)).toHaveProperty(
+          'confirming',
+          'completed',
+        );
+      });
+      it('two looks that disagree on the terminal status confirm neither', () => {
+        const failed = job({ status: 'failed' });
+        expect(judgeLook(plan, failed, moving, at, 'completed')).toHaveProperty('confirming', 'failed');
+      });
+      it('a "completed" the next look contradicts is not handed back: the watch goes on', () => {
+        // Previous look: "completed" (doubted); this one: running again, at the usual cadence.
+        expect(judgeLook(plan, job(), stallAfterLook(moving, job(), at), at, 'completed')).toEqual({
+          lookAgainInMs: 300_000,
+        });
+      });
+      it('a terminal status the workflow already knew is not doubted again (after a resume)', () => {
+        const stopped = job({ status: 'stopped' });
+        expect(judgeLook({ ...plan, knownStatus: 'stopped' }, stopped, moving, at)).toHaveProperty(
+          'lookAgainInMs',
+          300_000,
+        );
+      });
+      it('queued, pending, running and unknown are not terminal', () => {
+        expect(['queued', 'pending', 'running', 'unknown'].some((s) => isTerminalStatus(s as never))).toBe(
+          false,
+        );
+      });
     });
     it('lets new checkpoints wait for the next report', () => {
       const more = job({ checkpointIds: ['c1', 'c2', 'c3'] });
@@ -264,6 +315,29 @@ describe('supervision rules', () => {
       expect(judgeLook({ ...plan, knownStatus: undefined }, job(), moving, at)).toEqual({
         report: 'status-changed',
       });
+    });
+    it('reports a counter wobbling 1500 ↔ 1400 as stalled stallAfter after the furthest step', () => {
+      const wobble = (step: number, epoch: number) =>
+        job({ progress: { currentStep: step, currentEpoch: epoch } });
+      let stall: StallState = { lastProgressAtMs: 0 };
+      stall = stallAfterLook(stall, wobble(1500, 4), at);
+      for (let i = 1; i <= 11; i++) {
+        const t = at + i * 5 * 60_000;
+        stall = stallAfterLook(stall, i % 2 ? wobble(1400, 3) : wobble(1500, 4), t);
+        expect(judgeLook(plan, job(), stall, t)).toHaveProperty('lookAgainInMs');
+      }
+      stall = stallAfterLook(stall, wobble(1400, 3), at + HOUR);
+      expect(judgeLook(plan, job(), stall, at + HOUR)).toEqual({ report: 'stalled' });
+      // The rule of supervisions started earlier took every change for progress: never stalled.
+      let changed: StallState = { lastProgressAtMs: 0 };
+      for (let i = 0; i <= 12; i++)
+        changed = stallAfterLook(
+          changed,
+          i % 2 ? wobble(1400, 3) : wobble(1500, 4),
+          at + i * 5 * 60_000,
+          'changed',
+        );
+      expect(isStalled(changed, at + HOUR, HOUR)).toBe(false);
     });
     it('reports a stall once the step has not moved for stallAfter, carried across looks', () => {
       let stall = stallAfterLook({ lastProgressAtMs: 0 }, job(), at);
@@ -282,6 +356,62 @@ describe('supervision rules', () => {
     it('reports when the report is due, whatever else', () => {
       expect(judgeLook(plan, job(), stallAfterLook(moving, job(), 10 * HOUR), 10 * HOUR)).toEqual({
         report: 'report-due',
+      });
+    });
+  });
+  describe('stall clock by the furthest progress seen', () => {
+    const mark = (epoch: number, step: number) => ({ epoch, step });
+    it('orders marks by epoch, then step', () => {
+      expect(isFurther(mark(4, 1501), mark(4, 1500))).toBe(true);
+      expect(isFurther(mark(4, 1500), mark(4, 1500))).toBe(false);
+      expect(isFurther(mark(3, 1400), mark(4, 1500))).toBe(false);
+      // A per-epoch step counter starts again at 0 in the next epoch: still further.
+      expect(isFurther(mark(5, 0), mark(4, 499))).toBe(true);
+      expect(isFurther(mark(4, 9999), mark(5, 0))).toBe(false);
+    });
+    it('a step equal to the furthest, or behind it, does not reset the clock; one past it does', () => {
+      const seen: StallState = { furthest: mark(4, 1500), lastProgressAtMs: 1000 };
+      expect(observeFurthest(seen, mark(4, 1500), 9000)).toBe(seen);
+      expect(observeFurthest(seen, mark(3, 1400), 9000)).toBe(seen);
+      expect(observeFurthest(seen, mark(4, 1501), 9000)).toEqual({
+        furthest: mark(4, 1501),
+        lastProgressAtMs: 9000,
+      });
+    });
+    it('the first mark starts the clock; a look without progress figures restarts it, keeping the mark', () => {
+      expect(observeFurthest({ lastProgressAtMs: 0 }, mark(1, 10), 500)).toEqual({
+        furthest: mark(1, 10),
+        lastProgressAtMs: 500,
+      });
+      expect(observeFurthest({ furthest: mark(4, 1500), lastProgressAtMs: 0 }, undefined, 500)).toEqual({
+        furthest: mark(4, 1500),
+        lastProgressAtMs: 500,
+      });
+    });
+    it('stalled exactly at stallAfter after the furthest mark, not a millisecond before', () => {
+      const seen: StallState = { furthest: mark(4, 1500), lastProgressAtMs: 1000 };
+      expect(isStalled(seen, 1000 + 5000 - 1, 5000)).toBe(false);
+      expect(isStalled(seen, 1000 + 5000, 5000)).toBe(true);
+    });
+    it('reads the mark from the job: TensorOne epoch and step, Marqtune checkpoints', () => {
+      const t1 = { provider: 'tensorone' as const, checkpointIds: [] };
+      expect(progressMark({ ...t1, progress: { currentEpoch: 4, currentStep: 1500 } })).toEqual(
+        mark(4, 1500),
+      );
+      expect(progressMark({ ...t1, progress: { currentStep: 1500 } })).toEqual(mark(0, 1500));
+      expect(progressMark({ ...t1, progress: {} })).toBeUndefined();
+      expect(progressMark({ provider: 'marqtune', checkpointIds: ['a', 'b'], progress: {} })).toEqual(
+        mark(0, 2),
+      );
+    });
+    it('a queued job restarts the clock and forgets the mark (a resumed job may start from an earlier step)', () => {
+      const queued = {
+        provider: 'tensorone',
+        status: 'pending',
+        progress: { currentStep: 1000 },
+      } as TrainingJob;
+      expect(stallAfterLook({ furthest: mark(4, 1500), lastProgressAtMs: 0 }, queued, 700)).toEqual({
+        lastProgressAtMs: 700,
       });
     });
   });
