@@ -37,7 +37,19 @@ describe('units', () => {
     expect(isoDate('2024-01-15T10:30:00Z')).toBe('2024-01-15T10:30:00.000Z');
     expect(isoDate('not a date')).toBeUndefined();
     expect(parseRetryAfter('3')).toBe(3000);
-    expect(parseRetryAfter(new Date(Date.now() + 5000).toUTCString())).toBeGreaterThan(3000);
+    expect(parseRetryAfter('0')).toBe(0);
+    expect(parseRetryAfter('1.5')).toBe(1500);
+  });
+
+  it('reads an HTTP-date Retry-After as the milliseconds until that moment, never negative', () => {
+    const now = Date.parse('2026-11-26T10:00:00Z');
+    expect(parseRetryAfter('Thu, 26 Nov 2026 10:00:05 GMT', now)).toBe(5000);
+    expect(parseRetryAfter('Thu, 26 Nov 2026 10:02:00 GMT', now)).toBe(120_000);
+    expect(parseRetryAfter('Thu, 26 Nov 2026 09:59:00 GMT', now)).toBe(0);
+    expect(parseRetryAfter('-3', now)).toBeUndefined();
+    expect(parseRetryAfter('soon', now)).toBeUndefined();
+    expect(parseRetryAfter('', now)).toBeUndefined();
+    expect(parseRetryAfter(undefined, now)).toBeUndefined();
   });
 });
 
@@ -54,6 +66,26 @@ describe('redaction', () => {
       url: 'https://c.example/signed/ck?[redacted]',
     });
     expect(stripQuery('https://x/y?sig=1')).toBe('https://x/y');
+  });
+
+  it('scrubs every occurrence of a secret, not only the first', () => {
+    registerSecret('sk_twice_secret_99');
+    const text = 'key=sk_twice_secret_99; again sk_twice_secret_99 and sk_twice_secret_99';
+    expect(redactText(text)).toBe('key=[redacted]; again [redacted] and [redacted]');
+    expect(redact({ a: 'sk_twice_secret_99/sk_twice_secret_99', b: ['x sk_twice_secret_99'] })).toEqual({
+      a: '[redacted]/[redacted]',
+      b: ['x [redacted]'],
+    });
+    const twoUrls = 'https://a.example/x?sig=1 then https://b.example/y?sig=2';
+    expect(redactText(twoUrls)).toBe('https://a.example/x?[redacted] then https://b.example/y?[redacted]');
+    expect(redactText('Bearer one and Bearer two')).toBe('Bearer [redacted] and Bearer [redacted]');
+  });
+
+  it('leaves short values alone: a 5-character "secret" would shred ordinary words', () => {
+    registerSecret('abcde');
+    expect(redactText('abcde')).toBe('abcde');
+    registerSecret(undefined);
+    registerSecret('');
   });
 
   it('scrubs registered secret values and bearer tokens from free text', () => {
