@@ -214,6 +214,118 @@ describe('chooseCandidate with other metrics and bad values', () => {
   });
 });
 
+describe('chooseCandidate ordering is total', () => {
+  const policy = {
+    metric: 'validationLoss',
+    direction: 'minimize' as const,
+    tieBreak: 'earliest-epoch' as const,
+  };
+  it('prefers the automatic original over its `best` copy whichever comes first in the list', () => {
+    const original = ckpt('ckpt_e4', 4, 0.3);
+    const copy = ckpt('ckpt_best', 4, 0.3, { type: 'best' });
+    expect(chooseCandidate([copy, original], policy)?.checkpoint.id).toBe('ckpt_e4');
+    expect(chooseCandidate([original, copy], policy)?.checkpoint.id).toBe('ckpt_e4');
+    expect(chooseCandidate([copy, original], { ...policy, tieBreak: 'latest-epoch' })?.checkpoint.id).toBe(
+      'ckpt_e4',
+    );
+  });
+  it('falls back to the id when metric, epoch and type are equal', () => {
+    const list = [ckpt('b', 3, 0.3), ckpt('a', 3, 0.3)];
+    expect(chooseCandidate(list, policy)?.checkpoint.id).toBe('a');
+    expect(chooseCandidate([...list].reverse(), policy)?.checkpoint.id).toBe('a');
+  });
+});
+
+describe('planCleanup reasons and tie-breaks', () => {
+  const now = Date.parse('2026-01-31T00:00:00Z');
+  const at = '2026-01-10T00:00:00Z';
+  it('says why each checkpoint is kept', () => {
+    const plan = planCleanup(
+      [
+        { id: 'pinned', jobId: 'j', type: 'automatic', epoch: 1, createdAt: at },
+        { id: 'best', jobId: 'j', type: 'best', epoch: 2, createdAt: at },
+        { id: 'final', jobId: 'j', type: 'final', epoch: 3, createdAt: at },
+        { id: 'manual', jobId: 'j', type: 'manual', epoch: 3, createdAt: at },
+        { id: 'odd', jobId: 'j', type: 'unknown', epoch: 3, createdAt: at },
+        { id: 'e5', jobId: 'j', type: 'automatic', epoch: 5, createdAt: at },
+      ],
+      { keepLastN: 1 },
+      ['pinned'],
+      now,
+    );
+    const why = Object.fromEntries(plan.keep.map((c) => [c.id, c.reason]));
+    expect(why).toEqual({
+      pinned: 'protected (deployed or pinned)',
+      best: 'type best',
+      final: 'type final',
+      manual: 'manual checkpoint',
+      odd: 'unknown type',
+      e5: 'newest 1',
+    });
+    expect(plan.delete).toEqual([]);
+  });
+  it('names the rule that deletes: beyond keep-last-N without a window, older than the window with one', () => {
+    const list = [1, 2, 3].map((e) => ({
+      id: `e${e}`,
+      jobId: 'j',
+      type: 'automatic' as const,
+      epoch: e,
+      createdAt: `2026-01-0${e}T00:00:00Z`,
+    }));
+    expect(planCleanup(list, { keepLastN: 2 }, [], now).delete.map((c) => [c.id, c.reason])).toEqual([
+      ['e1', 'beyond-keep-last-n'],
+    ]);
+    const windowed = planCleanup(list, { keepLastN: 1, keepWithinDays: 29 }, [], now);
+    expect(windowed.keep.map((c) => [c.id, c.reason])).toEqual([
+      ['e3', 'newest 1'],
+      ['e2', 'within 29 days'],
+    ]);
+    expect(windowed.delete.map((c) => [c.id, c.reason])).toEqual([['e1', 'older-than-keep-window']]);
+  });
+  it('with equal creation times the later epoch is the newer one', () => {
+    const list = [3, 1, 2].map((e) => ({
+      id: `e${e}`,
+      jobId: 'j',
+      type: 'automatic' as const,
+      epoch: e,
+      createdAt: at,
+    }));
+    expect(planCleanup(list, { keepLastN: 1 }, [], now).keep.map((c) => c.id)).toEqual(['e3']);
+    expect(planCleanup([...list].reverse(), { keepLastN: 2 }, [], now).delete.map((c) => c.id)).toEqual([
+      'e1',
+    ]);
+  });
+  it('a size budget trims only automatic checkpoints kept by the window, never manual ones it was told to include', () => {
+    const plan = planCleanup(
+      [
+        { id: 'm', jobId: 'j', type: 'manual', epoch: 1, createdAt: '2026-01-29T00:00:00Z', sizeBytes: 100 },
+        {
+          id: 'e1',
+          jobId: 'j',
+          type: 'automatic',
+          epoch: 1,
+          createdAt: '2026-01-28T00:00:00Z',
+          sizeBytes: 100,
+        },
+        {
+          id: 'e2',
+          jobId: 'j',
+          type: 'automatic',
+          epoch: 2,
+          createdAt: '2026-01-30T00:00:00Z',
+          sizeBytes: 100,
+        },
+      ],
+      { keepLastN: 1, keepWithinDays: 5, includeManual: true, maxTotalBytes: 0 },
+      [],
+      now,
+    );
+    expect(plan.delete.map((c) => [c.id, c.reason])).toEqual([['e1', 'over-size-budget']]);
+    expect(plan.keep.map((c) => c.id).sort()).toEqual(['e2', 'm']);
+    expect(plan.bytesReclaimed).toBe(100);
+  });
+});
+
 describe('nextGpuType', () => {
   it('never offers a GPU type already tried, even when the provider still lists it', () => {
     expect(nextGpuType(['h100', 'a100'], ['h100'], ['h100', 'a100'])).toBe('a100');

@@ -23,6 +23,27 @@ describe('units', () => {
   it('refuses sizes that are not sizes', () => {
     expect(parseSize('big')).toBeUndefined();
     expect(parseSize(-1)).toBeUndefined();
+    expect(parseSize(Number.NaN)).toBeUndefined();
+    expect(parseSize('5i')).toBeUndefined();
+    expect(parseSize('1.2.3GB')).toBeUndefined();
+    expect(parseSize(null)).toBeUndefined();
+  });
+
+  it('an empty checkpoint is zero bytes, and units may drop the B', () => {
+    expect(parseSize(0)).toBe(0);
+    expect(parseSize('0GB')).toBe(0);
+    expect(parseSize('2G')).toBe(2 * 1024 ** 3);
+    expect(parseSize('3 KiB')).toBe(3 * 1024);
+  });
+
+  it('camelCases names with leading separators and nests a prefix', () => {
+    expect(camelCase('_private_loss')).toBe('privateLoss');
+    expect(camelCase('Validation Loss')).toBe('validationLoss');
+    expect(numericMetrics({ loss: 0.3, accuracy: 0.9 }, 'validation')).toEqual({
+      validationLoss: 0.3,
+      validationAccuracy: 0.9,
+    });
+    expect(numericMetrics(null)).toEqual({});
   });
 
   it('camelCases snake_case and kebab metric names and drops non-numbers', () => {
@@ -81,11 +102,39 @@ describe('redaction', () => {
     expect(redactText('Bearer one and Bearer two')).toBe('Bearer [redacted] and Bearer [redacted]');
   });
 
-  it('leaves short values alone: a 5-character "secret" would shred ordinary words', () => {
+  it('scrubs secrets of six characters or more and leaves shorter ones alone (they would shred words)', () => {
     registerSecret('abcde');
     expect(redactText('abcde')).toBe('abcde');
+    registerSecret('k6k6k6');
+    expect(redactText('key k6k6k6')).toBe('key [redacted]');
     registerSecret(undefined);
     registerSecret('');
+  });
+
+  it('scrubs a bearer token whatever the spacing', () => {
+    expect(redactText('Authorization: Bearer   tok.en')).toBe('Authorization: Bearer [redacted]');
+  });
+
+  it('leaves numbers, booleans and null as they are, and stops at 20 levels of nesting', () => {
+    expect(redact({ n: 3, ok: true, none: null, list: [1, null] })).toEqual({
+      n: 3,
+      ok: true,
+      none: null,
+      list: [1, null],
+    });
+    const nest = (depth: number): unknown => (depth === 0 ? 'leaf' : { inner: nest(depth - 1) });
+    const walk = (v: unknown, depth: number): unknown =>
+      depth === 0 ? v : walk((v as { inner: unknown }).inner, depth - 1);
+    expect(walk(redact(nest(20)), 20)).toBe('leaf');
+    expect(walk(redact(nest(21)), 21)).toBe('[too deep]');
+    expect(walk(redact([[[['x']]]]), 0)).toEqual([[[['x']]]]);
+  });
+
+  it('strips the query and the fragment of a URL, and nothing of one without them', () => {
+    expect(stripQuery('https://x/y#frag')).toBe('https://x/y');
+    expect(stripQuery('https://x/y')).toBe('https://x/y');
+    expect(stripQuery(undefined)).toBeUndefined();
+    expect(stripQuery('')).toBe('');
   });
 
   it('scrubs registered secret values and bearer tokens from free text', () => {
