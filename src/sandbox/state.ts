@@ -147,15 +147,27 @@ class CheckpointStore extends Map<string, SimCheckpoint> {
     return this;
   }
 
+  /** Every checkpoint deleted so far: tests judge a choice against all a job reported, not what cleanup left. */
+  readonly deleted = new Map<string, SimCheckpoint>();
+
   override delete(id: string): boolean {
     const ckpt = this.get(id);
-    if (ckpt) this.byJob.get(ckpt.jobId)?.delete(id);
+    if (ckpt) {
+      this.byJob.get(ckpt.jobId)?.delete(id);
+      this.deleted.set(id, ckpt);
+    }
     return super.delete(id);
   }
 
   override clear(): void {
     this.byJob.clear();
+    this.deleted?.clear();
     super.clear();
+  }
+
+  /** A job's checkpoints, the deleted ones included. */
+  everOfJob(jobId: string): SimCheckpoint[] {
+    return [...this.ofJob(jobId), ...[...this.deleted.values()].filter((c) => c.jobId === jobId)];
   }
 
   ofJob(jobId: string): SimCheckpoint[] {

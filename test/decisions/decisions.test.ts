@@ -108,6 +108,248 @@ describe('evaluateGate', () => {
   });
 });
 
+describe('evaluateGate at its boundaries', () => {
+  it('a candidate exactly on the threshold passes, in either direction', () => {
+    expect(evaluateGate(0.5, { direction: 'minimize', threshold: 0.5 })).toEqual({
+      passed: true,
+      reasons: ['meets threshold: 0.5 ≤ 0.5'],
+    });
+    expect(evaluateGate(0.8, { direction: 'maximize', threshold: 0.8 })).toEqual({
+      passed: true,
+      reasons: ['meets threshold: 0.8 ≥ 0.8'],
+    });
+  });
+  it('a candidate just past the threshold fails and says which way it missed', () => {
+    expect(evaluateGate(0.5000001, { direction: 'minimize', threshold: 0.5 })).toEqual({
+      passed: false,
+      reasons: ['misses threshold: 0.5000001 ≤ 0.5'],
+    });
+    expect(evaluateGate(0.7999999, { direction: 'maximize', threshold: 0.8 })).toEqual({
+      passed: false,
+      reasons: ['misses threshold: 0.7999999 ≥ 0.8'],
+    });
+  });
+  it('a tie with the serving model does not pass without a margin: it must be strictly better', () => {
+    expect(evaluateGate(0.45, { direction: 'minimize' }, 0.45)).toEqual({
+      passed: false,
+      reasons: ['does not beat serving model: 0.45 vs 0.45'],
+    });
+    expect(evaluateGate(0.9, { direction: 'maximize' }, 0.9).passed).toBe(false);
+    expect(evaluateGate(0.91, { direction: 'maximize' }, 0.9).passed).toBe(true);
+  });
+  it('an improvement exactly equal to the margin passes; less fails; the margin is named', () => {
+    expect(evaluateGate(0.25, { direction: 'minimize', minImprovement: 0.25 }, 0.5)).toEqual({
+      passed: true,
+      reasons: ['beats serving model: 0.25 vs 0.5 (margin 0.25)'],
+    });
+    expect(evaluateGate(0.26, { direction: 'minimize', minImprovement: 0.25 }, 0.5).passed).toBe(false);
+    expect(evaluateGate(0.75, { direction: 'maximize', minImprovement: 0.25 }, 0.5).passed).toBe(true);
+    expect(evaluateGate(0.74, { direction: 'maximize', minImprovement: 0.25 }, 0.5).passed).toBe(false);
+  });
+  it('both rules must hold: meeting the threshold does not excuse losing to the serving model', () => {
+    expect(evaluateGate(0.4, { direction: 'minimize', threshold: 0.5 }, 0.3)).toEqual({
+      passed: false,
+      reasons: ['meets threshold: 0.4 ≤ 0.5', 'does not beat serving model: 0.4 vs 0.3'],
+    });
+    expect(evaluateGate(0.6, { direction: 'minimize', threshold: 0.5 }, 0.9).passed).toBe(false);
+  });
+  it('with no rule configured it passes and says so', () => {
+    expect(evaluateGate(123, { direction: 'minimize' })).toEqual({
+      passed: true,
+      reasons: ['no gate configured'],
+    });
+  });
+  it('a NaN candidate (no metric, diverged training) never passes a threshold or a comparison', () => {
+    expect(evaluateGate(Number.NaN, { direction: 'minimize', threshold: 1 }).passed).toBe(false);
+    expect(evaluateGate(Number.NaN, { direction: 'maximize', threshold: 0 }).passed).toBe(false);
+    expect(evaluateGate(Number.NaN, { direction: 'minimize' }, 0.5).passed).toBe(false);
+  });
+});
+
+describe('chooseCandidate with other metrics and bad values', () => {
+  const acc = (id: string, epoch: number, metrics: Record<string, number>, over: Partial<Checkpoint> = {}) =>
+    ckpt(id, epoch, undefined, { metrics, ...over });
+
+  it('sorts by the declared metric, not by validationLoss', () => {
+    const list = [
+      acc('low-loss', 1, { validationLoss: 0.1, validationAccuracy: 0.7 }),
+      acc('high-acc', 2, { validationLoss: 0.9, validationAccuracy: 0.95 }),
+      acc('mid', 3, { validationLoss: 0.5, validationAccuracy: 0.8 }),
+    ];
+    const choice = chooseCandidate(list, {
+      metric: 'validationAccuracy',
+      direction: 'maximize',
+      tieBreak: 'earliest-epoch',
+    });
+    expect(choice).toMatchObject({ value: 0.95, considered: 3 });
+    expect(choice?.checkpoint.id).toBe('high-acc');
+  });
+
+  it('never chooses a NaN or infinite metric (diverged training), whatever the direction', () => {
+    const list = [
+      acc('nan', 1, { validationLoss: Number.NaN }),
+      acc('inf', 2, { validationLoss: Number.POSITIVE_INFINITY }),
+      acc('neg-inf', 3, { validationLoss: Number.NEGATIVE_INFINITY }),
+      acc('ok', 4, { validationLoss: 0.7 }),
+    ];
+    for (const direction of ['minimize', 'maximize'] as const) {
+      const choice = chooseCandidate(list, { metric: 'validationLoss', direction, tieBreak: 'latest-epoch' });
+      expect(choice).toMatchObject({ value: 0.7, considered: 1 });
+      expect(choice?.checkpoint.id).toBe('ok');
+    }
+    expect(
+      chooseCandidate([acc('nan', 1, { validationLoss: Number.NaN })], {
+        metric: 'validationLoss',
+        direction: 'minimize',
+        tieBreak: 'latest-epoch',
+      }),
+    ).toBeUndefined();
+  });
+
+  it('agrees with the provider’s best when it holds the same value, and cannot tell when it is not listed', () => {
+    const policy = {
+      metric: 'validationLoss',
+      direction: 'minimize' as const,
+      tieBreak: 'earliest-epoch' as const,
+    };
+    const list = [ckpt('e2', 2, 0.3), ckpt('best', 2, 0.3, { type: 'best' }), ckpt('e1', 1, 0.9)];
+    expect(chooseCandidate(list, policy, 'best')).toMatchObject({ agreesWithProviderBest: true });
+    expect(chooseCandidate(list, policy, 'gone')).toMatchObject({ agreesWithProviderBest: undefined });
+    expect(chooseCandidate(list, policy)).toMatchObject({ agreesWithProviderBest: undefined });
+  });
+});
+
+describe('chooseCandidate ordering is total', () => {
+  const policy = {
+    metric: 'validationLoss',
+    direction: 'minimize' as const,
+    tieBreak: 'earliest-epoch' as const,
+  };
+  it('prefers the automatic original over its `best` copy whichever comes first in the list', () => {
+    const original = ckpt('ckpt_e4', 4, 0.3);
+    const copy = ckpt('ckpt_best', 4, 0.3, { type: 'best' });
+    expect(chooseCandidate([copy, original], policy)?.checkpoint.id).toBe('ckpt_e4');
+    expect(chooseCandidate([original, copy], policy)?.checkpoint.id).toBe('ckpt_e4');
+    expect(chooseCandidate([copy, original], { ...policy, tieBreak: 'latest-epoch' })?.checkpoint.id).toBe(
+      'ckpt_e4',
+    );
+  });
+  it('falls back to the id when metric, epoch and type are equal', () => {
+    const list = [ckpt('b', 3, 0.3), ckpt('a', 3, 0.3)];
+    expect(chooseCandidate(list, policy)?.checkpoint.id).toBe('a');
+    expect(chooseCandidate([...list].reverse(), policy)?.checkpoint.id).toBe('a');
+  });
+});
+
+describe('planCleanup reasons and tie-breaks', () => {
+  const now = Date.parse('2026-01-31T00:00:00Z');
+  const at = '2026-01-10T00:00:00Z';
+  it('says why each checkpoint is kept', () => {
+    const plan = planCleanup(
+      [
+        { id: 'pinned', jobId: 'j', type: 'automatic', epoch: 1, createdAt: at },
+        { id: 'best', jobId: 'j', type: 'best', epoch: 2, createdAt: at },
+        { id: 'final', jobId: 'j', type: 'final', epoch: 3, createdAt: at },
+        { id: 'manual', jobId: 'j', type: 'manual', epoch: 3, createdAt: at },
+        { id: 'odd', jobId: 'j', type: 'unknown', epoch: 3, createdAt: at },
+        { id: 'e5', jobId: 'j', type: 'automatic', epoch: 5, createdAt: at },
+      ],
+      { keepLastN: 1 },
+      ['pinned'],
+      now,
+    );
+    const why = Object.fromEntries(plan.keep.map((c) => [c.id, c.reason]));
+    expect(why).toEqual({
+      pinned: 'protected (deployed or pinned)',
+      best: 'type best',
+      final: 'type final',
+      manual: 'manual checkpoint',
+      odd: 'unknown type',
+      e5: 'newest 1',
+    });
+    expect(plan.delete).toEqual([]);
+  });
+  it('names the rule that deletes: beyond keep-last-N without a window, older than the window with one', () => {
+    const list = [1, 2, 3].map((e) => ({
+      id: `e${e}`,
+      jobId: 'j',
+      type: 'automatic' as const,
+      epoch: e,
+      createdAt: `2026-01-0${e}T00:00:00Z`,
+    }));
+    expect(planCleanup(list, { keepLastN: 2 }, [], now).delete.map((c) => [c.id, c.reason])).toEqual([
+      ['e1', 'beyond-keep-last-n'],
+    ]);
+    const windowed = planCleanup(list, { keepLastN: 1, keepWithinDays: 29 }, [], now);
+    expect(windowed.keep.map((c) => [c.id, c.reason])).toEqual([
+      ['e3', 'newest 1'],
+      ['e2', 'within 29 days'],
+    ]);
+    expect(windowed.delete.map((c) => [c.id, c.reason])).toEqual([['e1', 'older-than-keep-window']]);
+  });
+  it('with equal creation times the later epoch is the newer one', () => {
+    const list = [3, 1, 2].map((e) => ({
+      id: `e${e}`,
+      jobId: 'j',
+      type: 'automatic' as const,
+      epoch: e,
+      createdAt: at,
+    }));
+    expect(planCleanup(list, { keepLastN: 1 }, [], now).keep.map((c) => c.id)).toEqual(['e3']);
+    expect(planCleanup([...list].reverse(), { keepLastN: 2 }, [], now).delete.map((c) => c.id)).toEqual([
+      'e1',
+    ]);
+  });
+  it('a size budget trims only automatic checkpoints kept by the window, never manual ones it was told to include', () => {
+    const plan = planCleanup(
+      [
+        { id: 'm', jobId: 'j', type: 'manual', epoch: 1, createdAt: '2026-01-29T00:00:00Z', sizeBytes: 100 },
+        {
+          id: 'e1',
+          jobId: 'j',
+          type: 'automatic',
+          epoch: 1,
+          createdAt: '2026-01-28T00:00:00Z',
+          sizeBytes: 100,
+        },
+        {
+          id: 'e2',
+          jobId: 'j',
+          type: 'automatic',
+          epoch: 2,
+          createdAt: '2026-01-30T00:00:00Z',
+          sizeBytes: 100,
+        },
+      ],
+      { keepLastN: 1, keepWithinDays: 5, includeManual: true, maxTotalBytes: 0 },
+      [],
+      now,
+    );
+    expect(plan.delete.map((c) => [c.id, c.reason])).toEqual([['e1', 'over-size-budget']]);
+    expect(plan.keep.map((c) => c.id).sort()).toEqual(['e2', 'm']);
+    expect(plan.bytesReclaimed).toBe(100);
+  });
+});
+
+describe('nextGpuType', () => {
+  it('never offers a GPU type already tried, even when the provider still lists it', () => {
+    expect(nextGpuType(['h100', 'a100'], ['h100'], ['h100', 'a100'])).toBe('a100');
+  });
+  it('never offers a GPU type already tried when the provider lists nothing', () => {
+    expect(nextGpuType(['h100', 'a100'], ['h100'])).toBe('a100');
+    expect(nextGpuType(['h100', 'a100'], ['h100', 'a100'])).toBeUndefined();
+  });
+  it('follows the user’s order, not the provider’s', () => {
+    expect(nextGpuType(['v100', 'a100', 'h100'], [], ['h100', 'a100', 'v100'])).toBe('v100');
+    expect(nextGpuType(['v100', 'a100', 'h100'], ['v100'], ['h100', 'a100'])).toBe('a100');
+  });
+  it('offers nothing when no preferred type is available', () => {
+    expect(nextGpuType(['v100'], [], ['h100'])).toBeUndefined();
+    expect(nextGpuType([], [], ['h100'])).toBeUndefined();
+    expect(nextGpuType(['v100'], [], [])).toBeUndefined();
+  });
+});
+
 describe('planCleanup', () => {
   const now = Date.parse('2026-01-31T00:00:00Z');
   const day = (d: number) => new Date(Date.parse('2026-01-01T00:00:00Z') + d * 86_400_000).toISOString();
