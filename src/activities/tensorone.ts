@@ -62,15 +62,20 @@ export function tensoroneJobActivities(client: TensorOneClient) {
     }
   }
 
-  async function stopIfRunning(jobId: string, saveCheckpoint: boolean, reason: string): Promise<boolean> {
+  /** Stops the job unless it already ended; `stopped` when this call stopped it, and the status it then has. */
+  async function stopIfRunning(
+    jobId: string,
+    saveCheckpoint: boolean,
+    reason: string,
+  ): Promise<{ stopped: boolean; status: string }> {
     const job = await client.jobs.get(jobId);
-    if (!STOPPABLE.has(job.status)) return false;
+    if (!STOPPABLE.has(job.status)) return { stopped: false, status: job.status };
     try {
       await client.jobs.stop(jobId, { saveCheckpoint, reason });
-      return true;
+      return { stopped: true, status: 'stopped' };
     } catch (err) {
       // It ended between the look and the stop: nothing left to stop.
-      if (err instanceof ProviderError && err.status === 409) return false;
+      if (err instanceof ProviderError && err.status === 409) return { stopped: false, status: job.status };
       throw err;
     }
   }
@@ -126,21 +131,18 @@ export function tensoroneJobActivities(client: TensorOneClient) {
         const duplicates = duplicatesOf(input.keepJobId, found, input.name);
         const stopped: string[] = [];
         for (const id of duplicates) {
-          if (
-            await stopIfRunning(
-              id,
-              false,
-              `duplicate of ${input.keepJobId} (a create acted on after its answer was lost)`,
-            )
-          )
-            stopped.push(id);
+          const reason = `duplicate of ${input.keepJobId} (a create acted on after its answer was lost)`;
+          if ((await stopIfRunning(id, false, reason)).stopped) stopped.push(id);
         }
         return { duplicates, stopped };
       });
     },
-    /** Stops the job (saving a checkpoint) unless it already ended; true when this call stopped it. */
-    async stopTrainingJobIfRunning(input: { jobId: string; reason: string }): Promise<{ stopped: boolean }> {
-      return classified(async () => ({ stopped: await stopIfRunning(input.jobId, true, input.reason) }));
+    /** Stops the job (saving a checkpoint) unless it already ended. */
+    async stopTrainingJobIfRunning(input: {
+      jobId: string;
+      reason: string;
+    }): Promise<{ stopped: boolean; status: string }> {
+      return classified(() => stopIfRunning(input.jobId, true, input.reason));
     },
     async getTrainingJob(jobId: string): Promise<TrainingJob> {
       return classified(() => client.jobs.get(jobId));
