@@ -50,6 +50,11 @@ const MAX_DEPLOY_POLL_MS = 15_000;
  * registered model it deploys. Histories recorded before it replay the old path.
  */
 const RUN_OWNED_PATCH = 'pipeline-run-owned-resources';
+/**
+ * After a create in doubt, the job list is read again once this long has passed: a provider that acts
+ * on a create after the client gave up has done so by then. Supervision's end reads it once more.
+ */
+const LATE_CREATE_WINDOW_MS = 5 * 60_000;
 
 /** What this run created, for undoing it when the pipeline does not end deployed. */
 interface RunSafety {
@@ -175,6 +180,11 @@ async function run(
   const jobId = await startOrAdoptTraining(spec, status, safety);
   status.jobId = jobId;
   updateSearchAttributes({ jobId });
+  // Runs alongside supervision; its failure or cancellation is covered by the reads after it.
+  if (safety.job?.inDoubt)
+    void sleep(LATE_CREATE_WINDOW_MS)
+      .then(() => stopDuplicates(status, safety))
+      .catch(() => undefined);
 
   // ---- wait: the supervising child ----
   const supervision: SupervisionResult = await executeChild(superviseTrainingJob, {
