@@ -144,9 +144,15 @@ describe('the registry deploys what was gated', () => {
 });
 
 describe('a cancel in the middle of a create leaves nothing billed', () => {
+  /** Cancels, and checks that `status` lists what the result lists. */
   const cancelled = async (handle: WorkflowHandle) => {
     await handle.signal(cancelSignal, { reason: 'test' });
-    return (await handle.result()) as PipelineResult;
+    const result = (await handle.result()) as PipelineResult;
+    const status = await handle.query(statusQuery);
+    expect(status.phase).toBe('cancelled');
+    expect(status.stoppedJobs).toEqual(result.stoppedJobs);
+    expect(status.removedDeployments).toEqual(result.removedDeployments);
+    return result;
   };
 
   it('the job whose create was still answering is stopped, and the result says so', async () => {
