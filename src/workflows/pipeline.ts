@@ -146,6 +146,8 @@ export async function fineTuneToDeploy(rawInput: unknown): Promise<PipelineResul
       await delivered;
       return {
         ...leftovers(status),
+        // Cancelled while cleaning up: the verified deployment serves on, and the result says so.
+        ...(owned && status.deployment?.status === 'active' ? { deployment: status.deployment } : {}),
         outcome: 'cancelled',
         provider: providerName,
         jobId: status.jobId,
