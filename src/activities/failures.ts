@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
+import { describeMismatches, type TraitMismatch } from '../decisions/adoption';
 import { ProviderError } from '../providers/http/provider-error';
 import { redactText } from '../providers/http/redact';
 
@@ -93,4 +94,18 @@ export async function deleteIdempotently(remove: () => Promise<void>): Promise<D
       throw err;
     }
   });
+}
+
+/** A resource found under this run's name that was not made from what the run asks: never adopted. */
+export function adoptionRefused(
+  kind: string,
+  id: string,
+  name: string,
+  mismatches: TraitMismatch[],
+): ApplicationFailure {
+  return ApplicationFailure.nonRetryable(
+    `${kind} ${id} named ${name} was not made from what this run asks (${describeMismatches(mismatches)}); not adopting it`,
+    'ADOPTION_MISMATCH',
+    { kind, id, name, mismatches },
+  );
 }

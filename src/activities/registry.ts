@@ -3,9 +3,9 @@ import type { DeployModelRequest, TensorOneClient } from '../providers/tensorone
 import { ApplicationFailure } from '@temporalio/common';
 import { adoptionMismatches } from '../decisions/adoption';
 import { createInDoubt, nameForStep } from './context';
-import { classified } from './failures';
+import { adoptionRefused, classified } from './failures';
 import { ProviderError } from '../providers/http/provider-error';
-import { adoptionRefused, type CreateOutcome } from './tensorone';
+import type { CreateOutcome } from './tensorone';
 
 /** TensorOne model registry: one activity per API call. */
 export function registryActivities(client: TensorOneClient) {

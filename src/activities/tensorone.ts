@@ -5,15 +5,9 @@ import type {
   ListJobsQuery,
   TensorOneClient,
 } from '../providers/tensorone/client';
-import { ApplicationFailure } from '@temporalio/common';
-import {
-  adoptionMismatches,
-  describeMismatches,
-  duplicatesOf,
-  type TraitMismatch,
-} from '../decisions/adoption';
+import { adoptionMismatches, duplicatesOf } from '../decisions/adoption';
 import { createInDoubt, heartbeat, nameForStep } from './context';
-import { classified, deleteIdempotently, type DeleteOutcome } from './failures';
+import { adoptionRefused, classified, deleteIdempotently, type DeleteOutcome } from './failures';
 import { ProviderError } from '../providers/http/provider-error';
 
 export type StartTrainingJobInput = Omit<CreateJobRequest, 'name'> & {
@@ -32,15 +26,6 @@ export interface CreateOutcome {
 }
 
 const STOPPABLE = new Set(['queued', 'pending', 'running', 'unknown']);
-
-/** A found resource that was not made from what this run asks: never adopted. */
-export function adoptionRefused(kind: string, id: string, name: string, mismatches: TraitMismatch[]) {
-  return ApplicationFailure.nonRetryable(
-    `${kind} ${id} named ${name} was not made from what this run asks (${describeMismatches(mismatches)}); not adopting it`,
-    'ADOPTION_MISMATCH',
-    { kind, id, name, mismatches },
-  );
-}
 
 const JOB_LIST_PAGE = 100;
 
