@@ -209,6 +209,40 @@ describe('a cancel in the middle of a create leaves nothing billed', () => {
   });
 });
 
+describe('a pipeline that fails leaves nothing billed', () => {
+  const failedStatus = async (input: PipelineInput) =>
+    bed.withWorker(async () => {
+      const handle = await start(input);
+      await expect(handle.result()).rejects.toBeInstanceOf(WorkflowFailedError);
+      return handle.query(statusQuery);
+    });
+
+  it('a job still running when supervision gives up is stopped with a checkpoint, and status lists it', async () => {
+    bed.sandbox.state.faults = { ...NO_FAULTS, stallAtEpoch: 2, stallJobNameContains: 'pipeline-gives-up--' };
+    const input = pipelineInput('gives-up', {
+      train: short(4),
+      supervision: { ...pipelineInput('x').supervision, resumeBudget: 0 },
+    });
+    const status = await failedStatus(input);
+    expect(status.phase).toBe('failed');
+    expect(status.failure).toMatch(/RESUME_BUDGET_EXHAUSTED/);
+    const [job] = jobsNamed('gives-up');
+    expect(job.status).toBe('stopped');
+    expect(status.stoppedJobs).toEqual([job.id]);
+  });
+
+  it('a deployment that failed is removed and status lists it; the completed job is left alone', async () => {
+    bed.sandbox.state.faults = { ...NO_FAULTS, failDeployments: true };
+    const status = await failedStatus(pipelineInput('deploy-removed', { train: short(1) }));
+    expect(status.failure).toMatch(/DEPLOY_FAILED/);
+    expect(endpointsNamed('deploy-removed')).toHaveLength(0);
+    expect(status.removedDeployments).toEqual([status.deployment?.id]);
+    expect(status.deployment?.status).toBe('removed');
+    expect(status.stoppedJobs).toBeUndefined();
+    expect(jobsNamed('deploy-removed')[0].status).toBe('completed');
+  });
+});
+
 describe('a create the provider acts on after the client gave up', () => {
   it('the duplicate job is stopped and reported; the pipeline deploys the one it kept', async () => {
     bed.sandbox.state.faults = {
