@@ -16,7 +16,7 @@ export async function startTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
         server: { executable: { type: 'existing-path', path } },
       });
     } catch (err) {
-      if (attempt >= 3 || !/did not start within/.test(String((err as Error)?.message))) throw err;
+      if (attempt >= 5 || !/did not start within/.test(String((err as Error)?.message))) throw err;
     }
   }
 }
