@@ -11,7 +11,7 @@ import { loadPipelineFile } from './cli/pipeline-file';
 import { loadReportData, renderReport } from './cli/report';
 import fs from 'node:fs';
 import { followPipeline, failureCause } from './cli/follow';
-import { statusLines, sparkline } from './cli/render';
+import { leftoverLines, statusLines, sparkline } from './cli/render';
 import { startOrAttachPipeline } from './cli/start-pipeline';
 import { ConfigError, connectClient, parseEnv, temporalEnvSchema } from './config/temporal-connection';
 import { listCleanupSchedules, upsertCleanupSchedule } from './schedules/cleanup-schedule';
@@ -102,6 +102,7 @@ TEMPORAL_TLS_CERT/TEMPORAL_TLS_KEY or TEMPORAL_API_KEY.`,
           out(
             `checkpoint ${result.checkpoint?.checkpointId} (${result.checkpoint?.metric} ${result.checkpoint?.value}); deleted ${result.deletedCheckpoints.length} old checkpoints; cost $${(result.cost ?? 0).toFixed(2)}`,
           );
+          for (const line of leftoverLines(result)) out(line.trim());
           if (result.outcome !== 'deployed') process.exitCode = 1;
         });
       },

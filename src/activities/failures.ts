@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import { describeMismatches, type TraitMismatch } from '../decisions/adoption';
 import { ProviderError } from '../providers/http/provider-error';
 import { redactText } from '../providers/http/redact';
 
@@ -123,4 +124,18 @@ function activityAttempt(): number {
   } catch {
     return 1; // not inside an activity
   }
+}
+
+/** A resource found under this run's name that was not made from what the run asks: never adopted. */
+export function adoptionRefused(
+  kind: string,
+  id: string,
+  name: string,
+  mismatches: TraitMismatch[],
+): ApplicationFailure {
+  return ApplicationFailure.nonRetryable(
+    `${kind} ${id} named ${name} was not made from what this run asks (${describeMismatches(mismatches)}); not adopting it`,
+    'ADOPTION_MISMATCH',
+    { kind, id, name, mismatches },
+  );
 }

@@ -30,6 +30,22 @@ export const faultConfigSchema = z.object({
   failDeployments: z.boolean().default(false),
   /** Deployed endpoints answer runsync / completions with a 500. */
   failInference: z.boolean().default(false),
+  /**
+   * Creates (POST that makes a resource) whose path matches `routePattern`: acted on `actAfterMs` after
+   * they arrive and answered `answerAfterMs` after that, in real time — a provider slower than the
+   * client's timeout, or an answer held up on the way back. Only the next `count` such creates (the
+   * count goes down as they are used). Not limited by `routePattern` below.
+   */
+  slowCreates: z
+    .object({
+      routePattern: z.string(),
+      actAfterMs: z.number().min(0).default(0),
+      answerAfterMs: z.number().min(0).default(0),
+      count: z.number().int().min(0).default(1),
+    })
+    .optional(),
+  /** The registry list ignores its `trainingJobId` filter and answers every model (a provider defect). */
+  registryIgnoresJobFilter: z.boolean().default(false),
   /** Only requests whose path matches this regular expression get the random faults above. */
   routePattern: z.string().optional(),
   /**

@@ -482,7 +482,8 @@ export function tensoroneRoutes(state: SandboxState): Router {
     const q = ctx.query;
     let list = [...state.registry.values()];
     const trainingJobId = q.get('trainingJobId');
-    if (trainingJobId) list = list.filter((m) => m.trainingJobId === trainingJobId);
+    if (trainingJobId && !state.faults.registryIgnoresJobFilter)
+      list = list.filter((m) => m.trainingJobId === trainingJobId);
     const type = q.get('type');
     if (type) list = list.filter((m) => m.type === type);
     const status = q.get('status');

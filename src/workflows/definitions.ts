@@ -161,6 +161,26 @@ export interface CandidateSummary {
   metric: string;
   value: number;
   metrics: Record<string, number>;
+  /**
+   * Registry target: the registered model the gate judged (its metric `value`) and that is deployed;
+   * `checkpointId` is then the job's final checkpoint, the one the registry model is made from.
+   */
+  registeredModelId?: string;
+}
+
+/** What a pipeline undid or could not vouch for: listed in `status` and the result. */
+export interface PipelineLeftovers {
+  /** Training jobs stopped (with a saved checkpoint) because the pipeline did not end deployed. */
+  stoppedJobs?: string[];
+  /** Deployments this pipeline created and removed because it did not end deployed. */
+  removedDeployments?: string[];
+  /** Same-named jobs a late-acted create made; each was stopped. */
+  duplicateJobs?: string[];
+  /**
+   * Names of deployments whose create was in doubt where the provider documents no lookup by name:
+   * a duplicate may exist under this name and must be checked by hand.
+   */
+  possibleDuplicates?: string[];
 }
 
 export interface DeploymentSummary {
@@ -171,7 +191,7 @@ export interface DeploymentSummary {
   modelId?: string;
 }
 
-export interface PipelineStatus {
+export interface PipelineStatus extends PipelineLeftovers {
   phase: PipelinePhase;
   provider: 'tensorone' | 'marqtune';
   jobId?: string;
@@ -186,7 +206,7 @@ export interface PipelineStatus {
   updatedAt: string;
 }
 
-export interface PipelineResult {
+export interface PipelineResult extends PipelineLeftovers {
   outcome: 'deployed' | 'cancelled';
   jobId?: string;
   provider: 'tensorone' | 'marqtune';

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import type { Checkpoint } from '../../src/domain/types';
+import { adoptionMismatches, describeMismatches, duplicatesOf } from '../../src/decisions/adoption';
 import { chooseCandidate } from '../../src/decisions/candidate';
 import { formatDuration, parseDuration } from '../../src/decisions/duration';
 import { evaluateGate } from '../../src/decisions/gate';
@@ -668,5 +669,73 @@ describe('supervision rules', () => {
     expect(parseDuration('1.5h')).toBe(5_400_000);
     expect(parseDuration('5 minutes')).toBeUndefined();
     expect(formatDuration(86_400_000)).toBe('1d');
+  });
+});
+
+describe('adoptionMismatches', () => {
+  const asked = {
+    modelType: 'llm',
+    datasetId: 'ds_new',
+    config: { training: { epochs: 5, learning_rate: 2e-4 }, strategy: 'lora' },
+    gpuType: 'a100',
+  };
+
+  it('finds nothing to object to in the very job that was asked for, defaults added by the provider included', () => {
+    const found = {
+      modelType: 'llm',
+      datasetId: 'ds_new',
+      config: { training: { epochs: 5, learning_rate: 2e-4, batch_size: 4 }, strategy: 'lora' },
+      gpuType: 'NVIDIA A100',
+    };
+    expect(adoptionMismatches(asked, found)).toEqual([]);
+  });
+
+  it('names the dataset and the changed epochs of an earlier run, asked and found', () => {
+    const found = {
+      modelType: 'llm',
+      datasetId: 'ds_old',
+      config: { training: { epochs: 3, learning_rate: 2e-4 }, strategy: 'lora' },
+    };
+    const m = adoptionMismatches(asked, found);
+    expect(m).toEqual([
+      { field: 'datasetId', asked: 'ds_new', found: 'ds_old' },
+      { field: 'config.training.epochs', asked: '5', found: '3' },
+    ]);
+    expect(describeMismatches(m)).toBe(
+      'datasetId: asked ds_new, found ds_old; config.training.epochs: asked 5, found 3',
+    );
+  });
+
+  it('a key asked for that the found config lacks is a difference; a field the provider does not report is not', () => {
+    expect(adoptionMismatches({ config: { seed: 7 } }, { config: {} })).toEqual([
+      { field: 'config.seed', asked: '7', found: 'nothing' },
+    ]);
+    expect(adoptionMismatches(asked, {})).toEqual([]);
+  });
+
+  it('compares GPU, checkpoint and model, and arrays element by element', () => {
+    expect(adoptionMismatches({ gpuType: 'h100' }, { gpuType: 'NVIDIA A100' })).toHaveLength(1);
+    expect(adoptionMismatches({ checkpointId: 'ckpt_e9' }, { checkpointId: 'ckpt_final' })).toEqual([
+      { field: 'checkpointId', asked: 'ckpt_e9', found: 'ckpt_final' },
+    ]);
+    expect(adoptionMismatches({ modelId: 'm1' }, { modelId: 'm1' })).toEqual([]);
+    expect(adoptionMismatches({ config: { mods: ['q', 'v'] } }, { config: { mods: ['q', 'k'] } })).toEqual([
+      { field: 'config.mods[1]', asked: '"v"', found: '"k"' },
+    ]);
+    expect(adoptionMismatches({ config: { mods: ['q'] } }, { config: { mods: ['q', 'k'] } })).toHaveLength(1);
+  });
+});
+
+describe('duplicatesOf', () => {
+  it('lists every other resource carrying the run name once, never the kept one or another name', () => {
+    const found = [
+      { id: 'job_b', name: 'run-1--train' },
+      { id: 'job_a', name: 'run-1--train' },
+      { id: 'job_c', name: 'run-2--train' },
+      { id: 'job_b', name: 'run-1--train' },
+    ];
+    expect(duplicatesOf('job_a', found, 'run-1--train')).toEqual(['job_b']);
+    expect(duplicatesOf('job_a', [found[1]], 'run-1--train')).toEqual([]);
+    expect(duplicatesOf('job_a', [], 'run-1--train')).toEqual([]);
   });
 });

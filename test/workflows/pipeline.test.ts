@@ -139,6 +139,7 @@ describe('fineTuneToDeploy under trouble', () => {
     expect(result.outcome).toBe('cancelled');
     const job = jobNamed('cancel');
     expect(job.status).toBe('stopped');
+    expect(result.stoppedJobs).toEqual([job.id]);
     expect(checkpointsOf(job.id).some((c) => c.type === 'final')).toBe(true);
     expect(endpointsNamed('cancel')).toHaveLength(0);
   });
