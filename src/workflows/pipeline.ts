@@ -18,7 +18,8 @@ import { chooseCandidate } from '../decisions/candidate';
 import { parseDuration } from '../decisions/duration';
 import { evaluateGate } from '../decisions/gate';
 import { nextGpuType } from '../decisions/supervision';
-import { notifier, provider, smoke } from './activity-stubs';
+import { checkpointInModelPath, type ProtectionRequest } from '../decisions/protection';
+import { notifier, protectionRecords, provider, smoke } from './activity-stubs';
 import { listAllCheckpoints } from './checkpoint-pages';
 import { checkpointCleanup } from './cleanup';
 import {
@@ -41,6 +42,13 @@ import type { PipelineNotification } from '../activities/notify';
 import { superviseTrainingJob } from './supervise';
 
 const MAX_DEPLOY_POLL_MS = 15_000;
+/** Candidate, deployment and pins go to the shared protection records (src/workflows/protection.ts). */
+const PROTECTION_RECORDS_PATCH = 'pipeline-records-protected-checkpoints';
+
+/** Records checkpoints this run holds, so every cleanup keeps them (runs recorded before skip it). */
+async function protect(requests: ProtectionRequest[]): Promise<void> {
+  if (patched(PROTECTION_RECORDS_PATCH)) await protectionRecords.recordProtection(requests);
+}
 
 /**
  * Fine-tune → deploy: train (start, adopt or follow), supervise as a child, choose the checkpoint by the
@@ -60,10 +68,15 @@ export async function fineTuneToDeploy(rawInput: unknown): Promise<PipelineResul
   setHandler(supervisionProgressSignal, (p) => void ((status.training = p), (status.updatedAt = iso())));
   setHandler(approveSignal, (d) => void (decision ??= { approved: true, ...d }));
   setHandler(rejectSignal, (d) => void (decision ??= { approved: false, ...d }));
-  setHandler(
-    pinSignal,
-    (checkpointId) => void (status.pinned.includes(checkpointId) || status.pinned.push(checkpointId)),
-  );
+  let pinsRecorded: Promise<unknown> = Promise.resolve();
+  setHandler(pinSignal, (checkpointId) => {
+    if (status.pinned.includes(checkpointId)) return;
+    status.pinned.push(checkpointId);
+    // A pin holds against every cleanup, not only this pipeline's own.
+    pinsRecorded = pinsRecorded.then(() =>
+      protect([{ kind: 'pinned', checkpointId }]).catch(() => undefined),
+    );
+  });
   setHandler(cancelSignal, (req) => {
     cancelRequest = req ?? {};
     pipelineScope.cancel();
@@ -100,7 +113,7 @@ export async function fineTuneToDeploy(rawInput: unknown): Promise<PipelineResul
       'result',
       `serving: ${result.deployment?.target} ${result.deployment?.id} (${result.checkpoint?.checkpointId}); deleted ${result.deletedCheckpoints.length} old checkpoints`,
     );
-    await delivered;
+    await Promise.all([delivered, pinsRecorded]);
     return result;
   } catch (err) {
     if (cancelRequest !== undefined && isCancellation(err)) {
@@ -158,6 +171,7 @@ async function run(
   phase('comparing');
   const candidate = await chooseCheckpoint(spec, jobId, status.provider);
   status.candidate = candidate;
+  await protect([{ kind: 'candidate', checkpointId: candidate.checkpointId }]);
 
   // ---- gate ----
   phase('gating');
@@ -210,6 +224,14 @@ async function run(
   // ---- deploy, wait until it serves, smoke-test; remove it if any of that fails ----
   phase('deploying');
   const deployment = await deployAndVerify(spec, jobId, candidate, status, phase);
+  const served =
+    spec.deploy.target === 'tensormesh'
+      ? checkpointInModelPath(spec.deploy.modelPath ?? `tensorone://checkpoints/${candidate.checkpointId}`)
+      : candidate.checkpointId;
+  if (served)
+    await protect([
+      { kind: 'deployed', checkpointId: served, target: deployment.target, deploymentId: deployment.id },
+    ]);
 
   // ---- clean up ----
   let cleanup: CleanupResult | undefined;
