@@ -253,7 +253,9 @@ TEMPORAL_TLS_CERT/TEMPORAL_TLS_KEY or TEMPORAL_API_KEY.`,
 
   program
     .command('cleanup')
-    .description('delete old checkpoints of a job now (best, final, deployed and pinned are always kept)')
+    .description(
+      'delete old checkpoints of a job now (best, final and protected — candidates in flight, pinned, deployed — are always kept)',
+    )
     .requiredOption('--job <jobId...>', 'training job id(s)')
     .option('--keep <n>', 'newest automatic checkpoints to keep', '3')
     .option('--keep-days <n>', 'also keep checkpoints younger than this')
@@ -288,8 +290,11 @@ TEMPORAL_TLS_CERT/TEMPORAL_TLS_KEY or TEMPORAL_API_KEY.`,
           out(
             `${result.dryRun ? 'would delete' : 'deleted'} ${result.deletedCount} of ${result.examined} checkpoints (${(result.bytesReclaimed / 1024 ** 3).toFixed(1)} GiB)${result.truncated ? '; stopped at --max-deletes' : ''}`,
           );
+          for (const k of result.keptInDoubt ?? []) out(`  ${k.jobId}: ${k.reason}`);
           for (const d of result.deleted.slice(0, 20))
-            out(`  ${d.checkpointId}  epoch ${d.epoch ?? '-'}  ${d.reason}`);
+            out(
+              `  ${d.checkpointId}  epoch ${d.epoch ?? '-'}  ${d.alreadyGone ? 'already gone (0 bytes)' : d.reason}`,
+            );
           if (result.deletedCount > 20)
             out(
               `  … and ${result.deletedCount - 20} more (--json lists ${result.deleted.length === result.deletedCount ? 'all' : `the first ${result.deleted.length}`})`,

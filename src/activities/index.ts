@@ -2,6 +2,7 @@ import { Context } from '@temporalio/activity';
 import { createProviderClients, providerEndpointsFromEnv, type ProviderClients } from '../providers/config';
 import { setRequestOrigin } from '../providers/http/transport';
 import { notifyActivities } from './notify';
+import { protectionActivities } from './protection';
 import { registryActivities } from './registry';
 import { marqtuneActivities, tensormeshActivities } from './serving';
 import { tensoroneEndpointActivities, tensoroneJobActivities } from './tensorone';
@@ -30,6 +31,7 @@ export function createActivities(clients: ProviderClients, options: { webhookUrl
     ...jobs,
     ...tensoroneEndpointActivities(clients.tensorone),
     ...registryActivities(clients.tensorone),
+    ...protectionActivities(clients.tensorone),
     ...tensormeshActivities(clients.tensormesh),
     ...marqtune,
     ...watchActivities({

@@ -19,7 +19,8 @@ import { chooseCandidate } from '../decisions/candidate';
 import { parseDuration } from '../decisions/duration';
 import { evaluateGate } from '../decisions/gate';
 import { nextGpuType } from '../decisions/supervision';
-import { notifier, paging, provider, smoke } from './activity-stubs';
+import { checkpointInModelPath, type ProtectionRequest } from '../decisions/protection';
+import { notifier, paging, protectionRecords, provider, smoke } from './activity-stubs';
 import { listAllCheckpoints } from './checkpoint-pages';
 import { checkpointCleanup } from './cleanup';
 import {
@@ -65,6 +66,14 @@ interface RunSafety {
   job?: { id: string; name: string; inDoubt: boolean };
 }
 
+/** Candidate, deployment and pins go to the shared protection records (src/workflows/protection.ts). */
+const PROTECTION_RECORDS_PATCH = 'pipeline-records-protected-checkpoints';
+
+/** Records checkpoints this run holds, so every cleanup keeps them (runs recorded before skip it). */
+async function protect(requests: ProtectionRequest[]): Promise<void> {
+  if (patched(PROTECTION_RECORDS_PATCH)) await protectionRecords.recordProtection(requests);
+}
+
 /**
  * Fine-tune → deploy: train (start, adopt or follow), supervise as a child, choose the checkpoint by the
  * declared policy, gate (threshold, serving model, optional human approval), deploy and smoke-test
@@ -83,10 +92,15 @@ export async function fineTuneToDeploy(rawInput: unknown): Promise<PipelineResul
   setHandler(supervisionProgressSignal, (p) => void ((status.training = p), (status.updatedAt = iso())));
   setHandler(approveSignal, (d) => void (decision ??= { approved: true, ...d }));
   setHandler(rejectSignal, (d) => void (decision ??= { approved: false, ...d }));
-  setHandler(
-    pinSignal,
-    (checkpointId) => void (status.pinned.includes(checkpointId) || status.pinned.push(checkpointId)),
-  );
+  let pinsRecorded: Promise<unknown> = Promise.resolve();
+  setHandler(pinSignal, (checkpointId) => {
+    if (status.pinned.includes(checkpointId)) return;
+    status.pinned.push(checkpointId);
+    // A pin holds against every cleanup, not only this pipeline's own.
+    pinsRecorded = pinsRecorded.then(() =>
+      protect([{ kind: 'pinned', checkpointId }]).catch(() => undefined),
+    );
+  });
   setHandler(cancelSignal, (req) => {
     cancelRequest = req ?? {};
     pipelineScope.cancel();
@@ -125,7 +139,7 @@ export async function fineTuneToDeploy(rawInput: unknown): Promise<PipelineResul
       'result',
       `serving: ${result.deployment?.target} ${result.deployment?.id} (${result.checkpoint?.checkpointId}); deleted ${result.deletedCheckpoints.length} old checkpoints`,
     );
-    await delivered;
+    await Promise.all([delivered, pinsRecorded]);
     return result;
   } catch (err) {
     // Nothing billed stays behind a pipeline that did not deploy: its job stops, duplicates are stopped.
@@ -211,6 +225,7 @@ async function run(
       ? await registeredCandidate(spec, jobId)
       : await chooseCheckpoint(spec, jobId, status.provider);
   status.candidate = candidate;
+  await protect([{ kind: 'candidate', checkpointId: candidate.checkpointId }]);
 
   // ---- gate ----
   phase('gating');
@@ -263,6 +278,14 @@ async function run(
   // ---- deploy, wait until it serves, smoke-test; remove it if any of that fails ----
   phase('deploying');
   const deployment = await deployAndVerify(spec, jobId, candidate, status, phase, safety);
+  const served =
+    spec.deploy.target === 'tensormesh'
+      ? checkpointInModelPath(spec.deploy.modelPath ?? `tensorone://checkpoints/${candidate.checkpointId}`)
+      : candidate.checkpointId;
+  if (served)
+    await protect([
+      { kind: 'deployed', checkpointId: served, target: deployment.target, deploymentId: deployment.id },
+    ]);
 
   // ---- clean up ----
   let cleanup: CleanupResult | undefined;

@@ -4,6 +4,13 @@ import { adoptionMismatches, describeMismatches, duplicatesOf } from '../../src/
 import { chooseCandidate } from '../../src/decisions/candidate';
 import { formatDuration, parseDuration } from '../../src/decisions/duration';
 import { evaluateGate } from '../../src/decisions/gate';
+import {
+  checkpointInModelPath,
+  endedCandidateHolders,
+  mergeRecords,
+  protectedCheckpoints,
+  type ProtectionRecord,
+} from '../../src/decisions/protection';
 import { planCleanup, type CheckpointSummary } from '../../src/decisions/retention';
 import {
   isFurther,
@@ -432,6 +439,64 @@ describe('planCleanup', () => {
         },
       ),
     );
+  });
+});
+
+describe('protected checkpoints', () => {
+  const rec = (over: Partial<ProtectionRecord>): ProtectionRecord => ({
+    checkpointId: 'c1',
+    kind: 'candidate',
+    workflowId: 'pipeline-a',
+    runId: 'r1',
+    at: '2026-01-01T00:00:00Z',
+    ...over,
+  });
+  const ids = (p: { checkpointId: string }[]) => p.map((c) => c.checkpointId).sort();
+
+  it('a candidate holds only while its run is running; pins and deployments hold for good', () => {
+    const records = [
+      rec({ checkpointId: 'cand-running' }),
+      rec({ checkpointId: 'cand-ended', runId: 'r0' }),
+      rec({ checkpointId: 'pin', kind: 'pinned', runId: 'r0' }),
+      rec({ checkpointId: 'dep', kind: 'deployed', runId: 'r0', target: 'tensormesh', deploymentId: 'm1' }),
+    ];
+    const running = new Set(['pipeline-a/r1']);
+    expect(ids(protectedCheckpoints({ records, runningHolders: running }))).toEqual([
+      'cand-running',
+      'dep',
+      'pin',
+    ]);
+    expect(ids(protectedCheckpoints({ records, runningHolders: new Set() }))).toEqual(['dep', 'pin']);
+    expect(endedCandidateHolders(records, running)).toEqual([{ workflowId: 'pipeline-a', runId: 'r0' }]);
+  });
+
+  it('adds what the endpoint list and the registry say is serving, with every reason once', () => {
+    const out = protectedCheckpoints({
+      records: [rec({ checkpointId: 'x', kind: 'pinned' }), rec({ checkpointId: 'x', kind: 'pinned' })],
+      runningHolders: new Set(),
+      endpointCheckpoints: [{ checkpointId: 'x', endpointId: 'ep1' }],
+      registryCheckpoints: [{ checkpointId: 'y', modelId: 'm1' }],
+    });
+    expect(out).toEqual([
+      { checkpointId: 'x', reasons: ['pinned in pipeline-a', 'served by endpoint ep1'] },
+      { checkpointId: 'y', reasons: ['named by deployed registry model m1'] },
+    ]);
+    expect(protectedCheckpoints({ records: [], runningHolders: new Set() })).toEqual([]);
+  });
+
+  it('recording the same thing twice keeps one record', () => {
+    const a = rec({});
+    expect(mergeRecords([a], [a, { ...a, at: 'later' }])).toEqual([a]);
+    expect(mergeRecords([a], [{ ...a, runId: 'r2' }])).toHaveLength(2);
+    expect(mergeRecords([a], [{ ...a, kind: 'deployed' }])).toHaveLength(2);
+  });
+
+  it('reads the checkpoint a TensorMesh modelPath serves, and none from a model repo', () => {
+    expect(checkpointInModelPath('tensorone://checkpoints/ckpt_abc_e3')).toBe('ckpt_abc_e3');
+    expect(checkpointInModelPath('s3://bucket/runs/checkpoints/ckpt_9?version=2')).toBe('ckpt_9');
+    expect(checkpointInModelPath('meta-llama/Llama-2-7b-hf')).toBeUndefined();
+    expect(checkpointInModelPath('tensorone://checkpoints/')).toBeUndefined();
+    expect(checkpointInModelPath('')).toBeUndefined();
   });
 });
 
