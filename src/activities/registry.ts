@@ -2,6 +2,7 @@ import type { Deployment, ModelComparison, ModelDownload, RegisteredModel } from
 import type { DeployModelRequest, TensorOneClient } from '../providers/tensorone/client';
 import { nameForStep } from './context';
 import { classified } from './failures';
+import { isAbsent } from '../providers/http/capabilities';
 import { ProviderError } from '../providers/http/provider-error';
 
 /** TensorOne model registry: one activity per API call. */
@@ -56,11 +57,33 @@ export function registryActivities(client: TensorOneClient) {
       const { modelId, step, ...rest } = input;
       const name = nameForStep(step);
       return classified(async () => {
-        const existing = (await client.endpoints.list({ name })).find(
-          (e) => e.name === name && (!e.modelId || e.modelId === modelId),
-        );
+        const listed = await client.endpoints.list({ name });
+        // Without the (assumed) endpoint list, the model's own deployments (documented "get") are searched.
+        const candidates = isAbsent(listed) ? ((await client.models.get(modelId)).deployments ?? []) : listed;
+        const existing = candidates.find((e) => e.name === name && (!e.modelId || e.modelId === modelId));
         if (existing) return { ...existing, modelId, adopted: true };
         return { ...(await client.models.deploy(modelId, { ...rest, name })), adopted: false };
+      });
+    },
+    /**
+     * One deployment of a registry model, read from the model's documented `deployments` (for when the
+     * endpoint routes are absent): `deleted` when the model no longer lists it.
+     */
+    async getModelDeployment(input: { modelId: string; deploymentId: string }): Promise<Deployment> {
+      return classified(async () => {
+        const model = await client.models.get(input.modelId);
+        const found = model.deployments?.find((d) => d.id === input.deploymentId);
+        return (
+          found ?? {
+            provider: 'tensorone',
+            id: input.deploymentId,
+            modelId: input.modelId,
+            // Just created and not listed yet is "deploying"; the deploy timeout bounds the wait.
+            status: 'deploying',
+            rawStatus: 'not listed by the model yet',
+            events: [],
+          }
+        );
       });
     },
     /** Metadata of a download only: the signed link itself would be stored in history, so it is dropped. */

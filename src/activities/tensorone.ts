@@ -5,7 +5,8 @@ import type {
   ListJobsQuery,
   TensorOneClient,
 } from '../providers/tensorone/client';
-import { heartbeat, nameForStep } from './context';
+import { isAbsent, type CapabilityAbsent } from '../providers/http/capabilities';
+import { heartbeat, nameForStep, possibleDuplicate, type PossibleDuplicate } from './context';
 import { classified, deleteIdempotently, type DeleteOutcome } from './failures';
 
 export type StartTrainingJobInput = Omit<CreateJobRequest, 'name'> & {
@@ -99,45 +100,60 @@ export function tensoroneJobActivities(client: TensorOneClient) {
 /** TensorOne serverless endpoints made from a checkpoint. */
 export function tensoroneEndpointActivities(client: TensorOneClient) {
   return {
-    /** Adopts the endpoint an earlier attempt of this step created, else deploys the checkpoint. */
+    /**
+     * Adopts the endpoint an earlier attempt of this step created, else deploys the checkpoint. Without
+     * the (assumed) endpoint list there is nothing to adopt from: the create goes ahead, and a retry says
+     * which name a possible duplicate has.
+     */
     async deployCheckpointEndpoint(input: {
       step: string;
       checkpointId: string;
       gpuIds: string[];
       workerCount: number;
-    }): Promise<Deployment & { adopted: boolean }> {
+    }): Promise<Deployment & { adopted: boolean; possibleDuplicate?: PossibleDuplicate }> {
       const name = nameForStep(input.step);
       return classified(async () => {
-        const existing = (await client.endpoints.list({ name })).find((e) => e.name === name);
-        if (existing) return { ...existing, adopted: true };
+        const listed = await client.endpoints.list({ name });
+        if (!isAbsent(listed)) {
+          const existing = listed.find((e) => e.name === name);
+          if (existing) return { ...existing, adopted: true };
+        }
         const created = await client.endpoints.create({
           name,
           checkpointId: input.checkpointId,
           gpuIds: input.gpuIds,
           workerCount: input.workerCount,
         });
-        return { ...created, adopted: false };
+        const duplicate = isAbsent(listed) ? possibleDuplicate(name, 'endpoint') : undefined;
+        return { ...created, adopted: false, ...(duplicate ? { possibleDuplicate: duplicate } : {}) };
       });
     },
-    /** Every endpoint, so cleanup can protect the checkpoints that serve traffic. */
-    async listEndpoints(): Promise<Deployment[]> {
+    /** Every endpoint, so cleanup can protect the checkpoints that serve traffic (assumed route). */
+    async listEndpoints(): Promise<Deployment[] | CapabilityAbsent> {
       return classified(() => client.endpoints.list());
     },
-    async getEndpoint(endpointId: string): Promise<Deployment> {
+    async getEndpoint(endpointId: string): Promise<Deployment | CapabilityAbsent> {
       return classified(() => client.endpoints.get(endpointId));
     },
-    async deleteEndpoint(endpointId: string): Promise<DeleteOutcome> {
+    async deleteEndpoint(endpointId: string): Promise<DeleteOutcome | CapabilityAbsent> {
       return deleteIdempotently(() => client.endpoints.delete(endpointId));
     },
-    /** One `runsync` with a sample input; the output is trimmed so history stays small. */
+    /**
+     * One `runsync` with a sample input; the output is trimmed so history stays small. `untilServing`:
+     * the endpoint may still be starting (no status route to ask), so "not ready" answers are retried.
+     */
     async smokeTestEndpoint(input: {
       endpointId: string;
       sampleInput: unknown;
+      untilServing?: boolean;
     }): Promise<{ status?: string; outputPreview: string }> {
-      return classified(async () => {
-        const res = await client.endpoints.runsync(input.endpointId, input.sampleInput);
-        return { status: res.status, outputPreview: JSON.stringify(res.output ?? null).slice(0, 200) };
-      });
+      return classified(
+        async () => {
+          const res = await client.endpoints.runsync(input.endpointId, input.sampleInput);
+          return { status: res.status, outputPreview: JSON.stringify(res.output ?? null).slice(0, 200) };
+        },
+        { untilServing: input.untilServing },
+      );
     },
   };
 }

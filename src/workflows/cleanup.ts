@@ -2,6 +2,7 @@ import { continueAsNew, workflowInfo } from '@temporalio/workflow';
 import type { Checkpoint } from '../domain/types';
 import { planCleanup, type CheckpointSummary } from '../decisions/retention';
 import { provider } from './activity-stubs';
+import { isAbsent } from '../providers/http/capability-absent';
 import { listAllCheckpoints } from './checkpoint-pages';
 import type { CleanupCarry, CleanupInput, CleanupResult, DeletedCheckpoint } from './definitions';
 
@@ -32,7 +33,10 @@ export async function checkpointCleanup(input: CleanupInput): Promise<CleanupRes
   const maxDeletes = input.maxDeletes ?? 1000;
   const concurrency = Math.max(1, Math.min(input.concurrency ?? 8, 32));
   const jobIds = input.jobIds ?? (await matchingJobs(input.jobFilter));
-  const endpointCheckpoints = (await provider.listEndpoints())
+  const endpoints = await provider.listEndpoints();
+  // Without the (assumed) endpoint list only the given ids are protected here (the served set is the
+  // "protect" work's: docs/providers.md).
+  const endpointCheckpoints = (isAbsent(endpoints) ? [] : endpoints)
     .map((e) => e.checkpointId)
     .filter((id): id is string => !!id);
   const protectedIds = new Set([...(input.protectedCheckpointIds ?? []), ...endpointCheckpoints]);
@@ -40,31 +44,40 @@ export async function checkpointCleanup(input: CleanupInput): Promise<CleanupRes
 
   for (const jobId of jobIds) {
     if (carry.jobsDone.includes(jobId)) continue;
-    const checkpoints = await allCheckpoints(jobId);
-    const plan = planCleanup(checkpoints, input.retention, protectedIds, Date.now());
-    // A job continued mid-way was counted by the run that first planned it.
-    if (carry.countedJob !== jobId) {
-      carry.examined += checkpoints.length;
-      carry.kept += plan.keep.length;
-      carry.countedJob = jobId;
-    }
-    const room = maxDeletes - carry.deletedCount;
-    const batch = plan.delete.slice(0, Math.max(0, room));
-    if (batch.length < plan.delete.length) truncated = true;
+    // Without `offset` the list shows only the oldest 100: delete what they allow, then list again, until
+    // a listing is complete or allows nothing more (docs: README, "Cleanup on the documented routes").
+    for (;;) {
+      const listing = await listAllCheckpoints(jobId, false);
+      const checkpoints = listing.checkpoints.map(summary);
+      const plan = planCleanup(checkpoints, input.retention, protectedIds, Date.now());
+      // A job continued mid-way was counted by the run that first planned it.
+      if (carry.countedJob !== jobId) {
+        carry.examined += Math.max(listing.totalCount, checkpoints.length);
+        carry.countedJob = jobId;
+      }
+      const room = maxDeletes - carry.deletedCount;
+      const batch = plan.delete.slice(0, Math.max(0, room));
+      if (batch.length < plan.delete.length) truncated = true;
 
-    if (dryRun) {
-      batch.forEach((c) => record(deletedEntry(c, c.reason)));
-    } else {
-      for (let i = 0; i < batch.length; i += concurrency) {
-        const slice = batch.slice(i, i + concurrency);
-        const outcomes = await Promise.all(slice.map((c) => provider.deleteCheckpoint(c.id)));
-        slice.forEach((c, k) =>
-          record({ ...deletedEntry(c, c.reason), alreadyGone: outcomes[k].alreadyGone }),
-        );
-        if (historyTooLong(input)) {
-          // The plan is recomputed from the provider on the next run: deleted checkpoints are gone by then.
-          await continueAsNew<typeof checkpointCleanup>({ ...input, jobIds, carried: carry });
+      if (dryRun) {
+        batch.forEach((c) => record(deletedEntry(c, c.reason)));
+      } else {
+        for (let i = 0; i < batch.length; i += concurrency) {
+          const slice = batch.slice(i, i + concurrency);
+          const outcomes = await Promise.all(slice.map((c) => provider.deleteCheckpoint(c.id)));
+          slice.forEach((c, k) =>
+            record({ ...deletedEntry(c, c.reason), alreadyGone: outcomes[k].alreadyGone }),
+          );
+          if (historyTooLong(input)) {
+            // The plan is recomputed from the provider on the next run: deleted checkpoints are gone by then.
+            await continueAsNew<typeof checkpointCleanup>({ ...input, jobIds, carried: carry });
+          }
         }
+      }
+      const unseen = listing.totalCount - checkpoints.length;
+      if (listing.complete || dryRun || truncated || batch.length === 0) {
+        if (!listing.complete && unseen > 0) carry.notListed = (carry.notListed ?? 0) + unseen;
+        break;
       }
     }
     carry.jobsDone.push(jobId);
@@ -75,12 +88,15 @@ export async function checkpointCleanup(input: CleanupInput): Promise<CleanupRes
     dryRun,
     jobs: jobIds,
     examined: carry.examined,
-    kept: carry.kept,
+    // Everything examined and not deleted (also what maxDeletes left): the same whether the job's
+    // checkpoints were seen in one listing or in several.
+    kept: carry.examined - carry.deletedCount,
     deleted: carry.deleted,
     deletedCount: carry.deletedCount,
     bytesReclaimed: carry.bytesReclaimed,
     truncated,
     runs: carry.runs,
+    ...(carry.notListed ? { notListed: carry.notListed } : {}),
   };
 }
 

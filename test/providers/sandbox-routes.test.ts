@@ -2,6 +2,13 @@ import type { ProviderClients } from '../../src/providers/config';
 import { ProviderError } from '../../src/providers/http/provider-error';
 import type { Sandbox } from '../../src/sandbox/server';
 import { eventually, startTestSandbox } from '../harness/sandbox';
+import { isAbsent, type CapabilityAbsent } from '../../src/providers/http/capabilities';
+
+/** The extended profile serves every assumed route. */
+function present<T>(answer: T | CapabilityAbsent): T {
+  if (isAbsent(answer)) throw new Error(`${answer.route} answered as absent`);
+  return answer;
+}
 
 let sandbox: Sandbox;
 let clients: ProviderClients;
@@ -129,9 +136,9 @@ describe('TensorOne endpoints and registry on the sandbox', () => {
     });
     expect(ep.status).toBe('deploying');
     await eventually(
-      async () => (await clients.tensorone.endpoints.get(ep.id)).status === 'active' || undefined,
+      async () => present(await clients.tensorone.endpoints.get(ep.id)).status === 'active' || undefined,
     );
-    expect((await clients.tensorone.endpoints.list({ name: 'routes-ep' })).map((e) => e.id)).toEqual([ep.id]);
+    expect(present(await clients.tensorone.endpoints.list({ name: 'routes-ep' })).map((e) => e.id)).toEqual([ep.id]);
     const out = await clients.tensorone.endpoints.runsync(ep.id, { prompt: 'hello' });
     expect(out.status).toBe('COMPLETED');
     await clients.tensorone.endpoints.delete(ep.id);
@@ -197,9 +204,9 @@ describe('TensorMesh and Marqtune on the sandbox', () => {
       }),
     ).rejects.toMatchObject({ status: 409 });
     await eventually(
-      async () => (await clients.tensormesh.models.get(m.id)).status === 'active' || undefined,
+      async () => present(await clients.tensormesh.models.get(m.id)).status === 'active' || undefined,
     );
-    expect((await clients.tensormesh.models.findByName('routes-mesh'))?.id).toBe(m.id);
+    expect(present(await clients.tensormesh.models.findByName('routes-mesh'))?.id).toBe(m.id);
     await expect(clients.tensormesh.models.smokeTest(m.id, 'hi')).resolves.toMatchObject({ ok: true });
     await clients.tensormesh.models.delete(m.id);
     await expect(clients.tensormesh.models.get(m.id)).rejects.toMatchObject({ status: 404 });
