@@ -2,7 +2,7 @@ import { continueAsNew, workflowInfo } from '@temporalio/workflow';
 import type { Checkpoint } from '../domain/types';
 import { planCleanup, type CheckpointSummary } from '../decisions/retention';
 import { provider } from './activity-stubs';
-import { isAbsent } from '../providers/http/capability-absent';
+import { isAbsent } from '../domain/capability';
 import { listAllCheckpoints } from './checkpoint-pages';
 import type { CleanupCarry, CleanupInput, CleanupResult, DeletedCheckpoint } from './definitions';
 
@@ -137,10 +137,6 @@ async function matchingJobs(filter: CleanupInput['jobFilter'] = {}): Promise<str
     );
     if (!page.hasMore || page.jobs.length === 0) return ids;
   }
-}
-
-async function allCheckpoints(jobId: string): Promise<CheckpointSummary[]> {
-  return (await listAllCheckpoints(jobId, false)).checkpoints.map(summary);
 }
 
 function summary(c: Checkpoint): CheckpointSummary {

@@ -19,7 +19,7 @@ import { chooseCandidate } from '../decisions/candidate';
 import { parseDuration } from '../decisions/duration';
 import { evaluateGate } from '../decisions/gate';
 import { nextGpuType } from '../decisions/supervision';
-import { isAbsent } from '../providers/http/capability-absent';
+import { isAbsent } from '../domain/capability';
 import { notifier, provider, smoke, untilServing } from './activity-stubs';
 import { listCandidateCheckpoints } from './checkpoint-pages';
 import { checkpointCleanup } from './cleanup';
@@ -313,10 +313,7 @@ async function chooseCheckpoint(
       metrics: {},
     };
   }
-  const { checkpoints, bestCheckpointId, totalCount } = await listCandidateCheckpoints(
-    jobId,
-    spec.selection,
-  );
+  const { checkpoints, bestCheckpointId, totalCount } = await listCandidateCheckpoints(jobId, spec.selection);
   const choice = chooseCandidate(checkpoints, spec.selection, bestCheckpointId);
   if (!choice) {
     throw ApplicationFailure.nonRetryable(
@@ -500,7 +497,10 @@ async function waitUntilServing(
         readFromModel = true;
         continue;
       }
-      return { summary: await answeredThroughInference(d, created, deadline, pollMs, status), smokeTested: true };
+      return {
+        summary: await answeredThroughInference(d, created, deadline, pollMs, status),
+        smokeTested: true,
+      };
     }
     const current = read;
     status.deployment = { ...status.deployment, ...summarize(target, current) };

@@ -138,7 +138,9 @@ describe('TensorOne endpoints and registry on the sandbox', () => {
     await eventually(
       async () => present(await clients.tensorone.endpoints.get(ep.id)).status === 'active' || undefined,
     );
-    expect(present(await clients.tensorone.endpoints.list({ name: 'routes-ep' })).map((e) => e.id)).toEqual([ep.id]);
+    expect(present(await clients.tensorone.endpoints.list({ name: 'routes-ep' })).map((e) => e.id)).toEqual([
+      ep.id,
+    ]);
     const out = await clients.tensorone.endpoints.runsync(ep.id, { prompt: 'hello' });
     expect(out.status).toBe('COMPLETED');
     await clients.tensorone.endpoints.delete(ep.id);

@@ -26,4 +26,3 @@ export function isAbsent(value: unknown): value is CapabilityAbsent {
     typeof (value as Partial<CapabilityAbsent>).capabilityAbsent === 'string'
   );
 }
-
