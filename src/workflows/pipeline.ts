@@ -564,7 +564,10 @@ async function answeredThroughInference(
       }
     }
   } catch (err) {
-    if (err instanceof ActivityFailure && err.cause instanceof TimeoutFailure) {
+    // The deploy timeout passed while it still answered "not serving yet" (the last answer is the cause).
+    const timedOut =
+      err instanceof ActivityFailure && (err.cause instanceof TimeoutFailure || err.retryState === 'TIMEOUT');
+    if (timedOut) {
       throw ApplicationFailure.nonRetryable(
         `deployment ${created.id} not serving after ${d.timeout}: ${describe(err)}`,
         'DEPLOY_TIMEOUT',
