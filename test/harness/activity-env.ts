@@ -12,3 +12,17 @@ export function runActivity<A extends unknown[], R>(
   const env = new MockActivityEnvironment({ workflowExecution: { workflowId, runId: 'run-1' } } as never);
   return env.run(fn, ...args) as Promise<R>;
 }
+
+/** As `runActivity`, as the given attempt (a retry after an attempt whose answer was lost). */
+export function runActivityAttempt<A extends unknown[], R>(
+  workflowId: string,
+  attempt: number,
+  fn: (...args: A) => Promise<R>,
+  ...args: A
+): Promise<R> {
+  const env = new MockActivityEnvironment({
+    workflowExecution: { workflowId, runId: 'run-1' },
+    attempt,
+  } as never);
+  return env.run(fn, ...args) as Promise<R>;
+}
