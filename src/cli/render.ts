@@ -31,7 +31,7 @@ export function statusLines(id: string, s: PipelineStatus): string[] {
       c.agreesWithProviderBest === undefined
         ? ''
         : c.agreesWithProviderBest
-          ? '; agrees with the provider\'s best'
+          ? "; agrees with the provider's best"
           : `; the provider's best is ${c.providerBestCheckpointId}`;
     const seen =
       c.considered !== undefined && c.totalCheckpoints !== undefined && c.considered < c.totalCheckpoints

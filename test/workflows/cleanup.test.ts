@@ -92,7 +92,7 @@ describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
     expect(result.examined).toBe(152);
     if (documented) {
       // Only the oldest 100 were planned, and as if they were all: their own newest 3 are kept too, so a
-    // partial view never deletes what the whole would keep. 52 were never listed.
+      // partial view never deletes what the whole would keep. 52 were never listed.
       const oldest = [...bed.sandbox.state.jobCheckpoints(jobId)]
         .sort((a, b) => a.createdAtMs - b.createdAtMs || a.id.localeCompare(b.id))
         .slice(0, 100);

@@ -7,7 +7,12 @@
 import type { ProviderError } from './provider-error';
 import { ASSUMED_ROUTES, type AssumedCapability, type CapabilityAbsent } from '../../domain/capability';
 
-export { ASSUMED_ROUTES, isAbsent, type AssumedCapability, type CapabilityAbsent } from '../../domain/capability';
+export {
+  ASSUMED_ROUTES,
+  isAbsent,
+  type AssumedCapability,
+  type CapabilityAbsent,
+} from '../../domain/capability';
 
 /** Statuses that only ever mean "no such route or method here". */
 const ROUTE_ABSENT_STATUS = new Set([405, 501]);
