@@ -34,6 +34,6 @@ export function possibleDuplicate(name: string, what: string): PossibleDuplicate
   if (n <= 1) return undefined;
   return {
     name,
-    reason: `attempt ${n} created this ${what} without a lookup (the provider offers none): an earlier attempt whose answer was lost may have created another ${what} named "${name}"; remove it by hand if it exists`,
+    reason: `attempt ${n} created this ${what} without a lookup (the provider offers none): an earlier attempt whose answer was lost may have created another ${what} named "${name}"${what === 'served model' ? ` (or "${name}-a<attempt>")` : ''}; remove it by hand if it exists`,
   };
 }

@@ -1,10 +1,8 @@
 import type { Deployment, TrainingJob } from '../domain/types';
 import type { MarqtuneClient } from '../providers/marqtune/client';
 import { isAbsent, type CapabilityAbsent } from '../providers/http/capabilities';
-import { ProviderError } from '../providers/http/provider-error';
 import type { ProvisionModelRequest, TensorMeshClient } from '../providers/tensormesh/client';
-import { ApplicationFailure } from '@temporalio/common';
-import { attempt, nameForStep } from './context';
+import { attempt, nameForStep, possibleDuplicate, type PossibleDuplicate } from './context';
 import { classified, deleteIdempotently, type DeleteOutcome } from './failures';
 
 /** TensorMesh model serving: one activity per API call. */
@@ -12,29 +10,22 @@ export function tensormeshActivities(client: TensorMeshClient) {
   return {
     /**
      * Adopts the served model of this step's derived name (names are unique per user), else provisions
-     * it. Without the (assumed) list route there is nothing to adopt from; the name's uniqueness still
-     * prevents a duplicate, so a retry whose create is refused as a duplicate name fails naming it.
+     * it. Without the (assumed) list route nothing can be adopted: a retry (attempt n > 1) provisions
+     * under `<name>-a<n>` — the plain name may already be taken by the earlier attempt, whose model
+     * nobody could find again — and says which name a possible duplicate has.
      */
     async provisionServedModel(
       input: { step: string } & Omit<ProvisionModelRequest, 'modelName'>,
-    ): Promise<Deployment & { adopted: boolean }> {
+    ): Promise<Deployment & { adopted: boolean; possibleDuplicate?: PossibleDuplicate }> {
       const { step, ...request } = input;
-      const modelName = nameForStep(step);
+      const name = nameForStep(step);
       return classified(async () => {
-        const existing = await client.models.findByName(modelName);
+        const existing = await client.models.findByName(name);
         if (existing && !isAbsent(existing)) return { ...existing, adopted: true };
-        try {
-          return { ...(await client.models.create({ ...request, modelName })), adopted: false };
-        } catch (err) {
-          if (isAbsent(existing) && attempt() > 1 && err instanceof ProviderError && err.status === 409) {
-            throw ApplicationFailure.nonRetryable(
-              `TensorMesh model "${modelName}" was created by an earlier attempt whose answer was lost, and the provider offers no route to find it: it may be running; find it by this name and remove it by hand`,
-              'CREATED_BUT_UNKNOWN',
-              { modelName },
-            );
-          }
-          throw err;
-        }
+        const duplicate = isAbsent(existing) ? possibleDuplicate(name, 'served model') : undefined;
+        const modelName = duplicate ? `${name}-a${attempt()}` : name;
+        const created = await client.models.create({ ...request, modelName });
+        return { ...created, adopted: false, ...(duplicate ? { possibleDuplicate: duplicate } : {}) };
       });
     },
     async getServedModel(modelId: string): Promise<Deployment | CapabilityAbsent> {

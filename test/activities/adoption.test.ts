@@ -158,7 +158,7 @@ describe('exactly-once on documented routes: no lookup route to adopt from', () 
     expect((await sandboxAdmin(doc.url).counters()).creations.deployments['wf-doc-reg--deploy-1']).toBe(1);
   });
 
-  it('a TensorMesh model is never duplicated (names are unique); the retry fails naming it', async () => {
+  it('a TensorMesh model is provisioned again under an attempt name, and the result names the possible duplicate', async () => {
     const input = {
       step: 'serve-1',
       userId: '6f1c2b7e-1d2a-4c3b-9e8f-0a1b2c3d4e5f',
@@ -166,12 +166,13 @@ describe('exactly-once on documented routes: no lookup route to adopt from', () 
       gpuCount: 1,
       gpuType: 'GPU_TYPE_A100' as const,
     };
-    const err = await lostThenRetried('/v1/models$', (n) =>
+    const served = await lostThenRetried('/v1/models$', (n) =>
       runActivityAttempt('wf-doc-mesh', n, docActivities.provisionServedModel, input),
-    ).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(ApplicationFailure);
-    expect(err).toMatchObject({ type: 'CREATED_BUT_UNKNOWN', nonRetryable: true });
-    expect((err as Error).message).toContain('wf-doc-mesh--serve-1');
-    expect((await sandboxAdmin(doc.url).counters()).creations.meshModels['wf-doc-mesh--serve-1']).toBe(1);
+    );
+    expect(served).toMatchObject({ adopted: false, name: 'wf-doc-mesh--serve-1-a2' });
+    expect(served.possibleDuplicate?.name).toBe('wf-doc-mesh--serve-1');
+    const creations = (await sandboxAdmin(doc.url).counters()).creations.meshModels;
+    expect(creations['wf-doc-mesh--serve-1']).toBe(1); // the lost one, named in the result
+    expect(creations['wf-doc-mesh--serve-1-a2']).toBe(1);
   });
 });
