@@ -292,7 +292,7 @@ async function main(): Promise<void> {
       if (!left.has(needed)) wronglyDeleted += 1;
     if (p.failsOnce && sandbox.state.jobs.get(r.jobId)?.faultFired.fail) resumedAfterFailure += 1;
   }
-  const secrets = [...Object.values(KEYS), 'signature=', 'tm-serve-'];
+  const secrets = [...Object.values(KEYS), 'signature=', 'tm-serve-', 'tmk_'];
   let leaks = 0;
   for (const p of plan) {
     for (const wf of [p.workflowId, `${p.workflowId}/supervise`, `${p.workflowId}/cleanup`]) {
