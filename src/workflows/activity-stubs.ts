@@ -47,7 +47,9 @@ export const smoke = proxyActivities<Activities>({
  */
 export function untilServing(timeoutMs: number, pollMs: number) {
   return proxyActivities<Activities>({
-    startToCloseTimeout: '2m',
+    // One inference request (the HTTP client gives up after 30 s): a worker that died mid-request is
+    // noticed soon, so its retry still fits in the deploy timeout.
+    startToCloseTimeout: '45s',
     scheduleToCloseTimeout: timeoutMs,
     retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: Math.max(5000, pollMs) },
   });

@@ -24,8 +24,12 @@ export interface WorkflowTestBed {
  * The real thing on virtual time: a time-skipping Temporal server, the real workflows and activities,
  * and a provider sandbox whose clock follows the server's, so a 10-minute epoch is 10 virtual minutes.
  */
-export async function startWorkflowTestBed(sandboxConfig: SandboxConfig = {}): Promise<WorkflowTestBed> {
-  const env = await startTimeSkippingEnv();
+export async function startWorkflowTestBed(
+  sandboxConfig: SandboxConfig = {},
+  /** A time-skipping server to share (one per file; beds on it run one after another): not torn down here. */
+  shared?: TestWorkflowEnvironment,
+): Promise<WorkflowTestBed> {
+  const env = shared ?? (await startTimeSkippingEnv());
   const sandbox = await startSandbox({
     epochMs: 10 * MINUTE,
     queueMs: 2 * MINUTE,
@@ -57,7 +61,7 @@ export async function startWorkflowTestBed(sandboxConfig: SandboxConfig = {}): P
         await running;
       }
       await sandbox.close();
-      await env.teardown();
+      if (!shared) await env.teardown();
     },
   };
 }

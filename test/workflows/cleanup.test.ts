@@ -1,16 +1,24 @@
 import { sandboxAdmin } from '../../src/sandbox/admin-client';
 import type { CleanupInput, CleanupResult } from '../../src/workflows/definitions';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { SANDBOX_PROFILES } from '../../src/sandbox/profile';
+import { startTimeSkippingEnv } from '../harness/temporal';
 import { startWorkflowTestBed, type WorkflowTestBed } from '../harness/workflow-env';
 
 let bed: WorkflowTestBed;
+// One time-skipping server for both profiles (each server start is seconds on a loaded machine).
+let env: TestWorkflowEnvironment;
+beforeAll(async () => {
+  env = await startTimeSkippingEnv();
+});
+afterAll(() => env?.teardown());
 
 // On both sandbox profiles: `documented` has no endpoint list and a checkpoint list without `offset`
 // (at most 100 per listing), answering other routes `405 {message}`.
 describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
   const documented = profile === 'documented';
   beforeAll(async () => {
-    bed = await startWorkflowTestBed({ profile, unknownRoute: 'method-not-allowed' });
+    bed = await startWorkflowTestBed({ profile, unknownRoute: 'method-not-allowed' }, env);
   });
   afterAll(() => bed?.teardown());
 

@@ -10,10 +10,18 @@ import {
   type PipelineResult,
 } from '../../src/workflows/definitions';
 import { pipelineInput, tensoroneTrain } from '../fixtures/pipelines';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { SANDBOX_PROFILES } from '../../src/sandbox/profile';
+import { startTimeSkippingEnv } from '../harness/temporal';
 import { advanceUntil, startWorkflowTestBed, type WorkflowTestBed } from '../harness/workflow-env';
 
 let bed: WorkflowTestBed;
+// One time-skipping server for both profiles (each server start is seconds on a loaded machine).
+let env: TestWorkflowEnvironment;
+beforeAll(async () => {
+  env = await startTimeSkippingEnv();
+});
+afterAll(() => env?.teardown());
 
 // Every workflow test runs on both sandbox profiles: `extended` (the documents plus the routes this
 // project assumes) and `documented` (only what the documents promise; other routes answered as
@@ -21,7 +29,7 @@ let bed: WorkflowTestBed;
 describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
   const documented = profile === 'documented';
   beforeAll(async () => {
-    bed = await startWorkflowTestBed({ profile, unknownRoute: 'invalid-method' });
+    bed = await startWorkflowTestBed({ profile, unknownRoute: 'invalid-method' }, env);
   });
   afterAll(() => bed?.teardown());
   beforeEach(() => {
