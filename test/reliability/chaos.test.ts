@@ -50,6 +50,13 @@ describe.each(['extended', 'documented'] as const)('bounded chaos run (%s profil
     const line = output.split('\n').find((l) => l.startsWith('CHAOS_SUMMARY '));
     if (!line) throw new Error(`chaos run printed no summary (exit ${code}):\n${output}`);
     summary = JSON.parse(line.slice('CHAOS_SUMMARY '.length)) as ChaosSummary;
+    // The run's table, per profile, for whoever reads the test log.
+    process.stdout.write(
+      `${output
+        .split('\n')
+        .filter((l) => l.startsWith('|'))
+        .join('\n')}\n`,
+    );
   }, 8 * 60_000);
 
   // If jest gives up first, the run (and the dev server and worker it started) must not outlive it.
