@@ -139,7 +139,8 @@ async function plainScript(c: ProviderClients, name: string): Promise<number> {
       workerCount: 1,
     }),
   );
-  while ((await call(c.tensorone.endpoints.get(ep.id))).status !== 'active')
+  // The sandbox's extended profile serves the (assumed) endpoint read.
+  while (((await call(c.tensorone.endpoints.get(ep.id))) as { status?: string }).status !== 'active')
     await new Promise((r) => setTimeout(r, 1));
   await call(c.tensorone.endpoints.runsync(ep.id, { prompt: 'hi' }));
   const all = await call(c.tensorone.checkpoints.list(job.id, { limit: 100 }));

@@ -22,6 +22,7 @@ import { main as starter } from '../src/starter';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../src/workflows/search-attributes';
 import { startDevServer } from '../src/engine/dev-server-tuning';
 import { workflowCode } from '../src/config/workflow-code';
+import { sandboxProfileFromEnv } from '../src/sandbox/profile';
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -69,9 +70,10 @@ async function mainJob(): Promise<number> {
         epochMs: Number(process.env.SANDBOX_EPOCH_MS ?? 1000),
         queueMs: 500,
         deployMs: 1500,
+        ...sandboxProfileFromEnv(),
       });
       stops.push(() => sandbox!.close());
-      say(`provider sandbox on ${sandbox.url} (TensorOne, TensorMesh, Marqtune)`);
+      say(`provider sandbox on ${sandbox.url} (TensorOne, TensorMesh, Marqtune; ${sandbox.profile} profile)`);
     }
     const endpoints =
       sandbox?.endpoints ?? (await import('../src/providers/config')).providerEndpointsFromEnv();

@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { describeMismatches, type TraitMismatch } from '../decisions/adoption';
+import { isAbsent, type CapabilityAbsent } from '../providers/http/capabilities';
 import { ProviderError } from '../providers/http/provider-error';
 import { redactText } from '../providers/http/redact';
 
@@ -79,15 +80,43 @@ export function toTemporalFailure(err: ProviderError, tries = 1): ApplicationFai
   });
 }
 
+/** Answers that say "this is wrong" rather than "not yet": a deployment that is still starting never gives them. */
+const NEVER_NOT_YET_STATUS = new Set([400, 401, 403, 422]);
+
+/**
+ * While waiting for a deployment to serve through its own inference URL (no status route), an answer
+ * that is not a success usually means "not serving yet" (409 not ready, 404 not routed yet, 503 …):
+ * retryable, so the server asks again until the deploy timeout. Bad requests, auth failures and the
+ * documented codes stay non-retryable.
+ */
+export function toNotServingYetFailure(err: ProviderError, tries = 1): ApplicationFailure {
+  const failure = toTemporalFailure(err, tries);
+  const documented = (DOCUMENTED_CODES as readonly string[]).includes(err.code);
+  if (err.kind !== 'http' || documented || NEVER_NOT_YET_STATUS.has(err.status ?? 0)) return failure;
+  return ApplicationFailure.create({
+    type: 'NOT_SERVING_YET',
+    message: `not serving yet: ${err.message}`,
+    nonRetryable: false,
+    details: failure.details ?? undefined,
+    nextRetryDelay: err.retryAfterMs !== undefined ? Math.max(err.retryAfterMs, 1) : undefined,
+  });
+}
+
 /**
  * Runs one provider call and classifies what it throws. Other errors are bugs: scrubbed and rethrown.
- * `tries`: see `isRetryable`; by default the attempt of the activity this runs in.
+ * `tries`: see `isRetryable`; by default the attempt of the activity this runs in. `untilServing`: the
+ * call probes a deployment that may still be starting (see toNotServingYetFailure).
  */
-export async function classified<T>(call: () => Promise<T>, tries = activityAttempt()): Promise<T> {
+export async function classified<T>(
+  call: () => Promise<T>,
+  options: { tries?: number; untilServing?: boolean } = {},
+): Promise<T> {
+  const tries = options.tries ?? activityAttempt();
   try {
     return await call();
   } catch (err) {
-    if (err instanceof ProviderError) throw toTemporalFailure(err, tries);
+    if (err instanceof ProviderError)
+      throw options.untilServing ? toNotServingYetFailure(err, tries) : toTemporalFailure(err, tries);
     if (err instanceof ApplicationFailure) throw err;
     const e = err as Error;
     const scrubbed = new Error(redactText(e?.message ?? String(err)));
@@ -105,11 +134,21 @@ export interface DeleteOutcome {
   alreadyGone: boolean;
 }
 
-/** A delete whose target is already gone succeeded earlier (its answer was lost, or someone else did it). */
-export async function deleteIdempotently(remove: () => Promise<void>): Promise<DeleteOutcome> {
+/**
+ * A delete whose target is already gone succeeded earlier (its answer was lost, or someone else did it).
+ * A delete route the provider does not have answers `CapabilityAbsent`: nothing was removed.
+ */
+export async function deleteIdempotently(remove: () => Promise<void>): Promise<DeleteOutcome>;
+export async function deleteIdempotently(
+  remove: () => Promise<void | CapabilityAbsent>,
+): Promise<DeleteOutcome | CapabilityAbsent>;
+export async function deleteIdempotently(
+  remove: () => Promise<void | CapabilityAbsent>,
+): Promise<DeleteOutcome | CapabilityAbsent> {
   return classified(async () => {
     try {
-      await remove();
+      const answer = await remove();
+      if (isAbsent(answer)) return answer;
       return { deleted: true, alreadyGone: false };
     } catch (err) {
       if (isNotFound(err)) return { deleted: true, alreadyGone: true };

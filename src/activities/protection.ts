@@ -17,6 +17,7 @@ import {
   protectSignal,
 } from '../workflows/definitions';
 import { classified } from './failures';
+import { isAbsent } from '../providers/http/capabilities';
 
 export interface ProtectedSetAnswer {
   checkpoints: ProtectedCheckpoint[];
@@ -85,10 +86,15 @@ export function protectionActivities(tensorone: TensorOneClient) {
 
       let endpointCheckpoints: { checkpointId: string; endpointId: string }[] | undefined;
       try {
-        endpointCheckpoints = (await tensorone.endpoints.list()).flatMap((e) =>
-          e.checkpointId ? [{ checkpointId: e.checkpointId, endpointId: e.id }] : [],
-        );
-        sources.push('endpoint list');
+        const endpoints = await tensorone.endpoints.list();
+        if (isAbsent(endpoints)) {
+          sources.push('no endpoint list (an assumed route the provider lacks; not needed)');
+        } else {
+          endpointCheckpoints = endpoints.flatMap((e) =>
+            e.checkpointId ? [{ checkpointId: e.checkpointId, endpointId: e.id }] : [],
+          );
+          sources.push('endpoint list');
+        }
       } catch {
         sources.push('endpoint list unavailable (an assumed route; not needed)');
       }

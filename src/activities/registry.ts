@@ -4,6 +4,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { adoptionMismatches } from '../decisions/adoption';
 import { createInDoubt, nameForStep } from './context';
 import { adoptionRefused, classified } from './failures';
+import { isAbsent } from '../providers/http/capabilities';
 import { ProviderError } from '../providers/http/provider-error';
 import type { CreateOutcome } from './tensorone';
 
@@ -73,13 +74,37 @@ export function registryActivities(client: TensorOneClient) {
       const name = nameForStep(step, nameBasis);
       const inDoubt = createInDoubt();
       return classified(async () => {
-        const existing = (await client.endpoints.list({ name })).find((e) => e.name === name);
+        const listed = await client.endpoints.list({ name });
+        // Without the (assumed) endpoint list, the model's own deployments (documented "get") are searched.
+        const candidates = isAbsent(listed) ? ((await client.models.get(modelId)).deployments ?? []) : listed;
+        const existing = candidates.find((e) => e.name === name);
         if (existing) {
           const mismatches = adoptionMismatches({ modelId }, { modelId: existing.modelId });
           if (mismatches.length) throw adoptionRefused('deployment', existing.id, name, mismatches);
           return { ...existing, modelId, adopted: true, inDoubt, name };
         }
         return { ...(await client.models.deploy(modelId, { ...rest, name })), adopted: false, inDoubt, name };
+      });
+    },
+    /**
+     * One deployment of a registry model, read from the model's documented `deployments` (for when the
+     * endpoint routes are absent): `deleted` when the model no longer lists it.
+     */
+    async getModelDeployment(input: { modelId: string; deploymentId: string }): Promise<Deployment> {
+      return classified(async () => {
+        const model = await client.models.get(input.modelId);
+        const found = model.deployments?.find((d) => d.id === input.deploymentId);
+        return (
+          found ?? {
+            provider: 'tensorone',
+            id: input.deploymentId,
+            modelId: input.modelId,
+            // Just created and not listed yet is "deploying"; the deploy timeout bounds the wait.
+            status: 'deploying',
+            rawStatus: 'not listed by the model yet',
+            events: [],
+          }
+        );
       });
     },
     /** Metadata of a download only: the signed link itself would be stored in history, so it is dropped. */

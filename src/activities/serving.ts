@@ -1,45 +1,68 @@
 import type { Deployment, TrainingJob } from '../domain/types';
 import type { MarqtuneClient } from '../providers/marqtune/client';
+import { isAbsent, type CapabilityAbsent } from '../providers/http/capabilities';
 import type { ProvisionModelRequest, TensorMeshClient } from '../providers/tensormesh/client';
-import { createInDoubt, nameForStep } from './context';
+import { createInDoubt, attempt, nameForStep, possibleDuplicate, type PossibleDuplicate } from './context';
 import type { CreateOutcome } from './tensorone';
 import { classified, deleteIdempotently, type DeleteOutcome } from './failures';
 
 /** TensorMesh model serving: one activity per API call. */
 export function tensormeshActivities(client: TensorMeshClient) {
   return {
-    /** Adopts the served model of this step's derived name (names are unique per user), else provisions it. */
+    /**
+     * Adopts the served model of this step's derived name (names are unique per user), else provisions
+     * it. Without the (assumed) list route nothing can be adopted: a retry (attempt n > 1) provisions
+     * under `<name>-a<n>` — the plain name may already be taken by the earlier attempt, whose model
+     * nobody could find again — and says which name a possible duplicate has.
+     */
     async provisionServedModel(
       input: { step: string; nameBasis?: string } & Omit<ProvisionModelRequest, 'modelName'>,
-    ): Promise<Deployment & CreateOutcome> {
+    ): Promise<Deployment & CreateOutcome & { possibleDuplicate?: PossibleDuplicate }> {
       const { step, nameBasis, ...request } = input;
-      const modelName = nameForStep(step, nameBasis);
+      const name = nameForStep(step, nameBasis);
       const inDoubt = createInDoubt();
       return classified(async () => {
-        const existing = await client.models.findByName(modelName);
-        if (existing) return { ...existing, adopted: true, inDoubt, name: modelName };
+        const existing = await client.models.findByName(name);
+        if (existing && !isAbsent(existing)) return { ...existing, adopted: true, inDoubt, name };
+        const duplicate = isAbsent(existing) ? possibleDuplicate(name, 'served model') : undefined;
+        const modelName = duplicate ? `${name}-a${attempt()}` : name;
+        const created = await client.models.create({ ...request, modelName });
         return {
-          ...(await client.models.create({ ...request, modelName })),
+          ...created,
           adopted: false,
           inDoubt,
           name: modelName,
+          ...(duplicate ? { possibleDuplicate: duplicate } : {}),
         };
       });
     },
-    async getServedModel(modelId: string): Promise<Deployment> {
+    async getServedModel(modelId: string): Promise<Deployment | CapabilityAbsent> {
       return classified(() => client.models.get(modelId));
     },
-    async deleteServedModel(modelId: string): Promise<DeleteOutcome> {
+    async deleteServedModel(modelId: string): Promise<DeleteOutcome | CapabilityAbsent> {
       return deleteIdempotently(() => client.models.delete(modelId));
     },
+    /**
+     * One completion against the served model. `endpoint`/`modelName` (from the create answer) are used
+     * when the model cannot be read back; `untilServing` retries "not serving yet" answers.
+     */
     async smokeTestServedModel(input: {
       modelId: string;
       prompt: string;
+      endpoint?: string;
+      modelName?: string;
+      untilServing?: boolean;
     }): Promise<{ ok: boolean; outputPreview: string }> {
-      return classified(async () => {
-        const res = await client.models.smokeTest(input.modelId, input.prompt);
-        return { ok: res.ok, outputPreview: (res.output ?? '').slice(0, 200) };
-      });
+      return classified(
+        async () => {
+          const res = await client.models.smokeTest(input.modelId, input.prompt, {
+            endpoint: input.endpoint,
+            modelName: input.modelName,
+          });
+          return { ok: res.ok, outputPreview: (res.output ?? '').slice(0, 200) };
+        },
+        { untilServing: input.untilServing },
+      );
     },
   };
 }

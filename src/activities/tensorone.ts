@@ -6,7 +6,8 @@ import type {
   TensorOneClient,
 } from '../providers/tensorone/client';
 import { adoptionMismatches, duplicatesOf } from '../decisions/adoption';
-import { createInDoubt, heartbeat, nameForStep } from './context';
+import { isAbsent, type CapabilityAbsent } from '../providers/http/capabilities';
+import { createInDoubt, heartbeat, nameForStep, possibleDuplicate, type PossibleDuplicate } from './context';
 import { adoptionRefused, classified, deleteIdempotently, type DeleteOutcome } from './failures';
 import { ProviderError } from '../providers/http/provider-error';
 
@@ -185,7 +186,8 @@ export function tensoroneEndpointActivities(client: TensorOneClient) {
   return {
     /**
      * Adopts the endpoint an earlier attempt of this step created when it serves the asked checkpoint,
-     * else deploys the checkpoint.
+     * else deploys the checkpoint. Without the (assumed) endpoint list there is nothing to adopt from: the
+     * create goes ahead, and a retry says which name a possible duplicate has.
      */
     async deployCheckpointEndpoint(input: {
       step: string;
@@ -193,18 +195,21 @@ export function tensoroneEndpointActivities(client: TensorOneClient) {
       checkpointId: string;
       gpuIds: string[];
       workerCount: number;
-    }): Promise<Deployment & CreateOutcome> {
+    }): Promise<Deployment & CreateOutcome & { possibleDuplicate?: PossibleDuplicate }> {
       const name = nameForStep(input.step, input.nameBasis);
       const inDoubt = createInDoubt();
       return classified(async () => {
-        const existing = (await client.endpoints.list({ name })).find((e) => e.name === name);
-        if (existing) {
-          const mismatches = adoptionMismatches(
-            { checkpointId: input.checkpointId },
-            { checkpointId: existing.checkpointId },
-          );
-          if (mismatches.length) throw adoptionRefused('endpoint', existing.id, name, mismatches);
-          return { ...existing, adopted: true, inDoubt, name };
+        const listed = await client.endpoints.list({ name });
+        if (!isAbsent(listed)) {
+          const existing = listed.find((e) => e.name === name);
+          if (existing) {
+            const mismatches = adoptionMismatches(
+              { checkpointId: input.checkpointId },
+              { checkpointId: existing.checkpointId },
+            );
+            if (mismatches.length) throw adoptionRefused('endpoint', existing.id, name, mismatches);
+            return { ...existing, adopted: true, inDoubt, name };
+          }
         }
         const created = await client.endpoints.create({
           name,
@@ -212,28 +217,42 @@ export function tensoroneEndpointActivities(client: TensorOneClient) {
           gpuIds: input.gpuIds,
           workerCount: input.workerCount,
         });
-        return { ...created, adopted: false, inDoubt, name };
+        const duplicate = isAbsent(listed) ? possibleDuplicate(name, 'endpoint') : undefined;
+        return {
+          ...created,
+          adopted: false,
+          inDoubt,
+          name,
+          ...(duplicate ? { possibleDuplicate: duplicate } : {}),
+        };
       });
     },
-    /** Every endpoint, so cleanup can protect the checkpoints that serve traffic. */
-    async listEndpoints(): Promise<Deployment[]> {
+    /** Every endpoint, so cleanup can protect the checkpoints that serve traffic (assumed route). */
+    async listEndpoints(): Promise<Deployment[] | CapabilityAbsent> {
       return classified(() => client.endpoints.list());
     },
-    async getEndpoint(endpointId: string): Promise<Deployment> {
+    async getEndpoint(endpointId: string): Promise<Deployment | CapabilityAbsent> {
       return classified(() => client.endpoints.get(endpointId));
     },
-    async deleteEndpoint(endpointId: string): Promise<DeleteOutcome> {
+    async deleteEndpoint(endpointId: string): Promise<DeleteOutcome | CapabilityAbsent> {
       return deleteIdempotently(() => client.endpoints.delete(endpointId));
     },
-    /** One `runsync` with a sample input; the output is trimmed so history stays small. */
+    /**
+     * One `runsync` with a sample input; the output is trimmed so history stays small. `untilServing`:
+     * the endpoint may still be starting (no status route to ask), so "not ready" answers are retried.
+     */
     async smokeTestEndpoint(input: {
       endpointId: string;
       sampleInput: unknown;
+      untilServing?: boolean;
     }): Promise<{ status?: string; outputPreview: string }> {
-      return classified(async () => {
-        const res = await client.endpoints.runsync(input.endpointId, input.sampleInput);
-        return { status: res.status, outputPreview: JSON.stringify(res.output ?? null).slice(0, 200) };
-      });
+      return classified(
+        async () => {
+          const res = await client.endpoints.runsync(input.endpointId, input.sampleInput);
+          return { status: res.status, outputPreview: JSON.stringify(res.output ?? null).slice(0, 200) };
+        },
+        { untilServing: input.untilServing },
+      );
     },
   };
 }

@@ -79,7 +79,7 @@ export function watchActivities(
       const failedLooks = (carried?.failedLooks ?? 0) + 1;
       let job: TrainingJob;
       try {
-        job = await classified(() => getJob[input.provider](input.jobId), failedLooks);
+        job = await classified(() => getJob[input.provider](input.jobId), { tries: failedLooks });
       } catch (err) {
         // The server retries a retryable failure with backoff; the next attempt must know this one failed.
         ctx.heartbeat({

@@ -25,10 +25,22 @@ export function statusLines(id: string, s: PipelineStatus): string[] {
       `  training: ${t.status} epoch ${t.epoch ?? '-'}/${t.totalEpochs ?? '-'} step ${t.step ?? '-'}/${t.totalSteps ?? '-'} (${t.percentage ?? 0}%)  loss ${t.metrics.loss ?? '-'} best ${t.bestLoss ?? '-'}  cost ${money(t.cost)}  eta ${t.eta ?? '-'}${t.resumes ? `  resumes ${t.resumes}` : ''}`,
     );
   }
-  if (s.candidate)
+  if (s.candidate) {
+    const c = s.candidate;
+    const agreement =
+      c.agreesWithProviderBest === undefined
+        ? ''
+        : c.agreesWithProviderBest
+          ? "; agrees with the provider's best"
+          : `; the provider's best is ${c.providerBestCheckpointId}`;
+    const seen =
+      c.considered !== undefined && c.totalCheckpoints !== undefined && c.considered < c.totalCheckpoints
+        ? `; compared ${c.considered} of ${c.totalCheckpoints}`
+        : '';
     lines.push(
-      `  candidate: ${s.candidate.checkpointId} (epoch ${s.candidate.epoch ?? '-'}, ${s.candidate.metric} ${s.candidate.value})`,
+      `  candidate: ${c.checkpointId} (epoch ${c.epoch ?? '-'}, ${c.metric} ${c.value}${agreement}${seen})`,
     );
+  }
   if (s.gate) lines.push(`  gate: ${s.gate.passed ? 'passed' : 'not passed'} — ${s.gate.reasons.join('; ')}`);
   if (s.awaitingApprovalUntil)
     lines.push(
@@ -38,6 +50,9 @@ export function statusLines(id: string, s: PipelineStatus): string[] {
     lines.push(
       `  deployment: ${s.deployment.target} ${s.deployment.id} ${s.deployment.status}${s.deployment.url ? ` ${s.deployment.url}` : ''}`,
     );
+  if (s.deployment?.removeByHand) lines.push(`  REMOVE BY HAND: ${s.deployment.removeByHand}`);
+  if (s.deployment?.possibleDuplicate)
+    lines.push(`  possible duplicate: ${s.deployment.possibleDuplicate.reason}`);
   if (s.pinned.length) lines.push(`  pinned: ${s.pinned.join(', ')}`);
   lines.push(...leftoverLines(s));
   return lines;

@@ -52,3 +52,28 @@ export function chooseCandidate(
   }
   return { checkpoint, value, considered: eligible.length, agreesWithProviderBest };
 }
+
+/** The documented `sortBy` values of the checkpoint list. */
+export type DocumentedSort = 'createdAt' | 'epoch' | 'step' | 'loss' | 'accuracy';
+
+/**
+ * Extra list queries (documented sorts only, 100 each) for when the list cannot show every checkpoint:
+ * the newest, and the best by the documented sort closest to the policy's metric (`loss` for any loss,
+ * `accuracy` for any accuracy) in the policy's direction. With metric `loss` or `accuracy` the best
+ * checkpoint is among them; for validation metrics the provider's own best (read by id) covers it.
+ */
+export function candidateQueries(
+  policy: SelectionPolicy,
+): { sortBy: DocumentedSort; sortOrder: 'asc' | 'desc' }[] {
+  const queries: { sortBy: DocumentedSort; sortOrder: 'asc' | 'desc' }[] = [
+    { sortBy: 'createdAt', sortOrder: 'desc' },
+  ];
+  const metric = policy.metric.toLowerCase();
+  const sortBy: DocumentedSort | undefined = metric.endsWith('loss')
+    ? 'loss'
+    : metric.endsWith('accuracy')
+      ? 'accuracy'
+      : undefined;
+  if (sortBy) queries.push({ sortBy, sortOrder: policy.direction === 'minimize' ? 'asc' : 'desc' });
+  return queries;
+}

@@ -199,6 +199,17 @@ export const pipelineInputSchema = z
         message: 'a Marqtune model can only be deployed to "tensormesh"',
       });
     }
+    // Marqtune reports no metric for its checkpoints: a metric gate could only ever reject.
+    if (input.train.kind === 'marqtune') {
+      for (const field of ['threshold', 'servingModelId'] as const) {
+        if (input.gate[field] === undefined) continue;
+        ctx.addIssue({
+          code: 'custom',
+          path: ['gate', field],
+          message: `Marqtune checkpoints carry no metric to compare, so "gate.${field}" would always reject: remove it (use gate.approval for a human check)`,
+        });
+      }
+    }
   });
 
 /** What a user writes (defaults optional). */

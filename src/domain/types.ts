@@ -84,6 +84,8 @@ export interface RegisteredModel {
   metrics: Record<string, number>;
   sizeBytes?: number;
   endpointIds: string[];
+  /** The model's deployments with their status, when the provider lists them (the documented "get"). */
+  deployments?: Deployment[];
   tags: string[];
   metadata: Record<string, string>;
   createdAt?: string;

@@ -8,6 +8,8 @@ export interface SandboxCounters {
   duplicates: Record<CreationKind, string[]>;
   faultsInjected: Record<string, number>;
   retryAfterViolations: number;
+  /** Documented profile: requests for routes the documents do not list, per route. */
+  undocumentedRequests: Record<string, number>;
 }
 
 /** The sandbox's admin route, for tests, the chaos suite and benchmarks that run it in another process. */

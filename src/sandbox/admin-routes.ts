@@ -53,6 +53,7 @@ export function adminRoutes(state: SandboxState): Router {
       duplicates: state.duplicates(),
       faultsInjected: state.faultsInjected,
       retryAfterViolations: state.retryAfterViolations,
+      undocumentedRequests: state.undocumentedRequests,
     },
   }));
   r.add('POST', '/faults', (ctx) => {

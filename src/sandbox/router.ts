@@ -34,6 +34,8 @@ export class HttpReply extends Error {
 
 interface Route {
   method: string;
+  /** As added, e.g. `/v2/endpoints/:endpointId`. */
+  template: string;
   pattern: RegExp;
   keys: string[];
   handler: Handler;
@@ -52,6 +54,7 @@ export class Router {
     });
     this.routes.push({
       method,
+      template,
       pattern: new RegExp(`^${source}/?$`),
       keys,
       handler,

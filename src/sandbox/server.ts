@@ -8,6 +8,16 @@ import { HttpReply, type Reply, type RequestContext, type Router } from './route
 import { DEFAULT_SANDBOX_OPTIONS, SandboxState, type SandboxOptions } from './state';
 import { t1Error, tensoroneRoutes } from './tensorone-routes';
 import { tensormeshRoutes } from './tensormesh-routes';
+import {
+  documentedBody,
+  documentedQuery,
+  isExtendedRoute,
+  profileSchema,
+  unknownRouteReply,
+  unknownRouteSchema,
+  type SandboxProfile,
+  type UnknownRouteAnswer,
+} from './profile';
 
 export interface SandboxConfig extends Partial<SandboxOptions> {
   port?: number;
@@ -18,12 +28,20 @@ export interface SandboxConfig extends Partial<SandboxOptions> {
   log?: (line: string) => void;
   /** Clock to follow instead of the wall clock (tests pass the time-skipping server's). */
   timeSource?: () => Promise<number> | number;
+  /**
+   * `extended` (default): the documents plus what this project assumes (listed in src/sandbox/profile.ts).
+   * `documented`: only what the documents promise; everything else answers as an unknown route would.
+   */
+  profile?: SandboxProfile;
+  /** The documented profile's answer to a route it does not have (default `not-found`: 404 `{message}`). */
+  unknownRoute?: UnknownRouteAnswer;
   /** Called for each provider request just before its answer goes out: benchmarks count, chaos aims its kills. */
   onRequest?: (request: { method: string; path: string; status: number | 'reset' }) => void;
 }
 
 export interface Sandbox {
   url: string;
+  profile: SandboxProfile;
   state: SandboxState;
   /** Base URLs and keys for the provider clients. */
   endpoints: {
@@ -50,6 +68,9 @@ export async function startSandbox(config: SandboxConfig = {}): Promise<Sandbox>
     config.timeSource,
   );
   state.faults = faultConfigSchema.parse(config.faults ?? {});
+  const profile = profileSchema.parse(config.profile);
+  const unknownRoute = unknownRouteSchema.parse(config.unknownRoute);
+  const documented = profile === 'documented';
   const keys = {
     tensorone: config.keys?.tensorone ?? SANDBOX_DEFAULTS.tensoroneKey,
     tensormesh: config.keys?.tensormesh ?? SANDBOX_DEFAULTS.tensormeshKey,
@@ -137,12 +158,19 @@ export async function startSandbox(config: SandboxConfig = {}): Promise<Sandbox>
     let answer: Reply;
     let creates = false;
     let slow: { actAfterMs: number; answerAfterMs: number } | undefined;
+    let routeTemplate = '';
     try {
       if (provider && !authorized(provider, req, keys)) throw unauthorized(provider);
       const found = mount.router.match(method, path);
       if (!('route' in found)) {
         if (provider === 'marqtune' && found.methodMismatch) throw marqtuneInvalidMethod();
+        if (provider && documented) throw unknownRouteReply(unknownRoute);
         throw provider ? notFound(provider, url.pathname) : new HttpReply(404, { message: 'not found' });
+      }
+      routeTemplate = `${provider} ${method} ${found.route.template}`;
+      if (provider && documented && isExtendedRoute(provider, method, found.route.template)) {
+        state.countUndocumented(`${method} ${mount.prefix}${found.route.template}`);
+        throw unknownRouteReply(unknownRoute);
       }
       creates = found.route.creates;
       slow = creates && provider ? takeSlowCreate(url.pathname) : undefined;
@@ -162,12 +190,13 @@ export async function startSandbox(config: SandboxConfig = {}): Promise<Sandbox>
         method,
         path,
         params: found.params,
-        query: url.searchParams,
+        query: documented ? documentedQuery(routeTemplate, url.searchParams) : url.searchParams,
         body,
         headers: req.headers,
         origin: `http://${req.headers.host ?? 'localhost'}`,
       };
       answer = found.route.handler(ctx);
+      if (documented) answer = { ...answer, body: documentedBody(routeTemplate, answer.body) };
     } catch (err) {
       if (!(err instanceof HttpReply)) throw err;
       answer = { status: err.status, body: err.body, headers: err.headers };
@@ -201,6 +230,7 @@ export async function startSandbox(config: SandboxConfig = {}): Promise<Sandbox>
   const url = `http://127.0.0.1:${port}`;
   return {
     url,
+    profile,
     state,
     endpoints: {
       tensorone: { baseURL: `${url}/tensorone`, apiKey: keys.tensorone },

@@ -235,6 +235,13 @@ export class SandboxState {
     this.creations[kind][name] = (this.creations[kind][name] ?? 0) + 1;
   }
 
+  /** Requests for routes the documents do not list, answered as unknown (documented profile), per route. */
+  readonly undocumentedRequests: Record<string, number> = {};
+
+  countUndocumented(route: string): void {
+    this.undocumentedRequests[route] = (this.undocumentedRequests[route] ?? 0) + 1;
+  }
+
   logRequest(method: string, path: string, status: number | 'reset'): void {
     this.requestLog.push({ at: Date.now(), method, path, status });
     if (this.requestLog.length > 5000) this.requestLog.splice(0, this.requestLog.length - 5000);

@@ -86,7 +86,9 @@ export function tensormeshRoutes(state: SandboxState): { api: Router; serving: R
         gpuType,
         gpuCount: typeof b.gpuCount === 'number' ? b.gpuCount : 1,
         infra: (b.infra ?? {}) as Record<string, unknown>,
-        apiKey: `tm-serve-${randomBytes(12).toString('hex')}`,
+        // The create request may set the served model's key (a documented field); else one is made.
+        apiKey:
+          typeof b.apiKey === 'string' && b.apiKey ? b.apiKey : `tm-serve-${randomBytes(12).toString('hex')}`,
         createdAtMs: state.now(),
         readyAtMs: state.now() + state.options.deployMs,
         fails: state.faults.failDeployments,

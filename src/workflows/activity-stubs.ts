@@ -41,6 +41,20 @@ export const smoke = proxyActivities<Activities>({
   retry: { initialInterval: '5s', backoffCoefficient: 2, maximumAttempts: 5 },
 });
 
+/**
+ * A deployment without a status route, asked through its own inference URL: the server retries every
+ * "not serving yet" answer (at most every `pollMs`) until the deploy timeout (`timeoutMs`) passes.
+ */
+export function untilServing(timeoutMs: number, pollMs: number) {
+  return proxyActivities<Activities>({
+    // One inference request (the HTTP client gives up after 30 s): a worker that died mid-request is
+    // noticed soon, so its retry still fits in the deploy timeout.
+    startToCloseTimeout: '45s',
+    scheduleToCloseTimeout: timeoutMs,
+    retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: Math.max(5000, pollMs) },
+  });
+}
+
 /** Notifications: a few quick tries; the pipeline never waits long for, or fails on, a webhook. */
 export const notifier = proxyActivities<Activities>({
   startToCloseTimeout: '10s',

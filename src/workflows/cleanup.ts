@@ -9,6 +9,7 @@ import {
 import type { Checkpoint } from '../domain/types';
 import { planCleanup, type CheckpointSummary } from '../decisions/retention';
 import { protection, provider } from './activity-stubs';
+import { isAbsent } from '../domain/capability';
 import { listAllCheckpoints } from './checkpoint-pages';
 import type {
   CleanupCarry,
@@ -57,9 +58,11 @@ export async function checkpointCleanup(input: CleanupInput): Promise<CleanupRes
   const concurrency = Math.max(1, Math.min(input.concurrency ?? 8, 32));
   const jobIds = input.jobIds ?? (await matchingJobs(input.jobFilter));
   const shared = patched(SHARED_PROTECTED_SET_PATCH);
-  const endpointCheckpoints = shared
-    ? []
-    : (await provider.listEndpoints()).map((e) => e.checkpointId).filter((id): id is string => !!id);
+  // Runs recorded before the shared set asked the (assumed) endpoint list; absent, it protects nothing.
+  const endpoints = shared ? [] : await provider.listEndpoints();
+  const endpointCheckpoints = (isAbsent(endpoints) ? [] : endpoints)
+    .map((e) => e.checkpointId)
+    .filter((id): id is string => !!id);
   const givenIds = [...(input.protectedCheckpointIds ?? []), ...endpointCheckpoints];
   let truncated = false;
 
@@ -73,31 +76,40 @@ export async function checkpointCleanup(input: CleanupInput): Promise<CleanupRes
       continue;
     }
     const protectedIds = new Set([...givenIds, ...inUse.ids]);
-    const checkpoints = await allCheckpoints(jobId);
-    const plan = planCleanup(checkpoints, input.retention, protectedIds, Date.now());
-    // A job continued mid-way was counted by the run that first planned it.
-    if (carry.countedJob !== jobId) {
-      carry.examined += checkpoints.length;
-      carry.kept += plan.keep.length;
-      carry.countedJob = jobId;
-    }
-    const room = maxDeletes - carry.deletedCount;
-    const batch = plan.delete.slice(0, Math.max(0, room));
-    if (batch.length < plan.delete.length) truncated = true;
+    // Without `offset` the list shows only the oldest 100: delete what they allow, then list again, until
+    // a listing is complete or allows nothing more (docs: README, "Cleanup on the documented routes").
+    for (;;) {
+      const listing = await listAllCheckpoints(jobId, false);
+      const checkpoints = listing.checkpoints.map(summary);
+      const plan = planCleanup(checkpoints, input.retention, protectedIds, Date.now());
+      // A job continued mid-way was counted by the run that first planned it.
+      if (carry.countedJob !== jobId) {
+        carry.examined += Math.max(listing.totalCount, checkpoints.length);
+        carry.countedJob = jobId;
+      }
+      const room = maxDeletes - carry.deletedCount;
+      const batch = plan.delete.slice(0, Math.max(0, room));
+      if (batch.length < plan.delete.length) truncated = true;
 
-    if (dryRun) {
-      batch.forEach((c) => record(deletedEntry(c, c.reason)));
-    } else {
-      for (let i = 0; i < batch.length; i += concurrency) {
-        const slice = batch.slice(i, i + concurrency);
-        const outcomes = await Promise.all(slice.map((c) => provider.deleteCheckpoint(c.id)));
-        slice.forEach((c, k) =>
-          record({ ...deletedEntry(c, c.reason), alreadyGone: outcomes[k].alreadyGone }),
-        );
-        if (historyTooLong(input)) {
-          // The plan is recomputed from the provider on the next run: deleted checkpoints are gone by then.
-          await continueAsNew<typeof checkpointCleanup>({ ...input, jobIds, carried: carry });
+      if (dryRun) {
+        batch.forEach((c) => record(deletedEntry(c, c.reason)));
+      } else {
+        for (let i = 0; i < batch.length; i += concurrency) {
+          const slice = batch.slice(i, i + concurrency);
+          const outcomes = await Promise.all(slice.map((c) => provider.deleteCheckpoint(c.id)));
+          slice.forEach((c, k) =>
+            record({ ...deletedEntry(c, c.reason), alreadyGone: outcomes[k].alreadyGone }),
+          );
+          if (historyTooLong(input)) {
+            // The plan is recomputed from the provider on the next run: deleted checkpoints are gone by then.
+            await continueAsNew<typeof checkpointCleanup>({ ...input, jobIds, carried: carry });
+          }
         }
+      }
+      const unseen = listing.totalCount - checkpoints.length;
+      if (listing.complete || dryRun || truncated || batch.length === 0) {
+        if (!listing.complete && unseen > 0) carry.notListed = (carry.notListed ?? 0) + unseen;
+        break;
       }
     }
     carry.jobsDone.push(jobId);
@@ -108,13 +120,16 @@ export async function checkpointCleanup(input: CleanupInput): Promise<CleanupRes
     dryRun,
     jobs: jobIds,
     examined: carry.examined,
-    kept: carry.kept,
+    // Everything examined and not deleted (also what maxDeletes left): the same whether the job's
+    // checkpoints were seen in one listing or in several.
+    kept: carry.examined - carry.deletedCount,
     deleted: carry.deleted,
     deletedCount: carry.deletedCount,
     bytesReclaimed: carry.bytesReclaimed,
     keptInDoubt: carry.keptInDoubt,
     truncated,
     runs: carry.runs,
+    ...(carry.notListed ? { notListed: carry.notListed } : {}),
   };
 }
 
@@ -173,10 +188,6 @@ async function matchingJobs(filter: CleanupInput['jobFilter'] = {}): Promise<str
     );
     if (!page.hasMore || page.jobs.length === 0) return ids;
   }
-}
-
-async function allCheckpoints(jobId: string): Promise<CheckpointSummary[]> {
-  return (await listAllCheckpoints(jobId, false)).checkpoints.map(summary);
 }
 
 function summary(c: Checkpoint): CheckpointSummary {

@@ -121,6 +121,8 @@ export interface CleanupCarry {
   /** The job whose checkpoints `examined` and `kept` already include. */
   countedJob?: string;
   keptInDoubt?: KeptInDoubt[];
+  /** Checkpoints no listing could show (see CleanupResult.notListed). */
+  notListed?: number;
 }
 
 /** A job none of whose checkpoints was deleted because what is in use could not be determined. */
@@ -150,6 +152,11 @@ export interface CleanupResult {
   /** True when `maxDeletes` stopped the run before everything eligible was deleted. */
   truncated: boolean;
   runs: number;
+  /**
+   * Checkpoints left unexamined because the provider's list could not show them (it has no `offset`,
+   * and the 100 it shows are all kept; or a dry run, which cannot delete to see further). Absent when 0.
+   */
+  notListed?: number;
 }
 
 export type { CheckpointSummary };
@@ -198,6 +205,12 @@ export interface CandidateSummary {
    * `checkpointId` is then the job's final checkpoint, the one the registry model is made from.
    */
   registeredModelId?: string;
+  /** Checkpoints that carried the metric and were compared, of `totalCheckpoints` the job has. */
+  considered?: number;
+  totalCheckpoints?: number;
+  /** The provider's own best checkpoint (`summary.bestCheckpoint`) and whether it has the chosen value. */
+  providerBestCheckpointId?: string;
+  agreesWithProviderBest?: boolean;
 }
 
 /** What a pipeline undid or could not vouch for: listed in `status` and the result. */
@@ -221,6 +234,13 @@ export interface DeploymentSummary {
   url?: string;
   status: string;
   modelId?: string;
+  /**
+   * Created without a lookup (the provider offers none) by a retry: an earlier attempt whose answer was
+   * lost may have created a second deployment with this name. The operator is told; nothing is removed.
+   */
+  possibleDuplicate?: { name: string; reason: string };
+  /** A failed deployment that could not be removed through the API (status `left-running`). */
+  removeByHand?: string;
 }
 
 export interface PipelineStatus extends PipelineLeftovers {

@@ -1,6 +1,7 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  TimeoutFailure,
   CancellationScope,
   CancelledFailure,
   ChildWorkflowFailure,
@@ -20,8 +21,9 @@ import { parseDuration } from '../decisions/duration';
 import { evaluateGate } from '../decisions/gate';
 import { nextGpuType } from '../decisions/supervision';
 import { checkpointInModelPath, type ProtectionRequest } from '../decisions/protection';
-import { notifier, paging, protectionRecords, provider, smoke } from './activity-stubs';
-import { listAllCheckpoints } from './checkpoint-pages';
+import { isAbsent } from '../domain/capability';
+import { notifier, paging, protectionRecords, provider, smoke, untilServing } from './activity-stubs';
+import { listCandidateCheckpoints } from './checkpoint-pages';
 import { checkpointCleanup } from './cleanup';
 import {
   approveSignal,
@@ -135,9 +137,10 @@ export async function fineTuneToDeploy(rawInput: unknown): Promise<PipelineResul
 
   try {
     const result = await pipelineScope.run(() => run(spec, status, phase, () => decision, safety));
+    const duplicate = result.deployment?.possibleDuplicate;
     notify(
       'result',
-      `serving: ${result.deployment?.target} ${result.deployment?.id} (${result.checkpoint?.checkpointId}); deleted ${result.deletedCheckpoints.length} old checkpoints`,
+      `serving: ${result.deployment?.target} ${result.deployment?.id} (${result.checkpoint?.checkpointId}); deleted ${result.deletedCheckpoints.length} old checkpoints${duplicate ? `; possible duplicate: ${duplicate.reason}` : ''}`,
     );
     await Promise.all([delivered, pinsRecorded]);
     return result;
@@ -157,6 +160,8 @@ export async function fineTuneToDeploy(rawInput: unknown): Promise<PipelineResul
     }
     if (cancelRequest !== undefined && isCancellation(err)) {
       phase('cancelled');
+      const leftRunning = status.deployment?.removeByHand ? status.deployment : undefined;
+      if (leftRunning) notify('failed', `cancelled, but ${leftRunning.removeByHand}`);
       await delivered;
       return {
         ...leftovers(status),
@@ -165,6 +170,7 @@ export async function fineTuneToDeploy(rawInput: unknown): Promise<PipelineResul
         outcome: 'cancelled',
         provider: providerName,
         jobId: status.jobId,
+        ...(leftRunning ? { deployment: leftRunning } : {}),
         deletedCheckpoints: [],
         bytesReclaimed: 0,
         cost: status.training?.cost,
@@ -398,7 +404,7 @@ async function chooseCheckpoint(
       metrics: {},
     };
   }
-  const { checkpoints, bestCheckpointId } = await listAllCheckpoints(jobId, true);
+  const { checkpoints, bestCheckpointId, totalCount } = await listCandidateCheckpoints(jobId, spec.selection);
   const choice = chooseCandidate(checkpoints, spec.selection, bestCheckpointId);
   if (!choice) {
     throw ApplicationFailure.nonRetryable(
@@ -414,6 +420,11 @@ async function chooseCheckpoint(
     metric: spec.selection.metric,
     value: choice.value,
     metrics: c.metrics,
+    considered: choice.considered,
+    totalCheckpoints: Math.max(totalCount, checkpoints.length),
+    ...(bestCheckpointId
+      ? { providerBestCheckpointId: bestCheckpointId, agreesWithProviderBest: choice.agreesWithProviderBest }
+      : {}),
   };
 }
 
@@ -451,12 +462,14 @@ async function deployAndVerify(
   const nameBasis = safety.nameBasis;
   /** A create runs to its end even when the pipeline is cancelled meanwhile, so it can be undone. */
   const create = async (
-    call: () => Promise<Deployment & { inDoubt?: boolean; name?: string }>,
+    call: () => Promise<Deployment & { inDoubt?: boolean; adopted?: boolean; name?: string }>,
   ): Promise<Deployment> => {
     if (!safety.owned) return call();
     const made = await CancellationScope.nonCancellable(call);
-    // No documented lookup finds a deployment by name: a create in doubt may have made a second one.
-    if (made.inDoubt) add(status, 'possibleDuplicates', `${d.target} named ${made.name ?? made.id}`);
+    // An earlier attempt's create may be acted on late, and no documented lookup finds a deployment by
+    // name: unless that attempt's deployment was found and adopted, a second one may exist.
+    if (made.inDoubt && !made.adopted)
+      add(status, 'possibleDuplicates', `${d.target} named ${made.name ?? made.id}`);
     return made;
   };
   try {
@@ -519,14 +532,16 @@ async function deployAndVerify(
     status.deployment = summarize(d.target, created);
     if (safety.owned) throwIfCancelled();
     const serving = await waitUntilServing(
-      d.target,
-      created.id,
+      spec,
+      created,
       parseDuration(d.timeout)!,
       parseDuration(spec.supervision.minInterval)!,
       status,
     );
     phase('smoke-testing');
-    if (d.target === 'tensormesh') {
+    if (serving.smokeTested) {
+      // Already answered through its inference URL: that answer was the readiness check and the smoke test.
+    } else if (d.target === 'tensormesh') {
       await smoke.smokeTestServedModel({ modelId: created.id, prompt: d.smokePrompt });
     } else {
       const res = await smoke.smokeTestEndpoint({
@@ -540,14 +555,25 @@ async function deployAndVerify(
         );
       }
     }
-    return serving;
+    return serving.summary;
   } catch (err) {
     if (!created) throw err;
     const id = created.id;
     // Remove the deployment that did not make it (also when cancelled); checkpoints stay untouched.
-    await CancellationScope.nonCancellable(() =>
+    const removal = await CancellationScope.nonCancellable(() =>
       d.target === 'tensormesh' ? provider.deleteServedModel(id) : provider.deleteEndpoint(id),
     );
+    if (isAbsent(removal)) {
+      // Never silently left running: the failure, `status` and the notification name it.
+      const removeByHand = `${d.target} ${id} is still deployed and must be removed by hand: the provider offers no ${removal.route}`;
+      status.deployment = { ...summarize(d.target, created), status: 'left-running', removeByHand };
+      if (isCancellation(err)) throw err;
+      throw ApplicationFailure.nonRetryable(
+        `deployment ${id} failed and could not be removed (${removeByHand}): ${describe(err)}`,
+        'DEPLOY_FAILED',
+        { cause: describe(err), removeByHand: id },
+      );
+    }
     if (safety.owned) {
       status.deployment = { ...summarize(d.target, created), status: 'removed' };
       add(status, 'removedDeployments', id);
@@ -564,22 +590,45 @@ async function deployAndVerify(
   }
 }
 
-/** Durable-timer polling of the deployment until it is active, fails, or the deploy timeout passes. */
+/**
+ * Waits until the deployment serves: durable-timer polling of its status until it is active, fails, or
+ * the deploy timeout passes. Without a status route (documented profile) it takes the documented path:
+ * a registry deployment's status from its model's `deployments`; an endpoint or served model through
+ * its own inference URL, asked by Temporal's retries until it answers (that answer is the smoke test).
+ */
 async function waitUntilServing(
-  target: DeploymentSummary['target'],
-  id: string,
+  spec: PipelineSpec,
+  created: Deployment,
   timeoutMs: number,
   minIntervalMs: number,
   status: PipelineStatus,
-): Promise<DeploymentSummary> {
+): Promise<{ summary: DeploymentSummary; smokeTested: boolean }> {
+  const d = spec.deploy;
+  const target = d.target;
+  const id = created.id;
   const deadline = Date.now() + timeoutMs;
   // About sixty looks over the deploy timeout, never closer than the supervision's minimum interval.
   const pollMs = Math.min(MAX_DEPLOY_POLL_MS, Math.max(minIntervalMs, timeoutMs / 60));
+  let readFromModel = false;
   for (;;) {
-    const current =
-      target === 'tensormesh' ? await provider.getServedModel(id) : await provider.getEndpoint(id);
-    status.deployment = summarize(target, current);
-    if (current.status === 'active') return status.deployment;
+    const read = readFromModel
+      ? await provider.getModelDeployment({ modelId: created.modelId!, deploymentId: id })
+      : target === 'tensormesh'
+        ? await provider.getServedModel(id)
+        : await provider.getEndpoint(id);
+    if (isAbsent(read)) {
+      if (target === 'tensorone-registry' && created.modelId) {
+        readFromModel = true;
+        continue;
+      }
+      return {
+        summary: await answeredThroughInference(d, created, deadline, pollMs, status),
+        smokeTested: true,
+      };
+    }
+    const current = read;
+    status.deployment = { ...status.deployment, ...summarize(target, current) };
+    if (current.status === 'active') return { summary: status.deployment, smokeTested: false };
     if (current.status === 'failed' || current.status === 'deleted') {
       const event = current.events.at(-1)?.log;
       throw ApplicationFailure.nonRetryable(
@@ -683,8 +732,76 @@ async function undoAfterEnd(spec: PipelineSpec, status: PipelineStatus, safety: 
   if (safety.job.inDoubt) await stopDuplicates(status, safety);
 }
 
-function summarize(target: DeploymentSummary['target'], d: Deployment): DeploymentSummary {
-  return { target, id: d.id, url: d.url, status: d.status, modelId: d.modelId };
+/**
+ * Readiness without a status route: the create answer's status and events first (TensorMesh documents
+ * them), then one inference through the deployment's own URL, retried by the server while it answers
+ * "not serving yet", until the deploy timeout.
+ */
+async function answeredThroughInference(
+  d: PipelineSpec['deploy'],
+  created: Deployment,
+  deadline: number,
+  pollMs: number,
+  status: PipelineStatus,
+): Promise<DeploymentSummary> {
+  if (created.status === 'failed' || created.status === 'deleted') {
+    const event = created.events.at(-1)?.log;
+    throw ApplicationFailure.nonRetryable(
+      `deployment ${created.id} is ${created.rawStatus}${event ? `: ${event}` : ''}`,
+      'DEPLOYMENT_FAILED',
+    );
+  }
+  const probe = untilServing(Math.max(1000, deadline - Date.now()), pollMs);
+  try {
+    if (d.target === 'tensormesh') {
+      await probe.smokeTestServedModel({
+        modelId: created.id,
+        prompt: d.smokePrompt,
+        endpoint: created.url,
+        modelName: created.name,
+        untilServing: true,
+      });
+    } else {
+      const res = await probe.smokeTestEndpoint({
+        endpointId: created.id,
+        sampleInput: d.smokeTest.input,
+        untilServing: true,
+      });
+      if (res.status && !/^(COMPLETED|SUCCESS|OK)$/i.test(res.status)) {
+        throw ApplicationFailure.nonRetryable(
+          `smoke test of ${created.id} returned status ${res.status}`,
+          'SMOKE_TEST_FAILED',
+        );
+      }
+    }
+  } catch (err) {
+    // The deploy timeout passed while it still answered "not serving yet" (the last answer is the cause).
+    const timedOut =
+      err instanceof ActivityFailure && (err.cause instanceof TimeoutFailure || err.retryState === 'TIMEOUT');
+    if (timedOut) {
+      throw ApplicationFailure.nonRetryable(
+        `deployment ${created.id} not serving after ${d.timeout}: ${describe(err)}`,
+        'DEPLOY_TIMEOUT',
+      );
+    }
+    throw err;
+  }
+  status.deployment = { ...status.deployment!, status: 'active' };
+  return status.deployment;
+}
+
+function summarize(
+  target: DeploymentSummary['target'],
+  d: Deployment & { possibleDuplicate?: DeploymentSummary['possibleDuplicate'] },
+): DeploymentSummary {
+  return {
+    target,
+    id: d.id,
+    url: d.url,
+    status: d.status,
+    modelId: d.modelId,
+    ...(d.possibleDuplicate ? { possibleDuplicate: d.possibleDuplicate } : {}),
+  };
 }
 
 /**

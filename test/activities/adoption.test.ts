@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { createActivities } from '../../src/activities';
-import { runActivity } from '../harness/activity-env';
+import { runActivity, runActivityAttempt } from '../harness/activity-env';
 import { createProviderClients } from '../../src/providers/config';
 import { sandboxAdmin } from '../../src/sandbox/admin-client';
 import type { Sandbox } from '../../src/sandbox/server';
@@ -147,5 +147,77 @@ describe('a create whose response was lost is adopted on retry, not duplicated',
       deleted: true,
       alreadyGone: true,
     });
+  });
+});
+
+describe('exactly-once on documented routes: no lookup route to adopt from', () => {
+  let doc: Sandbox;
+  let docActivities: ReturnType<typeof createActivities>;
+  beforeAll(async () => {
+    ({ sandbox: doc } = await startTestSandbox({ profile: 'documented' }));
+    docActivities = createActivities(createProviderClients(doc.endpoints));
+  });
+  afterAll(() => doc.close());
+
+  /** Attempt 1 creates and loses the answer; attempt 2 runs without a lookup. */
+  async function lostThenRetried<T>(routePattern: string, call: (attempt: number) => Promise<T>) {
+    const admin = sandboxAdmin(doc.url);
+    await admin.setFaults({ lostCreateRate: 1, routePattern });
+    await expect(call(1)).rejects.toMatchObject({ type: 'NETWORK_ERROR', nonRetryable: false });
+    await admin.setFaults({});
+    return call(2);
+  }
+
+  it('a checkpoint endpoint is created again and the result names the possible duplicate', async () => {
+    const { jobId } = await sandboxAdmin(doc.url).seedCompletedJob('doc-adopt-ep', 2);
+    const checkpointId = doc.state.jobCheckpoints(jobId)[0].id;
+    const input = { step: 'deploy-1', checkpointId, gpuIds: ['a100'], workerCount: 1 };
+    const ep = await lostThenRetried('/v2/endpoints$', (n) =>
+      runActivityAttempt('wf-doc-ep', n, docActivities.deployCheckpointEndpoint, input),
+    );
+    expect(ep.adopted).toBe(false);
+    expect(ep.possibleDuplicate?.name).toBe('wf-doc-ep--deploy-1');
+    expect(ep.possibleDuplicate?.reason).toMatch(/remove it by hand/);
+    expect((await sandboxAdmin(doc.url).counters()).creations.endpoints['wf-doc-ep--deploy-1']).toBe(2);
+    // A first attempt has nothing to warn about.
+    const first = await runActivityAttempt('wf-doc-ep-2', 1, docActivities.deployCheckpointEndpoint, input);
+    expect(first.possibleDuplicate).toBeUndefined();
+  });
+
+  it("a registry deployment is adopted from the model's documented deployments", async () => {
+    const { jobId } = await sandboxAdmin(doc.url).seedCompletedJob('doc-adopt-reg', 2);
+    const model = (
+      await runActivity('wf-doc-reg', docActivities.listRegisteredModels, { trainingJobId: jobId })
+    ).models[0];
+    const input = {
+      modelId: model.id,
+      step: 'deploy-1',
+      environment: 'staging',
+      gpuType: 'a100',
+      workers: 1,
+    };
+    const dep = await lostThenRetried('/deploy$', (n) =>
+      runActivityAttempt('wf-doc-reg', n, docActivities.deployRegisteredModel, input),
+    );
+    expect(dep.adopted).toBe(true);
+    expect((await sandboxAdmin(doc.url).counters()).creations.deployments['wf-doc-reg--deploy-1']).toBe(1);
+  });
+
+  it('a TensorMesh model is provisioned again under an attempt name, and the result names the possible duplicate', async () => {
+    const input = {
+      step: 'serve-1',
+      userId: '6f1c2b7e-1d2a-4c3b-9e8f-0a1b2c3d4e5f',
+      modelPath: 'm',
+      gpuCount: 1,
+      gpuType: 'GPU_TYPE_A100' as const,
+    };
+    const served = await lostThenRetried('/v1/models$', (n) =>
+      runActivityAttempt('wf-doc-mesh', n, docActivities.provisionServedModel, input),
+    );
+    expect(served).toMatchObject({ adopted: false, name: 'wf-doc-mesh--serve-1-a2' });
+    expect(served.possibleDuplicate?.name).toBe('wf-doc-mesh--serve-1');
+    const creations = (await sandboxAdmin(doc.url).counters()).creations.meshModels;
+    expect(creations['wf-doc-mesh--serve-1']).toBe(1); // the lost one, named in the result
+    expect(creations['wf-doc-mesh--serve-1-a2']).toBe(1);
   });
 });

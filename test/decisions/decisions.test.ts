@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { Checkpoint } from '../../src/domain/types';
 import { adoptionMismatches, describeMismatches, duplicatesOf } from '../../src/decisions/adoption';
-import { chooseCandidate } from '../../src/decisions/candidate';
+import { candidateQueries, chooseCandidate } from '../../src/decisions/candidate';
 import { formatDuration, parseDuration } from '../../src/decisions/duration';
 import { evaluateGate } from '../../src/decisions/gate';
 import {
@@ -99,6 +99,26 @@ describe('chooseCandidate', () => {
         },
       ),
     );
+  });
+});
+
+describe('candidateQueries: documented sorts that put the best first when the list cannot show all', () => {
+  it.each([
+    ['loss', 'minimize', { sortBy: 'loss', sortOrder: 'asc' }],
+    ['validationLoss', 'minimize', { sortBy: 'loss', sortOrder: 'asc' }],
+    ['accuracy', 'maximize', { sortBy: 'accuracy', sortOrder: 'desc' }],
+    ['validationAccuracy', 'maximize', { sortBy: 'accuracy', sortOrder: 'desc' }],
+  ] as const)('%s (%s) asks for the newest and for %j', (metric, direction, byMetric) => {
+    expect(candidateQueries({ metric, direction, tieBreak: 'earliest-epoch' })).toEqual([
+      { sortBy: 'createdAt', sortOrder: 'desc' },
+      byMetric,
+    ]);
+  });
+
+  it('a metric no documented sort matches asks only for the newest', () => {
+    expect(
+      candidateQueries({ metric: 'perplexity', direction: 'minimize', tieBreak: 'latest-epoch' }),
+    ).toEqual([{ sortBy: 'createdAt', sortOrder: 'desc' }]);
   });
 });
 

@@ -1,5 +1,8 @@
 import fc from 'fast-check';
 import { InvalidPipelineInput, parsePipelineInput } from '../../src/domain/pipeline-input';
+import fs from 'node:fs';
+import path from 'node:path';
+import { loadPipelineFile } from '../../src/cli/pipeline-file';
 import { pipelineInput } from '../fixtures/pipelines';
 
 const fieldsOf = (input: unknown): string[] => {
@@ -93,6 +96,29 @@ describe('pipeline input validation', () => {
     [{ budget: { maxCost: 'cheap' } }, 'budget.maxCost'],
   ])('names the bad field: %j → %s', (over, field) => {
     expect(fieldsOf({ ...pipelineInput('t'), ...over })).toContain(field);
+  });
+
+  it.each(['threshold', 'servingModelId'] as const)(
+    'refuses gate.%s with a Marqtune train: its checkpoints carry no metric, so the gate could only reject',
+    (field) => {
+      const input = {
+        ...pipelineInput('mq'),
+        train: { kind: 'marqtune', modelId: 'mq_1' },
+        deploy: { target: 'tensormesh', userId: '6f1c2b7e-1d2a-4c3b-9e8f-0a1b2c3d4e5f' },
+        gate: { [field]: field === 'threshold' ? 1 : 'model_x', approval: { required: true } },
+      };
+      expect(fieldsOf(input)).toEqual([`gate.${field}`]);
+      // An approval gate alone is fine.
+      expect(fieldsOf({ ...input, gate: { approval: { required: true } } })).toEqual([]);
+    },
+  );
+
+  it('every example pipeline validates, one per deploy target', () => {
+    const dir = path.join(__dirname, '../../examples');
+    const files = fs.readdirSync(dir).filter((f) => /\.ya?ml$/.test(f));
+    const targets = files.map((f) => loadPipelineFile(path.join(dir, f)).deploy.target);
+    expect(new Set(targets)).toEqual(new Set(['tensorone-endpoint', 'tensorone-registry', 'tensormesh']));
+    expect(files).toEqual(expect.arrayContaining(['pipeline-registry.yaml', 'pipeline-tensormesh.yaml']));
   });
 
   it('refuses secrets in the input: unknown keys are errors, not ignored', () => {

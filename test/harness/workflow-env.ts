@@ -27,9 +27,14 @@ export interface WorkflowTestBed {
  */
 export async function startWorkflowTestBed(
   sandboxConfig: SandboxConfig = {},
-  options: { /** The TensorOne client's request timeout (default 30 s). */ tensoroneTimeoutMs?: number } = {},
+  options: {
+    /** The TensorOne client's request timeout (default 30 s). */
+    tensoroneTimeoutMs?: number;
+    /** A time-skipping server to share (one per file; beds on it run one after another): not torn down here. */
+    shared?: TestWorkflowEnvironment;
+  } = {},
 ): Promise<WorkflowTestBed> {
-  const env = await startTimeSkippingEnv();
+  const env = options.shared ?? (await startTimeSkippingEnv());
   const sandbox = await startSandbox({
     epochMs: 10 * MINUTE,
     queueMs: 2 * MINUTE,
@@ -67,7 +72,7 @@ export async function startWorkflowTestBed(
         await running;
       }
       await sandbox.close();
-      await env.teardown();
+      if (!options.shared) await env.teardown();
     },
   };
 }

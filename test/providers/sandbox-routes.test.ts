@@ -2,6 +2,17 @@ import type { ProviderClients } from '../../src/providers/config';
 import { ProviderError } from '../../src/providers/http/provider-error';
 import type { Sandbox } from '../../src/sandbox/server';
 import { eventually, startTestSandbox } from '../harness/sandbox';
+import axios from 'axios';
+import { Capabilities, isAbsent, type CapabilityAbsent } from '../../src/providers/http/capabilities';
+import { createTensorMeshClient } from '../../src/providers/tensormesh/client';
+import { createTensorOneClient } from '../../src/providers/tensorone/client';
+import { sandboxAdmin } from '../../src/sandbox/admin-client';
+
+/** The extended profile serves every assumed route. */
+function present<T>(answer: T | CapabilityAbsent): T {
+  if (isAbsent(answer)) throw new Error(`${answer.route} answered as absent`);
+  return answer;
+}
 
 let sandbox: Sandbox;
 let clients: ProviderClients;
@@ -129,9 +140,11 @@ describe('TensorOne endpoints and registry on the sandbox', () => {
     });
     expect(ep.status).toBe('deploying');
     await eventually(
-      async () => (await clients.tensorone.endpoints.get(ep.id)).status === 'active' || undefined,
+      async () => present(await clients.tensorone.endpoints.get(ep.id)).status === 'active' || undefined,
     );
-    expect((await clients.tensorone.endpoints.list({ name: 'routes-ep' })).map((e) => e.id)).toEqual([ep.id]);
+    expect(present(await clients.tensorone.endpoints.list({ name: 'routes-ep' })).map((e) => e.id)).toEqual([
+      ep.id,
+    ]);
     const out = await clients.tensorone.endpoints.runsync(ep.id, { prompt: 'hello' });
     expect(out.status).toBe('COMPLETED');
     await clients.tensorone.endpoints.delete(ep.id);
@@ -166,6 +179,9 @@ describe('TensorOne endpoints and registry on the sandbox', () => {
     expect(dep.modelId).toBe(modelId);
     const dl = await clients.tensorone.models.download(modelId, {});
     expect(dl.files.length).toBeGreaterThan(0);
+    // Redacted at the client: the sandbox signs the link with `?token=…&expires=…`.
+    expect(dl.downloadUrl).toMatch(new RegExp(`/tensorone/download/${modelId}\\.zip$`));
+    expect(JSON.stringify(dl)).not.toMatch(/token=|expires=|tok_/);
     const bModel = (await clients.tensorone.models.list({ trainingJobId: b.id })).models[0];
     const cmp = await clients.tensorone.models.compare({ models: [modelId, bModel.id] });
     expect(cmp.models).toHaveLength(2);
@@ -197,9 +213,9 @@ describe('TensorMesh and Marqtune on the sandbox', () => {
       }),
     ).rejects.toMatchObject({ status: 409 });
     await eventually(
-      async () => (await clients.tensormesh.models.get(m.id)).status === 'active' || undefined,
+      async () => present(await clients.tensormesh.models.get(m.id)).status === 'active' || undefined,
     );
-    expect((await clients.tensormesh.models.findByName('routes-mesh'))?.id).toBe(m.id);
+    expect(present(await clients.tensormesh.models.findByName('routes-mesh'))?.id).toBe(m.id);
     await expect(clients.tensormesh.models.smokeTest(m.id, 'hi')).resolves.toMatchObject({ ok: true });
     await clients.tensormesh.models.delete(m.id);
     await expect(clients.tensormesh.models.get(m.id)).rejects.toMatchObject({ status: 404 });
@@ -320,5 +336,110 @@ describe('sandbox admin route', () => {
     });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { message: string }).message).toContain('errorRate');
+  });
+});
+
+describe('the documented profile serves only what the documents promise', () => {
+  const answers = [
+    ['not-found', 404],
+    ['method-not-allowed', 405],
+    ['invalid-method', 400],
+  ] as const;
+
+  it.each(answers)(
+    'answers an assumed route as an unknown one (%s → %i); the client asks it once and then knows',
+    async (unknownRoute, status) => {
+      const logged: string[] = [];
+      const { sandbox } = await startTestSandbox({ profile: 'documented', unknownRoute });
+      try {
+        const raw = await axios.get(`${sandbox.endpoints.tensorone.baseURL}/v2/endpoints/ep_x`, {
+          headers: { Authorization: `Bearer ${sandbox.endpoints.tensorone.apiKey}` },
+          validateStatus: () => true,
+        });
+        expect(raw.status).toBe(status);
+        expect(raw.data).toEqual({ message: expect.any(String) });
+        const capabilities = new Capabilities((line) => logged.push(line));
+        const t1 = createTensorOneClient({ ...sandbox.endpoints.tensorone, capabilities });
+        for (let i = 0; i < 3; i++) {
+          expect(await t1.endpoints.get('ep_x')).toEqual({
+            capabilityAbsent: 'tensorone.endpoints.get',
+            route: 'GET /v2/endpoints/:endpointId',
+          });
+          expect(isAbsent(await t1.endpoints.list({ name: 'n' }))).toBe(true);
+          expect(isAbsent(await t1.endpoints.delete('ep_x'))).toBe(true);
+        }
+        expect(sandbox.state.undocumentedRequests).toEqual({
+          'GET /tensorone/v2/endpoints/:endpointId': 2, // the raw request above, then the client's one
+          'GET /tensorone/v2/endpoints': 1,
+          'DELETE /tensorone/v2/endpoints/:endpointId': 1,
+        });
+        expect(logged).toHaveLength(3);
+        expect(logged[0]).toContain('GET /v2/endpoints/:endpointId is not offered');
+      } finally {
+        await sandbox.close();
+      }
+    },
+  );
+
+  it('answers POST /v2/endpoints with {id, url} only and honours only the documented checkpoint query', async () => {
+    const { sandbox, clients: c } = await startTestSandbox({ profile: 'documented' });
+    try {
+      const { jobId } = await sandboxAdmin(sandbox.url).seedCompletedJob('doc-list', 150);
+      const first = await c.tensorone.checkpoints.list(jobId, {
+        limit: 100,
+        sortBy: 'createdAt',
+        sortOrder: 'asc',
+      });
+      const offset = await c.tensorone.checkpoints.list(jobId, {
+        limit: 100,
+        sortBy: 'createdAt',
+        sortOrder: 'asc',
+        offset: 100,
+      });
+      expect(first.checkpoints).toHaveLength(100);
+      expect(first.totalCount).toBe(152); // counts all, not the page
+      expect(offset.checkpoints.map((x) => x.id)).toEqual(first.checkpoints.map((x) => x.id)); // offset ignored
+      const byLoss = await c.tensorone.checkpoints.list(jobId, {
+        limit: 5,
+        sortBy: 'loss',
+        sortOrder: 'asc',
+      });
+      const losses = byLoss.checkpoints.map((x) => x.metrics.loss);
+      expect(losses).toEqual([...losses].sort((a, b) => a - b));
+      // `validationLoss` is not a documented sortBy: the documented default (createdAt, desc) applies.
+      const byValidation = await c.tensorone.checkpoints.list(jobId, { limit: 3, sortBy: 'validationLoss' });
+      const newest = await c.tensorone.checkpoints.list(jobId, { limit: 3 });
+      expect(byValidation.checkpoints.map((x) => x.id)).toEqual(newest.checkpoints.map((x) => x.id));
+
+      const raw = await axios.post(
+        `${sandbox.endpoints.tensorone.baseURL}/v2/endpoints`,
+        { name: 'doc-ep', checkpointId: first.checkpoints[0].id, gpuIds: ['a100'], workerCount: 1 },
+        { headers: { Authorization: `Bearer ${sandbox.endpoints.tensorone.apiKey}` } },
+      );
+      expect(Object.keys(raw.data).sort()).toEqual(['id', 'url']);
+      // The normalized deployment of that answer: deploying until something says otherwise.
+      const ep = await c.tensorone.endpoints.create({
+        name: 'doc-ep-2',
+        checkpointId: first.checkpoints[0].id,
+        gpuIds: ['a100'],
+        workerCount: 1,
+      });
+      expect(ep).toMatchObject({ status: 'deploying', name: 'doc-ep-2' });
+    } finally {
+      await sandbox.close();
+    }
+  });
+
+  it('a missing resource on an assumed route is "not found", not "route absent"', async () => {
+    const capabilities = new Capabilities(() => undefined);
+    const t1 = createTensorOneClient({ ...sandbox.endpoints.tensorone, capabilities });
+    await expect(t1.endpoints.get('ep_missing')).rejects.toMatchObject({
+      status: 404,
+      code: 'ENDPOINT_NOT_FOUND',
+    });
+    expect(capabilities.isAbsent('tensorone.endpoints.get')).toBe(false);
+    const mesh = createTensorMeshClient({ ...sandbox.endpoints.tensormesh, capabilities });
+    await expect(mesh.models.get('0000-missing')).rejects.toMatchObject({ status: 404 });
+    expect(capabilities.isAbsent('tensormesh.models.get')).toBe(false);
   });
 });

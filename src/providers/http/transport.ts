@@ -1,6 +1,7 @@
 import axios, { AxiosInstance, isAxiosError } from 'axios';
 import { z } from 'zod';
 import type { ProviderName } from '../../domain/types';
+import { Capabilities, isRouteAbsent, type AssumedCapability, type CapabilityAbsent } from './capabilities';
 import { ProviderError } from './provider-error';
 import { redact, redactText, registerSecret } from './redact';
 import { parseRetryAfter } from './units';
@@ -22,6 +23,8 @@ export interface TransportOptions {
   timeoutMs?: number;
   /** Unwraps a provider envelope (Marqtune's `{statusCode, body}`) before validation. */
   unwrap?: (data: unknown) => unknown;
+  /** What this client learns about assumed routes; one per client, so one per worker process. */
+  capabilities?: Capabilities;
 }
 
 export interface RequestSpec<S extends z.ZodTypeAny> {
@@ -42,6 +45,7 @@ export class Transport {
   readonly provider: ProviderName;
   private readonly http: AxiosInstance;
   private readonly unwrap: (data: unknown) => unknown;
+  readonly capabilities: Capabilities;
 
   constructor(options: TransportOptions) {
     this.provider = options.provider;
@@ -57,6 +61,26 @@ export class Transport {
       maxRedirects: 0,
     });
     this.unwrap = options.unwrap ?? ((d) => d);
+    this.capabilities = options.capabilities ?? new Capabilities();
+  }
+
+  /**
+   * A request on a route the documents do not list. Once the provider has answered "route absent"
+   * (see `isRouteAbsent`), the capability is absent for this client: the answer is `CapabilityAbsent`
+   * and no request is made again. Every other failure is thrown as from `request`.
+   */
+  async optional<S extends z.ZodTypeAny>(
+    capability: AssumedCapability,
+    spec: RequestSpec<S> & { resourceId?: string },
+  ): Promise<z.infer<S> | CapabilityAbsent> {
+    if (this.capabilities.isAbsent(capability)) return this.capabilities.answer(capability);
+    try {
+      return await this.request(spec);
+    } catch (err) {
+      if (err instanceof ProviderError && isRouteAbsent(err, spec.resourceId))
+        return this.capabilities.markAbsent(capability, `HTTP ${err.status} ${err.code}`);
+      throw err;
+    }
   }
 
   async request<S extends z.ZodTypeAny>(spec: RequestSpec<S>): Promise<z.infer<S>> {

@@ -1,6 +1,8 @@
+import { createHmac } from 'node:crypto';
 import axios from 'axios';
 import { z } from 'zod';
 import type { Deployment } from '../../domain/types';
+import { isAbsent, type Capabilities, type CapabilityAbsent } from '../http/capabilities';
 import { ProviderError } from '../http/provider-error';
 import { redactText, registerSecret, stripQuery } from '../http/redact';
 import { Transport } from '../http/transport';
@@ -27,6 +29,14 @@ export interface TensorMeshOptions {
   /** Hugging Face token for private model paths: from the worker's environment, never from workflow input. */
   hfToken?: string;
   timeoutMs?: number;
+  capabilities?: Capabilities;
+}
+
+/** Where a served model answers, when the provider cannot be asked (`GET /v1/models/{id}` absent). */
+export interface ServedModelAddress {
+  /** The `endpoint` of the create answer. */
+  endpoint?: string;
+  modelName?: string;
 }
 
 export interface ProvisionModelRequest {
@@ -93,17 +103,29 @@ export function createTensorMeshClient(options: TensorMeshOptions) {
     baseURL: options.baseURL,
     authHeaders: { Authorization: `Bearer ${options.apiKey}` },
     timeoutMs: options.timeoutMs,
+    capabilities: options.capabilities,
   });
   registerSecret(options.hfToken);
 
-  async function getRaw(modelId: string): Promise<WireModel> {
-    const raw = await t.request({
+  /**
+   * The served model's own key, sent in the create request (a documented field): derived from our API
+   * key and the model's name, so it can be known again later without a read route and without storing it.
+   */
+  function servedModelKey(modelName: string): string {
+    const key = `tmk_${createHmac('sha256', options.apiKey).update(`served-model:${modelName}`).digest('hex').slice(0, 40)}`;
+    registerSecret(key);
+    return key;
+  }
+
+  async function getRaw(modelId: string): Promise<WireModel | CapabilityAbsent> {
+    const raw = await t.optional('tensormesh.models.get', {
       method: 'GET',
       route: '/v1/models/:modelId',
       path: TENSORMESH_ROUTES.get(modelId),
       schema: z.object({ model: wireModel }),
+      resourceId: modelId,
     });
-    return raw.model;
+    return isAbsent(raw) ? raw : raw.model;
   }
 
   const models = {
@@ -112,39 +134,62 @@ export function createTensorMeshClient(options: TensorMeshOptions) {
         method: 'POST',
         route: '/v1/models',
         path: '/v1/models',
-        body: { ...body, ...(options.hfToken ? { hfToken: options.hfToken } : {}) },
+        body: {
+          ...body,
+          apiKey: servedModelKey(body.modelName),
+          ...(options.hfToken ? { hfToken: options.hfToken } : {}),
+        },
         schema: z.object({ model: wireModel }),
       });
       return toDeployment(raw.model);
     },
-    async get(modelId: string): Promise<Deployment> {
-      return toDeployment(await getRaw(modelId));
+    /** Assumed route: `CapabilityAbsent` once the provider has shown it has none. */
+    async get(modelId: string): Promise<Deployment | CapabilityAbsent> {
+      const raw = await getRaw(modelId);
+      return isAbsent(raw) ? raw : toDeployment(raw);
     },
-    async findByName(modelName: string): Promise<Deployment | undefined> {
-      const raw = await t.request({
+    /** Assumed route: `CapabilityAbsent` once the provider has shown it has none. */
+    async findByName(modelName: string): Promise<Deployment | undefined | CapabilityAbsent> {
+      const raw = await t.optional('tensormesh.models.list', {
         method: 'GET',
         route: '/v1/models',
         path: TENSORMESH_ROUTES.listByName,
         query: { modelName },
         schema: z.object({ models: z.array(wireModel).default([]) }),
       });
+      if (isAbsent(raw)) return raw;
       const found = raw.models.find((m) => m.modelName === modelName);
       return found && toDeployment(found);
     },
-    async delete(modelId: string): Promise<void> {
-      await t.request({
+    /** Assumed route: `CapabilityAbsent` once the provider has shown it has none. */
+    async delete(modelId: string): Promise<void | CapabilityAbsent> {
+      const raw = await t.optional('tensormesh.models.delete', {
         method: 'DELETE',
         route: '/v1/models/:modelId',
         path: TENSORMESH_ROUTES.delete(modelId),
         schema: z.unknown(),
+        resourceId: modelId,
       });
+      return isAbsent(raw) ? raw : undefined;
     },
     /**
      * One completion against the served model, using its own `apiKey`, which is fetched here and never
      * leaves this function.
      */
-    async smokeTest(modelId: string, prompt: string): Promise<{ ok: boolean; output?: string }> {
-      const raw = await getRaw(modelId);
+    async smokeTest(
+      modelId: string,
+      prompt: string,
+      known: ServedModelAddress = {},
+    ): Promise<{ ok: boolean; output?: string }> {
+      const read = await getRaw(modelId);
+      // Without a read route: the create answer's endpoint and the key this client sent with the create.
+      const raw = isAbsent(read)
+        ? {
+            endpoint: known.endpoint,
+            modelName: known.modelName,
+            apiKey: known.modelName ? servedModelKey(known.modelName) : undefined,
+          }
+        : read;
       if (!raw.endpoint) {
         throw new ProviderError({
           provider: 'tensormesh',

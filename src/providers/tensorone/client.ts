@@ -7,6 +7,8 @@ import type {
   TrainingJob,
 } from '../../domain/types';
 import type { ResourceTraits } from '../../decisions/adoption';
+import { isAbsent, type Capabilities, type CapabilityAbsent } from '../http/capabilities';
+import { stripQuery } from '../http/redact';
 import { Transport } from '../http/transport';
 import * as n from './normalize';
 import * as wire from './schemas';
@@ -15,6 +17,7 @@ export interface TensorOneOptions {
   baseURL: string;
   apiKey: string;
   timeoutMs?: number;
+  capabilities?: Capabilities;
 }
 
 export type ModelType = 'llm' | 'vision' | 'multimodal' | 'custom';
@@ -77,6 +80,7 @@ export function createTensorOneClient(options: TensorOneOptions) {
     baseURL: options.baseURL,
     authHeaders: { Authorization: `Bearer ${options.apiKey}` },
     timeoutMs: options.timeoutMs,
+    capabilities: options.capabilities,
   });
   const enc = encodeURIComponent;
 
@@ -203,32 +207,38 @@ export function createTensorOneClient(options: TensorOneOptions) {
         name: raw.name ?? body.name,
       };
     },
-    async get(endpointId: string): Promise<Deployment> {
-      const raw = await t.request({
+    /** Assumed route: `CapabilityAbsent` once the provider has shown it has none. */
+    async get(endpointId: string): Promise<Deployment | CapabilityAbsent> {
+      const raw = await t.optional('tensorone.endpoints.get', {
         method: 'GET',
         route: '/v2/endpoints/:endpointId',
         path: `/v2/endpoints/${enc(endpointId)}`,
         schema: wire.endpoint,
+        resourceId: endpointId,
       });
-      return n.toDeployment(raw);
+      return isAbsent(raw) ? raw : n.toDeployment(raw);
     },
-    async list(query: { name?: string } = {}): Promise<Deployment[]> {
-      const raw = await t.request({
+    /** Assumed route: `CapabilityAbsent` once the provider has shown it has none. */
+    async list(query: { name?: string } = {}): Promise<Deployment[] | CapabilityAbsent> {
+      const raw = await t.optional('tensorone.endpoints.list', {
         method: 'GET',
         route: '/v2/endpoints',
         path: '/v2/endpoints',
         query,
         schema: wire.endpointList,
       });
-      return raw.endpoints.map(n.toDeployment);
+      return isAbsent(raw) ? raw : raw.endpoints.map(n.toDeployment);
     },
-    async delete(endpointId: string): Promise<void> {
-      await t.request({
+    /** Assumed route: `CapabilityAbsent` once the provider has shown it has none. */
+    async delete(endpointId: string): Promise<void | CapabilityAbsent> {
+      const raw = await t.optional('tensorone.endpoints.delete', {
         method: 'DELETE',
         route: '/v2/endpoints/:endpointId',
         path: `/v2/endpoints/${enc(endpointId)}`,
         schema: empty,
+        resourceId: endpointId,
       });
+      return isAbsent(raw) ? raw : undefined;
     },
     /** One synchronous inference (`…/v2/{endpointId}/runsync`), always through the configured base URL. */
     async runsync(endpointId: string, input: unknown): Promise<{ status?: string; output?: unknown }> {
@@ -307,7 +317,8 @@ export function createTensorOneClient(options: TensorOneOptions) {
         body,
         schema: wire.modelDownload,
       });
-      return { ...n.toModelDownload(raw), downloadUrl: raw.downloadUrl };
+      // Redacted here, at the client: the query string is the signature (docs/providers.md, Secrets).
+      return { ...n.toModelDownload(raw), downloadUrl: stripQuery(raw.downloadUrl) };
     },
     async compare(body: { models: string[]; metrics?: string[]; benchmarks?: string[] }) {
       const raw = await t.request({

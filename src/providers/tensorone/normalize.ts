@@ -167,6 +167,9 @@ export function toRegisteredModel(raw: z.infer<typeof wire.registryModel>): Regi
     metrics,
     sizeBytes,
     endpointIds,
+    ...(Array.isArray(d)
+      ? { deployments: d.map((x) => ({ ...toDeployment(x), modelId: (raw.id ?? raw.modelId)! })) }
+      : {}),
     tags: raw.tags ?? [],
     metadata,
     createdAt: isoDate(raw.createdAt),

@@ -136,7 +136,17 @@ export const registryModel = z
     deployments: z
       .union([
         z.object({ active: n.optional(), endpoints: z.array(str).optional() }),
-        z.array(z.object({ id: str }).passthrough()),
+        z.array(
+          z
+            .object({
+              id: str,
+              name: str.optional(),
+              status: str.optional(),
+              url: str.optional(),
+              createdAt: str.optional(),
+            })
+            .passthrough(),
+        ),
       ])
       .optional(),
     tags: z.array(str).optional(),
