@@ -30,6 +30,40 @@ const duration = (fallback: string) =>
       message: 'must be a duration such as "90s", "5m", "2h" or "7d"',
     });
 
+/** Ids as the providers' documents show them (job_…, model_…, UUIDs): no spaces, slashes or controls. */
+const providerId = (example: string) =>
+  z
+    .string()
+    .regex(
+      /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/,
+      `must be an id such as "${example}" (up to 128 letters, digits, "_", ".", ":" or "-")`,
+    );
+
+/**
+ * Fields the CLI's flags also set (`starter supervise --max-cost`, `cleanup --keep` …): the flags are
+ * checked by these very schemas, so a flag and a file refuse the same values with the same words.
+ */
+export const fieldSchemas = {
+  'train.jobId': providerId('job_1234567890abcdef'),
+  'train.modelId': providerId('model_1234567890abcdef'),
+  'supervision.resumeBudget': z
+    .number()
+    .int('must be a whole number from 0 to 20')
+    .min(0, 'must be a whole number from 0 to 20')
+    .max(20, 'must be a whole number from 0 to 20'),
+  'budget.maxCost': z.number().positive('must be an amount above 0'),
+  'cleanup.retention.keepLastN': z
+    .number()
+    .int('must be a whole number ≥ 0')
+    .min(0, 'must be a whole number ≥ 0'),
+  'cleanup.retention.keepWithinDays': z.number().min(0, 'must be a number of days ≥ 0'),
+  'cleanup.maxDeletes': z
+    .number()
+    .int('must be a whole number from 1 to 100000')
+    .min(1, 'must be a whole number from 1 to 100000')
+    .max(100_000, 'must be a whole number from 1 to 100000'),
+} as const;
+
 const metricName = z
   .string()
   .regex(/^[a-zA-Z][a-zA-Z0-9]*$/, 'must be a camelCase metric name such as "validationLoss"');
@@ -52,8 +86,12 @@ const tensoroneTrain = z
   })
   .strict();
 
-const existingJob = z.object({ kind: z.literal('tensorone-existing'), jobId: z.string().min(1) }).strict();
-const marqtuneModel = z.object({ kind: z.literal('marqtune'), modelId: z.string().min(1) }).strict();
+const existingJob = z
+  .object({ kind: z.literal('tensorone-existing'), jobId: fieldSchemas['train.jobId'] })
+  .strict();
+const marqtuneModel = z
+  .object({ kind: z.literal('marqtune'), modelId: fieldSchemas['train.modelId'] })
+  .strict();
 
 const supervision = z
   .object({
@@ -63,7 +101,7 @@ const supervision = z
     /** No step progress for this long while running counts as a stall. */
     stallAfter: duration('30m'),
     /** Stop-and-resume attempts for stalls, preemptions and resumable failures. */
-    resumeBudget: z.number().int().min(0).max(20).default(2),
+    resumeBudget: fieldSchemas['supervision.resumeBudget'].default(2),
     /** A status the documents never named ends the wait with a failure after this long. */
     unknownStatusGrace: duration('30m'),
     /** Longest gap between progress reports while training runs steadily (never below freshness). */
@@ -173,8 +211,8 @@ const deploy = z.discriminatedUnion('target', [
 
 export const retentionSchema = z
   .object({
-    keepLastN: z.number().int().min(0).default(3),
-    keepWithinDays: z.number().min(0).optional(),
+    keepLastN: fieldSchemas['cleanup.retention.keepLastN'].default(3),
+    keepWithinDays: fieldSchemas['cleanup.retention.keepWithinDays'].optional(),
     maxTotalBytes: z.number().int().min(0).optional(),
     includeManual: z.boolean().default(false),
   })
@@ -184,7 +222,7 @@ const cleanup = z
   .object({
     enabled: z.boolean().default(true),
     retention: retentionSchema.default({ keepLastN: 3, includeManual: false }),
-    maxDeletes: z.number().int().min(1).max(100_000).default(1000),
+    maxDeletes: fieldSchemas['cleanup.maxDeletes'].default(1000),
   })
   .strict()
   .default({ enabled: true, retention: { keepLastN: 3, includeManual: false }, maxDeletes: 1000 });
@@ -205,7 +243,7 @@ const unboundedPipelineInputSchema = z
     gate,
     deploy,
     cleanup,
-    budget: z.object({ maxCost: z.number().positive() }).strict().optional(),
+    budget: z.object({ maxCost: fieldSchemas['budget.maxCost'] }).strict().optional(),
   })
   .strict()
   .superRefine((input, ctx) => {
