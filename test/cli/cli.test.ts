@@ -183,6 +183,47 @@ it('the worker refuses a bad environment with one message naming every bad varia
   expect(r.stderr).toContain('TENSORONE_API_KEY: is required when TENSORONE_BASE_URL is set');
 });
 
+it.each(['SIGTERM', 'SIGINT'] as const)(
+  'the worker process exits by itself within its shutdown grace after %s (connection closed)',
+  async (signal) => {
+    const grace = 2;
+    const worker = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
+      cwd: repo,
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        TEMPORAL_ADDRESS: dev.address,
+        TEMPORAL_TASK_QUEUE: uniqueTaskQueue('shutdown'),
+        WORKER_SHUTDOWN_GRACE_SECONDS: String(grace),
+        SANDBOX_URL: sandbox.url,
+      },
+    });
+    let stderr = '';
+    worker.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>(
+      (resolve) => worker.on('exit', (code, sig) => resolve({ code, signal: sig, at: Date.now() })),
+    );
+    try {
+      // Bundling the workflows with webpack takes a while on a busy machine.
+      for (let i = 0; i < 240 && !stderr.includes('worker polling'); i++)
+        await new Promise((r) => setTimeout(r, 500));
+      expect(stderr).toContain('worker polling');
+      const sentAt = Date.now();
+      worker.kill(signal);
+      const exit = await Promise.race([
+        exited,
+        new Promise<undefined>((r) => setTimeout(() => r(undefined), (grace + 8) * 1000)),
+      ]);
+      expect(exit).toMatchObject({ code: 0, signal: null });
+      expect(exit!.at - sentAt).toBeLessThan((grace + 8) * 1000);
+      expect(stderr).toContain('worker: stopped');
+    } finally {
+      if (worker.exitCode === null && worker.signalCode === null) worker.kill('SIGKILL');
+    }
+  },
+  180_000,
+);
+
 describe('bad input is refused with exit 2 before anything starts', () => {
   /** Workflows of a type started on this file's task queue (visibility of the dev server). */
   const startedOfType = async (type: string): Promise<string[]> => {
