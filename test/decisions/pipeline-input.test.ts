@@ -70,6 +70,9 @@ describe('pipeline input validation', () => {
       'train.priority',
     ],
     [{ train: { kind: 'tensorone-existing' } }, 'train.jobId'],
+    [{ train: { kind: 'tensorone-existing', jobId: 'job_1/../../admin' } }, 'train.jobId'],
+    [{ train: { kind: 'tensorone-existing', jobId: 'job 1' } }, 'train.jobId'],
+    [{ train: { kind: 'tensorone-existing', jobId: `job_${'a'.repeat(125)}` } }, 'train.jobId'],
     [
       {
         train: { kind: 'marqtune', modelId: '' },
@@ -134,6 +137,15 @@ describe('pipeline input validation', () => {
   ])('bounds %s: %j refused, %j accepted', (field, bad, good) => {
     expect(fieldsOf({ ...pipelineInput('t'), ...bad })).toEqual([field]);
     expect(fieldsOf({ ...pipelineInput('t'), ...good })).toEqual([]);
+  });
+
+  it('takes provider ids of up to 128 characters as the documents show them', () => {
+    for (const jobId of [
+      `job_${'a'.repeat(124)}`,
+      'job_1234567890abcdef',
+      '6f1c2b7e-1d2a-4c3b-9e8f-0a1b2c3d4e5f',
+    ])
+      expect(fieldsOf({ ...pipelineInput('t'), train: { kind: 'tensorone-existing', jobId } })).toEqual([]);
   });
 
   it('says the bounds in the refusal, next to the value given', () => {
