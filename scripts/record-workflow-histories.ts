@@ -9,6 +9,7 @@ import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { ensureEngines } from '../src/engine';
 import { sandboxAdmin } from '../src/sandbox/admin-client';
+import { protectionRegistryId } from '../src/workflows/definitions';
 import { pipelineInput } from '../test/fixtures/pipelines';
 import { startWorkflowTestBed } from '../test/harness/workflow-env';
 
@@ -33,6 +34,11 @@ async function main(): Promise<void> {
         workflowId: id('pipeline-success'),
       });
       await save('pipeline-success');
+      // The protection records the pipeline wrote (a workflow that runs for good: recorded as it stands).
+      const registry = await bed.env.client.workflow
+        .getHandle(protectionRegistryId(bed.taskQueue))
+        .fetchHistory();
+      fs.writeFileSync(path.join(out, `protection-registry-${suffix}.json`), historyToJSON(registry));
 
       bed.sandbox.state.faults = {
         ...bed.sandbox.state.faults,

@@ -12,7 +12,7 @@ import { loadPipelineFile } from './cli/pipeline-file';
 import { loadReportData, renderReport } from './cli/report';
 import fs from 'node:fs';
 import { followPipeline, failureCause } from './cli/follow';
-import { statusLines, sparkline } from './cli/render';
+import { leftoverLines, statusLines, sparkline } from './cli/render';
 import { startOrAttachPipeline } from './cli/start-pipeline';
 import { ConfigError, connectClient, parseEnv, temporalEnvSchema } from './config/temporal-connection';
 import { listCleanupSchedules, upsertCleanupSchedule } from './schedules/cleanup-schedule';
@@ -113,6 +113,7 @@ TEMPORAL_TLS_CERT/TEMPORAL_TLS_KEY or TEMPORAL_API_KEY.`,
           out(
             `checkpoint ${result.checkpoint?.checkpointId} (${result.checkpoint?.metric} ${result.checkpoint?.value}); deleted ${result.deletedCheckpoints.length} old checkpoints; cost $${(result.cost ?? 0).toFixed(2)}`,
           );
+          for (const line of leftoverLines(result)) out(line.trim());
           if (result.outcome !== 'deployed') process.exitCode = 1;
         });
       },
@@ -275,7 +276,9 @@ TEMPORAL_TLS_CERT/TEMPORAL_TLS_KEY or TEMPORAL_API_KEY.`,
 
   program
     .command('cleanup')
-    .description('delete old checkpoints of a job now (best, final, deployed and pinned are always kept)')
+    .description(
+      'delete old checkpoints of a job now (best, final and protected — candidates in flight, pinned, deployed — are always kept)',
+    )
     .requiredOption('--job <jobId...>', 'training job id(s)', idListFlag('train.jobId'))
     .option(
       '--keep <n>',
@@ -316,8 +319,11 @@ TEMPORAL_TLS_CERT/TEMPORAL_TLS_KEY or TEMPORAL_API_KEY.`,
           out(
             `${result.dryRun ? 'would delete' : 'deleted'} ${result.deletedCount} of ${result.examined} checkpoints (${(result.bytesReclaimed / 1024 ** 3).toFixed(1)} GiB)${result.truncated ? '; stopped at --max-deletes' : ''}`,
           );
+          for (const k of result.keptInDoubt ?? []) out(`  ${k.jobId}: ${k.reason}`);
           for (const d of result.deleted.slice(0, 20))
-            out(`  ${d.checkpointId}  epoch ${d.epoch ?? '-'}  ${d.reason}`);
+            out(
+              `  ${d.checkpointId}  epoch ${d.epoch ?? '-'}  ${d.alreadyGone ? 'already gone (0 bytes)' : d.reason}`,
+            );
           if (result.deletedCount > 20)
             out(
               `  … and ${result.deletedCount - 20} more (--json lists ${result.deleted.length === result.deletedCount ? 'all' : `the first ${result.deleted.length}`})`,

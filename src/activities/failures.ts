@@ -1,4 +1,6 @@
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import { describeMismatches, type TraitMismatch } from '../decisions/adoption';
 import { ProviderError } from '../providers/http/provider-error';
 import { redactText } from '../providers/http/redact';
 
@@ -17,8 +19,24 @@ export const DOCUMENTED_CODES = [
 
 const NON_RETRYABLE_STATUS = new Set([400, 401, 403, 404, 409, 422]);
 
-export function isRetryable(err: ProviderError): boolean {
-  if ((DOCUMENTED_CODES as readonly string[]).includes(err.code) || err.kind === 'malformed') return false;
+/**
+ * Tries of a call whose answer is malformed (a body that fails its schema, a gateway's HTML page with
+ * 200) before it fails. Such a page is usually gone at the next try, so a few tries cure it; an answer
+ * that stays malformed is a change of the provider's API that no retry cures, so it fails soon: after
+ * 1+2+4+8 s of backoff for provider calls, 2+4+8+16 s for polls, and four more looks (at most the
+ * freshness apart) for the job watch — where a 5xx is retried for 30 minutes (6 hours for the watch).
+ * Five, not three: were one answer in five odd (the chaos suite's fault rates), three in a row would
+ * fail a healthy call once in 125, five once in 3,125.
+ */
+export const MALFORMED_TRIES = 5;
+
+/**
+ * `tries`: which try of this call this was (1 for the first), by default the activity's attempt; the job
+ * watch, whose attempts are its looks, passes the looks that failed in a row.
+ */
+export function isRetryable(err: ProviderError, tries = 1): boolean {
+  if ((DOCUMENTED_CODES as readonly string[]).includes(err.code)) return false;
+  if (err.kind === 'malformed') return tries < MALFORMED_TRIES;
   if (err.kind === 'network') return true;
   const status = err.status ?? 0;
   if (NON_RETRYABLE_STATUS.has(status)) return false;
@@ -38,10 +56,11 @@ export interface ProviderFailureDetails {
 /**
  * THE place where a provider failure becomes a Temporal failure: documented codes and
  * 400/401/403/404/409/422 are non-retryable with `type` = the provider's code; 408/429/5xx and network
- * failures are retryable, and a `Retry-After` becomes the next retry's delay.
+ * failures are retryable, and a `Retry-After` becomes the next retry's delay; a malformed answer is
+ * retryable for its first `MALFORMED_TRIES - 1` tries, then non-retryable.
  */
-export function toTemporalFailure(err: ProviderError): ApplicationFailure {
-  const retryable = isRetryable(err);
+export function toTemporalFailure(err: ProviderError, tries = 1): ApplicationFailure {
+  const retryable = isRetryable(err, tries);
   const details: ProviderFailureDetails = {
     provider: err.provider,
     route: err.route,
@@ -50,21 +69,25 @@ export function toTemporalFailure(err: ProviderError): ApplicationFailure {
     details: err.details,
     requestId: err.requestId,
   };
+  const gaveUp = err.kind === 'malformed' && !retryable;
   return ApplicationFailure.create({
     type: err.code,
-    message: err.message,
+    message: gaveUp ? `${err.message} (still malformed at try ${tries}; no more tries)` : err.message,
     nonRetryable: !retryable,
     details: [details],
     nextRetryDelay: retryable && err.retryAfterMs !== undefined ? Math.max(err.retryAfterMs, 1) : undefined,
   });
 }
 
-/** Runs one provider call and classifies what it throws. Other errors are bugs: scrubbed and rethrown. */
-export async function classified<T>(call: () => Promise<T>): Promise<T> {
+/**
+ * Runs one provider call and classifies what it throws. Other errors are bugs: scrubbed and rethrown.
+ * `tries`: see `isRetryable`; by default the attempt of the activity this runs in.
+ */
+export async function classified<T>(call: () => Promise<T>, tries = activityAttempt()): Promise<T> {
   try {
     return await call();
   } catch (err) {
-    if (err instanceof ProviderError) throw toTemporalFailure(err);
+    if (err instanceof ProviderError) throw toTemporalFailure(err, tries);
     if (err instanceof ApplicationFailure) throw err;
     const e = err as Error;
     const scrubbed = new Error(redactText(e?.message ?? String(err)));
@@ -93,4 +116,26 @@ export async function deleteIdempotently(remove: () => Promise<void>): Promise<D
       throw err;
     }
   });
+}
+
+function activityAttempt(): number {
+  try {
+    return Context.current().info.attempt;
+  } catch {
+    return 1; // not inside an activity
+  }
+}
+
+/** A resource found under this run's name that was not made from what the run asks: never adopted. */
+export function adoptionRefused(
+  kind: string,
+  id: string,
+  name: string,
+  mismatches: TraitMismatch[],
+): ApplicationFailure {
+  return ApplicationFailure.nonRetryable(
+    `${kind} ${id} named ${name} was not made from what this run asks (${describeMismatches(mismatches)}); not adopting it`,
+    'ADOPTION_MISMATCH',
+    { kind, id, name, mismatches },
+  );
 }

@@ -2,6 +2,7 @@ import { Context } from '@temporalio/activity';
 import { createProviderClients, providerEndpointsFromEnv, type ProviderClients } from '../providers/config';
 import { setRequestOrigin } from '../providers/http/transport';
 import { notifyActivities } from './notify';
+import { protectionActivities } from './protection';
 import { registryActivities } from './registry';
 import { marqtuneActivities, tensormeshActivities } from './serving';
 import { tensoroneEndpointActivities, tensoroneJobActivities } from './tensorone';
@@ -30,9 +31,13 @@ export function createActivities(clients: ProviderClients, options: { webhookUrl
     ...jobs,
     ...tensoroneEndpointActivities(clients.tensorone),
     ...registryActivities(clients.tensorone),
+    ...protectionActivities(clients.tensorone),
     ...tensormeshActivities(clients.tensormesh),
     ...marqtune,
-    ...watchActivities({ tensorone: jobs.getTrainingJob, marqtune: marqtune.getMarqtuneModel }),
+    ...watchActivities({
+      tensorone: (id) => clients.tensorone.jobs.get(id),
+      marqtune: (id) => clients.marqtune.models.get(id),
+    }),
   };
 }
 

@@ -1,8 +1,11 @@
 import type { Deployment, ModelComparison, ModelDownload, RegisteredModel } from '../domain/types';
 import type { DeployModelRequest, TensorOneClient } from '../providers/tensorone/client';
-import { nameForStep } from './context';
-import { classified } from './failures';
+import { ApplicationFailure } from '@temporalio/common';
+import { adoptionMismatches } from '../decisions/adoption';
+import { createInDoubt, nameForStep } from './context';
+import { adoptionRefused, classified } from './failures';
 import { ProviderError } from '../providers/http/provider-error';
+import type { CreateOutcome } from './tensorone';
 
 /** TensorOne model registry: one activity per API call. */
 export function registryActivities(client: TensorOneClient) {
@@ -29,7 +32,11 @@ export function registryActivities(client: TensorOneClient) {
       const { modelId, ...body } = input;
       return classified(() => client.models.update(modelId, body));
     },
-    /** A version that already exists was created by an earlier attempt: adopted, not an error. */
+    /**
+     * A version that already exists (409 VERSION_EXISTS) is adopted only when the model shows it is
+     * ours: its current version is this one and comes from this training job. Anything else may be
+     * another pipeline's version and is refused, naming what was found.
+     */
     async createModelVersion(input: {
       modelId: string;
       version: string;
@@ -43,24 +50,36 @@ export function registryActivities(client: TensorOneClient) {
           await client.models.createVersion(modelId, body);
           return { version: input.version, adopted: false };
         } catch (err) {
-          if (err instanceof ProviderError && err.status === 409 && err.code === 'VERSION_EXISTS')
+          if (!(err instanceof ProviderError && err.status === 409 && err.code === 'VERSION_EXISTS'))
+            throw err;
+          const model = await client.models.get(modelId);
+          if (model.version === input.version && model.trainingJobId === input.trainingJobId)
             return { version: input.version, adopted: true };
-          throw err;
+          throw ApplicationFailure.nonRetryable(
+            `version ${input.version} of model ${modelId} already exists and is not provably this run's ` +
+              `(the model reports version ${model.version ?? 'unknown'} from training job ${model.trainingJobId ?? 'unknown'}, ` +
+              `this run trained ${input.trainingJobId}); choose another version`,
+            'VERSION_EXISTS',
+            { modelId, version: input.version, foundTrainingJobId: model.trainingJobId },
+          );
         }
       });
     },
-    /** Adopts a deployment of this model with the step's derived name, else deploys. */
+    /** Adopts a deployment with the step's run-derived name when it serves this model, else deploys. */
     async deployRegisteredModel(
-      input: { modelId: string; step: string } & Omit<DeployModelRequest, 'name'>,
-    ): Promise<Deployment & { adopted: boolean }> {
-      const { modelId, step, ...rest } = input;
-      const name = nameForStep(step);
+      input: { modelId: string; step: string; nameBasis?: string } & Omit<DeployModelRequest, 'name'>,
+    ): Promise<Deployment & CreateOutcome> {
+      const { modelId, step, nameBasis, ...rest } = input;
+      const name = nameForStep(step, nameBasis);
+      const inDoubt = createInDoubt();
       return classified(async () => {
-        const existing = (await client.endpoints.list({ name })).find(
-          (e) => e.name === name && (!e.modelId || e.modelId === modelId),
-        );
-        if (existing) return { ...existing, modelId, adopted: true };
-        return { ...(await client.models.deploy(modelId, { ...rest, name })), adopted: false };
+        const existing = (await client.endpoints.list({ name })).find((e) => e.name === name);
+        if (existing) {
+          const mismatches = adoptionMismatches({ modelId }, { modelId: existing.modelId });
+          if (mismatches.length) throw adoptionRefused('deployment', existing.id, name, mismatches);
+          return { ...existing, modelId, adopted: true, inDoubt, name };
+        }
+        return { ...(await client.models.deploy(modelId, { ...rest, name })), adopted: false, inDoubt, name };
       });
     },
     /** Metadata of a download only: the signed link itself would be stored in history, so it is dropped. */

@@ -1,7 +1,8 @@
 import type { Deployment, TrainingJob } from '../domain/types';
 import type { MarqtuneClient } from '../providers/marqtune/client';
 import type { ProvisionModelRequest, TensorMeshClient } from '../providers/tensormesh/client';
-import { nameForStep } from './context';
+import { createInDoubt, nameForStep } from './context';
+import type { CreateOutcome } from './tensorone';
 import { classified, deleteIdempotently, type DeleteOutcome } from './failures';
 
 /** TensorMesh model serving: one activity per API call. */
@@ -9,14 +10,20 @@ export function tensormeshActivities(client: TensorMeshClient) {
   return {
     /** Adopts the served model of this step's derived name (names are unique per user), else provisions it. */
     async provisionServedModel(
-      input: { step: string } & Omit<ProvisionModelRequest, 'modelName'>,
-    ): Promise<Deployment & { adopted: boolean }> {
-      const { step, ...request } = input;
-      const modelName = nameForStep(step);
+      input: { step: string; nameBasis?: string } & Omit<ProvisionModelRequest, 'modelName'>,
+    ): Promise<Deployment & CreateOutcome> {
+      const { step, nameBasis, ...request } = input;
+      const modelName = nameForStep(step, nameBasis);
+      const inDoubt = createInDoubt();
       return classified(async () => {
         const existing = await client.models.findByName(modelName);
-        if (existing) return { ...existing, adopted: true };
-        return { ...(await client.models.create({ ...request, modelName })), adopted: false };
+        if (existing) return { ...existing, adopted: true, inDoubt, name: modelName };
+        return {
+          ...(await client.models.create({ ...request, modelName })),
+          adopted: false,
+          inDoubt,
+          name: modelName,
+        };
       });
     },
     async getServedModel(modelId: string): Promise<Deployment> {

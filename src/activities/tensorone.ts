@@ -5,13 +5,27 @@ import type {
   ListJobsQuery,
   TensorOneClient,
 } from '../providers/tensorone/client';
-import { heartbeat, nameForStep } from './context';
-import { classified, deleteIdempotently, type DeleteOutcome } from './failures';
+import { adoptionMismatches, duplicatesOf } from '../decisions/adoption';
+import { createInDoubt, heartbeat, nameForStep } from './context';
+import { adoptionRefused, classified, deleteIdempotently, type DeleteOutcome } from './failures';
+import { ProviderError } from '../providers/http/provider-error';
 
 export type StartTrainingJobInput = Omit<CreateJobRequest, 'name'> & {
-  /** Workflow step, e.g. `train-1`: the job is named after the workflow id and this step. */
+  /** Workflow step, e.g. `train-a100`: the job is named after the run (`nameBasis`) and this step. */
   step: string;
+  /** The workflow's run-based name basis; absent for workflows started before runs named their resources. */
+  nameBasis?: string;
 };
+
+/** What a create returns besides the resource: whether it was adopted, and whether a duplicate may exist. */
+export interface CreateOutcome {
+  adopted: boolean;
+  /** An earlier attempt may have reached the provider after its answer was lost: a duplicate may appear. */
+  inDoubt: boolean;
+  name: string;
+}
+
+const STOPPABLE = new Set(['queued', 'pending', 'running', 'unknown']);
 
 const JOB_LIST_PAGE = 100;
 
@@ -33,17 +47,87 @@ export function tensoroneJobActivities(client: TensorOneClient) {
     }
   }
 
+  /** Stops the job unless it already ended; `stopped` when this call stopped it, and the status it then has. */
+  async function stopIfRunning(
+    jobId: string,
+    saveCheckpoint: boolean,
+    reason: string,
+  ): Promise<{ stopped: boolean; status: string }> {
+    const job = await client.jobs.get(jobId);
+    if (!STOPPABLE.has(job.status)) return { stopped: false, status: job.status };
+    try {
+      await client.jobs.stop(jobId, { saveCheckpoint, reason });
+      return { stopped: true, status: 'stopped' };
+    } catch (err) {
+      // It ended between the look and the stop: nothing left to stop.
+      if (err instanceof ProviderError && err.status === 409) return { stopped: false, status: job.status };
+      throw err;
+    }
+  }
+
   return {
-    /** Adopts the job an earlier attempt of this step created (by its derived name), else creates it. */
-    async startTrainingJob(input: StartTrainingJobInput): Promise<TrainingJob & { adopted: boolean }> {
-      const { step, ...request } = input;
-      const name = nameForStep(step);
+    /**
+     * Adopts the job an earlier attempt of this step created (by its run-derived name) when it was made
+     * from what is asked now, else creates it. A same-named job made from something else is refused.
+     */
+    async startTrainingJob(input: StartTrainingJobInput): Promise<TrainingJob & CreateOutcome> {
+      const { step, nameBasis, ...request } = input;
+      const name = nameForStep(step, nameBasis);
+      const inDoubt = createInDoubt();
       return classified(async () => {
         const existing = await findJobByName(name);
-        if (existing) return { ...(await client.jobs.get(existing.id)), adopted: true };
+        if (existing) {
+          const { job, traits } = await client.jobs.describe(existing.id);
+          const asked = {
+            modelType: request.modelType,
+            datasetId: request.datasetId,
+            config: request.config,
+            gpuType: request.gpuType,
+          };
+          const mismatches = adoptionMismatches(asked, traits);
+          if (mismatches.length) throw adoptionRefused('training job', job.id, name, mismatches);
+          return { ...job, adopted: true, inDoubt, name };
+        }
         const created = await client.jobs.create({ ...request, name });
-        return { ...created, name, adopted: false };
+        return { ...created, name, adopted: false, inDoubt };
       });
+    },
+    /**
+     * After a create in doubt: every other job carrying the run's name was made by a create the
+     * provider acted on late. Each is stopped (no checkpoint: nothing of it is wanted) and reported.
+     */
+    async stopDuplicateTrainingJobs(input: {
+      name: string;
+      keepJobId: string;
+    }): Promise<{ duplicates: string[]; stopped: string[] }> {
+      return classified(async () => {
+        const found: TrainingJob[] = [];
+        for (let offset = 0; ; offset += JOB_LIST_PAGE) {
+          const page = await client.jobs.list({
+            limit: JOB_LIST_PAGE,
+            offset,
+            sort: 'created_at',
+            order: 'desc',
+          });
+          found.push(...page.jobs.filter((j) => j.name === input.name));
+          if (!page.hasMore || page.jobs.length === 0) break;
+          heartbeat({ offset });
+        }
+        const duplicates = duplicatesOf(input.keepJobId, found, input.name);
+        const stopped: string[] = [];
+        for (const id of duplicates) {
+          const reason = `duplicate of ${input.keepJobId} (a create acted on after its answer was lost)`;
+          if ((await stopIfRunning(id, false, reason)).stopped) stopped.push(id);
+        }
+        return { duplicates, stopped };
+      });
+    },
+    /** Stops the job (saving a checkpoint) unless it already ended. */
+    async stopTrainingJobIfRunning(input: {
+      jobId: string;
+      reason: string;
+    }): Promise<{ stopped: boolean; status: string }> {
+      return classified(() => stopIfRunning(input.jobId, true, input.reason));
     },
     async getTrainingJob(jobId: string): Promise<TrainingJob> {
       return classified(() => client.jobs.get(jobId));
@@ -99,24 +183,36 @@ export function tensoroneJobActivities(client: TensorOneClient) {
 /** TensorOne serverless endpoints made from a checkpoint. */
 export function tensoroneEndpointActivities(client: TensorOneClient) {
   return {
-    /** Adopts the endpoint an earlier attempt of this step created, else deploys the checkpoint. */
+    /**
+     * Adopts the endpoint an earlier attempt of this step created when it serves the asked checkpoint,
+     * else deploys the checkpoint.
+     */
     async deployCheckpointEndpoint(input: {
       step: string;
+      nameBasis?: string;
       checkpointId: string;
       gpuIds: string[];
       workerCount: number;
-    }): Promise<Deployment & { adopted: boolean }> {
-      const name = nameForStep(input.step);
+    }): Promise<Deployment & CreateOutcome> {
+      const name = nameForStep(input.step, input.nameBasis);
+      const inDoubt = createInDoubt();
       return classified(async () => {
         const existing = (await client.endpoints.list({ name })).find((e) => e.name === name);
-        if (existing) return { ...existing, adopted: true };
+        if (existing) {
+          const mismatches = adoptionMismatches(
+            { checkpointId: input.checkpointId },
+            { checkpointId: existing.checkpointId },
+          );
+          if (mismatches.length) throw adoptionRefused('endpoint', existing.id, name, mismatches);
+          return { ...existing, adopted: true, inDoubt, name };
+        }
         const created = await client.endpoints.create({
           name,
           checkpointId: input.checkpointId,
           gpuIds: input.gpuIds,
           workerCount: input.workerCount,
         });
-        return { ...created, adopted: false };
+        return { ...created, adopted: false, inDoubt, name };
       });
     },
     /** Every endpoint, so cleanup can protect the checkpoints that serve traffic. */

@@ -1,7 +1,9 @@
-import { Context } from '@temporalio/activity';
+import { Context, log } from '@temporalio/activity';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
-import type { TrainingJob } from '../domain/types';
+import type { JobStatus, TrainingJob } from '../domain/types';
+import { classified } from './failures';
 import {
+  isTerminalStatus,
   judgeLook,
   stallAfterLook,
   type StallState,
@@ -35,6 +37,10 @@ interface BetweenLooks {
   looks: number;
   /** The watch's clock at the next look: its start plus every delay it asked the server for. */
   nextLookAtMs: number;
+  /** The status the last answered look saw: a terminal status is acted on once two looks in a row agree. */
+  lastStatus?: JobStatus;
+  /** Looks that failed in a row (the server retries them with backoff): how often a malformed answer was tried. */
+  failedLooks?: number;
 }
 
 /** A look that found nothing to report: retried by the server at the next look, no workflow task. */
@@ -45,6 +51,10 @@ const JOB_UNCHANGED = 'JOB_UNCHANGED';
  * one look and, when there is nothing the workflow must act on or report, fails with a benign failure
  * whose `nextRetryDelay` is the next look, so the server (not a loop here, not the workflow) waits.
  * Steady training then costs one provider call per look and no history events or workflow tasks.
+ * A terminal status is handed back only once two looks in a row agree (`judgeLook`).
+ *
+ * `getJob`: the provider clients' unclassified reads. The watch classifies their failures itself,
+ * counting its failed looks in a row as the tries (its attempts are its looks, not tries of one call).
  */
 export function watchActivities(
   getJob: Record<WatchInput['provider'], (id: string) => Promise<TrainingJob>>,
@@ -66,21 +76,55 @@ export function watchActivities(
       // after a provider error the server waited a backoff this reckoning does not know, and a clock
       // that lagged behind would make a healthy job look stalled.
       const now = Math.max(carried?.nextLookAtMs ?? input.startedAtMs, Date.now());
-      const job = await getJob[input.provider](input.jobId);
+      const failedLooks = (carried?.failedLooks ?? 0) + 1;
+      let job: TrainingJob;
+      try {
+        job = await classified(() => getJob[input.provider](input.jobId), failedLooks);
+      } catch (err) {
+        // The server retries a retryable failure with backoff; the next attempt must know this one failed.
+        ctx.heartbeat({
+          stall: carried?.stall ?? input.stall,
+          looks: carried?.looks ?? 0,
+          nextLookAtMs: now,
+          lastStatus: carried?.lastStatus,
+          failedLooks,
+        } satisfies BetweenLooks);
+        throw err;
+      }
       const looks = (carried?.looks ?? 0) + 1;
       const stall = stallAfterLook(carried?.stall ?? input.stall, job, now);
-      const verdict = judgeLook(input.plan, job, stall, now);
+      const previousStatus = carried?.lastStatus ?? input.plan.knownStatus;
+      const verdict = judgeLook(input.plan, job, stall, now, previousStatus);
+      // The previous look saw a new terminal status (and asked for this look to confirm it): not confirmed.
+      const doubted = carried?.lastStatus;
+      if (
+        doubted &&
+        isTerminalStatus(doubted) &&
+        doubted !== input.plan.knownStatus &&
+        doubted !== job.status
+      )
+        log.warn(`job ${input.jobId} answered "${doubted}" once, then "${job.status}": not acted on`, {
+          jobId: input.jobId,
+        });
       if ('report' in verdict) return { job, reason: verdict.report, stall, looks };
-      ctx.heartbeat({ stall, looks, nextLookAtMs: now + verdict.lookAgainInMs } satisfies BetweenLooks);
-      throw lookLater(verdict.lookAgainInMs);
+      ctx.heartbeat({
+        stall,
+        looks,
+        nextLookAtMs: now + verdict.lookAgainInMs,
+        lastStatus: job.status,
+      } satisfies BetweenLooks);
+      throw lookLater(verdict.lookAgainInMs, verdict.confirming);
     },
   };
 }
 
-function lookLater(delayMs: number): ApplicationFailure {
+function lookLater(delayMs: number, confirming?: JobStatus): ApplicationFailure {
+  const wait = `${Math.round(delayMs / 1000)} s`;
   return ApplicationFailure.create({
     type: JOB_UNCHANGED,
-    message: `nothing to report yet; next look in ${Math.round(delayMs / 1000)} s`,
+    message: confirming
+      ? `the job answered "${confirming}": looking again in ${wait} to confirm`
+      : `nothing to report yet; next look in ${wait}`,
     nextRetryDelay: Math.max(1, Math.round(delayMs)),
     // An expected outcome, logged at debug level, not as a warning per look.
     category: ApplicationFailureCategory.BENIGN,

@@ -1,4 +1,4 @@
-import type { PipelineStatus } from '../workflows/definitions';
+import type { PipelineLeftovers, PipelineStatus } from '../workflows/definitions';
 
 const BARS = '▁▂▃▄▅▆▇█';
 
@@ -39,5 +39,18 @@ export function statusLines(id: string, s: PipelineStatus): string[] {
       `  deployment: ${s.deployment.target} ${s.deployment.id} ${s.deployment.status}${s.deployment.url ? ` ${s.deployment.url}` : ''}`,
     );
   if (s.pinned.length) lines.push(`  pinned: ${s.pinned.join(', ')}`);
+  lines.push(...leftoverLines(s));
+  return lines;
+}
+
+/** What a pipeline stopped, removed, or cannot vouch for: one indented line each, none when empty. */
+export function leftoverLines(s: PipelineLeftovers): string[] {
+  const lines: string[] = [];
+  if (s.stoppedJobs?.length) lines.push(`  stopped (did not deploy): ${s.stoppedJobs.join(', ')}`);
+  if (s.removedDeployments?.length) lines.push(`  removed deployments: ${s.removedDeployments.join(', ')}`);
+  if (s.duplicateJobs?.length)
+    lines.push(`  duplicate jobs of a late create (stopped): ${s.duplicateJobs.join(', ')}`);
+  if (s.possibleDuplicates?.length)
+    lines.push(`  possible duplicates, check by hand: ${s.possibleDuplicates.join(', ')}`);
   return lines;
 }

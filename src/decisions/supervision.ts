@@ -32,14 +32,44 @@ export function isResumableFailure(reason: string | undefined): boolean {
 }
 
 export interface StallState {
+  /** The last progress counter seen: the stall rule of supervisions started before `furthest`. */
   lastProgress?: number;
+  /** The furthest progress seen since the clock last reset (a resume, a queue). */
+  furthest?: ProgressMark;
   lastProgressAtMs: number;
+}
+
+/** How far a job has got: epoch first, then the step (or, for Marqtune, the checkpoints) counter. */
+export interface ProgressMark {
+  epoch: number;
+  step: number;
 }
 
 /** Updates the stall clock: any change of the progress counter (step, or checkpoints for Marqtune) resets it. */
 export function observeProgress(state: StallState, progress: number | undefined, nowMs: number): StallState {
   if (progress === undefined || progress !== state.lastProgress)
     return { lastProgress: progress, lastProgressAtMs: nowMs };
+  return state;
+}
+
+/** `a` is further than `b`: a later epoch, or the same epoch and a later step. */
+export function isFurther(a: ProgressMark, b: ProgressMark): boolean {
+  return a.epoch !== b.epoch ? a.epoch > b.epoch : a.step > b.step;
+}
+
+/**
+ * Updates the stall clock by the furthest progress seen: only a look past it resets the clock, so a
+ * counter that goes back (1500, 1400, 1500, …) or repeats is no progress. A look without any progress
+ * figure resets the clock (nothing to judge a stall by) and keeps the furthest mark.
+ */
+export function observeFurthest(
+  state: StallState,
+  mark: ProgressMark | undefined,
+  nowMs: number,
+): StallState {
+  if (mark === undefined) return { furthest: state.furthest, lastProgressAtMs: nowMs };
+  if (state.furthest === undefined || isFurther(mark, state.furthest))
+    return { furthest: mark, lastProgressAtMs: nowMs };
   return state;
 }
 
@@ -70,11 +100,44 @@ export function progressCounter(job: Pick<TrainingJob, 'provider' | 'progress' |
   return job.provider === 'marqtune' ? job.checkpointIds.length : job.progress.currentStep;
 }
 
+/** The job's progress mark, or undefined when it reports neither an epoch nor a counter. */
+export function progressMark(
+  job: Pick<TrainingJob, 'provider' | 'progress' | 'checkpointIds'>,
+): ProgressMark | undefined {
+  const epoch = job.progress.currentEpoch;
+  const step = progressCounter(job);
+  if (epoch === undefined && step === undefined) return undefined;
+  return { epoch: epoch ?? 0, step: step ?? 0 };
+}
+
+/**
+ * How the stall clock counts progress: `furthest` (past the furthest mark seen), or `changed` (any
+ * change of the counter: supervisions started before `furthest`, whose histories must replay).
+ */
+export type StallRule = 'furthest' | 'changed';
+
 /** The stall clock after one look: reset while queued, advanced by progress while running. */
-export function stallAfterLook(state: StallState, job: TrainingJob, nowMs: number): StallState {
+export function stallAfterLook(
+  state: StallState,
+  job: TrainingJob,
+  nowMs: number,
+  rule: StallRule = 'furthest',
+): StallState {
   if (job.status === 'queued' || job.status === 'pending') return { lastProgressAtMs: nowMs };
-  if (job.status === 'running') return observeProgress(state, progressCounter(job), nowMs);
-  return state;
+  if (job.status !== 'running') return state;
+  return rule === 'furthest'
+    ? observeFurthest(state, progressMark(job), nowMs)
+    : observeProgress(state, progressCounter(job), nowMs);
+}
+
+/**
+ * Statuses a workflow acts on irreversibly (deploy the result, clean up, resume, give up): one answer
+ * is not enough for them, two consecutive looks must agree.
+ */
+const TERMINAL_STATUSES: readonly JobStatus[] = ['completed', 'failed', 'cancelled', 'stopped'];
+
+export function isTerminalStatus(status: JobStatus): boolean {
+  return TERMINAL_STATUSES.includes(status);
 }
 
 /**
@@ -96,15 +159,31 @@ export interface WatchPlan {
 /** Why a watch handed the job back to its workflow. */
 export type WatchReason = 'status-changed' | 'cost-budget' | 'stalled' | 'report-due';
 
-export type LookVerdict = { report: WatchReason } | { lookAgainInMs: number };
+export type LookVerdict =
+  | { report: WatchReason }
+  /** `confirming`: a terminal status this look saw first, to be confirmed by the next look. */
+  | { lookAgainInMs: number; confirming?: JobStatus };
 
 /**
  * After one look: hand the job back to the workflow when it has something to act on (a status change,
  * the cost budget reached, a stall) or a report is due, else look again on the same cadence the workflow
  * would keep with timers. New checkpoints and steps wait for the next report: nothing acts on them
  * before training ends. `stall` is the clock after this look (`stallAfterLook`).
+ *
+ * A terminal status is handed back only when the previous look (`previousStatus`: this watch's, or the
+ * workflow's before the watch's first) saw it too; a first sighting is looked at again after the
+ * minimum interval, and nothing else (not a due report) hands it back unconfirmed. A gateway's stale
+ * cache or a provider's glitch that answers "completed" once is then never deployed.
  */
-export function judgeLook(plan: WatchPlan, job: TrainingJob, stall: StallState, nowMs: number): LookVerdict {
+export function judgeLook(
+  plan: WatchPlan,
+  job: TrainingJob,
+  stall: StallState,
+  nowMs: number,
+  previousStatus: JobStatus | undefined = plan.knownStatus,
+): LookVerdict {
+  if (isTerminalStatus(job.status) && job.status !== previousStatus)
+    return { lookAgainInMs: plan.minIntervalMs, confirming: job.status };
   if (job.status !== plan.knownStatus) return { report: 'status-changed' };
   if (job.status === 'running') {
     if (plan.maxCost !== undefined && job.cost !== undefined && job.cost >= plan.maxCost)

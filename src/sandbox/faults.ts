@@ -30,8 +30,39 @@ export const faultConfigSchema = z.object({
   failDeployments: z.boolean().default(false),
   /** Deployed endpoints answer runsync / completions with a 500. */
   failInference: z.boolean().default(false),
+  /**
+   * Creates (POST that makes a resource) whose path matches `routePattern`: acted on `actAfterMs` after
+   * they arrive and answered `answerAfterMs` after that, in real time — a provider slower than the
+   * client's timeout, or an answer held up on the way back. Only the next `count` such creates (the
+   * count goes down as they are used). Not limited by `routePattern` below.
+   */
+  slowCreates: z
+    .object({
+      routePattern: z.string(),
+      actAfterMs: z.number().min(0).default(0),
+      answerAfterMs: z.number().min(0).default(0),
+      count: z.number().int().min(0).default(1),
+    })
+    .optional(),
+  /** The registry list ignores its `trainingJobId` filter and answers every model (a provider defect). */
+  registryIgnoresJobFilter: z.boolean().default(false),
   /** Only requests whose path matches this regular expression get the random faults above. */
   routePattern: z.string().optional(),
+  /**
+   * One odd answer per job: the job GET answers this status once, the first time it is asked while the
+   * job trains epoch `spuriousStatusAtEpoch` or later (jobs whose name contains the text; empty: every job).
+   */
+  spuriousStatus: z.string().min(1).optional(),
+  spuriousStatusAtEpoch: z.number().int().positive().default(1),
+  spuriousStatusJobNameContains: z.string().default(''),
+  /** A stalled job's step counter wobbles: every other answer shows this many steps fewer (1500 ↔ 1400). */
+  stallWobbleSteps: z.number().int().min(0).default(0),
+  /**
+   * The next this-many provider GETs (whose path matches `htmlAnswerRoutePattern`, when set) are answered
+   * 200 with a gateway's HTML page instead of the resource; counts down as they are sent.
+   */
+  htmlAnswers: z.number().int().min(0).default(0),
+  htmlAnswerRoutePattern: z.string().optional(),
 });
 
 export type FaultConfig = z.infer<typeof faultConfigSchema>;

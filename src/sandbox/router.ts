@@ -15,6 +15,8 @@ export interface Reply {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
+  /** Sent as is instead of `body` as JSON (a gateway's HTML page). */
+  raw?: { contentType: string; text: string };
 }
 
 export type Handler = (ctx: RequestContext) => Reply;

@@ -136,6 +136,7 @@ export async function startSandbox(config: SandboxConfig = {}): Promise<Sandbox>
 
     let answer: Reply;
     let creates = false;
+    let slow: { actAfterMs: number; answerAfterMs: number } | undefined;
     try {
       if (provider && !authorized(provider, req, keys)) throw unauthorized(provider);
       const found = mount.router.match(method, path);
@@ -144,6 +145,11 @@ export async function startSandbox(config: SandboxConfig = {}): Promise<Sandbox>
         throw provider ? notFound(provider, url.pathname) : new HttpReply(404, { message: 'not found' });
       }
       creates = found.route.creates;
+      slow = creates && provider ? takeSlowCreate(url.pathname) : undefined;
+      if (slow?.actAfterMs) {
+        await sleep(slow.actAfterMs);
+        await state.syncClock();
+      }
       let body: unknown;
       try {
         body = raw ? JSON.parse(raw) : undefined;
@@ -166,6 +172,7 @@ export async function startSandbox(config: SandboxConfig = {}): Promise<Sandbox>
       if (!(err instanceof HttpReply)) throw err;
       answer = { status: err.status, body: err.body, headers: err.headers };
     }
+    if (slow?.answerAfterMs) await sleep(slow.answerAfterMs);
     // "Response lost after the resource was created": the create happened, the client never hears.
     if (faultable && creates && answer.status < 300 && state.chance(f.lostCreateRate)) {
       state.countFault('lostCreateResponse');
@@ -173,7 +180,20 @@ export async function startSandbox(config: SandboxConfig = {}): Promise<Sandbox>
       req.socket.destroy();
       return;
     }
+    // A gateway in front of the provider answers with its own page, status 200 (`htmlAnswers`).
+    if (provider && answer.status === 200 && state.answersHtml(method, url.pathname)) {
+      return reply({ status: 200, raw: { contentType: 'text/html; charset=utf-8', text: GATEWAY_PAGE } });
+    }
     reply(answer);
+  }
+
+  /** The slow-create fault for this create, if one is left for its path (and uses it up). */
+  function takeSlowCreate(path: string): { actAfterMs: number; answerAfterMs: number } | undefined {
+    const slowCreates = state.faults.slowCreates;
+    if (!slowCreates || slowCreates.count <= 0 || !new RegExp(slowCreates.routePattern).test(path)) return;
+    slowCreates.count -= 1;
+    state.countFault('slowCreate');
+    return slowCreates;
   }
 
   await new Promise<void>((resolve) => server.listen(config.port ?? 0, config.host ?? '127.0.0.1', resolve));
@@ -224,15 +244,19 @@ function providerError(provider: ProviderKey, status: number, code: string, mess
 
 function send(res: ServerResponse, reply: Reply, log: SandboxConfig['log'], req: IncomingMessage): void {
   if (res.headersSent || res.destroyed) return;
-  const payload = reply.body === undefined ? '' : JSON.stringify(reply.body);
+  const payload = reply.raw?.text ?? (reply.body === undefined ? '' : JSON.stringify(reply.body));
   res.writeHead(reply.status, {
-    'content-type': 'application/json',
+    'content-type': reply.raw?.contentType ?? 'application/json',
     'x-request-id': `req_${Math.random().toString(16).slice(2, 10)}`,
     ...(reply.headers ?? {}),
   });
   res.end(payload);
   log?.(`${req.method} ${(req.url ?? '').split('?')[0]} ${reply.status}`);
 }
+
+const GATEWAY_PAGE =
+  '<!DOCTYPE html><html><head><title>Please wait</title></head><body><h1>Checking your connection…</h1></body></html>';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {

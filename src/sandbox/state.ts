@@ -63,7 +63,9 @@ export interface SimJob {
   gpuHoursBefore: number;
   endedAtMs?: number;
   failureReason?: string;
-  faultFired: { fail: boolean; stall: boolean };
+  faultFired: { fail: boolean; stall: boolean; spuriousStatus?: boolean };
+  /** Answers given while stalled: with `stallWobbleSteps`, every other one shows fewer steps. */
+  stalledAnswers?: number;
   stalledAtEpoch?: number;
   checkpointSizeBytes: number;
   manualCount: number;
@@ -145,15 +147,27 @@ class CheckpointStore extends Map<string, SimCheckpoint> {
     return this;
   }
 
+  /** Every checkpoint deleted so far: tests judge a choice against all a job reported, not what cleanup left. */
+  readonly deleted = new Map<string, SimCheckpoint>();
+
   override delete(id: string): boolean {
     const ckpt = this.get(id);
-    if (ckpt) this.byJob.get(ckpt.jobId)?.delete(id);
+    if (ckpt) {
+      this.byJob.get(ckpt.jobId)?.delete(id);
+      this.deleted.set(id, ckpt);
+    }
     return super.delete(id);
   }
 
   override clear(): void {
     this.byJob.clear();
+    this.deleted?.clear();
     super.clear();
+  }
+
+  /** A job's checkpoints, the deleted ones included. */
+  everOfJob(jobId: string): SimCheckpoint[] {
+    return [...this.ofJob(jobId), ...[...this.deleted.values()].filter((c) => c.jobId === jobId)];
   }
 
   ofJob(jobId: string): SimCheckpoint[] {
@@ -423,6 +437,43 @@ export class SandboxState {
       job.totalEpochs * job.stepsPerEpoch,
       Math.floor((job.baseEpoch + fraction) * job.stepsPerEpoch),
     );
+  }
+
+  /** The step an answer shows: `currentStep`, but a stalled job's wobbles with `stallWobbleSteps`. */
+  answeredStep(job: SimJob): number {
+    const step = this.currentStep(job);
+    const wobble = this.faults.stallWobbleSteps;
+    if (wobble <= 0 || job.status !== 'running' || job.stalledAtEpoch === undefined) return step;
+    job.stalledAnswers = (job.stalledAnswers ?? 0) + 1;
+    if (job.stalledAnswers % 2 === 1) return step;
+    this.countFault('stepWobble');
+    return Math.max(0, step - wobble);
+  }
+
+  /** The status to answer instead of the job's own, once per job (`spuriousStatus`), or undefined. */
+  spuriousStatus(job: SimJob): string | undefined {
+    const f = this.faults;
+    if (
+      !f.spuriousStatus ||
+      job.faultFired.spuriousStatus ||
+      job.status !== 'running' ||
+      job.completedEpochs + 1 < f.spuriousStatusAtEpoch ||
+      !job.name.includes(f.spuriousStatusJobNameContains)
+    )
+      return undefined;
+    job.faultFired.spuriousStatus = true;
+    this.countFault('spuriousStatus');
+    return f.spuriousStatus;
+  }
+
+  /** Whether this GET is answered with a gateway's HTML page (`htmlAnswers`), counting it down. */
+  answersHtml(method: string, path: string): boolean {
+    const f = this.faults;
+    if (method !== 'GET' || f.htmlAnswers <= 0) return false;
+    if (f.htmlAnswerRoutePattern && !new RegExp(f.htmlAnswerRoutePattern).test(path)) return false;
+    f.htmlAnswers -= 1;
+    this.countFault('htmlAnswer');
+    return true;
   }
 
   gpuHours(job: SimJob): number {

@@ -74,7 +74,7 @@ export function tensoroneRoutes(state: SandboxState): Router {
   });
 
   const jobJson = (job: SimJob, detail: boolean) => {
-    const step = state.currentStep(job);
+    const step = state.answeredStep(job);
     const total = job.totalEpochs * job.stepsPerEpoch;
     const last = [...state.jobCheckpoints(job.id)]
       .filter((c) => c.type === 'automatic')
@@ -238,10 +238,12 @@ export function tensoroneRoutes(state: SandboxState): Router {
     return { status: 200, body: { jobs: page.map((j) => jobJson(j, false)), pagination } };
   });
 
-  r.add('GET', '/v2/training/jobs/:jobId', (ctx) => ({
-    status: 200,
-    body: jobJson(findJob(ctx.params.jobId), true),
-  }));
+  r.add('GET', '/v2/training/jobs/:jobId', (ctx) => {
+    const job = findJob(ctx.params.jobId);
+    const answer = jobJson(job, true);
+    const spurious = state.spuriousStatus(job);
+    return { status: 200, body: spurious ? { ...answer, status: spurious } : answer };
+  });
 
   r.add('POST', '/v2/training/jobs/:jobId/stop', (ctx) => {
     const job = findJob(ctx.params.jobId);
@@ -480,7 +482,8 @@ export function tensoroneRoutes(state: SandboxState): Router {
     const q = ctx.query;
     let list = [...state.registry.values()];
     const trainingJobId = q.get('trainingJobId');
-    if (trainingJobId) list = list.filter((m) => m.trainingJobId === trainingJobId);
+    if (trainingJobId && !state.faults.registryIgnoresJobFilter)
+      list = list.filter((m) => m.trainingJobId === trainingJobId);
     const type = q.get('type');
     if (type) list = list.filter((m) => m.type === type);
     const status = q.get('status');

@@ -60,3 +60,19 @@ export function jobWatch(freshnessMs: number, reportEveryMs: number) {
     retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: Math.max(2000, freshnessMs) },
   }).watchTrainingJob;
 }
+
+/**
+ * The shared protected set (src/activities/protection.ts): calls to Temporal itself and a registry
+ * read. A few minutes of tries; after that a cleanup keeps everything, because it cannot know what
+ * is in use. Recording (a pipeline's candidate, deployment, pin) tries for as long as a provider call.
+ */
+export const protection = proxyActivities<Activities>({
+  startToCloseTimeout: '1m',
+  scheduleToCloseTimeout: '5m',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 6 },
+});
+export const protectionRecords = proxyActivities<Activities>({
+  startToCloseTimeout: '30s',
+  scheduleToCloseTimeout: '30m',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 30 },
+});

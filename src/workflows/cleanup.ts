@@ -1,18 +1,36 @@
-import { continueAsNew, workflowInfo } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  continueAsNew,
+  isCancellation,
+  patched,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Checkpoint } from '../domain/types';
 import { planCleanup, type CheckpointSummary } from '../decisions/retention';
-import { provider } from './activity-stubs';
+import { protection, provider } from './activity-stubs';
 import { listAllCheckpoints } from './checkpoint-pages';
-import type { CleanupCarry, CleanupInput, CleanupResult, DeletedCheckpoint } from './definitions';
+import type {
+  CleanupCarry,
+  CleanupInput,
+  CleanupResult,
+  DeletedCheckpoint,
+  KeptInDoubt,
+} from './definitions';
 
 const PAGE = 100;
 const DEFAULT_HISTORY_EVENT_LIMIT = 8000;
 /** ~180 bytes each: 2,000 itemized deletions keep result and carried input under ~400 KB. */
 const DELETED_ITEMS_LIMIT = 2000;
 
+/** Every cleanup asks the shared protected set (src/activities/protection.ts), per job, before planning. */
+const SHARED_PROTECTED_SET_PATCH = 'cleanup-shared-protected-set';
+
 /**
  * Deletes old checkpoints by a retention policy, for one job or every job matching a filter. Never
- * touches best, final, pinned or deployed checkpoints (every endpoint's checkpoint is protected). Pages
+ * touches best, final or protected checkpoints — the same set for every cleanup, whoever started it:
+ * candidates of pipelines in flight, pins, everything deployed (src/decisions/protection.ts); when
+ * that set cannot be determined the job's checkpoints are all kept and the result says why. Pages
  * through all checkpoints, bounds deletions per run, treats 404 as already deleted, and its result
  * lists each deleted checkpoint with its reason: the workflow history is the audit trail. Runs on a
  * Temporal Schedule (see src/schedules/cleanup-schedule.ts), never a loop of its own.
@@ -23,23 +41,38 @@ export async function checkpointCleanup(input: CleanupInput): Promise<CleanupRes
     : { jobsDone: [], deleted: [], deletedCount: 0, bytesReclaimed: 0, examined: 0, kept: 0, runs: 1 };
   carry.deletedCount ??= carry.deleted.length;
   carry.bytesReclaimed ??= carry.deleted.reduce((s, d) => s + d.bytes, 0);
+  carry.keptInDoubt ??= [];
+  // Only deletions this run made count: a checkpoint already gone (another cleanup, or an earlier
+  // attempt whose answer was lost) is listed with 0 bytes.
   const record = (entry: DeletedCheckpoint) => {
-    carry.deletedCount = (carry.deletedCount ?? 0) + 1;
-    carry.bytesReclaimed = (carry.bytesReclaimed ?? 0) + entry.bytes;
-    if (carry.deleted.length < DELETED_ITEMS_LIMIT) carry.deleted.push(entry);
+    const counted = entry.alreadyGone ? { ...entry, bytes: 0 } : entry;
+    if (!entry.alreadyGone) {
+      carry.deletedCount = (carry.deletedCount ?? 0) + 1;
+      carry.bytesReclaimed = (carry.bytesReclaimed ?? 0) + entry.bytes;
+    }
+    if (carry.deleted.length < DELETED_ITEMS_LIMIT) carry.deleted.push(counted);
   };
   const dryRun = input.dryRun ?? false;
   const maxDeletes = input.maxDeletes ?? 1000;
   const concurrency = Math.max(1, Math.min(input.concurrency ?? 8, 32));
   const jobIds = input.jobIds ?? (await matchingJobs(input.jobFilter));
-  const endpointCheckpoints = (await provider.listEndpoints())
-    .map((e) => e.checkpointId)
-    .filter((id): id is string => !!id);
-  const protectedIds = new Set([...(input.protectedCheckpointIds ?? []), ...endpointCheckpoints]);
+  const shared = patched(SHARED_PROTECTED_SET_PATCH);
+  const endpointCheckpoints = shared
+    ? []
+    : (await provider.listEndpoints()).map((e) => e.checkpointId).filter((id): id is string => !!id);
+  const givenIds = [...(input.protectedCheckpointIds ?? []), ...endpointCheckpoints];
   let truncated = false;
 
   for (const jobId of jobIds) {
     if (carry.jobsDone.includes(jobId)) continue;
+    // Asked per job, just before planning it: a candidate chosen meanwhile is protected too.
+    const inUse = shared ? await sharedProtectedSet(jobId) : { ids: [] };
+    if ('doubt' in inUse) {
+      if (!carry.keptInDoubt.some((k) => k.jobId === jobId)) carry.keptInDoubt.push(inUse.doubt);
+      carry.jobsDone.push(jobId);
+      continue;
+    }
+    const protectedIds = new Set([...givenIds, ...inUse.ids]);
     const checkpoints = await allCheckpoints(jobId);
     const plan = planCleanup(checkpoints, input.retention, protectedIds, Date.now());
     // A job continued mid-way was counted by the run that first planned it.
@@ -79,9 +112,28 @@ export async function checkpointCleanup(input: CleanupInput): Promise<CleanupRes
     deleted: carry.deleted,
     deletedCount: carry.deletedCount,
     bytesReclaimed: carry.bytesReclaimed,
+    keptInDoubt: carry.keptInDoubt,
     truncated,
     runs: carry.runs,
   };
+}
+
+/** The shared protected set for one job, or why it cannot be known (then nothing of the job is deleted). */
+async function sharedProtectedSet(jobId: string): Promise<{ ids: string[] } | { doubt: KeptInDoubt }> {
+  try {
+    const answer = await protection.protectedCheckpoints({ jobIds: [jobId] });
+    return { ids: answer.checkpoints.map((c) => c.checkpointId) };
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    const cause = err instanceof ActivityFailure ? err.cause : err;
+    const why =
+      cause instanceof ApplicationFailure
+        ? `${cause.type ?? 'Error'}: ${cause.message}`
+        : ((cause as Error)?.message ?? String(cause));
+    return {
+      doubt: { jobId, reason: `kept every checkpoint: could not determine which are in use (${why})` },
+    };
+  }
 }
 
 function deletedEntry(c: CheckpointSummary, reason: DeletedCheckpoint['reason']): DeletedCheckpoint {

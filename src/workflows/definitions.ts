@@ -1,5 +1,6 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { TrainingJob } from '../domain/types';
+import type { ProtectionRecord } from '../decisions/protection';
 import type { CheckpointSummary, DeleteReason, RetentionPolicy } from '../decisions/retention';
 import type { StallState } from '../decisions/supervision';
 
@@ -83,7 +84,10 @@ export interface CleanupInput {
     namePrefix?: string;
   };
   retention: RetentionPolicy;
-  /** Pinned or deployed checkpoints to keep, besides every checkpoint an endpoint serves. */
+  /**
+   * Checkpoints to keep besides the shared protected set (candidates in flight, pins, deployments —
+   * see src/decisions/protection.ts), which every cleanup computes the same way.
+   */
   protectedCheckpointIds?: string[];
   dryRun?: boolean;
   /** Upper bound of deletions in this run (all continued runs together). */
@@ -116,6 +120,13 @@ export interface CleanupCarry {
   runs: number;
   /** The job whose checkpoints `examined` and `kept` already include. */
   countedJob?: string;
+  keptInDoubt?: KeptInDoubt[];
+}
+
+/** A job none of whose checkpoints was deleted because what is in use could not be determined. */
+export interface KeptInDoubt {
+  jobId: string;
+  reason: string;
 }
 
 export interface CleanupResult {
@@ -128,15 +139,36 @@ export interface CleanupResult {
    * 2,000 (a payload stays far below Temporal's 2 MB limit); every deletion's activity is in the history.
    */
   deleted: DeletedCheckpoint[];
-  /** Every deletion, itemized or not. */
+  /**
+   * Deletions this run made (itemized or not), and their bytes. A checkpoint that was already gone
+   * (404: another cleanup deleted it) is itemized with `alreadyGone` and 0 bytes and not counted.
+   */
   deletedCount: number;
   bytesReclaimed: number;
+  /** Jobs kept whole because the protected set could not be determined, and why: kept, not deleted. */
+  keptInDoubt: KeptInDoubt[];
   /** True when `maxDeletes` stopped the run before everything eligible was deleted. */
   truncated: boolean;
   runs: number;
 }
 
 export type { CheckpointSummary };
+
+// ---- checkpointProtection: the records every cleanup consults ------------------------------------
+
+export const PROTECTION_WORKFLOW_TYPE = 'checkpointProtection';
+/** One registry per task queue (one installation of this system in a namespace). */
+export const protectionRegistryId = (taskQueue: string) => `checkpoint-protection--${taskQueue}`;
+
+export interface ProtectionRegistryInput {
+  records?: ProtectionRecord[];
+  historyEventLimit?: number;
+}
+export const protectSignal = defineSignal<[ProtectionRecord[]]>('protectCheckpoints');
+/** Candidate records of runs that ended: the cleanup's look found them closed. */
+export const forgetCandidatesSignal =
+  defineSignal<[{ workflowId: string; runId: string }[]]>('forgetCandidates');
+export const protectionRecordsQuery = defineQuery<ProtectionRecord[]>('protectionRecords');
 
 // ---- fineTuneToDeploy ----------------------------------------------------------------------------
 
@@ -161,6 +193,26 @@ export interface CandidateSummary {
   metric: string;
   value: number;
   metrics: Record<string, number>;
+  /**
+   * Registry target: the registered model the gate judged (its metric `value`) and that is deployed;
+   * `checkpointId` is then the job's final checkpoint, the one the registry model is made from.
+   */
+  registeredModelId?: string;
+}
+
+/** What a pipeline undid or could not vouch for: listed in `status` and the result. */
+export interface PipelineLeftovers {
+  /** Training jobs stopped (with a saved checkpoint) because the pipeline did not end deployed. */
+  stoppedJobs?: string[];
+  /** Deployments this pipeline created and removed because it did not end deployed. */
+  removedDeployments?: string[];
+  /** Same-named jobs a late-acted create made; each was stopped. */
+  duplicateJobs?: string[];
+  /**
+   * Names of deployments whose create was in doubt where the provider documents no lookup by name:
+   * a duplicate may exist under this name and must be checked by hand.
+   */
+  possibleDuplicates?: string[];
 }
 
 export interface DeploymentSummary {
@@ -171,7 +223,7 @@ export interface DeploymentSummary {
   modelId?: string;
 }
 
-export interface PipelineStatus {
+export interface PipelineStatus extends PipelineLeftovers {
   phase: PipelinePhase;
   provider: 'tensorone' | 'marqtune';
   jobId?: string;
@@ -186,7 +238,7 @@ export interface PipelineStatus {
   updatedAt: string;
 }
 
-export interface PipelineResult {
+export interface PipelineResult extends PipelineLeftovers {
   outcome: 'deployed' | 'cancelled';
   jobId?: string;
   provider: 'tensorone' | 'marqtune';

@@ -2,3 +2,4 @@
 export { fineTuneToDeploy } from './pipeline';
 export { superviseTrainingJob, stopSupervisedJobSignal } from './supervise';
 export { checkpointCleanup } from './cleanup';
+export { checkpointProtection } from './protection';

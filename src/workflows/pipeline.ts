@@ -2,6 +2,7 @@ import {
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
+  CancelledFailure,
   ChildWorkflowFailure,
   condition,
   executeChild,
@@ -18,7 +19,8 @@ import { chooseCandidate } from '../decisions/candidate';
 import { parseDuration } from '../decisions/duration';
 import { evaluateGate } from '../decisions/gate';
 import { nextGpuType } from '../decisions/supervision';
-import { notifier, provider, smoke } from './activity-stubs';
+import { checkpointInModelPath, type ProtectionRequest } from '../decisions/protection';
+import { notifier, paging, protectionRecords, provider, smoke } from './activity-stubs';
 import { listAllCheckpoints } from './checkpoint-pages';
 import { checkpointCleanup } from './cleanup';
 import {
@@ -31,6 +33,7 @@ import {
   type CandidateSummary,
   type CleanupResult,
   type DeploymentSummary,
+  type PipelineLeftovers,
   type PipelinePhase,
   type PipelineResult,
   type PipelineStatus,
@@ -41,6 +44,35 @@ import type { PipelineNotification } from '../activities/notify';
 import { superviseTrainingJob } from './supervise';
 
 const MAX_DEPLOY_POLL_MS = 15_000;
+/**
+ * Released after v3: what the pipeline creates is named after its run (a rerun creates anew), a create
+ * completes before a cancel does and is then undone, a pipeline that does not end deployed stops its
+ * job, duplicates of a create in doubt are stopped or reported, and the registry target gates the
+ * registered model it deploys. Histories recorded before it replay the old path.
+ */
+const RUN_OWNED_PATCH = 'pipeline-run-owned-resources';
+/**
+ * After a create in doubt, the job list is read again once this long has passed: a provider that acts
+ * on a create after the client gave up has done so by then. Supervision's end reads it once more.
+ */
+const LATE_CREATE_WINDOW_MS = 5 * 60_000;
+
+/** What this run created, for undoing it when the pipeline does not end deployed. */
+interface RunSafety {
+  owned: boolean;
+  /** Name basis passed to creating activities: the workflow id and this run. */
+  nameBasis?: string;
+  /** The job this run created or adopted, its name, and whether its create was in doubt. */
+  job?: { id: string; name: string; inDoubt: boolean };
+}
+
+/** Candidate, deployment and pins go to the shared protection records (src/workflows/protection.ts). */
+const PROTECTION_RECORDS_PATCH = 'pipeline-records-protected-checkpoints';
+
+/** Records checkpoints this run holds, so every cleanup keeps them (runs recorded before skip it). */
+async function protect(requests: ProtectionRequest[]): Promise<void> {
+  if (patched(PROTECTION_RECORDS_PATCH)) await protectionRecords.recordProtection(requests);
+}
 
 /**
  * Fine-tune → deploy: train (start, adopt or follow), supervise as a child, choose the checkpoint by the
@@ -60,10 +92,15 @@ export async function fineTuneToDeploy(rawInput: unknown): Promise<PipelineResul
   setHandler(supervisionProgressSignal, (p) => void ((status.training = p), (status.updatedAt = iso())));
   setHandler(approveSignal, (d) => void (decision ??= { approved: true, ...d }));
   setHandler(rejectSignal, (d) => void (decision ??= { approved: false, ...d }));
-  setHandler(
-    pinSignal,
-    (checkpointId) => void (status.pinned.includes(checkpointId) || status.pinned.push(checkpointId)),
-  );
+  let pinsRecorded: Promise<unknown> = Promise.resolve();
+  setHandler(pinSignal, (checkpointId) => {
+    if (status.pinned.includes(checkpointId)) return;
+    status.pinned.push(checkpointId);
+    // A pin holds against every cleanup, not only this pipeline's own.
+    pinsRecorded = pinsRecorded.then(() =>
+      protect([{ kind: 'pinned', checkpointId }]).catch(() => undefined),
+    );
+  });
   setHandler(cancelSignal, (req) => {
     cancelRequest = req ?? {};
     pipelineScope.cancel();
@@ -93,20 +130,38 @@ export async function fineTuneToDeploy(rawInput: unknown): Promise<PipelineResul
     }
   };
   updateSearchAttributes({ provider: providerName, phase: 'starting' });
+  const owned = patched(RUN_OWNED_PATCH);
+  const safety: RunSafety = { owned, nameBasis: owned ? runNameBasis() : undefined };
 
   try {
-    const result = await pipelineScope.run(() => run(spec, status, phase, () => decision));
+    const result = await pipelineScope.run(() => run(spec, status, phase, () => decision, safety));
     notify(
       'result',
       `serving: ${result.deployment?.target} ${result.deployment?.id} (${result.checkpoint?.checkpointId}); deleted ${result.deletedCheckpoints.length} old checkpoints`,
     );
-    await delivered;
+    await Promise.all([delivered, pinsRecorded]);
     return result;
   } catch (err) {
+    // Nothing billed stays behind a pipeline that did not deploy: its job stops, duplicates are stopped.
+    const undoFailure = owned
+      ? await CancellationScope.nonCancellable(() =>
+          undoAfterEnd(spec, status, safety).then(
+            () => undefined,
+            (e: unknown) => e,
+          ),
+        )
+      : undefined;
+    if (undoFailure !== undefined) {
+      status.failure = `could not stop what this pipeline started: ${describe(undoFailure)}`;
+      if (isCancellation(err)) throw undoFailure;
+    }
     if (cancelRequest !== undefined && isCancellation(err)) {
       phase('cancelled');
       await delivered;
       return {
+        ...leftovers(status),
+        // Cancelled while cleaning up: the verified deployment serves on, and the result says so.
+        ...(owned && status.deployment?.status === 'active' ? { deployment: status.deployment } : {}),
         outcome: 'cancelled',
         provider: providerName,
         jobId: status.jobId,
@@ -118,7 +173,7 @@ export async function fineTuneToDeploy(rawInput: unknown): Promise<PipelineResul
       };
     }
     if (!isCancellation(err)) {
-      status.failure = describe(err);
+      status.failure = [describe(err), status.failure].filter(Boolean).join('; ');
       phase('failed');
       notify('failed', `failed: ${status.failure}`);
       await CancellationScope.nonCancellable(() => delivered);
@@ -132,14 +187,20 @@ async function run(
   status: PipelineStatus,
   phase: (p: PipelinePhase) => void,
   decision: () => { approved: boolean; by?: string; reason?: string } | undefined,
+  safety: RunSafety,
 ): Promise<PipelineResult> {
   const wfId = workflowInfo().workflowId;
 
   // ---- train ----
   phase('training');
-  const jobId = await startOrAdoptTraining(spec, status);
+  const jobId = await startOrAdoptTraining(spec, status, safety);
   status.jobId = jobId;
   updateSearchAttributes({ jobId });
+  // Runs alongside supervision; its failure or cancellation is covered by the reads after it.
+  if (safety.job?.inDoubt)
+    void sleep(LATE_CREATE_WINDOW_MS)
+      .then(() => stopDuplicates(status, safety))
+      .catch(() => undefined);
 
   // ---- wait: the supervising child ----
   const supervision: SupervisionResult = await executeChild(superviseTrainingJob, {
@@ -154,10 +215,17 @@ async function run(
     ],
   });
 
+  // A create the provider acted on after its answer was lost has made its duplicate by now.
+  if (safety.job?.inDoubt) await stopDuplicates(status, safety);
+
   // ---- compare ----
   phase('comparing');
-  const candidate = await chooseCheckpoint(spec, jobId, status.provider);
+  const candidate =
+    safety.owned && spec.deploy.target === 'tensorone-registry' && status.provider === 'tensorone'
+      ? await registeredCandidate(spec, jobId)
+      : await chooseCheckpoint(spec, jobId, status.provider);
   status.candidate = candidate;
+  await protect([{ kind: 'candidate', checkpointId: candidate.checkpointId }]);
 
   // ---- gate ----
   phase('gating');
@@ -209,7 +277,15 @@ async function run(
 
   // ---- deploy, wait until it serves, smoke-test; remove it if any of that fails ----
   phase('deploying');
-  const deployment = await deployAndVerify(spec, jobId, candidate, status, phase);
+  const deployment = await deployAndVerify(spec, jobId, candidate, status, phase, safety);
+  const served =
+    spec.deploy.target === 'tensormesh'
+      ? checkpointInModelPath(spec.deploy.modelPath ?? `tensorone://checkpoints/${candidate.checkpointId}`)
+      : candidate.checkpointId;
+  if (served)
+    await protect([
+      { kind: 'deployed', checkpointId: served, target: deployment.target, deploymentId: deployment.id },
+    ]);
 
   // ---- clean up ----
   let cleanup: CleanupResult | undefined;
@@ -230,6 +306,7 @@ async function run(
 
   phase('completed');
   return {
+    ...leftovers(status),
     outcome: 'deployed',
     jobId,
     provider: status.provider,
@@ -245,13 +322,18 @@ async function run(
 }
 
 /** Starts a TensorOne job (falling back through the GPU preference list), adopts one, or follows Marqtune. */
-async function startOrAdoptTraining(spec: PipelineSpec, status: PipelineStatus): Promise<string> {
+async function startOrAdoptTraining(
+  spec: PipelineSpec,
+  status: PipelineStatus,
+  safety: RunSafety,
+): Promise<string> {
   const train = spec.train;
   if (train.kind === 'tensorone-existing') return (await provider.getTrainingJob(train.jobId)).id;
   if (train.kind === 'marqtune') return (await provider.getMarqtuneModel(train.modelId)).id;
   const tried: string[] = [];
   let available: string[] | undefined;
   for (;;) {
+    if (safety.owned) throwIfCancelled();
     const gpuType = nextGpuType(train.gpuTypes, tried, available);
     if (!gpuType) {
       throw ApplicationFailure.nonRetryable(
@@ -262,7 +344,7 @@ async function startOrAdoptTraining(spec: PipelineSpec, status: PipelineStatus):
     tried.push(gpuType);
     status.gpuType = gpuType;
     try {
-      const job = await provider.startTrainingJob({
+      const request = {
         step: `train-${gpuType}`,
         modelType: train.modelType,
         datasetId: train.datasetId,
@@ -272,7 +354,16 @@ async function startOrAdoptTraining(spec: PipelineSpec, status: PipelineStatus):
         priority: train.priority,
         description: train.description,
         tags: [...train.tags, `pipeline:${spec.name}`],
-      });
+      };
+      if (!safety.owned) return (await provider.startTrainingJob(request)).id;
+      // The create completes even when the pipeline is cancelled meanwhile: then it is undone, not lost.
+      const job = await CancellationScope.nonCancellable(() =>
+        provider.startTrainingJob({ ...request, nameBasis: safety.nameBasis }),
+      );
+      safety.job = { id: job.id, name: job.name, inDoubt: job.inDoubt };
+      status.jobId = job.id;
+      if (job.inDoubt) await CancellationScope.nonCancellable(() => stopDuplicates(status, safety));
+      throwIfCancelled();
       return job.id;
     } catch (err) {
       const failure = applicationCause(err);
@@ -328,7 +419,9 @@ async function chooseCheckpoint(
 
 /** The serving model's value of the policy metric: through the registry's compare call. */
 async function servingMetric(spec: PipelineSpec, jobId: string, servingModelId: string): Promise<number> {
-  const trained = (await provider.listRegisteredModels({ trainingJobId: jobId, limit: 1 })).models[0];
+  const trained = (await provider.listRegisteredModels({ trainingJobId: jobId, limit: 1 })).models.find(
+    (m) => m.trainingJobId === jobId,
+  );
   const comparison = await provider.compareModels({
     models: trained ? [trained.id, servingModelId] : [servingModelId],
   });
@@ -351,19 +444,38 @@ async function deployAndVerify(
   candidate: CandidateSummary,
   status: PipelineStatus,
   phase: (p: PipelinePhase) => void,
+  safety: RunSafety,
 ): Promise<DeploymentSummary> {
   const d = spec.deploy;
   let created: Deployment | undefined;
+  const nameBasis = safety.nameBasis;
+  /** A create runs to its end even when the pipeline is cancelled meanwhile, so it can be undone. */
+  const create = async (
+    call: () => Promise<Deployment & { inDoubt?: boolean; name?: string }>,
+  ): Promise<Deployment> => {
+    if (!safety.owned) return call();
+    const made = await CancellationScope.nonCancellable(call);
+    // No documented lookup finds a deployment by name: a create in doubt may have made a second one.
+    if (made.inDoubt) add(status, 'possibleDuplicates', `${d.target} named ${made.name ?? made.id}`);
+    return made;
+  };
   try {
     if (d.target === 'tensorone-endpoint') {
-      created = await provider.deployCheckpointEndpoint({
-        step: 'deploy',
-        checkpointId: candidate.checkpointId,
-        gpuIds: d.gpuIds,
-        workerCount: d.workerCount,
-      });
+      created = await create(() =>
+        provider.deployCheckpointEndpoint({
+          step: 'deploy',
+          nameBasis,
+          checkpointId: candidate.checkpointId,
+          gpuIds: d.gpuIds,
+          workerCount: d.workerCount,
+        }),
+      );
     } else if (d.target === 'tensorone-registry') {
-      const model = (await provider.listRegisteredModels({ trainingJobId: jobId, limit: 1 })).models[0];
+      const model = candidate.registeredModelId
+        ? { id: candidate.registeredModelId }
+        : (await provider.listRegisteredModels({ trainingJobId: jobId, limit: 1 })).models.find(
+            (m) => m.trainingJobId === jobId,
+          );
       if (!model)
         throw ApplicationFailure.nonRetryable(
           `job ${jobId} has no registered model to deploy`,
@@ -379,16 +491,20 @@ async function deployAndVerify(
         });
         modelId = d.versionOf.modelId;
       }
-      created = await provider.deployRegisteredModel({
-        modelId,
-        step: 'deploy',
-        environment: d.environment,
-        gpuType: d.gpuType,
-        workers: d.workers,
-      });
+      created = await create(() =>
+        provider.deployRegisteredModel({
+          modelId,
+          step: 'deploy',
+          nameBasis,
+          environment: d.environment,
+          gpuType: d.gpuType,
+          workers: d.workers,
+        }),
+      );
     } else {
-      created = await provider.provisionServedModel({
+      const request = {
         step: 'deploy',
+        nameBasis,
         userId: d.userId,
         modelPath: d.modelPath ?? `tensorone://checkpoints/${candidate.checkpointId}`,
         gpuType: d.gpuType,
@@ -397,9 +513,11 @@ async function deployAndVerify(
         kvCacheEnabled: d.kvCacheEnabled,
         cpuOffloadingEnabled: d.cpuOffloadingEnabled,
         description: `${spec.name}: checkpoint ${candidate.checkpointId}`,
-      });
+      };
+      created = await create(() => provider.provisionServedModel(request));
     }
     status.deployment = summarize(d.target, created);
+    if (safety.owned) throwIfCancelled();
     const serving = await waitUntilServing(
       d.target,
       created.id,
@@ -430,6 +548,10 @@ async function deployAndVerify(
     await CancellationScope.nonCancellable(() =>
       d.target === 'tensormesh' ? provider.deleteServedModel(id) : provider.deleteEndpoint(id),
     );
+    if (safety.owned) {
+      status.deployment = { ...summarize(d.target, created), status: 'removed' };
+      add(status, 'removedDeployments', id);
+    }
     if (isCancellation(err)) throw err;
     status.deployment = { ...summarize(d.target, created), status: 'removed' };
     throw ApplicationFailure.nonRetryable(
@@ -472,6 +594,93 @@ async function waitUntilServing(
       );
     await sleep(Math.min(pollMs, Math.max(1000, deadline - Date.now())));
   }
+}
+
+/**
+ * Registry target: the registry deploys the job's registered model, so that model is the candidate —
+ * the gate judges its metric as the registry reports it, and the result names it. The job's final
+ * checkpoint (what the registered model is made from) is kept out of cleanup as the deployed one.
+ */
+async function registeredCandidate(spec: PipelineSpec, jobId: string): Promise<CandidateSummary> {
+  const listed = (await provider.listRegisteredModels({ trainingJobId: jobId, limit: 100 })).models;
+  const ours = listed.find((m) => m.trainingJobId === jobId);
+  if (!ours) {
+    const others = listed.map((m) => `${m.id} (job ${m.trainingJobId ?? 'unknown'})`).join(', ');
+    throw ApplicationFailure.nonRetryable(
+      `job ${jobId} has no registered model to deploy${others ? `; the registry answered only ${others}` : ''}`,
+      'MODEL_NOT_FOUND',
+    );
+  }
+  const model = await provider.getRegisteredModel(ours.id);
+  const value = model.metrics[spec.selection.metric];
+  if (typeof value !== 'number' || Number.isNaN(value)) {
+    throw ApplicationFailure.nonRetryable(
+      `registered model ${model.id} of job ${jobId} reports no metric "${spec.selection.metric}" to gate on`,
+      'NO_CANDIDATE',
+    );
+  }
+  // The final checkpoint is the job's newest: the first page of the newest-first list holds it.
+  const newest = await paging.listCheckpoints({
+    jobId,
+    includeMetrics: false,
+    sortBy: 'createdAt',
+    sortOrder: 'desc',
+    limit: 100,
+  });
+  const final = newest.checkpoints.find((c) => c.type === 'final');
+  return {
+    checkpointId: final?.id ?? model.id,
+    epoch: final?.epoch,
+    type: final ? 'final' : 'registered-model',
+    metric: spec.selection.metric,
+    value,
+    metrics: model.metrics,
+    registeredModelId: model.id,
+  };
+}
+
+/** The run's name basis: a rerun under the same workflow id names (and so creates) its resources anew. */
+function runNameBasis(): string {
+  const info = workflowInfo();
+  return `${info.workflowId}--r${info.runId.replace(/-/g, '').slice(0, 12)}`;
+}
+
+function throwIfCancelled(): void {
+  if (CancellationScope.current().consideredCancelled) throw new CancelledFailure('pipeline cancelled');
+}
+
+function add(status: PipelineStatus, list: keyof PipelineLeftovers, value: string): void {
+  const items = (status[list] ??= []);
+  if (!items.includes(value)) items.push(value);
+}
+
+function leftovers(status: PipelineStatus): PipelineLeftovers {
+  const out: PipelineLeftovers = {};
+  for (const key of ['stoppedJobs', 'removedDeployments', 'duplicateJobs', 'possibleDuplicates'] as const)
+    if (status[key]?.length) out[key] = [...status[key]];
+  return out;
+}
+
+/** Stops every other job carrying this run's job name (made by a create acted on after its answer was lost). */
+async function stopDuplicates(status: PipelineStatus, safety: RunSafety): Promise<void> {
+  if (!safety.job) return;
+  const { duplicates } = await paging.stopDuplicateTrainingJobs({
+    name: safety.job.name,
+    keepJobId: safety.job.id,
+  });
+  for (const id of duplicates) add(status, 'duplicateJobs', id);
+}
+
+/** A pipeline that did not end deployed: its job stops with a saved checkpoint; duplicates are stopped. */
+async function undoAfterEnd(spec: PipelineSpec, status: PipelineStatus, safety: RunSafety): Promise<void> {
+  if (!safety.job || spec.train.kind !== 'tensorone') return;
+  const { stopped, status: jobStatus } = await provider.stopTrainingJobIfRunning({
+    jobId: safety.job.id,
+    reason: 'pipeline ended without deploying',
+  });
+  // Stopped now, or already by the supervision when the cancel reached it first.
+  if (stopped || jobStatus === 'stopped') add(status, 'stoppedJobs', safety.job.id);
+  if (safety.job.inDoubt) await stopDuplicates(status, safety);
 }
 
 function summarize(target: DeploymentSummary['target'], d: Deployment): DeploymentSummary {

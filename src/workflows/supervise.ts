@@ -1,7 +1,10 @@
 import {
+  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
+  ChildWorkflowFailure,
   condition,
+  ContinueAsNew,
   continueAsNew,
   defineSignal,
   getExternalWorkflowHandle,
@@ -16,9 +19,11 @@ import { parseDuration } from '../decisions/duration';
 import {
   isResumableFailure,
   isStalled,
+  isTerminalStatus,
   nextPollDelayMs,
   remainingMs,
   stallAfterLook,
+  type StallRule,
 } from '../decisions/supervision';
 import { jobWatch, polling, provider } from './activity-stubs';
 import {
@@ -43,6 +48,12 @@ const REPORT_JITTER = 0.25;
  * replay on the timer path.
  */
 const WATCH_PATCH = 'supervise-watches-job-between-reports';
+/**
+ * Released after v3: stall detection counts only progress past the furthest step (and epoch) seen, and
+ * a supervision that fails stops the job it supervised, keeping a checkpoint. (The watch's second look
+ * at a terminal status is activity code: no patch.) Histories recorded before it replay without both.
+ */
+const DOUBT_PATCH = 'supervise-doubts-odd-answers';
 
 /**
  * Supervises one training job for as long as it runs (days): looks at it at an adaptive interval,
@@ -83,6 +94,8 @@ export async function superviseTrainingJob(input: SuperviseInput): Promise<Super
   });
   const parent = workflowInfo().parent;
   let lastSignalled: string | undefined;
+  /** This workflow stopped the job and has not resumed it since: nothing left training to stop. */
+  let stoppedByUs = false;
   const { jobId } = input;
   const tensorone = input.provider === 'tensorone';
 
@@ -133,12 +146,13 @@ export async function superviseTrainingJob(input: SuperviseInput): Promise<Super
     }
   }
 
+  async function stopJob(reason: string): Promise<void> {
+    await provider.stopTrainingJob({ jobId, saveCheckpoint: true, reason });
+    stoppedByUs = true;
+  }
+
   async function stopOnRequest(): Promise<never> {
-    await provider.stopTrainingJob({
-      jobId,
-      saveCheckpoint: true,
-      reason: stopRequested?.reason ?? 'stopped by operator',
-    });
+    await stopJob(stopRequested?.reason ?? 'stopped by operator');
     throw ApplicationFailure.nonRetryable(
       `training job ${jobId} stopped by operator`,
       'TRAINING_STOPPED_BY_OPERATOR',
@@ -159,6 +173,7 @@ export async function superviseTrainingJob(input: SuperviseInput): Promise<Super
     }
     st.resumes += 1;
     await provider.resumeTrainingJob({ jobId });
+    stoppedByUs = false;
     st.segmentStartedAtMs = now();
     st.stall = { lastProgressAtMs: now() };
   }
@@ -178,7 +193,7 @@ export async function superviseTrainingJob(input: SuperviseInput): Promise<Super
         st.polls += 1;
       }
       lastLook = job;
-      record(st, job, now());
+      record(st, job, now(), patched(DOUBT_PATCH) ? 'furthest' : 'changed');
       if (parent && progressKey(st.latest!) !== lastSignalled) {
         lastSignalled = progressKey(st.latest!);
         const progress = st.latest!;
@@ -217,20 +232,11 @@ export async function superviseTrainingJob(input: SuperviseInput): Promise<Super
           break;
         case 'running': {
           if (input.maxCost !== undefined && job.cost !== undefined && job.cost >= input.maxCost) {
-            await provider.stopTrainingJob({
-              jobId,
-              saveCheckpoint: true,
-              reason: `cost budget ${input.maxCost} reached (${job.cost})`,
-            });
+            await stopJob(`cost budget ${input.maxCost} reached (${job.cost})`);
             return result('budget-stopped', await fetchJob());
           }
           if (isStalled(st.stall, now(), stallAfterMs)) {
-            if (tensorone && st.resumes < input.resumeBudget)
-              await provider.stopTrainingJob({
-                jobId,
-                saveCheckpoint: true,
-                reason: 'stalled: no step progress',
-              });
+            if (tensorone && st.resumes < input.resumeBudget) await stopJob('stalled: no step progress');
             await resume(`stalled: no step progress for ${input.stallAfter}`);
           }
           break;
@@ -269,8 +275,50 @@ export async function superviseTrainingJob(input: SuperviseInput): Promise<Super
       await CancellationScope.nonCancellable(() =>
         provider.stopTrainingJob({ jobId, saveCheckpoint: true, reason: 'workflow cancelled' }),
       );
+    } else if (
+      !isCancellation(err) &&
+      !(err instanceof ContinueAsNew) &&
+      tensorone &&
+      mayBeTraining() &&
+      patched(DOUBT_PATCH)
+    ) {
+      throw await stopAfterFailure(err);
     }
     throw err;
+  }
+
+  /** The job may still train (and bill): not stopped by us, and its last look showed no end. */
+  function mayBeTraining(): boolean {
+    return !stoppedByUs && (lastLook === undefined || !isTerminalStatus(lastLook.status));
+  }
+
+  /**
+   * A supervision that gives up (a malformed answer that persists, a stall past the resume budget, an
+   * unknown status, a provider outage) leaves nobody watching the job: stop it, keeping a checkpoint,
+   * even while being cancelled, and say so in the failure, which keeps the cause's type.
+   */
+  async function stopAfterFailure(err: unknown): Promise<ApplicationFailure> {
+    const cause = applicationCause(err);
+    const type = cause?.type ?? 'SUPERVISION_FAILED';
+    let outcome: string;
+    try {
+      await CancellationScope.nonCancellable(() =>
+        provider.stopTrainingJob({ jobId, saveCheckpoint: true, reason: `supervision failed: ${type}` }),
+      );
+      outcome = `training job ${jobId} was stopped with a saved checkpoint`;
+    } catch (stopErr) {
+      outcome =
+        applicationCause(stopErr)?.type === 'JOB_NOT_RUNNING'
+          ? `training job ${jobId} had already ended`
+          : `stopping training job ${jobId} failed too (${messageOf(stopErr)}): it may still be training`;
+    }
+    return ApplicationFailure.create({
+      type,
+      message: `${cause?.message ?? messageOf(err)}; ${outcome}`,
+      nonRetryable: true,
+      details: cause?.details ? [...cause.details] : undefined,
+      cause: err instanceof Error ? err : undefined,
+    });
   }
 
   function result(outcome: SupervisionResult['outcome'], job: TrainingJob): SupervisionResult {
@@ -291,8 +339,8 @@ function progressKey(p: SupervisionProgress): string {
   return `${p.status}|${p.step}|${p.checkpointsSeen}|${p.cost}|${p.resumes}`;
 }
 
-function record(st: SupervisionState, job: TrainingJob, nowMs: number): void {
-  st.stall = stallAfterLook(st.stall, job, nowMs);
+function record(st: SupervisionState, job: TrainingJob, nowMs: number, rule: StallRule): void {
+  st.stall = stallAfterLook(st.stall, job, nowMs, rule);
   const known = new Set(st.checkpointIds);
   const fresh = job.checkpointIds.filter((id) => !known.has(id));
   const seenBefore = st.latest?.checkpointsSeen ?? 0;
@@ -330,4 +378,21 @@ function requireDuration(value: string, field: string): number {
       'INVALID_INPUT',
     );
   return ms;
+}
+
+/** The application failure behind a failure (an activity's or child's cause), if any. */
+function applicationCause(err: unknown): ApplicationFailure | undefined {
+  if (err instanceof ApplicationFailure) return err;
+  if (
+    (err instanceof ActivityFailure || err instanceof ChildWorkflowFailure) &&
+    err.cause instanceof ApplicationFailure
+  )
+    return err.cause;
+  return undefined;
+}
+
+function messageOf(err: unknown): string {
+  const app = applicationCause(err);
+  if (app) return `${app.type ?? 'Error'}: ${app.message}`;
+  return err instanceof Error ? err.message : String(err);
 }

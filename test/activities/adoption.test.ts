@@ -86,6 +86,51 @@ describe('a create whose response was lost is adopted on retry, not duplicated',
     );
   });
 
+  it('a job found under the name is adopted only when made from what is asked: another dataset is refused, naming both', async () => {
+    const input = {
+      step: 'train-1',
+      modelType: 'llm' as const,
+      datasetId: 'ds_first',
+      config: { training: { epochs: 2 } },
+      gpuType: 'a100',
+    };
+    // A run in flight when the worker was upgraded passes no name basis: its name stays the workflow id's.
+    const first = await runActivity('wf-mismatch', activities.startTrainingJob, input);
+    expect(first).toMatchObject({ adopted: false, name: 'wf-mismatch--train-1' });
+    const again = await runActivity('wf-mismatch', activities.startTrainingJob, input);
+    expect(again).toMatchObject({ adopted: true, id: first.id });
+    const err = await runActivity('wf-mismatch', activities.startTrainingJob, {
+      ...input,
+      datasetId: 'ds_second',
+      config: { training: { epochs: 4 } },
+    }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ type: 'ADOPTION_MISMATCH', nonRetryable: true });
+    expect((err as Error).message).toContain('datasetId: asked ds_second, found ds_first');
+    expect((err as Error).message).toContain('config.training.epochs: asked 4, found 2');
+    expect((await sandboxAdmin(sandbox.url).counters()).creations.jobs['wf-mismatch--train-1']).toBe(1);
+  });
+
+  it('a run-based name basis names the job after the run: another run of the same workflow creates anew', async () => {
+    const input = {
+      step: 'train-1',
+      modelType: 'llm' as const,
+      datasetId: 'ds_a',
+      config: { training: { epochs: 1 } },
+      gpuType: 'a100',
+    };
+    const a = await runActivity('wf-runs', activities.startTrainingJob, {
+      ...input,
+      nameBasis: 'wf-runs--r1',
+    });
+    const b = await runActivity('wf-runs', activities.startTrainingJob, {
+      ...input,
+      nameBasis: 'wf-runs--r2',
+    });
+    expect(a).toMatchObject({ adopted: false, name: 'wf-runs--r1--train-1', inDoubt: false });
+    expect(b).toMatchObject({ adopted: false, name: 'wf-runs--r2--train-1' });
+    expect(b.id).not.toBe(a.id);
+  });
+
   it('a second delete of the same checkpoint reports it as already gone', async () => {
     const seeded = await sandboxAdmin(sandbox.url).seedCompletedJob('adopt-delete', 3);
     const page = await runActivity('wf-del', activities.listCheckpoints, {

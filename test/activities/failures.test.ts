@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { createActivities } from '../../src/activities';
-import { runActivity } from '../harness/activity-env';
+import { MALFORMED_TRIES } from '../../src/activities/failures';
+import { runActivity, runActivityAttempt } from '../harness/activity-env';
 import { createProviderClients } from '../../src/providers/config';
 import type { Sandbox } from '../../src/sandbox/server';
 import { docExample, startFixtureServer } from '../harness/fixture-server';
@@ -28,6 +29,7 @@ const noFaults = {
   resetRate: 0,
   lostCreateRate: 0,
   unavailableGpuTypes: [] as string[],
+  htmlAnswers: 0,
   routePattern: undefined,
 };
 
@@ -184,12 +186,25 @@ describe('document error bodies and malformed responses', () => {
     });
   });
 
-  it('a malformed response fails non-retryably, naming provider, route and field', async () => {
-    const f = await failureOf(() => runActivity('wf-failures', viaFixtures.getTrainingJob, 'job_bad'));
-    expect(f).toMatchObject({ type: 'MALFORMED_RESPONSE', nonRetryable: true });
-    expect(f.message).toBe(
-      "tensorone GET /v2/training/jobs/:jobId: MALFORMED_RESPONSE: response field 'status' is invalid: Invalid input: expected string, received undefined",
-    );
+  it(`a malformed response is retried for ${MALFORMED_TRIES - 1} tries, then fails naming provider, route and field`, async () => {
+    const at = (attempt: number) =>
+      failureOf(() => runActivityAttempt('wf-failures', attempt, viaFixtures.getTrainingJob, 'job_bad'));
+    const message =
+      "tensorone GET /v2/training/jobs/:jobId: MALFORMED_RESPONSE: response field 'status' is invalid: Invalid input: expected string, received undefined";
+    for (const attempt of [1, MALFORMED_TRIES - 1])
+      expect(await at(attempt)).toMatchObject({ type: 'MALFORMED_RESPONSE', nonRetryable: false, message });
+    const last = await at(MALFORMED_TRIES);
+    expect(last).toMatchObject({ type: 'MALFORMED_RESPONSE', nonRetryable: true });
+    expect(last.message).toBe(`${message} (still malformed at try ${MALFORMED_TRIES}; no more tries)`);
+  });
+
+  it("a gateway's HTML page with status 200 is a malformed answer, retryable at first", async () => {
+    sandbox.state.faults = { ...sandbox.state.faults, htmlAnswers: 1 };
+    const f = await failureOf(() => runActivity('wf-failures', activities.listTrainingJobs, {}));
+    expect(f).toMatchObject({ type: 'MALFORMED_RESPONSE', nonRetryable: false });
+    expect(f.message).toContain("response field '(body)'");
+    // One page only: the next answer is the resource.
+    expect(await runActivity('wf-failures', activities.listTrainingJobs, {})).toHaveProperty('jobs');
   });
 });
 

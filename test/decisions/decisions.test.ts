@@ -1,17 +1,30 @@
 import fc from 'fast-check';
 import type { Checkpoint } from '../../src/domain/types';
+import { adoptionMismatches, describeMismatches, duplicatesOf } from '../../src/decisions/adoption';
 import { chooseCandidate } from '../../src/decisions/candidate';
 import { formatDuration, parseDuration } from '../../src/decisions/duration';
 import { evaluateGate } from '../../src/decisions/gate';
+import {
+  checkpointInModelPath,
+  endedCandidateHolders,
+  mergeRecords,
+  protectedCheckpoints,
+  type ProtectionRecord,
+} from '../../src/decisions/protection';
 import { planCleanup, type CheckpointSummary } from '../../src/decisions/retention';
 import {
+  isFurther,
   isResumableFailure,
   isStalled,
+  isTerminalStatus,
   judgeLook,
   nextGpuType,
   nextPollDelayMs,
+  observeFurthest,
   observeProgress,
+  progressMark,
   stallAfterLook,
+  type StallState,
   type WatchPlan,
 } from '../../src/decisions/supervision';
 import type { TrainingJob } from '../../src/domain/types';
@@ -103,6 +116,248 @@ describe('evaluateGate', () => {
   });
 });
 
+describe('evaluateGate at its boundaries', () => {
+  it('a candidate exactly on the threshold passes, in either direction', () => {
+    expect(evaluateGate(0.5, { direction: 'minimize', threshold: 0.5 })).toEqual({
+      passed: true,
+      reasons: ['meets threshold: 0.5 ≤ 0.5'],
+    });
+    expect(evaluateGate(0.8, { direction: 'maximize', threshold: 0.8 })).toEqual({
+      passed: true,
+      reasons: ['meets threshold: 0.8 ≥ 0.8'],
+    });
+  });
+  it('a candidate just past the threshold fails and says which way it missed', () => {
+    expect(evaluateGate(0.5000001, { direction: 'minimize', threshold: 0.5 })).toEqual({
+      passed: false,
+      reasons: ['misses threshold: 0.5000001 ≤ 0.5'],
+    });
+    expect(evaluateGate(0.7999999, { direction: 'maximize', threshold: 0.8 })).toEqual({
+      passed: false,
+      reasons: ['misses threshold: 0.7999999 ≥ 0.8'],
+    });
+  });
+  it('a tie with the serving model does not pass without a margin: it must be strictly better', () => {
+    expect(evaluateGate(0.45, { direction: 'minimize' }, 0.45)).toEqual({
+      passed: false,
+      reasons: ['does not beat serving model: 0.45 vs 0.45'],
+    });
+    expect(evaluateGate(0.9, { direction: 'maximize' }, 0.9).passed).toBe(false);
+    expect(evaluateGate(0.91, { direction: 'maximize' }, 0.9).passed).toBe(true);
+  });
+  it('an improvement exactly equal to the margin passes; less fails; the margin is named', () => {
+    expect(evaluateGate(0.25, { direction: 'minimize', minImprovement: 0.25 }, 0.5)).toEqual({
+      passed: true,
+      reasons: ['beats serving model: 0.25 vs 0.5 (margin 0.25)'],
+    });
+    expect(evaluateGate(0.26, { direction: 'minimize', minImprovement: 0.25 }, 0.5).passed).toBe(false);
+    expect(evaluateGate(0.75, { direction: 'maximize', minImprovement: 0.25 }, 0.5).passed).toBe(true);
+    expect(evaluateGate(0.74, { direction: 'maximize', minImprovement: 0.25 }, 0.5).passed).toBe(false);
+  });
+  it('both rules must hold: meeting the threshold does not excuse losing to the serving model', () => {
+    expect(evaluateGate(0.4, { direction: 'minimize', threshold: 0.5 }, 0.3)).toEqual({
+      passed: false,
+      reasons: ['meets threshold: 0.4 ≤ 0.5', 'does not beat serving model: 0.4 vs 0.3'],
+    });
+    expect(evaluateGate(0.6, { direction: 'minimize', threshold: 0.5 }, 0.9).passed).toBe(false);
+  });
+  it('with no rule configured it passes and says so', () => {
+    expect(evaluateGate(123, { direction: 'minimize' })).toEqual({
+      passed: true,
+      reasons: ['no gate configured'],
+    });
+  });
+  it('a NaN candidate (no metric, diverged training) never passes a threshold or a comparison', () => {
+    expect(evaluateGate(Number.NaN, { direction: 'minimize', threshold: 1 }).passed).toBe(false);
+    expect(evaluateGate(Number.NaN, { direction: 'maximize', threshold: 0 }).passed).toBe(false);
+    expect(evaluateGate(Number.NaN, { direction: 'minimize' }, 0.5).passed).toBe(false);
+  });
+});
+
+describe('chooseCandidate with other metrics and bad values', () => {
+  const acc = (id: string, epoch: number, metrics: Record<string, number>, over: Partial<Checkpoint> = {}) =>
+    ckpt(id, epoch, undefined, { metrics, ...over });
+
+  it('sorts by the declared metric, not by validationLoss', () => {
+    const list = [
+      acc('low-loss', 1, { validationLoss: 0.1, validationAccuracy: 0.7 }),
+      acc('high-acc', 2, { validationLoss: 0.9, validationAccuracy: 0.95 }),
+      acc('mid', 3, { validationLoss: 0.5, validationAccuracy: 0.8 }),
+    ];
+    const choice = chooseCandidate(list, {
+      metric: 'validationAccuracy',
+      direction: 'maximize',
+      tieBreak: 'earliest-epoch',
+    });
+    expect(choice).toMatchObject({ value: 0.95, considered: 3 });
+    expect(choice?.checkpoint.id).toBe('high-acc');
+  });
+
+  it('never chooses a NaN or infinite metric (diverged training), whatever the direction', () => {
+    const list = [
+      acc('nan', 1, { validationLoss: Number.NaN }),
+      acc('inf', 2, { validationLoss: Number.POSITIVE_INFINITY }),
+      acc('neg-inf', 3, { validationLoss: Number.NEGATIVE_INFINITY }),
+      acc('ok', 4, { validationLoss: 0.7 }),
+    ];
+    for (const direction of ['minimize', 'maximize'] as const) {
+      const choice = chooseCandidate(list, { metric: 'validationLoss', direction, tieBreak: 'latest-epoch' });
+      expect(choice).toMatchObject({ value: 0.7, considered: 1 });
+      expect(choice?.checkpoint.id).toBe('ok');
+    }
+    expect(
+      chooseCandidate([acc('nan', 1, { validationLoss: Number.NaN })], {
+        metric: 'validationLoss',
+        direction: 'minimize',
+        tieBreak: 'latest-epoch',
+      }),
+    ).toBeUndefined();
+  });
+
+  it('agrees with the provider’s best when it holds the same value, and cannot tell when it is not listed', () => {
+    const policy = {
+      metric: 'validationLoss',
+      direction: 'minimize' as const,
+      tieBreak: 'earliest-epoch' as const,
+    };
+    const list = [ckpt('e2', 2, 0.3), ckpt('best', 2, 0.3, { type: 'best' }), ckpt('e1', 1, 0.9)];
+    expect(chooseCandidate(list, policy, 'best')).toMatchObject({ agreesWithProviderBest: true });
+    expect(chooseCandidate(list, policy, 'gone')).toMatchObject({ agreesWithProviderBest: undefined });
+    expect(chooseCandidate(list, policy)).toMatchObject({ agreesWithProviderBest: undefined });
+  });
+});
+
+describe('chooseCandidate ordering is total', () => {
+  const policy = {
+    metric: 'validationLoss',
+    direction: 'minimize' as const,
+    tieBreak: 'earliest-epoch' as const,
+  };
+  it('prefers the automatic original over its `best` copy whichever comes first in the list', () => {
+    const original = ckpt('ckpt_e4', 4, 0.3);
+    const copy = ckpt('ckpt_best', 4, 0.3, { type: 'best' });
+    expect(chooseCandidate([copy, original], policy)?.checkpoint.id).toBe('ckpt_e4');
+    expect(chooseCandidate([original, copy], policy)?.checkpoint.id).toBe('ckpt_e4');
+    expect(chooseCandidate([copy, original], { ...policy, tieBreak: 'latest-epoch' })?.checkpoint.id).toBe(
+      'ckpt_e4',
+    );
+  });
+  it('falls back to the id when metric, epoch and type are equal', () => {
+    const list = [ckpt('b', 3, 0.3), ckpt('a', 3, 0.3)];
+    expect(chooseCandidate(list, policy)?.checkpoint.id).toBe('a');
+    expect(chooseCandidate([...list].reverse(), policy)?.checkpoint.id).toBe('a');
+  });
+});
+
+describe('planCleanup reasons and tie-breaks', () => {
+  const now = Date.parse('2026-01-31T00:00:00Z');
+  const at = '2026-01-10T00:00:00Z';
+  it('says why each checkpoint is kept', () => {
+    const plan = planCleanup(
+      [
+        { id: 'pinned', jobId: 'j', type: 'automatic', epoch: 1, createdAt: at },
+        { id: 'best', jobId: 'j', type: 'best', epoch: 2, createdAt: at },
+        { id: 'final', jobId: 'j', type: 'final', epoch: 3, createdAt: at },
+        { id: 'manual', jobId: 'j', type: 'manual', epoch: 3, createdAt: at },
+        { id: 'odd', jobId: 'j', type: 'unknown', epoch: 3, createdAt: at },
+        { id: 'e5', jobId: 'j', type: 'automatic', epoch: 5, createdAt: at },
+      ],
+      { keepLastN: 1 },
+      ['pinned'],
+      now,
+    );
+    const why = Object.fromEntries(plan.keep.map((c) => [c.id, c.reason]));
+    expect(why).toEqual({
+      pinned: 'protected (deployed or pinned)',
+      best: 'type best',
+      final: 'type final',
+      manual: 'manual checkpoint',
+      odd: 'unknown type',
+      e5: 'newest 1',
+    });
+    expect(plan.delete).toEqual([]);
+  });
+  it('names the rule that deletes: beyond keep-last-N without a window, older than the window with one', () => {
+    const list = [1, 2, 3].map((e) => ({
+      id: `e${e}`,
+      jobId: 'j',
+      type: 'automatic' as const,
+      epoch: e,
+      createdAt: `2026-01-0${e}T00:00:00Z`,
+    }));
+    expect(planCleanup(list, { keepLastN: 2 }, [], now).delete.map((c) => [c.id, c.reason])).toEqual([
+      ['e1', 'beyond-keep-last-n'],
+    ]);
+    const windowed = planCleanup(list, { keepLastN: 1, keepWithinDays: 29 }, [], now);
+    expect(windowed.keep.map((c) => [c.id, c.reason])).toEqual([
+      ['e3', 'newest 1'],
+      ['e2', 'within 29 days'],
+    ]);
+    expect(windowed.delete.map((c) => [c.id, c.reason])).toEqual([['e1', 'older-than-keep-window']]);
+  });
+  it('with equal creation times the later epoch is the newer one', () => {
+    const list = [3, 1, 2].map((e) => ({
+      id: `e${e}`,
+      jobId: 'j',
+      type: 'automatic' as const,
+      epoch: e,
+      createdAt: at,
+    }));
+    expect(planCleanup(list, { keepLastN: 1 }, [], now).keep.map((c) => c.id)).toEqual(['e3']);
+    expect(planCleanup([...list].reverse(), { keepLastN: 2 }, [], now).delete.map((c) => c.id)).toEqual([
+      'e1',
+    ]);
+  });
+  it('a size budget trims only automatic checkpoints kept by the window, never manual ones it was told to include', () => {
+    const plan = planCleanup(
+      [
+        { id: 'm', jobId: 'j', type: 'manual', epoch: 1, createdAt: '2026-01-29T00:00:00Z', sizeBytes: 100 },
+        {
+          id: 'e1',
+          jobId: 'j',
+          type: 'automatic',
+          epoch: 1,
+          createdAt: '2026-01-28T00:00:00Z',
+          sizeBytes: 100,
+        },
+        {
+          id: 'e2',
+          jobId: 'j',
+          type: 'automatic',
+          epoch: 2,
+          createdAt: '2026-01-30T00:00:00Z',
+          sizeBytes: 100,
+        },
+      ],
+      { keepLastN: 1, keepWithinDays: 5, includeManual: true, maxTotalBytes: 0 },
+      [],
+      now,
+    );
+    expect(plan.delete.map((c) => [c.id, c.reason])).toEqual([['e1', 'over-size-budget']]);
+    expect(plan.keep.map((c) => c.id).sort()).toEqual(['e2', 'm']);
+    expect(plan.bytesReclaimed).toBe(100);
+  });
+});
+
+describe('nextGpuType', () => {
+  it('never offers a GPU type already tried, even when the provider still lists it', () => {
+    expect(nextGpuType(['h100', 'a100'], ['h100'], ['h100', 'a100'])).toBe('a100');
+  });
+  it('never offers a GPU type already tried when the provider lists nothing', () => {
+    expect(nextGpuType(['h100', 'a100'], ['h100'])).toBe('a100');
+    expect(nextGpuType(['h100', 'a100'], ['h100', 'a100'])).toBeUndefined();
+  });
+  it('follows the user’s order, not the provider’s', () => {
+    expect(nextGpuType(['v100', 'a100', 'h100'], [], ['h100', 'a100', 'v100'])).toBe('v100');
+    expect(nextGpuType(['v100', 'a100', 'h100'], ['v100'], ['h100', 'a100'])).toBe('a100');
+  });
+  it('offers nothing when no preferred type is available', () => {
+    expect(nextGpuType(['v100'], [], ['h100'])).toBeUndefined();
+    expect(nextGpuType([], [], ['h100'])).toBeUndefined();
+    expect(nextGpuType(['v100'], [], [])).toBeUndefined();
+  });
+});
+
 describe('planCleanup', () => {
   const now = Date.parse('2026-01-31T00:00:00Z');
   const day = (d: number) => new Date(Date.parse('2026-01-01T00:00:00Z') + d * 86_400_000).toISOString();
@@ -187,6 +442,64 @@ describe('planCleanup', () => {
   });
 });
 
+describe('protected checkpoints', () => {
+  const rec = (over: Partial<ProtectionRecord>): ProtectionRecord => ({
+    checkpointId: 'c1',
+    kind: 'candidate',
+    workflowId: 'pipeline-a',
+    runId: 'r1',
+    at: '2026-01-01T00:00:00Z',
+    ...over,
+  });
+  const ids = (p: { checkpointId: string }[]) => p.map((c) => c.checkpointId).sort();
+
+  it('a candidate holds only while its run is running; pins and deployments hold for good', () => {
+    const records = [
+      rec({ checkpointId: 'cand-running' }),
+      rec({ checkpointId: 'cand-ended', runId: 'r0' }),
+      rec({ checkpointId: 'pin', kind: 'pinned', runId: 'r0' }),
+      rec({ checkpointId: 'dep', kind: 'deployed', runId: 'r0', target: 'tensormesh', deploymentId: 'm1' }),
+    ];
+    const running = new Set(['pipeline-a/r1']);
+    expect(ids(protectedCheckpoints({ records, runningHolders: running }))).toEqual([
+      'cand-running',
+      'dep',
+      'pin',
+    ]);
+    expect(ids(protectedCheckpoints({ records, runningHolders: new Set() }))).toEqual(['dep', 'pin']);
+    expect(endedCandidateHolders(records, running)).toEqual([{ workflowId: 'pipeline-a', runId: 'r0' }]);
+  });
+
+  it('adds what the endpoint list and the registry say is serving, with every reason once', () => {
+    const out = protectedCheckpoints({
+      records: [rec({ checkpointId: 'x', kind: 'pinned' }), rec({ checkpointId: 'x', kind: 'pinned' })],
+      runningHolders: new Set(),
+      endpointCheckpoints: [{ checkpointId: 'x', endpointId: 'ep1' }],
+      registryCheckpoints: [{ checkpointId: 'y', modelId: 'm1' }],
+    });
+    expect(out).toEqual([
+      { checkpointId: 'x', reasons: ['pinned in pipeline-a', 'served by endpoint ep1'] },
+      { checkpointId: 'y', reasons: ['named by deployed registry model m1'] },
+    ]);
+    expect(protectedCheckpoints({ records: [], runningHolders: new Set() })).toEqual([]);
+  });
+
+  it('recording the same thing twice keeps one record', () => {
+    const a = rec({});
+    expect(mergeRecords([a], [a, { ...a, at: 'later' }])).toEqual([a]);
+    expect(mergeRecords([a], [{ ...a, runId: 'r2' }])).toHaveLength(2);
+    expect(mergeRecords([a], [{ ...a, kind: 'deployed' }])).toHaveLength(2);
+  });
+
+  it('reads the checkpoint a TensorMesh modelPath serves, and none from a model repo', () => {
+    expect(checkpointInModelPath('tensorone://checkpoints/ckpt_abc_e3')).toBe('ckpt_abc_e3');
+    expect(checkpointInModelPath('s3://bucket/runs/checkpoints/ckpt_9?version=2')).toBe('ckpt_9');
+    expect(checkpointInModelPath('meta-llama/Llama-2-7b-hf')).toBeUndefined();
+    expect(checkpointInModelPath('tensorone://checkpoints/')).toBeUndefined();
+    expect(checkpointInModelPath('')).toBeUndefined();
+  });
+});
+
 describe('supervision rules', () => {
   const base = { freshnessMs: 300_000, minIntervalMs: 30_000 };
   it('polls often at the start and near the ETA, at the freshness bound in between', () => {
@@ -250,11 +563,57 @@ describe('supervision rules', () => {
       });
     });
     it.each([
-      ['status-changed', job({ status: 'completed' })],
-      ['status-changed', job({ status: 'failed', failureReason: 'spot instance preempted' })],
-      ['cost-budget', job({ cost: 50 })],
-    ])('reports %s', (reason, looked) => {
-      expect(judgeLook(plan, looked, stallAfterLook(moving, looked, at), at)).toEqual({ report: reason });
+      ['status-changed', job({ status: 'completed' }), 'completed'],
+      ['status-changed', job({ status: 'failed', failureReason: 'spot instance preempted' }), 'failed'],
+      ['status-changed', job({ status: 'pending' }), 'running'],
+      ['cost-budget', job({ cost: 50 }), 'running'],
+    ] as const)('reports %s (%#)', (reason, looked, previous) => {
+      const stall = stallAfterLook(moving, looked, at);
+      expect(judgeLook(plan, looked, stall, at, previous)).toEqual({ report: reason });
+    });
+    describe('a terminal status is confirmed by a second look before it is handed back', () => {
+      it.each(['completed', 'failed', 'stopped', 'cancelled'] as const)(
+        'a first "%s" is looked at again after the minimum interval',
+        (status) => {
+          const looked = job({ status });
+          expect(judgeLook(plan, looked, moving, at, 'running')).toEqual({
+            lookAgainInMs: 30_000,
+            confirming: status,
+          });
+          // The previous look defaults to the workflow's: a watch's first look doubts too.
+          expect(judgeLook(plan, looked, moving, at)).toEqual({ lookAgainInMs: 30_000, confirming: status });
+        },
+      );
+      it('even when a report is due, and on the very first look (no status known)', () => {
+        const done = job({ status: 'completed' });
+        expect(judgeLook(plan, done, moving, 10 * HOUR, 'running')).toHaveProperty('confirming', 'completed');
+        expect(judgeLook({ ...plan, knownStatus: undefined }, done, moving, at)).toHaveProperty(
+          'confirming',
+          'completed',
+        );
+      });
+      it('two looks that disagree on the terminal status confirm neither', () => {
+        const failed = job({ status: 'failed' });
+        expect(judgeLook(plan, failed, moving, at, 'completed')).toHaveProperty('confirming', 'failed');
+      });
+      it('a "completed" the next look contradicts is not handed back: the watch goes on', () => {
+        // Previous look: "completed" (doubted); this one: running again, at the usual cadence.
+        expect(judgeLook(plan, job(), stallAfterLook(moving, job(), at), at, 'completed')).toEqual({
+          lookAgainInMs: 300_000,
+        });
+      });
+      it('a terminal status the workflow already knew is not doubted again (after a resume)', () => {
+        const stopped = job({ status: 'stopped' });
+        expect(judgeLook({ ...plan, knownStatus: 'stopped' }, stopped, moving, at)).toHaveProperty(
+          'lookAgainInMs',
+          300_000,
+        );
+      });
+      it('queued, pending, running and unknown are not terminal', () => {
+        expect(['queued', 'pending', 'running', 'unknown'].some((s) => isTerminalStatus(s as never))).toBe(
+          false,
+        );
+      });
     });
     it('lets new checkpoints wait for the next report', () => {
       const more = job({ checkpointIds: ['c1', 'c2', 'c3'] });
@@ -264,6 +623,29 @@ describe('supervision rules', () => {
       expect(judgeLook({ ...plan, knownStatus: undefined }, job(), moving, at)).toEqual({
         report: 'status-changed',
       });
+    });
+    it('reports a counter wobbling 1500 ↔ 1400 as stalled stallAfter after the furthest step', () => {
+      const wobble = (step: number, epoch: number) =>
+        job({ progress: { currentStep: step, currentEpoch: epoch } });
+      let stall: StallState = { lastProgressAtMs: 0 };
+      stall = stallAfterLook(stall, wobble(1500, 4), at);
+      for (let i = 1; i <= 11; i++) {
+        const t = at + i * 5 * 60_000;
+        stall = stallAfterLook(stall, i % 2 ? wobble(1400, 3) : wobble(1500, 4), t);
+        expect(judgeLook(plan, job(), stall, t)).toHaveProperty('lookAgainInMs');
+      }
+      stall = stallAfterLook(stall, wobble(1400, 3), at + HOUR);
+      expect(judgeLook(plan, job(), stall, at + HOUR)).toEqual({ report: 'stalled' });
+      // The rule of supervisions started earlier took every change for progress: never stalled.
+      let changed: StallState = { lastProgressAtMs: 0 };
+      for (let i = 0; i <= 12; i++)
+        changed = stallAfterLook(
+          changed,
+          i % 2 ? wobble(1400, 3) : wobble(1500, 4),
+          at + i * 5 * 60_000,
+          'changed',
+        );
+      expect(isStalled(changed, at + HOUR, HOUR)).toBe(false);
     });
     it('reports a stall once the step has not moved for stallAfter, carried across looks', () => {
       let stall = stallAfterLook({ lastProgressAtMs: 0 }, job(), at);
@@ -285,6 +667,62 @@ describe('supervision rules', () => {
       });
     });
   });
+  describe('stall clock by the furthest progress seen', () => {
+    const mark = (epoch: number, step: number) => ({ epoch, step });
+    it('orders marks by epoch, then step', () => {
+      expect(isFurther(mark(4, 1501), mark(4, 1500))).toBe(true);
+      expect(isFurther(mark(4, 1500), mark(4, 1500))).toBe(false);
+      expect(isFurther(mark(3, 1400), mark(4, 1500))).toBe(false);
+      // A per-epoch step counter starts again at 0 in the next epoch: still further.
+      expect(isFurther(mark(5, 0), mark(4, 499))).toBe(true);
+      expect(isFurther(mark(4, 9999), mark(5, 0))).toBe(false);
+    });
+    it('a step equal to the furthest, or behind it, does not reset the clock; one past it does', () => {
+      const seen: StallState = { furthest: mark(4, 1500), lastProgressAtMs: 1000 };
+      expect(observeFurthest(seen, mark(4, 1500), 9000)).toBe(seen);
+      expect(observeFurthest(seen, mark(3, 1400), 9000)).toBe(seen);
+      expect(observeFurthest(seen, mark(4, 1501), 9000)).toEqual({
+        furthest: mark(4, 1501),
+        lastProgressAtMs: 9000,
+      });
+    });
+    it('the first mark starts the clock; a look without progress figures restarts it, keeping the mark', () => {
+      expect(observeFurthest({ lastProgressAtMs: 0 }, mark(1, 10), 500)).toEqual({
+        furthest: mark(1, 10),
+        lastProgressAtMs: 500,
+      });
+      expect(observeFurthest({ furthest: mark(4, 1500), lastProgressAtMs: 0 }, undefined, 500)).toEqual({
+        furthest: mark(4, 1500),
+        lastProgressAtMs: 500,
+      });
+    });
+    it('stalled exactly at stallAfter after the furthest mark, not a millisecond before', () => {
+      const seen: StallState = { furthest: mark(4, 1500), lastProgressAtMs: 1000 };
+      expect(isStalled(seen, 1000 + 5000 - 1, 5000)).toBe(false);
+      expect(isStalled(seen, 1000 + 5000, 5000)).toBe(true);
+    });
+    it('reads the mark from the job: TensorOne epoch and step, Marqtune checkpoints', () => {
+      const t1 = { provider: 'tensorone' as const, checkpointIds: [] };
+      expect(progressMark({ ...t1, progress: { currentEpoch: 4, currentStep: 1500 } })).toEqual(
+        mark(4, 1500),
+      );
+      expect(progressMark({ ...t1, progress: { currentStep: 1500 } })).toEqual(mark(0, 1500));
+      expect(progressMark({ ...t1, progress: {} })).toBeUndefined();
+      expect(progressMark({ provider: 'marqtune', checkpointIds: ['a', 'b'], progress: {} })).toEqual(
+        mark(0, 2),
+      );
+    });
+    it('a queued job restarts the clock and forgets the mark (a resumed job may start from an earlier step)', () => {
+      const queued = {
+        provider: 'tensorone',
+        status: 'pending',
+        progress: { currentStep: 1000 },
+      } as TrainingJob;
+      expect(stallAfterLook({ furthest: mark(4, 1500), lastProgressAtMs: 0 }, queued, 700)).toEqual({
+        lastProgressAtMs: 700,
+      });
+    });
+  });
   it('knows resumable failures and the next GPU type', () => {
     expect(isResumableFailure('Spot instance preempted')).toBe(true);
     expect(isResumableFailure('Dataset format invalid')).toBe(false);
@@ -296,5 +734,73 @@ describe('supervision rules', () => {
     expect(parseDuration('1.5h')).toBe(5_400_000);
     expect(parseDuration('5 minutes')).toBeUndefined();
     expect(formatDuration(86_400_000)).toBe('1d');
+  });
+});
+
+describe('adoptionMismatches', () => {
+  const asked = {
+    modelType: 'llm',
+    datasetId: 'ds_new',
+    config: { training: { epochs: 5, learning_rate: 2e-4 }, strategy: 'lora' },
+    gpuType: 'a100',
+  };
+
+  it('finds nothing to object to in the very job that was asked for, defaults added by the provider included', () => {
+    const found = {
+      modelType: 'llm',
+      datasetId: 'ds_new',
+      config: { training: { epochs: 5, learning_rate: 2e-4, batch_size: 4 }, strategy: 'lora' },
+      gpuType: 'NVIDIA A100',
+    };
+    expect(adoptionMismatches(asked, found)).toEqual([]);
+  });
+
+  it('names the dataset and the changed epochs of an earlier run, asked and found', () => {
+    const found = {
+      modelType: 'llm',
+      datasetId: 'ds_old',
+      config: { training: { epochs: 3, learning_rate: 2e-4 }, strategy: 'lora' },
+    };
+    const m = adoptionMismatches(asked, found);
+    expect(m).toEqual([
+      { field: 'datasetId', asked: 'ds_new', found: 'ds_old' },
+      { field: 'config.training.epochs', asked: '5', found: '3' },
+    ]);
+    expect(describeMismatches(m)).toBe(
+      'datasetId: asked ds_new, found ds_old; config.training.epochs: asked 5, found 3',
+    );
+  });
+
+  it('a key asked for that the found config lacks is a difference; a field the provider does not report is not', () => {
+    expect(adoptionMismatches({ config: { seed: 7 } }, { config: {} })).toEqual([
+      { field: 'config.seed', asked: '7', found: 'nothing' },
+    ]);
+    expect(adoptionMismatches(asked, {})).toEqual([]);
+  });
+
+  it('compares GPU, checkpoint and model, and arrays element by element', () => {
+    expect(adoptionMismatches({ gpuType: 'h100' }, { gpuType: 'NVIDIA A100' })).toHaveLength(1);
+    expect(adoptionMismatches({ checkpointId: 'ckpt_e9' }, { checkpointId: 'ckpt_final' })).toEqual([
+      { field: 'checkpointId', asked: 'ckpt_e9', found: 'ckpt_final' },
+    ]);
+    expect(adoptionMismatches({ modelId: 'm1' }, { modelId: 'm1' })).toEqual([]);
+    expect(adoptionMismatches({ config: { mods: ['q', 'v'] } }, { config: { mods: ['q', 'k'] } })).toEqual([
+      { field: 'config.mods[1]', asked: '"v"', found: '"k"' },
+    ]);
+    expect(adoptionMismatches({ config: { mods: ['q'] } }, { config: { mods: ['q', 'k'] } })).toHaveLength(1);
+  });
+});
+
+describe('duplicatesOf', () => {
+  it('lists every other resource carrying the run name once, never the kept one or another name', () => {
+    const found = [
+      { id: 'job_b', name: 'run-1--train' },
+      { id: 'job_a', name: 'run-1--train' },
+      { id: 'job_c', name: 'run-2--train' },
+      { id: 'job_b', name: 'run-1--train' },
+    ];
+    expect(duplicatesOf('job_a', found, 'run-1--train')).toEqual(['job_b']);
+    expect(duplicatesOf('job_a', [found[1]], 'run-1--train')).toEqual([]);
+    expect(duplicatesOf('job_a', [], 'run-1--train')).toEqual([]);
   });
 });

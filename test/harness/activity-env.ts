@@ -9,6 +9,19 @@ export function runActivity<A extends unknown[], R>(
   fn: (...args: A) => Promise<R>,
   ...args: A
 ): Promise<R> {
-  const env = new MockActivityEnvironment({ workflowExecution: { workflowId, runId: 'run-1' } } as never);
+  return runActivityAttempt(workflowId, 1, fn, ...args);
+}
+
+/** `runActivity` as the server's `attempt`-th try of the activity (1: the first). */
+export function runActivityAttempt<A extends unknown[], R>(
+  workflowId: string,
+  attempt: number,
+  fn: (...args: A) => Promise<R>,
+  ...args: A
+): Promise<R> {
+  const env = new MockActivityEnvironment({
+    workflowExecution: { workflowId, runId: 'run-1' },
+    attempt,
+  } as never);
   return env.run(fn, ...args) as Promise<R>;
 }

@@ -8,9 +8,17 @@ export async function startTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   const path = process.env.FTP_TEST_SERVER_PATH;
   if (!path)
     throw new Error('FTP_TEST_SERVER_PATH is unset: run tests through `npm test` (jest global setup).');
-  return TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path } },
-  });
+  // The SDK gives the server 5 s to start; on a loaded machine (several test files starting servers at
+  // once) that is sometimes too little, so a start that timed out is tried again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await TestWorkflowEnvironment.createTimeSkipping({
+        server: { executable: { type: 'existing-path', path } },
+      });
+    } catch (err) {
+      if (attempt >= 5 || !/did not start within/.test(String((err as Error)?.message))) throw err;
+    }
+  }
 }
 
 export interface DevServerHandle {

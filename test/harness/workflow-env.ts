@@ -2,6 +2,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
 import { createProviderClients } from '../../src/providers/config';
+import { createTensorOneClient } from '../../src/providers/tensorone/client';
 import type { SandboxConfig, Sandbox } from '../../src/sandbox/server';
 import { startSandbox } from '../../src/sandbox/server';
 import { startTimeSkippingEnv, uniqueTaskQueue } from './temporal';
@@ -24,7 +25,10 @@ export interface WorkflowTestBed {
  * The real thing on virtual time: a time-skipping Temporal server, the real workflows and activities,
  * and a provider sandbox whose clock follows the server's, so a 10-minute epoch is 10 virtual minutes.
  */
-export async function startWorkflowTestBed(sandboxConfig: SandboxConfig = {}): Promise<WorkflowTestBed> {
+export async function startWorkflowTestBed(
+  sandboxConfig: SandboxConfig = {},
+  options: { /** The TensorOne client's request timeout (default 30 s). */ tensoroneTimeoutMs?: number } = {},
+): Promise<WorkflowTestBed> {
   const env = await startTimeSkippingEnv();
   const sandbox = await startSandbox({
     epochMs: 10 * MINUTE,
@@ -39,7 +43,13 @@ export async function startWorkflowTestBed(sandboxConfig: SandboxConfig = {}): P
     connection: env.nativeConnection,
     taskQueue,
     ...workflowCode(),
-    activities: createActivities(createProviderClients(sandbox.endpoints)),
+    activities: createActivities({
+      ...createProviderClients(sandbox.endpoints),
+      tensorone: createTensorOneClient({
+        ...sandbox.endpoints.tensorone,
+        timeoutMs: options.tensoroneTimeoutMs,
+      }),
+    }),
   });
   let running: Promise<void> | undefined;
   return {

@@ -273,6 +273,46 @@ describe('sandbox admin route', () => {
     expect(counters.duplicates.jobs).toEqual([]);
   });
 
+  it('odd answers: a status once at an epoch, a gateway HTML page, a wobbling step counter', async () => {
+    const admin = (await import('../../src/sandbox/admin-client')).sandboxAdmin(sandbox.url);
+    await admin.setFaults({
+      spuriousStatus: 'completed',
+      spuriousStatusAtEpoch: 2,
+      spuriousStatusJobNameContains: 'odd-answers',
+      stallAtEpoch: 1,
+      stallJobNameContains: 'odd-wobble',
+      stallWobbleSteps: 100,
+    });
+    const trains = (await clients.tensorone.jobs.create(job('odd-answers', 50))).id;
+    const statuses: string[] = [];
+    await eventually(async () => {
+      const j = await clients.tensorone.jobs.get(trains);
+      statuses.push(j.status);
+      return (j.progress.currentEpoch ?? 0) >= 4;
+    });
+    // Exactly one "completed", while epoch 2 or later trained; running before and after.
+    expect(statuses.filter((s) => s === 'completed')).toHaveLength(1);
+    expect(statuses.at(-1)).toBe('running');
+
+    const stalls = (await clients.tensorone.jobs.create(job('odd-wobble', 50))).id;
+    await eventually(
+      () => sandbox.state.advance(sandbox.state.jobs.get(stalls)!).stalledAtEpoch !== undefined,
+    );
+    const steps = [];
+    for (let i = 0; i < 4; i++) steps.push((await clients.tensorone.jobs.get(stalls)).progress.currentStep);
+    expect(new Set(steps)).toEqual(new Set([500, 400]));
+
+    await admin.setFaults({ htmlAnswers: 1, htmlAnswerRoutePattern: `/jobs/${trains}$` });
+    const page = await fetch(`${sandbox.endpoints.tensorone.baseURL}/v2/training/jobs/${trains}`, {
+      headers: { authorization: `Bearer ${sandbox.endpoints.tensorone.apiKey}` },
+    });
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    expect(await page.text()).toMatch(/^<!DOCTYPE html>/);
+    expect((await clients.tensorone.jobs.get(trains)).id).toBe(trains);
+    await admin.setFaults({});
+  });
+
   it('refuses an invalid fault configuration, naming the field', async () => {
     const res = await fetch(`${sandbox.url}/admin/faults`, {
       method: 'POST',

@@ -23,6 +23,27 @@ describe('units', () => {
   it('refuses sizes that are not sizes', () => {
     expect(parseSize('big')).toBeUndefined();
     expect(parseSize(-1)).toBeUndefined();
+    expect(parseSize(Number.NaN)).toBeUndefined();
+    expect(parseSize('5i')).toBeUndefined();
+    expect(parseSize('1.2.3GB')).toBeUndefined();
+    expect(parseSize(null)).toBeUndefined();
+  });
+
+  it('an empty checkpoint is zero bytes, and units may drop the B', () => {
+    expect(parseSize(0)).toBe(0);
+    expect(parseSize('0GB')).toBe(0);
+    expect(parseSize('2G')).toBe(2 * 1024 ** 3);
+    expect(parseSize('3 KiB')).toBe(3 * 1024);
+  });
+
+  it('camelCases names with leading separators and nests a prefix', () => {
+    expect(camelCase('_private_loss')).toBe('privateLoss');
+    expect(camelCase('Validation Loss')).toBe('validationLoss');
+    expect(numericMetrics({ loss: 0.3, accuracy: 0.9 }, 'validation')).toEqual({
+      validationLoss: 0.3,
+      validationAccuracy: 0.9,
+    });
+    expect(numericMetrics(null)).toEqual({});
   });
 
   it('camelCases snake_case and kebab metric names and drops non-numbers', () => {
@@ -37,7 +58,19 @@ describe('units', () => {
     expect(isoDate('2024-01-15T10:30:00Z')).toBe('2024-01-15T10:30:00.000Z');
     expect(isoDate('not a date')).toBeUndefined();
     expect(parseRetryAfter('3')).toBe(3000);
-    expect(parseRetryAfter(new Date(Date.now() + 5000).toUTCString())).toBeGreaterThan(3000);
+    expect(parseRetryAfter('0')).toBe(0);
+    expect(parseRetryAfter('1.5')).toBe(1500);
+  });
+
+  it('reads an HTTP-date Retry-After as the milliseconds until that moment, never negative', () => {
+    const now = Date.parse('2026-11-26T10:00:00Z');
+    expect(parseRetryAfter('Thu, 26 Nov 2026 10:00:05 GMT', now)).toBe(5000);
+    expect(parseRetryAfter('Thu, 26 Nov 2026 10:02:00 GMT', now)).toBe(120_000);
+    expect(parseRetryAfter('Thu, 26 Nov 2026 09:59:00 GMT', now)).toBe(0);
+    expect(parseRetryAfter('-3', now)).toBeUndefined();
+    expect(parseRetryAfter('soon', now)).toBeUndefined();
+    expect(parseRetryAfter('', now)).toBeUndefined();
+    expect(parseRetryAfter(undefined, now)).toBeUndefined();
   });
 });
 
@@ -54,6 +87,54 @@ describe('redaction', () => {
       url: 'https://c.example/signed/ck?[redacted]',
     });
     expect(stripQuery('https://x/y?sig=1')).toBe('https://x/y');
+  });
+
+  it('scrubs every occurrence of a secret, not only the first', () => {
+    registerSecret('sk_twice_secret_99');
+    const text = 'key=sk_twice_secret_99; again sk_twice_secret_99 and sk_twice_secret_99';
+    expect(redactText(text)).toBe('key=[redacted]; again [redacted] and [redacted]');
+    expect(redact({ a: 'sk_twice_secret_99/sk_twice_secret_99', b: ['x sk_twice_secret_99'] })).toEqual({
+      a: '[redacted]/[redacted]',
+      b: ['x [redacted]'],
+    });
+    const twoUrls = 'https://a.example/x?sig=1 then https://b.example/y?sig=2';
+    expect(redactText(twoUrls)).toBe('https://a.example/x?[redacted] then https://b.example/y?[redacted]');
+    expect(redactText('Bearer one and Bearer two')).toBe('Bearer [redacted] and Bearer [redacted]');
+  });
+
+  it('scrubs secrets of six characters or more and leaves shorter ones alone (they would shred words)', () => {
+    registerSecret('abcde');
+    expect(redactText('abcde')).toBe('abcde');
+    registerSecret('k6k6k6');
+    expect(redactText('key k6k6k6')).toBe('key [redacted]');
+    registerSecret(undefined);
+    registerSecret('');
+  });
+
+  it('scrubs a bearer token whatever the spacing', () => {
+    expect(redactText('Authorization: Bearer   tok.en')).toBe('Authorization: Bearer [redacted]');
+  });
+
+  it('leaves numbers, booleans and null as they are, and stops at 20 levels of nesting', () => {
+    expect(redact({ n: 3, ok: true, none: null, list: [1, null] })).toEqual({
+      n: 3,
+      ok: true,
+      none: null,
+      list: [1, null],
+    });
+    const nest = (depth: number): unknown => (depth === 0 ? 'leaf' : { inner: nest(depth - 1) });
+    const walk = (v: unknown, depth: number): unknown =>
+      depth === 0 ? v : walk((v as { inner: unknown }).inner, depth - 1);
+    expect(walk(redact(nest(20)), 20)).toBe('leaf');
+    expect(walk(redact(nest(21)), 21)).toBe('[too deep]');
+    expect(walk(redact([[[['x']]]]), 0)).toEqual([[[['x']]]]);
+  });
+
+  it('strips the query and the fragment of a URL, and nothing of one without them', () => {
+    expect(stripQuery('https://x/y#frag')).toBe('https://x/y');
+    expect(stripQuery('https://x/y')).toBe('https://x/y');
+    expect(stripQuery(undefined)).toBeUndefined();
+    expect(stripQuery('')).toBe('');
   });
 
   it('scrubs registered secret values and bearer tokens from free text', () => {

@@ -1,6 +1,17 @@
+import { Client } from '@temporalio/client';
+import { pipelineWorkflowId, type PipelineInput } from '../../src/domain/pipeline-input';
 import { sandboxAdmin } from '../../src/sandbox/admin-client';
-import type { CleanupInput, CleanupResult } from '../../src/workflows/definitions';
-import { startWorkflowTestBed, type WorkflowTestBed } from '../harness/workflow-env';
+import {
+  approveSignal,
+  pinSignal,
+  statusQuery,
+  type CleanupInput,
+  type CleanupResult,
+  type PipelineResult,
+} from '../../src/workflows/definitions';
+import { createProviderClients } from '../../src/providers/config';
+import { pipelineInput, tensoroneTrain } from '../fixtures/pipelines';
+import { advanceUntil, startWorkflowTestBed, type WorkflowTestBed } from '../harness/workflow-env';
 
 let bed: WorkflowTestBed;
 beforeAll(async () => {
@@ -84,4 +95,171 @@ it('bounds deletions per run and cleans every job a filter matches', async () =>
   expect(result.deleted).toHaveLength(12);
   expect(result.truncated).toBe(true);
   expect(bed.sandbox.state.jobCheckpoints(other.jobId)).toHaveLength(12);
+});
+
+describe('every cleanup keeps the same protected checkpoints', () => {
+  // What the cleanup Schedule starts (scripts/main-job.ts), with a tighter retention: no ids passed in.
+  const scheduleInput: CleanupInput = {
+    jobFilter: { status: 'completed' },
+    retention: { keepLastN: 1 },
+    maxDeletes: 1000,
+  };
+  const scheduled = (workflowId: string) => cleanup(scheduleInput, workflowId);
+  const tenEpochs = tensoroneTrain({ config: { training: { epochs: 10 } } });
+  const idsOf = (jobId: string) => bed.sandbox.state.jobCheckpoints(jobId).map((c) => c.id);
+  const newestAutomatic = (jobId: string) =>
+    bed.sandbox.state
+      .jobCheckpoints(jobId)
+      .filter((c) => c.type === 'automatic')
+      .sort((a, b) => (b.epoch ?? 0) - (a.epoch ?? 0))[0].id;
+  const startPipeline = (input: PipelineInput) =>
+    bed.env.client.workflow.start('fineTuneToDeploy', {
+      args: [input],
+      taskQueue: bed.taskQueue,
+      workflowId: pipelineWorkflowId(input.name),
+    });
+  const noOwnCleanup = { enabled: false, retention: { keepLastN: 2 }, maxDeletes: 1000 };
+
+  it("a Schedule's cleanup keeps the candidate of a pipeline awaiting approval; approving it then deploys it", async () => {
+    const handle = await startPipeline(
+      pipelineInput('protect-approval', {
+        train: tenEpochs,
+        gate: { approval: { required: true, timeout: '24h', onTimeout: 'reject' } },
+      }),
+    );
+    const waiting = await bed.withWorker(() =>
+      advanceUntil(bed.env, async () => {
+        const s = await handle.query(statusQuery);
+        return s.phase === 'awaiting-approval' ? s : undefined;
+      }),
+    );
+    const candidate = waiting.candidate!.checkpointId;
+    // Retention alone would delete it: an automatic checkpoint, not the newest.
+    expect(waiting.candidate!.type).toBe('automatic');
+    expect(newestAutomatic(waiting.jobId!)).not.toBe(candidate);
+
+    // Through a client that does not skip time: the pipeline's approval window stays open meanwhile.
+    const plain = new Client({ connection: bed.env.connection, namespace: bed.env.namespace });
+    const result = (await plain.workflow.execute('checkpointCleanup', {
+      args: [scheduleInput],
+      taskQueue: bed.taskQueue,
+      workflowId: 'scheduled-cleanup-approval',
+    })) as CleanupResult;
+    expect(result.jobs).toContain(waiting.jobId);
+    expect(result.deleted.some((d) => d.jobId === waiting.jobId)).toBe(true); // it did clean that job
+    expect(idsOf(waiting.jobId!)).toContain(candidate);
+
+    await handle.signal(approveSignal, { by: 'ada' });
+    const deployed = (await bed.withWorker(() => handle.result())) as PipelineResult;
+    expect(deployed.outcome).toBe('deployed');
+    expect(deployed.checkpoint?.checkpointId).toBe(candidate);
+    expect(deployed.deployment?.status).toBe('active');
+  });
+
+  it("a Schedule's cleanup keeps a checkpoint served through TensorMesh modelPath", async () => {
+    const served = (await bed.withWorker(async () =>
+      (
+        await startPipeline(
+          pipelineInput('protect-mesh', {
+            train: tenEpochs,
+            deploy: {
+              target: 'tensormesh',
+              userId: '6f1c2b7e-1d2a-4c3b-9e8f-0a1b2c3d4e5f',
+              gpuType: 'GPU_TYPE_H100',
+            },
+            cleanup: noOwnCleanup,
+          }),
+        )
+      ).result(),
+    )) as PipelineResult;
+    const checkpoint = served.checkpoint!.checkpointId;
+    const model = [...bed.sandbox.state.meshModels.values()].find((m) =>
+      [m.modelId, m.deploymentId].includes(served.deployment!.id),
+    )!;
+    expect(model.modelPath).toBe(`tensorone://checkpoints/${checkpoint}`);
+    expect(newestAutomatic(served.jobId!)).not.toBe(checkpoint);
+
+    const result = await scheduled('scheduled-cleanup-mesh');
+    expect(result.deleted.some((d) => d.jobId === served.jobId)).toBe(true);
+    expect(idsOf(served.jobId!)).toContain(checkpoint);
+  });
+
+  it("a Schedule's cleanup keeps a checkpoint pinned in a pipeline", async () => {
+    const result = (await bed.withWorker(async () => {
+      const handle = await startPipeline(pipelineInput('protect-pin', { cleanup: noOwnCleanup }));
+      const job = await advanceUntil(bed.env, async () => {
+        const s = await handle.query(statusQuery);
+        return (s.training?.epoch ?? 0) >= 2 ? s.jobId : undefined;
+      });
+      await handle.signal(pinSignal, `ckpt_${job!.slice(4)}_e1`);
+      return handle.result();
+    })) as PipelineResult;
+    const pinned = `ckpt_${result.jobId!.slice(4)}_e1`;
+    expect(result.checkpoint?.checkpointId).not.toBe(pinned);
+
+    const cleaned = await scheduled('scheduled-cleanup-pin');
+    expect(cleaned.deleted.some((d) => d.jobId === result.jobId)).toBe(true);
+    expect(idsOf(result.jobId!)).toContain(pinned);
+  });
+
+  it('two cleanups of the same job at once report together exactly the bytes deleted', async () => {
+    const { jobId } = await sandboxAdmin(bed.sandbox.url).seedCompletedJob('concurrent-job', 40);
+    // Sizes as the provider reports them (the bytes a cleanup counts).
+    const before = (
+      await createProviderClients(bed.sandbox.endpoints).tensorone.checkpoints.list(jobId, { limit: 100 })
+    ).checkpoints;
+    expect(before).toHaveLength(42);
+    const faults = bed.sandbox.state.faults;
+    // Slow deletions: both cleanups have planned the same checkpoints before either deletes one.
+    bed.sandbox.state.faults = {
+      ...faults,
+      latencyMs: 300,
+      routePattern: '^/tensorone/v2/training/checkpoints/',
+    };
+    try {
+      const input: CleanupInput = { jobIds: [jobId], retention: { keepLastN: 2 }, concurrency: 4 };
+      const [a, b] = (await bed.withWorker(async () => {
+        const handles = await Promise.all(
+          ['concurrent-a', 'concurrent-b'].map((workflowId) =>
+            bed.env.client.workflow.start('checkpointCleanup', {
+              args: [input],
+              taskQueue: bed.taskQueue,
+              workflowId,
+            }),
+          ),
+        );
+        return Promise.all(handles.map((h) => h.result()));
+      })) as CleanupResult[];
+      const left = new Set(bed.sandbox.state.jobCheckpoints(jobId).map((c) => c.id));
+      const gone = before.filter((c) => !left.has(c.id));
+      expect(gone).toHaveLength(38);
+      expect(a.deletedCount + b.deletedCount).toBe(gone.length);
+      expect(a.bytesReclaimed + b.bytesReclaimed).toBe(gone.reduce((s, c) => s + (c.sizeBytes ?? 0), 0));
+      // Both tried some of the same checkpoints: the second try found it gone and counted nothing.
+      const alreadyGone = [...a.deleted, ...b.deleted].filter((d) => d.alreadyGone);
+      expect(alreadyGone.length).toBeGreaterThan(0);
+      expect(alreadyGone.every((d) => d.bytes === 0)).toBe(true);
+    } finally {
+      bed.sandbox.state.faults = faults;
+    }
+  });
+
+  it('deletes nothing when what is in use cannot be determined, and says why', async () => {
+    const { jobId } = await sandboxAdmin(bed.sandbox.url).seedCompletedJob('doubt-job', 10);
+    const faults = bed.sandbox.state.faults;
+    // The registry (what it says is deployed) answers nothing but errors.
+    bed.sandbox.state.faults = { ...faults, errorRate: 1, routePattern: '^/tensorone/v2/training/models' };
+    try {
+      const result = await cleanup({ jobIds: [jobId], retention: { keepLastN: 2 } }, 'cleanup-in-doubt');
+      expect(bed.sandbox.state.jobCheckpoints(jobId)).toHaveLength(12);
+      expect(result.deletedCount).toBe(0);
+      expect(result.deleted).toEqual([]);
+      expect(result.keptInDoubt).toEqual([
+        { jobId, reason: expect.stringContaining('could not determine which are in use') },
+      ]);
+      expect(result.keptInDoubt[0].reason).toMatch(/training\/models/);
+    } finally {
+      bed.sandbox.state.faults = faults;
+    }
+  });
 });

@@ -9,6 +9,7 @@ import {
   statusQuery,
   type PipelineResult,
 } from '../../src/workflows/definitions';
+import { epochMetrics } from '../../src/sandbox/curves';
 import { pipelineInput, tensoroneTrain } from '../fixtures/pipelines';
 import { advanceUntil, startWorkflowTestBed, type WorkflowTestBed } from '../harness/workflow-env';
 
@@ -24,6 +25,8 @@ beforeEach(() => {
     failDeployments: false,
     failInference: false,
     stallAtEpoch: undefined,
+    spuriousStatus: undefined,
+    htmlAnswers: 0,
   };
 });
 
@@ -60,11 +63,11 @@ describe('fineTuneToDeploy', () => {
     const job = jobNamed('happy');
     expect(job.status).toBe('completed');
     const remaining = checkpointsOf(job.id);
-    // The chosen checkpoint has the lowest validation loss the job ever reported.
-    const automatic = [...Array(6).keys()].map(
-      (i) => remaining.find((c) => c.epoch === i + 1)?.metrics.validationLoss ?? Infinity,
-    );
-    expect(result.checkpoint?.value).toBeLessThanOrEqual(Math.min(...automatic));
+    // The chosen checkpoint has the lowest validation loss the job ever reported, deleted ones included.
+    const everReported = bed.sandbox.state.checkpoints.everOfJob(job.id);
+    expect(everReported.length).toBeGreaterThan(remaining.length);
+    const lowest = Math.min(...everReported.map((c) => c.metrics.validationLoss ?? Infinity));
+    expect(result.checkpoint?.value).toBe(lowest);
     expect(result.deployment).toMatchObject({ target: 'tensorone-endpoint', status: 'active' });
     expect(endpointsNamed('happy')).toHaveLength(1);
     // Best, final and the deployed checkpoint survive cleanup; old automatic ones are gone.
@@ -102,7 +105,8 @@ describe('fineTuneToDeploy gates', () => {
       );
       const status = await handle.query(statusQuery);
       expect(status.candidate?.metric).toBe('validationLoss');
-      expect(status.awaitingApprovalUntil).toBeDefined();
+      // The gate waits exactly the configured 24h from the moment it started waiting.
+      expect(Date.parse(status.awaitingApprovalUntil!) - Date.parse(status.updatedAt)).toBe(24 * 3_600_000);
       await handle.signal(approveSignal, { by: 'ada', reason: 'looks good' });
       return handle.result();
     });
@@ -135,6 +139,7 @@ describe('fineTuneToDeploy under trouble', () => {
     expect(result.outcome).toBe('cancelled');
     const job = jobNamed('cancel');
     expect(job.status).toBe('stopped');
+    expect(result.stoppedJobs).toEqual([job.id]);
     expect(checkpointsOf(job.id).some((c) => c.type === 'final')).toBe(true);
     expect(endpointsNamed('cancel')).toHaveLength(0);
   });
@@ -190,6 +195,58 @@ describe('fineTuneToDeploy under trouble', () => {
     expect(result.outcome).toBe('deployed');
     expect(result.resumes).toBe(1);
     expect(bed.sandbox.state.faultsInjected.stall).toBeGreaterThanOrEqual(1);
+  });
+
+  it('a "completed" answered once at epoch 5 of 20 neither deploys nor cleans up; the real best is deployed after the real end', async () => {
+    bed.sandbox.state.faults = {
+      ...bed.sandbox.state.faults,
+      spuriousStatus: 'completed',
+      spuriousStatusAtEpoch: 5,
+      spuriousStatusJobNameContains: 'pipeline-spurious-done--',
+    };
+    const input = pipelineInput('spurious-done', {
+      train: tensoroneTrain({ config: { training: { epochs: 20 } } }),
+    });
+    const result = await bed.withWorker(async () => {
+      const handle = await start(input);
+      const later = await advanceUntil(bed.env, async () => {
+        const s = await handle.query(statusQuery);
+        return s.phase !== 'training' || (s.training?.epoch ?? 0) >= 8 ? s : undefined;
+      });
+      // Three epochs after the odd answer: still training, nothing deployed, every checkpoint there.
+      expect(bed.sandbox.state.faultsInjected.spuriousStatus).toBe(1);
+      expect(later.phase).toBe('training');
+      expect(endpointsNamed('spurious-done')).toHaveLength(0);
+      const epochs = checkpointsOf(later.jobId!)
+        .filter((c) => c.type === 'automatic')
+        .map((c) => c.epoch);
+      expect(epochs).toEqual(expect.arrayContaining([1, 2, 3, 4, 5, 6, 7]));
+      return handle.result();
+    });
+    expect(result.outcome).toBe('deployed');
+    const job = jobNamed('spurious-done');
+    expect(job).toMatchObject({ status: 'completed', completedEpochs: 20 });
+    // The best of all 20 epochs, not of the 4 done when the odd answer came.
+    const losses = [...Array(20).keys()].map(
+      (i) => epochMetrics(bed.sandbox.state.options.seed, job.name, i + 1, 20).validationLoss,
+    );
+    expect(result.checkpoint?.value).toBe(Math.min(...losses));
+    expect(result.checkpoint?.value).toBeLessThan(Math.min(...losses.slice(0, 4)));
+  });
+
+  it('one HTML page from a gateway in front of the job GET does not fail the pipeline', async () => {
+    const result = await bed.withWorker(async () => {
+      const handle = await start(pipelineInput('html-once'));
+      const jobId = await advanceUntil(bed.env, async () => (await handle.query(statusQuery)).jobId);
+      bed.sandbox.state.faults = {
+        ...bed.sandbox.state.faults,
+        htmlAnswers: 1,
+        htmlAnswerRoutePattern: `/jobs/${jobId}$`,
+      };
+      return handle.result();
+    });
+    expect(bed.sandbox.state.faults.htmlAnswers).toBe(0);
+    expect(result.outcome).toBe('deployed');
   });
 
   it('a pinned checkpoint survives cleanup', async () => {

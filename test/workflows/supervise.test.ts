@@ -180,3 +180,110 @@ it('a status the documents never name ends the wait after the grace period: no e
   expect(cause.message).toContain('"HIBERNATING"');
   expect(fixtures.seen.length).toBeLessThan(40);
 });
+
+describe('doubt before acting', () => {
+  const ckptOf = (jobId: string, suffix: string) =>
+    bed.sandbox.state.checkpoints.get(`ckpt_${jobId.slice(4)}_${suffix}`);
+
+  it('a step counter wobbling 1500 ↔ 1400 is a stall: stopped within stallAfter of the furthest step, resumed, completed', async () => {
+    bed.sandbox.state.faults = { ...bed.sandbox.state.faults, stallWobbleSteps: 100 };
+    const jobId = await createStallingJob('wobbling-steps');
+    const stallAfterMs = 2 * HOUR;
+    const lookMs = 30 * 60_000;
+    const result = await bed
+      .withWorker(async () => {
+        const handle = await bed.env.client.workflow.start('superviseTrainingJob', {
+          args: [{ provider: 'tensorone', jobId, ...settings, freshness: '30m', stallAfter: '2h' }],
+          taskQueue: bed.taskQueue,
+          workflowId: `supervise-${jobId}`,
+        });
+        // The stop for the stall saves a final checkpoint at epoch 3; give it 10 hours, not forever.
+        await advanceUntil(bed.env, async () => ckptOf(jobId, 'final_e3'), 30 * 60_000, 20);
+        return (await handle.result()) as SupervisionResult;
+      })
+      .finally(() => {
+        bed.sandbox.state.faults = {
+          ...bed.sandbox.state.faults,
+          stallAtEpoch: undefined,
+          stallWobbleSteps: 0,
+        };
+      });
+    expect(bed.sandbox.state.faultsInjected.stepWobble).toBeGreaterThan(0);
+    // Step 1500 was reached when epoch 3 ended; the stop came stallAfter after the first look that saw it.
+    const stalledAt = ckptOf(jobId, 'e3')!.createdAtMs;
+    const stoppedAt = ckptOf(jobId, 'final_e3')!.createdAtMs;
+    expect(stoppedAt - stalledAt).toBeGreaterThanOrEqual(stallAfterMs);
+    expect(stoppedAt - stalledAt).toBeLessThanOrEqual(stallAfterMs + lookMs);
+    expect(result).toMatchObject({ outcome: 'completed', resumes: 1 });
+  });
+
+  it('a "failed" answered once is not acted on: no resume, no failure, the job completes', async () => {
+    bed.sandbox.state.faults = {
+      ...bed.sandbox.state.faults,
+      spuriousStatus: 'failed',
+      spuriousStatusAtEpoch: 2,
+      spuriousStatusJobNameContains: 'failed-once',
+    };
+    const jobId = await createJob('failed-once', 5);
+    const result = await superviseToEnd(jobId, { freshness: '30m' }).finally(() => {
+      bed.sandbox.state.faults = { ...bed.sandbox.state.faults, spuriousStatus: undefined };
+    });
+    expect(bed.sandbox.state.faultsInjected.spuriousStatus).toBeGreaterThanOrEqual(1);
+    expect(bed.sandbox.state.jobs.get(jobId)!.faultFired.spuriousStatus).toBe(true);
+    expect(result).toMatchObject({
+      outcome: 'completed',
+      resumes: 0,
+      job: { progress: { currentEpoch: 5 } },
+    });
+  });
+
+  it('an answer that stays malformed fails the supervision after 5 tries, and the job is stopped with a checkpoint', async () => {
+    const jobId = await createJob('gateway-stays-down', 200);
+    const err = await bed
+      .withWorker(async () => {
+        const handle = await bed.env.client.workflow.start('superviseTrainingJob', {
+          args: [{ provider: 'tensorone', jobId, ...settings, freshness: '1h' }],
+          taskQueue: bed.taskQueue,
+          workflowId: `supervise-${jobId}`,
+        });
+        await advanceUntil(
+          bed.env,
+          async () => (await handle.query(progressQuery))?.status === 'running',
+          HOUR,
+        );
+        bed.sandbox.state.faults = {
+          ...bed.sandbox.state.faults,
+          htmlAnswers: 1000,
+          htmlAnswerRoutePattern: `/jobs/${jobId}$`,
+        };
+        return handle.result();
+      })
+      .catch((e: unknown) => e);
+    const tries = 1000 - bed.sandbox.state.faults.htmlAnswers;
+    bed.sandbox.state.faults = { ...bed.sandbox.state.faults, htmlAnswers: 0 };
+    expect(tries).toBe(5);
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    const cause = (err as WorkflowFailedError).cause as ApplicationFailure;
+    expect(cause.type).toBe('MALFORMED_RESPONSE');
+    expect(cause.message).toMatch(
+      /still malformed at try 5.*; training job job_\w+ was stopped with a saved checkpoint$/,
+    );
+    const job = bed.sandbox.state.jobs.get(jobId)!;
+    expect(job.status).toBe('stopped');
+    expect(bed.sandbox.state.jobCheckpoints(jobId).some((c) => c.type === 'final')).toBe(true);
+  });
+
+  it('a stall past the resume budget fails the supervision and stops the job, not leaving it to train on', async () => {
+    const jobId = await createStallingJob('stall-no-budget');
+    const err = await superviseToEnd(jobId, { resumeBudget: 0, stallAfter: '2h' })
+      .catch((e: unknown) => e)
+      .finally(() => {
+        bed.sandbox.state.faults = { ...bed.sandbox.state.faults, stallAtEpoch: undefined };
+      });
+    const cause = (err as WorkflowFailedError).cause as ApplicationFailure;
+    expect(cause.type).toBe('RESUME_BUDGET_EXHAUSTED');
+    expect(cause.message).toMatch(/was stopped with a saved checkpoint$/);
+    expect(bed.sandbox.state.jobs.get(jobId)!.status).toBe('stopped');
+    expect(ckptOf(jobId, 'final_e3')).toBeDefined();
+  });
+});

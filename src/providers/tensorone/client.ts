@@ -6,6 +6,7 @@ import type {
   RegisteredModel,
   TrainingJob,
 } from '../../domain/types';
+import type { ResourceTraits } from '../../decisions/adoption';
 import { Transport } from '../http/transport';
 import * as n from './normalize';
 import * as wire from './schemas';
@@ -115,6 +116,16 @@ export function createTensorOneClient(options: TensorOneOptions) {
         schema: wire.trainingJob,
       });
       return n.toTrainingJob(raw);
+    },
+    /** The job and what it reports it was made from (dataset, config, GPU), for the adoption check. */
+    async describe(jobId: string): Promise<{ job: TrainingJob; traits: ResourceTraits }> {
+      const raw = await t.request({
+        method: 'GET',
+        route: '/v2/training/jobs/:jobId',
+        path: `/v2/training/jobs/${enc(jobId)}`,
+        schema: wire.trainingJob,
+      });
+      return { job: n.toTrainingJob(raw), traits: n.toJobTraits(raw) };
     },
     async stop(jobId: string, body: { saveCheckpoint: boolean; reason?: string }): Promise<void> {
       await t.request({

@@ -13,6 +13,7 @@ import {
   type RegisteredModel,
   type TrainingJob,
 } from '../../domain/types';
+import type { ResourceTraits } from '../../decisions/adoption';
 import { stripQuery } from '../http/redact';
 import { camelCase, isoDate, numericMetrics, parseSize } from '../http/units';
 import * as wire from './schemas';
@@ -54,6 +55,16 @@ export function toTrainingJob(raw: z.infer<typeof wire.trainingJob>): TrainingJo
     startedAt: isoDate(raw.startedAt),
     estimatedCompletion: isoDate(raw.estimatedCompletion),
     checkpointIds: (raw.checkpoints ?? []).map((c) => (c.id ?? c.checkpointId)!),
+  };
+}
+
+/** What a job reports it was made from; absent fields are unknown. Kept out of TrainingJob: it may be large. */
+export function toJobTraits(raw: z.infer<typeof wire.trainingJob>): ResourceTraits {
+  return {
+    modelType: raw.modelType,
+    datasetId: raw.datasetId,
+    config: raw.config,
+    gpuType: raw.resourceAllocation?.gpuType ?? raw.gpuType,
   };
 }
 

@@ -55,6 +55,12 @@ export const trainingJob = z
     createdAt: str.optional(),
     startedAt: str.optional(),
     estimatedCompletion: str.optional(),
+    // What the job was made from (job GET): compared before an earlier attempt's job is adopted.
+    modelType: str.optional(),
+    datasetId: str.optional(),
+    config: anyRecord.optional(),
+    gpuType: str.optional(),
+    resourceAllocation: z.object({ gpuType: str.optional() }).partial().optional(),
   })
   .refine(requireId('id', 'jobId'), { message: 'a job needs `id` or `jobId`', path: ['id'] });
 
