@@ -4,9 +4,10 @@
  * manage the cleanup schedule, list pipelines. `--json` on every read command. Exit codes: 0 done,
  * 1 failed (the cause is printed), 2 invalid input or usage (nothing was started).
  */
-import { Command, CommanderError } from 'commander';
+import { Argument, Command, CommanderError, Option } from 'commander';
 import { InvalidPipelineInput } from './domain/pipeline-input';
 import { parseDuration } from './decisions/duration';
+import { durationFlag, idFlag, idListFlag, numberFlag, wholeNumberFlag } from './cli/flags';
 import { loadPipelineFile } from './cli/pipeline-file';
 import { loadReportData, renderReport } from './cli/report';
 import fs from 'node:fs';
@@ -23,6 +24,7 @@ import {
   rejectSignal,
   statusQuery,
   type CleanupResult,
+  type PipelinePhase,
   type SupervisionResult,
 } from './workflows/definitions';
 
@@ -30,7 +32,21 @@ const out = (value: unknown): void =>
   void process.stdout.write(`${typeof value === 'string' ? value : JSON.stringify(value, null, 2)}\n`);
 const err = (line: string): void => void process.stderr.write(`${line}\n`);
 
-class UsageError extends Error {}
+/** Every phase, for `list --phase` (the Record makes the compiler notice a new one). */
+const PIPELINE_PHASES = Object.keys({
+  starting: 1,
+  training: 1,
+  comparing: 1,
+  gating: 1,
+  'awaiting-approval': 1,
+  deploying: 1,
+  'smoke-testing': 1,
+  'cleaning-up': 1,
+  completed: 1,
+  cancelling: 1,
+  cancelled: 1,
+  failed: 1,
+} satisfies Record<PipelinePhase, 1>);
 
 async function withClient<T>(
   fn: (ctx: Awaited<ReturnType<typeof connectClient>> & { taskQueue: string }) => Promise<T>,
@@ -44,17 +60,12 @@ async function withClient<T>(
   }
 }
 
-function positiveInt(value: string, name: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0)
-    throw new UsageError(`${name} must be a whole number ≥ 0, got "${value}"`);
-  return n;
-}
-
 export function buildProgram(): Command {
   const program = new Command('starter')
     .description('Start, watch and steer fine-tune → deploy pipelines on Temporal.')
     .showHelpAfterError('(run with --help for usage)')
+    // Before any command is added: subcommands inherit it, so their usage errors reach main() (exit 2).
+    .exitOverride()
     .addHelpText(
       'after',
       `
@@ -175,47 +186,59 @@ TEMPORAL_TLS_CERT/TEMPORAL_TLS_KEY or TEMPORAL_API_KEY.`,
     );
 
   program
-    .command('supervise <jobId>')
+    .command('supervise')
     .description('supervise an existing TensorOne training job (stall detection, resume, cost budget)')
-    .option('--provider <name>', 'tensorone or marqtune', 'tensorone')
-    .option('--freshness <duration>', 'notice completion at most this late', '5m')
-    .option('--stall-after <duration>', 'no progress for this long is a stall', '30m')
-    .option('--resume-budget <n>', 'stop-and-resume attempts', '2')
-    .option('--report-every <duration>', 'longest gap between progress updates while training runs', '30m')
-    .option('--max-cost <n>', 'stop training at this cost')
+    .addArgument(new Argument('<jobId>', 'the training job').argParser(idFlag('train.jobId')))
+    .addOption(
+      new Option('--provider <name>', 'who runs the job')
+        .choices(['tensorone', 'marqtune'])
+        .default('tensorone'),
+    )
+    .option(
+      '--freshness <duration>',
+      'notice completion at most this late',
+      durationFlag('supervision.freshness'),
+      '5m',
+    )
+    .option(
+      '--stall-after <duration>',
+      'no progress for this long is a stall',
+      durationFlag('supervision.stallAfter'),
+      '30m',
+    )
+    .option('--resume-budget <n>', 'stop-and-resume attempts', numberFlag('supervision.resumeBudget'), 2)
+    .option(
+      '--report-every <duration>',
+      'longest gap between progress updates while training runs',
+      durationFlag('supervision.reportEvery'),
+      '30m',
+    )
+    .option('--max-cost <n>', 'stop training at this cost', numberFlag('budget.maxCost'))
     .option('--json', 'print the result as JSON')
     .action(
       async (
         jobId: string,
         opts: {
-          provider: string;
+          provider: 'tensorone' | 'marqtune';
           freshness: string;
           stallAfter: string;
-          resumeBudget: string;
+          resumeBudget: number;
           reportEvery: string;
-          maxCost?: string;
+          maxCost?: number;
           json?: boolean;
         },
       ) => {
-        if (opts.provider !== 'tensorone' && opts.provider !== 'marqtune')
-          throw new UsageError(`--provider must be tensorone or marqtune, got "${opts.provider}"`);
-        for (const [flag, v] of [
-          ['--freshness', opts.freshness],
-          ['--stall-after', opts.stallAfter],
-          ['--report-every', opts.reportEvery],
-        ])
-          if (parseDuration(v) === undefined)
-            throw new UsageError(`${flag} must be a duration such as "5m", got "${v}"`);
         const input = {
           provider: opts.provider,
           jobId,
           freshness: opts.freshness,
-          minInterval: '30s',
+          // Looks no closer than 30 s apart, unless completion must be noticed sooner than that.
+          minInterval: parseDuration(opts.freshness)! < 30_000 ? opts.freshness : '30s',
           stallAfter: opts.stallAfter,
-          resumeBudget: positiveInt(opts.resumeBudget, '--resume-budget'),
+          resumeBudget: opts.resumeBudget,
           unknownStatusGrace: '30m',
           reportEvery: opts.reportEvery,
-          maxCost: opts.maxCost ? Number(opts.maxCost) : undefined,
+          maxCost: opts.maxCost,
         };
         await withClient(async ({ client, taskQueue }) => {
           const handle = await client.workflow.start('superviseTrainingJob', {
@@ -256,28 +279,34 @@ TEMPORAL_TLS_CERT/TEMPORAL_TLS_KEY or TEMPORAL_API_KEY.`,
     .description(
       'delete old checkpoints of a job now (best, final and protected — candidates in flight, pinned, deployed — are always kept)',
     )
-    .requiredOption('--job <jobId...>', 'training job id(s)')
-    .option('--keep <n>', 'newest automatic checkpoints to keep', '3')
-    .option('--keep-days <n>', 'also keep checkpoints younger than this')
-    .option('--max-deletes <n>', 'upper bound for this run', '1000')
+    .requiredOption('--job <jobId...>', 'training job id(s)', idListFlag('train.jobId'))
+    .option(
+      '--keep <n>',
+      'newest automatic checkpoints to keep',
+      numberFlag('cleanup.retention.keepLastN'),
+      3,
+    )
+    .option(
+      '--keep-days <n>',
+      'also keep checkpoints younger than this',
+      numberFlag('cleanup.retention.keepWithinDays'),
+    )
+    .option('--max-deletes <n>', 'upper bound for this run', numberFlag('cleanup.maxDeletes'), 1000)
     .option('--dry-run', 'report what would be deleted, delete nothing')
     .option('--json', 'print the result as JSON')
     .action(
       async (opts: {
         job: string[];
-        keep: string;
-        keepDays?: string;
-        maxDeletes: string;
+        keep: number;
+        keepDays?: number;
+        maxDeletes: number;
         dryRun?: boolean;
         json?: boolean;
       }) => {
         const input = {
           jobIds: opts.job,
-          retention: {
-            keepLastN: positiveInt(opts.keep, '--keep'),
-            keepWithinDays: opts.keepDays ? positiveInt(opts.keepDays, '--keep-days') : undefined,
-          },
-          maxDeletes: positiveInt(opts.maxDeletes, '--max-deletes'),
+          retention: { keepLastN: opts.keep, keepWithinDays: opts.keepDays },
+          maxDeletes: opts.maxDeletes,
           dryRun: !!opts.dryRun,
         };
         await withClient(async ({ client, taskQueue }) => {
@@ -311,28 +340,47 @@ TEMPORAL_TLS_CERT/TEMPORAL_TLS_KEY or TEMPORAL_API_KEY.`,
   const scheduleOptions = (cmd: Command) =>
     cmd
       .option('--id <scheduleId>', 'schedule id', 'checkpoint-cleanup')
-      .option('--every <duration>', 'interval, e.g. 1d or 6h')
+      .option('--every <duration>', 'interval, e.g. 1d or 6h', durationFlag('schedule.every'))
       .option('--cron <expr>', 'cron expression instead of --every')
-      .option('--keep <n>', 'newest automatic checkpoints to keep per job', '3')
-      .option('--keep-days <n>', 'also keep checkpoints younger than this')
-      .option('--status <status>', 'clean jobs in this status', 'completed')
+      .option(
+        '--keep <n>',
+        'newest automatic checkpoints to keep per job',
+        numberFlag('cleanup.retention.keepLastN'),
+        3,
+      )
+      .option(
+        '--keep-days <n>',
+        'also keep checkpoints younger than this',
+        numberFlag('cleanup.retention.keepWithinDays'),
+      )
+      .addOption(
+        new Option('--status <status>', 'clean jobs in this status')
+          .choices(['completed', 'failed', 'cancelled', 'stopped'])
+          .default('completed'),
+      )
       .option('--name-prefix <prefix>', 'only jobs whose name starts with this')
-      .option('--max-deletes <n>', 'upper bound per run', '1000');
-  const upsert = (opts: Record<string, string | undefined>) =>
+      .option('--max-deletes <n>', 'upper bound per run', numberFlag('cleanup.maxDeletes'), 1000);
+  const upsert = (opts: {
+    id: string;
+    every?: string;
+    cron?: string;
+    keep: number;
+    keepDays?: number;
+    status: 'completed' | 'failed' | 'cancelled' | 'stopped';
+    namePrefix?: string;
+    maxDeletes: number;
+  }) =>
     withClient(async ({ client, taskQueue }) => {
       if (!opts.every && !opts.cron) opts.every = '1d';
       const { created } = await upsertCleanupSchedule(client, {
-        scheduleId: opts.id!,
+        scheduleId: opts.id,
         taskQueue,
         every: opts.every,
         cron: opts.cron,
         input: {
-          jobFilter: { status: opts.status as never, namePrefix: opts.namePrefix },
-          retention: {
-            keepLastN: positiveInt(opts.keep!, '--keep'),
-            keepWithinDays: opts.keepDays ? positiveInt(opts.keepDays, '--keep-days') : undefined,
-          },
-          maxDeletes: positiveInt(opts.maxDeletes!, '--max-deletes'),
+          jobFilter: { status: opts.status, namePrefix: opts.namePrefix },
+          retention: { keepLastN: opts.keep, keepWithinDays: opts.keepDays },
+          maxDeletes: opts.maxDeletes,
         },
       });
       out(`${created ? 'created' : 'updated'} schedule ${opts.id}`);
@@ -395,13 +443,13 @@ TEMPORAL_TLS_CERT/TEMPORAL_TLS_KEY or TEMPORAL_API_KEY.`,
   program
     .command('list')
     .description('recent pipelines, filtered by the search attributes the workflows keep current')
-    .option('--phase <phase>')
-    .option('--provider <provider>')
-    .option('--job <jobId>')
-    .option('--limit <n>', 'at most this many', '20')
+    .addOption(new Option('--phase <phase>').choices(PIPELINE_PHASES))
+    .addOption(new Option('--provider <provider>').choices(['tensorone', 'marqtune']))
+    .option('--job <jobId>', 'pipelines of this training job', idFlag('train.jobId'))
+    .option('--limit <n>', 'at most this many', wholeNumberFlag(1, 1000), 20)
     .option('--json', 'print as JSON')
     .action(
-      async (opts: { phase?: string; provider?: string; job?: string; limit: string; json?: boolean }) =>
+      async (opts: { phase?: string; provider?: string; job?: string; limit: number; json?: boolean }) =>
         withClient(async ({ client }) => {
           const quote = (v: string) => `'${v.replace(/'/g, '')}'`;
           const clauses = [`WorkflowType = 'fineTuneToDeploy'`];
@@ -409,7 +457,7 @@ TEMPORAL_TLS_CERT/TEMPORAL_TLS_KEY or TEMPORAL_API_KEY.`,
           if (opts.provider) clauses.push(`FtpProvider = ${quote(opts.provider)}`);
           if (opts.job) clauses.push(`FtpJobId = ${quote(opts.job)}`);
           const rows: Record<string, unknown>[] = [];
-          const limit = positiveInt(opts.limit, '--limit');
+          const limit = opts.limit;
           for await (const w of client.workflow.list({ query: clauses.join(' AND ') })) {
             const sa = w.searchAttributes as Record<string, unknown[] | undefined>;
             rows.push({
@@ -434,13 +482,13 @@ TEMPORAL_TLS_CERT/TEMPORAL_TLS_KEY or TEMPORAL_API_KEY.`,
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram().exitOverride();
+  const program = buildProgram();
   try {
     await program.parseAsync(argv);
     return process.exitCode === undefined ? 0 : Number(process.exitCode);
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
-    if (e instanceof InvalidPipelineInput || e instanceof UsageError) {
+    if (e instanceof InvalidPipelineInput) {
       err(`error: ${e.message}`);
       return 2;
     }

@@ -1,7 +1,8 @@
 /**
  * The worker: runs the workflows and activities on a task queue of a Temporal server (the local dev
  * server, a cluster, or Temporal Cloud). Configuration comes from the environment and is validated at
- * start: one message lists every bad variable (exit 1). SIGINT/SIGTERM let running activities finish.
+ * start: one message lists every bad variable (exit 1). SIGINT/SIGTERM let running activities finish
+ * within WORKER_SHUTDOWN_GRACE_SECONDS, then the connection closes and the process exits (0).
  * Scale by running more of these processes: Temporal spreads the work.
  */
 import {
@@ -10,6 +11,7 @@ import {
   Runtime,
   Worker,
   type LogLevel,
+  type NativeConnection,
   type LogMetadata,
 } from '@temporalio/worker';
 import { createActivities } from './activities';
@@ -41,8 +43,7 @@ function installRuntime(env: WorkerEnv): void {
   });
 }
 
-export async function createWorker(env: WorkerEnv): Promise<Worker> {
-  const connection = await connectWorkerConnection(env);
+export async function createWorker(env: WorkerEnv, connection: NativeConnection): Promise<Worker> {
   const activities = createActivities(
     createProviderClients(providerEndpointsFromEnv(env as unknown as NodeJS.ProcessEnv)),
     {
@@ -61,27 +62,61 @@ export async function createWorker(env: WorkerEnv): Promise<Worker> {
     maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS,
     reuseV8Context: env.WORKER_REUSE_V8_CONTEXT,
     shutdownGraceTime: `${env.WORKER_SHUTDOWN_GRACE_SECONDS}s`,
+    // Activities that ignore their cancellation do not hold the process past the grace for long.
+    shutdownForceTime: `${env.WORKER_SHUTDOWN_GRACE_SECONDS + SHUTDOWN_FORCE_EXTRA_SECONDS}s`,
   });
+}
+
+/** After the grace, cancelled activities get this long to return before the worker gives up on them. */
+const SHUTDOWN_FORCE_EXTRA_SECONDS = 3;
+
+/**
+ * Last resort: if anything still holds the event loop after a signal (a socket the SDK or an activity
+ * left open), exit anyway once the grace and the force time have passed.
+ */
+function exitAfterSignal(graceSeconds: number): void {
+  const arm = (signal: string) => {
+    setTimeout(
+      () => {
+        process.stderr.write(`worker: still running ${graceSeconds}s+ after ${signal}; exiting\n`);
+        process.exit(1);
+      },
+      (graceSeconds + SHUTDOWN_FORCE_EXTRA_SECONDS + 2) * 1000,
+    ).unref();
+  };
+  process.once('SIGTERM', () => arm('SIGTERM'));
+  process.once('SIGINT', () => arm('SIGINT'));
 }
 
 async function main(): Promise<void> {
   const env = loadWorkerEnv();
   installRuntime(env);
-  const worker = await createWorker(env);
-  process.stderr.write(
-    `worker polling ${env.TEMPORAL_TASK_QUEUE} on ${env.TEMPORAL_ADDRESS}/${env.TEMPORAL_NAMESPACE}${env.WORKER_METRICS_ADDRESS ? `; metrics on http://${env.WORKER_METRICS_ADDRESS}/metrics` : ''}\n`,
-  );
-  // Worker.run() handles SIGINT/SIGTERM itself: stops polling, lets activities finish within the grace time.
-  await worker.run();
+  const connection = await connectWorkerConnection(env);
+  try {
+    const worker = await createWorker(env, connection);
+    process.stderr.write(
+      `worker polling ${env.TEMPORAL_TASK_QUEUE} on ${env.TEMPORAL_ADDRESS}/${env.TEMPORAL_NAMESPACE}${env.WORKER_METRICS_ADDRESS ? `; metrics on http://${env.WORKER_METRICS_ADDRESS}/metrics` : ''}\n`,
+    );
+    exitAfterSignal(env.WORKER_SHUTDOWN_GRACE_SECONDS);
+    // Worker.run() handles SIGINT/SIGTERM itself: stops polling, lets activities finish within the grace time.
+    await worker.run();
+  } finally {
+    // The open connection alone kept the process alive after the worker had stopped.
+    await connection.close();
+  }
+  process.stderr.write('worker: stopped\n');
 }
 
 if (require.main === module) {
-  main().catch((err: unknown) => {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`worker: ${err.message}\n`);
-    } else {
-      process.stderr.write(`worker: ${redactText((err as Error)?.stack ?? String(err))}\n`);
-    }
-    process.exit(1);
-  });
+  main().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      if (err instanceof ConfigError) {
+        process.stderr.write(`worker: ${err.message}\n`);
+      } else {
+        process.stderr.write(`worker: ${redactText((err as Error)?.stack ?? String(err))}\n`);
+      }
+      process.exit(1);
+    },
+  );
 }

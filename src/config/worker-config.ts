@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { z } from 'zod';
+import { webhookUrlProblem } from '../activities/notify';
 import { parseEnv, temporalEnvSchema } from './temporal-connection';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
@@ -41,8 +42,14 @@ export const workerEnvSchema = temporalEnvSchema.extend({
     .regex(/^[^\s:]+:\d+$/, 'must be host:port')
     .optional(),
   LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
-  /** Slack-compatible webhook for phase changes, approval requests, failures and results. */
-  NOTIFY_WEBHOOK_URL: url.optional(),
+  /** Slack-compatible webhook for phase changes, approval requests, failures and results; http(s) only. */
+  NOTIFY_WEBHOOK_URL: z
+    .string()
+    .superRefine((v, ctx) => {
+      const problem = webhookUrlProblem(v);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .optional(),
   /** Payload encryption keys (`id:base64,…`) and the active key id; off when unset. */
   FTP_PAYLOAD_KEYS: z
     .string()

@@ -1,11 +1,27 @@
 import { z } from 'zod';
-import { parseDuration } from '../decisions/duration';
+import { DURATION_BOUNDS, durationProblem, parseDuration } from '../decisions/duration';
 
 /**
  * The fine-tune → deploy pipeline's input: one typed object, validated before any workflow starts (by
  * the CLI and `startPipeline`) and again inside the workflow. Secrets never appear here: provider keys,
  * `hfToken` and served-model keys come from the worker's environment.
  */
+
+/**
+ * Size limits, far below Temporal's: a payload over 512 KiB draws a warning and over 2 MiB fails the
+ * request (a 10 MB file ended in RESOURCE_EXHAUSTED after 39 s), a history over 50 MiB ends the
+ * workflow. The input is stored in the start event and `train.config` again in the create-job
+ * activity's input, so a few copies of the largest input stay under 1 MiB of history.
+ */
+export const INPUT_LIMITS = {
+  /** The pipeline file on disk (YAML comments and layout included). */
+  fileBytes: 256 * 1024,
+  /** The whole input, as the JSON the workflow receives. */
+  inputBytes: 256 * 1024,
+  /** `train.config`, as JSON: hyperparameters, not data (real configs are a few KiB). */
+  configBytes: 64 * 1024,
+} as const;
+
 const duration = (fallback: string) =>
   z
     .string()
@@ -13,6 +29,40 @@ const duration = (fallback: string) =>
     .refine((s) => parseDuration(s) !== undefined, {
       message: 'must be a duration such as "90s", "5m", "2h" or "7d"',
     });
+
+/** Ids as the providers' documents show them (job_…, model_…, UUIDs): no spaces, slashes or controls. */
+const providerId = (example: string) =>
+  z
+    .string()
+    .regex(
+      /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/,
+      `must be an id such as "${example}" (up to 128 letters, digits, "_", ".", ":" or "-")`,
+    );
+
+/**
+ * Fields the CLI's flags also set (`starter supervise --max-cost`, `cleanup --keep` …): the flags are
+ * checked by these very schemas, so a flag and a file refuse the same values with the same words.
+ */
+export const fieldSchemas = {
+  'train.jobId': providerId('job_1234567890abcdef'),
+  'train.modelId': providerId('model_1234567890abcdef'),
+  'supervision.resumeBudget': z
+    .number()
+    .int('must be a whole number from 0 to 20')
+    .min(0, 'must be a whole number from 0 to 20')
+    .max(20, 'must be a whole number from 0 to 20'),
+  'budget.maxCost': z.number().positive('must be an amount above 0'),
+  'cleanup.retention.keepLastN': z
+    .number()
+    .int('must be a whole number ≥ 0')
+    .min(0, 'must be a whole number ≥ 0'),
+  'cleanup.retention.keepWithinDays': z.number().min(0, 'must be a number of days ≥ 0'),
+  'cleanup.maxDeletes': z
+    .number()
+    .int('must be a whole number from 1 to 100000')
+    .min(1, 'must be a whole number from 1 to 100000')
+    .max(100_000, 'must be a whole number from 1 to 100000'),
+} as const;
 
 const metricName = z
   .string()
@@ -36,8 +86,12 @@ const tensoroneTrain = z
   })
   .strict();
 
-const existingJob = z.object({ kind: z.literal('tensorone-existing'), jobId: z.string().min(1) }).strict();
-const marqtuneModel = z.object({ kind: z.literal('marqtune'), modelId: z.string().min(1) }).strict();
+const existingJob = z
+  .object({ kind: z.literal('tensorone-existing'), jobId: fieldSchemas['train.jobId'] })
+  .strict();
+const marqtuneModel = z
+  .object({ kind: z.literal('marqtune'), modelId: fieldSchemas['train.modelId'] })
+  .strict();
 
 const supervision = z
   .object({
@@ -47,7 +101,7 @@ const supervision = z
     /** No step progress for this long while running counts as a stall. */
     stallAfter: duration('30m'),
     /** Stop-and-resume attempts for stalls, preemptions and resumable failures. */
-    resumeBudget: z.number().int().min(0).max(20).default(2),
+    resumeBudget: fieldSchemas['supervision.resumeBudget'].default(2),
     /** A status the documents never named ends the wait with a failure after this long. */
     unknownStatusGrace: duration('30m'),
     /** Longest gap between progress reports while training runs steadily (never below freshness). */
@@ -157,8 +211,8 @@ const deploy = z.discriminatedUnion('target', [
 
 export const retentionSchema = z
   .object({
-    keepLastN: z.number().int().min(0).default(3),
-    keepWithinDays: z.number().min(0).optional(),
+    keepLastN: fieldSchemas['cleanup.retention.keepLastN'].default(3),
+    keepWithinDays: fieldSchemas['cleanup.retention.keepWithinDays'].optional(),
     maxTotalBytes: z.number().int().min(0).optional(),
     includeManual: z.boolean().default(false),
   })
@@ -168,12 +222,13 @@ const cleanup = z
   .object({
     enabled: z.boolean().default(true),
     retention: retentionSchema.default({ keepLastN: 3, includeManual: false }),
-    maxDeletes: z.number().int().min(1).max(100_000).default(1000),
+    maxDeletes: fieldSchemas['cleanup.maxDeletes'].default(1000),
   })
   .strict()
   .default({ enabled: true, retention: { keepLastN: 3, includeManual: false }, maxDeletes: 1000 });
 
-export const pipelineInputSchema = z
+/** The schema without bounds: what pipelines started before the bounds existed were checked against. */
+const unboundedPipelineInputSchema = z
   .object({
     /** Lower-case name; the workflow id is derived from it. */
     name: z
@@ -188,7 +243,7 @@ export const pipelineInputSchema = z
     gate,
     deploy,
     cleanup,
-    budget: z.object({ maxCost: z.number().positive() }).strict().optional(),
+    budget: z.object({ maxCost: fieldSchemas['budget.maxCost'] }).strict().optional(),
   })
   .strict()
   .superRefine((input, ctx) => {
@@ -212,6 +267,99 @@ export const pipelineInputSchema = z
     }
   });
 
+type Issue = { path: (string | number)[]; message: string };
+
+/**
+ * Bounds on durations and sizes (DURATION_BOUNDS, INPUT_LIMITS), checked on the parsed input. Zod runs
+ * this also when other fields are wrong (so one message lists everything): nothing here trusts shapes.
+ */
+export function boundsIssues(spec: z.output<typeof unboundedPipelineInputSchema>): Issue[] {
+  const issues: Issue[] = [];
+  const durations: Partial<Record<keyof typeof DURATION_BOUNDS, string | undefined>> = {
+    'supervision.freshness': spec.supervision?.freshness,
+    'supervision.minInterval': spec.supervision?.minInterval,
+    'supervision.stallAfter': spec.supervision?.stallAfter,
+    'supervision.unknownStatusGrace': spec.supervision?.unknownStatusGrace,
+    'supervision.reportEvery': spec.supervision?.reportEvery,
+    'gate.approval.timeout': spec.gate?.approval?.timeout,
+    'deploy.timeout': spec.deploy?.timeout,
+  };
+  for (const [field, value] of Object.entries(durations) as [keyof typeof DURATION_BOUNDS, unknown][]) {
+    // Not a duration at all: the field's own schema has said so already.
+    if (typeof value !== 'string' || parseDuration(value) === undefined) continue;
+    const problem = durationProblem(value, field);
+    if (problem) issues.push({ path: field.split('.'), message: problem });
+  }
+  const freshness = parseDuration(String(spec.supervision?.freshness));
+  const minInterval = parseDuration(String(spec.supervision?.minInterval));
+  if (freshness !== undefined && minInterval !== undefined && minInterval > freshness)
+    issues.push({
+      path: ['supervision', 'minInterval'],
+      message: `must not exceed supervision.freshness (${spec.supervision.freshness})`,
+    });
+  const badString = illFormedStringAt(spec, []);
+  if (badString)
+    issues.push({ path: badString, message: 'holds text that is not valid Unicode (a lone surrogate)' });
+  if (spec.train?.kind === 'tensorone') {
+    const bytes = jsonBytes(spec.train.config);
+    if (bytes > INPUT_LIMITS.configBytes)
+      issues.push({
+        path: ['train', 'config'],
+        message: `is ${kib(bytes)} as JSON, more than the ${kib(INPUT_LIMITS.configBytes)} allowed (hyperparameters belong here, data belongs in the dataset)`,
+      });
+  }
+  const total = jsonBytes(spec);
+  if (total > INPUT_LIMITS.inputBytes)
+    issues.push({
+      path: [],
+      message: `is ${kib(total)} as JSON, more than the ${kib(INPUT_LIMITS.inputBytes)} allowed`,
+    });
+  return issues;
+}
+
+const kib = (bytes: number) => `${Math.ceil(bytes / 1024)} KiB`;
+
+/** UTF-8 length of the value's JSON, without Node's Buffer (workflow code runs this too). */
+function jsonBytes(value: unknown): number {
+  const text = JSON.stringify(value) ?? '';
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      bytes += 4; // a surrogate pair: one four-byte character
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** The path of the first string (value or key) that UTF-8 cannot encode, if any. */
+function illFormedStringAt(value: unknown, path: (string | number)[]): (string | number)[] | undefined {
+  if (typeof value === 'string') return LONE_SURROGATE.test(value) ? path : undefined;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = illFormedStringAt(value[i], [...path, i]);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  if (value && typeof value === 'object')
+    for (const [k, v] of Object.entries(value)) {
+      if (LONE_SURROGATE.test(k)) return [...path, k];
+      const found = illFormedStringAt(v, [...path, k]);
+      if (found) return found;
+    }
+  return undefined;
+}
+
+export const pipelineInputSchema = unboundedPipelineInputSchema.superRefine((spec, ctx) => {
+  for (const issue of boundsIssues(spec)) ctx.addIssue({ code: 'custom', ...issue });
+});
+
 /** What a user writes (defaults optional). */
 export type PipelineInput = z.input<typeof pipelineInputSchema>;
 /** What the workflow works with (defaults filled in). */
@@ -227,9 +375,16 @@ export class InvalidPipelineInput extends Error {
   }
 }
 
-/** Validates a pipeline input, throwing an error that names every bad field. */
-export function parsePipelineInput(input: unknown, source?: string): PipelineSpec {
-  const parsed = pipelineInputSchema.safeParse(input);
+/**
+ * Validates a pipeline input, throwing an error that names every bad field. `unbounded` skips the
+ * duration and size bounds: only for replaying pipelines started before they existed.
+ */
+export function parsePipelineInput(
+  input: unknown,
+  source?: string,
+  opts: { unbounded?: boolean } = {},
+): PipelineSpec {
+  const parsed = (opts.unbounded ? unboundedPipelineInputSchema : pipelineInputSchema).safeParse(input);
   if (parsed.success) return parsed.data;
   throw new InvalidPipelineInput(
     parsed.error.issues.map((i) => ({

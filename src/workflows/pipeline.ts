@@ -816,8 +816,10 @@ function loadInputSchema(): typeof PipelineInputModule {
 
 function validate(raw: unknown): PipelineSpec {
   const { parsePipelineInput, InvalidPipelineInput } = loadInputSchema();
+  // Duration and size bounds came later: a pipeline started before them replays as it was accepted.
+  const bounded = patched('pipeline-input-bounds');
   try {
-    return parsePipelineInput(raw);
+    return parsePipelineInput(raw, undefined, { unbounded: !bounded });
   } catch (err) {
     if (err instanceof InvalidPipelineInput)
       throw ApplicationFailure.nonRetryable(err.message, 'INVALID_INPUT', err.issues);

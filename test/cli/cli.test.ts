@@ -8,6 +8,8 @@ import { createActivities } from '../../src/activities';
 import { createProviderClients } from '../../src/providers/config';
 import type { Sandbox } from '../../src/sandbox/server';
 import { startSandbox } from '../../src/sandbox/server';
+import { sandboxAdmin } from '../../src/sandbox/admin-client';
+import { main } from '../../src/starter';
 import { connectDevServer, type DevServerHandle, uniqueTaskQueue } from '../harness/temporal';
 import { workflowCode } from '../../src/config/workflow-code';
 
@@ -179,4 +181,208 @@ it('the worker refuses a bad environment with one message naming every bad varia
   expect(r.stderr).toContain('TEMPORAL_ADDRESS: must be host:port');
   expect(r.stderr).toContain('WORKER_MAX_CONCURRENT_ACTIVITIES');
   expect(r.stderr).toContain('TENSORONE_API_KEY: is required when TENSORONE_BASE_URL is set');
+});
+
+it.each(['SIGTERM', 'SIGINT'] as const)(
+  'the worker process exits by itself within its shutdown grace after %s (connection closed)',
+  async (signal) => {
+    const grace = 2;
+    const worker = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
+      cwd: repo,
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        TEMPORAL_ADDRESS: dev.address,
+        TEMPORAL_TASK_QUEUE: uniqueTaskQueue('shutdown'),
+        WORKER_SHUTDOWN_GRACE_SECONDS: String(grace),
+        SANDBOX_URL: sandbox.url,
+      },
+    });
+    let stderr = '';
+    worker.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>(
+      (resolve) => worker.on('exit', (code, sig) => resolve({ code, signal: sig, at: Date.now() })),
+    );
+    try {
+      // Bundling the workflows with webpack takes a while on a busy machine.
+      for (let i = 0; i < 240 && !stderr.includes('worker polling'); i++)
+        await new Promise((r) => setTimeout(r, 500));
+      expect(stderr).toContain('worker polling');
+      const sentAt = Date.now();
+      worker.kill(signal);
+      const exit = await Promise.race([
+        exited,
+        new Promise<undefined>((r) => setTimeout(() => r(undefined), (grace + 8) * 1000)),
+      ]);
+      expect(exit).toMatchObject({ code: 0, signal: null });
+      expect(exit!.at - sentAt).toBeLessThan((grace + 8) * 1000);
+      expect(stderr).toContain('worker: stopped');
+    } finally {
+      if (worker.exitCode === null && worker.signalCode === null) worker.kill('SIGKILL');
+    }
+  },
+  180_000,
+);
+
+describe('bad input is refused with exit 2 before anything starts', () => {
+  /** Ids of the workflows on this file's task queue (other tests here start some) that contain `part`. */
+  const startedWith = async (part: string): Promise<string[]> => {
+    const ids: string[] = [];
+    for await (const w of dev.client.workflow.list({ query: `TaskQueue = '${taskQueue}'` }))
+      if (w.workflowId.includes(part)) ids.push(w.workflowId);
+    return ids;
+  };
+  /** `main()` of the CLI in this process: the same parsing, without a process's start-up cost. */
+  const inProcess = async (args: string[]): Promise<{ code: number; stderr: string }> => {
+    let stderr = '';
+    const write = jest
+      .spyOn(process.stderr, 'write')
+      .mockImplementation((chunk: string | Uint8Array) => ((stderr += chunk.toString()), true));
+    try {
+      return { code: await main(['node', 'starter', ...args]), stderr };
+    } finally {
+      write.mockRestore();
+    }
+  };
+  const write = (name: string, content: string | Buffer): string => {
+    const file = path.join(tmp, name);
+    fs.writeFileSync(file, content);
+    return file;
+  };
+
+  it('pipeline files: too large, not UTF-8, bad YAML/JSON, unreadable, out-of-bounds fields', async () => {
+    const valid = fs.readFileSync(pipelineFile('bytes-ok'), 'utf8');
+    const nonUtf8 = Buffer.concat([
+      Buffer.from(valid.replace('name: bytes-ok', 'name: not-utf8')),
+      Buffer.from('# caf'),
+      Buffer.from([0xe9]), // Latin-1 "é"
+      Buffer.from('\n'),
+    ]);
+    const nonUtf8Offset = nonUtf8.length - 2;
+    const nonUtf8Line = nonUtf8.subarray(0, nonUtf8Offset).toString('latin1').split('\n').length;
+    // [file, what stderr says, spawn the CLI (else in process)]
+    const cases: [file: string, expected: (string | RegExp)[], spawned?: 'spawned'][] = [
+      // 10 MB ended in RESOURCE_EXHAUSTED after 39 s (exit 1); now it is never read.
+      [
+        write('huge.yaml', valid + `# ${'x'.repeat(10 * 1024 * 1024)}\n`),
+        ['huge.yaml is invalid', '(file): is 10241 KiB, more than the 256 KiB a pipeline file may have'],
+        'spawned',
+      ],
+      [
+        write('not-utf8.yaml', nonUtf8),
+        [`(file): is not UTF-8 text: byte ${nonUtf8Offset} (line ${nonUtf8Line}) is 0xe9`],
+        'spawned',
+      ],
+      [
+        write('broken.yaml', 'name: [unclosed\n'),
+        ['broken.yaml is invalid', '(file): is not valid YAML'],
+        'spawned',
+      ],
+      [write('broken.json', '{"name": }'), ['broken.json is invalid', '(file): is not valid JSON']],
+      [path.join(tmp, 'missing.yaml'), ['missing.yaml is invalid', '(file): cannot be read (ENOENT)']],
+      [tmp, ['(file): cannot be read (EISDIR)']],
+      [
+        pipelineFile('big-config', (p) => {
+          (p.train as { config: Record<string, unknown> }).config.notes = 'n'.repeat(100 * 1024);
+        }),
+        [/train\.config: is 10\d KiB as JSON, more than the 64 KiB allowed/],
+      ],
+      [
+        pipelineFile(
+          'forever-approval',
+          (p) => ((p.gate as { approval: { timeout: string } }).approval.timeout = '100000000d'),
+        ),
+        ['gate.approval.timeout: must be between 1m and 30d, got "100000000d"'],
+        'spawned',
+      ],
+      [
+        pipelineFile('zero-freshness', (p) => ((p.supervision as Record<string, string>).freshness = '0s')),
+        ['supervision.freshness: must be between 1s and 1d, got "0s"'],
+      ],
+    ];
+    const before = sandbox.state.jobs.size;
+    const processes = cases.map(([file, , spawned]) => (spawned ? cli(['run', file]) : undefined));
+    // One at a time: each captures this process's stderr while it runs.
+    const inline: ({ code: number | null; stderr: string } | undefined)[] = [];
+    for (const [file, , spawned] of cases) inline.push(spawned ? undefined : await inProcess(['run', file]));
+    const results = await Promise.all(processes.map((p, i) => p ?? inline[i]!));
+    results.forEach((r, i) => {
+      expect({ file: cases[i][0], code: r.code }).toEqual({ file: cases[i][0], code: 2 });
+      for (const e of cases[i][1]) expect(r.stderr).toMatch(e);
+    });
+    expect(sandbox.state.jobs.size).toBe(before);
+    for (const name of ['bytes-ok', 'not-utf8', 'big-config', 'forever-approval', 'zero-freshness'])
+      expect(await startedWith(`pipeline-${name}`)).toEqual([]);
+  }, 240_000);
+
+  const flagSchedule = `flags-${taskQueue}`;
+  const badFlags: [args: string[], expected: string][] = [
+    [['supervise', '--max-cost', 'abc', 'job_flags'], "option '--max-cost <n>' argument 'abc' is invalid"],
+    [['supervise', '--max-cost', '0', 'job_flags'], 'must be an amount above 0'],
+    [['supervise', '--max-cost', '-5', 'job_flags'], "'--max-cost <n>' argument '-5' is invalid"],
+    [['supervise', '--max-cost', '', 'job_flags'], "'--max-cost <n>' argument '' is invalid"],
+    [['supervise', '--report-every', '0s', 'job_flags'], '--report-every <duration>'],
+    [['supervise', '--freshness', '2d', 'job_flags'], 'must be between 1s and 1d, got "2d"'],
+    [['supervise', '--stall-after', 'soon', 'job_flags'], '--stall-after <duration>'],
+    [['supervise', '--resume-budget', '-1', 'job_flags'], '--resume-budget <n>'],
+    [['supervise', '--resume-budget', '1.5', 'job_flags'], 'must be a whole number from 0 to 20'],
+    [['supervise', '--provider', 'aws', 'job_flags'], "'--provider <name>' argument 'aws' is invalid"],
+    [['supervise', 'job flags'], "value 'job flags' is invalid for argument 'jobId'"],
+    [['cleanup', '--job', 'job_flags', '--keep', '-1'], "'--keep <n>' argument '-1' is invalid"],
+    [['cleanup', '--job', 'job_flags', '--max-deletes', '0'], 'must be a whole number from 1 to 100000'],
+    [['cleanup', '--job', 'job_flags', '--keep-days', 'week'], '--keep-days <n>'],
+    [['cleanup', '--job', 'job_flags', '../etc'], "'--job <jobId...>' argument '../etc' is invalid"],
+    [
+      ['schedule', 'cleanup', 'create', '--every', '0s', '--id', flagSchedule],
+      'must be between 1m and 366d, got "0s"',
+    ],
+    [
+      ['schedule', 'cleanup', 'create', '--keep', '0x10', '--id', flagSchedule],
+      "'--keep <n>' argument '0x10' is invalid",
+    ],
+    [
+      ['schedule', 'cleanup', 'create', '--status', 'running', '--id', flagSchedule],
+      "'--status <status>' argument 'running'",
+    ],
+    [['list', '--limit', '0'], "'--limit <n>' argument '0' is invalid"],
+    [['list', '--phase', 'sleeping'], "'--phase <phase>' argument 'sleeping' is invalid"],
+  ];
+  const nothingStarted = async () => {
+    // Every job id and schedule id in the table contains "flags".
+    expect(await startedWith('flags')).toEqual([]);
+    await expect(dev.client.schedule.getHandle(flagSchedule).describe()).rejects.toThrow(/not found/i);
+  };
+
+  it('flags, the CLI as a process: --max-cost abc, --report-every 0s, negative numbers … → exit 2 naming the flag, nothing started', async () => {
+    const spawned = badFlags.filter(([args, expected]) =>
+      ["'abc'", '--report-every', "'-1'", "'-5'", "'0s'", "argument '0'"].some(
+        (s) => expected.includes(s) || args.includes(s),
+      ),
+    );
+    expect(spawned.length).toBeGreaterThanOrEqual(5);
+    const results = await Promise.all(spawned.map(([args]) => cli(args)));
+    results.forEach((r, i) => {
+      expect({ args: spawned[i][0], code: r.code }).toEqual({ args: spawned[i][0], code: 2 });
+      expect(r.stderr).toContain(spawned[i][1]);
+    });
+    await nothingStarted();
+  }, 240_000);
+
+  it.each(badFlags)(
+    'flags, in process: %j → exit 2 naming the flag, nothing started',
+    async (args, expected) => {
+      const r = await inProcess(args);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(expected);
+      await nothingStarted();
+    },
+  );
+
+  it('good flags arrive as numbers: cleanup --keep 1 --max-deletes 2 deletes exactly 2', async () => {
+    const { jobId } = await sandboxAdmin(sandbox.url).seedCompletedJob('flags-cleanup', 8);
+    const r = await cli(['cleanup', '--job', jobId, '--keep', '1', '--max-deletes', '2', '--json']);
+    expect(r.code).toBe(0);
+    const result = JSON.parse(r.stdout) as { deletedCount: number; truncated: boolean };
+    expect(result).toMatchObject({ deletedCount: 2, truncated: true });
+  });
 });

@@ -28,4 +28,17 @@ describe('worker environment', () => {
     fs.writeFileSync(file, '// bundle');
     expect(loadWorkerEnv({ WORKER_WORKFLOW_BUNDLE: file }).WORKER_WORKFLOW_BUNDLE).toBe(file);
   });
+
+  it.each([
+    ['ftp://hooks.example/x', 'NOTIFY_WEBHOOK_URL: must be an http(s) URL, not ftp:'],
+    ['file:///etc/passwd', 'NOTIFY_WEBHOOK_URL: must be an http(s) URL, not file:'],
+    ['hooks.slack.com/services/T0', 'NOTIFY_WEBHOOK_URL: must be an absolute URL'],
+  ])('refuses the webhook URL %s at start, naming NOTIFY_WEBHOOK_URL', (url, message) => {
+    expect(() => loadWorkerEnv({ NOTIFY_WEBHOOK_URL: url })).toThrow(message);
+  });
+
+  it('accepts an https webhook URL', () => {
+    const url = 'https://hooks.slack.com/services/T0/B0/secret';
+    expect(loadWorkerEnv({ NOTIFY_WEBHOOK_URL: url }).NOTIFY_WEBHOOK_URL).toBe(url);
+  });
 });

@@ -321,6 +321,26 @@ describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
       expect(f.message).toContain('train.datasetId');
       expect(bed.sandbox.state.jobs.size).toBe(before);
     });
+
+    it('refuses out-of-bounds durations and an oversized config inside the workflow too (a start that bypasses the CLI)', async () => {
+      const before = bed.sandbox.state.jobs.size;
+      const f = await failureOf({
+        ...pipelineInput('unbounded-input'),
+        train: {
+          kind: 'tensorone',
+          modelType: 'llm',
+          datasetId: 'ds_big',
+          config: { blob: 'x'.repeat(1_500_000) },
+        },
+        gate: { approval: { timeout: '100000000d' } },
+        supervision: { freshness: '0s' },
+      } as PipelineInput);
+      expect(f.type).toBe('INVALID_INPUT');
+      expect(f.message).toContain('gate.approval.timeout: must be between 1m and 30d, got "100000000d"');
+      expect(f.message).toContain('supervision.freshness: must be between 1s and 1d');
+      expect(f.message).toMatch(/train\.config: is \d+ KiB as JSON, more than the 64 KiB allowed/);
+      expect(bed.sandbox.state.jobs.size).toBe(before);
+    });
   });
 
   describe('fineTuneToDeploy with other providers', () => {

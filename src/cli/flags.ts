@@ -1,0 +1,66 @@
+import { InvalidArgumentError } from 'commander';
+import type { z } from 'zod';
+import { durationProblem, type BoundedDurationField } from '../decisions/duration';
+import { fieldSchemas } from '../domain/pipeline-input';
+
+/**
+ * Parsers for the CLI's flags and arguments, built on the pipeline file's own field schemas and
+ * duration bounds. Commander calls them while parsing: a bad value is refused naming the flag (exit 2)
+ * before any command runs.
+ */
+
+type FieldName = keyof typeof fieldSchemas;
+
+const firstIssue = (schema: z.ZodType, value: unknown): string | undefined => {
+  const parsed = schema.safeParse(value);
+  return parsed.success ? undefined : parsed.error.issues[0]?.message;
+};
+
+/** A plain decimal number: `Number()` alone takes "", " ", "0x10" and "Infinity". */
+const DECIMAL = /^-?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i;
+
+/** A number flag checked by the schema of the pipeline field it sets. */
+export function numberFlag(field: FieldName): (value: string) => number {
+  return (value) => {
+    const n = DECIMAL.test(value.trim()) ? Number(value) : NaN;
+    if (!Number.isFinite(n))
+      throw new InvalidArgumentError(`must be a number (as ${field} in a pipeline file).`);
+    const problem = firstIssue(fieldSchemas[field], n);
+    if (problem) throw new InvalidArgumentError(`${problem} (as ${field} in a pipeline file).`);
+    return n;
+  };
+}
+
+/** A whole number within [min, max], for flags that no pipeline field has (`list --limit`). */
+export function wholeNumberFlag(min: number, max: number): (value: string) => number {
+  return (value) => {
+    const n = /^\d+$/.test(value.trim()) ? Number(value) : NaN;
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new InvalidArgumentError(`must be a whole number from ${min} to ${max}.`);
+    return n;
+  };
+}
+
+/** A duration flag within the bounds of the field it sets (DURATION_BOUNDS); kept as text. */
+export function durationFlag(field: BoundedDurationField): (value: string) => string {
+  return (value) => {
+    const problem = durationProblem(value, field);
+    if (problem) throw new InvalidArgumentError(`${problem} (as ${field}).`);
+    return value.trim();
+  };
+}
+
+/** An id argument or flag checked like the pipeline field it names. */
+export function idFlag(field: 'train.jobId' | 'train.modelId'): (value: string) => string {
+  return (value) => {
+    const problem = firstIssue(fieldSchemas[field], value);
+    if (problem) throw new InvalidArgumentError(`${problem}.`);
+    return value;
+  };
+}
+
+/** Variadic form of `idFlag` (`--job a b c`): commander hands each value with the ones before it. */
+export function idListFlag(field: 'train.jobId'): (value: string, previous?: string[]) => string[] {
+  const one = idFlag(field);
+  return (value, previous) => [...(previous ?? []), one(value)];
+}
