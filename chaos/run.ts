@@ -15,16 +15,26 @@ import { Client, Connection } from '@temporalio/client';
 import { failureCause } from '../src/cli/follow';
 import { ensureEngines } from '../src/engine';
 import { startDevServer } from '../src/engine/dev-server-tuning';
+import { epochMetrics } from '../src/sandbox/curves';
 import { startSandbox } from '../src/sandbox/server';
-import { statusQuery, type PipelineResult } from '../src/workflows/definitions';
+import { upsertCleanupSchedule } from '../src/schedules/cleanup-schedule';
+import { statusQuery, type PipelineResult, type PipelineStatus } from '../src/workflows/definitions';
 import { benchHeader, flag, option, table } from '../bench/report';
 import { writeWorkflowBundle } from '../scripts/bundle-workflows';
 import { pipelineInput, tensoroneTrain } from '../test/fixtures/pipelines';
-import { chaosPlan, killTargets, type KillTarget } from './plan';
+import { operatorActions } from './operator';
+import { chaosPlan, expectedOutcome, killTargets, type ChaosPipeline, type KillTarget } from './plan';
 
 const BOUNDED = flag('bounded');
 const PIPELINES = Number(option('pipelines') ?? (BOUNDED ? 4 : 12));
 const KILLS = Number(option('kills') ?? (BOUNDED ? 6 : 24));
+/** Pipelines the operator cancels while a create is answered, in turn a job's and an endpoint's. */
+const CANCELS = Number(option('cancels') ?? (BOUNDED ? 2 : 4));
+/** The cleanup Schedule's interval: every minute in the full run, every 15 s in the bounded one. */
+const CLEANUP_EVERY = BOUNDED ? '15s' : '1m';
+/** How long a create aimed at by a cancel is held before its answer goes out (client timeout: 30 s). */
+const HELD_CREATE_MS = 10_000;
+const EPOCHS = 5;
 /** Seconds between two pipeline starts: creates, deploys and cleanups happen all through the run. */
 const START_SPREAD_MS = BOUNDED ? 1500 : 3000;
 const KEYS = {
@@ -53,6 +63,9 @@ async function main(): Promise<void> {
   // ---- kills aimed at a create, a deploy or a cleanup deletion: fired as the sandbox answers it ----
   let aimed: { target: KillTarget; hit: () => void } | undefined;
   const sandboxLog: string[] = [];
+  /** Every checkpoint deletion the sandbox performed, with when: "deleted in use" is judged on these. */
+  const deletions: { checkpointId: string; at: number }[] = [];
+  const deletionPath = '/tensorone/v2/training/checkpoints/';
   const sandbox = await startSandbox({
     epochMs: 400,
     queueMs: 200,
@@ -61,6 +74,11 @@ async function main(): Promise<void> {
     keys: { tensorone: KEYS.tensorone, tensormesh: KEYS.tensormesh, marqtune: KEYS.marqtune },
     log: (l) => sandboxLog.push(l),
     onRequest: (r) => {
+      if (r.method === 'DELETE' && r.path.startsWith(deletionPath) && r.status === 204)
+        deletions.push({
+          checkpointId: decodeURIComponent(r.path.slice(deletionPath.length)),
+          at: Date.now(),
+        });
       if (aimed && killTargets[aimed.target]?.(r)) {
         // The answer has not gone out yet: the worker dies with the request done and no reply.
         worker?.kill('SIGKILL');
@@ -79,6 +97,13 @@ async function main(): Promise<void> {
       // One pipeline in four: the job fails at epoch 3 with a resumable reason and must be resumed.
       failAtEpoch: 3,
       failJobNameContains: 'chaos-resume',
+      // One malformed answer per run (a gateway's HTML page, 200, to a job GET) and one spurious
+      // terminal status (`completed` once at epoch 2 of 5, for the first pipeline's job).
+      htmlAnswers: 1,
+      htmlAnswerRoutePattern: '^/tensorone/v2/training/jobs/[^/]+$',
+      spuriousStatus: 'completed',
+      spuriousStatusAtEpoch: 2,
+      spuriousStatusJobNameContains: 'pipeline-chaos-0--',
     },
   });
 
@@ -130,44 +155,73 @@ async function main(): Promise<void> {
   };
 
   let client = await connectClient(address);
-  const plan = chaosPlan(PIPELINES);
-  const starting = (async () => {
-    for (const p of plan) {
-      const input = pipelineInput(p.name, {
-        train: tensoroneTrain({ config: { training: { epochs: 5 } } }),
-        supervision: {
-          freshness: '2s',
-          minInterval: '500ms',
-          stallAfter: '60s',
-          resumeBudget: 2,
-          unknownStatusGrace: '60s',
-        },
-        deploy:
-          p.deploy === 'tensormesh'
-            ? { target: 'tensormesh', userId: '6f1c2b7e-1d2a-4c3b-9e8f-0a1b2c3d4e5f', timeout: '2m' }
-            : { target: 'tensorone-endpoint', timeout: '2m' },
-        cleanup: { retention: { keepLastN: 1 } },
-      });
-      if (p.via === 'cli') {
-        const file = path.join(dir, `${p.name}.json`);
-        fs.writeFileSync(file, JSON.stringify(input));
-        await cli(['run', file, '--no-follow', '--no-search-attributes']);
-      } else {
-        for (let attempt = 1; ; attempt++) {
-          try {
-            await client.workflow.start('fineTuneToDeploy', {
-              args: [input],
-              taskQueue,
-              workflowId: p.workflowId,
-            });
-            break;
-          } catch (err) {
-            if (attempt === 5) throw err;
-            await sleep(2000); // the server is restarting
-          }
+  const plan = chaosPlan(PIPELINES, CANCELS);
+  // ---- a cleanup Schedule of every completed job's checkpoints, firing all through the run ----
+  const scheduleId = 'chaos-cleanup';
+  await upsertCleanupSchedule(client, {
+    scheduleId,
+    taskQueue,
+    every: CLEANUP_EVERY,
+    input: { jobFilter: { status: 'completed' }, retention: { keepLastN: 1 } },
+    note: 'chaos: cleanup while pipelines gate, await approval and deploy',
+  });
+  const startPipeline = async (p: ChaosPipeline) => {
+    const input = pipelineInput(p.name, {
+      train: tensoroneTrain({ config: { training: { epochs: EPOCHS } } }),
+      supervision: {
+        freshness: '2s',
+        minInterval: '500ms',
+        stallAfter: '60s',
+        resumeBudget: 2,
+        unknownStatusGrace: '60s',
+      },
+      deploy:
+        p.deploy === 'tensormesh'
+          ? { target: 'tensormesh', userId: '6f1c2b7e-1d2a-4c3b-9e8f-0a1b2c3d4e5f', timeout: '2m' }
+          : { target: 'tensorone-endpoint', timeout: '2m' },
+      cleanup: { retention: { keepLastN: 1 } },
+      ...(p.approval ? { gate: { approval: { required: true, timeout: '30m', onTimeout: 'reject' } } } : {}),
+    });
+    if (p.via === 'cli') {
+      const file = path.join(dir, `${p.name}.json`);
+      fs.writeFileSync(file, JSON.stringify(input));
+      await cli(['run', file, '--no-follow', '--no-search-attributes']);
+    } else {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await client.workflow.start('fineTuneToDeploy', {
+            args: [input],
+            taskQueue,
+            workflowId: p.workflowId,
+          });
+          break;
+        } catch (err) {
+          if (attempt === 5) throw err;
+          await sleep(2000); // the server is restarting
         }
       }
-      say(`started ${p.workflowId} (${p.via})`);
+    }
+    say(`started ${p.workflowId} (${p.via})`);
+  };
+  const operator = operatorActions({
+    startPipeline,
+    cli,
+    client: () => client,
+    sandbox,
+    heldCreateMs: HELD_CREATE_MS,
+    approveAfterMs: BOUNDED ? 20_000 : 70_000,
+  });
+  const operating: Promise<void>[] = [];
+  const starting = (async () => {
+    for (const p of plan) {
+      if (p.cancelDuring === 'job-create') {
+        operating.push(operator.cancelDuringJobCreate(p)); // starts it once no other create is held
+      } else {
+        await startPipeline(p);
+        if (p.cancelDuring === 'endpoint-create') operating.push(operator.cancelDuringEndpointCreate(p));
+        else if (p.approval) operating.push(operator.approveLater(p));
+        if (p.pin) operating.push(operator.pinFirstCheckpoint(p));
+      }
       await sleep(START_SPREAD_MS);
     }
   })();
@@ -212,9 +266,11 @@ async function main(): Promise<void> {
     startWorker();
   }
   await starting;
+  await Promise.all(operating);
 
   // ---- every pipeline must end; then the checks ----
   const outcomes: Record<string, number> = {};
+  let outcomeMismatches = 0;
   const results = new Map<string, PipelineResult>();
   // A pipeline still running at the deadline is reported with its phase, not waited on forever.
   const resultsDeadline = Date.now() + (BOUNDED ? 4 : 15) * 60_000;
@@ -232,7 +288,22 @@ async function main(): Promise<void> {
       }),
     ]);
     outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
+    if (outcome !== expectedOutcome(p)) outcomeMismatches += 1;
   }
+  // What each pipeline held in use (candidate, pins) and until when: read before the worker goes.
+  const held = new Map<string, { status?: PipelineStatus; closedAt: number }>();
+  for (const p of plan) {
+    const handle = client.workflow.getHandle(p.workflowId);
+    const status = await handle.query(statusQuery).catch(() => undefined);
+    const closed = await handle.describe().then(
+      (d) => d.closeTime?.getTime(),
+      () => undefined,
+    );
+    held.set(p.name, { status, closedAt: closed ?? Infinity });
+  }
+  const cleanupSchedule = client.schedule.getHandle(scheduleId);
+  const scheduleInfo = await cleanupSchedule.describe().then((d) => d.info);
+  await cleanupSchedule.delete();
   for (const p of plan) await cli(['status', p.workflowId, '--json']);
   await cli(['list']);
   // SIGKILL, not SIGTERM: a graceful shutdown would wait on a server that is about to go away.
@@ -243,6 +314,58 @@ async function main(): Promise<void> {
     jobs: dup.jobs.length,
     endpoints: dup.endpoints.length + dup.deployments.length + dup.meshModels.length,
   };
+  const deployed = plan.map((p) => results.get(p.name)).filter((r) => r?.outcome === 'deployed');
+
+  // Orphaned: a job still running or queued, or an endpoint / deployment / TensorMesh model that no
+  // deployed pipeline reports as serving.
+  const serving = new Set(deployed.flatMap((r) => [r?.deployment?.id, r?.deployment?.modelId]));
+  const orphans: string[] = [];
+  for (const job of sandbox.state.jobs.values())
+    if (['running', 'pending'].includes(sandbox.state.advance(job).status)) orphans.push(job.id);
+  for (const e of sandbox.state.endpoints.values()) if (!serving.has(e.id)) orphans.push(e.id);
+  for (const m of sandbox.state.meshModels.values())
+    if (!serving.has(m.modelId) && !serving.has(m.deploymentId)) orphans.push(m.modelId);
+
+  // Deleted in use: a deletion of a checkpoint while it was a pin (from its pinning on), a pipeline's
+  // candidate (until that pipeline ended) or a deployed one (from then on).
+  const inUseUntil = new Map<string, { from: number; until: number }[]>();
+  const inUse = (id: string | undefined, from: number, until: number) => {
+    if (id) inUseUntil.set(id, [...(inUseUntil.get(id) ?? []), { from, until }]);
+  };
+  for (const pin of operator.record.pins) inUse(pin.checkpointId, pin.at, Infinity);
+  for (const p of plan) {
+    const h = held.get(p.name)!;
+    inUse(h.status?.candidate?.checkpointId, 0, h.closedAt);
+    const r = results.get(p.name);
+    if (r?.outcome === 'deployed') inUse(r.checkpoint?.checkpointId, 0, Infinity);
+  }
+  const deletedInUse = deletions.filter((d) =>
+    (inUseUntil.get(d.checkpointId) ?? []).some((w) => w.from <= d.at && d.at <= w.until),
+  );
+
+  // The right model: what serves is the checkpoint the result reports; the job that answered
+  // `completed` early trained all its epochs and deployed the best of all of them.
+  let wrongModels = 0;
+  for (const p of plan) {
+    const r = results.get(p.name);
+    if (r?.outcome !== 'deployed' || !r.checkpoint || !r.deployment) continue;
+    const served =
+      p.deploy === 'tensormesh'
+        ? [...sandbox.state.meshModels.values()].find(
+            (m) => m.modelId === r.deployment?.modelId || m.deploymentId === r.deployment?.id,
+          )?.modelPath
+        : sandbox.state.endpoints.get(r.deployment.id)?.checkpointId;
+    if (!served?.includes(r.checkpoint.checkpointId)) wrongModels += 1;
+    if (p.spuriousStatus) {
+      const job = sandbox.state.jobs.get(r.jobId!)!;
+      const losses = Array.from(
+        { length: EPOCHS },
+        (_, i) => epochMetrics(sandbox.state.options.seed, job.name, i + 1, EPOCHS).validationLoss,
+      );
+      if (job.completedEpochs !== EPOCHS || r.checkpoint.value !== Math.min(...losses)) wrongModels += 1;
+    }
+  }
+
   let wronglyDeleted = 0;
   let resumedAfterFailure = 0;
   for (const p of plan) {
@@ -259,16 +382,19 @@ async function main(): Promise<void> {
   }
   const secrets = [...Object.values(KEYS), 'signature=', 'tm-serve-'];
   let leaks = 0;
-  for (const p of plan) {
-    for (const wf of [p.workflowId, `${p.workflowId}/supervise`, `${p.workflowId}/cleanup`]) {
-      const text = JSON.stringify(
-        await client.workflow
-          .getHandle(wf)
-          .fetchHistory()
-          .catch(() => ({})),
-      );
-      leaks += secrets.filter((s) => text.includes(s)).length;
-    }
+  const scheduledCleanups = scheduleInfo.recentActions.map((a) => a.action.workflow.workflowId);
+  const histories = [
+    ...plan.flatMap((p) => [p.workflowId, `${p.workflowId}/supervise`, `${p.workflowId}/cleanup`]),
+    ...scheduledCleanups,
+  ];
+  for (const wf of histories) {
+    const text = JSON.stringify(
+      await client.workflow
+        .getHandle(wf)
+        .fetchHistory()
+        .catch(() => ({})),
+    );
+    leaks += secrets.filter((s) => text.includes(s)).length;
   }
   const logs = workerLog.join('') + sandboxLog.join('\n') + cliLog.join('');
   leaks += secrets.filter((s) => logs.includes(s)).length;
@@ -289,6 +415,19 @@ async function main(): Promise<void> {
     wronglyDeleted,
     retryAfterViolations: sandbox.state.retryAfterViolations,
     secretLeaks: leaks,
+    outcomeMismatches,
+    cancels: operator.record.cancels.length,
+    cancelsInCreate: operator.record.cancels.filter((c) => c.landedInCreate).length,
+    expectedCancels: plan.filter((p) => p.cancelDuring).length,
+    pins: operator.record.pins.length,
+    approvals: operator.record.approvals.length,
+    scheduledCleanups: scheduleInfo.numActionsTaken,
+    cleanupEvery: CLEANUP_EVERY,
+    wrongModels,
+    orphanedResources: orphans.length,
+    orphans,
+    deletedInUse: deletedInUse.length,
+    deletedInUseIds: deletedInUse.map((d) => d.checkpointId),
     logLinesScanned: logs.split('\n').length,
     seconds: Math.round((Date.now() - started) / 1000),
   };
@@ -310,6 +449,10 @@ async function main(): Promise<void> {
           'duplicate jobs',
           'duplicate endpoints / deployments',
           'wrongly deleted',
+          'operator',
+          'orphaned resources',
+          'deleted in use',
+          'wrong model deployed',
           'Retry-After violations',
           'secret leaks',
           'seconds',
@@ -325,8 +468,12 @@ async function main(): Promise<void> {
             summary.duplicateJobs,
             summary.duplicateEndpoints,
             wronglyDeleted,
+            `${summary.cancels} cancels (${summary.cancelsInCreate} during a create), ${summary.pins} pins, ${summary.approvals} approvals, ${summary.scheduledCleanups} scheduled cleanups (every ${CLEANUP_EVERY})`,
+            summary.orphanedResources,
+            summary.deletedInUse,
+            wrongModels,
             summary.retryAfterViolations,
-            `${leaks} (${summary.logLinesScanned} log lines and ${plan.length * 3} histories scanned)`,
+            `${leaks} (${summary.logLinesScanned} log lines and ${histories.length} histories scanned)`,
             summary.seconds,
           ],
         ],
@@ -335,7 +482,11 @@ async function main(): Promise<void> {
   );
   if (flag('json')) process.stdout.write(`CHAOS_SUMMARY ${JSON.stringify(summary)}\n`);
   const ok =
-    (outcomes.deployed ?? 0) === PIPELINES &&
+    !outcomeMismatches &&
+    summary.cancelsInCreate === summary.expectedCancels &&
+    !summary.orphanedResources &&
+    !summary.deletedInUse &&
+    !wrongModels &&
     killCount >= Math.min(KILLS, 1) &&
     resumedAfterFailure === summary.expectedResumes &&
     !duplicates.jobs &&

@@ -20,6 +20,18 @@ interface ChaosSummary {
   wronglyDeleted: number;
   retryAfterViolations: number;
   secretLeaks: number;
+  outcomeMismatches: number;
+  cancels: number;
+  cancelsInCreate: number;
+  expectedCancels: number;
+  pins: number;
+  approvals: number;
+  scheduledCleanups: number;
+  wrongModels: number;
+  orphanedResources: number;
+  orphans: string[];
+  deletedInUse: number;
+  deletedInUseIds: string[];
 }
 
 const repo = path.resolve(__dirname, '../..');
@@ -49,8 +61,13 @@ afterAll(() => {
 });
 
 describe('bounded chaos run', () => {
-  it('deploys every pipeline despite kills, a server restart and provider faults', () => {
-    expect(summary.outcomes).toEqual({ deployed: summary.pipelines });
+  it('deploys every pipeline despite kills, a server restart and provider faults; the cancelled ones end cancelled', () => {
+    expect(summary.expectedCancels).toBe(2);
+    expect(summary.outcomes).toEqual({
+      deployed: summary.pipelines - summary.expectedCancels,
+      cancelled: summary.expectedCancels,
+    });
+    expect(summary.outcomeMismatches).toBe(0);
     expect(Object.values(summary.kills).reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(6);
     expect(summary.serverRestarts).toBe(1);
     expect(summary.faults.serverError).toBeGreaterThan(0);
@@ -65,6 +82,27 @@ describe('bounded chaos run', () => {
     expect(summary.duplicateJobs).toBe(0);
     expect(summary.duplicateEndpoints).toBe(0);
     expect(summary.wronglyDeleted).toBe(0);
+  });
+
+  it('cancels aimed at a job create and an endpoint create land while the create is answered and leave nothing running', () => {
+    expect(summary.cancels).toBe(summary.expectedCancels);
+    expect(summary.cancelsInCreate).toBe(summary.expectedCancels);
+    expect(summary.orphans).toEqual([]);
+    expect(summary.orphanedResources).toBe(0);
+  });
+
+  it('one gateway HTML page and one spurious "completed" per run, and every pipeline serves the checkpoint it reports', () => {
+    expect(summary.faults.htmlAnswer).toBe(1);
+    expect(summary.faults.spuriousStatus).toBe(1);
+    expect(summary.wrongModels).toBe(0);
+  });
+
+  it('a cleanup Schedule firing during the run, with pins and an approval in flight, deletes no checkpoint in use', () => {
+    expect(summary.scheduledCleanups).toBeGreaterThanOrEqual(2);
+    expect(summary.pins).toBeGreaterThanOrEqual(1);
+    expect(summary.approvals).toBeGreaterThanOrEqual(1);
+    expect(summary.deletedInUseIds).toEqual([]);
+    expect(summary.deletedInUse).toBe(0);
   });
 
   it('never calls earlier than Retry-After allowed and leaks no secret', () => {
