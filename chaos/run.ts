@@ -34,7 +34,8 @@ const CANCELS = Number(option('cancels') ?? (BOUNDED ? 2 : 4));
 const CLEANUP_EVERY = BOUNDED ? '15s' : '1m';
 /** How long a create aimed at by a cancel is held before its answer goes out (client timeout: 30 s). */
 const HELD_CREATE_MS = 10_000;
-const EPOCHS = 5;
+/** Epochs per job; the job that answers `completed` early trains longer, so that a look finds it mid-way. */
+const epochsOf = (p: ChaosPipeline) => (p.spuriousStatus ? 15 : 5);
 /** Seconds between two pipeline starts: creates, deploys and cleanups happen all through the run. */
 const START_SPREAD_MS = BOUNDED ? 1500 : 3000;
 const KEYS = {
@@ -167,7 +168,7 @@ async function main(): Promise<void> {
   });
   const startPipeline = async (p: ChaosPipeline) => {
     const input = pipelineInput(p.name, {
-      train: tensoroneTrain({ config: { training: { epochs: EPOCHS } } }),
+      train: tensoroneTrain({ config: { training: { epochs: epochsOf(p) } } }),
       supervision: {
         freshness: '2s',
         minInterval: '500ms',
@@ -209,7 +210,7 @@ async function main(): Promise<void> {
     client: () => client,
     sandbox,
     heldCreateMs: HELD_CREATE_MS,
-    approveAfterMs: BOUNDED ? 20_000 : 70_000,
+    approveAfterMs: BOUNDED ? 16_000 : 70_000,
   });
   const operating: Promise<void>[] = [];
   const starting = (async () => {
@@ -288,6 +289,7 @@ async function main(): Promise<void> {
       }),
     ]);
     outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
+    say(`${p.workflowId}: ${outcome}`);
     if (outcome !== expectedOutcome(p)) outcomeMismatches += 1;
   }
   // What each pipeline held in use (candidate, pins) and until when: read before the worker goes.
@@ -345,7 +347,7 @@ async function main(): Promise<void> {
 
   // The right model: what serves is the checkpoint the result reports; the job that answered
   // `completed` early trained all its epochs and deployed the best of all of them.
-  let wrongModels = 0;
+  const wrongModels: string[] = [];
   for (const p of plan) {
     const r = results.get(p.name);
     if (r?.outcome !== 'deployed' || !r.checkpoint || !r.deployment) continue;
@@ -355,14 +357,16 @@ async function main(): Promise<void> {
             (m) => m.modelId === r.deployment?.modelId || m.deploymentId === r.deployment?.id,
           )?.modelPath
         : sandbox.state.endpoints.get(r.deployment.id)?.checkpointId;
-    if (!served?.includes(r.checkpoint.checkpointId)) wrongModels += 1;
+    if (!served?.includes(r.checkpoint.checkpointId))
+      wrongModels.push(`${p.name}: serves ${served} for ${r.checkpoint.checkpointId}`);
     if (p.spuriousStatus) {
-      const job = sandbox.state.jobs.get(r.jobId!)!;
+      const job = sandbox.state.advance(sandbox.state.jobs.get(r.jobId!)!);
       const losses = Array.from(
-        { length: EPOCHS },
-        (_, i) => epochMetrics(sandbox.state.options.seed, job.name, i + 1, EPOCHS).validationLoss,
+        { length: epochsOf(p) },
+        (_, i) => epochMetrics(sandbox.state.options.seed, job.name, i + 1, epochsOf(p)).validationLoss,
       );
-      if (job.completedEpochs !== EPOCHS || r.checkpoint.value !== Math.min(...losses)) wrongModels += 1;
+      if (job.completedEpochs !== epochsOf(p) || r.checkpoint.value !== Math.min(...losses))
+        wrongModels.push(`${p.name}: job ${job.id} ${job.status} at ${job.completedEpochs} epochs`);
     }
   }
 
@@ -403,7 +407,7 @@ async function main(): Promise<void> {
   fs.rmSync(dir, { recursive: true, force: true });
 
   const summary = {
-    pipelines: PIPELINES,
+    pipelines: plan.length,
     faults: sandbox.state.faultsInjected,
     kills,
     serverRestarts,
@@ -423,7 +427,8 @@ async function main(): Promise<void> {
     approvals: operator.record.approvals.length,
     scheduledCleanups: scheduleInfo.numActionsTaken,
     cleanupEvery: CLEANUP_EVERY,
-    wrongModels,
+    wrongModels: wrongModels.length,
+    wrongModelDetails: wrongModels,
     orphanedResources: orphans.length,
     orphans,
     deletedInUse: deletedInUse.length,
@@ -459,7 +464,7 @@ async function main(): Promise<void> {
         ],
         [
           [
-            summary.pipelines,
+            `${summary.pipelines} (${summary.expectedCancels} cancelled by the operator)`,
             list(summary.faults),
             `${killCount} (${list(kills)})`,
             serverRestarts,
@@ -471,7 +476,7 @@ async function main(): Promise<void> {
             `${summary.cancels} cancels (${summary.cancelsInCreate} during a create), ${summary.pins} pins, ${summary.approvals} approvals, ${summary.scheduledCleanups} scheduled cleanups (every ${CLEANUP_EVERY})`,
             summary.orphanedResources,
             summary.deletedInUse,
-            wrongModels,
+            wrongModels.length,
             summary.retryAfterViolations,
             `${leaks} (${summary.logLinesScanned} log lines and ${histories.length} histories scanned)`,
             summary.seconds,
@@ -486,7 +491,7 @@ async function main(): Promise<void> {
     summary.cancelsInCreate === summary.expectedCancels &&
     !summary.orphanedResources &&
     !summary.deletedInUse &&
-    !wrongModels &&
+    !wrongModels.length &&
     killCount >= Math.min(KILLS, 1) &&
     resumedAfterFailure === summary.expectedResumes &&
     !duplicates.jobs &&

@@ -28,6 +28,7 @@ interface ChaosSummary {
   approvals: number;
   scheduledCleanups: number;
   wrongModels: number;
+  wrongModelDetails: string[];
   orphanedResources: number;
   orphans: string[];
   deletedInUse: number;
@@ -94,6 +95,7 @@ describe('bounded chaos run', () => {
   it('one gateway HTML page and one spurious "completed" per run, and every pipeline serves the checkpoint it reports', () => {
     expect(summary.faults.htmlAnswer).toBe(1);
     expect(summary.faults.spuriousStatus).toBe(1);
+    expect(summary.wrongModelDetails).toEqual([]);
     expect(summary.wrongModels).toBe(0);
   });
 
