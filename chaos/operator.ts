@@ -20,6 +20,7 @@ export interface OperatorDeps {
   heldCreateMs: number;
   /** How long an approval waits, so that a cleanup Schedule run passes while the candidate is gated. */
   approveAfterMs: number;
+  say(line: string): void;
 }
 
 export interface OperatorRecord {
@@ -104,6 +105,7 @@ export function operatorActions(deps: OperatorDeps) {
           if (!job) return;
           await deps.cli(['cancel', p.workflowId, '--reason', 'chaos: cancel during the job create']);
           const landedInCreate = Date.now() < job.createdAtMs + deps.heldCreateMs;
+          deps.say(`cancelled ${p.workflowId} ${Date.now() - job.createdAtMs} ms into its job create`);
           record.cancels.push({ workflowId: p.workflowId, during: 'job-create', landedInCreate });
         } finally {
           releaseCreates();
@@ -125,6 +127,9 @@ export function operatorActions(deps: OperatorDeps) {
               .signal(cancelSignal, { reason: 'chaos: cancel during the endpoint create' }),
           );
           const landedInCreate = Date.now() < endpoint.createdAtMs + deps.heldCreateMs;
+          deps.say(
+            `cancelled ${p.workflowId} ${Date.now() - endpoint.createdAtMs} ms into its endpoint create`,
+          );
           record.cancels.push({ workflowId: p.workflowId, during: 'endpoint-create', landedInCreate });
         } finally {
           releaseCreates();
@@ -136,8 +141,10 @@ export function operatorActions(deps: OperatorDeps) {
     approveLater: async (p: ChaosPipeline) => {
       if (!(await awaitingApproval(p))) return;
       await sleep(deps.approveAfterMs);
-      if ((await deps.cli(['approve', p.workflowId, '--by', 'chaos-operator'])) === 0)
+      if ((await deps.cli(['approve', p.workflowId, '--by', 'chaos-operator'])) === 0) {
         record.approvals.push(p.workflowId);
+        deps.say(`approved ${p.workflowId}`);
+      }
     },
 
     /** `starter pin`s the job's first automatic checkpoint, which retention (keep 1) would delete. */
@@ -147,8 +154,10 @@ export function operatorActions(deps: OperatorDeps) {
         return job && sandbox.state.jobCheckpoints(job.id).find((c) => c.type === 'automatic');
       }, 5 * 60_000);
       if (!first) return;
-      if ((await deps.cli(['pin', p.workflowId, first.id])) === 0)
+      if ((await deps.cli(['pin', p.workflowId, first.id])) === 0) {
         record.pins.push({ workflowId: p.workflowId, checkpointId: first.id, at: Date.now() });
+        deps.say(`pinned ${first.id} of ${p.workflowId}`);
+      }
     },
   };
 }

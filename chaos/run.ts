@@ -35,7 +35,7 @@ const CLEANUP_EVERY = BOUNDED ? '15s' : '1m';
 /** How long a create aimed at by a cancel is held before its answer goes out (client timeout: 30 s). */
 const HELD_CREATE_MS = 10_000;
 /** Epochs per job; the job that answers `completed` early trains longer, so that a look finds it mid-way. */
-const epochsOf = (p: ChaosPipeline) => (p.spuriousStatus ? 15 : 5);
+const epochsOf = (p: ChaosPipeline) => (p.spuriousStatus ? 20 : 5);
 /** Seconds between two pipeline starts: creates, deploys and cleanups happen all through the run. */
 const START_SPREAD_MS = BOUNDED ? 1500 : 3000;
 const KEYS = {
@@ -166,21 +166,24 @@ async function main(): Promise<void> {
     input: { jobFilter: { status: 'completed' }, retention: { keepLastN: 1 } },
     note: 'chaos: cleanup while pipelines gate, await approval and deploy',
   });
+  const supervision = {
+    freshness: '2s',
+    minInterval: '500ms',
+    stallAfter: '60s',
+    resumeBudget: 2,
+    unknownStatusGrace: '60s',
+  };
   const startPipeline = async (p: ChaosPipeline) => {
     const input = pipelineInput(p.name, {
       train: tensoroneTrain({ config: { training: { epochs: epochsOf(p) } } }),
-      supervision: {
-        freshness: '2s',
-        minInterval: '500ms',
-        stallAfter: '60s',
-        resumeBudget: 2,
-        unknownStatusGrace: '60s',
-      },
+      supervision,
       deploy:
         p.deploy === 'tensormesh'
           ? { target: 'tensormesh', userId: '6f1c2b7e-1d2a-4c3b-9e8f-0a1b2c3d4e5f', timeout: '2m' }
           : { target: 'tensorone-endpoint', timeout: '2m' },
       cleanup: { retention: { keepLastN: 1 } },
+      // The spurious-status job is looked at every 2 s while it trains, so a look finds it mid-way.
+      ...(p.spuriousStatus ? { supervision: { ...supervision, reportEvery: '2s' } } : {}),
       ...(p.approval ? { gate: { approval: { required: true, timeout: '30m', onTimeout: 'reject' } } } : {}),
     });
     if (p.via === 'cli') {
@@ -211,6 +214,7 @@ async function main(): Promise<void> {
     sandbox,
     heldCreateMs: HELD_CREATE_MS,
     approveAfterMs: BOUNDED ? 16_000 : 70_000,
+    say,
   });
   const operating: Promise<void>[] = [];
   const starting = (async () => {
@@ -353,9 +357,7 @@ async function main(): Promise<void> {
     if (r?.outcome !== 'deployed' || !r.checkpoint || !r.deployment) continue;
     const served =
       p.deploy === 'tensormesh'
-        ? [...sandbox.state.meshModels.values()].find(
-            (m) => m.modelId === r.deployment?.modelId || m.deploymentId === r.deployment?.id,
-          )?.modelPath
+        ? sandbox.state.meshModels.get(r.deployment.id)?.modelPath
         : sandbox.state.endpoints.get(r.deployment.id)?.checkpointId;
     if (!served?.includes(r.checkpoint.checkpointId))
       wrongModels.push(`${p.name}: serves ${served} for ${r.checkpoint.checkpointId}`);
@@ -370,7 +372,7 @@ async function main(): Promise<void> {
     }
   }
 
-  let wronglyDeleted = 0;
+  const wronglyDeleted: string[] = [];
   let resumedAfterFailure = 0;
   for (const p of plan) {
     const r = results.get(p.name);
@@ -380,8 +382,10 @@ async function main(): Promise<void> {
         .jobCheckpoints(r.jobId)
         .map((c) => (c.type === 'best' || c.type === 'final' ? c.type : c.id)),
     );
-    for (const needed of ['best', 'final', r.checkpoint.checkpointId])
-      if (!left.has(needed)) wronglyDeleted += 1;
+    // A cancelled pipeline's candidate is no longer in use once it ended: a later cleanup may take it.
+    const deployedCheckpoint = r.outcome === 'deployed' ? [r.checkpoint.checkpointId] : [];
+    for (const needed of ['best', 'final', ...deployedCheckpoint])
+      if (!left.has(needed)) wronglyDeleted.push(`${p.name}: ${needed} of ${r.jobId}`);
     if (p.failsOnce && sandbox.state.jobs.get(r.jobId)?.faultFired.fail) resumedAfterFailure += 1;
   }
   const secrets = [...Object.values(KEYS), 'signature=', 'tm-serve-'];
@@ -401,6 +405,13 @@ async function main(): Promise<void> {
     leaks += secrets.filter((s) => text.includes(s)).length;
   }
   const logs = workerLog.join('') + sandboxLog.join('\n') + cliLog.join('');
+  const keepLogs = option('logs'); // a folder for the worker, sandbox and CLI logs, to look into a failure
+  if (keepLogs) {
+    fs.mkdirSync(keepLogs, { recursive: true });
+    fs.writeFileSync(path.join(keepLogs, 'worker.log'), workerLog.join(''));
+    fs.writeFileSync(path.join(keepLogs, 'sandbox.log'), sandboxLog.join('\n'));
+    fs.writeFileSync(path.join(keepLogs, 'cli.log'), cliLog.join(''));
+  }
   leaks += secrets.filter((s) => logs.includes(s)).length;
   await sandbox.close();
   await server.teardown();
@@ -416,7 +427,8 @@ async function main(): Promise<void> {
     expectedResumes: plan.filter((p) => p.failsOnce).length,
     duplicateJobs: duplicates.jobs,
     duplicateEndpoints: duplicates.endpoints,
-    wronglyDeleted,
+    wronglyDeleted: wronglyDeleted.length,
+    wronglyDeletedDetails: wronglyDeleted,
     retryAfterViolations: sandbox.state.retryAfterViolations,
     secretLeaks: leaks,
     outcomeMismatches,
@@ -472,7 +484,7 @@ async function main(): Promise<void> {
             `${resumedAfterFailure} of ${summary.expectedResumes}`,
             summary.duplicateJobs,
             summary.duplicateEndpoints,
-            wronglyDeleted,
+            wronglyDeleted.length,
             `${summary.cancels} cancels (${summary.cancelsInCreate} during a create), ${summary.pins} pins, ${summary.approvals} approvals, ${summary.scheduledCleanups} scheduled cleanups (every ${CLEANUP_EVERY})`,
             summary.orphanedResources,
             summary.deletedInUse,
@@ -496,7 +508,7 @@ async function main(): Promise<void> {
     resumedAfterFailure === summary.expectedResumes &&
     !duplicates.jobs &&
     !duplicates.endpoints &&
-    !wronglyDeleted &&
+    !wronglyDeleted.length &&
     !summary.retryAfterViolations &&
     !leaks;
   process.exit(ok ? 0 : 1);
