@@ -33,9 +33,9 @@ const CANCELS = Number(option('cancels') ?? (BOUNDED ? 2 : 4));
 /** The cleanup Schedule's interval: every minute in the full run, every 15 s in the bounded one. */
 const CLEANUP_EVERY = BOUNDED ? '15s' : '1m';
 /** How long a create aimed at by a cancel is held before its answer goes out (client timeout: 30 s). */
-const HELD_CREATE_MS = 10_000;
+const HELD_CREATE_MS = 8_000;
 /** Epochs per job; the job that answers `completed` early trains longer, so that a look finds it mid-way. */
-const epochsOf = (p: ChaosPipeline) => (p.spuriousStatus ? 20 : 5);
+const epochsOf = (p: ChaosPipeline) => (p.spuriousStatus ? 50 : 5);
 /** Seconds between two pipeline starts: creates, deploys and cleanups happen all through the run. */
 const START_SPREAD_MS = BOUNDED ? 1500 : 3000;
 const KEYS = {
@@ -99,11 +99,12 @@ async function main(): Promise<void> {
       failAtEpoch: 3,
       failJobNameContains: 'chaos-resume',
       // One malformed answer per run (a gateway's HTML page, 200, to a job GET) and one spurious
-      // terminal status (`completed` once at epoch 2 of 5, for the first pipeline's job).
+      // terminal status (`completed` once from epoch 10 of 50, for the first pipeline's job: it trains
+      // 20 s, long enough for a look between two worker kills).
       htmlAnswers: 1,
       htmlAnswerRoutePattern: '^/tensorone/v2/training/jobs/[^/]+$',
       spuriousStatus: 'completed',
-      spuriousStatusAtEpoch: 2,
+      spuriousStatusAtEpoch: 10,
       spuriousStatusJobNameContains: 'pipeline-chaos-0--',
     },
   });
@@ -378,9 +379,7 @@ async function main(): Promise<void> {
     const r = results.get(p.name);
     if (!r?.jobId || !r.checkpoint) continue;
     const left = new Set(
-      sandbox.state
-        .jobCheckpoints(r.jobId)
-        .map((c) => (c.type === 'best' || c.type === 'final' ? c.type : c.id)),
+      sandbox.state.jobCheckpoints(r.jobId).flatMap((c) => [c.id, c.type]), // by id, and 'best' / 'final' by type
     );
     // A cancelled pipeline's candidate is no longer in use once it ended: a later cleanup may take it.
     const deployedCheckpoint = r.outcome === 'deployed' ? [r.checkpoint.checkpointId] : [];
