@@ -1,8 +1,11 @@
 /**
  * The bounded form of `npm run test:chaos`: a few pipelines on their own dev server (persisted to a
  * file, restarted once), a real worker process SIGKILLed six times (aimed at a create, a deploy and a
- * cleanup deletion, and at random), 20 % 5xx, 429 + Retry-After, resets, lost create responses and a
- * job that fails once. The full run and its table are in the README's "Reliability" section.
+ * cleanup deletion, and at random), 20 % 5xx, 429 + Retry-After, resets, lost create responses, a
+ * job that fails once, one gateway HTML page and one spurious "completed"; the operator cancels two
+ * pipelines while their job / endpoint create is answered, pins a checkpoint and approves a gated
+ * pipeline, while a cleanup Schedule fires every 15 s. The full run and its table are in the README's
+ * "Reliability" section.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
