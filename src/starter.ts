@@ -20,6 +20,9 @@ import {
   approveSignal,
   cancelSignal,
   pinSignal,
+  PROTECTION_WORKFLOW_TYPE,
+  protectionRegistryId,
+  protectSignal,
   progressQuery,
   rejectSignal,
   statusQuery,
@@ -27,6 +30,7 @@ import {
   type PipelinePhase,
   type SupervisionResult,
 } from './workflows/definitions';
+import type { ProtectionRecord } from './decisions/protection';
 
 const out = (value: unknown): void =>
   void process.stdout.write(`${typeof value === 'string' ? value : JSON.stringify(value, null, 2)}\n`);
@@ -177,10 +181,28 @@ TEMPORAL_TLS_CERT/TEMPORAL_TLS_KEY or TEMPORAL_API_KEY.`,
 
   program
     .command('pin <workflowId> <checkpointId>')
-    .description('exempt a checkpoint from this pipeline’s cleanup')
+    .description('exempt a checkpoint from every cleanup, for good')
     .action(async (id: string, checkpointId: string) =>
-      withClient(async ({ client }) => {
-        await client.workflow.getHandle(id).signal(pinSignal, checkpointId);
+      withClient(async ({ client, taskQueue }) => {
+        const pipeline = client.workflow.getHandle(id);
+        const run = await pipeline.describe();
+        // Recorded in the shared protection records before this returns, so no cleanup that starts
+        // afterwards can miss it (the pipeline's own record of the pin comes later, asynchronously).
+        const record: ProtectionRecord = {
+          checkpointId,
+          kind: 'pinned',
+          workflowId: id,
+          runId: run.runId,
+          at: new Date().toISOString(),
+        };
+        await client.workflow.signalWithStart(PROTECTION_WORKFLOW_TYPE, {
+          workflowId: protectionRegistryId(taskQueue),
+          taskQueue,
+          args: [{}],
+          signal: protectSignal,
+          signalArgs: [[record]],
+        });
+        if (run.status.name === 'RUNNING') await pipeline.signal(pinSignal, checkpointId);
         out(`${id}: pinned ${checkpointId}`);
       }),
     );
