@@ -193,8 +193,8 @@ async function main(): Promise<void> {
           ? { target: 'tensormesh', userId: '6f1c2b7e-1d2a-4c3b-9e8f-0a1b2c3d4e5f', timeout: '2m' }
           : { target: 'tensorone-endpoint', timeout: '2m' },
       cleanup: { retention: { keepLastN: 1 } },
-      // The spurious-status job is looked at every 2 s while it trains, so a look finds it mid-way.
-      ...(p.spuriousStatus ? { supervision: { ...supervision, reportEvery: '2s' } } : {}),
+      // The spurious-status job reports every 10 s (the least allowed); its watch looks every 2 s.
+      ...(p.spuriousStatus ? { supervision: { ...supervision, reportEvery: '10s' } } : {}),
       ...(p.approval ? { gate: { approval: { required: true, timeout: '30m', onTimeout: 'reject' } } } : {}),
     });
     if (p.via === 'cli') {
