@@ -77,8 +77,10 @@ function failure(what: string, result: ReturnType<typeof run>): EngineProvisionE
   );
 }
 
+/** A directory only PostgreSQL's user can enter; its parents stay traversable (a root run hands it to `postgres`). */
 function ownedDir(pg: Postgres, dir: string): void {
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  fs.mkdirSync(path.dirname(dir), { recursive: true });
+  if (!fs.existsSync(dir)) fs.mkdirSync(dir, { mode: 0o700 });
   if (pg.runAs) fs.chownSync(dir, pg.runAs.uid, pg.runAs.gid);
 }
 
