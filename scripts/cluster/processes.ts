@@ -86,7 +86,9 @@ export function lastErrorLine(file: string): string | undefined {
     return undefined;
   }
   const lines = text.trim().split('\n').slice(-200).reverse();
-  const line = lines.find((l) => /"level":"(error|fatal)"|FATAL|ERROR|Unable to|panic/i.test(l)) ?? lines[0];
+  const line =
+    lines.find((l) => /"level":"(error|fatal)"|FATAL|ERROR|Unable to|Incorrect Usage|panic/i.test(l)) ??
+    lines[0];
   if (!line) return undefined;
   try {
     const entry = JSON.parse(line) as { msg?: string; error?: string };

@@ -110,7 +110,7 @@ export async function startServer(
   const out = fs.openSync(files.log, 'a');
   const child = spawn(
     binaries.server,
-    ['--root', repo, '--config', CONFIG_DIR, '--env', CONFIG_ENV, 'start', '--allow-no-auth'],
+    ['--root', repo, '--config', CONFIG_DIR, '--env', CONFIG_ENV, '--allow-no-auth', 'start'],
     {
       cwd: repo,
       detached: true,
