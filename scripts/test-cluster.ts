@@ -131,7 +131,6 @@ async function main(): Promise<number> {
       '--name-prefix',
       `pipeline-${PREFIX}`,
     ]);
-    const scheduleCreatedAt = Date.now();
     check(
       'cleanup schedule created through the CLI',
       scheduled.code === 0,
@@ -167,6 +166,7 @@ async function main(): Promise<number> {
         ]);
       }),
     );
+    const allDoneAt = Date.now();
     const killed = await chaos;
     check(
       'a worker SIGKILLed for good half-way, another SIGKILLed and restarted',
@@ -241,15 +241,19 @@ async function main(): Promise<number> {
 
     // ---- the cleanup Schedule fires on the cluster and its run completes ----
     const schedule = client.schedule.getHandle(SCHEDULE_ID);
+    // A firing after every pipeline ended: its run finds this run's completed jobs and deletes the old
+    // checkpoints of those whose pipeline had its own cleanup off.
+    let firings = 0;
     const fired = await waitFor(
       async () => {
         const d = await schedule.describe();
-        return d.info.recentActions[0];
+        firings = d.info.numActionsTaken;
+        return d.info.recentActions.find((a) => a.takenAt.getTime() >= allDoneAt);
       },
-      Math.max(0, scheduleCreatedAt + 150_000 - Date.now()),
+      150_000,
       2000,
     );
-    let cleanupDetail = 'did not fire within 150 s of its creation';
+    let cleanupDetail = `${firings} firings, none after the pipelines ended (waited 150 s)`;
     let cleanupOk = false;
     if (fired) {
       const run = client.workflow.getHandle(fired.action.workflow.workflowId);
@@ -260,13 +264,17 @@ async function main(): Promise<number> {
         ),
         sleep(120_000).then(() => 'unfinished after 2 min'),
       ]);
-      cleanupOk = typeof result === 'object';
+      cleanupOk = typeof result === 'object' && result.deletedCount > 0;
       cleanupDetail =
         typeof result === 'object'
-          ? `fired at ${fired.takenAt.toISOString().slice(11, 19)} (${Math.round((fired.takenAt.getTime() - scheduleCreatedAt) / 1000)} s after creation); run ${fired.action.workflow.workflowId} examined ${result.examined} checkpoints, deleted ${result.deletedCount}`
+          ? `${firings} firings (every minute); the one at ${fired.takenAt.toISOString().slice(11, 19)}, after the pipelines ended, ran ${fired.action.workflow.workflowId}: examined ${result.examined} checkpoints, deleted ${result.deletedCount}`
           : `fired, run ${fired.action.workflow.workflowId} ${result}`;
     }
-    check('the cleanup Schedule fires on the cluster and its run completes', cleanupOk, cleanupDetail);
+    check(
+      'the cleanup Schedule fires on the cluster and its run deletes old checkpoints',
+      cleanupOk,
+      cleanupDetail,
+    );
     await schedule.delete().catch(() => undefined);
 
     // ---- summary ----
@@ -280,7 +288,7 @@ async function main(): Promise<number> {
         ) +
         '\n\n' +
         table(
-          ['process', 'RSS peak MiB', 'CPU s over the run'],
+          ['process', 'memory peak MiB (RSS; PostgreSQL: PSS)', 'CPU s over the run'],
           usage.map((u) => [u.name, u.rssPeakMiB, u.cpuSeconds]),
         ) +
         `\n\nseconds: ${Math.round((Date.now() - started) / 1000)}\n`,
@@ -311,7 +319,8 @@ function pipelineFor(name: string, i: number) {
       i % 2
         ? { target: 'tensormesh', userId: '6f1c2b7e-1d2a-4c3b-9e8f-0a1b2c3d4e5f', timeout: '3m' }
         : { target: 'tensorone-endpoint', timeout: '3m' },
-    cleanup: { retention: { keepLastN: 1 } },
+    // Every other pipeline leaves its old checkpoints to the scheduled cleanup.
+    cleanup: { enabled: i % 2 === 0, retention: { keepLastN: 1 } },
   });
 }
 
@@ -326,8 +335,8 @@ interface KillReport {
 
 /**
  * Half-way (half the training jobs created): SIGKILL worker 1 for good, right after checking every
- * worker has run work and that `starter list --phase training` sees this run's pipelines. Then, once a
- * quarter of the deployments are under way: SIGKILL worker 2 and start it again.
+ * worker has run work; then `starter list --phase training` must see this run's pipelines. Once the two
+ * workers left have made three more deployments (at least 5 s later): SIGKILL worker 2 and start it again.
  */
 async function runKills(
   sandbox: Sandbox,
@@ -337,14 +346,20 @@ async function runKills(
   const report: KillReport = { ranWork: [], midRunListed: 0 };
   const jobs = () => Object.keys(sandbox.state.creations.jobs).filter((n) => n.includes(PREFIX)).length;
   const deploys = () =>
-    ['endpoints', 'deployments'].reduce(
-      (n, k) =>
-        n + Object.keys(sandbox.state.creations[k as 'endpoints']).filter((x) => x.includes(PREFIX)).length,
+    (['endpoints', 'deployments', 'meshModels'] as const).reduce(
+      (n, k) => n + Object.keys(sandbox.state.creations[k]).filter((x) => x.includes(PREFIX)).length,
       0,
     );
   const deadline = Date.now() + 8 * 60_000;
   await waitFor(() => (jobs() >= PIPELINES / 2 || Date.now() > deadline ? true : undefined), 9 * 60_000, 250);
   for (const w of workers) if (await w.ranWork()) report.ranWork.push(w.name);
+  const [gone, bounced] = workers;
+  gone.kill();
+  report.forGood = gone.name;
+  report.forGoodAt = `${jobs()} of ${PIPELINES} jobs created, ${deploys()} deployments`;
+  say(`SIGKILL ${gone.name} (for good): ${report.forGoodAt}`);
+
+  // Visibility answers while a worker is gone: this run's pipelines that are training now.
   await waitFor(
     async () => {
       const r = await cli(['list', '--phase', 'training', '--limit', '1000', '--json']);
@@ -358,16 +373,18 @@ async function runKills(
     15_000,
     1000,
   );
-  const [gone, bounced] = workers;
-  gone.kill();
-  report.forGood = gone.name;
-  report.forGoodAt = `${jobs()} of ${PIPELINES} jobs created`;
-  say(`SIGKILL ${gone.name} (for good): ${report.forGoodAt}`);
 
-  const until = Date.now() + 60_000;
-  await waitFor(() => (deploys() >= PIPELINES / 4 || Date.now() > until ? true : undefined), 61_000, 250);
+  // Later, at another moment of the run: a few more deployments made by the two workers left.
+  const deploysAtFirstKill = deploys();
+  const until = Date.now() + 90_000;
+  await sleep(5000);
+  await waitFor(
+    () => (deploys() >= deploysAtFirstKill + 3 || Date.now() > until ? true : undefined),
+    91_000,
+    250,
+  );
   bounced.kill();
-  report.restartedAt = `${deploys()} of ${PIPELINES} deployments created`;
+  report.restartedAt = `${jobs()} of ${PIPELINES} jobs created, ${deploys()} deployments`;
   say(`SIGKILL ${bounced.name}, restarting it: ${report.restartedAt}`);
   await sleep(2000);
   await bounced.start();
@@ -483,7 +500,7 @@ class ResourceMeter {
 
   constructor(private readonly pids: { server: number; postmaster: number }) {
     this.cpuStart.set('Temporal server', cpuTicks([pids.server]));
-    this.cpuStart.set('PostgreSQL (all backends)', cpuTicks(pgPids(pids.postmaster)));
+    this.cpuStart.set('PostgreSQL (all backends, PSS)', cpuTicks(pgPids(pids.postmaster)));
     this.timer = setInterval(() => this.sample(), 2000);
   }
 
@@ -492,16 +509,16 @@ class ResourceMeter {
   }
 
   private sample(): void {
-    const bump = (name: string, pids: number[]) =>
+    const bump = (name: string, pids: number[], size = rssMiB) =>
       this.peaks.set(
         name,
         Math.max(
           this.peaks.get(name) ?? 0,
-          pids.reduce((n, p) => n + rssMiB(p), 0),
+          pids.reduce((n, p) => n + size(p), 0),
         ),
       );
     bump('Temporal server', [this.pids.server]);
-    bump('PostgreSQL (all backends)', pgPids(this.pids.postmaster));
+    bump('PostgreSQL (all backends, PSS)', pgPids(this.pids.postmaster), pssMiB);
     for (const w of this.workers) if (w.pid) bump(`${w.name} (peak)`, [w.pid]);
   }
 
@@ -536,6 +553,15 @@ function pgPids(postmaster: number): number[] {
     })
     .map(Number);
   return [postmaster, ...children];
+}
+
+/** Proportional set size: shared buffers counted once across PostgreSQL's processes, not once per backend. */
+function pssMiB(pid: number): number {
+  try {
+    return Number(/Pss:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0) / 1024;
+  } catch {
+    return 0;
+  }
 }
 
 function rssMiB(pid: number): number {
