@@ -154,18 +154,19 @@ async function main(): Promise<number> {
     );
 
     // ---- every pipeline deploys ----
-    const outcomes = await Promise.all(
+    const results = await Promise.all(
       names.map(async (name) => {
         const handle = client.workflow.getHandle(`pipeline-${name}`);
         return Promise.race([
           handle.result().then(
-            (r: PipelineResult) => r.outcome,
+            (r: PipelineResult) => r,
             (err: unknown) => `failed (${failureCause(err)})`,
           ),
           sleep(12 * 60_000).then(() => 'unfinished after 12 min'),
         ]);
       }),
     );
+    const outcomes = results.map((r) => (typeof r === 'string' ? r : r.outcome));
     const allDoneAt = Date.now();
     const killed = await chaos;
     check(
@@ -175,8 +176,8 @@ async function main(): Promise<number> {
     );
     check(
       'all three workers ran work before the kills',
-      killed.ranWork.length === WORKERS,
-      `workers with completed workflow tasks and activities: ${killed.ranWork.join(', ') || 'none'}`,
+      killed.ranWork === WORKERS,
+      `completed by the first kill: ${killed.work.join('; ')}`,
     );
     check(
       `every pipeline deploys (${PIPELINES})`,
@@ -241,10 +242,10 @@ async function main(): Promise<number> {
 
     // ---- the cleanup Schedule fires on the cluster and its run completes ----
     const schedule = client.schedule.getHandle(SCHEDULE_ID);
-    // A firing after every pipeline ended: its run finds this run's completed jobs and deletes the old
-    // checkpoints of those whose pipeline had its own cleanup off.
+    // Every firing's run must complete; one fired after every pipeline ended, so by then the
+    // pipelines that left their cleanup to the schedule keep only what retention protects.
     let firings = 0;
-    const fired = await waitFor(
+    const afterEnd = await waitFor(
       async () => {
         const d = await schedule.describe();
         firings = d.info.numActionsTaken;
@@ -253,27 +254,47 @@ async function main(): Promise<number> {
       150_000,
       2000,
     );
-    let cleanupDetail = `${firings} firings, none after the pipelines ended (waited 150 s)`;
-    let cleanupOk = false;
-    if (fired) {
-      const run = client.workflow.getHandle(fired.action.workflow.workflowId);
-      const result = await Promise.race([
-        run.result().then(
-          (r: CleanupResult) => r,
-          (err: unknown) => `failed (${failureCause(err)})`,
-        ),
-        sleep(120_000).then(() => 'unfinished after 2 min'),
-      ]);
-      cleanupOk = typeof result === 'object' && result.deletedCount > 0;
-      cleanupDetail =
-        typeof result === 'object'
-          ? `${firings} firings (every minute); the one at ${fired.takenAt.toISOString().slice(11, 19)}, after the pipelines ended, ran ${fired.action.workflow.workflowId}: examined ${result.examined} checkpoints, deleted ${result.deletedCount}`
-          : `fired, run ${fired.action.workflow.workflowId} ${result}`;
-    }
+    const runs = (await schedule.describe()).info.recentActions.filter(
+      (a) => !afterEnd || a.takenAt <= afterEnd.takenAt,
+    );
+    const runResults = await Promise.all(
+      runs.map((a) =>
+        Promise.race([
+          client.workflow
+            .getHandle(a.action.workflow.workflowId)
+            .result()
+            .then(
+              (r: CleanupResult) => r,
+              (err: unknown) => `failed (${failureCause(err)})`,
+            ),
+          sleep(120_000).then(() => 'unfinished after 2 min'),
+        ]),
+      ),
+    );
+    const completedRuns = runResults.filter((r): r is CleanupResult => typeof r === 'object');
+    const deletedBySchedule = completedRuns.reduce((n, r) => n + r.deletedCount, 0);
+    // Jobs whose pipeline had cleanup off: every automatic checkpoint but the newest (keep 1) and the
+    // deployed one must be gone.
+    // Best, final and the deployed checkpoint of every job must survive both cleanups.
+    let oldLeft = 0;
+    let protectedGone = 0;
+    results.forEach((r, i) => {
+      if (typeof r === 'string' || !r.jobId) return;
+      const left = sandbox.state.jobCheckpoints(r.jobId);
+      for (const kept of ['best', 'final']) if (!left.some((c) => c.type === kept)) protectedGone += 1;
+      if (!left.some((c) => c.id === r.checkpoint?.checkpointId)) protectedGone += 1;
+      if (i % 2 === 0) return;
+      const automatic = left.filter((c) => c.type === 'automatic' && c.id !== r.checkpoint?.checkpointId);
+      oldLeft += Math.max(0, automatic.length - 1);
+    });
     check(
-      'the cleanup Schedule fires on the cluster and its run deletes old checkpoints',
-      cleanupOk,
-      cleanupDetail,
+      'the cleanup Schedule fires on the cluster; its runs delete the checkpoints pipelines left to it',
+      !!afterEnd &&
+        completedRuns.length === runs.length &&
+        deletedBySchedule > 0 &&
+        oldLeft === 0 &&
+        protectedGone === 0,
+      `${firings} firings (every minute), ${completedRuns.length} of ${runs.length} runs completed${afterEnd ? `, the last at ${afterEnd.takenAt.toISOString().slice(11, 19)} after every pipeline ended` : ', none after every pipeline ended (waited 150 s)'}; deleted ${deletedBySchedule} checkpoints; old checkpoints left on the ${Math.floor(PIPELINES / 2)} jobs without pipeline cleanup: ${oldLeft}; best/final/deployed checkpoints deleted: ${protectedGone}`,
     );
     await schedule.delete().catch(() => undefined);
 
@@ -329,7 +350,8 @@ interface KillReport {
   forGoodAt?: string;
   restarted?: string;
   restartedAt?: string;
-  ranWork: string[];
+  ranWork: number;
+  work: string[];
   midRunListed: number;
 }
 
@@ -343,7 +365,7 @@ async function runKills(
   workers: Worker[],
   cli: (args: string[]) => Promise<CliResult>,
 ): Promise<KillReport> {
-  const report: KillReport = { ranWork: [], midRunListed: 0 };
+  const report: KillReport = { ranWork: 0, work: [], midRunListed: 0 };
   const jobs = () => Object.keys(sandbox.state.creations.jobs).filter((n) => n.includes(PREFIX)).length;
   const deploys = () =>
     (['endpoints', 'deployments', 'meshModels'] as const).reduce(
@@ -352,7 +374,11 @@ async function runKills(
     );
   const deadline = Date.now() + 8 * 60_000;
   await waitFor(() => (jobs() >= PIPELINES / 2 || Date.now() > deadline ? true : undefined), 9 * 60_000, 250);
-  for (const w of workers) if (await w.ranWork()) report.ranWork.push(w.name);
+  for (const w of workers) {
+    const done = await w.workDone();
+    report.work.push(`${w.name} ${done.workflowTasks} workflow tasks + ${done.activities} activities`);
+    if (done.workflowTasks + done.activities > 0) report.ranWork += 1;
+  }
   const [gone, bounced] = workers;
   gone.kill();
   report.forGood = gone.name;
@@ -435,8 +461,8 @@ class Worker {
     return this.child && this.child.exitCode === null ? this.child.pid : undefined;
   }
 
-  /** True when its metrics show completed workflow tasks and activities. */
-  async ranWork(): Promise<boolean> {
+  /** Workflow tasks and activities it has completed, from its Prometheus metrics. */
+  async workDone(): Promise<{ workflowTasks: number; activities: number }> {
     try {
       const text = await (await fetch(`http://127.0.0.1:${this.metricsPort}/metrics`)).text();
       const total = (metric: string) =>
@@ -444,12 +470,12 @@ class Worker {
           .split('\n')
           .filter((l) => l.startsWith(metric))
           .reduce((n, l) => n + Number(l.split(' ').pop()), 0);
-      return (
-        total('temporal_workflow_task_execution_latency_count') > 0 &&
-        total('temporal_activity_execution_latency_count') > 0
-      );
+      return {
+        workflowTasks: total('temporal_workflow_task_execution_latency_count'),
+        activities: total('temporal_activity_execution_latency_count'),
+      };
     } catch {
-      return false;
+      return { workflowTasks: 0, activities: 0 };
     }
   }
 
