@@ -36,7 +36,11 @@ import {
 
 const repo = path.resolve(__dirname, '..');
 const say = (line: string) => process.stderr.write(`${line}\n`);
-const rel = (p: string) => path.relative(process.cwd(), p) || '.';
+/** A path as the user would type it: relative inside the working directory, absolute outside it. */
+const rel = (p: string) => {
+  const relative = path.relative(process.cwd(), p);
+  return relative.startsWith('..') ? p : relative || '.';
+};
 
 async function start(): Promise<number> {
   const running = clusterSettingsInUse(process.env, repo);
