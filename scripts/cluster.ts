@@ -43,8 +43,10 @@ const rel = (p: string) => {
 };
 
 async function start(): Promise<number> {
-  const running = clusterSettingsInUse(process.env, repo);
-  const settings = serverPid(running) ? running : loadClusterSettings(process.env, repo);
+  // Whatever already runs keeps the ports it was started with; a stopped cluster takes the environment's.
+  const recorded = clusterSettingsInUse(process.env, repo);
+  const alreadyUp = serverPid(recorded) || postgresPid(findPostgres(recorded, process.env));
+  const settings = alreadyUp ? recorded : loadClusterSettings(process.env, repo);
   const pg = findPostgres(settings, process.env);
   const binaries = await ensureClusterBinaries(engineCacheRoot(), say);
   fs.mkdirSync(settings.dir, { recursive: true });
