@@ -20,14 +20,16 @@ export async function startBenchBed(
   taskQueue: string,
   sandboxConfig: SandboxConfig,
   worker: Partial<WorkerOptions> = {},
-  options: { devServerArgs?: string[] } = {},
+  options: { devServerArgs?: string[]; existingServer?: { address: string; namespace: string } } = {},
 ): Promise<BenchBed> {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
-  const { devServer } = await ensureEngines({ testServer: false });
-  const env = await startDevServer(
-    devServer!,
-    options.devServerArgs ? { extraArgs: options.devServerArgs } : {},
-  );
+  // A server the caller runs (the cluster of `npm run cluster`), or a fresh dev server.
+  const env = options.existingServer
+    ? await TestWorkflowEnvironment.createFromExistingServer(options.existingServer)
+    : await startDevServer(
+        (await ensureEngines({ testServer: false })).devServer!,
+        options.devServerArgs ? { extraArgs: options.devServerArgs } : {},
+      );
   const sandbox = await startSandbox(sandboxConfig);
   const clients = createProviderClients(sandbox.endpoints);
   const w = await Worker.create({

@@ -1,8 +1,9 @@
 /**
  * Overhead: one whole pipeline on the sandbox with zero provider latency, run by Temporal (dev server,
  * real worker) and by a plain sequential script making the same provider calls in the same process.
- * Prints the ratio and Temporal's overhead per step (activity).
- *   npx tsx bench/overhead.ts [--quick]
+ * Prints the ratio and Temporal's overhead per step (activity). `--cluster` adds the cluster of
+ * `npm run cluster` as shipped (PostgreSQL, 16 shards, no dynamic config), which must be running.
+ *   npx tsx bench/overhead.ts [--quick] [--cluster | --cluster-only]
  */
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { chooseCandidate } from '../src/decisions/candidate';
@@ -11,24 +12,40 @@ import type { ProviderClients } from '../src/providers/config';
 import { devServerTuningArgs } from '../src/engine/dev-server-tuning';
 import { startBenchBed } from './bed';
 import { pipelineInput, tensoroneTrain } from '../test/fixtures/pipelines';
-import { benchHeader, percentile, quick, table } from './report';
+import { benchHeader, flag, percentile, quick, table } from './report';
+import { clusterSettingsInUse, frontendAddress } from '../scripts/cluster/settings';
 
 const runs = quick ? 5 : 20;
 
-/** The dev server as shipped, and with the project's tuning (src/engine/dev-server-tuning.ts). */
-const configurations = [
-  { label: 'dev server defaults', devServerArgs: [] as string[] },
-  { label: 'project tuning', devServerArgs: devServerTuningArgs() },
-];
+interface Configuration {
+  label: string;
+  devServerArgs?: string[];
+  existingServer?: { address: string; namespace: string };
+}
+
+/** The dev server as shipped, with the project's tuning (src/engine/dev-server-tuning.ts), and the cluster. */
+const configurations: Configuration[] = flag('cluster-only')
+  ? []
+  : [
+      { label: 'dev server defaults', devServerArgs: [] },
+      { label: 'project tuning', devServerArgs: devServerTuningArgs() },
+    ];
+if (flag('cluster') || flag('cluster-only')) {
+  const cluster = clusterSettingsInUse(process.env, `${__dirname}/..`);
+  configurations.push({
+    label: `cluster as shipped (PostgreSQL, ${cluster.shards} shards)`,
+    existingServer: { address: frontendAddress(cluster), namespace: cluster.namespace },
+  });
+}
 
 async function main(): Promise<void> {
   const rows: (string | number)[][] = [];
-  for (const c of configurations) rows.push([c.label, ...(await measure(c.devServerArgs))]);
+  for (const c of configurations) rows.push([c.label, ...(await measure(c))]);
   process.stdout.write(
     `${benchHeader('Overhead: a whole pipeline, Temporal vs a plain script (sandbox, zero latency)')}\n` +
       table(
         [
-          'dev server',
+          'server',
           'runs',
           'Temporal p50 ms (wall)',
           'durable timer wait ms',
@@ -45,13 +62,13 @@ async function main(): Promise<void> {
   );
 }
 
-async function measure(devServerArgs: string[]): Promise<number[]> {
+async function measure(configuration: Configuration): Promise<number[]> {
   // Training finishes before the first poll and deployments are active at once: what is left is overhead.
   const bed = await startBenchBed(
     'bench-overhead',
     { epochMs: 1, queueMs: 0, deployMs: 0, seed: 1 },
     {},
-    { devServerArgs },
+    configuration,
   );
   const { env, clients } = bed;
 

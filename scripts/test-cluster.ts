@@ -1,0 +1,660 @@
+/**
+ * `npm run test:cluster [-- --pipelines N]`: the product on the cluster `npm run cluster` runs
+ * (PostgreSQL persistence and visibility, 16 history shards), in production form — `npm run build`,
+ * then three `node dist/src/worker.js` processes with the prebuilt workflow bundle on one task queue.
+ * 20 pipelines are started through the starter CLI (`run <file> --no-follow`); half-way one worker is
+ * SIGKILLed for good and later another is SIGKILLed and restarted. Checks: every pipeline deploys, the
+ * sandbox saw each job and each endpoint created once, `starter list --phase …` answers from
+ * PostgreSQL visibility (cross-checked with a query on the visibility database), and a cleanup
+ * Schedule fires on the cluster and its run completes. Prints a summary and `N passed, N failed`;
+ * exits 1 when a check fails. Not part of `npm test`: it needs the cluster (`npm run cluster`).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { failureCause } from '../src/cli/follow';
+import { startSandbox, type Sandbox } from '../src/sandbox/server';
+import type { CleanupResult, PipelineResult } from '../src/workflows/definitions';
+import { benchHeader, option, table } from '../bench/report';
+import { pipelineInput, tensoroneTrain } from '../test/fixtures/pipelines';
+import { findPostgres, postgresPid, queryValue } from './cluster/postgres';
+import { clusterSettingsInUse, frontendAddress } from './cluster/settings';
+import { serverPid } from './cluster/temporal-server';
+import { sleep, waitFor } from './cluster/processes';
+
+const PIPELINES = Number(option('pipelines') ?? 20);
+const WORKERS = 3;
+const TAG = `c${Date.now().toString(36)}`;
+const PREFIX = `cluster-${TAG}`;
+const TASK_QUEUE = `test-cluster-${TAG}`;
+const SCHEDULE_ID = `test-cluster-cleanup-${TAG}`;
+const KEYS = {
+  tensorone: 'cluster-t1-key-8c2d4e6f0a',
+  tensormesh: 'cluster-tm-key-1b3d5f7a9c',
+  marqtune: 'cluster-mq-key-2c4e6a8b0d',
+  hfToken: 'hf_clusterTokenZ9y8X7w6V5',
+};
+const repo = path.resolve(__dirname, '..');
+const say = (line: string) =>
+  process.stderr.write(`test:cluster ${new Date().toISOString().slice(11, 19)} ${line}\n`);
+
+interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+const checks: Check[] = [];
+const check = (name: string, ok: boolean, detail: string) => {
+  checks.push({ name, ok, detail });
+  say(`${ok ? 'PASS' : 'FAIL'} ${name}: ${detail}`);
+};
+
+async function main(): Promise<number> {
+  const started = Date.now();
+  const settings = clusterSettingsInUse(process.env, repo);
+  const address = frontendAddress(settings);
+  const pg = findPostgres(settings, process.env);
+  const server = serverPid(settings);
+  const postmaster = postgresPid(pg);
+  if (!server || !postmaster) {
+    say(`the cluster is not running (${address}): start it with \`npm run cluster\``);
+    return 1;
+  }
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection, namespace: settings.namespace });
+  const baseEnv = {
+    ...process.env,
+    TEMPORAL_ADDRESS: address,
+    TEMPORAL_NAMESPACE: settings.namespace,
+    TEMPORAL_TASK_QUEUE: TASK_QUEUE,
+  };
+
+  say('npm run build (compiled JS and dist/workflow-bundle.js)…');
+  const build = spawnSync('npm', ['run', '--silent', 'build'], {
+    cwd: repo,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  if (build.status !== 0) {
+    say('npm run build failed');
+    return 1;
+  }
+
+  const sandbox = await startSandbox({
+    epochMs: 500,
+    queueMs: 300,
+    deployMs: 800,
+    seed: 18,
+    keys: { tensorone: KEYS.tensorone, tensormesh: KEYS.tensormesh, marqtune: KEYS.marqtune },
+  });
+  const resources = new ResourceMeter({ server, postmaster });
+
+  // ---- three workers on one task queue, production form ----
+  const workerEnv = {
+    ...baseEnv,
+    WORKER_WORKFLOW_BUNDLE: path.join(repo, 'dist/workflow-bundle.js'),
+    TENSORONE_BASE_URL: sandbox.endpoints.tensorone.baseURL,
+    TENSORONE_API_KEY: KEYS.tensorone,
+    TENSORMESH_BASE_URL: sandbox.endpoints.tensormesh.baseURL,
+    TENSORMESH_API_KEY: KEYS.tensormesh,
+    TENSORMESH_HF_TOKEN: KEYS.hfToken,
+    MARQTUNE_BASE_URL: sandbox.endpoints.marqtune.baseURL,
+    MARQTUNE_API_KEY: KEYS.marqtune,
+    LOG_LEVEL: 'WARN',
+  };
+  const metricsPorts = Array.from(
+    { length: WORKERS },
+    (_, i) => 19800 + Math.floor(Math.random() * 150) * 4 + i,
+  );
+  const workers: Worker[] = metricsPorts.map((port, i) => new Worker(`worker-${i + 1}`, workerEnv, port));
+  await Promise.all(workers.map((w) => w.start()));
+  resources.track(workers);
+  say(`${WORKERS} workers polling ${TASK_QUEUE} on ${address}/${settings.namespace}`);
+
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ftp-cluster-'));
+  const cli = (args: string[]) => runCli(args, baseEnv);
+  try {
+    // ---- a cleanup Schedule, every minute, for this run's jobs only ----
+    const scheduled = await cli([
+      'schedule',
+      'cleanup',
+      'create',
+      '--id',
+      SCHEDULE_ID,
+      '--every',
+      '1m',
+      '--keep',
+      '1',
+      '--status',
+      'completed',
+      '--name-prefix',
+      `pipeline-${PREFIX}`,
+    ]);
+    check(
+      'cleanup schedule created through the CLI',
+      scheduled.code === 0,
+      scheduled.out.trim() || scheduled.err.trim(),
+    );
+
+    // ---- 20 pipelines through the CLI; the kills run alongside ----
+    const names = Array.from({ length: PIPELINES }, (_, i) => `${PREFIX}-${String(i + 1).padStart(2, '0')}`);
+    const chaos = runKills(sandbox, workers, cli);
+    const startCodes = await inParallel(names, 4, async (name, i) => {
+      const file = path.join(dir, `${name}.json`);
+      fs.writeFileSync(file, JSON.stringify(pipelineFor(name, i)));
+      const r = await cli(['run', file, '--no-follow']);
+      if (r.code !== 0) say(`starter run ${name}: exit ${r.code} ${r.err.trim()}`);
+      return r.code;
+    });
+    check(
+      `${PIPELINES} pipelines started through \`starter run <file> --no-follow\``,
+      startCodes.every((c) => c === 0),
+      `exit codes ${summarize(startCodes.map(String))}`,
+    );
+
+    // ---- every pipeline deploys ----
+    const results = await Promise.all(
+      names.map(async (name) => {
+        const handle = client.workflow.getHandle(`pipeline-${name}`);
+        return Promise.race([
+          handle.result().then(
+            (r: PipelineResult) => r,
+            (err: unknown) => `failed (${failureCause(err)})`,
+          ),
+          sleep(12 * 60_000).then(() => 'unfinished after 12 min'),
+        ]);
+      }),
+    );
+    const outcomes = results.map((r) => (typeof r === 'string' ? r : r.outcome));
+    const allDoneAt = Date.now();
+    const killed = await chaos;
+    check(
+      'a worker SIGKILLed for good half-way, another SIGKILLed and restarted',
+      killed.forGood !== undefined && killed.restarted !== undefined,
+      `${killed.forGood ?? 'none'} killed at ${killed.forGoodAt ?? '-'}; ${killed.restarted ?? 'none'} killed and restarted at ${killed.restartedAt ?? '-'}`,
+    );
+    await Promise.all(workers.map((w) => w.refreshWork()));
+    check(
+      'all three workers ran workflow tasks and activities',
+      workers.every((w) => w.work.workflowTasks > 0 && w.work.activities > 0),
+      workers
+        .map((w) => `${w.name} ${w.work.workflowTasks} workflow tasks + ${w.work.activities} activities`)
+        .join('; '),
+    );
+    check(
+      `every pipeline deploys (${PIPELINES})`,
+      outcomes.every((o) => o === 'deployed'),
+      summarize(outcomes),
+    );
+    check(
+      'mid-run `starter list --phase training` answers with running pipelines of this run',
+      killed.midRunListed > 0,
+      `${killed.midRunListed} listed`,
+    );
+
+    // ---- no duplicate job or endpoint, counted at the sandbox ----
+    const dup = sandbox.state.duplicates();
+    const created = sandbox.state.creations;
+    const ours = (kind: keyof typeof created) =>
+      Object.keys(created[kind]).filter((n) => n.includes(PREFIX)).length;
+    const endpoints = ours('endpoints') + ours('deployments') + ours('meshModels');
+    check(
+      'no duplicate job or endpoint',
+      !dup.jobs.length && !dup.endpoints.length && !dup.deployments.length && !dup.meshModels.length,
+      `jobs created ${ours('jobs')} (duplicates ${dup.jobs.length}), endpoints/deployments/models created ${endpoints} (duplicates ${dup.endpoints.length + dup.deployments.length + dup.meshModels.length})`,
+    );
+    check(
+      'one training job per pipeline',
+      ours('jobs') === PIPELINES,
+      `${ours('jobs')} jobs for ${PIPELINES} pipelines`,
+    );
+
+    // ---- `starter list --phase completed` from PostgreSQL visibility ----
+    const pgCount = () =>
+      Number(
+        queryValue(
+          pg,
+          settings,
+          'temporal_visibility',
+          `SELECT count(*) FROM executions_visibility WHERE workflow_id LIKE 'pipeline-${PREFIX}-%' AND workflow_type_name = 'fineTuneToDeploy' AND EXISTS (SELECT 1 FROM jsonb_each_text(search_attributes) WHERE value = 'completed')`,
+        ),
+      );
+    let listed: string[] = [];
+    let inPostgres = 0;
+    await waitFor(
+      async () => {
+        const r = await cli(['list', '--phase', 'completed', '--limit', '1000', '--json']);
+        listed =
+          r.code === 0
+            ? (JSON.parse(r.out) as { workflowId: string }[])
+                .map((w) => w.workflowId)
+                .filter((id) => id.includes(PREFIX))
+            : [];
+        inPostgres = pgCount();
+        return listed.length === PIPELINES && inPostgres === PIPELINES ? true : undefined;
+      },
+      30_000,
+      2000,
+    );
+    check(
+      '`starter list --phase completed` lists every pipeline, as PostgreSQL visibility holds them',
+      listed.length === PIPELINES && inPostgres === PIPELINES,
+      `CLI listed ${listed.length}; rows in temporal_visibility.executions_visibility with phase completed: ${inPostgres}`,
+    );
+
+    // ---- the cleanup Schedule fires on the cluster and its run completes ----
+    const schedule = client.schedule.getHandle(SCHEDULE_ID);
+    // Every firing's run must complete; one fired after every pipeline ended, so by then the
+    // pipelines that left their cleanup to the schedule keep only what retention protects.
+    let firings = 0;
+    const afterEnd = await waitFor(
+      async () => {
+        const d = await schedule.describe();
+        firings = d.info.numActionsTaken;
+        return d.info.recentActions.find((a) => a.takenAt.getTime() >= allDoneAt);
+      },
+      150_000,
+      2000,
+    );
+    const runs = (await schedule.describe()).info.recentActions.filter(
+      (a) => !afterEnd || a.takenAt <= afterEnd.takenAt,
+    );
+    const runResults = await Promise.all(
+      runs.map((a) =>
+        Promise.race([
+          client.workflow
+            .getHandle(a.action.workflow.workflowId)
+            .result()
+            .then(
+              (r: CleanupResult) => r,
+              (err: unknown) => `failed (${failureCause(err)})`,
+            ),
+          sleep(120_000).then(() => 'unfinished after 2 min'),
+        ]),
+      ),
+    );
+    const completedRuns = runResults.filter((r): r is CleanupResult => typeof r === 'object');
+    const deletedBySchedule = completedRuns.reduce((n, r) => n + r.deletedCount, 0);
+    // Jobs whose pipeline had cleanup off: every automatic checkpoint but the newest (keep 1) and the
+    // deployed one must be gone.
+    // Best, final and the deployed checkpoint of every job must survive both cleanups.
+    let oldLeft = 0;
+    let protectedGone = 0;
+    results.forEach((r, i) => {
+      if (typeof r === 'string' || !r.jobId) return;
+      const left = sandbox.state.jobCheckpoints(r.jobId);
+      for (const kept of ['best', 'final']) if (!left.some((c) => c.type === kept)) protectedGone += 1;
+      if (!left.some((c) => c.id === r.checkpoint?.checkpointId)) protectedGone += 1;
+      if (i % 2 === 0) return;
+      const automatic = left.filter((c) => c.type === 'automatic' && c.id !== r.checkpoint?.checkpointId);
+      oldLeft += Math.max(0, automatic.length - 1);
+    });
+    check(
+      'the cleanup Schedule fires on the cluster; its runs delete the checkpoints pipelines left to it',
+      !!afterEnd &&
+        completedRuns.length === runs.length &&
+        deletedBySchedule > 0 &&
+        oldLeft === 0 &&
+        protectedGone === 0,
+      `${firings} firings (every minute), ${completedRuns.length} of ${runs.length} runs completed${afterEnd ? `, the last at ${afterEnd.takenAt.toISOString().slice(11, 19)} after every pipeline ended` : ', none after every pipeline ended (waited 150 s)'}; deleted ${deletedBySchedule} checkpoints; old checkpoints left on the ${Math.floor(PIPELINES / 2)} jobs without pipeline cleanup: ${oldLeft}; best/final/deployed checkpoints deleted: ${protectedGone}`,
+    );
+    await schedule.delete().catch(() => undefined);
+
+    // ---- summary ----
+    const usage = resources.summary();
+    process.stdout.write(
+      `\n${benchHeader(`test:cluster: ${PIPELINES} pipelines, ${WORKERS} workers, one killed for good and one restarted`)}\n` +
+        `cluster: ${address} namespace ${settings.namespace}, ${settings.shards} history shards, PostgreSQL 127.0.0.1:${settings.pgPort}; task queue ${TASK_QUEUE}\n\n` +
+        table(
+          ['check', 'result', 'detail'],
+          checks.map((c) => [c.name, c.ok ? 'pass' : 'FAIL', c.detail]),
+        ) +
+        '\n\n' +
+        table(
+          ['process', 'memory peak MiB (RSS; PostgreSQL: PSS)', 'CPU s over the run'],
+          usage.map((u) => [u.name, u.rssPeakMiB, u.cpuSeconds]),
+        ) +
+        `\n\nseconds: ${Math.round((Date.now() - started) / 1000)}\n`,
+    );
+  } finally {
+    await Promise.all(workers.map((w) => w.stop()));
+    await sandbox.close();
+    await connection.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  const failed = checks.filter((c) => !c.ok).length;
+  process.stdout.write(`${checks.length - failed} passed, ${failed} failed\n`);
+  return failed ? 1 : 0;
+}
+
+/** Half the pipelines' epochs on each provider, small and quick: the cluster is under test, not the providers. */
+function pipelineFor(name: string, i: number) {
+  return pipelineInput(name, {
+    train: tensoroneTrain({ config: { training: { epochs: 5 } } }),
+    supervision: {
+      freshness: '2s',
+      minInterval: '500ms',
+      stallAfter: '60s',
+      resumeBudget: 2,
+      unknownStatusGrace: '60s',
+    },
+    deploy:
+      i % 2
+        ? { target: 'tensormesh', userId: '6f1c2b7e-1d2a-4c3b-9e8f-0a1b2c3d4e5f', timeout: '3m' }
+        : { target: 'tensorone-endpoint', timeout: '3m' },
+    // Every other pipeline leaves its old checkpoints to the scheduled cleanup.
+    cleanup: { enabled: i % 2 === 0, retention: { keepLastN: 1 } },
+  });
+}
+
+interface KillReport {
+  forGood?: string;
+  forGoodAt?: string;
+  restarted?: string;
+  restartedAt?: string;
+  midRunListed: number;
+}
+
+/**
+ * Half-way (half the training jobs created): SIGKILL worker 1 for good, right after checking every
+ * worker has run work; then `starter list --phase training` must see this run's pipelines. Once the two
+ * workers left have made three more deployments (at least 5 s later): SIGKILL worker 2 and start it again.
+ */
+async function runKills(
+  sandbox: Sandbox,
+  workers: Worker[],
+  cli: (args: string[]) => Promise<CliResult>,
+): Promise<KillReport> {
+  const report: KillReport = { midRunListed: 0 };
+  const jobs = () => Object.keys(sandbox.state.creations.jobs).filter((n) => n.includes(PREFIX)).length;
+  const deploys = () =>
+    (['endpoints', 'deployments', 'meshModels'] as const).reduce(
+      (n, k) => n + Object.keys(sandbox.state.creations[k]).filter((x) => x.includes(PREFIX)).length,
+      0,
+    );
+  const deadline = Date.now() + 8 * 60_000;
+  await waitFor(() => (jobs() >= PIPELINES / 2 || Date.now() > deadline ? true : undefined), 9 * 60_000, 250);
+  const [gone, bounced] = workers;
+  await gone.kill();
+  report.forGood = gone.name;
+  report.forGoodAt = `${jobs()} of ${PIPELINES} jobs created, ${deploys()} deployments`;
+  say(`SIGKILL ${gone.name} (for good): ${report.forGoodAt}`);
+
+  // Visibility answers while a worker is gone: this run's pipelines that are training now.
+  await waitFor(
+    async () => {
+      const r = await cli(['list', '--phase', 'training', '--limit', '1000', '--json']);
+      if (r.code !== 0) return undefined;
+      const ours = (JSON.parse(r.out) as { workflowId: string }[]).filter((w) =>
+        w.workflowId.includes(PREFIX),
+      );
+      report.midRunListed = ours.length;
+      return ours.length ? true : undefined;
+    },
+    15_000,
+    1000,
+  );
+
+  // Later, at another moment of the run: a few more deployments made by the two workers left.
+  const deploysAtFirstKill = deploys();
+  const until = Date.now() + 90_000;
+  await sleep(5000);
+  await waitFor(
+    () => (deploys() >= deploysAtFirstKill + 3 || Date.now() > until ? true : undefined),
+    91_000,
+    250,
+  );
+  await bounced.kill();
+  report.restartedAt = `${jobs()} of ${PIPELINES} jobs created, ${deploys()} deployments`;
+  say(`SIGKILL ${bounced.name}, restarting it: ${report.restartedAt}`);
+  await sleep(2000);
+  await bounced.start();
+  report.restarted = bounced.name;
+  return report;
+}
+
+/** One worker process: `node dist/src/worker.js`, its Prometheus metrics on a port of its own. */
+class Worker {
+  child?: ChildProcess;
+  private readonly log: string[] = [];
+  constructor(
+    readonly name: string,
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly metricsPort: number,
+  ) {}
+
+  start(): Promise<void> {
+    const child = spawn(process.execPath, ['dist/src/worker.js'], {
+      cwd: repo,
+      env: { ...this.env, WORKER_METRICS_ADDRESS: `127.0.0.1:${this.metricsPort}` },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child = child;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`${this.name} did not start polling in 90 s: ${this.tail()}`)),
+        90_000,
+      );
+      const onData = (d: Buffer) => {
+        this.log.push(d.toString());
+        if (this.log.length > 200) this.log.shift();
+        if (d.toString().includes('worker polling')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      child.stdout?.on('data', onData);
+      child.stderr?.on('data', onData);
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`${this.name} exited (${code}) before polling: ${this.tail()}`));
+      });
+    });
+  }
+
+  get pid(): number | undefined {
+    return this.child && this.child.exitCode === null ? this.child.pid : undefined;
+  }
+
+  private pastLives = { workflowTasks: 0, activities: 0 };
+  private thisLife = { workflowTasks: 0, activities: 0 };
+
+  /** Reads the workflow tasks and activities this process has completed from its Prometheus metrics. */
+  async refreshWork(): Promise<void> {
+    if (!this.pid) return;
+    try {
+      const text = await (await fetch(`http://127.0.0.1:${this.metricsPort}/metrics`)).text();
+      const total = (metric: string) =>
+        text
+          .split('\n')
+          .filter((l) => l.startsWith(metric))
+          .reduce((n, l) => n + Number(l.split(' ').pop()), 0);
+      this.thisLife = {
+        workflowTasks: total('temporal_workflow_task_execution_latency_count'),
+        activities: total('temporal_activity_execution_latency_count'),
+      };
+    } catch {
+      /* between lives: the last reading stands */
+    }
+  }
+
+  /** Everything completed over all its lives (a restart starts the counters again). */
+  get work(): { workflowTasks: number; activities: number } {
+    return {
+      workflowTasks: this.pastLives.workflowTasks + this.thisLife.workflowTasks,
+      activities: this.pastLives.activities + this.thisLife.activities,
+    };
+  }
+
+  /** SIGKILL, after a last reading of its metrics. */
+  async kill(): Promise<void> {
+    await this.refreshWork();
+    this.pastLives = this.work;
+    this.thisLife = { workflowTasks: 0, activities: 0 };
+    this.child?.removeAllListeners('exit');
+    this.child?.kill('SIGKILL');
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    child.removeAllListeners('exit');
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await Promise.race([exited, sleep(15_000)]);
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+
+  private tail(): string {
+    return this.log.join('').trim().split('\n').slice(-3).join(' | ');
+  }
+}
+
+interface CliResult {
+  code: number;
+  out: string;
+  err: string;
+}
+
+/** The starter CLI as an operator runs it in production: `node dist/src/starter.js …`. */
+function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, ['dist/src/starter.js', ...args], { cwd: repo, env });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    p.on('close', (code) => resolve({ code: code ?? 1, out, err }));
+  });
+}
+
+/** RSS peak and CPU time of the server, PostgreSQL (postmaster and its backends) and the workers. */
+class ResourceMeter {
+  private readonly peaks = new Map<string, number>();
+  private readonly cpuStart = new Map<string, number>();
+  private workers: Worker[] = [];
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(private readonly pids: { server: number; postmaster: number }) {
+    this.cpuStart.set('Temporal server', cpuTicks([pids.server]));
+    this.cpuStart.set('PostgreSQL (all backends, PSS)', cpuTicks(pgPids(pids.postmaster)));
+    this.timer = setInterval(() => this.sample(), 2000);
+  }
+
+  track(workers: Worker[]): void {
+    this.workers = workers;
+  }
+
+  private sample(): void {
+    const bump = (name: string, pids: number[], size = rssMiB) =>
+      this.peaks.set(
+        name,
+        Math.max(
+          this.peaks.get(name) ?? 0,
+          pids.reduce((n, p) => n + size(p), 0),
+        ),
+      );
+    bump('Temporal server', [this.pids.server]);
+    bump('PostgreSQL (all backends, PSS)', pgPids(this.pids.postmaster), pssMiB);
+    for (const w of this.workers) if (w.pid) bump(`${w.name} (peak)`, [w.pid]);
+  }
+
+  summary(): { name: string; rssPeakMiB: number; cpuSeconds: number | string }[] {
+    clearInterval(this.timer);
+    this.sample();
+    const cpu = (name: string, pids: number[]) => (cpuTicks(pids) - (this.cpuStart.get(name) ?? 0)) / 100;
+    return [...this.peaks.entries()].map(([name, rss]) => ({
+      name,
+      rssPeakMiB: Math.round(rss),
+      cpuSeconds:
+        name === 'Temporal server'
+          ? cpu(name, [this.pids.server])
+          : name.startsWith('PostgreSQL')
+            ? cpu(name, pgPids(this.pids.postmaster))
+            : '-',
+    }));
+  }
+}
+
+/** The postmaster and its children (one backend per connection, plus background processes). */
+function pgPids(postmaster: number): number[] {
+  const children = fs
+    .readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        return fs.readFileSync(`/proc/${d}/stat`, 'utf8').split(') ')[1].split(' ')[1] === String(postmaster);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+  return [postmaster, ...children];
+}
+
+/** Proportional set size: shared buffers counted once across PostgreSQL's processes, not once per backend. */
+function pssMiB(pid: number): number {
+  try {
+    return Number(/Pss:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0) / 1024;
+  } catch {
+    return 0;
+  }
+}
+
+function rssMiB(pid: number): number {
+  try {
+    return Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+  } catch {
+    return 0;
+  }
+}
+
+/** utime + stime, in clock ticks (100 per second on Linux), summed over `pids`. */
+function cpuTicks(pids: number[]): number {
+  return pids.reduce((n, pid) => {
+    try {
+      const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      return n + Number(fields[11]) + Number(fields[12]);
+    } catch {
+      return n;
+    }
+  }, 0);
+}
+
+function summarize(values: string[]): string {
+  const counts: Record<string, number> = {};
+  for (const v of values) counts[v] = (counts[v] ?? 0) + 1;
+  return Object.entries(counts)
+    .map(([v, n]) => `${v} ×${n}`)
+    .join(', ');
+}
+
+async function inParallel<T, R>(
+  items: T[],
+  width: number,
+  fn: (item: T, i: number) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        results[i] = await fn(items[i], i);
+      }
+    }),
+  );
+  return results;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`test:cluster: ${(err as Error).stack ?? String(err)}\n`);
+    process.stdout.write(
+      `${checks.filter((c) => c.ok).length} passed, ${checks.filter((c) => !c.ok).length + 1} failed\n`,
+    );
+    process.exit(1);
+  },
+);
