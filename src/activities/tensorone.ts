@@ -32,8 +32,9 @@ const JOB_LIST_PAGE = 100;
 
 /** TensorOne training jobs and checkpoints: one activity per API call. */
 export function tensoroneJobActivities(client: TensorOneClient) {
-  /** Pages through jobs (newest first) looking for one with this exact name. */
-  async function findJobByName(name: string): Promise<TrainingJob | undefined> {
+  /** Every job with this exact name, paging through the documented job list (newest first). */
+  async function jobsNamed(name: string, stopAtFirst: boolean): Promise<TrainingJob[]> {
+    const found: TrainingJob[] = [];
     for (let offset = 0; ; offset += JOB_LIST_PAGE) {
       const page = await client.jobs.list({
         limit: JOB_LIST_PAGE,
@@ -41,9 +42,8 @@ export function tensoroneJobActivities(client: TensorOneClient) {
         sort: 'created_at',
         order: 'desc',
       });
-      const found = page.jobs.find((j) => j.name === name);
-      if (found) return found;
-      if (!page.hasMore || page.jobs.length === 0) return undefined;
+      found.push(...page.jobs.filter((j) => j.name === name));
+      if ((stopAtFirst && found.length) || !page.hasMore || page.jobs.length === 0) return found;
       heartbeat({ offset });
     }
   }
@@ -76,7 +76,7 @@ export function tensoroneJobActivities(client: TensorOneClient) {
       const name = nameForStep(step, nameBasis);
       const inDoubt = createInDoubt();
       return classified(async () => {
-        const existing = await findJobByName(name);
+        const [existing] = await jobsNamed(name, true);
         if (existing) {
           const { job, traits } = await client.jobs.describe(existing.id);
           const asked = {
@@ -102,18 +102,7 @@ export function tensoroneJobActivities(client: TensorOneClient) {
       keepJobId: string;
     }): Promise<{ duplicates: string[]; stopped: string[] }> {
       return classified(async () => {
-        const found: TrainingJob[] = [];
-        for (let offset = 0; ; offset += JOB_LIST_PAGE) {
-          const page = await client.jobs.list({
-            limit: JOB_LIST_PAGE,
-            offset,
-            sort: 'created_at',
-            order: 'desc',
-          });
-          found.push(...page.jobs.filter((j) => j.name === input.name));
-          if (!page.hasMore || page.jobs.length === 0) break;
-          heartbeat({ offset });
-        }
+        const found = await jobsNamed(input.name, false);
         const duplicates = duplicatesOf(input.keepJobId, found, input.name);
         const stopped: string[] = [];
         for (const id of duplicates) {

@@ -4,7 +4,6 @@ import {
   TimeoutFailure,
   CancellationScope,
   CancelledFailure,
-  ChildWorkflowFailure,
   condition,
   executeChild,
   isCancellation,
@@ -44,6 +43,7 @@ import {
 import { updateSearchAttributes } from './search-attribute-updates';
 import type { PipelineNotification } from '../activities/notify';
 import { superviseTrainingJob } from './supervise';
+import { applicationCause, describeFailure } from './failure-cause';
 
 const MAX_DEPLOY_POLL_MS = 15_000;
 /**
@@ -155,7 +155,7 @@ export async function fineTuneToDeploy(rawInput: unknown): Promise<PipelineResul
         )
       : undefined;
     if (undoFailure !== undefined) {
-      status.failure = `could not stop what this pipeline started: ${describe(undoFailure)}`;
+      status.failure = `could not stop what this pipeline started: ${describeFailure(undoFailure)}`;
       if (isCancellation(err)) throw undoFailure;
     }
     if (cancelRequest !== undefined && isCancellation(err)) {
@@ -179,7 +179,7 @@ export async function fineTuneToDeploy(rawInput: unknown): Promise<PipelineResul
       };
     }
     if (!isCancellation(err)) {
-      status.failure = [describe(err), status.failure].filter(Boolean).join('; ');
+      status.failure = [describeFailure(err), status.failure].filter(Boolean).join('; ');
       phase('failed');
       notify('failed', `failed: ${status.failure}`);
       await CancellationScope.nonCancellable(() => delivered);
@@ -569,9 +569,9 @@ async function deployAndVerify(
       status.deployment = { ...summarize(d.target, created), status: 'left-running', removeByHand };
       if (isCancellation(err)) throw err;
       throw ApplicationFailure.nonRetryable(
-        `deployment ${id} failed and could not be removed (${removeByHand}): ${describe(err)}`,
+        `deployment ${id} failed and could not be removed (${removeByHand}): ${describeFailure(err)}`,
         'DEPLOY_FAILED',
-        { cause: describe(err), removeByHand: id },
+        { cause: describeFailure(err), removeByHand: id },
       );
     }
     if (safety.owned) {
@@ -581,10 +581,10 @@ async function deployAndVerify(
     if (isCancellation(err)) throw err;
     status.deployment = { ...summarize(d.target, created), status: 'removed' };
     throw ApplicationFailure.nonRetryable(
-      `deployment ${id} failed and was removed: ${describe(err)}`,
+      `deployment ${id} failed and was removed: ${describeFailure(err)}`,
       'DEPLOY_FAILED',
       {
-        cause: describe(err),
+        cause: describeFailure(err),
       },
     );
   }
@@ -780,7 +780,7 @@ async function answeredThroughInference(
       err instanceof ActivityFailure && (err.cause instanceof TimeoutFailure || err.retryState === 'TIMEOUT');
     if (timedOut) {
       throw ApplicationFailure.nonRetryable(
-        `deployment ${created.id} not serving after ${d.timeout}: ${describe(err)}`,
+        `deployment ${created.id} not serving after ${d.timeout}: ${describeFailure(err)}`,
         'DEPLOY_TIMEOUT',
       );
     }
@@ -825,23 +825,6 @@ function validate(raw: unknown): PipelineSpec {
       throw ApplicationFailure.nonRetryable(err.message, 'INVALID_INPUT', err.issues);
     throw err;
   }
-}
-
-function applicationCause(err: unknown): ApplicationFailure | undefined {
-  if (err instanceof ApplicationFailure) return err;
-  if (
-    (err instanceof ActivityFailure || err instanceof ChildWorkflowFailure) &&
-    err.cause instanceof ApplicationFailure
-  )
-    return err.cause;
-  return undefined;
-}
-
-function describe(err: unknown): string {
-  const app = applicationCause(err);
-  if (app) return `${app.type ?? 'Error'}: ${app.message}`;
-  if (err instanceof ChildWorkflowFailure && err.cause) return describe(err.cause);
-  return err instanceof Error ? err.message : String(err);
 }
 
 const iso = () => new Date(Date.now()).toISOString();

@@ -1,8 +1,6 @@
 import {
-  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
-  ChildWorkflowFailure,
   condition,
   ContinueAsNew,
   continueAsNew,
@@ -34,6 +32,7 @@ import {
   type SupervisionResult,
   type SupervisionState,
 } from './definitions';
+import { applicationCause, describeFailure } from './failure-cause';
 
 /** Stops the job (saving a checkpoint) and ends supervision; for standalone supervisions. */
 export const stopSupervisedJobSignal = defineSignal<[{ reason?: string }?]>('stopJob');
@@ -310,11 +309,11 @@ export async function superviseTrainingJob(input: SuperviseInput): Promise<Super
       outcome =
         applicationCause(stopErr)?.type === 'JOB_NOT_RUNNING'
           ? `training job ${jobId} had already ended`
-          : `stopping training job ${jobId} failed too (${messageOf(stopErr)}): it may still be training`;
+          : `stopping training job ${jobId} failed too (${describeFailure(stopErr)}): it may still be training`;
     }
     return ApplicationFailure.create({
       type,
-      message: `${cause?.message ?? messageOf(err)}; ${outcome}`,
+      message: `${cause?.message ?? describeFailure(err)}; ${outcome}`,
       nonRetryable: true,
       details: cause?.details ? [...cause.details] : undefined,
       cause: err instanceof Error ? err : undefined,
@@ -381,18 +380,3 @@ function requireDuration(value: string, field: string): number {
 }
 
 /** The application failure behind a failure (an activity's or child's cause), if any. */
-function applicationCause(err: unknown): ApplicationFailure | undefined {
-  if (err instanceof ApplicationFailure) return err;
-  if (
-    (err instanceof ActivityFailure || err instanceof ChildWorkflowFailure) &&
-    err.cause instanceof ApplicationFailure
-  )
-    return err.cause;
-  return undefined;
-}
-
-function messageOf(err: unknown): string {
-  const app = applicationCause(err);
-  if (app) return `${app.type ?? 'Error'}: ${app.message}`;
-  return err instanceof Error ? err.message : String(err);
-}

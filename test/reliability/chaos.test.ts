@@ -1,12 +1,9 @@
 /**
  * The bounded form of `npm run test:chaos`: a few pipelines on their own dev server (persisted to a
  * file, restarted once), a real worker process SIGKILLed six times (aimed at a create, a deploy and a
- * cleanup deletion, and at random), 20 % 5xx, 429 + Retry-After, resets, lost create responses, a
- * job that fails once, one gateway HTML page and one spurious "completed"; the operator cancels two
- * pipelines while their job / endpoint create is answered, pins a checkpoint and approves a gated
- * pipeline, while a cleanup Schedule fires every 15 s — on both sandbox profiles (`documented`: only the
- * routes the provider documents promise). The full run and its table are in the README's "Reliability"
- * section.
+ * cleanup deletion, and at random), 20 % 5xx, 429 + Retry-After, resets, lost create responses and a
+ * job that fails once — on both sandbox profiles (`documented`: only the routes the provider documents
+ * promise). The full run and its table are in the README's "Reliability" section.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
@@ -26,19 +23,6 @@ interface ChaosSummary {
   wronglyDeleted: number;
   retryAfterViolations: number;
   secretLeaks: number;
-  outcomeMismatches: number;
-  cancels: number;
-  cancelsInCreate: number;
-  expectedCancels: number;
-  pins: number;
-  approvals: number;
-  scheduledCleanups: number;
-  wrongModels: number;
-  wrongModelDetails: string[];
-  orphanedResources: number;
-  orphans: string[];
-  deletedInUse: number;
-  deletedInUseIds: string[];
 }
 
 const repo = path.resolve(__dirname, '../..');
@@ -80,13 +64,8 @@ describe.each(['extended', 'documented'] as const)('bounded chaos run (%s profil
     if (run?.pid && run.exitCode === null) process.kill(-run.pid, 'SIGKILL');
   });
 
-  it('deploys every pipeline despite kills, a server restart and provider faults; the cancelled ones end cancelled', () => {
-    expect(summary.expectedCancels).toBe(2);
-    expect(summary.outcomes).toEqual({
-      deployed: summary.pipelines - summary.expectedCancels,
-      cancelled: summary.expectedCancels,
-    });
-    expect(summary.outcomeMismatches).toBe(0);
+  it('deploys every pipeline despite kills, a server restart and provider faults', () => {
+    expect(summary.outcomes).toEqual({ deployed: summary.pipelines });
     expect(Object.values(summary.kills).reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(6);
     expect(summary.serverRestarts).toBe(1);
     expect(summary.faults.serverError).toBeGreaterThan(0);
@@ -103,28 +82,6 @@ describe.each(['extended', 'documented'] as const)('bounded chaos run (%s profil
     if (profile === 'extended') expect(summary.duplicateEndpoints).toBe(0);
     expect(summary.unreportedDuplicates).toBe(0);
     expect(summary.wronglyDeleted).toBe(0);
-  });
-
-  it('cancels aimed at a job create and an endpoint create land while the create is answered and leave nothing running', () => {
-    expect(summary.cancels).toBe(summary.expectedCancels);
-    expect(summary.cancelsInCreate).toBe(summary.expectedCancels);
-    expect(summary.orphans).toEqual([]);
-    expect(summary.orphanedResources).toBe(0);
-  });
-
-  it('one gateway HTML page and one spurious "completed" per run, and every pipeline serves the checkpoint it reports', () => {
-    expect(summary.faults.htmlAnswer).toBe(1);
-    expect(summary.faults.spuriousStatus).toBe(1);
-    expect(summary.wrongModelDetails).toEqual([]);
-    expect(summary.wrongModels).toBe(0);
-  });
-
-  it('a cleanup Schedule firing during the run, with pins and an approval in flight, deletes no checkpoint in use', () => {
-    expect(summary.scheduledCleanups).toBeGreaterThanOrEqual(2);
-    expect(summary.pins).toBeGreaterThanOrEqual(1);
-    expect(summary.approvals).toBeGreaterThanOrEqual(1);
-    expect(summary.deletedInUseIds).toEqual([]);
-    expect(summary.deletedInUse).toBe(0);
   });
 
   it('never calls earlier than Retry-After allowed, asks an undocumented route once per worker process, leaks no secret', () => {
