@@ -7,6 +7,8 @@ import { z } from 'zod';
 export const faultConfigSchema = z.object({
   /** Share of provider requests answered 500/502/503. */
   errorRate: z.number().min(0).max(1).default(0),
+  /** The status of those answers (default: 500, 502 or 503 at random); e.g. 403 for a refusal no retry fixes. */
+  errorStatus: z.number().int().min(400).max(599).optional(),
   /** Share of provider requests answered 429 with `Retry-After`. */
   rateLimitRate: z.number().min(0).max(1).default(0),
   retryAfterSeconds: z.number().min(0).default(1),

@@ -147,7 +147,7 @@ export async function startSandbox(config: SandboxConfig = {}): Promise<Sandbox>
       }
       if (state.chance(f.errorRate)) {
         state.countFault('serverError');
-        const status = [500, 502, 503][Math.floor(Math.random() * 3)];
+        const status = f.errorStatus ?? [500, 502, 503][Math.floor(Math.random() * 3)];
         return reply({
           status,
           body: providerError(provider, status, 'INTERNAL_ERROR', 'Internal server error.'),

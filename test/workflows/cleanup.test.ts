@@ -292,8 +292,14 @@ describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
     it('deletes nothing when what is in use cannot be determined, and says why', async () => {
       const { jobId } = await sandboxAdmin(bed.sandbox.url).seedCompletedJob('doubt-job', 10);
       const faults = bed.sandbox.state.faults;
-      // The registry (what it says is deployed) answers nothing but errors.
-      bed.sandbox.state.faults = { ...faults, errorRate: 1, routePattern: '^/tensorone/v2/training/models' };
+      // The registry (what it says is deployed) refuses every request (403: no retry can fix it, so the
+      // cleanup learns at once that it cannot know what is deployed).
+      bed.sandbox.state.faults = {
+        ...faults,
+        errorRate: 1,
+        errorStatus: 403,
+        routePattern: '^/tensorone/v2/training/models',
+      };
       try {
         const result = await cleanup({ jobIds: [jobId], retention: { keepLastN: 2 } }, 'cleanup-in-doubt');
         expect(bed.sandbox.state.jobCheckpoints(jobId)).toHaveLength(12);
