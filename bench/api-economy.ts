@@ -9,7 +9,7 @@ import type { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../src/activities';
-import { ensureEngines } from '../src/engine';
+import { ensureEngines } from '../engine';
 import { createProviderClients } from '../src/providers/config';
 import { startSandbox } from '../src/sandbox/server';
 import type { SupervisionResult } from '../src/workflows/definitions';

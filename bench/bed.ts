@@ -1,8 +1,8 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../src/activities';
-import { ensureEngines } from '../src/engine';
-import { startDevServer } from '../src/engine/dev-server-tuning';
+import { ensureEngines } from '../engine';
+import { startDevServer } from '../engine/dev-server-tuning';
 import { createProviderClients, type ProviderClients } from '../src/providers/config';
 import { startSandbox, type Sandbox, type SandboxConfig } from '../src/sandbox/server';
 import { workflowCode } from '../src/config/workflow-code';

@@ -9,7 +9,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { chooseCandidate } from '../src/decisions/candidate';
 import { planCleanup } from '../src/decisions/retention';
 import type { ProviderClients } from '../src/providers/config';
-import { devServerTuningArgs } from '../src/engine/dev-server-tuning';
+import { devServerTuningArgs } from '../engine/dev-server-tuning';
 import { startBenchBed } from './bed';
 import { pipelineInput, tensoroneTrain } from '../test/fixtures/pipelines';
 import { benchHeader, flag, percentile, quick, table } from './report';
@@ -23,7 +23,7 @@ interface Configuration {
   existingServer?: { address: string; namespace: string };
 }
 
-/** The dev server as shipped, with the project's tuning (src/engine/dev-server-tuning.ts), and the cluster. */
+/** The dev server as shipped, with the project's tuning (engine/dev-server-tuning.ts), and the cluster. */
 const configurations: Configuration[] = flag('cluster-only')
   ? []
   : [

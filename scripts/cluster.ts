@@ -9,7 +9,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { EngineProvisionError, engineCacheRoot } from '../src/engine';
+import { EngineProvisionError, engineCacheRoot } from '../engine';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../src/workflows/search-attributes';
 import { ensureClusterBinaries, TEMPORAL_SERVER_VERSION } from './cluster/binaries';
 import { ensureNamespace } from './cluster/namespace';

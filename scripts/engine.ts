@@ -2,7 +2,7 @@
  * `npm run engine`: builds or finds the Temporal engines this project runs on (the CLI dev server and
  * the time-skipping test server). Called by `npm test` and by the main job; cached after the first run.
  */
-import { EngineProvisionError, engineCacheRoot, ensureEngines } from '../src/engine';
+import { EngineProvisionError, engineCacheRoot, ensureEngines } from '../engine';
 
 async function main(): Promise<void> {
   const engines = await ensureEngines();

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../src/activities';
-import { EngineProvisionError, ensureEngines } from '../src/engine';
+import { EngineProvisionError, ensureEngines } from '../engine';
 import { createProviderClients } from '../src/providers/config';
 import { startSandbox, type Sandbox } from '../src/sandbox/server';
 import {
@@ -20,7 +20,7 @@ import {
 import { upsertCleanupSchedule } from '../src/schedules/cleanup-schedule';
 import { main as starter } from '../src/starter';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../src/workflows/search-attributes';
-import { startDevServer } from '../src/engine/dev-server-tuning';
+import { startDevServer } from '../engine/dev-server-tuning';
 import { workflowCode } from '../src/config/workflow-code';
 import { sandboxProfileFromEnv } from '../src/sandbox/profile';
 

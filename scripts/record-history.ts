@@ -8,7 +8,7 @@ import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { ensureEngines } from '../src/engine';
+import { ensureEngines } from '../engine';
 
 async function main(): Promise<void> {
   const [moduleArg, workflowType, outFile, argsJson] = process.argv.slice(2);

@@ -1,12 +1,12 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { withDirLock } from '../../src/engine/lock';
-import { runBuildStep } from '../../src/engine/run-build';
-import { EngineProvisionError } from '../../src/engine/errors';
+import { withDirLock } from '../../engine/lock';
+import { runBuildStep } from '../../engine/run-build';
+import { EngineProvisionError } from '../../engine/errors';
 
 /**
- * The Temporal server inside the CLI dev server we build (src/engine/versions.ts); its go.mod has no
+ * The Temporal server inside the CLI dev server we build (engine/versions.ts); its go.mod has no
  * `replace`, so both commands build with `go install` from the module proxy.
  */
 export const TEMPORAL_SERVER_VERSION = '1.29.1';

@@ -5,7 +5,7 @@ import {
   encodeSearchAttributeIndexedValueType,
 } from '@temporalio/common/lib/search-attributes';
 import { msToTs } from '@temporalio/common/lib/time';
-import { EngineProvisionError } from '../../src/engine/errors';
+import { EngineProvisionError } from '../../engine/errors';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes';
 import { waitFor } from './processes';
 import type { ClusterSettings } from './settings';

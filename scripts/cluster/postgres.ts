@@ -1,7 +1,7 @@
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { EngineProvisionError } from '../../src/engine/errors';
+import { EngineProvisionError } from '../../engine/errors';
 import type { ClusterSettings } from './settings';
 
 /** Debian's PostgreSQL packages install here, one directory per major version; 15 is the one we test. */

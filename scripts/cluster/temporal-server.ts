@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { EngineProvisionError } from '../../src/engine/errors';
+import { EngineProvisionError } from '../../engine/errors';
 import type { ClusterBinaries } from './binaries';
 import { queryValue, type Postgres } from './postgres';
 import { isAlive, lastErrorLine, livePidFromFile, portAnswers, terminate, waitFor } from './processes';

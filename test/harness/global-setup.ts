@@ -1,7 +1,7 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { ensureEngines } from '../../src/engine';
+import { ensureEngines } from '../../engine';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes';
-import { startDevServer } from '../../src/engine/dev-server-tuning';
+import { startDevServer } from '../../engine/dev-server-tuning';
 
 declare global {
   // Held between jest's globalSetup and globalTeardown, which run in the same process.
