@@ -20,9 +20,6 @@ import {
   approveSignal,
   cancelSignal,
   pinSignal,
-  PROTECTION_WORKFLOW_TYPE,
-  protectionRegistryId,
-  protectSignal,
   progressQuery,
   rejectSignal,
   statusQuery,
@@ -31,6 +28,7 @@ import {
   type SupervisionResult,
 } from './workflows/definitions';
 import type { ProtectionRecord } from './decisions/protection';
+import { protectionRegistry } from './clients/protection-registry';
 
 const out = (value: unknown): void =>
   void process.stdout.write(`${typeof value === 'string' ? value : JSON.stringify(value, null, 2)}\n`);
@@ -195,13 +193,13 @@ TEMPORAL_TLS_CERT/TEMPORAL_TLS_KEY or TEMPORAL_API_KEY.`,
           runId: run.runId,
           at: new Date().toISOString(),
         };
-        await client.workflow.signalWithStart(PROTECTION_WORKFLOW_TYPE, {
-          workflowId: protectionRegistryId(taskQueue),
-          taskQueue,
-          args: [{}],
-          signal: protectSignal,
-          signalArgs: [[record]],
-        });
+        const claim = await protectionRegistry(client, taskQueue).claim([record]);
+        const late = claim.beingDeleted.find((d) => d.checkpointId === checkpointId);
+        if (late) {
+          err(`${id}: not pinned: checkpoint ${checkpointId} is being deleted by cleanup ${late.by}`);
+          process.exitCode = 2;
+          return;
+        }
         if (run.status.name === 'RUNNING') await pipeline.signal(pinSignal, checkpointId);
         out(`${id}: pinned ${checkpointId}`);
       }),

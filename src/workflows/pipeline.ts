@@ -7,6 +7,7 @@ import {
   condition,
   executeChild,
   isCancellation,
+  log,
   patched,
   setHandler,
   sleep,
@@ -70,6 +71,8 @@ interface RunSafety {
 
 /** Candidate, deployment and pins go to the shared protection records (src/workflows/protection.ts). */
 const PROTECTION_RECORDS_PATCH = 'pipeline-records-protected-checkpoints';
+/** The candidate is claimed through the registry's Update, which refuses one a cleanup is deleting. */
+const CANDIDATE_CLAIM_PATCH = 'pipeline-claims-candidate';
 
 /** Records checkpoints this run holds, so every cleanup keeps them (runs recorded before skip it). */
 async function protect(requests: ProtectionRequest[]): Promise<void> {
@@ -226,12 +229,8 @@ async function run(
 
   // ---- compare ----
   phase('comparing');
-  const candidate =
-    safety.owned && spec.deploy.target === 'tensorone-registry' && status.provider === 'tensorone'
-      ? await registeredCandidate(spec, jobId)
-      : await chooseCheckpoint(spec, jobId, status.provider);
+  const candidate = await claimedCandidate(spec, jobId, status.provider, safety);
   status.candidate = candidate;
-  await protect([{ kind: 'candidate', checkpointId: candidate.checkpointId }]);
 
   // ---- gate ----
   phase('gating');
@@ -383,28 +382,72 @@ async function startOrAdoptTraining(
   }
 }
 
+/**
+ * The candidate, held in the shared protection records before anything judges it. A cleanup may be
+ * deleting the chosen checkpoint at this moment (it planned before this run chose): the registry
+ * then refuses the claim and the choice is made again without it. Each pass excludes at least one
+ * checkpoint, so this ends.
+ */
+async function claimedCandidate(
+  spec: PipelineSpec,
+  jobId: string,
+  providerName: 'tensorone' | 'marqtune',
+  safety: RunSafety,
+): Promise<CandidateSummary> {
+  const registered =
+    safety.owned && spec.deploy.target === 'tensorone-registry' && providerName === 'tensorone';
+  const claims = patched(CANDIDATE_CLAIM_PATCH);
+  const excluded: string[] = [];
+  for (;;) {
+    const candidate = registered
+      ? await registeredCandidate(spec, jobId)
+      : await chooseCheckpoint(spec, jobId, providerName, excluded);
+    if (!claims) {
+      await protect([{ kind: 'candidate', checkpointId: candidate.checkpointId }]);
+      return candidate;
+    }
+    const answer = await protectionRecords.claimProtection([
+      { kind: 'candidate', checkpointId: candidate.checkpointId },
+    ]);
+    if (answer.beingDeleted.length === 0) return candidate;
+    const taken = answer.beingDeleted.map((d) => `${d.checkpointId} (being deleted by ${d.by})`).join(', ');
+    // The registry's model is made from the final checkpoint, which no retention policy deletes.
+    if (registered)
+      throw ApplicationFailure.nonRetryable(
+        `the checkpoint of job ${jobId}'s registered model is being deleted: ${taken}`,
+        'CHECKPOINT_BEING_DELETED',
+      );
+    log.info(`candidate ${taken}: choosing again without it`);
+    excluded.push(...answer.beingDeleted.map((d) => d.checkpointId));
+  }
+}
+
 /** The candidate by the declared policy, cross-checked against the provider's own best checkpoint. */
 async function chooseCheckpoint(
   spec: PipelineSpec,
   jobId: string,
   providerName: 'tensorone' | 'marqtune',
+  excluded: readonly string[] = [],
 ): Promise<CandidateSummary> {
   if (providerName === 'marqtune') {
     // Marqtune lists per-epoch checkpoints without metrics: the last completed epoch is the candidate.
     const model = await provider.getMarqtuneModel(jobId);
-    const last = model.checkpointIds[model.checkpointIds.length - 1];
+    const usable = model.checkpointIds.filter((id) => !excluded.includes(id));
+    const last = usable[usable.length - 1];
     if (!last)
       throw ApplicationFailure.nonRetryable(`Marqtune model ${jobId} has no checkpoint`, 'NO_CANDIDATE');
     return {
       checkpointId: last,
-      epoch: model.checkpointIds.length,
+      epoch: model.checkpointIds.indexOf(last) + 1,
       type: 'automatic',
       metric: spec.selection.metric,
       value: Number.NaN,
       metrics: {},
     };
   }
-  const { checkpoints, bestCheckpointId, totalCount } = await listCandidateCheckpoints(jobId, spec.selection);
+  const listing = await listCandidateCheckpoints(jobId, spec.selection);
+  const { bestCheckpointId, totalCount } = listing;
+  const checkpoints = listing.checkpoints.filter((c) => !excluded.includes(c.id));
   const choice = chooseCandidate(checkpoints, spec.selection, bestCheckpointId);
   if (!choice) {
     throw ApplicationFailure.nonRetryable(
