@@ -53,6 +53,8 @@ const WATCH_PATCH = 'supervise-watches-job-between-reports';
  * at a terminal status is activity code: no patch.) Histories recorded before it replay without both.
  */
 const DOUBT_PATCH = 'supervise-doubts-odd-answers';
+/** Cancelling a supervision whose job ended meanwhile (the stop answers 409) ends it cancelled, not failed. */
+const CANCEL_ENDED_JOB_PATCH = 'supervise-cancel-ended-job';
 
 /**
  * Supervises one training job for as long as it runs (days): looks at it at an adaptive interval,
@@ -273,7 +275,11 @@ export async function superviseTrainingJob(input: SuperviseInput): Promise<Super
     if (isCancellation(err) && tensorone) {
       await CancellationScope.nonCancellable(() =>
         provider.stopTrainingJob({ jobId, saveCheckpoint: true, reason: 'workflow cancelled' }),
-      );
+      ).catch((stopErr) => {
+        // A job that ended meanwhile has nothing left to stop: the supervision still ends cancelled.
+        if (applicationCause(stopErr)?.type === 'JOB_NOT_RUNNING' && patched(CANCEL_ENDED_JOB_PATCH)) return;
+        throw stopErr;
+      });
     } else if (
       !isCancellation(err) &&
       !(err instanceof ContinueAsNew) &&

@@ -287,3 +287,40 @@ describe('doubt before acting', () => {
     expect(ckptOf(jobId, 'final_e3')).toBeDefined();
   });
 });
+
+it('cancelled after its job ended unseen, a supervision ends cancelled (the stop answers 409), not failed', async () => {
+  const jobId = await createJob('ended-unseen', 3);
+  const faults = bed.sandbox.state.faults;
+  const outcome = await bed.withWorker(async () => {
+    const handle = await bed.env.client.workflow.start('superviseTrainingJob', {
+      args: [{ provider: 'tensorone', jobId, ...settings }],
+      taskQueue: bed.taskQueue,
+      workflowId: `supervise-${jobId}`,
+    });
+    // Every look at the job fails (a gateway outage on its GET): the job ends without the supervision seeing it.
+    bed.sandbox.state.faults = {
+      ...faults,
+      errorRate: 1,
+      errorStatus: 503,
+      routePattern: '^/tensorone/v2/training/jobs/[^/]+$',
+    };
+    await advanceUntil(bed.env, async () => {
+      await bed.sandbox.state.syncClock();
+      return bed.sandbox.state.advance(bed.sandbox.state.jobs.get(jobId)!).status === 'completed';
+    });
+    await handle.cancel();
+    return handle.result().then(
+      () => 'completed',
+      (err: unknown) => err,
+    );
+  });
+  bed.sandbox.state.faults = faults;
+  expect(outcome).toBeInstanceOf(WorkflowFailedError);
+  expect((outcome as WorkflowFailedError).cause?.name).toBe('CancelledFailure');
+  // It did try to stop the job, and the provider said there was nothing to stop.
+  expect(
+    bed.sandbox.state.requestLog.some(
+      (r) => r.path === `/tensorone/v2/training/jobs/${jobId}/stop` && r.status === 409,
+    ),
+  ).toBe(true);
+});
