@@ -1,34 +1,63 @@
 import fs from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
+import { loadClientConfigProfile, loadClientConnectConfig } from '@temporalio/envconfig';
 import { NativeConnection } from '@temporalio/worker';
 import { z } from 'zod';
 import { codecFromEnv } from '../codec/aes-gcm-codec';
 
+const DEFAULT_ADDRESS = '127.0.0.1:7233';
+const DEFAULT_NAMESPACE = 'default';
+
+/** This project's first names for the mTLS files, kept as aliases of Temporal's standard ones. */
+const TLS_ALIASES = {
+  TEMPORAL_TLS_CERT: 'TEMPORAL_TLS_CLIENT_CERT_PATH',
+  TEMPORAL_TLS_KEY: 'TEMPORAL_TLS_CLIENT_KEY_PATH',
+  TEMPORAL_TLS_CA: 'TEMPORAL_TLS_SERVER_CA_CERT_PATH',
+} as const;
+
+const existingFile = z
+  .string()
+  .optional()
+  .refine((p) => !p || fs.existsSync(p), 'file does not exist');
+
 /**
- * How worker and CLI reach Temporal: the local dev server by default, a cluster or Temporal Cloud by
- * address, namespace, and mTLS files or an API key.
+ * How worker and CLI reach Temporal, read the way Temporal's CLI and SDKs read it (`@temporalio/envconfig`):
+ * a profile in the config file (`TEMPORAL_CONFIG_FILE`, else `~/.config/temporalio/temporal.toml`;
+ * `TEMPORAL_PROFILE`, else `default`) overlaid by Temporal's standard variables — `TEMPORAL_ADDRESS`,
+ * `TEMPORAL_NAMESPACE`, `TEMPORAL_API_KEY`, `TEMPORAL_TLS*`. Without either: the local dev server.
  */
 export const temporalEnvSchema = z.object({
   TEMPORAL_ADDRESS: z
     .string()
     .regex(/^[^\s:]+:\d+$/, 'must be host:port')
-    .default('127.0.0.1:7233'),
-  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+    .default(() => fileProfile().address ?? DEFAULT_ADDRESS),
+  TEMPORAL_NAMESPACE: z
+    .string()
+    .min(1)
+    .default(() => fileProfile().namespace ?? DEFAULT_NAMESPACE),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('finetune-pipelines'),
-  TEMPORAL_TLS_CERT: z
-    .string()
-    .optional()
-    .refine((p) => !p || fs.existsSync(p), 'file does not exist'),
-  TEMPORAL_TLS_KEY: z
-    .string()
-    .optional()
-    .refine((p) => !p || fs.existsSync(p), 'file does not exist'),
-  TEMPORAL_TLS_CA: z
-    .string()
-    .optional()
-    .refine((p) => !p || fs.existsSync(p), 'file does not exist'),
+  TEMPORAL_TLS_CLIENT_CERT_PATH: existingFile,
+  TEMPORAL_TLS_CLIENT_KEY_PATH: existingFile,
+  TEMPORAL_TLS_SERVER_CA_CERT_PATH: existingFile,
+  TEMPORAL_TLS_CERT: existingFile,
+  TEMPORAL_TLS_KEY: existingFile,
+  TEMPORAL_TLS_CA: existingFile,
   TEMPORAL_API_KEY: z.string().min(1).optional(),
 });
+
+/** The profile from the config file alone (variables are applied on top by the schema and the connection). */
+function fileProfile(): { address?: string; namespace?: string } {
+  try {
+    return loadClientConfigProfile({ disableEnv: true });
+  } catch (err) {
+    throw new ConfigError([
+      {
+        variable: process.env.TEMPORAL_PROFILE ? 'TEMPORAL_PROFILE' : 'TEMPORAL_CONFIG_FILE',
+        message: `Temporal config file: ${(err as Error).message}`,
+      },
+    ]);
+  }
+}
 
 export type TemporalEnv = z.infer<typeof temporalEnvSchema>;
 
@@ -54,20 +83,21 @@ export function parseEnv<S extends z.ZodTypeAny>(schema: S, env: NodeJS.ProcessE
   );
 }
 
-function connectionOptions(env: TemporalEnv) {
-  const tls =
-    env.TEMPORAL_TLS_CERT && env.TEMPORAL_TLS_KEY
-      ? {
-          clientCertPair: {
-            crt: fs.readFileSync(env.TEMPORAL_TLS_CERT),
-            key: fs.readFileSync(env.TEMPORAL_TLS_KEY),
-          },
-          serverRootCACertificate: env.TEMPORAL_TLS_CA ? fs.readFileSync(env.TEMPORAL_TLS_CA) : undefined,
-        }
-      : env.TEMPORAL_API_KEY
-        ? true
-        : undefined;
-  return { address: env.TEMPORAL_ADDRESS, tls, apiKey: env.TEMPORAL_API_KEY };
+/**
+ * Connection options from Temporal's standard sources, with the address and namespace the schema
+ * resolved (the same sources) and the old TLS names applied where the standard ones are unset.
+ */
+export function temporalConnectionOptions(env: TemporalEnv) {
+  const vars: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v) vars[k] = v;
+  for (const [alias, standard] of Object.entries(TLS_ALIASES)) {
+    const value = env[alias as keyof typeof TLS_ALIASES];
+    if (value && !vars[standard]) vars[standard] = value;
+  }
+  vars.TEMPORAL_ADDRESS = env.TEMPORAL_ADDRESS;
+  vars.TEMPORAL_NAMESPACE = env.TEMPORAL_NAMESPACE;
+  if (env.TEMPORAL_API_KEY) vars.TEMPORAL_API_KEY = env.TEMPORAL_API_KEY;
+  return loadClientConnectConfig({ overrideEnvVars: vars }).connectionOptions;
 }
 
 /** Payload encryption (off unless FTP_PAYLOAD_KEYS is set), the same for worker and CLI. */
@@ -77,7 +107,7 @@ export function dataConverterFromEnv(env: NodeJS.ProcessEnv = process.env) {
 }
 
 export async function connectClient(env: TemporalEnv): Promise<{ client: Client; connection: Connection }> {
-  const connection = await Connection.connect(connectionOptions(env));
+  const connection = await Connection.connect(temporalConnectionOptions(env));
   return {
     client: new Client({
       connection,
@@ -89,5 +119,5 @@ export async function connectClient(env: TemporalEnv): Promise<{ client: Client;
 }
 
 export async function connectWorkerConnection(env: TemporalEnv): Promise<NativeConnection> {
-  return NativeConnection.connect(connectionOptions(env));
+  return NativeConnection.connect(temporalConnectionOptions(env));
 }

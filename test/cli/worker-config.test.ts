@@ -1,7 +1,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ConfigError } from '../../src/config/temporal-connection';
+import {
+  ConfigError,
+  parseEnv,
+  temporalConnectionOptions,
+  temporalEnvSchema,
+} from '../../src/config/temporal-connection';
 import { loadWorkerEnv } from '../../src/config/worker-config';
 
 describe('worker environment', () => {
@@ -40,5 +45,66 @@ describe('worker environment', () => {
   it('accepts an https webhook URL', () => {
     const url = 'https://hooks.slack.com/services/T0/B0/secret';
     expect(loadWorkerEnv({ NOTIFY_WEBHOOK_URL: url }).NOTIFY_WEBHOOK_URL).toBe(url);
+  });
+});
+
+describe("Temporal connection, read as Temporal's CLI and SDKs read it (envconfig)", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ftp-envconfig-'));
+  const configFile = path.join(dir, 'temporal.toml');
+  fs.writeFileSync(
+    configFile,
+    [
+      '[profile.default]',
+      'address = "temporal.internal:7233"',
+      'namespace = "pipelines-prod"',
+      '[profile.staging]',
+      'address = "staging.internal:7233"',
+      'namespace = "pipelines-staging"',
+    ].join('\n'),
+  );
+  const cert = path.join(dir, 'client.pem');
+  const key = path.join(dir, 'client.key');
+  fs.writeFileSync(cert, 'CERT');
+  fs.writeFileSync(key, 'KEY');
+  const saved = { ...process.env };
+  afterEach(() => {
+    for (const k of ['TEMPORAL_CONFIG_FILE', 'TEMPORAL_PROFILE']) {
+      if (saved[k] === undefined) delete process.env[k];
+      else process.env[k] = saved[k];
+    }
+  });
+
+  it('takes address and namespace from the profile file; the variables win over it', () => {
+    process.env.TEMPORAL_CONFIG_FILE = configFile;
+    expect(loadWorkerEnv({})).toMatchObject({
+      TEMPORAL_ADDRESS: 'temporal.internal:7233',
+      TEMPORAL_NAMESPACE: 'pipelines-prod',
+    });
+    process.env.TEMPORAL_PROFILE = 'staging';
+    expect(loadWorkerEnv({}).TEMPORAL_ADDRESS).toBe('staging.internal:7233');
+    expect(loadWorkerEnv({ TEMPORAL_ADDRESS: 'other:7233', TEMPORAL_NAMESPACE: 'ns' })).toMatchObject({
+      TEMPORAL_ADDRESS: 'other:7233',
+      TEMPORAL_NAMESPACE: 'ns',
+    });
+  });
+
+  it('names TEMPORAL_PROFILE when the profile is not in the file', () => {
+    process.env.TEMPORAL_CONFIG_FILE = configFile;
+    process.env.TEMPORAL_PROFILE = 'nope';
+    expect(() => loadWorkerEnv({})).toThrow(/TEMPORAL_PROFILE: Temporal config file: .*nope/);
+  });
+
+  it('reads the old TLS names as aliases of the standard ones; an API key turns TLS on', () => {
+    const old = temporalConnectionOptions(
+      parseEnv(temporalEnvSchema, { TEMPORAL_TLS_CERT: cert, TEMPORAL_TLS_KEY: key }),
+    );
+    const pair = (old.tls as { clientCertPair?: { crt: Uint8Array; key: Uint8Array } }).clientCertPair;
+    expect([Buffer.from(pair!.crt).toString(), Buffer.from(pair!.key).toString()]).toEqual(['CERT', 'KEY']);
+    const keyed = temporalConnectionOptions(parseEnv(temporalEnvSchema, { TEMPORAL_API_KEY: 'k-123' }));
+    expect(keyed).toMatchObject({ address: '127.0.0.1:7233', apiKey: 'k-123', tls: true });
+    expect(temporalConnectionOptions(parseEnv(temporalEnvSchema, {})).tls).toBeUndefined();
+    expect(() => parseEnv(temporalEnvSchema, { TEMPORAL_TLS_CLIENT_CERT_PATH: '/nowhere.pem' })).toThrow(
+      /TEMPORAL_TLS_CLIENT_CERT_PATH: file does not exist/,
+    );
   });
 });
