@@ -40,8 +40,8 @@ const KILLS = Number(option('kills') ?? (BOUNDED ? 6 : 24));
 const CANCELS = Number(option('cancels') ?? (BOUNDED ? 2 : 4));
 /** The cleanup Schedule's interval: every minute in the full run, every 15 s in the bounded one. */
 const CLEANUP_EVERY = BOUNDED ? '15s' : '1m';
-/** How long a create aimed at by a cancel is held before its answer goes out (client timeout: 30 s). */
-const HELD_CREATE_MS = 8_000;
+/** How long a create aimed at by a cancel is held before its answer goes out (client timeout: 30 s): room for `starter cancel` to start on two busy cores. */
+const HELD_CREATE_MS = 20_000;
 /** Epochs per job; the job that answers `completed` early trains longer, so that a look finds it mid-way. */
 const epochsOf = (p: ChaosPipeline) => (p.spuriousStatus ? 300 : 5);
 /** Seconds between two pipeline starts: creates, deploys and cleanups happen all through the run. */
