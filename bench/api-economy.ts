@@ -11,7 +11,7 @@ import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../src/activities';
 import { ensureEngines } from '../engine';
 import { createProviderClients } from '../src/providers/config';
-import { startSandbox } from '../src/sandbox/server';
+import { startSandbox } from '../sandbox/server';
 import type { SupervisionResult } from '../src/workflows/definitions';
 import { benchHeader, quick, table } from './report';
 import { workflowCode } from '../src/config/workflow-code';

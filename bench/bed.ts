@@ -4,7 +4,7 @@ import { createActivities } from '../src/activities';
 import { ensureEngines } from '../engine';
 import { startDevServer } from '../engine/dev-server-tuning';
 import { createProviderClients, type ProviderClients } from '../src/providers/config';
-import { startSandbox, type Sandbox, type SandboxConfig } from '../src/sandbox/server';
+import { startSandbox, type Sandbox, type SandboxConfig } from '../sandbox/server';
 import { workflowCode } from '../src/config/workflow-code';
 
 export interface BenchBed {

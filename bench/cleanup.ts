@@ -4,7 +4,7 @@
  * delete capacity measured in the same run by a plain loop with the same concurrency.
  *   npx tsx bench/cleanup.ts [--quick]
  */
-import { sandboxAdmin } from '../src/sandbox/admin-client';
+import { sandboxAdmin } from '../sandbox/admin-client';
 import type { CleanupResult } from '../src/workflows/definitions';
 import { startBenchBed } from './bed';
 import { benchHeader, quick, table } from './report';

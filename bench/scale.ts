@@ -20,7 +20,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { ensureEngines } from '../engine';
 import { startDevServer } from '../engine/dev-server-tuning';
-import { startSandbox } from '../src/sandbox/server';
+import { startSandbox } from '../sandbox/server';
 import type { SuperviseInput } from '../src/workflows/definitions';
 import { benchHeader, option, percentile, quick, table } from './report';
 

@@ -4,8 +4,8 @@
  * create is being answered (the sandbox holds that answer with `slowCreates`).
  */
 import type { Client } from '@temporalio/client';
-import type { Sandbox } from '../src/sandbox/server';
-import type { SimEndpoint, SimJob } from '../src/sandbox/state';
+import type { Sandbox } from '../sandbox/server';
+import type { SimEndpoint, SimJob } from '../sandbox/state';
 import { approveSignal, cancelSignal, statusQuery } from '../src/workflows/definitions';
 import type { ChaosPipeline } from './plan';
 

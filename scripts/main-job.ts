@@ -10,7 +10,7 @@ import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/wo
 import { createActivities } from '../src/activities';
 import { EngineProvisionError, ensureEngines } from '../engine';
 import { createProviderClients } from '../src/providers/config';
-import { startSandbox, type Sandbox } from '../src/sandbox/server';
+import { startSandbox, type Sandbox } from '../sandbox/server';
 import {
   connectClient,
   dataConverterFromEnv,
@@ -22,7 +22,7 @@ import { main as starter } from '../src/starter';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../src/workflows/search-attributes';
 import { startDevServer } from '../engine/dev-server-tuning';
 import { workflowCode } from '../src/config/workflow-code';
-import { sandboxProfileFromEnv } from '../src/sandbox/profile';
+import { sandboxProfileFromEnv } from '../sandbox/profile';
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
 

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { ensureEngines } from '../engine';
-import { sandboxAdmin } from '../src/sandbox/admin-client';
+import { sandboxAdmin } from '../sandbox/admin-client';
 import { protectionRegistryId } from '../src/workflows/definitions';
 import { pipelineInput } from '../test/fixtures/pipelines';
 import { startWorkflowTestBed } from '../test/harness/workflow-env';

@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { failureCause } from '../src/cli/follow';
-import { startSandbox, type Sandbox } from '../src/sandbox/server';
+import { startSandbox, type Sandbox } from '../sandbox/server';
 import type { CleanupResult, PipelineResult } from '../src/workflows/definitions';
 import { benchHeader, option, table } from '../bench/report';
 import { pipelineInput, tensoroneTrain } from '../test/fixtures/pipelines';

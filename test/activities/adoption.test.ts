@@ -2,8 +2,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { createActivities } from '../../src/activities';
 import { runActivity, runActivityAttempt } from '../harness/activity-env';
 import { createProviderClients } from '../../src/providers/config';
-import { sandboxAdmin } from '../../src/sandbox/admin-client';
-import type { Sandbox } from '../../src/sandbox/server';
+import { sandboxAdmin } from '../../sandbox/admin-client';
+import type { Sandbox } from '../../sandbox/server';
 import { eventually, startTestSandbox } from '../harness/sandbox';
 
 let sandbox: Sandbox;

@@ -3,7 +3,7 @@ import { createActivities } from '../../src/activities';
 import { MALFORMED_TRIES } from '../../src/activities/failures';
 import { runActivity, runActivityAttempt } from '../harness/activity-env';
 import { createProviderClients } from '../../src/providers/config';
-import type { Sandbox } from '../../src/sandbox/server';
+import type { Sandbox } from '../../sandbox/server';
 import { docExample, startFixtureServer } from '../harness/fixture-server';
 import { startTestSandbox } from '../harness/sandbox';
 

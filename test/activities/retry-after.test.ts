@@ -1,7 +1,7 @@
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
 import { createProviderClients } from '../../src/providers/config';
-import type { Sandbox } from '../../src/sandbox/server';
+import type { Sandbox } from '../../sandbox/server';
 import { connectDevServer, type DevServerHandle, uniqueTaskQueue } from '../harness/temporal';
 import { eventually, startTestSandbox } from '../harness/sandbox';
 

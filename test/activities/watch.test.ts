@@ -4,7 +4,7 @@ import { Worker } from '@temporalio/worker';
 import { MALFORMED_TRIES } from '../../src/activities/failures';
 import { createActivities } from '../../src/activities';
 import type { WatchInput, WatchOutcome } from '../../src/activities/watch';
-import type { Sandbox } from '../../src/sandbox/server';
+import type { Sandbox } from '../../sandbox/server';
 import type { ProviderClients } from '../../src/providers/config';
 import { connectDevServer, type DevServerHandle, uniqueTaskQueue } from '../harness/temporal';
 import { eventually, startTestSandbox } from '../harness/sandbox';

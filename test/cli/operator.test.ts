@@ -9,7 +9,7 @@ import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
 import { AesGcmCodec } from '../../src/codec/aes-gcm-codec';
 import { createProviderClients } from '../../src/providers/config';
-import { startSandbox, type Sandbox } from '../../src/sandbox/server';
+import { startSandbox, type Sandbox } from '../../sandbox/server';
 import type { PipelineResult } from '../../src/workflows/definitions';
 import { pipelineInput, tensoroneTrain } from '../fixtures/pipelines';
 import { connectDevServer, type DevServerHandle, uniqueTaskQueue } from '../harness/temporal';

@@ -1,5 +1,5 @@
 import { createProviderClients, type ProviderClients } from '../../src/providers/config';
-import { startSandbox, type Sandbox, type SandboxConfig } from '../../src/sandbox/server';
+import { startSandbox, type Sandbox, type SandboxConfig } from '../../sandbox/server';
 
 /** A sandbox on a free port with a fast clock, and provider clients pointed at it. */
 export async function startTestSandbox(

@@ -3,8 +3,8 @@ import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
 import { createProviderClients } from '../../src/providers/config';
 import { createTensorOneClient } from '../../src/providers/tensorone/client';
-import type { SandboxConfig, Sandbox } from '../../src/sandbox/server';
-import { startSandbox } from '../../src/sandbox/server';
+import type { SandboxConfig, Sandbox } from '../../sandbox/server';
+import { startSandbox } from '../../sandbox/server';
 import { startTimeSkippingEnv, uniqueTaskQueue } from './temporal';
 import { workflowCode } from '../../src/config/workflow-code';
 

@@ -1,12 +1,12 @@
 import type { ProviderClients } from '../../src/providers/config';
 import { ProviderError } from '../../src/providers/http/provider-error';
-import type { Sandbox } from '../../src/sandbox/server';
+import type { Sandbox } from '../../sandbox/server';
 import { eventually, startTestSandbox } from '../harness/sandbox';
 import axios from 'axios';
 import { Capabilities, isAbsent, type CapabilityAbsent } from '../../src/providers/http/capabilities';
 import { createTensorMeshClient } from '../../src/providers/tensormesh/client';
 import { createTensorOneClient } from '../../src/providers/tensorone/client';
-import { sandboxAdmin } from '../../src/sandbox/admin-client';
+import { sandboxAdmin } from '../../sandbox/admin-client';
 
 /** The extended profile serves every assumed route. */
 function present<T>(answer: T | CapabilityAbsent): T {
@@ -275,7 +275,7 @@ describe('TensorMesh and Marqtune on the sandbox', () => {
 
 describe('sandbox admin route', () => {
   it('injects latency and shows its state and counters', async () => {
-    const admin = (await import('../../src/sandbox/admin-client')).sandboxAdmin(sandbox.url);
+    const admin = (await import('../../sandbox/admin-client')).sandboxAdmin(sandbox.url);
     await admin.setFaults({ latencyMs: 250 });
     const started = Date.now();
     await clients.tensorone.jobs.list({ limit: 1 });
@@ -290,7 +290,7 @@ describe('sandbox admin route', () => {
   });
 
   it('odd answers: a status once at an epoch, a gateway HTML page, a wobbling step counter', async () => {
-    const admin = (await import('../../src/sandbox/admin-client')).sandboxAdmin(sandbox.url);
+    const admin = (await import('../../sandbox/admin-client')).sandboxAdmin(sandbox.url);
     await admin.setFaults({
       spuriousStatus: 'completed',
       spuriousStatusAtEpoch: 2,

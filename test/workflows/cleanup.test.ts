@@ -1,8 +1,8 @@
 import { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { pipelineWorkflowId, type PipelineInput } from '../../src/domain/pipeline-input';
-import { sandboxAdmin } from '../../src/sandbox/admin-client';
-import { SANDBOX_PROFILES } from '../../src/sandbox/profile';
+import { sandboxAdmin } from '../../sandbox/admin-client';
+import { SANDBOX_PROFILES } from '../../sandbox/profile';
 import {
   approveSignal,
   pinSignal,

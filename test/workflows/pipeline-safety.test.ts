@@ -1,7 +1,7 @@
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { pipelineWorkflowId, type PipelineInput } from '../../src/domain/pipeline-input';
-import { NO_FAULTS } from '../../src/sandbox/faults';
+import { NO_FAULTS } from '../../sandbox/faults';
 import {
   approveSignal,
   cancelSignal,

@@ -1,7 +1,7 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { pipelineWorkflowId, type PipelineInput } from '../../src/domain/pipeline-input';
-import { sandboxAdmin } from '../../src/sandbox/admin-client';
+import { sandboxAdmin } from '../../sandbox/admin-client';
 import {
   approveSignal,
   cancelSignal,
@@ -9,10 +9,10 @@ import {
   statusQuery,
   type PipelineResult,
 } from '../../src/workflows/definitions';
-import { epochMetrics } from '../../src/sandbox/curves';
+import { epochMetrics } from '../../sandbox/curves';
 import { pipelineInput, tensoroneTrain } from '../fixtures/pipelines';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { SANDBOX_PROFILES } from '../../src/sandbox/profile';
+import { SANDBOX_PROFILES } from '../../sandbox/profile';
 import { startTimeSkippingEnv } from '../harness/temporal';
 import { advanceUntil, startWorkflowTestBed, type WorkflowTestBed } from '../harness/workflow-env';
 

@@ -1,6 +1,6 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SANDBOX_DEFAULTS } from '../providers/config';
+import { SANDBOX_DEFAULTS } from '../src/providers/config';
 import { adminRoutes } from './admin-routes';
 import { faultConfigSchema, type FaultConfigInput } from './faults';
 import { marqtuneInvalidMethod, marqtuneRoutes } from './marqtune-routes';
@@ -29,7 +29,7 @@ export interface SandboxConfig extends Partial<SandboxOptions> {
   /** Clock to follow instead of the wall clock (tests pass the time-skipping server's). */
   timeSource?: () => Promise<number> | number;
   /**
-   * `extended` (default): the documents plus what this project assumes (listed in src/sandbox/profile.ts).
+   * `extended` (default): the documents plus what this project assumes (listed in sandbox/profile.ts).
    * `documented`: only what the documents promise; everything else answers as an unknown route would.
    */
   profile?: SandboxProfile;

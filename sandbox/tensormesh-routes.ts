@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { GPU_TYPES } from '../providers/tensormesh/client';
+import { GPU_TYPES } from '../src/providers/tensormesh/client';
 import { HttpReply, Router, type RequestContext } from './router';
 import type { SandboxState, SimMeshModel } from './state';
 

@@ -2,7 +2,7 @@
  * `npm run sandbox`: the local provider sandbox on SANDBOX_PORT (default 8787).
  *   SANDBOX_EPOCH_MS  real ms per simulated epoch (default 1000)
  *   SANDBOX_SEED      seed for curves and faults (default 42)
- *   SANDBOX_FAULTS    fault configuration as JSON (see src/sandbox/faults.ts); also POST /admin/faults
+ *   SANDBOX_FAULTS    fault configuration as JSON (see sandbox/faults.ts); also POST /admin/faults
  *   SANDBOX_PROFILE   `extended` (default) or `documented` (only what the provider documents promise)
  *   SANDBOX_UNKNOWN_ROUTE  documented profile's answer to other routes: not-found | method-not-allowed | invalid-method
  */
