@@ -55,6 +55,8 @@ const WATCH_PATCH = 'supervise-watches-job-between-reports';
 const DOUBT_PATCH = 'supervise-doubts-odd-answers';
 /** Cancelling a supervision whose job ended meanwhile (the stop answers 409) ends it cancelled, not failed. */
 const CANCEL_ENDED_JOB_PATCH = 'supervise-cancel-ended-job';
+/** A stall's or budget's stop answered "not running" (the job ended since the look): look again. */
+const STOP_OF_ENDED_JOB_PATCH = 'supervise-stop-of-ended-job';
 
 /**
  * Supervises one training job for as long as it runs (days): looks at it at an adaptive interval,
@@ -152,6 +154,21 @@ export async function superviseTrainingJob(input: SuperviseInput): Promise<Super
     stoppedByUs = true;
   }
 
+  /**
+   * Stops the job, or learns that it ended since the look (the stop answers 409 JOB_NOT_RUNNING):
+   * then nothing is stopped and the next look says how it ended (a failure is resumed, a completion
+   * reported). Runs recorded before the patch failed the supervision there.
+   */
+  async function stopUnlessEnded(reason: string): Promise<boolean> {
+    try {
+      await stopJob(reason);
+      return true;
+    } catch (err) {
+      if (applicationCause(err)?.type === 'JOB_NOT_RUNNING' && patched(STOP_OF_ENDED_JOB_PATCH)) return false;
+      throw err;
+    }
+  }
+
   async function stopOnRequest(): Promise<never> {
     await stopJob(stopRequested?.reason ?? 'stopped by operator');
     throw ApplicationFailure.nonRetryable(
@@ -233,11 +250,13 @@ export async function superviseTrainingJob(input: SuperviseInput): Promise<Super
           break;
         case 'running': {
           if (input.maxCost !== undefined && job.cost !== undefined && job.cost >= input.maxCost) {
-            await stopJob(`cost budget ${input.maxCost} reached (${job.cost})`);
+            if (!(await stopUnlessEnded(`cost budget ${input.maxCost} reached (${job.cost})`))) break;
             return result('budget-stopped', await fetchJob());
           }
           if (isStalled(st.stall, now(), stallAfterMs)) {
-            if (tensorone && st.resumes < input.resumeBudget) await stopJob('stalled: no step progress');
+            if (tensorone && st.resumes < input.resumeBudget) {
+              if (!(await stopUnlessEnded('stalled: no step progress'))) break;
+            }
             await resume(`stalled: no step progress for ${input.stallAfter}`);
           }
           break;
