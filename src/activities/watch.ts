@@ -175,7 +175,7 @@ function lookLater(
   confirming?: JobStatus,
   seen?: { jobId: string; look: LatestLook; looks: number },
 ): ApplicationFailure {
-  const wait = `${Math.round(delayMs / 1000)} s`;
+  const wait = delayMs < 10_000 ? `${(delayMs / 1000).toFixed(1)} s` : `${Math.round(delayMs / 1000)} s`;
   const saw = seen
     ? `polling, not failing: look ${seen.looks} at job ${seen.jobId}: ${lookLine(seen.look)}; `
     : '';

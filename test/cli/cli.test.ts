@@ -2,7 +2,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Client } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
+import { AesGcmCodec } from '../../src/codec/aes-gcm-codec';
+import { pipelineInput, tensoroneTrain } from '../fixtures/pipelines';
 import YAML from 'yaml';
 import { createActivities } from '../../src/activities';
 import { createProviderClients } from '../../src/providers/config';
@@ -385,4 +388,109 @@ describe('bad input is refused with exit 2 before anything starts', () => {
     const result = JSON.parse(r.stdout) as { deletedCount: number; truncated: boolean };
     expect(result).toMatchObject({ deletedCount: 2, truncated: true });
   });
+});
+
+describe('progress that moves, without history', () => {
+  let slow: Sandbox;
+  let slowWorker: Worker;
+  let slowRunning: Promise<void>;
+  const slowQueue = uniqueTaskQueue('cli-watch');
+  beforeAll(async () => {
+    // Epochs long enough to tell apart; a queue long enough for the CLI process to start watching.
+    slow = await startSandbox({ epochMs: 800, queueMs: 4000, deployMs: 150 });
+    slowWorker = await Worker.create({
+      connection: dev.nativeConnection,
+      taskQueue: slowQueue,
+      ...workflowCode(),
+      activities: createActivities(createProviderClients(slow.endpoints)),
+    });
+    slowRunning = slowWorker.run();
+  });
+  afterAll(async () => {
+    slowWorker.shutdown();
+    await slowRunning;
+    await slow.close();
+  });
+
+  it('`watch` of an 8-epoch job prints at least 6 distinct epochs while the supervision writes no event per look; it ends with endpoint, checkpoint and cost', async () => {
+    const id = 'pipeline-cli-watched';
+    await dev.client.workflow.start('fineTuneToDeploy', {
+      taskQueue: slowQueue,
+      workflowId: id,
+      args: [
+        pipelineInput('cli-watched', {
+          train: tensoroneTrain({ config: { training: { epochs: 8 } } }),
+          supervision: {
+            freshness: '1s',
+            minInterval: '200ms',
+            stallAfter: '20s',
+            resumeBudget: 1,
+            unknownStatusGrace: '20s',
+          },
+          deploy: { target: 'tensorone-endpoint', gpuIds: ['a100'], workerCount: 1, timeout: '30s' },
+        }),
+      ],
+    });
+    const watching = cli(['watch', id], { ...cliEnv(), TEMPORAL_TASK_QUEUE: slowQueue });
+
+    // Meanwhile the Web UI's view of the pending watch: a poll's log line as "Last Failure", no stack.
+    let lastFailure: { message?: string | null; stackTrace?: string | null } | undefined;
+    for (let i = 0; i < 60 && !lastFailure?.message?.includes('running epoch'); i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      const child = (await dev.client.workflow.getHandle(id).describe()).raw.pendingChildren?.[0];
+      if (!child?.workflowId) continue;
+      const watch = (
+        await dev.client.workflow.getHandle(child.workflowId).describe()
+      ).raw.pendingActivities?.find((a) => a.activityType?.name === 'watchTrainingJob');
+      lastFailure = watch?.lastFailure ?? undefined;
+    }
+    expect(lastFailure?.message).toMatch(
+      /^polling, not failing: look \d+ at job \S+: running epoch \d+\/8 step/,
+    );
+    expect(lastFailure?.stackTrace ?? '').toBe('');
+
+    const { code, stdout, stderr } = await watching;
+    expect(code).toBe(0);
+    const epochs = new Set([...stderr.matchAll(/^training epoch (\d+)\/8 /gm)].map((m) => Number(m[1])));
+    expect(epochs.size).toBeGreaterThanOrEqual(6);
+    expect(stdout).toMatch(new RegExp(`^${id}: deployed\\n  serving: tensorone-endpoint ep_\\S+ http`, 'm'));
+    expect(stdout).toMatch(
+      /^ {2}checkpoint ckpt_\S+ \(validationLoss [\d.]+\); deleted \d+ old checkpoints; cost \$\d+\.\d\d$/m,
+    );
+
+    // The looks cost no history: the supervision scheduled a handful of watches, not one per look.
+    const supervision = (await dev.client.workflow.getHandle(id).fetchHistory()).events!.find(
+      (e) => e.startChildWorkflowExecutionInitiatedEventAttributes,
+    )!.startChildWorkflowExecutionInitiatedEventAttributes!.workflowId!;
+    const events = (await dev.client.workflow.getHandle(supervision).fetchHistory()).events!;
+    const watches = events.filter(
+      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'watchTrainingJob',
+    );
+    expect(watches.length).toBeLessThanOrEqual(4);
+    expect(epochs.size).toBeGreaterThan(watches.length);
+  }, 120_000);
+
+  it('a CLI that meets encrypted payloads without keys says which variable to set (exit 2)', async () => {
+    const codec = new AesGcmCodec(new Map([['k1', Buffer.alloc(32, 3)]]), 'k1');
+    const encrypted = new Client({
+      connection: dev.client.connection,
+      dataConverter: { payloadCodecs: [codec] },
+    });
+    const id = 'pipeline-cli-encrypted-no-key';
+    // No worker on this queue: only the start event's input, encrypted.
+    const handle = await encrypted.workflow.start('fineTuneToDeploy', {
+      taskQueue: uniqueTaskQueue('nobody'),
+      workflowId: id,
+      args: [pipelineInput('cli-encrypted-no-key')],
+    });
+    try {
+      const env = { ...cliEnv(), FTP_PAYLOAD_KEYS: '' };
+      const { code, stderr } = await cli(['report', id, '--json'], env);
+      expect(code).toBe(2);
+      expect(stderr).toContain('set FTP_PAYLOAD_KEYS');
+      expect(stderr).not.toContain('Unknown encoding');
+    } finally {
+      await handle.terminate('test done');
+    }
+  }, 60_000);
 });
