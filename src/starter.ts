@@ -273,6 +273,7 @@ TEMPORAL_TLS_CERT/TEMPORAL_TLS_KEY or TEMPORAL_API_KEY.`,
             taskQueue,
             workflowId: `supervise-${jobId}`,
             args: [input],
+            staticSummary: `supervise ${opts.provider} job ${jobId} (started by starter supervise)`,
           });
           err(`supervising ${jobId} as ${handle.workflowId}`);
           const losses: number[] = [];
@@ -343,6 +344,7 @@ TEMPORAL_TLS_CERT/TEMPORAL_TLS_KEY or TEMPORAL_API_KEY.`,
             taskQueue,
             workflowId: `cleanup-${opts.job.join('-')}-${Date.now()}`,
             args: [input],
+            staticSummary: `${input.dryRun ? 'dry run: which' : 'delete'} old checkpoints of ${opts.job.join(', ')} (keep the newest ${opts.keep})`,
           })) as CleanupResult;
           if (opts.json) return out(result);
           out(
