@@ -3,8 +3,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { AesGcmCodec } from '../../src/codec/aes-gcm-codec';
+import { withLatestLook } from '../../src/cli/latest-look';
 import { pipelineInput, tensoroneTrain } from '../fixtures/pipelines';
 import YAML from 'yaml';
 import { createActivities } from '../../src/activities';
@@ -58,6 +61,24 @@ function cli(
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+/** Summaries (Temporal user metadata) of a workflow's history events, by event type. */
+async function eventSummaries(workflowId: string): Promise<Record<string, string[]>> {
+  const out: Record<string, string[]> = { ActivityTaskScheduled: [], TimerStarted: [] };
+  const converter = defaultPayloadConverter;
+  for (const e of (await dev.client.workflow.getHandle(workflowId).fetchHistory()).events ?? []) {
+    const summary = e.userMetadata?.summary;
+    if (!summary) continue;
+    const type = String(temporal.api.enums.v1.EventType[e.eventType!]).replace(/^EVENT_TYPE_/, '');
+    const name = type
+      .toLowerCase()
+      .split('_')
+      .map((w) => w[0].toUpperCase() + w.slice(1))
+      .join('');
+    (out[name] ??= []).push(converter.fromPayload<string>(summary));
+  }
+  return out;
 }
 
 /** The example pipeline with a unique name, compressed further for a 150 ms epoch. */
@@ -145,6 +166,47 @@ it('run → approve → serving, with the CLI as a separate process; status --js
   const human = await cli(['status', id]);
   expect(human.stdout).toContain('phase: completed');
   expect(human.stdout).toContain('approved by ada: eval ok');
+
+  // The Web UI's view: the CLI's static summary, the approval timer and the children carry summaries.
+  const handle = dev.client.workflow.getHandle(id);
+  expect(await (await handle.describe()).staticSummary()).toBe(
+    'cli-gated: train llm on ds_support_tickets_2026 (h100 or a100) → tensorone-endpoint',
+  );
+  const summaries = await eventSummaries(id);
+  expect(summaries.TimerStarted[0]).toMatch(
+    /^waiting for approval of ckpt_\S+ until \d{4}-\d\d-\d\d \d\d:\d\d UTC \(then reject\)$/,
+  );
+  // Then the deploy's waits between looks at the endpoint.
+  for (const wait of summaries.TimerStarted.slice(1))
+    expect(wait).toMatch(/^ep_\S+ is \w+: ask again in \d+ s$/);
+  expect(summaries.StartChildWorkflowExecutionInitiated).toEqual([
+    expect.stringMatching(/^supervise tensorone job job_\S+ for pipeline-cli-gated$/),
+    expect.stringMatching(
+      /^delete old checkpoints of job job_\S+ \(keep the newest 2, the chosen and pinned\)$/,
+    ),
+  ]);
+  expect(summaries.ActivityTaskScheduled).toEqual(
+    expect.arrayContaining([
+      expect.stringMatching(/^start training llm on ds_support_tickets_2026 \(h100\)$/),
+      expect.stringMatching(/^deploy checkpoint ckpt_\S+ as an endpoint$/),
+      expect.stringMatching(/^smoke-test endpoint ep_\S+$/),
+    ]),
+  );
+  // No webhook on this worker: one notification learns it, none follows.
+  expect(summaries.ActivityTaskScheduled.filter((t) => t.startsWith('notify the webhook'))).toHaveLength(1);
+  const cleanupSummaries = await eventSummaries(`${id}/cleanup`);
+  expect(cleanupSummaries.ActivityTaskScheduled).toEqual(
+    expect.arrayContaining([expect.stringMatching(/^delete checkpoint ckpt_\S+ of job job_\S+ \(\w+/)]),
+  );
+
+  // The report has the approval history, and says where it went by default: not the current folder.
+  const reportDir = fs.mkdtempSync(path.join(tmp, 'reports-'));
+  const report = await cli(['report', id], { ...cliEnv(), FTP_REPORT_DIR: reportDir });
+  expect(report.code).toBe(0);
+  expect(report.stdout).toContain(`wrote ${path.join(reportDir, `${id}.html`)}`);
+  const html = fs.readFileSync(path.join(reportDir, `${id}.html`), 'utf8');
+  expect(html).toMatch(/<li>\d{4}-[^<]* approve by ada: eval ok<\/li>/);
+  expect(html).toContain('approved by ada: eval ok');
 }, 120_000);
 
 it('manages the cleanup schedule: create, list, trigger, delete', async () => {
@@ -493,4 +555,56 @@ describe('progress that moves, without history', () => {
       await handle.terminate('test done');
     }
   }, 60_000);
+});
+
+describe('the latest look laid over the workflow status', () => {
+  const reported = {
+    jobId: 'job_1',
+    status: 'running',
+    rawStatus: 'running',
+    epoch: 2,
+    totalEpochs: 8,
+    step: 900,
+    metrics: { loss: 1.9 },
+    bestLoss: 1.9,
+    cost: 16,
+    checkpointsSeen: 2,
+    resumes: 0,
+    polls: 3,
+    runs: 1,
+    updatedAt: '2026-11-26T12:00:00.000Z',
+  };
+  const look = {
+    status: 'running' as const,
+    epoch: 5,
+    step: 2100,
+    loss: 0.87,
+    cost: 35,
+    at: '2026-11-26T12:00:05.000Z',
+  };
+
+  it("a newer look moves epoch, step, loss and cost; the workflow's own counts stay", () => {
+    expect(withLatestLook(reported, look)).toMatchObject({
+      epoch: 5,
+      totalEpochs: 8,
+      step: 2100,
+      metrics: { loss: 0.87 },
+      bestLoss: 0.87,
+      cost: 35,
+      checkpointsSeen: 2,
+      polls: 3,
+      updatedAt: look.at,
+    });
+  });
+
+  it('a look as old as the last report, or older, changes nothing; no look, nothing', () => {
+    expect(withLatestLook(reported, { ...look, at: reported.updatedAt })).toBe(reported);
+    expect(withLatestLook(reported, { ...look, at: '2026-11-26T11:59:59.000Z' })).toBe(reported);
+    expect(withLatestLook(reported, undefined)).toBe(reported);
+    expect(withLatestLook(undefined, undefined)).toBeUndefined();
+  });
+
+  it('before the first report, the look alone', () => {
+    expect(withLatestLook(undefined, look)).toMatchObject({ status: 'running', epoch: 5, cost: 35 });
+  });
 });
