@@ -128,7 +128,8 @@ TEMPORAL_TLS_CERT/TEMPORAL_TLS_KEY or TEMPORAL_API_KEY.`,
         const [queried, description, look] = await Promise.all([
           handle.query(statusQuery),
           handle.describe(),
-          latestLook(client.workflow, id),
+          // A look that cannot be read (no watch pending, a describe refused) leaves the query's figures.
+          latestLook(client.workflow, id).catch(() => undefined),
         ]);
         // Between the workflow's reports, the watch's latest look is the fresher figure.
         const status =
