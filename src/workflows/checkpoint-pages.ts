@@ -1,6 +1,7 @@
 import type { Checkpoint } from '../domain/types';
 import { candidateQueries, type SelectionPolicy } from '../decisions/candidate';
 import { paging, provider } from './activity-stubs';
+import { summarized } from './summaries';
 
 const PAGE = 100;
 
@@ -25,14 +26,11 @@ export async function listAllCheckpoints(jobId: string, includeMetrics: boolean)
   const seen = new Map<string, Checkpoint>();
   let bestCheckpointId: string | undefined;
   for (let offset = 0; ; offset += PAGE) {
-    const page = await paging.listCheckpoints({
-      jobId,
-      includeMetrics,
-      sortBy: 'createdAt',
-      sortOrder: 'asc',
-      limit: PAGE,
-      offset,
-    });
+    const page = await summarized(
+      paging.listCheckpoints,
+      `list checkpoints of job ${jobId} from ${offset}${includeMetrics ? ', with metrics' : ''}`,
+      { jobId, includeMetrics, sortBy: 'createdAt', sortOrder: 'asc', limit: PAGE, offset },
+    );
     bestCheckpointId ??= page.bestCheckpointId;
     const before = seen.size;
     for (const c of page.checkpoints) if (!seen.has(c.id)) seen.set(c.id, c);

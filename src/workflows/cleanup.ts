@@ -10,6 +10,7 @@ import {
 import type { Checkpoint } from '../domain/types';
 import { planCleanup, type CheckpointSummary } from '../decisions/retention';
 import { protection, provider } from './activity-stubs';
+import { summarized } from './summaries';
 import { isAbsent } from '../domain/capability';
 import { listAllCheckpoints } from './checkpoint-pages';
 import type {
@@ -109,7 +110,15 @@ export async function checkpointCleanup(input: CleanupInput): Promise<CleanupRes
           const granted = leased ? await leaseDeletions(batch, protectedIds, carry.spared) : batch;
           for (let i = 0; i < granted.length; i += concurrency) {
             const slice = granted.slice(i, i + concurrency);
-            const outcomes = await Promise.all(slice.map((c) => provider.deleteCheckpoint(c.id)));
+            const outcomes = await Promise.all(
+              slice.map((c) =>
+                summarized(
+                  provider.deleteCheckpoint,
+                  `delete checkpoint ${c.id} of job ${jobId} (${c.reason})`,
+                  c.id,
+                ),
+              ),
+            );
             slice.forEach((c, k) =>
               record({ ...deletedEntry(c, c.reason), alreadyGone: outcomes[k].alreadyGone }),
             );
@@ -173,7 +182,11 @@ async function leaseDeletions(
 /** The shared protected set for one job, or why it cannot be known (then nothing of the job is deleted). */
 async function sharedProtectedSet(jobId: string): Promise<{ ids: string[] } | { doubt: KeptInDoubt }> {
   try {
-    const answer = await protection.protectedCheckpoints({ jobIds: [jobId] });
+    const answer = await summarized(
+      protection.protectedCheckpoints,
+      `which checkpoints of job ${jobId} are in use (pinned, candidates, deployed)?`,
+      { jobIds: [jobId] },
+    );
     return { ids: answer.checkpoints.map((c) => c.checkpointId) };
   } catch (err) {
     if (isCancellation(err)) throw err;
@@ -210,14 +223,18 @@ function historyTooLong(input: CleanupInput): boolean {
 async function matchingJobs(filter: CleanupInput['jobFilter'] = {}): Promise<string[]> {
   const ids: string[] = [];
   for (let offset = 0; ; offset += PAGE) {
-    const page = await provider.listTrainingJobs({
-      status: filter.status,
-      modelType: filter.modelType as never,
-      limit: PAGE,
-      offset,
-      sort: 'created_at',
-      order: 'asc',
-    });
+    const page = await summarized(
+      provider.listTrainingJobs,
+      `list ${filter.status ?? 'all'} training jobs from ${offset}`,
+      {
+        status: filter.status,
+        modelType: filter.modelType as never,
+        limit: PAGE,
+        offset,
+        sort: 'created_at',
+        order: 'asc',
+      },
+    );
     ids.push(
       ...page.jobs
         .filter((j) => !filter.namePrefix || (j.name ?? '').startsWith(filter.namePrefix))

@@ -8,6 +8,7 @@ import {
   getExternalWorkflowHandle,
   isCancellation,
   patched,
+  setCurrentDetails,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -33,6 +34,7 @@ import {
   type SupervisionState,
 } from './definitions';
 import { applicationCause, describeFailure } from './failure-cause';
+import { shortTime, summarized } from './summaries';
 
 /** Stops the job (saving a checkpoint) and ends supervision; for standalone supervisions. */
 export const stopSupervisedJobSignal = defineSignal<[{ reason?: string }?]>('stopJob');
@@ -122,22 +124,26 @@ export async function superviseTrainingJob(input: SuperviseInput): Promise<Super
     watchScope = scope;
     try {
       return await scope.run(() =>
-        watchTrainingJob({
-          provider: input.provider,
-          jobId,
-          stall: st.stall,
-          startedAtMs: now(),
-          firstLookInMs: Math.max(0, nextLookAtMs - now()),
-          plan: {
-            knownStatus: lastLook?.status,
-            segmentStartedAtMs: st.segmentStartedAtMs,
-            reportByMs,
-            freshnessMs,
-            minIntervalMs,
-            stallAfterMs,
-            maxCost: input.maxCost,
+        summarized(
+          watchTrainingJob,
+          `look at job ${jobId} every ${input.minInterval}–${input.freshness} until it changes or ${shortTime(reportByMs)}; each look is one retry`,
+          {
+            provider: input.provider,
+            jobId,
+            stall: st.stall,
+            startedAtMs: now(),
+            firstLookInMs: Math.max(0, nextLookAtMs - now()),
+            plan: {
+              knownStatus: lastLook?.status,
+              segmentStartedAtMs: st.segmentStartedAtMs,
+              reportByMs,
+              freshnessMs,
+              minIntervalMs,
+              stallAfterMs,
+              maxCost: input.maxCost,
+            },
           },
-        }),
+        ),
       );
     } catch (err) {
       // Cancelled by the stop signal (not by a cancel of the whole workflow): the operator's stop.
@@ -150,7 +156,11 @@ export async function superviseTrainingJob(input: SuperviseInput): Promise<Super
   }
 
   async function stopJob(reason: string): Promise<void> {
-    await provider.stopTrainingJob({ jobId, saveCheckpoint: true, reason });
+    await summarized(provider.stopTrainingJob, `stop job ${jobId}, saving a checkpoint: ${reason}`, {
+      jobId,
+      saveCheckpoint: true,
+      reason,
+    });
     stoppedByUs = true;
   }
 
@@ -190,7 +200,7 @@ export async function superviseTrainingJob(input: SuperviseInput): Promise<Super
       );
     }
     st.resumes += 1;
-    await provider.resumeTrainingJob({ jobId });
+    await summarized(provider.resumeTrainingJob, `resume job ${jobId}: ${reason}`, { jobId });
     stoppedByUs = false;
     st.segmentStartedAtMs = now();
     st.stall = { lastProgressAtMs: now() };
@@ -212,6 +222,9 @@ export async function superviseTrainingJob(input: SuperviseInput): Promise<Super
       }
       lastLook = job;
       record(st, job, now(), patched(DOUBT_PATCH) ? 'furthest' : 'changed');
+      setCurrentDetails(
+        `job \`${jobId}\` ${job.status}: epoch ${job.progress.currentEpoch ?? '-'}/${job.progress.totalEpochs ?? '-'}, ${st.polls} looks, ${st.resumes} resumes (the pending watch's heartbeat has the newest look)`,
+      );
       if (parent && progressKey(st.latest!) !== lastSignalled) {
         lastSignalled = progressKey(st.latest!);
         const progress = st.latest!;
