@@ -14,7 +14,7 @@ import {
 } from '@temporalio/workflow';
 import type { WatchOutcome } from '../activities/watch';
 import type { TrainingJob } from '../domain/types';
-import { parseDuration } from '../decisions/duration';
+import { durationProblem, parseDuration } from '../decisions/duration';
 import {
   isResumableFailure,
   isStalled,
@@ -59,6 +59,8 @@ const DOUBT_PATCH = 'supervise-doubts-odd-answers';
 const CANCEL_ENDED_JOB_PATCH = 'supervise-cancel-ended-job';
 /** A stall's or budget's stop answered "not running" (the job ended since the look): look again. */
 const STOP_OF_ENDED_JOB_PATCH = 'supervise-stop-of-ended-job';
+/** Durations held to the bounds of src/decisions/duration.ts, however the supervision was started. */
+const INPUT_BOUNDS_PATCH = 'supervise-input-bounds';
 
 /**
  * Supervises one training job for as long as it runs (days): looks at it at an adaptive interval,
@@ -69,13 +71,14 @@ const STOP_OF_ENDED_JOB_PATCH = 'supervise-stop-of-ended-job';
  * Usable alone and as the pipeline's child.
  */
 export async function superviseTrainingJob(input: SuperviseInput): Promise<SupervisionResult> {
-  const freshnessMs = requireDuration(input.freshness, 'freshness');
-  const minIntervalMs = requireDuration(input.minInterval, 'minInterval');
-  const stallAfterMs = requireDuration(input.stallAfter, 'stallAfter');
-  const unknownGraceMs = requireDuration(input.unknownStatusGrace, 'unknownStatusGrace');
+  const bounded = patched(INPUT_BOUNDS_PATCH);
+  const freshnessMs = requireDuration(input.freshness, 'freshness', bounded);
+  const minIntervalMs = requireDuration(input.minInterval, 'minInterval', bounded);
+  const stallAfterMs = requireDuration(input.stallAfter, 'stallAfter', bounded);
+  const unknownGraceMs = requireDuration(input.unknownStatusGrace, 'unknownStatusGrace', bounded);
   const reportEveryMs = Math.max(
     freshnessMs,
-    requireDuration(input.reportEvery ?? DEFAULT_REPORT_EVERY, 'reportEvery'),
+    requireDuration(input.reportEvery ?? DEFAULT_REPORT_EVERY, 'reportEvery', bounded),
   );
   const now = () => Date.now(); // workflow time: deterministic
   const st: SupervisionState = input.carried
@@ -407,14 +410,23 @@ function record(st: SupervisionState, job: TrainingJob, nowMs: number, rule: Sta
   };
 }
 
-function requireDuration(value: string, field: string): number {
+/**
+ * The duration of one input field, refused (naming it) when it is no duration — or, for runs started
+ * after the bounds (patch), outside the sane range every pipeline file and CLI flag is held to: a
+ * supervision started directly through a client gets the same refusal.
+ */
+function requireDuration(value: string, field: SupervisionDurationField, bounded: boolean): number {
   const ms = parseDuration(value);
-  if (ms === undefined)
-    throw ApplicationFailure.nonRetryable(
-      `${field} must be a duration such as "5m", got "${value}"`,
-      'INVALID_INPUT',
-    );
+  const problem = bounded
+    ? durationProblem(value, `supervision.${field}`)
+    : ms === undefined
+      ? `must be a duration such as "5m", got "${value}"`
+      : undefined;
+  if (problem !== undefined || ms === undefined)
+    throw ApplicationFailure.nonRetryable(`${field} ${problem}`, 'INVALID_INPUT');
   return ms;
 }
+type SupervisionDurationField =
+  'freshness' | 'minInterval' | 'stallAfter' | 'unknownStatusGrace' | 'reportEvery';
 
 /** The application failure behind a failure (an activity's or child's cause), if any. */

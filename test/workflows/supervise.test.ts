@@ -362,3 +362,21 @@ it('a stalled job that fails between the look and the stop (409) is resumed from
     ),
   ).toBe(true);
 });
+
+it.each([
+  ['freshness', '0s', 'freshness must be between 1s and 1d, got "0s"'],
+  ['stallAfter', '100000000d', 'stallAfter must be between 10s and 7d, got "100000000d"'],
+  ['reportEvery', 'soon', 'reportEvery must be a duration such as'],
+])(
+  'started directly with %s %s, a supervision refuses it naming the field and looks at nothing',
+  async (field, value, message) => {
+    const jobId = await createJob(`bad-${field}`, 2);
+    const before = bed.sandbox.state.requestLog.length;
+    const err = await superviseToEnd(jobId, { [field]: value }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    const cause = (err as WorkflowFailedError).cause as ApplicationFailure;
+    expect(cause.type).toBe('INVALID_INPUT');
+    expect(cause.message).toContain(message);
+    expect(bed.sandbox.state.requestLog.slice(before).filter((r) => r.path.includes(jobId))).toEqual([]);
+  },
+);
