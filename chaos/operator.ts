@@ -60,7 +60,9 @@ export function operatorActions(deps: OperatorDeps) {
       .then((s) => s.phase)
       .catch(() => undefined); // the worker or the server may be down for a moment
   const awaitingApproval = (p: ChaosPipeline) =>
-    waitFor(async () => ((await phaseOf(p)) === 'awaiting-approval' ? true : undefined), 5 * 60_000);
+    // As long as the run waits for a pipeline (15 min): on two busy cores a gated job can take 5 minutes
+    // to reach its gate, and an approval never sent leaves it waiting out its 30-minute window.
+    waitFor(async () => ((await phaseOf(p)) === 'awaiting-approval' ? true : undefined), 14 * 60_000);
   /** Signals through the current client, again after a server restart. */
   const signal = async (p: ChaosPipeline, send: (c: Client) => Promise<void>) => {
     for (let attempt = 1; attempt <= 5; attempt++) {
