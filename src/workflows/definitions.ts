@@ -190,6 +190,9 @@ export const protectSignal = defineSignal<[ProtectionRecord[]]>('protectCheckpoi
 export const forgetCandidatesSignal =
   defineSignal<[{ workflowId: string; runId: string }[]]>('forgetCandidates');
 export const protectionRecordsQuery = defineQuery<ProtectionRecord[]>('protectionRecords');
+/** `starter unpin`: drops the pins a pipeline (any of its runs) recorded for these checkpoints. */
+export const unpinSignal =
+  defineSignal<[{ workflowId: string; checkpointIds: string[] }]>('unpinCheckpoints');
 
 // ---- fineTuneToDeploy ----------------------------------------------------------------------------
 
@@ -317,8 +320,9 @@ export interface PinAnswer {
 export interface UnpinAnswer {
   checkpointId: string;
   result: 'unpinned';
-  /** Pins recorded in the shared protection records hold there for good (see README). */
-  sharedRecordKept: boolean;
+  /** The pipeline's pin record was dropped from the shared protection records (`no-registry`: none yet). */
+  sharedRecord: 'removed' | 'no-registry';
+  /** What stays pinned in this pipeline. */
   pinned: string[];
 }
 export interface CancelAnswer {

@@ -1,4 +1,10 @@
-import { ApplicationFailure, proxyActivities, setHandler } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  getExternalWorkflowHandle,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import {
   afterDecision,
@@ -13,12 +19,15 @@ import {
   approveUpdate,
   cancelUpdate,
   pinUpdate,
+  protectionRegistryId,
   rejectUpdate,
+  unpinSignal,
   unpinUpdate,
   type DecisionAnswer,
   type DecisionRequest,
   type PinAnswer,
   type PipelineStatus,
+  type UnpinAnswer,
 } from './definitions';
 import { applicationCause, describeFailure } from './failure-cause';
 
@@ -117,9 +126,17 @@ export function installOperatorUpdates(ctx: OperatorContext): void {
 
   setHandler(
     unpinUpdate,
-    ({ checkpointId }) => {
+    async ({ checkpointId }): Promise<UnpinAnswer> => {
       status.pinned.splice(status.pinned.indexOf(checkpointId), 1);
-      return { checkpointId, result: 'unpinned', sharedRecordKept: true, pinned: [...status.pinned] };
+      const { workflowId, taskQueue } = workflowInfo();
+      // Signalled from here, so the record goes with the pipeline's own list; no registry: no record.
+      const sharedRecord = await getExternalWorkflowHandle(protectionRegistryId(taskQueue))
+        .signal(unpinSignal, { workflowId, checkpointIds: [checkpointId] })
+        .then(
+          () => 'removed' as const,
+          () => 'no-registry' as const,
+        );
+      return { checkpointId, result: 'unpinned', sharedRecord, pinned: [...status.pinned] };
     },
     { validator: ({ checkpointId }) => refuse(unpinRefusal(status.pinned, checkpointId)) },
   );

@@ -165,7 +165,7 @@ export async function fineTuneToDeploy(rawInput: unknown): Promise<PipelineResul
     if (p === 'awaiting-approval') {
       notify(
         'approval-requested',
-        `approval needed for ${status.candidate?.checkpointId} (${status.candidate?.metric} ${status.candidate?.value}): starter approve ${workflowInfo().workflowId}`,
+        `approval needed for ${status.candidate?.checkpointId} (${status.candidate?.metric} ${status.candidate?.value}): npx starter approve ${workflowInfo().workflowId} --checkpoint ${status.candidate?.checkpointId}`,
       );
     }
   };

@@ -10,6 +10,7 @@ import {
   forgetCandidatesSignal,
   protectionRecordsQuery,
   protectSignal,
+  unpinSignal,
   type ProtectionRegistryInput,
 } from './definitions';
 
@@ -32,6 +33,12 @@ export async function checkpointProtection(input: ProtectionRegistryInput = {}):
   setHandler(forgetCandidatesSignal, (holders) => {
     const ended = new Set(holders.map(holderKey));
     records = records.filter((r) => r.kind !== 'candidate' || !ended.has(holderKey(r)));
+  });
+  setHandler(unpinSignal, ({ workflowId, checkpointIds }) => {
+    const unpinned = new Set(checkpointIds);
+    records = records.filter(
+      (r) => r.kind !== 'pinned' || r.workflowId !== workflowId || !unpinned.has(r.checkpointId),
+    );
   });
   setHandler(protectionRecordsQuery, () => records);
   const limit = input.historyEventLimit ?? DEFAULT_HISTORY_EVENT_LIMIT;
