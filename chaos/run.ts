@@ -295,7 +295,17 @@ async function main(): Promise<void> {
   const secrets = [...Object.values(KEYS), 'signature=', 'tm-serve-', 'tmk_'];
   let leaks = 0;
   for (const p of plan) {
-    for (const wf of [p.workflowId, `${p.workflowId}/supervise`, `${p.workflowId}/cleanup`]) {
+    // The pipeline and its children (the supervision's id names the job: read it from the history).
+    const started = await client.workflow
+      .getHandle(p.workflowId)
+      .fetchHistory()
+      .then((h) =>
+        (h.events ?? []).flatMap(
+          (e) => e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId ?? [],
+        ),
+      )
+      .catch(() => [`${p.workflowId}/supervise`, `${p.workflowId}/cleanup`]);
+    for (const wf of [p.workflowId, ...started]) {
       const text = JSON.stringify(
         await client.workflow
           .getHandle(wf)
