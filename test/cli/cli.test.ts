@@ -11,7 +11,12 @@ import { startSandbox } from '../../src/sandbox/server';
 import { sandboxAdmin } from '../../src/sandbox/admin-client';
 import { main } from '../../src/starter';
 import { connectDevServer, type DevServerHandle, uniqueTaskQueue } from '../harness/temporal';
-import { statusQuery, type PipelineResult, type PipelineStatus } from '../../src/workflows/definitions';
+import {
+  statusQuery,
+  superviseWorkflowId,
+  type PipelineResult,
+  type PipelineStatus,
+} from '../../src/workflows/definitions';
 import { workflowCode } from '../../src/config/workflow-code';
 
 const repo = path.resolve(__dirname, '../..');
@@ -204,6 +209,38 @@ it('operator commands are refused with exit 2 and the reason: approve during tra
   expect(late.code).toBe(2);
   expect(late.stderr).toContain(`refused: pipeline ${id} has ended (COMPLETED)`);
 }, 180_000);
+
+it('`supervise` of a job a `starter supervise` already watches is refused naming it, even with --may-stop', async () => {
+  await sandbox.state.syncClock();
+  const jobId = sandbox.state.createJob({ name: 'cli-watched', totalEpochs: 400 }).id;
+  const owner = await dev.client.workflow.start('superviseTrainingJob', {
+    taskQueue,
+    workflowId: superviseWorkflowId('tensorone', jobId),
+    args: [
+      {
+        provider: 'tensorone',
+        jobId,
+        freshness: '1s',
+        minInterval: '200ms',
+        stallAfter: '20s',
+        resumeBudget: 1,
+        unknownStatusGrace: '20s',
+        mayStopJob: false,
+      },
+    ],
+  });
+  try {
+    const second = await cli(['supervise', '--may-stop', jobId]);
+    expect(second.code).toBe(2);
+    expect(second.stderr).toContain(
+      `refused: tensorone job ${jobId} is already supervised by supervise-tensorone-${jobId} (started by \`starter supervise\`)`,
+    );
+    expect((await owner.describe()).status.name).toBe('RUNNING');
+    expect(sandbox.state.jobs.get(jobId)!.status).not.toBe('stopped');
+  } finally {
+    await owner.terminate('test over').catch(() => undefined);
+  }
+});
 
 it('manages the cleanup schedule: create, list, trigger, delete', async () => {
   const id = `cleanup-${taskQueue}`;

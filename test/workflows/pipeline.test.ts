@@ -8,6 +8,8 @@ import {
   cancelUpdate,
   pinSignal,
   pinUpdate,
+  protectionRecordsQuery,
+  protectionRegistryId,
   rejectUpdate,
   statusQuery,
   unpinUpdate,
@@ -191,6 +193,27 @@ describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
         expect(
           await refusal(handle.executeUpdate(unpinUpdate, { args: [{ checkpointId: candidate }] })),
         ).toBe(`checkpoint ${candidate} is not pinned in this pipeline (pinned: ${stale})`);
+        // The pin is in the shared records before the answer; unpin takes this pipeline's record out.
+        const pinsOf = async () =>
+          (
+            await bed.env.client.workflow
+              .getHandle(protectionRegistryId(bed.taskQueue))
+              .query(protectionRecordsQuery)
+          )
+            .filter((r) => r.kind === 'pinned' && r.workflowId === handle.workflowId)
+            .map((r) => r.checkpointId);
+        expect(await pinsOf()).toEqual([stale]);
+        expect(await handle.executeUpdate(unpinUpdate, { args: [{ checkpointId: stale }] })).toEqual({
+          checkpointId: stale,
+          result: 'unpinned',
+          sharedRecord: 'removed',
+          pinned: [],
+        });
+        expect(await pinsOf()).toEqual([]);
+        expect((await handle.executeUpdate(pinUpdate, { args: [{ checkpointId: stale }] })).result).toBe(
+          'pinned',
+        );
+        expect(await pinsOf()).toEqual([stale]);
         // Approve and reject racing: the first decision counts, the other is refused naming it.
         const race = await Promise.allSettled([
           handle.executeUpdate(approveUpdate, {
