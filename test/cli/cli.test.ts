@@ -490,6 +490,25 @@ describe('bad input is refused with exit 2 before anything starts', () => {
     await nothingStarted();
   }, 240_000);
 
+  it('`npx starter` runs the CLI from the repo (the package.json bin entry): --max-cost abc exits 2 naming the flag', async () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(repo, 'package.json'), 'utf8')) as {
+      bin: { starter: string };
+    };
+    expect(fs.statSync(path.join(repo, pkg.bin.starter)).mode & 0o111).not.toBe(0); // executable
+    const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn('npx', ['--no-install', 'starter', 'supervise', '--max-cost', 'abc', 'job_flags'], {
+        cwd: repo,
+        env: cliEnv(),
+      });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('close', (code) => resolve({ code, stderr }));
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("option '--max-cost <n>' argument 'abc' is invalid");
+    await nothingStarted();
+  }, 60_000);
+
   it.each(badFlags)(
     'flags, in process: %j → exit 2 naming the flag, nothing started',
     async (args, expected) => {
