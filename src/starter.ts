@@ -29,9 +29,6 @@ import {
   approveUpdate,
   cancelUpdate,
   pinUpdate,
-  PROTECTION_WORKFLOW_TYPE,
-  protectionRegistryId,
-  protectSignal,
   progressQuery,
   rejectUpdate,
   statusQuery,
@@ -43,6 +40,7 @@ import {
 } from './workflows/definitions';
 import { endedRefusal, OperatorRefusal, sendUpdate, startSupervision } from './cli/operator';
 import type { ProtectionRecord } from './decisions/protection';
+import { protectionRegistry } from './clients/protection-registry';
 
 const out = (value: unknown): void =>
   void process.stdout.write(`${typeof value === 'string' ? value : JSON.stringify(value, null, 2)}\n`);
@@ -266,13 +264,12 @@ TEMPORAL_TLS_CERT/TEMPORAL_TLS_KEY or TEMPORAL_API_KEY.`,
           runId: run.runId,
           at: new Date().toISOString(),
         };
-        await client.workflow.signalWithStart(PROTECTION_WORKFLOW_TYPE, {
-          workflowId: protectionRegistryId(taskQueue),
-          taskQueue,
-          args: [{}],
-          signal: protectSignal,
-          signalArgs: [[record]],
-        });
+        const claim = await protectionRegistry(client, taskQueue).claim([record]);
+        const late = claim.beingDeleted.find((d) => d.checkpointId === checkpointId);
+        if (late)
+          throw new OperatorRefusal(
+            `checkpoint ${checkpointId} is being deleted by cleanup ${late.by}: not pinned`,
+          );
         if (opts.json) return out({ checkpointId, jobId: status.jobId, result: 'pinned', checkedBy: 'none' });
         out(
           `${id}: pinned ${checkpointId} (the pipeline has ended, ${run.status.name}: not checked against job ${status.jobId})`,

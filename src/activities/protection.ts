@@ -1,9 +1,12 @@
 import { Context } from '@temporalio/activity';
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { protectionRegistry } from '../clients/protection-registry';
 import {
   endedCandidateHolders,
   holderKey,
   protectedCheckpoints,
+  type ClaimAnswer,
+  type LeaseAnswer,
   type ProtectedCheckpoint,
   type ProtectionRecord,
   type ProtectionRequest,
@@ -12,7 +15,6 @@ import type { TensorOneClient } from '../providers/tensorone/client';
 import {
   forgetCandidatesSignal,
   PROTECTION_WORKFLOW_TYPE,
-  protectionRecordsQuery,
   protectionRegistryId,
   protectSignal,
 } from '../workflows/definitions';
@@ -34,22 +36,45 @@ export function protectionActivities(tensorone: TensorOneClient) {
     /** Records checkpoints the calling pipeline run holds (candidate, deployed, pinned); idempotent. */
     async recordProtection(requests: ProtectionRequest[]): Promise<void> {
       const { info, client } = Context.current();
-      const run = info.workflowExecution;
-      if (!run) throw new Error('recordProtection runs inside a pipeline: its records name the pipeline run');
-      const at = new Date().toISOString();
-      const records: ProtectionRecord[] = requests.map((r) => ({
-        ...r,
-        workflowId: run.workflowId,
-        runId: run.runId,
-        at,
-      }));
       await client.workflow.signalWithStart(PROTECTION_WORKFLOW_TYPE, {
         workflowId: protectionRegistryId(info.taskQueue),
         taskQueue: info.taskQueue,
         args: [{}],
         signal: protectSignal,
-        signalArgs: [records],
+        signalArgs: [asRecords(requests)],
       });
+    },
+
+    /**
+     * Like `recordProtection`, but answered: a checkpoint a cleanup is deleting right now is not
+     * recorded and comes back in `beingDeleted`, so the pipeline chooses another. Idempotent.
+     */
+    async claimProtection(requests: ProtectionRequest[]): Promise<ClaimAnswer> {
+      const { info, client } = Context.current();
+      return protectionRegistry(client, info.taskQueue).claim(asRecords(requests));
+    },
+
+    /**
+     * The calling cleanup asks to delete these checkpoints: granted what no record protects at this
+     * moment (checked inside the registry, after any claim that reached it first), refused the rest.
+     */
+    async leaseDeletions(input: { checkpointIds: string[] }): Promise<LeaseAnswer> {
+      const { info, client } = Context.current();
+      const registry = protectionRegistry(client, info.taskQueue);
+      const run = callingRun();
+      const { ended } = await candidateHolders(client, (await registry.records()) ?? []);
+      return registry.lease({
+        ...run,
+        checkpointIds: input.checkpointIds,
+        endedHolders: ended.map(holderKey),
+        untilMs: Date.now() + DELETION_LEASE_MS,
+      });
+    },
+
+    /** The calling cleanup is done deleting: its leases end now rather than when they lapse. */
+    async releaseDeletions(): Promise<void> {
+      const { info, client } = Context.current();
+      await protectionRegistry(client, info.taskQueue).release(callingRun());
     },
 
     /**
@@ -59,30 +84,19 @@ export function protectionActivities(tensorone: TensorOneClient) {
      */
     async protectedCheckpoints(input: { jobIds: string[] }): Promise<ProtectedSetAnswer> {
       const { info, client } = Context.current();
-      const registry = client.workflow.getHandle(protectionRegistryId(info.taskQueue));
+      const registry = protectionRegistry(client, info.taskQueue);
       const sources: string[] = [];
-      let records: ProtectionRecord[] = [];
-      try {
-        records = await registry.query(protectionRecordsQuery);
-        sources.push(`${records.length} protection records`);
-      } catch (err) {
-        // No registry yet: no pipeline of this installation has chosen, deployed or pinned anything.
-        if (!(err instanceof WorkflowNotFoundError)) throw err;
-        sources.push('no protection records yet');
-      }
+      const found = await registry.records();
+      const records = found ?? [];
+      // No registry yet: no pipeline of this installation has chosen, deployed or pinned anything.
+      sources.push(found ? `${records.length} protection records` : 'no protection records yet');
 
-      const runningHolders = new Set<string>();
-      const holders = new Map(records.filter((r) => r.kind === 'candidate').map((r) => [holderKey(r), r]));
-      for (const [key, r] of holders) {
-        try {
-          const d = await client.workflow.getHandle(r.workflowId, r.runId).describe();
-          if (d.status.name === 'RUNNING') runningHolders.add(key);
-        } catch (err) {
-          if (!(err instanceof WorkflowNotFoundError)) throw err; // gone past retention: ended
-        }
-      }
-      const ended = endedCandidateHolders(records, runningHolders);
-      if (ended.length) await registry.signal(forgetCandidatesSignal, ended).catch(() => undefined);
+      const { running: runningHolders, ended } = await candidateHolders(client, records);
+      if (ended.length)
+        await client.workflow
+          .getHandle(protectionRegistryId(info.taskQueue))
+          .signal(forgetCandidatesSignal, ended)
+          .catch(() => undefined);
 
       let endpointCheckpoints: { checkpointId: string; endpointId: string }[] | undefined;
       try {
@@ -124,4 +138,36 @@ export function protectionActivities(tensorone: TensorOneClient) {
       };
     },
   };
+}
+
+/** Long enough for a cleanup's deletions with their retries; a cleanup that died frees them by then. */
+const DELETION_LEASE_MS = 2 * 3_600_000;
+
+function callingRun(): { workflowId: string; runId: string } {
+  const run = Context.current().info.workflowExecution;
+  if (!run) throw new Error('protection records and leases are made inside a workflow run: they name it');
+  return { workflowId: run.workflowId, runId: run.runId };
+}
+
+function asRecords(requests: ProtectionRequest[]): ProtectionRecord[] {
+  const at = new Date().toISOString();
+  return requests.map((r) => ({ ...r, ...callingRun(), at }));
+}
+
+/** Which candidate holders are still running, by asking Temporal about each (closed or gone: ended). */
+async function candidateHolders(
+  client: Client,
+  records: ProtectionRecord[],
+): Promise<{ running: Set<string>; ended: { workflowId: string; runId: string }[] }> {
+  const running = new Set<string>();
+  const holders = new Map(records.filter((r) => r.kind === 'candidate').map((r) => [holderKey(r), r]));
+  for (const [key, r] of holders) {
+    try {
+      const d = await client.workflow.getHandle(r.workflowId, r.runId).describe();
+      if (d.status.name === 'RUNNING') running.add(key);
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err; // gone past retention: ended
+    }
+  }
+  return { running, ended: endedCandidateHolders(records, running) };
 }

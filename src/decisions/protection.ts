@@ -101,3 +101,109 @@ export function mergeRecords(current: ProtectionRecord[], added: ProtectionRecor
   }
   return out;
 }
+
+// ---- deletion leases: a cleanup and a pipeline never both win the same checkpoint --------------------
+
+/**
+ * A cleanup's claim on checkpoints it is about to delete. The registry workflow grants leases and
+ * records claims one message at a time, so "a cleanup deletes C" and "a pipeline holds C" cannot
+ * both succeed: whichever reaches the registry first wins, the other is told.
+ */
+export interface DeletionLease {
+  checkpointId: string;
+  /** The cleanup run that holds it. */
+  workflowId: string;
+  runId: string;
+  /** Workflow time after which the lease no longer holds (a cleanup that died mid-way). */
+  untilMs: number;
+}
+
+export interface LeaseRequest {
+  workflowId: string;
+  runId: string;
+  checkpointIds: string[];
+  /** `workflowId/runId` of candidate holders the cleanup found closed: their candidates no longer protect. */
+  endedHolders: string[];
+  untilMs: number;
+}
+
+export interface LeaseAnswer {
+  granted: string[];
+  refused: { checkpointId: string; reason: string }[];
+}
+
+export interface ClaimAnswer {
+  /** Checkpoints recorded for the caller. */
+  recorded: string[];
+  /** Checkpoints a cleanup holds a deletion lease on: not recorded, they are on their way out. */
+  beingDeleted: { checkpointId: string; by: string }[];
+}
+
+/** Leases still in force at `nowMs`. */
+export function liveLeases(leases: DeletionLease[], nowMs: number): DeletionLease[] {
+  return leases.filter((l) => l.untilMs > nowMs);
+}
+
+/** Why a record protects its checkpoint from a cleanup that found `endedHolders` closed; undefined when it does not. */
+function protectsAgainstCleanup(r: ProtectionRecord, endedHolders: ReadonlySet<string>): string | undefined {
+  if (r.kind === 'pinned') return `pinned in ${r.workflowId}`;
+  if (r.kind === 'deployed') return `deployed by ${r.workflowId}`;
+  // A holder the cleanup did not see ended — including one that recorded after the cleanup looked — is running.
+  return endedHolders.has(holderKey(r)) ? undefined : `candidate of running ${r.workflowId}`;
+}
+
+/**
+ * Grants deletion leases on what no record protects now, and refuses the rest naming why. A checkpoint
+ * already leased to another cleanup is granted too: deleting twice is harmless (the second sees 404).
+ */
+export function grantDeletions(
+  records: ProtectionRecord[],
+  leases: DeletionLease[],
+  request: LeaseRequest,
+  nowMs: number,
+): { answer: LeaseAnswer; leases: DeletionLease[] } {
+  const ended = new Set(request.endedHolders);
+  const why = new Map<string, string>();
+  for (const r of records) {
+    const reason = protectsAgainstCleanup(r, ended);
+    if (reason && !why.has(r.checkpointId)) why.set(r.checkpointId, reason);
+  }
+  const answer: LeaseAnswer = { granted: [], refused: [] };
+  for (const id of new Set(request.checkpointIds)) {
+    const reason = why.get(id);
+    if (reason) answer.refused.push({ checkpointId: id, reason });
+    else answer.granted.push(id);
+  }
+  const holder = { workflowId: request.workflowId, runId: request.runId };
+  const kept = liveLeases(leases, nowMs).filter(
+    (l) => holderKey(l) !== holderKey(holder) || !answer.granted.includes(l.checkpointId),
+  );
+  const added = answer.granted.map((checkpointId) => ({ checkpointId, ...holder, untilMs: request.untilMs }));
+  return { answer, leases: [...kept, ...added] };
+}
+
+/**
+ * Records what a run asks to hold, except checkpoints a cleanup is deleting: those are named back, so
+ * a pipeline chooses again and an operator's pin says it came too late.
+ */
+export function claimCheckpoints(
+  records: ProtectionRecord[],
+  leases: DeletionLease[],
+  added: ProtectionRecord[],
+  nowMs: number,
+): { answer: ClaimAnswer; records: ProtectionRecord[] } {
+  const leased = new Map(liveLeases(leases, nowMs).map((l) => [l.checkpointId, l.workflowId]));
+  const accepted = added.filter((r) => !leased.has(r.checkpointId));
+  const beingDeleted = [
+    ...new Set(added.filter((r) => leased.has(r.checkpointId)).map((r) => r.checkpointId)),
+  ].map((checkpointId) => ({ checkpointId, by: leased.get(checkpointId)! }));
+  return {
+    answer: { recorded: [...new Set(accepted.map((r) => r.checkpointId))], beingDeleted },
+    records: mergeRecords(records, accepted),
+  };
+}
+
+/** Leases without those one cleanup held, in any of its runs (it continues as new): it finished with them. */
+export function releaseLeases(leases: DeletionLease[], holder: { workflowId: string }): DeletionLease[] {
+  return leases.filter((l) => l.workflowId !== holder.workflowId);
+}

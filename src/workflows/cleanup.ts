@@ -1,6 +1,7 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  CancellationScope,
   continueAsNew,
   isCancellation,
   patched,
@@ -17,6 +18,7 @@ import type {
   CleanupResult,
   DeletedCheckpoint,
   KeptInDoubt,
+  SparedCheckpoint,
 } from './definitions';
 
 const PAGE = 100;
@@ -26,6 +28,13 @@ const DELETED_ITEMS_LIMIT = 2000;
 
 /** Every cleanup asks the shared protected set (src/activities/protection.ts), per job, before planning. */
 const SHARED_PROTECTED_SET_PATCH = 'cleanup-shared-protected-set';
+/**
+ * Every deletion is leased from the protection registry first: a pipeline that claimed a checkpoint
+ * after this cleanup planned (but before it deletes) keeps it, and one that claims later is told.
+ */
+const LEASED_DELETIONS_PATCH = 'cleanup-leases-deletions';
+/** Itemized checkpoints a lease refused, for the audit trail (the count is always exact). */
+const SPARED_ITEMS_LIMIT = 200;
 
 /**
  * Deletes old checkpoints by a retention policy, for one job or every job matching a filter. Never
@@ -43,6 +52,7 @@ export async function checkpointCleanup(input: CleanupInput): Promise<CleanupRes
   carry.deletedCount ??= carry.deleted.length;
   carry.bytesReclaimed ??= carry.deleted.reduce((s, d) => s + d.bytes, 0);
   carry.keptInDoubt ??= [];
+  carry.spared ??= [];
   // Only deletions this run made count: a checkpoint already gone (another cleanup, or an earlier
   // attempt whose answer was lost) is listed with 0 bytes.
   const record = (entry: DeletedCheckpoint) => {
@@ -58,6 +68,7 @@ export async function checkpointCleanup(input: CleanupInput): Promise<CleanupRes
   const concurrency = Math.max(1, Math.min(input.concurrency ?? 8, 32));
   const jobIds = input.jobIds ?? (await matchingJobs(input.jobFilter));
   const shared = patched(SHARED_PROTECTED_SET_PATCH);
+  const leased = !dryRun && patched(LEASED_DELETIONS_PATCH);
   // Runs recorded before the shared set asked the (assumed) endpoint list; absent, it protects nothing.
   const endpoints = shared ? [] : await provider.listEndpoints();
   const endpointCheckpoints = (isAbsent(endpoints) ? [] : endpoints)
@@ -76,41 +87,47 @@ export async function checkpointCleanup(input: CleanupInput): Promise<CleanupRes
       continue;
     }
     const protectedIds = new Set([...givenIds, ...inUse.ids]);
-    // Without `offset` the list shows only the oldest 100: delete what they allow, then list again, until
-    // a listing is complete or allows nothing more (docs: README, "Cleanup on the documented routes").
-    for (;;) {
-      const listing = await listAllCheckpoints(jobId, false);
-      const checkpoints = listing.checkpoints.map(summary);
-      const plan = planCleanup(checkpoints, input.retention, protectedIds, Date.now());
-      // A job continued mid-way was counted by the run that first planned it.
-      if (carry.countedJob !== jobId) {
-        carry.examined += Math.max(listing.totalCount, checkpoints.length);
-        carry.countedJob = jobId;
-      }
-      const room = maxDeletes - carry.deletedCount;
-      const batch = plan.delete.slice(0, Math.max(0, room));
-      if (batch.length < plan.delete.length) truncated = true;
+    try {
+      // Without `offset` the list shows only the oldest 100: delete what they allow, then list again, until
+      // a listing is complete or allows nothing more (docs: README, "Cleanup on the documented routes").
+      for (;;) {
+        const listing = await listAllCheckpoints(jobId, false);
+        const checkpoints = listing.checkpoints.map(summary);
+        const plan = planCleanup(checkpoints, input.retention, protectedIds, Date.now());
+        // A job continued mid-way was counted by the run that first planned it.
+        if (carry.countedJob !== jobId) {
+          carry.examined += Math.max(listing.totalCount, checkpoints.length);
+          carry.countedJob = jobId;
+        }
+        const room = maxDeletes - carry.deletedCount;
+        const batch = plan.delete.slice(0, Math.max(0, room));
+        if (batch.length < plan.delete.length) truncated = true;
 
-      if (dryRun) {
-        batch.forEach((c) => record(deletedEntry(c, c.reason)));
-      } else {
-        for (let i = 0; i < batch.length; i += concurrency) {
-          const slice = batch.slice(i, i + concurrency);
-          const outcomes = await Promise.all(slice.map((c) => provider.deleteCheckpoint(c.id)));
-          slice.forEach((c, k) =>
-            record({ ...deletedEntry(c, c.reason), alreadyGone: outcomes[k].alreadyGone }),
-          );
-          if (historyTooLong(input)) {
-            // The plan is recomputed from the provider on the next run: deleted checkpoints are gone by then.
-            await continueAsNew<typeof checkpointCleanup>({ ...input, jobIds, carried: carry });
+        if (dryRun) {
+          batch.forEach((c) => record(deletedEntry(c, c.reason)));
+        } else {
+          const granted = leased ? await leaseDeletions(batch, protectedIds, carry.spared) : batch;
+          for (let i = 0; i < granted.length; i += concurrency) {
+            const slice = granted.slice(i, i + concurrency);
+            const outcomes = await Promise.all(slice.map((c) => provider.deleteCheckpoint(c.id)));
+            slice.forEach((c, k) =>
+              record({ ...deletedEntry(c, c.reason), alreadyGone: outcomes[k].alreadyGone }),
+            );
+            if (historyTooLong(input)) {
+              // The plan is recomputed from the provider on the next run: deleted checkpoints are gone by then.
+              await continueAsNew<typeof checkpointCleanup>({ ...input, jobIds, carried: carry });
+            }
           }
         }
+        const unseen = listing.totalCount - checkpoints.length;
+        if (listing.complete || dryRun || truncated || batch.length === 0) {
+          if (!listing.complete && unseen > 0) carry.notListed = (carry.notListed ?? 0) + unseen;
+          break;
+        }
       }
-      const unseen = listing.totalCount - checkpoints.length;
-      if (listing.complete || dryRun || truncated || batch.length === 0) {
-        if (!listing.complete && unseen > 0) carry.notListed = (carry.notListed ?? 0) + unseen;
-        break;
-      }
+    } finally {
+      // Released even when the cleanup fails or continues as new (the next run leases again).
+      if (leased) await CancellationScope.nonCancellable(() => protection.releaseDeletions());
     }
     carry.jobsDone.push(jobId);
     if (truncated) break;
@@ -130,7 +147,27 @@ export async function checkpointCleanup(input: CleanupInput): Promise<CleanupRes
     truncated,
     runs: carry.runs,
     ...(carry.notListed ? { notListed: carry.notListed } : {}),
+    ...(carry.spared.length ? { spared: carry.spared } : {}),
   };
+}
+
+/**
+ * The part of a planned batch the protection registry lets this cleanup delete. What it refuses (a
+ * pipeline claimed it after the plan) joins the job's protected ids, so the next plan keeps it too.
+ */
+async function leaseDeletions(
+  batch: (CheckpointSummary & { reason: DeletedCheckpoint['reason'] })[],
+  protectedIds: Set<string>,
+  spared: SparedCheckpoint[],
+): Promise<typeof batch> {
+  if (batch.length === 0) return batch;
+  const answer = await protection.leaseDeletions({ checkpointIds: batch.map((c) => c.id) });
+  for (const r of answer.refused) {
+    protectedIds.add(r.checkpointId);
+    if (spared.length < SPARED_ITEMS_LIMIT) spared.push(r);
+  }
+  const granted = new Set(answer.granted);
+  return batch.filter((c) => granted.has(c.id));
 }
 
 /** The shared protected set for one job, or why it cannot be known (then nothing of the job is deleted). */

@@ -1,6 +1,12 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { TrainingJob } from '../domain/types';
-import type { ProtectionRecord } from '../decisions/protection';
+import type {
+  ClaimAnswer,
+  DeletionLease,
+  LeaseAnswer,
+  LeaseRequest,
+  ProtectionRecord,
+} from '../decisions/protection';
 import type { CheckpointSummary, DeleteReason, RetentionPolicy } from '../decisions/retention';
 import type { StallState } from '../decisions/supervision';
 
@@ -137,6 +143,13 @@ export interface CleanupCarry {
   keptInDoubt?: KeptInDoubt[];
   /** Checkpoints no listing could show (see CleanupResult.notListed). */
   notListed?: number;
+  spared?: SparedCheckpoint[];
+}
+
+/** A planned deletion the protection registry refused: a pipeline claimed it after the plan. */
+export interface SparedCheckpoint {
+  checkpointId: string;
+  reason: string;
 }
 
 /** A job none of whose checkpoints was deleted because what is in use could not be determined. */
@@ -171,6 +184,8 @@ export interface CleanupResult {
    * and the 100 it shows are all kept; or a dry run, which cannot delete to see further). Absent when 0.
    */
   notListed?: number;
+  /** Planned deletions refused because a pipeline claimed them meanwhile (up to 200 itemized). */
+  spared?: SparedCheckpoint[];
 }
 
 export type { CheckpointSummary };
@@ -183,8 +198,16 @@ export const protectionRegistryId = (taskQueue: string) => `checkpoint-protectio
 
 export interface ProtectionRegistryInput {
   records?: ProtectionRecord[];
+  leases?: DeletionLease[];
   historyEventLimit?: number;
 }
+/** Records what a run holds unless a cleanup is deleting it (then names it back, unrecorded). */
+export const claimCheckpointsUpdate = defineUpdate<ClaimAnswer, [ProtectionRecord[]]>('claimCheckpoints');
+/** A cleanup asks to delete these: granted what nothing protects now, refused the rest with why. */
+export const leaseDeletionsUpdate = defineUpdate<LeaseAnswer, [LeaseRequest]>('leaseDeletions');
+/** A cleanup run is done with its leases (fire-and-forget: a lease also lapses on its own). */
+export const releaseDeletionsSignal =
+  defineSignal<[{ workflowId: string; runId: string }]>('releaseDeletions');
 export const protectSignal = defineSignal<[ProtectionRecord[]]>('protectCheckpoints');
 /** Candidate records of runs that ended: the cleanup's look found them closed. */
 export const forgetCandidatesSignal =

@@ -60,8 +60,11 @@ export interface OperatorContext {
   cancelRequested: () => boolean;
   requestCancel: (reason?: string) => void;
   known: KnownCheckpoints;
-  /** Records a pin in the shared protection records (every cleanup keeps it from then on). */
-  recordPin: (checkpointId: string) => Promise<void>;
+  /**
+   * Claims a pin in the shared protection records (every cleanup keeps it from then on); answers the
+   * cleanup deleting the checkpoint right now, when one is (then nothing is recorded).
+   */
+  recordPin: (checkpointId: string) => Promise<string | undefined>;
 }
 
 /**
@@ -117,8 +120,13 @@ export function installOperatorUpdates(ctx: OperatorContext): void {
       // The pipeline moved on while the provider answered: ask again with what it knows now.
       const late = pinRefusal(pinFacts(), checkpointId);
       if (late) throw ApplicationFailure.nonRetryable(late, 'PIN_REFUSED');
+      const deletingBy = await ctx.recordPin(checkpointId);
+      if (deletingBy)
+        throw ApplicationFailure.nonRetryable(
+          `checkpoint ${checkpointId} is being deleted by cleanup ${deletingBy}: not pinned`,
+          'PIN_REFUSED',
+        );
       if (!status.pinned.includes(checkpointId)) status.pinned.push(checkpointId);
-      await ctx.recordPin(checkpointId);
       return { checkpointId, jobId, result: 'pinned', checkedBy };
     },
     { validator: ({ checkpointId }) => refuse(pinRefusal(pinFacts(), checkpointId)) },

@@ -8,6 +8,7 @@ import {
   condition,
   executeChild,
   isCancellation,
+  log,
   patched,
   setHandler,
   sleep,
@@ -87,6 +88,8 @@ const SUPERVISION_PER_JOB_PATCH = 'pipeline-supervision-per-job';
 
 /** Candidate, deployment and pins go to the shared protection records (src/workflows/protection.ts). */
 const PROTECTION_RECORDS_PATCH = 'pipeline-records-protected-checkpoints';
+/** The candidate is claimed through the registry's Update, which refuses one a cleanup is deleting. */
+const CANDIDATE_CLAIM_PATCH = 'pipeline-claims-candidate';
 
 /** Records checkpoints this run holds, so every cleanup keeps them (runs recorded before skip it). */
 async function protect(requests: ProtectionRequest[]): Promise<void> {
@@ -143,7 +146,10 @@ export async function fineTuneToDeploy(rawInput: unknown): Promise<PipelineResul
       pipelineScope.cancel();
     },
     known,
-    recordPin: (checkpointId) => protect([{ kind: 'pinned', checkpointId }]),
+    recordPin: async (checkpointId) => {
+      const { beingDeleted } = await protectionRecords.claimProtection([{ kind: 'pinned', checkpointId }]);
+      return beingDeleted.find((d) => d.checkpointId === checkpointId)?.by;
+    },
   });
 
   // Notifications go out in order without holding the pipeline up; a failed delivery is dropped.
@@ -258,12 +264,8 @@ async function run(
 
   // ---- compare ----
   phase('comparing');
-  const candidate =
-    safety.owned && spec.deploy.target === 'tensorone-registry' && status.provider === 'tensorone'
-      ? await registeredCandidate(spec, jobId)
-      : await chooseCheckpoint(spec, jobId, status.provider, known);
+  const candidate = await claimedCandidate(spec, jobId, status.provider, safety, known);
   status.candidate = candidate;
-  await protect([{ kind: 'candidate', checkpointId: candidate.checkpointId }]);
 
   // ---- gate ----
   phase('gating');
@@ -447,34 +449,76 @@ async function startOrAdoptTraining(
   }
 }
 
+/**
+ * The candidate, held in the shared protection records before anything judges it. A cleanup may be
+ * deleting the chosen checkpoint at this moment (it planned before this run chose): the registry
+ * then refuses the claim and the choice is made again without it. Each pass excludes at least one
+ * checkpoint, so this ends.
+ */
+async function claimedCandidate(
+  spec: PipelineSpec,
+  jobId: string,
+  providerName: 'tensorone' | 'marqtune',
+  safety: RunSafety,
+  known: KnownCheckpoints,
+): Promise<CandidateSummary> {
+  const registered =
+    safety.owned && spec.deploy.target === 'tensorone-registry' && providerName === 'tensorone';
+  const claims = patched(CANDIDATE_CLAIM_PATCH);
+  const excluded: string[] = [];
+  for (;;) {
+    const candidate = registered
+      ? await registeredCandidate(spec, jobId)
+      : await chooseCheckpoint(spec, jobId, providerName, excluded, known);
+    if (!claims) {
+      await protect([{ kind: 'candidate', checkpointId: candidate.checkpointId }]);
+      return candidate;
+    }
+    const answer = await protectionRecords.claimProtection([
+      { kind: 'candidate', checkpointId: candidate.checkpointId },
+    ]);
+    if (answer.beingDeleted.length === 0) return candidate;
+    const taken = answer.beingDeleted.map((d) => `${d.checkpointId} (being deleted by ${d.by})`).join(', ');
+    // The registry's model is made from the final checkpoint, which no retention policy deletes.
+    if (registered)
+      throw ApplicationFailure.nonRetryable(
+        `the checkpoint of job ${jobId}'s registered model is being deleted: ${taken}`,
+        'CHECKPOINT_BEING_DELETED',
+      );
+    log.info(`candidate ${taken}: choosing again without it`);
+    excluded.push(...answer.beingDeleted.map((d) => d.checkpointId));
+  }
+}
+
 /** The candidate by the declared policy, cross-checked against the provider's own best checkpoint. */
 async function chooseCheckpoint(
   spec: PipelineSpec,
   jobId: string,
   providerName: 'tensorone' | 'marqtune',
-  known: KnownCheckpoints,
+  excluded: readonly string[] = [],
+  known?: KnownCheckpoints,
 ): Promise<CandidateSummary> {
   if (providerName === 'marqtune') {
     // Marqtune lists per-epoch checkpoints without metrics: the last completed epoch is the candidate.
     const model = await provider.getMarqtuneModel(jobId);
-    known.listed = new Set(model.checkpointIds);
-    const last = model.checkpointIds[model.checkpointIds.length - 1];
+    if (known) known.listed = new Set(model.checkpointIds);
+    const usable = model.checkpointIds.filter((id) => !excluded.includes(id));
+    const last = usable[usable.length - 1];
     if (!last)
       throw ApplicationFailure.nonRetryable(`Marqtune model ${jobId} has no checkpoint`, 'NO_CANDIDATE');
     return {
       checkpointId: last,
-      epoch: model.checkpointIds.length,
+      epoch: model.checkpointIds.indexOf(last) + 1,
       type: 'automatic',
       metric: spec.selection.metric,
       value: Number.NaN,
       metrics: {},
     };
   }
-  const { checkpoints, bestCheckpointId, totalCount, complete } = await listCandidateCheckpoints(
-    jobId,
-    spec.selection,
-  );
-  if (complete) known.listed = new Set(checkpoints.map((c) => c.id));
+  const listing = await listCandidateCheckpoints(jobId, spec.selection);
+  const { bestCheckpointId, totalCount } = listing;
+  const checkpoints = listing.checkpoints.filter((c) => !excluded.includes(c.id));
+  if (listing.complete && known) known.listed = new Set(listing.checkpoints.map((c) => c.id));
   const choice = chooseCandidate(checkpoints, spec.selection, bestCheckpointId);
   if (!choice) {
     throw ApplicationFailure.nonRetryable(

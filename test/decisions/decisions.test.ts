@@ -9,6 +9,11 @@ import {
   endedCandidateHolders,
   mergeRecords,
   protectedCheckpoints,
+  claimCheckpoints,
+  grantDeletions,
+  liveLeases,
+  releaseLeases,
+  type LeaseRequest,
   type ProtectionRecord,
 } from '../../src/decisions/protection';
 import { planCleanup, type CheckpointSummary } from '../../src/decisions/retention';
@@ -516,6 +521,86 @@ describe('protected checkpoints', () => {
     expect(mergeRecords([a], [a, { ...a, at: 'later' }])).toEqual([a]);
     expect(mergeRecords([a], [{ ...a, runId: 'r2' }])).toHaveLength(2);
     expect(mergeRecords([a], [{ ...a, kind: 'deployed' }])).toHaveLength(2);
+  });
+
+  describe('deletion leases against claims (one registry decides, one message at a time)', () => {
+    const cleanupRun = { workflowId: 'cleanup-1', runId: 'c1' };
+    const lease = (over: Partial<LeaseRequest> = {}): LeaseRequest => ({
+      ...cleanupRun,
+      checkpointIds: ['c1', 'c2'],
+      endedHolders: [],
+      untilMs: 2_000,
+      ...over,
+    });
+
+    it('a cleanup that planned before a pipeline claimed is refused what was claimed meanwhile', () => {
+      // The candidate was recorded after the cleanup looked: its holder is not among the ended ones.
+      const { answer, leases } = grantDeletions([rec({ checkpointId: 'c1' })], [], lease(), 1_000);
+      expect(answer).toEqual({
+        granted: ['c2'],
+        refused: [{ checkpointId: 'c1', reason: 'candidate of running pipeline-a' }],
+      });
+      expect(leases).toEqual([{ checkpointId: 'c2', ...cleanupRun, untilMs: 2_000 }]);
+    });
+
+    it('grants what ended candidates held; pins and deployments are never granted', () => {
+      const records = [
+        rec({ checkpointId: 'c1' }),
+        rec({ checkpointId: 'c2', kind: 'pinned' }),
+        rec({ checkpointId: 'c3', kind: 'deployed' }),
+      ];
+      const { answer } = grantDeletions(
+        records,
+        [],
+        lease({ checkpointIds: ['c1', 'c2', 'c3', 'c1'], endedHolders: ['pipeline-a/r1'] }),
+        0,
+      );
+      expect(answer.granted).toEqual(['c1']);
+      expect(answer.refused.map((r) => r.reason)).toEqual(['pinned in pipeline-a', 'deployed by pipeline-a']);
+    });
+
+    it('a pipeline that claims after the lease is told the checkpoint is being deleted, and nothing is recorded', () => {
+      const { leases } = grantDeletions([], [], lease(), 1_000);
+      const { answer, records } = claimCheckpoints([], leases, [rec({ checkpointId: 'c2' })], 1_999);
+      expect(answer).toEqual({ recorded: [], beingDeleted: [{ checkpointId: 'c2', by: 'cleanup-1' }] });
+      expect(records).toEqual([]);
+    });
+
+    it('a lease holds until its time and not at it; a released lease holds nothing', () => {
+      const { leases } = grantDeletions([], [], lease({ checkpointIds: ['c1'] }), 1_000);
+      expect(liveLeases(leases, 1_999)).toHaveLength(1);
+      expect(liveLeases(leases, 2_000)).toEqual([]);
+      const atExpiry = claimCheckpoints([], leases, [rec({ checkpointId: 'c1' })], 2_000);
+      expect(atExpiry.answer).toEqual({ recorded: ['c1'], beingDeleted: [] });
+      // Released by workflow id: a cleanup that continued as new releases what its earlier run leased.
+      const released = releaseLeases(leases, { workflowId: 'cleanup-1' });
+      expect(released).toEqual([]);
+      expect(releaseLeases(leases, { workflowId: 'cleanup-2' })).toEqual(leases);
+    });
+
+    it('two cleanups may both lease a checkpoint (the second delete is a 404); a claim names one of them', () => {
+      const first = grantDeletions([], [], lease({ checkpointIds: ['c1'] }), 0);
+      const second = grantDeletions(
+        [],
+        first.leases,
+        lease({ workflowId: 'cleanup-2', runId: 'c2', checkpointIds: ['c1'] }),
+        0,
+      );
+      expect(second.answer.granted).toEqual(['c1']);
+      expect(second.leases).toHaveLength(2);
+      const { answer } = claimCheckpoints([], second.leases, [rec({ checkpointId: 'c1' })], 0);
+      expect(answer.beingDeleted).toHaveLength(1);
+    });
+
+    it('a claim of nothing records nothing; a claim of a free checkpoint twice records it once', () => {
+      expect(claimCheckpoints([], [], [], 0)).toEqual({
+        answer: { recorded: [], beingDeleted: [] },
+        records: [],
+      });
+      const twice = claimCheckpoints([], [], [rec({}), rec({})], 0);
+      expect(twice.answer.recorded).toEqual(['c1']);
+      expect(twice.records).toHaveLength(1);
+    });
   });
 
   it('reads the checkpoint a TensorMesh modelPath serves, and none from a model repo', () => {

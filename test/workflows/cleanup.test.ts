@@ -14,7 +14,8 @@ import {
 import { createProviderClients } from '../../src/providers/config';
 import { pipelineInput, tensoroneTrain } from '../fixtures/pipelines';
 import { startTimeSkippingEnv } from '../harness/temporal';
-import { advanceUntil, startWorkflowTestBed, type WorkflowTestBed } from '../harness/workflow-env';
+import { advanceUntil, HOUR, startWorkflowTestBed, type WorkflowTestBed } from '../harness/workflow-env';
+import { protectionRegistry } from '../../src/clients/protection-registry';
 
 let bed: WorkflowTestBed;
 // One time-skipping server for both profiles (each server start is seconds on a loaded machine).
@@ -284,6 +285,76 @@ describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
         const alreadyGone = [...a.deleted, ...b.deleted].filter((d) => d.alreadyGone);
         expect(alreadyGone.length).toBeGreaterThan(0);
         expect(alreadyGone.every((d) => d.bytes === 0)).toBe(true);
+      } finally {
+        bed.sandbox.state.faults = faults;
+      }
+    });
+
+    it('a pipeline whose chosen checkpoints a cleanup is deleting chooses among the rest and deploys what it reports', async () => {
+      const handle = await startPipeline(
+        pipelineInput('claim-around-leases', { train: tenEpochs, cleanup: noOwnCleanup }),
+      );
+      const jobId = await bed.withWorker(() =>
+        advanceUntil(bed.env, async () => (await handle.query(statusQuery)).jobId),
+      );
+      const ckpt = (suffix: string) => `ckpt_${jobId.slice(4)}_${suffix}`;
+      // A cleanup holds deletion leases on every checkpoint this job will have but its first epoch's.
+      const leased = [
+        ...[2, 3, 4, 5, 6, 7, 8, 9, 10].map((e) => ckpt(`e${e}`)),
+        ckpt('best'),
+        ckpt('final_e10'),
+      ];
+      const lease = await protectionRegistry(bed.env.client, bed.taskQueue).lease({
+        workflowId: 'cleanup-holding-leases',
+        runId: 'r1',
+        checkpointIds: leased,
+        endedHolders: [],
+        untilMs: (await bed.env.currentTimeMs()) + 48 * HOUR,
+      });
+      expect(lease.granted).toHaveLength(leased.length);
+
+      const result = (await bed.withWorker(() => handle.result())) as PipelineResult;
+      expect(result.outcome).toBe('deployed');
+      expect(result.checkpoint?.checkpointId).toBe(ckpt('e1'));
+      const endpoint = bed.sandbox.state.endpoints.get(result.deployment!.id);
+      expect(endpoint?.checkpointId).toBe(ckpt('e1'));
+    });
+
+    it('a cleanup that planned before a pin arrived spares the pinned checkpoint and says so', async () => {
+      const { jobId } = await sandboxAdmin(bed.sandbox.url).seedCompletedJob('spared-job', 10);
+      const pinned = `ckpt_${jobId.slice(4)}_e3`;
+      const faults = bed.sandbox.state.faults;
+      // A slow checkpoint listing: the cleanup has read the protected set and is listing when the pin arrives.
+      bed.sandbox.state.faults = {
+        ...faults,
+        latencyMs: 3000,
+        routePattern: '^/tensorone/v2/training/jobs/[^/]+/checkpoints',
+      };
+      try {
+        const result = (await bed.withWorker(async () => {
+          const run = await bed.env.client.workflow.start('checkpointCleanup', {
+            args: [{ jobIds: [jobId], retention: { keepLastN: 2 } } satisfies CleanupInput],
+            taskQueue: bed.taskQueue,
+            workflowId: 'cleanup-spares-late-pin',
+          });
+          await advanceUntil(
+            bed.env,
+            async () =>
+              (await run.describe()).raw.pendingActivities?.some(
+                (a) => a.activityType?.name === 'listCheckpoints',
+              ),
+            100,
+          );
+          const claim = await protectionRegistry(bed.env.client, bed.taskQueue).claim([
+            { checkpointId: pinned, kind: 'pinned', workflowId: 'operator', runId: 'r1', at: '' },
+          ]);
+          expect(claim).toEqual({ recorded: [pinned], beingDeleted: [] });
+          return run.result();
+        })) as CleanupResult;
+        expect(bed.sandbox.state.jobCheckpoints(jobId).map((c) => c.id)).toContain(pinned);
+        expect(result.spared).toEqual([{ checkpointId: pinned, reason: 'pinned in operator' }]);
+        expect(result.deleted.map((d) => d.checkpointId)).not.toContain(pinned);
+        expect(result.deletedCount).toBeGreaterThan(0);
       } finally {
         bed.sandbox.state.faults = faults;
       }

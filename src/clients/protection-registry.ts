@@ -1,0 +1,53 @@
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { ClaimAnswer, LeaseAnswer, LeaseRequest, ProtectionRecord } from '../decisions/protection';
+import {
+  claimCheckpointsUpdate,
+  leaseDeletionsUpdate,
+  PROTECTION_WORKFLOW_TYPE,
+  protectionRegistryId,
+  protectionRecordsQuery,
+  releaseDeletionsSignal,
+} from '../workflows/definitions';
+
+/**
+ * The client side of the `checkpointProtection` workflow (one per task queue), shared by the
+ * activities and the CLI: every claim and lease goes through its Updates, so they are serialized.
+ */
+export function protectionRegistry(client: Client, taskQueue: string) {
+  const workflowId = protectionRegistryId(taskQueue);
+  const handle = () => client.workflow.getHandle(workflowId);
+
+  /** Updates need a running registry: the first caller of an installation starts it. */
+  async function update<Ret>(run: () => Promise<Ret>): Promise<Ret> {
+    try {
+      return await run();
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+      await client.workflow
+        .start(PROTECTION_WORKFLOW_TYPE, { workflowId, taskQueue, args: [{}] })
+        .catch((e: unknown) => {
+          if (!(e instanceof WorkflowExecutionAlreadyStartedError)) throw e;
+        });
+      return run();
+    }
+  }
+
+  return {
+    /** Records what the run holds; checkpoints a cleanup is deleting come back unrecorded. */
+    claim: (records: ProtectionRecord[]): Promise<ClaimAnswer> =>
+      update<ClaimAnswer>(() => handle().executeUpdate(claimCheckpointsUpdate, { args: [records] })),
+    lease: (request: LeaseRequest): Promise<LeaseAnswer> =>
+      update<LeaseAnswer>(() => handle().executeUpdate(leaseDeletionsUpdate, { args: [request] })),
+    release: (holder: { workflowId: string; runId: string }): Promise<void> =>
+      handle().signal(releaseDeletionsSignal, holder),
+    /** Every record; none when no pipeline of this installation has recorded anything yet. */
+    async records(): Promise<ProtectionRecord[] | undefined> {
+      try {
+        return await handle().query(protectionRecordsQuery);
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) return undefined;
+        throw err;
+      }
+    },
+  };
+}
