@@ -151,10 +151,13 @@ it('run → approve → serving, with the CLI as a separate process; status --js
 }, 120_000);
 
 it('operator commands are refused with exit 2 and the reason: approve during training (the gate still waits), pin of an unknown checkpoint, a second supervisor, a stale candidate; cancel answers what it stops', async () => {
+  // The job holds at epoch 2 (a sandbox stall the supervision waits out) until the refusals are in,
+  // however long the CLI processes take to start on a busy machine.
   const file = pipelineFile('cli-refusals', (p) => {
-    (p.train as { config: { training: { epochs: number } } }).config.training.epochs = 80;
+    (p.supervision as { stallAfter: string }).stallAfter = '10m';
     delete p.budget;
   });
+  sandbox.state.faults = { ...sandbox.state.faults, stallAtEpoch: 2, stallJobNameContains: 'cli-refusals' };
   expect((await cli(['run', file, '--no-follow'])).code).toBe(0);
   const id = 'pipeline-cli-refusals';
   const handle = dev.client.workflow.getHandle(id);
@@ -175,6 +178,7 @@ it('operator commands are refused with exit 2 and the reason: approve during tra
     cli(['supervise', jobId]),
   ]);
   expect((await handle.query(statusQuery)).phase).toBe('training'); // all three landed while it trained
+  sandbox.state.faults = { ...sandbox.state.faults, stallAtEpoch: undefined }; // training goes on
   expect(approve).toMatchObject({ code: 2, stdout: '' });
   expect(approve.stderr).toContain('refused: not awaiting approval (phase: training)');
   expect(approve.stderr).not.toContain('Workflow Update failed');
