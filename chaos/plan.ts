@@ -10,10 +10,47 @@ export interface ChaosPipeline {
   deploy: 'tensorone-endpoint' | 'tensormesh';
   /** The job fails once at an epoch with a resumable reason and must be resumed. */
   failsOnce: boolean;
+  /** The operator cancels it while this create is being answered (held by `slowCreates`). */
+  cancelDuring?: 'job-create' | 'endpoint-create';
+  /** Waits at an approval gate (a cleanup Schedule run passes meanwhile) until `starter approve`. */
+  approval: boolean;
+  /** The operator pins its first epoch's checkpoint while it trains (`starter pin`). */
+  pin: boolean;
+  /** Its job answers `completed` once mid-training (`spuriousStatus`); it must still train on. */
+  spuriousStatus: boolean;
 }
 
-/** Every fourth pipeline fails once, every fourth deploys on TensorMesh, every fourth starts by CLI. */
-export function chaosPlan(count: number): ChaosPipeline[] {
+/** What the operator means to happen: a cancelled pipeline ends "cancelled", every other "deployed". */
+export function expectedOutcome(p: ChaosPipeline): 'deployed' | 'cancelled' {
+  return p.cancelDuring ? 'cancelled' : 'deployed';
+}
+
+/**
+ * Every fourth pipeline fails once, every fourth deploys on TensorMesh, every fourth starts by CLI;
+ * every fourth (the first of each four) gets a pin, the fourth of every eight waits for approval, the
+ * first has the spurious terminal status. Then `cancels` more, cancelled in turn during their job's
+ * create and during their endpoint's create (the latter after an approval gate, so the moment is known).
+ */
+export function chaosPlan(count: number, cancels = 0): ChaosPipeline[] {
+  const cancelled = Array.from({ length: cancels }, (_, i): ChaosPipeline => {
+    const during = i % 2 === 0 ? 'job-create' : 'endpoint-create';
+    const name = `chaos-cancel-${during === 'job-create' ? 'job' : 'endpoint'}-${i}`;
+    return {
+      name,
+      workflowId: `pipeline-${name}`,
+      via: 'client',
+      deploy: 'tensorone-endpoint',
+      failsOnce: false,
+      cancelDuring: during,
+      approval: during === 'endpoint-create',
+      pin: false,
+      spuriousStatus: false,
+    };
+  });
+  return [...regular(count), ...cancelled];
+}
+
+function regular(count: number): ChaosPipeline[] {
   return Array.from({ length: count }, (_, i) => {
     const kind = i % 4;
     const name = kind === 1 ? `chaos-resume-${i}` : `chaos-${i}`;
@@ -23,6 +60,9 @@ export function chaosPlan(count: number): ChaosPipeline[] {
       via: kind === 3 ? 'cli' : 'client',
       deploy: kind === 2 ? 'tensormesh' : 'tensorone-endpoint',
       failsOnce: kind === 1,
+      approval: i % 8 === 3,
+      pin: kind === 0,
+      spuriousStatus: i === 0,
     };
   });
 }

@@ -17,13 +17,16 @@ import { Client, Connection } from '@temporalio/client';
 import { failureCause } from '../src/cli/follow';
 import { ensureEngines } from '../engine';
 import { startDevServer } from '../engine/dev-server-tuning';
+import { epochMetrics } from '../src/sandbox/curves';
 import { startSandbox } from '../src/sandbox/server';
 import { SANDBOX_PROFILES, type SandboxProfile } from '../src/sandbox/profile';
-import { statusQuery, type PipelineResult } from '../src/workflows/definitions';
+import { upsertCleanupSchedule } from '../src/schedules/cleanup-schedule';
+import { statusQuery, type PipelineResult, type PipelineStatus } from '../src/workflows/definitions';
 import { benchHeader, flag, option, table } from '../bench/report';
 import { writeWorkflowBundle } from '../scripts/bundle-workflows';
 import { pipelineInput, tensoroneTrain } from '../test/fixtures/pipelines';
-import { chaosPlan, killTargets, type KillTarget } from './plan';
+import { operatorActions } from './operator';
+import { chaosPlan, expectedOutcome, killTargets, type ChaosPipeline, type KillTarget } from './plan';
 
 const BOUNDED = flag('bounded');
 const PROFILE = (option('profile') ?? 'extended') as SandboxProfile;
@@ -33,6 +36,14 @@ if (!SANDBOX_PROFILES.includes(PROFILE)) {
 }
 const PIPELINES = Number(option('pipelines') ?? (BOUNDED ? 4 : 12));
 const KILLS = Number(option('kills') ?? (BOUNDED ? 6 : 24));
+/** Pipelines the operator cancels while a create is answered, in turn a job's and an endpoint's. */
+const CANCELS = Number(option('cancels') ?? (BOUNDED ? 2 : 4));
+/** The cleanup Schedule's interval: every minute in the full run, every 15 s in the bounded one. */
+const CLEANUP_EVERY = BOUNDED ? '15s' : '1m';
+/** How long a create aimed at by a cancel is held before its answer goes out (client timeout: 30 s). */
+const HELD_CREATE_MS = 8_000;
+/** Epochs per job; the job that answers `completed` early trains longer, so that a look finds it mid-way. */
+const epochsOf = (p: ChaosPipeline) => (p.spuriousStatus ? 300 : 5);
 /** Seconds between two pipeline starts: creates, deploys and cleanups happen all through the run. */
 const START_SPREAD_MS = BOUNDED ? 1500 : 3000;
 const KEYS = {
@@ -61,6 +72,9 @@ async function main(): Promise<void> {
   // ---- kills aimed at a create, a deploy or a cleanup deletion: fired as the sandbox answers it ----
   let aimed: { target: KillTarget; hit: () => void } | undefined;
   const sandboxLog: string[] = [];
+  /** Every checkpoint deletion the sandbox performed, with when: "deleted in use" is judged on these. */
+  const deletions: { checkpointId: string; at: number }[] = [];
+  const deletionPath = '/tensorone/v2/training/checkpoints/';
   const sandbox = await startSandbox({
     epochMs: 400,
     queueMs: 200,
@@ -71,6 +85,11 @@ async function main(): Promise<void> {
     keys: { tensorone: KEYS.tensorone, tensormesh: KEYS.tensormesh, marqtune: KEYS.marqtune },
     log: (l) => sandboxLog.push(l),
     onRequest: (r) => {
+      if (r.method === 'DELETE' && r.path.startsWith(deletionPath) && r.status === 204)
+        deletions.push({
+          checkpointId: decodeURIComponent(r.path.slice(deletionPath.length)),
+          at: Date.now(),
+        });
       if (aimed && killTargets[aimed.target]?.(r)) {
         // The answer has not gone out yet: the worker dies with the request done and no reply.
         worker?.kill('SIGKILL');
@@ -89,6 +108,14 @@ async function main(): Promise<void> {
       // One pipeline in four: the job fails at epoch 3 with a resumable reason and must be resumed.
       failAtEpoch: 3,
       failJobNameContains: 'chaos-resume',
+      // One malformed answer per run (a gateway's HTML page, 200, to a job GET) and one spurious
+      // terminal status (`completed` once at the first look while the first pipeline's job trains: looks
+      // between worker kills are few, and the job trains 300 epochs, 2 min, so the second look disagrees).
+      htmlAnswers: 1,
+      htmlAnswerRoutePattern: '^/tensorone/v2/training/jobs/[^/]+$',
+      spuriousStatus: 'completed',
+      spuriousStatusAtEpoch: 1,
+      spuriousStatusJobNameContains: 'pipeline-chaos-0--',
     },
   });
 
@@ -140,44 +167,78 @@ async function main(): Promise<void> {
   };
 
   let client = await connectClient(address);
-  const plan = chaosPlan(PIPELINES);
-  const starting = (async () => {
-    for (const p of plan) {
-      const input = pipelineInput(p.name, {
-        train: tensoroneTrain({ config: { training: { epochs: 5 } } }),
-        supervision: {
-          freshness: '2s',
-          minInterval: '500ms',
-          stallAfter: '60s',
-          resumeBudget: 2,
-          unknownStatusGrace: '60s',
-        },
-        deploy:
-          p.deploy === 'tensormesh'
-            ? { target: 'tensormesh', userId: '6f1c2b7e-1d2a-4c3b-9e8f-0a1b2c3d4e5f', timeout: '2m' }
-            : { target: 'tensorone-endpoint', timeout: '2m' },
-        cleanup: { retention: { keepLastN: 1 } },
-      });
-      if (p.via === 'cli') {
-        const file = path.join(dir, `${p.name}.json`);
-        fs.writeFileSync(file, JSON.stringify(input));
-        await cli(['run', file, '--no-follow', '--no-search-attributes']);
-      } else {
-        for (let attempt = 1; ; attempt++) {
-          try {
-            await client.workflow.start('fineTuneToDeploy', {
-              args: [input],
-              taskQueue,
-              workflowId: p.workflowId,
-            });
-            break;
-          } catch (err) {
-            if (attempt === 5) throw err;
-            await sleep(2000); // the server is restarting
-          }
+  const plan = chaosPlan(PIPELINES, CANCELS);
+  // ---- a cleanup Schedule of every completed job's checkpoints, firing all through the run ----
+  const scheduleId = 'chaos-cleanup';
+  await upsertCleanupSchedule(client, {
+    scheduleId,
+    taskQueue,
+    every: CLEANUP_EVERY,
+    input: { jobFilter: { status: 'completed' }, retention: { keepLastN: 1 } },
+    note: 'chaos: cleanup while pipelines gate, await approval and deploy',
+  });
+  const supervision = {
+    freshness: '2s',
+    minInterval: '500ms',
+    stallAfter: '60s',
+    resumeBudget: 2,
+    unknownStatusGrace: '60s',
+  };
+  const startPipeline = async (p: ChaosPipeline) => {
+    const input = pipelineInput(p.name, {
+      train: tensoroneTrain({ config: { training: { epochs: epochsOf(p) } } }),
+      supervision,
+      deploy:
+        p.deploy === 'tensormesh'
+          ? { target: 'tensormesh', userId: '6f1c2b7e-1d2a-4c3b-9e8f-0a1b2c3d4e5f', timeout: '2m' }
+          : { target: 'tensorone-endpoint', timeout: '2m' },
+      cleanup: { retention: { keepLastN: 1 } },
+      // The spurious-status job trains ~2 min, looked at every 2 s (the freshness): it trains on after the
+      // kills and the server restart (the first minute), so a look finds it mid-way; reports every 10 s.
+      ...(p.spuriousStatus ? { supervision: { ...supervision, reportEvery: '10s' } } : {}),
+      ...(p.approval ? { gate: { approval: { required: true, timeout: '30m', onTimeout: 'reject' } } } : {}),
+    });
+    if (p.via === 'cli') {
+      const file = path.join(dir, `${p.name}.json`);
+      fs.writeFileSync(file, JSON.stringify(input));
+      await cli(['run', file, '--no-follow', '--no-search-attributes']);
+    } else {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await client.workflow.start('fineTuneToDeploy', {
+            args: [input],
+            taskQueue,
+            workflowId: p.workflowId,
+          });
+          break;
+        } catch (err) {
+          if (attempt === 5) throw err;
+          await sleep(2000); // the server is restarting
         }
       }
-      say(`started ${p.workflowId} (${p.via})`);
+    }
+    say(`started ${p.workflowId} (${p.via})`);
+  };
+  const operator = operatorActions({
+    startPipeline,
+    cli,
+    client: () => client,
+    sandbox,
+    heldCreateMs: HELD_CREATE_MS,
+    approveAfterMs: BOUNDED ? 16_000 : 70_000,
+    say,
+  });
+  const operating: Promise<void>[] = [];
+  const starting = (async () => {
+    for (const p of plan) {
+      if (p.cancelDuring === 'job-create') {
+        operating.push(operator.cancelDuringJobCreate(p)); // starts it once no other create is held
+      } else {
+        await startPipeline(p);
+        if (p.cancelDuring === 'endpoint-create') operating.push(operator.cancelDuringEndpointCreate(p));
+        else if (p.approval) operating.push(operator.approveLater(p));
+        if (p.pin) operating.push(operator.pinFirstCheckpoint(p));
+      }
       await sleep(START_SPREAD_MS);
     }
   })();
@@ -222,9 +283,11 @@ async function main(): Promise<void> {
     startWorker();
   }
   await starting;
+  await Promise.all(operating);
 
   // ---- every pipeline must end; then the checks ----
   const outcomes: Record<string, number> = {};
+  let outcomeMismatches = 0;
   const results = new Map<string, PipelineResult>();
   // A pipeline still running at the deadline is reported with its phase, not waited on forever.
   const resultsDeadline = Date.now() + (BOUNDED ? 4 : 15) * 60_000;
@@ -242,7 +305,23 @@ async function main(): Promise<void> {
       }),
     ]);
     outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
+    say(`${p.workflowId}: ${outcome}`);
+    if (outcome !== expectedOutcome(p)) outcomeMismatches += 1;
   }
+  // What each pipeline held in use (candidate, pins) and until when: read before the worker goes.
+  const held = new Map<string, { status?: PipelineStatus; closedAt: number }>();
+  for (const p of plan) {
+    const handle = client.workflow.getHandle(p.workflowId);
+    const status = await handle.query(statusQuery).catch(() => undefined);
+    const closed = await handle.describe().then(
+      (d) => d.closeTime?.getTime(),
+      () => undefined,
+    );
+    held.set(p.name, { status, closedAt: closed ?? Infinity });
+  }
+  const cleanupSchedule = client.schedule.getHandle(scheduleId);
+  const scheduleInfo = await cleanupSchedule.describe().then((d) => d.info);
+  await cleanupSchedule.delete();
   for (const p of plan) await cli(['status', p.workflowId, '--json']);
   await cli(['list']);
   // SIGKILL, not SIGTERM: a graceful shutdown would wait on a server that is about to go away.
@@ -278,44 +357,122 @@ async function main(): Promise<void> {
   const undocumentedAskedTooOften = Object.values(sandbox.state.undocumentedRequests).filter(
     (n) => n > workerProcesses,
   ).length;
-  let wronglyDeleted = 0;
+  const deployed = plan.map((p) => results.get(p.name)).filter((r) => r?.outcome === 'deployed');
+
+  // Orphaned: a job still running or queued, or an endpoint / deployment / TensorMesh model that no
+  // deployed pipeline reports as serving.
+  const serving = new Set(deployed.flatMap((r) => [r?.deployment?.id, r?.deployment?.modelId]));
+  const orphans: string[] = [];
+  for (const job of sandbox.state.jobs.values())
+    if (['running', 'pending'].includes(sandbox.state.advance(job).status)) orphans.push(job.id);
+  // A deployment the product told the operator about (a possible duplicate of a create without a
+  // lookup, or one left running because the provider offers no delete) is reported, not orphaned.
+  const toldOperator = new Set(
+    [...results.values()].flatMap((r) => [
+      r.deployment?.possibleDuplicate?.name,
+      r.deployment?.removeByHand ? r.deployment.id : undefined,
+    ]),
+  );
+  for (const e of sandbox.state.endpoints.values())
+    if (!serving.has(e.id) && !toldOperator.has(e.id) && !toldOperator.has(e.name)) orphans.push(e.id);
+  for (const m of sandbox.state.meshModels.values())
+    if (
+      !serving.has(m.modelId) &&
+      !serving.has(m.deploymentId) &&
+      !toldOperator.has(m.modelId) &&
+      !toldOperator.has(m.modelName.replace(/-a\d+$/, ''))
+    )
+      orphans.push(m.modelId);
+
+  // Deleted in use: a deletion of a checkpoint while it was a pin (from its pinning on), a pipeline's
+  // candidate (until that pipeline ended) or a deployed one (from then on).
+  const inUseUntil = new Map<string, { from: number; until: number }[]>();
+  const inUse = (id: string | undefined, from: number, until: number) => {
+    if (id) inUseUntil.set(id, [...(inUseUntil.get(id) ?? []), { from, until }]);
+  };
+  for (const pin of operator.record.pins) inUse(pin.checkpointId, pin.at, Infinity);
+  for (const p of plan) {
+    const h = held.get(p.name)!;
+    inUse(h.status?.candidate?.checkpointId, 0, h.closedAt);
+    const r = results.get(p.name);
+    if (r?.outcome === 'deployed') inUse(r.checkpoint?.checkpointId, 0, Infinity);
+  }
+  const deletedInUse = deletions.filter((d) =>
+    (inUseUntil.get(d.checkpointId) ?? []).some((w) => w.from <= d.at && d.at <= w.until),
+  );
+
+  // The right model: what serves is the checkpoint the result reports; the job that answered
+  // `completed` early trained all its epochs and deployed the best of all of them.
+  const wrongModels: string[] = [];
+  for (const p of plan) {
+    const r = results.get(p.name);
+    if (r?.outcome !== 'deployed' || !r.checkpoint || !r.deployment) continue;
+    const served =
+      p.deploy === 'tensormesh'
+        ? sandbox.state.meshModels.get(r.deployment.id)?.modelPath
+        : sandbox.state.endpoints.get(r.deployment.id)?.checkpointId;
+    if (!served?.includes(r.checkpoint.checkpointId))
+      wrongModels.push(`${p.name}: serves ${served} for ${r.checkpoint.checkpointId}`);
+    if (p.spuriousStatus) {
+      const job = sandbox.state.advance(sandbox.state.jobs.get(r.jobId!)!);
+      const losses = Array.from(
+        { length: epochsOf(p) },
+        (_, i) => epochMetrics(sandbox.state.options.seed, job.name, i + 1, epochsOf(p)).validationLoss,
+      );
+      if (job.completedEpochs !== epochsOf(p) || r.checkpoint.value !== Math.min(...losses))
+        wrongModels.push(`${p.name}: job ${job.id} ${job.status} at ${job.completedEpochs} epochs`);
+    }
+  }
+
+  const wronglyDeleted: string[] = [];
   let resumedAfterFailure = 0;
   for (const p of plan) {
     const r = results.get(p.name);
     if (!r?.jobId || !r.checkpoint) continue;
     const left = new Set(
-      sandbox.state
-        .jobCheckpoints(r.jobId)
-        .map((c) => (c.type === 'best' || c.type === 'final' ? c.type : c.id)),
+      sandbox.state.jobCheckpoints(r.jobId).flatMap((c) => [c.id, c.type]), // by id, and 'best' / 'final' by type
     );
-    for (const needed of ['best', 'final', r.checkpoint.checkpointId])
-      if (!left.has(needed)) wronglyDeleted += 1;
+    // A cancelled pipeline's candidate is no longer in use once it ended: a later cleanup may take it.
+    const deployedCheckpoint = r.outcome === 'deployed' ? [r.checkpoint.checkpointId] : [];
+    for (const needed of ['best', 'final', ...deployedCheckpoint])
+      if (!left.has(needed)) wronglyDeleted.push(`${p.name}: ${needed} of ${r.jobId}`);
     if (p.failsOnce && sandbox.state.jobs.get(r.jobId)?.faultFired.fail) resumedAfterFailure += 1;
   }
   const secrets = [...Object.values(KEYS), 'signature=', 'tm-serve-', 'tmk_'];
   let leaks = 0;
-  for (const p of plan) {
-    // The pipeline and its children (the supervision's id names the job: read it from the history).
-    const started = await client.workflow
-      .getHandle(p.workflowId)
+  const scheduledCleanups = scheduleInfo.recentActions.map((a) => a.action.workflow.workflowId);
+  // Each pipeline and its children (the supervision's id names the job: read them from its history).
+  const children = async (workflowId: string) =>
+    client.workflow
+      .getHandle(workflowId)
       .fetchHistory()
       .then((h) =>
         (h.events ?? []).flatMap(
           (e) => e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId ?? [],
         ),
       )
-      .catch(() => [`${p.workflowId}/supervise`, `${p.workflowId}/cleanup`]);
-    for (const wf of [p.workflowId, ...started]) {
-      const text = JSON.stringify(
-        await client.workflow
-          .getHandle(wf)
-          .fetchHistory()
-          .catch(() => ({})),
-      );
-      leaks += secrets.filter((s) => text.includes(s)).length;
-    }
+      .catch(() => [`${workflowId}/supervise`, `${workflowId}/cleanup`]);
+  const histories = [
+    ...(await Promise.all(plan.map(async (p) => [p.workflowId, ...(await children(p.workflowId))]))).flat(),
+    ...scheduledCleanups,
+  ];
+  for (const wf of histories) {
+    const text = JSON.stringify(
+      await client.workflow
+        .getHandle(wf)
+        .fetchHistory()
+        .catch(() => ({})),
+    );
+    leaks += secrets.filter((s) => text.includes(s)).length;
   }
   const logs = workerLog.join('') + sandboxLog.join('\n') + cliLog.join('');
+  const keepLogs = option('logs'); // a folder for the worker, sandbox and CLI logs, to look into a failure
+  if (keepLogs) {
+    fs.mkdirSync(keepLogs, { recursive: true });
+    fs.writeFileSync(path.join(keepLogs, 'worker.log'), workerLog.join(''));
+    fs.writeFileSync(path.join(keepLogs, 'sandbox.log'), sandboxLog.join('\n'));
+    fs.writeFileSync(path.join(keepLogs, 'cli.log'), cliLog.join(''));
+  }
   leaks += secrets.filter((s) => logs.includes(s)).length;
   await sandbox.close();
   await server.teardown();
@@ -323,7 +480,7 @@ async function main(): Promise<void> {
 
   const summary = {
     profile: PROFILE,
-    pipelines: PIPELINES,
+    pipelines: plan.length,
     faults: sandbox.state.faultsInjected,
     kills,
     serverRestarts,
@@ -336,9 +493,25 @@ async function main(): Promise<void> {
     unreportedDuplicates,
     undocumentedRequests: sandbox.state.undocumentedRequests,
     undocumentedAskedTooOften,
-    wronglyDeleted,
+    wronglyDeleted: wronglyDeleted.length,
+    wronglyDeletedDetails: wronglyDeleted,
     retryAfterViolations: sandbox.state.retryAfterViolations,
     secretLeaks: leaks,
+    outcomeMismatches,
+    cancels: operator.record.cancels.length,
+    cancelsInCreate: operator.record.cancels.filter((c) => c.landedInCreate).length,
+    expectedCancels: plan.filter((p) => p.cancelDuring).length,
+    pins: operator.record.pins.length,
+    approvals: operator.record.approvals.length,
+    scheduledCleanups: scheduleInfo.numActionsTaken,
+    scheduledCleanupsSkipped: scheduleInfo.numActionsSkippedOverlap,
+    cleanupEvery: CLEANUP_EVERY,
+    wrongModels: wrongModels.length,
+    wrongModelDetails: wrongModels,
+    orphanedResources: orphans.length,
+    orphans,
+    deletedInUse: deletedInUse.length,
+    deletedInUseIds: deletedInUse.map((d) => d.checkpointId),
     logLinesScanned: logs.split('\n').length,
     seconds: Math.round((Date.now() - started) / 1000),
   };
@@ -362,6 +535,10 @@ async function main(): Promise<void> {
           'duplicate endpoints / deployments',
           'duplicates unreported',
           'wrongly deleted',
+          'operator',
+          'orphaned resources',
+          'deleted in use',
+          'wrong model deployed',
           'Retry-After violations',
           'secret leaks',
           'seconds',
@@ -369,7 +546,7 @@ async function main(): Promise<void> {
         [
           [
             PROFILE,
-            summary.pipelines,
+            `${summary.pipelines} (${summary.expectedCancels} cancelled by the operator)`,
             list(summary.faults),
             `${killCount} (${list(kills)})`,
             serverRestarts,
@@ -378,9 +555,13 @@ async function main(): Promise<void> {
             summary.duplicateJobs,
             summary.duplicateEndpoints,
             unreportedDuplicates,
-            wronglyDeleted,
+            wronglyDeleted.length,
+            `${summary.cancels} cancels (${summary.cancelsInCreate} during a create), ${summary.pins} pins, ${summary.approvals} approvals, ${summary.scheduledCleanups} scheduled cleanups (every ${CLEANUP_EVERY}; ${summary.scheduledCleanupsSkipped} skipped while one ran)`,
+            summary.orphanedResources,
+            summary.deletedInUse,
+            wrongModels.length,
             summary.retryAfterViolations,
-            `${leaks} (${summary.logLinesScanned} log lines and ${plan.length * 3} histories scanned)`,
+            `${leaks} (${summary.logLinesScanned} log lines and ${histories.length} histories scanned)`,
             summary.seconds,
           ],
         ],
@@ -389,14 +570,21 @@ async function main(): Promise<void> {
   );
   if (flag('json')) process.stdout.write(`CHAOS_SUMMARY ${JSON.stringify(summary)}\n`);
   const ok =
-    (outcomes.deployed ?? 0) === PIPELINES &&
+    !outcomeMismatches &&
+    summary.faults.htmlAnswer === 1 &&
+    summary.faults.spuriousStatus === 1 &&
+    summary.scheduledCleanups >= 1 &&
+    summary.cancelsInCreate === summary.expectedCancels &&
+    !summary.orphanedResources &&
+    !summary.deletedInUse &&
+    !wrongModels.length &&
     killCount >= Math.min(KILLS, 1) &&
     resumedAfterFailure === summary.expectedResumes &&
     !duplicates.jobs &&
     // On documented routes a duplicate may be unavoidable; it must then have been reported.
     (PROFILE === 'documented' ? !unreportedDuplicates : !duplicates.endpoints) &&
     !undocumentedAskedTooOften &&
-    !wronglyDeleted &&
+    !wronglyDeleted.length &&
     !summary.retryAfterViolations &&
     !leaks;
   process.exit(ok ? 0 : 1);

@@ -1,0 +1,3 @@
+import { boundedChaosSuite } from './bounded-chaos';
+
+boundedChaosSuite('extended');
