@@ -48,6 +48,7 @@ export function afterDecision(approved: boolean, candidateId: string): string {
 }
 
 export interface PinFacts {
+  phase: string;
   jobId?: string;
   pinned: readonly string[];
   /** Checkpoints this pipeline's cleanup deleted. */
@@ -61,7 +62,9 @@ export function pinRefusal(facts: PinFacts, checkpointId: string): string | unde
   if (!CHECKPOINT_ID.test(checkpointId))
     return `"${checkpointId}" is not a checkpoint id (up to 128 letters, digits, "_", ".", ":" or "-")`;
   if (facts.pinned.includes(checkpointId)) return undefined; // answered "already pinned"
-  if (!facts.jobId) return 'the pipeline has no training job yet: there is no checkpoint to pin';
+  // While starting, the job's create may be in flight: the pin waits for its answer (the handler).
+  if (!facts.jobId && facts.phase !== 'starting')
+    return 'the pipeline has no training job: there is no checkpoint to pin';
   if (facts.deleted.has(checkpointId))
     return `checkpoint ${checkpointId} was deleted by this pipeline's cleanup`;
   if (facts.listed && !facts.listed.has(checkpointId))

@@ -1,5 +1,6 @@
 import {
   ApplicationFailure,
+  condition,
   getExternalWorkflowHandle,
   proxyActivities,
   setHandler,
@@ -40,6 +41,9 @@ const lookup = proxyActivities<Activities>({
   scheduleToCloseTimeout: '2m',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '20s', maximumAttempts: 5 },
 });
+
+/** How long a pin sent before the pipeline knows its job waits for the job's create to answer. */
+const JOB_ID_WAIT = '2 minutes';
 
 export interface Decision extends RecordedDecision {
   reason?: string;
@@ -104,6 +108,7 @@ export function installOperatorUpdates(ctx: OperatorContext): void {
   }
 
   const pinFacts = () => ({
+    phase: status.phase,
     jobId: status.jobId,
     pinned: status.pinned,
     deleted: known.deleted,
@@ -112,6 +117,13 @@ export function installOperatorUpdates(ctx: OperatorContext): void {
   setHandler(
     pinUpdate,
     async ({ checkpointId }): Promise<PinAnswer> => {
+      // A pin sent while the job's create is still answering (the provider has the job, the pipeline
+      // not yet its id) waits for that answer, for as long as an operator waits on a command.
+      if (!status.jobId && !(await condition(() => status.jobId !== undefined, JOB_ID_WAIT)))
+        throw ApplicationFailure.nonRetryable(
+          `the pipeline has no training job after ${JOB_ID_WAIT}: there is no checkpoint to pin`,
+          'PIN_REFUSED',
+        );
       const jobId = status.jobId!;
       if (status.pinned.includes(checkpointId))
         return { checkpointId, jobId, result: 'already-pinned', checkedBy: 'listing' };

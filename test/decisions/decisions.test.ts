@@ -944,9 +944,11 @@ describe('operator commands: when a running pipeline refuses them', () => {
     expect(decisionRefusal(awaiting, '')).toMatch(/name the candidate/);
   });
 
-  it('pin: refused for no job yet, a deleted id, an id not in a full listing, and a malformed id; a pinned one is taken again', () => {
-    const facts = { jobId: 'job_1', pinned: ['ckpt_p'], deleted: new Set(['ckpt_d']) };
-    expect(pinRefusal({ ...facts, jobId: undefined }, 'ckpt_x')).toMatch(/no training job yet/);
+  it('pin: refused for no job (a starting pipeline waits for its create instead), a deleted id, an id not in a full listing, and a malformed id; a pinned one is taken again', () => {
+    const facts = { phase: 'training', jobId: 'job_1', pinned: ['ckpt_p'], deleted: new Set(['ckpt_d']) };
+    expect(pinRefusal({ ...facts, jobId: undefined, phase: 'failed' }, 'ckpt_x')).toMatch(/no training job/);
+    // Starting: the job's create may be answering; the update's handler waits for the id.
+    expect(pinRefusal({ ...facts, jobId: undefined, phase: 'starting' }, 'ckpt_x')).toBeUndefined();
     expect(pinRefusal(facts, 'ckpt_d')).toBe("checkpoint ckpt_d was deleted by this pipeline's cleanup");
     expect(pinRefusal(facts, 'ckpt_x')).toBeUndefined(); // no listing yet: the provider decides
     expect(pinRefusal({ ...facts, listed: new Set(['ckpt_a', 'ckpt_p']) }, 'ckpt_x')).toBe(
