@@ -62,8 +62,8 @@ export function pinRefusal(facts: PinFacts, checkpointId: string): string | unde
   if (!CHECKPOINT_ID.test(checkpointId))
     return `"${checkpointId}" is not a checkpoint id (up to 128 letters, digits, "_", ".", ":" or "-")`;
   if (facts.pinned.includes(checkpointId)) return undefined; // answered "already pinned"
-  // While starting, the job's create may be in flight: the pin waits for its answer (the handler).
-  if (!facts.jobId && facts.phase !== 'starting')
+  // Starting or training without a job id: its create is in flight, and the pin waits for its answer.
+  if (!facts.jobId && facts.phase !== 'starting' && facts.phase !== 'training')
     return 'the pipeline has no training job: there is no checkpoint to pin';
   if (facts.deleted.has(checkpointId))
     return `checkpoint ${checkpointId} was deleted by this pipeline's cleanup`;

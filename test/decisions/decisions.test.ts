@@ -949,6 +949,7 @@ describe('operator commands: when a running pipeline refuses them', () => {
     expect(pinRefusal({ ...facts, jobId: undefined, phase: 'failed' }, 'ckpt_x')).toMatch(/no training job/);
     // Starting: the job's create may be answering; the update's handler waits for the id.
     expect(pinRefusal({ ...facts, jobId: undefined, phase: 'starting' }, 'ckpt_x')).toBeUndefined();
+    expect(pinRefusal({ ...facts, jobId: undefined, phase: 'training' }, 'ckpt_x')).toBeUndefined();
     expect(pinRefusal(facts, 'ckpt_d')).toBe("checkpoint ckpt_d was deleted by this pipeline's cleanup");
     expect(pinRefusal(facts, 'ckpt_x')).toBeUndefined(); // no listing yet: the provider decides
     expect(pinRefusal({ ...facts, listed: new Set(['ckpt_a', 'ckpt_p']) }, 'ckpt_x')).toBe(
