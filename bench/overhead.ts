@@ -178,8 +178,14 @@ async function historyFigures(
 ): Promise<{ steps: number; timerMs: number }> {
   let steps = 0;
   let timerMs = 0;
-  for (const id of [workflowId, `${workflowId}/supervise`, `${workflowId}/cleanup`]) {
-    const history = await env.client.workflow.getHandle(id).fetchHistory();
+  // The pipeline and the children it started (their ids: see the pipeline's history).
+  const pipeline = await env.client.workflow.getHandle(workflowId).fetchHistory();
+  const children = (pipeline.events ?? []).flatMap((e) => {
+    const id = e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId;
+    return id ? [id] : [];
+  });
+  for (const id of [workflowId, ...children]) {
+    const history = id === workflowId ? pipeline : await env.client.workflow.getHandle(id).fetchHistory();
     for (const e of history.events ?? []) {
       if (e.activityTaskScheduledEventAttributes || e.startChildWorkflowExecutionInitiatedEventAttributes)
         steps += 1;

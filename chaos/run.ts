@@ -441,8 +441,19 @@ async function main(): Promise<void> {
   const secrets = [...Object.values(KEYS), 'signature=', 'tm-serve-', 'tmk_'];
   let leaks = 0;
   const scheduledCleanups = scheduleInfo.recentActions.map((a) => a.action.workflow.workflowId);
+  // Each pipeline and its children (the supervision's id names the job: read them from its history).
+  const children = async (workflowId: string) =>
+    client.workflow
+      .getHandle(workflowId)
+      .fetchHistory()
+      .then((h) =>
+        (h.events ?? []).flatMap(
+          (e) => e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId ?? [],
+        ),
+      )
+      .catch(() => [`${workflowId}/supervise`, `${workflowId}/cleanup`]);
   const histories = [
-    ...plan.flatMap((p) => [p.workflowId, `${p.workflowId}/supervise`, `${p.workflowId}/cleanup`]),
+    ...(await Promise.all(plan.map(async (p) => [p.workflowId, ...(await children(p.workflowId))]))).flat(),
     ...scheduledCleanups,
   ];
   for (const wf of histories) {

@@ -2,20 +2,30 @@
  * Records the replay fixtures in test/histories/ from real runs: the workflows with real activities
  * against the sandbox, on a time-skipping server. Run after a deliberate, released change of a
  * workflow (with its `patched()` guard) to add the new shape next to the old ones:
- *   npx tsx scripts/record-workflow-histories.ts [suffix]
+ *   npx tsx scripts/record-workflow-histories.ts [suffix] [name,name…]
+ * With names, only those histories are recorded (pipeline-success, supervise-stalled-resumed,
+ * cleanup-run, pipeline-operator-updates).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { ensureEngines } from '../engine';
 import { sandboxAdmin } from '../sandbox/admin-client';
-import { protectionRegistryId } from '../src/workflows/definitions';
+import {
+  approveSignal,
+  approveUpdate,
+  pinUpdate,
+  protectionRegistryId,
+  statusQuery,
+} from '../src/workflows/definitions';
 import { pipelineInput } from '../test/fixtures/pipelines';
-import { startWorkflowTestBed } from '../test/harness/workflow-env';
+import { advanceUntil, startWorkflowTestBed } from '../test/harness/workflow-env';
 
 async function main(): Promise<void> {
   process.env.FTP_TEST_SERVER_PATH ??= (await ensureEngines({ devServer: false })).testServer;
   const suffix = process.argv[2] ?? 'v1';
+  const only = process.argv[3]?.split(',');
+  const wanted = (name: string) => !only || only.includes(name);
   const out = path.join(__dirname, '../test/histories');
   const bed = await startWorkflowTestBed();
   // Each history's workflow id is its file name, which is what the replay test passes back.
@@ -27,6 +37,34 @@ async function main(): Promise<void> {
   };
   try {
     await bed.withWorker(async () => {
+      if (wanted('pipeline-operator-updates')) {
+        // A gated pipeline steered by the operator's updates: an approve signal during training
+        // (ignored), a refused approve (no event), a pin, then the approval.
+        const handle = await bed.env.client.workflow.start('fineTuneToDeploy', {
+          args: [
+            pipelineInput('recorded-updates', {
+              gate: { threshold: 5, approval: { required: true, timeout: '24h', onTimeout: 'reject' } },
+            }),
+          ],
+          taskQueue: bed.taskQueue,
+          workflowId: id('pipeline-operator-updates'),
+        });
+        await advanceUntil(bed.env, async () => (await handle.query(statusQuery)).jobId);
+        await handle.signal(approveSignal, { by: 'early' });
+        await handle
+          .executeUpdate(approveUpdate, { args: [{ checkpointId: 'ckpt_x' }] })
+          .catch(() => undefined);
+        const status = await advanceUntil(bed.env, async () => {
+          const s = await handle.query(statusQuery);
+          return s.phase === 'awaiting-approval' ? s : undefined;
+        });
+        const candidate = status.candidate!.checkpointId;
+        await handle.executeUpdate(pinUpdate, { args: [{ checkpointId: candidate }] });
+        await handle.executeUpdate(approveUpdate, { args: [{ checkpointId: candidate, by: 'ada' }] });
+        await handle.result();
+        await save('pipeline-operator-updates');
+      }
+      if (!wanted('pipeline-success')) return recordRest();
       const input = pipelineInput('recorded', { gate: { threshold: 5 } });
       await bed.env.client.workflow.execute('fineTuneToDeploy', {
         args: [input],
@@ -39,7 +77,14 @@ async function main(): Promise<void> {
         .getHandle(protectionRegistryId(bed.taskQueue))
         .fetchHistory();
       fs.writeFileSync(path.join(out, `protection-registry-${suffix}.json`), historyToJSON(registry));
+      await recordRest();
+    });
+  } finally {
+    await bed.teardown();
+  }
 
+  async function recordRest(): Promise<void> {
+    if (wanted('supervise-stalled-resumed')) {
       bed.sandbox.state.faults = {
         ...bed.sandbox.state.faults,
         stallAtEpoch: 2,
@@ -59,7 +104,8 @@ async function main(): Promise<void> {
         workflowId: id('supervise-stalled-resumed'),
       });
       await save('supervise-stalled-resumed');
-
+    }
+    if (wanted('cleanup-run')) {
       const seeded = await sandboxAdmin(bed.sandbox.url).seedCompletedJob('recorded-cleanup', 30);
       await bed.env.client.workflow.execute('checkpointCleanup', {
         args: [{ jobIds: [seeded.jobId], retention: { keepLastN: 5 } }],
@@ -67,9 +113,7 @@ async function main(): Promise<void> {
         workflowId: id('cleanup-run'),
       });
       await save('cleanup-run');
-    });
-  } finally {
-    await bed.teardown();
+    }
   }
 }
 

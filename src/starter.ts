@@ -7,7 +7,16 @@
 import { Argument, Command, CommanderError, Option } from 'commander';
 import { InvalidPipelineInput } from './domain/pipeline-input';
 import { parseDuration } from './decisions/duration';
-import { durationFlag, idFlag, idListFlag, numberFlag, wholeNumberFlag } from './cli/flags';
+import {
+  cronFlag,
+  durationFlag,
+  idFlag,
+  idListFlag,
+  numberFlag,
+  textFlag,
+  wholeNumberFlag,
+  workflowIdFlag,
+} from './cli/flags';
 import { loadPipelineFile } from './cli/pipeline-file';
 import { loadReportData, renderReport } from './cli/report';
 import fs from 'node:fs';
@@ -20,16 +29,19 @@ import { startOrAttachPipeline } from './cli/start-pipeline';
 import { ConfigError, connectClient, parseEnv, temporalEnvSchema } from './config/temporal-connection';
 import { listCleanupSchedules, upsertCleanupSchedule } from './schedules/cleanup-schedule';
 import {
-  approveSignal,
-  cancelSignal,
-  pinSignal,
+  approveUpdate,
+  cancelUpdate,
+  pinUpdate,
   progressQuery,
-  rejectSignal,
+  rejectUpdate,
   statusQuery,
+  unpinUpdate,
   type CleanupResult,
   type PipelinePhase,
+  type PipelineResult,
   type SupervisionResult,
 } from './workflows/definitions';
+import { endedRefusal, OperatorRefusal, sendUpdate, startSupervision } from './cli/operator';
 import type { ProtectionRecord } from './decisions/protection';
 import { protectionRegistry } from './clients/protection-registry';
 
@@ -86,6 +98,8 @@ Connection: TEMPORAL_ADDRESS (default 127.0.0.1:7233), TEMPORAL_NAMESPACE, TEMPO
 TEMPORAL_TLS_CERT/TEMPORAL_TLS_KEY or TEMPORAL_API_KEY.`,
     );
 
+  const pipelineId = () => new Argument('<workflowId>', 'the pipeline').argParser(workflowIdFlag());
+
   program
     .command('run <file>')
     .description('validate a pipeline file (YAML or JSON), start it, and follow it until it serves')
@@ -117,8 +131,9 @@ TEMPORAL_TLS_CERT/TEMPORAL_TLS_KEY or TEMPORAL_API_KEY.`,
     );
 
   program
-    .command('status <workflowId>')
+    .command('status')
     .description('show where a pipeline is')
+    .addArgument(pipelineId())
     .option('--json', 'print the status object')
     .action(async (id: string, opts: { json?: boolean }) =>
       withClient(async ({ client }) => {
@@ -140,8 +155,9 @@ TEMPORAL_TLS_CERT/TEMPORAL_TLS_KEY or TEMPORAL_API_KEY.`,
     );
 
   program
-    .command('watch <workflowId>')
+    .command('watch')
     .description('follow a running pipeline with live progress and a loss sparkline')
+    .addArgument(pipelineId())
     .option('--json', 'print the result as JSON when it ends')
     .action(async (id: string, opts: { json?: boolean }) =>
       withClient(async ({ client }) => {
@@ -154,45 +170,100 @@ TEMPORAL_TLS_CERT/TEMPORAL_TLS_KEY or TEMPORAL_API_KEY.`,
       }),
     );
 
-  for (const [name, signal, verb] of [
-    ['approve', approveSignal, 'approved'],
-    ['reject', rejectSignal, 'rejected'],
+  const checkpointArg = () =>
+    new Argument('<checkpointId>', 'a checkpoint of the pipeline’s job').argParser(idFlag('checkpointId'));
+
+  for (const [name, update] of [
+    ['approve', approveUpdate],
+    ['reject', rejectUpdate],
   ] as const) {
     program
-      .command(`${name} <workflowId>`)
-      .description(`${name} the deployment a pipeline is waiting on`)
-      .option('--reason <text>', 'why, kept in the pipeline result')
-      .option('--by <name>', 'who decides', process.env.USER)
-      .action(async (id: string, opts: { reason?: string; by?: string }) =>
-        withClient(async ({ client }) => {
-          await client.workflow.getHandle(id).signal(signal, { by: opts.by, reason: opts.reason });
-          out(`${id}: ${verb}`);
-        }),
+      .command(name)
+      .description(
+        `${name} the candidate a pipeline awaits approval of (refused unless it awaits approval of that candidate)`,
+      )
+      .addArgument(pipelineId())
+      .option(
+        '--checkpoint <checkpointId>',
+        'the candidate you saw in `status` (default: the one the pipeline shows now, printed first)',
+        idFlag('checkpointId'),
+      )
+      .option('--reason <text>', 'why, kept in the pipeline result', textFlag('--reason', 500))
+      .option('--by <name>', 'who decides', textFlag('--by', 100), process.env.USER)
+      .option('--json', 'print the answer as JSON')
+      .action(
+        async (id: string, opts: { checkpoint?: string; reason?: string; by?: string; json?: boolean }) =>
+          withClient(async ({ client }) => {
+            const handle = client.workflow.getHandle(id);
+            let checkpointId = opts.checkpoint;
+            if (!checkpointId) {
+              const status = await handle.query(statusQuery).catch(async (e: unknown) => {
+                throw (await endedRefusal(handle)) ?? e;
+              });
+              const c = status.candidate;
+              checkpointId = c?.checkpointId;
+              if (c) err(`candidate: ${c.checkpointId} (epoch ${c.epoch ?? '-'}, ${c.metric} ${c.value})`);
+            }
+            const answer = await sendUpdate(handle, update, {
+              checkpointId,
+              by: opts.by,
+              reason: opts.reason,
+            });
+            if (opts.json) return out(answer);
+            out(
+              `${id}: ${answer.decision} ${answer.checkpointId}${answer.by ? ` by ${answer.by}` : ''}; ${answer.next}`,
+            );
+          }),
       );
   }
 
   program
-    .command('cancel <workflowId>')
+    .command('cancel')
     .description(
-      'cancel a pipeline: training stops with a saved checkpoint, deployments in flight are removed',
+      'cancel a pipeline: training stops with a saved checkpoint, deployments in flight are removed (answers what it stops)',
     )
-    .option('--reason <text>')
-    .action(async (id: string, opts: { reason?: string }) =>
+    .addArgument(pipelineId())
+    .option('--reason <text>', 'why', textFlag('--reason', 500))
+    .option('--json', 'print the answer as JSON')
+    .action(async (id: string, opts: { reason?: string; json?: boolean }) =>
       withClient(async ({ client }) => {
-        await client.workflow.getHandle(id).signal(cancelSignal, { reason: opts.reason });
-        out(`${id}: cancel requested`);
+        const answer = await sendUpdate(client.workflow.getHandle(id), cancelUpdate, { reason: opts.reason });
+        if (opts.json) return out(answer);
+        out(`${id}: cancelling (was ${answer.phase})`);
+        for (const e of answer.effects) out(`  ${e}`);
       }),
     );
 
   program
-    .command('pin <workflowId> <checkpointId>')
-    .description('exempt a checkpoint from every cleanup, for good')
-    .action(async (id: string, checkpointId: string) =>
+    .command('pin')
+    .description('exempt a checkpoint of the pipeline’s job from every cleanup, for good (until unpinned)')
+    .addArgument(pipelineId())
+    .addArgument(checkpointArg())
+    .option('--json', 'print the answer as JSON')
+    .action(async (id: string, checkpointId: string, opts: { json?: boolean }) =>
       withClient(async ({ client, taskQueue }) => {
         const pipeline = client.workflow.getHandle(id);
-        const run = await pipeline.describe();
-        // Recorded in the shared protection records before this returns, so no cleanup that starts
-        // afterwards can miss it (the pipeline's own record of the pin comes later, asynchronously).
+        const run = await pipeline.describe().catch(async (e: unknown) => {
+          throw (await endedRefusal(pipeline)) ?? e;
+        });
+        if (run.status.name === 'RUNNING') {
+          // The pipeline checks the checkpoint is its job's and records the pin in the shared
+          // protection records before it answers: no cleanup that starts afterwards can miss it.
+          const answer = await sendUpdate(pipeline, pinUpdate, { checkpointId });
+          if (opts.json) return out(answer);
+          return out(
+            `${id}: ${answer.result} ${checkpointId} (job ${answer.jobId}; checked against the ${answer.checkedBy === 'listing' ? "pipeline's listing" : 'provider'})`,
+          );
+        }
+        // An ended pipeline takes no updates: refuse what it knows is wrong, record the rest directly.
+        const status = await pipeline.query(statusQuery);
+        if (!status.jobId) throw new OperatorRefusal(`pipeline ${id} ended without a training job`);
+        const result =
+          run.status.name === 'COMPLETED' ? ((await pipeline.result()) as PipelineResult) : undefined;
+        if (result?.deletedCheckpoints.some((d) => d.checkpointId === checkpointId))
+          throw new OperatorRefusal(
+            `checkpoint ${checkpointId} was deleted by the cleanup of pipeline ${id}`,
+          );
         const record: ProtectionRecord = {
           checkpointId,
           kind: 'pinned',
@@ -202,13 +273,30 @@ TEMPORAL_TLS_CERT/TEMPORAL_TLS_KEY or TEMPORAL_API_KEY.`,
         };
         const claim = await protectionRegistry(client, taskQueue).claim([record]);
         const late = claim.beingDeleted.find((d) => d.checkpointId === checkpointId);
-        if (late) {
-          err(`${id}: not pinned: checkpoint ${checkpointId} is being deleted by cleanup ${late.by}`);
-          process.exitCode = 2;
-          return;
-        }
-        if (run.status.name === 'RUNNING') await pipeline.signal(pinSignal, checkpointId);
-        out(`${id}: pinned ${checkpointId}`);
+        if (late)
+          throw new OperatorRefusal(
+            `checkpoint ${checkpointId} is being deleted by cleanup ${late.by}: not pinned`,
+          );
+        if (opts.json) return out({ checkpointId, jobId: status.jobId, result: 'pinned', checkedBy: 'none' });
+        out(
+          `${id}: pinned ${checkpointId} (the pipeline has ended, ${run.status.name}: not checked against job ${status.jobId})`,
+        );
+      }),
+    );
+
+  program
+    .command('unpin')
+    .description('undo a pin of a running pipeline (its own cleanup and every other may delete it again)')
+    .addArgument(pipelineId())
+    .addArgument(checkpointArg())
+    .option('--json', 'print the answer as JSON')
+    .action(async (id: string, checkpointId: string, opts: { json?: boolean }) =>
+      withClient(async ({ client }) => {
+        const answer = await sendUpdate(client.workflow.getHandle(id), unpinUpdate, { checkpointId });
+        if (opts.json) return out(answer);
+        out(
+          `${id}: unpinned ${checkpointId}${answer.pinned.length ? ` (still pinned: ${answer.pinned.join(', ')})` : ''}`,
+        );
       }),
     );
 
@@ -240,7 +328,15 @@ TEMPORAL_TLS_CERT/TEMPORAL_TLS_KEY or TEMPORAL_API_KEY.`,
       durationFlag('supervision.reportEvery'),
       '30m',
     )
-    .option('--max-cost <n>', 'stop training at this cost', numberFlag('budget.maxCost'))
+    .option(
+      '--max-cost <n>',
+      'cost budget: stop training at this cost (with --may-stop), else end supervision and report',
+      numberFlag('budget.maxCost'),
+    )
+    .option(
+      '--may-stop',
+      'this supervision owns the job: it may stop it (cost budget, cancel, giving up) and stop-and-resume it (stalls, resumable failures)',
+    )
     .option('--json', 'print the result as JSON')
     .action(
       async (
@@ -252,6 +348,7 @@ TEMPORAL_TLS_CERT/TEMPORAL_TLS_KEY or TEMPORAL_API_KEY.`,
           resumeBudget: number;
           reportEvery: string;
           maxCost?: number;
+          mayStop?: boolean;
           json?: boolean;
         },
       ) => {
@@ -266,15 +363,13 @@ TEMPORAL_TLS_CERT/TEMPORAL_TLS_KEY or TEMPORAL_API_KEY.`,
           unknownStatusGrace: '30m',
           reportEvery: opts.reportEvery,
           maxCost: opts.maxCost,
+          mayStopJob: !!opts.mayStop,
         };
         await withClient(async ({ client, taskQueue }) => {
-          const handle = await client.workflow.start('superviseTrainingJob', {
-            taskQueue,
-            workflowId: `supervise-${jobId}`,
-            args: [input],
-            staticSummary: `supervise ${opts.provider} job ${jobId} (started by starter supervise)`,
-          });
-          err(`supervising ${jobId} as ${handle.workflowId}`);
+          const handle = await startSupervision(client, taskQueue, input);
+          err(
+            `supervising ${jobId} as ${handle.workflowId}${opts.mayStop ? ' (may stop and resume it)' : ' (watching only: it never stops or resumes the job)'}`,
+          );
           const losses: number[] = [];
           const ticker = setInterval(() => {
             Promise.all([handle.query(progressQuery), latestLook(client.workflow, handle.workflowId)]).then(
@@ -294,7 +389,7 @@ TEMPORAL_TLS_CERT/TEMPORAL_TLS_KEY or TEMPORAL_API_KEY.`,
             out(
               opts.json
                 ? result
-                : `${jobId}: ${result.outcome} after ${result.polls} polls, ${result.resumes} resumes`,
+                : `${jobId}: ${result.outcome === 'budget-reached' ? `cost budget reached (${result.job.cost}); the job was left running (no --may-stop)` : result.outcome} after ${result.polls} polls, ${result.resumes} resumes`,
             );
           } finally {
             clearInterval(ticker);
@@ -369,9 +464,9 @@ TEMPORAL_TLS_CERT/TEMPORAL_TLS_KEY or TEMPORAL_API_KEY.`,
     .description('the scheduled checkpoint cleanup');
   const scheduleOptions = (cmd: Command) =>
     cmd
-      .option('--id <scheduleId>', 'schedule id', 'checkpoint-cleanup')
+      .option('--id <scheduleId>', 'schedule id', workflowIdFlag('--id'), 'checkpoint-cleanup')
       .option('--every <duration>', 'interval, e.g. 1d or 6h', durationFlag('schedule.every'))
-      .option('--cron <expr>', 'cron expression instead of --every')
+      .option('--cron <expr>', 'cron expression instead of --every', cronFlag())
       .option(
         '--keep <n>',
         'newest automatic checkpoints to keep per job',
@@ -388,7 +483,11 @@ TEMPORAL_TLS_CERT/TEMPORAL_TLS_KEY or TEMPORAL_API_KEY.`,
           .choices(['completed', 'failed', 'cancelled', 'stopped'])
           .default('completed'),
       )
-      .option('--name-prefix <prefix>', 'only jobs whose name starts with this')
+      .option(
+        '--name-prefix <prefix>',
+        'only jobs whose name starts with this',
+        textFlag('--name-prefix', 128),
+      )
       .option('--max-deletes <n>', 'upper bound per run', numberFlag('cleanup.maxDeletes'), 1000);
   const upsert = (opts: {
     id: string;
@@ -436,7 +535,7 @@ TEMPORAL_TLS_CERT/TEMPORAL_TLS_KEY or TEMPORAL_API_KEY.`,
     );
   schedule
     .command('trigger')
-    .option('--id <scheduleId>', 'schedule id', 'checkpoint-cleanup')
+    .option('--id <scheduleId>', 'schedule id', workflowIdFlag('--id'), 'checkpoint-cleanup')
     .action(async (opts: { id: string }) =>
       withClient(async ({ client }) => {
         await client.schedule.getHandle(opts.id).trigger();
@@ -445,7 +544,7 @@ TEMPORAL_TLS_CERT/TEMPORAL_TLS_KEY or TEMPORAL_API_KEY.`,
     );
   schedule
     .command('delete')
-    .option('--id <scheduleId>', 'schedule id', 'checkpoint-cleanup')
+    .option('--id <scheduleId>', 'schedule id', workflowIdFlag('--id'), 'checkpoint-cleanup')
     .action(async (opts: { id: string }) =>
       withClient(async ({ client }) => {
         await client.schedule.getHandle(opts.id).delete();
@@ -454,10 +553,11 @@ TEMPORAL_TLS_CERT/TEMPORAL_TLS_KEY or TEMPORAL_API_KEY.`,
     );
 
   program
-    .command('report <workflowId>')
+    .command('report')
     .description(
       'write one self-contained HTML/SVG file: the metric over checkpoints, chosen, threshold, deleted',
     )
+    .addArgument(pipelineId())
     .option('-o, --out <file>', `where to write it (default ${defaultReportPath('<workflowId>')})`, '')
     .option('--json', 'print the report data instead')
     .action(async (id: string, opts: { out: string; json?: boolean }) =>
@@ -505,10 +605,11 @@ TEMPORAL_TLS_CERT/TEMPORAL_TLS_KEY or TEMPORAL_API_KEY.`,
           }
           if (opts.json) return out(rows);
           if (!rows.length) return out('no pipelines match');
+          const row = (id: unknown, status: unknown, phase: unknown, provider: unknown, job: unknown) =>
+            `${String(id).padEnd(36)} ${String(status).padEnd(10)} ${String(phase).padEnd(18)} ${String(provider).padEnd(9)} ${String(job)}`.trimEnd();
+          out(row('WORKFLOW ID', 'STATUS', 'PHASE', 'PROVIDER', 'JOB'));
           for (const r of rows)
-            out(
-              `${String(r.workflowId).padEnd(36)} ${String(r.status).padEnd(10)} ${String(r.phase ?? '-').padEnd(18)} ${r.provider ?? '-'} ${r.jobId ?? ''}`,
-            );
+            out(row(r.workflowId, r.status, r.phase ?? '-', r.provider ?? '-', r.jobId ?? ''));
         }),
     );
   return program;
@@ -528,6 +629,10 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
     if (e instanceof InvalidPipelineInput) {
       err(`error: ${e.message}`);
+      return 2;
+    }
+    if (e instanceof OperatorRefusal) {
+      err(`refused: ${e.message}`);
       return 2;
     }
     if (e instanceof ConfigError) {

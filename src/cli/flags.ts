@@ -51,7 +51,7 @@ export function durationFlag(field: BoundedDurationField): (value: string) => st
 }
 
 /** An id argument or flag checked like the pipeline field it names. */
-export function idFlag(field: 'train.jobId' | 'train.modelId'): (value: string) => string {
+export function idFlag(field: 'train.jobId' | 'train.modelId' | 'checkpointId'): (value: string) => string {
   return (value) => {
     const problem = firstIssue(fieldSchemas[field], value);
     if (problem) throw new InvalidArgumentError(`${problem}.`);
@@ -63,4 +63,42 @@ export function idFlag(field: 'train.jobId' | 'train.modelId'): (value: string) 
 export function idListFlag(field: 'train.jobId'): (value: string, previous?: string[]) => string[] {
   const one = idFlag(field);
   return (value, previous) => [...(previous ?? []), one(value)];
+}
+
+/**
+ * A workflow or schedule id (`starter status <workflowId>`, `--id`): Temporal takes almost any text,
+ * but an empty or blank one, a control character or surrounding spaces is a typo, never an id.
+ */
+export function workflowIdFlag(name = 'workflowId'): (value: string) => string {
+  return (value) => {
+    if (!value.trim()) throw new InvalidArgumentError(`${name} must not be empty.`);
+    if (value !== value.trim() || /[\p{Cc}]/u.test(value))
+      throw new InvalidArgumentError(`${name} must not have control characters or surrounding spaces.`);
+    if (Buffer.byteLength(value) > 1000) throw new InvalidArgumentError(`${name} is longer than 1000 bytes.`);
+    return value;
+  };
+}
+
+/** Free text (`--reason`, `--by`): not blank, at most `max` characters, no control characters. */
+export function textFlag(name: string, max: number): (value: string) => string {
+  return (value) => {
+    if (!value.trim()) throw new InvalidArgumentError(`${name} must not be empty.`);
+    if (value.length > max) throw new InvalidArgumentError(`${name} must be at most ${max} characters.`);
+    if (/[\p{Cc}]/u.test(value)) throw new InvalidArgumentError(`${name} must not have control characters.`);
+    return value;
+  };
+}
+
+/** Five cron fields (minute hour day month weekday) or a Temporal shorthand such as `@daily`. */
+export function cronFlag(): (value: string) => string {
+  return (value) => {
+    const v = value.trim();
+    const shorthand = /^@(yearly|annually|monthly|weekly|daily|midnight|hourly)$/.test(v);
+    const fields = v.split(/\s+/);
+    if (!shorthand && (fields.length !== 5 || !fields.every((f) => /^[\d*/,\-A-Za-z?LW#]+$/.test(f))))
+      throw new InvalidArgumentError(
+        `must be a cron expression of five fields such as "0 3 * * *" (or @daily), got "${value}".`,
+      );
+    return v;
+  };
 }

@@ -44,7 +44,7 @@ export function statusLines(id: string, s: PipelineStatus): string[] {
   if (s.gate) lines.push(`  gate: ${s.gate.passed ? 'passed' : 'not passed'} — ${s.gate.reasons.join('; ')}`);
   if (s.awaitingApprovalUntil)
     lines.push(
-      `  awaiting approval until ${s.awaitingApprovalUntil}: run \`starter approve ${id}\` or \`starter reject ${id}\``,
+      `  awaiting approval until ${s.awaitingApprovalUntil}: run \`npx starter approve ${id} --checkpoint ${s.candidate?.checkpointId}\` (or \`reject\`)`,
     );
   if (s.deployment)
     lines.push(

@@ -46,6 +46,8 @@ const providerId = (example: string) =>
 export const fieldSchemas = {
   'train.jobId': providerId('job_1234567890abcdef'),
   'train.modelId': providerId('model_1234567890abcdef'),
+  /** No pipeline field: `starter pin`/`unpin`/`approve --checkpoint`, as the providers show them. */
+  checkpointId: providerId('ckpt_1234567890abcdef'),
   'supervision.resumeBudget': z
     .number()
     .int('must be a whole number from 0 to 20')

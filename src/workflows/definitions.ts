@@ -15,6 +15,12 @@ import type { StallState } from '../decisions/supervision';
 export interface SuperviseInput {
   provider: 'tensorone' | 'marqtune';
   jobId: string;
+  /**
+   * Whether this supervision may stop the job (cost budget, stall stop-and-resume, after a failure, on
+   * cancel). Absent means yes: the pipeline's child supervises the job its pipeline owns. `starter
+   * supervise` sets it only with `--may-stop`; without it the supervision only watches and reports.
+   */
+  mayStopJob?: boolean;
   freshness: string;
   minInterval: string;
   stallAfter: string;
@@ -68,12 +74,20 @@ export interface SupervisionState {
 export interface SupervisionResult {
   jobId: string;
   provider: 'tensorone' | 'marqtune';
-  outcome: 'completed' | 'budget-stopped';
+  /** `budget-reached`: the cost budget was reached and the job left running (not allowed to stop it). */
+  outcome: 'completed' | 'budget-stopped' | 'budget-reached';
   job: TrainingJob;
   resumes: number;
   polls: number;
   runs: number;
 }
+
+/**
+ * One supervision per job: the pipeline's child and `starter supervise` share this id, so a second
+ * supervisor of the same job cannot start (the server refuses a running id).
+ */
+export const superviseWorkflowId = (provider: SuperviseInput['provider'], jobId: string) =>
+  `supervise-${provider}-${jobId}`;
 
 export const progressQuery = defineQuery<SupervisionProgress | undefined>('progress');
 /** Sent by a supervising child to its parent pipeline whenever progress changes. */
@@ -199,6 +213,9 @@ export const protectSignal = defineSignal<[ProtectionRecord[]]>('protectCheckpoi
 export const forgetCandidatesSignal =
   defineSignal<[{ workflowId: string; runId: string }[]]>('forgetCandidates');
 export const protectionRecordsQuery = defineQuery<ProtectionRecord[]>('protectionRecords');
+/** `starter unpin`: drops the pins a pipeline (any of its runs) recorded for these checkpoints. */
+export const unpinSignal =
+  defineSignal<[{ workflowId: string; checkpointIds: string[] }]>('unpinCheckpoints');
 
 // ---- fineTuneToDeploy ----------------------------------------------------------------------------
 
@@ -296,6 +313,52 @@ export interface PipelineResult extends PipelineLeftovers {
 }
 
 export const statusQuery = defineQuery<PipelineStatus>('status');
+
+// Operator commands: Updates with validators (a refusal reaches the caller, changes nothing and leaves
+// no event). The signals below them are what CLIs before the updates sent; they stay handled.
+
+/** The candidate the operator saw (`status`): a decision for another checkpoint is refused as stale. */
+export interface DecisionRequest {
+  checkpointId?: string;
+  by?: string;
+  reason?: string;
+}
+export interface DecisionAnswer {
+  decision: 'approved' | 'rejected';
+  checkpointId: string;
+  by?: string;
+  reason?: string;
+  /** What the pipeline does next, in words. */
+  next: string;
+}
+export interface PinAnswer {
+  checkpointId: string;
+  jobId: string;
+  /** `pinned`; `already-pinned` when it was (nothing changed). */
+  result: 'pinned' | 'already-pinned';
+  // Answered after the pin is in the shared protection records: every cleanup from then on keeps it.
+  /** How the checkpoint was known to be this job's: the pipeline's listing or the provider's answer. */
+  checkedBy: 'listing' | 'provider';
+}
+export interface UnpinAnswer {
+  checkpointId: string;
+  result: 'unpinned';
+  /** The pipeline's pin record was dropped from the shared protection records (`no-registry`: none yet). */
+  sharedRecord: 'removed' | 'no-registry';
+  /** What stays pinned in this pipeline. */
+  pinned: string[];
+}
+export interface CancelAnswer {
+  phase: PipelinePhase;
+  /** What the cancel stops or removes, in words. */
+  effects: string[];
+}
+export const approveUpdate = defineUpdate<DecisionAnswer, [DecisionRequest]>('approveCandidate');
+export const rejectUpdate = defineUpdate<DecisionAnswer, [DecisionRequest]>('rejectCandidate');
+export const pinUpdate = defineUpdate<PinAnswer, [{ checkpointId: string }]>('pinCheckpoint');
+export const unpinUpdate = defineUpdate<UnpinAnswer, [{ checkpointId: string }]>('unpinCheckpoint');
+export const cancelUpdate = defineUpdate<CancelAnswer, [{ reason?: string }]>('cancelPipeline');
+
 export const approveSignal = defineSignal<[{ by?: string; reason?: string }?]>('approve');
 export const rejectSignal = defineSignal<[{ by?: string; reason?: string }?]>('reject');
 export const cancelSignal = defineSignal<[{ reason?: string }?]>('cancel');

@@ -1,5 +1,6 @@
 import {
   ActivityFailure,
+  allHandlersFinished,
   ApplicationFailure,
   TimeoutFailure,
   CancellationScope,
@@ -14,6 +15,7 @@ import {
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type * as PipelineInputModule from '../domain/pipeline-input';
 import type { PipelineSpec } from '../domain/pipeline-input';
 import type { Deployment } from '../domain/types';
@@ -32,6 +34,7 @@ import {
   pinSignal,
   rejectSignal,
   statusQuery,
+  superviseWorkflowId,
   supervisionProgressSignal,
   type CandidateSummary,
   type CleanupResult,
@@ -48,6 +51,8 @@ import { superviseTrainingJob } from './supervise';
 import { applicationCause, describeFailure } from './failure-cause';
 import { currentDetails } from './current-details';
 import { shortTime, summarized } from './summaries';
+import { decisionRefusal } from '../decisions/operator';
+import { installOperatorUpdates, type Decision, type KnownCheckpoints } from './operator-updates';
 
 const MAX_DEPLOY_POLL_MS = 15_000;
 /**
@@ -77,6 +82,17 @@ interface RunSafety {
  * `configured: false`) schedules no further notification activity.
  */
 const NOTIFY_ONLY_WITH_WEBHOOK_PATCH = 'notify-only-with-a-webhook';
+/**
+ * Operator commands are Updates with validators (src/workflows/operator-updates.ts). With it, the
+ * approve/reject signals older CLIs send obey the same rules (only while awaiting approval, first
+ * decision only); runs started before it keep taking them at any time, as recorded.
+ */
+const OPERATOR_UPDATES_PATCH = 'pipeline-operator-updates';
+/**
+ * The supervising child's id comes from the provider and job (`superviseWorkflowId`), shared with
+ * `starter supervise`: one supervisor per job. Runs started before it keep `<pipeline>/supervise`.
+ */
+const SUPERVISION_PER_JOB_PATCH = 'pipeline-supervision-per-job';
 
 /** Candidate, deployment and pins go to the shared protection records (src/workflows/protection.ts). */
 const PROTECTION_RECORDS_PATCH = 'pipeline-records-protected-checkpoints';
@@ -103,9 +119,11 @@ export async function fineTuneToDeploy(rawInput: unknown): Promise<PipelineResul
   const spec = validate(rawInput);
   const providerName = spec.train.kind === 'marqtune' ? 'marqtune' : 'tensorone';
   const status: PipelineStatus = { phase: 'starting', provider: providerName, pinned: [], updatedAt: iso() };
-  let decision: { approved: boolean; by?: string; reason?: string } | undefined;
+  let decision: Decision | undefined;
   let cancelRequest: { reason?: string } | undefined;
   const pipelineScope = new CancellationScope();
+  const known: KnownCheckpoints = { deleted: new Set() };
+  const operatorRules = patched(OPERATOR_UPDATES_PATCH);
 
   setHandler(statusQuery, () => status);
   setHandler(supervisionProgressSignal, (p) => {
@@ -113,8 +131,15 @@ export async function fineTuneToDeploy(rawInput: unknown): Promise<PipelineResul
     status.updatedAt = iso();
     setCurrentDetails(currentDetails(status));
   });
-  setHandler(approveSignal, (d) => void (decision ??= { approved: true, ...d }));
-  setHandler(rejectSignal, (d) => void (decision ??= { approved: false, ...d }));
+  /** A signalled decision: under the operator rules, ignored where the update would be refused. */
+  const signalled = (approved: boolean, d?: { by?: string; reason?: string }) => {
+    if (!operatorRules) return void (decision ??= { approved, ...d });
+    const checkpointId = status.candidate?.checkpointId;
+    const gate = { phase: status.phase, candidateId: checkpointId, decision };
+    if (decisionRefusal(gate, checkpointId) === undefined) decision = { approved, ...d, checkpointId };
+  };
+  setHandler(approveSignal, (d) => signalled(true, d));
+  setHandler(rejectSignal, (d) => signalled(false, d));
   let pinsRecorded: Promise<unknown> = Promise.resolve();
   setHandler(pinSignal, (checkpointId) => {
     if (status.pinned.includes(checkpointId)) return;
@@ -127,6 +152,21 @@ export async function fineTuneToDeploy(rawInput: unknown): Promise<PipelineResul
   setHandler(cancelSignal, (req) => {
     cancelRequest = req ?? {};
     pipelineScope.cancel();
+  });
+  installOperatorUpdates({
+    status,
+    decision: () => decision,
+    decide: (d) => void (decision = d),
+    cancelRequested: () => cancelRequest !== undefined,
+    requestCancel: (reason) => {
+      cancelRequest = { reason };
+      pipelineScope.cancel();
+    },
+    known,
+    recordPin: async (checkpointId) => {
+      const { beingDeleted } = await protectionRecords.claimProtection([{ kind: 'pinned', checkpointId }]);
+      return beingDeleted.find((d) => d.checkpointId === checkpointId)?.by;
+    },
   });
 
   // Notifications go out in order without holding the pipeline up; a failed delivery is dropped.
@@ -160,7 +200,7 @@ export async function fineTuneToDeploy(rawInput: unknown): Promise<PipelineResul
     if (p === 'awaiting-approval') {
       notify(
         'approval-requested',
-        `approval needed for ${status.candidate?.checkpointId} (${status.candidate?.metric} ${status.candidate?.value}): starter approve ${workflowInfo().workflowId}`,
+        `approval needed for ${status.candidate?.checkpointId} (${status.candidate?.metric} ${status.candidate?.value}): npx starter approve ${workflowInfo().workflowId} --checkpoint ${status.candidate?.checkpointId}`,
       );
     }
   };
@@ -169,13 +209,15 @@ export async function fineTuneToDeploy(rawInput: unknown): Promise<PipelineResul
   const safety: RunSafety = { owned, nameBasis: owned ? runNameBasis() : undefined };
 
   try {
-    const result = await pipelineScope.run(() => run(spec, status, phase, () => decision, safety));
+    const result = await pipelineScope.run(() => run(spec, status, phase, () => decision, safety, known));
     const duplicate = result.deployment?.possibleDuplicate;
     notify(
       'result',
       `serving: ${result.deployment?.target} ${result.deployment?.id} (${result.checkpoint?.checkpointId}); deleted ${result.deletedCheckpoints.length} old checkpoints${duplicate ? `; possible duplicate: ${duplicate.reason}` : ''}`,
     );
     await Promise.all([delivered, pinsRecorded]);
+    // An operator's pin in flight (its protection record) is answered before the pipeline ends.
+    await condition(allHandlersFinished);
     return result;
   } catch (err) {
     // Nothing billed stays behind a pipeline that did not deploy: its job stops, duplicates are stopped.
@@ -196,6 +238,7 @@ export async function fineTuneToDeploy(rawInput: unknown): Promise<PipelineResul
       const leftRunning = status.deployment?.removeByHand ? status.deployment : undefined;
       if (leftRunning) notify('failed', `cancelled, but ${leftRunning.removeByHand}`);
       await delivered;
+      await condition(allHandlersFinished);
       return {
         ...leftovers(status),
         // Cancelled while cleaning up: the verified deployment serves on, and the result says so.
@@ -225,8 +268,9 @@ async function run(
   spec: PipelineSpec,
   status: PipelineStatus,
   phase: (p: PipelinePhase) => void,
-  decision: () => { approved: boolean; by?: string; reason?: string } | undefined,
+  decision: () => Decision | undefined,
   safety: RunSafety,
+  known: KnownCheckpoints,
 ): Promise<PipelineResult> {
   const wfId = workflowInfo().workflowId;
 
@@ -242,26 +286,14 @@ async function run(
       .catch(() => undefined);
 
   // ---- wait: the supervising child ----
-  const supervision: SupervisionResult = await executeChild(superviseTrainingJob, {
-    workflowId: `${wfId}/supervise`,
-    staticSummary: `supervise ${status.provider} job ${jobId} for ${wfId}`,
-    staticDetails: `Looks at the job at least every **${spec.supervision.freshness}**; stall after ${spec.supervision.stallAfter}; resume budget ${spec.supervision.resumeBudget}${spec.budget?.maxCost !== undefined ? `; stops at cost ${spec.budget.maxCost}` : ''}.`,
-    args: [
-      {
-        provider: status.provider,
-        jobId,
-        ...spec.supervision,
-        maxCost: spec.budget?.maxCost,
-      },
-    ],
-  });
+  const supervision = await superviseChild(spec, status.provider, jobId);
 
   // A create the provider acted on after its answer was lost has made its duplicate by now.
   if (safety.job?.inDoubt) await stopDuplicates(status, safety);
 
   // ---- compare ----
   phase('comparing');
-  const candidate = await claimedCandidate(spec, jobId, status.provider, safety);
+  const candidate = await claimedCandidate(spec, jobId, status.provider, safety, known);
   status.candidate = candidate;
 
   // ---- gate ----
@@ -343,6 +375,10 @@ async function run(
         },
       ],
     });
+    for (const d of cleanup.deleted) {
+      known.deleted.add(d.checkpointId);
+      known.listed?.delete(d.checkpointId);
+    }
   }
 
   phase('completed');
@@ -360,6 +396,36 @@ async function run(
     budgetStopped: supervision.outcome === 'budget-stopped',
     gate: status.gate,
   };
+}
+
+/**
+ * The supervising child. Its id names the job, so a supervisor `starter supervise` already runs for it
+ * makes the start fail: the pipeline then says who supervises the job instead of racing it.
+ */
+async function superviseChild(
+  spec: PipelineSpec,
+  providerName: 'tensorone' | 'marqtune',
+  jobId: string,
+): Promise<SupervisionResult> {
+  const perJob = patched(SUPERVISION_PER_JOB_PATCH);
+  const workflowId = perJob
+    ? superviseWorkflowId(providerName, jobId)
+    : `${workflowInfo().workflowId}/supervise`;
+  try {
+    return await executeChild(superviseTrainingJob, {
+      workflowId,
+      staticSummary: `supervise ${providerName} job ${jobId} for ${workflowInfo().workflowId}`,
+      staticDetails: `Looks at the job at least every **${spec.supervision.freshness}**; stall after ${spec.supervision.stallAfter}; resume budget ${spec.supervision.resumeBudget}${spec.budget?.maxCost !== undefined ? `; stops at cost ${spec.budget.maxCost}` : ''}.`,
+      args: [{ provider: providerName, jobId, ...spec.supervision, maxCost: spec.budget?.maxCost }],
+    });
+  } catch (err) {
+    if (perJob && err instanceof WorkflowExecutionAlreadyStartedError)
+      throw ApplicationFailure.nonRetryable(
+        `${providerName} job ${jobId} is already supervised by workflow ${workflowId}; let it end (or cancel it) and run the pipeline again`,
+        'ALREADY_SUPERVISED',
+      );
+    throw err;
+  }
 }
 
 /** Starts a TensorOne job (falling back through the GPU preference list), adopts one, or follows Marqtune. */
@@ -433,6 +499,7 @@ async function claimedCandidate(
   jobId: string,
   providerName: 'tensorone' | 'marqtune',
   safety: RunSafety,
+  known: KnownCheckpoints,
 ): Promise<CandidateSummary> {
   const registered =
     safety.owned && spec.deploy.target === 'tensorone-registry' && providerName === 'tensorone';
@@ -441,7 +508,7 @@ async function claimedCandidate(
   for (;;) {
     const candidate = registered
       ? await registeredCandidate(spec, jobId)
-      : await chooseCheckpoint(spec, jobId, providerName, excluded);
+      : await chooseCheckpoint(spec, jobId, providerName, excluded, known);
     if (!claims) {
       await protect([{ kind: 'candidate', checkpointId: candidate.checkpointId }]);
       return candidate;
@@ -468,10 +535,12 @@ async function chooseCheckpoint(
   jobId: string,
   providerName: 'tensorone' | 'marqtune',
   excluded: readonly string[] = [],
+  known?: KnownCheckpoints,
 ): Promise<CandidateSummary> {
   if (providerName === 'marqtune') {
     // Marqtune lists per-epoch checkpoints without metrics: the last completed epoch is the candidate.
     const model = await provider.getMarqtuneModel(jobId);
+    if (known) known.listed = new Set(model.checkpointIds);
     const usable = model.checkpointIds.filter((id) => !excluded.includes(id));
     const last = usable[usable.length - 1];
     if (!last)
@@ -488,6 +557,7 @@ async function chooseCheckpoint(
   const listing = await listCandidateCheckpoints(jobId, spec.selection);
   const { bestCheckpointId, totalCount } = listing;
   const checkpoints = listing.checkpoints.filter((c) => !excluded.includes(c.id));
+  if (listing.complete && known) known.listed = new Set(listing.checkpoints.map((c) => c.id));
   const choice = chooseCandidate(checkpoints, spec.selection, bestCheckpointId);
   if (!choice) {
     throw ApplicationFailure.nonRetryable(

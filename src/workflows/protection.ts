@@ -22,6 +22,7 @@ import {
   protectionRecordsQuery,
   protectSignal,
   releaseDeletionsSignal,
+  unpinSignal,
   type ProtectionRegistryInput,
 } from './definitions';
 
@@ -66,6 +67,12 @@ export async function checkpointProtection(input: ProtectionRegistryInput = {}):
   setHandler(forgetCandidatesSignal, (holders) => {
     const ended = new Set(holders.map(holderKey));
     records = records.filter((r) => r.kind !== 'candidate' || !ended.has(holderKey(r)));
+  });
+  setHandler(unpinSignal, ({ workflowId, checkpointIds }) => {
+    const unpinned = new Set(checkpointIds);
+    records = records.filter(
+      (r) => r.kind !== 'pinned' || r.workflowId !== workflowId || !unpinned.has(r.checkpointId),
+    );
   });
   setHandler(protectionRecordsQuery, () => records);
 

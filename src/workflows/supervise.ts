@@ -106,6 +106,10 @@ export async function superviseTrainingJob(input: SuperviseInput): Promise<Super
   let stoppedByUs = false;
   const { jobId } = input;
   const tensorone = input.provider === 'tensorone';
+  /** Absent in inputs before it (and in the pipeline's child): the supervisor owns the job. */
+  const mayStop = input.mayStopJob !== false;
+  const notOurs = (what: string) =>
+    `${what}; this supervision does not own job ${jobId} and leaves it as it is (supervise with --may-stop to let it act)`;
 
   const fetchJob = (): Promise<TrainingJob> =>
     tensorone ? polling.getTrainingJob(jobId) : polling.getMarqtuneModel(jobId);
@@ -191,6 +195,8 @@ export async function superviseTrainingJob(input: SuperviseInput): Promise<Super
   }
 
   async function resume(reason: string): Promise<void> {
+    if (!mayStop)
+      throw ApplicationFailure.nonRetryable(notOurs(`job ${jobId}: ${reason}`), 'NOT_RESUMED_NOT_OWNED');
     if (!tensorone)
       throw ApplicationFailure.nonRetryable(
         `Marqtune model ${jobId}: ${reason}; Marqtune cannot resume a model`,
@@ -266,11 +272,12 @@ export async function superviseTrainingJob(input: SuperviseInput): Promise<Super
           break;
         case 'running': {
           if (input.maxCost !== undefined && job.cost !== undefined && job.cost >= input.maxCost) {
+            if (!mayStop) return result('budget-reached', job);
             if (!(await stopUnlessEnded(`cost budget ${input.maxCost} reached (${job.cost})`))) break;
             return result('budget-stopped', await fetchJob());
           }
           if (isStalled(st.stall, now(), stallAfterMs)) {
-            if (tensorone && st.resumes < input.resumeBudget) {
+            if (tensorone && mayStop && st.resumes < input.resumeBudget) {
               if (!(await stopUnlessEnded('stalled: no step progress'))) break;
             }
             await resume(`stalled: no step progress for ${input.stallAfter}`);
@@ -307,7 +314,7 @@ export async function superviseTrainingJob(input: SuperviseInput): Promise<Super
     }
   } catch (err) {
     // Cancelled (alone, or because the parent pipeline was cancelled): stop the job, keeping a checkpoint.
-    if (isCancellation(err) && tensorone) {
+    if (isCancellation(err) && tensorone && mayStop) {
       await CancellationScope.nonCancellable(() =>
         provider.stopTrainingJob({ jobId, saveCheckpoint: true, reason: 'workflow cancelled' }),
       ).catch((stopErr) => {
@@ -319,6 +326,7 @@ export async function superviseTrainingJob(input: SuperviseInput): Promise<Super
       !isCancellation(err) &&
       !(err instanceof ContinueAsNew) &&
       tensorone &&
+      mayStop &&
       mayBeTraining() &&
       patched(DOUBT_PATCH)
     ) {

@@ -17,6 +17,12 @@ import { startSandbox } from '../../sandbox/server';
 import { sandboxAdmin } from '../../sandbox/admin-client';
 import { main } from '../../src/starter';
 import { connectDevServer, type DevServerHandle, uniqueTaskQueue } from '../harness/temporal';
+import {
+  statusQuery,
+  superviseWorkflowId,
+  type PipelineResult,
+  type PipelineStatus,
+} from '../../src/workflows/definitions';
 import { workflowCode } from '../../src/config/workflow-code';
 
 const repo = path.resolve(__dirname, '../..');
@@ -208,6 +214,102 @@ it('run → approve → serving, with the CLI as a separate process; status --js
   expect(html).toMatch(/<li>\d{4}-[^<]* approve by ada: eval ok<\/li>/);
   expect(html).toContain('approved by ada: eval ok');
 }, 120_000);
+
+it('operator commands are refused with exit 2 and the reason: approve during training (the gate still waits), pin of an unknown checkpoint, a second supervisor, a stale candidate; cancel answers what it stops', async () => {
+  // The job holds at epoch 2 (a sandbox stall the supervision waits out) until the refusals are in,
+  // however long the CLI processes take to start on a busy machine.
+  const file = pipelineFile('cli-refusals', (p) => {
+    (p.supervision as { stallAfter: string }).stallAfter = '10m';
+    delete p.budget;
+  });
+  sandbox.state.faults = { ...sandbox.state.faults, stallAtEpoch: 2, stallJobNameContains: 'cli-refusals' };
+  expect((await cli(['run', file, '--no-follow'])).code).toBe(0);
+  const id = 'pipeline-cli-refusals';
+  const handle = dev.client.workflow.getHandle(id);
+  const statusWhen = async (ok: (s: PipelineStatus) => boolean, tries = 240) => {
+    for (let i = 0; i < tries; i++) {
+      const s = await handle.query(statusQuery).catch(() => undefined);
+      if (s && ok(s)) return s;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    throw new Error(`pipeline ${id} never reached the expected status`);
+  };
+  const training = await statusWhen((s) => s.phase === 'training' && !!s.jobId);
+  const jobId = training.jobId!;
+
+  const [approve, pin, supervise] = await Promise.all([
+    cli(['approve', id]),
+    cli(['pin', id, 'ckpt_nope']),
+    cli(['supervise', jobId]),
+  ]);
+  expect((await handle.query(statusQuery)).phase).toBe('training'); // all three landed while it trained
+  sandbox.state.faults = { ...sandbox.state.faults, stallAtEpoch: undefined }; // training goes on
+  expect(approve).toMatchObject({ code: 2, stdout: '' });
+  expect(approve.stderr).toContain('refused: not awaiting approval (phase: training)');
+  expect(approve.stderr).not.toContain('Workflow Update failed');
+  expect(pin.code).toBe(2);
+  expect(pin.stderr).toContain('refused: checkpoint ckpt_nope does not exist at TensorOne');
+  expect(supervise.code).toBe(2);
+  expect(supervise.stderr).toContain(
+    `refused: tensorone job ${jobId} is already supervised by supervise-tensorone-${jobId} (the supervision of pipeline ${id}`,
+  );
+
+  // The refused approval let nothing through: the gate waits for a decision.
+  const waiting = await statusWhen((s) => !['training', 'comparing', 'gating'].includes(s.phase), 480);
+  expect(waiting.phase).toBe('awaiting-approval');
+  expect(waiting.gate?.reasons.join(' ')).not.toMatch(/approved/);
+  const candidate = waiting.candidate!.checkpointId;
+  const stale = candidate.endsWith('_e1')
+    ? candidate.replace(/_e1$/, '_e2')
+    : candidate.replace(/_e\d+$/, '_e1');
+  const staleApprove = await cli(['approve', id, '--checkpoint', stale, '--by', 'ada']);
+  expect(staleApprove.code).toBe(2);
+  expect(staleApprove.stderr).toContain(
+    `refused: stale candidate: you named ${stale}, the pipeline awaits approval of ${candidate}`,
+  );
+  expect((await handle.query(statusQuery)).phase).toBe('awaiting-approval');
+
+  const cancel = await cli(['cancel', id, '--reason', 'acceptance']);
+  expect(cancel.code).toBe(0);
+  expect(cancel.stdout).toContain(`${id}: cancelling (was awaiting-approval)`);
+  expect(cancel.stdout).toContain('the approval wait ends');
+  expect(((await handle.result()) as PipelineResult).outcome).toBe('cancelled');
+  const late = await cli(['approve', id, '--checkpoint', candidate]);
+  expect(late.code).toBe(2);
+  expect(late.stderr).toContain(`refused: pipeline ${id} has ended (COMPLETED)`);
+}, 180_000);
+
+it('`supervise` of a job a `starter supervise` already watches is refused naming it, even with --may-stop', async () => {
+  await sandbox.state.syncClock();
+  const jobId = sandbox.state.createJob({ name: 'cli-watched', totalEpochs: 400 }).id;
+  const owner = await dev.client.workflow.start('superviseTrainingJob', {
+    taskQueue,
+    workflowId: superviseWorkflowId('tensorone', jobId),
+    args: [
+      {
+        provider: 'tensorone',
+        jobId,
+        freshness: '1s',
+        minInterval: '200ms',
+        stallAfter: '20s',
+        resumeBudget: 1,
+        unknownStatusGrace: '20s',
+        mayStopJob: false,
+      },
+    ],
+  });
+  try {
+    const second = await cli(['supervise', '--may-stop', jobId]);
+    expect(second.code).toBe(2);
+    expect(second.stderr).toContain(
+      `refused: tensorone job ${jobId} is already supervised by supervise-tensorone-${jobId} (started by \`starter supervise\`)`,
+    );
+    expect((await owner.describe()).status.name).toBe('RUNNING');
+    expect(sandbox.state.jobs.get(jobId)!.status).not.toBe('stopped');
+  } finally {
+    await owner.terminate('test over').catch(() => undefined);
+  }
+});
 
 it('manages the cleanup schedule: create, list, trigger, delete', async () => {
   const id = `cleanup-${taskQueue}`;
@@ -411,6 +513,30 @@ describe('bad input is refused with exit 2 before anything starts', () => {
     ],
     [['list', '--limit', '0'], "'--limit <n>' argument '0' is invalid"],
     [['list', '--phase', 'sleeping'], "'--phase <phase>' argument 'sleeping' is invalid"],
+    [['supervise', '--max-cost', '-1', 'job_flags'], "'--max-cost <n>' argument '-1' is invalid"],
+    [['supervise', ''], "value '' is invalid for argument 'jobId'"],
+    [['approve', ''], 'workflowId must not be empty'],
+    [
+      ['approve', 'pipeline-flags', '--checkpoint', ''],
+      "'--checkpoint <checkpointId>' argument '' is invalid",
+    ],
+    [['approve', 'pipeline-flags', '--reason', ' '], '--reason must not be empty'],
+    [['reject', 'pipeline-flags', '--by', 'x'.repeat(101)], '--by must be at most 100 characters'],
+    [['pin', 'pipeline-flags', 'ckpt flags'], "value 'ckpt flags' is invalid for argument 'checkpointId'"],
+    [['unpin', 'pipeline-flags', ''], "value '' is invalid for argument 'checkpointId'"],
+    [['cancel', ' pipeline-flags'], 'workflowId must not have control characters or surrounding spaces'],
+    [['status', ''], 'workflowId must not be empty'],
+    [['watch', ''], 'workflowId must not be empty'],
+    [['report', ''], 'workflowId must not be empty'],
+    [
+      ['schedule', 'cleanup', 'create', '--cron', 'every day', '--id', flagSchedule],
+      'must be a cron expression of five fields',
+    ],
+    [['schedule', 'cleanup', 'create', '--id', ''], '--id must not be empty'],
+    [
+      ['schedule', 'cleanup', 'create', '--name-prefix', '', '--id', flagSchedule],
+      '--name-prefix must not be empty',
+    ],
   ];
   const nothingStarted = async () => {
     // Every job id and schedule id in the table contains "flags".
@@ -432,6 +558,25 @@ describe('bad input is refused with exit 2 before anything starts', () => {
     });
     await nothingStarted();
   }, 240_000);
+
+  it('`npx starter` runs the CLI from the repo (the package.json bin entry): --max-cost abc exits 2 naming the flag', async () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(repo, 'package.json'), 'utf8')) as {
+      bin: { starter: string };
+    };
+    expect(fs.statSync(path.join(repo, pkg.bin.starter)).mode & 0o111).not.toBe(0); // executable
+    const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn('npx', ['--no-install', 'starter', 'supervise', '--max-cost', 'abc', 'job_flags'], {
+        cwd: repo,
+        env: cliEnv(),
+      });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('close', (code) => resolve({ code, stderr }));
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("option '--max-cost <n>' argument 'abc' is invalid");
+    await nothingStarted();
+  }, 60_000);
 
   it.each(badFlags)(
     'flags, in process: %j → exit 2 naming the flag, nothing started',

@@ -18,6 +18,13 @@ import {
 } from '../../src/decisions/protection';
 import { planCleanup, type CheckpointSummary } from '../../src/decisions/retention';
 import {
+  cancelEffects,
+  cancelRefusal,
+  decisionRefusal,
+  pinRefusal,
+  unpinRefusal,
+} from '../../src/decisions/operator';
+import {
   isFurther,
   isResumableFailure,
   isStalled,
@@ -907,5 +914,74 @@ describe('duplicatesOf', () => {
     expect(duplicatesOf('job_a', found, 'run-1--train')).toEqual(['job_b']);
     expect(duplicatesOf('job_a', [found[1]], 'run-1--train')).toEqual([]);
     expect(duplicatesOf('job_a', [], 'run-1--train')).toEqual([]);
+  });
+});
+
+describe('operator commands: when a running pipeline refuses them', () => {
+  const awaiting = { phase: 'awaiting-approval', candidateId: 'ckpt_a' };
+
+  it('approve/reject: only while awaiting approval, only the first decision, only the candidate shown', () => {
+    expect(decisionRefusal(awaiting, 'ckpt_a')).toBeUndefined();
+    expect(decisionRefusal({ phase: 'training' }, 'ckpt_a')).toBe('not awaiting approval (phase: training)');
+    // Approved already and moved on: the answer names the decision, not only the phase.
+    expect(
+      decisionRefusal(
+        {
+          phase: 'deploying',
+          candidateId: 'ckpt_a',
+          decision: { approved: true, by: 'ada', checkpointId: 'ckpt_a' },
+        },
+        'ckpt_a',
+      ),
+    ).toBe('already approved by ada (ckpt_a)');
+    expect(decisionRefusal({ ...awaiting, decision: { approved: false } }, 'ckpt_a')).toBe(
+      'already rejected',
+    );
+    expect(decisionRefusal(awaiting, 'ckpt_b')).toBe(
+      'stale candidate: you named ckpt_b, the pipeline awaits approval of ckpt_a',
+    );
+    expect(decisionRefusal(awaiting, undefined)).toMatch(/name the candidate .* it is ckpt_a/);
+    expect(decisionRefusal(awaiting, '')).toMatch(/name the candidate/);
+  });
+
+  it('pin: refused for no job (a starting pipeline waits for its create instead), a deleted id, an id not in a full listing, and a malformed id; a pinned one is taken again', () => {
+    const facts = { phase: 'training', jobId: 'job_1', pinned: ['ckpt_p'], deleted: new Set(['ckpt_d']) };
+    expect(pinRefusal({ ...facts, jobId: undefined, phase: 'failed' }, 'ckpt_x')).toMatch(/no training job/);
+    // Starting: the job's create may be answering; the update's handler waits for the id.
+    expect(pinRefusal({ ...facts, jobId: undefined, phase: 'starting' }, 'ckpt_x')).toBeUndefined();
+    expect(pinRefusal({ ...facts, jobId: undefined, phase: 'training' }, 'ckpt_x')).toBeUndefined();
+    expect(pinRefusal(facts, 'ckpt_d')).toBe("checkpoint ckpt_d was deleted by this pipeline's cleanup");
+    expect(pinRefusal(facts, 'ckpt_x')).toBeUndefined(); // no listing yet: the provider decides
+    expect(pinRefusal({ ...facts, listed: new Set(['ckpt_a', 'ckpt_p']) }, 'ckpt_x')).toBe(
+      'checkpoint ckpt_x is not one of the 2 checkpoints of job job_1',
+    );
+    expect(pinRefusal({ ...facts, listed: new Set(['ckpt_a']) }, 'ckpt_a')).toBeUndefined();
+    expect(pinRefusal({ ...facts, listed: new Set() }, 'ckpt_p')).toBeUndefined(); // already pinned
+    for (const bad of ['', ' ', '../x', 'a b', 'x'.repeat(129)])
+      expect(pinRefusal(facts, bad)).toMatch(/not a checkpoint id/);
+    expect(pinRefusal(facts, 'x'.repeat(128))).toBeUndefined();
+  });
+
+  it('unpin only what is pinned; cancel refused once ending', () => {
+    expect(unpinRefusal(['ckpt_a'], 'ckpt_a')).toBeUndefined();
+    expect(unpinRefusal([], 'ckpt_a')).toBe('checkpoint ckpt_a is not pinned in this pipeline');
+    expect(cancelRefusal('training', false)).toBeUndefined();
+    expect(cancelRefusal('training', true)).toBe('already ending (phase: training, cancel requested)');
+    for (const phase of ['completed', 'cancelling', 'cancelled', 'failed'])
+      expect(cancelRefusal(phase, false)).toBe(`already ending (phase: ${phase})`);
+  });
+
+  it('a cancel answers what it stops or removes, by phase', () => {
+    expect(cancelEffects({ phase: 'training', jobId: 'job_1' })).toEqual([
+      'training job job_1 stops with a saved checkpoint',
+      'nothing is deployed',
+    ]);
+    expect(cancelEffects({ phase: 'smoke-testing', deployment: { id: 'ep_1' } })).toContain(
+      'deployment ep_1 is removed',
+    );
+    expect(cancelEffects({ phase: 'cleaning-up', deployment: { id: 'ep_1' } })).toContain(
+      'deployment ep_1 passed its smoke test and keeps serving',
+    );
+    expect(cancelEffects({ phase: 'awaiting-approval', jobId: 'job_1' })[0]).toBe('the approval wait ends');
   });
 });

@@ -1,12 +1,18 @@
-import { WorkflowFailedError } from '@temporalio/client';
+import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { pipelineWorkflowId, type PipelineInput } from '../../src/domain/pipeline-input';
 import { sandboxAdmin } from '../../sandbox/admin-client';
 import {
   approveSignal,
-  cancelSignal,
+  approveUpdate,
+  cancelUpdate,
   pinSignal,
+  pinUpdate,
+  protectionRecordsQuery,
+  protectionRegistryId,
+  rejectUpdate,
   statusQuery,
+  unpinUpdate,
   type PipelineResult,
 } from '../../src/workflows/definitions';
 import { epochMetrics } from '../../sandbox/curves';
@@ -130,6 +136,129 @@ describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
       expect(result.gate?.reasons.join(' ')).toContain('approved by ada');
     });
 
+    it('operator updates: approve during training is refused and the gate still waits; a stale candidate, a second decision and a pin of an unknown checkpoint are refused with their reason', async () => {
+      const input = pipelineInput('updates', {
+        gate: { approval: { required: true, timeout: '24h', onTimeout: 'reject' } },
+      });
+      /** The refusal's reason as the CLI prints it (the update failure's cause), or 'accepted'. */
+      const refusal = (p: Promise<unknown>) =>
+        p.then(
+          () => 'accepted',
+          (e: unknown) => (e instanceof WorkflowUpdateFailedError ? e.cause?.message : `not a refusal: ${e}`),
+        );
+      let pinned = '';
+      const result = await bed.withWorker(async () => {
+        const handle = await start(input);
+        const jobId = await advanceUntil(bed.env, async () => (await handle.query(statusQuery)).jobId);
+        const early = await refusal(
+          handle.executeUpdate(approveUpdate, {
+            args: [{ checkpointId: `ckpt_${jobId.slice(4)}_e1`, by: 'eve' }],
+          }),
+        );
+        expect(early).toMatch(/^not awaiting approval \(phase: (starting|training)\)$/);
+        // An older CLI's signal is held to the same rule: it does not pass the gate either.
+        await handle.signal(approveSignal, { by: 'old-cli' });
+        // Where only the provider can tell, the pin's handler asks it, and the update fails with why.
+        expect(
+          await refusal(handle.executeUpdate(pinUpdate, { args: [{ checkpointId: 'ckpt_nope' }] })),
+        ).toBe('checkpoint ckpt_nope does not exist at TensorOne (deleted, or never made)');
+        expect(await refusal(handle.executeUpdate(pinUpdate, { args: [{ checkpointId: '../x' }] }))).toMatch(
+          /is not a checkpoint id/,
+        );
+
+        const status = await advanceUntil(bed.env, async () => {
+          const s = await handle.query(statusQuery);
+          return s.phase === 'awaiting-approval' ? s : undefined;
+        });
+        const candidate = status.candidate!.checkpointId;
+        expect(status.gate?.reasons.join(' ')).not.toContain('approved');
+        const stale =
+          `ckpt_${jobId.slice(4)}_e1` === candidate
+            ? `ckpt_${jobId.slice(4)}_e2`
+            : `ckpt_${jobId.slice(4)}_e1`;
+        expect(await refusal(handle.executeUpdate(approveUpdate, { args: [{ checkpointId: stale }] }))).toBe(
+          `stale candidate: you named ${stale}, the pipeline awaits approval of ${candidate}`,
+        );
+        // Now the pipeline has listed every checkpoint: the validator refuses an unknown one itself.
+        expect(
+          await refusal(handle.executeUpdate(pinUpdate, { args: [{ checkpointId: 'ckpt_nope' }] })),
+        ).toMatch(new RegExp(`^checkpoint ckpt_nope is not one of the \\d+ checkpoints of job ${jobId}$`));
+        pinned = stale;
+        expect(await handle.executeUpdate(pinUpdate, { args: [{ checkpointId: stale }] })).toEqual({
+          checkpointId: stale,
+          jobId,
+          result: 'pinned',
+          checkedBy: 'listing',
+        });
+        expect(
+          await refusal(handle.executeUpdate(unpinUpdate, { args: [{ checkpointId: candidate }] })),
+        ).toBe(`checkpoint ${candidate} is not pinned in this pipeline (pinned: ${stale})`);
+        // The pin is in the shared records before the answer; unpin takes this pipeline's record out.
+        const pinsOf = async () =>
+          (
+            await bed.env.client.workflow
+              .getHandle(protectionRegistryId(bed.taskQueue))
+              .query(protectionRecordsQuery)
+          )
+            .filter((r) => r.kind === 'pinned' && r.workflowId === handle.workflowId)
+            .map((r) => r.checkpointId);
+        expect(await pinsOf()).toEqual([stale]);
+        expect(await handle.executeUpdate(unpinUpdate, { args: [{ checkpointId: stale }] })).toEqual({
+          checkpointId: stale,
+          result: 'unpinned',
+          sharedRecord: 'removed',
+          pinned: [],
+        });
+        expect(await pinsOf()).toEqual([]);
+        expect((await handle.executeUpdate(pinUpdate, { args: [{ checkpointId: stale }] })).result).toBe(
+          'pinned',
+        );
+        expect(await pinsOf()).toEqual([stale]);
+        // Approve and reject racing: the first decision counts, the other is refused naming it.
+        const race = await Promise.allSettled([
+          handle.executeUpdate(approveUpdate, {
+            args: [{ checkpointId: candidate, by: 'ada', reason: 'ok' }],
+          }),
+          handle.executeUpdate(rejectUpdate, { args: [{ checkpointId: candidate, by: 'bob' }] }),
+        ]);
+        const won = race.filter((r) => r.status === 'fulfilled').map((r) => r.value);
+        const lost = race
+          .filter((r) => r.status === 'rejected')
+          .map((r) => r.reason as WorkflowUpdateFailedError);
+        expect(won).toHaveLength(1);
+        expect(lost).toHaveLength(1);
+        const winner = won[0];
+        expect(winner).toEqual(
+          winner.decision === 'approved'
+            ? {
+                decision: 'approved',
+                checkpointId: candidate,
+                by: 'ada',
+                reason: 'ok',
+                next: `deploying ${candidate}`,
+              }
+            : {
+                decision: 'rejected',
+                checkpointId: candidate,
+                by: 'bob',
+                next: `not deploying ${candidate}: the pipeline ends rejected and stops what it started`,
+              },
+        );
+        expect(lost[0].cause?.message).toBe(`already ${winner.decision} by ${winner.by} (${candidate})`);
+        return { winner, outcome: await handle.result().catch((e: unknown) => e) };
+      });
+      if (result.winner.decision === 'approved') {
+        const deployed = result.outcome as PipelineResult;
+        expect(deployed.outcome).toBe('deployed');
+        expect(deployed.gate?.reasons.at(-1)).toBe('approved by ada: ok');
+        // The pin held against the pipeline's own cleanup.
+        expect(checkpointsOf(deployed.jobId!).map((c) => c.id)).toContain(pinned);
+      } else {
+        expect((result.outcome as WorkflowFailedError).cause).toMatchObject({ type: 'APPROVAL_REJECTED' });
+        expect(endpointsNamed('updates')).toHaveLength(0);
+      }
+    });
+
     it('ends as the configured outcome when approval times out (reject)', async () => {
       const f = await failureOf(
         pipelineInput('approval-timeout', {
@@ -152,7 +281,18 @@ describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
           bed.env,
           async () => ((await handle.query(statusQuery)).training?.epoch ?? 0) >= 3,
         );
-        await handle.signal(cancelSignal, { reason: 'test' });
+        const answer = await handle.executeUpdate(cancelUpdate, { args: [{ reason: 'test' }] });
+        expect(answer).toEqual({
+          phase: 'training',
+          effects: [
+            `training job ${jobNamed('cancel').id} stops with a saved checkpoint`,
+            'nothing is deployed',
+          ],
+        });
+        const again = await handle
+          .executeUpdate(cancelUpdate, { args: [{}] })
+          .catch((e: unknown) => (e as WorkflowUpdateFailedError).cause?.message);
+        expect(again).toMatch(/^already ending \(phase: (training, cancel requested|cancelled)\)$/);
         return handle.result();
       });
       expect(result.outcome).toBe('cancelled');

@@ -380,3 +380,22 @@ it.each([
     expect(bed.sandbox.state.requestLog.slice(before).filter((r) => r.path.includes(jobId))).toEqual([]);
   },
 );
+
+describe('a supervision that does not own its job (`starter supervise` without --may-stop)', () => {
+  it('at the cost budget it ends "budget-reached" and leaves the job training', async () => {
+    const jobId = await createJob('budget-not-owned', 40);
+    const result = await superviseToEnd(jobId, { maxCost: 0.01, mayStopJob: false });
+    expect(result.outcome).toBe('budget-reached');
+    expect(result.job.cost).toBeGreaterThanOrEqual(0.01);
+    expect(bed.sandbox.state.jobs.get(jobId)!.status).toBe('running');
+  });
+
+  it('a stall is reported, not acted on: no stop, no resume (none of the owner’s resumes spent)', async () => {
+    const jobId = await createStallingJob('stall-not-owned');
+    const err = await superviseToEnd(jobId, { mayStopJob: false }).catch((e: unknown) => e);
+    bed.sandbox.state.faults = { ...bed.sandbox.state.faults, stallAtEpoch: undefined };
+    expect((err as WorkflowFailedError).cause).toMatchObject({ type: 'NOT_RESUMED_NOT_OWNED' });
+    expect((err as WorkflowFailedError).cause?.message).toContain('--may-stop');
+    expect(bed.sandbox.state.jobs.get(jobId)!.status).toBe('running');
+  });
+});

@@ -1,0 +1,77 @@
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+  type WorkflowHandle,
+} from '@temporalio/client';
+import type { UpdateDefinition } from '@temporalio/common';
+import { superviseWorkflowId, type SuperviseInput } from '../workflows/definitions';
+
+/**
+ * The operator's commands go to a pipeline as Updates: the workflow validates them and answers. A
+ * refusal — the validator's reason, or the handler's failure — is an `OperatorRefusal`: the CLI prints
+ * the reason and exits 2, and nothing changed.
+ */
+export class OperatorRefusal extends Error {}
+
+/** Sends an update and returns the workflow's answer; a refusal or an ended pipeline is an OperatorRefusal. */
+export async function sendUpdate<Ret, Arg>(
+  handle: WorkflowHandle,
+  update: UpdateDefinition<Ret, [Arg]>,
+  arg: Arg,
+): Promise<Ret> {
+  try {
+    return await handle.executeUpdate(update, { args: [arg] });
+  } catch (err) {
+    // The validator's message (or the handler's ApplicationFailure) is the cause, not the wrapper's text.
+    if (err instanceof WorkflowUpdateFailedError)
+      throw new OperatorRefusal(err.cause?.message ?? err.message);
+    throw (await endedRefusal(handle)) ?? err;
+  }
+}
+
+/** Why `handle` cannot take commands (not found, or no longer running); undefined while it runs. */
+export async function endedRefusal(handle: WorkflowHandle): Promise<OperatorRefusal | undefined> {
+  try {
+    const d = await handle.describe();
+    if (d.status.name !== 'RUNNING')
+      return new OperatorRefusal(`pipeline ${handle.workflowId} has ended (${d.status.name})`);
+    return undefined;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError)
+      return new OperatorRefusal(`no pipeline ${handle.workflowId} in this namespace`);
+    throw err;
+  }
+}
+
+/**
+ * Starts the one supervision of a job (its id comes from provider and job), or refuses naming who
+ * supervises it already: the supervising workflow and, for a pipeline's child, that pipeline.
+ */
+export async function startSupervision(
+  client: Client,
+  taskQueue: string,
+  input: SuperviseInput,
+): Promise<WorkflowHandle> {
+  const workflowId = superviseWorkflowId(input.provider, input.jobId);
+  try {
+    return await client.workflow.start('superviseTrainingJob', {
+      taskQueue,
+      workflowId,
+      args: [input],
+      staticSummary: `supervise ${input.provider} job ${input.jobId} (started by starter supervise)`,
+    });
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    const owner = await client.workflow.getHandle(workflowId).describe();
+    const parent = owner.parentExecution?.workflowId;
+    throw new OperatorRefusal(
+      `${input.provider} job ${input.jobId} is already supervised by ${workflowId}${
+        parent
+          ? ` (the supervision of pipeline ${parent}; follow it with: starter watch ${parent})`
+          : ' (started by `starter supervise`)'
+      }`,
+    );
+  }
+}
