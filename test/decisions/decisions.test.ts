@@ -722,7 +722,8 @@ describe('supervision rules', () => {
     });
     it('lets new checkpoints wait for the next report', () => {
       const more = job({ checkpointIds: ['c1', 'c2', 'c3'] });
-      expect(judgeLook(plan, more, stallAfterLook(moving, more, at), at)).toHaveProperty('lookAgainInMs');
+      // Same cadence as without them: new checkpoints are no reason to hand the job back.
+      expect(judgeLook(plan, more, stallAfterLook(moving, more, at), at)).toEqual({ lookAgainInMs: 300_000 });
     });
     it('reports the first look, when it knows no status yet', () => {
       expect(judgeLook({ ...plan, knownStatus: undefined }, job(), moving, at)).toEqual({
@@ -737,7 +738,7 @@ describe('supervision rules', () => {
       for (let i = 1; i <= 11; i++) {
         const t = at + i * 5 * 60_000;
         stall = stallAfterLook(stall, i % 2 ? wobble(1400, 3) : wobble(1500, 4), t);
-        expect(judgeLook(plan, job(), stall, t)).toHaveProperty('lookAgainInMs');
+        expect(judgeLook(plan, job(), stall, t)).toEqual({ lookAgainInMs: 300_000 });
       }
       stall = stallAfterLook(stall, wobble(1400, 3), at + HOUR);
       expect(judgeLook(plan, job(), stall, at + HOUR)).toEqual({ report: 'stalled' });
@@ -755,16 +756,20 @@ describe('supervision rules', () => {
     it('reports a stall once the step has not moved for stallAfter, carried across looks', () => {
       let stall = stallAfterLook({ lastProgressAtMs: 0 }, job(), at);
       stall = stallAfterLook(stall, job(), at + 30 * 60_000);
-      expect(judgeLook(plan, job(), stall, at + 30 * 60_000)).toHaveProperty('lookAgainInMs');
+      expect(judgeLook(plan, job(), stall, at + 30 * 60_000)).toEqual({ lookAgainInMs: 300_000 });
       stall = stallAfterLook(stall, job(), at + HOUR);
       expect(judgeLook(plan, job(), stall, at + HOUR)).toEqual({ report: 'stalled' });
     });
     it('does not count a queued job as stalled', () => {
       const queued = job({ status: 'queued' });
       const stall = stallAfterLook({ lastProgressAtMs: 0 }, queued, at);
-      expect(judgeLook({ ...plan, knownStatus: 'queued' }, queued, stall, at)).toHaveProperty(
-        'lookAgainInMs',
-      );
+      expect(judgeLook({ ...plan, knownStatus: 'queued' }, queued, stall, at)).toEqual({
+        lookAgainInMs: 300_000,
+      });
+      // Even a clock five hours without progress (stallAfter is one) is no stall while the job waits.
+      expect(judgeLook({ ...plan, knownStatus: 'queued' }, queued, { lastProgressAtMs: 0 }, at)).toEqual({
+        lookAgainInMs: 300_000,
+      });
     });
     it('reports when the report is due, whatever else', () => {
       expect(judgeLook(plan, job(), stallAfterLook(moving, job(), 10 * HOUR), 10 * HOUR)).toEqual({
