@@ -2,7 +2,12 @@ import fc from 'fast-check';
 import type { Checkpoint } from '../../src/domain/types';
 import { adoptionMismatches, describeMismatches, duplicatesOf } from '../../src/decisions/adoption';
 import { candidateQueries, chooseCandidate } from '../../src/decisions/candidate';
-import { formatDuration, parseDuration } from '../../src/decisions/duration';
+import {
+  DURATION_BOUNDS,
+  durationProblem,
+  formatDuration,
+  parseDuration,
+} from '../../src/decisions/duration';
 import { evaluateGate } from '../../src/decisions/gate';
 import {
   checkpointInModelPath,
@@ -844,6 +849,70 @@ describe('supervision rules', () => {
     expect(parseDuration('1.5h')).toBe(5_400_000);
     expect(parseDuration('5 minutes')).toBeUndefined();
     expect(formatDuration(86_400_000)).toBe('1d');
+  });
+});
+
+describe('durations', () => {
+  it.each([
+    ['250ms', 250],
+    ['90s', 90_000],
+    ['5m', 300_000],
+    ['2h', 7_200_000],
+    ['7d', 604_800_000],
+    ['0.5s', 500],
+    [' 10 s ', 10_000],
+    ['0s', 0],
+  ])('reads %j as %i ms', (text, ms) => {
+    expect(parseDuration(text)).toBe(ms);
+  });
+
+  it.each(['', 's', '5', '5x', '-5s', '5.s', '.5s', '5 minutes', '5m5', 'x5m', '5mm', '1h30m', '5M'])(
+    'reads %j as no duration',
+    (text) => {
+      expect(parseDuration(text)).toBeUndefined();
+    },
+  );
+
+  it.each([
+    [172_800_000, '2d'],
+    [90_000_000, '25h'],
+    [3_600_000, '1h'],
+    [5_400_000, '90m'],
+    [60_000, '1m'],
+    [90_000, '90s'],
+    [1000, '1s'],
+    [1500, '1500ms'],
+    [1, '1ms'],
+  ])('writes %i ms as %j, the largest unit that divides it', (ms, text) => {
+    expect(formatDuration(ms)).toBe(text);
+    expect(parseDuration(text)).toBe(ms);
+  });
+
+  it('accepts each field exactly at its bounds and refuses just past them, naming the bounds', () => {
+    for (const [field, { min, max }] of Object.entries(DURATION_BOUNDS)) {
+      const f = field as keyof typeof DURATION_BOUNDS;
+      const lo = parseDuration(min)!;
+      const hi = parseDuration(max)!;
+      expect([field, durationProblem(min, f)]).toEqual([field, undefined]);
+      expect([field, durationProblem(max, f)]).toEqual([field, undefined]);
+      expect([field, durationProblem(`${lo - 1}ms`, f)]).toEqual([
+        field,
+        `must be between ${min} and ${max}, got "${lo - 1}ms"`,
+      ]);
+      expect([field, durationProblem(`${hi + 1}ms`, f)]).toEqual([
+        field,
+        `must be between ${min} and ${max}, got "${hi + 1}ms"`,
+      ]);
+    }
+  });
+
+  it('a value that is no duration is refused with examples and the value given', () => {
+    expect(durationProblem('soon', 'deploy.timeout')).toBe(
+      'must be a duration such as "90s", "5m", "2h" or "7d", got "soon"',
+    );
+    expect(durationProblem('', 'schedule.every')).toBe(
+      'must be a duration such as "90s", "5m", "2h" or "7d", got ""',
+    );
   });
 });
 

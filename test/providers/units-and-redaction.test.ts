@@ -111,6 +111,50 @@ describe('redaction', () => {
     registerSecret('');
   });
 
+  it('redacts every spelling of a secret-named field, and no field that merely contains such a word', () => {
+    const secretNames = [
+      'authorization',
+      'X-Api-Key',
+      'api-key',
+      'api_key',
+      'apikey',
+      'API_KEY',
+      'hf-token',
+      'hf_token',
+      'token',
+      'download-token',
+      'download_token',
+      'downloadToken',
+      'secret',
+      'password',
+      'access_token',
+      'accessToken',
+    ];
+    const out = redact(Object.fromEntries(secretNames.map((k) => [k, 'value'])));
+    expect(Object.values(out).every((v) => v === '[redacted]')).toBe(true);
+    const ordinary = {
+      tokenizer: 'bpe',
+      maxTokens: 512,
+      secretName: 'db',
+      xapikey: 1,
+      apiKeys: 2,
+      hftoken_id: 3,
+    };
+    expect(redact(ordinary)).toEqual(ordinary);
+  });
+
+  it('cuts a signed query up to the quote, space or fragment that ends it, in http and https URLs', () => {
+    expect(redactText('{"url":"https://s.example/ck/1?X-Sig=abc&exp=9","n":1}')).toBe(
+      '{"url":"https://s.example/ck/1?[redacted]","n":1}',
+    );
+    expect(redactText("at 'http://s.example/a?sig=1#part' now")).toBe(
+      "at 'http://s.example/a?[redacted]#part' now",
+    );
+    expect(redactText('https://s.example/a?')).toBe('https://s.example/a?[redacted]');
+    expect(redactText('no url?query=1 here')).toBe('no url?query=1 here');
+    expect(redactText('Bearer a+b/c=~d_e-f.g next')).toBe('Bearer [redacted] next');
+  });
+
   it('scrubs a bearer token whatever the spacing', () => {
     expect(redactText('Authorization: Bearer   tok.en')).toBe('Authorization: Bearer [redacted]');
   });
