@@ -6,6 +6,7 @@ import {
   nextPollDelayMs,
   observeProgress,
   progressCounter,
+  progressMark,
   remainingMs,
   stallAfterLook,
   type WatchPlan,
@@ -102,12 +103,22 @@ describe('the stall clock', () => {
     expect(progressCounter(job({ progress: {} }))).toBeUndefined();
   });
 
+  it('an epoch without a step counter is still progress (step 0 of that epoch)', () => {
+    expect(progressMark(job({ progress: { currentEpoch: 3 } }))).toEqual({ epoch: 3, step: 0 });
+    expect(progressMark(job({ progress: {} }))).toBeUndefined();
+  });
+
   it('the old rule ("changed"): any other counter resets the clock, the same one does not, none always does', () => {
     const s = observeProgress({ lastProgressAtMs: 0 }, 10, 100);
     expect(s).toEqual({ lastProgress: 10, lastProgressAtMs: 100 });
     expect(observeProgress(s, 10, 900)).toBe(s);
     expect(observeProgress(s, 9, 900)).toEqual({ lastProgress: 9, lastProgressAtMs: 900 });
     expect(observeProgress(s, undefined, 900)).toEqual({ lastProgress: undefined, lastProgressAtMs: 900 });
+    // No counter twice in a row: still nothing to judge a stall by, so the clock keeps restarting.
+    expect(observeProgress({ lastProgressAtMs: 100 }, undefined, 900)).toEqual({
+      lastProgress: undefined,
+      lastProgressAtMs: 900,
+    });
     expect(stallAfterLook({ lastProgress: 100, lastProgressAtMs: 0 }, job(), 5000, 'changed')).toEqual({
       lastProgress: 100,
       lastProgressAtMs: 0,
