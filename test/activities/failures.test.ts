@@ -409,6 +409,12 @@ describe('classified: every call classified in one place', () => {
       (e: unknown) => e as Error,
     );
     expect(plain).toMatchObject({ name: 'Error', message: '[redacted] as a string' });
+    // Even a thrown null or undefined becomes an Error that says what was thrown.
+    for (const nothing of [null, undefined]) {
+      const thrownNothing = await classified(() => Promise.reject(nothing)).catch((e: unknown) => e as Error);
+      expect(thrownNothing).toBeInstanceOf(Error);
+      expect(thrownNothing).toMatchObject({ name: 'Error', message: String(nothing) });
+    }
   });
 });
 
