@@ -223,6 +223,12 @@ describe('redaction', () => {
     expect(walk(redact(nest(20)), 20)).toBe('leaf');
     expect(walk(redact(nest(21)), 21)).toBe('[too deep]');
     expect(walk(redact([[[['x']]]]), 0)).toEqual([[[['x']]]]);
+    // Arrays count as levels too.
+    const nestList = (depth: number): unknown => (depth === 0 ? 'leaf' : [nestList(depth - 1)]);
+    const walkList = (v: unknown, depth: number): unknown =>
+      depth === 0 ? v : walkList((v as unknown[])[0], depth - 1);
+    expect(walkList(redact(nestList(20)), 20)).toBe('leaf');
+    expect(walkList(redact(nestList(21)), 21)).toBe('[too deep]');
   });
 
   it('strips the query and the fragment of a URL, and nothing of one without them', () => {
