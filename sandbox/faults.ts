@@ -33,6 +33,11 @@ export const faultConfigSchema = z.object({
   /** Deployed endpoints answer runsync / completions with a 500. */
   failInference: z.boolean().default(false),
   /**
+   * TensorOne endpoints answer runsync 200 with this job status and no output (e.g. `FAILED`: the worker
+   * ran the request and it failed; `IN_QUEUE`: not run within the synchronous wait) instead of `COMPLETED`.
+   */
+  inferenceStatus: z.string().min(1).optional(),
+  /**
    * Creates (POST that makes a resource) whose path matches `routePattern`: acted on `actAfterMs` after
    * they arrive and answered `answerAfterMs` after that, in real time — a provider slower than the
    * client's timeout, or an answer held up on the way back. Only the next `count` such creates (the

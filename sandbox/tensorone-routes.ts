@@ -433,6 +433,11 @@ export function tensoroneRoutes(state: SandboxState): Router {
       throw t1Error(500, 'INFERENCE_FAILED', 'Worker crashed while loading the model');
     }
     const input = (body(ctx).input ?? {}) as Record<string, unknown>;
+    const answered = state.faults.inferenceStatus;
+    if (answered) {
+      state.countFault('inferenceStatus');
+      return { status: 200, body: { id: state.newId('run'), status: answered } };
+    }
     return {
       status: 200,
       body: {

@@ -1,6 +1,16 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { createActivities } from '../../src/activities';
-import { MALFORMED_TRIES } from '../../src/activities/failures';
+import {
+  MALFORMED_TRIES,
+  adoptionRefused,
+  classified,
+  deleteIdempotently,
+  isRetryable,
+  toNotServingYetFailure,
+  toTemporalFailure,
+} from '../../src/activities/failures';
+import { ProviderError, type ProviderErrorInit } from '../../src/providers/http/provider-error';
+import { registerSecret } from '../../src/providers/http/redact';
 import { runActivity, runActivityAttempt } from '../harness/activity-env';
 import { createProviderClients } from '../../src/providers/config';
 import type { Sandbox } from '../../sandbox/server';
@@ -231,4 +241,218 @@ describe('secrets stay out of results, failures and logs', () => {
     expect(logLines.join('\n')).not.toContain(SECRET);
     expect(logLines.join('\n')).not.toMatch(/signature=/);
   });
+});
+
+/** A provider error as the transport builds it, without a provider behind it. */
+const providerError = (over: Partial<ProviderErrorInit>): ProviderError =>
+  new ProviderError({
+    provider: 'tensorone',
+    route: 'GET /v2/training/jobs/:jobId',
+    kind: 'http',
+    code: `HTTP_${over.status ?? 0}`,
+    message: 'provider said no',
+    ...over,
+  });
+
+describe('the classifier, status by status (no provider needed)', () => {
+  it.each([
+    [400, false],
+    [401, false],
+    [403, false],
+    [404, false],
+    [408, true],
+    [409, false],
+    [418, false],
+    [422, false],
+    [429, true],
+    [499, false],
+    [500, true],
+    [503, true],
+  ])('HTTP %i is retryable: %s', (status, retryable) => {
+    expect(isRetryable(providerError({ status }))).toBe(retryable);
+    expect(toTemporalFailure(providerError({ status }))).toMatchObject({
+      type: `HTTP_${status}`,
+      nonRetryable: !retryable,
+    });
+  });
+
+  it('an HTTP error without a status is not retried; a network failure always is', () => {
+    expect(isRetryable(providerError({ status: undefined, code: 'HTTP_ERROR' }))).toBe(false);
+    expect(isRetryable(providerError({ kind: 'network', code: 'NETWORK_ERROR' }), 99)).toBe(true);
+  });
+
+  it.each([
+    'CONFIGURATION_ERROR',
+    'DATASET_NOT_FOUND',
+    'INSUFFICIENT_RESOURCES',
+    'MODEL_NOT_FOUND',
+    'MODEL_TOO_LARGE',
+    'DEPLOYMENT_FAILED',
+  ])('documented code %s is final even behind a 503, a network failure or a malformed answer', (code) => {
+    expect(isRetryable(providerError({ status: 503, code }))).toBe(false);
+    expect(isRetryable(providerError({ kind: 'network', code }))).toBe(false);
+    expect(isRetryable(providerError({ kind: 'malformed', code }))).toBe(false);
+  });
+
+  it(`a malformed answer is retryable up to try ${MALFORMED_TRIES - 1} and final at try ${MALFORMED_TRIES}, only then saying so`, () => {
+    const malformed = providerError({ kind: 'malformed', status: 200, code: 'MALFORMED_RESPONSE' });
+    expect(isRetryable(malformed)).toBe(true);
+    expect(isRetryable(malformed, MALFORMED_TRIES - 1)).toBe(true);
+    expect(isRetryable(malformed, MALFORMED_TRIES)).toBe(false);
+    expect(toTemporalFailure(malformed, MALFORMED_TRIES - 1).message).toBe(malformed.message);
+    expect(toTemporalFailure(malformed, MALFORMED_TRIES).message).toBe(
+      `${malformed.message} (still malformed at try ${MALFORMED_TRIES}; no more tries)`,
+    );
+    // A final HTTP refusal is not "still malformed".
+    expect(toTemporalFailure(providerError({ status: 400 }), MALFORMED_TRIES).message).toBe(
+      'tensorone GET /v2/training/jobs/:jobId: 400 HTTP_400: provider said no',
+    );
+  });
+
+  it('hands the workflow provider, route, status, code, details and request id — nothing else', () => {
+    const err = providerError({
+      status: 400,
+      code: 'CONFIGURATION_ERROR',
+      details: { field: 'name' },
+      requestId: 'req_1',
+    });
+    expect(toTemporalFailure(err).details).toEqual([
+      {
+        provider: 'tensorone',
+        route: 'GET /v2/training/jobs/:jobId',
+        status: 400,
+        code: 'CONFIGURATION_ERROR',
+        details: { field: 'name' },
+        requestId: 'req_1',
+      },
+    ]);
+  });
+
+  it('Retry-After becomes the next delay only for a retry, and never 0 (0 would mean "use the policy")', () => {
+    expect(toTemporalFailure(providerError({ status: 429, retryAfterMs: 2500 })).nextRetryDelay).toBe(2500);
+    expect(toTemporalFailure(providerError({ status: 503, retryAfterMs: 0 })).nextRetryDelay).toBe(1);
+    expect(toTemporalFailure(providerError({ status: 503 })).nextRetryDelay).toBeUndefined();
+    expect(
+      toTemporalFailure(providerError({ status: 400, retryAfterMs: 2500 })).nextRetryDelay,
+    ).toBeUndefined();
+  });
+});
+
+describe('while a deployment starts, "not yet" answers are retried until the deploy timeout', () => {
+  it.each([404, 409, 500, 503])('HTTP %i is NOT_SERVING_YET, retryable, with the cause kept', (status) => {
+    const err = providerError({ status, code: `HTTP_${status}`, requestId: 'req_2' });
+    const f = toNotServingYetFailure(err);
+    expect(f).toMatchObject({ type: 'NOT_SERVING_YET', nonRetryable: false });
+    expect(f.message).toBe(`not serving yet: ${err.message}`);
+    expect(f.details).toEqual(toTemporalFailure(err).details);
+    expect(f.nextRetryDelay).toBeUndefined();
+  });
+
+  it('keeps the provider’s Retry-After, at least 1 ms', () => {
+    expect(toNotServingYetFailure(providerError({ status: 503, retryAfterMs: 4000 })).nextRetryDelay).toBe(
+      4000,
+    );
+    expect(toNotServingYetFailure(providerError({ status: 503, retryAfterMs: 0 })).nextRetryDelay).toBe(1);
+  });
+
+  it.each([400, 401, 403, 422])('HTTP %i says "wrong", not "not yet": final', (status) => {
+    expect(toNotServingYetFailure(providerError({ status }))).toMatchObject({
+      type: `HTTP_${status}`,
+      nonRetryable: true,
+    });
+  });
+
+  it('a documented code, a network failure and a malformed answer keep their own classification', () => {
+    expect(toNotServingYetFailure(providerError({ status: 503, code: 'DEPLOYMENT_FAILED' }))).toMatchObject({
+      type: 'DEPLOYMENT_FAILED',
+      nonRetryable: true,
+    });
+    expect(toNotServingYetFailure(providerError({ kind: 'network', code: 'NETWORK_ERROR' }))).toMatchObject({
+      type: 'NETWORK_ERROR',
+      nonRetryable: false,
+    });
+    const malformed = providerError({ kind: 'malformed', status: 200, code: 'MALFORMED_RESPONSE' });
+    expect(toNotServingYetFailure(malformed, MALFORMED_TRIES)).toMatchObject({
+      type: 'MALFORMED_RESPONSE',
+      nonRetryable: true,
+    });
+  });
+});
+
+describe('classified: every call classified in one place', () => {
+  it('passes a result through; classifies a provider error by the tries given, or as "not serving yet"', async () => {
+    await expect(classified(async () => 7)).resolves.toBe(7);
+    const malformed = providerError({ kind: 'malformed', status: 200, code: 'MALFORMED_RESPONSE' });
+    await expect(classified(() => Promise.reject(malformed))).rejects.toMatchObject({ nonRetryable: false });
+    await expect(
+      classified(() => Promise.reject(malformed), { tries: MALFORMED_TRIES }),
+    ).rejects.toMatchObject({ type: 'MALFORMED_RESPONSE', nonRetryable: true });
+    await expect(
+      classified(() => Promise.reject(providerError({ status: 409 })), { untilServing: true }),
+    ).rejects.toMatchObject({ type: 'NOT_SERVING_YET', nonRetryable: false });
+    await expect(classified(() => Promise.reject(providerError({ status: 409 })))).rejects.toMatchObject({
+      type: 'HTTP_409',
+      nonRetryable: true,
+    });
+  });
+
+  it('an ApplicationFailure passes unchanged; any other error is rethrown with every known key scrubbed', async () => {
+    const own = ApplicationFailure.nonRetryable('mine', 'MINE');
+    await expect(classified(() => Promise.reject(own))).rejects.toBe(own);
+    registerSecret('sk_classified_secret_42');
+    const bug = new TypeError('cannot read x of sk_classified_secret_42 (sk_classified_secret_42)');
+    const thrown = await classified(() => Promise.reject(bug)).catch((e: unknown) => e as Error);
+    expect(thrown).not.toBe(bug);
+    expect(thrown.name).toBe('TypeError');
+    expect(thrown.message).toBe('cannot read x of [redacted] ([redacted])');
+    const plain = await classified(() => Promise.reject('sk_classified_secret_42 as a string')).catch(
+      (e: unknown) => e as Error,
+    );
+    expect(plain).toMatchObject({ name: 'Error', message: '[redacted] as a string' });
+    // Even a thrown null or undefined becomes an Error that says what was thrown.
+    for (const nothing of [null, undefined]) {
+      const thrownNothing = await classified(() => Promise.reject(nothing)).catch((e: unknown) => e as Error);
+      expect(thrownNothing).toBeInstanceOf(Error);
+      expect(thrownNothing).toMatchObject({ name: 'Error', message: String(nothing) });
+    }
+  });
+});
+
+describe('deleteIdempotently', () => {
+  it('deleted now, already gone (404), or a route the provider lacks — and anything else is classified', async () => {
+    await expect(deleteIdempotently(async () => undefined)).resolves.toEqual({
+      deleted: true,
+      alreadyGone: false,
+    });
+    await expect(
+      deleteIdempotently(() => Promise.reject(providerError({ status: 404, code: 'ENDPOINT_NOT_FOUND' }))),
+    ).resolves.toEqual({ deleted: true, alreadyGone: true });
+    const absent = {
+      capabilityAbsent: 'tensorone.endpoints.delete' as const,
+      route: 'DELETE /v2/endpoints/:endpointId',
+    };
+    await expect(deleteIdempotently(async () => absent)).resolves.toEqual(absent);
+    await expect(
+      deleteIdempotently(() => Promise.reject(providerError({ status: 503 }))),
+    ).rejects.toMatchObject({
+      type: 'HTTP_503',
+      nonRetryable: false,
+    });
+    await expect(
+      deleteIdempotently(() => Promise.reject(providerError({ status: 403 }))),
+    ).rejects.toMatchObject({
+      type: 'HTTP_403',
+      nonRetryable: true,
+    });
+  });
+});
+
+it('adoptionRefused names the resource, its name and every difference, and is final', () => {
+  const mismatches = [{ field: 'datasetId', asked: 'ds_b', found: 'ds_a' }];
+  const f = adoptionRefused('training job', 'job_1', 'run--train-1', mismatches);
+  expect(f).toMatchObject({ type: 'ADOPTION_MISMATCH', nonRetryable: true });
+  expect(f.message).toBe(
+    'training job job_1 named run--train-1 was not made from what this run asks (datasetId: asked ds_b, found ds_a); not adopting it',
+  );
+  expect(f.details).toEqual([{ kind: 'training job', id: 'job_1', name: 'run--train-1', mismatches }]);
 });

@@ -2,7 +2,12 @@ import fc from 'fast-check';
 import type { Checkpoint } from '../../src/domain/types';
 import { adoptionMismatches, describeMismatches, duplicatesOf } from '../../src/decisions/adoption';
 import { candidateQueries, chooseCandidate } from '../../src/decisions/candidate';
-import { formatDuration, parseDuration } from '../../src/decisions/duration';
+import {
+  DURATION_BOUNDS,
+  durationProblem,
+  formatDuration,
+  parseDuration,
+} from '../../src/decisions/duration';
 import { evaluateGate } from '../../src/decisions/gate';
 import {
   checkpointInModelPath,
@@ -729,7 +734,8 @@ describe('supervision rules', () => {
     });
     it('lets new checkpoints wait for the next report', () => {
       const more = job({ checkpointIds: ['c1', 'c2', 'c3'] });
-      expect(judgeLook(plan, more, stallAfterLook(moving, more, at), at)).toHaveProperty('lookAgainInMs');
+      // Same cadence as without them: new checkpoints are no reason to hand the job back.
+      expect(judgeLook(plan, more, stallAfterLook(moving, more, at), at)).toEqual({ lookAgainInMs: 300_000 });
     });
     it('reports the first look, when it knows no status yet', () => {
       expect(judgeLook({ ...plan, knownStatus: undefined }, job(), moving, at)).toEqual({
@@ -744,7 +750,7 @@ describe('supervision rules', () => {
       for (let i = 1; i <= 11; i++) {
         const t = at + i * 5 * 60_000;
         stall = stallAfterLook(stall, i % 2 ? wobble(1400, 3) : wobble(1500, 4), t);
-        expect(judgeLook(plan, job(), stall, t)).toHaveProperty('lookAgainInMs');
+        expect(judgeLook(plan, job(), stall, t)).toEqual({ lookAgainInMs: 300_000 });
       }
       stall = stallAfterLook(stall, wobble(1400, 3), at + HOUR);
       expect(judgeLook(plan, job(), stall, at + HOUR)).toEqual({ report: 'stalled' });
@@ -762,16 +768,20 @@ describe('supervision rules', () => {
     it('reports a stall once the step has not moved for stallAfter, carried across looks', () => {
       let stall = stallAfterLook({ lastProgressAtMs: 0 }, job(), at);
       stall = stallAfterLook(stall, job(), at + 30 * 60_000);
-      expect(judgeLook(plan, job(), stall, at + 30 * 60_000)).toHaveProperty('lookAgainInMs');
+      expect(judgeLook(plan, job(), stall, at + 30 * 60_000)).toEqual({ lookAgainInMs: 300_000 });
       stall = stallAfterLook(stall, job(), at + HOUR);
       expect(judgeLook(plan, job(), stall, at + HOUR)).toEqual({ report: 'stalled' });
     });
     it('does not count a queued job as stalled', () => {
       const queued = job({ status: 'queued' });
       const stall = stallAfterLook({ lastProgressAtMs: 0 }, queued, at);
-      expect(judgeLook({ ...plan, knownStatus: 'queued' }, queued, stall, at)).toHaveProperty(
-        'lookAgainInMs',
-      );
+      expect(judgeLook({ ...plan, knownStatus: 'queued' }, queued, stall, at)).toEqual({
+        lookAgainInMs: 300_000,
+      });
+      // Even a clock five hours without progress (stallAfter is one) is no stall while the job waits.
+      expect(judgeLook({ ...plan, knownStatus: 'queued' }, queued, { lastProgressAtMs: 0 }, at)).toEqual({
+        lookAgainInMs: 300_000,
+      });
     });
     it('reports when the report is due, whatever else', () => {
       expect(judgeLook(plan, job(), stallAfterLook(moving, job(), 10 * HOUR), 10 * HOUR)).toEqual({
@@ -846,6 +856,70 @@ describe('supervision rules', () => {
     expect(parseDuration('1.5h')).toBe(5_400_000);
     expect(parseDuration('5 minutes')).toBeUndefined();
     expect(formatDuration(86_400_000)).toBe('1d');
+  });
+});
+
+describe('durations', () => {
+  it.each([
+    ['250ms', 250],
+    ['90s', 90_000],
+    ['5m', 300_000],
+    ['2h', 7_200_000],
+    ['7d', 604_800_000],
+    ['0.5s', 500],
+    [' 10 s ', 10_000],
+    ['0s', 0],
+  ])('reads %j as %i ms', (text, ms) => {
+    expect(parseDuration(text)).toBe(ms);
+  });
+
+  it.each(['', 's', '5', '5x', '-5s', '5.s', '.5s', '5 minutes', '5m5', 'x5m', '5mm', '1h30m', '5M'])(
+    'reads %j as no duration',
+    (text) => {
+      expect(parseDuration(text)).toBeUndefined();
+    },
+  );
+
+  it.each([
+    [172_800_000, '2d'],
+    [90_000_000, '25h'],
+    [3_600_000, '1h'],
+    [5_400_000, '90m'],
+    [60_000, '1m'],
+    [90_000, '90s'],
+    [1000, '1s'],
+    [1500, '1500ms'],
+    [1, '1ms'],
+  ])('writes %i ms as %j, the largest unit that divides it', (ms, text) => {
+    expect(formatDuration(ms)).toBe(text);
+    expect(parseDuration(text)).toBe(ms);
+  });
+
+  it('accepts each field exactly at its bounds and refuses just past them, naming the bounds', () => {
+    for (const [field, { min, max }] of Object.entries(DURATION_BOUNDS)) {
+      const f = field as keyof typeof DURATION_BOUNDS;
+      const lo = parseDuration(min)!;
+      const hi = parseDuration(max)!;
+      expect([field, durationProblem(min, f)]).toEqual([field, undefined]);
+      expect([field, durationProblem(max, f)]).toEqual([field, undefined]);
+      expect([field, durationProblem(`${lo - 1}ms`, f)]).toEqual([
+        field,
+        `must be between ${min} and ${max}, got "${lo - 1}ms"`,
+      ]);
+      expect([field, durationProblem(`${hi + 1}ms`, f)]).toEqual([
+        field,
+        `must be between ${min} and ${max}, got "${hi + 1}ms"`,
+      ]);
+    }
+  });
+
+  it('a value that is no duration is refused with examples and the value given', () => {
+    expect(durationProblem('soon', 'deploy.timeout')).toBe(
+      'must be a duration such as "90s", "5m", "2h" or "7d", got "soon"',
+    );
+    expect(durationProblem('', 'schedule.every')).toBe(
+      'must be a duration such as "90s", "5m", "2h" or "7d", got ""',
+    );
   });
 });
 

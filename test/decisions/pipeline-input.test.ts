@@ -31,6 +31,303 @@ describe('pipeline input validation', () => {
     });
   });
 
+  const MESH_USER = '6f1c2b7e-1d2a-4c3b-9e8f-0a1b2c3d4e5f';
+  const minimal = (deploy: Record<string, unknown>, over: Record<string, unknown> = {}) => ({
+    name: 'd',
+    train: { kind: 'tensorone', modelType: 'llm', datasetId: 'ds_a', config: {} },
+    deploy,
+    ...over,
+  });
+  const DEFAULT_SECTIONS = {
+    supervision: {
+      freshness: '5m',
+      minInterval: '30s',
+      stallAfter: '30m',
+      resumeBudget: 2,
+      unknownStatusGrace: '30m',
+      reportEvery: '30m',
+    },
+    selection: { metric: 'validationLoss', direction: 'minimize', tieBreak: 'earliest-epoch' },
+    gate: {},
+    cleanup: { enabled: true, retention: { keepLastN: 3, includeManual: false }, maxDeletes: 1000 },
+  };
+  const DEFAULT_TRAIN = {
+    kind: 'tensorone',
+    modelType: 'llm',
+    datasetId: 'ds_a',
+    config: {},
+    gpuTypes: ['a100'],
+    maxWorkers: 1,
+    priority: 'normal',
+    tags: [],
+  };
+
+  it.each([
+    [
+      { target: 'tensorone-endpoint' },
+      {
+        target: 'tensorone-endpoint',
+        gpuIds: ['a100'],
+        workerCount: 1,
+        smokeTest: { input: { prompt: 'Hello' } },
+        timeout: '30m',
+      },
+    ],
+    [
+      { target: 'tensorone-registry' },
+      {
+        target: 'tensorone-registry',
+        environment: 'production',
+        gpuType: 'a100',
+        workers: 1,
+        smokeTest: { input: { prompt: 'Hello' } },
+        timeout: '30m',
+      },
+    ],
+    [
+      { target: 'tensormesh', userId: MESH_USER },
+      {
+        target: 'tensormesh',
+        userId: MESH_USER,
+        gpuType: 'GPU_TYPE_A100',
+        gpuCount: 1,
+        smokePrompt: 'Hello',
+        timeout: '30m',
+      },
+    ],
+  ])('a file naming only name, train and deploy %j runs with the documented defaults', (deploy, filled) => {
+    expect(parsePipelineInput(minimal(deploy))).toEqual({
+      name: 'd',
+      train: DEFAULT_TRAIN,
+      ...DEFAULT_SECTIONS,
+      deploy: filled,
+    });
+  });
+
+  it('an empty section gets the same defaults as a missing one; an empty approval waits 24h, then rejects', () => {
+    const spec = parsePipelineInput(
+      minimal(
+        { target: 'tensorone-endpoint', smokeTest: {} },
+        {
+          supervision: {},
+          selection: {},
+          gate: { approval: {} },
+          cleanup: { retention: {} },
+        },
+      ),
+    );
+    expect(spec.supervision).toEqual(DEFAULT_SECTIONS.supervision);
+    expect(spec.selection).toEqual(DEFAULT_SECTIONS.selection);
+    expect(spec.gate).toEqual({ approval: { required: true, timeout: '24h', onTimeout: 'reject' } });
+    expect(spec.cleanup).toEqual(DEFAULT_SECTIONS.cleanup);
+    expect(spec.deploy).toMatchObject({ smokeTest: { input: { prompt: 'Hello' } } });
+    expect(parsePipelineInput(minimal({ target: 'tensorone-endpoint' }, { cleanup: {} })).cleanup).toEqual(
+      DEFAULT_SECTIONS.cleanup,
+    );
+  });
+
+  const tensorone = (over: Record<string, unknown>) => ({
+    train: { kind: 'tensorone', modelType: 'llm', datasetId: 'ds_a', config: {}, ...over },
+  });
+  it.each([
+    // [field, the largest or smallest value accepted, the first refused]
+    ['supervision.resumeBudget', { supervision: { resumeBudget: 0 } }, { supervision: { resumeBudget: -1 } }],
+    [
+      'supervision.resumeBudget',
+      { supervision: { resumeBudget: 20 } },
+      { supervision: { resumeBudget: 21 } },
+    ],
+    ['train.maxWorkers', tensorone({ maxWorkers: 1 }), tensorone({ maxWorkers: 0 })],
+    ['train.maxWorkers', tensorone({ maxWorkers: 32 }), tensorone({ maxWorkers: 33 })],
+    [
+      'train.description',
+      tensorone({ description: 'd'.repeat(500) }),
+      tensorone({ description: 'd'.repeat(501) }),
+    ],
+    ['train.gpuTypes.0', tensorone({ gpuTypes: ['h100'] }), tensorone({ gpuTypes: [''] })],
+    ['train.datasetId', tensorone({ datasetId: 'ds_A_9' }), tensorone({ datasetId: 'ds_a-b' })],
+    ['train.datasetId', tensorone({ datasetId: 'ds_a' }), tensorone({ datasetId: 'xds_a' })],
+    [
+      'train.jobId',
+      { train: { kind: 'tensorone-existing', jobId: 'j' } },
+      { train: { kind: 'tensorone-existing', jobId: '_j' } },
+    ],
+    [
+      'train.jobId',
+      { train: { kind: 'tensorone-existing', jobId: 'a:b.c-d_e' } },
+      { train: { kind: 'tensorone-existing', jobId: 'a:b.c-d_e\n' } },
+    ],
+    ['selection.metric', { selection: { metric: 'f1' } }, { selection: { metric: '1f' } }],
+    ['selection.metric', { selection: { metric: 'evalLoss2' } }, { selection: { metric: 'eval_loss' } }],
+    ['gate.threshold', { gate: { threshold: -1e300 } }, { gate: { threshold: Number.POSITIVE_INFINITY } }],
+    ['gate.minImprovement', { gate: { minImprovement: 0 } }, { gate: { minImprovement: -0.001 } }],
+    ['gate.servingModelId', { gate: { servingModelId: 'm' } }, { gate: { servingModelId: '' } }],
+    [
+      'deploy.workerCount',
+      { deploy: { target: 'tensorone-endpoint', workerCount: 100 } },
+      { deploy: { target: 'tensorone-endpoint', workerCount: 101 } },
+    ],
+    [
+      'deploy.workers',
+      { deploy: { target: 'tensorone-registry', workers: 100 } },
+      { deploy: { target: 'tensorone-registry', workers: 101 } },
+    ],
+    [
+      'deploy.workers',
+      { deploy: { target: 'tensorone-registry', workers: 1 } },
+      { deploy: { target: 'tensorone-registry', workers: 0 } },
+    ],
+    [
+      'deploy.gpuCount',
+      { deploy: { target: 'tensormesh', userId: MESH_USER, gpuCount: 64 } },
+      { deploy: { target: 'tensormesh', userId: MESH_USER, gpuCount: 65 } },
+    ],
+    [
+      'deploy.gpuCount',
+      { deploy: { target: 'tensormesh', userId: MESH_USER, gpuCount: 1 } },
+      { deploy: { target: 'tensormesh', userId: MESH_USER, gpuCount: 0 } },
+    ],
+    [
+      'deploy.modelPath',
+      { deploy: { target: 'tensormesh', userId: MESH_USER, modelPath: 'm' } },
+      { deploy: { target: 'tensormesh', userId: MESH_USER, modelPath: '' } },
+    ],
+    [
+      'deploy.versionOf.modelId',
+      { deploy: { target: 'tensorone-registry', versionOf: { modelId: 'm', version: '2' } } },
+      { deploy: { target: 'tensorone-registry', versionOf: { modelId: '', version: '2' } } },
+    ],
+    [
+      'deploy.versionOf.version',
+      { deploy: { target: 'tensorone-registry', versionOf: { modelId: 'm', version: '2' } } },
+      { deploy: { target: 'tensorone-registry', versionOf: { modelId: 'm', version: '' } } },
+    ],
+    [
+      'cleanup.retention.keepLastN',
+      { cleanup: { retention: { keepLastN: 0 } } },
+      { cleanup: { retention: { keepLastN: 1.5 } } },
+    ],
+    [
+      'cleanup.retention.keepWithinDays',
+      { cleanup: { retention: { keepWithinDays: 0 } } },
+      { cleanup: { retention: { keepWithinDays: -0.5 } } },
+    ],
+    [
+      'cleanup.retention.maxTotalBytes',
+      { cleanup: { retention: { maxTotalBytes: 0 } } },
+      { cleanup: { retention: { maxTotalBytes: -1 } } },
+    ],
+    [
+      'cleanup.retention.maxTotalBytes',
+      { cleanup: { retention: { maxTotalBytes: 1024 } } },
+      { cleanup: { retention: { maxTotalBytes: 1.5 } } },
+    ],
+    ['cleanup.maxDeletes', { cleanup: { maxDeletes: 1 } }, { cleanup: { maxDeletes: 0 } }],
+    ['cleanup.maxDeletes', { cleanup: { maxDeletes: 100_000 } }, { cleanup: { maxDeletes: 100_001 } }],
+    ['cleanup.maxDeletes', { cleanup: { maxDeletes: 100_000 } }, { cleanup: { maxDeletes: 2.5 } }],
+    ['budget.maxCost', { budget: { maxCost: 0.01 } }, { budget: { maxCost: -5 } }],
+    ['name', { name: `a${'-'.repeat(62)}` }, { name: `a${'-'.repeat(63)}` }],
+    ['name', { name: '0' }, { name: 'a_b' }],
+  ])('%s: %j accepted, %j refused', (field, good, bad) => {
+    expect(fieldsOf({ ...pipelineInput('t'), ...good })).toEqual([]);
+    expect(fieldsOf({ ...pipelineInput('t'), ...bad })).toEqual([field]);
+  });
+
+  it('says what a flag or a file got wrong in the same words', () => {
+    const messages = (over: Record<string, unknown>) => {
+      try {
+        parsePipelineInput({ ...pipelineInput('t'), ...over });
+        return [];
+      } catch (err) {
+        return (err as InvalidPipelineInput).issues.map((i) => `${i.field}: ${i.message}`);
+      }
+    };
+    expect(messages({ supervision: { resumeBudget: 21 } })).toEqual([
+      'supervision.resumeBudget: must be a whole number from 0 to 20',
+    ]);
+    expect(messages({ supervision: { resumeBudget: 0.5 } })).toEqual([
+      'supervision.resumeBudget: must be a whole number from 0 to 20',
+    ]);
+    expect(messages({ supervision: { resumeBudget: -1 } })).toEqual([
+      'supervision.resumeBudget: must be a whole number from 0 to 20',
+    ]);
+    expect(messages({ budget: { maxCost: 0 } })).toEqual(['budget.maxCost: must be an amount above 0']);
+    expect(messages({ cleanup: { retention: { keepLastN: -1 } } })).toEqual([
+      'cleanup.retention.keepLastN: must be a whole number ≥ 0',
+    ]);
+    expect(messages({ cleanup: { retention: { keepLastN: 0.5 } } })).toEqual([
+      'cleanup.retention.keepLastN: must be a whole number ≥ 0',
+    ]);
+    expect(messages({ cleanup: { retention: { keepWithinDays: -1 } } })).toEqual([
+      'cleanup.retention.keepWithinDays: must be a number of days ≥ 0',
+    ]);
+    for (const maxDeletes of [0, 0.5, 100_001])
+      expect(messages({ cleanup: { maxDeletes } })).toEqual([
+        'cleanup.maxDeletes: must be a whole number from 1 to 100000',
+      ]);
+    expect(messages({ train: { kind: 'tensorone-existing', jobId: 'job 1' } })).toEqual([
+      'train.jobId: must be an id such as "job_1234567890abcdef" (up to 128 letters, digits, "_", ".", ":" or "-")',
+    ]);
+    expect(
+      messages({
+        train: { kind: 'marqtune', modelId: 'model 1' },
+        deploy: { target: 'tensormesh', userId: MESH_USER },
+      }),
+    ).toEqual([
+      'train.modelId: must be an id such as "model_1234567890abcdef" (up to 128 letters, digits, "_", ".", ":" or "-")',
+    ]);
+    expect(messages({ name: 'A' })).toEqual([
+      'name: must be 1-63 lower-case letters, digits or dashes, starting with a letter or digit',
+    ]);
+    expect(messages(tensorone({ datasetId: 'x' }))).toEqual([
+      'train.datasetId: must be a TensorOne dataset id such as "ds_1234567890abcdef"',
+    ]);
+    expect(messages(tensorone({ gpuTypes: [] }))).toEqual([
+      'train.gpuTypes: must list at least one GPU type',
+    ]);
+    expect(messages({ selection: { metric: 'a b' } })).toEqual([
+      'selection.metric: must be a camelCase metric name such as "validationLoss"',
+    ]);
+    expect(messages({ supervision: { freshness: 'soon' } })).toEqual([
+      'supervision.freshness: must be a duration such as "90s", "5m", "2h" or "7d"',
+    ]);
+    expect(messages({ deploy: { target: 'tensormesh', userId: 'u' } })).toEqual([
+      'deploy.userId: must be the TensorMesh user id (a UUID)',
+    ]);
+    expect(messages({ supervision: { freshness: '1m', minInterval: '2m' } })).toEqual([
+      'supervision.minInterval: must not exceed supervision.freshness (1m)',
+    ]);
+    expect(messages({ train: { kind: 'marqtune', modelId: 'm1' } })).toEqual([
+      'deploy.target: a Marqtune model can only be deployed to "tensormesh"',
+    ]);
+    expect(
+      messages({
+        train: { kind: 'marqtune', modelId: 'm1' },
+        deploy: { target: 'tensormesh', userId: MESH_USER },
+        gate: { threshold: 0.5 },
+      }),
+    ).toEqual([
+      'gate.threshold: Marqtune checkpoints carry no metric to compare, so "gate.threshold" would always reject: remove it (use gate.approval for a human check)',
+    ]);
+  });
+
+  it('lists every bad field in one refusal, naming the source', () => {
+    expect(() =>
+      parsePipelineInput({ ...pipelineInput('t'), name: 'A', budget: { maxCost: 0 } }, 'p.yaml'),
+    ).toThrow(
+      'p.yaml is invalid:\n  - name: must be 1-63 lower-case letters, digits or dashes, starting with a letter or digit\n  - budget.maxCost: must be an amount above 0',
+    );
+    const err = (() => {
+      try {
+        parsePipelineInput(null);
+      } catch (e) {
+        return e as InvalidPipelineInput;
+      }
+    })();
+    expect(err?.name).toBe('InvalidPipelineInput');
+    expect(err?.message.startsWith('pipeline input is invalid:\n  - (root): ')).toBe(true);
+  });
+
   it.each([
     [{ name: 'Bad Name' }, 'name'],
     [{ train: { kind: 'tensorone', modelType: 'llm', datasetId: 'x', config: {} } }, 'train.datasetId'],
@@ -198,6 +495,33 @@ describe('pipeline input validation', () => {
     );
   });
 
+  it.each([
+    ['\u007f', 1],
+    ['\u0080', 2],
+    ['é', 2],
+    ['\u07ff', 2],
+    ['\u0800', 3],
+    ['€', 3],
+    ['\ud7ff', 3],
+    ['\ue000', 3],
+    ['\uffff', 3],
+    ['🦙', 4],
+  ])(
+    'counts %j as %i UTF-8 bytes: a config of exactly 64 KiB passes, one byte more does not',
+    (char, size) => {
+      const room = INPUT_LIMITS.configBytes - '{"x":""}'.length;
+      const text = char.repeat(Math.floor(room / size)) + 'a'.repeat(room % size);
+      expect(fieldsOf(withConfig({ x: text }))).toEqual([]);
+      expect(fieldsOf(withConfig({ x: `${text}a` }))).toEqual(['train.config']);
+    },
+  );
+
+  it('says the size in KiB rounded up: one byte over is 65 KiB', () => {
+    expect(() => parsePipelineInput(withConfig(configOf(INPUT_LIMITS.configBytes + 1)))).toThrow(
+      'train.config: is 65 KiB as JSON, more than the 64 KiB allowed (hyperparameters belong here, data belongs in the dataset)',
+    );
+  });
+
   it('refuses a whole input over 256 KiB as JSON, even when each part is within its own limit', () => {
     const input = {
       ...pipelineInput('t'),
@@ -207,12 +531,25 @@ describe('pipeline input validation', () => {
       },
     };
     expect(fieldsOf(input)).toEqual(['(root)']);
+    expect(() => parsePipelineInput(input)).toThrow(
+      /\(root\): is 25\d KiB as JSON, more than the 256 KiB allowed$/,
+    );
+    // Exactly at the limit passes.
+    const size = JSON.stringify(parsePipelineInput(input, undefined, { unbounded: true })).length;
+    const prompt = 'p'.repeat(INPUT_LIMITS.inputBytes - (size - INPUT_LIMITS.inputBytes));
+    const atLimit = { ...input, deploy: { ...input.deploy, smokeTest: { input: { prompt } } } };
+    expect(JSON.stringify(parsePipelineInput(atLimit)).length).toBe(INPUT_LIMITS.inputBytes);
   });
 
   it('refuses text UTF-8 cannot encode (a lone surrogate), naming where it is', () => {
     expect(fieldsOf(withConfig({ baseModel: 'llama\ud800' }))).toEqual(['train.config.baseModel']);
     expect(fieldsOf(withConfig({ ['\udc00key']: 1 }))).toEqual(['train.config.\udc00key']);
     expect(fieldsOf(withConfig({ baseModel: 'llama 🦙' }))).toEqual([]);
+    expect(fieldsOf(withConfig({ tags: ['ok', ['\udc00x']] }))).toEqual(['train.config.tags.1.0']);
+    expect(fieldsOf(withConfig({ a: { b: 'x\ud83d' } }))).toEqual(['train.config.a.b']);
+    expect(fieldsOf(withConfig({ a: ['🦙', { ok: 1 }] }))).toEqual([]);
+    // Only the first is named: one is enough to find the rest.
+    expect(fieldsOf(withConfig({ a: '\ud800', b: '\ud800' }))).toEqual(['train.config.a']);
   });
 
   it('replays a pipeline started before the bounds existed as it was accepted (unbounded)', () => {

@@ -29,6 +29,57 @@ describe('units', () => {
     expect(parseSize(null)).toBeUndefined();
   });
 
+  it.each([
+    ['1KB', 1024],
+    ['1 kb', 1024],
+    ['1MiB', 1024 ** 2],
+    ['1TB', 1024 ** 4],
+    ['1.5 TiB', 1.5 * 1024 ** 4],
+    ['1PB', 1024 ** 5],
+    ['100B', 100],
+    ['100 b', 100],
+    [' 5 GB ', 5 * 1024 ** 3],
+    ['0.5KB', 512],
+    ['1.0004B', 1],
+  ])('reads %j as %i bytes (binary units, rounded to a byte)', (input, bytes) => {
+    expect(parseSize(input)).toBe(bytes);
+  });
+
+  it.each(['1XB', 'KB', '1 K B', '1BB', '1GiBs', 'GB1', '1,5GB', '', Number.POSITIVE_INFINITY, undefined])(
+    'refuses %j',
+    (input) => {
+      expect(parseSize(input)).toBeUndefined();
+    },
+  );
+
+  it('names metrics in camelCase whatever the separators; an empty name stays empty', () => {
+    expect(camelCase('ValidationLoss')).toBe('validationLoss');
+    expect(camelCase('eval--perplexity__score')).toBe('evalPerplexityScore');
+    expect(camelCase('loss')).toBe('loss');
+    expect(camelCase('')).toBe('');
+    expect(numericMetrics({ Loss: 1, bad: Number.NaN, inf: Number.POSITIVE_INFINITY, ok: 0 })).toEqual({
+      loss: 1,
+      ok: 0,
+    });
+    expect(numericMetrics({ loss: 0.5 }, '')).toEqual({ loss: 0.5 });
+    expect(numericMetrics(undefined, 'validation')).toEqual({});
+  });
+
+  it('a date that is missing or empty is no date; any date is written in UTC', () => {
+    expect(isoDate(undefined)).toBeUndefined();
+    expect(isoDate(null)).toBeUndefined();
+    expect(isoDate('')).toBeUndefined();
+    expect(isoDate('2026-11-26T12:00:00+02:00')).toBe('2026-11-26T10:00:00.000Z');
+  });
+
+  it('Retry-After seconds are rounded to the millisecond; a huge HTTP date is far away, not negative', () => {
+    const now = Date.parse('2026-11-26T10:00:00Z');
+    expect(parseRetryAfter('0.0004', now)).toBe(0);
+    expect(parseRetryAfter('2.0006', now)).toBe(2001);
+    expect(parseRetryAfter('Fri, 27 Nov 2026 10:00:00 GMT', now)).toBe(86_400_000);
+    expect(parseRetryAfter('Thu, 26 Nov 2026 10:00:00 GMT', now)).toBe(0);
+  });
+
   it('an empty checkpoint is zero bytes, and units may drop the B', () => {
     expect(parseSize(0)).toBe(0);
     expect(parseSize('0GB')).toBe(0);
@@ -111,6 +162,50 @@ describe('redaction', () => {
     registerSecret('');
   });
 
+  it('redacts every spelling of a secret-named field, and no field that merely contains such a word', () => {
+    const secretNames = [
+      'authorization',
+      'X-Api-Key',
+      'api-key',
+      'api_key',
+      'apikey',
+      'API_KEY',
+      'hf-token',
+      'hf_token',
+      'token',
+      'download-token',
+      'download_token',
+      'downloadToken',
+      'secret',
+      'password',
+      'access_token',
+      'accessToken',
+    ];
+    const out = redact(Object.fromEntries(secretNames.map((k) => [k, 'value'])));
+    expect(Object.values(out).every((v) => v === '[redacted]')).toBe(true);
+    const ordinary = {
+      tokenizer: 'bpe',
+      maxTokens: 512,
+      secretName: 'db',
+      xapikey: 1,
+      apiKeys: 2,
+      hftoken_id: 3,
+    };
+    expect(redact(ordinary)).toEqual(ordinary);
+  });
+
+  it('cuts a signed query up to the quote, space or fragment that ends it, in http and https URLs', () => {
+    expect(redactText('{"url":"https://s.example/ck/1?X-Sig=abc&exp=9","n":1}')).toBe(
+      '{"url":"https://s.example/ck/1?[redacted]","n":1}',
+    );
+    expect(redactText("at 'http://s.example/a?sig=1#part' now")).toBe(
+      "at 'http://s.example/a?[redacted]#part' now",
+    );
+    expect(redactText('https://s.example/a?')).toBe('https://s.example/a?[redacted]');
+    expect(redactText('no url?query=1 here')).toBe('no url?query=1 here');
+    expect(redactText('Bearer a+b/c=~d_e-f.g next')).toBe('Bearer [redacted] next');
+  });
+
   it('scrubs a bearer token whatever the spacing', () => {
     expect(redactText('Authorization: Bearer   tok.en')).toBe('Authorization: Bearer [redacted]');
   });
@@ -128,6 +223,12 @@ describe('redaction', () => {
     expect(walk(redact(nest(20)), 20)).toBe('leaf');
     expect(walk(redact(nest(21)), 21)).toBe('[too deep]');
     expect(walk(redact([[[['x']]]]), 0)).toEqual([[[['x']]]]);
+    // Arrays count as levels too.
+    const nestList = (depth: number): unknown => (depth === 0 ? 'leaf' : [nestList(depth - 1)]);
+    const walkList = (v: unknown, depth: number): unknown =>
+      depth === 0 ? v : walkList((v as unknown[])[0], depth - 1);
+    expect(walkList(redact(nestList(20)), 20)).toBe('leaf');
+    expect(walkList(redact(nestList(21)), 21)).toBe('[too deep]');
   });
 
   it('strips the query and the fragment of a URL, and nothing of one without them', () => {

@@ -45,6 +45,7 @@ describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
       unavailableGpuTypes: [],
       failDeployments: false,
       failInference: false,
+      inferenceStatus: undefined,
       stallAtEpoch: undefined,
       spuriousStatus: undefined,
       htmlAnswers: 0,
@@ -367,6 +368,21 @@ describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
         expect(status.deployment?.status).toBe('removed');
         expect(endpointsNamed('smoke-fails')).toHaveLength(0);
       }
+    });
+
+    it('a smoke test answered 200 with status FAILED fails the deploy like an error would', async () => {
+      bed.sandbox.state.faults = { ...bed.sandbox.state.faults, inferenceStatus: 'FAILED' };
+      const input = pipelineInput('smoke-status');
+      const { f, status } = await bed.withWorker(async () => {
+        const handle = await start(input);
+        const err = await handle.result().catch((e: unknown) => e as WorkflowFailedError);
+        return { f: err, status: await handle.query(statusQuery) };
+      });
+      expect(f).toBeInstanceOf(WorkflowFailedError);
+      const cause = (f as WorkflowFailedError).cause as ApplicationFailure;
+      expect(cause.type).toBe('DEPLOY_FAILED');
+      expect(cause.message).toMatch(/returned status FAILED/);
+      expect(status.deployment?.status).toBe(documented ? 'left-running' : 'removed');
     });
 
     it('a stalled job is stopped and resumed from its checkpoint, then deployed', async () => {

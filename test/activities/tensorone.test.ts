@@ -1,0 +1,117 @@
+import { createActivities } from '../../src/activities';
+import type { ProviderClients } from '../../src/providers/config';
+import { isAbsent } from '../../src/providers/http/capabilities';
+import { sandboxAdmin } from '../../src/sandbox/admin-client';
+import type { Sandbox } from '../../src/sandbox/server';
+import { runActivity } from '../harness/activity-env';
+import { eventually, startTestSandbox } from '../harness/sandbox';
+
+let sandbox: Sandbox;
+let clients: ProviderClients;
+let activities: ReturnType<typeof createActivities>;
+beforeAll(async () => {
+  ({ sandbox, clients } = await startTestSandbox());
+  activities = createActivities(clients);
+});
+afterAll(() => sandbox.close());
+
+const trainInput = {
+  step: 'train-1',
+  modelType: 'llm' as const,
+  datasetId: 'ds_paged',
+  config: { training: { epochs: 2 } },
+  gpuType: 'a100',
+};
+
+/** `count` jobs of other runs, created after everything already there (the list is newest first). */
+async function newerJobs(prefix: string, count: number): Promise<void> {
+  for (let i = 0; i < count; i++) await sandboxAdmin(sandbox.url).seedCompletedJob(`${prefix}-${i}`, 1);
+}
+
+describe('a job looked up by its run name is found past the first page of the job list', () => {
+  it('a retried create adopts its job from the second page instead of creating another', async () => {
+    const first = await runActivity('wf-paged', activities.startTrainingJob, trainInput);
+    expect(first).toMatchObject({ adopted: false, name: 'wf-paged--train-1' });
+    await newerJobs('paged-filler', 100);
+    // Precondition: the job is no longer on the first page (100 per page, newest first).
+    const page1 = await clients.tensorone.jobs.list({
+      limit: 100,
+      offset: 0,
+      sort: 'created_at',
+      order: 'desc',
+    });
+    expect(page1.hasMore).toBe(true);
+    expect(page1.jobs.map((j) => j.id)).not.toContain(first.id);
+
+    const again = await runActivity('wf-paged', activities.startTrainingJob, trainInput);
+    expect(again).toMatchObject({ adopted: true, id: first.id, name: 'wf-paged--train-1' });
+    expect((await sandboxAdmin(sandbox.url).counters()).creations.jobs['wf-paged--train-1']).toBe(1);
+  });
+
+  it('duplicates of a create in doubt are found and stopped on every page, the kept job on the first', async () => {
+    // Oldest first: a duplicate that will sit on the second page, then 100 other jobs, then the kept one.
+    const running = { ...trainInput, name: 'wf-dups--train-1', config: { training: { epochs: 100 } } };
+    const old = await clients.tensorone.jobs.create(running);
+    await newerJobs('dups-filler', 100);
+    const kept = await clients.tensorone.jobs.create(running);
+    const page1 = await clients.tensorone.jobs.list({
+      limit: 100,
+      offset: 0,
+      sort: 'created_at',
+      order: 'desc',
+    });
+    expect(page1.jobs.map((j) => j.id)).toContain(kept.id);
+    expect(page1.jobs.map((j) => j.id)).not.toContain(old.id);
+
+    const res = await runActivity('wf-dups', activities.stopDuplicateTrainingJobs, {
+      name: 'wf-dups--train-1',
+      keepJobId: kept.id,
+    });
+    expect(res).toEqual({ duplicates: [old.id], stopped: [old.id] });
+    expect((await clients.tensorone.jobs.get(old.id)).status).toBe('stopped');
+    expect((await clients.tensorone.jobs.get(kept.id)).status).not.toBe('stopped');
+  });
+});
+
+describe('smokeTestEndpoint hands the workflow the status runsync answered', () => {
+  let endpointId: string;
+  beforeAll(async () => {
+    const { jobId } = await sandboxAdmin(sandbox.url).seedCompletedJob('smoke-status', 2);
+    const page = await clients.tensorone.checkpoints.list(jobId);
+    const ep = await clients.tensorone.endpoints.create({
+      name: 'smoke-status-ep',
+      checkpointId: page.bestCheckpointId!,
+      gpuIds: ['a100'],
+      workerCount: 1,
+    });
+    endpointId = ep.id;
+    await eventually(async () => {
+      const got = await clients.tensorone.endpoints.get(ep.id);
+      return (!isAbsent(got) && got.status === 'active') || undefined;
+    });
+  });
+  afterEach(() => {
+    sandbox.state.faults = { ...sandbox.state.faults, inferenceStatus: undefined };
+  });
+
+  it('COMPLETED with the output, trimmed to a preview', async () => {
+    const res = await runActivity('wf-smoke', activities.smokeTestEndpoint, {
+      endpointId,
+      sampleInput: { prompt: 'hello' },
+    });
+    expect(res).toEqual({ status: 'COMPLETED', outputPreview: '{"text":"echo: hello"}' });
+  });
+
+  it.each(['FAILED', 'IN_QUEUE'])(
+    'a 200 answer with status %s and no output is handed back as that status, not as a success',
+    async (answered) => {
+      sandbox.state.faults = { ...sandbox.state.faults, inferenceStatus: answered };
+      const res = await runActivity('wf-smoke', activities.smokeTestEndpoint, {
+        endpointId,
+        sampleInput: { prompt: 'hello' },
+      });
+      expect(res).toEqual({ status: answered, outputPreview: 'null' });
+      expect(sandbox.state.faultsInjected.inferenceStatus).toBeGreaterThanOrEqual(1);
+    },
+  );
+});

@@ -1,0 +1,106 @@
+import {
+  claimCheckpoints,
+  endedCandidateHolders,
+  grantDeletions,
+  protectedCheckpoints,
+  type DeletionLease,
+  type ProtectionRecord,
+} from '../../src/decisions/protection';
+
+const rec = (over: Partial<ProtectionRecord>): ProtectionRecord => ({
+  checkpointId: 'c1',
+  kind: 'candidate',
+  workflowId: 'pipeline-a',
+  runId: 'r1',
+  at: '2026-01-01T00:00:00Z',
+  ...over,
+});
+
+describe('what a protected checkpoint says about why', () => {
+  it('a deployment names its target and id', () => {
+    const out = protectedCheckpoints({
+      records: [rec({ kind: 'deployed', target: 'tensormesh', deploymentId: 'm1' })],
+      runningHolders: new Set(),
+    });
+    expect(out).toEqual([{ checkpointId: 'c1', reasons: ['deployed by pipeline-a (tensormesh m1)'] }]);
+  });
+
+  it('a candidate names its running pipeline; one of an ended run protects nothing', () => {
+    const records = [rec({}), rec({ checkpointId: 'c2', runId: 'r0' })];
+    expect(protectedCheckpoints({ records, runningHolders: new Set(['pipeline-a/r1']) })).toEqual([
+      { checkpointId: 'c1', reasons: ['candidate of running pipeline-a'] },
+    ]);
+    // Another workflow's run with the same run id is another holder.
+    expect(protectedCheckpoints({ records, runningHolders: new Set(['pipeline-b/r1']) })).toEqual([]);
+  });
+});
+
+describe('candidate holders the registry may forget', () => {
+  it('each ended holder once; running holders, pins and deployments never', () => {
+    const records = [
+      rec({ checkpointId: 'c1', runId: 'r0' }),
+      rec({ checkpointId: 'c2', runId: 'r0' }),
+      rec({ checkpointId: 'c3', runId: 'r1' }),
+      rec({ checkpointId: 'c4', runId: 'r9', kind: 'pinned' }),
+      rec({ checkpointId: 'c5', runId: 'r8', kind: 'deployed' }),
+    ];
+    expect(endedCandidateHolders(records, new Set(['pipeline-a/r1']))).toEqual([
+      { workflowId: 'pipeline-a', runId: 'r0' },
+    ]);
+    expect(endedCandidateHolders([], new Set())).toEqual([]);
+  });
+});
+
+describe('deletion leases', () => {
+  const request = {
+    workflowId: 'cleanup-1',
+    runId: 'c1',
+    checkpointIds: ['k1', 'k2'],
+    endedHolders: [],
+    untilMs: 5_000,
+  };
+
+  it('a cleanup asking again for what it holds renews the lease, once; other cleanups’ leases stay; expired ones go', () => {
+    const others: DeletionLease[] = [
+      { checkpointId: 'k1', workflowId: 'cleanup-2', runId: 'x', untilMs: 9_000 },
+      { checkpointId: 'k9', workflowId: 'cleanup-3', runId: 'y', untilMs: 1_000 },
+      { checkpointId: 'k2', workflowId: 'cleanup-1', runId: 'c1', untilMs: 3_000 },
+      { checkpointId: 'k3', workflowId: 'cleanup-1', runId: 'c1', untilMs: 3_000 },
+    ];
+    const { answer, leases } = grantDeletions([], others, request, 2_000);
+    expect(answer).toEqual({ granted: ['k1', 'k2'], refused: [] });
+    expect(leases).toEqual([
+      { checkpointId: 'k1', workflowId: 'cleanup-2', runId: 'x', untilMs: 9_000 },
+      { checkpointId: 'k3', workflowId: 'cleanup-1', runId: 'c1', untilMs: 3_000 },
+      { checkpointId: 'k1', workflowId: 'cleanup-1', runId: 'c1', untilMs: 5_000 },
+      { checkpointId: 'k2', workflowId: 'cleanup-1', runId: 'c1', untilMs: 5_000 },
+    ]);
+  });
+
+  it('a checkpoint several records protect is refused with the first reason recorded', () => {
+    const records = [
+      rec({ checkpointId: 'k1', kind: 'pinned', workflowId: 'pipeline-p' }),
+      rec({ checkpointId: 'k1', kind: 'deployed', workflowId: 'pipeline-d' }),
+    ];
+    const { answer, leases } = grantDeletions(records, [], { ...request, checkpointIds: ['k1'] }, 0);
+    expect(answer).toEqual({
+      granted: [],
+      refused: [{ checkpointId: 'k1', reason: 'pinned in pipeline-p' }],
+    });
+    expect(leases).toEqual([]);
+  });
+
+  it('a claim records what is free and names what is being deleted, each once, with the cleanup deleting it', () => {
+    const leases: DeletionLease[] = [
+      { checkpointId: 'k2', workflowId: 'cleanup-7', runId: 'z', untilMs: 5_000 },
+    ];
+    const { answer, records } = claimCheckpoints(
+      [],
+      leases,
+      [rec({ checkpointId: 'k1' }), rec({ checkpointId: 'k2' }), rec({ checkpointId: 'k2', kind: 'pinned' })],
+      4_999,
+    );
+    expect(answer).toEqual({ recorded: ['k1'], beingDeleted: [{ checkpointId: 'k2', by: 'cleanup-7' }] });
+    expect(records).toEqual([rec({ checkpointId: 'k1' })]);
+  });
+});
