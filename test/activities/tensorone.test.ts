@@ -1,8 +1,8 @@
 import { createActivities } from '../../src/activities';
 import type { ProviderClients } from '../../src/providers/config';
 import { isAbsent } from '../../src/providers/http/capabilities';
-import { sandboxAdmin } from '../../src/sandbox/admin-client';
-import type { Sandbox } from '../../src/sandbox/server';
+import { sandboxAdmin } from '../../sandbox/admin-client';
+import type { Sandbox } from '../../sandbox/server';
 import { runActivity } from '../harness/activity-env';
 import { eventually, startTestSandbox } from '../harness/sandbox';
 
