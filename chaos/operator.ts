@@ -105,9 +105,14 @@ export function operatorActions(deps: OperatorDeps) {
           await deps.startPipeline(p);
           const job = await waitFor(() => jobOf(p), 60_000);
           if (!job) return;
+          // Aimed while the create is held: an Update is accepted once a worker runs its validator, so
+          // with the worker just killed it may be accepted later; the cancel was still sent mid-create.
+          const sentAt = Date.now();
           await deps.cli(['cancel', p.workflowId, '--reason', 'chaos: cancel during the job create']);
-          const landedInCreate = Date.now() < job.createdAtMs + deps.heldCreateMs;
-          deps.say(`cancelled ${p.workflowId} ${Date.now() - job.createdAtMs} ms into its job create`);
+          const landedInCreate = sentAt < job.createdAtMs + deps.heldCreateMs;
+          deps.say(
+            `cancelled ${p.workflowId}: sent ${sentAt - job.createdAtMs} ms into its job create, answered after ${Date.now() - sentAt} ms`,
+          );
           record.cancels.push({ workflowId: p.workflowId, during: 'job-create', landedInCreate });
         } finally {
           releaseCreates();

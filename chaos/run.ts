@@ -151,17 +151,24 @@ async function main(): Promise<void> {
   const cliLog: string[] = [];
   const cli = async (args: string[]): Promise<number> => {
     for (let attempt = 1; ; attempt++) {
+      const output: string[] = [];
       const code = await new Promise<number>((resolve) => {
         const p = spawn(process.execPath, ['--import', 'tsx', 'src/starter.ts', ...args], {
           cwd: repo,
           env: { ...process.env, TEMPORAL_ADDRESS: address, TEMPORAL_TASK_QUEUE: taskQueue },
         });
-        p.stdout.on('data', (d: Buffer) => cliLog.push(d.toString()));
-        p.stderr.on('data', (d: Buffer) => cliLog.push(d.toString()));
+        const keep = (d: Buffer) => (cliLog.push(d.toString()), output.push(d.toString()));
+        p.stdout.on('data', keep);
+        p.stderr.on('data', keep);
         p.on('close', (c) => resolve(c ?? 1));
       });
       // The server may be restarting: `run` attaches to an existing run, so trying again is safe.
-      if (code === 0 || attempt === 3) return code;
+      if (code === 0) return code;
+      // What the operator would read: the command's own last lines (the secret scan covers cliLog too).
+      say(
+        `starter ${args[0]} exited ${code} (try ${attempt}): ${output.join('').trim().split('\n').slice(-2).join(' | ')}`,
+      );
+      if (attempt === 3) return code;
       await sleep(2000);
     }
   };

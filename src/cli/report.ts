@@ -4,7 +4,23 @@ import { decodeFromPayloadsAtIndex, loadDataConverter } from '@temporalio/common
 import { pipelineInputSchema, type PipelineSpec } from '../domain/pipeline-input';
 import type { Checkpoint, CheckpointPage } from '../domain/types';
 import { dataConverterFromEnv } from '../config/temporal-connection';
-import { statusQuery, type PipelineResult, type PipelineStatus } from '../workflows/definitions';
+import {
+  approveSignal,
+  approveUpdate,
+  rejectSignal,
+  rejectUpdate,
+  statusQuery,
+  type PipelineResult,
+  type PipelineStatus,
+} from '../workflows/definitions';
+
+/** The approve/reject signals (pipelines started before the Updates) and Updates, by their names in a history. */
+const DECISIONS: Record<string, 'approve' | 'reject'> = {
+  [approveSignal.name]: 'approve',
+  [approveUpdate.name]: 'approve',
+  [rejectSignal.name]: 'reject',
+  [rejectUpdate.name]: 'reject',
+};
 
 export interface ApprovalEvent {
   at: string;
@@ -56,11 +72,12 @@ export async function loadReportData(client: Client, workflowId: string): Promis
     payloads: Parameters<typeof decodeFromPayloadsAtIndex>[2],
     at: string,
   ) => {
-    if (name !== 'approve' && name !== 'reject') return;
+    const decision = name ? DECISIONS[name] : undefined;
+    if (!decision) return;
     const arg = payloads?.length
       ? await decodeFromPayloadsAtIndex<{ by?: string; reason?: string } | undefined>(converter, 0, payloads)
       : undefined;
-    approvals.push({ at, decision: name, by: arg?.by, reason: arg?.reason });
+    approvals.push({ at, decision, by: arg?.by, reason: arg?.reason });
   };
   for (const e of history.events ?? []) {
     const at = e.eventTime?.seconds ? new Date(Number(e.eventTime.seconds) * 1000).toISOString() : '';

@@ -38,8 +38,14 @@ export function protectionRegistry(client: Client, taskQueue: string) {
       update<ClaimAnswer>(() => handle().executeUpdate(claimCheckpointsUpdate, { args: [records] })),
     lease: (request: LeaseRequest): Promise<LeaseAnswer> =>
       update<LeaseAnswer>(() => handle().executeUpdate(leaseDeletionsUpdate, { args: [request] })),
-    release: (holder: { workflowId: string; runId: string }): Promise<void> =>
-      handle().signal(releaseDeletionsSignal, holder),
+    /** Ends a cleanup's leases; without a registry there are none to end. */
+    async release(holder: { workflowId: string; runId: string }): Promise<void> {
+      try {
+        await handle().signal(releaseDeletionsSignal, holder);
+      } catch (err) {
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+      }
+    },
     /** Every record; none when no pipeline of this installation has recorded anything yet. */
     async records(): Promise<ProtectionRecord[] | undefined> {
       try {

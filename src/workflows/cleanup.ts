@@ -88,6 +88,8 @@ export async function checkpointCleanup(input: CleanupInput): Promise<CleanupRes
       continue;
     }
     const protectedIds = new Set([...givenIds, ...inUse.ids]);
+    // Released after the job only when a lease was asked for: a job with nothing to delete asks none.
+    let leasedForJob = false;
     try {
       // Without `offset` the list shows only the oldest 100: delete what they allow, then list again, until
       // a listing is complete or allows nothing more (docs: README, "Cleanup on the documented routes").
@@ -107,6 +109,7 @@ export async function checkpointCleanup(input: CleanupInput): Promise<CleanupRes
         if (dryRun) {
           batch.forEach((c) => record(deletedEntry(c, c.reason)));
         } else {
+          leasedForJob ||= leased && batch.length > 0;
           const granted = leased ? await leaseDeletions(batch, protectedIds, carry.spared) : batch;
           for (let i = 0; i < granted.length; i += concurrency) {
             const slice = granted.slice(i, i + concurrency);
@@ -136,7 +139,7 @@ export async function checkpointCleanup(input: CleanupInput): Promise<CleanupRes
       }
     } finally {
       // Released even when the cleanup fails or continues as new (the next run leases again).
-      if (leased) await CancellationScope.nonCancellable(() => protection.releaseDeletions());
+      if (leasedForJob) await CancellationScope.nonCancellable(() => protection.releaseDeletions());
     }
     carry.jobsDone.push(jobId);
     if (truncated) break;

@@ -106,7 +106,7 @@ it('a stop from the operator ends a watch at once: the job is stopped with a che
   const err = await bed
     .withWorker(async () => {
       const handle = await bed.env.client.workflow.start('superviseTrainingJob', {
-        args: [{ provider: 'tensorone', jobId, ...settings, freshness: '1h', reportEvery: '30d' }],
+        args: [{ provider: 'tensorone', jobId, ...settings, freshness: '1h', reportEvery: '7d' }],
         taskQueue: bed.taskQueue,
         workflowId: `supervise-${jobId}`,
       });
