@@ -36,7 +36,8 @@ const LEASED_DELETIONS_PATCH = 'cleanup-leases-deletions';
 /**
  * A batch's granted deletions run inside heartbeating activities (`deleteCheckpoints`), up to
  * DELETION_BATCH ids each, instead of one activity per checkpoint: history grows by one activity per
- * batch, and the deletions run near the provider's capacity.
+ * batch, and the deletions run near the provider's capacity. The listing that plans them asks its pages
+ * `concurrency` at a time (a job of 10,000 checkpoints is 100 pages).
  */
 const BATCHED_DELETIONS_PATCH = 'cleanup-batched-deletions';
 /**
@@ -105,7 +106,8 @@ export async function checkpointCleanup(input: CleanupInput): Promise<CleanupRes
       // Without `offset` the list shows only the oldest 100: delete what they allow, then list again, until
       // a listing is complete or allows nothing more (docs: README, "Cleanup on the documented routes").
       for (;;) {
-        const listing = await listAllCheckpoints(jobId, false);
+        // Since BATCHED_DELETIONS_PATCH the listing's pages are asked `concurrency` at a time, too.
+        const listing = await listAllCheckpoints(jobId, false, batched ? concurrency : 1);
         const checkpoints = listing.checkpoints.map(summary);
         const plan = planCleanup(checkpoints, input.retention, protectedIds, Date.now());
         // A job continued mid-way was counted by the run that first planned it.
