@@ -20,7 +20,9 @@ import {
 import { upsertCleanupSchedule } from '../src/schedules/cleanup-schedule';
 import { main as starter } from '../src/starter';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../src/workflows/search-attributes';
-import { startDevServer } from '../engine/dev-server-tuning';
+import { devServerTuningArgs, startDevServer } from '../engine/dev-server-tuning';
+import { codecFromEnv } from '../src/codec/aes-gcm-codec';
+import { codecServerOptionsFromEnv, startCodecServer } from '../src/codec/codec-server';
 import { workflowCode } from '../src/config/workflow-code';
 import { sandboxProfileFromEnv } from '../sandbox/profile';
 
@@ -45,6 +47,17 @@ async function mainJob(): Promise<number> {
     // The job handles Ctrl-C itself, stopping worker, sandbox and dev server in order.
     Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
     let address = process.env.TEMPORAL_ADDRESS;
+    // With payload keys set, the Web UI decodes through a codec server on this machine (keys stay here).
+    const uiPort = Number(process.env.TEMPORAL_UI_PORT ?? 8233);
+    const codec = codecFromEnv();
+    let codecEndpoint: string | undefined;
+    if (codec) {
+      const options = codecServerOptionsFromEnv();
+      const server = await startCodecServer(codec, options);
+      stops.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+      codecEndpoint = `http://127.0.0.1:${options.port}`;
+      say(`codec server on ${codecEndpoint} for ${options.allowedOrigins!.join(', ')}`);
+    }
     if (!address) {
       const engines = await ensureEngines({ testServer: false, log: say });
       fs.mkdirSync('.data', { recursive: true });
@@ -52,14 +65,18 @@ async function mainJob(): Promise<number> {
         ip: '127.0.0.1',
         port: Number(process.env.TEMPORAL_PORT ?? 7233),
         ui: true,
-        uiPort: Number(process.env.TEMPORAL_UI_PORT ?? 8233),
+        uiPort,
+        // The UI's "Codec Server" setting, preset: encrypted payloads show decoded in the browser.
+        ...(codecEndpoint
+          ? { extraArgs: [...devServerTuningArgs(), '--ui-codec-endpoint', codecEndpoint] }
+          : {}),
         dbFilename: path.resolve('.data/temporal.db'),
         searchAttributes: CUSTOM_SEARCH_ATTRIBUTES,
       });
       stops.push(() => devServer.teardown());
       address = devServer.address;
       say(
-        `Temporal dev server on ${address}; Web UI http://localhost:${process.env.TEMPORAL_UI_PORT ?? 8233}`,
+        `Temporal dev server on ${address}; Web UI http://localhost:${uiPort}${codecEndpoint ? ` (codec server ${codecEndpoint})` : ''}`,
       );
     }
 
@@ -67,7 +84,8 @@ async function mainJob(): Promise<number> {
     if (!process.env.TENSORONE_BASE_URL) {
       sandbox = await startSandbox({
         port: Number(process.env.SANDBOX_PORT ?? 8787),
-        epochMs: Number(process.env.SANDBOX_EPOCH_MS ?? 1000),
+        // Two seconds an epoch: the example looks at least every second, so the bar shows each epoch.
+        epochMs: Number(process.env.SANDBOX_EPOCH_MS ?? 2000),
         queueMs: 500,
         deployMs: 1500,
         ...sandboxProfileFromEnv(),

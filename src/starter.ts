@@ -11,8 +11,11 @@ import { durationFlag, idFlag, idListFlag, numberFlag, wholeNumberFlag } from '.
 import { loadPipelineFile } from './cli/pipeline-file';
 import { loadReportData, renderReport } from './cli/report';
 import fs from 'node:fs';
+import path from 'node:path';
 import { followPipeline, failureCause } from './cli/follow';
-import { leftoverLines, statusLines, sparkline } from './cli/render';
+import { resultLines, statusLines, sparkline } from './cli/render';
+import { latestLook, missingKeyMessage, withLatestLook } from './cli/latest-look';
+import { defaultReportPath } from './cli/report';
 import { startOrAttachPipeline } from './cli/start-pipeline';
 import { ConfigError, connectClient, parseEnv, temporalEnvSchema } from './config/temporal-connection';
 import { listCleanupSchedules, upsertCleanupSchedule } from './schedules/cleanup-schedule';
@@ -107,15 +110,7 @@ TEMPORAL_TLS_CERT/TEMPORAL_TLS_KEY or TEMPORAL_API_KEY.`,
             return opts.json ? out({ workflowId: handle.workflowId, attached }) : out(handle.workflowId);
           const result = await followPipeline(handle, { interactive: !!process.stderr.isTTY && !opts.json });
           if (opts.json) return out({ workflowId: handle.workflowId, ...result });
-          out(
-            result.outcome === 'deployed'
-              ? `serving: ${result.deployment?.target} ${result.deployment?.id} ${result.deployment?.url ?? ''}`.trim()
-              : `ended: ${result.outcome}`,
-          );
-          out(
-            `checkpoint ${result.checkpoint?.checkpointId} (${result.checkpoint?.metric} ${result.checkpoint?.value}); deleted ${result.deletedCheckpoints.length} old checkpoints; cost $${(result.cost ?? 0).toFixed(2)}`,
-          );
-          for (const line of leftoverLines(result)) out(line.trim());
+          for (const line of resultLines(result)) out(line);
           if (result.outcome !== 'deployed') process.exitCode = 1;
         });
       },
@@ -128,7 +123,17 @@ TEMPORAL_TLS_CERT/TEMPORAL_TLS_KEY or TEMPORAL_API_KEY.`,
     .action(async (id: string, opts: { json?: boolean }) =>
       withClient(async ({ client }) => {
         const handle = client.workflow.getHandle(id);
-        const [status, description] = await Promise.all([handle.query(statusQuery), handle.describe()]);
+        const [queried, description, look] = await Promise.all([
+          handle.query(statusQuery),
+          handle.describe(),
+          // A look that cannot be read (no watch pending, a describe refused) leaves the query's figures.
+          latestLook(client.workflow, id).catch(() => undefined),
+        ]);
+        // Between the workflow's reports, the watch's latest look is the fresher figure.
+        const status =
+          queried.phase === 'training'
+            ? { ...queried, training: withLatestLook(queried.training, look) }
+            : queried;
         if (opts.json) return out({ workflowId: id, runStatus: description.status.name, ...status });
         out([...statusLines(id, status), `  workflow: ${description.status.name}`].join('\n'));
       }),
@@ -143,7 +148,9 @@ TEMPORAL_TLS_CERT/TEMPORAL_TLS_KEY or TEMPORAL_API_KEY.`,
         const result = await followPipeline(client.workflow.getHandle(id), {
           interactive: !!process.stderr.isTTY && !opts.json,
         });
-        out(opts.json ? result : `${id}: ${result.outcome}`);
+        if (opts.json) return out(result);
+        out(`${id}: ${result.outcome}`);
+        for (const line of resultLines(result)) out(`  ${line}`);
       }),
     );
 
@@ -265,12 +272,14 @@ TEMPORAL_TLS_CERT/TEMPORAL_TLS_KEY or TEMPORAL_API_KEY.`,
             taskQueue,
             workflowId: `supervise-${jobId}`,
             args: [input],
+            staticSummary: `supervise ${opts.provider} job ${jobId} (started by starter supervise)`,
           });
           err(`supervising ${jobId} as ${handle.workflowId}`);
           const losses: number[] = [];
           const ticker = setInterval(() => {
-            handle.query(progressQuery).then(
-              (p) => {
+            Promise.all([handle.query(progressQuery), latestLook(client.workflow, handle.workflowId)]).then(
+              ([queried, look]) => {
+                const p = withLatestLook(queried, look);
                 if (!p) return;
                 if (p.metrics.loss !== undefined) losses.push(p.metrics.loss);
                 err(
@@ -334,6 +343,7 @@ TEMPORAL_TLS_CERT/TEMPORAL_TLS_KEY or TEMPORAL_API_KEY.`,
             taskQueue,
             workflowId: `cleanup-${opts.job.join('-')}-${Date.now()}`,
             args: [input],
+            staticSummary: `${input.dryRun ? 'dry run: which' : 'delete'} old checkpoints of ${opts.job.join(', ')} (keep the newest ${opts.keep})`,
           })) as CleanupResult;
           if (opts.json) return out(result);
           out(
@@ -448,15 +458,18 @@ TEMPORAL_TLS_CERT/TEMPORAL_TLS_KEY or TEMPORAL_API_KEY.`,
     .description(
       'write one self-contained HTML/SVG file: the metric over checkpoints, chosen, threshold, deleted',
     )
-    .option('-o, --out <file>', 'where to write it', '')
+    .option('-o, --out <file>', `where to write it (default ${defaultReportPath('<workflowId>')})`, '')
     .option('--json', 'print the report data instead')
     .action(async (id: string, opts: { out: string; json?: boolean }) =>
       withClient(async ({ client }) => {
         const data = await loadReportData(client, id);
         if (opts.json) return out(data);
-        const file = opts.out || `${id}-report.html`;
+        const file = opts.out || defaultReportPath(id);
+        fs.mkdirSync(path.dirname(file), { recursive: true });
         fs.writeFileSync(file, renderReport(data));
-        out(`wrote ${file} (${data.checkpoints.length} checkpoints, chosen ${data.chosenId ?? 'none'})`);
+        out(
+          `wrote ${file} (${data.totalCheckpoints ?? data.checkpoints.length} checkpoints, chosen ${data.chosenId ?? 'none'})`,
+        );
       }),
     );
 
@@ -507,6 +520,11 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
     return process.exitCode === undefined ? 0 : Number(process.exitCode);
   } catch (e) {
+    const noKey = missingKeyMessage(e);
+    if (noKey) {
+      err(`error: ${noKey}`);
+      return 2;
+    }
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
     if (e instanceof InvalidPipelineInput) {
       err(`error: ${e.message}`);

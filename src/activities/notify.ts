@@ -38,8 +38,9 @@ export function notifyActivities(webhookUrl: string | undefined, opts: { timeout
   if (problem) throw new Error(`NOTIFY_WEBHOOK_URL ${problem}`);
   const timeoutMs = opts.timeoutMs ?? WEBHOOK_TIMEOUT_MS;
   return {
-    async notifyWebhook(n: PipelineNotification): Promise<{ delivered: boolean }> {
-      if (!webhookUrl) return { delivered: false };
+    async notifyWebhook(n: PipelineNotification): Promise<{ delivered: boolean; configured?: boolean }> {
+      // `configured: false` tells the pipeline to schedule no more notifications.
+      if (!webhookUrl) return { delivered: false, configured: false };
       const res = await axios.post(
         webhookUrl,
         { text: `[${n.workflowId}] ${n.text}`, kind: n.kind, phase: n.phase, workflowId: n.workflowId },

@@ -31,8 +31,39 @@ export interface WatchOutcome {
   looks: number;
 }
 
+/**
+ * The job as the watch's last look saw it: what `status`, `watch` and the live bar show between
+ * reports (read from the pending watch's heartbeat details, which add no history event).
+ */
+export interface LatestLook {
+  status: JobStatus;
+  epoch?: number;
+  totalEpochs?: number;
+  step?: number;
+  totalSteps?: number;
+  percentage?: number;
+  loss?: number;
+  cost?: number;
+  /** When the look was made (the watch's clock), ISO 8601. */
+  at: string;
+}
+
+export function latestLookOf(job: TrainingJob, atMs: number): LatestLook {
+  return {
+    status: job.status,
+    epoch: job.progress.currentEpoch,
+    totalEpochs: job.progress.totalEpochs,
+    step: job.progress.currentStep,
+    totalSteps: job.progress.totalSteps,
+    percentage: job.progress.percentage,
+    loss: job.metrics.loss,
+    cost: job.cost,
+    at: new Date(atMs).toISOString(),
+  };
+}
+
 /** Kept between attempts in the heartbeat details: the server hands them to the next attempt. */
-interface BetweenLooks {
+export interface BetweenLooks {
   stall: StallState;
   looks: number;
   /** The watch's clock at the next look: its start plus every delay it asked the server for. */
@@ -41,6 +72,8 @@ interface BetweenLooks {
   lastStatus?: JobStatus;
   /** Looks that failed in a row (the server retries them with backoff): how often a malformed answer was tried. */
   failedLooks?: number;
+  /** The last answered look, for readers of the pending activity (the CLI, the Web UI). */
+  latest?: LatestLook;
 }
 
 /** A look that found nothing to report: retried by the server at the next look, no workflow task. */
@@ -88,6 +121,7 @@ export function watchActivities(
           nextLookAtMs: now,
           lastStatus: carried?.lastStatus,
           failedLooks,
+          latest: carried?.latest,
         } satisfies BetweenLooks);
         throw err;
       }
@@ -107,26 +141,53 @@ export function watchActivities(
           jobId: input.jobId,
         });
       if ('report' in verdict) return { job, reason: verdict.report, stall, looks };
+      const latest = latestLookOf(job, now);
       ctx.heartbeat({
         stall,
         looks,
         nextLookAtMs: now + verdict.lookAgainInMs,
         lastStatus: job.status,
+        latest,
       } satisfies BetweenLooks);
-      throw lookLater(verdict.lookAgainInMs, verdict.confirming);
+      throw lookLater(verdict.lookAgainInMs, verdict.confirming, { jobId: input.jobId, look: latest, looks });
     },
   };
 }
 
-function lookLater(delayMs: number, confirming?: JobStatus): ApplicationFailure {
-  const wait = `${Math.round(delayMs / 1000)} s`;
-  return ApplicationFailure.create({
+/** One line saying what a look saw: the "Last Failure" the Web UI shows for a pending watch. */
+export function lookLine(look: LatestLook): string {
+  const of = (a?: number, b?: number) => `${a ?? '-'}/${b ?? '-'}`;
+  const parts = [
+    `${look.status} epoch ${of(look.epoch, look.totalEpochs)} step ${of(look.step, look.totalSteps)}`,
+  ];
+  if (look.loss !== undefined) parts.push(`loss ${look.loss.toFixed(4)}`);
+  if (look.cost !== undefined) parts.push(`cost $${look.cost.toFixed(2)}`);
+  return parts.join(' ');
+}
+
+/**
+ * Not an error: the server's retry is the wait until the next look. The Web UI still shows it as the
+ * pending activity's "Last Failure" with an attempts count (it has no other place for a poll), so the
+ * message reads as a poll log line and it carries no stack trace.
+ */
+function lookLater(
+  delayMs: number,
+  confirming?: JobStatus,
+  seen?: { jobId: string; look: LatestLook; looks: number },
+): ApplicationFailure {
+  const wait = delayMs < 10_000 ? `${(delayMs / 1000).toFixed(1)} s` : `${Math.round(delayMs / 1000)} s`;
+  const saw = seen
+    ? `polling, not failing: look ${seen.looks} at job ${seen.jobId}: ${lookLine(seen.look)}; `
+    : '';
+  const failure = ApplicationFailure.create({
     type: JOB_UNCHANGED,
     message: confirming
-      ? `the job answered "${confirming}": looking again in ${wait} to confirm`
-      : `nothing to report yet; next look in ${wait}`,
+      ? `${saw}the job answered "${confirming}": looking again in ${wait} to confirm`
+      : `${saw || 'polling, not failing: '}nothing to report yet; next look in ${wait}`,
     nextRetryDelay: Math.max(1, Math.round(delayMs)),
     // An expected outcome, logged at debug level, not as a warning per look.
     category: ApplicationFailureCategory.BENIGN,
   });
+  failure.stack = ''; // the UI would show a stack trace of this file: nothing failed
+  return failure;
 }

@@ -3,6 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import cliProgress from 'cli-progress';
 import { statusQuery, type PipelineResult, type PipelineStatus } from '../workflows/definitions';
 import type { fineTuneToDeploy } from '../workflows/pipeline';
+import { latestLook, withLatestLook } from './latest-look';
 import { money, sparkline } from './render';
 
 export interface FollowOptions {
@@ -54,9 +55,22 @@ export async function followPipeline(
       lastLine = line;
     }
   };
+  // The workflow's status, with the watch's latest look laid over it: the workflow itself reports only
+  // on a change of status (or every reportEvery), its watch looks at every poll.
+  let inFlight = false;
   const ticker = setInterval(() => {
-    handle.query(statusQuery).then(render, () => undefined);
-  }, options.intervalMs ?? 1000);
+    if (inFlight) return;
+    inFlight = true;
+    Promise.all([
+      handle.query(statusQuery),
+      latestLook(handle.client, handle.workflowId).catch(() => undefined),
+    ])
+      .then(([s, look]) =>
+        render(s.phase === 'training' ? { ...s, training: withLatestLook(s.training, look) } : s),
+      )
+      .catch(() => undefined)
+      .finally(() => (inFlight = false));
+  }, options.intervalMs ?? 500);
   try {
     const result = await handle.result();
     render(

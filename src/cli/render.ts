@@ -1,4 +1,4 @@
-import type { PipelineLeftovers, PipelineStatus } from '../workflows/definitions';
+import type { PipelineLeftovers, PipelineResult, PipelineStatus } from '../workflows/definitions';
 
 const BARS = '▁▂▃▄▅▆▇█';
 
@@ -68,4 +68,15 @@ export function leftoverLines(s: PipelineLeftovers): string[] {
   if (s.possibleDuplicates?.length)
     lines.push(`  possible duplicates, check by hand: ${s.possibleDuplicates.join(', ')}`);
   return lines;
+}
+
+/** A finished pipeline in a few lines: where it serves, the checkpoint, what was cleaned, the cost. */
+export function resultLines(result: PipelineResult): string[] {
+  const lines = [
+    result.outcome === 'deployed'
+      ? `serving: ${result.deployment?.target} ${result.deployment?.id} ${result.deployment?.url ?? ''}`.trim()
+      : `ended: ${result.outcome}`,
+    `checkpoint ${result.checkpoint?.checkpointId ?? '-'} (${result.checkpoint?.metric ?? 'metric'} ${result.checkpoint?.value ?? '-'}); deleted ${result.deletedCheckpoints.length} old checkpoints; cost ${money(result.cost ?? 0)}`,
+  ];
+  return [...lines, ...leftoverLines(result).map((l) => l.trim())];
 }

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { decodeFromPayloadsAtIndex, loadDataConverter } from '@temporalio/common/lib/internal-non-workflow';
 import { pipelineInputSchema, type PipelineSpec } from '../domain/pipeline-input';
@@ -5,14 +6,36 @@ import type { Checkpoint, CheckpointPage } from '../domain/types';
 import { dataConverterFromEnv } from '../config/temporal-connection';
 import { statusQuery, type PipelineResult, type PipelineStatus } from '../workflows/definitions';
 
+export interface ApprovalEvent {
+  at: string;
+  decision: 'approve' | 'reject';
+  by?: string;
+  reason?: string;
+}
+
 export interface ReportData {
   workflowId: string;
   metric: string;
   threshold?: number;
   checkpoints: Checkpoint[];
+  /** The job's checkpoints as the pipeline counted them when comparing (what `status` shows). */
+  totalCheckpoints?: number;
+  /** Of those, the ones that carried the metric and were compared. */
+  considered?: number;
   chosenId?: string;
   deletedIds: string[];
   phase: string;
+  cost?: number;
+  deployment?: { target: string; id: string; url?: string; status: string };
+  /** Approve/reject requests in the order the workflow received them, and the gate's verdict. */
+  approvals: ApprovalEvent[];
+  gateReasons: string[];
+}
+
+/** Where `report` writes without `--out`: a git-ignored folder, not the current one (FTP_REPORT_DIR). */
+export function defaultReportPath(workflowId: string, env: NodeJS.ProcessEnv = process.env): string {
+  const safe = workflowId.replace(/[^A-Za-z0-9._-]/g, '_');
+  return path.join(env.FTP_REPORT_DIR || path.join('.data', 'reports'), `${safe}.html`);
 }
 
 /**
@@ -27,7 +50,29 @@ export async function loadReportData(client: Client, workflowId: string): Promis
   const byId = new Map<string, Checkpoint>();
   let spec: PipelineSpec | undefined;
   let result: PipelineResult | undefined;
+  const approvals: ApprovalEvent[] = [];
+  const decisionOf = async (
+    name: string | null | undefined,
+    payloads: Parameters<typeof decodeFromPayloadsAtIndex>[2],
+    at: string,
+  ) => {
+    if (name !== 'approve' && name !== 'reject') return;
+    const arg = payloads?.length
+      ? await decodeFromPayloadsAtIndex<{ by?: string; reason?: string } | undefined>(converter, 0, payloads)
+      : undefined;
+    approvals.push({ at, decision: name, by: arg?.by, reason: arg?.reason });
+  };
   for (const e of history.events ?? []) {
+    const at = e.eventTime?.seconds ? new Date(Number(e.eventTime.seconds) * 1000).toISOString() : '';
+    // Signals (pipelines started before approvals became Updates) and accepted Updates alike.
+    if (e.workflowExecutionSignaledEventAttributes) {
+      const a = e.workflowExecutionSignaledEventAttributes;
+      await decisionOf(a.signalName, a.input?.payloads, at);
+    }
+    if (e.workflowExecutionUpdateAcceptedEventAttributes) {
+      const r = e.workflowExecutionUpdateAcceptedEventAttributes.acceptedRequest?.input;
+      await decisionOf(r?.name, r?.args?.payloads, at);
+    }
     if (e.workflowExecutionStartedEventAttributes) {
       const input = await decodeFromPayloadsAtIndex<unknown>(
         converter,
@@ -58,12 +103,25 @@ export async function loadReportData(client: Client, workflowId: string): Promis
   }
   let status: PipelineStatus | undefined;
   if (!result) status = await handle.query(statusQuery).catch(() => undefined);
+  const candidate = result?.checkpoint ?? status?.candidate;
+  const deployment = result?.deployment ?? status?.deployment;
   return {
     workflowId,
     metric: spec?.selection.metric ?? 'validationLoss',
     threshold: spec?.gate.threshold,
     checkpoints: [...byId.values()],
-    chosenId: result?.checkpoint?.checkpointId ?? status?.candidate?.checkpointId,
+    totalCheckpoints: candidate?.totalCheckpoints,
+    considered: candidate?.considered,
+    chosenId: candidate?.checkpointId,
+    cost: result?.cost ?? status?.training?.cost,
+    deployment: deployment && {
+      target: deployment.target,
+      id: deployment.id,
+      url: deployment.url,
+      status: deployment.status,
+    },
+    approvals,
+    gateReasons: (result?.gate ?? status?.gate)?.reasons ?? [],
     deletedIds: (result?.deletedCheckpoints ?? []).map((d) => d.checkpointId),
     phase: result
       ? result.outcome === 'deployed'
@@ -108,25 +166,65 @@ export function renderReport(d: ReportData): string {
       return `<circle class="point ${cls}" data-checkpoint="${esc(p.id)}" cx="${cx}" cy="${cy}" r="${cls === 'chosen' ? 7 : 4}"><title>${esc(label)}</title></circle>`;
     })
     .join('\n    ');
-  const chosen = points.find((p) => p.id === d.chosenId);
+  const chosen = points.find((p) => p.id === d.chosenId) ?? d.checkpoints.find((c) => c.id === d.chosenId);
   const threshold =
     d.threshold !== undefined
       ? `<line class="threshold" x1="${pad.l}" x2="${W - pad.r}" y1="${y(d.threshold).toFixed(1)}" y2="${y(d.threshold).toFixed(1)}"/><text x="${W - pad.r}" y="${(y(d.threshold) - 6).toFixed(1)}" text-anchor="end">gate threshold ${d.threshold}</text>`
       : '';
+  // One tick per epoch (every n-th when there are many, so labels never overlap).
+  const epochs = [...new Set(points.map((p) => p.epoch!))];
+  const every = Math.max(1, Math.ceil(epochs.length / 20));
+  const ticks = epochs
+    .filter((_, i) => i % every === 0 || i === epochs.length - 1)
+    .map((e) => {
+      const tx = x(e).toFixed(1);
+      return `<line class="tick" x1="${tx}" x2="${tx}" y1="${H - pad.b}" y2="${H - pad.b + 5}"/><text class="tick-label" x="${tx}" y="${H - pad.b + 18}" text-anchor="middle">${e}</text>`;
+    })
+    .join('\n  ');
+  const total = d.totalCheckpoints ?? d.checkpoints.length;
+  const counted =
+    d.considered !== undefined && d.considered !== total
+      ? `${total} checkpoints (${d.considered} carried ${esc(d.metric)} and were compared)`
+      : `${total} checkpoints`;
+  const state = (c: Checkpoint) =>
+    c.id === d.chosenId ? 'chosen' : deleted.has(c.id) ? 'deleted by cleanup' : 'kept';
+  const rows = [...d.checkpoints]
+    .sort((a, b) => (a.epoch ?? 0) - (b.epoch ?? 0) || (a.step ?? 0) - (b.step ?? 0))
+    .map(
+      (c) =>
+        `<tr class="${c.id === d.chosenId ? 'chosen' : deleted.has(c.id) ? 'deleted' : ''}"><td>${esc(c.id)}</td><td>${c.epoch ?? '-'}</td><td>${esc(c.type)}</td><td>${typeof c.metrics[d.metric] === 'number' ? c.metrics[d.metric] : '-'}</td><td>${state(c)}</td></tr>`,
+    )
+    .join('\n');
+  const approvals = d.approvals.length
+    ? `<ul>${d.approvals.map((a) => `<li>${esc(a.at)} ${a.decision}${a.by ? ` by ${esc(a.by)}` : ''}${a.reason ? `: ${esc(a.reason)}` : ''}</li>`).join('')}</ul>`
+    : '<p>No approve or reject was sent.</p>';
+  const verdict = d.gateReasons.length ? `<p>Gate: ${d.gateReasons.map(esc).join('; ')}</p>` : '';
+  const endpoint = d.deployment
+    ? `${esc(d.deployment.target)} ${esc(d.deployment.id)} (${esc(d.deployment.status)})${d.deployment.url ? ` — <code>${esc(d.deployment.url)}</code>` : ''}`
+    : 'none';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(d.workflowId)} — ${esc(d.metric)}</title>
 <style>
-body{font:14px system-ui,sans-serif;margin:24px;color:#222}
+body{font:14px system-ui,sans-serif;margin:24px;color:#222;max-width:820px}
 .curve{fill:none;stroke:#3366cc;stroke-width:2}
 .point.kept{fill:#3366cc}.point.deleted{fill:#fff;stroke:#999;stroke-dasharray:2}.point.chosen{fill:#2a9d3a;stroke:#14521d;stroke-width:2}
-.threshold{stroke:#d33;stroke-dasharray:6 4}.axis{stroke:#444}text{font-size:12px;fill:#333}
+.threshold{stroke:#d33;stroke-dasharray:6 4}.axis,.tick{stroke:#444}text{font-size:12px;fill:#333}
+table{border-collapse:collapse;margin:8px 0}td,th{border-bottom:1px solid #ddd;padding:3px 10px;text-align:left}
+tr.chosen{background:#e6f4e8;font-weight:600}tr.deleted{color:#888}dt{font-weight:600}dd{margin:0 0 6px 0}
 </style></head><body>
 <h1>${esc(d.workflowId)}</h1>
-<p>Phase: ${esc(d.phase)}. ${points.length} checkpoints; chosen: ${chosen ? `${esc(chosen.id)} (epoch ${chosen.epoch}, ${esc(d.metric)} ${chosen.metrics[d.metric]})` : 'none yet'}; deleted by cleanup: ${deleted.size}.</p>
+<dl>
+<dt>Phase</dt><dd>${esc(d.phase)}</dd>
+<dt>Checkpoints</dt><dd>${counted}; ${points.length} automatic ones drawn; deleted by cleanup: ${deleted.size}</dd>
+<dt>Chosen</dt><dd>${chosen ? `${esc(chosen.id)} (epoch ${chosen.epoch ?? '-'}, ${esc(d.metric)} ${chosen.metrics[d.metric] ?? '-'})` : 'none yet'}</dd>
+<dt>Endpoint</dt><dd>${endpoint}</dd>
+<dt>Cost</dt><dd>${d.cost === undefined ? '-' : `$${d.cost.toFixed(2)}`}</dd>
+</dl>
 <svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(d.metric)} over checkpoints">
   <line class="axis" x1="${pad.l}" y1="${H - pad.b}" x2="${W - pad.r}" y2="${H - pad.b}"/>
   <line class="axis" x1="${pad.l}" y1="${pad.t}" x2="${pad.l}" y2="${H - pad.b}"/>
-  <text x="${W / 2}" y="${H - 10}" text-anchor="middle">epoch</text>
+  ${ticks}
+  <text x="${W / 2}" y="${H - 6}" text-anchor="middle">epoch</text>
   <text x="14" y="${H / 2}" transform="rotate(-90 14 ${H / 2})" text-anchor="middle">${esc(d.metric)}</text>
   <text x="${pad.l - 6}" y="${y(hi) + 4}" text-anchor="end">${hi.toFixed(3)}</text>
   <text x="${pad.l - 6}" y="${y(lo) + 4}" text-anchor="end">${lo.toFixed(3)}</text>
@@ -135,6 +233,14 @@ body{font:14px system-ui,sans-serif;margin:24px;color:#222}
     ${dots}
 </svg>
 <p>● kept &nbsp; <span style="color:#2a9d3a">●</span> chosen &nbsp; ○ deleted &nbsp; <span style="color:#d33">- -</span> gate threshold</p>
+<h2>Approval</h2>
+${approvals}
+${verdict}
+<h2>Checkpoints</h2>
+<table><thead><tr><th>checkpoint</th><th>epoch</th><th>type</th><th>${esc(d.metric)}</th><th></th></tr></thead>
+<tbody>
+${rows}
+</tbody></table>
 </body></html>
 `;
 }

@@ -34,6 +34,7 @@ export async function startOrAttachPipeline(
       taskQueue: options.taskQueue,
       workflowId,
       args: [spec],
+      ...pipelineMetadata(spec),
       ...(options.searchAttributes === false
         ? {}
         : {
@@ -53,4 +54,27 @@ export async function startOrAttachPipeline(
     }
     throw err;
   }
+}
+
+/** What the Web UI shows for the pipeline above its history (Temporal user metadata): ids, no secrets. */
+export function pipelineMetadata(spec: PipelineSpec): { staticSummary: string; staticDetails: string } {
+  const t = spec.train;
+  const training =
+    t.kind === 'tensorone'
+      ? `train ${t.modelType} on ${t.datasetId} (${t.gpuTypes.join(' or ')})`
+      : t.kind === 'tensorone-existing'
+        ? `follow TensorOne job ${t.jobId}`
+        : `follow Marqtune model ${t.modelId}`;
+  const approval = spec.gate.approval?.required ? `, approval within ${spec.gate.approval.timeout}` : '';
+  return {
+    staticSummary: `${spec.name}: ${training} → ${spec.deploy.target}`,
+    staticDetails: [
+      `**${spec.name}** — fine-tune → deploy pipeline`,
+      `- training: ${training}`,
+      `- choose: ${spec.selection.direction} ${spec.selection.metric}${spec.gate.threshold !== undefined ? `, gate threshold ${spec.gate.threshold}` : ''}${approval}`,
+      `- deploy: ${spec.deploy.target}, timeout ${spec.deploy.timeout}`,
+      `- cleanup: ${spec.cleanup.enabled ? `keep the newest ${spec.cleanup.retention.keepLastN ?? 3}` : 'off'}`,
+      `- supervision: look at least every ${spec.supervision.freshness}`,
+    ].join('\n'),
+  };
 }

@@ -33,6 +33,24 @@ export interface CodecServerOptions {
 const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]'];
 /** The dev server's UI (`temporal server start-dev`, port 8233) under both loopback names. */
 export const DEFAULT_ALLOWED_ORIGINS = ['http://localhost:8233', 'http://127.0.0.1:8233'];
+
+/**
+ * The origins a browser shows the Web UI under: its URL, and for a loopback UI the same port under the
+ * other loopback name too (the dev server prints `localhost`; people paste `127.0.0.1`).
+ */
+export function uiOrigins(uiUrls: string[]): string[] {
+  const out = new Set<string>();
+  for (const raw of uiUrls) {
+    const u = new URL(raw);
+    out.add(u.origin);
+    if (u.hostname === 'localhost' || u.hostname === '127.0.0.1') {
+      const twin = new URL(u.origin);
+      twin.hostname = u.hostname === 'localhost' ? '127.0.0.1' : 'localhost';
+      out.add(twin.origin);
+    }
+  }
+  return [...out];
+}
 /** Payloads of a history page: far more than the UI sends at once, far less than memory. */
 export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 
@@ -45,6 +63,8 @@ const list = (value: string) =>
 /** The codec server's environment: CODEC_SERVER_PORT, CODEC_ALLOW_ORIGIN, CODEC_ALLOWED_HOSTS, … */
 export const codecServerEnvSchema = z.object({
   CODEC_SERVER_PORT: z.coerce.number().int().min(1).max(65_535).default(8888),
+  /** Where the Web UI listens when CODEC_ALLOW_ORIGIN is unset (the main job's TEMPORAL_UI_PORT). */
+  TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65_535).default(8233),
   CODEC_ALLOW_ORIGIN: z
     .string()
     .transform(list)
@@ -58,7 +78,7 @@ export const codecServerEnvSchema = z.object({
           ),
       ),
     )
-    .default(DEFAULT_ALLOWED_ORIGINS),
+    .optional(),
   CODEC_ALLOWED_HOSTS: z
     .string()
     .transform(list)
@@ -80,7 +100,8 @@ export function codecServerOptionsFromEnv(env: NodeJS.ProcessEnv = process.env):
   const e = parseEnv(codecServerEnvSchema, env);
   return {
     port: e.CODEC_SERVER_PORT,
-    allowedOrigins: e.CODEC_ALLOW_ORIGIN,
+    // Each origin under both loopback names; without a list, the UI on TEMPORAL_UI_PORT.
+    allowedOrigins: uiOrigins(e.CODEC_ALLOW_ORIGIN ?? [`http://localhost:${e.TEMPORAL_UI_PORT}`]),
     allowedHosts: e.CODEC_ALLOWED_HOSTS,
     token: e.CODEC_SERVER_TOKEN,
     maxBodyBytes: e.CODEC_MAX_BODY_BYTES,

@@ -45,6 +45,7 @@ export async function upsertCleanupSchedule(
       taskQueue: spec.taskQueue,
       args: [spec.input],
       workflowId: `${spec.scheduleId}-run`,
+      staticSummary: `scheduled cleanup: keep the newest ${spec.input.retention.keepLastN ?? 3} automatic checkpoints of ${spec.input.jobFilter?.status ?? 'every'} jobs`,
     },
     policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: catchupMs, pauseOnFailure: false },
     state: { note: spec.note ?? 'checkpoint cleanup (finetune-pipelines)' },

@@ -1,6 +1,7 @@
 import type { Checkpoint } from '../domain/types';
 import { candidateQueries, type SelectionPolicy } from '../decisions/candidate';
 import { paging, provider } from './activity-stubs';
+import { summarized } from './summaries';
 
 const PAGE = 100;
 
@@ -38,14 +39,18 @@ export async function listAllCheckpoints(
     const width = offset < 2 * PAGE ? 1 : Math.max(1, Math.min(pagesInFlight, remaining));
     const pages = await Promise.all(
       Array.from({ length: width }, (_, k) =>
-        paging.listCheckpoints({
-          jobId,
-          includeMetrics,
-          sortBy: 'createdAt',
-          sortOrder: 'asc',
-          limit: PAGE,
-          offset: offset + k * PAGE,
-        }),
+        summarized(
+          paging.listCheckpoints,
+          `list checkpoints of job ${jobId} from ${offset + k * PAGE}${includeMetrics ? ', with metrics' : ''}`,
+          {
+            jobId,
+            includeMetrics,
+            sortBy: 'createdAt',
+            sortOrder: 'asc',
+            limit: PAGE,
+            offset: offset + k * PAGE,
+          },
+        ),
       ),
     );
     for (const page of pages) {

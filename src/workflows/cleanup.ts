@@ -10,6 +10,7 @@ import {
 import type { Checkpoint } from '../domain/types';
 import { planCleanup, type CheckpointSummary } from '../decisions/retention';
 import { deletions, protection, provider } from './activity-stubs';
+import { summarized } from './summaries';
 import { isAbsent } from '../domain/capability';
 import { listAllCheckpoints } from './checkpoint-pages';
 import type {
@@ -125,10 +126,11 @@ export async function checkpointCleanup(input: CleanupInput): Promise<CleanupRes
           const granted = leased ? await leaseDeletions(batch, protectedIds, carry.spared) : batch;
           for (let i = 0; batched && i < granted.length; i += DELETION_BATCH) {
             const slice = granted.slice(i, i + DELETION_BATCH);
-            const { outcomes } = await deletions.deleteCheckpoints({
-              checkpointIds: slice.map((c) => c.id),
-              concurrency,
-            });
+            const { outcomes } = await summarized(
+              deletions.deleteCheckpoints,
+              `delete ${slice.length} checkpoint${slice.length === 1 ? '' : 's'} of job ${jobId} (${describeReasons(slice)})`,
+              { checkpointIds: slice.map((c) => c.id), concurrency },
+            );
             const gone = new Map(outcomes.map((o) => [o.checkpointId, o.alreadyGone]));
             slice.forEach((c) =>
               record({ ...deletedEntry(c, c.reason), alreadyGone: gone.get(c.id) ?? false }),
@@ -140,7 +142,15 @@ export async function checkpointCleanup(input: CleanupInput): Promise<CleanupRes
           // Runs recorded before BATCHED_DELETIONS_PATCH: one activity per checkpoint, `concurrency` at once.
           for (let i = 0; !batched && i < granted.length; i += concurrency) {
             const slice = granted.slice(i, i + concurrency);
-            const outcomes = await Promise.all(slice.map((c) => provider.deleteCheckpoint(c.id)));
+            const outcomes = await Promise.all(
+              slice.map((c) =>
+                summarized(
+                  provider.deleteCheckpoint,
+                  `delete checkpoint ${c.id} of job ${jobId} (${c.reason})`,
+                  c.id,
+                ),
+              ),
+            );
             slice.forEach((c, k) =>
               record({ ...deletedEntry(c, c.reason), alreadyGone: outcomes[k].alreadyGone }),
             );
@@ -204,7 +214,11 @@ async function leaseDeletions(
 /** The shared protected set for one job, or why it cannot be known (then nothing of the job is deleted). */
 async function sharedProtectedSet(jobId: string): Promise<{ ids: string[] } | { doubt: KeptInDoubt }> {
   try {
-    const answer = await protection.protectedCheckpoints({ jobIds: [jobId] });
+    const answer = await summarized(
+      protection.protectedCheckpoints,
+      `which checkpoints of job ${jobId} are in use (pinned, candidates, deployed)?`,
+      { jobIds: [jobId] },
+    );
     return { ids: answer.checkpoints.map((c) => c.checkpointId) };
   } catch (err) {
     if (isCancellation(err)) throw err;
@@ -217,6 +231,13 @@ async function sharedProtectedSet(jobId: string): Promise<{ ids: string[] } | { 
       doubt: { jobId, reason: `kept every checkpoint: could not determine which are in use (${why})` },
     };
   }
+}
+
+/** `12 beyond-keep-last-n, 3 older-than-keep-window`: what a batch's summary says it deletes and why. */
+function describeReasons(batch: { reason: DeletedCheckpoint['reason'] }[]): string {
+  const counts = new Map<string, number>();
+  for (const c of batch) counts.set(c.reason, (counts.get(c.reason) ?? 0) + 1);
+  return [...counts].map(([reason, n]) => `${n} ${reason}`).join(', ');
 }
 
 function deletedEntry(c: CheckpointSummary, reason: DeletedCheckpoint['reason']): DeletedCheckpoint {
@@ -241,14 +262,18 @@ function historyTooLong(input: CleanupInput): boolean {
 async function matchingJobs(filter: CleanupInput['jobFilter'] = {}): Promise<string[]> {
   const ids: string[] = [];
   for (let offset = 0; ; offset += PAGE) {
-    const page = await provider.listTrainingJobs({
-      status: filter.status,
-      modelType: filter.modelType as never,
-      limit: PAGE,
-      offset,
-      sort: 'created_at',
-      order: 'asc',
-    });
+    const page = await summarized(
+      provider.listTrainingJobs,
+      `list ${filter.status ?? 'all'} training jobs from ${offset}`,
+      {
+        status: filter.status,
+        modelType: filter.modelType as never,
+        limit: PAGE,
+        offset,
+        sort: 'created_at',
+        order: 'asc',
+      },
+    );
     ids.push(
       ...page.jobs
         .filter((j) => !filter.namePrefix || (j.name ?? '').startsWith(filter.namePrefix))

@@ -9,6 +9,7 @@ import {
   isCancellation,
   log,
   patched,
+  setCurrentDetails,
   setHandler,
   sleep,
   workflowInfo,
@@ -45,6 +46,8 @@ import { updateSearchAttributes } from './search-attribute-updates';
 import type { PipelineNotification } from '../activities/notify';
 import { superviseTrainingJob } from './supervise';
 import { applicationCause, describeFailure } from './failure-cause';
+import { currentDetails } from './current-details';
+import { shortTime, summarized } from './summaries';
 
 const MAX_DEPLOY_POLL_MS = 15_000;
 /**
@@ -69,6 +72,12 @@ interface RunSafety {
   job?: { id: string; name: string; inDoubt: boolean };
 }
 
+/**
+ * Released after v5: a pipeline whose worker has no webhook (the first delivery answers
+ * `configured: false`) schedules no further notification activity.
+ */
+const NOTIFY_ONLY_WITH_WEBHOOK_PATCH = 'notify-only-with-a-webhook';
+
 /** Candidate, deployment and pins go to the shared protection records (src/workflows/protection.ts). */
 const PROTECTION_RECORDS_PATCH = 'pipeline-records-protected-checkpoints';
 /** The candidate is claimed through the registry's Update, which refuses one a cleanup is deleting. */
@@ -76,7 +85,12 @@ const CANDIDATE_CLAIM_PATCH = 'pipeline-claims-candidate';
 
 /** Records checkpoints this run holds, so every cleanup keeps them (runs recorded before skip it). */
 async function protect(requests: ProtectionRequest[]): Promise<void> {
-  if (patched(PROTECTION_RECORDS_PATCH)) await protectionRecords.recordProtection(requests);
+  if (patched(PROTECTION_RECORDS_PATCH))
+    await summarized(
+      protectionRecords.recordProtection,
+      `keep ${requests.map((r) => `${r.kind} checkpoint ${r.checkpointId}`).join(', ')} out of every cleanup`,
+      requests,
+    );
 }
 
 /**
@@ -94,7 +108,11 @@ export async function fineTuneToDeploy(rawInput: unknown): Promise<PipelineResul
   const pipelineScope = new CancellationScope();
 
   setHandler(statusQuery, () => status);
-  setHandler(supervisionProgressSignal, (p) => void ((status.training = p), (status.updatedAt = iso())));
+  setHandler(supervisionProgressSignal, (p) => {
+    status.training = p;
+    status.updatedAt = iso();
+    setCurrentDetails(currentDetails(status));
+  });
   setHandler(approveSignal, (d) => void (decision ??= { approved: true, ...d }));
   setHandler(rejectSignal, (d) => void (decision ??= { approved: false, ...d }));
   let pinsRecorded: Promise<unknown> = Promise.resolve();
@@ -113,18 +131,30 @@ export async function fineTuneToDeploy(rawInput: unknown): Promise<PipelineResul
 
   // Notifications go out in order without holding the pipeline up; a failed delivery is dropped.
   const notifications = patched('webhook-notifications');
+  // The first delivery's answer says whether the worker has a webhook at all; without one, no more
+  // notification activities (pipelines started before this notify at every phase).
+  const askOnce = patched(NOTIFY_ONLY_WITH_WEBHOOK_PATCH);
+  let webhookConfigured: boolean | undefined;
   let delivered: Promise<unknown> = Promise.resolve();
   const notify = (kind: PipelineNotification['kind'], text: string) => {
-    if (!notifications) return;
+    if (!notifications || webhookConfigured === false) return;
     const workflowId = workflowInfo().workflowId;
     const p = status.phase;
-    delivered = delivered.then(() =>
-      notifier.notifyWebhook({ workflowId, kind, phase: p, text }).catch(() => undefined),
-    );
+    delivered = delivered.then(async () => {
+      if (webhookConfigured === false) return;
+      const answer = await summarized(notifier.notifyWebhook, `notify the webhook: ${kind} (${p})`, {
+        workflowId,
+        kind,
+        phase: p,
+        text,
+      }).catch(() => undefined);
+      if (askOnce && answer?.configured === false) webhookConfigured = false;
+    });
   };
   const phase = (p: PipelinePhase) => {
     status.phase = p;
     status.updatedAt = iso();
+    setCurrentDetails(currentDetails(status));
     updateSearchAttributes({ phase: p });
     notify('phase', `phase: ${p}`);
     if (p === 'awaiting-approval') {
@@ -214,6 +244,8 @@ async function run(
   // ---- wait: the supervising child ----
   const supervision: SupervisionResult = await executeChild(superviseTrainingJob, {
     workflowId: `${wfId}/supervise`,
+    staticSummary: `supervise ${status.provider} job ${jobId} for ${wfId}`,
+    staticDetails: `Looks at the job at least every **${spec.supervision.freshness}**; stall after ${spec.supervision.stallAfter}; resume budget ${spec.supervision.resumeBudget}${spec.budget?.maxCost !== undefined ? `; stops at cost ${spec.budget.maxCost}` : ''}.`,
     args: [
       {
         provider: status.provider,
@@ -257,7 +289,10 @@ async function run(
     phase('awaiting-approval');
     const timeoutMs = parseDuration(spec.gate.approval.timeout)!;
     status.awaitingApprovalUntil = new Date(Date.now() + timeoutMs).toISOString();
-    const decided = await condition(() => decision() !== undefined, timeoutMs);
+    setCurrentDetails(currentDetails(status));
+    const decided = await condition(() => decision() !== undefined, timeoutMs, {
+      summary: `waiting for approval of ${candidate.checkpointId} until ${shortTime(Date.now() + timeoutMs)} (then ${spec.gate.approval.onTimeout})`,
+    });
     status.awaitingApprovalUntil = undefined;
     const d = decided
       ? decision()!
@@ -298,6 +333,7 @@ async function run(
     phase('cleaning-up');
     cleanup = await executeChild(checkpointCleanup, {
       workflowId: `${wfId}/cleanup`,
+      staticSummary: `delete old checkpoints of job ${jobId} (keep the newest ${spec.cleanup.retention.keepLastN ?? 3}, the chosen and pinned)`,
       args: [
         {
           jobIds: [jobId],
@@ -363,7 +399,11 @@ async function startOrAdoptTraining(
       if (!safety.owned) return (await provider.startTrainingJob(request)).id;
       // The create completes even when the pipeline is cancelled meanwhile: then it is undone, not lost.
       const job = await CancellationScope.nonCancellable(() =>
-        provider.startTrainingJob({ ...request, nameBasis: safety.nameBasis }),
+        summarized(
+          provider.startTrainingJob,
+          `start training ${train.modelType} on ${train.datasetId} (${gpuType})`,
+          { ...request, nameBasis: safety.nameBasis },
+        ),
       );
       safety.job = { id: job.id, name: job.name, inDoubt: job.inDoubt };
       status.jobId = job.id;
@@ -518,13 +558,17 @@ async function deployAndVerify(
   try {
     if (d.target === 'tensorone-endpoint') {
       created = await create(() =>
-        provider.deployCheckpointEndpoint({
-          step: 'deploy',
-          nameBasis,
-          checkpointId: candidate.checkpointId,
-          gpuIds: d.gpuIds,
-          workerCount: d.workerCount,
-        }),
+        summarized(
+          provider.deployCheckpointEndpoint,
+          `deploy checkpoint ${candidate.checkpointId} as an endpoint`,
+          {
+            step: 'deploy',
+            nameBasis,
+            checkpointId: candidate.checkpointId,
+            gpuIds: d.gpuIds,
+            workerCount: d.workerCount,
+          },
+        ),
       );
     } else if (d.target === 'tensorone-registry') {
       const model = candidate.registeredModelId
@@ -587,7 +631,7 @@ async function deployAndVerify(
     } else if (d.target === 'tensormesh') {
       await smoke.smokeTestServedModel({ modelId: created.id, prompt: d.smokePrompt });
     } else {
-      const res = await smoke.smokeTestEndpoint({
+      const res = await summarized(smoke.smokeTestEndpoint, `smoke-test endpoint ${created.id}`, {
         endpointId: created.id,
         sampleInput: d.smokeTest.input,
       });
@@ -658,7 +702,7 @@ async function waitUntilServing(
       ? await provider.getModelDeployment({ modelId: created.modelId!, deploymentId: id })
       : target === 'tensormesh'
         ? await provider.getServedModel(id)
-        : await provider.getEndpoint(id);
+        : await summarized(provider.getEndpoint, `is endpoint ${id} serving?`, id);
     if (isAbsent(read)) {
       if (target === 'tensorone-registry' && created.modelId) {
         readFromModel = true;
@@ -684,7 +728,10 @@ async function waitUntilServing(
         `deployment ${id} not serving after ${timeoutMs / 60_000} min`,
         'DEPLOY_TIMEOUT',
       );
-    await sleep(Math.min(pollMs, Math.max(1000, deadline - Date.now())));
+    const wait = Math.min(pollMs, Math.max(1000, deadline - Date.now()));
+    await sleep(wait, {
+      summary: `${id} is ${current.rawStatus}: ask again in ${Math.round(wait / 1000)} s`,
+    });
   }
 }
 

@@ -8,6 +8,7 @@ import {
   getExternalWorkflowHandle,
   isCancellation,
   patched,
+  setCurrentDetails,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -33,6 +34,7 @@ import {
   type SupervisionState,
 } from './definitions';
 import { applicationCause, describeFailure } from './failure-cause';
+import { shortTime, summarized } from './summaries';
 
 /** Stops the job (saving a checkpoint) and ends supervision; for standalone supervisions. */
 export const stopSupervisedJobSignal = defineSignal<[{ reason?: string }?]>('stopJob');
@@ -55,6 +57,8 @@ const WATCH_PATCH = 'supervise-watches-job-between-reports';
 const DOUBT_PATCH = 'supervise-doubts-odd-answers';
 /** Cancelling a supervision whose job ended meanwhile (the stop answers 409) ends it cancelled, not failed. */
 const CANCEL_ENDED_JOB_PATCH = 'supervise-cancel-ended-job';
+/** A stall's or budget's stop answered "not running" (the job ended since the look): look again. */
+const STOP_OF_ENDED_JOB_PATCH = 'supervise-stop-of-ended-job';
 
 /**
  * Supervises one training job for as long as it runs (days): looks at it at an adaptive interval,
@@ -120,22 +124,26 @@ export async function superviseTrainingJob(input: SuperviseInput): Promise<Super
     watchScope = scope;
     try {
       return await scope.run(() =>
-        watchTrainingJob({
-          provider: input.provider,
-          jobId,
-          stall: st.stall,
-          startedAtMs: now(),
-          firstLookInMs: Math.max(0, nextLookAtMs - now()),
-          plan: {
-            knownStatus: lastLook?.status,
-            segmentStartedAtMs: st.segmentStartedAtMs,
-            reportByMs,
-            freshnessMs,
-            minIntervalMs,
-            stallAfterMs,
-            maxCost: input.maxCost,
+        summarized(
+          watchTrainingJob,
+          `look at job ${jobId} every ${input.minInterval}–${input.freshness} until it changes or ${shortTime(reportByMs)}; each look is one retry`,
+          {
+            provider: input.provider,
+            jobId,
+            stall: st.stall,
+            startedAtMs: now(),
+            firstLookInMs: Math.max(0, nextLookAtMs - now()),
+            plan: {
+              knownStatus: lastLook?.status,
+              segmentStartedAtMs: st.segmentStartedAtMs,
+              reportByMs,
+              freshnessMs,
+              minIntervalMs,
+              stallAfterMs,
+              maxCost: input.maxCost,
+            },
           },
-        }),
+        ),
       );
     } catch (err) {
       // Cancelled by the stop signal (not by a cancel of the whole workflow): the operator's stop.
@@ -148,8 +156,27 @@ export async function superviseTrainingJob(input: SuperviseInput): Promise<Super
   }
 
   async function stopJob(reason: string): Promise<void> {
-    await provider.stopTrainingJob({ jobId, saveCheckpoint: true, reason });
+    await summarized(provider.stopTrainingJob, `stop job ${jobId}, saving a checkpoint: ${reason}`, {
+      jobId,
+      saveCheckpoint: true,
+      reason,
+    });
     stoppedByUs = true;
+  }
+
+  /**
+   * Stops the job, or learns that it ended since the look (the stop answers 409 JOB_NOT_RUNNING):
+   * then nothing is stopped and the next look says how it ended (a failure is resumed, a completion
+   * reported). Runs recorded before the patch failed the supervision there.
+   */
+  async function stopUnlessEnded(reason: string): Promise<boolean> {
+    try {
+      await stopJob(reason);
+      return true;
+    } catch (err) {
+      if (applicationCause(err)?.type === 'JOB_NOT_RUNNING' && patched(STOP_OF_ENDED_JOB_PATCH)) return false;
+      throw err;
+    }
   }
 
   async function stopOnRequest(): Promise<never> {
@@ -173,7 +200,7 @@ export async function superviseTrainingJob(input: SuperviseInput): Promise<Super
       );
     }
     st.resumes += 1;
-    await provider.resumeTrainingJob({ jobId });
+    await summarized(provider.resumeTrainingJob, `resume job ${jobId}: ${reason}`, { jobId });
     stoppedByUs = false;
     st.segmentStartedAtMs = now();
     st.stall = { lastProgressAtMs: now() };
@@ -195,6 +222,9 @@ export async function superviseTrainingJob(input: SuperviseInput): Promise<Super
       }
       lastLook = job;
       record(st, job, now(), patched(DOUBT_PATCH) ? 'furthest' : 'changed');
+      setCurrentDetails(
+        `job \`${jobId}\` ${job.status}: epoch ${job.progress.currentEpoch ?? '-'}/${job.progress.totalEpochs ?? '-'}, ${st.polls} looks, ${st.resumes} resumes (the pending watch's heartbeat has the newest look)`,
+      );
       if (parent && progressKey(st.latest!) !== lastSignalled) {
         lastSignalled = progressKey(st.latest!);
         const progress = st.latest!;
@@ -233,11 +263,13 @@ export async function superviseTrainingJob(input: SuperviseInput): Promise<Super
           break;
         case 'running': {
           if (input.maxCost !== undefined && job.cost !== undefined && job.cost >= input.maxCost) {
-            await stopJob(`cost budget ${input.maxCost} reached (${job.cost})`);
+            if (!(await stopUnlessEnded(`cost budget ${input.maxCost} reached (${job.cost})`))) break;
             return result('budget-stopped', await fetchJob());
           }
           if (isStalled(st.stall, now(), stallAfterMs)) {
-            if (tensorone && st.resumes < input.resumeBudget) await stopJob('stalled: no step progress');
+            if (tensorone && st.resumes < input.resumeBudget) {
+              if (!(await stopUnlessEnded('stalled: no step progress'))) break;
+            }
             await resume(`stalled: no step progress for ${input.stallAfter}`);
           }
           break;

@@ -115,6 +115,9 @@ describe('webhook notifications', () => {
   });
 
   it('does nothing without a URL', async () => {
-    await expect(notifyActivities(undefined).notifyWebhook(note)).resolves.toEqual({ delivered: false });
+    await expect(notifyActivities(undefined).notifyWebhook(note)).resolves.toEqual({
+      delivered: false,
+      configured: false,
+    });
   });
 });

@@ -2,7 +2,13 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Client } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
+import { AesGcmCodec } from '../../src/codec/aes-gcm-codec';
+import { withLatestLook } from '../../src/cli/latest-look';
+import { pipelineInput, tensoroneTrain } from '../fixtures/pipelines';
 import YAML from 'yaml';
 import { createActivities } from '../../src/activities';
 import { createProviderClients } from '../../src/providers/config';
@@ -55,6 +61,24 @@ function cli(
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+/** Summaries (Temporal user metadata) of a workflow's history events, by event type. */
+async function eventSummaries(workflowId: string): Promise<Record<string, string[]>> {
+  const out: Record<string, string[]> = { ActivityTaskScheduled: [], TimerStarted: [] };
+  const converter = defaultPayloadConverter;
+  for (const e of (await dev.client.workflow.getHandle(workflowId).fetchHistory()).events ?? []) {
+    const summary = e.userMetadata?.summary;
+    if (!summary) continue;
+    const type = String(temporal.api.enums.v1.EventType[e.eventType!]).replace(/^EVENT_TYPE_/, '');
+    const name = type
+      .toLowerCase()
+      .split('_')
+      .map((w) => w[0].toUpperCase() + w.slice(1))
+      .join('');
+    (out[name] ??= []).push(converter.fromPayload<string>(summary));
+  }
+  return out;
 }
 
 /** The example pipeline with a unique name, compressed further for a 150 ms epoch. */
@@ -142,6 +166,47 @@ it('run → approve → serving, with the CLI as a separate process; status --js
   const human = await cli(['status', id]);
   expect(human.stdout).toContain('phase: completed');
   expect(human.stdout).toContain('approved by ada: eval ok');
+
+  // The Web UI's view: the CLI's static summary, the approval timer and the children carry summaries.
+  const handle = dev.client.workflow.getHandle(id);
+  expect(await (await handle.describe()).staticSummary()).toBe(
+    'cli-gated: train llm on ds_support_tickets_2026 (h100 or a100) → tensorone-endpoint',
+  );
+  const summaries = await eventSummaries(id);
+  expect(summaries.TimerStarted[0]).toMatch(
+    /^waiting for approval of ckpt_\S+ until \d{4}-\d\d-\d\d \d\d:\d\d UTC \(then reject\)$/,
+  );
+  // Then the deploy's waits between looks at the endpoint.
+  for (const wait of summaries.TimerStarted.slice(1))
+    expect(wait).toMatch(/^ep_\S+ is \w+: ask again in \d+ s$/);
+  expect(summaries.StartChildWorkflowExecutionInitiated).toEqual([
+    expect.stringMatching(/^supervise tensorone job job_\S+ for pipeline-cli-gated$/),
+    expect.stringMatching(
+      /^delete old checkpoints of job job_\S+ \(keep the newest 2, the chosen and pinned\)$/,
+    ),
+  ]);
+  expect(summaries.ActivityTaskScheduled).toEqual(
+    expect.arrayContaining([
+      expect.stringMatching(/^start training llm on ds_support_tickets_2026 \(h100\)$/),
+      expect.stringMatching(/^deploy checkpoint ckpt_\S+ as an endpoint$/),
+      expect.stringMatching(/^smoke-test endpoint ep_\S+$/),
+    ]),
+  );
+  // No webhook on this worker: one notification learns it, none follows.
+  expect(summaries.ActivityTaskScheduled.filter((t) => t.startsWith('notify the webhook'))).toHaveLength(1);
+  const cleanupSummaries = await eventSummaries(`${id}/cleanup`);
+  expect(cleanupSummaries.ActivityTaskScheduled).toEqual(
+    expect.arrayContaining([expect.stringMatching(/^delete \d+ checkpoints? of job job_\S+ \(\d+ [\w-]+/)]),
+  );
+
+  // The report has the approval history, and says where it went by default: not the current folder.
+  const reportDir = fs.mkdtempSync(path.join(tmp, 'reports-'));
+  const report = await cli(['report', id], { ...cliEnv(), FTP_REPORT_DIR: reportDir });
+  expect(report.code).toBe(0);
+  expect(report.stdout).toContain(`wrote ${path.join(reportDir, `${id}.html`)}`);
+  const html = fs.readFileSync(path.join(reportDir, `${id}.html`), 'utf8');
+  expect(html).toMatch(/<li>\d{4}-[^<]* approve by ada: eval ok<\/li>/);
+  expect(html).toContain('approved by ada: eval ok');
 }, 120_000);
 
 it('manages the cleanup schedule: create, list, trigger, delete', async () => {
@@ -384,5 +449,173 @@ describe('bad input is refused with exit 2 before anything starts', () => {
     expect(r.code).toBe(0);
     const result = JSON.parse(r.stdout) as { deletedCount: number; truncated: boolean };
     expect(result).toMatchObject({ deletedCount: 2, truncated: true });
+  });
+});
+
+describe('progress that moves, without history', () => {
+  let slow: Sandbox;
+  let slowWorker: Worker;
+  let slowRunning: Promise<void>;
+  const slowQueue = uniqueTaskQueue('cli-watch');
+  beforeAll(async () => {
+    // Epochs long enough to tell apart; jobs stay queued until the test lets them run (below).
+    slow = await startSandbox({ epochMs: 1000, queueMs: 10 * 60_000, deployMs: 150 });
+    slowWorker = await Worker.create({
+      connection: dev.nativeConnection,
+      taskQueue: slowQueue,
+      ...workflowCode(),
+      activities: createActivities(createProviderClients(slow.endpoints)),
+    });
+    slowRunning = slowWorker.run();
+  });
+  afterAll(async () => {
+    slowWorker.shutdown();
+    await slowRunning;
+    await slow.close();
+  });
+
+  it('`watch` of an 8-epoch job prints at least 6 distinct epochs while the supervision writes no event per look; it ends with endpoint, checkpoint and cost', async () => {
+    const id = 'pipeline-cli-watched';
+    await dev.client.workflow.start('fineTuneToDeploy', {
+      taskQueue: slowQueue,
+      workflowId: id,
+      args: [
+        pipelineInput('cli-watched', {
+          train: tensoroneTrain({ config: { training: { epochs: 8 } } }),
+          supervision: {
+            freshness: '1s',
+            minInterval: '200ms',
+            stallAfter: '20s',
+            resumeBudget: 1,
+            unknownStatusGrace: '20s',
+          },
+          deploy: { target: 'tensorone-endpoint', gpuIds: ['a100'], workerCount: 1, timeout: '30s' },
+        }),
+      ],
+    });
+    const child = spawn(tsx, ['src/starter.ts', 'watch', id], {
+      cwd: repo,
+      env: { ...cliEnv(), TEMPORAL_TASK_QUEUE: slowQueue },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    // The job trains only once the CLI process is up and showing it (its start takes seconds under load).
+    for (let i = 0; i < 240 && !/^training /m.test(stderr); i++) await new Promise((r) => setTimeout(r, 250));
+    const job = [...slow.state.jobs.values()].find((j) => j.name.includes('cli-watched'))!;
+    job.runStartMs = Date.now();
+
+    // Meanwhile the Web UI's view of the pending watch: a poll's log line as "Last Failure", no stack.
+    let lastFailure: { message?: string | null; stackTrace?: string | null } | undefined;
+    for (let i = 0; i < 60 && !lastFailure?.message?.includes('running epoch'); i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      const child = (await dev.client.workflow.getHandle(id).describe()).raw.pendingChildren?.[0];
+      if (!child?.workflowId) continue;
+      const watch = (
+        await dev.client.workflow.getHandle(child.workflowId).describe()
+      ).raw.pendingActivities?.find((a) => a.activityType?.name === 'watchTrainingJob');
+      lastFailure = watch?.lastFailure ?? undefined;
+    }
+    expect(lastFailure?.message).toMatch(
+      /^polling, not failing: look \d+ at job \S+: running epoch \d+\/8 step/,
+    );
+    expect(lastFailure?.stackTrace ?? '').toBe('');
+
+    expect(await exited).toBe(0);
+    const epochs = new Set([...stderr.matchAll(/^training epoch (\d+)\/8 /gm)].map((m) => Number(m[1])));
+    expect(epochs.size).toBeGreaterThanOrEqual(6);
+    expect(stdout).toMatch(new RegExp(`^${id}: deployed\\n  serving: tensorone-endpoint ep_\\S+ http`, 'm'));
+    expect(stdout).toMatch(
+      /^ {2}checkpoint ckpt_\S+ \(validationLoss [\d.]+\); deleted \d+ old checkpoints; cost \$\d+\.\d\d$/m,
+    );
+
+    // The looks cost no history: the supervision scheduled a handful of watches, not one per look.
+    const supervision = (await dev.client.workflow.getHandle(id).fetchHistory()).events!.find(
+      (e) => e.startChildWorkflowExecutionInitiatedEventAttributes,
+    )!.startChildWorkflowExecutionInitiatedEventAttributes!.workflowId!;
+    const events = (await dev.client.workflow.getHandle(supervision).fetchHistory()).events!;
+    const watches = events.filter(
+      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'watchTrainingJob',
+    );
+    expect(watches.length).toBeLessThanOrEqual(4);
+    expect(epochs.size).toBeGreaterThan(watches.length);
+  }, 120_000);
+
+  it('a CLI that meets encrypted payloads without keys says which variable to set (exit 2)', async () => {
+    const codec = new AesGcmCodec(new Map([['k1', Buffer.alloc(32, 3)]]), 'k1');
+    const encrypted = new Client({
+      connection: dev.client.connection,
+      dataConverter: { payloadCodecs: [codec] },
+    });
+    const id = 'pipeline-cli-encrypted-no-key';
+    // No worker on this queue: only the start event's input, encrypted.
+    const handle = await encrypted.workflow.start('fineTuneToDeploy', {
+      taskQueue: uniqueTaskQueue('nobody'),
+      workflowId: id,
+      args: [pipelineInput('cli-encrypted-no-key')],
+    });
+    try {
+      const env = { ...cliEnv(), FTP_PAYLOAD_KEYS: '' };
+      const { code, stderr } = await cli(['report', id, '--json'], env);
+      expect(code).toBe(2);
+      expect(stderr).toContain('set FTP_PAYLOAD_KEYS');
+      expect(stderr).not.toContain('Unknown encoding');
+    } finally {
+      await handle.terminate('test done');
+    }
+  }, 60_000);
+});
+
+describe('the latest look laid over the workflow status', () => {
+  const reported = {
+    jobId: 'job_1',
+    status: 'running',
+    rawStatus: 'running',
+    epoch: 2,
+    totalEpochs: 8,
+    step: 900,
+    metrics: { loss: 1.9 },
+    bestLoss: 1.9,
+    cost: 16,
+    checkpointsSeen: 2,
+    resumes: 0,
+    polls: 3,
+    runs: 1,
+    updatedAt: '2026-11-26T12:00:00.000Z',
+  };
+  const look = {
+    status: 'running' as const,
+    epoch: 5,
+    step: 2100,
+    loss: 0.87,
+    cost: 35,
+    at: '2026-11-26T12:00:05.000Z',
+  };
+
+  it("a newer look moves epoch, step, loss and cost; the workflow's own counts stay", () => {
+    expect(withLatestLook(reported, look)).toMatchObject({
+      epoch: 5,
+      totalEpochs: 8,
+      step: 2100,
+      metrics: { loss: 0.87 },
+      bestLoss: 0.87,
+      cost: 35,
+      checkpointsSeen: 2,
+      polls: 3,
+      updatedAt: look.at,
+    });
+  });
+
+  it('a look as old as the last report, or older, changes nothing; no look, nothing', () => {
+    expect(withLatestLook(reported, { ...look, at: reported.updatedAt })).toBe(reported);
+    expect(withLatestLook(reported, { ...look, at: '2026-11-26T11:59:59.000Z' })).toBe(reported);
+    expect(withLatestLook(reported, undefined)).toBe(reported);
+    expect(withLatestLook(undefined, undefined)).toBeUndefined();
+  });
+
+  it('before the first report, the look alone', () => {
+    expect(withLatestLook(undefined, look)).toMatchObject({ status: 'running', epoch: 5, cost: 35 });
   });
 });

@@ -148,5 +148,19 @@ it('`report` of a finished pipeline draws one point per checkpoint and marks the
     .map((p) => p[2])
     .sort();
   expect(deleted).toEqual(result.deletedCheckpoints.map((d) => d.checkpointId).sort());
-  expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/); // self-contained, readable offline
+  expect(html).not.toMatch(/<script|(?:src|href)="https?:/); // self-contained, readable offline
+  // Epoch ticks under the chart, one per epoch.
+  expect([...html.matchAll(/<text class="tick-label"[^>]*>(\d+)<\/text>/g)].map((m) => m[1])).toEqual([
+    '1',
+    '2',
+    '3',
+  ]);
+  // The same count the CLI shows (`status`: "compared N of M"), the endpoint and the cost.
+  expect(html).toContain(`<dt>Checkpoints</dt><dd>${result.checkpoint!.totalCheckpoints} checkpoints`);
+  expect(html).toContain(`${result.deployment!.id} (active)`);
+  expect(html).toContain(`$${result.cost!.toFixed(2)}`);
+  // The checkpoint table: a row per checkpoint the pipeline listed, the chosen one marked.
+  const rows = [...html.matchAll(/<tr class="(\w*)"><td>([^<]+)<\/td>/g)];
+  expect(rows).toHaveLength(result.checkpoint!.totalCheckpoints!);
+  expect(rows.filter((r) => r[1] === 'chosen').map((r) => r[2])).toEqual([result.checkpoint!.checkpointId]);
 });

@@ -242,6 +242,16 @@ describe('codec server configuration', () => {
     });
   });
 
+  it('without CODEC_ALLOW_ORIGIN, allows the Web UI where the main job starts it (TEMPORAL_UI_PORT), under both loopback names', () => {
+    expect(codecServerOptionsFromEnv({ TEMPORAL_UI_PORT: '9233' }).allowedOrigins).toEqual([
+      'http://localhost:9233',
+      'http://127.0.0.1:9233',
+    ]);
+    expect(codecServerOptionsFromEnv({ CODEC_ALLOW_ORIGIN: 'http://127.0.0.1:3000' }).allowedOrigins).toEqual(
+      ['http://127.0.0.1:3000', 'http://localhost:3000'],
+    );
+  });
+
   it('reads lists and refuses a wildcard origin, a short token and a bad port, naming each variable', () => {
     expect(
       codecServerOptionsFromEnv({
@@ -249,7 +259,8 @@ describe('codec server configuration', () => {
         CODEC_ALLOWED_HOSTS: 'codec.internal',
       }),
     ).toMatchObject({
-      allowedOrigins: ['http://localhost:8080', 'https://ui.example'],
+      // A loopback origin is allowed under both names; the UI on 127.0.0.1 is the same UI.
+      allowedOrigins: ['http://localhost:8080', 'http://127.0.0.1:8080', 'https://ui.example'],
       allowedHosts: ['codec.internal'],
     });
     let err: unknown;

@@ -324,3 +324,41 @@ it('cancelled after its job ended unseen, a supervision ends cancelled (the stop
     ),
   ).toBe(true);
 });
+
+it('a stalled job that fails between the look and the stop (409) is resumed from its failure, not given up on', async () => {
+  const jobId = await createStallingJob('stall-then-fails');
+  const faults = bed.sandbox.state.faults;
+  // The stop is slow to arrive: the job fails while it is on its way.
+  bed.sandbox.state.faults = { ...faults, latencyMs: 3000, routePattern: '/stop$' };
+  const result = await bed.withWorker(async () => {
+    const handle = await bed.env.client.workflow.start('superviseTrainingJob', {
+      args: [{ provider: 'tensorone', jobId, ...settings }],
+      taskQueue: bed.taskQueue,
+      workflowId: `supervise-${jobId}`,
+    });
+    let failedUnderIt = false;
+    const failWhenStopping = (async () => {
+      while (!failedUnderIt) {
+        const pending = (await handle.describe()).raw.pendingActivities ?? [];
+        if (pending.some((a) => a.activityType?.name === 'stopTrainingJob')) {
+          const job = bed.sandbox.state.jobs.get(jobId)!;
+          job.status = 'failed';
+          job.failureReason = 'Worker lost during epoch 3: node preempted';
+          job.faultFired.stall = true;
+          failedUnderIt = true;
+        } else await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    const outcome = await handle.result();
+    failedUnderIt = true;
+    await failWhenStopping;
+    return outcome as SupervisionResult;
+  });
+  bed.sandbox.state.faults = { ...faults, stallAtEpoch: undefined };
+  expect(result).toMatchObject({ outcome: 'completed', resumes: 1 });
+  expect(
+    bed.sandbox.state.requestLog.some(
+      (r) => r.path === `/tensorone/v2/training/jobs/${jobId}/stop` && r.status === 409,
+    ),
+  ).toBe(true);
+});
