@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import type { DeleteOutcome } from './failures';
+import { afterProgress, type DeleteOutcome } from './failures';
 
 /** One batch of a cleanup's granted deletions, deleted in one activity. */
 export interface DeleteBatchInput {
@@ -52,11 +52,13 @@ export async function deleteBatchResumably(
   const beat = () => ctx.heartbeat(progress());
   let failure: { error: unknown } | undefined;
   let next = 0;
+  let deletedNow = 0;
   const lane = async () => {
     while (!failure && !ctx.cancellationSignal.aborted && next < todo.length) {
       const id = todo[next++];
       try {
         done.set(id, (await remove(id)).alreadyGone);
+        deletedNow++;
         beat(); // the SDK sends at most one per throttle interval; the latest is what a retry gets
       } catch (error) {
         failure ??= { error };
@@ -73,7 +75,7 @@ export async function deleteBatchResumably(
   }
   if (failure || ctx.cancellationSignal.aborted) {
     beat(); // flushed with the failure: the retry resumes from here
-    if (failure) throw failure.error;
+    if (failure) throw deletedNow > 0 ? afterProgress(failure.error) : failure.error;
     await ctx.cancelled; // rethrows the cancellation
   }
   return {

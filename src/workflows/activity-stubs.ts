@@ -101,6 +101,9 @@ export const protectionRecords = proxyActivities<Activities>({
 export const deletions = proxyActivities<Activities>({
   startToCloseTimeout: '10m',
   heartbeatTimeout: '15s',
+  // The budget is the hour, not a count of attempts: on a flaky provider every attempt deletes some of
+  // the batch and fails on one (retried after 1 s when it made progress), so a batch of 500 may need
+  // many attempts, each of them useful.
   scheduleToCloseTimeout: '1h',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 30 },
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
 });
