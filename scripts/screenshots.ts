@@ -8,7 +8,7 @@
  *   docs/ui-pipeline-completed.png   the Web UI's page of the finished pipeline (summaries, decoded input)
  *   docs/ui-supervision-watch.png    its supervising child: the watch's looks, each a summarized step
  *   docs/ui-watch-pending.png        that watch while the job trains: attempts, last look, heartbeat details
- *   docs/ui-cleanup-deletes.png      its cleanup child: one "delete checkpoint …" step per deletion
+ *   docs/ui-cleanup-deletes.png      its cleanup child: one "delete N checkpoints …" step per batch
  *   docs/ui-pipeline-awaiting-approval.png   the gated pipeline waiting at its approval timer
  *   docs/report.png                  `starter report` of the finished pipeline
  *

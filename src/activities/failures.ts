@@ -178,3 +178,20 @@ export function adoptionRefused(
     { kind, id, name, mismatches },
   );
 }
+
+/**
+ * A batch that failed after making progress in this attempt: its retry resumes from the heartbeat, so
+ * it is asked again soon (1 s, or the provider's `Retry-After`) rather than after a backoff that has
+ * grown with every earlier attempt of the batch — each of which also made progress.
+ */
+export function afterProgress(err: unknown): unknown {
+  if (!(err instanceof ApplicationFailure) || err.nonRetryable || err.nextRetryDelay !== undefined)
+    return err;
+  return ApplicationFailure.create({
+    type: err.type ?? undefined,
+    message: err.message,
+    nonRetryable: false,
+    details: err.details ?? undefined,
+    nextRetryDelay: 1000,
+  });
+}

@@ -10,6 +10,7 @@ import { isAbsent, type CapabilityAbsent } from '../providers/http/capabilities'
 import { createInDoubt, heartbeat, nameForStep, possibleDuplicate, type PossibleDuplicate } from './context';
 import { adoptionRefused, classified, deleteIdempotently, type DeleteOutcome } from './failures';
 import { ProviderError } from '../providers/http/provider-error';
+import { deleteBatchResumably, type BatchDeletionOutcome, type DeleteBatchInput } from './batch-deletions';
 
 export type StartTrainingJobInput = Omit<CreateJobRequest, 'name'> & {
   /** Workflow step, e.g. `train-a100`: the job is named after the run (`nameBasis`) and this step. */
@@ -166,6 +167,13 @@ export function tensoroneJobActivities(client: TensorOneClient) {
     /** A checkpoint that is already gone counts as deleted: the retry of a delete whose answer was lost. */
     async deleteCheckpoint(checkpointId: string): Promise<DeleteOutcome> {
       return deleteIdempotently(() => client.checkpoints.delete(checkpointId));
+    },
+    /**
+     * A cleanup's batch of granted deletions in one heartbeating activity (bounded concurrency inside); a
+     * retried attempt resumes from its heartbeat (see deleteBatchResumably). Every id gets its outcome.
+     */
+    async deleteCheckpoints(input: DeleteBatchInput): Promise<{ outcomes: BatchDeletionOutcome[] }> {
+      return deleteBatchResumably(input, (id) => deleteIdempotently(() => client.checkpoints.delete(id)));
     },
   };
 }

@@ -90,3 +90,20 @@ export const protectionRecords = proxyActivities<Activities>({
   scheduleToCloseTimeout: '30m',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 30 },
 });
+
+/**
+ * A cleanup's batch of deletions (`deleteCheckpoints`): hundreds of ids in one activity that heartbeats
+ * its progress, so a retry resumes where the last heartbeat left off. It beats every 2 s even while
+ * requests hang, so 15 s without one means the worker is gone (the SDK sends heartbeats at most every
+ * 12 s here: what finished after the last one is reported already gone on the retry, never twice). The
+ * start-to-close only bounds one attempt: a slow provider's batch that runs out resumes in the next.
+ */
+export const deletions = proxyActivities<Activities>({
+  startToCloseTimeout: '10m',
+  heartbeatTimeout: '15s',
+  // The budget is the hour, not a count of attempts: on a flaky provider every attempt deletes some of
+  // the batch and fails on one (retried after 1 s when it made progress), so a batch of 500 may need
+  // many attempts, each of them useful.
+  scheduleToCloseTimeout: '1h',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
+});

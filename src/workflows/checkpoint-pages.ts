@@ -21,22 +21,48 @@ export interface CheckpointListing {
  * documents page only through `limit` (≤ 100); `offset` is our assumption. A provider that ignores it
  * answers the same page again: ids already seen are never counted twice, and a page that brings
  * nothing new ends the listing (`complete: false`) instead of looping.
+ *
+ * `pagesInFlight` above 1: once the first two pages showed that `offset` works, the rest of the pages
+ * the first page's `totalCount` announces are asked that many at a time (a job of 10,000 checkpoints
+ * is 100 pages); they are read in order, so the result is the same as one page at a time.
  */
-export async function listAllCheckpoints(jobId: string, includeMetrics: boolean): Promise<CheckpointListing> {
+export async function listAllCheckpoints(
+  jobId: string,
+  includeMetrics: boolean,
+  pagesInFlight = 1,
+): Promise<CheckpointListing> {
   const seen = new Map<string, Checkpoint>();
   let bestCheckpointId: string | undefined;
-  for (let offset = 0; ; offset += PAGE) {
-    const page = await summarized(
-      paging.listCheckpoints,
-      `list checkpoints of job ${jobId} from ${offset}${includeMetrics ? ', with metrics' : ''}`,
-      { jobId, includeMetrics, sortBy: 'createdAt', sortOrder: 'asc', limit: PAGE, offset },
+  let totalCount = 0;
+  for (let offset = 0; ;) {
+    const remaining = Math.ceil((totalCount - seen.size) / PAGE);
+    const width = offset < 2 * PAGE ? 1 : Math.max(1, Math.min(pagesInFlight, remaining));
+    const pages = await Promise.all(
+      Array.from({ length: width }, (_, k) =>
+        summarized(
+          paging.listCheckpoints,
+          `list checkpoints of job ${jobId} from ${offset + k * PAGE}${includeMetrics ? ', with metrics' : ''}`,
+          {
+            jobId,
+            includeMetrics,
+            sortBy: 'createdAt',
+            sortOrder: 'asc',
+            limit: PAGE,
+            offset: offset + k * PAGE,
+          },
+        ),
+      ),
     );
-    bestCheckpointId ??= page.bestCheckpointId;
-    const before = seen.size;
-    for (const c of page.checkpoints) if (!seen.has(c.id)) seen.set(c.id, c);
-    const listing = { checkpoints: [...seen.values()], bestCheckpointId, totalCount: page.totalCount };
-    if (seen.size >= page.totalCount) return { ...listing, complete: true };
-    if (page.checkpoints.length === 0 || seen.size === before) return { ...listing, complete: false };
+    for (const page of pages) {
+      bestCheckpointId ??= page.bestCheckpointId;
+      totalCount = page.totalCount;
+      const before = seen.size;
+      for (const c of page.checkpoints) if (!seen.has(c.id)) seen.set(c.id, c);
+      const listing = { checkpoints: [...seen.values()], bestCheckpointId, totalCount: page.totalCount };
+      if (seen.size >= page.totalCount) return { ...listing, complete: true };
+      if (page.checkpoints.length === 0 || seen.size === before) return { ...listing, complete: false };
+    }
+    offset += width * PAGE;
   }
 }
 

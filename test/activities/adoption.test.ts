@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { createActivities } from '../../src/activities';
-import { runActivity, runActivityAttempt } from '../harness/activity-env';
+import { runActivity, runActivityAttempt, runActivityResuming } from '../harness/activity-env';
+import type { BatchDeletionProgress } from '../../src/activities/batch-deletions';
 import { createProviderClients } from '../../src/providers/config';
 import { sandboxAdmin } from '../../sandbox/admin-client';
 import type { Sandbox } from '../../sandbox/server';
@@ -147,6 +148,75 @@ describe('a create whose response was lost is adopted on retry, not duplicated',
       deleted: true,
       alreadyGone: true,
     });
+  });
+});
+
+describe("a cleanup's batch of deletions resumes from its heartbeat", () => {
+  it('a batch failing half-way heartbeats what it finished; its retry deletes and counts nothing twice, and a 404 counts as already gone', async () => {
+    const admin = sandboxAdmin(sandbox.url);
+    const { jobId } = await admin.seedCompletedJob('batch-resume', 20);
+    const automatic = sandbox.state.checkpoints
+      .ofJob(jobId)
+      .filter((c) => c.type === 'automatic')
+      .sort((a, b) => (a.epoch ?? 0) - (b.epoch ?? 0));
+    // The cleanup's plan keeps the newest two automatic ones (and best, final): not in the batch.
+    const batch = automatic.slice(0, 18).map((c) => c.id);
+    const kept = sandbox.state.checkpoints
+      .ofJob(jobId)
+      .map((c) => c.id)
+      .filter((id) => !batch.includes(id));
+    const present = () => new Set(sandbox.state.checkpoints.ofJob(jobId).map((c) => c.id));
+
+    // Attempt 1: the 4th id answers 500 (retryable): the attempt fails after those in flight finished.
+    await admin.setFaults({ errorRate: 1, errorStatus: 500, routePattern: `${batch[3]}$` });
+    const first = await runActivityResuming(
+      { workflowId: 'wf-batch', attempt: 1 },
+      activities.deleteCheckpoints,
+      { checkpointIds: batch, concurrency: 3 },
+    );
+    await admin.setFaults({});
+    expect(first.error).toBeInstanceOf(ApplicationFailure);
+    // It made progress: asked again in 1 s, not after a backoff grown by earlier (also useful) attempts.
+    expect(first.error).toMatchObject({ nonRetryable: false, nextRetryDelay: 1000 });
+    const last = first.heartbeats.at(-1) as BatchDeletionProgress;
+    // Every deletion it made is in its last heartbeat, and nothing else is.
+    const goneAfterFirst = batch.filter((id) => !present().has(id));
+    expect(goneAfterFirst.length).toBeGreaterThanOrEqual(3);
+    expect(goneAfterFirst.length).toBeLessThan(batch.length / 2); // it stopped taking new ids
+    expect([...last.deleted].sort()).toEqual([...goneAfterFirst].sort());
+    expect(last.alreadyGone).toEqual([]);
+    expect(present().has(batch[3])).toBe(true);
+
+    // The worker died before its last heartbeat reached the server: the retry starts from the one before
+    // (one deletion unrecorded), and meanwhile someone else deleted a checkpoint the batch had not reached.
+    const unrecorded = last.deleted.at(-1)!;
+    const stale: BatchDeletionProgress = { deleted: last.deleted.slice(0, -1), alreadyGone: [] };
+    const byOther = batch.find((id) => present().has(id) && id !== batch[3])!;
+    await createProviderClients(sandbox.endpoints).tensorone.checkpoints.delete(byOther);
+    const logFrom = sandbox.state.requestLog.length;
+    const second = await runActivityResuming(
+      { workflowId: 'wf-batch', attempt: 2, heartbeatDetails: stale },
+      activities.deleteCheckpoints,
+      { checkpointIds: batch, concurrency: 4 },
+    );
+    expect(second.error).toBeUndefined();
+    const deletesAsked = sandbox.state.requestLog
+      .slice(logFrom)
+      .filter((r) => r.method === 'DELETE')
+      .map((r) => r.path.split('/').at(-1));
+    // Nothing the heartbeat recorded was asked again.
+    expect(deletesAsked.filter((id) => stale.deleted.includes(id!))).toEqual([]);
+    const outcomes = new Map(second.result!.outcomes.map((o) => [o.checkpointId, o.alreadyGone]));
+    expect([...outcomes.keys()]).toEqual(batch);
+    // Counted once: from the heartbeat, or by this attempt; the unrecorded deletion and the other's
+    // deletion answer 404 and count as already gone (0 bytes).
+    expect(outcomes.get(unrecorded)).toBe(true);
+    expect(outcomes.get(byOther)).toBe(true);
+    expect([...outcomes.values()].filter((gone) => !gone)).toHaveLength(batch.length - 2);
+    for (const id of stale.deleted) expect(outcomes.get(id)).toBe(false);
+    // The whole batch is gone; nothing outside it was touched.
+    expect(batch.filter((id) => present().has(id))).toEqual([]);
+    expect(kept.every((id) => present().has(id))).toBe(true);
   });
 });
 

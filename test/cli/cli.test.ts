@@ -202,7 +202,7 @@ it('run → approve → serving, with the CLI as a separate process; status --js
   expect(summaries.ActivityTaskScheduled.filter((t) => t.startsWith('notify the webhook'))).toHaveLength(1);
   const cleanupSummaries = await eventSummaries(`${id}/cleanup`);
   expect(cleanupSummaries.ActivityTaskScheduled).toEqual(
-    expect.arrayContaining([expect.stringMatching(/^delete checkpoint ckpt_\S+ of job job_\S+ \(\w+/)]),
+    expect.arrayContaining([expect.stringMatching(/^delete \d+ checkpoints? of job job_\S+ \(\d+ [\w-]+/)]),
   );
 
   // The report has the approval history, and says where it went by default: not the current folder.

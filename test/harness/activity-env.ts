@@ -25,3 +25,26 @@ export function runActivityAttempt<A extends unknown[], R>(
   } as never);
   return env.run(fn, ...args) as Promise<R>;
 }
+
+/**
+ * `runActivity` as a retry that starts from `heartbeatDetails` (what the server hands the next attempt:
+ * the last heartbeat an earlier attempt sent). Returns the outcome and every heartbeat this attempt made.
+ */
+export async function runActivityResuming<A extends unknown[], R>(
+  attempt: { workflowId: string; attempt: number; heartbeatDetails?: unknown },
+  fn: (...args: A) => Promise<R>,
+  ...args: A
+): Promise<{ result?: R; error?: unknown; heartbeats: unknown[] }> {
+  const env = new MockActivityEnvironment({
+    workflowExecution: { workflowId: attempt.workflowId, runId: 'run-1' },
+    attempt: attempt.attempt,
+    heartbeatDetails: attempt.heartbeatDetails,
+  } as never);
+  const heartbeats: unknown[] = [];
+  env.on('heartbeat', (d: unknown) => heartbeats.push(d));
+  try {
+    return { result: (await env.run(fn, ...args)) as R, heartbeats };
+  } catch (error) {
+    return { error, heartbeats };
+  }
+}

@@ -69,7 +69,9 @@ describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
         // work's): the deployed checkpoint is protected the way a pipeline protects its own.
         protectedCheckpointIds: documented ? [pinned.id, deployed.id] : [pinned.id],
         maxDeletes: 5000,
-        historyEventLimit: 1500,
+        // Deletions are batches of up to 500 ids per activity: a run's listing alone passes 60 events,
+        // so every run continues as new after one batch.
+        historyEventLimit: 60,
       },
       'cleanup-big',
     );
@@ -141,6 +143,33 @@ describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
     expect(result.deleted).toHaveLength(12);
     expect(result.truncated).toBe(true);
     expect(bed.sandbox.state.jobCheckpoints(other.jobId)).toHaveLength(12);
+  });
+
+  it('deletions that fail now and then are retried by Temporal from their heartbeat: every checkpoint deleted once and counted once', async () => {
+    const { jobId } = await sandboxAdmin(bed.sandbox.url).seedCompletedJob('flaky-deletes', 60);
+    const faults = bed.sandbox.state.faults;
+    const errorsBefore = bed.sandbox.state.faultsInjected.serverError ?? 0;
+    // One deletion in ten answers 503: each attempt of the batch fails part-way and is retried.
+    bed.sandbox.state.faults = {
+      ...faults,
+      errorRate: 0.1,
+      errorStatus: 503,
+      routePattern: '^/tensorone/v2/training/checkpoints/',
+    };
+    try {
+      const result = await cleanup({ jobIds: [jobId], retention: { keepLastN: 2 } }, 'cleanup-flaky-deletes');
+      expect(bed.sandbox.state.faultsInjected.serverError ?? 0).toBeGreaterThan(errorsBefore);
+      const left = bed.sandbox.state.jobCheckpoints(jobId);
+      expect(left).toHaveLength(4); // newest 2, best, final
+      expect(result.deletedCount).toBe(58);
+      expect(new Set(result.deleted.map((d) => d.checkpointId)).size).toBe(58);
+      // A retry that lost its heartbeat would find its own deletions gone (404) and count them as 0.
+      expect(result.deleted.filter((d) => d.alreadyGone)).toEqual([]);
+      expect(result.bytesReclaimed).toBe(result.deleted.reduce((s, d) => s + d.bytes, 0));
+      expect(result.bytesReclaimed).toBeGreaterThan(0);
+    } finally {
+      bed.sandbox.state.faults = faults;
+    }
   });
 
   describe('every cleanup keeps the same protected checkpoints', () => {
@@ -264,10 +293,13 @@ describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
       };
       try {
         const input: CleanupInput = { jobIds: [jobId], retention: { keepLastN: 2 }, concurrency: 4 };
+        // Through a client that does not skip time: while both wait on their batches of slow deletions,
+        // a skipping server would jump past the batches' heartbeat timeout (no real worker dies so fast).
+        const plain = new Client({ connection: bed.env.connection, namespace: bed.env.namespace });
         const [a, b] = (await bed.withWorker(async () => {
           const handles = await Promise.all(
             ['concurrent-a', 'concurrent-b'].map((workflowId) =>
-              bed.env.client.workflow.start('checkpointCleanup', {
+              plain.workflow.start('checkpointCleanup', {
                 args: [input],
                 taskQueue: bed.taskQueue,
                 workflowId,

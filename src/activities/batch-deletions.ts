@@ -1,0 +1,87 @@
+import { Context } from '@temporalio/activity';
+import { afterProgress, type DeleteOutcome } from './failures';
+
+/** One batch of a cleanup's granted deletions, deleted in one activity. */
+export interface DeleteBatchInput {
+  checkpointIds: string[];
+  /** Deletions in flight at once inside the activity (1 to 32; default 8). */
+  concurrency?: number;
+}
+
+/** `alreadyGone`: the provider answered 404 — someone (or an attempt whose heartbeat was lost) deleted it. */
+export interface BatchDeletionOutcome {
+  checkpointId: string;
+  alreadyGone: boolean;
+}
+
+/**
+ * Heartbeat details: the ids this batch has finished, by outcome. A retried attempt starts from them, so
+ * it never deletes or counts anything twice; what finished after the last heartbeat reached the server
+ * answers 404 on the retry and is reported already gone (0 bytes), never counted twice.
+ */
+export interface BatchDeletionProgress {
+  deleted: string[];
+  alreadyGone: string[];
+}
+
+/** Beats even while every request in flight hangs (the HTTP client gives up after 30 s). */
+const HEARTBEAT_EVERY_MS = 2000;
+
+/**
+ * Deletes a batch with at most `concurrency` deletions in flight, heartbeating its progress. A failure
+ * other than 404 stops new deletions, lets those in flight finish, heartbeats what is done and fails the
+ * attempt with that (already classified) failure: Temporal's retry policy decides when to try again, and
+ * the next attempt resumes from the heartbeat. A cancellation ends the batch the same way.
+ */
+export async function deleteBatchResumably(
+  input: DeleteBatchInput,
+  remove: (checkpointId: string) => Promise<DeleteOutcome>,
+): Promise<{ outcomes: BatchDeletionOutcome[] }> {
+  const ctx = Context.current();
+  const carried = ctx.info.heartbeatDetails as BatchDeletionProgress | undefined;
+  const done = new Map<string, boolean>(); // id → already gone
+  for (const id of carried?.deleted ?? []) done.set(id, false);
+  for (const id of carried?.alreadyGone ?? []) done.set(id, true);
+  const todo = [...new Set(input.checkpointIds)].filter((id) => !done.has(id));
+
+  const progress = (): BatchDeletionProgress => {
+    const p: BatchDeletionProgress = { deleted: [], alreadyGone: [] };
+    for (const [id, gone] of done) (gone ? p.alreadyGone : p.deleted).push(id);
+    return p;
+  };
+  const beat = () => ctx.heartbeat(progress());
+  let failure: { error: unknown } | undefined;
+  let next = 0;
+  let deletedNow = 0;
+  const lane = async () => {
+    while (!failure && !ctx.cancellationSignal.aborted && next < todo.length) {
+      const id = todo[next++];
+      try {
+        done.set(id, (await remove(id)).alreadyGone);
+        deletedNow++;
+        beat(); // the SDK sends at most one per throttle interval; the latest is what a retry gets
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  const timer = setInterval(beat, HEARTBEAT_EVERY_MS);
+  try {
+    beat();
+    const lanes = Math.max(1, Math.min(input.concurrency ?? 8, 32, todo.length));
+    await Promise.all(Array.from({ length: lanes }, lane));
+  } finally {
+    clearInterval(timer);
+  }
+  if (failure || ctx.cancellationSignal.aborted) {
+    beat(); // flushed with the failure: the retry resumes from here
+    if (failure) throw deletedNow > 0 ? afterProgress(failure.error) : failure.error;
+    await ctx.cancelled; // rethrows the cancellation
+  }
+  return {
+    outcomes: input.checkpointIds.map((checkpointId) => ({
+      checkpointId,
+      alreadyGone: done.get(checkpointId) ?? false,
+    })),
+  };
+}
