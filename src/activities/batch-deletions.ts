@@ -1,4 +1,5 @@
 import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
 import { afterProgress, type DeleteOutcome } from './failures';
 
 /** One batch of a cleanup's granted deletions, deleted in one activity. */
@@ -28,10 +29,12 @@ export interface BatchDeletionProgress {
 const HEARTBEAT_EVERY_MS = 2000;
 
 /**
- * Deletes a batch with at most `concurrency` deletions in flight, heartbeating its progress. A failure
- * other than 404 stops new deletions, lets those in flight finish, heartbeats what is done and fails the
- * attempt with that (already classified) failure: Temporal's retry policy decides when to try again, and
- * the next attempt resumes from the heartbeat. A cancellation ends the batch the same way.
+ * Deletes a batch with at most `concurrency` deletions in flight, heartbeating its progress. Each id is
+ * asked once per attempt. A retryable failure of one id (a 5xx, a reset) does not hold up the others:
+ * the attempt goes on with the rest, then fails with the first such failure, and the next attempt —
+ * when Temporal's retry policy says — resumes from the heartbeat with only what failed. A failure that
+ * concerns every request (non-retryable, or a 429 with its Retry-After) stops new deletions at once. A
+ * cancellation ends the batch the same way.
  */
 export async function deleteBatchResumably(
   input: DeleteBatchInput,
@@ -51,10 +54,11 @@ export async function deleteBatchResumably(
   };
   const beat = () => ctx.heartbeat(progress());
   let failure: { error: unknown } | undefined;
+  let stopped = false;
   let next = 0;
   let deletedNow = 0;
   const lane = async () => {
-    while (!failure && !ctx.cancellationSignal.aborted && next < todo.length) {
+    while (!stopped && !ctx.cancellationSignal.aborted && next < todo.length) {
       const id = todo[next++];
       try {
         done.set(id, (await remove(id)).alreadyGone);
@@ -62,6 +66,7 @@ export async function deleteBatchResumably(
         beat(); // the SDK sends at most one per throttle interval; the latest is what a retry gets
       } catch (error) {
         failure ??= { error };
+        if (concernsEveryRequest(error)) stopped = true;
       }
     }
   };
@@ -84,4 +89,9 @@ export async function deleteBatchResumably(
       alreadyGone: done.get(checkpointId) ?? false,
     })),
   };
+}
+
+/** A refusal no retry of this id alone would fix, or the provider asking everyone to wait (429). */
+function concernsEveryRequest(error: unknown): boolean {
+  return !(error instanceof ApplicationFailure) || error.nonRetryable || error.nextRetryDelay !== undefined;
 }

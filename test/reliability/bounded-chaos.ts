@@ -79,6 +79,9 @@ export function boundedChaosSuite(profile: 'extended' | 'documented'): void {
 
     // If jest gives up first, the run (and the dev server and worker it started) must not outlive it.
     afterAll(() => {
+      // A run cut off by the hook's timeout printed no summary: show where it was.
+      if (!output.includes('CHAOS_SUMMARY '))
+        process.stdout.write(`chaos run output so far:\n${output.slice(-6000)}\n`);
       if (run?.pid && run.exitCode === null) process.kill(-run.pid, 'SIGKILL');
     });
 
