@@ -1,3 +1,4 @@
+import { lookedAtJob, watchPlan } from '../fixtures/watch';
 import fc from 'fast-check';
 import type { Checkpoint } from '../../src/domain/types';
 import { adoptionMismatches, describeMismatches, duplicatesOf } from '../../src/decisions/adoption';
@@ -42,7 +43,6 @@ import {
   progressMark,
   stallAfterLook,
   type StallState,
-  type WatchPlan,
 } from '../../src/decisions/supervision';
 import type { TrainingJob } from '../../src/domain/types';
 
@@ -646,26 +646,9 @@ describe('supervision rules', () => {
   });
   describe('judgeLook: what a watch hands back to its workflow', () => {
     const HOUR = 3_600_000;
-    const plan: WatchPlan = {
-      knownStatus: 'running',
-      segmentStartedAtMs: 0,
-      reportByMs: 10 * HOUR,
-      freshnessMs: 300_000,
-      minIntervalMs: 30_000,
-      stallAfterMs: HOUR,
-      maxCost: 50,
-    };
-    const job = (over: Partial<TrainingJob> = {}): TrainingJob => ({
-      provider: 'tensorone',
-      id: 'j1',
-      status: 'running',
-      rawStatus: 'running',
-      progress: { currentStep: 100 },
-      metrics: {},
-      cost: 10,
-      checkpointIds: ['c1', 'c2'],
-      ...over,
-    });
+    const plan = watchPlan;
+    const job = (over: Partial<TrainingJob> = {}): TrainingJob =>
+      lookedAtJob({ checkpointIds: ['c1', 'c2'], ...over });
     const at = 5 * HOUR;
     const moving = { lastProgress: 90, lastProgressAtMs: at - 300_000 };
 

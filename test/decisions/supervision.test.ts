@@ -1,3 +1,4 @@
+import { lookedAtJob, watchPlan } from '../fixtures/watch';
 import type { TrainingJob } from '../../src/domain/types';
 import {
   isResumableFailure,
@@ -9,7 +10,6 @@ import {
   progressMark,
   remainingMs,
   stallAfterLook,
-  type WatchPlan,
 } from '../../src/decisions/supervision';
 
 describe('which failures a resume from the last checkpoint can cure', () => {
@@ -145,26 +145,8 @@ describe('the stall clock', () => {
 
 describe('judgeLook at its boundaries', () => {
   const HOUR = 3_600_000;
-  const plan: WatchPlan = {
-    knownStatus: 'running',
-    segmentStartedAtMs: 0,
-    reportByMs: 10 * HOUR,
-    freshnessMs: 300_000,
-    minIntervalMs: 30_000,
-    stallAfterMs: HOUR,
-    maxCost: 50,
-  };
-  const job = (over: Partial<TrainingJob> = {}): TrainingJob => ({
-    provider: 'tensorone',
-    id: 'j1',
-    status: 'running',
-    rawStatus: 'running',
-    progress: { currentStep: 100 },
-    metrics: {},
-    cost: 10,
-    checkpointIds: [],
-    ...over,
-  });
+  const plan = watchPlan;
+  const job = lookedAtJob;
   const at = 5 * HOUR;
   const fresh = { lastProgressAtMs: at };
 
