@@ -297,7 +297,7 @@ async function main(): Promise<void> {
   let outcomeMismatches = 0;
   const results = new Map<string, PipelineResult>();
   // A pipeline still running at the deadline is reported with its phase, not waited on forever.
-  const resultsDeadline = Date.now() + (BOUNDED ? 4 : 15) * 60_000;
+  const resultsDeadline = Date.now() + (BOUNDED ? 6 : 15) * 60_000;
   for (const p of plan) {
     say(`waiting for ${p.workflowId}`);
     const handle = client.workflow.getHandle(p.workflowId);
@@ -308,6 +308,7 @@ async function main(): Promise<void> {
       ),
       sleep(Math.max(0, resultsDeadline - Date.now())).then(async () => {
         const status = await handle.query(statusQuery).catch(() => undefined);
+        say(`${p.workflowId} unfinished: ${await whatItWaitsOn(client, p.workflowId)}`);
         return `unfinished (${status?.phase ?? 'unknown phase'})`;
       }),
     ]);
@@ -605,3 +606,31 @@ main().catch((err: unknown) => {
   process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
   process.exit(1);
 });
+
+/**
+ * What a workflow still running at the deadline waits on, down its children: pending activities (type,
+ * attempt, last failure), pending children, and whether a workflow task is stuck — so a failed run says why.
+ */
+async function whatItWaitsOn(client: Client, workflowId: string, depth = 0): Promise<string> {
+  let d;
+  try {
+    d = await client.workflow.getHandle(workflowId).describe();
+  } catch (err) {
+    return `${workflowId}: cannot describe (${(err as Error).message})`;
+  }
+  const raw = d.raw;
+  const parts = [`${workflowId} [${d.status.name}, ${d.historyLength} events]`];
+  for (const a of raw.pendingActivities ?? [])
+    parts.push(
+      `activity ${a.activityType?.name} attempt ${a.attempt} state ${a.state}${a.lastFailure?.message ? ` last failure: ${a.lastFailure.message.slice(0, 160)}` : ''}`,
+    );
+  if (raw.pendingWorkflowTask) parts.push(`workflow task attempt ${raw.pendingWorkflowTask.attempt}`);
+  for (const c of raw.pendingChildren ?? []) {
+    parts.push(
+      depth < 2 && c.workflowId
+        ? await whatItWaitsOn(client, c.workflowId, depth + 1)
+        : `child ${c.workflowId}`,
+    );
+  }
+  return parts.join('; ');
+}

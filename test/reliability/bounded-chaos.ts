@@ -72,10 +72,10 @@ export function boundedChaosSuite(profile: 'extended' | 'documented'): void {
       process.stdout.write(
         `${output
           .split('\n')
-          .filter((l) => l.startsWith('|'))
+          .filter((l) => l.startsWith('|') || l.includes(' unfinished: '))
           .join('\n')}\n`,
       );
-    }, 8 * 60_000);
+    }, 10 * 60_000);
 
     // If jest gives up first, the run (and the dev server and worker it started) must not outlive it.
     afterAll(() => {
