@@ -5,6 +5,7 @@ import { notifyActivities } from './notify';
 import { protectionActivities } from './protection';
 import { registryActivities } from './registry';
 import { marqtuneActivities, tensormeshActivities } from './serving';
+import { servingSlotActivities } from './serving-slots';
 import { tensoroneEndpointActivities, tensoroneJobActivities } from './tensorone';
 import { watchActivities } from './watch';
 
@@ -32,6 +33,7 @@ export function createActivities(clients: ProviderClients, options: { webhookUrl
     ...tensoroneEndpointActivities(clients.tensorone),
     ...registryActivities(clients.tensorone),
     ...protectionActivities(clients.tensorone),
+    ...servingSlotActivities(),
     ...tensormeshActivities(clients.tensormesh),
     ...marqtune,
     ...watchActivities({

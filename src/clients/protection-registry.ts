@@ -1,4 +1,5 @@
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { withRunningWorkflow } from './long-lived';
 import type { ClaimAnswer, LeaseAnswer, LeaseRequest, ProtectionRecord } from '../decisions/protection';
 import {
   claimCheckpointsUpdate,
@@ -18,19 +19,12 @@ export function protectionRegistry(client: Client, taskQueue: string) {
   const handle = () => client.workflow.getHandle(workflowId);
 
   /** Updates need a running registry: the first caller of an installation starts it. */
-  async function update<Ret>(run: () => Promise<Ret>): Promise<Ret> {
-    try {
-      return await run();
-    } catch (err) {
-      if (!(err instanceof WorkflowNotFoundError)) throw err;
-      await client.workflow
-        .start(PROTECTION_WORKFLOW_TYPE, { workflowId, taskQueue, args: [{}] })
-        .catch((e: unknown) => {
-          if (!(e instanceof WorkflowExecutionAlreadyStartedError)) throw e;
-        });
-      return run();
-    }
-  }
+  const update = <Ret>(run: () => Promise<Ret>): Promise<Ret> =>
+    withRunningWorkflow(
+      client,
+      { workflowType: PROTECTION_WORKFLOW_TYPE, workflowId, taskQueue, args: [{}] },
+      run,
+    );
 
   return {
     /** Records what the run holds; checkpoints a cleanup is deleting come back unrecorded. */

@@ -9,6 +9,7 @@ import type {
 } from '../decisions/protection';
 import type { CheckpointSummary, DeleteReason, RetentionPolicy } from '../decisions/retention';
 import type { StallState } from '../decisions/supervision';
+import type { PromoteAnswer, PromoteRequest, RollbackAnswer, SlotState } from '../decisions/serving-slot';
 
 // ---- superviseTrainingJob ------------------------------------------------------------------------
 
@@ -216,6 +217,25 @@ export const protectionRecordsQuery = defineQuery<ProtectionRecord[]>('protectio
 /** `starter unpin`: drops the pins a pipeline (any of its runs) recorded for these checkpoints. */
 export const unpinSignal =
   defineSignal<[{ workflowId: string; checkpointIds: string[] }]>('unpinCheckpoints');
+
+// ---- servingSlot: what serves a pipeline's name ---------------------------------------------------
+
+export const SERVING_SLOT_WORKFLOW_TYPE = 'servingSlot';
+/** One slot per pipeline name (and installation): the same name run again replaces what serves. */
+export const servingSlotId = (name: string, taskQueue: string) => `serving-slot--${taskQueue}--${name}`;
+
+export interface ServingSlotInput {
+  name: string;
+  state?: SlotState;
+  historyEventLimit?: number;
+}
+/** A pipeline run's verified deployment replaces the champion, which drains before it is retired. */
+export const promoteUpdate = defineUpdate<PromoteAnswer, [PromoteRequest]>('promoteDeployment');
+/** `starter rollback`: the former champion serves again while it drains; refused once it is retired. */
+export const rollbackUpdate = defineUpdate<RollbackAnswer, [{ by?: string; reason?: string }]>(
+  'rollbackDeployment',
+);
+export const slotQuery = defineQuery<SlotState>('slot');
 
 // ---- fineTuneToDeploy ----------------------------------------------------------------------------
 

@@ -3,3 +3,4 @@ export { fineTuneToDeploy } from './pipeline';
 export { superviseTrainingJob, stopSupervisedJobSignal } from './supervise';
 export { checkpointCleanup } from './cleanup';
 export { checkpointProtection } from './protection';
+export { servingSlot } from './serving-slot';

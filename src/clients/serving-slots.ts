@@ -1,0 +1,57 @@
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { PromoteAnswer, PromoteRequest, RollbackAnswer, SlotState } from '../decisions/serving-slot';
+import {
+  promoteUpdate,
+  rollbackUpdate,
+  SERVING_SLOT_WORKFLOW_TYPE,
+  servingSlotId,
+  slotQuery,
+} from '../workflows/definitions';
+import { withRunningWorkflow } from './long-lived';
+
+/**
+ * The client side of the `servingSlot` workflows (one per pipeline name and task queue), shared by the
+ * activities and the CLI.
+ */
+export function servingSlots(client: Client, taskQueue: string) {
+  const handle = (name: string) => client.workflow.getHandle(servingSlotId(name, taskQueue));
+  return {
+    /** Makes the deployment the slot's champion; the slot starts with its first promotion. */
+    promote: (name: string, request: PromoteRequest): Promise<PromoteAnswer> =>
+      withRunningWorkflow(
+        client,
+        {
+          workflowType: SERVING_SLOT_WORKFLOW_TYPE,
+          workflowId: servingSlotId(name, taskQueue),
+          taskQueue,
+          args: [{ name }],
+        },
+        () => handle(name).executeUpdate(promoteUpdate, { args: [request] }),
+      ),
+    /** Puts the draining former champion back; the slot's validator refuses when there is none. */
+    rollback: (name: string, request: { by?: string; reason?: string }): Promise<RollbackAnswer> =>
+      handle(name).executeUpdate(rollbackUpdate, { args: [request] }),
+    /** The slot's state; undefined when nothing was ever promoted under that name. */
+    async read(name: string): Promise<SlotState | undefined> {
+      try {
+        return await handle(name).query(slotQuery);
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) return undefined;
+        throw err;
+      }
+    },
+    /** Every slot of this installation (from visibility: a slot promoted a moment ago may be missing). */
+    async list(): Promise<SlotState[]> {
+      const prefix = servingSlotId('', taskQueue);
+      const slots: SlotState[] = [];
+      for await (const w of client.workflow.list({
+        query: `WorkflowType = '${SERVING_SLOT_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running'`,
+      })) {
+        if (!w.workflowId.startsWith(prefix)) continue;
+        const state = await this.read(w.workflowId.slice(prefix.length));
+        if (state) slots.push(state);
+      }
+      return slots.sort((a, b) => a.name.localeCompare(b.name));
+    },
+  };
+}

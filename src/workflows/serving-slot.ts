@@ -1,0 +1,143 @@
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  isCancellation,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { isAbsent } from '../domain/capability';
+import {
+  drainEnded,
+  emptySlot,
+  nextRetirementMs,
+  promote,
+  promoteRefusal,
+  retired,
+  rollback,
+  rollbackRefusal,
+  type RetiredDeployment,
+  type SlotDeployment,
+  type SlotState,
+} from '../decisions/serving-slot';
+import { provider } from './activity-stubs';
+import { describeFailure } from './failure-cause';
+import { summarized } from './summaries';
+import { promoteUpdate, rollbackUpdate, slotQuery, type ServingSlotInput } from './definitions';
+
+const DEFAULT_HISTORY_EVENT_LIMIT = 2000;
+/** How long an archived registry model can still be restored (the archive route's `retention_period`). */
+const ARCHIVE_RETENTION = '90d';
+
+/**
+ * What serves a pipeline's name. A pipeline run promotes its verified deployment (an Update); the
+ * former champion drains for the pipeline's `deploy.retireAfter` — `starter rollback` puts it back
+ * meanwhile — and is then retired: deleted where the provider's API allows it, otherwise named for
+ * removal by hand. Messages are handled one at a time, so two promotions never both win. Runs for good
+ * (continue-as-new carries the state).
+ */
+export async function servingSlot(input: ServingSlotInput): Promise<void> {
+  let state: SlotState = input.state ?? emptySlot(input.name);
+  let changes = 0;
+
+  setHandler(slotQuery, () => state);
+  setHandler(
+    promoteUpdate,
+    (request) => {
+      const promoted = promote(state, request, Date.now());
+      state = promoted.state;
+      changes += 1;
+      return promoted.answer;
+    },
+    { validator: (request) => refuseWith(promoteRefusal(state, request)) },
+  );
+  setHandler(
+    rollbackUpdate,
+    ({ by, reason }) => {
+      const rolledBack = rollback(state, Date.now(), by, reason);
+      state = rolledBack.state;
+      changes += 1;
+      return rolledBack.answer;
+    },
+    { validator: (_request) => refuseWith(rollbackRefusal(state)) },
+  );
+
+  const limit = input.historyEventLimit ?? DEFAULT_HISTORY_EVENT_LIMIT;
+  const historyTooLong = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= limit;
+
+  for (;;) {
+    // Sleep until a drain ends, something waits to be retired, or a message changed the plan.
+    const seen = changes;
+    const wake = nextRetirementMs(state);
+    const woken = () => changes !== seen || state.retiring.length > 0 || historyTooLong();
+    if (wake === undefined) await condition(woken);
+    else await condition(woken, Math.max(1, wake - Date.now()));
+    state = drainEnded(state, Date.now());
+    for (const d of [...state.retiring]) {
+      const outcome = await retire(d, state);
+      state = retired(state, d.deploymentId, outcome.outcome, Date.now(), outcome.note);
+    }
+    if (historyTooLong()) {
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof servingSlot>({ ...input, state });
+    }
+  }
+}
+
+/**
+ * Removes a retired deployment. A provider without a delete route (the documents promise none) or a
+ * delete that keeps failing leaves it named for removal by hand: the slot never waits forever on it.
+ * A registry model nothing in the slot serves any more is archived through the documented route.
+ */
+async function retire(
+  d: SlotDeployment,
+  state: SlotState,
+): Promise<{ outcome: RetiredDeployment['outcome']; note?: string }> {
+  let result: { outcome: RetiredDeployment['outcome']; note?: string };
+  try {
+    const removal = await summarized(
+      d.target === 'tensormesh' ? provider.deleteServedModel : provider.deleteEndpoint,
+      `retire ${d.target} ${d.deploymentId} (checkpoint ${d.checkpointId}) from slot ${state.name}`,
+      d.deploymentId,
+    );
+    result = isAbsent(removal)
+      ? {
+          outcome: 'remove-by-hand',
+          note: `the provider offers no ${removal.route}: remove ${d.target} ${d.deploymentId} by hand`,
+        }
+      : { outcome: removal.alreadyGone ? 'already-gone' : 'removed' };
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    result = {
+      outcome: 'remove-by-hand',
+      note: `could not delete ${d.target} ${d.deploymentId}: ${describeFailure(err)}`,
+    };
+  }
+  const stillServed = [state.champion, ...state.draining].some((x) => x?.modelId === d.modelId);
+  if (d.target === 'tensorone-registry' && d.modelId && !stillServed) {
+    try {
+      await summarized(
+        provider.archiveModel,
+        `archive registry model ${d.modelId} (superseded in slot ${state.name})`,
+        {
+          modelId: d.modelId,
+          reason: `Replaced by ${state.champion?.modelId ?? state.champion?.deploymentId ?? 'a newer model'} in slot ${state.name}`,
+          retentionPeriod: ARCHIVE_RETENTION,
+        },
+      );
+      result.note = [result.note, `model ${d.modelId} archived (restorable for ${ARCHIVE_RETENTION})`]
+        .filter(Boolean)
+        .join('; ');
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      result.note = [result.note, `model ${d.modelId} not archived: ${describeFailure(err)}`]
+        .filter(Boolean)
+        .join('; ');
+    }
+  }
+  return result;
+}
+
+function refuseWith(reason: string | undefined): void {
+  if (reason) throw new Error(reason);
+}

@@ -1,0 +1,157 @@
+import {
+  drainEnded,
+  emptySlot,
+  nextRetirementMs,
+  promote,
+  promoteRefusal,
+  retired,
+  rollback,
+  rollbackRefusal,
+  SLOT_HISTORY_LIMIT,
+  slotCheckpoints,
+  type PromoteRequest,
+  type SlotState,
+} from '../../src/decisions/serving-slot';
+
+const T0 = Date.parse('2026-11-26T10:00:00Z');
+const MIN = 60_000;
+
+function request(n: number, retireAfterMs = 10 * MIN): PromoteRequest {
+  return {
+    deployment: {
+      target: 'tensorone-endpoint',
+      deploymentId: `ep_${n}`,
+      checkpointId: `ckpt_${n}`,
+      jobId: `job_${n}`,
+      workflowId: 'pipeline-demo',
+      runId: `run_${n}`,
+      metric: { name: 'validationLoss', value: 1 / n },
+    },
+    retireAfterMs,
+  };
+}
+
+/** Promotes runs 1..n, one minute apart. */
+function promoted(n: number, retireAfterMs = 10 * MIN): SlotState {
+  let s = emptySlot('demo');
+  for (let i = 1; i <= n; i++) s = promote(s, request(i, retireAfterMs), T0 + (i - 1) * MIN).state;
+  return s;
+}
+
+describe('promotion', () => {
+  it('the first promotion makes the champion; nothing drains', () => {
+    const { state, answer } = promote(emptySlot('demo'), request(1), T0);
+    expect(state.champion?.deploymentId).toBe('ep_1');
+    expect(state.champion?.since).toBe(new Date(T0).toISOString());
+    expect(answer.previous).toBeUndefined();
+    expect(state.draining).toEqual([]);
+    expect(nextRetirementMs(state)).toBeUndefined();
+  });
+
+  it('the second drains the first until retireAfter has passed', () => {
+    const s = promoted(2);
+    expect(s.champion?.deploymentId).toBe('ep_2');
+    expect(s.draining.map((d) => [d.deploymentId, d.retireAt])).toEqual([
+      ['ep_1', new Date(T0 + MIN + 10 * MIN).toISOString()],
+    ]);
+    expect(nextRetirementMs(s)).toBe(T0 + 11 * MIN);
+  });
+
+  it('a third promotion retires the one still draining at once: only the newest former champion can come back', () => {
+    const s = promoted(3);
+    expect(s.champion?.deploymentId).toBe('ep_3');
+    expect(s.draining.map((d) => d.deploymentId)).toEqual(['ep_2']);
+    expect(s.retiring.map((d) => d.deploymentId)).toEqual(['ep_1']);
+    expect(s.retiring[0]).not.toHaveProperty('retireAt');
+  });
+
+  it('a retried promotion of the champion changes nothing and is answered the same', () => {
+    const s = promoted(2);
+    const again = promote(s, request(2), T0 + 5 * MIN);
+    expect(again.state).toBe(s);
+    expect(again.answer.alreadyPromoted).toBe(true);
+    expect(again.answer.champion.deploymentId).toBe('ep_2');
+    expect(again.answer.previous?.deploymentId).toBe('ep_1');
+  });
+
+  it('refuses a retired deployment, a missing run, and a negative or NaN drain; allows a drain of 0', () => {
+    let s = drainEnded(promoted(2, 0), T0 + MIN);
+    s = retired(s, 'ep_1', 'removed', T0 + MIN);
+    expect(promoteRefusal(s, request(1))).toMatch(/ep_1 was retired already/);
+    const noRun = request(4);
+    noRun.deployment.runId = '';
+    expect(promoteRefusal(s, noRun)).toMatch(/pipeline run/);
+    expect(promoteRefusal(s, request(4, -1))).toMatch(/retireAfterMs/);
+    expect(promoteRefusal(s, request(4, Number.NaN))).toMatch(/retireAfterMs/);
+    expect(promoteRefusal(s, request(4, 0))).toBeUndefined();
+  });
+});
+
+describe('drain and retirement', () => {
+  it('a drain ends exactly at retireAt, not a millisecond before', () => {
+    const s = promoted(2);
+    const at = T0 + 11 * MIN;
+    expect(drainEnded(s, at - 1)).toBe(s);
+    const ended = drainEnded(s, at);
+    expect(ended.draining).toEqual([]);
+    expect(ended.retiring.map((d) => d.deploymentId)).toEqual(['ep_1']);
+  });
+
+  it('a retirement is recorded with its outcome; an unknown id changes nothing', () => {
+    const s = drainEnded(promoted(2), T0 + 11 * MIN);
+    const done = retired(s, 'ep_1', 'remove-by-hand', T0 + 12 * MIN, 'no DELETE route');
+    expect(done.retiring).toEqual([]);
+    expect(done.retired).toEqual([
+      expect.objectContaining({ deploymentId: 'ep_1', outcome: 'remove-by-hand', note: 'no DELETE route' }),
+    ]);
+    expect(done.history.at(-1)).toEqual(
+      expect.objectContaining({
+        kind: 'retired',
+        deploymentId: 'ep_1',
+        detail: 'remove-by-hand: no DELETE route',
+      }),
+    );
+    expect(retired(done, 'ep_9', 'removed', T0)).toBe(done);
+  });
+
+  it('the history keeps the newest events only', () => {
+    const s = promoted(SLOT_HISTORY_LIMIT + 5, 0);
+    expect(s.history).toHaveLength(SLOT_HISTORY_LIMIT);
+    expect(s.history.at(-1)?.deploymentId).toBe(`ep_${SLOT_HISTORY_LIMIT + 5}`);
+  });
+});
+
+describe('rollback', () => {
+  it('puts the draining deployment back and retires the champion it replaces', () => {
+    const s = promoted(2);
+    expect(rollbackRefusal(s)).toBeUndefined();
+    const { state, answer } = rollback(s, T0 + 5 * MIN, 'alice', 'p95 doubled');
+    expect(state.champion?.deploymentId).toBe('ep_1');
+    expect(state.champion).not.toHaveProperty('retireAt');
+    expect(answer.retiring.deploymentId).toBe('ep_2');
+    expect(state.draining).toEqual([]);
+    expect(state.retiring.map((d) => d.deploymentId)).toEqual(['ep_2']);
+    expect(state.history.at(-1)).toEqual(
+      expect.objectContaining({ kind: 'rolled-back', by: 'alice', detail: 'replaces ep_2: p95 doubled' }),
+    );
+    // Only once: the deployment it replaced is not a rollback target.
+    expect(rollbackRefusal(state)).toMatch(/previous deployment ep_2 is being retired/);
+  });
+
+  it('is refused with the reason: an empty slot, a single deployment, a retired predecessor', () => {
+    expect(rollbackRefusal(emptySlot('demo'))).toBe(
+      'slot demo serves nothing yet: there is nothing to roll back',
+    );
+    expect(rollbackRefusal(promoted(1))).toMatch(/one deployment only \(ep_1\)/);
+    const s = retired(drainEnded(promoted(2), T0 + 11 * MIN), 'ep_1', 'removed', T0 + 11 * MIN);
+    expect(rollbackRefusal(s)).toMatch(/ep_1 was retired at 2026-11-26T10:11:00.000Z \(removed\)/);
+    expect(() => rollback(s, T0)).toThrow(/was retired/);
+  });
+});
+
+describe('what cleanup must keep', () => {
+  it('the champion and the draining deployments’ checkpoints; not the retired or retiring', () => {
+    expect(slotCheckpoints(emptySlot('demo'))).toEqual([]);
+    expect(slotCheckpoints(promoted(3)).sort()).toEqual(['ckpt_2', 'ckpt_3']);
+  });
+});

@@ -1,0 +1,116 @@
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { servingSlots } from '../../src/clients/serving-slots';
+import type { PromoteRequest, SlotState } from '../../src/decisions/serving-slot';
+import { SANDBOX_PROFILES } from '../../sandbox/profile';
+import { startTimeSkippingEnv } from '../harness/temporal';
+import { advanceUntil, MINUTE, startWorkflowTestBed, type WorkflowTestBed } from '../harness/workflow-env';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+
+/**
+ * The serving slot on its own, on both sandbox profiles: promotions, the drain, retirement (deleted
+ * where the provider has a delete route, named for removal by hand where it has none), rollback
+ * while draining and its refusal afterwards. The pipeline's use of it is in pipeline-promotion.test.ts.
+ */
+let shared: TestWorkflowEnvironment;
+beforeAll(async () => {
+  shared = await startTimeSkippingEnv();
+});
+afterAll(() => shared?.teardown());
+
+describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
+  let bed: WorkflowTestBed;
+  beforeAll(async () => {
+    bed = await startWorkflowTestBed({ profile }, { shared });
+  });
+  afterAll(() => bed?.teardown());
+
+  const promotion = (n: number, retireAfterMs = 10 * MINUTE): PromoteRequest => ({
+    deployment: {
+      target: 'tensorone-endpoint',
+      deploymentId: `ep_${profile}_${n}`,
+      checkpointId: `ckpt_${n}`,
+      jobId: `job_${n}`,
+      workflowId: 'pipeline-slot-test',
+      runId: `run_${n}`,
+    },
+    retireAfterMs,
+  });
+  /** Creates a real endpoint at the sandbox, so retirement has something to delete. */
+  function endpointAtSandbox(id: string): void {
+    const now = bed.sandbox.state.now();
+    bed.sandbox.state.endpoints.set(id, {
+      id,
+      name: id,
+      kind: 'endpoint',
+      checkpointId: 'ckpt_1',
+      workers: 1,
+      createdAtMs: now,
+      readyAtMs: now,
+      fails: false,
+    });
+  }
+
+  it('the champion is replaced; the former drains, can be rolled back to, and is retired after the drain', () =>
+    bed.withWorker(async () => {
+      const slots = servingSlots(bed.env.client, bed.taskQueue);
+      const name = `slot-a-${profile}`;
+      [1, 2, 3].forEach((n) => endpointAtSandbox(`ep_${profile}_${n}`));
+      const first = await slots.promote(name, promotion(1));
+      expect(first.previous).toBeUndefined();
+      const second = await slots.promote(name, promotion(2));
+      expect(second.previous?.deploymentId).toBe(`ep_${profile}_1`);
+      // A retried promotion (its answer was lost) is answered again, changing nothing.
+      expect((await slots.promote(name, promotion(2))).alreadyPromoted).toBe(true);
+
+      // Rollback during the drain: the first serves again, the second is retired at once.
+      const back = await slots.rollback(name, { by: 'alice', reason: 'latency' });
+      expect(back.restored.deploymentId).toBe(`ep_${profile}_1`);
+      const afterRollback = await advanceUntil(bed.env, async () => {
+        const s = (await slots.read(name))!;
+        return s.retired.length === 1 ? s : undefined;
+      });
+      expect(afterRollback.champion?.deploymentId).toBe(`ep_${profile}_1`);
+      expect(afterRollback.retired[0].deploymentId).toBe(`ep_${profile}_2`);
+      if (profile === 'documented') {
+        expect(afterRollback.retired[0].outcome).toBe('remove-by-hand');
+        expect(afterRollback.retired[0].note).toMatch(/offers no DELETE \/v2\/endpoints/);
+        expect(bed.sandbox.state.endpoints.has(`ep_${profile}_2`)).toBe(true);
+      } else {
+        expect(afterRollback.retired[0].outcome).toBe('removed');
+        expect(bed.sandbox.state.endpoints.has(`ep_${profile}_2`)).toBe(false);
+      }
+
+      // Promote the third; after the drain the first is retired and rollback is refused, saying why.
+      await slots.promote(name, promotion(3));
+      const drained = await advanceUntil(bed.env, async () => {
+        const s = (await slots.read(name))!;
+        return s.retired.length === 2 ? s : undefined;
+      });
+      expect(drained.champion?.deploymentId).toBe(`ep_${profile}_3`);
+      expect(drained.draining).toEqual([]);
+      expect(drained.history.map((e) => `${e.kind} ${e.deploymentId}`)).toEqual([
+        `promoted ep_${profile}_1`,
+        `promoted ep_${profile}_2`,
+        `rolled-back ep_${profile}_1`,
+        `retired ep_${profile}_2`,
+        `promoted ep_${profile}_3`,
+        `retired ep_${profile}_1`,
+      ]);
+      const refused = await slots.rollback(name, {}).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(WorkflowUpdateFailedError);
+      expect(((refused as WorkflowUpdateFailedError).cause as Error).message).toMatch(
+        new RegExp(`previous deployment ep_${profile}_1 was retired at .*: nothing to roll back to`),
+      );
+      // A refusal changes nothing.
+      expect(((await slots.read(name)) as SlotState).champion?.deploymentId).toBe(`ep_${profile}_3`);
+    }));
+
+  it('a slot nothing was promoted to reads as none, and a rollback there is refused', () =>
+    bed.withWorker(async () => {
+      const slots = servingSlots(bed.env.client, bed.taskQueue);
+      expect(await slots.read(`never-${profile}`)).toBeUndefined();
+      await slots.promote(`one-${profile}`, promotion(7));
+      const refused = await slots.rollback(`one-${profile}`, {}).catch((e: unknown) => e);
+      expect(((refused as WorkflowUpdateFailedError).cause as Error).message).toMatch(/one deployment only/);
+    }));
+});
