@@ -44,6 +44,7 @@ import {
 import { endedRefusal, OperatorRefusal, sendUpdate, startSupervision } from './cli/operator';
 import type { ProtectionRecord } from './decisions/protection';
 import { protectionRegistry } from './clients/protection-registry';
+import { addSlotCommands } from './cli/slots';
 
 const out = (value: unknown): void =>
   void process.stdout.write(`${typeof value === 'string' ? value : JSON.stringify(value, null, 2)}\n`);
@@ -216,6 +217,8 @@ TEMPORAL_TLS_CERT/TEMPORAL_TLS_KEY or TEMPORAL_API_KEY.`,
           }),
       );
   }
+
+  addSlotCommands(program, { withClient, out });
 
   program
     .command('cancel')

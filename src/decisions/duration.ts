@@ -38,6 +38,8 @@ export const DURATION_BOUNDS = {
   /** Nobody answers an approval after a month; below a minute nobody can answer at all. */
   'gate.approval.timeout': { min: '1m', max: '30d' },
   'deploy.timeout': { min: '30s', max: '1d' },
+  /** How long a replaced deployment drains (and can be rolled back to); 0s retires it at once. */
+  'deploy.retireAfter': { min: '0s', max: '30d' },
   /** `starter schedule cleanup --every`. */
   'schedule.every': { min: '1m', max: '366d' },
 } as const satisfies Record<string, DurationBounds>;

@@ -11,8 +11,18 @@ export interface GateVerdict {
   reasons: string[];
 }
 
+/**
+ * What the candidate is compared against: a number (the registry model named by `gate.servingModelId`:
+ * strictly better), or the slot's champion (a retrain that ties the champion passes: it refreshes the
+ * model on newer data without making it worse).
+ */
+export type GateBaseline = number | { value: number; label: string; tiesPass: boolean };
+
 /** Is the candidate good enough to deploy? Pure: the workflow supplies the numbers. */
-export function evaluateGate(candidate: number, policy: GatePolicy, servingValue?: number): GateVerdict {
+export function evaluateGate(candidate: number, policy: GatePolicy, baseline?: GateBaseline): GateVerdict {
+  const servingValue = typeof baseline === 'number' ? baseline : baseline?.value;
+  const label = typeof baseline === 'object' ? baseline.label : 'serving model';
+  const tiesPass = typeof baseline === 'object' && baseline.tiesPass;
   const better = (a: number, b: number) => (policy.direction === 'minimize' ? a < b : a > b);
   const atLeast = (a: number, b: number) => (policy.direction === 'minimize' ? a <= b : a >= b);
   const reasons: string[] = [];
@@ -27,12 +37,26 @@ export function evaluateGate(candidate: number, policy: GatePolicy, servingValue
   if (servingValue !== undefined) {
     const margin = policy.minImprovement ?? 0;
     const target = policy.direction === 'minimize' ? servingValue - margin : servingValue + margin;
-    const ok = margin === 0 ? better(candidate, servingValue) : atLeast(candidate, target);
+    const ok = margin === 0 && !tiesPass ? better(candidate, servingValue) : atLeast(candidate, target);
     passed &&= ok;
-    reasons.push(
-      `${ok ? 'beats' : 'does not beat'} serving model: ${candidate} vs ${servingValue}${margin ? ` (margin ${margin})` : ''}`,
-    );
+    const verb = ok ? (better(candidate, servingValue) || !tiesPass ? 'beats' : 'ties') : 'does not beat';
+    reasons.push(`${verb} ${label}: ${candidate} vs ${servingValue}${margin ? ` (margin ${margin})` : ''}`);
   }
   if (reasons.length === 0) reasons.push('no gate configured');
   return { passed, reasons };
+}
+
+/** A champion's metric, when it was chosen on the same metric the candidate is: else it cannot be compared. */
+export function championBaseline(
+  champion:
+    { deploymentId: string; checkpointId: string; metric?: { name: string; value: number } } | undefined,
+  metric: string,
+): { value: number; label: string; tiesPass: true } | undefined {
+  if (!champion?.metric || champion.metric.name !== metric || !Number.isFinite(champion.metric.value))
+    return undefined;
+  return {
+    value: champion.metric.value,
+    label: `champion ${champion.deploymentId} (checkpoint ${champion.checkpointId})`,
+    tiesPass: true,
+  };
 }

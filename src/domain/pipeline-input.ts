@@ -151,6 +151,8 @@ const smokeTest = z
   .strict()
   .default({ input: { prompt: 'Hello' } });
 const deployTimeout = duration('30m');
+/** The former champion drains this long after a promotion: `starter rollback` puts it back meanwhile. */
+const retireAfter = duration('10m');
 
 const deploy = z.discriminatedUnion('target', [
   z
@@ -160,6 +162,7 @@ const deploy = z.discriminatedUnion('target', [
       workerCount: z.number().int().min(1).max(100).default(1),
       smokeTest,
       timeout: deployTimeout,
+      retireAfter,
     })
     .strict(),
   z
@@ -175,6 +178,7 @@ const deploy = z.discriminatedUnion('target', [
         .optional(),
       smokeTest,
       timeout: deployTimeout,
+      retireAfter,
     })
     .strict(),
   z
@@ -207,6 +211,7 @@ const deploy = z.discriminatedUnion('target', [
       cpuOffloadingEnabled: z.boolean().optional(),
       smokePrompt: z.string().default('Hello'),
       timeout: deployTimeout,
+      retireAfter,
     })
     .strict(),
 ]);
@@ -285,6 +290,7 @@ export function boundsIssues(spec: z.output<typeof unboundedPipelineInputSchema>
     'supervision.reportEvery': spec.supervision?.reportEvery,
     'gate.approval.timeout': spec.gate?.approval?.timeout,
     'deploy.timeout': spec.deploy?.timeout,
+    'deploy.retireAfter': spec.deploy?.retireAfter,
   };
   for (const [field, value] of Object.entries(durations) as [keyof typeof DURATION_BOUNDS, unknown][]) {
     // Not a duration at all: the field's own schema has said so already.

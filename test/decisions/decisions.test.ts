@@ -885,9 +885,12 @@ describe('durations', () => {
       const hi = parseDuration(max)!;
       expect([field, durationProblem(min, f)]).toEqual([field, undefined]);
       expect([field, durationProblem(max, f)]).toEqual([field, undefined]);
+      // A minimum of 0 (deploy.retireAfter) has nothing below it but a negative, which is no duration.
       expect([field, durationProblem(`${lo - 1}ms`, f)]).toEqual([
         field,
-        `must be between ${min} and ${max}, got "${lo - 1}ms"`,
+        lo === 0
+          ? `must be a duration such as "90s", "5m", "2h" or "7d", got "-1ms"`
+          : `must be between ${min} and ${max}, got "${lo - 1}ms"`,
       ]);
       expect([field, durationProblem(`${hi + 1}ms`, f)]).toEqual([
         field,

@@ -71,6 +71,7 @@ describe('pipeline input validation', () => {
         workerCount: 1,
         smokeTest: { input: { prompt: 'Hello' } },
         timeout: '30m',
+        retireAfter: '10m',
       },
     ],
     [
@@ -82,6 +83,7 @@ describe('pipeline input validation', () => {
         workers: 1,
         smokeTest: { input: { prompt: 'Hello' } },
         timeout: '30m',
+        retireAfter: '10m',
       },
     ],
     [
@@ -93,6 +95,7 @@ describe('pipeline input validation', () => {
         gpuCount: 1,
         smokePrompt: 'Hello',
         timeout: '30m',
+        retireAfter: '10m',
       },
     ],
   ])('a file naming only name, train and deploy %j runs with the documented defaults', (deploy, filled) => {

@@ -1,3 +1,4 @@
+import { championBaseline, evaluateGate } from '../../src/decisions/gate';
 import {
   drainEnded,
   emptySlot,
@@ -153,5 +154,49 @@ describe('what cleanup must keep', () => {
   it('the champion and the draining deployments’ checkpoints; not the retired or retiring', () => {
     expect(slotCheckpoints(emptySlot('demo'))).toEqual([]);
     expect(slotCheckpoints(promoted(3)).sort()).toEqual(['ckpt_2', 'ckpt_3']);
+  });
+});
+
+describe('the gate against the slot’s champion', () => {
+  const champion = {
+    deploymentId: 'ep_1',
+    checkpointId: 'ckpt_1',
+    metric: { name: 'validationLoss', value: 0.4 },
+  };
+  const baseline = championBaseline(champion, 'validationLoss')!;
+
+  it('a tie with the champion passes (a retrain on newer data); a worse candidate does not; better beats it', () => {
+    expect(evaluateGate(0.4, { direction: 'minimize' }, baseline)).toEqual({
+      passed: true,
+      reasons: ['ties champion ep_1 (checkpoint ckpt_1): 0.4 vs 0.4'],
+    });
+    expect(evaluateGate(0.41, { direction: 'minimize' }, baseline)).toEqual({
+      passed: false,
+      reasons: ['does not beat champion ep_1 (checkpoint ckpt_1): 0.41 vs 0.4'],
+    });
+    expect(evaluateGate(0.39, { direction: 'minimize' }, baseline).reasons).toEqual([
+      'beats champion ep_1 (checkpoint ckpt_1): 0.39 vs 0.4',
+    ]);
+  });
+
+  it('a registry model named by servingModelId must still be strictly beaten', () => {
+    expect(evaluateGate(0.4, { direction: 'minimize' }, 0.4).passed).toBe(false);
+  });
+
+  it('minImprovement applies to the champion too, equal to the margin passing', () => {
+    expect(evaluateGate(0.38, { direction: 'minimize', minImprovement: 0.02 }, baseline).passed).toBe(true);
+    expect(evaluateGate(0.381, { direction: 'minimize', minImprovement: 0.02 }, baseline).passed).toBe(false);
+  });
+
+  it('no comparison without a champion, with another metric, or with a metric that is not a number', () => {
+    expect(championBaseline(undefined, 'validationLoss')).toBeUndefined();
+    expect(championBaseline({ ...champion, metric: undefined }, 'validationLoss')).toBeUndefined();
+    expect(championBaseline(champion, 'accuracy')).toBeUndefined();
+    expect(
+      championBaseline(
+        { ...champion, metric: { name: 'validationLoss', value: Number.NaN } },
+        'validationLoss',
+      ),
+    ).toBeUndefined();
   });
 });

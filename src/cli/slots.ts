@@ -1,0 +1,124 @@
+import { Argument, InvalidArgumentError, type Command } from 'commander';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { servingSlots } from '../clients/serving-slots';
+import type { SlotDeployment, SlotState } from '../decisions/serving-slot';
+import { OperatorRefusal } from './operator';
+import { textFlag } from './flags';
+
+/** The serving slot commands: `slots` (what serves each pipeline name) and `rollback <name>`. */
+export interface SlotCommandDeps {
+  withClient<T>(fn: (ctx: { client: Client; taskQueue: string }) => Promise<T>): Promise<T>;
+  out(value: unknown): void;
+}
+
+/** A pipeline name as the pipeline file takes it (the slot is named after it). */
+function slotName(): Argument {
+  return new Argument('<name>', 'the pipeline name (the `name` field of its file)').argParser(
+    (value: string) => {
+      if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(value))
+        throw new InvalidArgumentError(
+          'must be a pipeline name: 1-63 lower-case letters, digits or dashes (the `name` field, not the workflow id).',
+        );
+      return value;
+    },
+  );
+}
+
+const shortId = (d?: SlotDeployment) => (d ? `${d.target} ${d.deploymentId}` : '-');
+const time = (iso?: string) => (iso ? iso.slice(0, 16).replace('T', ' ') : '-');
+
+/** One line per slot: what serves, since when, from what; what drains and until when. */
+export function slotTable(slots: SlotState[]): string {
+  if (slots.length === 0)
+    return 'no serving slots yet: a pipeline creates its slot when it promotes its first deployment';
+  const rows = slots.map((s) => [
+    s.name,
+    shortId(s.champion),
+    time(s.champion?.since),
+    s.champion ? `${s.champion.checkpointId} (job ${s.champion.jobId})` : '-',
+    s.champion ? s.champion.workflowId : '-',
+    s.draining.length ? s.draining.map((d) => `${d.deploymentId} until ${time(d.retireAt)}`).join(', ') : '-',
+  ]);
+  const header = ['NAME', 'SERVING', 'SINCE (UTC)', 'CHECKPOINT', 'PIPELINE', 'ROLLBACK TO (DRAINING)'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  return [header, ...rows]
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i]))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+/** A slot in full: champion, draining, retired, and its history. */
+export function slotDetails(s: SlotState): string {
+  const lines = [
+    `slot ${s.name}`,
+    `  serving:  ${shortId(s.champion)} since ${time(s.champion?.since)} — checkpoint ${s.champion?.checkpointId ?? '-'}, job ${s.champion?.jobId ?? '-'}, run ${s.champion?.workflowId ?? '-'} ${s.champion?.runId ?? ''}`.trimEnd(),
+    ...s.draining.map(
+      (d) =>
+        `  draining: ${shortId(d)} until ${time(d.retireAt)} (starter rollback ${s.name} puts it back until then)`,
+    ),
+    ...s.retiring.map((d) => `  retiring: ${shortId(d)}`),
+    ...s.retired.map(
+      (d) => `  retired:  ${shortId(d)} at ${time(d.retiredAt)} (${d.outcome}${d.note ? `: ${d.note}` : ''})`,
+    ),
+    '  history:',
+    ...s.history.map(
+      (e) =>
+        `    ${time(e.at)}  ${e.kind.padEnd(11)} ${e.deploymentId}${e.by ? ` by ${e.by}` : ''}${e.detail ? ` — ${e.detail}` : ''}`,
+    ),
+  ];
+  return lines.join('\n');
+}
+
+export function addSlotCommands(program: Command, { withClient, out }: SlotCommandDeps): void {
+  program
+    .command('slots')
+    .description('list what serves each pipeline name (or one slot in full with its history)')
+    .addArgument(slotName().argOptional())
+    .option('--json', 'print the slot state as JSON')
+    .action(async (name: string | undefined, opts: { json?: boolean }) =>
+      withClient(async ({ client, taskQueue }) => {
+        const slots = servingSlots(client, taskQueue);
+        if (!name) {
+          const all = await slots.list();
+          return out(opts.json ? all : slotTable(all));
+        }
+        const state = await slots.read(name);
+        if (!state)
+          throw new OperatorRefusal(
+            `no serving slot ${name}: no pipeline named ${name} has promoted a deployment`,
+          );
+        out(opts.json ? state : slotDetails(state));
+      }),
+    );
+
+  program
+    .command('rollback')
+    .description("put a slot's former deployment back while it drains (refused once it is retired)")
+    .addArgument(slotName())
+    .option('--reason <text>', 'why, kept in the slot history', textFlag('--reason', 500))
+    .option('--by <name>', 'who rolls back', textFlag('--by', 100), process.env.USER)
+    .option('--json', 'print the answer as JSON')
+    .action(async (name: string, opts: { reason?: string; by?: string; json?: boolean }) =>
+      withClient(async ({ client, taskQueue }) => {
+        const answer = await servingSlots(client, taskQueue)
+          .rollback(name, { by: opts.by, reason: opts.reason })
+          .catch((e: unknown) => {
+            if (e instanceof WorkflowUpdateFailedError)
+              throw new OperatorRefusal(e.cause?.message ?? e.message);
+            if (e instanceof WorkflowNotFoundError)
+              throw new OperatorRefusal(
+                `no serving slot ${name}: no pipeline named ${name} has promoted a deployment`,
+              );
+            throw e;
+          });
+        if (opts.json) return out(answer);
+        out(
+          `${name}: ${shortId(answer.restored)} serves again (checkpoint ${answer.restored.checkpointId}); ${shortId(answer.retiring)} is being retired`,
+        );
+      }),
+    );
+}
