@@ -33,7 +33,14 @@ export default tseslint.config(
               message: 'Workflow code does no I/O.',
             },
             {
-              group: ['../activities/*', '../activities', '../providers/*'],
+              group: [
+                '../activities/*',
+                '../activities',
+                '../providers/*',
+                '../../activities/*',
+                '../../activities',
+                '../../providers/*',
+              ],
               allowTypeImports: true,
               message: 'Import activities with `import type` only.',
             },

@@ -1,5 +1,6 @@
 /** Pure rules of supervising a training job: how often to look, what counts as stalled or resumable. */
 import type { JobStatus, TrainingJob } from '../domain/types';
+import type { ProviderFailureDetails } from '../activities/failures';
 
 export interface PollTiming {
   /** Since supervision (or the current resume) started. */
@@ -84,6 +85,15 @@ export function nextGpuType(
   available?: string[],
 ): string | undefined {
   return preferences.find((g) => !tried.includes(g) && (!available || available.includes(g)));
+}
+
+/**
+ * The GPU types the provider says it has, from an INSUFFICIENT_RESOURCES failure's details
+ * (`details.availableGpuTypes`); undefined when it does not say.
+ */
+export function offeredGpuTypes(failureDetails: unknown): string[] | undefined {
+  const offered = (failureDetails as Partial<ProviderFailureDetails> | undefined)?.details?.availableGpuTypes;
+  return Array.isArray(offered) ? offered.map(String) : undefined;
 }
 
 /** Until the provider's ETA (or its own remaining-time figure), when it gives one. */

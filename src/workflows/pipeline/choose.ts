@@ -1,0 +1,148 @@
+import { ApplicationFailure, log, patched } from '@temporalio/workflow';
+import { chooseCandidate } from '../../decisions/candidate';
+import type { PipelineSpec } from '../../domain/pipeline-input';
+import { paging, protectionRecords, provider } from '../activity-stubs';
+import { listCandidateCheckpoints } from '../checkpoint-pages';
+import type { CandidateSummary } from '../definitions';
+import type { KnownCheckpoints } from '../operator-updates';
+import { protect } from './protect';
+import type { RunSafety } from './safety';
+
+/** The candidate is claimed through the registry's Update, which refuses one a cleanup is deleting. */
+const CANDIDATE_CLAIM_PATCH = 'pipeline-claims-candidate';
+
+/**
+ * The candidate, held in the shared protection records before anything judges it. A cleanup may be
+ * deleting the chosen checkpoint at this moment (it planned before this run chose): the registry
+ * then refuses the claim and the choice is made again without it. Each pass excludes at least one
+ * checkpoint, so this ends.
+ */
+export async function claimedCandidate(
+  spec: PipelineSpec,
+  jobId: string,
+  providerName: 'tensorone' | 'marqtune',
+  safety: RunSafety,
+  known: KnownCheckpoints,
+): Promise<CandidateSummary> {
+  const registered =
+    safety.owned && spec.deploy.target === 'tensorone-registry' && providerName === 'tensorone';
+  const claims = patched(CANDIDATE_CLAIM_PATCH);
+  const excluded: string[] = [];
+  for (;;) {
+    const candidate = registered
+      ? await registeredCandidate(spec, jobId)
+      : await chooseCheckpoint(spec, jobId, providerName, excluded, known);
+    if (!claims) {
+      await protect([{ kind: 'candidate', checkpointId: candidate.checkpointId }]);
+      return candidate;
+    }
+    const answer = await protectionRecords.claimProtection([
+      { kind: 'candidate', checkpointId: candidate.checkpointId },
+    ]);
+    if (answer.beingDeleted.length === 0) return candidate;
+    const taken = answer.beingDeleted.map((d) => `${d.checkpointId} (being deleted by ${d.by})`).join(', ');
+    // The registry's model is made from the final checkpoint, which no retention policy deletes.
+    if (registered)
+      throw ApplicationFailure.nonRetryable(
+        `the checkpoint of job ${jobId}'s registered model is being deleted: ${taken}`,
+        'CHECKPOINT_BEING_DELETED',
+      );
+    log.info(`candidate ${taken}: choosing again without it`);
+    excluded.push(...answer.beingDeleted.map((d) => d.checkpointId));
+  }
+}
+
+/** The candidate by the declared policy, cross-checked against the provider's own best checkpoint. */
+async function chooseCheckpoint(
+  spec: PipelineSpec,
+  jobId: string,
+  providerName: 'tensorone' | 'marqtune',
+  excluded: readonly string[] = [],
+  known?: KnownCheckpoints,
+): Promise<CandidateSummary> {
+  if (providerName === 'marqtune') {
+    // Marqtune lists per-epoch checkpoints without metrics: the last completed epoch is the candidate.
+    const model = await provider.getMarqtuneModel(jobId);
+    if (known) known.listed = new Set(model.checkpointIds);
+    const usable = model.checkpointIds.filter((id) => !excluded.includes(id));
+    const last = usable[usable.length - 1];
+    if (!last)
+      throw ApplicationFailure.nonRetryable(`Marqtune model ${jobId} has no checkpoint`, 'NO_CANDIDATE');
+    return {
+      checkpointId: last,
+      epoch: model.checkpointIds.indexOf(last) + 1,
+      type: 'automatic',
+      metric: spec.selection.metric,
+      value: Number.NaN,
+      metrics: {},
+    };
+  }
+  const listing = await listCandidateCheckpoints(jobId, spec.selection);
+  const { bestCheckpointId, totalCount } = listing;
+  const checkpoints = listing.checkpoints.filter((c) => !excluded.includes(c.id));
+  if (listing.complete && known) known.listed = new Set(listing.checkpoints.map((c) => c.id));
+  const choice = chooseCandidate(checkpoints, spec.selection, bestCheckpointId);
+  if (!choice) {
+    throw ApplicationFailure.nonRetryable(
+      `job ${jobId} has no deployable checkpoint with metric "${spec.selection.metric}"`,
+      'NO_CANDIDATE',
+    );
+  }
+  const c = choice.checkpoint;
+  return {
+    checkpointId: c.id,
+    epoch: c.epoch,
+    type: c.type,
+    metric: spec.selection.metric,
+    value: choice.value,
+    metrics: c.metrics,
+    considered: choice.considered,
+    totalCheckpoints: Math.max(totalCount, checkpoints.length),
+    ...(bestCheckpointId
+      ? { providerBestCheckpointId: bestCheckpointId, agreesWithProviderBest: choice.agreesWithProviderBest }
+      : {}),
+  };
+}
+
+/**
+ * Registry target: the registry deploys the job's registered model, so that model is the candidate —
+ * the gate judges its metric as the registry reports it, and the result names it. The job's final
+ * checkpoint (what the registered model is made from) is kept out of cleanup as the deployed one.
+ */
+async function registeredCandidate(spec: PipelineSpec, jobId: string): Promise<CandidateSummary> {
+  const listed = (await provider.listRegisteredModels({ trainingJobId: jobId, limit: 100 })).models;
+  const ours = listed.find((m) => m.trainingJobId === jobId);
+  if (!ours) {
+    const others = listed.map((m) => `${m.id} (job ${m.trainingJobId ?? 'unknown'})`).join(', ');
+    throw ApplicationFailure.nonRetryable(
+      `job ${jobId} has no registered model to deploy${others ? `; the registry answered only ${others}` : ''}`,
+      'MODEL_NOT_FOUND',
+    );
+  }
+  const model = await provider.getRegisteredModel(ours.id);
+  const value = model.metrics[spec.selection.metric];
+  if (typeof value !== 'number' || Number.isNaN(value)) {
+    throw ApplicationFailure.nonRetryable(
+      `registered model ${model.id} of job ${jobId} reports no metric "${spec.selection.metric}" to gate on`,
+      'NO_CANDIDATE',
+    );
+  }
+  // The final checkpoint is the job's newest: the first page of the newest-first list holds it.
+  const newest = await paging.listCheckpoints({
+    jobId,
+    includeMetrics: false,
+    sortBy: 'createdAt',
+    sortOrder: 'desc',
+    limit: 100,
+  });
+  const final = newest.checkpoints.find((c) => c.type === 'final');
+  return {
+    checkpointId: final?.id ?? model.id,
+    epoch: final?.epoch,
+    type: final ? 'final' : 'registered-model',
+    metric: spec.selection.metric,
+    value,
+    metrics: model.metrics,
+    registeredModelId: model.id,
+  };
+}

@@ -1,0 +1,95 @@
+import { ApplicationFailure, condition, setCurrentDetails } from '@temporalio/workflow';
+import { approvalReason, decisionOnTimeout, rejection } from '../../decisions/approval';
+import { parseDuration } from '../../decisions/duration';
+import { evaluateGate, type GateVerdict } from '../../decisions/gate';
+import type { PipelineSpec } from '../../domain/pipeline-input';
+import { provider } from '../activity-stubs';
+import { currentDetails } from '../current-details';
+import type { CandidateSummary, PipelineStatus } from '../definitions';
+import type { Decision } from '../operator-updates';
+import { shortTime } from '../summaries';
+
+/** The serving model's value of the policy metric: through the registry's compare call. */
+export async function servingMetric(
+  spec: PipelineSpec,
+  jobId: string,
+  servingModelId: string,
+): Promise<number> {
+  const trained = (await provider.listRegisteredModels({ trainingJobId: jobId, limit: 1 })).models.find(
+    (m) => m.trainingJobId === jobId,
+  );
+  const comparison = await provider.compareModels({
+    models: trained ? [trained.id, servingModelId] : [servingModelId],
+  });
+  const serving = comparison.models.find((m) => m.id === servingModelId);
+  const value =
+    serving?.metrics[spec.selection.metric] ??
+    (await provider.getRegisteredModel(servingModelId)).metrics[spec.selection.metric];
+  if (typeof value !== 'number') {
+    throw ApplicationFailure.nonRetryable(
+      `serving model ${servingModelId} has no metric "${spec.selection.metric}" to compare against`,
+      'GATE_BASELINE_MISSING',
+    );
+  }
+  return value;
+}
+
+/** The gate's verdict on the candidate (threshold, serving model), also in the status; throws when it fails. */
+export function passGate(
+  spec: PipelineSpec,
+  candidate: CandidateSummary,
+  servingValue: number | undefined,
+  status: PipelineStatus,
+): GateVerdict {
+  const verdict = evaluateGate(
+    candidate.value,
+    {
+      direction: spec.selection.direction,
+      threshold: spec.gate.threshold,
+      minImprovement: spec.gate.minImprovement,
+    },
+    servingValue,
+  );
+  status.gate = verdict;
+  if (!verdict.passed) {
+    throw ApplicationFailure.nonRetryable(
+      `gate rejected checkpoint ${candidate.checkpointId}: ${verdict.reasons.join('; ')}`,
+      'GATE_REJECTED',
+    );
+  }
+  return verdict;
+}
+
+type ApprovalPolicy = NonNullable<PipelineSpec['gate']['approval']>;
+
+/** Waits for an operator's decision until the approval timeout; true when one came. */
+export function decisionArrived(
+  approval: ApprovalPolicy,
+  candidate: CandidateSummary,
+  status: PipelineStatus,
+  decision: () => Decision | undefined,
+): Promise<boolean> {
+  const timeoutMs = parseDuration(approval.timeout)!;
+  status.awaitingApprovalUntil = new Date(Date.now() + timeoutMs).toISOString();
+  setCurrentDetails(currentDetails(status));
+  return condition(() => decision() !== undefined, timeoutMs, {
+    summary: `waiting for approval of ${candidate.checkpointId} until ${shortTime(Date.now() + timeoutMs)} (then ${approval.onTimeout})`,
+  });
+}
+
+/** The operator's decision (or the timeout's) joins the gate's reasons; a rejection fails the pipeline. */
+export function settleApproval(
+  approval: ApprovalPolicy,
+  decided: Decision | undefined,
+  candidate: CandidateSummary,
+  verdict: GateVerdict,
+  status: PipelineStatus,
+): void {
+  status.awaitingApprovalUntil = undefined;
+  const d = decided ?? decisionOnTimeout(approval);
+  status.gate = { passed: d.approved, reasons: [...verdict.reasons, approvalReason(d)] };
+  if (!d.approved) {
+    const { message, type } = rejection(candidate.checkpointId, d, decided !== undefined);
+    throw ApplicationFailure.nonRetryable(message, type);
+  }
+}

@@ -1,0 +1,159 @@
+import {
+  allHandlersFinished,
+  CancellationScope,
+  condition,
+  isCancellation,
+  setCurrentDetails,
+} from '@temporalio/workflow';
+import type { PipelineSpec } from '../../domain/pipeline-input';
+import { currentDetails } from '../current-details';
+import type { CleanupResult, PipelinePhase, PipelineResult, PipelineStatus } from '../definitions';
+import { describeFailure } from '../failure-cause';
+import type { Decision, KnownCheckpoints } from '../operator-updates';
+import { updateSearchAttributes } from '../search-attribute-updates';
+import { claimedCandidate } from './choose';
+import { cleansUp, cleanUpCheckpoints, forgetDeleted } from './clean-up';
+import { deployAndVerify } from './deploy';
+import { decisionArrived, passGate, servingMetric, settleApproval } from './gate';
+import { installPipelineHandlers } from './handlers';
+import { validate } from './input';
+import { pipelineNotices, resultText } from './notify';
+import { protect, servedCheckpoint } from './protect';
+import {
+  cancelledResult,
+  runSafety,
+  stopDuplicates,
+  stopLateDuplicates,
+  undoBilled,
+  type RunSafety,
+} from './safety';
+import { iso, leftovers } from './status';
+import { startOrAdoptTraining, superviseChild } from './train';
+
+/**
+ * Fine-tune → deploy: train (start, adopt or follow), supervise as a child, choose the checkpoint by the
+ * declared policy, gate (threshold, serving model, optional human approval), deploy and smoke-test
+ * (removing a failed deployment), then clean up old checkpoints. Cancel stops training with a saved
+ * checkpoint; pinned checkpoints are never deleted.
+ */
+export async function fineTuneToDeploy(rawInput: unknown): Promise<PipelineResult> {
+  const spec = validate(rawInput);
+  const providerName = spec.train.kind === 'marqtune' ? 'marqtune' : 'tensorone';
+  const status: PipelineStatus = { phase: 'starting', provider: providerName, pinned: [], updatedAt: iso() };
+  const pipelineScope = new CancellationScope();
+  const known: KnownCheckpoints = { deleted: new Set() };
+  const operator = installPipelineHandlers(status, pipelineScope, known);
+  const notices = pipelineNotices(status);
+  const phase = (p: PipelinePhase) => {
+    status.phase = p;
+    status.updatedAt = iso();
+    setCurrentDetails(currentDetails(status));
+    updateSearchAttributes({ phase: p });
+    notices.phaseEntered(p);
+  };
+  updateSearchAttributes({ provider: providerName, phase: 'starting' });
+  const safety = runSafety();
+
+  try {
+    const result = await pipelineScope.run(() => run(spec, status, phase, operator.decision, safety, known));
+    notices.notify('result', resultText(result));
+    await Promise.all([notices.delivered(), operator.pinsRecorded()]);
+    // An operator's pin in flight (its protection record) is answered before the pipeline ends.
+    await condition(allHandlersFinished);
+    return result;
+  } catch (err) {
+    // Nothing billed stays behind a pipeline that did not deploy: its job stops, duplicates are stopped.
+    const undoFailure = safety.owned ? await undoBilled(spec, status, safety) : undefined;
+    if (undoFailure !== undefined) {
+      status.failure = `could not stop what this pipeline started: ${describeFailure(undoFailure)}`;
+      if (isCancellation(err)) throw undoFailure;
+    }
+    if (operator.cancelRequested() && isCancellation(err)) {
+      phase('cancelled');
+      const leftRunning = status.deployment?.removeByHand ? status.deployment : undefined;
+      if (leftRunning) notices.notify('failed', `cancelled, but ${leftRunning.removeByHand}`);
+      await notices.delivered();
+      await condition(allHandlersFinished);
+      return cancelledResult(status, safety, leftRunning);
+    }
+    if (!isCancellation(err)) {
+      status.failure = [describeFailure(err), status.failure].filter(Boolean).join('; ');
+      phase('failed');
+      notices.notify('failed', `failed: ${status.failure}`);
+      await CancellationScope.nonCancellable(() => notices.delivered());
+    }
+    throw err;
+  }
+}
+
+/** The steps, in order. Each awaits its activities and children directly (as recorded histories expect). */
+async function run(
+  spec: PipelineSpec,
+  status: PipelineStatus,
+  phase: (p: PipelinePhase) => void,
+  decision: () => Decision | undefined,
+  safety: RunSafety,
+  known: KnownCheckpoints,
+): Promise<PipelineResult> {
+  // ---- train ----
+  phase('training');
+  const jobId = await startOrAdoptTraining(spec, status, safety);
+  status.jobId = jobId;
+  updateSearchAttributes({ jobId });
+  stopLateDuplicates(status, safety);
+
+  // ---- wait: the supervising child ----
+  const supervision = await superviseChild(spec, status.provider, jobId);
+  // A create the provider acted on after its answer was lost has made its duplicate by now.
+  if (safety.job?.inDoubt) await stopDuplicates(status, safety);
+
+  // ---- compare ----
+  phase('comparing');
+  const candidate = await claimedCandidate(spec, jobId, status.provider, safety, known);
+  status.candidate = candidate;
+
+  // ---- gate ----
+  phase('gating');
+  const servingValue = spec.gate.servingModelId
+    ? await servingMetric(spec, jobId, spec.gate.servingModelId)
+    : undefined;
+  const verdict = passGate(spec, candidate, servingValue, status);
+  if (spec.gate.approval?.required) {
+    phase('awaiting-approval');
+    const decided = await decisionArrived(spec.gate.approval, candidate, status, decision);
+    settleApproval(spec.gate.approval, decided ? decision() : undefined, candidate, verdict, status);
+  }
+
+  // ---- deploy, wait until it serves, smoke-test; remove it if any of that fails ----
+  phase('deploying');
+  const deployment = await deployAndVerify(spec, jobId, candidate, status, phase, safety);
+  const served = servedCheckpoint(spec, candidate);
+  if (served)
+    await protect([
+      { kind: 'deployed', checkpointId: served, target: deployment.target, deploymentId: deployment.id },
+    ]);
+
+  // ---- clean up ----
+  let cleanup: CleanupResult | undefined;
+  if (cleansUp(spec, status)) {
+    phase('cleaning-up');
+    cleanup = await cleanUpCheckpoints(spec, jobId, candidate, status);
+    forgetDeleted(known, cleanup);
+  }
+
+  phase('completed');
+  return {
+    ...leftovers(status),
+    outcome: 'deployed',
+    jobId,
+    provider: status.provider,
+    checkpoint: candidate,
+    deployment,
+    deletedCheckpoints: cleanup?.deleted ?? [],
+    bytesReclaimed: cleanup?.bytesReclaimed ?? 0,
+    cost: supervision.job.cost,
+    resumes: supervision.resumes,
+    budgetStopped: supervision.outcome === 'budget-stopped',
+    gate: status.gate,
+  };
+}

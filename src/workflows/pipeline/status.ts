@@ -1,0 +1,34 @@
+import type { Deployment } from '../../domain/types';
+import type { DeploymentSummary, PipelineLeftovers, PipelineStatus } from '../definitions';
+
+/** Workflow time (deterministic) as the status and result write it. */
+export const iso = () => new Date(Date.now()).toISOString();
+
+/** Adds `value` once to one of the status's leftover lists. */
+export function add(status: PipelineStatus, list: keyof PipelineLeftovers, value: string): void {
+  const items = (status[list] ??= []);
+  if (!items.includes(value)) items.push(value);
+}
+
+/** The status's non-empty leftover lists, copied into the result. */
+export function leftovers(status: PipelineStatus): PipelineLeftovers {
+  const out: PipelineLeftovers = {};
+  for (const key of ['stoppedJobs', 'removedDeployments', 'duplicateJobs', 'possibleDuplicates'] as const)
+    if (status[key]?.length) out[key] = [...status[key]];
+  return out;
+}
+
+/** What the status and result say of a deployment. */
+export function summarize(
+  target: DeploymentSummary['target'],
+  d: Deployment & { possibleDuplicate?: DeploymentSummary['possibleDuplicate'] },
+): DeploymentSummary {
+  return {
+    target,
+    id: d.id,
+    url: d.url,
+    status: d.status,
+    modelId: d.modelId,
+    ...(d.possibleDuplicate ? { possibleDuplicate: d.possibleDuplicate } : {}),
+  };
+}

@@ -1,0 +1,108 @@
+import {
+  ApplicationFailure,
+  CancellationScope,
+  executeChild,
+  patched,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { nextGpuType, offeredGpuTypes } from '../../decisions/supervision';
+import type { PipelineSpec } from '../../domain/pipeline-input';
+import { provider } from '../activity-stubs';
+import { superviseWorkflowId, type PipelineStatus, type SupervisionResult } from '../definitions';
+import { applicationCause } from '../failure-cause';
+import { summarized } from '../summaries';
+import { superviseTrainingJob } from '../supervise';
+import { stopDuplicates, throwIfCancelled, type RunSafety } from './safety';
+
+/**
+ * The supervising child's id comes from the provider and job (`superviseWorkflowId`), shared with
+ * `starter supervise`: one supervisor per job. Runs started before it keep `<pipeline>/supervise`.
+ */
+const SUPERVISION_PER_JOB_PATCH = 'pipeline-supervision-per-job';
+
+/** Starts a TensorOne job (falling back through the GPU preference list), adopts one, or follows Marqtune. */
+export async function startOrAdoptTraining(
+  spec: PipelineSpec,
+  status: PipelineStatus,
+  safety: RunSafety,
+): Promise<string> {
+  const train = spec.train;
+  if (train.kind === 'tensorone-existing') return (await provider.getTrainingJob(train.jobId)).id;
+  if (train.kind === 'marqtune') return (await provider.getMarqtuneModel(train.modelId)).id;
+  const tried: string[] = [];
+  let available: string[] | undefined;
+  for (;;) {
+    if (safety.owned) throwIfCancelled();
+    const gpuType = nextGpuType(train.gpuTypes, tried, available);
+    if (!gpuType) {
+      throw ApplicationFailure.nonRetryable(
+        `no GPU type from [${train.gpuTypes.join(', ')}] is available (tried ${tried.join(', ')}; provider offers ${available?.join(', ') ?? 'nothing'})`,
+        'NO_GPU_AVAILABLE',
+      );
+    }
+    tried.push(gpuType);
+    status.gpuType = gpuType;
+    try {
+      const request = {
+        step: `train-${gpuType}`,
+        modelType: train.modelType,
+        datasetId: train.datasetId,
+        config: train.config,
+        gpuType,
+        maxWorkers: train.maxWorkers,
+        priority: train.priority,
+        description: train.description,
+        tags: [...train.tags, `pipeline:${spec.name}`],
+      };
+      if (!safety.owned) return (await provider.startTrainingJob(request)).id;
+      // The create completes even when the pipeline is cancelled meanwhile: then it is undone, not lost.
+      const job = await CancellationScope.nonCancellable(() =>
+        summarized(
+          provider.startTrainingJob,
+          `start training ${train.modelType} on ${train.datasetId} (${gpuType})`,
+          { ...request, nameBasis: safety.nameBasis },
+        ),
+      );
+      safety.job = { id: job.id, name: job.name, inDoubt: job.inDoubt };
+      status.jobId = job.id;
+      if (job.inDoubt) await CancellationScope.nonCancellable(() => stopDuplicates(status, safety));
+      throwIfCancelled();
+      return job.id;
+    } catch (err) {
+      const failure = applicationCause(err);
+      if (failure?.type !== 'INSUFFICIENT_RESOURCES') throw err;
+      available = offeredGpuTypes(failure.details?.[0]) ?? available;
+    }
+  }
+}
+
+/**
+ * The supervising child. Its id names the job, so a supervisor `starter supervise` already runs for it
+ * makes the start fail: the pipeline then says who supervises the job instead of racing it.
+ */
+export async function superviseChild(
+  spec: PipelineSpec,
+  providerName: 'tensorone' | 'marqtune',
+  jobId: string,
+): Promise<SupervisionResult> {
+  const perJob = patched(SUPERVISION_PER_JOB_PATCH);
+  const workflowId = perJob
+    ? superviseWorkflowId(providerName, jobId)
+    : `${workflowInfo().workflowId}/supervise`;
+  try {
+    return await executeChild(superviseTrainingJob, {
+      workflowId,
+      staticSummary: `supervise ${providerName} job ${jobId} for ${workflowInfo().workflowId}`,
+      staticDetails: `Looks at the job at least every **${spec.supervision.freshness}**; stall after ${spec.supervision.stallAfter}; resume budget ${spec.supervision.resumeBudget}${spec.budget?.maxCost !== undefined ? `; stops at cost ${spec.budget.maxCost}` : ''}.`,
+      args: [{ provider: providerName, jobId, ...spec.supervision, maxCost: spec.budget?.maxCost }],
+    });
+  } catch (err) {
+    if (perJob && err instanceof WorkflowExecutionAlreadyStartedError)
+      throw ApplicationFailure.nonRetryable(
+        `${providerName} job ${jobId} is already supervised by workflow ${workflowId}; let it end (or cancel it) and run the pipeline again`,
+        'ALREADY_SUPERVISED',
+      );
+    throw err;
+  }
+}
