@@ -1,6 +1,6 @@
 /** What the chaos run does to whom: which pipelines, how they start and where the kills aim. */
 
-export type KillTarget = 'create' | 'deploy' | 'cleanup' | 'random';
+export type KillTarget = 'create' | 'deploy' | 'promote' | 'cleanup' | 'random';
 
 export interface ChaosPipeline {
   name: string;
@@ -73,12 +73,18 @@ interface SandboxRequest {
   status: number | 'reset';
 }
 
-/** The provider requests an aimed kill waits for: a create that succeeded, a deploy, a deletion. */
+/** The provider requests an aimed kill waits for: a create that succeeded, a deploy, its verification, a deletion. */
 export const killTargets: Record<KillTarget, ((r: SandboxRequest) => boolean) | undefined> = {
   create: (r) => r.method === 'POST' && r.path === '/tensorone/v2/training/jobs' && succeeded(r),
   deploy: (r) =>
     r.method === 'POST' &&
     (r.path === '/tensorone/v2/endpoints' || r.path === '/tensormesh/v1/models') &&
+    succeeded(r),
+  // The answer that verifies a deployment (smoke test, or readiness through inference): the promotion
+  // into the pipeline's serving slot follows at once, so the kill lands around it.
+  promote: (r) =>
+    r.method === 'POST' &&
+    (/^\/tensorone\/v2\/[^/]+\/runsync$/.test(r.path) || r.path.endsWith('/v1/completions')) &&
     succeeded(r),
   cleanup: (r) =>
     r.method === 'DELETE' && r.path.startsWith('/tensorone/v2/training/checkpoints/') && succeeded(r),

@@ -21,6 +21,7 @@ import { epochMetrics } from '../sandbox/curves';
 import { startSandbox } from '../sandbox/server';
 import { SANDBOX_PROFILES, type SandboxProfile } from '../sandbox/profile';
 import { upsertCleanupSchedule } from '../src/schedules/cleanup-schedule';
+import { servingSlots } from '../src/clients/serving-slots';
 import { statusQuery, type PipelineResult, type PipelineStatus } from '../src/workflows/definitions';
 import { benchHeader, flag, option, table } from '../bench/report';
 import { writeWorkflowBundle } from '../scripts/bundle-workflows';
@@ -251,11 +252,11 @@ async function main(): Promise<void> {
   })();
 
   // ---- chaos: SIGKILL the worker (aimed or at random); restart the server once, half-way ----
-  const kills: Record<KillTarget, number> = { create: 0, deploy: 0, cleanup: 0, random: 0 };
+  const kills: Record<KillTarget, number> = { create: 0, deploy: 0, promote: 0, cleanup: 0, random: 0 };
   let killCount = 0;
   let serverRestarts = 0;
   const deadline = Date.now() + (BOUNDED ? 3 : 15) * 60_000;
-  const order: KillTarget[] = ['create', 'deploy', 'cleanup', 'random'];
+  const order: KillTarget[] = ['create', 'deploy', 'promote', 'cleanup', 'random'];
   while (killCount < KILLS && Date.now() < deadline) {
     await sleep(1500 + Math.random() * 3000);
     const target = order[killCount % order.length];
@@ -432,6 +433,26 @@ async function main(): Promise<void> {
     }
   }
 
+  // Serving slots: every deployed pipeline's deployment is its name's champion, promoted once (a kill
+  // around the promotion must not promote twice or lose it), and the champion is still deployed.
+  const slotProblems: string[] = [];
+  const slots = servingSlots(client, taskQueue);
+  for (const p of plan) {
+    const r = results.get(p.name);
+    if (r?.outcome !== 'deployed' || !r.deployment) continue;
+    const slot = await slots.read(p.name).catch(() => undefined);
+    const promotions = slot?.history.filter((e) => e.kind === 'promoted').length ?? 0;
+    const championId = slot?.champion?.deploymentId;
+    const exists =
+      p.deploy === 'tensormesh'
+        ? sandbox.state.meshModels.has(championId ?? '')
+        : sandbox.state.endpoints.has(championId ?? '');
+    if (championId !== r.deployment.id)
+      slotProblems.push(`${p.name}: slot serves ${championId ?? 'nothing'}, not ${r.deployment.id}`);
+    else if (promotions !== 1) slotProblems.push(`${p.name}: promoted ${promotions} times`);
+    else if (!exists) slotProblems.push(`${p.name}: champion ${championId} is not deployed`);
+  }
+
   const wronglyDeleted: string[] = [];
   let resumedAfterFailure = 0;
   for (const p of plan) {
@@ -516,6 +537,7 @@ async function main(): Promise<void> {
     cleanupEvery: CLEANUP_EVERY,
     wrongModels: wrongModels.length,
     wrongModelDetails: wrongModels,
+    slotProblems,
     orphanedResources: orphans.length,
     orphans,
     deletedInUse: deletedInUse.length,
@@ -547,6 +569,7 @@ async function main(): Promise<void> {
           'orphaned resources',
           'deleted in use',
           'wrong model deployed',
+          'slot wrong',
           'Retry-After violations',
           'secret leaks',
           'seconds',
@@ -568,6 +591,7 @@ async function main(): Promise<void> {
             summary.orphanedResources,
             summary.deletedInUse,
             wrongModels.length,
+            slotProblems.length,
             summary.retryAfterViolations,
             `${leaks} (${summary.logLinesScanned} log lines and ${histories.length} histories scanned)`,
             summary.seconds,
@@ -586,6 +610,7 @@ async function main(): Promise<void> {
     !summary.orphanedResources &&
     !summary.deletedInUse &&
     !wrongModels.length &&
+    !slotProblems.length &&
     killCount >= Math.min(KILLS, 1) &&
     resumedAfterFailure === summary.expectedResumes &&
     !duplicates.jobs &&

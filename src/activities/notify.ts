@@ -5,7 +5,7 @@ import { registerSecret, redactText } from '../providers/http/redact';
 export interface PipelineNotification {
   workflowId: string;
   /** `phase` for every phase change; `approval-requested`, `failed` and `result` carry more text. */
-  kind: 'phase' | 'approval-requested' | 'failed' | 'result';
+  kind: 'phase' | 'approval-requested' | 'promoted' | 'failed' | 'result';
   phase: string;
   text: string;
 }

@@ -143,27 +143,6 @@ export function tensoroneJobActivities(client: TensorOneClient) {
     async getCheckpoint(checkpointId: string): Promise<Checkpoint> {
       return classified(() => client.checkpoints.get(checkpointId));
     },
-    /** Adopts a manual checkpoint of the same derived name, else creates one. */
-    async createManualCheckpoint(input: {
-      jobId: string;
-      step: string;
-      description?: string;
-    }): Promise<Checkpoint & { adopted: boolean }> {
-      const name = nameForStep(input.step);
-      return classified(async () => {
-        const page = await client.checkpoints.list(input.jobId, {
-          sortBy: 'createdAt',
-          sortOrder: 'desc',
-          limit: 100,
-        });
-        const existing = page.checkpoints.find((c) => c.type === 'manual' && c.name === name);
-        if (existing) return { ...existing, adopted: true };
-        return {
-          ...(await client.checkpoints.create(input.jobId, { name, description: input.description })),
-          adopted: false,
-        };
-      });
-    },
     /** A checkpoint that is already gone counts as deleted: the retry of a delete whose answer was lost. */
     async deleteCheckpoint(checkpointId: string): Promise<DeleteOutcome> {
       return deleteIdempotently(() => client.checkpoints.delete(checkpointId));

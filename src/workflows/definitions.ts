@@ -9,7 +9,13 @@ import type {
 } from '../decisions/protection';
 import type { CheckpointSummary, DeleteReason, RetentionPolicy } from '../decisions/retention';
 import type { StallState } from '../decisions/supervision';
-import type { PromoteAnswer, PromoteRequest, RollbackAnswer, SlotState } from '../decisions/serving-slot';
+import type {
+  PromoteAnswer,
+  PromoteRequest,
+  RollbackAnswer,
+  SlotDeployment,
+  SlotState,
+} from '../decisions/serving-slot';
 
 // ---- superviseTrainingJob ------------------------------------------------------------------------
 
@@ -303,8 +309,21 @@ export interface DeploymentSummary {
   removeByHand?: string;
 }
 
+/** Where the pipeline's deployment stands in its name's serving slot after promotion. */
+export interface SlotStanding {
+  name: string;
+  /** The deployment now serving the name (this run's). */
+  champion: string;
+  /** The former champion, draining until `retireAt` (`starter rollback <name>` puts it back until then). */
+  previous?: string;
+  retireAt?: string;
+}
+
 export interface PipelineStatus extends PipelineLeftovers {
   phase: PipelinePhase;
+  /** What served the pipeline's name when the gate looked (the baseline it compared against). */
+  champion?: SlotDeployment;
+  slot?: SlotStanding;
   provider: 'tensorone' | 'marqtune';
   jobId?: string;
   training?: SupervisionProgress;
@@ -330,6 +349,10 @@ export interface PipelineResult extends PipelineLeftovers {
   resumes: number;
   budgetStopped: boolean;
   gate?: { passed: boolean; reasons: string[] };
+  /** The serving slot after promotion (pipelines since the serving-slot release). */
+  slot?: SlotStanding;
+  /** Something after promotion that did not work and the operator should know (the model serves). */
+  notes?: string[];
 }
 
 export const statusQuery = defineQuery<PipelineStatus>('status');

@@ -72,10 +72,10 @@ const fastSupervision = {
 const shortTrain = tensoroneTrain({ config: { training: { epochs: 3 } } });
 
 /** Runs one pipeline on the dev server with a worker (and client) using the given options. */
-async function runPipeline(
+async function runPipeline<T = undefined>(
   name: string,
-  opts: { webhookUrl?: string; codec?: AesGcmCodec },
-): Promise<{ result: PipelineResult; taskQueue: string }> {
+  opts: { webhookUrl?: string; codec?: AesGcmCodec; andThen?: (taskQueue: string) => Promise<T> },
+): Promise<{ result: PipelineResult; taskQueue: string; then?: T }> {
   const taskQueue = uniqueTaskQueue(name);
   const dataConverter = opts.codec ? { payloadCodecs: [opts.codec] } : undefined;
   const worker = await Worker.create({
@@ -91,10 +91,15 @@ async function runPipeline(
     supervision: fastSupervision,
     deploy: { target: 'tensorone-endpoint', timeout: '30s' },
   });
-  const result = await worker.runUntil(
-    client.workflow.execute('fineTuneToDeploy', { args: [input], taskQueue, workflowId: `pipeline-${name}` }),
-  );
-  return { result: result as PipelineResult, taskQueue };
+  // `andThen` runs while the worker still runs: queries of the workflows it started need it.
+  return worker.runUntil(async () => {
+    const result = (await client.workflow.execute('fineTuneToDeploy', {
+      args: [input],
+      taskQueue,
+      workflowId: `pipeline-${name}`,
+    })) as PipelineResult;
+    return { result, taskQueue, then: await opts.andThen?.(taskQueue) };
+  });
 }
 
 it('a webhook receives the phase changes in order and the final result; a failing webhook never fails the pipeline', async () => {
@@ -163,4 +168,52 @@ it('`report` of a finished pipeline draws one point per checkpoint and marks the
   const rows = [...html.matchAll(/<tr class="(\w*)"><td>([^<]+)<\/td>/g)];
   expect(rows).toHaveLength(result.checkpoint!.totalCheckpoints!);
   expect(rows.filter((r) => r[1] === 'chosen').map((r) => r[2])).toEqual([result.checkpoint!.checkpointId]);
+});
+
+/** Runs the starter CLI against the dev server and the given task queue; its exit code and output. */
+function starter(
+  args: string[],
+  taskQueue: string,
+): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(path.join(repo, 'node_modules/.bin/tsx'), ['src/starter.ts', ...args], {
+      cwd: repo,
+      env: { ...process.env, TEMPORAL_ADDRESS: dev.address, TEMPORAL_TASK_QUEUE: taskQueue },
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('close', (code) => resolve({ code, out, err }));
+  });
+}
+
+it('`slots` shows what serves a pipeline name; `rollback` with nothing to roll back to is refused (exit 2) with the reason', async () => {
+  const { result, then } = await runPipeline('slotted', {
+    andThen: (taskQueue) =>
+      Promise.all([
+        starter(['slots'], taskQueue),
+        starter(['slots', 'slotted'], taskQueue),
+        starter(['slots', 'slotted', '--json'], taskQueue),
+        starter(['rollback', 'slotted'], taskQueue),
+        starter(['rollback', 'Pipeline-Slotted'], taskQueue),
+        starter(['slots', 'never-deployed'], taskQueue),
+      ]),
+  });
+  const [table, one, json, rollback, badName, unknown] = then!;
+  const id = result.deployment!.id;
+  // The list comes from visibility, which may lag a moment behind the promotion.
+  expect(table.code).toBe(0);
+  expect(table.out).toMatch(/^NAME\s+SERVING\s+SINCE \(UTC\)\s+CHECKPOINT/);
+  expect(one.code).toBe(0);
+  expect(one.out).toContain(`serving:  tensorone-endpoint ${id}`);
+  expect(one.out).toContain(`checkpoint ${result.checkpoint!.checkpointId}`);
+  expect(one.out).toMatch(new RegExp(`promoted\\s+${id} by pipeline-slotted`));
+  expect(JSON.parse(json.out).champion).toMatchObject({ deploymentId: id, jobId: result.jobId });
+  expect(rollback.code).toBe(2);
+  expect(rollback.err).toContain(`slot slotted has had one deployment only (${id}): nothing to roll back to`);
+  expect(badName.code).toBe(2);
+  expect(badName.err).toMatch(/must be a pipeline name/);
+  expect(unknown.code).toBe(2);
+  expect(unknown.err).toContain('no serving slot never-deployed');
 });

@@ -67,12 +67,10 @@ export async function startWorkflowTestBed(
       return fn();
     },
     async teardown() {
-      if (running) {
-        worker.shutdown();
-        await running;
-      }
       await sandbox.close();
-      if (!options.shared) await env.teardown();
+      if (options.shared) return lingerUntilTeardown(options.shared, () => stop(worker, running));
+      await stop(worker, running);
+      await env.teardown();
     },
   };
 }
@@ -90,4 +88,29 @@ export async function advanceUntil<T>(
     await env.sleep(step);
   }
   throw new Error('condition not reached in virtual time');
+}
+
+async function stop(worker: Worker, running: Promise<void> | undefined): Promise<void> {
+  if (!running) return;
+  worker.shutdown();
+  await running;
+}
+
+const lingering = new WeakMap<TestWorkflowEnvironment, (() => Promise<void>)[]>();
+
+/**
+ * On a shared server a bed's worker outlives the bed: the long-lived workflows it started (serving
+ * slots wake daily) would otherwise leave workflow tasks no one polls, and a time-skipping server does
+ * not skip time past a pending workflow task — the next bed's runs would wait forever. The workers stop
+ * when the shared server is torn down.
+ */
+function lingerUntilTeardown(env: TestWorkflowEnvironment, stopWorker: () => Promise<void>): void {
+  const stops = lingering.get(env);
+  if (stops) return void stops.push(stopWorker);
+  lingering.set(env, [stopWorker]);
+  const teardown = env.teardown.bind(env);
+  env.teardown = async () => {
+    await Promise.all((lingering.get(env) ?? []).map((s) => s()));
+    await teardown();
+  };
 }

@@ -35,6 +35,7 @@ interface ChaosSummary {
   scheduledCleanups: number;
   wrongModels: number;
   wrongModelDetails: string[];
+  slotProblems: string[];
   orphanedResources: number;
   orphans: string[];
   deletedInUse: number;
@@ -117,11 +118,13 @@ export function boundedChaosSuite(profile: 'extended' | 'documented'): void {
       expect(summary.orphanedResources).toBe(0);
     });
 
-    it('one gateway HTML page and one spurious "completed" per run, and every pipeline serves the checkpoint it reports', () => {
+    it('one gateway HTML page and one spurious "completed" per run, and every pipeline serves the checkpoint it reports from its serving slot', () => {
       expect(summary.faults.htmlAnswer).toBe(1);
       expect(summary.faults.spuriousStatus).toBe(1);
       expect(summary.wrongModelDetails).toEqual([]);
       expect(summary.wrongModels).toBe(0);
+      // Each deployment is its name's champion, promoted once, and still deployed (kills aim at it too).
+      expect(summary.slotProblems).toEqual([]);
     });
 
     it('a cleanup Schedule firing during the run, with pins and an approval in flight, deletes no checkpoint in use', () => {

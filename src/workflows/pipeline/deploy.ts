@@ -1,7 +1,8 @@
 import { ApplicationFailure, CancellationScope, isCancellation } from '@temporalio/workflow';
 import { smokeTestPassed } from '../../decisions/deploy';
 import { parseDuration } from '../../decisions/duration';
-import { isAbsent } from '../../domain/capability';
+import { isAbsent, type CapabilityAbsent } from '../../domain/capability';
+import type { DeleteOutcome } from '../../activities/failures';
 import type { PipelineSpec } from '../../domain/pipeline-input';
 import type { Deployment } from '../../domain/types';
 import { provider, smoke } from '../activity-stubs';
@@ -131,9 +132,7 @@ export async function deployAndVerify(
     if (!created) throw err;
     const id = created.id;
     // Remove the deployment that did not make it (also when cancelled); checkpoints stay untouched.
-    const removal = await CancellationScope.nonCancellable(() =>
-      d.target === 'tensormesh' ? provider.deleteServedModel(id) : provider.deleteEndpoint(id),
-    );
+    const removal = await removeDeployment(d.target, id);
     if (isAbsent(removal)) {
       // Never silently left running: the failure, `status` and the notification name it.
       const removeByHand = `${d.target} ${id} is still deployed and must be removed by hand: the provider offers no ${removal.route}`;
@@ -159,4 +158,14 @@ export async function deployAndVerify(
       },
     );
   }
+}
+
+/** Deletes a deployment this run made, even while the run is being cancelled; absent where the provider has no route. */
+export function removeDeployment(
+  target: DeploymentSummary['target'],
+  id: string,
+): Promise<DeleteOutcome | CapabilityAbsent> {
+  return CancellationScope.nonCancellable(() =>
+    target === 'tensormesh' ? provider.deleteServedModel(id) : provider.deleteEndpoint(id),
+  );
 }

@@ -1,7 +1,7 @@
 import { ApplicationFailure, condition, setCurrentDetails } from '@temporalio/workflow';
 import { approvalReason, decisionOnTimeout, rejection } from '../../decisions/approval';
 import { parseDuration } from '../../decisions/duration';
-import { evaluateGate, type GateVerdict } from '../../decisions/gate';
+import { evaluateGate, type GateBaseline, type GateVerdict } from '../../decisions/gate';
 import type { PipelineSpec } from '../../domain/pipeline-input';
 import { provider } from '../activity-stubs';
 import { currentDetails } from '../current-details';
@@ -38,7 +38,7 @@ export async function servingMetric(
 export function passGate(
   spec: PipelineSpec,
   candidate: CandidateSummary,
-  servingValue: number | undefined,
+  baseline: GateBaseline | undefined,
   status: PipelineStatus,
 ): GateVerdict {
   const verdict = evaluateGate(
@@ -48,7 +48,7 @@ export function passGate(
       threshold: spec.gate.threshold,
       minImprovement: spec.gate.minImprovement,
     },
-    servingValue,
+    baseline,
   );
   status.gate = verdict;
   if (!verdict.passed) {

@@ -15,9 +15,16 @@ import { claimedCandidate } from './choose';
 import { cleansUp, cleanUpCheckpoints, forgetDeleted } from './clean-up';
 import { deployAndVerify } from './deploy';
 import { decisionArrived, passGate, servingMetric, settleApproval } from './gate';
+import {
+  championBaseline,
+  promoteToSlot,
+  promotionText,
+  recordPromotionInRegistry,
+  usesServingSlot,
+} from './promote';
 import { installPipelineHandlers } from './handlers';
 import { validate } from './input';
-import { pipelineNotices, resultText } from './notify';
+import { pipelineNotices, resultText, type PipelineNotices } from './notify';
 import { protect, servedCheckpoint } from './protect';
 import {
   cancelledResult,
@@ -55,7 +62,9 @@ export async function fineTuneToDeploy(rawInput: unknown): Promise<PipelineResul
   const safety = runSafety();
 
   try {
-    const result = await pipelineScope.run(() => run(spec, status, phase, operator.decision, safety, known));
+    const result = await pipelineScope.run(() =>
+      run(spec, status, phase, operator.decision, safety, known, notices.notify),
+    );
     notices.notify('result', resultText(result));
     await Promise.all([notices.delivered(), operator.pinsRecorded()]);
     // An operator's pin in flight (its protection record) is answered before the pipeline ends.
@@ -94,6 +103,7 @@ async function run(
   decision: () => Decision | undefined,
   safety: RunSafety,
   known: KnownCheckpoints,
+  notify: PipelineNotices['notify'],
 ): Promise<PipelineResult> {
   // ---- train ----
   phase('training');
@@ -114,10 +124,13 @@ async function run(
 
   // ---- gate ----
   phase('gating');
-  const servingValue = spec.gate.servingModelId
+  // Awaited only when there is something to ask: an extra await reorders commands in recorded histories.
+  const baseline = spec.gate.servingModelId
     ? await servingMetric(spec, jobId, spec.gate.servingModelId)
-    : undefined;
-  const verdict = passGate(spec, candidate, servingValue, status);
+    : usesServingSlot()
+      ? await championBaseline(spec, status)
+      : undefined;
+  const verdict = passGate(spec, candidate, baseline, status);
   if (spec.gate.approval?.required) {
     phase('awaiting-approval');
     const decided = await decisionArrived(spec.gate.approval, candidate, status, decision);
@@ -128,10 +141,19 @@ async function run(
   phase('deploying');
   const deployment = await deployAndVerify(spec, jobId, candidate, status, phase, safety);
   const served = servedCheckpoint(spec, candidate);
-  if (served)
-    await protect([
-      { kind: 'deployed', checkpointId: served, target: deployment.target, deploymentId: deployment.id },
-    ]);
+  const deployed = (checkpointId: string) =>
+    protect([{ kind: 'deployed', checkpointId, target: deployment.target, deploymentId: deployment.id }]);
+
+  // ---- promote: it serves the pipeline's name; the former champion drains, then is retired ----
+  const notes: string[] = [];
+  if (usesServingSlot()) {
+    // A cancel waits until the deployment is recorded and in the slot: never serving unowned.
+    if (served) await CancellationScope.nonCancellable(() => deployed(served));
+    const promoted = await promoteToSlot(spec, jobId, candidate, served, deployment, status);
+    notify('promoted', promotionText(spec.name, promoted));
+    const registryNote = await recordPromotionInRegistry(spec, candidate, deployment);
+    if (registryNote) notes.push(registryNote);
+  } else if (served) await deployed(served);
 
   // ---- clean up ----
   let cleanup: CleanupResult | undefined;
@@ -155,5 +177,7 @@ async function run(
     resumes: supervision.resumes,
     budgetStopped: supervision.outcome === 'budget-stopped',
     gate: status.gate,
+    ...(status.slot ? { slot: status.slot } : {}),
+    ...(notes.length ? { notes } : {}),
   };
 }

@@ -1,0 +1,152 @@
+import {
+  ApplicationFailure,
+  CancellationScope,
+  isCancellation,
+  patched,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { parseDuration } from '../../decisions/duration';
+import { championBaseline as baselineOf, type GateBaseline } from '../../decisions/gate';
+import type { PromoteAnswer, SlotDeployment } from '../../decisions/serving-slot';
+import { isAbsent } from '../../domain/capability';
+import type { PipelineSpec } from '../../domain/pipeline-input';
+import { protectionRecords, provider } from '../activity-stubs';
+import type { CandidateSummary, DeploymentSummary, PipelineStatus } from '../definitions';
+import { applicationCause, describeFailure } from '../failure-cause';
+import { summarized } from '../summaries';
+import { removeDeployment } from './deploy';
+
+/**
+ * Released after v6: a pipeline's name has a serving slot (src/workflows/serving-slot.ts). The gate
+ * compares against the slot's champion unless `gate.servingModelId` names another model; a verified
+ * deployment is promoted into the slot, whose former champion drains and is then retired. Histories
+ * recorded before it deploy beside whatever serves, as they did.
+ */
+const SERVING_SLOT_PATCH = 'pipeline-serving-slot';
+
+export function usesServingSlot(): boolean {
+  return patched(SERVING_SLOT_PATCH);
+}
+
+/** The slot's champion to compare against, when it was chosen on the same metric (a tie passes). */
+export async function championBaseline(
+  spec: PipelineSpec,
+  status: PipelineStatus,
+): Promise<GateBaseline | undefined> {
+  const champion = await summarized(
+    protectionRecords.servingChampion,
+    `what serves ${spec.name} now (the champion to compare against)?`,
+    spec.name,
+  );
+  if (champion) status.champion = champion;
+  return baselineOf(champion, spec.selection.metric);
+}
+
+/**
+ * Makes the verified deployment the one serving the pipeline's name. Not cancellable: a deployment
+ * that serves is either in the slot or removed, never left running beside it unowned. A promotion the
+ * slot refuses removes the deployment; one whose outcome is unknown leaves it and says where to look.
+ */
+export async function promoteToSlot(
+  spec: PipelineSpec,
+  jobId: string,
+  candidate: CandidateSummary,
+  servedCheckpointId: string | undefined,
+  deployment: DeploymentSummary,
+  status: PipelineStatus,
+): Promise<PromoteAnswer> {
+  const { workflowId, runId } = workflowInfo();
+  const entry: Omit<SlotDeployment, 'since'> = {
+    target: deployment.target,
+    deploymentId: deployment.id,
+    ...(deployment.modelId ? { modelId: deployment.modelId } : {}),
+    checkpointId: servedCheckpointId ?? candidate.checkpointId,
+    jobId,
+    workflowId,
+    runId,
+    ...(Number.isFinite(candidate.value)
+      ? { metric: { name: candidate.metric, value: candidate.value } }
+      : {}),
+  };
+  try {
+    const answer = await CancellationScope.nonCancellable(() =>
+      summarized(
+        protectionRecords.promoteInSlot,
+        `promote ${deployment.target} ${deployment.id} to serve ${spec.name}`,
+        {
+          name: spec.name,
+          request: { deployment: entry, retireAfterMs: parseDuration(spec.deploy.retireAfter)! },
+        },
+      ),
+    );
+    status.slot = {
+      name: spec.name,
+      champion: answer.champion.deploymentId,
+      ...(answer.previous
+        ? { previous: answer.previous.deploymentId, retireAt: answer.previous.retireAt }
+        : {}),
+    };
+    return answer;
+  } catch (err) {
+    if (isCancellation(err) || applicationCause(err)?.type !== 'PROMOTION_REFUSED') {
+      const note = `promotion of ${deployment.target} ${deployment.id} to slot ${spec.name} did not answer: check \`starter slots ${spec.name}\`; if it is not there, remove it by hand`;
+      status.deployment = { ...deployment, removeByHand: note };
+      throw ApplicationFailure.nonRetryable(`${note} (${describeFailure(err)})`, 'PROMOTION_IN_DOUBT');
+    }
+    const removal = await removeDeployment(deployment.target, deployment.id);
+    status.deployment = isAbsent(removal)
+      ? {
+          ...deployment,
+          status: 'left-running',
+          removeByHand: `${deployment.target} ${deployment.id} must be removed by hand: the provider offers no ${removal.route}`,
+        }
+      : { ...deployment, status: 'removed' };
+    throw ApplicationFailure.nonRetryable(
+      `${describeFailure(err)}; ${isAbsent(removal) ? status.deployment.removeByHand : `${deployment.id} was removed`}`,
+      'PROMOTION_REFUSED',
+    );
+  }
+}
+
+/**
+ * The registry model now serving gets its provenance through the documented `PATCH` (metadata values
+ * are strings there). A failure is reported, not fatal: the model already serves.
+ */
+export async function recordPromotionInRegistry(
+  spec: PipelineSpec,
+  candidate: CandidateSummary,
+  deployment: DeploymentSummary,
+): Promise<string | undefined> {
+  if (deployment.target !== 'tensorone-registry' || !deployment.modelId) return undefined;
+  try {
+    await summarized(
+      provider.updateModelMetadata,
+      `record the promotion on registry model ${deployment.modelId}`,
+      {
+        modelId: deployment.modelId,
+        metadata: {
+          pipeline: spec.name,
+          pipeline_run: workflowInfo().workflowId,
+          checkpoint: candidate.checkpointId,
+          [candidate.metric]: String(candidate.value),
+          promoted_at: new Date(Date.now()).toISOString(),
+          deployment: deployment.id,
+        },
+      },
+    );
+    return undefined;
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    return `the registry model ${deployment.modelId} serves, but its metadata was not updated: ${describeFailure(err)}`;
+  }
+}
+
+/** The `promoted` notification: what serves now, and what drains until when. */
+export function promotionText(name: string, answer: PromoteAnswer): string {
+  const c = answer.champion;
+  return `${name} is now served by ${c.target} ${c.deploymentId} (checkpoint ${c.checkpointId})${
+    answer.previous
+      ? `; ${answer.previous.deploymentId} drains until ${answer.previous.retireAt} (starter rollback ${name} puts it back until then)`
+      : ''
+  }`;
+}

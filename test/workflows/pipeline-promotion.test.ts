@@ -1,0 +1,134 @@
+import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { servingSlots } from '../../src/clients/serving-slots';
+import { pipelineWorkflowId, type PipelineInput } from '../../src/domain/pipeline-input';
+import type { PipelineResult } from '../../src/workflows/definitions';
+import { NO_FAULTS } from '../../sandbox/faults';
+import { SANDBOX_PROFILES } from '../../sandbox/profile';
+import { pipelineInput, tensoroneTrain } from '../fixtures/pipelines';
+import { startTimeSkippingEnv } from '../harness/temporal';
+import { advanceUntil, HOUR, startWorkflowTestBed, type WorkflowTestBed } from '../harness/workflow-env';
+
+/**
+ * Deploys replace what serves: a pipeline run again promotes its deployment into its name's serving
+ * slot, the former champion drains for `deploy.retireAfter` and is then retired — deleted where the
+ * provider has a delete route (extended profile), named for removal by hand where the documents
+ * promise none (documented profile). A challenger that fails its checks leaves the champion serving.
+ */
+let shared: TestWorkflowEnvironment;
+beforeAll(async () => {
+  shared = await startTimeSkippingEnv();
+});
+afterAll(() => shared?.teardown());
+
+describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
+  const documented = profile === 'documented';
+  let bed: WorkflowTestBed;
+  beforeAll(async () => {
+    bed = await startWorkflowTestBed({ profile }, { shared });
+  });
+  afterAll(() => bed?.teardown());
+  beforeEach(() => {
+    bed.sandbox.state.faults = { ...NO_FAULTS };
+  });
+
+  // A drain of a week: the runs (tens of virtual minutes each) all happen inside it.
+  const input = (name: string): PipelineInput =>
+    pipelineInput(name, {
+      train: tensoroneTrain({ config: { strategy: 'lora', training: { epochs: 2, learning_rate: 2e-4 } } }),
+      deploy: { target: 'tensorone-endpoint', retireAfter: '7d' } as PipelineInput['deploy'],
+    });
+  /** Lets virtual time pass an hour at a time until the slot has retired `n` deployments. */
+  const retiredCount = (name: string, n: number) =>
+    bed.withWorker(() =>
+      advanceUntil(
+        bed.env,
+        async () => {
+          const s = await slots().read(name);
+          return s && s.retired.length === n ? s : undefined;
+        },
+        HOUR,
+        24 * 8,
+      ),
+    );
+  const run = (i: PipelineInput) =>
+    bed.withWorker(async () => {
+      const handle = await bed.env.client.workflow.start('fineTuneToDeploy', {
+        args: [i],
+        taskQueue: bed.taskQueue,
+        workflowId: pipelineWorkflowId(i.name),
+      });
+      return (await handle.result()) as PipelineResult;
+    });
+  const endpointsNamed = (name: string) =>
+    [...bed.sandbox.state.endpoints.values()].filter((e) => e.name.startsWith(`pipeline-${name}--`));
+  const slots = () => servingSlots(bed.env.client, bed.taskQueue);
+
+  it('the same pipeline run three times: one endpoint serves, the other two are retired after promotion', async () => {
+    const name = `thrice-${profile}`;
+    const results: PipelineResult[] = [];
+    for (let i = 0; i < 3; i++) results.push(await run(input(name)));
+    const ids = results.map((r) => r.deployment!.id);
+    expect(new Set(ids).size).toBe(3);
+    expect(results.map((r) => r.slot?.champion)).toEqual(ids);
+    expect(results[0].slot?.previous).toBeUndefined();
+    expect(results[1].slot?.previous).toBe(ids[0]);
+    expect(results[2].slot?.previous).toBe(ids[1]);
+    // The third's gate compared against the second (the same curve: a tie passes).
+    expect(results[2].gate?.reasons).toEqual([expect.stringMatching(new RegExp(`^ties champion ${ids[1]}`))]);
+
+    const state = await retiredCount(name, 2);
+    expect(state.champion?.deploymentId).toBe(ids[2]);
+    expect(state.champion?.checkpointId).toBe(results[2].checkpoint?.checkpointId);
+    expect(state.retired.map((r) => r.deploymentId)).toEqual([ids[0], ids[1]]);
+    expect(state.history.map((e) => `${e.kind} ${e.deploymentId}`)).toEqual([
+      `promoted ${ids[0]}`,
+      `promoted ${ids[1]}`,
+      `promoted ${ids[2]}`,
+      // Superseded while still draining: only the newest former champion can be rolled back to.
+      `retired ${ids[0]}`,
+      `retired ${ids[1]}`,
+    ]);
+    if (documented) {
+      // No delete route in the documents: retired from the slot, and named for removal by hand.
+      expect(state.retired.map((r) => r.outcome)).toEqual(['remove-by-hand', 'remove-by-hand']);
+      expect(state.retired[0].note).toMatch(new RegExp(`remove tensorone-endpoint ${ids[0]} by hand`));
+    } else {
+      expect(state.retired.map((r) => r.outcome)).toEqual(['removed', 'removed']);
+      expect(endpointsNamed(name).map((e) => e.id)).toEqual([ids[2]]);
+    }
+  });
+
+  it('a challenger that fails its smoke test is removed; the champion serves on, its drain untouched', async () => {
+    const name = `challenger-${profile}`;
+    const champion = await run(input(name));
+    bed.sandbox.state.faults = { ...NO_FAULTS, inferenceStatus: 'FAILED' };
+    const failure = await run(input(name)).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(WorkflowFailedError);
+    bed.sandbox.state.faults = { ...NO_FAULTS };
+    const state = (await slots().read(name))!;
+    expect(state.champion?.deploymentId).toBe(champion.deployment!.id);
+    expect(state.history.map((e) => e.kind)).toEqual(['promoted']);
+    if (!documented) expect(endpointsNamed(name).map((e) => e.id)).toEqual([champion.deployment!.id]);
+  });
+
+  it('rollback during the drain restores the champion; after retirement it is refused with the reason', async () => {
+    const name = `rollback-${profile}`;
+    const first = await run(input(name));
+    const second = await run(input(name));
+    const back = await slots().rollback(name, { by: 'oncall', reason: 'error rate' });
+    expect(back.restored.deploymentId).toBe(first.deployment!.id);
+    expect(back.retiring.deploymentId).toBe(second.deployment!.id);
+    const third = await run(input(name));
+    expect(third.slot?.previous).toBe(first.deployment!.id);
+    const state = await retiredCount(name, 2);
+    expect(state.retired.map((r) => r.deploymentId)).toEqual([second.deployment!.id, first.deployment!.id]);
+    const refused = await slots()
+      .rollback(name, {})
+      .catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(WorkflowUpdateFailedError);
+    expect(((refused as WorkflowUpdateFailedError).cause as Error).message).toMatch(
+      new RegExp(`previous deployment ${first.deployment!.id} was retired at`),
+    );
+  });
+});
