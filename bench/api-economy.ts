@@ -12,9 +12,10 @@ import { createActivities } from '../src/activities';
 import { ensureEngines } from '../engine';
 import { createProviderClients } from '../src/providers/config';
 import { startSandbox } from '../sandbox/server';
-import type { SupervisionResult } from '../src/workflows/definitions';
+import type { SuperviseInput, SupervisionResult } from '../src/workflows/definitions';
 import { benchHeader, quick, table } from './report';
 import { workflowCode } from '../src/config/workflow-code';
+import { superviseTrainingJob } from '../src/workflows';
 
 const HOUR = 3_600_000;
 
@@ -39,7 +40,7 @@ async function main(): Promise<void> {
     activities: createActivities(createProviderClients(sandbox.endpoints)),
   });
   const job = sandbox.state.createJob({ name: 'economy', totalEpochs: days * 24 });
-  const input = {
+  const input: SuperviseInput = {
     provider: 'tensorone',
     jobId: job.id,
     freshness: `${freshnessMinutes}m`,
@@ -50,7 +51,7 @@ async function main(): Promise<void> {
   };
   const started = Date.now();
   const { result, handle } = await worker.runUntil(async () => {
-    const h = await env.client.workflow.start('superviseTrainingJob', {
+    const h = await env.client.workflow.start(superviseTrainingJob, {
       args: [input],
       taskQueue: 'bench-economy',
       workflowId: 'bench-economy',

@@ -3,11 +3,11 @@ import type { ClaimAnswer, LeaseAnswer, LeaseRequest, ProtectionRecord } from '.
 import {
   claimCheckpointsUpdate,
   leaseDeletionsUpdate,
-  PROTECTION_WORKFLOW_TYPE,
   protectionRegistryId,
   protectionRecordsQuery,
   releaseDeletionsSignal,
 } from '../workflows/definitions';
+import { checkpointProtection } from '../workflows/protection';
 
 /**
  * The client side of the `checkpointProtection` workflow (one per task queue), shared by the
@@ -24,7 +24,7 @@ export function protectionRegistry(client: Client, taskQueue: string) {
     } catch (err) {
       if (!(err instanceof WorkflowNotFoundError)) throw err;
       await client.workflow
-        .start(PROTECTION_WORKFLOW_TYPE, { workflowId, taskQueue, args: [{}] })
+        .start(checkpointProtection, { workflowId, taskQueue, args: [{}] })
         .catch((e: unknown) => {
           if (!(e instanceof WorkflowExecutionAlreadyStartedError)) throw e;
         });

@@ -534,6 +534,10 @@ describe('bad input is refused with exit 2 before anything starts', () => {
     ],
     [['schedule', 'cleanup', 'create', '--id', ''], '--id must not be empty'],
     [
+      ['schedule', 'cleanup', 'create', '--every', '1d', '--cron', '0 3 * * *', '--id', flagSchedule],
+      "option '--cron <expr>' cannot be used with option '--every <duration>'",
+    ],
+    [
       ['schedule', 'cleanup', 'create', '--name-prefix', '', '--id', flagSchedule],
       '--name-prefix must not be empty',
     ],
@@ -575,6 +579,16 @@ describe('bad input is refused with exit 2 before anything starts', () => {
     });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("option '--max-cost <n>' argument 'abc' is invalid");
+    await nothingStarted();
+  }, 60_000);
+
+  it('a cron expression the server cannot read → exit 2 with its reason, no schedule created', async () => {
+    // Five fields the flag accepts, but no minute 99: Temporal refuses the schedule spec.
+    const r = await cli(['schedule', 'cleanup', 'create', '--cron', '99 * * * *', '--id', flagSchedule]);
+    expect({ code: r.code, stderr: r.stderr }).toEqual({
+      code: 2,
+      stderr: 'error: invalid schedule (cron "99 * * * *"): Minute is not in range [0-59]\n',
+    });
     await nothingStarted();
   }, 60_000);
 
