@@ -5,12 +5,11 @@ import path from 'node:path';
 import { Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import { Worker } from '@temporalio/worker';
+import type { Worker } from '@temporalio/worker';
 import { AesGcmCodec } from '../../src/codec/aes-gcm-codec';
 import { withLatestLook } from '../../src/cli/latest-look';
 import { pipelineInput, tensoroneTrain } from '../fixtures/pipelines';
 import YAML from 'yaml';
-import { createActivities } from '../../src/activities';
 import { createProviderClients } from '../../src/providers/config';
 import type { Sandbox } from '../../sandbox/server';
 import { startSandbox } from '../../sandbox/server';
@@ -23,7 +22,7 @@ import {
   type PipelineResult,
   type PipelineStatus,
 } from '../../src/workflows/definitions';
-import { workflowCode } from '../../src/config/workflow-code';
+import { createWorker, defaultWorkerSettings } from '../../src/worker-factory';
 
 const repo = path.resolve(__dirname, '../..');
 const tsx = path.join(repo, 'node_modules/.bin/tsx');
@@ -38,11 +37,12 @@ const taskQueue = uniqueTaskQueue('cli');
 beforeAll(async () => {
   dev = await connectDevServer();
   sandbox = await startSandbox({ epochMs: 150, queueMs: 50, deployMs: 150 });
-  worker = await Worker.create({
+  worker = await createWorker({
     connection: dev.nativeConnection,
     taskQueue,
-    ...workflowCode(),
-    activities: createActivities(createProviderClients(sandbox.endpoints)),
+    providers: createProviderClients(sandbox.endpoints),
+    settings: defaultWorkerSettings(),
+    overrides: { shutdownGraceTime: 0 },
   });
   running = worker.run();
 });
@@ -619,11 +619,12 @@ describe('progress that moves, without history', () => {
   beforeAll(async () => {
     // Epochs long enough to tell apart; jobs stay queued until the test lets them run (below).
     slow = await startSandbox({ epochMs: 1000, queueMs: 10 * 60_000, deployMs: 150 });
-    slowWorker = await Worker.create({
+    slowWorker = await createWorker({
       connection: dev.nativeConnection,
       taskQueue: slowQueue,
-      ...workflowCode(),
-      activities: createActivities(createProviderClients(slow.endpoints)),
+      providers: createProviderClients(slow.endpoints),
+      settings: defaultWorkerSettings(),
+      overrides: { shutdownGraceTime: 0 },
     });
     slowRunning = slowWorker.run();
   });
