@@ -11,7 +11,7 @@ import { planCleanup } from '../src/decisions/retention';
 import type { ProviderClients } from '../src/providers/config';
 import { devServerTuningArgs } from '../engine/dev-server-tuning';
 import { startBenchBed } from './bed';
-import { pipelineInput, tensoroneTrain } from '../test/fixtures/pipelines';
+import { pipelineInput, tensoroneTrain } from '../fixtures/pipelines';
 import { benchHeader, flag, percentile, quick, table } from './report';
 import { clusterSettingsInUse, frontendAddress } from '../scripts/cluster/settings';
 import { fineTuneToDeploy } from '../src/workflows';

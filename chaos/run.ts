@@ -24,7 +24,7 @@ import { upsertCleanupSchedule } from '../src/schedules/cleanup-schedule';
 import { statusQuery, type PipelineResult, type PipelineStatus } from '../src/workflows/definitions';
 import { benchHeader, flag, option, table } from '../bench/report';
 import { writeWorkflowBundle } from '../scripts/bundle-workflows';
-import { pipelineInput, tensoroneTrain } from '../test/fixtures/pipelines';
+import { pipelineInput, tensoroneTrain } from '../fixtures/pipelines';
 import { operatorActions } from './operator';
 import { chaosPlan, expectedOutcome, killTargets, type ChaosPipeline, type KillTarget } from './plan';
 import { fineTuneToDeploy } from '../src/workflows';

@@ -18,7 +18,7 @@ import {
   protectionRegistryId,
   statusQuery,
 } from '../src/workflows/definitions';
-import { pipelineInput } from '../test/fixtures/pipelines';
+import { pipelineInput } from '../fixtures/pipelines';
 import { advanceUntil, startWorkflowTestBed } from '../test/harness/workflow-env';
 import { checkpointCleanup, fineTuneToDeploy, superviseTrainingJob } from '../src/workflows';
 

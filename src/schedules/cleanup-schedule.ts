@@ -6,7 +6,7 @@ import {
   type ScheduleOptions,
   type ScheduleOptionsStartWorkflowAction,
 } from '@temporalio/client';
-import { parseDuration } from '../decisions/duration';
+import { parseDuration } from '../domain/duration';
 import { checkpointCleanup } from '../workflows/cleanup';
 import type { CleanupInput } from '../workflows/definitions';
 

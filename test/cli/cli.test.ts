@@ -8,7 +8,7 @@ import { temporal } from '@temporalio/proto';
 import type { Worker } from '@temporalio/worker';
 import { AesGcmCodec } from '../../src/codec/aes-gcm-codec';
 import { withLatestLook } from '../../src/cli/latest-look';
-import { pipelineInput, tensoroneTrain } from '../fixtures/pipelines';
+import { pipelineInput, tensoroneTrain } from '../../fixtures/pipelines';
 import YAML from 'yaml';
 import { createProviderClients } from '../../src/providers/config';
 import type { Sandbox } from '../../sandbox/server';

@@ -9,7 +9,7 @@ import { AesGcmCodec } from '../../src/codec/aes-gcm-codec';
 import { createProviderClients } from '../../src/providers/config';
 import { startSandbox, type Sandbox } from '../../sandbox/server';
 import type { PipelineResult } from '../../src/workflows/definitions';
-import { pipelineInput, tensoroneTrain } from '../fixtures/pipelines';
+import { pipelineInput, tensoroneTrain } from '../../fixtures/pipelines';
 import { connectDevServer, type DevServerHandle, uniqueTaskQueue } from '../harness/temporal';
 import { createWorker, defaultWorkerSettings } from '../../src/worker-factory';
 

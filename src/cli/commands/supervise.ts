@@ -1,5 +1,5 @@
 import { Argument, Option, type Command } from 'commander';
-import { parseDuration } from '../../decisions/duration';
+import { parseDuration } from '../../domain/duration';
 import { progressQuery, type SupervisionResult } from '../../workflows/definitions';
 import { durationFlag, idFlag, numberFlag } from '../flags';
 import { err, out } from '../io';

@@ -1,6 +1,6 @@
 import { ApplicationFailure, CancellationScope, isCancellation } from '@temporalio/workflow';
 import { smokeTestPassed } from '../../decisions/deploy';
-import { parseDuration } from '../../decisions/duration';
+import { parseDuration } from '../../domain/duration';
 import { isAbsent } from '../../domain/capability';
 import type { PipelineSpec } from '../../domain/pipeline-input';
 import type { Deployment } from '../../domain/types';
