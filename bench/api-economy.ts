@@ -7,14 +7,14 @@
  */
 import type { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
-import { createActivities } from '../src/activities';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { ensureEngines } from '../engine';
 import { createProviderClients } from '../src/providers/config';
 import { startSandbox } from '../sandbox/server';
-import type { SupervisionResult } from '../src/workflows/definitions';
+import type { SuperviseInput, SupervisionResult } from '../src/workflows/definitions';
 import { benchHeader, quick, table } from './report';
-import { workflowCode } from '../src/config/workflow-code';
+import { createWorker, defaultWorkerSettings } from '../src/worker-factory';
+import { superviseTrainingJob } from '../src/workflows';
 
 const HOUR = 3_600_000;
 
@@ -32,14 +32,15 @@ async function main(): Promise<void> {
     seed: 5,
     timeSource: () => env.currentTimeMs(),
   });
-  const worker = await Worker.create({
+  const worker = await createWorker({
     connection: env.nativeConnection,
     taskQueue: 'bench-economy',
-    ...workflowCode(),
-    activities: createActivities(createProviderClients(sandbox.endpoints)),
+    providers: createProviderClients(sandbox.endpoints),
+    settings: defaultWorkerSettings(),
+    overrides: { shutdownGraceTime: 0 },
   });
   const job = sandbox.state.createJob({ name: 'economy', totalEpochs: days * 24 });
-  const input = {
+  const input: SuperviseInput = {
     provider: 'tensorone',
     jobId: job.id,
     freshness: `${freshnessMinutes}m`,
@@ -50,7 +51,7 @@ async function main(): Promise<void> {
   };
   const started = Date.now();
   const { result, handle } = await worker.runUntil(async () => {
-    const h = await env.client.workflow.start('superviseTrainingJob', {
+    const h = await env.client.workflow.start(superviseTrainingJob, {
       args: [input],
       taskQueue: 'bench-economy',
       workflowId: 'bench-economy',

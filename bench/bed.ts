@@ -1,11 +1,10 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
-import { createActivities } from '../src/activities';
+import { DefaultLogger, Runtime, type WorkerOptions } from '@temporalio/worker';
 import { ensureEngines } from '../engine';
 import { startDevServer } from '../engine/dev-server-tuning';
 import { createProviderClients, type ProviderClients } from '../src/providers/config';
 import { startSandbox, type Sandbox, type SandboxConfig } from '../sandbox/server';
-import { workflowCode } from '../src/config/workflow-code';
+import { createWorker, defaultWorkerSettings } from '../src/worker-factory';
 
 export interface BenchBed {
   env: TestWorkflowEnvironment;
@@ -32,12 +31,13 @@ export async function startBenchBed(
       );
   const sandbox = await startSandbox(sandboxConfig);
   const clients = createProviderClients(sandbox.endpoints);
-  const w = await Worker.create({
+  const w = await createWorker({
     connection: env.nativeConnection,
     taskQueue,
-    ...workflowCode(),
-    activities: createActivities(clients),
-    ...worker,
+    providers: clients,
+    settings: defaultWorkerSettings(),
+    // A benchmark ends its worker at once; `worker` varies what a benchmark measures.
+    overrides: { shutdownGraceTime: 0, ...worker },
   });
   const running = w.run();
   return {

@@ -8,6 +8,7 @@ import { sandboxAdmin } from '../sandbox/admin-client';
 import type { CleanupResult } from '../src/workflows/definitions';
 import { startBenchBed } from './bed';
 import { benchHeader, quick, table } from './report';
+import { checkpointCleanup } from '../src/workflows';
 
 async function main(): Promise<void> {
   const n = quick ? 2000 : 10_000;
@@ -29,7 +30,7 @@ async function main(): Promise<void> {
 
   const viaTemporal = await admin.seedCompletedJob('via-temporal', n);
   t = performance.now();
-  const result = (await env.client.workflow.execute('checkpointCleanup', {
+  const result = (await env.client.workflow.execute(checkpointCleanup, {
     taskQueue: 'bench-cleanup',
     workflowId: 'bench-cleanup',
     args: [{ jobIds: [viaTemporal.jobId], retention: { keepLastN: 0 }, maxDeletes: n + 10, concurrency }],

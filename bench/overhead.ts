@@ -11,9 +11,10 @@ import { planCleanup } from '../src/decisions/retention';
 import type { ProviderClients } from '../src/providers/config';
 import { devServerTuningArgs } from '../engine/dev-server-tuning';
 import { startBenchBed } from './bed';
-import { pipelineInput, tensoroneTrain } from '../test/fixtures/pipelines';
+import { pipelineInput, tensoroneTrain } from '../fixtures/pipelines';
 import { benchHeader, flag, percentile, quick, table } from './report';
 import { clusterSettingsInUse, frontendAddress } from '../scripts/cluster/settings';
+import { fineTuneToDeploy } from '../src/workflows';
 
 const runs = quick ? 5 : 20;
 
@@ -91,7 +92,7 @@ async function measure(configuration: Configuration): Promise<number[]> {
       deploy: { target: 'tensorone-endpoint', timeout: '1m' },
     });
     let t = performance.now();
-    await env.client.workflow.execute('fineTuneToDeploy', {
+    await env.client.workflow.execute(fineTuneToDeploy, {
       args: [input],
       taskQueue: 'bench-overhead',
       workflowId: `bench-overhead-${i}`,

@@ -23,6 +23,7 @@ import { startDevServer } from '../engine/dev-server-tuning';
 import { startSandbox } from '../sandbox/server';
 import type { SuperviseInput } from '../src/workflows/definitions';
 import { benchHeader, option, percentile, quick, table } from './report';
+import { superviseTrainingJob } from '../src/workflows';
 
 const SIZES = (option('n') ?? (quick ? '300' : '1000,5000,10000')).split(',').map(Number);
 const CACHE_SIZES = (option('cache') ?? '').split(',').filter(Boolean).map(Number);
@@ -164,7 +165,7 @@ async function measure(n: number, cache: number | undefined): Promise<Figures> {
       resumeBudget: 0,
       unknownStatusGrace: '1h',
     };
-    return env.client.workflow.start('superviseTrainingJob', { args: [input], taskQueue, workflowId: id });
+    return env.client.workflow.start(superviseTrainingJob, { args: [input], taskQueue, workflowId: id });
   });
   const startSeconds = (Date.now() - startedAt) / 1000;
   // Let the start burst (every workflow's first look) drain before the window opens.

@@ -25,9 +25,10 @@ import { servingSlots } from '../src/clients/serving-slots';
 import { statusQuery, type PipelineResult, type PipelineStatus } from '../src/workflows/definitions';
 import { benchHeader, flag, option, table } from '../bench/report';
 import { writeWorkflowBundle } from '../scripts/bundle-workflows';
-import { pipelineInput, tensoroneTrain } from '../test/fixtures/pipelines';
+import { pipelineInput, tensoroneTrain } from '../fixtures/pipelines';
 import { operatorActions } from './operator';
 import { chaosPlan, expectedOutcome, killTargets, type ChaosPipeline, type KillTarget } from './plan';
+import { fineTuneToDeploy } from '../src/workflows';
 
 const BOUNDED = flag('bounded');
 const PROFILE = (option('profile') ?? 'extended') as SandboxProfile;
@@ -213,7 +214,7 @@ async function main(): Promise<void> {
     } else {
       for (let attempt = 1; ; attempt++) {
         try {
-          await client.workflow.start('fineTuneToDeploy', {
+          await client.workflow.start(fineTuneToDeploy, {
             args: [input],
             taskQueue,
             workflowId: p.workflowId,

@@ -6,12 +6,12 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { createActivities } from '../src/activities';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { EngineProvisionError, ensureEngines } from '../engine';
 import { createProviderClients } from '../src/providers/config';
 import { startSandbox, type Sandbox } from '../sandbox/server';
 import {
+  ConfigError,
   connectClient,
   dataConverterFromEnv,
   parseEnv,
@@ -23,7 +23,8 @@ import { CUSTOM_SEARCH_ATTRIBUTES } from '../src/workflows/search-attributes';
 import { devServerTuningArgs, startDevServer } from '../engine/dev-server-tuning';
 import { codecFromEnv } from '../src/codec/aes-gcm-codec';
 import { codecServerOptionsFromEnv, startCodecServer } from '../src/codec/codec-server';
-import { workflowCode } from '../src/config/workflow-code';
+import { loadWorkerEnv } from '../src/config/worker-config';
+import { createWorker } from '../src/worker-factory';
 import { sandboxProfileFromEnv } from '../sandbox/profile';
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
@@ -44,6 +45,8 @@ async function mainJob(): Promise<number> {
   });
 
   try {
+    // The worker's settings, validated as `npm run worker` validates them, before anything starts.
+    const settings = loadWorkerEnv();
     // The job handles Ctrl-C itself, stopping worker, sandbox and dev server in order.
     Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
     let address = process.env.TEMPORAL_ADDRESS;
@@ -97,14 +100,12 @@ async function mainJob(): Promise<number> {
       sandbox?.endpoints ?? (await import('../src/providers/config')).providerEndpointsFromEnv();
 
     const connection = await NativeConnection.connect({ address });
-    const worker = await Worker.create({
+    const worker = await createWorker({
       connection,
       namespace: process.env.TEMPORAL_NAMESPACE ?? 'default',
       taskQueue,
-      ...workflowCode(),
-      activities: createActivities(createProviderClients(endpoints), {
-        webhookUrl: process.env.NOTIFY_WEBHOOK_URL,
-      }),
+      providers: createProviderClients(endpoints),
+      settings,
       dataConverter: dataConverterFromEnv(),
     });
     const running = worker.run();
@@ -154,7 +155,9 @@ mainJob()
   .then((code) => process.exit(code))
   .catch((err: unknown) => {
     say(
-      err instanceof EngineProvisionError ? err.message : `main job: ${(err as Error).stack ?? String(err)}`,
+      err instanceof EngineProvisionError || err instanceof ConfigError
+        ? err.message
+        : `main job: ${(err as Error).stack ?? String(err)}`,
     );
     process.exit(1);
   });

@@ -18,8 +18,9 @@ import {
   protectionRegistryId,
   statusQuery,
 } from '../src/workflows/definitions';
-import { pipelineInput } from '../test/fixtures/pipelines';
+import { pipelineInput } from '../fixtures/pipelines';
 import { advanceUntil, startWorkflowTestBed } from '../test/harness/workflow-env';
+import { checkpointCleanup, fineTuneToDeploy, superviseTrainingJob } from '../src/workflows';
 
 async function main(): Promise<void> {
   process.env.FTP_TEST_SERVER_PATH ??= (await ensureEngines({ devServer: false })).testServer;
@@ -40,7 +41,7 @@ async function main(): Promise<void> {
       if (wanted('pipeline-operator-updates')) {
         // A gated pipeline steered by the operator's updates: an approve signal during training
         // (ignored), a refused approve (no event), a pin, then the approval.
-        const handle = await bed.env.client.workflow.start('fineTuneToDeploy', {
+        const handle = await bed.env.client.workflow.start(fineTuneToDeploy, {
           args: [
             pipelineInput('recorded-updates', {
               gate: { threshold: 5, approval: { required: true, timeout: '24h', onTimeout: 'reject' } },
@@ -66,7 +67,7 @@ async function main(): Promise<void> {
       }
       if (!wanted('pipeline-success')) return recordRest();
       const input = pipelineInput('recorded', { gate: { threshold: 5 } });
-      await bed.env.client.workflow.execute('fineTuneToDeploy', {
+      await bed.env.client.workflow.execute(fineTuneToDeploy, {
         args: [input],
         taskQueue: bed.taskQueue,
         workflowId: id('pipeline-success'),
@@ -98,7 +99,7 @@ async function main(): Promise<void> {
         resumeBudget: 2,
         unknownStatusGrace: '30m',
       };
-      await bed.env.client.workflow.execute('superviseTrainingJob', {
+      await bed.env.client.workflow.execute(superviseTrainingJob, {
         args: [{ provider: 'tensorone', jobId, ...settings }],
         taskQueue: bed.taskQueue,
         workflowId: id('supervise-stalled-resumed'),
@@ -107,7 +108,7 @@ async function main(): Promise<void> {
     }
     if (wanted('cleanup-run')) {
       const seeded = await sandboxAdmin(bed.sandbox.url).seedCompletedJob('recorded-cleanup', 30);
-      await bed.env.client.workflow.execute('checkpointCleanup', {
+      await bed.env.client.workflow.execute(checkpointCleanup, {
         args: [{ jobIds: [seeded.jobId], retention: { keepLastN: 5 } }],
         taskQueue: bed.taskQueue,
         workflowId: id('cleanup-run'),

@@ -21,17 +21,16 @@ import os from 'node:os';
 import net from 'node:net';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { ensureEngines } from '../engine';
 import { devServerTuningArgs, startDevServer } from '../engine/dev-server-tuning';
-import { createActivities } from '../src/activities';
 import { codecFromEnv } from '../src/codec/aes-gcm-codec';
 import { startCodecServer, uiOrigins } from '../src/codec/codec-server';
-import { workflowCode } from '../src/config/workflow-code';
 import { createProviderClients } from '../src/providers/config';
 import { startSandbox } from '../sandbox/server';
 import { statusQuery } from '../src/workflows/definitions';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../src/workflows/search-attributes';
+import { createWorker, defaultWorkerSettings } from '../src/worker-factory';
 
 const repo = path.resolve(__dirname, '..');
 const docs = path.join(repo, 'docs');
@@ -229,11 +228,11 @@ async function main(): Promise<void> {
     const taskQueue = 'finetune-pipelines';
     const dataConverter = { payloadCodecs: [codec] };
     const nativeConnection = await NativeConnection.connect({ address });
-    const worker = await Worker.create({
+    const worker = await createWorker({
       connection: nativeConnection,
       taskQueue,
-      ...workflowCode(),
-      activities: createActivities(createProviderClients(sandbox.endpoints)),
+      providers: createProviderClients(sandbox.endpoints),
+      settings: defaultWorkerSettings(),
       dataConverter,
     });
     const workerRun = worker.run();

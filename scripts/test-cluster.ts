@@ -18,7 +18,7 @@ import { failureCause } from '../src/cli/follow';
 import { startSandbox, type Sandbox } from '../sandbox/server';
 import type { CleanupResult, PipelineResult } from '../src/workflows/definitions';
 import { benchHeader, option, table } from '../bench/report';
-import { pipelineInput, tensoroneTrain } from '../test/fixtures/pipelines';
+import { pipelineInput, tensoroneTrain } from '../fixtures/pipelines';
 import { findPostgres, postgresPid, queryValue } from './cluster/postgres';
 import { clusterSettingsInUse, frontendAddress } from './cluster/settings';
 import { serverPid } from './cluster/temporal-server';

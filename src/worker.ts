@@ -9,18 +9,14 @@ import {
   DefaultLogger,
   makeTelemetryFilterString,
   Runtime,
-  Worker,
   type LogLevel,
-  type NativeConnection,
   type LogMetadata,
 } from '@temporalio/worker';
-import { createActivities } from './activities';
-import { connectWorkerConnection, dataConverterFromEnv } from './config/temporal-connection';
+import { ConfigError, connectWorkerConnection, dataConverterFromEnv } from './config/temporal-connection';
 import { loadWorkerEnv, type WorkerEnv } from './config/worker-config';
-import { workflowCode } from './config/workflow-code';
-import { ConfigError } from './config/temporal-connection';
 import { createProviderClients, providerEndpointsFromEnv } from './providers/config';
 import { redact, redactText } from './providers/http/redact';
+import { createWorker, SHUTDOWN_FORCE_EXTRA_SECONDS } from './worker-factory';
 
 /** Structured JSON logs (workflow id, run id, activity in the SDK's metadata), secrets scrubbed. */
 function installRuntime(env: WorkerEnv): void {
@@ -42,33 +38,6 @@ function installRuntime(env: WorkerEnv): void {
     },
   });
 }
-
-export async function createWorker(env: WorkerEnv, connection: NativeConnection): Promise<Worker> {
-  const activities = createActivities(
-    createProviderClients(providerEndpointsFromEnv(env as unknown as NodeJS.ProcessEnv)),
-    {
-      webhookUrl: env.NOTIFY_WEBHOOK_URL,
-    },
-  );
-  return Worker.create({
-    connection,
-    namespace: env.TEMPORAL_NAMESPACE,
-    taskQueue: env.TEMPORAL_TASK_QUEUE,
-    ...workflowCode(env.WORKER_WORKFLOW_BUNDLE),
-    activities,
-    dataConverter: dataConverterFromEnv(),
-    maxConcurrentActivityTaskExecutions: env.WORKER_MAX_CONCURRENT_ACTIVITIES,
-    maxConcurrentWorkflowTaskExecutions: env.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
-    maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS,
-    reuseV8Context: env.WORKER_REUSE_V8_CONTEXT,
-    shutdownGraceTime: `${env.WORKER_SHUTDOWN_GRACE_SECONDS}s`,
-    // Activities that ignore their cancellation do not hold the process past the grace for long.
-    shutdownForceTime: `${env.WORKER_SHUTDOWN_GRACE_SECONDS + SHUTDOWN_FORCE_EXTRA_SECONDS}s`,
-  });
-}
-
-/** After the grace, cancelled activities get this long to return before the worker gives up on them. */
-const SHUTDOWN_FORCE_EXTRA_SECONDS = 3;
 
 /**
  * Last resort: if anything still holds the event loop after a signal (a socket the SDK or an activity
@@ -93,7 +62,14 @@ async function main(): Promise<void> {
   installRuntime(env);
   const connection = await connectWorkerConnection(env);
   try {
-    const worker = await createWorker(env, connection);
+    const worker = await createWorker({
+      connection,
+      namespace: env.TEMPORAL_NAMESPACE,
+      taskQueue: env.TEMPORAL_TASK_QUEUE,
+      providers: createProviderClients(providerEndpointsFromEnv(env as unknown as NodeJS.ProcessEnv)),
+      settings: env,
+      dataConverter: dataConverterFromEnv(),
+    });
     process.stderr.write(
       `worker polling ${env.TEMPORAL_TASK_QUEUE} on ${env.TEMPORAL_ADDRESS}/${env.TEMPORAL_NAMESPACE}${env.WORKER_METRICS_ADDRESS ? `; metrics on http://${env.WORKER_METRICS_ADDRESS}/metrics` : ''}\n`,
     );

@@ -12,12 +12,8 @@ import {
   type ProtectionRequest,
 } from '../decisions/protection';
 import type { TensorOneClient } from '../providers/tensorone/client';
-import {
-  forgetCandidatesSignal,
-  PROTECTION_WORKFLOW_TYPE,
-  protectionRegistryId,
-  protectSignal,
-} from '../workflows/definitions';
+import { forgetCandidatesSignal, protectionRegistryId, protectSignal } from '../workflows/definitions';
+import { checkpointProtection } from '../workflows/protection';
 import { classified } from './failures';
 import { isAbsent } from '../providers/http/capabilities';
 
@@ -36,7 +32,7 @@ export function protectionActivities(tensorone: TensorOneClient) {
     /** Records checkpoints the calling pipeline run holds (candidate, deployed, pinned); idempotent. */
     async recordProtection(requests: ProtectionRequest[]): Promise<void> {
       const { info, client } = Context.current();
-      await client.workflow.signalWithStart(PROTECTION_WORKFLOW_TYPE, {
+      await client.workflow.signalWithStart(checkpointProtection, {
         workflowId: protectionRegistryId(info.taskQueue),
         taskQueue: info.taskQueue,
         args: [{}],

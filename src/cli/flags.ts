@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from 'commander';
+import { Argument, InvalidArgumentError } from 'commander';
 import type { z } from 'zod';
 import { durationProblem, type BoundedDurationField } from '../decisions/duration';
 import { fieldSchemas } from '../domain/pipeline-input';
@@ -102,3 +102,11 @@ export function cronFlag(): (value: string) => string {
     return v;
   };
 }
+
+/** The `<workflowId>` argument of the commands that address one pipeline. */
+export const pipelineIdArgument = () =>
+  new Argument('<workflowId>', 'the pipeline').argParser(workflowIdFlag());
+
+/** The `<checkpointId>` argument of `pin` and `unpin`. */
+export const checkpointArgument = () =>
+  new Argument('<checkpointId>', 'a checkpoint of the pipeline’s job').argParser(idFlag('checkpointId'));

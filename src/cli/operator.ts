@@ -7,6 +7,7 @@ import {
 } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import { superviseWorkflowId, type SuperviseInput } from '../workflows/definitions';
+import { superviseTrainingJob } from '../workflows/supervise';
 
 /**
  * The operator's commands go to a pipeline as Updates: the workflow validates them and answers. A
@@ -56,7 +57,7 @@ export async function startSupervision(
 ): Promise<WorkflowHandle> {
   const workflowId = superviseWorkflowId(input.provider, input.jobId);
   try {
-    return await client.workflow.start('superviseTrainingJob', {
+    return await client.workflow.start(superviseTrainingJob, {
       taskQueue,
       workflowId,
       args: [input],

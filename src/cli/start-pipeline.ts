@@ -1,7 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import { pipelineWorkflowId, type PipelineSpec } from '../domain/pipeline-input';
-import type { fineTuneToDeploy } from '../workflows/pipeline';
+import { fineTuneToDeploy } from '../workflows/pipeline';
 import { JOB_ID_KEY, PHASE_KEY, PROVIDER_KEY } from '../workflows/search-attributes';
 
 export interface StartOptions {
@@ -30,7 +30,7 @@ export async function startOrAttachPipeline(
     : base;
   const provider = spec.train.kind === 'marqtune' ? 'marqtune' : 'tensorone';
   try {
-    const handle = await client.workflow.start<typeof fineTuneToDeploy>('fineTuneToDeploy', {
+    const handle = await client.workflow.start(fineTuneToDeploy, {
       taskQueue: options.taskQueue,
       workflowId,
       args: [spec],

@@ -1,13 +1,14 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Workflow } from '@temporalio/common';
 
 /**
  * Runs an Update (or anything else) on a long-lived workflow, starting it first when it does not run
  * yet: the first caller of an installation starts it. Two first callers race harmlessly (one start
  * wins, the other finds it running).
  */
-export async function withRunningWorkflow<Ret>(
+export async function withRunningWorkflow<Ret, W extends Workflow>(
   client: Client,
-  start: { workflowType: string; workflowId: string; taskQueue: string; args: unknown[] },
+  start: { workflow: W; workflowId: string; taskQueue: string; args: Parameters<W> },
   run: () => Promise<Ret>,
 ): Promise<Ret> {
   try {
@@ -15,11 +16,11 @@ export async function withRunningWorkflow<Ret>(
   } catch (err) {
     if (!(err instanceof WorkflowNotFoundError)) throw err;
     await client.workflow
-      .start(start.workflowType, {
+      .start<W>(start.workflow, {
         workflowId: start.workflowId,
         taskQueue: start.taskQueue,
         args: start.args,
-      })
+      } as never)
       .catch((e: unknown) => {
         if (!(e instanceof WorkflowExecutionAlreadyStartedError)) throw e;
       });

@@ -4,11 +4,11 @@ import type { ClaimAnswer, LeaseAnswer, LeaseRequest, ProtectionRecord } from '.
 import {
   claimCheckpointsUpdate,
   leaseDeletionsUpdate,
-  PROTECTION_WORKFLOW_TYPE,
   protectionRegistryId,
   protectionRecordsQuery,
   releaseDeletionsSignal,
 } from '../workflows/definitions';
+import { checkpointProtection } from '../workflows/protection';
 
 /**
  * The client side of the `checkpointProtection` workflow (one per task queue), shared by the
@@ -20,11 +20,7 @@ export function protectionRegistry(client: Client, taskQueue: string) {
 
   /** Updates need a running registry: the first caller of an installation starts it. */
   const update = <Ret>(run: () => Promise<Ret>): Promise<Ret> =>
-    withRunningWorkflow(
-      client,
-      { workflowType: PROTECTION_WORKFLOW_TYPE, workflowId, taskQueue, args: [{}] },
-      run,
-    );
+    withRunningWorkflow(client, { workflow: checkpointProtection, workflowId, taskQueue, args: [{}] }, run);
 
   return {
     /** Records what the run holds; checkpoints a cleanup is deleting come back unrecorded. */

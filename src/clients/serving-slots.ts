@@ -8,6 +8,7 @@ import {
   slotQuery,
 } from '../workflows/definitions';
 import { withRunningWorkflow } from './long-lived';
+import { servingSlot } from '../workflows/serving-slot';
 
 /**
  * The client side of the `servingSlot` workflows (one per pipeline name and task queue), shared by the
@@ -21,7 +22,7 @@ export function servingSlots(client: Client, taskQueue: string) {
       withRunningWorkflow(
         client,
         {
-          workflowType: SERVING_SLOT_WORKFLOW_TYPE,
+          workflow: servingSlot,
           workflowId: servingSlotId(name, taskQueue),
           taskQueue,
           args: [{ name }],

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { DURATION_BOUNDS, durationProblem, parseDuration } from '../decisions/duration';
+import { DURATION_BOUNDS, durationProblem } from '../decisions/duration';
+import { parseDuration } from './duration';
 
 /**
  * The fine-tune → deploy pipeline's input: one typed object, validated before any workflow starts (by

@@ -4,9 +4,16 @@ import {
   type Client,
   type ScheduleDescription,
   type ScheduleOptions,
+  type ScheduleOptionsStartWorkflowAction,
 } from '@temporalio/client';
-import { parseDuration } from '../decisions/duration';
+import { parseDuration } from '../domain/duration';
+import { checkpointCleanup } from '../workflows/cleanup';
 import type { CleanupInput } from '../workflows/definitions';
+
+/** A schedule the input cannot make (the CLI exits 2): nothing was created or changed. */
+export class InvalidScheduleInput extends Error {
+  override name = 'InvalidScheduleInput';
+}
 
 export interface CleanupScheduleSpec {
   scheduleId: string;
@@ -30,18 +37,19 @@ export async function upsertCleanupSchedule(
   spec: CleanupScheduleSpec,
 ): Promise<{ created: boolean }> {
   if (!spec.every === !spec.cron)
-    throw new Error('a cleanup schedule needs exactly one of `every` or `cron`');
+    throw new InvalidScheduleInput('a cleanup schedule needs exactly one of `every` or `cron`');
   const everyMs = spec.every ? parseDuration(spec.every) : undefined;
   if (spec.every && everyMs === undefined)
-    throw new Error(`every: "${spec.every}" is not a duration such as "6h" or "1d"`);
+    throw new InvalidScheduleInput(`every: "${spec.every}" is not a duration such as "6h" or "1d"`);
   const catchupMs = parseDuration(spec.catchupWindow ?? '1h');
-  if (catchupMs === undefined) throw new Error(`catchupWindow: "${spec.catchupWindow}" is not a duration`);
-  const options: ScheduleOptions = {
+  if (catchupMs === undefined)
+    throw new InvalidScheduleInput(`catchupWindow: "${spec.catchupWindow}" is not a duration`);
+  const options: ScheduleOptions<ScheduleOptionsStartWorkflowAction<typeof checkpointCleanup>> = {
     scheduleId: spec.scheduleId,
     spec: spec.cron ? { cronExpressions: [spec.cron] } : { intervals: [{ every: everyMs! }] },
     action: {
       type: 'startWorkflow',
-      workflowType: 'checkpointCleanup',
+      workflowType: checkpointCleanup,
       taskQueue: spec.taskQueue,
       args: [spec.input],
       workflowId: `${spec.scheduleId}-run`,
@@ -51,17 +59,26 @@ export async function upsertCleanupSchedule(
     state: { note: spec.note ?? 'checkpoint cleanup (finetune-pipelines)' },
   };
   try {
-    await client.schedule.create(options);
-    return { created: true };
+    try {
+      await client.schedule.create(options);
+      return { created: true };
+    } catch (err) {
+      if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+      await client.schedule.getHandle(spec.scheduleId).update((previous: ScheduleDescription) => ({
+        ...previous,
+        spec: options.spec,
+        action: options.action,
+        policies: { ...previous.policies, ...options.policies },
+      }));
+      return { created: false };
+    }
   } catch (err) {
-    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-    await client.schedule.getHandle(spec.scheduleId).update((previous: ScheduleDescription) => ({
-      ...previous,
-      spec: options.spec,
-      action: options.action,
-      policies: { ...previous.policies, ...options.policies },
-    }));
-    return { created: false };
+    // The client turns the server's "Invalid schedule spec" (a cron it cannot read) into a TypeError.
+    if (err instanceof TypeError)
+      throw new InvalidScheduleInput(
+        `invalid schedule (${spec.cron ? `cron "${spec.cron}"` : `every ${spec.every}`}): ${err.message}`,
+      );
+    throw err;
   }
 }
 
@@ -76,7 +93,7 @@ export interface CleanupScheduleSummary {
 export async function listCleanupSchedules(client: Client): Promise<CleanupScheduleSummary[]> {
   const out: CleanupScheduleSummary[] = [];
   for await (const s of client.schedule.list()) {
-    if (s.action?.type !== 'startWorkflow' || s.action.workflowType !== 'checkpointCleanup') continue;
+    if (s.action?.type !== 'startWorkflow' || s.action.workflowType !== checkpointCleanup.name) continue;
     out.push({
       scheduleId: s.scheduleId,
       paused: s.state.paused,

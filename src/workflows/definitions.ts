@@ -199,7 +199,6 @@ export type { CheckpointSummary };
 
 // ---- checkpointProtection: the records every cleanup consults ------------------------------------
 
-export const PROTECTION_WORKFLOW_TYPE = 'checkpointProtection';
 /** One registry per task queue (one installation of this system in a namespace). */
 export const protectionRegistryId = (taskQueue: string) => `checkpoint-protection--${taskQueue}`;
 

@@ -5,12 +5,11 @@ import path from 'node:path';
 import { Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import { Worker } from '@temporalio/worker';
+import type { Worker } from '@temporalio/worker';
 import { AesGcmCodec } from '../../src/codec/aes-gcm-codec';
 import { withLatestLook } from '../../src/cli/latest-look';
-import { pipelineInput, tensoroneTrain } from '../fixtures/pipelines';
+import { pipelineInput, tensoroneTrain } from '../../fixtures/pipelines';
 import YAML from 'yaml';
-import { createActivities } from '../../src/activities';
 import { createProviderClients } from '../../src/providers/config';
 import type { Sandbox } from '../../sandbox/server';
 import { startSandbox } from '../../sandbox/server';
@@ -23,7 +22,7 @@ import {
   type PipelineResult,
   type PipelineStatus,
 } from '../../src/workflows/definitions';
-import { workflowCode } from '../../src/config/workflow-code';
+import { createWorker, defaultWorkerSettings } from '../../src/worker-factory';
 
 const repo = path.resolve(__dirname, '../..');
 const tsx = path.join(repo, 'node_modules/.bin/tsx');
@@ -38,11 +37,12 @@ const taskQueue = uniqueTaskQueue('cli');
 beforeAll(async () => {
   dev = await connectDevServer();
   sandbox = await startSandbox({ epochMs: 150, queueMs: 50, deployMs: 150 });
-  worker = await Worker.create({
+  worker = await createWorker({
     connection: dev.nativeConnection,
     taskQueue,
-    ...workflowCode(),
-    activities: createActivities(createProviderClients(sandbox.endpoints)),
+    providers: createProviderClients(sandbox.endpoints),
+    settings: defaultWorkerSettings(),
+    overrides: { shutdownGraceTime: 0 },
   });
   running = worker.run();
 });
@@ -534,6 +534,10 @@ describe('bad input is refused with exit 2 before anything starts', () => {
     ],
     [['schedule', 'cleanup', 'create', '--id', ''], '--id must not be empty'],
     [
+      ['schedule', 'cleanup', 'create', '--every', '1d', '--cron', '0 3 * * *', '--id', flagSchedule],
+      "option '--cron <expr>' cannot be used with option '--every <duration>'",
+    ],
+    [
       ['schedule', 'cleanup', 'create', '--name-prefix', '', '--id', flagSchedule],
       '--name-prefix must not be empty',
     ],
@@ -578,6 +582,16 @@ describe('bad input is refused with exit 2 before anything starts', () => {
     await nothingStarted();
   }, 60_000);
 
+  it('a cron expression the server cannot read → exit 2 with its reason, no schedule created', async () => {
+    // Five fields the flag accepts, but no minute 99: Temporal refuses the schedule spec.
+    const r = await cli(['schedule', 'cleanup', 'create', '--cron', '99 * * * *', '--id', flagSchedule]);
+    expect({ code: r.code, stderr: r.stderr }).toEqual({
+      code: 2,
+      stderr: 'error: invalid schedule (cron "99 * * * *"): Minute is not in range [0-59]\n',
+    });
+    await nothingStarted();
+  }, 60_000);
+
   it.each(badFlags)(
     'flags, in process: %j → exit 2 naming the flag, nothing started',
     async (args, expected) => {
@@ -605,11 +619,12 @@ describe('progress that moves, without history', () => {
   beforeAll(async () => {
     // Epochs long enough to tell apart; jobs stay queued until the test lets them run (below).
     slow = await startSandbox({ epochMs: 1000, queueMs: 10 * 60_000, deployMs: 150 });
-    slowWorker = await Worker.create({
+    slowWorker = await createWorker({
       connection: dev.nativeConnection,
       taskQueue: slowQueue,
-      ...workflowCode(),
-      activities: createActivities(createProviderClients(slow.endpoints)),
+      providers: createProviderClients(slow.endpoints),
+      settings: defaultWorkerSettings(),
+      overrides: { shutdownGraceTime: 0 },
     });
     slowRunning = slowWorker.run();
   });

@@ -5,15 +5,13 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from '@temporalio/client';
-import { Worker } from '@temporalio/worker';
-import { createActivities } from '../../src/activities';
 import { AesGcmCodec } from '../../src/codec/aes-gcm-codec';
 import { createProviderClients } from '../../src/providers/config';
 import { startSandbox, type Sandbox } from '../../sandbox/server';
 import type { PipelineResult } from '../../src/workflows/definitions';
-import { pipelineInput, tensoroneTrain } from '../fixtures/pipelines';
+import { pipelineInput, tensoroneTrain } from '../../fixtures/pipelines';
 import { connectDevServer, type DevServerHandle, uniqueTaskQueue } from '../harness/temporal';
-import { workflowCode } from '../../src/config/workflow-code';
+import { createWorker, defaultWorkerSettings } from '../../src/worker-factory';
 
 const repo = path.resolve(__dirname, '../..');
 const KEY = Buffer.alloc(32, 7);
@@ -78,12 +76,13 @@ async function runPipeline<T = undefined>(
 ): Promise<{ result: PipelineResult; taskQueue: string; then?: T }> {
   const taskQueue = uniqueTaskQueue(name);
   const dataConverter = opts.codec ? { payloadCodecs: [opts.codec] } : undefined;
-  const worker = await Worker.create({
+  const worker = await createWorker({
     connection: dev.nativeConnection,
     taskQueue,
-    ...workflowCode(),
-    activities: createActivities(createProviderClients(sandbox.endpoints), { webhookUrl: opts.webhookUrl }),
+    providers: createProviderClients(sandbox.endpoints),
+    settings: { ...defaultWorkerSettings(), NOTIFY_WEBHOOK_URL: opts.webhookUrl },
     dataConverter,
+    overrides: { shutdownGraceTime: 0 },
   });
   const client = new Client({ connection: dev.client.connection, dataConverter });
   const input = pipelineInput(name, {

@@ -3,12 +3,8 @@ import fc from 'fast-check';
 import type { Checkpoint } from '../../src/domain/types';
 import { adoptionMismatches, describeMismatches, duplicatesOf } from '../../src/decisions/adoption';
 import { candidateQueries, chooseCandidate } from '../../src/decisions/candidate';
-import {
-  DURATION_BOUNDS,
-  durationProblem,
-  formatDuration,
-  parseDuration,
-} from '../../src/decisions/duration';
+import { DURATION_BOUNDS, durationProblem, formatDuration } from '../../src/decisions/duration';
+import { parseDuration } from '../../src/domain/duration';
 import { evaluateGate } from '../../src/decisions/gate';
 import {
   checkpointInModelPath,

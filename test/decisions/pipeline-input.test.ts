@@ -3,7 +3,7 @@ import { INPUT_LIMITS, InvalidPipelineInput, parsePipelineInput } from '../../sr
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadPipelineFile } from '../../src/cli/pipeline-file';
-import { pipelineInput } from '../fixtures/pipelines';
+import { pipelineInput } from '../../fixtures/pipelines';
 
 const fieldsOf = (input: unknown): string[] => {
   try {

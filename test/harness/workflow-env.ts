@@ -1,12 +1,11 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
-import { createActivities } from '../../src/activities';
+import type { Worker } from '@temporalio/worker';
 import { createProviderClients } from '../../src/providers/config';
 import { createTensorOneClient } from '../../src/providers/tensorone/client';
 import type { SandboxConfig, Sandbox } from '../../sandbox/server';
 import { startSandbox } from '../../sandbox/server';
 import { startTimeSkippingEnv, uniqueTaskQueue } from './temporal';
-import { workflowCode } from '../../src/config/workflow-code';
+import { createWorker, defaultWorkerSettings } from '../../src/worker-factory';
 
 export const HOUR = 3_600_000;
 export const MINUTE = 60_000;
@@ -44,17 +43,19 @@ export async function startWorkflowTestBed(
     ...sandboxConfig,
   });
   const taskQueue = uniqueTaskQueue('wf');
-  const worker = await Worker.create({
+  const worker = await createWorker({
     connection: env.nativeConnection,
     taskQueue,
-    ...workflowCode(),
-    activities: createActivities({
+    providers: {
       ...createProviderClients(sandbox.endpoints),
       tensorone: createTensorOneClient({
         ...sandbox.endpoints.tensorone,
         timeoutMs: options.tensoroneTimeoutMs,
       }),
-    }),
+    },
+    settings: defaultWorkerSettings(),
+    // A test ends its worker at once: activities still running are cancelled, not waited for.
+    overrides: { shutdownGraceTime: 0 },
   });
   let running: Promise<void> | undefined;
   return {

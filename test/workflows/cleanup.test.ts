@@ -12,7 +12,7 @@ import {
   type PipelineResult,
 } from '../../src/workflows/definitions';
 import { createProviderClients } from '../../src/providers/config';
-import { pipelineInput, tensoroneTrain } from '../fixtures/pipelines';
+import { pipelineInput, tensoroneTrain } from '../../fixtures/pipelines';
 import { startTimeSkippingEnv } from '../harness/temporal';
 import { advanceUntil, HOUR, startWorkflowTestBed, type WorkflowTestBed } from '../harness/workflow-env';
 import { protectionRegistry } from '../../src/clients/protection-registry';

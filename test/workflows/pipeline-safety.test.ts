@@ -8,7 +8,7 @@ import {
   statusQuery,
   type PipelineResult,
 } from '../../src/workflows/definitions';
-import { pipelineInput, tensoroneTrain } from '../fixtures/pipelines';
+import { pipelineInput, tensoroneTrain } from '../../fixtures/pipelines';
 import { advanceUntil, startWorkflowTestBed, type WorkflowTestBed } from '../harness/workflow-env';
 
 /**

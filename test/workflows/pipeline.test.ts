@@ -16,7 +16,7 @@ import {
   type PipelineResult,
 } from '../../src/workflows/definitions';
 import { epochMetrics } from '../../sandbox/curves';
-import { pipelineInput, tensoroneTrain } from '../fixtures/pipelines';
+import { pipelineInput, tensoroneTrain } from '../../fixtures/pipelines';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { SANDBOX_PROFILES } from '../../sandbox/profile';
 import { startTimeSkippingEnv } from '../harness/temporal';

@@ -1,6 +1,6 @@
 import { ApplicationFailure, CancellationScope, isCancellation } from '@temporalio/workflow';
 import { smokeTestPassed } from '../../decisions/deploy';
-import { parseDuration } from '../../decisions/duration';
+import { parseDuration } from '../../domain/duration';
 import { isAbsent, type CapabilityAbsent } from '../../domain/capability';
 import type { DeleteOutcome } from '../../activities/failures';
 import type { PipelineSpec } from '../../domain/pipeline-input';

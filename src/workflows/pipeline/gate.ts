@@ -1,6 +1,6 @@
 import { ApplicationFailure, condition, setCurrentDetails } from '@temporalio/workflow';
 import { approvalReason, decisionOnTimeout, rejection } from '../../decisions/approval';
-import { parseDuration } from '../../decisions/duration';
+import { parseDuration } from '../../domain/duration';
 import { evaluateGate, type GateBaseline, type GateVerdict } from '../../decisions/gate';
 import type { PipelineSpec } from '../../domain/pipeline-input';
 import { provider } from '../activity-stubs';

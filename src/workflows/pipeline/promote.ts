@@ -5,7 +5,7 @@ import {
   patched,
   workflowInfo,
 } from '@temporalio/workflow';
-import { parseDuration } from '../../decisions/duration';
+import { parseDuration } from '../../domain/duration';
 import { championBaseline as baselineOf, type GateBaseline } from '../../decisions/gate';
 import type { PromoteAnswer, SlotDeployment } from '../../decisions/serving-slot';
 import { isAbsent } from '../../domain/capability';

@@ -1,15 +1,11 @@
 import { Argument, InvalidArgumentError, type Command } from 'commander';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
-import { servingSlots } from '../clients/serving-slots';
-import type { SlotDeployment, SlotState } from '../decisions/serving-slot';
-import { OperatorRefusal } from './operator';
-import { textFlag } from './flags';
-
-/** The serving slot commands: `slots` (what serves each pipeline name) and `rollback <name>`. */
-export interface SlotCommandDeps {
-  withClient<T>(fn: (ctx: { client: Client; taskQueue: string }) => Promise<T>): Promise<T>;
-  out(value: unknown): void;
-}
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { servingSlots } from '../../clients/serving-slots';
+import type { SlotDeployment, SlotState } from '../../decisions/serving-slot';
+import { textFlag } from '../flags';
+import { out } from '../io';
+import { OperatorRefusal } from '../operator';
+import { withClient } from '../with-client';
 
 /** A pipeline name as the pipeline file takes it (the slot is named after it). */
 function slotName(): Argument {
@@ -73,7 +69,8 @@ export function slotDetails(s: SlotState): string {
   return lines.join('\n');
 }
 
-export function addSlotCommands(program: Command, { withClient, out }: SlotCommandDeps): void {
+/** `starter slots [name]`: what serves each pipeline name, or one slot in full. */
+export function addSlotsCommand(program: Command): void {
   program
     .command('slots')
     .description('list what serves each pipeline name (or one slot in full with its history)')
@@ -94,7 +91,10 @@ export function addSlotCommands(program: Command, { withClient, out }: SlotComma
         out(opts.json ? state : slotDetails(state));
       }),
     );
+}
 
+/** `starter rollback <name>`: the former champion serves again while it drains. */
+export function addRollbackCommand(program: Command): void {
   program
     .command('rollback')
     .description("put a slot's former deployment back while it drains (refused once it is retired)")

@@ -1,0 +1,26 @@
+import type { Command } from 'commander';
+import { cancelUpdate } from '../../workflows/definitions';
+import { pipelineIdArgument, textFlag } from '../flags';
+import { out } from '../io';
+import { sendUpdate } from '../operator';
+import { withClient } from '../with-client';
+
+/** `starter cancel <workflowId>`: cancel a pipeline; answers what it stops. */
+export function addCancelCommand(program: Command): void {
+  program
+    .command('cancel')
+    .description(
+      'cancel a pipeline: training stops with a saved checkpoint, deployments in flight are removed (answers what it stops)',
+    )
+    .addArgument(pipelineIdArgument())
+    .option('--reason <text>', 'why', textFlag('--reason', 500))
+    .option('--json', 'print the answer as JSON')
+    .action(async (id: string, opts: { reason?: string; json?: boolean }) =>
+      withClient(async ({ client }) => {
+        const answer = await sendUpdate(client.workflow.getHandle(id), cancelUpdate, { reason: opts.reason });
+        if (opts.json) return out(answer);
+        out(`${id}: cancelling (was ${answer.phase})`);
+        for (const e of answer.effects) out(`  ${e}`);
+      }),
+    );
+}

@@ -1,0 +1,53 @@
+import type { Command } from 'commander';
+import { approveUpdate, rejectUpdate, statusQuery } from '../../workflows/definitions';
+import { idFlag, pipelineIdArgument, textFlag } from '../flags';
+import { err, out } from '../io';
+import { endedRefusal, sendUpdate } from '../operator';
+import { withClient } from '../with-client';
+
+/** `starter approve|reject <workflowId>`: the operator's decision on the candidate awaiting approval. */
+export function addDecisionCommands(program: Command): void {
+  for (const [name, update] of [
+    ['approve', approveUpdate],
+    ['reject', rejectUpdate],
+  ] as const) {
+    program
+      .command(name)
+      .description(
+        `${name} the candidate a pipeline awaits approval of (refused unless it awaits approval of that candidate)`,
+      )
+      .addArgument(pipelineIdArgument())
+      .option(
+        '--checkpoint <checkpointId>',
+        'the candidate you saw in `status` (default: the one the pipeline shows now, printed first)',
+        idFlag('checkpointId'),
+      )
+      .option('--reason <text>', 'why, kept in the pipeline result', textFlag('--reason', 500))
+      .option('--by <name>', 'who decides', textFlag('--by', 100), process.env.USER)
+      .option('--json', 'print the answer as JSON')
+      .action(
+        async (id: string, opts: { checkpoint?: string; reason?: string; by?: string; json?: boolean }) =>
+          withClient(async ({ client }) => {
+            const handle = client.workflow.getHandle(id);
+            let checkpointId = opts.checkpoint;
+            if (!checkpointId) {
+              const status = await handle.query(statusQuery).catch(async (e: unknown) => {
+                throw (await endedRefusal(handle)) ?? e;
+              });
+              const c = status.candidate;
+              checkpointId = c?.checkpointId;
+              if (c) err(`candidate: ${c.checkpointId} (epoch ${c.epoch ?? '-'}, ${c.metric} ${c.value})`);
+            }
+            const answer = await sendUpdate(handle, update, {
+              checkpointId,
+              by: opts.by,
+              reason: opts.reason,
+            });
+            if (opts.json) return out(answer);
+            out(
+              `${id}: ${answer.decision} ${answer.checkpointId}${answer.by ? ` by ${answer.by}` : ''}; ${answer.next}`,
+            );
+          }),
+      );
+  }
+}

@@ -1,0 +1,64 @@
+import { Option, type Command } from 'commander';
+import type { PipelinePhase } from '../../workflows/definitions';
+import { idFlag, wholeNumberFlag } from '../flags';
+import { out } from '../io';
+import { withClient } from '../with-client';
+
+/** Every phase, for `list --phase` (the Record makes the compiler notice a new one). */
+const PIPELINE_PHASES = Object.keys({
+  starting: 1,
+  training: 1,
+  comparing: 1,
+  gating: 1,
+  'awaiting-approval': 1,
+  deploying: 1,
+  'smoke-testing': 1,
+  'cleaning-up': 1,
+  completed: 1,
+  cancelling: 1,
+  cancelled: 1,
+  failed: 1,
+} satisfies Record<PipelinePhase, 1>);
+
+/** `starter list`: recent pipelines, filtered by the search attributes the workflows keep current. */
+export function addListCommand(program: Command): void {
+  program
+    .command('list')
+    .description('recent pipelines, filtered by the search attributes the workflows keep current')
+    .addOption(new Option('--phase <phase>').choices(PIPELINE_PHASES))
+    .addOption(new Option('--provider <provider>').choices(['tensorone', 'marqtune']))
+    .option('--job <jobId>', 'pipelines of this training job', idFlag('train.jobId'))
+    .option('--limit <n>', 'at most this many', wholeNumberFlag(1, 1000), 20)
+    .option('--json', 'print as JSON')
+    .action(
+      async (opts: { phase?: string; provider?: string; job?: string; limit: number; json?: boolean }) =>
+        withClient(async ({ client }) => {
+          const quote = (v: string) => `'${v.replace(/'/g, '')}'`;
+          const clauses = [`WorkflowType = 'fineTuneToDeploy'`];
+          if (opts.phase) clauses.push(`FtpPhase = ${quote(opts.phase)}`);
+          if (opts.provider) clauses.push(`FtpProvider = ${quote(opts.provider)}`);
+          if (opts.job) clauses.push(`FtpJobId = ${quote(opts.job)}`);
+          const rows: Record<string, unknown>[] = [];
+          const limit = opts.limit;
+          for await (const w of client.workflow.list({ query: clauses.join(' AND ') })) {
+            const sa = w.searchAttributes as Record<string, unknown[] | undefined>;
+            rows.push({
+              workflowId: w.workflowId,
+              status: w.status.name,
+              phase: sa.FtpPhase?.[0],
+              provider: sa.FtpProvider?.[0],
+              jobId: sa.FtpJobId?.[0] || undefined,
+              startTime: w.startTime.toISOString(),
+            });
+            if (rows.length >= limit) break;
+          }
+          if (opts.json) return out(rows);
+          if (!rows.length) return out('no pipelines match');
+          const row = (id: unknown, status: unknown, phase: unknown, provider: unknown, job: unknown) =>
+            `${String(id).padEnd(36)} ${String(status).padEnd(10)} ${String(phase).padEnd(18)} ${String(provider).padEnd(9)} ${String(job)}`.trimEnd();
+          out(row('WORKFLOW ID', 'STATUS', 'PHASE', 'PROVIDER', 'JOB'));
+          for (const r of rows)
+            out(row(r.workflowId, r.status, r.phase ?? '-', r.provider ?? '-', r.jobId ?? ''));
+        }),
+    );
+}

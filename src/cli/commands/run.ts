@@ -1,0 +1,40 @@
+import type { Command } from 'commander';
+import { followPipeline } from '../follow';
+import { err, out } from '../io';
+import { loadPipelineFile } from '../pipeline-file';
+import { resultLines } from '../render';
+import { startOrAttachPipeline } from '../start-pipeline';
+import { withClient } from '../with-client';
+
+/** `starter run <file>`: validate a pipeline file, start (or attach to) it, follow it until it serves. */
+export function addRunCommand(program: Command): void {
+  program
+    .command('run <file>')
+    .description('validate a pipeline file (YAML or JSON), start it, and follow it until it serves')
+    .option('--new', 'start a fresh run even if one with this name is running')
+    .option('--no-follow', 'start and print the workflow id, without waiting')
+    .option('--json', 'print the result as JSON')
+    .option('--no-search-attributes', 'do not set the custom search attributes (namespace without them)')
+    .action(
+      async (
+        file: string,
+        opts: { new?: boolean; follow: boolean; json?: boolean; searchAttributes: boolean },
+      ) => {
+        const spec = loadPipelineFile(file); // exits 2 before anything starts
+        await withClient(async ({ client, taskQueue }) => {
+          const { handle, attached } = await startOrAttachPipeline(client, spec, {
+            taskQueue,
+            forceNew: opts.new,
+            searchAttributes: opts.searchAttributes,
+          });
+          err(`${attached ? 'attached to running' : 'started'} ${handle.workflowId}`);
+          if (!opts.follow)
+            return opts.json ? out({ workflowId: handle.workflowId, attached }) : out(handle.workflowId);
+          const result = await followPipeline(handle, { interactive: !!process.stderr.isTTY && !opts.json });
+          if (opts.json) return out({ workflowId: handle.workflowId, ...result });
+          for (const line of resultLines(result)) out(line);
+          if (result.outcome !== 'deployed') process.exitCode = 1;
+        });
+      },
+    );
+}

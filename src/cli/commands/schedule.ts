@@ -1,0 +1,107 @@
+import { Option, type Command } from 'commander';
+import { listCleanupSchedules, upsertCleanupSchedule } from '../../schedules/cleanup-schedule';
+import { cronFlag, durationFlag, numberFlag, textFlag, workflowIdFlag } from '../flags';
+import { out } from '../io';
+import { withClient } from '../with-client';
+
+/** `starter schedule cleanup create|update|list|trigger|delete`: the cleanup Temporal Schedule. */
+export function addScheduleCommand(program: Command): void {
+  const schedule = program
+    .command('schedule')
+    .description('manage Temporal Schedules')
+    .command('cleanup')
+    .description('the scheduled checkpoint cleanup');
+  const scheduleOptions = (cmd: Command) =>
+    cmd
+      .option('--id <scheduleId>', 'schedule id', workflowIdFlag('--id'), 'checkpoint-cleanup')
+      .option('--every <duration>', 'interval, e.g. 1d or 6h', durationFlag('schedule.every'))
+      .addOption(
+        new Option('--cron <expr>', 'cron expression instead of --every')
+          .argParser(cronFlag())
+          .conflicts('every'),
+      )
+      .option(
+        '--keep <n>',
+        'newest automatic checkpoints to keep per job',
+        numberFlag('cleanup.retention.keepLastN'),
+        3,
+      )
+      .option(
+        '--keep-days <n>',
+        'also keep checkpoints younger than this',
+        numberFlag('cleanup.retention.keepWithinDays'),
+      )
+      .addOption(
+        new Option('--status <status>', 'clean jobs in this status')
+          .choices(['completed', 'failed', 'cancelled', 'stopped'])
+          .default('completed'),
+      )
+      .option(
+        '--name-prefix <prefix>',
+        'only jobs whose name starts with this',
+        textFlag('--name-prefix', 128),
+      )
+      .option('--max-deletes <n>', 'upper bound per run', numberFlag('cleanup.maxDeletes'), 1000);
+  const upsert = (opts: {
+    id: string;
+    every?: string;
+    cron?: string;
+    keep: number;
+    keepDays?: number;
+    status: 'completed' | 'failed' | 'cancelled' | 'stopped';
+    namePrefix?: string;
+    maxDeletes: number;
+  }) =>
+    withClient(async ({ client, taskQueue }) => {
+      if (!opts.every && !opts.cron) opts.every = '1d';
+      const { created } = await upsertCleanupSchedule(client, {
+        scheduleId: opts.id,
+        taskQueue,
+        every: opts.every,
+        cron: opts.cron,
+        input: {
+          jobFilter: { status: opts.status, namePrefix: opts.namePrefix },
+          retention: { keepLastN: opts.keep, keepWithinDays: opts.keepDays },
+          maxDeletes: opts.maxDeletes,
+        },
+      });
+      out(`${created ? 'created' : 'updated'} schedule ${opts.id}`);
+    });
+  scheduleOptions(schedule.command('create').description('create (or update) the cleanup schedule')).action(
+    upsert,
+  );
+  scheduleOptions(schedule.command('update').description('change the cleanup schedule')).action(upsert);
+  schedule
+    .command('list')
+    .option('--json', 'print as JSON')
+    .action(async (opts: { json?: boolean }) =>
+      withClient(async ({ client }) => {
+        const list = await listCleanupSchedules(client);
+        if (opts.json) return out(list);
+        if (!list.length)
+          return out('no cleanup schedules (create one: starter schedule cleanup create --every 1d)');
+        for (const s of list)
+          out(
+            `${s.scheduleId}  ${s.paused ? 'paused' : 'active'}  next ${s.nextRunAt ?? '-'}  recent runs ${s.recentRuns.length}  ${s.note ?? ''}`,
+          );
+      }),
+    );
+  schedule
+    .command('trigger')
+    .option('--id <scheduleId>', 'schedule id', workflowIdFlag('--id'), 'checkpoint-cleanup')
+    .action(async (opts: { id: string }) =>
+      withClient(async ({ client }) => {
+        await client.schedule.getHandle(opts.id).trigger();
+        out(`triggered ${opts.id}`);
+      }),
+    );
+  schedule
+    .command('delete')
+    .option('--id <scheduleId>', 'schedule id', workflowIdFlag('--id'), 'checkpoint-cleanup')
+    .action(async (opts: { id: string }) =>
+      withClient(async ({ client }) => {
+        await client.schedule.getHandle(opts.id).delete();
+        out(`deleted ${opts.id}`);
+      }),
+    );
+}

@@ -1,0 +1,25 @@
+import type { Command } from 'commander';
+import { unpinUpdate } from '../../workflows/definitions';
+import { checkpointArgument, pipelineIdArgument } from '../flags';
+import { out } from '../io';
+import { sendUpdate } from '../operator';
+import { withClient } from '../with-client';
+
+/** `starter unpin <workflowId> <checkpointId>`: undo a pin of a running pipeline. */
+export function addUnpinCommand(program: Command): void {
+  program
+    .command('unpin')
+    .description('undo a pin of a running pipeline (its own cleanup and every other may delete it again)')
+    .addArgument(pipelineIdArgument())
+    .addArgument(checkpointArgument())
+    .option('--json', 'print the answer as JSON')
+    .action(async (id: string, checkpointId: string, opts: { json?: boolean }) =>
+      withClient(async ({ client }) => {
+        const answer = await sendUpdate(client.workflow.getHandle(id), unpinUpdate, { checkpointId });
+        if (opts.json) return out(answer);
+        out(
+          `${id}: unpinned ${checkpointId}${answer.pinned.length ? ` (still pinned: ${answer.pinned.join(', ')})` : ''}`,
+        );
+      }),
+    );
+}
