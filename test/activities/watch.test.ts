@@ -145,7 +145,7 @@ describe('a watch doubts odd answers', () => {
     sandbox.state.faults = {
       ...sandbox.state.faults,
       htmlAnswers: 1,
-      htmlAnswerRoutePattern: `/jobs/${id}$`,
+      htmlAnswerRoutePattern: `/training/jobs(/${id})?$`,
     };
     const outcome = await watch(id);
     expect(sandbox.state.faults.htmlAnswers).toBe(0);
@@ -157,7 +157,7 @@ describe('a watch doubts odd answers', () => {
     sandbox.state.faults = {
       ...sandbox.state.faults,
       htmlAnswers: 100,
-      htmlAnswerRoutePattern: `/jobs/${id}$`,
+      htmlAnswerRoutePattern: `/training/jobs(/${id})?$`,
     };
     const err = await watch(id).catch((e: unknown) => e);
     const remaining = sandbox.state.faults.htmlAnswers;
