@@ -187,7 +187,8 @@ export function watchActivities(sources: WatchSources) {
       }
       const { job } = seen;
       const looks = (carried?.looks ?? 0) + 1;
-      const stall = stallAfterLook(carried?.stall ?? input.stall, job, now);
+      // Progress in a sweep was there when the sweep was made: the stall clock counts from then.
+      const stall = stallAfterLook(carried?.stall ?? input.stall, job, seen.sweptAtMs ?? now);
       const previousStatus = carried?.lastStatus ?? input.plan.knownStatus;
       const verdict = judgeLook(input.plan, job, stall, now, previousStatus);
       if (confirming && doubted !== job.status)
