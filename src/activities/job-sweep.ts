@@ -36,6 +36,13 @@ export function jobSweeps(list: ListJobs) {
 
   return {
     /**
+     * The provider refused the list (a route or filter it does not have): until the window passes,
+     * looks find no job in it and read their jobs themselves, without asking the list again.
+     */
+    refused(nowMs: number): void {
+      latest = { takenAtMs: nowMs, jobs: new Map() };
+    },
+    /**
      * A sweep begun less than `maxAgeMs` before `nowMs` (both on the asking watch's clock); a newer
      * sweep is never replaced by an older one's answer.
      */

@@ -2,7 +2,7 @@ import { Context, log } from '@temporalio/activity';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import type { JobStatus, TrainingJob } from '../domain/types';
 import { classified } from './failures';
-import type { JobSweeps } from './job-sweep';
+import type { JobSweeps, Sweep } from './job-sweep';
 import {
   costReadingDue,
   isTerminalStatus,
@@ -128,15 +128,28 @@ export function watchActivities(sources: WatchSources) {
   }
 
   /** The job as this look sees it: from the latest sweep when that carries all the look needs. */
-  async function look(input: WatchInput, nowMs: number, confirming: boolean): Promise<Seen> {
+  async function look(input: WatchInput, nowMs: number, ownRead: boolean, tries: number): Promise<Seen> {
     const readItself = async (): Promise<Seen> => {
       const job = await sources.getJob[input.provider](input.jobId);
       rememberCost(job, nowMs);
       return { job };
     };
-    if (input.provider !== 'tensorone' || !sources.sweeps || confirming) return readItself();
+    if (input.provider !== 'tensorone' || !sources.sweeps || ownRead) return readItself();
     const { plan } = input;
-    const sweep = await sources.sweeps.fresh(nowMs, sweepWindowMs(plan.freshnessMs));
+    let sweep: Sweep;
+    try {
+      sweep = await classified(() => sources.sweeps!.fresh(nowMs, sweepWindowMs(plan.freshnessMs)), {
+        tries,
+      });
+    } catch (err) {
+      // A list this provider refuses (no such route, a filter it does not know): the job's own read
+      // still tells its status. A 429, a 5xx or a malformed answer fails the look like a failed read.
+      if (err instanceof ApplicationFailure && err.nonRetryable && err.type !== 'MALFORMED_RESPONSE') {
+        sources.sweeps.refused(nowMs);
+        return readItself();
+      }
+      throw err;
+    }
     const listed = sweep.jobs.get(input.jobId);
     if (!listed) return readItself();
     const reading = costReadings.get(input.jobId);
@@ -170,9 +183,29 @@ export function watchActivities(sources: WatchSources) {
       const doubted = carried?.lastStatus;
       const confirming =
         doubted !== undefined && isTerminalStatus(doubted) && doubted !== input.plan.knownStatus;
+      const previousStatus = carried?.lastStatus ?? input.plan.knownStatus;
+      const judge = (look: Seen) => {
+        // Progress in a sweep was there when the sweep was made: the stall clock counts from then.
+        const stall = stallAfterLook(carried?.stall ?? input.stall, look.job, look.sweptAtMs ?? now);
+        return { stall, verdict: judgeLook(input.plan, look.job, stall, now, previousStatus) };
+      };
       let seen: Seen;
+      let judged: ReturnType<typeof judge>;
       try {
-        seen = await classified(() => look(input, now, confirming), { tries: failedLooks });
+        seen = await classified(() => look(input, now, confirming, failedLooks), { tries: failedLooks });
+        judged = judge(seen);
+        // The workflow acts on what a watch hands back (stops, resumes the job): never on a sweep made
+        // before this watch began, which may show the job as it was before the workflow's last act.
+        const { verdict } = judged;
+        if (
+          seen.sweptAtMs !== undefined &&
+          seen.sweptAtMs < input.startedAtMs &&
+          'report' in verdict &&
+          verdict.report !== 'report-due'
+        ) {
+          seen = await classified(() => look(input, now, true, failedLooks), { tries: failedLooks });
+          judged = judge(seen);
+        }
       } catch (err) {
         // The server retries a retryable failure with backoff; the next attempt must know this one failed.
         ctx.heartbeat({
@@ -186,11 +219,8 @@ export function watchActivities(sources: WatchSources) {
         throw err;
       }
       const { job } = seen;
+      const { stall, verdict } = judged;
       const looks = (carried?.looks ?? 0) + 1;
-      // Progress in a sweep was there when the sweep was made: the stall clock counts from then.
-      const stall = stallAfterLook(carried?.stall ?? input.stall, job, seen.sweptAtMs ?? now);
-      const previousStatus = carried?.lastStatus ?? input.plan.knownStatus;
-      const verdict = judgeLook(input.plan, job, stall, now, previousStatus);
       if (confirming && doubted !== job.status)
         log.warn(`job ${input.jobId} answered "${doubted}" once, then "${job.status}": not acted on`, {
           jobId: input.jobId,

@@ -254,7 +254,7 @@ describe('doubt before acting', () => {
         bed.sandbox.state.faults = {
           ...bed.sandbox.state.faults,
           htmlAnswers: 1000,
-          htmlAnswerRoutePattern: `/jobs/${jobId}$`,
+          htmlAnswerRoutePattern: `/training/jobs(/${jobId})?$`,
         };
         return handle.result();
       })
