@@ -94,10 +94,13 @@ export interface WatchSources {
 /** Cost readings remembered per job (the list carries no cost): a few hundred bytes each, the oldest dropped. */
 const MAX_COST_READINGS = 50_000;
 
-/** What one look saw, and where: `sweptAtMs` when it came from a sweep of the list (made then). */
+/** What one look saw, and where. */
 interface Seen {
   job: TrainingJob;
+  /** The job came from a sweep of the list made then. */
   sweptAtMs?: number;
+  /** The look consulted a sweep made then (the job may still have been read by itself). */
+  sweepAtMs?: number;
 }
 
 /**
@@ -129,10 +132,10 @@ export function watchActivities(sources: WatchSources) {
 
   /** The job as this look sees it: from the latest sweep when that carries all the look needs. */
   async function look(input: WatchInput, nowMs: number, ownRead: boolean, tries: number): Promise<Seen> {
-    const readItself = async (): Promise<Seen> => {
+    const readItself = async (sweepAtMs?: number): Promise<Seen> => {
       const job = await sources.getJob[input.provider](input.jobId);
       rememberCost(job, nowMs);
-      return { job };
+      return { job, sweepAtMs };
     };
     if (input.provider !== 'tensorone' || !sources.sweeps || ownRead) return readItself();
     const { plan } = input;
@@ -146,19 +149,20 @@ export function watchActivities(sources: WatchSources) {
       // still tells its status. A 429, a 5xx or a malformed answer fails the look like a failed read.
       if (err instanceof ApplicationFailure && err.nonRetryable && err.type !== 'MALFORMED_RESPONSE') {
         sources.sweeps.refused(nowMs);
-        return readItself();
+        return readItself(nowMs);
       }
       throw err;
     }
     const listed = sweep.jobs.get(input.jobId);
-    if (!listed) return readItself();
+    if (!listed) return readItself(sweep.takenAtMs);
     const reading = costReadings.get(input.jobId);
     if (
       listed.status === 'running' &&
       costReadingDue(plan.maxCost, reading, listed.progress.percentage, nowMs, 2 * plan.freshnessMs)
     )
-      return readItself();
-    return { job: { ...listed, cost: reading?.cost ?? listed.cost }, sweptAtMs: sweep.takenAtMs };
+      return readItself(sweep.takenAtMs);
+    const job = { ...listed, cost: reading?.cost ?? listed.cost };
+    return { job, sweptAtMs: sweep.takenAtMs, sweepAtMs: sweep.takenAtMs };
   }
 
   return {
@@ -227,13 +231,15 @@ export function watchActivities(sources: WatchSources) {
         });
       if ('report' in verdict) return { job, reason: verdict.report, stall, looks };
       const latest = latestLookOf(job, now);
-      // A look from the list comes back when its sweep grows too old: it then reads the next sweep.
+      // A look that read a sweep comes back when the sweep grows too old, to read the next one: every
+      // watch of the process then looks just after each sweep, and a job the sweep missed (new since)
+      // is read by itself at most once per sweep. A doubted end is confirmed after the minimum interval.
       const lookAgainInMs =
-        seen.sweptAtMs === undefined || verdict.confirming
+        seen.sweepAtMs === undefined || verdict.confirming
           ? verdict.lookAgainInMs
           : Math.min(
               verdict.lookAgainInMs,
-              Math.max(1, seen.sweptAtMs + sweepWindowMs(input.plan.freshnessMs) - now),
+              Math.max(1, seen.sweepAtMs + sweepWindowMs(input.plan.freshnessMs) - now),
             );
       ctx.heartbeat({
         stall,
