@@ -1,7 +1,7 @@
 /**
  * The worker: runs the workflows and activities on a task queue of a Temporal server (the local dev
  * server, a cluster, or Temporal Cloud). Configuration comes from the environment and is validated at
- * start: one message lists every bad variable (exit 1). SIGINT/SIGTERM let running activities finish
+ * start: one message lists every bad variable (exit 2). SIGINT/SIGTERM let running activities finish
  * within WORKER_SHUTDOWN_GRACE_SECONDS, then the connection closes and the process exits (0).
  * Scale by running more of these processes: Temporal spreads the work.
  */
@@ -12,6 +12,7 @@ import {
   Worker,
   type LogLevel,
   type NativeConnection,
+  type WorkerOptions,
   type LogMetadata,
 } from '@temporalio/worker';
 import { createActivities } from './activities';
@@ -20,6 +21,7 @@ import { loadWorkerEnv, type WorkerEnv } from './config/worker-config';
 import { workflowCode } from './config/workflow-code';
 import { ConfigError } from './config/temporal-connection';
 import { createProviderClients, providerEndpointsFromEnv } from './providers/config';
+import { createProviderWorkers, PROVIDER_QUEUE_INTERCEPTORS } from './provider-workers';
 import { redact, redactText } from './providers/http/redact';
 
 /** Structured JSON logs (workflow id, run id, activity in the SDK's metadata), secrets scrubbed. */
@@ -55,15 +57,38 @@ export async function createWorker(env: WorkerEnv, connection: NativeConnection)
     namespace: env.TEMPORAL_NAMESPACE,
     taskQueue: env.TEMPORAL_TASK_QUEUE,
     ...workflowCode(env.WORKER_WORKFLOW_BUNDLE),
+    // A prebuilt bundle has the interceptor built in (scripts/bundle-workflows.ts).
+    ...(env.WORKER_WORKFLOW_BUNDLE
+      ? {}
+      : { interceptors: { workflowModules: [PROVIDER_QUEUE_INTERCEPTORS] } }),
     activities,
     dataConverter: dataConverterFromEnv(),
     maxConcurrentActivityTaskExecutions: env.WORKER_MAX_CONCURRENT_ACTIVITIES,
     maxConcurrentWorkflowTaskExecutions: env.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
     maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS,
     reuseV8Context: env.WORKER_REUSE_V8_CONTEXT,
+    ...shutdownTimes(env),
+  });
+}
+
+/** Running activities get the grace to finish; those that ignore their cancellation do not hold the process long. */
+function shutdownTimes(env: WorkerEnv): Pick<WorkerOptions, 'shutdownGraceTime' | 'shutdownForceTime'> {
+  return {
     shutdownGraceTime: `${env.WORKER_SHUTDOWN_GRACE_SECONDS}s`,
-    // Activities that ignore their cancellation do not hold the process past the grace for long.
     shutdownForceTime: `${env.WORKER_SHUTDOWN_GRACE_SECONDS + SHUTDOWN_FORCE_EXTRA_SECONDS}s`,
+  };
+}
+
+/** The workers of the provider task queues (src/provider-workers.ts), with activities of their own. */
+function createProviderQueueWorkers(env: WorkerEnv, connection: NativeConnection): Promise<Worker[]> {
+  return createProviderWorkers(env, connection, {
+    activities: createActivities(
+      createProviderClients(providerEndpointsFromEnv(env as unknown as NodeJS.ProcessEnv)),
+      { webhookUrl: env.NOTIFY_WEBHOOK_URL },
+    ),
+    dataConverter: dataConverterFromEnv(),
+    maxConcurrentActivityTaskExecutions: env.WORKER_MAX_CONCURRENT_ACTIVITIES,
+    ...shutdownTimes(env),
   });
 }
 
@@ -94,12 +119,21 @@ async function main(): Promise<void> {
   const connection = await connectWorkerConnection(env);
   try {
     const worker = await createWorker(env, connection);
+    const providerWorkers = await createProviderQueueWorkers(env, connection);
     process.stderr.write(
-      `worker polling ${env.TEMPORAL_TASK_QUEUE} on ${env.TEMPORAL_ADDRESS}/${env.TEMPORAL_NAMESPACE}${env.WORKER_METRICS_ADDRESS ? `; metrics on http://${env.WORKER_METRICS_ADDRESS}/metrics` : ''}\n`,
+      `worker polling ${env.TEMPORAL_TASK_QUEUE} and its provider queues on ${env.TEMPORAL_ADDRESS}/${env.TEMPORAL_NAMESPACE}${env.WORKER_METRICS_ADDRESS ? `; metrics on http://${env.WORKER_METRICS_ADDRESS}/metrics` : ''}\n`,
     );
     exitAfterSignal(env.WORKER_SHUTDOWN_GRACE_SECONDS);
-    // Worker.run() handles SIGINT/SIGTERM itself: stops polling, lets activities finish within the grace time.
-    await worker.run();
+    // Worker.run() handles SIGINT/SIGTERM itself: stops polling, lets activities finish within the grace
+    // time. One worker that stops (a fatal error) stops the others.
+    const all = [worker, ...providerWorkers];
+    await Promise.all(
+      all.map((w) =>
+        w.run().finally(() => {
+          for (const other of all) if (other.getState() === 'RUNNING') other.shutdown();
+        }),
+      ),
+    );
   } finally {
     // The open connection alone kept the process alive after the worker had stopped.
     await connection.close();
@@ -113,9 +147,9 @@ if (require.main === module) {
     (err: unknown) => {
       if (err instanceof ConfigError) {
         process.stderr.write(`worker: ${err.message}\n`);
-      } else {
-        process.stderr.write(`worker: ${redactText((err as Error)?.stack ?? String(err))}\n`);
+        process.exit(2);
       }
+      process.stderr.write(`worker: ${redactText((err as Error)?.stack ?? String(err))}\n`);
       process.exit(1);
     },
   );
