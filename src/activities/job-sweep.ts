@@ -1,12 +1,15 @@
-import type { TrainingJob } from '../domain/types';
+import type { JobStatus, TrainingJob } from '../domain/types';
 import { forEachJobPage, type ListJobs } from './job-pages';
 
 /**
- * The statuses a sweep lists: the ones a watched job spends its life in, both filters the documents
- * name. A job in neither (it ended, or the provider answers a status the filters do not name) is not in
- * the sweep, and its watch reads the job itself.
+ * The statuses a sweep lists, both filters the documents name: `running`, where a watched job spends
+ * its life, and `pending` only when a look since the last sweep expected a job to be waiting (a sweep
+ * of one job is then one request, not two). A job in neither (it ended, or the provider answers a
+ * status the filters do not name) is not in the sweep, and its watch reads the job itself.
  */
-export const SWEPT_STATUSES = ['running', 'pending'] as const;
+const ALWAYS_SWEPT = 'running';
+const SWEPT_WHEN_WANTED = 'pending';
+const WAITING_STATUSES: readonly (JobStatus | undefined)[] = ['pending', 'queued', undefined];
 
 /** One sweep of the job list: every job it showed, by id, and when it was begun (the watch's clock). */
 export interface Sweep {
@@ -24,10 +27,13 @@ export interface Sweep {
 export function jobSweeps(list: ListJobs) {
   let latest: Sweep | undefined;
   let inFlight: Promise<Sweep> | undefined;
+  let waitingWanted = false;
 
   async function sweep(nowMs: number): Promise<Sweep> {
     const jobs = new Map<string, TrainingJob>();
-    for (const status of SWEPT_STATUSES)
+    const statuses = waitingWanted ? [ALWAYS_SWEPT, SWEPT_WHEN_WANTED] : [ALWAYS_SWEPT];
+    waitingWanted = false;
+    for (const status of statuses)
       await forEachJobPage(list, { status, sort: 'created_at', order: 'asc' }, (page) => {
         for (const job of page) jobs.set(job.id, job);
       });
@@ -44,9 +50,11 @@ export function jobSweeps(list: ListJobs) {
     },
     /**
      * A sweep begun less than `maxAgeMs` before `nowMs` (both on the asking watch's clock); a newer
-     * sweep is never replaced by an older one's answer.
+     * sweep is never replaced by an older one's answer. `expected`: the status the look last knew of
+     * its job (none before its first look).
      */
-    async fresh(nowMs: number, maxAgeMs: number): Promise<Sweep> {
+    async fresh(nowMs: number, maxAgeMs: number, expected?: JobStatus): Promise<Sweep> {
+      if (WAITING_STATUSES.includes(expected)) waitingWanted = true;
       if (latest && nowMs - latest.takenAtMs < maxAgeMs) return latest;
       inFlight ??= sweep(nowMs)
         .then((made) => {

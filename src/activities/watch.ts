@@ -130,8 +130,17 @@ export function watchActivities(sources: WatchSources) {
     if (costReadings.size > MAX_COST_READINGS) costReadings.delete(costReadings.keys().next().value!);
   }
 
-  /** The job as this look sees it: from the latest sweep when that carries all the look needs. */
-  async function look(input: WatchInput, nowMs: number, ownRead: boolean, tries: number): Promise<Seen> {
+  /**
+   * The job as this look sees it: from the latest sweep when that carries all the look needs.
+   * `expected`: the status the previous look saw.
+   */
+  async function look(
+    input: WatchInput,
+    nowMs: number,
+    ownRead: boolean,
+    tries: number,
+    expected: JobStatus | undefined,
+  ): Promise<Seen> {
     const readItself = async (sweepAtMs?: number): Promise<Seen> => {
       const job = await sources.getJob[input.provider](input.jobId);
       rememberCost(job, nowMs);
@@ -141,7 +150,8 @@ export function watchActivities(sources: WatchSources) {
     const { plan } = input;
     let sweep: Sweep;
     try {
-      sweep = await classified(() => sources.sweeps!.fresh(nowMs, sweepWindowMs(plan.freshnessMs)), {
+      const sweeps = sources.sweeps;
+      sweep = await classified(() => sweeps.fresh(nowMs, sweepWindowMs(plan.freshnessMs), expected), {
         tries,
       });
     } catch (err) {
@@ -196,7 +206,9 @@ export function watchActivities(sources: WatchSources) {
       let seen: Seen;
       let judged: ReturnType<typeof judge>;
       try {
-        seen = await classified(() => look(input, now, confirming, failedLooks), { tries: failedLooks });
+        seen = await classified(() => look(input, now, confirming, failedLooks, previousStatus), {
+          tries: failedLooks,
+        });
         judged = judge(seen);
         // The workflow acts on what a watch hands back (stops, resumes the job): never on a sweep made
         // before this watch began, which may show the job as it was before the workflow's last act.
@@ -207,7 +219,9 @@ export function watchActivities(sources: WatchSources) {
           'report' in verdict &&
           verdict.report !== 'report-due'
         ) {
-          seen = await classified(() => look(input, now, true, failedLooks), { tries: failedLooks });
+          seen = await classified(() => look(input, now, true, failedLooks, previousStatus), {
+            tries: failedLooks,
+          });
           judged = judge(seen);
         }
       } catch (err) {
