@@ -7,6 +7,8 @@ import type { SandboxConfig, Sandbox } from '../../sandbox/server';
 import { startSandbox } from '../../sandbox/server';
 import { startTimeSkippingEnv, uniqueTaskQueue } from './temporal';
 import { workflowCode } from '../../src/config/workflow-code';
+import { PROVIDER_QUEUE_INTERCEPTORS } from '../../src/provider-workers';
+import { providerTaskQueue, QUEUED_PROVIDERS } from '../../src/workflows/provider-queues';
 
 export const HOUR = 3_600_000;
 export const MINUTE = 60_000;
@@ -32,6 +34,11 @@ export async function startWorkflowTestBed(
     tensoroneTimeoutMs?: number;
     /** A time-skipping server to share (one per file; beds on it run one after another): not torn down here. */
     shared?: TestWorkflowEnvironment;
+    /**
+     * As the worker process runs: provider activities on provider task queues (the interceptor, and
+     * a worker per provider queue with the same activities).
+     */
+    providerQueues?: boolean;
   } = {},
 ): Promise<WorkflowTestBed> {
   const env = options.shared ?? (await startTimeSkippingEnv());
@@ -44,18 +51,31 @@ export async function startWorkflowTestBed(
     ...sandboxConfig,
   });
   const taskQueue = uniqueTaskQueue('wf');
+  const activities = createActivities({
+    ...createProviderClients(sandbox.endpoints),
+    tensorone: createTensorOneClient({
+      ...sandbox.endpoints.tensorone,
+      timeoutMs: options.tensoroneTimeoutMs,
+    }),
+  });
   const worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue,
     ...workflowCode(),
-    activities: createActivities({
-      ...createProviderClients(sandbox.endpoints),
-      tensorone: createTensorOneClient({
-        ...sandbox.endpoints.tensorone,
-        timeoutMs: options.tensoroneTimeoutMs,
-      }),
-    }),
+    ...(options.providerQueues ? { interceptors: { workflowModules: [PROVIDER_QUEUE_INTERCEPTORS] } } : {}),
+    activities,
   });
+  const providerWorkers = options.providerQueues
+    ? await Promise.all(
+        QUEUED_PROVIDERS.map((provider) =>
+          Worker.create({
+            connection: env.nativeConnection,
+            taskQueue: providerTaskQueue(taskQueue, provider),
+            activities,
+          }),
+        ),
+      )
+    : [];
   let running: Promise<void> | undefined;
   return {
     env,
@@ -63,12 +83,12 @@ export async function startWorkflowTestBed(
     worker,
     taskQueue,
     async withWorker<T>(fn: () => Promise<T>): Promise<T> {
-      running ??= worker.run();
+      running ??= Promise.all([worker, ...providerWorkers].map((w) => w.run())).then(() => undefined);
       return fn();
     },
     async teardown() {
       if (running) {
-        worker.shutdown();
+        for (const w of [worker, ...providerWorkers]) w.shutdown();
         await running;
       }
       await sandbox.close();

@@ -17,6 +17,9 @@ import type { Sandbox } from '../../sandbox/server';
 import { writeWorkflowBundle } from '../../scripts/bundle-workflows';
 import { connectDevServer, type DevServerHandle, uniqueTaskQueue } from '../harness/temporal';
 import { startTestSandbox } from '../harness/sandbox';
+import { startWorkflowTestBed } from '../harness/workflow-env';
+import { pipelineInput } from '../fixtures/pipelines';
+import type { PipelineResult } from '../../src/workflows/definitions';
 
 const repo = path.resolve(__dirname, '../..');
 
@@ -42,6 +45,51 @@ describe('which activities run on a provider task queue', () => {
     expect(providerOfActivity('provisionServedModel')).toBe('tensormesh');
     expect(providerOfActivity('getMarqtuneModel')).toBe('marqtune');
   });
+});
+
+describe("a pipeline on the worker process's queues (time-skipping server)", () => {
+  it('deploys with its provider activities on the provider queue, the watch and deletions on its own', async () => {
+    const bed = await startWorkflowTestBed({}, { providerQueues: true });
+    try {
+      const workflowId = 'pipeline-on-provider-queues';
+      const result = (await bed.withWorker(() =>
+        bed.env.client.workflow.execute('fineTuneToDeploy', {
+          args: [pipelineInput('on-provider-queues')],
+          taskQueue: bed.taskQueue,
+          workflowId,
+        }),
+      )) as PipelineResult;
+      expect(result.outcome).toBe('deployed');
+      // Every activity of the run and its children, by the queue it was scheduled on.
+      const queues = new Map<string, Set<string>>();
+      const ids = [workflowId];
+      for (let i = 0; i < ids.length; i++) {
+        const history = await bed.env.client.workflow.getHandle(ids[i]!).fetchHistory();
+        for (const e of history.events ?? []) {
+          const child = e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId;
+          if (child) ids.push(child);
+          const a = e.activityTaskScheduledEventAttributes;
+          if (!a) continue;
+          const name = a.activityType!.name!;
+          if (!queues.has(name)) queues.set(name, new Set());
+          queues.get(name)!.add(a.taskQueue!.name!);
+        }
+      }
+      const provider = `${bed.taskQueue}--tensorone`;
+      expect(queues.get('startTrainingJob')).toEqual(new Set([provider]));
+      expect(queues.get('deployCheckpointEndpoint')).toEqual(new Set([provider]));
+      expect(queues.get('listCheckpoints')).toEqual(new Set([provider]));
+      expect(queues.get('watchTrainingJob')).toEqual(new Set([bed.taskQueue]));
+      expect(queues.get('deleteCheckpoints')).toEqual(new Set([bed.taskQueue]));
+      for (const [name, onQueues] of queues)
+        expect({ name, queues: [...onQueues] }).toEqual({
+          name,
+          queues: [providerOfActivity(name) ? provider : bed.taskQueue],
+        });
+    } finally {
+      await bed.teardown();
+    }
+  }, 180_000);
 });
 
 describe('TENSORONE_MAX_RPS across two worker processes (the production worker, src/worker.ts)', () => {
