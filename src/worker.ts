@@ -15,7 +15,7 @@ import {
   type WorkerOptions,
   type LogMetadata,
 } from '@temporalio/worker';
-import { createActivities } from './activities';
+import { createActivities, type Activities } from './activities';
 import { connectWorkerConnection, dataConverterFromEnv } from './config/temporal-connection';
 import { loadWorkerEnv, type WorkerEnv } from './config/worker-config';
 import { workflowCode } from './config/workflow-code';
@@ -45,13 +45,21 @@ function installRuntime(env: WorkerEnv): void {
   });
 }
 
-export async function createWorker(env: WorkerEnv, connection: NativeConnection): Promise<Worker> {
-  const activities = createActivities(
+/** The process's activities: one set of provider clients, so what a client learns (a route the provider lacks) holds for the process. */
+function activitiesFromEnv(env: WorkerEnv): Activities {
+  return createActivities(
     createProviderClients(providerEndpointsFromEnv(env as unknown as NodeJS.ProcessEnv)),
     {
       webhookUrl: env.NOTIFY_WEBHOOK_URL,
     },
   );
+}
+
+export async function createWorker(
+  env: WorkerEnv,
+  connection: NativeConnection,
+  activities: Activities = activitiesFromEnv(env),
+): Promise<Worker> {
   return Worker.create({
     connection,
     namespace: env.TEMPORAL_NAMESPACE,
@@ -79,13 +87,14 @@ function shutdownTimes(env: WorkerEnv): Pick<WorkerOptions, 'shutdownGraceTime' 
   };
 }
 
-/** The workers of the provider task queues (src/provider-workers.ts), with activities of their own. */
-function createProviderQueueWorkers(env: WorkerEnv, connection: NativeConnection): Promise<Worker[]> {
+/** The workers of the provider task queues (src/provider-workers.ts), with the process's activities. */
+function createProviderQueueWorkers(
+  env: WorkerEnv,
+  connection: NativeConnection,
+  activities: Activities,
+): Promise<Worker[]> {
   return createProviderWorkers(env, connection, {
-    activities: createActivities(
-      createProviderClients(providerEndpointsFromEnv(env as unknown as NodeJS.ProcessEnv)),
-      { webhookUrl: env.NOTIFY_WEBHOOK_URL },
-    ),
+    activities,
     dataConverter: dataConverterFromEnv(),
     maxConcurrentActivityTaskExecutions: env.WORKER_MAX_CONCURRENT_ACTIVITIES,
     ...shutdownTimes(env),
@@ -118,8 +127,9 @@ async function main(): Promise<void> {
   installRuntime(env);
   const connection = await connectWorkerConnection(env);
   try {
-    const worker = await createWorker(env, connection);
-    const providerWorkers = await createProviderQueueWorkers(env, connection);
+    const activities = activitiesFromEnv(env);
+    const worker = await createWorker(env, connection, activities);
+    const providerWorkers = await createProviderQueueWorkers(env, connection, activities);
     process.stderr.write(
       `worker polling ${env.TEMPORAL_TASK_QUEUE} and its provider queues on ${env.TEMPORAL_ADDRESS}/${env.TEMPORAL_NAMESPACE}${env.WORKER_METRICS_ADDRESS ? `; metrics on http://${env.WORKER_METRICS_ADDRESS}/metrics` : ''}\n`,
     );
