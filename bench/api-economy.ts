@@ -60,7 +60,10 @@ async function main(): Promise<void> {
   });
   const wallSeconds = (Date.now() - started) / 1000;
   const jobHours = (job.endedAtMs! - job.createdAtMs) / HOUR;
-  const calls = sandbox.state.requestLog.filter((r) => r.path.endsWith(`/v2/training/jobs/${job.id}`)).length;
+  // Its own reads and the sweeps of the job list (one job alone: one list page a sweep).
+  const calls = sandbox.state.requestLog.filter(
+    (r) => r.path.endsWith(`/v2/training/jobs/${job.id}`) || r.path.endsWith('/v2/training/jobs'),
+  ).length;
   const minimum = Math.ceil((jobHours * 60) / freshnessMinutes);
 
   // Walk the continue-as-new chain from the first run, counting events per run.

@@ -58,6 +58,11 @@ interface Figures {
   stickyHitRate: number;
   progressedShare: number;
   tasksPerSecond: number;
+  /** Provider requests inside the window, all routes. */
+  requests: number;
+  callsPerJobHour: number;
+  requestsPerSecond: number;
+  peakRequestsPerSecond: number;
 }
 
 async function main(): Promise<void> {
@@ -94,6 +99,10 @@ async function main(): Promise<void> {
           'p99',
           'sticky hit rate',
           'progressed',
+          'provider requests',
+          'calls per job-hour',
+          'requests/s avg',
+          'requests/s peak',
         ],
         rows.map((r) => [
           r.n,
@@ -112,6 +121,10 @@ async function main(): Promise<void> {
           r.lookGapP99,
           r.stickyHitRate,
           r.progressedShare,
+          r.requests,
+          r.callsPerJobHour,
+          r.requestsPerSecond,
+          r.peakRequestsPerSecond,
         ]),
       ) +
       '\n',
@@ -128,19 +141,36 @@ async function measure(n: number, cache: number | undefined): Promise<Figures> {
   // Seconds between two looks at the same job, for looks inside the window: how fresh supervision is.
   const lastLook = new Map<string, number>();
   const lookGaps: number[] = [];
+  const sweepGaps: number[] = [];
+  const SWEEP = 'sweep';
+  let windowEnd = Number.POSITIVE_INFINITY;
+  const perSecond = new Map<number, number>();
   const sandbox = await startSandbox({
     epochMs: 3_600_000,
     queueMs: 0,
     seed: 7,
     timeSource: () => t0 + (Date.now() - t0) * CLOCK_SPEED,
     onRequest: (r) => {
-      if (r.method !== 'GET') return;
       const now = Date.now();
-      const last = lastLook.get(r.path);
-      lastLook.set(r.path, now);
+      if (now >= windowStart && now < windowEnd) {
+        const second = Math.floor(now / 1000);
+        perSecond.set(second, (perSecond.get(second) ?? 0) + 1);
+      }
+      if (r.method !== 'GET') return;
+      // A sweep of the job list (its first page of running jobs) sees every running job: here all of them.
+      const sweep =
+        r.path === '/tensorone/v2/training/jobs' &&
+        /[?&]status=running(&|$)/.test(r.search) &&
+        !/[?&]offset=[1-9]/.test(r.search);
+      if (r.path === '/tensorone/v2/training/jobs' && !sweep) return;
+      const key = sweep ? SWEEP : r.path;
+      const last = Math.max(lastLook.get(key) ?? -1, lastLook.get(SWEEP) ?? -1);
+      lastLook.set(key, now);
       if (now < windowStart) return;
-      lookedAt.add(r.path);
-      if (last !== undefined) lookGaps.push((now - last) / 1000);
+      lookedAt.add(key);
+      if (sweep) {
+        if (last >= 0) sweepGaps.push((now - last) / 1000);
+      } else if (last >= 0) lookGaps.push((now - last) / 1000);
     },
   });
   const jobs = Array.from({ length: n }, (_, i) =>
@@ -180,7 +210,7 @@ async function measure(n: number, cache: number | undefined): Promise<Figures> {
     rssPeak = Math.max(rssPeak, rssMiB(worker.pid!));
     await sleep(2000);
   }
-  const windowEnd = Date.now();
+  windowEnd = Date.now();
   const after = await scrape(metricsPort);
   const cpuAfter = cpuTicks(worker.pid!);
   const rssEnd = rssMiB(worker.pid!);
@@ -190,7 +220,13 @@ async function measure(n: number, cache: number | undefined): Promise<Figures> {
   const hits = delta(before, after, 'temporal_sticky_cache_hit');
   const misses = delta(before, after, 'temporal_sticky_cache_miss');
   const tasks = delta(before, after, 'temporal_workflow_task_execution_latency_count');
-  const progressed = jobs.filter((j) => lookedAt.has(`/tensorone/v2/training/jobs/${j.id}`)).length;
+  const progressed = lookedAt.has(SWEEP)
+    ? n
+    : jobs.filter((j) => lookedAt.has(`/tensorone/v2/training/jobs/${j.id}`)).length;
+  // Every job is seen by every sweep (all are running): its gaps are the sweeps' and its own reads'.
+  const gaps = [...lookGaps, ...sweepGaps.flatMap((g) => Array<number>(n).fill(g))];
+  const requests = [...perSecond.values()].reduce((a, b) => a + b, 0);
+  const windowSeconds = (windowEnd - windowStart) / 1000;
 
   worker.kill('SIGKILL');
   await sandbox.close();
@@ -205,11 +241,15 @@ async function measure(n: number, cache: number | undefined): Promise<Figures> {
     s2sP50: percentile(latencies, 50),
     s2sP99: percentile(latencies, 99),
     s2sMax: latencies.length ? Math.max(...latencies) : NaN,
-    lookGapP50: percentile(lookGaps, 50),
-    lookGapP99: percentile(lookGaps, 99),
+    lookGapP50: percentile(gaps, 50),
+    lookGapP99: percentile(gaps, 99),
     stickyHitRate: hits + misses ? hits / (hits + misses) : NaN,
     progressedShare: progressed / n,
-    tasksPerSecond: tasks / ((windowEnd - windowStart) / 1000),
+    tasksPerSecond: tasks / windowSeconds,
+    requests,
+    callsPerJobHour: requests / ((n * windowSeconds) / 3600),
+    requestsPerSecond: requests / windowSeconds,
+    peakRequestsPerSecond: Math.max(0, ...perSecond.values()),
   };
 }
 
@@ -245,14 +285,17 @@ function spawnWorker(
 }
 
 /**
- * Waits until the sandbox has seen every workflow's first look and the request rate is back near the
- * steady state (one look per workflow per freshness), at most two minutes.
+ * Waits until the sandbox has seen the first looks and the start burst has settled, and the request
+ * rate is back near the steady state, at most two minutes more.
  */
 async function waitForQuiet(state: { requests: number }, n: number, worker: ChildProcess): Promise<void> {
-  while (state.requests < n) {
+  // The first looks read one sweep of the job list (a page per 100 jobs), not a request per job: wait
+  // for it, then for the workflow tasks of the first reports, which make no provider request.
+  while (state.requests < Math.ceil(n / 100)) {
     assertAlive(worker);
     await sleep(500);
   }
+  await sleep(Math.min(90_000, 20_000 + n * 7));
   const steadyPer3s = (n / FRESHNESS_S) * 3;
   const until = Date.now() + 120_000;
   let last = state.requests;

@@ -56,7 +56,7 @@ export const faultConfigSchema = z.object({
   /** Only requests whose path matches this regular expression get the random faults above. */
   routePattern: z.string().optional(),
   /**
-   * One odd answer per job: the job GET answers this status once, the first time it is asked while the
+   * One odd answer per job: the job GET or the job list answers this status once, the first time it is asked while the
    * job trains epoch `spuriousStatusAtEpoch` or later (jobs whose name contains the text; empty: every job).
    */
   spuriousStatus: z.string().min(1).optional(),

@@ -36,7 +36,13 @@ export interface SandboxConfig extends Partial<SandboxOptions> {
   /** The documented profile's answer to a route it does not have (default `not-found`: 404 `{message}`). */
   unknownRoute?: UnknownRouteAnswer;
   /** Called for each provider request just before its answer goes out: benchmarks count, chaos aims its kills. */
-  onRequest?: (request: { method: string; path: string; status: number | 'reset' }) => void;
+  onRequest?: (request: {
+    method: string;
+    path: string;
+    /** The query string, `?…` or empty. */
+    search: string;
+    status: number | 'reset';
+  }) => void;
 }
 
 export interface Sandbox {
@@ -100,7 +106,7 @@ export async function startSandbox(config: SandboxConfig = {}): Promise<Sandbox>
     const record = (status: number | 'reset') => {
       if (!mount.provider) return;
       state.logRequest(req.method ?? 'GET', url.pathname, status);
-      config.onRequest?.({ method: req.method ?? 'GET', path: url.pathname, status });
+      config.onRequest?.({ method: req.method ?? 'GET', path: url.pathname, search: url.search, status });
     };
     const method = (req.method ?? 'GET').toUpperCase();
     const mount = mounts.find(

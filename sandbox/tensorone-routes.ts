@@ -235,7 +235,12 @@ export function tensoroneRoutes(state: SandboxState): Router {
       (a, b) => dir * (sort === 'name' ? a.name.localeCompare(b.name) : a.createdAtMs - b.createdAtMs),
     );
     const { page, pagination } = paginate(list, q);
-    return { status: 200, body: { jobs: page.map((j) => jobJson(j, false)), pagination } };
+    // The odd status (`spuriousStatus`) is answered once per job, by whichever read comes first.
+    const answer = (j: SimJob) => {
+      const spurious = state.spuriousStatus(j);
+      return spurious ? { ...jobJson(j, false), status: spurious } : jobJson(j, false);
+    };
+    return { status: 200, body: { jobs: page.map(answer), pagination } };
   });
 
   r.add('GET', '/v2/training/jobs/:jobId', (ctx) => {

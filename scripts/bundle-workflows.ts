@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { WORKFLOWS_PATH } from '../src/config/workflow-code';
+import { PROVIDER_QUEUE_INTERCEPTORS } from '../src/provider-workers';
 
 export const WORKFLOW_BUNDLE_PATH = path.resolve(__dirname, '../dist/workflow-bundle.js');
 
@@ -16,6 +17,8 @@ const silent = { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log()
 export async function writeWorkflowBundle(file = WORKFLOW_BUNDLE_PATH): Promise<number> {
   const { code } = await bundleWorkflowCode({
     workflowsPath: WORKFLOWS_PATH,
+    // What src/worker.ts installs when it bundles at start: provider activities on provider queues.
+    workflowInterceptorModules: [PROVIDER_QUEUE_INTERCEPTORS],
     logger: silent,
   });
   fs.mkdirSync(path.dirname(file), { recursive: true });

@@ -24,7 +24,7 @@ import { devServerTuningArgs, startDevServer } from '../engine/dev-server-tuning
 import { codecFromEnv } from '../src/codec/aes-gcm-codec';
 import { codecServerOptionsFromEnv, startCodecServer } from '../src/codec/codec-server';
 import { loadWorkerEnv } from '../src/config/worker-config';
-import { createWorker } from '../src/worker-factory';
+import { createWorkerGroup } from '../src/worker-factory';
 import { sandboxProfileFromEnv } from '../sandbox/profile';
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
@@ -100,17 +100,19 @@ async function mainJob(): Promise<number> {
       sandbox?.endpoints ?? (await import('../src/providers/config')).providerEndpointsFromEnv();
 
     const connection = await NativeConnection.connect({ address });
-    const worker = await createWorker({
+    // As `npm run worker` runs: provider activities on their own task queues, at the configured rates.
+    const workers = await createWorkerGroup({
       connection,
       namespace: process.env.TEMPORAL_NAMESPACE ?? 'default',
       taskQueue,
       providers: createProviderClients(endpoints),
       settings,
       dataConverter: dataConverterFromEnv(),
+      providerQueues: true,
     });
-    const running = worker.run();
+    const running = workers.run();
     stops.push(async () => {
-      worker.shutdown();
+      workers.shutdown();
       await running;
       await connection.close();
     });

@@ -3,6 +3,7 @@
  * against the sandbox, on a time-skipping server. Run after a deliberate, released change of a
  * workflow (with its `patched()` guard) to add the new shape next to the old ones:
  *   npx tsx scripts/record-workflow-histories.ts [suffix] [name,name…]
+ * (a suffix containing `provider-queues` records with provider activities on provider task queues)
  * With names, only those histories are recorded (pipeline-success, supervise-stalled-resumed,
  * cleanup-run, pipeline-operator-updates).
  */
@@ -28,7 +29,9 @@ async function main(): Promise<void> {
   const only = process.argv[3]?.split(',');
   const wanted = (name: string) => !only || only.includes(name);
   const out = path.join(__dirname, '../test/histories');
-  const bed = await startWorkflowTestBed();
+  // A suffix naming the provider queues records as the worker process runs since the patch
+  // `provider-activities-on-provider-task-queues`: provider activities on their provider's queue.
+  const bed = await startWorkflowTestBed({}, { providerQueues: suffix.includes('provider-queues') });
   // Each history's workflow id is its file name, which is what the replay test passes back.
   const id = (name: string) => `${name}-${suffix}`;
   const save = async (name: string) => {

@@ -1,6 +1,7 @@
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type { DataConverter } from '@temporalio/common';
-import { createActivities } from './activities';
+import { createActivities, type Activities } from './activities';
+import { createProviderWorkers, PROVIDER_QUEUE_INTERCEPTORS } from './provider-workers';
 import { workerEnvSchema, type WorkerEnv } from './config/worker-config';
 import { workflowCode } from './config/workflow-code';
 import type { ProviderClients } from './providers/config';
@@ -15,6 +16,9 @@ export type WorkerSettings = Pick<
   | 'WORKER_WORKFLOW_BUNDLE'
   | 'WORKER_SHUTDOWN_GRACE_SECONDS'
   | 'NOTIFY_WEBHOOK_URL'
+  | 'TENSORONE_MAX_RPS'
+  | 'TENSORMESH_MAX_RPS'
+  | 'MARQTUNE_MAX_RPS'
 >;
 
 /** The settings of a worker whose environment sets none: the schema's defaults. */
@@ -37,28 +41,80 @@ export interface WorkerWiring {
   dataConverter?: DataConverter;
   /** Options a test or benchmark varies on top of the settings (documented where it does). */
   overrides?: Partial<WorkerOptions>;
+  /**
+   * Provider activities on a task queue per provider, each held by the server to its `*_MAX_RPS`
+   * (src/provider-workers.ts). The worker process and the main job set it; a prebuilt bundle has the
+   * interceptor built in, so a worker running one always needs the provider queues' workers.
+   */
+  providerQueues?: boolean;
 }
 
 /**
  * THE worker: the product's workflows and activities on one task queue, with the validated settings.
  * `npm run worker`, the main job (`npm start`), the benchmarks and the test bed all start it here.
  */
-export function createWorker(w: WorkerWiring): Promise<Worker> {
+export function createWorker(
+  w: WorkerWiring,
+  activities: Activities = createActivities(w.providers, { webhookUrl: w.settings.NOTIFY_WEBHOOK_URL }),
+): Promise<Worker> {
   const s = w.settings;
   return Worker.create({
     connection: w.connection,
     ...(w.namespace ? { namespace: w.namespace } : {}),
     taskQueue: w.taskQueue,
     ...workflowCode(s.WORKER_WORKFLOW_BUNDLE),
-    activities: createActivities(w.providers, { webhookUrl: s.NOTIFY_WEBHOOK_URL }),
+    ...(w.providerQueues && !s.WORKER_WORKFLOW_BUNDLE
+      ? { interceptors: { workflowModules: [PROVIDER_QUEUE_INTERCEPTORS] } }
+      : {}),
+    activities,
     ...(w.dataConverter ? { dataConverter: w.dataConverter } : {}),
     maxConcurrentActivityTaskExecutions: s.WORKER_MAX_CONCURRENT_ACTIVITIES,
     maxConcurrentWorkflowTaskExecutions: s.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
     maxCachedWorkflows: s.WORKER_MAX_CACHED_WORKFLOWS,
     reuseV8Context: s.WORKER_REUSE_V8_CONTEXT,
-    shutdownGraceTime: `${s.WORKER_SHUTDOWN_GRACE_SECONDS}s`,
-    // Activities that ignore their cancellation do not hold the process past the grace for long.
-    shutdownForceTime: `${s.WORKER_SHUTDOWN_GRACE_SECONDS + SHUTDOWN_FORCE_EXTRA_SECONDS}s`,
+    ...shutdownTimes(s),
     ...w.overrides,
   });
+}
+
+/** The main worker and, with `providerQueues`, the provider queues' workers: one set of activities. */
+export interface WorkerGroup {
+  workers: Worker[];
+  /** Runs them all; one that stops (a fatal error, a signal) stops the others. */
+  run(): Promise<void>;
+  shutdown(): void;
+}
+
+export async function createWorkerGroup(w: WorkerWiring): Promise<WorkerGroup> {
+  // One set of provider clients for the process: what a client learns (a route the provider lacks) holds for all.
+  const activities = createActivities(w.providers, { webhookUrl: w.settings.NOTIFY_WEBHOOK_URL });
+  const main = await createWorker(w, activities);
+  const providerWorkers = w.providerQueues
+    ? await createProviderWorkers(w, {
+        activities,
+        ...(w.dataConverter ? { dataConverter: w.dataConverter } : {}),
+        maxConcurrentActivityTaskExecutions: w.settings.WORKER_MAX_CONCURRENT_ACTIVITIES,
+        ...shutdownTimes(w.settings),
+        ...w.overrides,
+      })
+    : [];
+  const workers = [main, ...providerWorkers];
+  const shutdown = () => {
+    for (const x of workers) if (x.getState() === 'RUNNING') x.shutdown();
+  };
+  return {
+    workers,
+    shutdown,
+    run: async () => {
+      await Promise.all(workers.map((x) => x.run().finally(shutdown)));
+    },
+  };
+}
+
+/** Running activities get the grace to finish; those that ignore their cancellation do not hold the process long. */
+function shutdownTimes(s: WorkerSettings): Pick<WorkerOptions, 'shutdownGraceTime' | 'shutdownForceTime'> {
+  return {
+    shutdownGraceTime: `${s.WORKER_SHUTDOWN_GRACE_SECONDS}s`,
+    shutdownForceTime: `${s.WORKER_SHUTDOWN_GRACE_SECONDS + SHUTDOWN_FORCE_EXTRA_SECONDS}s`,
+  };
 }

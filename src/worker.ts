@@ -16,7 +16,7 @@ import { ConfigError, connectWorkerConnection, dataConverterFromEnv } from './co
 import { loadWorkerEnv, type WorkerEnv } from './config/worker-config';
 import { createProviderClients, providerEndpointsFromEnv } from './providers/config';
 import { redact, redactText } from './providers/http/redact';
-import { createWorker, SHUTDOWN_FORCE_EXTRA_SECONDS } from './worker-factory';
+import { createWorkerGroup, SHUTDOWN_FORCE_EXTRA_SECONDS } from './worker-factory';
 
 /** Structured JSON logs (workflow id, run id, activity in the SDK's metadata), secrets scrubbed. */
 function installRuntime(env: WorkerEnv): void {
@@ -62,20 +62,21 @@ async function main(): Promise<void> {
   installRuntime(env);
   const connection = await connectWorkerConnection(env);
   try {
-    const worker = await createWorker({
+    const group = await createWorkerGroup({
       connection,
       namespace: env.TEMPORAL_NAMESPACE,
       taskQueue: env.TEMPORAL_TASK_QUEUE,
       providers: createProviderClients(providerEndpointsFromEnv(env as unknown as NodeJS.ProcessEnv)),
       settings: env,
       dataConverter: dataConverterFromEnv(),
+      providerQueues: true,
     });
     process.stderr.write(
-      `worker polling ${env.TEMPORAL_TASK_QUEUE} on ${env.TEMPORAL_ADDRESS}/${env.TEMPORAL_NAMESPACE}${env.WORKER_METRICS_ADDRESS ? `; metrics on http://${env.WORKER_METRICS_ADDRESS}/metrics` : ''}\n`,
+      `worker polling ${env.TEMPORAL_TASK_QUEUE} and its provider queues on ${env.TEMPORAL_ADDRESS}/${env.TEMPORAL_NAMESPACE}${env.WORKER_METRICS_ADDRESS ? `; metrics on http://${env.WORKER_METRICS_ADDRESS}/metrics` : ''}\n`,
     );
     exitAfterSignal(env.WORKER_SHUTDOWN_GRACE_SECONDS);
     // Worker.run() handles SIGINT/SIGTERM itself: stops polling, lets activities finish within the grace time.
-    await worker.run();
+    await group.run();
   } finally {
     // The open connection alone kept the process alive after the worker had stopped.
     await connection.close();
@@ -87,11 +88,12 @@ if (require.main === module) {
   main().then(
     () => process.exit(0),
     (err: unknown) => {
+      // A bad environment is bad input: exit 2, as the CLI does.
       if (err instanceof ConfigError) {
         process.stderr.write(`worker: ${err.message}\n`);
-      } else {
-        process.stderr.write(`worker: ${redactText((err as Error)?.stack ?? String(err))}\n`);
+        process.exit(2);
       }
+      process.stderr.write(`worker: ${redactText((err as Error)?.stack ?? String(err))}\n`);
       process.exit(1);
     },
   );

@@ -7,6 +7,7 @@ import { registryActivities } from './registry';
 import { marqtuneActivities, tensormeshActivities } from './serving';
 import { servingSlotActivities } from './serving-slots';
 import { tensoroneEndpointActivities, tensoroneJobActivities } from './tensorone';
+import { jobSweeps } from './job-sweep';
 import { watchActivities } from './watch';
 
 /**
@@ -37,8 +38,12 @@ export function createActivities(clients: ProviderClients, options: { webhookUrl
     ...tensormeshActivities(clients.tensormesh),
     ...marqtune,
     ...watchActivities({
-      tensorone: (id) => clients.tensorone.jobs.get(id),
-      marqtune: (id) => clients.marqtune.models.get(id),
+      getJob: {
+        tensorone: (id) => clients.tensorone.jobs.get(id),
+        marqtune: (id) => clients.marqtune.models.get(id),
+      },
+      // One per worker process: every watch in it reads the same sweeps of the job list.
+      sweeps: jobSweeps((query) => clients.tensorone.jobs.list(query)),
     }),
   };
 }

@@ -10,6 +10,7 @@ import { isAbsent, type CapabilityAbsent } from '../providers/http/capabilities'
 import { createInDoubt, heartbeat, nameForStep, possibleDuplicate, type PossibleDuplicate } from './context';
 import { adoptionRefused, classified, deleteIdempotently, type DeleteOutcome } from './failures';
 import { ProviderError } from '../providers/http/provider-error';
+import { forEachJobPage } from './job-pages';
 import { deleteBatchResumably, type BatchDeletionOutcome, type DeleteBatchInput } from './batch-deletions';
 
 export type StartTrainingJobInput = Omit<CreateJobRequest, 'name'> & {
@@ -29,24 +30,17 @@ export interface CreateOutcome {
 
 const STOPPABLE = new Set(['queued', 'pending', 'running', 'unknown']);
 
-const JOB_LIST_PAGE = 100;
-
 /** TensorOne training jobs and checkpoints: one activity per API call. */
 export function tensoroneJobActivities(client: TensorOneClient) {
   /** Every job with this exact name, paging through the documented job list (newest first). */
   async function jobsNamed(name: string, stopAtFirst: boolean): Promise<TrainingJob[]> {
     const found: TrainingJob[] = [];
-    for (let offset = 0; ; offset += JOB_LIST_PAGE) {
-      const page = await client.jobs.list({
-        limit: JOB_LIST_PAGE,
-        offset,
-        sort: 'created_at',
-        order: 'desc',
-      });
-      found.push(...page.jobs.filter((j) => j.name === name));
-      if ((stopAtFirst && found.length) || !page.hasMore || page.jobs.length === 0) return found;
+    await forEachJobPage(client.jobs.list, { sort: 'created_at', order: 'desc' }, (jobs, offset) => {
+      found.push(...jobs.filter((j) => j.name === name));
+      if (stopAtFirst && found.length) return true;
       heartbeat({ offset });
-    }
+    });
+    return found;
   }
 
   /** Stops the job unless it already ended; `stopped` when this call stopped it, and the status it then has. */

@@ -2,10 +2,14 @@ import { Context, log } from '@temporalio/activity';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import type { JobStatus, TrainingJob } from '../domain/types';
 import { classified } from './failures';
+import type { JobSweeps, Sweep } from './job-sweep';
 import {
+  costReadingDue,
   isTerminalStatus,
   judgeLook,
   stallAfterLook,
+  sweepWindowMs,
+  type CostReading,
   type StallState,
   type WatchPlan,
   type WatchReason,
@@ -79,19 +83,98 @@ export interface BetweenLooks {
 /** A look that found nothing to report: retried by the server at the next look, no workflow task. */
 const JOB_UNCHANGED = 'JOB_UNCHANGED';
 
+/** Where looks read a job: the provider's single-job reads, and TensorOne's shared sweeps of its job list. */
+export interface WatchSources {
+  /** The provider clients' unclassified reads of one job. */
+  getJob: Record<WatchInput['provider'], (id: string) => Promise<TrainingJob>>;
+  /** Without it every look reads the job itself. */
+  sweeps?: JobSweeps;
+}
+
+/** Cost readings remembered per job (the list carries no cost): a few hundred bytes each, the oldest dropped. */
+const MAX_COST_READINGS = 50_000;
+
+/** What one look saw, and where. */
+interface Seen {
+  job: TrainingJob;
+  /** The job came from a sweep of the list made then. */
+  sweptAtMs?: number;
+  /** The look consulted a sweep made then (the job may still have been read by itself). */
+  sweepAtMs?: number;
+}
+
 /**
  * Watches a training job between workflow tasks (the `polling/infrequent` pattern): each attempt makes
  * one look and, when there is nothing the workflow must act on or report, fails with a benign failure
  * whose `nextRetryDelay` is the next look, so the server (not a loop here, not the workflow) waits.
- * Steady training then costs one provider call per look and no history events or workflow tasks.
+ * Steady training then costs no history events or workflow tasks.
  * A terminal status is handed back only once two looks in a row agree (`judgeLook`).
  *
- * `getJob`: the provider clients' unclassified reads. The watch classifies their failures itself,
- * counting its failed looks in a row as the tries (its attempts are its looks, not tries of one call).
+ * A look at a TensorOne job reads the worker process's latest sweep of the documented job list
+ * (`sources.sweeps`, one sweep per freshness window for every watch in the process) and asks for its
+ * next look when that sweep grows too old; it reads the job itself (`GET /v2/training/jobs/{id}`) only
+ * for what the list does not carry: a job the sweep did not show (it ended, or is in a status the list
+ * filters do not name), the look that confirms a terminal status (and brings its checkpoints), and the
+ * cost of a job with a budget when the cost may be near it (`costReadingDue`). A Marqtune model is read
+ * by itself at every look.
+ *
+ * The watch classifies read failures itself, counting its failed looks in a row as the tries (its
+ * attempts are its looks, not tries of one call).
  */
-export function watchActivities(
-  getJob: Record<WatchInput['provider'], (id: string) => Promise<TrainingJob>>,
-) {
+export function watchActivities(sources: WatchSources) {
+  const costReadings = new Map<string, CostReading>();
+  function rememberCost(job: TrainingJob, atMs: number): void {
+    if (job.cost === undefined) return;
+    costReadings.delete(job.id);
+    costReadings.set(job.id, { cost: job.cost, percentage: job.progress.percentage, atMs });
+    if (costReadings.size > MAX_COST_READINGS) costReadings.delete(costReadings.keys().next().value!);
+  }
+
+  /**
+   * The job as this look sees it: from the latest sweep when that carries all the look needs.
+   * `expected`: the status the previous look saw.
+   */
+  async function look(
+    input: WatchInput,
+    nowMs: number,
+    ownRead: boolean,
+    tries: number,
+    expected: JobStatus | undefined,
+  ): Promise<Seen> {
+    const readItself = async (sweepAtMs?: number): Promise<Seen> => {
+      const job = await sources.getJob[input.provider](input.jobId);
+      rememberCost(job, nowMs);
+      return { job, sweepAtMs };
+    };
+    if (input.provider !== 'tensorone' || !sources.sweeps || ownRead) return readItself();
+    const { plan } = input;
+    let sweep: Sweep;
+    try {
+      const sweeps = sources.sweeps;
+      sweep = await classified(() => sweeps.fresh(nowMs, sweepWindowMs(plan.freshnessMs), expected), {
+        tries,
+      });
+    } catch (err) {
+      // A list this provider refuses (no such route, a filter it does not know): the job's own read
+      // still tells its status. A 429, a 5xx or a malformed answer fails the look like a failed read.
+      if (err instanceof ApplicationFailure && err.nonRetryable && err.type !== 'MALFORMED_RESPONSE') {
+        sources.sweeps.refused(nowMs);
+        return readItself(nowMs);
+      }
+      throw err;
+    }
+    const listed = sweep.jobs.get(input.jobId);
+    if (!listed) return readItself(sweep.takenAtMs);
+    const reading = costReadings.get(input.jobId);
+    if (
+      listed.status === 'running' &&
+      costReadingDue(plan.maxCost, reading, listed.progress.percentage, nowMs, 2 * plan.freshnessMs)
+    )
+      return readItself(sweep.takenAtMs);
+    const job = { ...listed, cost: reading?.cost ?? listed.cost };
+    return { job, sweptAtMs: sweep.takenAtMs, sweepAtMs: sweep.takenAtMs };
+  }
+
   return {
     async watchTrainingJob(input: WatchInput): Promise<WatchOutcome> {
       const ctx = Context.current();
@@ -110,9 +193,37 @@ export function watchActivities(
       // that lagged behind would make a healthy job look stalled.
       const now = Math.max(carried?.nextLookAtMs ?? input.startedAtMs, Date.now());
       const failedLooks = (carried?.failedLooks ?? 0) + 1;
-      let job: TrainingJob;
+      // The previous look saw a new terminal status (and asked for this look to confirm it).
+      const doubted = carried?.lastStatus;
+      const confirming =
+        doubted !== undefined && isTerminalStatus(doubted) && doubted !== input.plan.knownStatus;
+      const previousStatus = carried?.lastStatus ?? input.plan.knownStatus;
+      const judge = (look: Seen) => {
+        // Progress in a sweep was there when the sweep was made: the stall clock counts from then.
+        const stall = stallAfterLook(carried?.stall ?? input.stall, look.job, look.sweptAtMs ?? now);
+        return { stall, verdict: judgeLook(input.plan, look.job, stall, now, previousStatus) };
+      };
+      let seen: Seen;
+      let judged: ReturnType<typeof judge>;
       try {
-        job = await classified(() => getJob[input.provider](input.jobId), { tries: failedLooks });
+        seen = await classified(() => look(input, now, confirming, failedLooks, previousStatus), {
+          tries: failedLooks,
+        });
+        judged = judge(seen);
+        // The workflow acts on what a watch hands back (stops, resumes the job): never on a sweep made
+        // before this watch began, which may show the job as it was before the workflow's last act.
+        const { verdict } = judged;
+        if (
+          seen.sweptAtMs !== undefined &&
+          seen.sweptAtMs < input.startedAtMs &&
+          'report' in verdict &&
+          verdict.report !== 'report-due'
+        ) {
+          seen = await classified(() => look(input, now, true, failedLooks, previousStatus), {
+            tries: failedLooks,
+          });
+          judged = judge(seen);
+        }
       } catch (err) {
         // The server retries a retryable failure with backoff; the next attempt must know this one failed.
         ctx.heartbeat({
@@ -125,31 +236,33 @@ export function watchActivities(
         } satisfies BetweenLooks);
         throw err;
       }
+      const { job } = seen;
+      const { stall, verdict } = judged;
       const looks = (carried?.looks ?? 0) + 1;
-      const stall = stallAfterLook(carried?.stall ?? input.stall, job, now);
-      const previousStatus = carried?.lastStatus ?? input.plan.knownStatus;
-      const verdict = judgeLook(input.plan, job, stall, now, previousStatus);
-      // The previous look saw a new terminal status (and asked for this look to confirm it): not confirmed.
-      const doubted = carried?.lastStatus;
-      if (
-        doubted &&
-        isTerminalStatus(doubted) &&
-        doubted !== input.plan.knownStatus &&
-        doubted !== job.status
-      )
+      if (confirming && doubted !== job.status)
         log.warn(`job ${input.jobId} answered "${doubted}" once, then "${job.status}": not acted on`, {
           jobId: input.jobId,
         });
       if ('report' in verdict) return { job, reason: verdict.report, stall, looks };
       const latest = latestLookOf(job, now);
+      // A look that read a sweep comes back when the sweep grows too old, to read the next one: every
+      // watch of the process then looks just after each sweep, and a job the sweep missed (new since)
+      // is read by itself at most once per sweep. A doubted end is confirmed after the minimum interval.
+      const lookAgainInMs =
+        seen.sweepAtMs === undefined || verdict.confirming
+          ? verdict.lookAgainInMs
+          : Math.min(
+              verdict.lookAgainInMs,
+              Math.max(1, seen.sweepAtMs + sweepWindowMs(input.plan.freshnessMs) - now),
+            );
       ctx.heartbeat({
         stall,
         looks,
-        nextLookAtMs: now + verdict.lookAgainInMs,
+        nextLookAtMs: now + lookAgainInMs,
         lastStatus: job.status,
         latest,
       } satisfies BetweenLooks);
-      throw lookLater(verdict.lookAgainInMs, verdict.confirming, { jobId: input.jobId, look: latest, looks });
+      throw lookLater(lookAgainInMs, verdict.confirming, { jobId: input.jobId, look: latest, looks });
     },
   };
 }

@@ -5,6 +5,17 @@ import { parseEnv, temporalEnvSchema } from './temporal-connection';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const url = z.string().url('must be a URL such as https://api.example.com');
+/**
+ * A provider's rate limit, requests per second over the whole fleet: its activities run on a task
+ * queue of their own (src/workflows/provider-queues.ts) whose dispatch rate the Temporal server holds
+ * to this, whichever worker processes poll it. Unset: no limit.
+ */
+const maxRps = z.coerce
+  .number({ message: 'must be a number of requests per second, such as 5 or 0.5' })
+  .refine((n) => Number.isFinite(n) && n > 0, {
+    message: 'must be a number of requests per second above 0, such as 5 or 0.5',
+  })
+  .optional();
 
 /**
  * Everything the worker reads from its environment. Provider keys live here and only here; defaults
@@ -64,6 +75,9 @@ export const workerEnvSchema = temporalEnvSchema.extend({
   TENSORMESH_HF_TOKEN: z.string().min(8).optional(),
   MARQTUNE_BASE_URL: url.optional(),
   MARQTUNE_API_KEY: z.string().min(8, 'looks too short for an API key').optional(),
+  TENSORONE_MAX_RPS: maxRps,
+  TENSORMESH_MAX_RPS: maxRps,
+  MARQTUNE_MAX_RPS: maxRps,
 });
 
 export type WorkerEnv = z.infer<typeof workerEnvSchema>;

@@ -210,3 +210,46 @@ export function judgeLook(
     }),
   };
 }
+
+/**
+ * How old a sweep of the job list a look may read: nine tenths of its freshness. A look that reads the
+ * list asks for its next look when this sweep grows too old, so it reads every sweep soon after it is
+ * made and a change is noticed at most this window (plus the time a sweep takes) after it happened.
+ */
+export function sweepWindowMs(freshnessMs: number): number {
+  return Math.max(1, Math.floor(freshnessMs * 0.9));
+}
+
+/** A job's cost as a read of the job itself gave it, with its progress then (percent) and when (the watch's clock). */
+export interface CostReading {
+  cost: number;
+  percentage?: number;
+  atMs: number;
+}
+
+/**
+ * Whether a look at a running job with a cost budget must read the job itself (the list carries no
+ * cost): when no reading is known, when the last reading already reaches the budget, or when the cost
+ * estimated from progress since that reading (cost grows with progress: cost per percent at the
+ * reading) and carried on at the same pace over `horizonMs` reaches it. A reading at 0 % gives no pace
+ * to estimate by, nor does a look without a percentage, nor progress that went back: each reads the job.
+ */
+export function costReadingDue(
+  maxCost: number | undefined,
+  reading: CostReading | undefined,
+  percentageNow: number | undefined,
+  nowMs: number,
+  horizonMs: number,
+): boolean {
+  if (maxCost === undefined) return false;
+  if (!reading) return true;
+  if (reading.cost >= maxCost) return true;
+  if (!reading.percentage || reading.percentage <= 0 || percentageNow === undefined) return true;
+  // Progress went back (a resume from an earlier checkpoint): the steps done again cost again.
+  if (percentageNow < reading.percentage) return true;
+  const perPercent = reading.cost / reading.percentage;
+  const estimateNow = reading.cost + Math.max(0, percentageNow - reading.percentage) * perPercent;
+  const elapsed = nowMs - reading.atMs;
+  const pace = elapsed > 0 ? (estimateNow - reading.cost) / elapsed : 0;
+  return estimateNow + pace * horizonMs >= maxCost;
+}

@@ -3,7 +3,8 @@ import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
 import { MALFORMED_TRIES } from '../../src/activities/failures';
 import { createActivities } from '../../src/activities';
-import type { WatchInput, WatchOutcome } from '../../src/activities/watch';
+import type { BetweenLooks, WatchInput, WatchOutcome } from '../../src/activities/watch';
+import { runActivityResuming } from '../harness/activity-env';
 import type { Sandbox } from '../../sandbox/server';
 import type { ProviderClients } from '../../src/providers/config';
 import { connectDevServer, type DevServerHandle, uniqueTaskQueue } from '../harness/temporal';
@@ -145,7 +146,7 @@ describe('a watch doubts odd answers', () => {
     sandbox.state.faults = {
       ...sandbox.state.faults,
       htmlAnswers: 1,
-      htmlAnswerRoutePattern: `/jobs/${id}$`,
+      htmlAnswerRoutePattern: `/training/jobs(/${id})?$`,
     };
     const outcome = await watch(id);
     expect(sandbox.state.faults.htmlAnswers).toBe(0);
@@ -157,7 +158,7 @@ describe('a watch doubts odd answers', () => {
     sandbox.state.faults = {
       ...sandbox.state.faults,
       htmlAnswers: 100,
-      htmlAnswerRoutePattern: `/jobs/${id}$`,
+      htmlAnswerRoutePattern: `/training/jobs(/${id})?$`,
     };
     const err = await watch(id).catch((e: unknown) => e);
     const remaining = sandbox.state.faults.htmlAnswers;
@@ -167,5 +168,124 @@ describe('a watch doubts odd answers', () => {
     expect(activity.cause).toBeInstanceOf(ApplicationFailure);
     expect(activity.cause).toMatchObject({ type: 'MALFORMED_RESPONSE', nonRetryable: true });
     expect(100 - remaining).toBe(MALFORMED_TRIES);
+  });
+});
+
+describe('looks read a shared sweep of the job list', () => {
+  const FRESHNESS = 60_000;
+  /** One look at a job known to be running, on the watch's clock `nowMs`, carrying `details` from the previous look. */
+  function lookAt(
+    watch: ReturnType<typeof createActivities>['watchTrainingJob'],
+    jobId: string,
+    nowMs: number,
+    details?: BetweenLooks,
+    plan: Partial<WatchInput['plan']> = {},
+  ) {
+    return runActivityResuming<[WatchInput], WatchOutcome>(
+      { workflowId: `look-${jobId}`, attempt: details ? 2 : 1, heartbeatDetails: details },
+      watch,
+      {
+        provider: 'tensorone',
+        jobId,
+        stall: { lastProgressAtMs: nowMs },
+        startedAtMs: nowMs,
+        firstLookInMs: 0,
+        plan: {
+          knownStatus: 'running',
+          segmentStartedAtMs: nowMs - 3_600_000,
+          reportByMs: nowMs + 3_600_000,
+          freshnessMs: FRESHNESS,
+          minIntervalMs: 1000,
+          stallAfterMs: 3_600_000,
+          ...plan,
+        },
+      },
+    );
+  }
+  const requestsSince = (sinceMs: number) => sandbox.state.requestLog.filter((r) => r.at >= sinceMs);
+  const listRequests = (sinceMs: number) =>
+    requestsSince(sinceMs).filter((r) => r.path === '/tensorone/v2/training/jobs');
+  const jobReads = (sinceMs: number, jobId?: string) =>
+    requestsSince(sinceMs).filter((r) =>
+      jobId ? r.path.endsWith(`/v2/training/jobs/${jobId}`) : /\/v2\/training\/jobs\/[^/]+$/.test(r.path),
+    );
+  const lastBeat = (o: { heartbeats: unknown[] }) => o.heartbeats.at(-1) as BetweenLooks;
+
+  it('150 concurrent looks in one window make one sweep, its second page read, and no job read by itself', async () => {
+    const jobs = Array.from({ length: 150 }, (_, i) =>
+      sandbox.state.createJob({ name: `swept-${i}`, totalEpochs: 100_000 }),
+    );
+    await eventually(() => jobs.every((j) => sandbox.state.advance(j).status === 'running'));
+    const { watchTrainingJob } = createActivities(clients); // a new worker process: nothing swept yet
+    const running = [...sandbox.state.jobs.values()].filter((j) => j.status === 'running').length;
+    const since = Date.now();
+    const now = Date.now();
+    const looks = await Promise.all(jobs.map((j) => lookAt(watchTrainingJob, j.id, now)));
+    for (const look of looks) {
+      expect(look.error).toMatchObject({ type: 'JOB_UNCHANGED' });
+      expect(lastBeat(look).latest).toMatchObject({ status: 'running' });
+      expect(lastBeat(look).latest!.step).toBeGreaterThan(0);
+    }
+    // Every look comes back when the sweep they read grows too old: together, within nine tenths of the freshness.
+    const nextLooks = new Set(looks.map((look) => lastBeat(look).nextLookAtMs));
+    expect(nextLooks.size).toBe(1);
+    expect([...nextLooks][0]! - now).toBeGreaterThanOrEqual(0.9 * FRESHNESS);
+    expect([...nextLooks][0]!).toBeLessThanOrEqual(Date.now() + 0.9 * FRESHNESS);
+    // Every page of the running jobs (two or more: the last 50 of these are on the second), once, and
+    // none of pending jobs (no look expected one); the jobs of the second page were not read by
+    // themselves either.
+    expect(running).toBeGreaterThan(100);
+    expect(listRequests(since)).toHaveLength(Math.ceil(running / 100));
+    expect(jobReads(since)).toHaveLength(0);
+
+    // The next looks, inside the window, read the same sweep; the first look past it makes a new one.
+    const again = Date.now();
+    await Promise.all(jobs.slice(0, 20).map((j) => lookAt(watchTrainingJob, j.id, now + 1000)));
+    expect(listRequests(again)).toHaveLength(0);
+    // A look that expects its job still pending has the next sweep list the pending jobs too.
+    await lookAt(watchTrainingJob, jobs[0]!.id, now + FRESHNESS, undefined, { knownStatus: 'pending' });
+    expect(listRequests(again)).toHaveLength(Math.ceil(running / 100) + 1);
+    for (const j of jobs) sandbox.state.stopJob(j, false);
+  });
+
+  it('a job the sweep did not show is read by itself; its end is confirmed by another read, with its checkpoints', async () => {
+    const job = sandbox.state.createJob({ name: 'ended-off-list', totalEpochs: 2 });
+    await eventually(() => sandbox.state.advance(job).status === 'completed');
+    const { watchTrainingJob } = createActivities(clients);
+    const since = Date.now();
+    const now = Date.now();
+    const first = await lookAt(watchTrainingJob, job.id, now);
+    // Seen "completed" once: looked at again to confirm, not handed back yet.
+    expect(first.error).toMatchObject({ type: 'JOB_UNCHANGED' });
+    expect(lastBeat(first).lastStatus).toBe('completed');
+    expect(listRequests(since).length).toBeGreaterThan(0);
+    expect(jobReads(since, job.id)).toHaveLength(1);
+    const second = await lookAt(watchTrainingJob, job.id, now + 1000, lastBeat(first));
+    expect(second.result).toMatchObject({ reason: 'status-changed', job: { status: 'completed' } });
+    expect(second.result!.job.checkpointIds.length).toBeGreaterThan(0);
+    expect(jobReads(since, job.id)).toHaveLength(2);
+  });
+
+  it('a job with a budget is read by itself for its cost at first, then only when the cost may reach the budget', async () => {
+    // 1,000 epochs of 200 ms: the list's percentage (one decimal) moves every 0.4 s.
+    const job = sandbox.state.createJob({ name: 'budgeted', totalEpochs: 1000 });
+    await eventually(() => sandbox.state.advance(job).completedEpochs >= 2);
+    const { watchTrainingJob } = createActivities(clients);
+    const since = Date.now();
+    const now = Date.now();
+    const far = { maxCost: 1e9 };
+    const first = await lookAt(watchTrainingJob, job.id, now, undefined, far);
+    expect(jobReads(since, job.id)).toHaveLength(1);
+    expect(lastBeat(first).latest!.cost).toBeGreaterThan(0);
+    // Far from the budget: the list is enough, and the cost shown is the one read.
+    const second = await lookAt(watchTrainingJob, job.id, now + 1000, lastBeat(first), far);
+    expect(jobReads(since, job.id)).toHaveLength(1);
+    expect(lastBeat(second).latest!.cost).toBe(lastBeat(first).latest!.cost);
+    // A budget the cost already reached: read by itself, and handed back to stop the job.
+    const near = { maxCost: lastBeat(first).latest!.cost! };
+    const third = await lookAt(watchTrainingJob, job.id, now + 2000, lastBeat(second), near);
+    expect(jobReads(since, job.id)).toHaveLength(2);
+    expect(third.result).toMatchObject({ reason: 'cost-budget' });
+    sandbox.state.stopJob(job, false);
   });
 });

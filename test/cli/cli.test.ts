@@ -330,7 +330,7 @@ it('manages the cleanup schedule: create, list, trigger, delete', async () => {
   expect((await cli(['schedule', 'cleanup', 'delete', '--id', id])).code).toBe(0);
 });
 
-it('the worker refuses a bad environment with one message naming every bad variable (exit 1)', () => {
+it('the worker refuses a bad environment with one message naming every bad variable (exit 2)', () => {
   const r = spawnSync(tsx, ['src/worker.ts'], {
     cwd: repo,
     encoding: 'utf8',
@@ -341,13 +341,15 @@ it('the worker refuses a bad environment with one message naming every bad varia
       TEMPORAL_ADDRESS: 'no-port',
       WORKER_MAX_CONCURRENT_ACTIVITIES: '-3',
       TENSORONE_BASE_URL: 'https://api.tensorone.example',
+      TENSORONE_MAX_RPS: '0',
     },
   });
-  expect(r.status).toBe(1);
+  expect(r.status).toBe(2);
   expect(r.stderr).toContain('worker: invalid configuration');
   expect(r.stderr).toContain('TEMPORAL_ADDRESS: must be host:port');
   expect(r.stderr).toContain('WORKER_MAX_CONCURRENT_ACTIVITIES');
   expect(r.stderr).toContain('TENSORONE_API_KEY: is required when TENSORONE_BASE_URL is set');
+  expect(r.stderr).toContain('TENSORONE_MAX_RPS: must be a number of requests per second above 0');
 });
 
 it.each(['SIGTERM', 'SIGINT'] as const)(

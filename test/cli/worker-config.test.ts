@@ -42,6 +42,26 @@ describe('worker environment', () => {
     expect(() => loadWorkerEnv({ NOTIFY_WEBHOOK_URL: url })).toThrow(message);
   });
 
+  it.each([
+    ['0', 'above 0'],
+    ['-2', 'above 0'],
+    ['fast', 'must be a number of requests per second'],
+    ['Infinity', 'must be a number of requests per second'],
+  ])('refuses a provider rate limit of %s, naming the variable', (value, message) => {
+    for (const variable of ['TENSORONE_MAX_RPS', 'TENSORMESH_MAX_RPS', 'MARQTUNE_MAX_RPS']) {
+      expect(() => loadWorkerEnv({ [variable]: value })).toThrow(`${variable}: must be a number`);
+      expect(() => loadWorkerEnv({ [variable]: value })).toThrow(message);
+    }
+  });
+
+  it('reads a provider rate limit as requests per second (fractions too); unset is no limit', () => {
+    expect(loadWorkerEnv({ TENSORONE_MAX_RPS: '5', MARQTUNE_MAX_RPS: '0.5' })).toMatchObject({
+      TENSORONE_MAX_RPS: 5,
+      MARQTUNE_MAX_RPS: 0.5,
+    });
+    expect(loadWorkerEnv({}).TENSORMESH_MAX_RPS).toBeUndefined();
+  });
+
   it('accepts an https webhook URL', () => {
     const url = 'https://hooks.slack.com/services/T0/B0/secret';
     expect(loadWorkerEnv({ NOTIFY_WEBHOOK_URL: url }).NOTIFY_WEBHOOK_URL).toBe(url);

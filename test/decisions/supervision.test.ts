@@ -1,6 +1,7 @@
 import { lookedAtJob, watchPlan } from '../fixtures/watch';
 import type { TrainingJob } from '../../src/domain/types';
 import {
+  costReadingDue,
   isResumableFailure,
   isStalled,
   judgeLook,
@@ -10,6 +11,7 @@ import {
   progressMark,
   remainingMs,
   stallAfterLook,
+  sweepWindowMs,
 } from '../../src/decisions/supervision';
 
 describe('which failures a resume from the last checkpoint can cure', () => {
@@ -177,5 +179,41 @@ describe('judgeLook at its boundaries', () => {
     expect(judgeLook(resumed, job(), fresh, at)).toEqual({ lookAgainInMs: 100_000 });
     const nearEta = job({ progress: { currentStep: 100, remainingSeconds: 100 } });
     expect(judgeLook(plan, nearEta, fresh, at)).toEqual({ lookAgainInMs: 50_000 });
+  });
+});
+
+describe('how old a sweep of the job list a look may read', () => {
+  it('nine tenths of the freshness, never below 1 ms', () => {
+    expect(sweepWindowMs(300_000)).toBe(270_000);
+    expect(sweepWindowMs(1000)).toBe(900);
+    expect(sweepWindowMs(1)).toBe(1);
+  });
+});
+
+describe('when a look at a job with a budget must read its cost itself', () => {
+  const reading = { cost: 50, percentage: 50, atMs: 0 };
+  const due = (maxCost: number | undefined, percentageNow: number | undefined, nowMs = 60_000) =>
+    costReadingDue(maxCost, reading, percentageNow, nowMs, 60_000);
+
+  it('never without a budget', () => {
+    expect(costReadingDue(undefined, undefined, 10, 0, 60_000)).toBe(false);
+    expect(due(undefined, 99)).toBe(false);
+  });
+  it('always without a reading, or when the reading already reaches the budget (equal counts)', () => {
+    expect(costReadingDue(100, undefined, 10, 0, 60_000)).toBe(true);
+    expect(due(50, 50)).toBe(true);
+  });
+  it('when the reading gives no pace (0 %, no percentage) or progress went back (a resume)', () => {
+    expect(costReadingDue(100, { cost: 0, percentage: 0, atMs: 0 }, 5, 1, 60_000)).toBe(true);
+    expect(costReadingDue(100, { cost: 1, atMs: 0 }, 5, 1, 60_000)).toBe(true);
+    expect(due(1000, undefined)).toBe(true);
+    expect(due(1000, 49.9)).toBe(true);
+  });
+  it('from the cost estimated by progress, carried on over the horizon: the boundary is the budget itself', () => {
+    // 1 per percent; 10 % more in the last minute: 60 now, 70 a minute on.
+    expect(due(70, 60)).toBe(true);
+    expect(due(70.01, 60)).toBe(false);
+    // No progress since the reading: the estimate stays at the reading.
+    expect(due(50.01, 50)).toBe(false);
   });
 });

@@ -5,7 +5,7 @@ import { createTensorOneClient } from '../../src/providers/tensorone/client';
 import type { SandboxConfig, Sandbox } from '../../sandbox/server';
 import { startSandbox } from '../../sandbox/server';
 import { startTimeSkippingEnv, uniqueTaskQueue } from './temporal';
-import { createWorker, defaultWorkerSettings } from '../../src/worker-factory';
+import { createWorkerGroup, defaultWorkerSettings, type WorkerGroup } from '../../src/worker-factory';
 
 export const HOUR = 3_600_000;
 export const MINUTE = 60_000;
@@ -31,6 +31,11 @@ export async function startWorkflowTestBed(
     tensoroneTimeoutMs?: number;
     /** A time-skipping server to share (one per file; beds on it run one after another): not torn down here. */
     shared?: TestWorkflowEnvironment;
+    /**
+     * As the worker process runs: provider activities on provider task queues (the interceptor, and
+     * a worker per provider queue with the same activities).
+     */
+    providerQueues?: boolean;
   } = {},
 ): Promise<WorkflowTestBed> {
   const env = options.shared ?? (await startTimeSkippingEnv());
@@ -43,7 +48,7 @@ export async function startWorkflowTestBed(
     ...sandboxConfig,
   });
   const taskQueue = uniqueTaskQueue('wf');
-  const worker = await createWorker({
+  const group = await createWorkerGroup({
     connection: env.nativeConnection,
     taskQueue,
     providers: {
@@ -56,7 +61,9 @@ export async function startWorkflowTestBed(
     settings: defaultWorkerSettings(),
     // A test ends its worker at once: activities still running are cancelled, not waited for.
     overrides: { shutdownGraceTime: 0 },
+    providerQueues: options.providerQueues,
   });
+  const worker = group.workers[0];
   let running: Promise<void> | undefined;
   return {
     env,
@@ -64,13 +71,13 @@ export async function startWorkflowTestBed(
     worker,
     taskQueue,
     async withWorker<T>(fn: () => Promise<T>): Promise<T> {
-      running ??= worker.run();
+      running ??= group.run();
       return fn();
     },
     async teardown() {
       await sandbox.close();
-      if (options.shared) return lingerUntilTeardown(options.shared, () => stop(worker, running));
-      await stop(worker, running);
+      if (options.shared) return lingerUntilTeardown(options.shared, () => stop(group, running));
+      await stop(group, running);
       await env.teardown();
     },
   };
@@ -91,9 +98,9 @@ export async function advanceUntil<T>(
   throw new Error('condition not reached in virtual time');
 }
 
-async function stop(worker: Worker, running: Promise<void> | undefined): Promise<void> {
+async function stop(group: WorkerGroup, running: Promise<void> | undefined): Promise<void> {
   if (!running) return;
-  worker.shutdown();
+  group.shutdown();
   await running;
 }
 

@@ -2,9 +2,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
 import { workflowCode } from '../../src/config/workflow-code';
+import { PROVIDER_QUEUE_INTERCEPTORS } from '../../src/provider-workers';
 
 // Every recorded history of the product's workflows replays against the current code: a change that
-// would break running workflows fails here (guard real changes with patched()).
+// would break running workflows fails here (guard real changes with patched()). Replayed as the
+// worker process runs them: with the interceptor that puts provider activities on provider queues.
+const production = {
+  ...workflowCode(),
+  interceptors: { workflowModules: [PROVIDER_QUEUE_INTERCEPTORS] },
+};
 const dir = path.join(__dirname, '../histories');
 const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json') && !f.startsWith('harness-'));
 
@@ -18,7 +24,7 @@ describe('recorded workflow histories replay against the current code', () => {
   it.each(files)('%s', async (file) => {
     const history: unknown = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'));
     await expect(
-      Worker.runReplayHistory(workflowCode(), history, file.replace(/\.json$/, '')),
+      Worker.runReplayHistory(production, history, file.replace(/\.json$/, '')),
     ).resolves.toBeUndefined();
   });
 });

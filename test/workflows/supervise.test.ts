@@ -1,5 +1,7 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { tsToMs } from '@temporalio/common/lib/time';
+import type { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
 import { createProviderClients } from '../../src/providers/config';
@@ -9,6 +11,8 @@ import { uniqueTaskQueue } from '../harness/temporal';
 import { advanceUntil, HOUR, startWorkflowTestBed, type WorkflowTestBed } from '../harness/workflow-env';
 import { workflowCode } from '../../src/config/workflow-code';
 import { stopSupervisedJobSignal } from '../../src/workflows';
+
+type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
 // One epoch per virtual hour: a 720-epoch job trains for 30 days.
 let bed: WorkflowTestBed;
@@ -90,6 +94,59 @@ it('between reports, looks at the job every freshness interval without adding hi
   // ...for a few history events per report (status changes, every 6 hours), where a timer and an
   // activity per look would write 6 or more events per look.
   expect(history.events!.length).toBeLessThan(result.polls / 4);
+});
+
+describe('looks from the shared sweep of the job list', () => {
+  const FRESHNESS_MS = 30 * 60_000;
+  /** Reads of the job by itself (its GET) since `fromMs` (host time), as the sandbox logged them. */
+  const ownReads = (jobId: string, fromMs: number) =>
+    bed.sandbox.state.requestLog.filter(
+      (r) => r.at >= fromMs && r.method === 'GET' && r.path === `/tensorone/v2/training/jobs/${jobId}`,
+    ).length;
+  /** When the first event of `type` (and activity `activity`) was written, on the server's clock. */
+  async function eventAtMs(workflowId: string, predicate: (e: HistoryEvent) => boolean): Promise<number> {
+    const history = await bed.env.client.workflow.getHandle(workflowId).fetchHistory();
+    const event = history.events!.find(predicate)!;
+    return tsToMs(event.eventTime!);
+  }
+
+  it('a completion is noticed within the freshness; the job is read by itself only around its ends', async () => {
+    const jobId = await createJob('listed-to-its-end', 12);
+    const fromMs = Date.now();
+    const result = await superviseToEnd(jobId, { freshness: '30m', reportEvery: '7d' });
+    expect(result.outcome).toBe('completed');
+    const endedAtMs = bed.sandbox.state.jobs.get(jobId)!.endedAtMs!;
+    const closedAtMs = await eventAtMs(
+      `supervise-${jobId}`,
+      (e) => e.workflowExecutionCompletedEventAttributes != null,
+    );
+    expect(closedAtMs - endedAtMs).toBeLessThanOrEqual(FRESHNESS_MS);
+    // Twelve hours looked at (every 27 minutes or more often) ...
+    expect(result.polls).toBeGreaterThan(20);
+    // ... from the list, but for a look or two before the first sweep showed the new job, and the
+    // look that found it gone (completed) and the one that confirmed it.
+    expect(ownReads(jobId, fromMs)).toBeLessThanOrEqual(5);
+  });
+
+  it('a stall is noticed within the freshness after stallAfter, from the list', async () => {
+    const jobId = await createStallingJob('listed-stall');
+    const job = bed.sandbox.state.jobs.get(jobId)!;
+    // Steps stop at the end of epoch 3 (an epoch a virtual hour), after the 10-minute queue.
+    const frozenAtMs = job.createdAtMs + 10 * 60_000 + 3 * HOUR;
+    const fromMs = Date.now();
+    const result = await superviseToEnd(jobId, { freshness: '30m', stallAfter: '2h', reportEvery: '7d' });
+    bed.sandbox.state.faults = { ...bed.sandbox.state.faults, stallAtEpoch: undefined };
+    expect(result).toMatchObject({ outcome: 'completed', resumes: 1 });
+    const stopAtMs = await eventAtMs(
+      `supervise-${jobId}`,
+      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'stopTrainingJob',
+    );
+    // The last step is seen by the first sweep after it (within the freshness), the stall within the
+    // freshness of stallAfter from that sweep: as when every look read the job by itself.
+    expect(stopAtMs - frozenAtMs).toBeGreaterThanOrEqual(2 * HOUR);
+    expect(stopAtMs - frozenAtMs).toBeLessThanOrEqual(2 * HOUR + 2 * FRESHNESS_MS);
+    expect(ownReads(jobId, fromMs)).toBeLessThan(result.polls / 3);
+  });
 });
 
 it('notices a stall without waiting for a report a week away', async () => {
@@ -254,7 +311,7 @@ describe('doubt before acting', () => {
         bed.sandbox.state.faults = {
           ...bed.sandbox.state.faults,
           htmlAnswers: 1000,
-          htmlAnswerRoutePattern: `/jobs/${jobId}$`,
+          htmlAnswerRoutePattern: `/training/jobs(/${jobId})?$`,
         };
         return handle.result();
       })

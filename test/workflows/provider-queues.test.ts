@@ -1,0 +1,187 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { temporal } from '@temporalio/proto';
+import { createActivities } from '../../src/activities';
+import { createProviderClients, providerEndpointsFromEnv } from '../../src/providers/config';
+import type { CleanupInput, CleanupResult } from '../../src/workflows/definitions';
+import {
+  PROVIDER_ACTIVITIES,
+  providerOfActivity,
+  QUEUED_PROVIDERS,
+  UNQUEUED_ACTIVITIES,
+} from '../../src/workflows/provider-queues';
+import { sandboxAdmin } from '../../sandbox/admin-client';
+import type { Sandbox } from '../../sandbox/server';
+import { writeWorkflowBundle } from '../../scripts/bundle-workflows';
+import { connectDevServer, type DevServerHandle, uniqueTaskQueue } from '../harness/temporal';
+import { startTestSandbox } from '../harness/sandbox';
+import { startWorkflowTestBed } from '../harness/workflow-env';
+import { pipelineInput } from '../../fixtures/pipelines';
+import type { PipelineResult } from '../../src/workflows/definitions';
+
+const repo = path.resolve(__dirname, '../..');
+
+describe('which activities run on a provider task queue', () => {
+  it('every activity is on exactly one provider queue or stays on the workflow queue', () => {
+    const names = Object.keys(createActivities(createProviderClients(providerEndpointsFromEnv({}))));
+    for (const name of names) {
+      const places = [
+        ...QUEUED_PROVIDERS.filter((p) => PROVIDER_ACTIVITIES[p].includes(name)),
+        ...(UNQUEUED_ACTIVITIES.includes(name) ? ['workflow queue'] : []),
+      ];
+      expect({ name, places: places.length }).toEqual({ name, places: 1 });
+    }
+    // And nothing listed that is not an activity (a renamed one would silently leave its queue).
+    for (const listed of [...Object.values(PROVIDER_ACTIVITIES).flat(), ...UNQUEUED_ACTIVITIES])
+      expect(names).toContain(listed);
+  });
+
+  it('the watch stays on the workflow queue; one-call activities go to their provider', () => {
+    expect(providerOfActivity('watchTrainingJob')).toBeUndefined();
+    expect(providerOfActivity('deleteCheckpoints')).toBeUndefined();
+    expect(providerOfActivity('listCheckpoints')).toBe('tensorone');
+    expect(providerOfActivity('provisionServedModel')).toBe('tensormesh');
+    expect(providerOfActivity('getMarqtuneModel')).toBe('marqtune');
+  });
+});
+
+describe("a pipeline on the worker process's queues (time-skipping server)", () => {
+  it('deploys with its provider activities on the provider queue, the watch and deletions on its own', async () => {
+    const bed = await startWorkflowTestBed({}, { providerQueues: true });
+    try {
+      const workflowId = 'pipeline-on-provider-queues';
+      const result = (await bed.withWorker(() =>
+        bed.env.client.workflow.execute('fineTuneToDeploy', {
+          args: [pipelineInput('on-provider-queues')],
+          taskQueue: bed.taskQueue,
+          workflowId,
+        }),
+      )) as PipelineResult;
+      expect(result.outcome).toBe('deployed');
+      // Every activity of the run and its children, by the queue it was scheduled on.
+      const queues = new Map<string, Set<string>>();
+      const ids = [workflowId];
+      for (let i = 0; i < ids.length; i++) {
+        const history = await bed.env.client.workflow.getHandle(ids[i]!).fetchHistory();
+        for (const e of history.events ?? []) {
+          const child = e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId;
+          if (child) ids.push(child);
+          const a = e.activityTaskScheduledEventAttributes;
+          if (!a) continue;
+          const name = a.activityType!.name!;
+          if (!queues.has(name)) queues.set(name, new Set());
+          queues.get(name)!.add(a.taskQueue!.name!);
+        }
+      }
+      const provider = `${bed.taskQueue}--tensorone`;
+      expect(queues.get('startTrainingJob')).toEqual(new Set([provider]));
+      expect(queues.get('deployCheckpointEndpoint')).toEqual(new Set([provider]));
+      expect(queues.get('listCheckpoints')).toEqual(new Set([provider]));
+      expect(queues.get('watchTrainingJob')).toEqual(new Set([bed.taskQueue]));
+      expect(queues.get('deleteCheckpoints')).toEqual(new Set([bed.taskQueue]));
+      for (const [name, onQueues] of queues)
+        expect({ name, queues: [...onQueues] }).toEqual({
+          name,
+          queues: [providerOfActivity(name) ? provider : bed.taskQueue],
+        });
+    } finally {
+      await bed.teardown();
+    }
+  }, 180_000);
+});
+
+describe('TENSORONE_MAX_RPS across two worker processes (the production worker, src/worker.ts)', () => {
+  const RPS = 4;
+  const taskQueue = uniqueTaskQueue('rps');
+  let sandbox: Sandbox;
+  let dev: DevServerHandle;
+  const workers: { process: ChildProcess; stderr: () => string }[] = [];
+
+  beforeAll(async () => {
+    ({ sandbox } = await startTestSandbox());
+    dev = await connectDevServer();
+    const bundle = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ftp-rps-')), 'workflow-bundle.js');
+    await writeWorkflowBundle(bundle);
+    for (let i = 0; i < 2; i++) {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
+        cwd: repo,
+        env: {
+          PATH: process.env.PATH,
+          HOME: process.env.HOME,
+          TEMPORAL_ADDRESS: dev.address,
+          TEMPORAL_TASK_QUEUE: taskQueue,
+          WORKER_WORKFLOW_BUNDLE: bundle,
+          WORKER_SHUTDOWN_GRACE_SECONDS: '2',
+          SANDBOX_URL: sandbox.url,
+          TENSORONE_MAX_RPS: String(RPS),
+          LOG_LEVEL: 'ERROR',
+        },
+      });
+      let stderr = '';
+      child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+      workers.push({ process: child, stderr: () => stderr });
+    }
+    for (let i = 0; i < 240 && !workers.every((w) => w.stderr().includes('worker polling')); i++)
+      await new Promise((r) => setTimeout(r, 500));
+    for (const w of workers) expect(w.stderr()).toContain('worker polling');
+  }, 240_000);
+
+  afterAll(async () => {
+    await Promise.all(
+      workers.map(
+        (w) =>
+          new Promise<void>((resolve) => {
+            if (w.process.exitCode !== null) return resolve();
+            w.process.on('exit', () => resolve());
+            w.process.kill('SIGTERM');
+            setTimeout(() => w.process.kill('SIGKILL'), 10_000).unref();
+          }),
+      ),
+    );
+    await sandbox?.close();
+    await dev?.close();
+  });
+
+  it('the server dispatches the provider queue to both processes together at the limit: counted at the sandbox', async () => {
+    const admin = sandboxAdmin(sandbox.url);
+    const jobIds: string[] = [];
+    for (let i = 0; i < 4; i++) jobIds.push((await admin.seedCompletedJob(`rps-${i}`, 2000)).jobId);
+    const fromMs = Date.now();
+    // Four dry runs at once, each listing its job's checkpoints 8 pages at a time: 40 one-call
+    // activities, asked for far faster than the limit.
+    const results = await Promise.all(
+      jobIds.map(
+        (jobId) =>
+          dev.client.workflow.execute('checkpointCleanup', {
+            args: [{ jobIds: [jobId], retention: { keepLastN: 3 }, dryRun: true } satisfies CleanupInput],
+            taskQueue,
+            workflowId: `${taskQueue}-${jobId}`,
+          }) as Promise<CleanupResult>,
+      ),
+    );
+    for (const result of results) expect(result.examined).toBeGreaterThan(0);
+
+    const calls = sandbox.state.requestLog
+      .filter((r) => r.at >= fromMs && /\/v2\/training\/jobs\/[^/]+\/checkpoints$/.test(r.path))
+      .map((r) => r.at);
+    expect(calls.length).toBeGreaterThanOrEqual(40);
+    // In every 5-second window at most 5 seconds' worth and a second's burst: one process alone at the
+    // limit would be near it, two processes each held to it by themselves twice over it.
+    for (const start of calls) {
+      const inWindow = calls.filter((t) => t >= start && t < start + 5000).length;
+      expect(inWindow).toBeLessThanOrEqual(5 * RPS + RPS);
+    }
+    const spanSeconds = (Math.max(...calls) - Math.min(...calls)) / 1000;
+    expect(calls.length).toBeLessThanOrEqual(RPS * spanSeconds + RPS);
+
+    // Both processes poll the provider queue (the limit is the queue's, not a process's).
+    const described = await dev.client.workflowService.describeTaskQueue({
+      namespace: 'default',
+      taskQueue: { name: `${taskQueue}--tensorone` },
+      taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
+    });
+    expect(new Set(described.pollers!.map((p) => p.identity)).size).toBe(2);
+  }, 180_000);
+});
