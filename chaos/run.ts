@@ -22,6 +22,7 @@ import { startSandbox } from '../sandbox/server';
 import { SANDBOX_PROFILES, type SandboxProfile } from '../sandbox/profile';
 import { upsertCleanupSchedule } from '../src/schedules/cleanup-schedule';
 import { servingSlots } from '../src/clients/serving-slots';
+import type { SlotState } from '../src/decisions/serving-slot';
 import { statusQuery, type PipelineResult, type PipelineStatus } from '../src/workflows/definitions';
 import { benchHeader, flag, option, table } from '../bench/report';
 import { writeWorkflowBundle } from '../scripts/bundle-workflows';
@@ -329,6 +330,10 @@ async function main(): Promise<void> {
     );
     held.set(p.name, { status, closedAt: closed ?? Infinity });
   }
+  // Each name's serving slot, queried while the worker that answers its queries still runs.
+  const slots = servingSlots(client, taskQueue);
+  const slotStates = new Map<string, SlotState | undefined>();
+  for (const p of plan) slotStates.set(p.name, await slots.read(p.name).catch(() => undefined));
   const cleanupSchedule = client.schedule.getHandle(scheduleId);
   const scheduleInfo = await cleanupSchedule.describe().then((d) => d.info);
   await cleanupSchedule.delete();
@@ -437,11 +442,10 @@ async function main(): Promise<void> {
   // Serving slots: every deployed pipeline's deployment is its name's champion, promoted once (a kill
   // around the promotion must not promote twice or lose it), and the champion is still deployed.
   const slotProblems: string[] = [];
-  const slots = servingSlots(client, taskQueue);
   for (const p of plan) {
     const r = results.get(p.name);
     if (r?.outcome !== 'deployed' || !r.deployment) continue;
-    const slot = await slots.read(p.name).catch(() => undefined);
+    const slot = slotStates.get(p.name);
     const promotions = slot?.history.filter((e) => e.kind === 'promoted').length ?? 0;
     const championId = slot?.champion?.deploymentId;
     const exists =

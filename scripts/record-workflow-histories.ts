@@ -5,18 +5,20 @@
  *   npx tsx scripts/record-workflow-histories.ts [suffix] [name,name…]
  * (a suffix containing `provider-queues` records with provider activities on provider task queues)
  * With names, only those histories are recorded (pipeline-success, supervise-stalled-resumed,
- * cleanup-run, pipeline-operator-updates).
+ * cleanup-run, pipeline-operator-updates, serving-slot).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { ensureEngines } from '../engine';
+import { servingSlots } from '../src/clients/serving-slots';
 import { sandboxAdmin } from '../sandbox/admin-client';
 import {
   approveSignal,
   approveUpdate,
   pinUpdate,
   protectionRegistryId,
+  servingSlotId,
   statusQuery,
 } from '../src/workflows/definitions';
 import { pipelineInput } from '../fixtures/pipelines';
@@ -108,6 +110,27 @@ async function main(): Promise<void> {
         workflowId: id('supervise-stalled-resumed'),
       });
       await save('supervise-stalled-resumed');
+    }
+    if (wanted('serving-slot')) {
+      // A slot promoted to twice, rolled back during the drain, then retiring what it replaced.
+      const input = pipelineInput('recorded-slot', {
+        deploy: { target: 'tensorone-endpoint', retireAfter: '1h' },
+      });
+      // The same workflow id twice, as a rerun of a pipeline file is (its job's curve is the same: a tie).
+      for (let n = 0; n < 2; n++)
+        await bed.env.client.workflow.execute(fineTuneToDeploy, {
+          args: [input],
+          taskQueue: bed.taskQueue,
+          workflowId: id('pipeline-promoted'),
+        });
+      const slots = servingSlots(bed.env.client, bed.taskQueue);
+      await slots.rollback('recorded-slot', { by: 'ada', reason: 'recorded rollback' });
+      await advanceUntil(bed.env, async () => ((await slots.read('recorded-slot'))?.retired.length ?? 0) > 0);
+      const slot = await bed.env.client.workflow
+        .getHandle(servingSlotId('recorded-slot', bed.taskQueue))
+        .fetchHistory();
+      fs.writeFileSync(path.join(out, `serving-slot-${suffix}.json`), historyToJSON(slot));
+      process.stderr.write(`wrote serving-slot-${suffix}.json (${slot.events?.length} events)\n`);
     }
     if (wanted('cleanup-run')) {
       const seeded = await sandboxAdmin(bed.sandbox.url).seedCompletedJob('recorded-cleanup', 30);

@@ -19,6 +19,7 @@ describe('recorded workflow histories replay against the current code', () => {
     expect(files.some((f) => f.startsWith('pipeline-'))).toBe(true);
     expect(files.some((f) => f.startsWith('supervise-'))).toBe(true);
     expect(files.some((f) => f.startsWith('cleanup-'))).toBe(true);
+    expect(files.some((f) => f.startsWith('serving-slot-'))).toBe(true);
   });
 
   it.each(files)('%s', async (file) => {
