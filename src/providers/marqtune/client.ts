@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { JobStatus, TrainingJob } from '../../domain/types';
 import { ProviderError } from '../http/provider-error';
-import { Transport } from '../http/transport';
+import { routeTo, Transport } from '../http/transport';
 
 export interface MarqtuneOptions {
   baseURL: string;
@@ -66,8 +66,7 @@ export function createMarqtuneClient(options: MarqtuneOptions) {
     async list(): Promise<TrainingJob[]> {
       const raw = await t.request({
         method: 'GET',
-        route: '/models',
-        path: '/models',
+        ...routeTo('/models'),
         schema: z.object({ models: z.array(wireModel) }),
       });
       return raw.models.map(toTrainingJob);
