@@ -12,7 +12,7 @@ import { adoptionRefused, classified, deleteIdempotently, type DeleteOutcome } f
 import { ProviderError } from '../providers/http/provider-error';
 import { deleteBatchResumably, type BatchDeletionOutcome, type DeleteBatchInput } from './batch-deletions';
 
-export type StartTrainingJobInput = Omit<CreateJobRequest, 'name'> & {
+type StartTrainingJobInput = Omit<CreateJobRequest, 'name'> & {
   /** Workflow step, e.g. `train-a100`: the job is named after the run (`nameBasis`) and this step. */
   step: string;
   /** The workflow's run-based name basis; absent for workflows started before runs named their resources. */

@@ -3,7 +3,7 @@ import type { ProviderName } from '../../domain/types';
 /** Who answers: a provider, or the operator's notification webhook. */
 export type Remote = ProviderName | 'webhook';
 
-export type ProviderErrorKind = 'http' | 'network' | 'malformed';
+type ProviderErrorKind = 'http' | 'network' | 'malformed';
 
 export interface ProviderErrorInit {
   provider: Remote;

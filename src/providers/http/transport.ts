@@ -14,7 +14,7 @@ export function setRequestOrigin(origin: () => string | undefined): void {
   requestOrigin = origin;
 }
 
-export interface TransportOptions {
+interface TransportOptions {
   provider: Remote;
   baseURL: string;
   /** Auth headers; the values are registered as secrets and scrubbed from every error. */
@@ -27,7 +27,7 @@ export interface TransportOptions {
   capabilities?: Capabilities;
 }
 
-export interface RequestSpec<S extends z.ZodTypeAny> {
+interface RequestSpec<S extends z.ZodTypeAny> {
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   /** Route template used in errors and logs, e.g. `/v2/training/jobs/:id`. */
   route: string;
@@ -199,7 +199,7 @@ interface ErrorBody {
  * Reads every documented error shape: TensorOne `{error, message, details}`, Marqtune's
  * `{statusCode, body: {message}}` and bare `{message}`, and gRPC-gateway `{code, message, details}`.
  */
-export function errorBody(data: unknown): ErrorBody {
+function errorBody(data: unknown): ErrorBody {
   if (!data || typeof data !== 'object')
     return typeof data === 'string' && data ? { message: data.slice(0, 500) } : {};
   const obj = data as Record<string, unknown>;

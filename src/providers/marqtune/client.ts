@@ -3,7 +3,7 @@ import type { JobStatus, TrainingJob } from '../../domain/types';
 import { ProviderError } from '../http/provider-error';
 import { routeTo, Transport } from '../http/transport';
 
-export interface MarqtuneOptions {
+interface MarqtuneOptions {
   baseURL: string;
   apiKey: string;
   timeoutMs?: number;
@@ -22,7 +22,7 @@ const wireModel = z.object({
 });
 
 /** Marqtune answers `{statusCode, body}` on success and on some errors; bare bodies elsewhere. */
-export function unwrapEnvelope(data: unknown): unknown {
+function unwrapEnvelope(data: unknown): unknown {
   if (data && typeof data === 'object' && 'statusCode' in data && 'body' in data)
     return (data as { body: unknown }).body;
   return data;

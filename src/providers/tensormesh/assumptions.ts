@@ -17,7 +17,7 @@ export const TENSORMESH_ROUTES = {
   delete: '/v1/models/:modelId',
 } as const;
 
-export const TENSORMESH_MODEL_STATUSES: Record<string, DeploymentStatus> = {
+const TENSORMESH_MODEL_STATUSES: Record<string, DeploymentStatus> = {
   MODEL_STATUS_UNSPECIFIED: 'deploying',
   MODEL_STATUS_PENDING: 'deploying',
   MODEL_STATUS_PROVISIONING: 'deploying',

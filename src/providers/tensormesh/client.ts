@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
 import type { Deployment } from '../../domain/types';
+import type { TENSORMESH_CLOUD_PROVIDERS, TENSORMESH_GPU_TYPES } from '../../domain/tensormesh';
 import { isAbsent, type Capabilities, type CapabilityAbsent } from '../http/capabilities';
 import { ProviderError } from '../http/provider-error';
 import { redactText, registerSecret, stripQuery } from '../http/redact';
@@ -8,21 +9,7 @@ import { routeTo, Transport } from '../http/transport';
 import { isoDate } from '../http/units';
 import { TENSORMESH_ROUTES, TENSORMESH_SMOKE_PATH, tensormeshStatus } from './assumptions';
 
-export const GPU_TYPES = [
-  'GPU_TYPE_UNSPECIFIED',
-  'GPU_TYPE_A100',
-  'GPU_TYPE_H100',
-  'GPU_TYPE_H200',
-  'GPU_TYPE_B200',
-] as const;
-export const CLOUD_PROVIDERS = [
-  'CLOUD_PROVIDER_UNSPECIFIED',
-  'CLOUD_PROVIDER_NEBIUS',
-  'CLOUD_PROVIDER_LAMBDA',
-  'CLOUD_PROVIDER_ONPREM',
-] as const;
-
-export interface TensorMeshOptions {
+interface TensorMeshOptions {
   baseURL: string;
   apiKey: string;
   /** Hugging Face token for private model paths: from the worker's environment, never from workflow input. */
@@ -32,7 +19,7 @@ export interface TensorMeshOptions {
 }
 
 /** Where a served model answers, when the provider cannot be asked (`GET /v1/models/{id}` absent). */
-export interface ServedModelAddress {
+interface ServedModelAddress {
   /** The `endpoint` of the create answer. */
   endpoint?: string;
   modelName?: string;
@@ -43,14 +30,14 @@ export interface ProvisionModelRequest {
   userId: string;
   description?: string;
   infra?: {
-    cloudProvider?: (typeof CLOUD_PROVIDERS)[number];
+    cloudProvider?: (typeof TENSORMESH_CLOUD_PROVIDERS)[number];
     nebiusRegion?: string;
     lambdaRegion?: string;
     onpremRegion?: string;
   };
   modelPath: string;
   gpuCount: number;
-  gpuType: (typeof GPU_TYPES)[number];
+  gpuType: (typeof TENSORMESH_GPU_TYPES)[number];
   modelSpec?: Record<string, unknown>;
   kvCacheEnabled?: boolean;
   cpuOffloadingEnabled?: boolean;

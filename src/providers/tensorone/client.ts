@@ -13,15 +13,14 @@ import { routeTo, Transport } from '../http/transport';
 import * as n from './normalize';
 import * as wire from './schemas';
 
-export interface TensorOneOptions {
+interface TensorOneOptions {
   baseURL: string;
   apiKey: string;
   timeoutMs?: number;
   capabilities?: Capabilities;
 }
 
-export type ModelType = 'llm' | 'vision' | 'multimodal' | 'custom';
-export const TENSORONE_GPU_TYPES = ['a100', 'h100', 'v100', 'rtx4090'] as const;
+type ModelType = 'llm' | 'vision' | 'multimodal' | 'custom';
 
 /** The documented "fine-tune a language model" request shape. */
 export interface CreateJobRequest {
@@ -55,7 +54,7 @@ export interface ListCheckpointsQuery {
   offset?: number;
 }
 
-export interface DeployCheckpointRequest {
+interface DeployCheckpointRequest {
   name: string;
   checkpointId: string;
   gpuIds: string[];
