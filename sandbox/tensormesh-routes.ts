@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { GPU_TYPES } from '../src/providers/tensormesh/client';
+import { TENSORMESH_GPU_TYPES } from '../src/domain/tensormesh';
 import { HttpReply, Router, type RequestContext } from './router';
 import type { SandboxState, SimMeshModel } from './state';
 
@@ -70,7 +70,7 @@ export function tensormeshRoutes(state: SandboxState): { api: Router; serving: R
         throw meshError(400, 3, 'userId must be a valid UUID');
       if (typeof b.modelPath !== 'string' || !b.modelPath) throw meshError(400, 3, 'modelPath is required');
       const gpuType = String(b.gpuType ?? 'GPU_TYPE_UNSPECIFIED');
-      if (!(GPU_TYPES as readonly string[]).includes(gpuType))
+      if (!(TENSORMESH_GPU_TYPES as readonly string[]).includes(gpuType))
         throw meshError(400, 3, `invalid value for enum gpuType: ${gpuType}`);
       const taken = [...state.meshModels.values()].some(
         (m) => m.userId === b.userId && m.modelName === b.modelName,

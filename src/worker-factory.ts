@@ -7,7 +7,7 @@ import { workflowCode } from './config/workflow-code';
 import type { ProviderClients } from './providers/config';
 
 /** The worker settings the environment sets and `loadWorkerEnv` validates (src/config/worker-config.ts). */
-export type WorkerSettings = Pick<
+type WorkerSettings = Pick<
   WorkerEnv,
   | 'WORKER_MAX_CONCURRENT_ACTIVITIES'
   | 'WORKER_MAX_CONCURRENT_WORKFLOW_TASKS'
@@ -29,7 +29,7 @@ export function defaultWorkerSettings(): WorkerSettings {
 /** After the grace, cancelled activities get this long to return before the worker gives up on them. */
 export const SHUTDOWN_FORCE_EXTRA_SECONDS = 3;
 
-export interface WorkerWiring {
+interface WorkerWiring {
   connection: NativeConnection;
   /** Default: the connection's namespace as the SDK takes it (`default`). */
   namespace?: string;

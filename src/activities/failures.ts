@@ -9,7 +9,7 @@ import { redactText } from '../providers/http/redact';
  * Provider codes that the documents name: a retry cannot fix them, so they are non-retryable whatever
  * HTTP status carried them. A workflow reads the code from the failure's `type`.
  */
-export const DOCUMENTED_CODES = [
+const DOCUMENTED_CODES = [
   'CONFIGURATION_ERROR',
   'DATASET_NOT_FOUND',
   'INSUFFICIENT_RESOURCES',
@@ -125,7 +125,7 @@ export async function classified<T>(
   }
 }
 
-export function isNotFound(err: unknown): boolean {
+function isNotFound(err: unknown): boolean {
   return err instanceof ProviderError && err.status === 404;
 }
 

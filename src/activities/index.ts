@@ -10,10 +10,6 @@ import { tensoroneEndpointActivities, tensoroneJobActivities } from './tensorone
 import { jobSweeps } from './job-sweep';
 import { watchActivities } from './watch';
 
-/**
- * Every activity, bound to provider clients. Workflows import only the type:
- *   `proxyActivities<Activities>(…)` with `import type { Activities } from '../activities'`.
- */
 /** Provider requests made by an activity carry `workflowId/activityId`: the same for all its retries. */
 function activityOrigin(): string | undefined {
   try {
@@ -24,6 +20,10 @@ function activityOrigin(): string | undefined {
   }
 }
 
+/**
+ * Every activity, bound to provider clients. Workflows import only the type:
+ *   `proxyActivities<Activities>(…)` with `import type { Activities } from '../activities'`.
+ */
 export function createActivities(clients: ProviderClients, options: { webhookUrl?: string } = {}) {
   setRequestOrigin(activityOrigin);
   const jobs = tensoroneJobActivities(clients.tensorone);

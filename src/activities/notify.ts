@@ -1,6 +1,8 @@
 import { ApplicationFailure } from '@temporalio/common';
-import axios from 'axios';
+import { z } from 'zod';
+import { ProviderError } from '../providers/http/provider-error';
 import { registerSecret, redactText } from '../providers/http/redact';
+import { Transport } from '../providers/http/transport';
 
 export interface PipelineNotification {
   workflowId: string;
@@ -36,32 +38,47 @@ export function notifyActivities(webhookUrl: string | undefined, opts: { timeout
   registerSecret(webhookUrl);
   const problem = webhookUrl === undefined ? undefined : webhookUrlProblem(webhookUrl);
   if (problem) throw new Error(`NOTIFY_WEBHOOK_URL ${problem}`);
-  const timeoutMs = opts.timeoutMs ?? WEBHOOK_TIMEOUT_MS;
+  // Through the one transport: no redirect followed, the whole exchange bounded, the URL never in an error.
+  const hook =
+    webhookUrl === undefined
+      ? undefined
+      : new Transport({
+          provider: 'webhook',
+          baseURL: webhookUrl,
+          authHeaders: {},
+          timeoutMs: opts.timeoutMs ?? WEBHOOK_TIMEOUT_MS,
+        });
   return {
     async notifyWebhook(n: PipelineNotification): Promise<{ delivered: boolean; configured?: boolean }> {
       // `configured: false` tells the pipeline to schedule no more notifications.
-      if (!webhookUrl) return { delivered: false, configured: false };
-      const res = await axios.post(
-        webhookUrl,
-        { text: `[${n.workflowId}] ${n.text}`, kind: n.kind, phase: n.phase, workflowId: n.workflowId },
-        {
-          maxRedirects: 0,
+      if (!hook) return { delivered: false, configured: false };
+      try {
+        await hook.request({
+          method: 'POST',
+          route: '{NOTIFY_WEBHOOK_URL}',
+          path: '',
+          body: {
+            text: `[${n.workflowId}] ${n.text}`,
+            kind: n.kind,
+            phase: n.phase,
+            workflowId: n.workflowId,
+          },
+          schema: z.unknown(),
           // Status and headers are all we need: the body stays unread, whatever its size.
-          responseType: 'stream',
-          timeout: timeoutMs, // idle socket
-          signal: AbortSignal.timeout(timeoutMs), // the whole exchange
-          validateStatus: () => true,
-        },
-      );
-      (res.data as NodeJS.ReadableStream & { destroy(): void }).destroy();
-      if (res.status >= 300 && res.status < 400)
-        throw ApplicationFailure.nonRetryable(
-          redactText(
-            `webhook answered HTTP ${res.status} (a redirect): not followed; set NOTIFY_WEBHOOK_URL to the final URL`,
-          ),
-          'WEBHOOK_REDIRECT',
-        );
-      if (res.status >= 300) throw new Error(redactText(`webhook answered HTTP ${res.status}`));
+          discardBody: true,
+        });
+      } catch (err) {
+        const status = err instanceof ProviderError && err.kind === 'http' ? err.status : undefined;
+        if (status === undefined) throw err;
+        if (status >= 300 && status < 400)
+          throw ApplicationFailure.nonRetryable(
+            redactText(
+              `webhook answered HTTP ${status} (a redirect): not followed; set NOTIFY_WEBHOOK_URL to the final URL`,
+            ),
+            'WEBHOOK_REDIRECT',
+          );
+        throw new Error(redactText(`webhook answered HTTP ${status}`));
+      }
       return { delivered: true };
     },
   };

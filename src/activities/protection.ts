@@ -17,7 +17,7 @@ import { checkpointProtection } from '../workflows/protection';
 import { classified } from './failures';
 import { isAbsent } from '../providers/http/capabilities';
 
-export interface ProtectedSetAnswer {
+interface ProtectedSetAnswer {
   checkpoints: ProtectedCheckpoint[];
   /** Where the answer came from, for the cleanup's audit trail. */
   sources: string[];

@@ -13,7 +13,7 @@ import { ProviderError } from '../providers/http/provider-error';
 import { forEachJobPage } from './job-pages';
 import { deleteBatchResumably, type BatchDeletionOutcome, type DeleteBatchInput } from './batch-deletions';
 
-export type StartTrainingJobInput = Omit<CreateJobRequest, 'name'> & {
+type StartTrainingJobInput = Omit<CreateJobRequest, 'name'> & {
   /** Workflow step, e.g. `train-a100`: the job is named after the run (`nameBasis`) and this step. */
   step: string;
   /** The workflow's run-based name basis; absent for workflows started before runs named their resources. */

@@ -6,7 +6,7 @@ import type { fineTuneToDeploy } from '../workflows/pipeline';
 import { latestLook, withLatestLook } from './latest-look';
 import { money, sparkline } from './render';
 
-export interface FollowOptions {
+interface FollowOptions {
   /** Draw a live bar (a terminal) or print a line per change (a pipe, CI). */
   interactive: boolean;
   intervalMs?: number;

@@ -8,7 +8,7 @@ import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-w
 import type { BetweenLooks, LatestLook } from '../activities/watch';
 import type { SupervisionProgress } from '../workflows/definitions';
 
-export const SUPERVISION_WORKFLOW_TYPE = 'superviseTrainingJob';
+const SUPERVISION_WORKFLOW_TYPE = 'superviseTrainingJob';
 const WATCH_ACTIVITY_TYPE = 'watchTrainingJob';
 
 /**

@@ -46,7 +46,7 @@ export function loadPipelineFile(file: string): PipelineSpec {
 }
 
 /** Offset of the first byte that is not part of a well-formed UTF-8 sequence, if any. */
-export function invalidUtf8Offset(bytes: Uint8Array): number | undefined {
+function invalidUtf8Offset(bytes: Uint8Array): number | undefined {
   const decoded = new TextDecoder('utf-8', { fatal: false }).decode(bytes);
   // Walk the replacements from the start; skip those the file itself contained.
   let from = 0;

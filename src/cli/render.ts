@@ -59,7 +59,7 @@ export function statusLines(id: string, s: PipelineStatus): string[] {
 }
 
 /** What a pipeline stopped, removed, or cannot vouch for: one indented line each, none when empty. */
-export function leftoverLines(s: PipelineLeftovers): string[] {
+function leftoverLines(s: PipelineLeftovers): string[] {
   const lines: string[] = [];
   if (s.stoppedJobs?.length) lines.push(`  stopped (did not deploy): ${s.stoppedJobs.join(', ')}`);
   if (s.removedDeployments?.length) lines.push(`  removed deployments: ${s.removedDeployments.join(', ')}`);

@@ -22,14 +22,14 @@ const DECISIONS: Record<string, 'approve' | 'reject'> = {
   [rejectUpdate.name]: 'reject',
 };
 
-export interface ApprovalEvent {
+interface ApprovalEvent {
   at: string;
   decision: 'approve' | 'reject';
   by?: string;
   reason?: string;
 }
 
-export interface ReportData {
+interface ReportData {
   workflowId: string;
   metric: string;
   threshold?: number;

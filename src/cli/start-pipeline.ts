@@ -4,7 +4,7 @@ import { pipelineWorkflowId, type PipelineSpec } from '../domain/pipeline-input'
 import { fineTuneToDeploy } from '../workflows/pipeline';
 import { JOB_ID_KEY, PHASE_KEY, PROVIDER_KEY } from '../workflows/search-attributes';
 
-export interface StartOptions {
+interface StartOptions {
   taskQueue: string;
   /** Start a fresh run under a new id instead of attaching to a running one. */
   forceNew?: boolean;
@@ -57,7 +57,7 @@ export async function startOrAttachPipeline(
 }
 
 /** What the Web UI shows for the pipeline above its history (Temporal user metadata): ids, no secrets. */
-export function pipelineMetadata(spec: PipelineSpec): { staticSummary: string; staticDetails: string } {
+function pipelineMetadata(spec: PipelineSpec): { staticSummary: string; staticDetails: string } {
   const t = spec.train;
   const training =
     t.kind === 'tensorone'

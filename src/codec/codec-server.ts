@@ -32,7 +32,7 @@ export interface CodecServerOptions {
 
 const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]'];
 /** The dev server's UI (`temporal server start-dev`, port 8233) under both loopback names. */
-export const DEFAULT_ALLOWED_ORIGINS = ['http://localhost:8233', 'http://127.0.0.1:8233'];
+const DEFAULT_ALLOWED_ORIGINS = ['http://localhost:8233', 'http://127.0.0.1:8233'];
 
 /**
  * The origins a browser shows the Web UI under: its URL, and for a loopback UI the same port under the
@@ -52,7 +52,7 @@ export function uiOrigins(uiUrls: string[]): string[] {
   return [...out];
 }
 /** Payloads of a history page: far more than the UI sends at once, far less than memory. */
-export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
+const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 const list = (value: string) =>
   value
@@ -61,7 +61,7 @@ const list = (value: string) =>
     .filter(Boolean);
 
 /** The codec server's environment: CODEC_SERVER_PORT, CODEC_ALLOW_ORIGIN, CODEC_ALLOWED_HOSTS, … */
-export const codecServerEnvSchema = z.object({
+const codecServerEnvSchema = z.object({
   CODEC_SERVER_PORT: z.coerce.number().int().min(1).max(65_535).default(8888),
   /** Where the Web UI listens when CODEC_ALLOW_ORIGIN is unset (the main job's TEMPORAL_UI_PORT). */
   TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65_535).default(8233),

@@ -59,9 +59,9 @@ function fileProfile(): { address?: string; namespace?: string } {
   }
 }
 
-export type TemporalEnv = z.infer<typeof temporalEnvSchema>;
+type TemporalEnv = z.infer<typeof temporalEnvSchema>;
 
-export interface ConfigIssue {
+interface ConfigIssue {
   variable: string;
   message: string;
 }

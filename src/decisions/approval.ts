@@ -1,5 +1,5 @@
 /** An operator's (or the timeout's) answer to an approval request. */
-export interface ApprovalDecision {
+interface ApprovalDecision {
   approved: boolean;
   by?: string;
   reason?: string;

@@ -8,7 +8,7 @@ export interface SelectionPolicy {
   tieBreak: 'latest-epoch' | 'earliest-epoch';
 }
 
-export interface CandidateChoice {
+interface CandidateChoice {
   checkpoint: Checkpoint;
   value: number;
   considered: number;
@@ -54,7 +54,7 @@ export function chooseCandidate(
 }
 
 /** The documented `sortBy` values of the checkpoint list. */
-export type DocumentedSort = 'createdAt' | 'epoch' | 'step' | 'loss' | 'accuracy';
+type DocumentedSort = 'createdAt' | 'epoch' | 'step' | 'loss' | 'accuracy';
 
 /**
  * Extra list queries (documented sorts only, 100 each) for when the list cannot show every checkpoint:

@@ -3,15 +3,7 @@ import { parseDuration } from '../domain/duration';
 // src/workflows/supervise.ts still imports it from here (another branch changes that file now).
 export { parseDuration };
 
-export function formatDuration(ms: number): string {
-  if (ms % 86_400_000 === 0) return `${ms / 86_400_000}d`;
-  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
-  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
-  if (ms % 1000 === 0) return `${ms / 1000}s`;
-  return `${ms}ms`;
-}
-
-export interface DurationBounds {
+interface DurationBounds {
   min: string;
   max: string;
 }

@@ -1,4 +1,4 @@
-export interface GatePolicy {
+interface GatePolicy {
   direction: 'minimize' | 'maximize';
   /** The candidate must be at least this good (≤ for minimize, ≥ for maximize). */
   threshold?: number;

@@ -4,7 +4,7 @@
  */
 
 /** Phases a pipeline ends in or is ending through: nothing left to cancel. */
-const ENDING_PHASES = new Set(['completed', 'cancelling', 'cancelled', 'failed']);
+const ENDING_PHASES = new Set(['completed', 'cancelled', 'failed']);
 
 /** A checkpoint id as the providers show them: no spaces, slashes or controls (as `train.jobId`). */
 const CHECKPOINT_ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
@@ -15,7 +15,7 @@ export interface RecordedDecision {
   checkpointId?: string;
 }
 
-export interface GateFacts {
+interface GateFacts {
   phase: string;
   /** The candidate the gate waits on (the one `status` shows). */
   candidateId?: string;
@@ -47,7 +47,7 @@ export function afterDecision(approved: boolean, candidateId: string): string {
     : `not deploying ${candidateId}: the pipeline ends rejected and stops what it started`;
 }
 
-export interface PinFacts {
+interface PinFacts {
   phase: string;
   jobId?: string;
   pinned: readonly string[];
@@ -84,7 +84,7 @@ export function cancelRefusal(phase: string, alreadyRequested: boolean): string 
   return undefined;
 }
 
-export interface CancelFacts {
+interface CancelFacts {
   phase: string;
   jobId?: string;
   deployment?: { id: string };

@@ -5,7 +5,7 @@
  */
 
 /** Why a checkpoint is protected. */
-export type ProtectionKind = 'candidate' | 'deployed' | 'pinned';
+type ProtectionKind = 'candidate' | 'deployed' | 'pinned';
 
 /** One record a pipeline run wrote: its candidate, what it deployed, or a pin. */
 export interface ProtectionRecord {
@@ -28,7 +28,7 @@ export interface ProtectedCheckpoint {
   reasons: string[];
 }
 
-export interface ProtectionFacts {
+interface ProtectionFacts {
   records: ProtectionRecord[];
   /** `workflowId/runId` of every candidate holder still running (gating, awaiting approval, deploying…). */
   runningHolders: ReadonlySet<string>;

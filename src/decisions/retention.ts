@@ -23,7 +23,7 @@ export interface RetentionPolicy {
 
 export type DeleteReason = 'beyond-keep-last-n' | 'older-than-keep-window' | 'over-size-budget';
 
-export interface CleanupPlan {
+interface CleanupPlan {
   delete: (CheckpointSummary & { reason: DeleteReason })[];
   keep: (CheckpointSummary & { reason: string })[];
   bytesReclaimed: number;

@@ -2,7 +2,7 @@
 import type { JobStatus, TrainingJob } from '../domain/types';
 import type { ProviderFailureDetails } from '../activities/failures';
 
-export interface PollTiming {
+interface PollTiming {
   /** Since supervision (or the current resume) started. */
   elapsedMs: number;
   /** Until the provider's ETA, when known. */
@@ -41,7 +41,7 @@ export interface StallState {
 }
 
 /** How far a job has got: epoch first, then the step (or, for Marqtune, the checkpoints) counter. */
-export interface ProgressMark {
+interface ProgressMark {
   epoch: number;
   step: number;
 }
@@ -169,7 +169,7 @@ export interface WatchPlan {
 /** Why a watch handed the job back to its workflow. */
 export type WatchReason = 'status-changed' | 'cost-budget' | 'stalled' | 'report-due';
 
-export type LookVerdict =
+type LookVerdict =
   | { report: WatchReason }
   /** `confirming`: a terminal status this look saw first, to be confirmed by the next look. */
   | { lookAgainInMs: number; confirming?: JobStatus };

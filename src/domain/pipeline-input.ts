@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DURATION_BOUNDS, durationProblem } from '../decisions/duration';
 import { parseDuration } from './duration';
+import { TENSORMESH_CLOUD_PROVIDERS, TENSORMESH_DEPLOY_GPU_TYPES } from './tensormesh';
 
 /**
  * The fine-tune → deploy pipeline's input: one typed object, validated before any workflow starts (by
@@ -188,20 +189,11 @@ const deploy = z.discriminatedUnion('target', [
       userId: z.string().uuid('must be the TensorMesh user id (a UUID)'),
       /** Defaults to the chosen checkpoint's TensorOne reference. */
       modelPath: z.string().min(1).optional(),
-      gpuType: z
-        .enum(['GPU_TYPE_A100', 'GPU_TYPE_H100', 'GPU_TYPE_H200', 'GPU_TYPE_B200'])
-        .default('GPU_TYPE_A100'),
+      gpuType: z.enum(TENSORMESH_DEPLOY_GPU_TYPES).default('GPU_TYPE_A100'),
       gpuCount: z.number().int().min(1).max(64).default(1),
       infra: z
         .object({
-          cloudProvider: z
-            .enum([
-              'CLOUD_PROVIDER_UNSPECIFIED',
-              'CLOUD_PROVIDER_NEBIUS',
-              'CLOUD_PROVIDER_LAMBDA',
-              'CLOUD_PROVIDER_ONPREM',
-            ])
-            .optional(),
+          cloudProvider: z.enum(TENSORMESH_CLOUD_PROVIDERS).optional(),
           nebiusRegion: z.string().optional(),
           lambdaRegion: z.string().optional(),
           onpremRegion: z.string().optional(),
@@ -217,7 +209,7 @@ const deploy = z.discriminatedUnion('target', [
     .strict(),
 ]);
 
-export const retentionSchema = z
+const retentionSchema = z
   .object({
     keepLastN: fieldSchemas['cleanup.retention.keepLastN'].default(3),
     keepWithinDays: fieldSchemas['cleanup.retention.keepWithinDays'].optional(),
@@ -281,7 +273,7 @@ type Issue = { path: (string | number)[]; message: string };
  * Bounds on durations and sizes (DURATION_BOUNDS, INPUT_LIMITS), checked on the parsed input. Zod runs
  * this also when other fields are wrong (so one message lists everything): nothing here trusts shapes.
  */
-export function boundsIssues(spec: z.output<typeof unboundedPipelineInputSchema>): Issue[] {
+function boundsIssues(spec: z.output<typeof unboundedPipelineInputSchema>): Issue[] {
   const issues: Issue[] = [];
   const durations: Partial<Record<keyof typeof DURATION_BOUNDS, string | undefined>> = {
     'supervision.freshness': spec.supervision?.freshness,

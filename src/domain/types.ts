@@ -13,11 +13,11 @@ export const JOB_STATUSES = [
   'cancelled',
   'stopped',
 ] as const;
-export type KnownJobStatus = (typeof JOB_STATUSES)[number];
+type KnownJobStatus = (typeof JOB_STATUSES)[number];
 /** `unknown` keeps a status the documents never named; `rawStatus` says what it was. */
 export type JobStatus = KnownJobStatus | 'unknown';
 
-export interface TrainingProgress {
+interface TrainingProgress {
   currentEpoch?: number;
   totalEpochs?: number;
   currentStep?: number;

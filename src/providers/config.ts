@@ -16,7 +16,7 @@ export const SANDBOX_DEFAULTS = {
   marqtuneKey: 'sandbox-marqtune-key',
 } as const;
 
-export interface ProviderEndpoints {
+interface ProviderEndpoints {
   tensorone: { baseURL: string; apiKey: string };
   tensormesh: { baseURL: string; apiKey: string; hfToken?: string };
   marqtune: { baseURL: string; apiKey: string };

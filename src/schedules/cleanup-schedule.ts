@@ -15,7 +15,7 @@ export class InvalidScheduleInput extends Error {
   override name = 'InvalidScheduleInput';
 }
 
-export interface CleanupScheduleSpec {
+interface CleanupScheduleSpec {
   scheduleId: string;
   taskQueue: string;
   input: CleanupInput;
@@ -82,7 +82,7 @@ export async function upsertCleanupSchedule(
   }
 }
 
-export interface CleanupScheduleSummary {
+interface CleanupScheduleSummary {
   scheduleId: string;
   paused: boolean;
   note?: string;

@@ -5,7 +5,7 @@ import { summarized } from './summaries';
 
 const PAGE = 100;
 
-export interface CheckpointListing {
+interface CheckpointListing {
   /** Every checkpoint seen, each once. */
   checkpoints: Checkpoint[];
   bestCheckpointId?: string;

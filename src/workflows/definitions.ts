@@ -254,7 +254,6 @@ export type PipelinePhase =
   | 'smoke-testing'
   | 'cleaning-up'
   | 'completed'
-  | 'cancelling'
   | 'cancelled'
   | 'failed';
 
@@ -390,7 +389,7 @@ export interface UnpinAnswer {
   /** What stays pinned in this pipeline. */
   pinned: string[];
 }
-export interface CancelAnswer {
+interface CancelAnswer {
   phase: PipelinePhase;
   /** What the cancel stops or removes, in words. */
   effects: string[];

@@ -57,7 +57,7 @@ export interface KnownCheckpoints {
   deleted: Set<string>;
 }
 
-export interface OperatorContext {
+interface OperatorContext {
   status: PipelineStatus;
   decision: () => Decision | undefined;
   decide: (d: Decision) => void;

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import type { Checkpoint } from '../../src/domain/types';
 import { adoptionMismatches, describeMismatches, duplicatesOf } from '../../src/decisions/adoption';
 import { candidateQueries, chooseCandidate } from '../../src/decisions/candidate';
-import { DURATION_BOUNDS, durationProblem, formatDuration } from '../../src/decisions/duration';
+import { DURATION_BOUNDS, durationProblem } from '../../src/decisions/duration';
 import { parseDuration } from '../../src/domain/duration';
 import { evaluateGate } from '../../src/decisions/gate';
 import {
@@ -834,7 +834,6 @@ describe('supervision rules', () => {
     expect(parseDuration('5m')).toBe(300_000);
     expect(parseDuration('1.5h')).toBe(5_400_000);
     expect(parseDuration('5 minutes')).toBeUndefined();
-    expect(formatDuration(86_400_000)).toBe('1d');
   });
 });
 
@@ -869,8 +868,7 @@ describe('durations', () => {
     [1000, '1s'],
     [1500, '1500ms'],
     [1, '1ms'],
-  ])('writes %i ms as %j, the largest unit that divides it', (ms, text) => {
-    expect(formatDuration(ms)).toBe(text);
+  ])('reads %i ms written in any unit, also more of it than the next unit holds (%j)', (ms, text) => {
     expect(parseDuration(text)).toBe(ms);
   });
 
@@ -1023,7 +1021,7 @@ describe('operator commands: when a running pipeline refuses them', () => {
     expect(unpinRefusal([], 'ckpt_a')).toBe('checkpoint ckpt_a is not pinned in this pipeline');
     expect(cancelRefusal('training', false)).toBeUndefined();
     expect(cancelRefusal('training', true)).toBe('already ending (phase: training, cancel requested)');
-    for (const phase of ['completed', 'cancelling', 'cancelled', 'failed'])
+    for (const phase of ['completed', 'cancelled', 'failed'])
       expect(cancelRefusal(phase, false)).toBe(`already ending (phase: ${phase})`);
   });
 

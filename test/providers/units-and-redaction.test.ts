@@ -7,6 +7,7 @@ import {
   parseRetryAfter,
   parseSize,
 } from '../../src/providers/http/units';
+import { routeTo } from '../../src/providers/http/transport';
 import { createTensorMeshClient } from '../../src/providers/tensormesh/client';
 import { startFixtureServer } from '../harness/fixture-server';
 
@@ -271,5 +272,75 @@ describe('redaction', () => {
     expect(everything).not.toContain('hf_echo_secret_123');
     expect(everything).not.toContain('mesh-key-777777');
     expect(server.seen[0].headers.authorization).toBe('Bearer mesh-key-777777');
+  });
+});
+
+describe('routes: template and path from one definition', () => {
+  it('fills each parameter encoded, and the template is what errors name', () => {
+    expect(routeTo('/v2/training/jobs/:jobId/stop', { jobId: 'job/1 x' })).toEqual({
+      route: '/v2/training/jobs/:jobId/stop',
+      path: '/v2/training/jobs/job%2F1%20x/stop',
+    });
+    expect(routeTo('/v2/endpoints')).toEqual({ route: '/v2/endpoints', path: '/v2/endpoints' });
+  });
+  it('refuses a template whose parameter is not given', () => {
+    expect(() => routeTo('/v2/training/checkpoints/:checkpointId', {})).toThrow(
+      'route /v2/training/checkpoints/:checkpointId needs :checkpointId',
+    );
+  });
+});
+
+describe('a served TensorMesh model, asked through the one transport', () => {
+  /** The API answers the model (with its own key and address); the served model answers `reply`. */
+  async function smokeTest(reply: { status: number; body: unknown }) {
+    const served = await startFixtureServer({ 'POST /v1/completions': reply });
+    const api = await startFixtureServer({
+      'GET /v1/models/m_1': {
+        status: 200,
+        body: {
+          model: {
+            modelId: 'm_1',
+            modelName: 'support-bot',
+            status: 'MODEL_STATUS_RUNNING',
+            endpoint: served.url,
+            apiKey: 'served-model-key-4242',
+          },
+        },
+      },
+    });
+    try {
+      const mesh = createTensorMeshClient({
+        baseURL: api.url,
+        apiKey: 'mesh-account-key-31337',
+        timeoutMs: 2000,
+      });
+      const answer = await mesh.models.smokeTest('m_1', 'hi').catch((e: unknown) => e);
+      return { answer, seen: served.seen, url: served.url };
+    } finally {
+      await Promise.all([served.close(), api.close()]);
+    }
+  }
+
+  it('answers with its own key, never the account key, and previews the completion', async () => {
+    const { answer, seen } = await smokeTest({ status: 200, body: { choices: [{ text: ' hello there' }] } });
+    expect(answer).toEqual({ ok: true, output: ' hello there' });
+    expect(seen[0].headers.authorization).toBe('Bearer served-model-key-4242');
+    expect(JSON.stringify(seen)).not.toContain('mesh-account-key-31337');
+  });
+
+  it('a refusal is a ProviderError naming the route template and status, not the address', async () => {
+    const { answer, url } = await smokeTest({
+      status: 503,
+      body: { error: { message: 'model is not serving' } },
+    });
+    expect(answer).toBeInstanceOf(ProviderError);
+    expect(answer).toMatchObject({
+      provider: 'tensormesh',
+      route: 'POST {endpoint}/v1/completions',
+      kind: 'http',
+      status: 503,
+      code: 'HTTP_503',
+    });
+    expect((answer as Error).message).not.toContain(url);
   });
 });

@@ -15,7 +15,6 @@ const PIPELINE_PHASES = Object.keys({
   'smoke-testing': 1,
   'cleaning-up': 1,
   completed: 1,
-  cancelling: 1,
   cancelled: 1,
   failed: 1,
 } satisfies Record<PipelinePhase, 1>);

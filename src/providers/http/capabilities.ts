@@ -41,7 +41,7 @@ export function isRouteAbsent(err: ProviderError, resourceId?: string): boolean 
   return !named;
 }
 
-export type CapabilityLog = (line: string) => void;
+type CapabilityLog = (line: string) => void;
 
 const defaultLog: CapabilityLog = (line) =>
   process.stderr.write(`${JSON.stringify({ level: 'WARN', message: line })}\n`);

@@ -1,9 +1,12 @@
 import type { ProviderName } from '../../domain/types';
 
-export type ProviderErrorKind = 'http' | 'network' | 'malformed';
+/** Who answers: a provider, or the operator's notification webhook. */
+export type Remote = ProviderName | 'webhook';
+
+type ProviderErrorKind = 'http' | 'network' | 'malformed';
 
 export interface ProviderErrorInit {
-  provider: ProviderName;
+  provider: Remote;
   /** Method and route template, e.g. `GET /v2/training/jobs/:id` — never a query string. */
   route: string;
   kind: ProviderErrorKind;
@@ -18,7 +21,7 @@ export interface ProviderErrorInit {
 
 /** The one error type every provider client throws. Built only from redacted material. */
 export class ProviderError extends Error {
-  readonly provider: ProviderName;
+  readonly provider: Remote;
   readonly route: string;
   readonly kind: ProviderErrorKind;
   readonly status?: number;

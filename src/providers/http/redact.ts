@@ -5,7 +5,7 @@
 const SECRET_KEY =
   /^(authorization|x-api-key|api[-_]?key|apikey|hf[-_]?token|token|download[-_]?token|secret|password|access[-_]?token)$/i;
 const URL_WITH_QUERY = /\b(https?:\/\/[^\s"'?#]+)\?[^\s"'#]*/g;
-export const REDACTED = '[redacted]';
+const REDACTED = '[redacted]';
 
 /** Secret values known to this process (API keys from the environment), scrubbed from any text. */
 const knownSecrets = new Set<string>();

@@ -1,8 +1,7 @@
 import axios, { AxiosInstance, isAxiosError } from 'axios';
 import { z } from 'zod';
-import type { ProviderName } from '../../domain/types';
 import { Capabilities, isRouteAbsent, type AssumedCapability, type CapabilityAbsent } from './capabilities';
-import { ProviderError } from './provider-error';
+import { ProviderError, type Remote } from './provider-error';
 import { redact, redactText, registerSecret } from './redact';
 import { parseRetryAfter } from './units';
 
@@ -15,11 +14,12 @@ export function setRequestOrigin(origin: () => string | undefined): void {
   requestOrigin = origin;
 }
 
-export interface TransportOptions {
-  provider: ProviderName;
+interface TransportOptions {
+  provider: Remote;
   baseURL: string;
   /** Auth headers; the values are registered as secrets and scrubbed from every error. */
   authHeaders: Record<string, string>;
+  /** Bounds the whole exchange, connect to last byte (default 30 s). */
   timeoutMs?: number;
   /** Unwraps a provider envelope (Marqtune's `{statusCode, body}`) before validation. */
   unwrap?: (data: unknown) => unknown;
@@ -27,7 +27,7 @@ export interface TransportOptions {
   capabilities?: Capabilities;
 }
 
-export interface RequestSpec<S extends z.ZodTypeAny> {
+interface RequestSpec<S extends z.ZodTypeAny> {
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   /** Route template used in errors and logs, e.g. `/v2/training/jobs/:id`. */
   route: string;
@@ -35,6 +35,24 @@ export interface RequestSpec<S extends z.ZodTypeAny> {
   query?: Record<string, string | number | boolean | undefined>;
   body?: unknown;
   schema: S;
+  /** Status and headers only: the answer's body is never read, whatever its size (a webhook's). */
+  discardBody?: boolean;
+}
+
+/**
+ * A route template and its path from one definition: `routeTo('/v2/jobs/:jobId/stop', { jobId })` is
+ * `{ route: '/v2/jobs/:jobId/stop', path: '/v2/jobs/job%2F1/stop' }` for jobId `job/1`.
+ */
+export function routeTo(
+  template: string,
+  params: Record<string, string> = {},
+): { route: string; path: string } {
+  const path = template.replace(/:(\w+)/g, (_, name: string) => {
+    const value = params[name];
+    if (value === undefined) throw new Error(`route ${template} needs :${name}`);
+    return encodeURIComponent(value);
+  });
+  return { route: template, path };
 }
 
 /**
@@ -42,8 +60,9 @@ export interface RequestSpec<S extends z.ZodTypeAny> {
  * response that does not match the schema becomes a ProviderError built from redacted material only.
  */
 export class Transport {
-  readonly provider: ProviderName;
+  readonly provider: Remote;
   private readonly http: AxiosInstance;
+  private readonly timeoutMs: number;
   private readonly unwrap: (data: unknown) => unknown;
   readonly capabilities: Capabilities;
 
@@ -53,9 +72,10 @@ export class Transport {
       registerSecret(value);
       registerSecret(value.replace(/^Bearer\s+/i, ''));
     }
+    this.timeoutMs = options.timeoutMs ?? 30_000;
     this.http = axios.create({
       baseURL: options.baseURL,
-      timeout: options.timeoutMs ?? 30_000,
+      timeout: this.timeoutMs, // an idle socket
       headers: { ...options.authHeaders, 'content-type': 'application/json' },
       validateStatus: () => true,
       maxRedirects: 0,
@@ -94,21 +114,25 @@ export class Transport {
           spec.query && Object.fromEntries(Object.entries(spec.query).filter(([, v]) => v !== undefined)),
         data: spec.body,
         headers: originHeader(),
+        signal: AbortSignal.timeout(this.timeoutMs), // the whole exchange
+        ...(spec.discardBody ? { responseType: 'stream' as const } : {}),
       });
     } catch (err) {
       throw this.networkError(route, err);
     }
+    if (spec.discardBody) (response.data as { destroy(): void }).destroy();
+    const data: unknown = spec.discardBody ? '' : response.data;
     const requestId = headerValue(response.headers['x-request-id']);
     if (response.status < 200 || response.status >= 300) {
       throw this.httpError(
         route,
         response.status,
-        response.data,
+        data,
         headerValue(response.headers['retry-after']),
         requestId,
       );
     }
-    const payload = response.status === 204 || response.data === '' ? {} : this.unwrap(response.data);
+    const payload = response.status === 204 || data === '' ? {} : this.unwrap(data);
     const parsed = spec.schema.safeParse(payload);
     if (!parsed.success) throw this.malformed(route, parsed.error, requestId);
     return parsed.data;
@@ -175,7 +199,7 @@ interface ErrorBody {
  * Reads every documented error shape: TensorOne `{error, message, details}`, Marqtune's
  * `{statusCode, body: {message}}` and bare `{message}`, and gRPC-gateway `{code, message, details}`.
  */
-export function errorBody(data: unknown): ErrorBody {
+function errorBody(data: unknown): ErrorBody {
   if (!data || typeof data !== 'object')
     return typeof data === 'string' && data ? { message: data.slice(0, 500) } : {};
   const obj = data as Record<string, unknown>;

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import type { JobStatus, TrainingJob } from '../../domain/types';
 import { ProviderError } from '../http/provider-error';
-import { Transport } from '../http/transport';
+import { routeTo, Transport } from '../http/transport';
 
-export interface MarqtuneOptions {
+interface MarqtuneOptions {
   baseURL: string;
   apiKey: string;
   timeoutMs?: number;
@@ -22,7 +22,7 @@ const wireModel = z.object({
 });
 
 /** Marqtune answers `{statusCode, body}` on success and on some errors; bare bodies elsewhere. */
-export function unwrapEnvelope(data: unknown): unknown {
+function unwrapEnvelope(data: unknown): unknown {
   if (data && typeof data === 'object' && 'statusCode' in data && 'body' in data)
     return (data as { body: unknown }).body;
   return data;
@@ -66,8 +66,7 @@ export function createMarqtuneClient(options: MarqtuneOptions) {
     async list(): Promise<TrainingJob[]> {
       const raw = await t.request({
         method: 'GET',
-        route: '/models',
-        path: '/models',
+        ...routeTo('/models'),
         schema: z.object({ models: z.array(wireModel) }),
       });
       return raw.models.map(toTrainingJob);

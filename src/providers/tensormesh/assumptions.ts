@@ -12,12 +12,12 @@ import type { DeploymentStatus } from '../../domain/types';
  * If the real API differs, change this file (and the sandbox follows the same file).
  */
 export const TENSORMESH_ROUTES = {
-  get: (modelId: string) => `/v1/models/${encodeURIComponent(modelId)}`,
+  get: '/v1/models/:modelId',
   listByName: '/v1/models',
-  delete: (modelId: string) => `/v1/models/${encodeURIComponent(modelId)}`,
+  delete: '/v1/models/:modelId',
 } as const;
 
-export const TENSORMESH_MODEL_STATUSES: Record<string, DeploymentStatus> = {
+const TENSORMESH_MODEL_STATUSES: Record<string, DeploymentStatus> = {
   MODEL_STATUS_UNSPECIFIED: 'deploying',
   MODEL_STATUS_PENDING: 'deploying',
   MODEL_STATUS_PROVISIONING: 'deploying',

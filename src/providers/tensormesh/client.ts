@@ -1,29 +1,15 @@
 import { createHmac } from 'node:crypto';
-import axios from 'axios';
 import { z } from 'zod';
 import type { Deployment } from '../../domain/types';
+import type { TENSORMESH_CLOUD_PROVIDERS, TENSORMESH_GPU_TYPES } from '../../domain/tensormesh';
 import { isAbsent, type Capabilities, type CapabilityAbsent } from '../http/capabilities';
 import { ProviderError } from '../http/provider-error';
 import { redactText, registerSecret, stripQuery } from '../http/redact';
-import { Transport } from '../http/transport';
+import { routeTo, Transport } from '../http/transport';
 import { isoDate } from '../http/units';
 import { TENSORMESH_ROUTES, TENSORMESH_SMOKE_PATH, tensormeshStatus } from './assumptions';
 
-export const GPU_TYPES = [
-  'GPU_TYPE_UNSPECIFIED',
-  'GPU_TYPE_A100',
-  'GPU_TYPE_H100',
-  'GPU_TYPE_H200',
-  'GPU_TYPE_B200',
-] as const;
-export const CLOUD_PROVIDERS = [
-  'CLOUD_PROVIDER_UNSPECIFIED',
-  'CLOUD_PROVIDER_NEBIUS',
-  'CLOUD_PROVIDER_LAMBDA',
-  'CLOUD_PROVIDER_ONPREM',
-] as const;
-
-export interface TensorMeshOptions {
+interface TensorMeshOptions {
   baseURL: string;
   apiKey: string;
   /** Hugging Face token for private model paths: from the worker's environment, never from workflow input. */
@@ -33,7 +19,7 @@ export interface TensorMeshOptions {
 }
 
 /** Where a served model answers, when the provider cannot be asked (`GET /v1/models/{id}` absent). */
-export interface ServedModelAddress {
+interface ServedModelAddress {
   /** The `endpoint` of the create answer. */
   endpoint?: string;
   modelName?: string;
@@ -44,14 +30,14 @@ export interface ProvisionModelRequest {
   userId: string;
   description?: string;
   infra?: {
-    cloudProvider?: (typeof CLOUD_PROVIDERS)[number];
+    cloudProvider?: (typeof TENSORMESH_CLOUD_PROVIDERS)[number];
     nebiusRegion?: string;
     lambdaRegion?: string;
     onpremRegion?: string;
   };
   modelPath: string;
   gpuCount: number;
-  gpuType: (typeof GPU_TYPES)[number];
+  gpuType: (typeof TENSORMESH_GPU_TYPES)[number];
   modelSpec?: Record<string, unknown>;
   kvCacheEnabled?: boolean;
   cpuOffloadingEnabled?: boolean;
@@ -78,6 +64,12 @@ const wireModel = z.object({
   createdAt: z.string().optional(),
 });
 type WireModel = z.infer<typeof wireModel>;
+
+/** An OpenAI-style completion; any answer with 2xx passes the smoke test, its text is only previewed. */
+const completion = z
+  .object({ choices: z.array(z.object({ text: z.string().optional() }).passthrough()).optional() })
+  .passthrough()
+  .catch({});
 
 /** Drops the served model's `apiKey`: a Deployment may be stored in workflow history. */
 function toDeployment(raw: WireModel): Deployment {
@@ -120,8 +112,7 @@ export function createTensorMeshClient(options: TensorMeshOptions) {
   async function getRaw(modelId: string): Promise<WireModel | CapabilityAbsent> {
     const raw = await t.optional('tensormesh.models.get', {
       method: 'GET',
-      route: '/v1/models/:modelId',
-      path: TENSORMESH_ROUTES.get(modelId),
+      ...routeTo(TENSORMESH_ROUTES.get, { modelId }),
       schema: z.object({ model: wireModel }),
       resourceId: modelId,
     });
@@ -132,8 +123,7 @@ export function createTensorMeshClient(options: TensorMeshOptions) {
     async create(body: ProvisionModelRequest): Promise<Deployment> {
       const raw = await t.request({
         method: 'POST',
-        route: '/v1/models',
-        path: '/v1/models',
+        ...routeTo('/v1/models'),
         body: {
           ...body,
           apiKey: servedModelKey(body.modelName),
@@ -152,8 +142,7 @@ export function createTensorMeshClient(options: TensorMeshOptions) {
     async findByName(modelName: string): Promise<Deployment | undefined | CapabilityAbsent> {
       const raw = await t.optional('tensormesh.models.list', {
         method: 'GET',
-        route: '/v1/models',
-        path: TENSORMESH_ROUTES.listByName,
+        ...routeTo(TENSORMESH_ROUTES.listByName),
         query: { modelName },
         schema: z.object({ models: z.array(wireModel).default([]) }),
       });
@@ -165,8 +154,7 @@ export function createTensorMeshClient(options: TensorMeshOptions) {
     async delete(modelId: string): Promise<void | CapabilityAbsent> {
       const raw = await t.optional('tensormesh.models.delete', {
         method: 'DELETE',
-        route: '/v1/models/:modelId',
-        path: TENSORMESH_ROUTES.delete(modelId),
+        ...routeTo(TENSORMESH_ROUTES.delete, { modelId }),
         schema: z.unknown(),
         resourceId: modelId,
       });
@@ -199,38 +187,21 @@ export function createTensorMeshClient(options: TensorMeshOptions) {
           message: 'model has no endpoint yet',
         });
       }
-      try {
-        const res = await axios.post(
-          `${stripQuery(raw.endpoint)}${TENSORMESH_SMOKE_PATH}`,
-          { model: raw.modelName, prompt, max_tokens: 8 },
-          {
-            headers: raw.apiKey ? { Authorization: `Bearer ${raw.apiKey}` } : {},
-            timeout: options.timeoutMs ?? 30_000,
-            validateStatus: () => true,
-          },
-        );
-        if (res.status >= 200 && res.status < 300) {
-          const text = (res.data?.choices?.[0]?.text as string | undefined) ?? '';
-          return { ok: true, output: redactText(text).slice(0, 200) };
-        }
-        throw new ProviderError({
-          provider: 'tensormesh',
-          route: 'POST {endpoint}/v1/completions',
-          kind: 'http',
-          status: res.status,
-          code: `HTTP_${res.status}`,
-          message: 'smoke test request failed',
-        });
-      } catch (err) {
-        if (err instanceof ProviderError) throw err;
-        throw new ProviderError({
-          provider: 'tensormesh',
-          route: 'POST {endpoint}/v1/completions',
-          kind: 'network',
-          code: 'NETWORK_ERROR',
-          message: redactText(String((err as Error).message)),
-        });
-      }
+      // The served model's own address and key: a transport of its own, so our API key never goes there.
+      const served = new Transport({
+        provider: 'tensormesh',
+        baseURL: stripQuery(raw.endpoint)!,
+        authHeaders: raw.apiKey ? { Authorization: `Bearer ${raw.apiKey}` } : {},
+        timeoutMs: options.timeoutMs,
+      });
+      const res = await served.request({
+        method: 'POST',
+        route: '{endpoint}/v1/completions',
+        path: TENSORMESH_SMOKE_PATH,
+        body: { model: raw.modelName, prompt, max_tokens: 8 },
+        schema: completion,
+      });
+      return { ok: true, output: redactText(res.choices?.[0]?.text ?? '').slice(0, 200) };
     },
   };
   return { models };

@@ -9,19 +9,18 @@ import type {
 import type { ResourceTraits } from '../../decisions/adoption';
 import { isAbsent, type Capabilities, type CapabilityAbsent } from '../http/capabilities';
 import { stripQuery } from '../http/redact';
-import { Transport } from '../http/transport';
+import { routeTo, Transport } from '../http/transport';
 import * as n from './normalize';
 import * as wire from './schemas';
 
-export interface TensorOneOptions {
+interface TensorOneOptions {
   baseURL: string;
   apiKey: string;
   timeoutMs?: number;
   capabilities?: Capabilities;
 }
 
-export type ModelType = 'llm' | 'vision' | 'multimodal' | 'custom';
-export const TENSORONE_GPU_TYPES = ['a100', 'h100', 'v100', 'rtx4090'] as const;
+type ModelType = 'llm' | 'vision' | 'multimodal' | 'custom';
 
 /** The documented "fine-tune a language model" request shape. */
 export interface CreateJobRequest {
@@ -55,7 +54,7 @@ export interface ListCheckpointsQuery {
   offset?: number;
 }
 
-export interface DeployCheckpointRequest {
+interface DeployCheckpointRequest {
   name: string;
   checkpointId: string;
   gpuIds: string[];
@@ -82,14 +81,12 @@ export function createTensorOneClient(options: TensorOneOptions) {
     timeoutMs: options.timeoutMs,
     capabilities: options.capabilities,
   });
-  const enc = encodeURIComponent;
 
   const jobs = {
     async create(body: CreateJobRequest): Promise<TrainingJob> {
       const raw = await t.request({
         method: 'POST',
-        route: '/v2/training/jobs',
-        path: '/v2/training/jobs',
+        ...routeTo('/v2/training/jobs'),
         body,
         schema: wire.trainingJob,
       });
@@ -100,8 +97,7 @@ export function createTensorOneClient(options: TensorOneOptions) {
     ): Promise<{ jobs: TrainingJob[]; total?: number; hasMore: boolean }> {
       const raw = await t.request({
         method: 'GET',
-        route: '/v2/training/jobs',
-        path: '/v2/training/jobs',
+        ...routeTo('/v2/training/jobs'),
         query: { ...query },
         schema: wire.jobList,
       });
@@ -115,8 +111,7 @@ export function createTensorOneClient(options: TensorOneOptions) {
     async get(jobId: string): Promise<TrainingJob> {
       const raw = await t.request({
         method: 'GET',
-        route: '/v2/training/jobs/:jobId',
-        path: `/v2/training/jobs/${enc(jobId)}`,
+        ...routeTo('/v2/training/jobs/:jobId', { jobId }),
         schema: wire.trainingJob,
       });
       return n.toTrainingJob(raw);
@@ -125,8 +120,7 @@ export function createTensorOneClient(options: TensorOneOptions) {
     async describe(jobId: string): Promise<{ job: TrainingJob; traits: ResourceTraits }> {
       const raw = await t.request({
         method: 'GET',
-        route: '/v2/training/jobs/:jobId',
-        path: `/v2/training/jobs/${enc(jobId)}`,
+        ...routeTo('/v2/training/jobs/:jobId', { jobId }),
         schema: wire.trainingJob,
       });
       return { job: n.toTrainingJob(raw), traits: n.toJobTraits(raw) };
@@ -134,8 +128,7 @@ export function createTensorOneClient(options: TensorOneOptions) {
     async stop(jobId: string, body: { saveCheckpoint: boolean; reason?: string }): Promise<void> {
       await t.request({
         method: 'POST',
-        route: '/v2/training/jobs/:jobId/stop',
-        path: `/v2/training/jobs/${enc(jobId)}/stop`,
+        ...routeTo('/v2/training/jobs/:jobId/stop', { jobId }),
         body,
         schema: empty,
       });
@@ -143,8 +136,7 @@ export function createTensorOneClient(options: TensorOneOptions) {
     async resume(jobId: string, body: { checkpointId?: string }): Promise<void> {
       await t.request({
         method: 'POST',
-        route: '/v2/training/jobs/:jobId/resume',
-        path: `/v2/training/jobs/${enc(jobId)}/resume`,
+        ...routeTo('/v2/training/jobs/:jobId/resume', { jobId }),
         body,
         schema: empty,
       });
@@ -155,8 +147,7 @@ export function createTensorOneClient(options: TensorOneOptions) {
     async list(jobId: string, query: ListCheckpointsQuery = {}): Promise<CheckpointPage> {
       const raw = await t.request({
         method: 'GET',
-        route: '/v2/training/jobs/:jobId/checkpoints',
-        path: `/v2/training/jobs/${enc(jobId)}/checkpoints`,
+        ...routeTo('/v2/training/jobs/:jobId/checkpoints', { jobId }),
         query: { ...query },
         schema: wire.checkpointList,
       });
@@ -165,8 +156,7 @@ export function createTensorOneClient(options: TensorOneOptions) {
     async get(checkpointId: string): Promise<Checkpoint> {
       const raw = await t.request({
         method: 'GET',
-        route: '/v2/training/checkpoints/:checkpointId',
-        path: `/v2/training/checkpoints/${enc(checkpointId)}`,
+        ...routeTo('/v2/training/checkpoints/:checkpointId', { checkpointId }),
         schema: wire.checkpoint,
       });
       return n.toCheckpoint(raw);
@@ -174,8 +164,7 @@ export function createTensorOneClient(options: TensorOneOptions) {
     async create(jobId: string, body: { name: string; description?: string }): Promise<Checkpoint> {
       const raw = await t.request({
         method: 'POST',
-        route: '/v2/training/jobs/:jobId/checkpoints',
-        path: `/v2/training/jobs/${enc(jobId)}/checkpoints`,
+        ...routeTo('/v2/training/jobs/:jobId/checkpoints', { jobId }),
         body,
         schema: wire.checkpoint,
       });
@@ -184,8 +173,7 @@ export function createTensorOneClient(options: TensorOneOptions) {
     async delete(checkpointId: string): Promise<void> {
       await t.request({
         method: 'DELETE',
-        route: '/v2/training/checkpoints/:checkpointId',
-        path: `/v2/training/checkpoints/${enc(checkpointId)}`,
+        ...routeTo('/v2/training/checkpoints/:checkpointId', { checkpointId }),
         schema: empty,
       });
     },
@@ -196,8 +184,7 @@ export function createTensorOneClient(options: TensorOneOptions) {
     async create(body: DeployCheckpointRequest): Promise<Deployment> {
       const raw = await t.request({
         method: 'POST',
-        route: '/v2/endpoints',
-        path: '/v2/endpoints',
+        ...routeTo('/v2/endpoints'),
         body,
         schema: wire.endpoint,
       });
@@ -211,8 +198,7 @@ export function createTensorOneClient(options: TensorOneOptions) {
     async get(endpointId: string): Promise<Deployment | CapabilityAbsent> {
       const raw = await t.optional('tensorone.endpoints.get', {
         method: 'GET',
-        route: '/v2/endpoints/:endpointId',
-        path: `/v2/endpoints/${enc(endpointId)}`,
+        ...routeTo('/v2/endpoints/:endpointId', { endpointId }),
         schema: wire.endpoint,
         resourceId: endpointId,
       });
@@ -222,8 +208,7 @@ export function createTensorOneClient(options: TensorOneOptions) {
     async list(query: { name?: string } = {}): Promise<Deployment[] | CapabilityAbsent> {
       const raw = await t.optional('tensorone.endpoints.list', {
         method: 'GET',
-        route: '/v2/endpoints',
-        path: '/v2/endpoints',
+        ...routeTo('/v2/endpoints'),
         query,
         schema: wire.endpointList,
       });
@@ -233,8 +218,7 @@ export function createTensorOneClient(options: TensorOneOptions) {
     async delete(endpointId: string): Promise<void | CapabilityAbsent> {
       const raw = await t.optional('tensorone.endpoints.delete', {
         method: 'DELETE',
-        route: '/v2/endpoints/:endpointId',
-        path: `/v2/endpoints/${enc(endpointId)}`,
+        ...routeTo('/v2/endpoints/:endpointId', { endpointId }),
         schema: empty,
         resourceId: endpointId,
       });
@@ -244,8 +228,7 @@ export function createTensorOneClient(options: TensorOneOptions) {
     async runsync(endpointId: string, input: unknown): Promise<{ status?: string; output?: unknown }> {
       const raw = await t.request({
         method: 'POST',
-        route: '/v2/:endpointId/runsync',
-        path: `/v2/${enc(endpointId)}/runsync`,
+        ...routeTo('/v2/:endpointId/runsync', { endpointId }),
         body: { input },
         schema: z.object({ status: z.string().optional(), output: z.unknown().optional() }),
       });
@@ -259,8 +242,7 @@ export function createTensorOneClient(options: TensorOneOptions) {
     ): Promise<{ models: RegisteredModel[]; total?: number }> {
       const raw = await t.request({
         method: 'GET',
-        route: '/v2/training/models',
-        path: '/v2/training/models',
+        ...routeTo('/v2/training/models'),
         query,
         schema: wire.registryModelList,
       });
@@ -269,8 +251,7 @@ export function createTensorOneClient(options: TensorOneOptions) {
     async get(modelId: string): Promise<RegisteredModel> {
       const raw = await t.request({
         method: 'GET',
-        route: '/v2/training/models/:modelId',
-        path: `/v2/training/models/${enc(modelId)}`,
+        ...routeTo('/v2/training/models/:modelId', { modelId }),
         schema: wire.registryModel,
       });
       return n.toRegisteredModel(raw);
@@ -281,8 +262,7 @@ export function createTensorOneClient(options: TensorOneOptions) {
     ): Promise<void> {
       await t.request({
         method: 'PATCH',
-        route: '/v2/training/models/:modelId',
-        path: `/v2/training/models/${enc(modelId)}`,
+        ...routeTo('/v2/training/models/:modelId', { modelId }),
         body,
         schema: empty,
       });
@@ -293,8 +273,7 @@ export function createTensorOneClient(options: TensorOneOptions) {
     ): Promise<void> {
       await t.request({
         method: 'POST',
-        route: '/v2/training/models/:modelId/versions',
-        path: `/v2/training/models/${enc(modelId)}/versions`,
+        ...routeTo('/v2/training/models/:modelId/versions', { modelId }),
         body,
         schema: empty,
       });
@@ -302,8 +281,7 @@ export function createTensorOneClient(options: TensorOneOptions) {
     async deploy(modelId: string, body: DeployModelRequest): Promise<Deployment> {
       const raw = await t.request({
         method: 'POST',
-        route: '/v2/training/models/:modelId/deploy',
-        path: `/v2/training/models/${enc(modelId)}/deploy`,
+        ...routeTo('/v2/training/models/:modelId/deploy', { modelId }),
         body,
         schema: wire.modelDeployment,
       });
@@ -312,8 +290,7 @@ export function createTensorOneClient(options: TensorOneOptions) {
     async download(modelId: string, body: { files?: string[]; format?: string; compression?: string }) {
       const raw = await t.request({
         method: 'POST',
-        route: '/v2/training/models/:modelId/download',
-        path: `/v2/training/models/${enc(modelId)}/download`,
+        ...routeTo('/v2/training/models/:modelId/download', { modelId }),
         body,
         schema: wire.modelDownload,
       });
@@ -323,8 +300,7 @@ export function createTensorOneClient(options: TensorOneOptions) {
     async compare(body: { models: string[]; metrics?: string[]; benchmarks?: string[] }) {
       const raw = await t.request({
         method: 'POST',
-        route: '/v2/training/models/compare',
-        path: '/v2/training/models/compare',
+        ...routeTo('/v2/training/models/compare'),
         body,
         schema: wire.modelComparison,
       });
@@ -333,8 +309,7 @@ export function createTensorOneClient(options: TensorOneOptions) {
     async archive(modelId: string, body: { reason?: string; retention_period?: string }): Promise<void> {
       await t.request({
         method: 'POST',
-        route: '/v2/training/models/:modelId/archive',
-        path: `/v2/training/models/${enc(modelId)}/archive`,
+        ...routeTo('/v2/training/models/:modelId/archive', { modelId }),
         body,
         schema: empty,
       });

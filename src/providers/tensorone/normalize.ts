@@ -103,7 +103,7 @@ export function toCheckpointPage(raw: z.infer<typeof wire.checkpointList>, jobId
   };
 }
 
-export function deploymentStatus(raw: string | undefined): DeploymentStatus {
+function deploymentStatus(raw: string | undefined): DeploymentStatus {
   const s = (raw ?? '').toLowerCase();
   if (['deploying', 'pending', 'initializing', 'provisioning', 'starting', 'queued'].includes(s))
     return 'deploying';
@@ -134,7 +134,7 @@ export function toDeployment(raw: z.infer<typeof wire.endpoint>): Deployment {
  * {loss}}`); groups flatten with their name as prefix, except `training` and `custom` whose names are
  * already distinct (`final_loss` → `finalLoss`, `validation.loss` → `validationLoss`).
  */
-export function flattenRegistryMetrics(raw: Record<string, unknown> | undefined): Record<string, number> {
+function flattenRegistryMetrics(raw: Record<string, unknown> | undefined): Record<string, number> {
   const out: Record<string, number> = {};
   for (const [key, value] of Object.entries(raw ?? {})) {
     if (typeof value === 'number') out[camelCase(key)] = value;

@@ -15,7 +15,7 @@ const requireId =
   (obj: Record<string, unknown>) =>
     keys.some((k) => typeof obj[k] === 'string' && (obj[k] as string).length > 0);
 
-export const jobCheckpointRef = z
+const jobCheckpointRef = z
   .object({
     id: str.optional(),
     checkpointId: str.optional(),
@@ -181,5 +181,3 @@ export const modelComparison = z.object({
     recommendations: z.array(str).default([]),
   }),
 });
-
-export const anyObject = z.union([anyRecord, z.array(z.unknown())]).or(z.unknown());

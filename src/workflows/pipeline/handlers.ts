@@ -23,7 +23,7 @@ import { iso } from './status';
 const OPERATOR_UPDATES_PATCH = 'pipeline-operator-updates';
 
 /** What the operator and the supervising child told the pipeline. */
-export interface OperatorInputs {
+interface OperatorInputs {
   decision(): Decision | undefined;
   cancelRequested(): boolean;
   /** Settles once every pin so far is in the protection records (or failed to get there). */
