@@ -29,7 +29,7 @@ export function defaultWorkerSettings(): WorkerSettings {
 /** After the grace, cancelled activities get this long to return before the worker gives up on them. */
 export const SHUTDOWN_FORCE_EXTRA_SECONDS = 3;
 
-interface WorkerWiring {
+export interface WorkerWiring {
   connection: NativeConnection;
   /** Default: the connection's namespace as the SDK takes it (`default`). */
   namespace?: string;

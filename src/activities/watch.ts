@@ -7,7 +7,9 @@ import {
   costReadingDue,
   isTerminalStatus,
   judgeLook,
+  spreadFraction,
   stallAfterLook,
+  sweepSpreadMs,
   sweepWindowMs,
   type CostReading,
   type StallState,
@@ -245,15 +247,23 @@ export function watchActivities(sources: WatchSources) {
         });
       if ('report' in verdict) return { job, reason: verdict.report, stall, looks };
       const latest = latestLookOf(job, now);
-      // A look that read a sweep comes back when the sweep grows too old, to read the next one: every
-      // watch of the process then looks just after each sweep, and a job the sweep missed (new since)
-      // is read by itself at most once per sweep. A doubted end is confirmed after the minimum interval.
+      // A look that read a sweep comes back when the sweep grows too old (plus its job's share of the
+      // spread), to read the next one: every watch of the process looks soon after each sweep, and a
+      // job the sweep missed (new since) is read by itself at most once per sweep. A doubted end is
+      // confirmed after the minimum interval.
+      const { freshnessMs } = input.plan;
       const lookAgainInMs =
         seen.sweepAtMs === undefined || verdict.confirming
           ? verdict.lookAgainInMs
           : Math.min(
               verdict.lookAgainInMs,
-              Math.max(1, seen.sweepAtMs + sweepWindowMs(input.plan.freshnessMs) - now),
+              Math.max(
+                1,
+                seen.sweepAtMs +
+                  sweepWindowMs(freshnessMs) +
+                  Math.floor(spreadFraction(input.jobId) * sweepSpreadMs(freshnessMs)) -
+                  now,
+              ),
             );
       ctx.heartbeat({
         stall,

@@ -10,7 +10,9 @@ import {
   progressCounter,
   progressMark,
   remainingMs,
+  spreadFraction,
   stallAfterLook,
+  sweepSpreadMs,
   sweepWindowMs,
 } from '../../src/decisions/supervision';
 
@@ -182,11 +184,25 @@ describe('judgeLook at its boundaries', () => {
   });
 });
 
-describe('how old a sweep of the job list a look may read', () => {
-  it('nine tenths of the freshness, never below 1 ms', () => {
-    expect(sweepWindowMs(300_000)).toBe(270_000);
-    expect(sweepWindowMs(1000)).toBe(900);
+describe('how old a sweep of the job list a look may read, and how its looks spread after it', () => {
+  it('seven tenths of the freshness, never below 1 ms; the spread two tenths', () => {
+    expect(sweepWindowMs(300_000)).toBe(210_000);
+    expect(sweepWindowMs(1000)).toBe(700);
     expect(sweepWindowMs(1)).toBe(1);
+    expect(sweepSpreadMs(300_000)).toBe(60_000);
+    expect(sweepSpreadMs(1)).toBe(0);
+  });
+  it("a job's place in the spread is its own, the same every time, in [0, 1), and jobs spread out", () => {
+    const places = Array.from({ length: 1000 }, (_, i) => spreadFraction(`job_${i.toString(16)}`));
+    expect(spreadFraction('job_a')).toBe(spreadFraction('job_a'));
+    for (const p of places) expect(p >= 0 && p < 1).toBe(true);
+    // Ten buckets of a tenth each hold between 5 and 15 % of the jobs.
+    for (let b = 0; b < 10; b++) {
+      const share = places.filter((p) => Math.floor(p * 10) === b).length / places.length;
+      expect(share).toBeGreaterThan(0.05);
+      expect(share).toBeLessThan(0.15);
+    }
+    expect(spreadFraction('')).toBeGreaterThanOrEqual(0);
   });
 });
 

@@ -10,7 +10,7 @@ import { summarized } from '../summaries';
  */
 const NOTIFY_ONLY_WITH_WEBHOOK_PATCH = 'notify-only-with-a-webhook';
 
-interface PipelineNotices {
+export interface PipelineNotices {
   /** Queues one notification behind the ones before it; never waits, never fails the pipeline. */
   notify(kind: PipelineNotification['kind'], text: string): void;
   /** The phase just entered, and for `awaiting-approval` the command that answers it. */
