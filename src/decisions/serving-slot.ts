@@ -88,7 +88,8 @@ export function promoteRefusal(state: SlotState, request: PromoteRequest): strin
     return 'a promotion must name the deployment and the pipeline run that made it';
   if (!Number.isFinite(request.retireAfterMs) || request.retireAfterMs < 0)
     return 'retireAfterMs must be a duration of 0 or more';
-  if (state.retired.some((r) => r.deploymentId === d.deploymentId))
+  // A retried promotion that arrives after a rollback must not bring back what is being deleted.
+  if ([...state.retiring, ...state.retired].some((r) => r.deploymentId === d.deploymentId))
     return `deployment ${d.deploymentId} was retired already; deploy anew to serve it again`;
   return undefined;
 }

@@ -227,6 +227,9 @@ const cleanup = z
   .strict()
   .default({ enabled: true, retention: { keepLastN: 3, includeManual: false }, maxDeletes: 1000 });
 
+/** A pipeline's name: its workflow id and its serving slot are named after it. */
+export const PIPELINE_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
 /** The schema without bounds: what pipelines started before the bounds existed were checked against. */
 const unboundedPipelineInputSchema = z
   .object({
@@ -234,7 +237,7 @@ const unboundedPipelineInputSchema = z
     name: z
       .string()
       .regex(
-        /^[a-z0-9][a-z0-9-]{0,62}$/,
+        PIPELINE_NAME,
         'must be 1-63 lower-case letters, digits or dashes, starting with a letter or digit',
       ),
     train: z.discriminatedUnion('kind', [tensoroneTrain, existingJob, marqtuneModel]),

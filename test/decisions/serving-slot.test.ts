@@ -137,6 +137,8 @@ describe('rollback', () => {
     );
     // Only once: the deployment it replaced is not a rollback target.
     expect(rollbackRefusal(state)).toMatch(/previous deployment ep_2 is being retired/);
+    // The pipeline's promotion of ep_2, retried after its answer was lost, cannot bring it back.
+    expect(promoteRefusal(state, request(2))).toMatch(/ep_2 was retired already/);
   });
 
   it('is refused with the reason: an empty slot, a single deployment, a retired predecessor', () => {

@@ -1,6 +1,7 @@
 import { Argument, InvalidArgumentError, type Command } from 'commander';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { servingSlots } from '../../clients/serving-slots';
+import { PIPELINE_NAME } from '../../domain/pipeline-input';
 import type { SlotDeployment, SlotState } from '../../decisions/serving-slot';
 import { textFlag } from '../flags';
 import { out } from '../io';
@@ -11,7 +12,7 @@ import { withClient } from '../with-client';
 function slotName(): Argument {
   return new Argument('<name>', 'the pipeline name (the `name` field of its file)').argParser(
     (value: string) => {
-      if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(value))
+      if (!PIPELINE_NAME.test(value))
         throw new InvalidArgumentError(
           'must be a pipeline name: 1-63 lower-case letters, digits or dashes (the `name` field, not the workflow id).',
         );
