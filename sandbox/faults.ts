@@ -38,6 +38,17 @@ export const faultConfigSchema = z.object({
    */
   inferenceStatus: z.string().min(1).optional(),
   /**
+   * TensorOne endpoints whose name contains the text answer runsync `latencyMs` later and fail
+   * `errorRate` of them with a 500: a challenger worse than the champion it would replace.
+   */
+  degradedInference: z
+    .object({
+      endpointNameContains: z.string().min(1),
+      latencyMs: z.number().min(0).default(0),
+      errorRate: z.number().min(0).max(1).default(0),
+    })
+    .optional(),
+  /**
    * Creates (POST that makes a resource) whose path matches `routePattern`: acted on `actAfterMs` after
    * they arrive and answered `answerAfterMs` after that, in real time — a provider slower than the
    * client's timeout, or an answer held up on the way back. Only the next `count` such creates (the

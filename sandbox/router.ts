@@ -17,6 +17,8 @@ export interface Reply {
   headers?: Record<string, string>;
   /** Sent as is instead of `body` as JSON (a gateway's HTML page). */
   raw?: { contentType: string; text: string };
+  /** Held this long before it is sent (a slow model's inference). */
+  delayMs?: number;
 }
 
 export type Handler = (ctx: RequestContext) => Reply;

@@ -208,6 +208,7 @@ export async function startSandbox(config: SandboxConfig = {}): Promise<Sandbox>
       answer = { status: err.status, body: err.body, headers: err.headers };
     }
     if (slow?.answerAfterMs) await sleep(slow.answerAfterMs);
+    if (answer.delayMs) await sleep(answer.delayMs);
     // "Response lost after the resource was created": the create happened, the client never hears.
     if (faultable && creates && answer.status < 300 && state.chance(f.lostCreateRate)) {
       state.countFault('lostCreateResponse');

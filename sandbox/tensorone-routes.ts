@@ -437,6 +437,14 @@ export function tensoroneRoutes(state: SandboxState): Router {
       state.countFault('inferenceFailure');
       throw t1Error(500, 'INFERENCE_FAILED', 'Worker crashed while loading the model');
     }
+    const degraded = state.faults.degradedInference;
+    const slowed = degraded && e.name.includes(degraded.endpointNameContains) ? degraded : undefined;
+    const delayMs = slowed?.latencyMs ?? 0;
+    if (slowed) state.countFault('degradedInference');
+    if (slowed && state.chance(slowed.errorRate)) {
+      const failed = t1Error(500, 'INFERENCE_FAILED', 'Worker timed out');
+      return { status: failed.status, body: failed.body, delayMs };
+    }
     const input = (body(ctx).input ?? {}) as Record<string, unknown>;
     const answered = state.faults.inferenceStatus;
     if (answered) {
@@ -450,6 +458,7 @@ export function tensoroneRoutes(state: SandboxState): Router {
         status: 'COMPLETED',
         output: { text: `echo: ${String(input.prompt ?? '').slice(0, 50)}` },
       },
+      delayMs,
     };
   });
 

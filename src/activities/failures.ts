@@ -103,6 +103,19 @@ export function toNotServingYetFailure(err: ProviderError, tries = 1): Applicati
 }
 
 /**
+ * A probe request's failure that speaks about the endpoint (a 5xx, a reset, "not ready", "gone", an odd
+ * answer) counts against it. One that says the request or the account is wrong (400, 401, 403, 422, a
+ * documented code) or asks everyone to wait (429) would blame the model for the operator's sample input
+ * or the provider's limit: it ends the probe attempt instead, classified as any other call.
+ */
+export function countsAgainstEndpoint(err: ProviderError): boolean {
+  if ((DOCUMENTED_CODES as readonly string[]).includes(err.code)) return false;
+  if (err.kind !== 'http') return true;
+  const status = err.status ?? 0;
+  return !NEVER_NOT_YET_STATUS.has(status) && status !== 429;
+}
+
+/**
  * Runs one provider call and classifies what it throws. Other errors are bugs: scrubbed and rethrown.
  * `tries`: see `isRetryable`; by default the attempt of the activity this runs in. `untilServing`: the
  * call probes a deployment that may still be starting (see toNotServingYetFailure).

@@ -6,9 +6,17 @@ import type {
   TensorOneClient,
 } from '../providers/tensorone/client';
 import { adoptionMismatches, duplicatesOf } from '../decisions/adoption';
+import { smokeTestPassed } from '../decisions/deploy';
+import { probeFigures, type ProbeFigures, type ProbeSample } from '../decisions/probe';
 import { isAbsent, type CapabilityAbsent } from '../providers/http/capabilities';
 import { createInDoubt, heartbeat, nameForStep, possibleDuplicate, type PossibleDuplicate } from './context';
-import { adoptionRefused, classified, deleteIdempotently, type DeleteOutcome } from './failures';
+import {
+  adoptionRefused,
+  classified,
+  countsAgainstEndpoint,
+  deleteIdempotently,
+  type DeleteOutcome,
+} from './failures';
 import { ProviderError } from '../providers/http/provider-error';
 import { forEachJobPage } from './job-pages';
 import { deleteBatchResumably, type BatchDeletionOutcome, type DeleteBatchInput } from './batch-deletions';
@@ -224,5 +232,36 @@ export function tensoroneEndpointActivities(client: TensorOneClient) {
         { untilServing: input.untilServing },
       );
     },
+    /**
+     * The probe before a promotion: each sample input through runsync to every endpoint given (the
+     * challenger, then the champion; the order alternates per input so neither always goes first), one
+     * request at a time, timed here. Answers that speak about an endpoint are counted against it; a
+     * refused request or a 429 ends the attempt (see countsAgainstEndpoint). A retry probes anew.
+     */
+    async probeEndpoints(input: { endpointIds: string[]; inputs: unknown[] }): Promise<ProbeFigures[]> {
+      const samples: ProbeSample[][] = input.endpointIds.map(() => []);
+      for (const [i, sampleInput] of input.inputs.entries()) {
+        for (let k = 0; k < input.endpointIds.length; k++) {
+          const which = (i + k) % input.endpointIds.length;
+          samples[which].push(await timedInference(input.endpointIds[which], sampleInput));
+          heartbeat();
+        }
+      }
+      return samples.map(probeFigures);
+    },
   };
+
+  function timedInference(endpointId: string, sampleInput: unknown): Promise<ProbeSample> {
+    return classified(async () => {
+      const started = performance.now();
+      try {
+        const res = await client.endpoints.runsync(endpointId, sampleInput);
+        return { ok: smokeTestPassed(res.status), latencyMs: performance.now() - started };
+      } catch (err) {
+        if (err instanceof ProviderError && countsAgainstEndpoint(err))
+          return { ok: false, latencyMs: performance.now() - started };
+        throw err;
+      }
+    });
+  }
 }

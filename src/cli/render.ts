@@ -50,6 +50,10 @@ export function statusLines(id: string, s: PipelineStatus): string[] {
     lines.push(
       `  deployment: ${s.deployment.target} ${s.deployment.id} ${s.deployment.status}${s.deployment.url ? ` ${s.deployment.url}` : ''}`,
     );
+  if (s.probe)
+    lines.push(
+      `  probe: ${s.probe.passed ? 'passed' : 'not passed'} — ${[...s.probe.reasons, s.probe.summary].join('; ')}`,
+    );
   if (s.deployment?.removeByHand) lines.push(`  REMOVE BY HAND: ${s.deployment.removeByHand}`);
   if (s.deployment?.possibleDuplicate)
     lines.push(`  possible duplicate: ${s.deployment.possibleDuplicate.reason}`);

@@ -72,7 +72,7 @@ function pipelineMetadata(spec: PipelineSpec): { staticSummary: string; staticDe
       `**${spec.name}** — fine-tune → deploy pipeline`,
       `- training: ${training}`,
       `- choose: ${spec.selection.direction} ${spec.selection.metric}${spec.gate.threshold !== undefined ? `, gate threshold ${spec.gate.threshold}` : ''}${approval}`,
-      `- deploy: ${spec.deploy.target}, timeout ${spec.deploy.timeout}`,
+      `- deploy: ${spec.deploy.target}, timeout ${spec.deploy.timeout}${'probe' in spec.deploy && spec.deploy.probe ? `, probe with ${spec.deploy.probe.inputs.length} sample inputs` : ''}`,
       `- cleanup: ${spec.cleanup.enabled ? `keep the newest ${spec.cleanup.retention.keepLastN ?? 3}` : 'off'}`,
       `- supervision: look at least every ${spec.supervision.freshness}`,
     ].join('\n'),

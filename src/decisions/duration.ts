@@ -28,6 +28,9 @@ export const DURATION_BOUNDS = {
   'deploy.timeout': { min: '30s', max: '1d' },
   /** How long a replaced deployment drains (and can be rolled back to); 0s retires it at once. */
   'deploy.retireAfter': { min: '0s', max: '30d' },
+  /** A probe's latency bounds: one request gives up after 30 s. */
+  'deploy.probe.maxP95': { min: '1ms', max: '30s' },
+  'deploy.probe.maxP95OverChampion': { min: '0s', max: '30s' },
   /** `starter schedule cleanup --every`. */
   'schedule.every': { min: '1m', max: '366d' },
 } as const satisfies Record<string, DurationBounds>;

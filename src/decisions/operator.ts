@@ -106,6 +106,7 @@ export function cancelEffects(f: CancelFacts): string[] {
       return [`nothing is deployed; ${job} has already ended`];
     case 'deploying':
     case 'smoke-testing':
+    case 'probing':
       return [`${deployment} is removed`, 'checkpoints are kept'];
     case 'cleaning-up':
       return [`checkpoint cleanup stops`, `${deployment} passed its smoke test and keeps serving`];

@@ -152,6 +152,31 @@ const smokeTest = z
   .object({ input: z.record(z.string(), z.unknown()).default({ prompt: 'Hello' }) })
   .strict()
   .default({ input: { prompt: 'Hello' } });
+/**
+ * Sample requests sent through runsync to the challenger and the champion before promotion (see
+ * src/decisions/probe.ts); TensorOne endpoints only (TensorMesh documents no runsync).
+ */
+const probe = z
+  .object({
+    inputs: z
+      .array(z.record(z.string(), z.unknown()))
+      .min(1, 'must hold at least one sample input')
+      .max(50, 'must hold at most 50 sample inputs'),
+    maxErrorRate: z
+      .number()
+      .min(0, 'must be a share from 0 to 1 (0.05 is 5 %)')
+      .max(1, 'must be a share from 0 to 1 (0.05 is 5 %)')
+      .default(0),
+    maxP95: z
+      .string()
+      .refine((s) => parseDuration(s) !== undefined, {
+        message: 'must be a duration such as "500ms" or "2s"',
+      })
+      .optional(),
+    maxP95OverChampion: duration('250ms'),
+  })
+  .strict()
+  .optional();
 const deployTimeout = duration('30m');
 /** The former champion drains this long after a promotion: `starter rollback` puts it back meanwhile. */
 const retireAfter = duration('10m');
@@ -163,6 +188,7 @@ const deploy = z.discriminatedUnion('target', [
       gpuIds: z.array(gpuType).min(1).default(['a100']),
       workerCount: z.number().int().min(1).max(100).default(1),
       smokeTest,
+      probe,
       timeout: deployTimeout,
       retireAfter,
     })
@@ -179,6 +205,7 @@ const deploy = z.discriminatedUnion('target', [
         .strict()
         .optional(),
       smokeTest,
+      probe,
       timeout: deployTimeout,
       retireAfter,
     })
@@ -287,6 +314,12 @@ function boundsIssues(spec: z.output<typeof unboundedPipelineInputSchema>): Issu
     'gate.approval.timeout': spec.gate?.approval?.timeout,
     'deploy.timeout': spec.deploy?.timeout,
     'deploy.retireAfter': spec.deploy?.retireAfter,
+    ...(spec.deploy && 'probe' in spec.deploy && spec.deploy.probe
+      ? {
+          'deploy.probe.maxP95': spec.deploy.probe.maxP95,
+          'deploy.probe.maxP95OverChampion': spec.deploy.probe.maxP95OverChampion,
+        }
+      : {}),
   };
   for (const [field, value] of Object.entries(durations) as [keyof typeof DURATION_BOUNDS, unknown][]) {
     // Not a duration at all: the field's own schema has said so already.

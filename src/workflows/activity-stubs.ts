@@ -42,6 +42,16 @@ export const smoke = proxyActivities<Activities>({
 });
 
 /**
+ * The probe before a promotion: up to 50 inputs × 2 endpoints, one request at a time (each gives up
+ * after 30 s), beating after each. A 429 is retried after its Retry-After; a refusal fails at once.
+ */
+export const probes = proxyActivities<Activities>({
+  startToCloseTimeout: '1h',
+  heartbeatTimeout: '1m',
+  retry: { initialInterval: '5s', backoffCoefficient: 2, maximumAttempts: 3 },
+});
+
+/**
  * A deployment without a status route, asked through its own inference URL: the server retries every
  * "not serving yet" answer (at most every `pollMs`) until the deploy timeout (`timeoutMs`) passes.
  */

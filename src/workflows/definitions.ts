@@ -252,6 +252,7 @@ export type PipelinePhase =
   | 'awaiting-approval'
   | 'deploying'
   | 'smoke-testing'
+  | 'probing'
   | 'cleaning-up'
   | 'completed'
   | 'cancelled'
@@ -317,6 +318,15 @@ export interface SlotStanding {
   retireAt?: string;
 }
 
+export interface ProbeReport {
+  passed: boolean;
+  reasons: string[];
+  /** e.g. `challenger 0/20 failed, p95 41 ms; champion 0/20 failed, p95 38 ms`. */
+  summary: string;
+  /** The champion probed beside the challenger, when one served through runsync. */
+  champion?: string;
+}
+
 export interface PipelineStatus extends PipelineLeftovers {
   phase: PipelinePhase;
   /** What served the pipeline's name when the gate looked (the baseline it compared against). */
@@ -327,6 +337,8 @@ export interface PipelineStatus extends PipelineLeftovers {
   training?: SupervisionProgress;
   candidate?: CandidateSummary;
   gate?: { passed: boolean; reasons: string[] };
+  /** The probe before promotion (`deploy.probe`): the verdict and both endpoints' figures. */
+  probe?: ProbeReport;
   awaitingApprovalUntil?: string;
   deployment?: DeploymentSummary;
   pinned: string[];
@@ -347,6 +359,7 @@ export interface PipelineResult extends PipelineLeftovers {
   resumes: number;
   budgetStopped: boolean;
   gate?: { passed: boolean; reasons: string[] };
+  probe?: ProbeReport;
   /** The serving slot after promotion (pipelines since the serving-slot release). */
   slot?: SlotStanding;
   /** Something after promotion that did not work and the operator should know (the model serves). */

@@ -42,6 +42,7 @@ export const PROVIDER_ACTIVITIES: Record<QueuedProvider, readonly string[]> = {
     'getEndpoint',
     'deleteEndpoint',
     'smokeTestEndpoint',
+    'probeEndpoints',
     // the model registry
     'listRegisteredModels',
     'getRegisteredModel',

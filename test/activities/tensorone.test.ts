@@ -115,3 +115,102 @@ describe('smokeTestEndpoint hands the workflow the status runsync answered', () 
     },
   );
 });
+
+describe('probeEndpoints counts what speaks about an endpoint, and refuses to blame it for the rest', () => {
+  const endpoints: string[] = [];
+  beforeAll(async () => {
+    const { jobId } = await sandboxAdmin(sandbox.url).seedCompletedJob('probe-figures', 2);
+    const page = await clients.tensorone.checkpoints.list(jobId);
+    for (const name of ['probe-champion-ep', 'probe-challenger-ep']) {
+      const ep = await clients.tensorone.endpoints.create({
+        name,
+        checkpointId: page.bestCheckpointId!,
+        gpuIds: ['a100'],
+        workerCount: 1,
+      });
+      endpoints.push(ep.id);
+      await eventually(async () => {
+        const got = await clients.tensorone.endpoints.get(ep.id);
+        return (!isAbsent(got) && got.status === 'active') || undefined;
+      });
+    }
+  });
+  afterEach(() => {
+    sandbox.state.faults = {
+      ...sandbox.state.faults,
+      degradedInference: undefined,
+      inferenceStatus: undefined,
+    };
+  });
+  const inputs = [{ prompt: 'a' }, { prompt: 'b' }, { prompt: 'c' }, { prompt: 'd' }];
+
+  it('each input reaches each endpoint once; a slow challenger is measured beside a healthy champion', async () => {
+    sandbox.state.faults = {
+      ...sandbox.state.faults,
+      degradedInference: { endpointNameContains: 'probe-challenger', latencyMs: 150, errorRate: 0 },
+    };
+    const [champion, challenger] = await runActivity('wf-probe', activities.probeEndpoints, {
+      endpointIds: endpoints,
+      inputs,
+    });
+    expect(champion).toMatchObject({ sent: 4, errors: 0, errorRate: 0 });
+    expect(challenger).toMatchObject({ sent: 4, errors: 0, errorRate: 0 });
+    expect(challenger.p95Ms).toBeGreaterThanOrEqual(150);
+    expect(champion.p95Ms).toBeLessThan(challenger.p95Ms! - 100);
+  });
+
+  it('500s and a 200 with status FAILED are errors of that endpoint; the other endpoint is unaffected', async () => {
+    sandbox.state.faults = {
+      ...sandbox.state.faults,
+      degradedInference: { endpointNameContains: 'probe-challenger', latencyMs: 0, errorRate: 1 },
+    };
+    const [champion, challenger] = await runActivity('wf-probe', activities.probeEndpoints, {
+      endpointIds: endpoints,
+      inputs,
+    });
+    expect(challenger).toEqual({ sent: 4, errors: 4, errorRate: 1 }); // no p95: nothing was answered
+    expect(champion).toMatchObject({ sent: 4, errors: 0 });
+
+    sandbox.state.faults = {
+      ...sandbox.state.faults,
+      degradedInference: undefined,
+      inferenceStatus: 'FAILED',
+    };
+    const [failed] = await runActivity('wf-probe', activities.probeEndpoints, {
+      endpointIds: [endpoints[0]],
+      inputs,
+    });
+    expect(failed).toEqual({ sent: 4, errors: 4, errorRate: 1 });
+  });
+
+  it('an endpoint that no longer exists counts as failing, not as the probe failing', async () => {
+    const [gone] = await runActivity('wf-probe', activities.probeEndpoints, {
+      endpointIds: ['ep_no_such_endpoint'],
+      inputs: inputs.slice(0, 2),
+    });
+    expect(gone).toEqual({ sent: 2, errors: 2, errorRate: 1 });
+  });
+
+  it('a refusal of the account (403) ends the probe at once: the model is not blamed for the key', async () => {
+    sandbox.state.faults = {
+      ...sandbox.state.faults,
+      errorRate: 1,
+      errorStatus: 403,
+      routePattern: 'runsync$',
+    };
+    try {
+      const refused = await runActivity('wf-probe', activities.probeEndpoints, {
+        endpointIds: endpoints,
+        inputs,
+      }).catch((e: unknown) => e);
+      expect(refused).toMatchObject({ nonRetryable: true });
+    } finally {
+      sandbox.state.faults = {
+        ...sandbox.state.faults,
+        errorRate: 0,
+        errorStatus: undefined,
+        routePattern: undefined,
+      };
+    }
+  });
+});

@@ -236,6 +236,43 @@ describe('pipeline input validation', () => {
     expect(fieldsOf({ ...pipelineInput('t'), ...bad })).toEqual([field]);
   });
 
+  it('deploy.probe: refused field by field before anything starts; TensorMesh has no runsync to probe through', () => {
+    const messages = (probe: unknown, target = 'tensorone-endpoint') => {
+      try {
+        parsePipelineInput({
+          ...pipelineInput('t'),
+          deploy: { target, probe, ...(target === 'tensormesh' ? { userId: MESH_USER } : {}) },
+        });
+        return [];
+      } catch (err) {
+        return (err as InvalidPipelineInput).issues.map((i) => `${i.field}: ${i.message}`);
+      }
+    };
+    const inputs = [{ prompt: 'a' }];
+    expect(messages({ inputs })).toEqual([]);
+    expect(messages({ inputs: [] })).toEqual(['deploy.probe.inputs: must hold at least one sample input']);
+    expect(messages({ inputs: Array.from({ length: 51 }, () => ({})) })).toEqual([
+      'deploy.probe.inputs: must hold at most 50 sample inputs',
+    ]);
+    expect(messages({ inputs, maxErrorRate: 5 })).toEqual([
+      'deploy.probe.maxErrorRate: must be a share from 0 to 1 (0.05 is 5 %)',
+    ]);
+    expect(messages({ inputs, maxErrorRate: 1 })).toEqual([]);
+    expect(messages({ inputs, maxP95: 'fast' })).toEqual([
+      'deploy.probe.maxP95: must be a duration such as "500ms" or "2s"',
+    ]);
+    expect(messages({ inputs, maxP95: '1m' })).toEqual([
+      'deploy.probe.maxP95: must be between 1ms and 30s, got "1m"',
+    ]);
+    expect(messages({ inputs, maxP95OverChampion: '0s', maxP95: '30s' })).toEqual([]);
+    expect(messages({ inputs }, 'tensormesh').join()).toMatch(/^deploy: .*probe/);
+    const parsed = parsePipelineInput({
+      ...pipelineInput('t'),
+      deploy: { target: 'tensorone-registry', probe: { inputs } },
+    });
+    expect(parsed.deploy).toMatchObject({ probe: { inputs, maxErrorRate: 0, maxP95OverChampion: '250ms' } });
+  });
+
   it('says what a flag or a file got wrong in the same words', () => {
     const messages = (over: Record<string, unknown>) => {
       try {

@@ -76,7 +76,7 @@ export function boundedChaosSuite(profile: 'extended' | 'documented'): void {
           .filter((l) => l.startsWith('|') || l.includes(' unfinished: '))
           .join('\n')}\n`,
       );
-    }, 10 * 60_000);
+    }, 12 * 60_000); // the run bounds itself: kills within 3 min, then 6 min for every pipeline to end
 
     // If jest gives up first, the run (and the dev server and worker it started) must not outlive it.
     afterAll(() => {

@@ -112,6 +112,57 @@ describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
     if (!documented) expect(endpointsNamed(name).map((e) => e.id)).toEqual([champion.deployment!.id]);
   });
 
+  it('a challenger slower than its champion beyond the margin fails its probe and is removed; a healthy one passes beside it', async () => {
+    const name = `probe-${profile}`;
+    const probed = (): PipelineInput => {
+      const i = input(name);
+      const probe = {
+        inputs: [{ prompt: 'a' }, { prompt: 'b' }, { prompt: 'c' }],
+        maxP95OverChampion: '100ms',
+      };
+      return { ...i, deploy: { ...i.deploy, probe } as PipelineInput['deploy'] };
+    };
+    const first = await run(probed());
+    // Nothing served the name yet: probed alone, judged on its error rate.
+    expect(first.probe).toEqual({
+      passed: true,
+      reasons: [],
+      summary: expect.stringMatching(/^challenger 0\/3 failed, p95 \d+ ms$/),
+    });
+
+    // The next run's endpoints (named after its run id) answer 300 ms late.
+    const failure = await bed.withWorker(async () => {
+      const handle = await bed.env.client.workflow.start('fineTuneToDeploy', {
+        args: [probed()],
+        taskQueue: bed.taskQueue,
+        workflowId: pipelineWorkflowId(name),
+      });
+      const runTag = `--r${handle.firstExecutionRunId.replace(/-/g, '').slice(0, 12)}`;
+      bed.sandbox.state.faults = {
+        ...NO_FAULTS,
+        degradedInference: { endpointNameContains: runTag, latencyMs: 300, errorRate: 0 },
+      };
+      return handle.result().catch((e: unknown) => e);
+    });
+    bed.sandbox.state.faults = { ...NO_FAULTS };
+    expect(failure).toBeInstanceOf(WorkflowFailedError);
+    expect(((failure as WorkflowFailedError).cause as Error).message).toMatch(
+      /probe of ep_\w+ failed: p95 latency \d+ ms is more than 100 ms above the champion's \d+ ms \(challenger 0\/3 failed, p95 \d+ ms; champion 0\/3 failed, p95 \d+ ms\)/,
+    );
+    const state = (await slots().read(name))!;
+    expect(state.champion?.deploymentId).toBe(first.deployment!.id);
+    expect(state.history.map((e) => e.kind)).toEqual(['promoted']);
+    if (!documented) expect(endpointsNamed(name).map((e) => e.id)).toEqual([first.deployment!.id]);
+
+    const third = await run(probed());
+    expect(third.probe).toMatchObject({
+      passed: true,
+      champion: first.deployment!.id,
+      summary: expect.stringMatching(/; champion 0\/3 failed, p95 \d+ ms$/),
+    });
+    expect(third.slot?.previous).toBe(first.deployment!.id);
+  });
+
   it('rollback during the drain restores the champion; after retirement it is refused with the reason', async () => {
     const name = `rollback-${profile}`;
     const first = await run(input(name));

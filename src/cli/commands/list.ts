@@ -13,6 +13,7 @@ const PIPELINE_PHASES = Object.keys({
   'awaiting-approval': 1,
   deploying: 1,
   'smoke-testing': 1,
+  probing: 1,
   'cleaning-up': 1,
   completed: 1,
   cancelled: 1,

@@ -9,6 +9,7 @@ import { provider, smoke } from '../activity-stubs';
 import type { CandidateSummary, DeploymentSummary, PipelinePhase, PipelineStatus } from '../definitions';
 import { describeFailure } from '../failure-cause';
 import { summarized } from '../summaries';
+import { probeBesideChampion } from './probe';
 import { throwIfCancelled, type RunSafety } from './safety';
 import { add, summarize } from './status';
 import { waitUntilServing } from './until-serving';
@@ -126,6 +127,10 @@ export async function deployAndVerify(
           'SMOKE_TEST_FAILED',
         );
       }
+    }
+    if ('probe' in d && d.probe) {
+      phase('probing');
+      await probeBesideChampion(spec, d.probe, created.id, status);
     }
     return serving.summary;
   } catch (err) {

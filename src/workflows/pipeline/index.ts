@@ -177,6 +177,7 @@ async function run(
     resumes: supervision.resumes,
     budgetStopped: supervision.outcome === 'budget-stopped',
     gate: status.gate,
+    ...(status.probe ? { probe: status.probe } : {}),
     ...(status.slot ? { slot: status.slot } : {}),
     ...(notes.length ? { notes } : {}),
   };
