@@ -12,7 +12,12 @@ import {
   type ProtectionRequest,
 } from '../decisions/protection';
 import type { TensorOneClient } from '../providers/tensorone/client';
-import { forgetCandidatesSignal, protectionRegistryId, protectSignal } from '../workflows/definitions';
+import {
+  forgetCandidatesSignal,
+  protectionRegistryId,
+  protectSignal,
+  releaseDeployedSignal,
+} from '../workflows/definitions';
 import { checkpointProtection } from '../workflows/protection';
 import { classified } from './failures';
 import { isAbsent } from '../providers/http/capabilities';
@@ -65,6 +70,21 @@ export function protectionActivities(tensorone: TensorOneClient) {
         endedHolders: ended.map(holderKey),
         untilMs: Date.now() + DELETION_LEASE_MS,
       });
+    },
+
+    /**
+     * A serving slot deleted these deployments: their checkpoints are no longer held by them (cleanup's
+     * retention decides again). Fire-and-forget; a registry that never started holds nothing to release.
+     */
+    async releaseDeployedCheckpoints(input: { deploymentIds: string[] }): Promise<void> {
+      const { info, client } = Context.current();
+      try {
+        await client.workflow
+          .getHandle(protectionRegistryId(info.taskQueue))
+          .signal(releaseDeployedSignal, input);
+      } catch (err) {
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+      }
     },
 
     /** The calling cleanup is done deleting: its leases end now rather than when they lapse. */

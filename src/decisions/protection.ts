@@ -54,12 +54,11 @@ export function protectedCheckpoints(facts: ProtectionFacts): ProtectedCheckpoin
   };
   for (const r of facts.records) {
     if (r.kind === 'pinned') add(r.checkpointId, `pinned in ${r.workflowId}`);
-    else if (r.kind === 'deployed')
-      add(
-        r.checkpointId,
-        `deployed by ${r.workflowId} (${r.target ?? 'deployment'} ${r.deploymentId ?? ''})`.trim(),
-      );
-    else if (facts.runningHolders.has(holderKey(r)))
+    else if (r.kind === 'deployed') {
+      // Records made before deployments were named carry neither target nor id.
+      const what = [r.target, r.deploymentId].filter(Boolean).join(' ');
+      add(r.checkpointId, `deployed by ${r.workflowId}${what ? ` (${what})` : ''}`);
+    } else if (facts.runningHolders.has(holderKey(r)))
       add(r.checkpointId, `candidate of running ${r.workflowId}`);
   }
   for (const e of facts.endpointCheckpoints ?? []) add(e.checkpointId, `served by endpoint ${e.endpointId}`);
@@ -87,6 +86,17 @@ export function endedCandidateHolders(
 export function checkpointInModelPath(modelPath: string): string | undefined {
   const m = /(?:^|\/)checkpoints\/([^/?#\s]+)/.exec(modelPath);
   return m?.[1];
+}
+
+/**
+ * Drops the `deployed` records of deployments that no longer exist (a serving slot deleted them); pins,
+ * candidates and other deployments' records — of the same checkpoint too — stay.
+ */
+export function releaseDeployed(records: ProtectionRecord[], deploymentIds: string[]): ProtectionRecord[] {
+  const gone = new Set(deploymentIds);
+  return records.filter(
+    (r) => r.kind !== 'deployed' || r.deploymentId === undefined || !gone.has(r.deploymentId),
+  );
 }
 
 /** Adds a record unless the same one (checkpoint, kind, run) is there: recording is idempotent. */

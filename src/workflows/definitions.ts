@@ -222,6 +222,8 @@ export const protectionRecordsQuery = defineQuery<ProtectionRecord[]>('protectio
 /** `starter unpin`: drops the pins a pipeline (any of its runs) recorded for these checkpoints. */
 export const unpinSignal =
   defineSignal<[{ workflowId: string; checkpointIds: string[] }]>('unpinCheckpoints');
+/** A serving slot deleted these deployments: their `deployed` records no longer hold their checkpoints. */
+export const releaseDeployedSignal = defineSignal<[{ deploymentIds: string[] }]>('releaseDeployed');
 
 // ---- servingSlot: what serves a pipeline's name ---------------------------------------------------
 

@@ -11,6 +11,7 @@ import {
   holderKey,
   liveLeases,
   mergeRecords,
+  releaseDeployed,
   releaseLeases,
   type DeletionLease,
   type ProtectionRecord,
@@ -22,6 +23,7 @@ import {
   protectionRecordsQuery,
   protectSignal,
   releaseDeletionsSignal,
+  releaseDeployedSignal,
   unpinSignal,
   type ProtectionRegistryInput,
 } from './definitions';
@@ -38,7 +40,8 @@ const DEFAULT_HISTORY_EVENT_LIMIT = 5000;
  * Why a workflow and not search attributes: visibility is eventually consistent, forgets closed
  * pipelines after the namespace's retention, and the time-skipping test server does not answer it;
  * this workflow runs for good (continue-as-new carries records and leases). A `deployed` record stays
- * until the checkpoint is gone; keeping too much is the safe side.
+ * until its serving slot deletes the deployment (or the checkpoint is gone): a deployment left for
+ * removal by hand keeps its checkpoint; keeping too much is the safe side.
  */
 export async function checkpointProtection(input: ProtectionRegistryInput = {}): Promise<void> {
   let records: ProtectionRecord[] = input.records ?? [];
@@ -74,6 +77,10 @@ export async function checkpointProtection(input: ProtectionRegistryInput = {}):
       (r) => r.kind !== 'pinned' || r.workflowId !== workflowId || !unpinned.has(r.checkpointId),
     );
   });
+  setHandler(
+    releaseDeployedSignal,
+    ({ deploymentIds }) => void (records = releaseDeployed(records, deploymentIds)),
+  );
   setHandler(protectionRecordsQuery, () => records);
 
   const limit = input.historyEventLimit ?? DEFAULT_HISTORY_EVENT_LIMIT;

@@ -71,6 +71,7 @@ export const UNQUEUED_ACTIVITIES: readonly string[] = [
   // The serving slot's side (calls to Temporal; a slot is named after the task queue)
   'promoteInSlot',
   'servingChampion',
+  'releaseDeployedCheckpoints',
 ];
 
 export function providerOfActivity(activityType: string): QueuedProvider | undefined {

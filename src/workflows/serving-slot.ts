@@ -3,6 +3,7 @@ import {
   condition,
   continueAsNew,
   isCancellation,
+  patched,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -20,12 +21,17 @@ import {
   type SlotDeployment,
   type SlotState,
 } from '../decisions/serving-slot';
-import { provider } from './activity-stubs';
+import { protectionRecords, provider } from './activity-stubs';
 import { describeFailure } from './failure-cause';
 import { summarized } from './summaries';
 import { promoteUpdate, rollbackUpdate, slotQuery, type ServingSlotInput } from './definitions';
 
 const DEFAULT_HISTORY_EVENT_LIMIT = 2000;
+/**
+ * Released after v8: a deployment the slot deleted no longer holds its checkpoint in the protection
+ * records (cleanup's retention decides again); one left for removal by hand still does.
+ */
+const RELEASES_RETIRED_PATCH = 'slot-releases-retired-deployments';
 const IDLE_WAKE_MS = 86_400_000;
 /** How long an archived registry model can still be restored (the archive route's `retention_period`). */
 const ARCHIVE_RETENTION = '90d';
@@ -78,6 +84,12 @@ export async function servingSlot(input: ServingSlotInput): Promise<void> {
     for (const d of [...state.retiring]) {
       const outcome = await retire(d, state);
       state = retired(state, d.deploymentId, outcome.outcome, Date.now(), outcome.note);
+      if (outcome.outcome !== 'remove-by-hand' && patched(RELEASES_RETIRED_PATCH))
+        await summarized(
+          protectionRecords.releaseDeployedCheckpoints,
+          `checkpoint ${d.checkpointId} is no longer held by ${d.deploymentId} (retired)`,
+          { deploymentIds: [d.deploymentId] },
+        );
     }
     if (historyTooLong()) {
       await condition(allHandlersFinished);

@@ -3,6 +3,7 @@ import {
   endedCandidateHolders,
   grantDeletions,
   protectedCheckpoints,
+  releaseDeployed,
   type DeletionLease,
   type ProtectionRecord,
 } from '../../src/decisions/protection';
@@ -32,6 +33,36 @@ describe('what a protected checkpoint says about why', () => {
     ]);
     // Another workflow's run with the same run id is another holder.
     expect(protectedCheckpoints({ records, runningHolders: new Set(['pipeline-b/r1']) })).toEqual([]);
+  });
+});
+
+describe('a retired deployment releases its checkpoint', () => {
+  it('only the deleted deployment’s record goes: the same checkpoint stays held by a pin, a candidate and another deployment', () => {
+    const records = [
+      rec({ kind: 'deployed', target: 'tensorone-endpoint', deploymentId: 'ep_old' }),
+      rec({ kind: 'deployed', target: 'tensorone-endpoint', deploymentId: 'ep_new' }),
+      rec({ kind: 'pinned' }),
+      rec({ kind: 'candidate' }),
+      rec({ kind: 'deployed' }), // recorded before deployments were named: never released by id
+    ];
+    const left = releaseDeployed(records, ['ep_old']);
+    expect(left).toEqual(records.filter((r) => r.deploymentId !== 'ep_old'));
+    expect(protectedCheckpoints({ records: left, runningHolders: new Set() })).toEqual([
+      {
+        checkpointId: 'c1',
+        reasons: [
+          'deployed by pipeline-a (tensorone-endpoint ep_new)',
+          'pinned in pipeline-a',
+          'deployed by pipeline-a',
+        ],
+      },
+    ]);
+  });
+  it('releasing nothing, or a deployment never recorded, changes nothing', () => {
+    const records = [rec({ kind: 'deployed', deploymentId: 'ep_1' })];
+    expect(releaseDeployed(records, [])).toEqual(records);
+    expect(releaseDeployed(records, ['ep_2'])).toEqual(records);
+    expect(releaseDeployed(records, ['ep_1'])).toEqual([]);
   });
 });
 

@@ -152,6 +152,86 @@ describe('rollback', () => {
   });
 });
 
+describe('promotion and retirement edges', () => {
+  const draining = (id: string, retireAtMs: number) => ({
+    ...request(Number(id.slice(3))).deployment,
+    since: new Date(T0).toISOString(),
+    retireAt: new Date(retireAtMs).toISOString(),
+  });
+
+  it('a promotion naming no deployment, or no pipeline workflow, is refused — each on its own', () => {
+    const r = request(1);
+    expect(
+      promoteRefusal(emptySlot('demo'), { ...r, deployment: { ...r.deployment, deploymentId: '' } }),
+    ).toMatch(/must name the deployment and the pipeline run/);
+    expect(
+      promoteRefusal(emptySlot('demo'), { ...r, deployment: { ...r.deployment, workflowId: '' } }),
+    ).toMatch(/must name the deployment and the pipeline run/);
+  });
+
+  it('a deployment retired earlier is refused even when others were retired after it', () => {
+    let s = promoted(2);
+    s = drainEnded(s, T0 + 11 * MIN);
+    s = retired(s, 'ep_1', 'removed', T0 + 11 * MIN);
+    s = promote(s, request(3), T0 + 12 * MIN).state;
+    s = drainEnded(s, T0 + 30 * MIN);
+    s = retired(s, 'ep_2', 'removed', T0 + 30 * MIN);
+    expect(s.retired.map((r) => r.deploymentId)).toEqual(['ep_1', 'ep_2']);
+    expect(promoteRefusal(s, request(1))).toBe(
+      'deployment ep_1 was retired already; deploy anew to serve it again',
+    );
+  });
+
+  it('promoting the deployment that drains takes it out of the drain: it serves, it is not retired', () => {
+    const s = promote(promoted(2), request(1), T0 + 2 * MIN);
+    expect(s.answer.alreadyPromoted).toBe(false);
+    expect(s.state.champion?.deploymentId).toBe('ep_1');
+    expect(s.state.draining.map((d) => d.deploymentId)).toEqual(['ep_2']);
+    expect(s.state.retiring).toEqual([]);
+  });
+
+  it('the history says what was promoted from where, and what drains until when', () => {
+    const first = promote(emptySlot('demo'), request(1), T0);
+    expect(first.answer.alreadyPromoted).toBe(false);
+    expect(first.state.history.at(-1)?.detail).toBe('checkpoint ckpt_1 of job job_1');
+    const second = promote(first.state, request(2), T0 + MIN);
+    expect(second.state.history.at(-1)?.detail).toBe(
+      `checkpoint ckpt_2 of job job_2; ep_1 drains until ${new Date(T0 + 11 * MIN).toISOString()}`,
+    );
+  });
+
+  it('a rollback without a reason says only what it replaces', () => {
+    const { state } = rollback(promoted(2), T0 + 3 * MIN, 'oncall');
+    expect(state.history.at(-1)).toMatchObject({
+      kind: 'rolled-back',
+      by: 'oncall',
+      detail: 'replaces ep_2',
+    });
+  });
+
+  it('of two draining deployments only the one whose drain ended moves on; the earlier end is the next wake-up', () => {
+    const s: SlotState = {
+      ...promoted(1),
+      draining: [draining('ep_8', T0 + 20 * MIN), draining('ep_9', T0 + 5 * MIN)],
+    };
+    expect(nextRetirementMs(s)).toBe(T0 + 5 * MIN);
+    const after = drainEnded(s, T0 + 5 * MIN);
+    expect(after.draining.map((d) => d.deploymentId)).toEqual(['ep_8']);
+    expect(after.retiring.map((d) => d.deploymentId)).toEqual(['ep_9']);
+  });
+
+  it('a retirement records the deployment named, and leaves the other one retiring', () => {
+    let s = promoted(3, 0);
+    s = drainEnded(s, T0 + 3 * MIN);
+    expect(s.retiring.map((d) => d.deploymentId)).toEqual(['ep_1', 'ep_2']);
+    s = retired(s, 'ep_2', 'remove-by-hand', T0 + 3 * MIN, 'no delete route');
+    expect(s.retiring.map((d) => d.deploymentId)).toEqual(['ep_1']);
+    expect(s.retired.map((d) => [d.deploymentId, d.outcome, d.note])).toEqual([
+      ['ep_2', 'remove-by-hand', 'no delete route'],
+    ]);
+  });
+});
+
 describe('what cleanup must keep', () => {
   it('the champion and the draining deployments’ checkpoints; not the retired or retiring', () => {
     expect(slotCheckpoints(emptySlot('demo'))).toEqual([]);

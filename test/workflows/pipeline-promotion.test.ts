@@ -1,5 +1,6 @@
 import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { protectionRegistry } from '../../src/clients/protection-registry';
 import { servingSlots } from '../../src/clients/serving-slots';
 import { pipelineWorkflowId, type PipelineInput } from '../../src/domain/pipeline-input';
 import type { PipelineResult } from '../../src/workflows/definitions';
@@ -89,13 +90,20 @@ describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
       `retired ${ids[0]}`,
       `retired ${ids[1]}`,
     ]);
+    // What holds checkpoints for cleanup: a deleted deployment no longer does; one left running does.
+    const heldBy = async () =>
+      ((await protectionRegistry(bed.env.client, bed.taskQueue).records()) ?? [])
+        .filter((r) => r.kind === 'deployed' && ids.includes(r.deploymentId ?? ''))
+        .map((r) => r.deploymentId);
     if (documented) {
       // No delete route in the documents: retired from the slot, and named for removal by hand.
       expect(state.retired.map((r) => r.outcome)).toEqual(['remove-by-hand', 'remove-by-hand']);
       expect(state.retired[0].note).toMatch(new RegExp(`remove tensorone-endpoint ${ids[0]} by hand`));
+      expect((await bed.withWorker(heldBy)).sort()).toEqual([...ids].sort());
     } else {
       expect(state.retired.map((r) => r.outcome)).toEqual(['removed', 'removed']);
       expect(endpointsNamed(name).map((e) => e.id)).toEqual([ids[2]]);
+      expect(await bed.withWorker(heldBy)).toEqual([ids[2]]);
     }
   });
 
