@@ -1,6 +1,6 @@
 /** What the chaos run does to whom: which pipelines, how they start and where the kills aim. */
 
-export type KillTarget = 'create' | 'deploy' | 'promote' | 'cleanup' | 'random';
+export type KillTarget = 'create' | 'deploy' | 'promote' | 'retire' | 'cleanup' | 'random';
 
 export interface ChaosPipeline {
   name: string;
@@ -18,6 +18,11 @@ export interface ChaosPipeline {
   pin: boolean;
   /** Its job answers `completed` once mid-training (`spuriousStatus`); it must still train on. */
   spuriousStatus: boolean;
+  /**
+   * A retrain: started once the run with this workflow id has ended, under the same pipeline name, so
+   * its deployment is promoted over that run's, which drains briefly and is retired.
+   */
+  after?: string;
 }
 
 /** What the operator means to happen: a cancelled pipeline ends "cancelled", every other "deployed". */
@@ -47,7 +52,23 @@ export function chaosPlan(count: number, cancels = 0): ChaosPipeline[] {
       spuriousStatus: false,
     };
   });
-  return [...regular(count), ...cancelled];
+  return [...regular(count), ...retrained(), ...cancelled];
+}
+
+/** One name run twice: the second run's promotion and the first deployment's retirement are aimed at. */
+function retrained(): ChaosPipeline[] {
+  const run = (n: number): ChaosPipeline => ({
+    name: 'chaos-retrain',
+    workflowId: `pipeline-chaos-retrain-${n}`,
+    via: 'client',
+    deploy: 'tensorone-endpoint',
+    failsOnce: false,
+    approval: false,
+    pin: false,
+    spuriousStatus: false,
+    ...(n === 2 ? { after: 'pipeline-chaos-retrain-1' } : {}),
+  });
+  return [run(1), run(2)];
 }
 
 function regular(count: number): ChaosPipeline[] {
@@ -86,6 +107,8 @@ export const killTargets: Record<KillTarget, ((r: SandboxRequest) => boolean) | 
     r.method === 'POST' &&
     (/^\/tensorone\/v2\/[^/]+\/runsync$/.test(r.path) || r.path.endsWith('/v1/completions')) &&
     succeeded(r),
+  // The deletion of a retired deployment (extended profile: the documents promise no delete route).
+  retire: (r) => r.method === 'DELETE' && r.path.startsWith('/tensorone/v2/endpoints/') && succeeded(r),
   cleanup: (r) =>
     r.method === 'DELETE' && r.path.startsWith('/tensorone/v2/training/checkpoints/') && succeeded(r),
   random: undefined,

@@ -73,7 +73,13 @@ async function main(): Promise<void> {
   let server = await startServer();
 
   // ---- kills aimed at a create, a deploy or a cleanup deletion: fired as the sandbox answers it ----
-  let aimed: { target: KillTarget; hit: () => void } | undefined;
+  /** `about`: only a request whose path passes it counts (e.g. about the retrain's own endpoint). */
+  let aimed: { target: KillTarget; about?: (path: string) => boolean; hit: () => void } | undefined;
+  /** Endpoint ids whose name starts so (a pipeline run's endpoints are named after its workflow id). */
+  const endpointsNamed = (start: string) =>
+    [...sandbox.state.endpoints.values()].filter((e) => e.name.startsWith(start)).map((e) => e.id);
+  const aboutEndpointNamed = (start: string) => (path: string) =>
+    endpointsNamed(start).some((id) => path.split('/').includes(id));
   const sandboxLog: string[] = [];
   /** Every checkpoint deletion the sandbox performed, with when: "deleted in use" is judged on these. */
   const deletions: { checkpointId: string; at: number }[] = [];
@@ -93,7 +99,7 @@ async function main(): Promise<void> {
           checkpointId: decodeURIComponent(r.path.slice(deletionPath.length)),
           at: Date.now(),
         });
-      if (aimed && killTargets[aimed.target]?.(r)) {
+      if (aimed && killTargets[aimed.target]?.(r) && (!aimed.about || aimed.about(r.path))) {
         // The answer has not gone out yet: the worker dies with the request done and no reply.
         worker?.kill('SIGKILL');
         aimed.hit();
@@ -194,6 +200,7 @@ async function main(): Promise<void> {
     resumeBudget: 2,
     unknownStatusGrace: '60s',
   };
+  const retrained = (p: ChaosPipeline) => plan.filter((q) => q.name === p.name).length > 1;
   const startPipeline = async (p: ChaosPipeline) => {
     const input = pipelineInput(p.name, {
       train: tensoroneTrain({ config: { training: { epochs: epochsOf(p) } } }),
@@ -201,12 +208,15 @@ async function main(): Promise<void> {
       deploy:
         p.deploy === 'tensormesh'
           ? { target: 'tensormesh', userId: '6f1c2b7e-1d2a-4c3b-9e8f-0a1b2c3d4e5f', timeout: '2m' }
-          : { target: 'tensorone-endpoint', timeout: '2m' },
+          : // A name run twice: its first deployment drains 5 s, then is retired (a kill aims at that).
+            { target: 'tensorone-endpoint', timeout: '2m', ...(retrained(p) ? { retireAfter: '5s' } : {}) },
       cleanup: { retention: { keepLastN: 1 } },
       // The spurious-status job trains ~2 min, looked at every 2 s (the freshness): it trains on after the
       // kills and the server restart (the first minute), so a look finds it mid-way; reports every 10 s.
       ...(p.spuriousStatus ? { supervision: { ...supervision, reportEvery: '10s' } } : {}),
       ...(p.approval ? { gate: { approval: { required: true, timeout: '30m', onTimeout: 'reject' } } } : {}),
+      // Its runs train different curves (the curve follows the workflow id): promoted whatever they score.
+      ...(retrained(p) ? { gate: { compareWithChampion: false } } : {}),
     });
     if (p.via === 'cli') {
       const file = path.join(dir, `${p.name}.json`);
@@ -238,10 +248,77 @@ async function main(): Promise<void> {
     approveAfterMs: BOUNDED ? 16_000 : 70_000,
     say,
   });
+  // ---- kills aimed at a moment: the worker dies as the sandbox answers the aimed-at request ----
+  const kills: Record<KillTarget, number> = {
+    create: 0,
+    deploy: 0,
+    promote: 0,
+    retire: 0,
+    cleanup: 0,
+    random: 0,
+  };
+  let killCount = 0;
+  /** Resolves true once the worker was killed at `target` (the caller restarts it), false after `ms` without it. */
+  const aimAt = async (
+    target: KillTarget,
+    ms: number,
+    about?: (path: string) => boolean,
+  ): Promise<boolean> => {
+    while (aimed) await sleep(200); // one aim at a time
+    const hit = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => {
+        aimed = undefined;
+        resolve(false);
+      }, ms);
+      aimed = {
+        target,
+        about,
+        hit: () => {
+          clearTimeout(timer);
+          resolve(true);
+        },
+      };
+    });
+    if (hit) {
+      kills[target] += 1;
+      killCount += 1;
+      say(`kill ${killCount} (${target})`);
+    }
+    return hit;
+  };
+  /** Waits until a workflow has closed, across worker kills and the server's restart. */
+  const ended = async (workflowId: string) => {
+    for (;;) {
+      const closed = await client.workflow
+        .getHandle(workflowId)
+        .describe()
+        .then((d) => d.status.name !== 'RUNNING')
+        .catch(() => false);
+      if (closed) return;
+      await sleep(2000);
+    }
+  };
+  /** The retrain: once the first run ended, the second is started; kills aim at its promotion and the retirement. */
+  const retrainAfter = async (p: ChaosPipeline) => {
+    await ended(p.after!);
+    await startPipeline(p);
+    // At its own deployment's verifying inference, then at the deletion of the deployment it replaced.
+    if (await aimAt('promote', 240_000, aboutEndpointNamed(`${p.workflowId}--`))) startWorker();
+    // The replaced endpoint, by id: a DELETE is answered after the sandbox has forgotten its name. The
+    // documented profile has no delete route (the slot names it for removal by hand): nothing to aim at.
+    // Four minutes: a smoke test killed mid-request is retried only after its 2-minute timeout.
+    const replaced = endpointsNamed(`${p.after}--`);
+    if (PROFILE === 'documented') return;
+    if (await aimAt('retire', 240_000, (path) => replaced.some((id) => path.endsWith(`/${id}`))))
+      startWorker();
+  };
+
   const operating: Promise<void>[] = [];
   const starting = (async () => {
     for (const p of plan) {
-      if (p.cancelDuring === 'job-create') {
+      if (p.after) {
+        operating.push(retrainAfter(p)); // starts once the run it retrains has ended
+      } else if (p.cancelDuring === 'job-create') {
         operating.push(operator.cancelDuringJobCreate(p)); // starts it once no other create is held
       } else {
         await startPipeline(p);
@@ -254,36 +331,22 @@ async function main(): Promise<void> {
   })();
 
   // ---- chaos: SIGKILL the worker (aimed or at random); restart the server once, half-way ----
-  const kills: Record<KillTarget, number> = { create: 0, deploy: 0, promote: 0, cleanup: 0, random: 0 };
-  let killCount = 0;
   let serverRestarts = 0;
   const deadline = Date.now() + (BOUNDED ? 3 : 15) * 60_000;
   const order: KillTarget[] = ['create', 'deploy', 'promote', 'cleanup', 'random'];
-  while (killCount < KILLS && Date.now() < deadline) {
+  let loopKills = 0;
+  while (loopKills < KILLS && Date.now() < deadline) {
     await sleep(1500 + Math.random() * 3000);
-    const target = order[killCount % order.length];
-    let landed: KillTarget = 'random';
-    if (target !== 'random') {
-      // Wait up to 12 s for the aimed request; if none comes, kill at a random moment instead.
-      landed = await new Promise<KillTarget>((resolve) => {
-        const timer = setTimeout(() => {
-          aimed = undefined;
-          resolve('random');
-        }, 12_000);
-        aimed = {
-          target,
-          hit: () => {
-            clearTimeout(timer);
-            resolve(target);
-          },
-        };
-      });
+    const target = order[loopKills % order.length];
+    loopKills += 1;
+    // Wait up to 12 s for the aimed request; if none comes, kill at a random moment instead.
+    if (!(target !== 'random' && (await aimAt(target, 12_000)))) {
+      worker?.kill('SIGKILL');
+      kills.random += 1;
+      killCount += 1;
+      say(`kill ${killCount} (random)`);
     }
-    if (landed === 'random') worker?.kill('SIGKILL');
-    kills[landed] += 1;
-    say(`kill ${killCount + 1} (${landed})`);
-    killCount += 1;
-    if (killCount === Math.floor(KILLS / 2)) {
+    if (loopKills === Math.floor(KILLS / 2)) {
       await server.teardown();
       server = await startServer();
       client = await connectClient(address);
@@ -311,7 +374,7 @@ async function main(): Promise<void> {
     const handle = client.workflow.getHandle(p.workflowId);
     const outcome = await Promise.race([
       handle.result().then(
-        (r: PipelineResult) => (results.set(p.name, r), r.outcome),
+        (r: PipelineResult) => (results.set(p.workflowId, r), r.outcome),
         (err: unknown) => `failed (${failureCause(err)})`,
       ),
       sleep(Math.max(0, resultsDeadline - Date.now())).then(async () => {
@@ -333,12 +396,30 @@ async function main(): Promise<void> {
       (d) => d.closeTime?.getTime(),
       () => undefined,
     );
-    held.set(p.name, { status, closedAt: closed ?? Infinity });
+    held.set(p.workflowId, { status, closedAt: closed ?? Infinity });
   }
   // Each name's serving slot, queried while the worker that answers its queries still runs.
   const slots = servingSlots(client, taskQueue);
   const slotStates = new Map<string, SlotState | undefined>();
-  for (const p of plan) slotStates.set(p.name, await slots.read(p.name).catch(() => undefined));
+  // A retrained name's first deployment drains 5 s and is then retired: give that a minute to end.
+  const settled = (s: SlotState | undefined) => !s || (!s.draining.length && !s.retiring.length);
+  const settleBy = Date.now() + 60_000;
+  for (const p of plan) {
+    let state = await slots.read(p.name).catch(() => undefined);
+    while (retrained(p) && !settled(state) && Date.now() < settleBy) {
+      await sleep(1000);
+      state = await slots.read(p.name).catch(() => undefined);
+    }
+    slotStates.set(p.name, state);
+  }
+  /** A deployment its slot retired, by id: deleted (its checkpoint released) or left for removal by hand. */
+  const retiredDeployments = new Map(
+    [...slotStates.values()].flatMap((s) => s?.retired ?? []).map((r) => [r.deploymentId, r]),
+  );
+  const deletedByRetirement = (id: string | undefined) => {
+    const r = id ? retiredDeployments.get(id) : undefined;
+    return r && r.outcome !== 'remove-by-hand' ? r : undefined;
+  };
   const cleanupSchedule = client.schedule.getHandle(scheduleId);
   const scheduleInfo = await cleanupSchedule.describe().then((d) => d.info);
   await cleanupSchedule.delete();
@@ -377,7 +458,7 @@ async function main(): Promise<void> {
   const undocumentedAskedTooOften = Object.values(sandbox.state.undocumentedRequests).filter(
     (n) => n > workerProcesses,
   ).length;
-  const deployed = plan.map((p) => results.get(p.name)).filter((r) => r?.outcome === 'deployed');
+  const deployed = plan.map((p) => results.get(p.workflowId)).filter((r) => r?.outcome === 'deployed');
 
   // Orphaned: a job still running or queued, or an endpoint / deployment / TensorMesh model that no
   // deployed pipeline reports as serving.
@@ -387,12 +468,16 @@ async function main(): Promise<void> {
     if (['running', 'pending'].includes(sandbox.state.advance(job).status)) orphans.push(job.id);
   // A deployment the product told the operator about (a possible duplicate of a create without a
   // lookup, or one left running because the provider offers no delete) is reported, not orphaned.
-  const toldOperator = new Set(
-    [...results.values()].flatMap((r) => [
+  const toldOperator = new Set([
+    ...[...results.values()].flatMap((r) => [
       r.deployment?.possibleDuplicate?.name,
       r.deployment?.removeByHand ? r.deployment.id : undefined,
     ]),
-  );
+    // Retired by its slot where the documents promise no delete route: named there for removal by hand.
+    ...[...retiredDeployments.values()]
+      .filter((r) => r.outcome === 'remove-by-hand')
+      .map((r) => r.deploymentId),
+  ]);
   for (const e of sandbox.state.endpoints.values())
     if (!serving.has(e.id) && !toldOperator.has(e.id) && !toldOperator.has(e.name)) orphans.push(e.id);
   for (const m of sandbox.state.meshModels.values())
@@ -412,10 +497,12 @@ async function main(): Promise<void> {
   };
   for (const pin of operator.record.pins) inUse(pin.checkpointId, pin.at, Infinity);
   for (const p of plan) {
-    const h = held.get(p.name)!;
+    const h = held.get(p.workflowId)!;
     inUse(h.status?.candidate?.checkpointId, 0, h.closedAt);
-    const r = results.get(p.name);
-    if (r?.outcome === 'deployed') inUse(r.checkpoint?.checkpointId, 0, Infinity);
+    const r = results.get(p.workflowId);
+    const retiredAt = deletedByRetirement(r?.deployment?.id)?.retiredAt;
+    if (r?.outcome === 'deployed')
+      inUse(r.checkpoint?.checkpointId, 0, retiredAt ? Date.parse(retiredAt) : Infinity);
   }
   const deletedInUse = deletions.filter((d) =>
     (inUseUntil.get(d.checkpointId) ?? []).some((w) => w.from <= d.at && d.at <= w.until),
@@ -425,8 +512,9 @@ async function main(): Promise<void> {
   // `completed` early trained all its epochs and deployed the best of all of them.
   const wrongModels: string[] = [];
   for (const p of plan) {
-    const r = results.get(p.name);
+    const r = results.get(p.workflowId);
     if (r?.outcome !== 'deployed' || !r.checkpoint || !r.deployment) continue;
+    if (retiredDeployments.has(r.deployment.id)) continue; // replaced by a retrain: judged with the slots
     const served =
       p.deploy === 'tensormesh'
         ? sandbox.state.meshModels.get(r.deployment.id)?.modelPath
@@ -444,35 +532,53 @@ async function main(): Promise<void> {
     }
   }
 
-  // Serving slots: every deployed pipeline's deployment is its name's champion, promoted once (a kill
-  // around the promotion must not promote twice or lose it), and the champion is still deployed.
+  // Serving slots: a name's last deployed run serves it; each run of the name was promoted once (a kill
+  // around a promotion must not promote twice or lose it); what it replaced was retired — deleted where
+  // the provider has a delete route, else named for removal by hand — and the champion is deployed.
   const slotProblems: string[] = [];
-  for (const p of plan) {
-    const r = results.get(p.name);
-    if (r?.outcome !== 'deployed' || !r.deployment) continue;
-    const slot = slotStates.get(p.name);
+  for (const name of new Set(plan.map((p) => p.name))) {
+    const runs = plan
+      .filter((p) => p.name === name)
+      .map((p) => ({ p, r: results.get(p.workflowId) }))
+      .filter(({ r }) => r?.outcome === 'deployed' && r.deployment);
+    if (!runs.length) continue;
+    const slot = slotStates.get(name);
+    const { p: last, r: lastResult } = runs.at(-1)!;
     const promotions = slot?.history.filter((e) => e.kind === 'promoted').length ?? 0;
     const championId = slot?.champion?.deploymentId;
     const exists =
-      p.deploy === 'tensormesh'
+      last.deploy === 'tensormesh'
         ? sandbox.state.meshModels.has(championId ?? '')
         : sandbox.state.endpoints.has(championId ?? '');
-    if (championId !== r.deployment.id)
-      slotProblems.push(`${p.name}: slot serves ${championId ?? 'nothing'}, not ${r.deployment.id}`);
-    else if (promotions !== 1) slotProblems.push(`${p.name}: promoted ${promotions} times`);
-    else if (!exists) slotProblems.push(`${p.name}: champion ${championId} is not deployed`);
+    if (championId !== lastResult!.deployment!.id)
+      slotProblems.push(`${name}: slot serves ${championId ?? 'nothing'}, not ${lastResult!.deployment!.id}`);
+    else if (promotions !== runs.length)
+      slotProblems.push(`${name}: promoted ${promotions} times for ${runs.length} runs`);
+    else if (!exists) slotProblems.push(`${name}: champion ${championId} is not deployed`);
+    for (const { r } of runs.slice(0, -1)) {
+      const id = r!.deployment!.id;
+      const gone = retiredDeployments.get(id);
+      const expected = PROFILE === 'documented' ? ['remove-by-hand'] : ['removed', 'already-gone'];
+      if (!gone) slotProblems.push(`${name}: ${id} was replaced but not retired`);
+      else if (!expected.includes(gone.outcome))
+        slotProblems.push(`${name}: ${id} retired as ${gone.outcome}${gone.note ? ` (${gone.note})` : ''}`);
+      else if (gone.outcome !== 'remove-by-hand' && sandbox.state.endpoints.has(id))
+        slotProblems.push(`${name}: ${id} retired but still deployed`);
+    }
   }
 
   const wronglyDeleted: string[] = [];
   let resumedAfterFailure = 0;
   for (const p of plan) {
-    const r = results.get(p.name);
+    const r = results.get(p.workflowId);
     if (!r?.jobId || !r.checkpoint) continue;
     const left = new Set(
       sandbox.state.jobCheckpoints(r.jobId).flatMap((c) => [c.id, c.type]), // by id, and 'best' / 'final' by type
     );
     // A cancelled pipeline's candidate is no longer in use once it ended: a later cleanup may take it.
-    const deployedCheckpoint = r.outcome === 'deployed' ? [r.checkpoint.checkpointId] : [];
+    // Nor is a retired deployment's once the slot deleted it (its protection record was released).
+    const deployedCheckpoint =
+      r.outcome === 'deployed' && !deletedByRetirement(r.deployment?.id) ? [r.checkpoint.checkpointId] : [];
     for (const needed of ['best', 'final', ...deployedCheckpoint])
       if (!left.has(needed)) wronglyDeleted.push(`${p.name}: ${needed} of ${r.jobId}`);
     if (p.failsOnce && sandbox.state.jobs.get(r.jobId)?.faultFired.fail) resumedAfterFailure += 1;

@@ -136,6 +136,11 @@ const gate = z
     /** Registry id of the model now serving; the candidate must beat its metric. */
     servingModelId: z.string().min(1).optional(),
     minImprovement: z.number().min(0).optional(),
+    /**
+     * `false`: the candidate is not compared with the model serving the pipeline's name (e.g. a retrain
+     * on a new validation set, where the champion's figure means something else). Default: compared.
+     */
+    compareWithChampion: z.boolean().optional(),
     approval: z
       .object({
         required: z.boolean().default(true),

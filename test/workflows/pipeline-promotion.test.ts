@@ -120,6 +120,28 @@ describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
     if (!documented) expect(endpointsNamed(name).map((e) => e.id)).toEqual([champion.deployment!.id]);
   });
 
+  it('a worse retrain is refused by the champion gate, and promoted when the file says not to compare', async () => {
+    const name = `compare-${profile}`;
+    const trained = (epochs: number, compareWithChampion?: boolean): PipelineInput => ({
+      ...input(name),
+      train: tensoroneTrain({ config: { strategy: 'lora', training: { epochs, learning_rate: 2e-4 } } }),
+      ...(compareWithChampion === undefined ? {} : { gate: { compareWithChampion } }),
+    });
+    const champion = await run(trained(3));
+    // One epoch: a higher validation loss than the champion's best.
+    const refused = await run(trained(1)).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(WorkflowFailedError);
+    expect(((refused as WorkflowFailedError).cause as Error).message).toMatch(
+      new RegExp(`does not beat champion ${champion.deployment!.id}`),
+    );
+    const promoted = await run(trained(1, false));
+    expect(promoted.gate?.passed).toBe(true);
+    expect(promoted.slot).toMatchObject({
+      champion: promoted.deployment!.id,
+      previous: champion.deployment!.id,
+    });
+  });
+
   it('a challenger slower than its champion beyond the margin fails its probe and is removed; a healthy one passes beside it', async () => {
     const name = `probe-${profile}`;
     const probed = (): PipelineInput => {

@@ -127,7 +127,7 @@ async function run(
   // Awaited only when there is something to ask: an extra await reorders commands in recorded histories.
   const baseline = spec.gate.servingModelId
     ? await servingMetric(spec, jobId, spec.gate.servingModelId)
-    : usesServingSlot()
+    : usesServingSlot() && spec.gate.compareWithChampion !== false
       ? await championBaseline(spec, status)
       : undefined;
   const verdict = passGate(spec, candidate, baseline, status);
