@@ -4,7 +4,7 @@ import {
   type CancellationScope,
   type ParentWorkflowInfo,
 } from '@temporalio/workflow';
-import { parseDuration } from '../../decisions/duration';
+import { parseDuration } from '../../domain/duration';
 import { supervisionDurationProblem, type SupervisionDurationField } from '../../decisions/supervision';
 import type { TrainingJob } from '../../domain/types';
 import type { SuperviseInput, SupervisionState } from '../definitions';
