@@ -46,8 +46,9 @@ Examples:
   $ starter slots                                 what serves each pipeline name
   $ starter rollback support-bot --reason "p95"   the former deployment serves again while it drains
 
-Connection: TEMPORAL_ADDRESS (default 127.0.0.1:7233), TEMPORAL_NAMESPACE, TEMPORAL_TASK_QUEUE,
-TEMPORAL_TLS_CERT/TEMPORAL_TLS_KEY or TEMPORAL_API_KEY.`,
+Connection (as the temporal CLI reads it): a profile in ~/.config/temporalio/temporal.toml
+(TEMPORAL_PROFILE), overridden by TEMPORAL_ADDRESS (default 127.0.0.1:7233), TEMPORAL_NAMESPACE,
+TEMPORAL_API_KEY or TEMPORAL_TLS_CLIENT_CERT_PATH/TEMPORAL_TLS_CLIENT_KEY_PATH; TEMPORAL_TASK_QUEUE.`,
     );
 
   for (const add of [

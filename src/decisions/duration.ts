@@ -1,8 +1,5 @@
 import { parseDuration } from '../domain/duration';
 
-// src/workflows/supervise.ts still imports it from here (another branch changes that file now).
-export { parseDuration };
-
 interface DurationBounds {
   min: string;
   max: string;

@@ -1,6 +1,8 @@
 /** Pure rules of supervising a training job: how often to look, what counts as stalled or resumable. */
 import type { JobStatus, TrainingJob } from '../domain/types';
 import type { ProviderFailureDetails } from '../activities/failures';
+import { parseDuration } from '../domain/duration';
+import { durationProblem } from './duration';
 
 interface PollTiming {
   /** Since supervision (or the current resume) started. */
@@ -272,4 +274,219 @@ export function costReadingDue(
   const elapsed = nowMs - reading.atMs;
   const pace = elapsed > 0 ? (estimateNow - reading.cost) / elapsed : 0;
   return estimateNow + pace * horizonMs >= maxCost;
+}
+
+// ---- the supervising workflow's rules (src/workflows/supervise/) ------------------------------------
+
+/** How many checkpoint ids a supervision carries across continue-as-new: the newest. */
+const KEEP_CHECKPOINT_IDS = 200;
+
+/** The checkpoint ids known after a look (the newest `KEEP_CHECKPOINT_IDS`), and how many of the look's were new. */
+export function mergeCheckpointIds(known: string[], seen: string[]): { ids: string[]; fresh: number } {
+  const knownIds = new Set(known);
+  const fresh = seen.filter((id) => !knownIds.has(id));
+  return { ids: [...known, ...fresh].slice(-KEEP_CHECKPOINT_IDS), fresh: fresh.length };
+}
+
+/** The lowest loss seen so far: the previous best, the provider's best and the current loss. */
+export function lowestLoss(
+  previousBest: number | undefined,
+  metrics: Record<string, number>,
+): number | undefined {
+  const losses = [previousBest, metrics.bestLoss, metrics.loss].filter(
+    (x): x is number => typeof x === 'number',
+  );
+  return losses.length ? Math.min(...losses) : undefined;
+}
+
+/** Only a change of status, step, checkpoints, cost or resumes is worth a signal to the parent. */
+export function progressKey(p: {
+  status: string;
+  step?: number;
+  checkpointsSeen: number;
+  cost?: number;
+  resumes: number;
+}): string {
+  return `${p.status}|${p.step}|${p.checkpointsSeen}|${p.cost}|${p.resumes}`;
+}
+
+/** Reports come up to a quarter early, at random: supervisions started together do not all wake at once. */
+const REPORT_JITTER = 0.25;
+
+/**
+ * When the next watch must report at the latest: `reportEveryMs` from now, less up to a quarter
+ * (`random` in [0, 1), the workflow's seeded Math.random), and never after an unknown status's grace
+ * runs out.
+ */
+export function reportByMs(
+  nowMs: number,
+  reportEveryMs: number,
+  random: number,
+  unknown: { sinceMs?: number; graceMs: number },
+): number {
+  return Math.min(
+    nowMs + reportEveryMs * (1 - REPORT_JITTER * random),
+    unknown.sinceMs !== undefined ? unknown.sinceMs + unknown.graceMs : Number.POSITIVE_INFINITY,
+  );
+}
+
+/** Since when the job has reported a status the documents never name: kept while it does, cleared when it does not. */
+export function unknownSinceMs(
+  status: JobStatus,
+  sinceMs: number | undefined,
+  nowMs: number,
+): number | undefined {
+  return status === 'unknown' ? (sinceMs ?? nowMs) : undefined;
+}
+
+/** What a supervision knows when it decides what to do after a look. */
+export interface SupervisionView {
+  jobId: string;
+  provider: 'tensorone' | 'marqtune';
+  /** The supervision may stop (and resume) the job: it owns it. */
+  mayStop: boolean;
+  resumes: number;
+  resumeBudget: number;
+  maxCost?: number;
+  stall: StallState;
+  stallAfterMs: number;
+  /** `stallAfter` as written, for the reason. */
+  stallAfter: string;
+  /** Since when the status is unknown (`unknownSinceMs` after this look). */
+  unknownSinceMs?: number;
+  unknownGraceMs: number;
+  /** `unknownStatusGrace` as written, for the message. */
+  unknownStatusGrace: string;
+}
+
+/** Why a supervision gives up: the failure type its workflow fails with. */
+export type SupervisionGiveUp =
+  | 'TRAINING_FAILED'
+  | 'TRAINING_CANCELLED'
+  | 'UNKNOWN_JOB_STATUS'
+  | 'NOT_RESUMED_NOT_OWNED'
+  | 'TRAINING_NOT_RESUMABLE'
+  | 'RESUME_BUDGET_EXHAUSTED';
+
+/** What a supervision does after a look at its job. */
+export type SupervisionStep =
+  /** End with this outcome: completed, or the cost budget reached by a supervision that may not stop. */
+  | { kind: 'finish'; outcome: 'completed' | 'budget-reached' }
+  /** Stop the job at its cost budget and end (or, if it ended meanwhile, look again). */
+  | { kind: 'stop-and-finish'; stopReason: string }
+  /** Resume the job; first stop it (`stopFirst`, the stop's reason) when it is still running. */
+  | { kind: 'resume'; reason: string; stopFirst?: string }
+  | { kind: 'give-up'; type: SupervisionGiveUp; message: string }
+  /** Nothing to act on: look again. */
+  | { kind: 'look-again' };
+
+/**
+ * After a look: a completion ends the supervision; a resumable failure, a stop from outside or a stall
+ * is resumed (a stall first stopped) within the budget; a cancellation, an unresumable failure or an
+ * unknown status past its grace gives up; the cost budget stops the job (or, not owned, ends leaving
+ * it running).
+ */
+export function nextSupervisionStep(job: TrainingJob, s: SupervisionView, nowMs: number): SupervisionStep {
+  const resume = (reason: string, stopFirst?: string): SupervisionStep => {
+    const refusal = resumeRefusal(s, reason);
+    return refusal ? { kind: 'give-up', ...refusal } : { kind: 'resume', reason, stopFirst };
+  };
+  switch (job.status) {
+    case 'completed':
+      return { kind: 'finish', outcome: 'completed' };
+    case 'failed':
+      if (!isResumableFailure(job.failureReason))
+        return {
+          kind: 'give-up',
+          type: 'TRAINING_FAILED',
+          message: `training job ${s.jobId} failed: ${job.failureReason ?? 'no reason given'}`,
+        };
+      return resume(`failed (${job.failureReason})`);
+    case 'stopped':
+      return resume('was stopped outside this workflow');
+    case 'cancelled':
+      return {
+        kind: 'give-up',
+        type: 'TRAINING_CANCELLED',
+        message: `training job ${s.jobId} was cancelled outside this workflow`,
+      };
+    case 'queued':
+    case 'pending':
+      return { kind: 'look-again' };
+    case 'running':
+      if (s.maxCost !== undefined && job.cost !== undefined && job.cost >= s.maxCost) {
+        if (!s.mayStop) return { kind: 'finish', outcome: 'budget-reached' };
+        return { kind: 'stop-and-finish', stopReason: `cost budget ${s.maxCost} reached (${job.cost})` };
+      }
+      if (isStalled(s.stall, nowMs, s.stallAfterMs))
+        return resume(`stalled: no step progress for ${s.stallAfter}`, 'stalled: no step progress');
+      return { kind: 'look-again' };
+    case 'unknown':
+      if (s.unknownSinceMs !== undefined && nowMs - s.unknownSinceMs >= s.unknownGraceMs)
+        return {
+          kind: 'give-up',
+          type: 'UNKNOWN_JOB_STATUS',
+          message: `training job ${s.jobId} reports status "${job.rawStatus}", which the provider documents never name; gave up after ${s.unknownStatusGrace}`,
+        };
+      return { kind: 'look-again' };
+  }
+}
+
+/**
+ * Why the job cannot be resumed, or undefined when it can: the supervision must own it, the provider
+ * must resume (Marqtune cannot), and the budget must have a resume left.
+ */
+export function resumeRefusal(
+  s: Pick<SupervisionView, 'jobId' | 'provider' | 'mayStop' | 'resumes' | 'resumeBudget'>,
+  reason: string,
+): { type: SupervisionGiveUp; message: string } | undefined {
+  if (!s.mayStop)
+    return {
+      type: 'NOT_RESUMED_NOT_OWNED',
+      message: `job ${s.jobId}: ${reason}; this supervision does not own job ${s.jobId} and leaves it as it is (supervise with --may-stop to let it act)`,
+    };
+  if (s.provider !== 'tensorone')
+    return {
+      type: 'TRAINING_NOT_RESUMABLE',
+      message: `Marqtune model ${s.jobId}: ${reason}; Marqtune cannot resume a model`,
+    };
+  if (s.resumes >= s.resumeBudget)
+    return {
+      type: 'RESUME_BUDGET_EXHAUSTED',
+      message: `job ${s.jobId}: ${reason}; resume budget of ${s.resumeBudget} used up`,
+    };
+  return undefined;
+}
+
+/** The job may still train (and bill): not stopped by the supervision, and its last look showed no end. */
+export function mayBeTraining(stoppedBySupervision: boolean, lastStatus: JobStatus | undefined): boolean {
+  return !stoppedBySupervision && (lastStatus === undefined || !isTerminalStatus(lastStatus));
+}
+
+const DEFAULT_HISTORY_EVENT_LIMIT = 4000;
+
+/** Time to continue as new: the server suggests it, or the history reached its limit (default 4000 events). */
+export function historyFull(
+  info: { continueAsNewSuggested: boolean; historyLength: number },
+  limit: number | undefined,
+): boolean {
+  return info.continueAsNewSuggested || info.historyLength >= (limit ?? DEFAULT_HISTORY_EVENT_LIMIT);
+}
+
+/** The supervision's input fields that hold a duration. */
+export type SupervisionDurationField =
+  'freshness' | 'minInterval' | 'stallAfter' | 'unknownStatusGrace' | 'reportEvery';
+
+/**
+ * Why one duration field of a supervision's input is refused, or undefined when it is accepted: no
+ * duration at all, or (`bounded`: runs started after the bounds) outside the range every pipeline file
+ * and CLI flag is held to, so a supervision started directly through a client gets the same refusal.
+ */
+export function supervisionDurationProblem(
+  value: string,
+  field: SupervisionDurationField,
+  bounded: boolean,
+): string | undefined {
+  if (bounded) return durationProblem(value, `supervision.${field}`);
+  return parseDuration(value) === undefined ? `must be a duration such as "5m", got "${value}"` : undefined;
 }

@@ -4,6 +4,7 @@ import { createProviderClients } from '../../src/providers/config';
 import type { Sandbox } from '../../sandbox/server';
 import { connectDevServer, type DevServerHandle, uniqueTaskQueue } from '../harness/temporal';
 import { eventually, startTestSandbox } from '../harness/sandbox';
+import { listJobsOnce } from '../fixtures/workflows/activity-probe-workflows';
 
 let sandbox: Sandbox;
 let dev: DevServerHandle;
@@ -31,7 +32,7 @@ it('the engine waits the provider’s Retry-After (2 s) although the retry polic
     routePattern: '/v2/training/jobs$',
   };
   await worker.runUntil(async () => {
-    const handle = await dev.client.workflow.start('listJobsOnce', { taskQueue, workflowId: taskQueue });
+    const handle = await dev.client.workflow.start(listJobsOnce, { taskQueue, workflowId: taskQueue });
     // After the first 429, lift the fault: the next attempt must come no earlier than 2 s later.
     await eventually(() => sandbox.state.requestLog.find((r) => r.status === 429));
     sandbox.state.faults = { ...sandbox.state.faults, rateLimitRate: 0 };

@@ -9,6 +9,7 @@ import type { Sandbox } from '../../sandbox/server';
 import type { ProviderClients } from '../../src/providers/config';
 import { connectDevServer, type DevServerHandle, uniqueTaskQueue } from '../harness/temporal';
 import { eventually, startTestSandbox } from '../harness/sandbox';
+import { watchJobOnce } from '../fixtures/workflows/activity-probe-workflows';
 
 let sandbox: Sandbox;
 let clients: ProviderClients;
@@ -43,8 +44,8 @@ it('a watch notices a job frozen across its looks and reports the stall long bef
     activities: createActivities(clients),
   });
   const now = Date.now();
-  const outcome = (await worker.runUntil(
-    dev.client.workflow.execute('watchJobOnce', {
+  const outcome = await worker.runUntil(
+    dev.client.workflow.execute(watchJobOnce, {
       taskQueue,
       workflowId: taskQueue,
       args: [
@@ -65,7 +66,7 @@ it('a watch notices a job frozen across its looks and reports the stall long bef
         },
       ],
     }),
-  )) as WatchOutcome;
+  );
   expect(outcome.reason).toBe('stalled');
   expect(outcome.looks).toBeGreaterThanOrEqual(2);
   expect(outcome.looks).toBeLessThan(20);
@@ -94,7 +95,7 @@ describe('a watch doubts odd answers', () => {
   /** Runs one watch of `jobId` (known to be running) on the dev server, with a short report horizon. */
   async function watch(jobId: string, plan: Partial<WatchInput['plan']> = {}): Promise<WatchOutcome> {
     const now = Date.now();
-    return (await dev.client.workflow.execute('watchJobOnce', {
+    return await dev.client.workflow.execute(watchJobOnce, {
       taskQueue,
       workflowId: `${taskQueue}-${jobId}`,
       args: [
@@ -115,7 +116,7 @@ describe('a watch doubts odd answers', () => {
           },
         } satisfies WatchInput,
       ],
-    })) as WatchOutcome;
+    });
   }
 
   async function runningJob(name: string, epochs: number): Promise<string> {

@@ -16,13 +16,9 @@ import { startSandbox } from '../../sandbox/server';
 import { sandboxAdmin } from '../../sandbox/admin-client';
 import { main } from '../../src/starter';
 import { connectDevServer, type DevServerHandle, uniqueTaskQueue } from '../harness/temporal';
-import {
-  statusQuery,
-  superviseWorkflowId,
-  type PipelineResult,
-  type PipelineStatus,
-} from '../../src/workflows/definitions';
+import { statusQuery, superviseWorkflowId, type PipelineStatus } from '../../src/workflows/definitions';
 import { createWorker, defaultWorkerSettings } from '../../src/worker-factory';
+import { fineTuneToDeploy, superviseTrainingJob } from '../../src/workflows';
 
 const repo = path.resolve(__dirname, '../..');
 const tsx = path.join(repo, 'node_modules/.bin/tsx');
@@ -174,7 +170,7 @@ it('run → approve → serving, with the CLI as a separate process; status --js
   expect(human.stdout).toContain('approved by ada: eval ok');
 
   // The Web UI's view: the CLI's static summary, the approval timer and the children carry summaries.
-  const handle = dev.client.workflow.getHandle(id);
+  const handle = dev.client.workflow.getHandle<typeof fineTuneToDeploy>(id);
   expect(await (await handle.describe()).staticSummary()).toBe(
     'cli-gated: train llm on ds_support_tickets_2026 (h100 or a100) → tensorone-endpoint',
   );
@@ -225,7 +221,7 @@ it('operator commands are refused with exit 2 and the reason: approve during tra
   sandbox.state.faults = { ...sandbox.state.faults, stallAtEpoch: 2, stallJobNameContains: 'cli-refusals' };
   expect((await cli(['run', file, '--no-follow'])).code).toBe(0);
   const id = 'pipeline-cli-refusals';
-  const handle = dev.client.workflow.getHandle(id);
+  const handle = dev.client.workflow.getHandle<typeof fineTuneToDeploy>(id);
   const statusWhen = async (ok: (s: PipelineStatus) => boolean, tries = 240) => {
     for (let i = 0; i < tries; i++) {
       const s = await handle.query(statusQuery).catch(() => undefined);
@@ -273,7 +269,7 @@ it('operator commands are refused with exit 2 and the reason: approve during tra
   expect(cancel.code).toBe(0);
   expect(cancel.stdout).toContain(`${id}: cancelling (was awaiting-approval)`);
   expect(cancel.stdout).toContain('the approval wait ends');
-  expect(((await handle.result()) as PipelineResult).outcome).toBe('cancelled');
+  expect((await handle.result()).outcome).toBe('cancelled');
   const late = await cli(['approve', id, '--checkpoint', candidate]);
   expect(late.code).toBe(2);
   expect(late.stderr).toContain(`refused: pipeline ${id} has ended (COMPLETED)`);
@@ -282,7 +278,7 @@ it('operator commands are refused with exit 2 and the reason: approve during tra
 it('`supervise` of a job a `starter supervise` already watches is refused naming it, even with --may-stop', async () => {
   await sandbox.state.syncClock();
   const jobId = sandbox.state.createJob({ name: 'cli-watched', totalEpochs: 400 }).id;
-  const owner = await dev.client.workflow.start('superviseTrainingJob', {
+  const owner = await dev.client.workflow.start(superviseTrainingJob, {
     taskQueue,
     workflowId: superviseWorkflowId('tensorone', jobId),
     args: [
@@ -638,7 +634,7 @@ describe('progress that moves, without history', () => {
 
   it('`watch` of an 8-epoch job prints at least 6 distinct epochs while the supervision writes no event per look; it ends with endpoint, checkpoint and cost', async () => {
     const id = 'pipeline-cli-watched';
-    await dev.client.workflow.start('fineTuneToDeploy', {
+    await dev.client.workflow.start(fineTuneToDeploy, {
       taskQueue: slowQueue,
       workflowId: id,
       args: [
@@ -713,7 +709,7 @@ describe('progress that moves, without history', () => {
     });
     const id = 'pipeline-cli-encrypted-no-key';
     // No worker on this queue: only the start event's input, encrypted.
-    const handle = await encrypted.workflow.start('fineTuneToDeploy', {
+    const handle = await encrypted.workflow.start(fineTuneToDeploy, {
       taskQueue: uniqueTaskQueue('nobody'),
       workflowId: id,
       args: [pipelineInput('cli-encrypted-no-key')],

@@ -12,6 +12,7 @@ import type { PipelineResult } from '../../src/workflows/definitions';
 import { pipelineInput, tensoroneTrain } from '../../fixtures/pipelines';
 import { connectDevServer, type DevServerHandle, uniqueTaskQueue } from '../harness/temporal';
 import { createWorker, defaultWorkerSettings } from '../../src/worker-factory';
+import { fineTuneToDeploy } from '../../src/workflows';
 
 const repo = path.resolve(__dirname, '../..');
 const KEY = Buffer.alloc(32, 7);
@@ -92,11 +93,11 @@ async function runPipeline<T = undefined>(
   });
   // `andThen` runs while the worker still runs: queries of the workflows it started need it.
   return worker.runUntil(async () => {
-    const result = (await client.workflow.execute('fineTuneToDeploy', {
+    const result = await client.workflow.execute(fineTuneToDeploy, {
       args: [input],
       taskQueue,
       workflowId: `pipeline-${name}`,
-    })) as PipelineResult;
+    });
     return { result, taskQueue, then: await opts.andThen?.(taskQueue) };
   });
 }

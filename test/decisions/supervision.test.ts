@@ -2,7 +2,18 @@ import { lookedAtJob, watchPlan } from '../fixtures/watch';
 import type { TrainingJob } from '../../src/domain/types';
 import {
   costReadingDue,
+  historyFull,
   isResumableFailure,
+  lowestLoss,
+  mayBeTraining,
+  mergeCheckpointIds,
+  nextSupervisionStep,
+  progressKey,
+  reportByMs,
+  resumeRefusal,
+  supervisionDurationProblem,
+  unknownSinceMs,
+  type SupervisionView,
   isStalled,
   judgeLook,
   nextPollDelayMs,
@@ -231,5 +242,260 @@ describe('when a look at a job with a budget must read its cost itself', () => {
     expect(due(70.01, 60)).toBe(false);
     // No progress since the reading: the estimate stays at the reading.
     expect(due(50.01, 50)).toBe(false);
+  });
+});
+
+describe('what a supervision does after a look', () => {
+  const HOUR_MS = 3_600_000;
+  /** An owned TensorOne job with one resume of three spent, budget 50, stalled after an hour. */
+  const view: SupervisionView = {
+    jobId: 'j1',
+    provider: 'tensorone',
+    mayStop: true,
+    resumes: 1,
+    resumeBudget: 3,
+    maxCost: 50,
+    stall: { lastProgressAtMs: 0 },
+    stallAfterMs: HOUR_MS,
+    stallAfter: '1h',
+    unknownGraceMs: 10 * 60_000,
+    unknownStatusGrace: '10m',
+  };
+  const at = 30 * 60_000; // half an hour after the last progress: not stalled yet
+
+  it('a completion finishes it; queued and pending jobs are looked at again', () => {
+    expect(nextSupervisionStep(lookedAtJob({ status: 'completed' }), view, at)).toEqual({
+      kind: 'finish',
+      outcome: 'completed',
+    });
+    for (const status of ['queued', 'pending'] as const)
+      expect(nextSupervisionStep(lookedAtJob({ status }), view, 10 * HOUR_MS)).toEqual({
+        kind: 'look-again',
+      });
+  });
+
+  it('a resumable failure and a stop from outside are resumed; an unresumable failure gives up with its reason', () => {
+    expect(
+      nextSupervisionStep(lookedAtJob({ status: 'failed', failureReason: 'spot preempted' }), view, at),
+    ).toEqual({
+      kind: 'resume',
+      reason: 'failed (spot preempted)',
+      stopFirst: undefined,
+    });
+    expect(nextSupervisionStep(lookedAtJob({ status: 'stopped' }), view, at)).toEqual({
+      kind: 'resume',
+      reason: 'was stopped outside this workflow',
+      stopFirst: undefined,
+    });
+    expect(
+      nextSupervisionStep(lookedAtJob({ status: 'failed', failureReason: 'bad dataset' }), view, at),
+    ).toEqual({
+      kind: 'give-up',
+      type: 'TRAINING_FAILED',
+      message: 'training job j1 failed: bad dataset',
+    });
+    expect(nextSupervisionStep(lookedAtJob({ status: 'failed' }), view, at)).toMatchObject({
+      type: 'TRAINING_FAILED',
+      message: 'training job j1 failed: no reason given',
+    });
+    expect(nextSupervisionStep(lookedAtJob({ status: 'cancelled' }), view, at)).toMatchObject({
+      kind: 'give-up',
+      type: 'TRAINING_CANCELLED',
+    });
+  });
+
+  it('the cost budget: reached at exactly the budget, stopped when owned, left running when not', () => {
+    expect(nextSupervisionStep(lookedAtJob({ cost: 49.99 }), view, at)).toEqual({ kind: 'look-again' });
+    expect(nextSupervisionStep(lookedAtJob({ cost: 50 }), view, at)).toEqual({
+      kind: 'stop-and-finish',
+      stopReason: 'cost budget 50 reached (50)',
+    });
+    expect(nextSupervisionStep(lookedAtJob({ cost: 50 }), { ...view, mayStop: false }, at)).toEqual({
+      kind: 'finish',
+      outcome: 'budget-reached',
+    });
+    // No budget, or no cost reported: nothing to compare.
+    expect(nextSupervisionStep(lookedAtJob({ cost: 1e9 }), { ...view, maxCost: undefined }, at)).toEqual({
+      kind: 'look-again',
+    });
+    expect(nextSupervisionStep(lookedAtJob({ cost: undefined }), view, at)).toEqual({ kind: 'look-again' });
+  });
+
+  it('a stall (exactly stallAfter without progress) is stopped, then resumed; the budget is checked first', () => {
+    expect(nextSupervisionStep(lookedAtJob(), view, HOUR_MS - 1)).toEqual({ kind: 'look-again' });
+    expect(nextSupervisionStep(lookedAtJob(), view, HOUR_MS)).toEqual({
+      kind: 'resume',
+      reason: 'stalled: no step progress for 1h',
+      stopFirst: 'stalled: no step progress',
+    });
+    expect(nextSupervisionStep(lookedAtJob({ cost: 60 }), view, HOUR_MS)).toMatchObject({
+      kind: 'stop-and-finish',
+    });
+  });
+
+  it('a stall nobody may resume gives up without stopping the job first', () => {
+    expect(nextSupervisionStep(lookedAtJob(), { ...view, resumes: 3 }, HOUR_MS)).toEqual({
+      kind: 'give-up',
+      type: 'RESUME_BUDGET_EXHAUSTED',
+      message: 'job j1: stalled: no step progress for 1h; resume budget of 3 used up',
+    });
+    expect(nextSupervisionStep(lookedAtJob(), { ...view, mayStop: false }, HOUR_MS)).toMatchObject({
+      kind: 'give-up',
+      type: 'NOT_RESUMED_NOT_OWNED',
+    });
+    expect(
+      nextSupervisionStep(lookedAtJob({ provider: 'marqtune' }), { ...view, provider: 'marqtune' }, HOUR_MS),
+    ).toMatchObject({ kind: 'give-up', type: 'TRAINING_NOT_RESUMABLE' });
+  });
+
+  it('an unknown status is waited out for exactly its grace, then given up on naming the raw status', () => {
+    const unknown = lookedAtJob({ status: 'unknown', rawStatus: 'DEFROSTING' });
+    const since = { ...view, unknownSinceMs: 0 };
+    expect(nextSupervisionStep(unknown, since, 10 * 60_000 - 1)).toEqual({ kind: 'look-again' });
+    expect(nextSupervisionStep(unknown, since, 10 * 60_000)).toEqual({
+      kind: 'give-up',
+      type: 'UNKNOWN_JOB_STATUS',
+      message:
+        'training job j1 reports status "DEFROSTING", which the provider documents never name; gave up after 10m',
+    });
+  });
+
+  it('the unknown status clock starts at the first unknown look, keeps its start, and clears on any other status', () => {
+    expect(unknownSinceMs('unknown', undefined, 500)).toBe(500);
+    expect(unknownSinceMs('unknown', 100, 500)).toBe(100);
+    expect(unknownSinceMs('running', 100, 500)).toBeUndefined();
+    expect(unknownSinceMs('queued', undefined, 500)).toBeUndefined();
+  });
+});
+
+describe('whether a job can be resumed', () => {
+  const owned = { jobId: 'j1', provider: 'tensorone' as const, mayStop: true, resumes: 0, resumeBudget: 1 };
+
+  it('owned, on TensorOne, with a resume left: yes', () => {
+    expect(resumeRefusal(owned, 'stalled')).toBeUndefined();
+  });
+
+  it('the last resume of the budget is spent: no, naming the budget', () => {
+    expect(resumeRefusal({ ...owned, resumes: 1 }, 'stalled')).toEqual({
+      type: 'RESUME_BUDGET_EXHAUSTED',
+      message: 'job j1: stalled; resume budget of 1 used up',
+    });
+    expect(resumeRefusal({ ...owned, resumeBudget: 0 }, 'stalled')?.type).toBe('RESUME_BUDGET_EXHAUSTED');
+  });
+
+  it('not owned comes first: the message says how to let it act', () => {
+    expect(resumeRefusal({ ...owned, mayStop: false, provider: 'marqtune', resumes: 9 }, 'stalled')).toEqual({
+      type: 'NOT_RESUMED_NOT_OWNED',
+      message:
+        'job j1: stalled; this supervision does not own job j1 and leaves it as it is (supervise with --may-stop to let it act)',
+    });
+  });
+
+  it('Marqtune cannot resume a model', () => {
+    expect(resumeRefusal({ ...owned, provider: 'marqtune' }, 'failed (spot)')).toEqual({
+      type: 'TRAINING_NOT_RESUMABLE',
+      message: 'Marqtune model j1: failed (spot); Marqtune cannot resume a model',
+    });
+  });
+});
+
+describe('what a supervision records and reports of its looks', () => {
+  it('new checkpoint ids are added once and counted; only the newest 200 are kept', () => {
+    expect(mergeCheckpointIds(['a', 'b'], ['b', 'c', 'd'])).toEqual({ ids: ['a', 'b', 'c', 'd'], fresh: 2 });
+    expect(mergeCheckpointIds(['a'], [])).toEqual({ ids: ['a'], fresh: 0 });
+    const known = Array.from({ length: 200 }, (_, i) => `c${i}`);
+    const merged = mergeCheckpointIds(known, ['c199', 'new']);
+    expect(merged.fresh).toBe(1);
+    expect(merged.ids).toHaveLength(200);
+    expect(merged.ids[0]).toBe('c1');
+    expect(merged.ids.at(-1)).toBe('new');
+  });
+
+  it('the best loss is the lowest of the previous best, the provider’s best and the current loss', () => {
+    expect(lowestLoss(undefined, {})).toBeUndefined();
+    expect(lowestLoss(0.5, {})).toBe(0.5);
+    expect(lowestLoss(0.5, { loss: 0.7 })).toBe(0.5);
+    expect(lowestLoss(0.5, { loss: 0.4, bestLoss: 0.45 })).toBe(0.4);
+    expect(lowestLoss(undefined, { loss: 0.9, bestLoss: 0.3 })).toBe(0.3);
+    expect(lowestLoss(0, { loss: 0.1 })).toBe(0);
+  });
+
+  it('the parent is signalled on a change of status, step, checkpoints, cost or resumes, not of anything else', () => {
+    const p = {
+      status: 'running',
+      step: 10,
+      checkpointsSeen: 1,
+      cost: 2,
+      resumes: 0,
+      polls: 5,
+      percentage: 3,
+    };
+    const key = progressKey(p);
+    const onlyLooked = { ...p, polls: 6, percentage: 4 };
+    expect(progressKey(onlyLooked)).toBe(key);
+    for (const change of [
+      { status: 'queued' },
+      { step: 11 },
+      { checkpointsSeen: 2 },
+      { cost: 2.5 },
+      { resumes: 1 },
+    ])
+      expect(progressKey({ ...p, ...change })).not.toBe(key);
+    expect(progressKey({ ...p, step: undefined })).not.toBe(key);
+  });
+
+  it('a report is due up to a quarter early, and never after an unknown status’s grace runs out', () => {
+    const unknownNever = { graceMs: 600_000 };
+    expect(reportByMs(1000, 4_000_000, 0, unknownNever)).toBe(4_001_000);
+    expect(reportByMs(1000, 4_000_000, 0.5, unknownNever)).toBe(3_501_000);
+    expect(reportByMs(1000, 4_000_000, 0.999_999, unknownNever)).toBeGreaterThan(3_001_000);
+    expect(reportByMs(1000, 4_000_000, 0, { sinceMs: 0, graceMs: 600_000 })).toBe(600_000);
+    expect(reportByMs(1000, 100_000, 0, { sinceMs: 0, graceMs: 600_000 })).toBe(101_000);
+  });
+});
+
+describe('when a supervision that ends must still stop its job', () => {
+  it('while it may still train: not stopped by the supervision and not seen ended', () => {
+    expect(mayBeTraining(false, undefined)).toBe(true);
+    expect(mayBeTraining(false, 'running')).toBe(true);
+    expect(mayBeTraining(false, 'unknown')).toBe(true);
+    expect(mayBeTraining(true, 'running')).toBe(false);
+    for (const ended of ['completed', 'failed', 'cancelled', 'stopped'] as const)
+      expect(mayBeTraining(false, ended)).toBe(false);
+  });
+});
+
+describe('when a supervision continues as new', () => {
+  it('at the history limit (default 4000 events), or earlier when the server suggests it', () => {
+    expect(historyFull({ continueAsNewSuggested: false, historyLength: 3999 }, undefined)).toBe(false);
+    expect(historyFull({ continueAsNewSuggested: false, historyLength: 4000 }, undefined)).toBe(true);
+    expect(historyFull({ continueAsNewSuggested: false, historyLength: 99 }, 100)).toBe(false);
+    expect(historyFull({ continueAsNewSuggested: false, historyLength: 100 }, 100)).toBe(true);
+    expect(historyFull({ continueAsNewSuggested: true, historyLength: 1 }, 100)).toBe(true);
+  });
+});
+
+describe('a supervision’s durations', () => {
+  it('started after the bounds: held to the pipeline file’s bounds, naming the field', () => {
+    expect(supervisionDurationProblem('1s', 'freshness', true)).toBeUndefined();
+    expect(supervisionDurationProblem('1d', 'freshness', true)).toBeUndefined();
+    expect(supervisionDurationProblem('999ms', 'freshness', true)).toBe(
+      'must be between 1s and 1d, got "999ms"',
+    );
+    expect(supervisionDurationProblem('9s', 'reportEvery', true)).toBe(
+      'must be between 10s and 7d, got "9s"',
+    );
+    expect(supervisionDurationProblem('soon', 'stallAfter', true)).toMatch(/must be a duration/);
+  });
+
+  it('started before the bounds: any duration, as recorded', () => {
+    expect(supervisionDurationProblem('1ms', 'freshness', false)).toBeUndefined();
+    expect(supervisionDurationProblem('100000d', 'stallAfter', false)).toBeUndefined();
+    expect(supervisionDurationProblem('soon', 'minInterval', false)).toBe(
+      'must be a duration such as "5m", got "soon"',
+    );
+    expect(supervisionDurationProblem('', 'minInterval', false)).toBe(
+      'must be a duration such as "5m", got ""',
+    );
   });
 });

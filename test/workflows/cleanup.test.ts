@@ -3,19 +3,13 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { pipelineWorkflowId, type PipelineInput } from '../../src/domain/pipeline-input';
 import { sandboxAdmin } from '../../sandbox/admin-client';
 import { SANDBOX_PROFILES } from '../../sandbox/profile';
-import {
-  approveSignal,
-  pinSignal,
-  statusQuery,
-  type CleanupInput,
-  type CleanupResult,
-  type PipelineResult,
-} from '../../src/workflows/definitions';
+import { approveSignal, pinSignal, statusQuery, type CleanupInput } from '../../src/workflows/definitions';
 import { createProviderClients } from '../../src/providers/config';
 import { pipelineInput, tensoroneTrain } from '../../fixtures/pipelines';
 import { startTimeSkippingEnv } from '../harness/temporal';
 import { advanceUntil, HOUR, startWorkflowTestBed, type WorkflowTestBed } from '../harness/workflow-env';
 import { protectionRegistry } from '../../src/clients/protection-registry';
+import { checkpointCleanup, fineTuneToDeploy } from '../../src/workflows';
 
 let bed: WorkflowTestBed;
 // One time-skipping server for both profiles (each server start is seconds on a loaded machine).
@@ -36,12 +30,12 @@ describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
 
   const cleanup = (input: CleanupInput, workflowId: string) =>
     bed.withWorker(() =>
-      bed.env.client.workflow.execute('checkpointCleanup', {
+      bed.env.client.workflow.execute(checkpointCleanup, {
         args: [input],
         taskQueue: bed.taskQueue,
         workflowId,
       }),
-    ) as Promise<CleanupResult>;
+    );
 
   it('cleans up a job with 1,200 checkpoints completely and never deletes best, final, deployed or pinned ones', async () => {
     const { jobId } = await sandboxAdmin(bed.sandbox.url).seedCompletedJob('big-job', 1200);
@@ -188,7 +182,7 @@ describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
         .filter((c) => c.type === 'automatic')
         .sort((a, b) => (b.epoch ?? 0) - (a.epoch ?? 0))[0].id;
     const startPipeline = (input: PipelineInput) =>
-      bed.env.client.workflow.start('fineTuneToDeploy', {
+      bed.env.client.workflow.start(fineTuneToDeploy, {
         args: [input],
         taskQueue: bed.taskQueue,
         workflowId: pipelineWorkflowId(input.name),
@@ -215,24 +209,24 @@ describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
 
       // Through a client that does not skip time: the pipeline's approval window stays open meanwhile.
       const plain = new Client({ connection: bed.env.connection, namespace: bed.env.namespace });
-      const result = (await plain.workflow.execute('checkpointCleanup', {
+      const result = await plain.workflow.execute(checkpointCleanup, {
         args: [scheduleInput],
         taskQueue: bed.taskQueue,
         workflowId: 'scheduled-cleanup-approval',
-      })) as CleanupResult;
+      });
       expect(result.jobs).toContain(waiting.jobId);
       expect(result.deleted.some((d) => d.jobId === waiting.jobId)).toBe(true); // it did clean that job
       expect(idsOf(waiting.jobId!)).toContain(candidate);
 
       await handle.signal(approveSignal, { by: 'ada' });
-      const deployed = (await bed.withWorker(() => handle.result())) as PipelineResult;
+      const deployed = await bed.withWorker(() => handle.result());
       expect(deployed.outcome).toBe('deployed');
       expect(deployed.checkpoint?.checkpointId).toBe(candidate);
       expect(deployed.deployment?.status).toBe('active');
     });
 
     it("a Schedule's cleanup keeps a checkpoint served through TensorMesh modelPath", async () => {
-      const served = (await bed.withWorker(async () =>
+      const served = await bed.withWorker(async () =>
         (
           await startPipeline(
             pipelineInput('protect-mesh', {
@@ -246,7 +240,7 @@ describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
             }),
           )
         ).result(),
-      )) as PipelineResult;
+      );
       const checkpoint = served.checkpoint!.checkpointId;
       const model = [...bed.sandbox.state.meshModels.values()].find((m) =>
         [m.modelId, m.deploymentId].includes(served.deployment!.id),
@@ -260,7 +254,7 @@ describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
     });
 
     it("a Schedule's cleanup keeps a checkpoint pinned in a pipeline", async () => {
-      const result = (await bed.withWorker(async () => {
+      const result = await bed.withWorker(async () => {
         const handle = await startPipeline(pipelineInput('protect-pin', { cleanup: noOwnCleanup }));
         const job = await advanceUntil(bed.env, async () => {
           const s = await handle.query(statusQuery);
@@ -268,7 +262,7 @@ describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
         });
         await handle.signal(pinSignal, `ckpt_${job!.slice(4)}_e1`);
         return handle.result();
-      })) as PipelineResult;
+      });
       const pinned = `ckpt_${result.jobId!.slice(4)}_e1`;
       expect(result.checkpoint?.checkpointId).not.toBe(pinned);
 
@@ -296,10 +290,10 @@ describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
         // Through a client that does not skip time: while both wait on their batches of slow deletions,
         // a skipping server would jump past the batches' heartbeat timeout (no real worker dies so fast).
         const plain = new Client({ connection: bed.env.connection, namespace: bed.env.namespace });
-        const [a, b] = (await bed.withWorker(async () => {
+        const [a, b] = await bed.withWorker(async () => {
           const handles = await Promise.all(
             ['concurrent-a', 'concurrent-b'].map((workflowId) =>
-              plain.workflow.start('checkpointCleanup', {
+              plain.workflow.start(checkpointCleanup, {
                 args: [input],
                 taskQueue: bed.taskQueue,
                 workflowId,
@@ -307,7 +301,7 @@ describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
             ),
           );
           return Promise.all(handles.map((h) => h.result()));
-        })) as CleanupResult[];
+        });
         const left = new Set(bed.sandbox.state.jobCheckpoints(jobId).map((c) => c.id));
         const gone = before.filter((c) => !left.has(c.id));
         expect(gone).toHaveLength(38);
@@ -345,7 +339,7 @@ describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
       });
       expect(lease.granted).toHaveLength(leased.length);
 
-      const result = (await bed.withWorker(() => handle.result())) as PipelineResult;
+      const result = await bed.withWorker(() => handle.result());
       expect(result.outcome).toBe('deployed');
       expect(result.checkpoint?.checkpointId).toBe(ckpt('e1'));
       const endpoint = bed.sandbox.state.endpoints.get(result.deployment!.id);
@@ -363,8 +357,8 @@ describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
         routePattern: '^/tensorone/v2/training/jobs/[^/]+/checkpoints',
       };
       try {
-        const result = (await bed.withWorker(async () => {
-          const run = await bed.env.client.workflow.start('checkpointCleanup', {
+        const result = await bed.withWorker(async () => {
+          const run = await bed.env.client.workflow.start(checkpointCleanup, {
             args: [{ jobIds: [jobId], retention: { keepLastN: 2 } } satisfies CleanupInput],
             taskQueue: bed.taskQueue,
             workflowId: 'cleanup-spares-late-pin',
@@ -382,7 +376,7 @@ describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
           ]);
           expect(claim).toEqual({ recorded: [pinned], beingDeleted: [] });
           return run.result();
-        })) as CleanupResult;
+        });
         expect(bed.sandbox.state.jobCheckpoints(jobId).map((c) => c.id)).toContain(pinned);
         expect(result.spared).toEqual([{ checkpointId: pinned, reason: 'pinned in operator' }]);
         expect(result.deleted.map((d) => d.checkpointId)).not.toContain(pinned);

@@ -9,6 +9,7 @@ import { SANDBOX_PROFILES } from '../../sandbox/profile';
 import { pipelineInput, tensoroneTrain } from '../../fixtures/pipelines';
 import { startTimeSkippingEnv } from '../harness/temporal';
 import { advanceUntil, HOUR, startWorkflowTestBed, type WorkflowTestBed } from '../harness/workflow-env';
+import { fineTuneToDeploy } from '../../src/workflows';
 
 /**
  * Deploys replace what serves: a pipeline run again promotes its deployment into its name's serving
@@ -54,12 +55,12 @@ describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
     );
   const run = (i: PipelineInput) =>
     bed.withWorker(async () => {
-      const handle = await bed.env.client.workflow.start('fineTuneToDeploy', {
+      const handle = await bed.env.client.workflow.start(fineTuneToDeploy, {
         args: [i],
         taskQueue: bed.taskQueue,
         workflowId: pipelineWorkflowId(i.name),
       });
-      return (await handle.result()) as PipelineResult;
+      return await handle.result();
     });
   const endpointsNamed = (name: string) =>
     [...bed.sandbox.state.endpoints.values()].filter((e) => e.name.startsWith(`pipeline-${name}--`));

@@ -2,14 +2,10 @@ import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { pipelineWorkflowId, type PipelineInput } from '../../src/domain/pipeline-input';
 import { NO_FAULTS } from '../../sandbox/faults';
-import {
-  approveSignal,
-  cancelSignal,
-  statusQuery,
-  type PipelineResult,
-} from '../../src/workflows/definitions';
+import { approveSignal, cancelSignal, statusQuery } from '../../src/workflows/definitions';
 import { pipelineInput, tensoroneTrain } from '../../fixtures/pipelines';
 import { advanceUntil, startWorkflowTestBed, type WorkflowTestBed } from '../harness/workflow-env';
+import { fineTuneToDeploy } from '../../src/workflows';
 
 /**
  * What the pipeline owns, under a hostile provider: a rerun creates anew, the deployed artifact is the
@@ -26,13 +22,12 @@ beforeEach(() => {
 });
 
 const start = (input: PipelineInput) =>
-  bed.env.client.workflow.start('fineTuneToDeploy', {
+  bed.env.client.workflow.start(fineTuneToDeploy, {
     args: [input],
     taskQueue: bed.taskQueue,
     workflowId: pipelineWorkflowId(input.name),
   });
-const run = (input: PipelineInput) =>
-  bed.withWorker(async () => (await start(input)).result() as Promise<PipelineResult>);
+const run = (input: PipelineInput) => bed.withWorker(async () => (await start(input)).result());
 
 async function failureOf(input: PipelineInput): Promise<ApplicationFailure> {
   const err = await run(input).catch((e: unknown) => e);
@@ -146,9 +141,9 @@ describe('the registry deploys what was gated', () => {
 // The create's answer is held 2.5 s (under the client's 3 s): the cancel arrives while it is awaited.
 describe('a cancel in the middle of a create leaves nothing billed', () => {
   /** Cancels, and checks that `status` lists what the result lists. */
-  const cancelled = async (handle: WorkflowHandle) => {
+  const cancelled = async (handle: WorkflowHandle<typeof fineTuneToDeploy>) => {
     await handle.signal(cancelSignal, { reason: 'test' });
-    const result = (await handle.result()) as PipelineResult;
+    const result = await handle.result();
     const status = await handle.query(statusQuery);
     expect(status.phase).toBe('cancelled');
     expect(status.stoppedJobs).toEqual(result.stoppedJobs);
@@ -258,7 +253,7 @@ describe('a create the provider acts on after the client gave up', () => {
       const handle = await start(pipelineInput('late-create', { train: short(3) }));
       // Both creates land before virtual time moves on: the retry's, then the late one.
       await waitFor(() => jobsNamed('late-create').length === 2);
-      return (await handle.result()) as PipelineResult;
+      return await handle.result();
     });
     expect(result.outcome).toBe('deployed');
     const jobs = jobsNamed('late-create');

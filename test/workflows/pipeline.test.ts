@@ -21,6 +21,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { SANDBOX_PROFILES } from '../../sandbox/profile';
 import { startTimeSkippingEnv } from '../harness/temporal';
 import { advanceUntil, startWorkflowTestBed, type WorkflowTestBed } from '../harness/workflow-env';
+import { fineTuneToDeploy } from '../../src/workflows';
 
 let bed: WorkflowTestBed;
 // One time-skipping server for both profiles (each server start is seconds on a loaded machine).
@@ -53,13 +54,12 @@ describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
   });
 
   const start = (input: PipelineInput) =>
-    bed.env.client.workflow.start('fineTuneToDeploy', {
+    bed.env.client.workflow.start(fineTuneToDeploy, {
       args: [input],
       taskQueue: bed.taskQueue,
       workflowId: pipelineWorkflowId(input.name),
     });
-  const run = (input: PipelineInput) =>
-    bed.withWorker(async () => (await start(input)).result() as Promise<PipelineResult>);
+  const run = (input: PipelineInput) => bed.withWorker(async () => (await start(input)).result());
 
   async function failureOf(input: PipelineInput): Promise<ApplicationFailure> {
     const err = await run(input).catch((e: unknown) => e);

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { temporal } from '@temporalio/proto';
 import { createActivities } from '../../src/activities';
 import { createProviderClients, providerEndpointsFromEnv } from '../../src/providers/config';
-import type { CleanupInput, CleanupResult } from '../../src/workflows/definitions';
+import type { CleanupInput } from '../../src/workflows/definitions';
 import {
   PROVIDER_ACTIVITIES,
   providerOfActivity,
@@ -19,7 +19,7 @@ import { connectDevServer, type DevServerHandle, uniqueTaskQueue } from '../harn
 import { startTestSandbox } from '../harness/sandbox';
 import { startWorkflowTestBed } from '../harness/workflow-env';
 import { pipelineInput } from '../../fixtures/pipelines';
-import type { PipelineResult } from '../../src/workflows/definitions';
+import { checkpointCleanup, fineTuneToDeploy } from '../../src/workflows';
 
 const repo = path.resolve(__dirname, '../..');
 
@@ -52,13 +52,13 @@ describe("a pipeline on the worker process's queues (time-skipping server)", () 
     const bed = await startWorkflowTestBed({}, { providerQueues: true });
     try {
       const workflowId = 'pipeline-on-provider-queues';
-      const result = (await bed.withWorker(() =>
-        bed.env.client.workflow.execute('fineTuneToDeploy', {
+      const result = await bed.withWorker(() =>
+        bed.env.client.workflow.execute(fineTuneToDeploy, {
           args: [pipelineInput('on-provider-queues')],
           taskQueue: bed.taskQueue,
           workflowId,
         }),
-      )) as PipelineResult;
+      );
       expect(result.outcome).toBe('deployed');
       // Every activity of the run and its children, by the queue it was scheduled on.
       const queues = new Map<string, Set<string>>();
@@ -152,13 +152,12 @@ describe('TENSORONE_MAX_RPS across two worker processes (the production worker, 
     // Four dry runs at once, each listing its job's checkpoints 8 pages at a time: 40 one-call
     // activities, asked for far faster than the limit.
     const results = await Promise.all(
-      jobIds.map(
-        (jobId) =>
-          dev.client.workflow.execute('checkpointCleanup', {
-            args: [{ jobIds: [jobId], retention: { keepLastN: 3 }, dryRun: true } satisfies CleanupInput],
-            taskQueue,
-            workflowId: `${taskQueue}-${jobId}`,
-          }) as Promise<CleanupResult>,
+      jobIds.map((jobId) =>
+        dev.client.workflow.execute(checkpointCleanup, {
+          args: [{ jobIds: [jobId], retention: { keepLastN: 3 }, dryRun: true } satisfies CleanupInput],
+          taskQueue,
+          workflowId: `${taskQueue}-${jobId}`,
+        }),
       ),
     );
     for (const result of results) expect(result.examined).toBeGreaterThan(0);

@@ -10,7 +10,7 @@ import { startFixtureServer } from '../harness/fixture-server';
 import { uniqueTaskQueue } from '../harness/temporal';
 import { advanceUntil, HOUR, startWorkflowTestBed, type WorkflowTestBed } from '../harness/workflow-env';
 import { workflowCode } from '../../src/config/workflow-code';
-import { stopSupervisedJobSignal } from '../../src/workflows';
+import { stopSupervisedJobSignal, superviseTrainingJob } from '../../src/workflows';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
@@ -38,12 +38,12 @@ async function createStallingJob(name: string): Promise<string> {
 /** Supervises a sandbox job to its end with the test settings, overridden by `over`. */
 function superviseToEnd(jobId: string, over: Partial<SuperviseInput> = {}): Promise<SupervisionResult> {
   return bed.withWorker(() =>
-    bed.env.client.workflow.execute('superviseTrainingJob', {
+    bed.env.client.workflow.execute(superviseTrainingJob, {
       args: [{ provider: 'tensorone', jobId, ...settings, ...over }],
       taskQueue: bed.taskQueue,
       workflowId: `supervise-${jobId}`,
     }),
-  ) as Promise<SupervisionResult>;
+  );
 }
 
 /** A job created at the server's current (virtual) time, which may have jumped since the last request. */
@@ -57,7 +57,7 @@ it('supervises a job through 30 simulated days, continuing as new, with progress
   const input: SuperviseInput = { provider: 'tensorone', jobId, ...settings, historyEventLimit: 60 };
   const started = await bed.env.currentTimeMs();
   const result = await bed.withWorker(async () => {
-    const handle = await bed.env.client.workflow.start('superviseTrainingJob', {
+    const handle = await bed.env.client.workflow.start(superviseTrainingJob, {
       args: [input],
       taskQueue: bed.taskQueue,
       workflowId: `supervise-${jobId}`,
@@ -73,7 +73,7 @@ it('supervises a job through 30 simulated days, continuing as new, with progress
     );
     expect(mid.runs).toBeGreaterThan(1);
     expect(mid.status).toBe('running');
-    return (await handle.result()) as SupervisionResult;
+    return await handle.result();
   });
   const days = ((await bed.env.currentTimeMs()) - started) / (24 * HOUR);
   expect(days).toBeGreaterThanOrEqual(30);
@@ -165,7 +165,7 @@ it('a stop from the operator ends a watch at once: the job is stopped with a che
   const jobId = await createJob('stopped-by-operator', 200);
   const err = await bed
     .withWorker(async () => {
-      const handle = await bed.env.client.workflow.start('superviseTrainingJob', {
+      const handle = await bed.env.client.workflow.start(superviseTrainingJob, {
         args: [{ provider: 'tensorone', jobId, ...settings, freshness: '1h', reportEvery: '7d' }],
         taskQueue: bed.taskQueue,
         workflowId: `supervise-${jobId}`,
@@ -227,7 +227,7 @@ it('a status the documents never name ends the wait after the grace period: no e
   });
   const err = await worker
     .runUntil(
-      bed.env.client.workflow.execute('superviseTrainingJob', {
+      bed.env.client.workflow.execute(superviseTrainingJob, {
         args: [{ provider: 'tensorone', jobId: 'job_weird', ...settings }],
         taskQueue,
         workflowId: 'supervise-weird',
@@ -252,14 +252,14 @@ describe('doubt before acting', () => {
     const lookMs = 30 * 60_000;
     const result = await bed
       .withWorker(async () => {
-        const handle = await bed.env.client.workflow.start('superviseTrainingJob', {
+        const handle = await bed.env.client.workflow.start(superviseTrainingJob, {
           args: [{ provider: 'tensorone', jobId, ...settings, freshness: '30m', stallAfter: '2h' }],
           taskQueue: bed.taskQueue,
           workflowId: `supervise-${jobId}`,
         });
         // The stop for the stall saves a final checkpoint at epoch 3; give it 10 hours, not forever.
         await advanceUntil(bed.env, async () => ckptOf(jobId, 'final_e3'), 30 * 60_000, 20);
-        return (await handle.result()) as SupervisionResult;
+        return await handle.result();
       })
       .finally(() => {
         bed.sandbox.state.faults = {
@@ -301,7 +301,7 @@ describe('doubt before acting', () => {
     const jobId = await createJob('gateway-stays-down', 200);
     const err = await bed
       .withWorker(async () => {
-        const handle = await bed.env.client.workflow.start('superviseTrainingJob', {
+        const handle = await bed.env.client.workflow.start(superviseTrainingJob, {
           args: [{ provider: 'tensorone', jobId, ...settings, freshness: '1h' }],
           taskQueue: bed.taskQueue,
           workflowId: `supervise-${jobId}`,
@@ -352,7 +352,7 @@ it('cancelled after its job ended unseen, a supervision ends cancelled (the stop
   const jobId = await createJob('ended-unseen', 3);
   const faults = bed.sandbox.state.faults;
   const outcome = await bed.withWorker(async () => {
-    const handle = await bed.env.client.workflow.start('superviseTrainingJob', {
+    const handle = await bed.env.client.workflow.start(superviseTrainingJob, {
       args: [{ provider: 'tensorone', jobId, ...settings }],
       taskQueue: bed.taskQueue,
       workflowId: `supervise-${jobId}`,
@@ -391,7 +391,7 @@ it('a stalled job that fails between the look and the stop (409) is resumed from
   // The stop is slow to arrive: the job fails while it is on its way.
   bed.sandbox.state.faults = { ...faults, latencyMs: 3000, routePattern: '/stop$' };
   const result = await bed.withWorker(async () => {
-    const handle = await bed.env.client.workflow.start('superviseTrainingJob', {
+    const handle = await bed.env.client.workflow.start(superviseTrainingJob, {
       args: [{ provider: 'tensorone', jobId, ...settings }],
       taskQueue: bed.taskQueue,
       workflowId: `supervise-${jobId}`,
@@ -412,7 +412,7 @@ it('a stalled job that fails between the look and the stop (409) is resumed from
     const outcome = await handle.result();
     failedUnderIt = true;
     await failWhenStopping;
-    return outcome as SupervisionResult;
+    return outcome;
   });
   bed.sandbox.state.faults = { ...faults, stallAtEpoch: undefined };
   expect(result).toMatchObject({ outcome: 'completed', resumes: 1 });

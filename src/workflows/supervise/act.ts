@@ -1,0 +1,85 @@
+import { ApplicationFailure } from '@temporalio/workflow';
+import { nextSupervisionStep, unknownSinceMs, type SupervisionStep } from '../../decisions/supervision';
+import type { TrainingJob } from '../../domain/types';
+import { provider } from '../activity-stubs';
+import type { SupervisionResult } from '../definitions';
+import { summarized } from '../summaries';
+import { fetchJob } from './look';
+import type { Supervision } from './state';
+import { stopUnlessEnded } from './stop';
+
+/** What to do after this look (src/decisions/supervision.ts), keeping the time an unknown status began. */
+export function decide(sup: Supervision, job: TrainingJob): SupervisionStep {
+  const { input, st, timings } = sup;
+  const nowMs = Date.now();
+  st.firstUnknownAtMs = unknownSinceMs(job.status, st.firstUnknownAtMs, nowMs);
+  return nextSupervisionStep(
+    job,
+    {
+      jobId: sup.jobId,
+      provider: input.provider,
+      mayStop: sup.mayStop,
+      resumes: st.resumes,
+      resumeBudget: input.resumeBudget,
+      maxCost: input.maxCost,
+      stall: st.stall,
+      stallAfterMs: timings.stallAfterMs,
+      stallAfter: input.stallAfter,
+      unknownSinceMs: st.firstUnknownAtMs,
+      unknownGraceMs: timings.unknownGraceMs,
+      unknownStatusGrace: input.unknownStatusGrace,
+    },
+    nowMs,
+  );
+}
+
+/** Carries out a step: the supervision's result when it ends, undefined to look again. */
+export async function act(
+  sup: Supervision,
+  step: SupervisionStep,
+  job: TrainingJob,
+): Promise<SupervisionResult | undefined> {
+  switch (step.kind) {
+    case 'finish':
+      return result(sup, step.outcome, job);
+    case 'give-up':
+      throw ApplicationFailure.nonRetryable(step.message, step.type);
+    case 'stop-and-finish':
+      // A job that ended since the look is looked at again.
+      if (!(await stopUnlessEnded(sup, step.stopReason))) return undefined;
+      return result(sup, 'budget-stopped', await fetchJob(sup));
+    case 'resume':
+      if (step.stopFirst !== undefined && !(await stopUnlessEnded(sup, step.stopFirst))) return undefined;
+      await resume(sup, step.reason);
+      return undefined;
+    case 'look-again':
+      return undefined;
+  }
+}
+
+/** Resumes the job from its last checkpoint; the stall clock and the segment start again. */
+async function resume(sup: Supervision, reason: string): Promise<void> {
+  const { st } = sup;
+  st.resumes += 1;
+  await summarized(provider.resumeTrainingJob, `resume job ${sup.jobId}: ${reason}`, { jobId: sup.jobId });
+  sup.stoppedByUs = false;
+  st.segmentStartedAtMs = Date.now();
+  st.stall = { lastProgressAtMs: Date.now() };
+}
+
+function result(
+  sup: Supervision,
+  outcome: SupervisionResult['outcome'],
+  job: TrainingJob,
+): SupervisionResult {
+  const { st } = sup;
+  return {
+    jobId: sup.jobId,
+    provider: sup.input.provider,
+    outcome,
+    job,
+    resumes: st.resumes,
+    polls: st.polls,
+    runs: st.runs,
+  };
+}

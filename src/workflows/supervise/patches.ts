@@ -1,0 +1,27 @@
+import { patched } from '@temporalio/workflow';
+
+// What changed in the supervision since its first release. Each history recorded before a change
+// replays on the path it was recorded on (test/histories/supervise-*.json).
+
+/**
+ * Released after v1: between reports the job is watched by one activity retried by the server, instead
+ * of a timer and a poll activity per look (a workflow task per look). Histories recorded before it
+ * replay on the timer path.
+ */
+export const watchesBetweenReports = () => patched('supervise-watches-job-between-reports');
+
+/**
+ * Released after v3: stall detection counts only progress past the furthest step (and epoch) seen, and
+ * a supervision that fails stops the job it supervised, keeping a checkpoint. (The watch's second look
+ * at a terminal status is activity code: no patch.) Histories recorded before it replay without both.
+ */
+export const doubtsOddAnswers = () => patched('supervise-doubts-odd-answers');
+
+/** Cancelling a supervision whose job ended meanwhile (the stop answers 409) ends it cancelled, not failed. */
+export const cancelOfEndedJobEndsCancelled = () => patched('supervise-cancel-ended-job');
+
+/** A stall's or budget's stop answered "not running" (the job ended since the look): look again. */
+export const stopOfEndedJobLooksAgain = () => patched('supervise-stop-of-ended-job');
+
+/** Durations held to the bounds of src/decisions/duration.ts, however the supervision was started. */
+export const boundsInput = () => patched('supervise-input-bounds');
