@@ -163,7 +163,7 @@ describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
 
     // The next run's endpoints (named after its run id) answer 300 ms late.
     const failure = await bed.withWorker(async () => {
-      const handle = await bed.env.client.workflow.start('fineTuneToDeploy', {
+      const handle = await bed.env.client.workflow.start(fineTuneToDeploy, {
         args: [probed()],
         taskQueue: bed.taskQueue,
         workflowId: pipelineWorkflowId(name),
