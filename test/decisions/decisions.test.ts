@@ -1023,6 +1023,8 @@ describe('operator commands: when a running pipeline refuses them', () => {
     expect(cancelRefusal('training', true)).toBe('already ending (phase: training, cancel requested)');
     for (const phase of ['completed', 'cancelled', 'failed'])
       expect(cancelRefusal(phase, false)).toBe(`already ending (phase: ${phase})`);
+    // Ended after a cancel: the phase says it all, no "cancel requested" beside it.
+    expect(cancelRefusal('cancelled', true)).toBe('already ending (phase: cancelled)');
   });
 
   it('a cancel answers what it stops or removes, by phase', () => {
@@ -1037,5 +1039,27 @@ describe('operator commands: when a running pipeline refuses them', () => {
       'deployment ep_1 passed its smoke test and keeps serving',
     );
     expect(cancelEffects({ phase: 'awaiting-approval', jobId: 'job_1' })[0]).toBe('the approval wait ends');
+  });
+
+  it.each([
+    ['starting', {}, ['no training starts: a job already being created is stopped with a saved checkpoint']],
+    ['training', {}, ['the training job stops with a saved checkpoint', 'nothing is deployed']],
+    [
+      'awaiting-approval',
+      { jobId: 'job_1' },
+      ['the approval wait ends', 'nothing is deployed; training job job_1 has already ended'],
+    ],
+    ['comparing', { jobId: 'job_1' }, ['nothing is deployed; training job job_1 has already ended']],
+    ['gating', {}, ['nothing is deployed; the training job has already ended']],
+    ['deploying', {}, ['the deployment being created is removed', 'checkpoints are kept']],
+    ['probing', { deployment: { id: 'ep_1' } }, ['deployment ep_1 is removed', 'checkpoints are kept']],
+    [
+      'cleaning-up',
+      { deployment: { id: 'ep_1' } },
+      ['checkpoint cleanup stops', 'deployment ep_1 passed its smoke test and keeps serving'],
+    ],
+    ['completed', { jobId: 'job_1' }, []],
+  ] as const)('a cancel in phase %s answers, word for word, what it does', (phase, facts, effects) => {
+    expect(cancelEffects({ phase, ...facts })).toEqual(effects);
   });
 });
