@@ -83,6 +83,14 @@ export function toTemporalFailure(err: ProviderError, tries = 1): ApplicationFai
 /** Answers that say "this is wrong" rather than "not yet": a deployment that is still starting never gives them. */
 const NEVER_NOT_YET_STATUS = new Set([400, 401, 403, 422]);
 
+/** The provider says the request or the account is wrong (a documented code, 400/401/403/422): never the endpoint's state. */
+function refusesTheRequest(err: ProviderError): boolean {
+  return (
+    (DOCUMENTED_CODES as readonly string[]).includes(err.code) ||
+    (err.kind === 'http' && NEVER_NOT_YET_STATUS.has(err.status ?? 0))
+  );
+}
+
 /**
  * While waiting for a deployment to serve through its own inference URL (no status route), an answer
  * that is not a success usually means "not serving yet" (409 not ready, 404 not routed yet, 503 …):
@@ -91,8 +99,7 @@ const NEVER_NOT_YET_STATUS = new Set([400, 401, 403, 422]);
  */
 export function toNotServingYetFailure(err: ProviderError, tries = 1): ApplicationFailure {
   const failure = toTemporalFailure(err, tries);
-  const documented = (DOCUMENTED_CODES as readonly string[]).includes(err.code);
-  if (err.kind !== 'http' || documented || NEVER_NOT_YET_STATUS.has(err.status ?? 0)) return failure;
+  if (err.kind !== 'http' || refusesTheRequest(err)) return failure;
   return ApplicationFailure.create({
     type: 'NOT_SERVING_YET',
     message: `not serving yet: ${err.message}`,
@@ -109,10 +116,7 @@ export function toNotServingYetFailure(err: ProviderError, tries = 1): Applicati
  * or the provider's limit: it ends the probe attempt instead, classified as any other call.
  */
 export function countsAgainstEndpoint(err: ProviderError): boolean {
-  if ((DOCUMENTED_CODES as readonly string[]).includes(err.code)) return false;
-  if (err.kind !== 'http') return true;
-  const status = err.status ?? 0;
-  return !NEVER_NOT_YET_STATUS.has(status) && status !== 429;
+  return !refusesTheRequest(err) && !(err.kind === 'http' && err.status === 429);
 }
 
 /**
