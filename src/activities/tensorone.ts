@@ -37,6 +37,8 @@ export interface CreateOutcome {
 }
 
 const STOPPABLE = new Set(['queued', 'pending', 'running', 'unknown']);
+/** Statuses a resumed job moves through: found on a retry, the earlier attempt's resume took effect. */
+const RESUMED = new Set(['queued', 'pending', 'running', 'completed']);
 
 /** TensorOne training jobs and checkpoints: one activity per API call. */
 export function tensoroneJobActivities(client: TensorOneClient) {
@@ -135,8 +137,21 @@ export function tensoroneJobActivities(client: TensorOneClient) {
         client.jobs.stop(input.jobId, { saveCheckpoint: input.saveCheckpoint, reason: input.reason }),
       );
     },
+    /**
+     * Resumes a stopped or failed job. A retried resume refused with 409 may be refused because the
+     * earlier attempt did resume it (its answer lost): a job found running or completed since is that
+     * resume, done. A first attempt's 409 stays a failure: nothing of this step touched the job.
+     */
     async resumeTrainingJob(input: { jobId: string; checkpointId?: string }): Promise<void> {
-      return classified(() => client.jobs.resume(input.jobId, { checkpointId: input.checkpointId }));
+      return classified(async () => {
+        try {
+          await client.jobs.resume(input.jobId, { checkpointId: input.checkpointId });
+        } catch (err) {
+          if (!(err instanceof ProviderError && err.status === 409 && createInDoubt())) throw err;
+          const { status } = await client.jobs.get(input.jobId);
+          if (!RESUMED.has(status)) throw err;
+        }
+      });
     },
     async listCheckpoints(input: { jobId: string } & ListCheckpointsQuery): Promise<CheckpointPage> {
       const { jobId, ...query } = input;

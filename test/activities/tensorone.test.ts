@@ -3,7 +3,7 @@ import type { ProviderClients } from '../../src/providers/config';
 import { isAbsent } from '../../src/providers/http/capabilities';
 import { sandboxAdmin } from '../../sandbox/admin-client';
 import type { Sandbox } from '../../sandbox/server';
-import { runActivity } from '../harness/activity-env';
+import { runActivity, runActivityAttempt } from '../harness/activity-env';
 import { eventually, startTestSandbox } from '../harness/sandbox';
 
 let sandbox: Sandbox;
@@ -70,6 +70,44 @@ describe('a job looked up by its run name is found past the first page of the jo
     expect(res).toEqual({ duplicates: [old.id], stopped: [old.id] });
     expect((await clients.tensorone.jobs.get(old.id)).status).toBe('stopped');
     expect((await clients.tensorone.jobs.get(kept.id)).status).not.toBe('stopped');
+  });
+});
+
+describe('a retried resume whose earlier attempt took effect is done, not refused', () => {
+  const longJob = { ...trainInput, config: { training: { epochs: 100 } } };
+
+  it('the first attempt lost its answer: the retry, answered 409, finds the job resumed and succeeds', async () => {
+    const job = await clients.tensorone.jobs.create({ ...longJob, name: 'resume-lost-answer' });
+    await clients.tensorone.jobs.stop(job.id, { saveCheckpoint: true });
+    // The first attempt's resume reached the provider; its answer never came back.
+    await clients.tensorone.jobs.resume(job.id, {});
+    expect(['pending', 'running']).toContain((await clients.tensorone.jobs.get(job.id)).status);
+
+    await expect(
+      runActivityAttempt('wf-resume', 2, activities.resumeTrainingJob, { jobId: job.id }),
+    ).resolves.toBeUndefined();
+    expect(['pending', 'running']).toContain((await clients.tensorone.jobs.get(job.id)).status);
+  });
+
+  it('a first attempt refused 409 fails: nothing of this step resumed the job', async () => {
+    const job = await clients.tensorone.jobs.create({ ...longJob, name: 'resume-first-refused' });
+    await expect(
+      runActivityAttempt('wf-resume', 1, activities.resumeTrainingJob, { jobId: job.id }),
+    ).rejects.toMatchObject({ type: 'JOB_NOT_RESUMABLE' });
+  });
+
+  it('a retry refused for another reason while the job is still stopped fails with that reason', async () => {
+    const job = await clients.tensorone.jobs.create({ ...longJob, name: 'resume-wrong-checkpoint' });
+    await clients.tensorone.jobs.stop(job.id, { saveCheckpoint: true });
+    const other = await sandboxAdmin(sandbox.url).seedCompletedJob('resume-other-job', 1);
+    const [foreign] = (await clients.tensorone.checkpoints.list(other.jobId, { limit: 100 })).checkpoints;
+    await expect(
+      runActivityAttempt('wf-resume', 2, activities.resumeTrainingJob, {
+        jobId: job.id,
+        checkpointId: foreign.id,
+      }),
+    ).rejects.toMatchObject({ type: 'CHECKPOINT_MISMATCH' });
+    expect((await clients.tensorone.jobs.get(job.id)).status).toBe('stopped');
   });
 });
 
