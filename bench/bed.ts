@@ -4,7 +4,7 @@ import { ensureEngines } from '../engine';
 import { startDevServer } from '../engine/dev-server-tuning';
 import { createProviderClients, type ProviderClients } from '../src/providers/config';
 import { startSandbox, type Sandbox, type SandboxConfig } from '../sandbox/server';
-import { createWorker, defaultWorkerSettings } from '../src/worker-factory';
+import { createWorkerGroup, defaultWorkerSettings } from '../src/worker-factory';
 
 export interface BenchBed {
   env: TestWorkflowEnvironment;
@@ -19,7 +19,12 @@ export async function startBenchBed(
   taskQueue: string,
   sandboxConfig: SandboxConfig,
   worker: Partial<WorkerOptions> = {},
-  options: { devServerArgs?: string[]; existingServer?: { address: string; namespace: string } } = {},
+  options: {
+    devServerArgs?: string[];
+    existingServer?: { address: string; namespace: string };
+    /** TENSORONE_MAX_RPS: the worker runs the provider queues (as the worker process does) at this limit. */
+    tensoroneMaxRps?: number;
+  } = {},
 ): Promise<BenchBed> {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   // A server the caller runs (the cluster of `npm run cluster`), or a fresh dev server.
@@ -31,13 +36,14 @@ export async function startBenchBed(
       );
   const sandbox = await startSandbox(sandboxConfig);
   const clients = createProviderClients(sandbox.endpoints);
-  const w = await createWorker({
+  const w = await createWorkerGroup({
     connection: env.nativeConnection,
     taskQueue,
     providers: clients,
-    settings: defaultWorkerSettings(),
+    settings: { ...defaultWorkerSettings(), TENSORONE_MAX_RPS: options.tensoroneMaxRps },
     // A benchmark ends its worker at once; `worker` varies what a benchmark measures.
     overrides: { shutdownGraceTime: 0, ...worker },
+    providerQueues: options.tensoroneMaxRps !== undefined,
   });
   const running = w.run();
   return {

@@ -2,18 +2,26 @@
  * Cleanup throughput: one job with 10,000 checkpoints (2,000 with --quick), deleted by the
  * checkpointCleanup workflow with bounded concurrency on the dev server, against the sandbox's own
  * delete capacity measured in the same run by a plain loop with the same concurrency.
- *   npx tsx bench/cleanup.ts [--quick]
+ * With `--max-rps R` the worker runs the provider queues with TENSORONE_MAX_RPS=R (as a fleet with a
+ * provider rate limit), and the figure to compare with is R, when it is below the sandbox's capacity.
+ *   npx tsx bench/cleanup.ts [--quick] [--n N] [--max-rps R]
  */
 import { sandboxAdmin } from '../sandbox/admin-client';
 import type { CleanupResult } from '../src/workflows/definitions';
 import { startBenchBed } from './bed';
-import { benchHeader, quick, table } from './report';
+import { benchHeader, option, quick, table } from './report';
 import { checkpointCleanup } from '../src/workflows';
 
 async function main(): Promise<void> {
-  const n = quick ? 2000 : 10_000;
+  const n = Number(option('n') ?? (quick ? 2000 : 10_000));
+  const maxRps = option('max-rps') === undefined ? undefined : Number(option('max-rps'));
   const concurrency = 8;
-  const bed = await startBenchBed('bench-cleanup', { seed: 3 }, { maxConcurrentActivityTaskExecutions: 100 });
+  const bed = await startBenchBed(
+    'bench-cleanup',
+    { seed: 3 },
+    { maxConcurrentActivityTaskExecutions: 100 },
+    maxRps === undefined ? {} : { tensoroneMaxRps: maxRps },
+  );
   const { env, sandbox, clients } = bed;
   const admin = sandboxAdmin(sandbox.url);
 
@@ -29,6 +37,7 @@ async function main(): Promise<void> {
   const directSeconds = (performance.now() - t) / 1000;
 
   const viaTemporal = await admin.seedCompletedJob('via-temporal', n);
+  const startedAtMs = Date.now();
   t = performance.now();
   const result = (await env.client.workflow.execute(checkpointCleanup, {
     taskQueue: 'bench-cleanup',
@@ -36,25 +45,70 @@ async function main(): Promise<void> {
     args: [{ jobIds: [viaTemporal.jobId], retention: { keepLastN: 0 }, maxDeletes: n + 10, concurrency }],
   })) as CleanupResult;
   const temporalSeconds = (performance.now() - t) / 1000;
+  // The sandbox keeps its last 5,000 requests: the peak is over those (all of them with --quick).
+  const deleteTimes = sandbox.state.requestLog
+    .filter((r) => r.method === 'DELETE' && r.at >= startedAtMs)
+    .map((r) => r.at);
+  const peak = peakInWindow(deleteTimes, 1000);
+  const peak5s = peakInWindow(deleteTimes, 5000) / 5;
+  if (process.env.BENCH_DUMP_TIMES) {
+    const t0 = Math.min(...deleteTimes);
+    const perSecond = new Map<number, number>();
+    for (const at of deleteTimes)
+      perSecond.set(Math.floor((at - t0) / 1000), (perSecond.get(Math.floor((at - t0) / 1000)) ?? 0) + 1);
+    process.stderr.write(`${JSON.stringify([...perSecond])}\n`);
+  }
   await bed.close();
 
   process.stdout.write(
-    `${benchHeader(`Cleanup: one job with ${n} checkpoints, ${concurrency} deletes in flight`)}\n` +
+    `${benchHeader(
+      `Cleanup: one job with ${n} checkpoints, ${concurrency} deletes in flight` +
+        (maxRps === undefined ? '' : `, TENSORONE_MAX_RPS=${maxRps}`),
+    )}\n` +
       table(
-        ['how', 'deleted', 'seconds', 'deletes/s', 'workflow runs (continue-as-new)'],
         [
-          ['sandbox capacity (plain loop)', ids.length, directSeconds, ids.length / directSeconds, '-'],
+          'how',
+          'deleted',
+          'seconds',
+          'deletes/s',
+          'peak deletes in one second',
+          'peak deletes/s over 5 s',
+          'workflow runs (continue-as-new)',
+        ],
+        [
+          [
+            'sandbox capacity (plain loop)',
+            ids.length,
+            directSeconds,
+            ids.length / directSeconds,
+            '-',
+            '-',
+            '-',
+          ],
           [
             'checkpointCleanup on Temporal',
             result.deletedCount,
             temporalSeconds,
             result.deletedCount / temporalSeconds,
+            peak,
+            peak5s,
             result.runs,
           ],
         ],
       ) +
       '\n',
   );
+}
+
+/** The most timestamps falling in any window of `ms`. */
+function peakInWindow(times: number[], ms: number): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let best = 0;
+  for (let i = 0, j = 0; i < sorted.length; i++) {
+    while (sorted[i]! - sorted[j]! >= ms) j++;
+    best = Math.max(best, i - j + 1);
+  }
+  return best;
 }
 
 main().catch((err: unknown) => {

@@ -3,7 +3,8 @@
  * against the sandbox, on a time-skipping server. Run after a deliberate, released change of a
  * workflow (with its `patched()` guard) to add the new shape next to the old ones:
  *   npx tsx scripts/record-workflow-histories.ts [suffix] [name,name…]
- * (a suffix containing `provider-queues` records with provider activities on provider task queues)
+ * (a suffix containing `provider-queues` records with provider activities on provider task queues;
+ * one containing `rate-limited` also with TENSORONE_MAX_RPS set, as a fleet with a provider limit)
  * With names, only those histories are recorded (pipeline-success, supervise-stalled-resumed,
  * cleanup-run, pipeline-operator-updates, serving-slot).
  */
@@ -33,7 +34,13 @@ async function main(): Promise<void> {
   const out = path.join(__dirname, '../test/histories');
   // A suffix naming the provider queues records as the worker process runs since the patch
   // `provider-activities-on-provider-task-queues`: provider activities on their provider's queue.
-  const bed = await startWorkflowTestBed({}, { providerQueues: suffix.includes('provider-queues') });
+  const bed = await startWorkflowTestBed(
+    {},
+    {
+      providerQueues: suffix.includes('provider-queues'),
+      ...(suffix.includes('rate-limited') ? { tensoroneMaxRps: 50 } : {}),
+    },
+  );
   // Each history's workflow id is its file name, which is what the replay test passes back.
   const id = (name: string) => `${name}-${suffix}`;
   const save = async (name: string) => {

@@ -1,7 +1,8 @@
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type { DataConverter } from '@temporalio/common';
 import { createActivities, type Activities } from './activities';
-import { createProviderWorkers, PROVIDER_QUEUE_INTERCEPTORS } from './provider-workers';
+import { createProviderWorkers, providerMaxRps, PROVIDER_QUEUE_INTERCEPTORS } from './provider-workers';
+import { QUEUED_PROVIDERS } from './workflows/provider-queues';
 import { workerEnvSchema, type WorkerEnv } from './config/worker-config';
 import { workflowCode } from './config/workflow-code';
 import type { ProviderClients } from './providers/config';
@@ -53,10 +54,7 @@ export interface WorkerWiring {
  * THE worker: the product's workflows and activities on one task queue, with the validated settings.
  * `npm run worker`, the main job (`npm start`), the benchmarks and the test bed all start it here.
  */
-export function createWorker(
-  w: WorkerWiring,
-  activities: Activities = createActivities(w.providers, { webhookUrl: w.settings.NOTIFY_WEBHOOK_URL }),
-): Promise<Worker> {
+export function createWorker(w: WorkerWiring, activities: Activities = activitiesOf(w)): Promise<Worker> {
   const s = w.settings;
   return Worker.create({
     connection: w.connection,
@@ -87,7 +85,7 @@ export interface WorkerGroup {
 
 export async function createWorkerGroup(w: WorkerWiring): Promise<WorkerGroup> {
   // One set of provider clients for the process: what a client learns (a route the provider lacks) holds for all.
-  const activities = createActivities(w.providers, { webhookUrl: w.settings.NOTIFY_WEBHOOK_URL });
+  const activities = activitiesOf(w);
   const main = await createWorker(w, activities);
   const providerWorkers = w.providerQueues
     ? await createProviderWorkers(w, {
@@ -109,6 +107,19 @@ export async function createWorkerGroup(w: WorkerWiring): Promise<WorkerGroup> {
       await Promise.all(workers.map((x) => x.run().finally(shutdown)));
     },
   };
+}
+
+/** The process's activities; the rate limits they report hold only where the provider queues run. */
+function activitiesOf(w: WorkerWiring): Activities {
+  const rateLimits = w.providerQueues
+    ? Object.fromEntries(
+        QUEUED_PROVIDERS.flatMap((p) => {
+          const rps = providerMaxRps(w.settings, p);
+          return rps === undefined ? [] : [[p, rps]];
+        }),
+      )
+    : {};
+  return createActivities(w.providers, { webhookUrl: w.settings.NOTIFY_WEBHOOK_URL, rateLimits });
 }
 
 /** Running activities get the grace to finish; those that ignore their cancellation do not hold the process long. */

@@ -3,6 +3,7 @@ import { createProviderClients, providerEndpointsFromEnv, type ProviderClients }
 import { setRequestOrigin } from '../providers/http/transport';
 import { notifyActivities } from './notify';
 import { protectionActivities } from './protection';
+import { rateLimitActivities, type ProviderRateLimits } from './rate-limits';
 import { registryActivities } from './registry';
 import { marqtuneActivities, tensormeshActivities } from './serving';
 import { servingSlotActivities } from './serving-slots';
@@ -24,12 +25,20 @@ function activityOrigin(): string | undefined {
  * Every activity, bound to provider clients. Workflows import only the type:
  *   `proxyActivities<Activities>(…)` with `import type { Activities } from '../activities'`.
  */
-export function createActivities(clients: ProviderClients, options: { webhookUrl?: string } = {}) {
+export function createActivities(
+  clients: ProviderClients,
+  options: {
+    webhookUrl?: string;
+    /** The limits the server holds the provider queues to; only when this worker runs provider queues. */
+    rateLimits?: ProviderRateLimits;
+  } = {},
+) {
   setRequestOrigin(activityOrigin);
   const jobs = tensoroneJobActivities(clients.tensorone);
   const marqtune = marqtuneActivities(clients.marqtune);
   return {
     ...notifyActivities(options.webhookUrl),
+    ...rateLimitActivities(options.rateLimits ?? {}),
     ...jobs,
     ...tensoroneEndpointActivities(clients.tensorone),
     ...registryActivities(clients.tensorone),

@@ -3,6 +3,7 @@ import {
   ApplicationFailure,
   CancellationScope,
   continueAsNew,
+  executeChild,
   isCancellation,
   patched,
   workflowInfo,
@@ -13,6 +14,7 @@ import { deletions, protection, provider } from './activity-stubs';
 import { summarized } from './summaries';
 import { isAbsent } from '../domain/capability';
 import { listAllCheckpoints } from './checkpoint-pages';
+import { deleteCheckpointsAtProviderRate } from './checkpoint-deletions';
 import type {
   CleanupCarry,
   CleanupInput,
@@ -48,6 +50,11 @@ const BATCHED_DELETIONS_PATCH = 'cleanup-batched-deletions';
  * Input, result and heartbeat stay ~25 KB each, so 10,000 deletions add ~1 MB over 20 activities.
  */
 const DELETION_BATCH = 500;
+/**
+ * Under a configured TensorOne rate limit, a batch's deletions run as one activity per checkpoint on
+ * the provider's task queue (in a child workflow per batch), where the server holds them to the limit.
+ */
+const RATE_LIMITED_DELETIONS_PATCH = 'cleanup-deletions-held-to-provider-rate';
 /** Itemized checkpoints a lease refused, for the audit trail (the count is always exact). */
 const SPARED_ITEMS_LIMIT = 200;
 
@@ -85,6 +92,11 @@ export async function checkpointCleanup(input: CleanupInput): Promise<CleanupRes
   const shared = patched(SHARED_PROTECTED_SET_PATCH);
   const leased = !dryRun && patched(LEASED_DELETIONS_PATCH);
   const batched = !dryRun && patched(BATCHED_DELETIONS_PATCH);
+  const atProviderRate =
+    batched &&
+    patched(RATE_LIMITED_DELETIONS_PATCH) &&
+    (await provider.providerRateLimits()).tensorone !== undefined;
+  let batchesThisRun = 0;
   // Runs recorded before the shared set asked the (assumed) endpoint list; absent, it protects nothing.
   const endpoints = shared ? [] : await provider.listEndpoints();
   const endpointCheckpoints = (isAbsent(endpoints) ? [] : endpoints)
@@ -129,11 +141,20 @@ export async function checkpointCleanup(input: CleanupInput): Promise<CleanupRes
           const granted = leased ? await leaseDeletions(batch, protectedIds, carry.spared) : batch;
           for (let i = 0; batched && i < granted.length; i += DELETION_BATCH) {
             const slice = granted.slice(i, i + DELETION_BATCH);
-            const { outcomes } = await summarized(
-              deletions.deleteCheckpoints,
-              `delete ${slice.length} checkpoint${slice.length === 1 ? '' : 's'} of job ${jobId} (${describeReasons(slice)})`,
-              { checkpointIds: slice.map((c) => c.id), concurrency },
-            );
+            const what = `delete ${slice.length} checkpoint${slice.length === 1 ? '' : 's'} of job ${jobId} (${describeReasons(slice)})`;
+            const { outcomes } = atProviderRate
+              ? await executeChild(deleteCheckpointsAtProviderRate, {
+                  // Unique per run and batch: a continued run deletes what is left under new ids.
+                  workflowId: `${workflowInfo().workflowId}/deletions-${workflowInfo().runId.slice(0, 8)}-${++batchesThisRun}`,
+                  staticSummary: `${what}, at the provider's rate limit`,
+                  args: [
+                    { jobId, checkpoints: slice.map((c) => ({ id: c.id, reason: c.reason })), concurrency },
+                  ],
+                })
+              : await summarized(deletions.deleteCheckpoints, what, {
+                  checkpointIds: slice.map((c) => c.id),
+                  concurrency,
+                });
             const gone = new Map(outcomes.map((o) => [o.checkpointId, o.alreadyGone]));
             slice.forEach((c) =>
               record({ ...deletedEntry(c, c.reason), alreadyGone: gone.get(c.id) ?? false }),

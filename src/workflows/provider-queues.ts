@@ -18,7 +18,8 @@ export function providerTaskQueue(mainQueue: string, provider: QueuedProvider): 
  * Activities that call a provider, by provider: each makes one call per attempt, or a few pages.
  * Not here, so on the workflow's own queue: `watchTrainingJob` (its looks read the worker process's
  * shared sweep of the job list, mostly without a call: a rate of looks is no rate of requests),
- * `deleteCheckpoints` (hundreds of deletions in one heartbeating activity, see docs/providers.md),
+ * `deleteCheckpoints` (hundreds of deletions in one heartbeating activity, used only when no limit is
+ * set: under one, a cleanup deletes through `deleteCheckpoint` here, see src/workflows/checkpoint-deletions.ts),
  * the protection activities (calls to Temporal; their registry is named after their task queue) and
  * the notifications (a webhook, no provider). test/workflows/provider-queues.test.ts checks that every
  * activity is in exactly one of these places.
@@ -68,6 +69,8 @@ export const UNQUEUED_ACTIVITIES: readonly string[] = [
   'releaseDeletions',
   'protectedCheckpoints',
   'notifyWebhook',
+  // The worker's settings: no provider call
+  'providerRateLimits',
   // The serving slot's side (calls to Temporal; a slot is named after the task queue)
   'promoteInSlot',
   'servingChampion',

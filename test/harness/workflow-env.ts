@@ -36,6 +36,8 @@ export async function startWorkflowTestBed(
      * a worker per provider queue with the same activities).
      */
     providerQueues?: boolean;
+    /** With `providerQueues`: TENSORONE_MAX_RPS as the worker process would have it. */
+    tensoroneMaxRps?: number;
   } = {},
 ): Promise<WorkflowTestBed> {
   const env = options.shared ?? (await startTimeSkippingEnv());
@@ -58,7 +60,7 @@ export async function startWorkflowTestBed(
         timeoutMs: options.tensoroneTimeoutMs,
       }),
     },
-    settings: defaultWorkerSettings(),
+    settings: { ...defaultWorkerSettings(), TENSORONE_MAX_RPS: options.tensoroneMaxRps },
     // A test ends its worker at once: activities still running are cancelled, not waited for.
     overrides: { shutdownGraceTime: 0 },
     providerQueues: options.providerQueues,

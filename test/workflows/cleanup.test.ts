@@ -412,3 +412,82 @@ describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
     });
   });
 });
+
+describe('under a TensorOne rate limit (TENSORONE_MAX_RPS, provider task queues)', () => {
+  let limited: WorkflowTestBed;
+  beforeAll(async () => {
+    limited = await startWorkflowTestBed(
+      { profile: 'documented', unknownRoute: 'method-not-allowed' },
+      { shared: env, providerQueues: true, tensoroneMaxRps: 50 },
+    );
+  });
+  afterAll(() => limited?.teardown());
+
+  it('deletes one checkpoint per provider-queue activity in a child per batch; a flaky delete is retried, counted once', async () => {
+    const { jobId } = await sandboxAdmin(limited.sandbox.url).seedCompletedJob('limited-deletes', 60);
+    const faults = limited.sandbox.state.faults;
+    limited.sandbox.state.faults = {
+      ...faults,
+      errorRate: 0.1,
+      errorStatus: 503,
+      routePattern: '^/tensorone/v2/training/checkpoints/',
+    };
+    const workflowId = 'cleanup-under-rate-limit';
+    try {
+      const result = await limited.withWorker(() =>
+        limited.env.client.workflow.execute(checkpointCleanup, {
+          args: [{ jobIds: [jobId], retention: { keepLastN: 2 } }],
+          taskQueue: limited.taskQueue,
+          workflowId,
+        }),
+      );
+      expect(limited.sandbox.state.faultsInjected.serverError ?? 0).toBeGreaterThan(0);
+      expect(limited.sandbox.state.jobCheckpoints(jobId)).toHaveLength(4); // newest 2, best, final
+      expect(result.deletedCount).toBe(58);
+      expect(new Set(result.deleted.map((d) => d.checkpointId)).size).toBe(58);
+      expect(result.deleted.filter((d) => d.alreadyGone)).toEqual([]);
+      expect(result.bytesReclaimed).toBe(result.deleted.reduce((s, d) => s + d.bytes, 0));
+    } finally {
+      limited.sandbox.state.faults = faults;
+    }
+    const events = (await limited.env.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+    const activities = events.map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name);
+    expect(activities).not.toContain('deleteCheckpoints');
+    expect(activities).not.toContain('deleteCheckpoint');
+    const children = events.flatMap((e) => e.startChildWorkflowExecutionInitiatedEventAttributes ?? []);
+    expect(children.length).toBeGreaterThanOrEqual(1);
+    for (const child of children) {
+      expect(child.workflowType?.name).toBe('deleteCheckpointsAtProviderRate');
+      const childEvents =
+        (await limited.env.client.workflow.getHandle(child.workflowId!).fetchHistory()).events ?? [];
+      const queues = new Set(
+        childEvents.flatMap((e) => e.activityTaskScheduledEventAttributes?.taskQueue?.name ?? []),
+      );
+      expect(queues).toEqual(new Set([`${limited.taskQueue}--tensorone`]));
+    }
+  });
+
+  it('without a limit the same worker deletes in heartbeating batches on its own queue', async () => {
+    const plain = await startWorkflowTestBed({}, { shared: env, providerQueues: true });
+    try {
+      const { jobId } = await sandboxAdmin(plain.sandbox.url).seedCompletedJob('unlimited-deletes', 12);
+      const workflowId = 'cleanup-without-rate-limit';
+      const result = await plain.withWorker(() =>
+        plain.env.client.workflow.execute(checkpointCleanup, {
+          args: [{ jobIds: [jobId], retention: { keepLastN: 2 } }],
+          taskQueue: plain.taskQueue,
+          workflowId,
+        }),
+      );
+      expect(result.deletedCount).toBe(10);
+      const events = (await plain.env.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+      const deletions = events
+        .flatMap((e) => e.activityTaskScheduledEventAttributes ?? [])
+        .filter((a) => a.activityType?.name === 'deleteCheckpoints');
+      expect(deletions.map((a) => a.taskQueue?.name)).toEqual([plain.taskQueue]);
+      expect(events.some((e) => e.startChildWorkflowExecutionInitiatedEventAttributes)).toBe(false);
+    } finally {
+      await plain.teardown();
+    }
+  });
+});

@@ -183,4 +183,43 @@ describe('TENSORONE_MAX_RPS across two worker processes (the production worker, 
     });
     expect(new Set(described.pollers!.map((p) => p.identity)).size).toBe(2);
   }, 180_000);
+
+  it('cleanup deletions are held to the limit too: one activity per deletion on the provider queue', async () => {
+    const admin = sandboxAdmin(sandbox.url);
+    const jobIds: string[] = [];
+    for (let i = 0; i < 2; i++) jobIds.push((await admin.seedCompletedJob(`rps-del-${i}`, 30)).jobId);
+    const fromMs = Date.now();
+    const results = await Promise.all(
+      jobIds.map((jobId) =>
+        dev.client.workflow.execute(checkpointCleanup, {
+          args: [{ jobIds: [jobId], retention: { keepLastN: 3 }, concurrency: 8 } satisfies CleanupInput],
+          taskQueue,
+          workflowId: `${taskQueue}-del-${jobId}`,
+        }),
+      ),
+    );
+    const deletes = sandbox.state.requestLog
+      .filter((r) => r.at >= fromMs && r.method === 'DELETE' && r.path.includes('/v2/training/checkpoints/'))
+      .map((r) => r.at);
+    const deletedCount = results.reduce((n, r) => n + r.deletedCount, 0);
+    expect(deletedCount).toBeGreaterThanOrEqual(40);
+    expect(deletes.length).toBe(deletedCount);
+    for (const start of deletes) {
+      const inWindow = deletes.filter((t) => t >= start && t < start + 5000).length;
+      expect(inWindow).toBeLessThanOrEqual(5 * RPS + RPS);
+    }
+    const deleteSpanSeconds = (Math.max(...deletes) - Math.min(...deletes)) / 1000;
+    expect(deletes.length).toBeLessThanOrEqual(RPS * deleteSpanSeconds + RPS);
+    // The cleanup's own history holds a child per batch, not an activity per deletion.
+    const history = await dev.client.workflow.getHandle(`${taskQueue}-del-${jobIds[0]}`).fetchHistory();
+    const activities = (history.events ?? [])
+      .map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name)
+      .filter(Boolean);
+    expect(activities).not.toContain('deleteCheckpoints');
+    expect(activities).not.toContain('deleteCheckpoint');
+    const children = (history.events ?? [])
+      .map((e) => e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowType?.name)
+      .filter(Boolean);
+    expect(children).toEqual(['deleteCheckpointsAtProviderRate']);
+  }, 180_000);
 });

@@ -1,0 +1,38 @@
+import { provider } from './activity-stubs';
+import { summarized } from './summaries';
+
+export interface DeletionsAtProviderRateInput {
+  jobId: string;
+  checkpoints: { id: string; reason: string }[];
+  /** Deletions in flight at once; the server's rate limit on the provider queue decides how fast. */
+  concurrency: number;
+}
+
+/**
+ * One cleanup batch's deletions when the provider has a configured rate limit: one `deleteCheckpoint`
+ * activity per checkpoint, on the provider's task queue, so the Temporal server holds every request to
+ * the fleet's `TENSORONE_MAX_RPS` (a heartbeating batch is one dispatch for hundreds of requests). A
+ * child per batch keeps the cleanup's own history at one step per batch; this history holds at most a
+ * batch (500 deletions). A retry never deletes twice: finished activities are not run again, and a 404
+ * is "already gone".
+ */
+export async function deleteCheckpointsAtProviderRate(
+  input: DeletionsAtProviderRateInput,
+): Promise<{ outcomes: { checkpointId: string; alreadyGone: boolean }[] }> {
+  const outcomes: { checkpointId: string; alreadyGone: boolean }[] = [];
+  const concurrency = Math.max(1, input.concurrency);
+  for (let i = 0; i < input.checkpoints.length; i += concurrency) {
+    const slice = input.checkpoints.slice(i, i + concurrency);
+    const answers = await Promise.all(
+      slice.map((c) =>
+        summarized(
+          provider.deleteCheckpoint,
+          `delete checkpoint ${c.id} of job ${input.jobId} (${c.reason})`,
+          c.id,
+        ),
+      ),
+    );
+    slice.forEach((c, k) => outcomes.push({ checkpointId: c.id, alreadyGone: answers[k]!.alreadyGone }));
+  }
+  return { outcomes };
+}
