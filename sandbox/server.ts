@@ -105,7 +105,12 @@ export async function startSandbox(config: SandboxConfig = {}): Promise<Sandbox>
     const url = new URL(req.url ?? '/', 'http://sandbox');
     const record = (status: number | 'reset') => {
       if (!mount.provider) return;
-      state.logRequest(req.method ?? 'GET', url.pathname, status);
+      state.logRequest(
+        req.method ?? 'GET',
+        url.pathname,
+        status,
+        headerValueOf(req.headers['x-request-origin']),
+      );
       config.onRequest?.({ method: req.method ?? 'GET', path: url.pathname, search: url.search, status });
     };
     const method = (req.method ?? 'GET').toUpperCase();

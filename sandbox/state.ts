@@ -195,7 +195,14 @@ export class SandboxState {
   retryAfterViolations = 0;
   requests = 0;
   /** The latest provider requests (method, path without query, status, time): enough to check retry timing. */
-  readonly requestLog: { at: number; method: string; path: string; status: number | 'reset' }[] = [];
+  readonly requestLog: {
+    at: number;
+    method: string;
+    path: string;
+    status: number | 'reset';
+    /** The caller's `x-request-origin` (`workflowId/activityId` for the product's activities). */
+    origin?: string;
+  }[] = [];
   faults: FaultConfig = NO_FAULTS;
   private clockOffsetMs = 0;
   private externalNowMs?: number;
@@ -242,8 +249,8 @@ export class SandboxState {
     this.undocumentedRequests[route] = (this.undocumentedRequests[route] ?? 0) + 1;
   }
 
-  logRequest(method: string, path: string, status: number | 'reset'): void {
-    this.requestLog.push({ at: Date.now(), method, path, status });
+  logRequest(method: string, path: string, status: number | 'reset', origin?: string): void {
+    this.requestLog.push({ at: Date.now(), method, path, status, ...(origin ? { origin } : {}) });
     if (this.requestLog.length > 5000) this.requestLog.splice(0, this.requestLog.length - 5000);
   }
 

@@ -10,6 +10,7 @@ import { servingSlotActivities } from './serving-slots';
 import { tensoroneEndpointActivities, tensoroneJobActivities } from './tensorone';
 import { jobSweeps } from './job-sweep';
 import { watchActivities } from './watch';
+import { readsAtProviderRate, type WatchReads } from './provider-rate-reads';
 
 /** Provider requests made by an activity carry `workflowId/activityId`: the same for all its retries. */
 function activityOrigin(): string | undefined {
@@ -35,6 +36,14 @@ export function createActivities(
 ) {
   setRequestOrigin(activityOrigin);
   const jobs = tensoroneJobActivities(clients.tensorone);
+  // Under a rate limit the watches' reads are held to it too (on the provider queue, by the server).
+  const tensoroneReads: WatchReads =
+    options.rateLimits?.tensorone !== undefined
+      ? readsAtProviderRate()
+      : {
+          listJobs: (query) => clients.tensorone.jobs.list(query),
+          getJob: (id) => clients.tensorone.jobs.get(id),
+        };
   const marqtune = marqtuneActivities(clients.marqtune);
   return {
     ...notifyActivities(options.webhookUrl),
@@ -48,11 +57,11 @@ export function createActivities(
     ...marqtune,
     ...watchActivities({
       getJob: {
-        tensorone: (id) => clients.tensorone.jobs.get(id),
+        tensorone: (id) => tensoroneReads.getJob(id),
         marqtune: (id) => clients.marqtune.models.get(id),
       },
       // One per worker process: every watch in it reads the same sweeps of the job list.
-      sweeps: jobSweeps((query) => clients.tensorone.jobs.list(query)),
+      sweeps: jobSweeps((query) => tensoroneReads.listJobs(query)),
     }),
   };
 }

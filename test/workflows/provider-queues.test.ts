@@ -20,6 +20,7 @@ import { startTestSandbox } from '../harness/sandbox';
 import { startWorkflowTestBed } from '../harness/workflow-env';
 import { pipelineInput } from '../../fixtures/pipelines';
 import { checkpointCleanup, fineTuneToDeploy } from '../../src/workflows';
+import { superviseWorkflowId } from '../../src/workflows/definitions';
 
 const repo = path.resolve(__dirname, '../..');
 
@@ -89,6 +90,51 @@ describe("a pipeline on the worker process's queues (time-skipping server)", () 
     } finally {
       await bed.teardown();
     }
+  }, 180_000);
+});
+
+describe("under TENSORONE_MAX_RPS a watch's reads go through the provider queue too (time-skipping server)", () => {
+  /** The pipeline's watch activities' request origins, and the origins of every TensorOne job read. */
+  async function watchOrigins(maxRps: number | undefined) {
+    const bed = await startWorkflowTestBed(
+      {},
+      { providerQueues: true, ...(maxRps === undefined ? {} : { tensoroneMaxRps: maxRps }) },
+    );
+    try {
+      const result = await bed.withWorker(() =>
+        bed.env.client.workflow.execute(fineTuneToDeploy, {
+          args: [pipelineInput(`watch-reads-${maxRps ?? 'unlimited'}`)],
+          taskQueue: bed.taskQueue,
+          workflowId: `watch-reads-${maxRps ?? 'unlimited'}`,
+        }),
+      );
+      expect(result.outcome).toBe('deployed');
+      const supervision = superviseWorkflowId('tensorone', result.jobId!);
+      const history = await bed.env.client.workflow.getHandle(supervision).fetchHistory();
+      const watches = (history.events ?? []).flatMap((e) => {
+        const a = e.activityTaskScheduledEventAttributes;
+        return a?.activityType?.name === 'watchTrainingJob' ? [`${supervision}/${a.activityId}`] : [];
+      });
+      const jobReads = bed.sandbox.state.requestLog.filter(
+        (r) => r.method === 'GET' && /\/tensorone\/v2\/training\/jobs(\/[^/]+)?$/.test(r.path),
+      );
+      return { watches, origins: jobReads.map((r) => r.origin ?? '') };
+    } finally {
+      await bed.teardown();
+    }
+  }
+
+  it('with a limit: no request comes from the watch itself; its sweep and reads are tensorone-read workflows', async () => {
+    const { watches, origins } = await watchOrigins(50);
+    expect(watches.length).toBeGreaterThan(0);
+    expect(origins.filter((o) => watches.includes(o))).toEqual([]);
+    expect(origins.filter((o) => o.startsWith('tensorone-read-')).length).toBeGreaterThan(0);
+  }, 180_000);
+
+  it('without a limit the watch reads the provider itself (what the test above tells apart)', async () => {
+    const { watches, origins } = await watchOrigins(undefined);
+    expect(origins.filter((o) => watches.includes(o)).length).toBeGreaterThan(0);
+    expect(origins.filter((o) => o.startsWith('tensorone-read-'))).toEqual([]);
   }, 180_000);
 });
 

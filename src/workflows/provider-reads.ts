@@ -1,0 +1,18 @@
+import type { ListJobsQuery } from '../providers/tensorone/client';
+import { provider } from './activity-stubs';
+import { summarized } from './summaries';
+
+/**
+ * Reads a worker process makes for its watches (the sweep of the job list, a job's own read) when
+ * TensorOne has a configured rate limit: each is a workflow of one activity on the provider's task
+ * queue, where the Temporal server holds every request of the fleet to `TENSORONE_MAX_RPS`. The watch
+ * activity starts them through the worker's client (src/activities/provider-rate-reads.ts).
+ */
+export async function listTrainingJobsAtProviderRate(query: ListJobsQuery) {
+  const what = `${query.status ?? 'all'} jobs from ${query.offset ?? 0}`;
+  return summarized(provider.listTrainingJobs, `list ${what} for the watches' sweep`, query);
+}
+
+export async function getTrainingJobAtProviderRate(jobId: string) {
+  return summarized(provider.getTrainingJob, `read job ${jobId} for its watch`, jobId);
+}
