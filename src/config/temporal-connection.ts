@@ -106,8 +106,21 @@ export function dataConverterFromEnv(env: NodeJS.ProcessEnv = process.env) {
   return codec ? { payloadCodecs: [codec] } : undefined;
 }
 
+/** A connection that failed, said so that the operator knows where it looked and what to do next. */
+function unreachable(address: string | undefined, namespace: string, err: unknown): Error {
+  const why = err instanceof Error ? err.message : String(err);
+  return new Error(
+    `could not reach Temporal at ${address ?? 'the default address'} (namespace ${namespace}): ${why}. ` +
+      'Is the server running? `npm start` runs one with the worker; or point TEMPORAL_ADDRESS ' +
+      '(or a TEMPORAL_PROFILE in temporal.toml) at your cluster.',
+  );
+}
+
 export async function connectClient(env: TemporalEnv): Promise<{ client: Client; connection: Connection }> {
-  const connection = await Connection.connect(temporalConnectionOptions(env));
+  const options = temporalConnectionOptions(env);
+  const connection = await Connection.connect(options).catch((err: unknown) => {
+    throw unreachable(options.address, env.TEMPORAL_NAMESPACE, err);
+  });
   return {
     client: new Client({
       connection,
@@ -119,5 +132,8 @@ export async function connectClient(env: TemporalEnv): Promise<{ client: Client;
 }
 
 export async function connectWorkerConnection(env: TemporalEnv): Promise<NativeConnection> {
-  return NativeConnection.connect(temporalConnectionOptions(env));
+  const options = temporalConnectionOptions(env);
+  return NativeConnection.connect(options).catch((err: unknown) => {
+    throw unreachable(options.address, env.TEMPORAL_NAMESPACE, err);
+  });
 }

@@ -777,3 +777,12 @@ describe('the latest look laid over the workflow status', () => {
     expect(withLatestLook(undefined, look)).toMatchObject({ status: 'running', epoch: 5, cost: 35 });
   });
 });
+
+it('a Temporal server that is not there is named with its address and what to do next (exit 1)', async () => {
+  // Port 1 on loopback: nothing listens there, the connection is refused until the SDK's deadline.
+  const r = await cli(['list'], { ...cliEnv(), TEMPORAL_ADDRESS: '127.0.0.1:1' });
+  expect(r.code).toBe(1);
+  expect(r.stderr).toContain('could not reach Temporal at 127.0.0.1:1 (namespace default)');
+  expect(r.stderr).toContain('Is the server running?');
+  expect(r.stderr).toContain('TEMPORAL_ADDRESS');
+}, 60_000);
