@@ -21,6 +21,8 @@ import { startWorkflowTestBed } from '../harness/workflow-env';
 import { pipelineInput } from '../../fixtures/pipelines';
 import { checkpointCleanup, fineTuneToDeploy } from '../../src/workflows';
 import { superviseWorkflowId } from '../../src/workflows/definitions';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { readsAtProviderRate } from '../../src/activities/provider-rate-reads';
 
 const repo = path.resolve(__dirname, '../..');
 
@@ -229,6 +231,34 @@ describe('TENSORONE_MAX_RPS across two worker processes (the production worker, 
     });
     expect(new Set(described.pollers!.map((p) => p.identity)).size).toBe(2);
   }, 180_000);
+
+  it('a look that stops waiting for a queued read and looks again joins the same read: one request', async () => {
+    const { jobId } = await sandboxAdmin(sandbox.url).seedCompletedJob('slow-read', 1);
+    const faults = sandbox.state.faults;
+    // This job's read takes 25 s: longer than a look waits (20 s), shorter than the read's own timeout.
+    sandbox.state.faults = {
+      ...faults,
+      latencyMs: 25_000,
+      routePattern: `^/tensorone/v2/training/jobs/${jobId}$`,
+    };
+    try {
+      const look = new MockActivityEnvironment({ taskQueue } as never, { client: dev.client });
+      const reads = readsAtProviderRate();
+      await expect(look.run(() => reads.getJob(jobId))).rejects.toMatchObject({
+        type: 'PROVIDER_QUEUE_BUSY',
+        nonRetryable: false,
+      });
+      const job = (await look.run(() => reads.getJob(jobId))) as { id: string };
+      expect(job.id).toBe(jobId);
+      const jobReads = sandbox.state.requestLog.filter(
+        (r) => r.method === 'GET' && r.path.endsWith(`/v2/training/jobs/${jobId}`),
+      );
+      expect(jobReads).toHaveLength(1);
+      expect(jobReads[0]!.origin).toContain(`${taskQueue}/tensorone-read-job-${jobId}/`);
+    } finally {
+      sandbox.state.faults = faults;
+    }
+  }, 90_000);
 
   it('cleanup deletions are held to the limit too: one activity per deletion on the provider queue', async () => {
     const admin = sandboxAdmin(sandbox.url);
