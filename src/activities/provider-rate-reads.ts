@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { WorkflowFailedError } from '@temporalio/client';
-import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
+import { ActivityFailure, ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import type { TrainingJob } from '../domain/types';
 import { getTrainingJobAtProviderRate, listTrainingJobsAtProviderRate } from '../workflows/provider-reads';
 import type { ListJobs } from './job-pages';
@@ -52,10 +52,12 @@ export function readsAtProviderRate(): WatchReads {
       timer = setTimeout(
         () =>
           reject(
-            ApplicationFailure.retryable(
-              `${read.what} is queued behind the provider's rate limit (TENSORONE_MAX_RPS): looking again`,
-              'PROVIDER_QUEUE_BUSY',
-            ),
+            ApplicationFailure.create({
+              type: 'PROVIDER_QUEUE_BUSY',
+              message: `${read.what} is queued behind the provider's rate limit (TENSORONE_MAX_RPS): looking again`,
+              // Waiting for the limit is the limit working: logged at debug level, not as a warning.
+              category: ApplicationFailureCategory.BENIGN,
+            }),
           ),
         LOOK_WAITS_MS,
       );
