@@ -23,12 +23,16 @@ export interface GroupUsage {
   cpuSeconds?: number;
 }
 
-/** Samples the memory of every group every `everyMs` (peak kept) and their CPU time from when added. */
+/**
+ * Samples the memory of every group every `everyMs` (peak kept) and their CPU time from when added:
+ * per process, so processes that come and go between samples are counted (up to one interval lost).
+ */
 export class ResourceMeter {
   private readonly groups: MeteredGroup[] = [];
   private readonly peaks = new Map<string, number>();
   private readonly last = new Map<string, number>();
-  private readonly cpuStart = new Map<string, number>();
+  /** Per group, per pid: CPU ticks when first seen (0 for a process begun since) and when last seen. */
+  private readonly ticks = new Map<string, Map<number, { first: number; last: number }>>();
   private readonly timer: NodeJS.Timeout;
 
   constructor(groups: MeteredGroup[] = [], everyMs = 2000) {
@@ -38,7 +42,13 @@ export class ResourceMeter {
 
   add(group: MeteredGroup): void {
     this.groups.push(group);
-    if (group.cpu) this.cpuStart.set(group.name, cpuTicks(group.pids()));
+    if (!group.cpu) return;
+    const byPid = new Map<number, { first: number; last: number }>();
+    for (const pid of group.pids()) {
+      const now = cpuTicks([pid]);
+      byPid.set(pid, { first: now, last: now });
+    }
+    this.ticks.set(group.name, byPid);
   }
 
   sample(): void {
@@ -46,10 +56,24 @@ export class ResourceMeter {
       const size = g.memory === 'pss' ? pssMiB : rssMiB;
       const pids = g.pids();
       if (!pids.length) continue;
+      // A process that exits (PostgreSQL recycles its backends) keeps the CPU it had at its last sample.
+      const byPid = this.ticks.get(g.name);
+      if (byPid)
+        for (const pid of pids) {
+          const seen = byPid.get(pid);
+          if (seen) seen.last = Math.max(seen.last, cpuTicks([pid]));
+          else byPid.set(pid, { first: 0, last: cpuTicks([pid]) });
+        }
       const now = pids.reduce((n, p) => n + size(p), 0);
       this.last.set(g.name, now);
       this.peaks.set(g.name, Math.max(this.peaks.get(g.name) ?? 0, now));
     }
+  }
+
+  private cpuSecondsOf(name: string): number {
+    let ticks = 0;
+    for (const { first, last } of this.ticks.get(name)!.values()) ticks += last - first;
+    return ticks / 100;
   }
 
   /** Stops sampling after a last sample; every group measured at least once, in the order added. */
@@ -62,7 +86,7 @@ export class ResourceMeter {
         name: g.name,
         memoryPeakMiB: this.peaks.get(g.name)!,
         memoryLastMiB: this.last.get(g.name) ?? 0,
-        cpuSeconds: g.cpu ? (cpuTicks(g.pids()) - this.cpuStart.get(g.name)!) / 100 : undefined,
+        cpuSeconds: g.cpu ? this.cpuSecondsOf(g.name) : undefined,
       }));
   }
 }
