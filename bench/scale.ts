@@ -63,17 +63,16 @@ const HISTORY_SAMPLE = 200;
 const repo = path.resolve(__dirname, '..');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-for (const [name, value] of [
-  ['--workers', WORKERS],
-  ...SIZES.map((n) => ['--n', n] as const),
-  ['--freshness', FRESHNESS_S],
-  ['--report-every', REPORT_EVERY_S],
-  ['--window', WINDOW_S],
-] as const)
-  if (!Number.isInteger(value) || value < 1) {
-    process.stderr.write(`scale: ${name} must be a whole number of at least 1, got ${String(value)}\n`);
+for (const name of ['workers', 'n', 'freshness', 'report-every', 'window', 'cache', 'heap']) {
+  const raw = option(name);
+  if (raw !== undefined && !raw.split(',').every((v) => /^[1-9]\d*$/.test(v))) {
+    process.stderr.write(`scale: --${name} must be a whole number of at least 1, got "${raw}"\n`);
     process.exit(2);
   }
+}
+
+/** Something the user sets up before the run (one line, no stack). */
+class SetupError extends Error {}
 
 interface Figures {
   n: number;
@@ -119,6 +118,7 @@ interface Server {
 
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
+  if (ON_CLUSTER) runningCluster(); // before the build: a cluster that is down is said at once
   const build = spawnSync('npm', ['run', '--silent', 'build'], {
     cwd: repo,
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -208,6 +208,17 @@ async function main(): Promise<void> {
   );
 }
 
+/** The cluster `npm run cluster` runs, with its server's and PostgreSQL's pids; refused when it is down. */
+function runningCluster() {
+  const settings = clusterSettingsInUse(process.env, repo);
+  const address = frontendAddress(settings);
+  const server = serverPid(settings);
+  const postmaster = postgresPid(findPostgres(settings, process.env));
+  if (!server || !postmaster)
+    throw new SetupError(`the cluster is not running (${address}): start it with \`npm run cluster\``);
+  return { settings, address, server, postmaster };
+}
+
 /** A fresh tuned dev server, or (`--cluster`) the running cluster with its server and PostgreSQL to measure. */
 async function connectServer(): Promise<Server> {
   if (!ON_CLUSTER) {
@@ -221,12 +232,7 @@ async function connectServer(): Promise<Server> {
       close: () => env.teardown(),
     };
   }
-  const settings = clusterSettingsInUse(process.env, repo);
-  const address = frontendAddress(settings);
-  const server = serverPid(settings);
-  const postmaster = postgresPid(findPostgres(settings, process.env));
-  if (!server || !postmaster)
-    throw new Error(`the cluster is not running (${address}): start it with \`npm run cluster\``);
+  const { settings, address, server, postmaster } = runningCluster();
   const env = await TestWorkflowEnvironment.createFromExistingServer({
     address,
     namespace: settings.namespace,
@@ -615,6 +621,8 @@ function delta(before: Map<string, number>, after: Map<string, number>, name: st
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
+  process.stderr.write(
+    err instanceof SetupError ? `scale: ${err.message}\n` : `${(err as Error).stack ?? String(err)}\n`,
+  );
   process.exit(1);
 });
