@@ -1,28 +1,42 @@
 /**
- * Scale: N concurrent `superviseTrainingJob` workflows on ONE worker process (the real `src/worker.ts`,
- * configured by environment as in production) against the dev server and the sandbox. Sandbox jobs
- * last three days on a 60× clock, so every look sees new epochs. The poll interval is held at the
- * freshness (5 minutes) so every supervision is in its steady state from its first look; reports every
- * 10 minutes (the product default is 30).
+ * Scale: N concurrent `superviseTrainingJob` workflows on one or more worker processes (the real
+ * `src/worker.ts`, compiled, with the prebuilt bundle, configured by environment as in production)
+ * against the tuned dev server or, with `--cluster`, the cluster `npm run cluster` runs (PostgreSQL,
+ * 16 history shards, as shipped). Sandbox jobs last three days on a 60× clock, so every look sees new
+ * epochs. The poll interval is held at the freshness (5 minutes) so every supervision is in its steady
+ * state from its first look; reports every 10 minutes (the product default is 30).
  *
- * Per N: start N workflows, let the start burst settle, then measure for a window one report interval
- * and a minute long: worker RSS (peak) and CPU, workflow task schedule-to-start p50/p99 (exact, from a
- * sample of histories), the time between two looks at the same job (the sandbox's request log), the
- * sticky-cache hit rate (the worker's Prometheus counters) and the share of workflows that looked at
- * their job within the window.
- *   npx tsx bench/scale.ts [--quick] [--n 1000,5000] [--cache 2000] [--heap MiB] [--reuse-v8-context false]
- *                          [--freshness s] [--report-every s] [--window s]
+ * Per N: start N workflows on a task queue of this run's own, let the start burst settle, then measure
+ * for a window one report interval and a minute long: each worker's RSS (peak) and CPU, workflow task
+ * schedule-to-start p50/p99 (exact, from a sample of histories), the sticky-cache hit rate, the share
+ * of workflows that looked at their job within the window and the provider requests of all processes.
+ * Looks: "seconds between looks" is, per job, the time between two sweeps of the job list (or reads of
+ * the job) by the same worker process — a look reads its own process's sweep, and a tap in front of
+ * the sandbox per worker tells the processes apart. With one worker that is how fresh each job's view
+ * is; with several it is an upper bound (a process sweeps only when one of its looks finds its sweep
+ * older than the window, so a long gap can mean no look came to it meanwhile). What says whether looks
+ * are on time with any number of workers: looks per job per freshness (attempts of the watch) and the
+ * share of the workflow queue's activity tasks (nearly all looks) that began at most 1 s after due.
+ * On the cluster also the Temporal server's RSS and PostgreSQL's PSS and both CPUs over the window;
+ * at the end the run's workflows are terminated (a batch operation on its task queue).
+ *   npx tsx bench/scale.ts [--quick] [--cluster] [--workers 1] [--n 1000,5000] [--cache 2000] [--heap MiB]
+ *                          [--reuse-v8-context false] [--freshness s] [--report-every s] [--window s]
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { temporal } from '@temporalio/proto';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { ensureEngines } from '../engine';
 import { startDevServer } from '../engine/dev-server-tuning';
 import { startSandbox } from '../sandbox/server';
+import { findPostgres, postgresPid } from '../scripts/cluster/postgres';
+import { pgPids, ResourceMeter, type GroupUsage, type MeteredGroup } from '../scripts/cluster/resources';
+import { clusterSettingsInUse, frontendAddress } from '../scripts/cluster/settings';
+import { serverPid } from '../scripts/cluster/temporal-server';
 import type { SuperviseInput } from '../src/workflows/definitions';
-import { benchHeader, option, percentile, quick, table } from './report';
+import { benchHeader, flag, option, percentile, quick, table } from './report';
+import { startTap, type Tap, type TappedRequest } from './tap';
 import { superviseTrainingJob } from '../src/workflows';
 
 const SIZES = (option('n') ?? (quick ? '300' : '1000,5000,10000')).split(',').map(Number);
@@ -38,67 +52,118 @@ const WINDOW_S = Number(option('window') ?? REPORT_EVERY_S + 60);
 const HEAP_MIB = option('heap');
 /** `--reuse-v8-context false` measures the SDK's other workflow sandbox mode. */
 const REUSE_V8_CONTEXT = option('reuse-v8-context') ?? 'true';
+/** The cluster of `npm run cluster` (as shipped) instead of a fresh tuned dev server. */
+const ON_CLUSTER = flag('cluster');
+/** Worker processes polling the same task queue. */
+const WORKERS = Number(option('workers') ?? 1);
+/** Repeated runs on one cluster must not see each other's workflows: task queue and ids carry it. */
+const RUN_TAG = Date.now().toString(36);
 const CLOCK_SPEED = 60;
 const HISTORY_SAMPLE = 200;
 const repo = path.resolve(__dirname, '..');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+for (const name of ['workers', 'n', 'freshness', 'report-every', 'window', 'cache', 'heap']) {
+  const raw = option(name);
+  if (raw !== undefined && !raw.split(',').every((v) => /^[1-9]\d*$/.test(v))) {
+    process.stderr.write(`scale: --${name} must be a whole number of at least 1, got "${raw}"\n`);
+    process.exit(2);
+  }
+}
+
+/** Something the user sets up before the run (one line, no stack). */
+class SetupError extends Error {}
+
 interface Figures {
   n: number;
   cache: number | 'default';
   startSeconds: number;
-  rssPeakMiB: number;
-  rssEndMiB: number;
-  cpuPercent: number;
+  /** The highest RSS peak of one worker, and the workers' peaks summed. */
+  rssPeakMaxMiB: number;
+  rssPeakSumMiB: number;
+  rssEndSumMiB: number;
+  /** CPU % of each worker over the window (100 = one core). */
+  cpuPercentEach: number[];
   s2sP50: number;
   s2sP99: number;
   s2sMax: number;
   lookGapP50: number;
   lookGapP99: number;
+  /** Watch attempts (looks) begun in the window per job per freshness, all workers. */
+  looksPerJobPerFreshness: number;
+  /** Share of those looks that began at most 1 s after they were due (activity schedule-to-start). */
+  looksWithinOneSecond: number;
   stickyHitRate: number;
   progressedShare: number;
   tasksPerSecond: number;
-  /** Provider requests inside the window, all routes. */
+  /** Sweeps of the job list begun inside the window, per worker process. */
+  sweepsEach: number[];
+  /** Provider requests inside the window, all routes, all workers. */
   requests: number;
   callsPerJobHour: number;
   requestsPerSecond: number;
   peakRequestsPerSecond: number;
+  /** Every process measured over the window: the workers, and on the cluster the server and PostgreSQL. */
+  processes: (GroupUsage & { cpuPercent: number })[];
+}
+
+/** The Temporal server a measurement runs on, and its processes to measure (none for the dev server). */
+interface Server {
+  env: TestWorkflowEnvironment;
+  namespace: string;
+  label: string;
+  processes: MeteredGroup[];
+  close(): Promise<void>;
 }
 
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
+  if (ON_CLUSTER) runningCluster(); // before the build: a cluster that is down is said at once
   const build = spawnSync('npm', ['run', '--silent', 'build'], {
     cwd: repo,
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   if (build.status !== 0) throw new Error('npm run build failed');
   const rows: Figures[] = [];
+  let serverLabel = '';
   for (const n of SIZES) {
     for (const cache of CACHE_SIZES.length ? CACHE_SIZES : [undefined]) {
-      rows.push(await measure(n, cache));
+      const server = await connectServer();
+      serverLabel = server.label;
+      try {
+        rows.push(await measure(server, n, cache));
+      } finally {
+        await server.close();
+      }
       process.stderr.write(`scale: N=${n} done\n`);
     }
   }
+  const workers = `${WORKERS} worker process${WORKERS === 1 ? '' : 'es'}`;
   process.stdout.write(
-    `${benchHeader(`Scale: concurrent supervisions on one worker (freshness ${FRESHNESS_S} s, reports every ${REPORT_EVERY_S} s, window ${WINDOW_S} s)`)}\n` +
+    `${benchHeader(`Scale: concurrent supervisions on ${workers}, ${serverLabel} (freshness ${FRESHNESS_S} s, reports every ${REPORT_EVERY_S} s, window ${WINDOW_S} s)`)}\n` +
       table(
         [
           'workflows',
+          'workers',
           'heap limit MiB',
           'reuseV8Context',
           'sticky cache',
           'start s',
-          'worker RSS peak MiB',
-          'RSS end MiB',
-          'worker CPU %',
+          'worker RSS peak MiB (max of workers)',
+          'RSS peaks summed MiB',
+          'RSS end summed MiB',
+          'worker CPU % (each)',
           'wf tasks/s',
           'wf task schedule-to-start p50 ms',
           'p99 ms',
           'max ms',
           'seconds between looks p50',
           'p99',
+          'looks per job per freshness',
+          'activities begun ≤ 1 s late (nearly all looks)',
           'sticky hit rate',
           'progressed',
+          'sweeps (each worker)',
           'provider requests',
           'calls per job-hour',
           'requests/s avg',
@@ -106,161 +171,300 @@ async function main(): Promise<void> {
         ],
         rows.map((r) => [
           r.n,
+          WORKERS,
           HEAP_MIB ?? 'default',
           REUSE_V8_CONTEXT,
           r.cache,
           r.startSeconds,
-          r.rssPeakMiB,
-          r.rssEndMiB,
-          r.cpuPercent,
+          r.rssPeakMaxMiB,
+          r.rssPeakSumMiB,
+          r.rssEndSumMiB,
+          r.cpuPercentEach.map((c) => c.toFixed(1)).join(' / '),
           r.tasksPerSecond,
           r.s2sP50,
           r.s2sP99,
           r.s2sMax,
           r.lookGapP50,
           r.lookGapP99,
+          r.looksPerJobPerFreshness,
+          r.looksWithinOneSecond,
           r.stickyHitRate,
           r.progressedShare,
+          r.sweepsEach.join(' / '),
           r.requests,
           r.callsPerJobHour,
           r.requestsPerSecond,
           r.peakRequestsPerSecond,
         ]),
       ) +
+      '\n\nEvery process over the window (memory: RSS; PostgreSQL: PSS of the postmaster and its backends, so shared buffers count once):\n\n' +
+      table(
+        ['workflows', 'process', 'memory peak MiB', 'memory end MiB', 'CPU % over the window'],
+        rows.flatMap((r) =>
+          r.processes.map((p) => [r.n, p.name, p.memoryPeakMiB, p.memoryLastMiB, p.cpuPercent]),
+        ),
+      ) +
       '\n',
   );
 }
 
-async function measure(n: number, cache: number | undefined): Promise<Figures> {
-  const { devServer } = await ensureEngines({ testServer: false });
-  const env = await startDevServer(devServer!);
+/** The cluster `npm run cluster` runs, with its server's and PostgreSQL's pids; refused when it is down. */
+function runningCluster() {
+  const settings = clusterSettingsInUse(process.env, repo);
+  const address = frontendAddress(settings);
+  const server = serverPid(settings);
+  const postmaster = postgresPid(findPostgres(settings, process.env));
+  if (!server || !postmaster)
+    throw new SetupError(`the cluster is not running (${address}): start it with \`npm run cluster\``);
+  return { settings, address, server, postmaster };
+}
+
+/** A fresh tuned dev server, or (`--cluster`) the running cluster with its server and PostgreSQL to measure. */
+async function connectServer(): Promise<Server> {
+  if (!ON_CLUSTER) {
+    const { devServer } = await ensureEngines({ testServer: false });
+    const env = await startDevServer(devServer!);
+    return {
+      env,
+      namespace: 'default',
+      label: 'dev server (project tuning)',
+      processes: [],
+      close: () => env.teardown(),
+    };
+  }
+  const { settings, address, server, postmaster } = runningCluster();
+  const env = await TestWorkflowEnvironment.createFromExistingServer({
+    address,
+    namespace: settings.namespace,
+  });
+  return {
+    env,
+    namespace: settings.namespace,
+    label: `cluster as shipped (${address}, PostgreSQL, ${settings.shards} history shards)`,
+    processes: [
+      { name: `Temporal server (pid ${server})`, pids: () => [server], cpu: true },
+      {
+        name: `PostgreSQL (postmaster ${postmaster} and backends)`,
+        pids: () => pgPids(postmaster),
+        memory: 'pss',
+        cpu: true,
+      },
+    ],
+    close: () => env.teardown(),
+  };
+}
+
+async function measure(server: Server, n: number, cache: number | undefined): Promise<Figures> {
+  const { env } = server;
   // The sandbox runs 60× faster than the wall clock: a three-day job moves an epoch a minute.
   const t0 = Date.now();
   let windowStart = Number.POSITIVE_INFINITY;
+  let windowEnd = Number.POSITIVE_INFINITY;
   const lookedAt = new Set<string>();
-  // Seconds between two looks at the same job, for looks inside the window: how fresh supervision is.
+  // Seconds between two looks at the same job by the same worker process, for looks inside the window:
+  // how fresh supervision is (a process's looks read its own sweeps).
   const lastLook = new Map<string, number>();
   const lookGaps: number[] = [];
   const sweepGaps: number[] = [];
+  const sweepsEach = Array<number>(WORKERS).fill(0);
   const SWEEP = 'sweep';
-  let windowEnd = Number.POSITIVE_INFINITY;
   const perSecond = new Map<number, number>();
+  const onRequest = (worker: number, r: TappedRequest) => {
+    if (!/^\/(tensorone|tensormesh|marqtune)\//.test(r.path)) return;
+    const now = Date.now();
+    if (now >= windowStart && now < windowEnd) {
+      const second = Math.floor(now / 1000);
+      perSecond.set(second, (perSecond.get(second) ?? 0) + 1);
+    }
+    if (r.method !== 'GET') return;
+    // A sweep of the job list (its first page of running jobs) sees every running job: here all of them.
+    const sweep =
+      r.path === '/tensorone/v2/training/jobs' &&
+      /[?&]status=running(&|$)/.test(r.search) &&
+      !/[?&]offset=[1-9]/.test(r.search);
+    if (r.path === '/tensorone/v2/training/jobs' && !sweep) return;
+    const sweepKey = `${worker}:${SWEEP}`;
+    const key = sweep ? sweepKey : `${worker}:${r.path}`;
+    const last = Math.max(lastLook.get(key) ?? -1, lastLook.get(sweepKey) ?? -1);
+    lastLook.set(key, now);
+    if (now < windowStart || now >= windowEnd) return;
+    lookedAt.add(sweep ? SWEEP : r.path);
+    if (sweep) sweepsEach[worker] += 1;
+    if (last < 0) return;
+    if (sweep) sweepGaps.push((now - last) / 1000);
+    else lookGaps.push((now - last) / 1000);
+  };
   const sandbox = await startSandbox({
     epochMs: 3_600_000,
     queueMs: 0,
     seed: 7,
     timeSource: () => t0 + (Date.now() - t0) * CLOCK_SPEED,
-    onRequest: (r) => {
-      const now = Date.now();
-      if (now >= windowStart && now < windowEnd) {
-        const second = Math.floor(now / 1000);
-        perSecond.set(second, (perSecond.get(second) ?? 0) + 1);
-      }
-      if (r.method !== 'GET') return;
-      // A sweep of the job list (its first page of running jobs) sees every running job: here all of them.
-      const sweep =
-        r.path === '/tensorone/v2/training/jobs' &&
-        /[?&]status=running(&|$)/.test(r.search) &&
-        !/[?&]offset=[1-9]/.test(r.search);
-      if (r.path === '/tensorone/v2/training/jobs' && !sweep) return;
-      const key = sweep ? SWEEP : r.path;
-      const last = Math.max(lastLook.get(key) ?? -1, lastLook.get(SWEEP) ?? -1);
-      lastLook.set(key, now);
-      if (now < windowStart) return;
-      lookedAt.add(key);
-      if (sweep) {
-        if (last >= 0) sweepGaps.push((now - last) / 1000);
-      } else if (last >= 0) lookGaps.push((now - last) / 1000);
-    },
   });
   const jobs = Array.from({ length: n }, (_, i) =>
     sandbox.state.createJob({ name: `scale-${i}`, totalEpochs: 72 }),
   );
 
-  const taskQueue = `scale-${n}`;
-  const metricsPort = 19400 + Math.floor(Math.random() * 500);
-  const worker = spawnWorker(env.address, taskQueue, sandbox.url, metricsPort, cache);
-  await waitForMetrics(metricsPort);
+  const taskQueue = `scale-${RUN_TAG}-${n}${cache ? `-c${cache}` : ''}`;
+  const ids = jobs.map((_, i) => `${taskQueue}-${i}`);
+  if (ON_CLUSTER)
+    process.stderr.write(
+      `scale: task queue ${taskQueue}; if this run is cut short, end its workflows with: ${terminateCommand(server, taskQueue)}\n`,
+    );
+  const taps: Tap[] = [];
+  const workers: ChildProcess[] = [];
+  const metricsBase = 19400 + Math.floor(Math.random() * 100) * 5;
+  const metricsPorts = Array.from({ length: WORKERS }, (_, k) => metricsBase + k);
+  try {
+    for (let k = 0; k < WORKERS; k++) {
+      taps.push(await startTap(sandbox.url, (r) => onRequest(k, r)));
+      workers.push(
+        spawnWorker(k, env.address, server.namespace, taskQueue, taps[k].url, metricsPorts[k], cache),
+      );
+    }
+    await Promise.all(metricsPorts.map((port) => waitForMetrics(port)));
 
-  const startedAt = Date.now();
-  const ids = jobs.map((_, i) => `scale-${n}-${i}`);
-  await inParallel(ids, 64, (id, i) => {
-    const input: SuperviseInput = {
-      provider: 'tensorone',
-      jobId: jobs[i].id,
-      freshness: `${FRESHNESS_S}s`,
-      minInterval: `${FRESHNESS_S}s`,
-      reportEvery: `${REPORT_EVERY_S}s`,
-      stallAfter: '6h',
-      resumeBudget: 0,
-      unknownStatusGrace: '1h',
+    const startedAt = Date.now();
+    await inParallel(ids, 64, (id, i) => {
+      const input: SuperviseInput = {
+        provider: 'tensorone',
+        jobId: jobs[i].id,
+        freshness: `${FRESHNESS_S}s`,
+        minInterval: `${FRESHNESS_S}s`,
+        reportEvery: `${REPORT_EVERY_S}s`,
+        stallAfter: '6h',
+        resumeBudget: 0,
+        unknownStatusGrace: '1h',
+      };
+      return env.client.workflow.start(superviseTrainingJob, { args: [input], taskQueue, workflowId: id });
+    });
+    const startSeconds = (Date.now() - startedAt) / 1000;
+    // Let the start burst (every workflow's first look) drain before the window opens.
+    await waitForQuiet(sandbox.state, n, workers);
+
+    windowStart = Date.now();
+    const before = await Promise.all(metricsPorts.map(scrape));
+    const meter = new ResourceMeter([
+      ...workers.map((w, k) => ({ name: `worker ${k + 1} (pid ${w.pid})`, pids: () => [w.pid!], cpu: true })),
+      ...server.processes,
+    ]);
+    while (Date.now() - windowStart < WINDOW_S * 1000) {
+      workers.forEach(assertAlive);
+      await sleep(2000);
+    }
+    windowEnd = Date.now();
+    const usage = meter.stop();
+    const after = await Promise.all(metricsPorts.map(scrape));
+    const windowSeconds = (windowEnd - windowStart) / 1000;
+
+    const latencies = await scheduleToStart(env, ids, windowStart, windowEnd);
+    const summed = (name: string) => after.reduce((sum, a, k) => sum + delta(before[k], a, name), 0);
+    const hits = summed('temporal_sticky_cache_hit');
+    const misses = summed('temporal_sticky_cache_miss');
+    const tasks = summed('temporal_workflow_task_execution_latency_count');
+    const progressed = lookedAt.has(SWEEP)
+      ? n
+      : jobs.filter((j) => lookedAt.has(`/tensorone/v2/training/jobs/${j.id}`)).length;
+    // Every job is seen by every sweep (all are running): its gaps are the sweeps' and its own reads'.
+    const gaps = [...lookGaps, ...sweepGaps.flatMap((g) => Array<number>(n).fill(g))];
+    const requests = [...perSecond.values()].reduce((a, b) => a + b, 0);
+    const workerUsage = usage.slice(0, WORKERS);
+    const looks = looksOnTime(before, after);
+    return {
+      n,
+      cache: cache ?? 'default',
+      startSeconds,
+      rssPeakMaxMiB: Math.max(...workerUsage.map((u) => u.memoryPeakMiB)),
+      rssPeakSumMiB: workerUsage.reduce((sum, u) => sum + u.memoryPeakMiB, 0),
+      rssEndSumMiB: workerUsage.reduce((sum, u) => sum + u.memoryLastMiB, 0),
+      cpuPercentEach: workerUsage.map((u) => ((u.cpuSeconds ?? NaN) / windowSeconds) * 100),
+      s2sP50: percentile(latencies, 50),
+      s2sP99: percentile(latencies, 99),
+      s2sMax: latencies.length ? Math.max(...latencies) : NaN,
+      lookGapP50: percentile(gaps, 50),
+      lookGapP99: percentile(gaps, 99),
+      looksPerJobPerFreshness: looks.looks / n / (windowSeconds / FRESHNESS_S),
+      looksWithinOneSecond: looks.withinOneSecond,
+      stickyHitRate: hits + misses ? hits / (hits + misses) : NaN,
+      progressedShare: progressed / n,
+      tasksPerSecond: tasks / windowSeconds,
+      sweepsEach,
+      requests,
+      callsPerJobHour: requests / ((n * windowSeconds) / 3600),
+      requestsPerSecond: requests / windowSeconds,
+      peakRequestsPerSecond: Math.max(0, ...perSecond.values()),
+      processes: usage.map((u) => ({ ...u, cpuPercent: ((u.cpuSeconds ?? NaN) / windowSeconds) * 100 })),
     };
-    return env.client.workflow.start(superviseTrainingJob, { args: [input], taskQueue, workflowId: id });
-  });
-  const startSeconds = (Date.now() - startedAt) / 1000;
-  // Let the start burst (every workflow's first look) drain before the window opens.
-  await waitForQuiet(sandbox.state, n, worker);
-
-  windowStart = Date.now();
-  const before = await scrape(metricsPort);
-  const cpuBefore = cpuTicks(worker.pid!);
-  let rssPeak = 0;
-  while (Date.now() - windowStart < WINDOW_S * 1000) {
-    assertAlive(worker);
-    rssPeak = Math.max(rssPeak, rssMiB(worker.pid!));
-    await sleep(2000);
+  } finally {
+    for (const w of workers) w.kill('SIGKILL');
+    // A cluster outlives the run: it must not keep supervising this run's jobs.
+    if (ON_CLUSTER) await terminateRun(server, taskQueue, ids);
+    await Promise.all(taps.map((t) => t.close()));
+    await sandbox.close();
   }
-  windowEnd = Date.now();
-  const after = await scrape(metricsPort);
-  const cpuAfter = cpuTicks(worker.pid!);
-  const rssEnd = rssMiB(worker.pid!);
-  rssPeak = Math.max(rssPeak, rssEnd);
+}
 
-  const latencies = await scheduleToStart(env, ids, windowStart, windowEnd);
-  const hits = delta(before, after, 'temporal_sticky_cache_hit');
-  const misses = delta(before, after, 'temporal_sticky_cache_miss');
-  const tasks = delta(before, after, 'temporal_workflow_task_execution_latency_count');
-  const progressed = lookedAt.has(SWEEP)
-    ? n
-    : jobs.filter((j) => lookedAt.has(`/tensorone/v2/training/jobs/${j.id}`)).length;
-  // Every job is seen by every sweep (all are running): its gaps are the sweeps' and its own reads'.
-  const gaps = [...lookGaps, ...sweepGaps.flatMap((g) => Array<number>(n).fill(g))];
-  const requests = [...perSecond.values()].reduce((a, b) => a + b, 0);
-  const windowSeconds = (windowEnd - windowStart) / 1000;
+/**
+ * Ends the run's supervisions on the cluster: each by id, many at a time (quick: the server's batch
+ * operations go at 50 workflows a second by default, over 3 minutes for 10,000), then one batch
+ * operation over the task queue for any still running, waited for; prints the command that ends what
+ * may be left.
+ */
+async function terminateRun(server: Server, taskQueue: string, ids: string[]): Promise<void> {
+  const { client } = server.env;
+  const reason = 'bench/scale.ts: the measurement is over';
+  const query = `TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running'`;
+  const started = Date.now();
+  try {
+    await inParallel(ids, 64, (id) =>
+      client.workflow
+        .getHandle(id)
+        .terminate(reason)
+        .catch(() => undefined),
+    );
+    if (await client.workflow.count(query).then((c) => c.count > 0)) {
+      const jobId = `terminate-${taskQueue}`;
+      await client.workflowService.startBatchOperation({
+        namespace: server.namespace,
+        jobId,
+        visibilityQuery: query,
+        reason,
+        terminationOperation: { identity: 'bench/scale.ts' },
+      });
+      const { BATCH_OPERATION_STATE_RUNNING } = temporal.api.enums.v1.BatchOperationState;
+      for (let i = 0; i < 600; i++) {
+        const d = await client.workflowService.describeBatchOperation({ namespace: server.namespace, jobId });
+        if (d.state !== BATCH_OPERATION_STATE_RUNNING) break;
+        await sleep(1000);
+      }
+    }
+    const { count } = await client.workflow.count(query);
+    process.stderr.write(
+      count
+        ? `scale: ${count} workflows of ${taskQueue} still running; end them with: ${terminateCommand(server, taskQueue)}\n`
+        : `scale: terminated the run's ${ids.length} workflows (${taskQueue}) in ${Math.round((Date.now() - started) / 1000)} s\n`,
+    );
+  } catch (err) {
+    process.stderr.write(
+      `scale: could not terminate the run's workflows (${(err as Error).message}); end them with: ${terminateCommand(server, taskQueue)}\n`,
+    );
+  }
+}
 
-  worker.kill('SIGKILL');
-  await sandbox.close();
-  await env.teardown();
-  return {
-    n,
-    cache: cache ?? 'default',
-    startSeconds,
-    rssPeakMiB: rssPeak,
-    rssEndMiB: rssEnd,
-    cpuPercent: ((cpuAfter - cpuBefore) / 100 / ((windowEnd - windowStart) / 1000)) * 100,
-    s2sP50: percentile(latencies, 50),
-    s2sP99: percentile(latencies, 99),
-    s2sMax: latencies.length ? Math.max(...latencies) : NaN,
-    lookGapP50: percentile(gaps, 50),
-    lookGapP99: percentile(gaps, 99),
-    stickyHitRate: hits + misses ? hits / (hits + misses) : NaN,
-    progressedShare: progressed / n,
-    tasksPerSecond: tasks / windowSeconds,
-    requests,
-    callsPerJobHour: requests / ((n * windowSeconds) / 3600),
-    requestsPerSecond: requests / windowSeconds,
-    peakRequestsPerSecond: Math.max(0, ...perSecond.values()),
-  };
+/** What ends a run's workflows by hand (the `temporal` CLI, e.g. the one `npx tsx scripts/engine.ts` builds). */
+function terminateCommand(server: Server, taskQueue: string): string {
+  return `temporal workflow terminate --address ${server.env.address} --namespace ${server.namespace} --query "TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running'" --reason "bench/scale.ts run over" --yes`;
 }
 
 function spawnWorker(
+  index: number,
   address: string,
+  namespace: string,
   taskQueue: string,
   sandboxUrl: string,
   metricsPort: number,
   cache: number | undefined,
 ): ChildProcess {
-  // The production form: compiled JS and the prebuilt workflow bundle (`npm run build`), one process.
+  // The production form: compiled JS and the prebuilt workflow bundle (`npm run build`).
   const heap = HEAP_MIB ? [`--max-old-space-size=${HEAP_MIB}`] : [];
   const worker = spawn(process.execPath, [...heap, 'dist/src/worker.js'], {
     cwd: repo,
@@ -268,6 +472,7 @@ function spawnWorker(
     env: {
       ...process.env,
       TEMPORAL_ADDRESS: address,
+      TEMPORAL_NAMESPACE: namespace,
       TEMPORAL_TASK_QUEUE: taskQueue,
       SANDBOX_URL: sandboxUrl,
       WORKER_METRICS_ADDRESS: `127.0.0.1:${metricsPort}`,
@@ -279,7 +484,8 @@ function spawnWorker(
   });
   worker.stderr?.on('data', (d: Buffer) => {
     const text = d.toString();
-    if (!text.includes('worker polling')) process.stderr.write(`worker: ${text}`);
+    if (!/worker polling|No workflows registered/.test(text))
+      process.stderr.write(`worker ${index + 1}: ${text}`);
   });
   return worker;
 }
@@ -288,11 +494,11 @@ function spawnWorker(
  * Waits until the sandbox has seen the first looks and the start burst has settled, and the request
  * rate is back near the steady state, at most two minutes more.
  */
-async function waitForQuiet(state: { requests: number }, n: number, worker: ChildProcess): Promise<void> {
+async function waitForQuiet(state: { requests: number }, n: number, workers: ChildProcess[]): Promise<void> {
   // The first looks read one sweep of the job list (a page per 100 jobs), not a request per job: wait
   // for it, then for the workflow tasks of the first reports, which make no provider request.
   while (state.requests < Math.ceil(n / 100)) {
-    assertAlive(worker);
+    workers.forEach(assertAlive);
     await sleep(500);
   }
   await sleep(Math.min(90_000, 20_000 + n * 7));
@@ -301,7 +507,7 @@ async function waitForQuiet(state: { requests: number }, n: number, worker: Chil
   let last = state.requests;
   while (Date.now() < until) {
     await sleep(3000);
-    assertAlive(worker);
+    workers.forEach(assertAlive);
     const now = state.requests;
     if (now - last < steadyPer3s * 1.5 + 10) return;
     last = now;
@@ -365,14 +571,48 @@ async function scrape(port: number): Promise<Map<string, number>> {
   return parseMetrics(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text());
 }
 
+/**
+ * Looks and how late they began. Each look is an attempt of `watchTrainingJob` (counted by its
+ * execution latency, which has the activity type); schedule-to-start, how long after the server made a
+ * task due it began, carries only the task queue: the workflow queue's activities, nearly all looks.
+ */
+const LOOKS = 'looks';
+const LATE = 'workflow_queue_activity_schedule_to_start';
+
 function parseMetrics(text: string): Map<string, number> {
   const out = new Map<string, number>();
+  const add = (key: string, value: number) => out.set(key, (out.get(key) ?? 0) + value);
   for (const line of text.split('\n')) {
     if (!line || line.startsWith('#')) continue;
-    const m = /^([a-zA-Z_:][\w:]*)(?:\{[^}]*\})?\s+([\d.eE+-]+|NaN)/.exec(line);
-    if (m) out.set(m[1], (out.get(m[1]) ?? 0) + Number(m[2]));
+    const m = /^([a-zA-Z_:][\w:]*)(?:\{([^}]*)\})?\s+([\d.eE+-]+|NaN)/.exec(line);
+    if (!m) continue;
+    const [, name, labels = '', raw] = m;
+    add(name, Number(raw));
+    if (
+      name === 'temporal_activity_execution_latency_count' &&
+      labels.includes('activity_type="watchTrainingJob"')
+    )
+      add(LOOKS, Number(raw));
+    // Provider queues are named `<queue>--<provider>`.
+    if (!name.startsWith('temporal_activity_schedule_to_start_latency') || labels.includes('--')) continue;
+    const le = /le="([^"]+)"/.exec(labels)?.[1];
+    if (name.endsWith('_bucket') && le) add(`${LATE}_le_${le}`, Number(raw));
+    if (name.endsWith('_count')) add(`${LATE}_count`, Number(raw));
   }
   return out;
+}
+
+/**
+ * Looks begun in the window, and the share of the workflow queue's activity tasks that began at most
+ * 1 s after they were due (the SDK's buckets: ..., 500 ms, 1 s, 5 s, ...; in ms or in seconds).
+ */
+function looksOnTime(before: Map<string, number>[], after: Map<string, number>[]) {
+  const sum = (key: string) =>
+    after.reduce((n, a, k) => n + (a.get(key) ?? 0) - (before[k].get(key) ?? 0), 0);
+  const tasks = sum(`${LATE}_count`);
+  const keys = new Set(after.flatMap((a) => [...a.keys()]));
+  const oneSecond = [`${LATE}_le_1000`, `${LATE}_le_1`].find((k) => keys.has(k));
+  return { looks: sum(LOOKS), withinOneSecond: oneSecond && tasks ? sum(oneSecond) / tasks : NaN };
 }
 
 function delta(before: Map<string, number>, after: Map<string, number>, name: string): number {
@@ -380,18 +620,9 @@ function delta(before: Map<string, number>, after: Map<string, number>, name: st
   return (after.get(key) ?? 0) - (before.get(key) ?? 0);
 }
 
-function rssMiB(pid: number): number {
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
-}
-
-/** utime + stime of the process, in clock ticks (100 per second on Linux). */
-function cpuTicks(pid: number): number {
-  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return Number(fields[11]) + Number(fields[12]);
-}
-
 main().catch((err: unknown) => {
-  process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
+  process.stderr.write(
+    err instanceof SetupError ? `scale: ${err.message}\n` : `${(err as Error).stack ?? String(err)}\n`,
+  );
   process.exit(1);
 });

@@ -21,6 +21,7 @@ import { benchHeader, option, table } from '../bench/report';
 import { pipelineInput, tensoroneTrain } from '../fixtures/pipelines';
 import { findPostgres, postgresPid, queryValue } from './cluster/postgres';
 import { clusterSettingsInUse, frontendAddress } from './cluster/settings';
+import { pgPids, ResourceMeter } from './cluster/resources';
 import { serverPid } from './cluster/temporal-server';
 import { sleep, waitFor } from './cluster/processes';
 
@@ -88,7 +89,10 @@ async function main(): Promise<number> {
     seed: 18,
     keys: { tensorone: KEYS.tensorone, tensormesh: KEYS.tensormesh, marqtune: KEYS.marqtune },
   });
-  const resources = new ResourceMeter({ server, postmaster });
+  const resources = new ResourceMeter([
+    { name: 'Temporal server', pids: () => [server], cpu: true },
+    { name: 'PostgreSQL (all backends, PSS)', pids: () => pgPids(postmaster), memory: 'pss', cpu: true },
+  ]);
 
   // ---- three workers on one task queue, production form ----
   const workerEnv = {
@@ -109,7 +113,8 @@ async function main(): Promise<number> {
   );
   const workers: Worker[] = metricsPorts.map((port, i) => new Worker(`worker-${i + 1}`, workerEnv, port));
   await Promise.all(workers.map((w) => w.start()));
-  resources.track(workers);
+  // A worker is restarted on purpose, so its CPU time is not measured (a restart starts it again).
+  for (const w of workers) resources.add({ name: `${w.name} (peak)`, pids: () => (w.pid ? [w.pid] : []) });
   say(`${WORKERS} workers polling ${TASK_QUEUE} on ${address}/${settings.namespace}`);
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ftp-cluster-'));
@@ -302,7 +307,7 @@ async function main(): Promise<number> {
     await schedule.delete().catch(() => undefined);
 
     // ---- summary ----
-    const usage = resources.summary();
+    const usage = resources.stop();
     process.stdout.write(
       `\n${benchHeader(`test:cluster: ${PIPELINES} pipelines, ${WORKERS} workers, one killed for good and one restarted`)}\n` +
         `cluster: ${address} namespace ${settings.namespace}, ${settings.shards} history shards, PostgreSQL 127.0.0.1:${settings.pgPort}; task queue ${TASK_QUEUE}\n\n` +
@@ -313,7 +318,7 @@ async function main(): Promise<number> {
         '\n\n' +
         table(
           ['process', 'memory peak MiB (RSS; PostgreSQL: PSS)', 'CPU s over the run'],
-          usage.map((u) => [u.name, u.rssPeakMiB, u.cpuSeconds]),
+          usage.map((u) => [u.name, Math.round(u.memoryPeakMiB), u.cpuSeconds ?? '-']),
         ) +
         `\n\nseconds: ${Math.round((Date.now() - started) / 1000)}\n`,
     );
@@ -527,99 +532,6 @@ function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
     p.stderr.on('data', (d: Buffer) => (err += d.toString()));
     p.on('close', (code) => resolve({ code: code ?? 1, out, err }));
   });
-}
-
-/** RSS peak and CPU time of the server, PostgreSQL (postmaster and its backends) and the workers. */
-class ResourceMeter {
-  private readonly peaks = new Map<string, number>();
-  private readonly cpuStart = new Map<string, number>();
-  private workers: Worker[] = [];
-  private readonly timer: NodeJS.Timeout;
-
-  constructor(private readonly pids: { server: number; postmaster: number }) {
-    this.cpuStart.set('Temporal server', cpuTicks([pids.server]));
-    this.cpuStart.set('PostgreSQL (all backends, PSS)', cpuTicks(pgPids(pids.postmaster)));
-    this.timer = setInterval(() => this.sample(), 2000);
-  }
-
-  track(workers: Worker[]): void {
-    this.workers = workers;
-  }
-
-  private sample(): void {
-    const bump = (name: string, pids: number[], size = rssMiB) =>
-      this.peaks.set(
-        name,
-        Math.max(
-          this.peaks.get(name) ?? 0,
-          pids.reduce((n, p) => n + size(p), 0),
-        ),
-      );
-    bump('Temporal server', [this.pids.server]);
-    bump('PostgreSQL (all backends, PSS)', pgPids(this.pids.postmaster), pssMiB);
-    for (const w of this.workers) if (w.pid) bump(`${w.name} (peak)`, [w.pid]);
-  }
-
-  summary(): { name: string; rssPeakMiB: number; cpuSeconds: number | string }[] {
-    clearInterval(this.timer);
-    this.sample();
-    const cpu = (name: string, pids: number[]) => (cpuTicks(pids) - (this.cpuStart.get(name) ?? 0)) / 100;
-    return [...this.peaks.entries()].map(([name, rss]) => ({
-      name,
-      rssPeakMiB: Math.round(rss),
-      cpuSeconds:
-        name === 'Temporal server'
-          ? cpu(name, [this.pids.server])
-          : name.startsWith('PostgreSQL')
-            ? cpu(name, pgPids(this.pids.postmaster))
-            : '-',
-    }));
-  }
-}
-
-/** The postmaster and its children (one backend per connection, plus background processes). */
-function pgPids(postmaster: number): number[] {
-  const children = fs
-    .readdirSync('/proc')
-    .filter((d) => /^\d+$/.test(d))
-    .filter((d) => {
-      try {
-        return fs.readFileSync(`/proc/${d}/stat`, 'utf8').split(') ')[1].split(' ')[1] === String(postmaster);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-  return [postmaster, ...children];
-}
-
-/** Proportional set size: shared buffers counted once across PostgreSQL's processes, not once per backend. */
-function pssMiB(pid: number): number {
-  try {
-    return Number(/Pss:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0) / 1024;
-  } catch {
-    return 0;
-  }
-}
-
-function rssMiB(pid: number): number {
-  try {
-    return Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
-  } catch {
-    return 0;
-  }
-}
-
-/** utime + stime, in clock ticks (100 per second on Linux), summed over `pids`. */
-function cpuTicks(pids: number[]): number {
-  return pids.reduce((n, pid) => {
-    try {
-      const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-      return n + Number(fields[11]) + Number(fields[12]);
-    } catch {
-      return n;
-    }
-  }, 0);
 }
 
 function summarize(values: string[]): string {
