@@ -61,7 +61,9 @@ export function createActivities(
         marqtune: (id) => clients.marqtune.models.get(id),
       },
       // One per worker process: every watch in it reads the same sweeps of the job list.
-      sweeps: jobSweeps((query) => tensoroneReads.listJobs(query)),
+      sweeps: jobSweeps((query) => tensoroneReads.listJobs(query), {
+        lookWaitsMs: tensoroneReads.lookWaitsMs,
+      }),
     }),
   };
 }

@@ -1,5 +1,6 @@
 import type { JobStatus, TrainingJob } from '../domain/types';
 import { forEachJobPage, type ListJobs } from './job-pages';
+import { waitAtMost } from './wait-at-most';
 
 /**
  * The statuses a sweep lists, both filters the documents name: `running`, where a watched job spends
@@ -21,10 +22,10 @@ export interface Sweep {
  * The worker process's shared view of the job list: a look asks for a sweep no older than its
  * window; the first look that finds the last one too old makes a new one (every page of every swept
  * status, oldest job first so that jobs created meanwhile land on later pages), and every look that
- * asks while it is being made waits for that same sweep. A failed sweep is not kept: each look that
- * waited for it fails, and the next look tries again.
+ * asks while it is being made waits for that same sweep (at most `lookWaitsMs`, when set). A failed
+ * sweep is not kept: each look that waited for it fails, and the next look tries again.
  */
-export function jobSweeps(list: ListJobs) {
+export function jobSweeps(list: ListJobs, options: { lookWaitsMs?: number } = {}) {
   let latest: Sweep | undefined;
   let inFlight: Promise<Sweep> | undefined;
   let waitingWanted = false;
@@ -64,7 +65,11 @@ export function jobSweeps(list: ListJobs) {
         .finally(() => {
           inFlight = undefined;
         });
-      return inFlight;
+      // Behind a rate limit a sweep may take longer than a look may wait: the look ends as a poll and
+      // the sweep goes on for the next one.
+      return options.lookWaitsMs === undefined
+        ? inFlight
+        : waitAtMost(inFlight, options.lookWaitsMs, 'the sweep of the job list');
     },
   };
 }

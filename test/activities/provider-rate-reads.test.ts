@@ -2,11 +2,14 @@ import { WorkflowFailedError } from '@temporalio/client';
 import {
   ActivityFailure,
   ApplicationFailure,
+  ApplicationFailureCategory,
   RetryState,
   TimeoutFailure,
   TimeoutType,
 } from '@temporalio/common';
 import { asReadFailure } from '../../src/activities/provider-rate-reads';
+import { jobSweeps } from '../../src/activities/job-sweep';
+import type { TrainingJob } from '../../src/domain/types';
 
 describe('a read made through the provider queue fails the look as a direct read would', () => {
   it("the provider's classified refusal comes back as itself: its type and that it is not retryable", () => {
@@ -42,5 +45,38 @@ describe('a read made through the provider queue fails the look as a direct read
   it('anything else (the client could not reach Temporal) is handed on unchanged', () => {
     const other = new Error('connection refused');
     expect(asReadFailure(other)).toBe(other);
+  });
+});
+
+describe('behind a rate limit a look waits for the sweep at most lookWaitsMs; the sweep goes on', () => {
+  it('the first look ends as a benign poll, the next one gets the same sweep: one request per page', async () => {
+    const asked: number[] = [];
+    const job = { id: 'job_1', status: 'running' } as TrainingJob;
+    const sweeps = jobSweeps(
+      async (query) => {
+        asked.push(query.offset ?? 0);
+        await new Promise((r) => setTimeout(r, 300));
+        return { jobs: [job], hasMore: false };
+      },
+      { lookWaitsMs: 100 },
+    );
+    await expect(sweeps.fresh(1_000, 60_000, 'running')).rejects.toMatchObject({
+      type: 'PROVIDER_QUEUE_BUSY',
+      nonRetryable: false,
+      category: ApplicationFailureCategory.BENIGN,
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    const sweep = await sweeps.fresh(1_500, 60_000, 'running');
+    expect([...sweep.jobs.keys()]).toEqual(['job_1']);
+    expect(sweep.takenAtMs).toBe(1_000);
+    expect(asked).toEqual([0]);
+  });
+
+  it('without a limit a look waits for the sweep however long it takes', async () => {
+    const sweeps = jobSweeps(async () => {
+      await new Promise((r) => setTimeout(r, 150));
+      return { jobs: [], hasMore: false };
+    });
+    await expect(sweeps.fresh(1_000, 60_000)).resolves.toMatchObject({ takenAtMs: 1_000 });
   });
 });
