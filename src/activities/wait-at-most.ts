@@ -1,5 +1,8 @@
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 
+/** The failure type of a look that stopped waiting for a read queued behind the rate limit. */
+export const PROVIDER_QUEUE_BUSY = 'PROVIDER_QUEUE_BUSY';
+
 /**
  * `promise`, or after `ms` a benign retryable failure saying `what` is queued behind the rate limit;
  * the promise goes on (a sweep or a job's read another look will join).
@@ -11,7 +14,7 @@ export async function waitAtMost<T>(promise: Promise<T>, ms: number, what: strin
       () =>
         reject(
           ApplicationFailure.create({
-            type: 'PROVIDER_QUEUE_BUSY',
+            type: PROVIDER_QUEUE_BUSY,
             message: `${what} is queued behind the provider's rate limit (TENSORONE_MAX_RPS): looking again`,
             // Waiting for the limit is the limit working: logged at debug level, not as a warning.
             category: ApplicationFailureCategory.BENIGN,

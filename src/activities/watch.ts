@@ -2,6 +2,7 @@ import { Context, log } from '@temporalio/activity';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import type { JobStatus, TrainingJob } from '../domain/types';
 import { classified } from './failures';
+import { PROVIDER_QUEUE_BUSY } from './wait-at-most';
 import type { JobSweeps, Sweep } from './job-sweep';
 import {
   costReadingDue,
@@ -228,12 +229,15 @@ export function watchActivities(sources: WatchSources) {
         }
       } catch (err) {
         // The server retries a retryable failure with backoff; the next attempt must know this one failed.
+        // A read queued behind the rate limit is no failed look: it must not bring a malformed answer's
+        // last try nearer.
+        const queued = err instanceof ApplicationFailure && err.type === PROVIDER_QUEUE_BUSY;
         ctx.heartbeat({
           stall: carried?.stall ?? input.stall,
           looks: carried?.looks ?? 0,
           nextLookAtMs: now,
           lastStatus: carried?.lastStatus,
-          failedLooks,
+          failedLooks: queued ? (carried?.failedLooks ?? 0) : failedLooks,
           latest: carried?.latest,
         } satisfies BetweenLooks);
         throw err;

@@ -10,6 +10,13 @@ import {
 import { asReadFailure } from '../../src/activities/provider-rate-reads';
 import { jobSweeps } from '../../src/activities/job-sweep';
 import type { TrainingJob } from '../../src/domain/types';
+import {
+  watchActivities,
+  type BetweenLooks,
+  type WatchInput,
+  type WatchOutcome,
+} from '../../src/activities/watch';
+import { runActivityResuming } from '../harness/activity-env';
 
 describe('a read made through the provider queue fails the look as a direct read would', () => {
   it("the provider's classified refusal comes back as itself: its type and that it is not retryable", () => {
@@ -78,5 +85,46 @@ describe('behind a rate limit a look waits for the sweep at most lookWaitsMs; th
       return { jobs: [], hasMore: false };
     });
     await expect(sweeps.fresh(1_000, 60_000)).resolves.toMatchObject({ takenAtMs: 1_000 });
+  });
+});
+
+describe('a look queued behind the rate limit is not a failed look', () => {
+  it("does not bring a malformed answer's last try nearer: failedLooks is carried unchanged", async () => {
+    const slowSweeps = jobSweeps(() => new Promise(() => undefined), { lookWaitsMs: 50 });
+    const { watchTrainingJob } = watchActivities({
+      getJob: {
+        tensorone: () => Promise.reject(new Error('not read')),
+        marqtune: () => Promise.reject(new Error('-')),
+      },
+      sweeps: slowSweeps,
+    });
+    const nowMs = Date.now();
+    const before: BetweenLooks = {
+      stall: { lastProgressAtMs: nowMs },
+      looks: 3,
+      nextLookAtMs: nowMs,
+      failedLooks: 4,
+    };
+    const look = await runActivityResuming<[WatchInput], WatchOutcome>(
+      { workflowId: 'queued-look', attempt: 5, heartbeatDetails: before },
+      watchTrainingJob,
+      {
+        provider: 'tensorone',
+        jobId: 'job_queued',
+        stall: { lastProgressAtMs: nowMs },
+        startedAtMs: nowMs,
+        firstLookInMs: 0,
+        plan: {
+          knownStatus: 'running',
+          segmentStartedAtMs: nowMs - 3_600_000,
+          reportByMs: nowMs + 3_600_000,
+          freshnessMs: 60_000,
+          minIntervalMs: 1000,
+          stallAfterMs: 3_600_000,
+        },
+      },
+    );
+    expect(look.error).toMatchObject({ type: 'PROVIDER_QUEUE_BUSY' });
+    expect(look.heartbeats.at(-1)).toMatchObject({ failedLooks: 4, looks: 3 });
   });
 });
