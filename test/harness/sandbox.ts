@@ -1,5 +1,6 @@
 import { createProviderClients, type ProviderClients } from '../../src/providers/config';
 import { startSandbox, type Sandbox, type SandboxConfig } from '../../sandbox/server';
+import type { FaultConfig } from '../../sandbox/faults';
 
 /** A sandbox on a free port with a fast clock, and provider clients pointed at it. */
 export async function startTestSandbox(
@@ -20,5 +21,20 @@ export async function eventually<T>(
     if (value !== undefined && value !== false) return value;
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Runs `fn` with `faults` laid over the sandbox's, and puts the sandbox's own back after, whatever happens. */
+export async function withFaults<T>(
+  sandbox: Sandbox,
+  faults: Partial<FaultConfig>,
+  fn: () => Promise<T>,
+): Promise<T> {
+  const before = sandbox.state.faults;
+  sandbox.state.faults = { ...before, ...faults };
+  try {
+    return await fn();
+  } finally {
+    sandbox.state.faults = before;
   }
 }

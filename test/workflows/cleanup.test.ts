@@ -3,13 +3,38 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { pipelineWorkflowId, type PipelineInput } from '../../src/domain/pipeline-input';
 import { sandboxAdmin } from '../../sandbox/admin-client';
 import { SANDBOX_PROFILES } from '../../sandbox/profile';
-import { approveSignal, pinSignal, statusQuery, type CleanupInput } from '../../src/workflows/definitions';
+import {
+  approveSignal,
+  pinSignal,
+  statusQuery,
+  type CleanupInput,
+  type CleanupResult,
+} from '../../src/workflows/definitions';
 import { createProviderClients } from '../../src/providers/config';
 import { pipelineInput, tensoroneTrain } from '../../fixtures/pipelines';
 import { startTimeSkippingEnv } from '../harness/temporal';
 import { advanceUntil, HOUR, startWorkflowTestBed, type WorkflowTestBed } from '../harness/workflow-env';
+import { withFaults } from '../harness/sandbox';
 import { protectionRegistry } from '../../src/clients/protection-registry';
 import { checkpointCleanup, fineTuneToDeploy } from '../../src/workflows';
+
+/** One deletion in ten answers 503. */
+const ONE_DELETE_IN_TEN_FAILS = {
+  errorRate: 0.1,
+  errorStatus: 503,
+  routePattern: '^/tensorone/v2/training/checkpoints/',
+};
+
+/** A 60-checkpoint job cleaned to its newest 2: 58 deleted, each once, each counted once with its bytes. */
+function expectEveryDeletionCountedOnce(on: WorkflowTestBed, jobId: string, result: CleanupResult): void {
+  expect(on.sandbox.state.jobCheckpoints(jobId)).toHaveLength(4); // newest 2, best, final
+  expect(result.deletedCount).toBe(58);
+  expect(new Set(result.deleted.map((d) => d.checkpointId)).size).toBe(58);
+  // A retry that lost its heartbeat would find its own deletions gone (404) and count them as 0.
+  expect(result.deleted.filter((d) => d.alreadyGone)).toEqual([]);
+  expect(result.bytesReclaimed).toBe(result.deleted.reduce((s, d) => s + d.bytes, 0));
+  expect(result.bytesReclaimed).toBeGreaterThan(0);
+}
 
 let bed: WorkflowTestBed;
 // One time-skipping server for both profiles (each server start is seconds on a loaded machine).
@@ -141,29 +166,13 @@ describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
 
   it('deletions that fail now and then are retried by Temporal from their heartbeat: every checkpoint deleted once and counted once', async () => {
     const { jobId } = await sandboxAdmin(bed.sandbox.url).seedCompletedJob('flaky-deletes', 60);
-    const faults = bed.sandbox.state.faults;
     const errorsBefore = bed.sandbox.state.faultsInjected.serverError ?? 0;
     // One deletion in ten answers 503: each attempt of the batch fails part-way and is retried.
-    bed.sandbox.state.faults = {
-      ...faults,
-      errorRate: 0.1,
-      errorStatus: 503,
-      routePattern: '^/tensorone/v2/training/checkpoints/',
-    };
-    try {
-      const result = await cleanup({ jobIds: [jobId], retention: { keepLastN: 2 } }, 'cleanup-flaky-deletes');
-      expect(bed.sandbox.state.faultsInjected.serverError ?? 0).toBeGreaterThan(errorsBefore);
-      const left = bed.sandbox.state.jobCheckpoints(jobId);
-      expect(left).toHaveLength(4); // newest 2, best, final
-      expect(result.deletedCount).toBe(58);
-      expect(new Set(result.deleted.map((d) => d.checkpointId)).size).toBe(58);
-      // A retry that lost its heartbeat would find its own deletions gone (404) and count them as 0.
-      expect(result.deleted.filter((d) => d.alreadyGone)).toEqual([]);
-      expect(result.bytesReclaimed).toBe(result.deleted.reduce((s, d) => s + d.bytes, 0));
-      expect(result.bytesReclaimed).toBeGreaterThan(0);
-    } finally {
-      bed.sandbox.state.faults = faults;
-    }
+    const result = await withFaults(bed.sandbox, ONE_DELETE_IN_TEN_FAILS, () =>
+      cleanup({ jobIds: [jobId], retention: { keepLastN: 2 } }, 'cleanup-flaky-deletes'),
+    );
+    expect(bed.sandbox.state.faultsInjected.serverError ?? 0).toBeGreaterThan(errorsBefore);
+    expectEveryDeletionCountedOnce(bed, jobId, result);
   });
 
   describe('every cleanup keeps the same protected checkpoints', () => {
@@ -425,31 +434,18 @@ describe('under a TensorOne rate limit (TENSORONE_MAX_RPS, provider task queues)
 
   it('deletes one checkpoint per provider-queue activity in a child per batch; a flaky delete is retried, counted once', async () => {
     const { jobId } = await sandboxAdmin(limited.sandbox.url).seedCompletedJob('limited-deletes', 60);
-    const faults = limited.sandbox.state.faults;
-    limited.sandbox.state.faults = {
-      ...faults,
-      errorRate: 0.1,
-      errorStatus: 503,
-      routePattern: '^/tensorone/v2/training/checkpoints/',
-    };
     const workflowId = 'cleanup-under-rate-limit';
-    try {
-      const result = await limited.withWorker(() =>
+    const result = await withFaults(limited.sandbox, ONE_DELETE_IN_TEN_FAILS, () =>
+      limited.withWorker(() =>
         limited.env.client.workflow.execute(checkpointCleanup, {
           args: [{ jobIds: [jobId], retention: { keepLastN: 2 } }],
           taskQueue: limited.taskQueue,
           workflowId,
         }),
-      );
-      expect(limited.sandbox.state.faultsInjected.serverError ?? 0).toBeGreaterThan(0);
-      expect(limited.sandbox.state.jobCheckpoints(jobId)).toHaveLength(4); // newest 2, best, final
-      expect(result.deletedCount).toBe(58);
-      expect(new Set(result.deleted.map((d) => d.checkpointId)).size).toBe(58);
-      expect(result.deleted.filter((d) => d.alreadyGone)).toEqual([]);
-      expect(result.bytesReclaimed).toBe(result.deleted.reduce((s, d) => s + d.bytes, 0));
-    } finally {
-      limited.sandbox.state.faults = faults;
-    }
+      ),
+    );
+    expect(limited.sandbox.state.faultsInjected.serverError ?? 0).toBeGreaterThan(0);
+    expectEveryDeletionCountedOnce(limited, jobId, result);
     const events = (await limited.env.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
     const activities = events.map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name);
     expect(activities).not.toContain('deleteCheckpoints');
