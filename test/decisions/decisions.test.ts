@@ -610,6 +610,10 @@ describe('protected checkpoints', () => {
     expect(checkpointInModelPath('meta-llama/Llama-2-7b-hf')).toBeUndefined();
     expect(checkpointInModelPath('tensorone://checkpoints/')).toBeUndefined();
     expect(checkpointInModelPath('')).toBeUndefined();
+    // A relative path starting with the segment names one; a segment that only ends in "checkpoints" does not.
+    expect(checkpointInModelPath('checkpoints/ckpt_7')).toBe('ckpt_7');
+    expect(checkpointInModelPath('runs/mycheckpoints/ckpt_7')).toBeUndefined();
+    expect(checkpointInModelPath('xcheckpoints/ckpt_7')).toBeUndefined();
   });
 });
 
