@@ -3,7 +3,9 @@ import { createActivities } from '../../src/activities';
 import {
   MALFORMED_TRIES,
   adoptionRefused,
+  afterProgress,
   classified,
+  countsAgainstEndpoint,
   deleteIdempotently,
   isRetryable,
   toNotServingYetFailure,
@@ -376,6 +378,58 @@ describe('while a deployment starts, "not yet" answers are retried until the dep
       type: 'MALFORMED_RESPONSE',
       nonRetryable: true,
     });
+  });
+});
+
+describe('a probe request that fails: counted against the endpoint, or ends the probe attempt', () => {
+  it.each([
+    [404, true],
+    [408, true],
+    [409, true],
+    [500, true],
+    [503, true],
+    [400, false],
+    [401, false],
+    [403, false],
+    [422, false],
+    [429, false],
+  ])('HTTP %i counts against the endpoint: %s', (status, counts) => {
+    expect(countsAgainstEndpoint(providerError({ status }))).toBe(counts);
+  });
+
+  it('a reset or an odd answer speaks about the endpoint; a documented code, even behind a 503, about the request', () => {
+    expect(countsAgainstEndpoint(providerError({ kind: 'network', code: 'NETWORK_ERROR' }))).toBe(true);
+    expect(countsAgainstEndpoint(providerError({ kind: 'malformed', code: 'MALFORMED_RESPONSE' }))).toBe(
+      true,
+    );
+    expect(countsAgainstEndpoint(providerError({ status: 503, code: 'DEPLOYMENT_FAILED' }))).toBe(false);
+    expect(countsAgainstEndpoint(providerError({ kind: 'network', code: 'MODEL_NOT_FOUND' }))).toBe(false);
+  });
+});
+
+describe('afterProgress: a batch that made progress is retried in 1 s, not after the grown backoff', () => {
+  it('a retryable failure without a delay keeps type, message, details and gets 1 s', () => {
+    const cause = toTemporalFailure(providerError({ status: 503, requestId: 'req_3' }));
+    const again = afterProgress(cause) as ApplicationFailure;
+    expect(again).toBeInstanceOf(ApplicationFailure);
+    expect(again).not.toBe(cause);
+    expect(again).toMatchObject({
+      type: 'HTTP_503',
+      message: cause.message,
+      nonRetryable: false,
+      nextRetryDelay: 1000,
+    });
+    expect(again.details).toEqual(cause.details);
+  });
+
+  it('the provider’s Retry-After, a final failure and anything else pass unchanged', () => {
+    const retryAfter = toTemporalFailure(providerError({ status: 429, retryAfterMs: 7000 }));
+    expect(afterProgress(retryAfter)).toBe(retryAfter);
+    expect((afterProgress(retryAfter) as ApplicationFailure).nextRetryDelay).toBe(7000);
+    const final = toTemporalFailure(providerError({ status: 403 }));
+    expect(afterProgress(final)).toBe(final);
+    const bug = new TypeError('x is undefined');
+    expect(afterProgress(bug)).toBe(bug);
   });
 });
 

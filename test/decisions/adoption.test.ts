@@ -62,6 +62,12 @@ describe('adopting a resource found under the run name: what counts as the same'
     // NaN equals itself here: the same value asked and found.
     expect(adoptionMismatches({ config: { a: Number.NaN } }, { config: { a: Number.NaN } })).toEqual([]);
     expect(adoptionMismatches({ config: { a: 1 } }, {})).toEqual([]);
+    // A config the run did not ask about is not compared: asking for nothing matches whatever was found.
+    expect(adoptionMismatches({ modelType: 'llm' }, { modelType: 'llm', config: { lr: 1e-4 } })).toEqual([]);
+    // A key left undefined was not asked: the provider's own choice for it is no difference.
+    expect(
+      adoptionMismatches({ config: { epochs: 3, seed: undefined } }, { config: { epochs: 3, seed: 1234 } }),
+    ).toEqual([]);
   });
 
   it('config arrays: element by element when the lengths agree, else the whole array', () => {

@@ -20,6 +20,7 @@ import {
 } from '../../src/decisions/protection';
 import { planCleanup, type CheckpointSummary } from '../../src/decisions/retention';
 import {
+  afterDecision,
   cancelEffects,
   cancelRefusal,
   decisionRefusal,
@@ -610,6 +611,10 @@ describe('protected checkpoints', () => {
     expect(checkpointInModelPath('meta-llama/Llama-2-7b-hf')).toBeUndefined();
     expect(checkpointInModelPath('tensorone://checkpoints/')).toBeUndefined();
     expect(checkpointInModelPath('')).toBeUndefined();
+    // A relative path starting with the segment names one; a segment that only ends in "checkpoints" does not.
+    expect(checkpointInModelPath('checkpoints/ckpt_7')).toBe('ckpt_7');
+    expect(checkpointInModelPath('runs/mycheckpoints/ckpt_7')).toBeUndefined();
+    expect(checkpointInModelPath('xcheckpoints/ckpt_7')).toBeUndefined();
   });
 });
 
@@ -977,6 +982,10 @@ describe('operator commands: when a running pipeline refuses them', () => {
   it('approve/reject: only while awaiting approval, only the first decision, only the candidate shown', () => {
     expect(decisionRefusal(awaiting, 'ckpt_a')).toBeUndefined();
     expect(decisionRefusal({ phase: 'training' }, 'ckpt_a')).toBe('not awaiting approval (phase: training)');
+    // Past the approval wait, the refusal names the candidate the pipeline went on with.
+    expect(decisionRefusal({ phase: 'deploying', candidateId: 'ckpt_a' }, 'ckpt_a')).toBe(
+      'not awaiting approval (phase: deploying, candidate ckpt_a)',
+    );
     // Approved already and moved on: the answer names the decision, not only the phase.
     expect(
       decisionRefusal(
@@ -996,6 +1005,13 @@ describe('operator commands: when a running pipeline refuses them', () => {
     );
     expect(decisionRefusal(awaiting, undefined)).toMatch(/name the candidate .* it is ckpt_a/);
     expect(decisionRefusal(awaiting, '')).toMatch(/name the candidate/);
+  });
+
+  it('the answer to a decision says what the pipeline does next', () => {
+    expect(afterDecision(true, 'ckpt_a')).toBe('deploying ckpt_a');
+    expect(afterDecision(false, 'ckpt_a')).toBe(
+      'not deploying ckpt_a: the pipeline ends rejected and stops what it started',
+    );
   });
 
   it('pin: refused for no job (a starting pipeline waits for its create instead), a deleted id, an id not in a full listing, and a malformed id; a pinned one is taken again', () => {
@@ -1019,6 +1035,9 @@ describe('operator commands: when a running pipeline refuses them', () => {
   it('unpin only what is pinned; cancel refused once ending', () => {
     expect(unpinRefusal(['ckpt_a'], 'ckpt_a')).toBeUndefined();
     expect(unpinRefusal([], 'ckpt_a')).toBe('checkpoint ckpt_a is not pinned in this pipeline');
+    expect(unpinRefusal(['ckpt_p', 'ckpt_q'], 'ckpt_a')).toBe(
+      'checkpoint ckpt_a is not pinned in this pipeline (pinned: ckpt_p, ckpt_q)',
+    );
     expect(cancelRefusal('training', false)).toBeUndefined();
     expect(cancelRefusal('training', true)).toBe('already ending (phase: training, cancel requested)');
     for (const phase of ['completed', 'cancelled', 'failed'])

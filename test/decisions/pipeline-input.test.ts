@@ -1,5 +1,11 @@
 import fc from 'fast-check';
-import { INPUT_LIMITS, InvalidPipelineInput, parsePipelineInput } from '../../src/domain/pipeline-input';
+import {
+  INPUT_LIMITS,
+  InvalidPipelineInput,
+  parsePipelineInput,
+  pipelineInputSchema,
+  pipelineWorkflowId,
+} from '../../src/domain/pipeline-input';
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadPipelineFile } from '../../src/cli/pipeline-file';
@@ -556,6 +562,72 @@ describe('pipeline input validation', () => {
     },
   );
 
+  /** The bytes the workflow receives: Temporal's JSON payload, UTF-8 encoded. */
+  const utf8JsonBytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value), 'utf8');
+  /** A config {"x":"aaa…<tail>"} whose JSON is exactly `bytes` long as UTF-8. */
+  const configEndingWith = (tail: string, bytes: number) => {
+    const pad = bytes - utf8JsonBytes({ x: tail });
+    return { x: 'a'.repeat(pad) + tail };
+  };
+
+  it.each([
+    ['U+10000, the first pair (high half U+D800)', '\ud800\udc00'],
+    ['U+10FFFF, the last pair (high half U+DBFF)', '\udbff\udfff'],
+    ['a pair as the last character', 'x🦙'],
+  ])('counts %s as 4 UTF-8 bytes: exactly 64 KiB passes, one byte more does not', (_, tail) => {
+    const atLimit = configEndingWith(tail, INPUT_LIMITS.configBytes);
+    expect(utf8JsonBytes(atLimit)).toBe(64 * 1024);
+    expect(fieldsOf(withConfig(atLimit))).toEqual([]);
+    expect(fieldsOf(withConfig({ x: `a${atLimit.x}` }))).toEqual(['train.config']);
+  });
+
+  it.each([
+    ['U+D800', '\ud800'],
+    ['U+DBFF', '\udbff'],
+    ['U+DC00', '\udc00'],
+    ['U+DFFF', '\udfff'],
+    ['U+DBFF then a letter', '\udbffa'],
+    ['U+DC00 before U+D800 (a pair the wrong way round)', '\udc00\ud800'],
+  ])(
+    'counts a lone %s as the JSON the workflow receives (a 6-byte \\u escape): refused as a lone surrogate, and for size only past 64 KiB',
+    (_, tail) => {
+      expect(JSON.stringify(tail)).toMatch(/\\ud[89ab-f][0-9a-f]{2}/);
+      const atLimit = configEndingWith(tail, INPUT_LIMITS.configBytes);
+      expect(utf8JsonBytes(atLimit)).toBe(64 * 1024);
+      expect(fieldsOf(withConfig(atLimit))).toEqual(['train.config.x']);
+      expect(fieldsOf(withConfig({ x: `a${atLimit.x}` }))).toEqual(['train.config.x', 'train.config']);
+    },
+  );
+
+  it('measures train.config as the UTF-8 bytes of its JSON, whatever text it holds (property)', () => {
+    const edges = fc.constantFrom(
+      '\ud800',
+      '\udbff',
+      '\udc00',
+      '\udfff',
+      '\u07ff',
+      '\u0800',
+      '\uffff',
+      '\u007f',
+    );
+    const anyCodeUnitOrPoint = fc.oneof(
+      edges,
+      fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)),
+      fc.integer({ min: 0x10000, max: 0x10ffff }).map((c) => String.fromCodePoint(c)),
+    );
+    fc.assert(
+      fc.property(fc.string({ unit: anyCodeUnitOrPoint, maxLength: 40 }), (text) => {
+        const atLimit = configEndingWith(text, INPUT_LIMITS.configBytes);
+        const over = { x: `a${atLimit.x}` };
+        return (
+          !fieldsOf(withConfig(atLimit)).includes('train.config') &&
+          fieldsOf(withConfig(over)).includes('train.config')
+        );
+      }),
+      { numRuns: 60 },
+    );
+  });
+
   it('says the size in KiB rounded up: one byte over is 65 KiB', () => {
     expect(() => parsePipelineInput(withConfig(configOf(INPUT_LIMITS.configBytes + 1)))).toThrow(
       'train.config: is 65 KiB as JSON, more than the 64 KiB allowed (hyperparameters belong here, data belongs in the dataset)',
@@ -588,6 +660,14 @@ describe('pipeline input validation', () => {
     expect(fieldsOf(withConfig({ tags: ['ok', ['\udc00x']] }))).toEqual(['train.config.tags.1.0']);
     expect(fieldsOf(withConfig({ a: { b: 'x\ud83d' } }))).toEqual(['train.config.a.b']);
     expect(fieldsOf(withConfig({ a: ['🦙', { ok: 1 }] }))).toEqual([]);
+    expect(() => parsePipelineInput(withConfig({ baseModel: 'llama\ud800' }))).toThrow(
+      'train.config.baseModel: holds text that is not valid Unicode (a lone surrogate)',
+    );
+    // The schema's own issue names an array element by its index, as zod does.
+    const parsed = pipelineInputSchema.safeParse(withConfig({ tags: ['ok', ['\udc00x']] }));
+    expect(parsed.error?.issues.map((i) => i.path)).toEqual([['train', 'config', 'tags', 1, 0]]);
+    // Nulls, booleans and numbers hold no text: nothing to refuse (YAML's `key: ~` is a null).
+    expect(fieldsOf(withConfig({ stop: null, lora: true, lr: 1e-4, layers: [null, 2, false] }))).toEqual([]);
     // Only the first is named: one is enough to find the rest.
     expect(fieldsOf(withConfig({ a: '\ud800', b: '\ud800' }))).toEqual(['train.config.a']);
   });
@@ -600,6 +680,10 @@ describe('pipeline input validation', () => {
     expect(() => parsePipelineInput({ ...old, name: 'Bad' }, undefined, { unbounded: true })).toThrow(
       InvalidPipelineInput,
     );
+  });
+
+  it('names the workflow after the pipeline: pipeline-<name>', () => {
+    expect(pipelineWorkflowId('nightly-llama')).toBe('pipeline-nightly-llama');
   });
 
   it('refuses secrets in the input: unknown keys are errors, not ignored', () => {

@@ -24,6 +24,20 @@ describe('what a protected checkpoint says about why', () => {
       runningHolders: new Set(),
     });
     expect(out).toEqual([{ checkpointId: 'c1', reasons: ['deployed by pipeline-a (tensormesh m1)'] }]);
+    // Whichever of the two a record lacks, the other is named alone, without a stray space.
+    const partial = protectedCheckpoints({
+      records: [
+        rec({ kind: 'deployed', target: 'tensorone-registry' }),
+        rec({ kind: 'deployed', deploymentId: 'ep_9' }),
+      ],
+      runningHolders: new Set(),
+    });
+    expect(partial).toEqual([
+      {
+        checkpointId: 'c1',
+        reasons: ['deployed by pipeline-a (tensorone-registry)', 'deployed by pipeline-a (ep_9)'],
+      },
+    ]);
   });
 
   it('a candidate names its running pipeline; one of an ended run protects nothing', () => {
