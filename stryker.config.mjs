@@ -29,5 +29,7 @@ export default {
   jsonReporter: { fileName: 'reports/mutation/report.json' },
   thresholds: { high: 90, low: 80, break: null },
   tempDirName: '.stryker-tmp',
+  // Run data (a running cluster's PostgreSQL files, reports, builds) is not copied into the sandbox.
+  ignorePatterns: ['.data', 'dist', 'coverage'],
   cleanTempDir: 'always',
 };
