@@ -13,7 +13,7 @@ const READ_TIMEOUT = '2m';
  * How long one look waits for a read queued behind the limit: well inside the watch's 30-second
  * start-to-close, so a queued read ends the look as a poll, not as a timed-out activity.
  */
-export const LOOK_WAITS_MS = 20_000;
+const LOOK_WAITS_MS = 20_000;
 
 /** The reads the watches of a worker process make: straight to the provider, or held to its rate limit. */
 export interface WatchReads {
