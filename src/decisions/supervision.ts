@@ -265,14 +265,16 @@ export function costReadingDue(
 ): boolean {
   if (maxCost === undefined) return false;
   if (!reading) return true;
-  if (reading.cost >= maxCost) return true;
-  if (!reading.percentage || reading.percentage <= 0 || percentageNow === undefined) return true;
+  const atPercent = reading.percentage ?? NaN;
+  // No pace without a positive percentage at the reading (0, missing, NaN) or a percentage now.
+  if (!(atPercent > 0) || percentageNow === undefined) return true;
   // Progress went back (a resume from an earlier checkpoint): the steps done again cost again.
-  if (percentageNow < reading.percentage) return true;
-  const perPercent = reading.cost / reading.percentage;
-  const estimateNow = reading.cost + Math.max(0, percentageNow - reading.percentage) * perPercent;
+  if (percentageNow < atPercent) return true;
+  const perPercent = reading.cost / atPercent;
+  const estimateNow = reading.cost + Math.max(0, percentageNow - atPercent) * perPercent;
   const elapsed = nowMs - reading.atMs;
   const pace = elapsed > 0 ? (estimateNow - reading.cost) / elapsed : 0;
+  // The estimate never falls below the reading, so a reading that reached the budget is due here too.
   return estimateNow + pace * horizonMs >= maxCost;
 }
 

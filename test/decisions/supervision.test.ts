@@ -215,6 +215,11 @@ describe('how old a sweep of the job list a look may read, and how its looks spr
     }
     expect(spreadFraction('')).toBeGreaterThanOrEqual(0);
   });
+  it("a job's place is pinned: worker versions side by side (a rolling deploy) put a job at the same place", () => {
+    // FNV-1a over the id's UTF-16 code units, then MurmurHash3's finalizer, as a fraction of 2^32.
+    expect(Math.round(spreadFraction('job_a') * 2 ** 32)).toBe(4_266_344_758);
+    expect(Math.round(spreadFraction('') * 2 ** 32)).toBe(2_872_998_923);
+  });
 });
 
 describe('when a look at a job with a budget must read its cost itself', () => {
@@ -242,6 +247,24 @@ describe('when a look at a job with a budget must read its cost itself', () => {
     expect(due(70.01, 60)).toBe(false);
     // No progress since the reading: the estimate stays at the reading.
     expect(due(50.01, 50)).toBe(false);
+  });
+  it('the estimate scales by cost per percent and by the time since the reading, not since the epoch', () => {
+    // 20 at 40 % (0.5 per percent), read at t = 10 min; 10 % more by t = 11 min: 25 now, 30 a minute on.
+    const atTen = { cost: 20, percentage: 40, atMs: 600_000 };
+    expect(costReadingDue(30, atTen, 50, 660_000, 60_000)).toBe(true);
+    expect(costReadingDue(30.01, atTen, 50, 660_000, 60_000)).toBe(false);
+    // The same progress over ten minutes: 25 now, 25.5 a minute on.
+    expect(costReadingDue(25.5, atTen, 50, 1_200_000, 60_000)).toBe(true);
+    expect(costReadingDue(25.51, atTen, 50, 1_200_000, 60_000)).toBe(false);
+  });
+  it('progress in no time gives no pace (no division by zero): only the estimate now counts', () => {
+    const justRead = { cost: 50, percentage: 50, atMs: 60_000 };
+    expect(costReadingDue(60, justRead, 60, 60_000, 60_000)).toBe(true);
+    expect(costReadingDue(60.01, justRead, 60, 60_000, 60_000)).toBe(false);
+  });
+  it('a reading at a negative or NaN percentage gives no pace either', () => {
+    expect(costReadingDue(100, { cost: 10, percentage: -5, atMs: 0 }, 10, 60_000, 60_000)).toBe(true);
+    expect(costReadingDue(100, { cost: 10, percentage: NaN, atMs: 0 }, 10, 60_000, 60_000)).toBe(true);
   });
 });
 
@@ -298,9 +321,10 @@ describe('what a supervision does after a look', () => {
       type: 'TRAINING_FAILED',
       message: 'training job j1 failed: no reason given',
     });
-    expect(nextSupervisionStep(lookedAtJob({ status: 'cancelled' }), view, at)).toMatchObject({
+    expect(nextSupervisionStep(lookedAtJob({ status: 'cancelled' }), view, at)).toEqual({
       kind: 'give-up',
       type: 'TRAINING_CANCELLED',
+      message: 'training job j1 was cancelled outside this workflow',
     });
   });
 
@@ -357,6 +381,14 @@ describe('what a supervision does after a look', () => {
       type: 'UNKNOWN_JOB_STATUS',
       message:
         'training job j1 reports status "DEFROSTING", which the provider documents never name; gave up after 10m',
+    });
+    // The grace counts from the first unknown look, not from the epoch.
+    const sinceAnHour = { ...view, unknownSinceMs: HOUR_MS };
+    expect(nextSupervisionStep(unknown, sinceAnHour, HOUR_MS + 10 * 60_000 - 1)).toEqual({
+      kind: 'look-again',
+    });
+    expect(nextSupervisionStep(unknown, sinceAnHour, HOUR_MS + 10 * 60_000)).toMatchObject({
+      type: 'UNKNOWN_JOB_STATUS',
     });
   });
 
