@@ -3,7 +3,11 @@ import { Context } from '@temporalio/activity';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import type { TrainingJob } from '../domain/types';
-import { getTrainingJobAtProviderRate, listTrainingJobsAtProviderRate } from '../workflows/provider-reads';
+import {
+  getMarqtuneModelAtProviderRate,
+  getTrainingJobAtProviderRate,
+  listTrainingJobsAtProviderRate,
+} from '../workflows/provider-reads';
 import type { ListJobs } from './job-pages';
 import { waitAtMost } from './wait-at-most';
 
@@ -35,30 +39,56 @@ export interface WatchReads {
  * (src/activities/job-sweep.ts), and the sweep goes on for the next looks.
  */
 export function readsAtProviderRate(): WatchReads {
-  function viaProviderQueue<A, R>(workflow: (arg: A) => Promise<R>, arg: A, id?: string): Promise<R> {
-    const { client, info } = Context.current();
-    return client.workflow
-      .execute(workflow, {
-        args: [arg],
-        taskQueue: info.taskQueue,
-        workflowId: `${info.taskQueue}/tensorone-read-${id ?? randomUUID()}`,
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        workflowRunTimeout: READ_TIMEOUT,
-      })
-      .catch((err: unknown) => {
-        throw asReadFailure(err);
-      });
-  }
   return {
-    listJobs: (query) => viaProviderQueue(listTrainingJobsAtProviderRate, query),
+    listJobs: (query) => viaProviderQueue(listTrainingJobsAtProviderRate, query, 'tensorone-read-'),
     getJob: (jobId) =>
       waitAtMost(
-        viaProviderQueue(getTrainingJobAtProviderRate, jobId, `job-${jobId}`),
+        viaProviderQueue(getTrainingJobAtProviderRate, jobId, 'tensorone-read-', `job-${jobId}`),
         LOOK_WAITS_MS,
         `job ${jobId}`,
       ),
     lookWaitsMs: LOOK_WAITS_MS,
   };
+}
+
+/**
+ * A Marqtune watch's read under MARQTUNE_MAX_RPS: every look of a Marqtune supervision is a request
+ * (`GET /models`; there is no sweep), so it goes through the provider's task queue as TensorOne's reads
+ * do, one id per model while it runs.
+ */
+export function marqtuneReadAtProviderRate(): (modelId: string) => Promise<TrainingJob> {
+  return (modelId) =>
+    waitAtMost(
+      viaProviderQueue(getMarqtuneModelAtProviderRate, modelId, 'marqtune-read-', `model-${modelId}`),
+      LOOK_WAITS_MS,
+      `model ${modelId}`,
+      'MARQTUNE_MAX_RPS',
+    );
+}
+
+/**
+ * A one-activity read workflow on the worker's task queue (its activity goes to the provider queue),
+ * started through the worker's client from inside a watch activity. `id`: one id while it runs, so a
+ * later look joins it; none, a fresh one.
+ */
+function viaProviderQueue<A, R>(
+  workflow: (arg: A) => Promise<R>,
+  arg: A,
+  idPrefix: string,
+  id?: string,
+): Promise<R> {
+  const { client, info } = Context.current();
+  return client.workflow
+    .execute(workflow, {
+      args: [arg],
+      taskQueue: info.taskQueue,
+      workflowId: `${info.taskQueue}/${idPrefix}${id ?? randomUUID()}`,
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowRunTimeout: READ_TIMEOUT,
+    })
+    .catch((err: unknown) => {
+      throw asReadFailure(err);
+    });
 }
 
 /** The activity's classified failure (a provider refusal keeps its type and retryability), or a timeout. */

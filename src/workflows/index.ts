@@ -3,6 +3,10 @@ export { fineTuneToDeploy } from './pipeline';
 export { superviseTrainingJob, stopSupervisedJobSignal } from './supervise';
 export { checkpointCleanup } from './cleanup';
 export { deleteCheckpointsAtProviderRate } from './checkpoint-deletions';
-export { getTrainingJobAtProviderRate, listTrainingJobsAtProviderRate } from './provider-reads';
+export {
+  getMarqtuneModelAtProviderRate,
+  getTrainingJobAtProviderRate,
+  listTrainingJobsAtProviderRate,
+} from './provider-reads';
 export { checkpointProtection } from './protection';
 export { servingSlot } from './serving-slot';
