@@ -14,8 +14,9 @@ import { waitAtMost } from './wait-at-most';
 /** A read that has not come back in this long fails the look; the watch's next look asks again. */
 const READ_TIMEOUT = '2m';
 /**
- * How long one look waits for a read queued behind the limit: well inside the watch's 30-second
- * start-to-close, so a queued read ends the look as a poll, not as a timed-out activity.
+ * How long one look waits, in all, for reads queued behind the limit (a sweep, then its job's own read,
+ * share it: see waitAtMost): well inside the watch's 30-second start-to-close, so a queued read ends the
+ * look as a poll, not as a timed-out activity.
  */
 const LOOK_WAITS_MS = 20_000;
 
