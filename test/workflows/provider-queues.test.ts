@@ -302,13 +302,14 @@ describe('TENSORONE_MAX_RPS across two worker processes (the production worker, 
       routePattern: `^/tensorone/v2/training/jobs/${jobId}$`,
     };
     try {
-      const look = new MockActivityEnvironment({ taskQueue } as never, { client: dev.client });
+      // Each look is an activity attempt of its own (its own context, its own 20 s).
+      const look = () => new MockActivityEnvironment({ taskQueue } as never, { client: dev.client });
       const reads = readsAtProviderRate();
-      await expect(look.run(() => reads.getJob(jobId))).rejects.toMatchObject({
+      await expect(look().run(() => reads.getJob(jobId))).rejects.toMatchObject({
         type: 'PROVIDER_QUEUE_BUSY',
         nonRetryable: false,
       });
-      const job = (await look.run(() => reads.getJob(jobId))) as { id: string };
+      const job = (await look().run(() => reads.getJob(jobId))) as { id: string };
       expect(job.id).toBe(jobId);
       const jobReads = sandbox.state.requestLog.filter(
         (r) => r.method === 'GET' && r.path.endsWith(`/v2/training/jobs/${jobId}`),
