@@ -1,5 +1,12 @@
-import { provider } from './activity-stubs';
+import { patched } from '@temporalio/workflow';
+import { provider, waitedDeletions } from './activity-stubs';
 import { summarized } from './summaries';
+
+/**
+ * A cancelled cleanup waits for the deletions in flight: none lands after its leases are released (a
+ * pipeline may claim the checkpoint then), and each one's outcome is in this history.
+ */
+const WAITS_FOR_DELETIONS_IN_FLIGHT_PATCH = 'deletions-at-provider-rate-wait-when-cancelled';
 
 export interface DeletionsAtProviderRateInput {
   jobId: string;
@@ -21,12 +28,13 @@ export async function deleteCheckpointsAtProviderRate(
 ): Promise<{ outcomes: { checkpointId: string; alreadyGone: boolean }[] }> {
   const outcomes: { checkpointId: string; alreadyGone: boolean }[] = [];
   const concurrency = Math.max(1, input.concurrency);
+  const stubs = patched(WAITS_FOR_DELETIONS_IN_FLIGHT_PATCH) ? waitedDeletions : provider;
   for (let i = 0; i < input.checkpoints.length; i += concurrency) {
     const slice = input.checkpoints.slice(i, i + concurrency);
     const answers = await Promise.all(
       slice.map((c) =>
         summarized(
-          provider.deleteCheckpoint,
+          stubs.deleteCheckpoint,
           `delete checkpoint ${c.id} of job ${input.jobId} (${c.reason})`,
           c.id,
         ),
