@@ -10,7 +10,12 @@ import { servingSlotActivities } from './serving-slots';
 import { tensoroneEndpointActivities, tensoroneJobActivities } from './tensorone';
 import { jobSweeps } from './job-sweep';
 import { watchActivities } from './watch';
-import { marqtuneReadAtProviderRate, readsAtProviderRate, type WatchReads } from './provider-rate-reads';
+import {
+  marqtuneReadAtProviderRate,
+  protectionReadsAtProviderRate,
+  readsAtProviderRate,
+  type WatchReads,
+} from './provider-rate-reads';
 
 /** Provider requests made by an activity carry `workflowId/activityId`: the same for all its retries. */
 function activityOrigin(): string | undefined {
@@ -56,7 +61,11 @@ export function createActivities(
     ...jobs,
     ...tensoroneEndpointActivities(clients.tensorone),
     ...registryActivities(clients.tensorone),
-    ...protectionActivities(clients.tensorone),
+    // The protected set's TensorOne reads are held to the limit too.
+    ...protectionActivities(
+      clients.tensorone,
+      options.rateLimits?.tensorone !== undefined ? protectionReadsAtProviderRate() : undefined,
+    ),
     ...servingSlotActivities(),
     ...tensormeshActivities(clients.tensormesh),
     ...marqtune,

@@ -6,8 +6,11 @@ import type { TrainingJob } from '../domain/types';
 import {
   getMarqtuneModelAtProviderRate,
   getTrainingJobAtProviderRate,
+  listEndpointsAtProviderRate,
+  listRegisteredModelsAtProviderRate,
   listTrainingJobsAtProviderRate,
 } from '../workflows/provider-reads';
+import type { ProtectionReads } from './protection';
 import type { ListJobs } from './job-pages';
 import { waitAtMost } from './wait-at-most';
 
@@ -65,6 +68,18 @@ export function marqtuneReadAtProviderRate(): (modelId: string) => Promise<Train
       `model ${modelId}`,
       'MARQTUNE_MAX_RPS',
     );
+}
+
+/**
+ * The TensorOne reads of a cleanup's protected set under TENSORONE_MAX_RPS, through the provider queue
+ * like the watches' reads. Not waited for at most a look's 20 s: the protected set waits for its reads
+ * (an answer that does not come in time makes the cleanup keep the job's checkpoints, never delete them).
+ */
+export function protectionReadsAtProviderRate(): ProtectionReads {
+  return {
+    listEndpoints: () => viaProviderQueue(listEndpointsAtProviderRate, undefined, 'tensorone-read-'),
+    listModels: (query) => viaProviderQueue(listRegisteredModelsAtProviderRate, query, 'tensorone-read-'),
+  };
 }
 
 /**

@@ -13,6 +13,15 @@ const PROVIDER_CALL: ActivityOptions = {
 export const provider = proxyActivities<Activities>(PROVIDER_CALL);
 
 /**
+ * A read asked through a read workflow by an activity that retries by itself (a cleanup's protected
+ * set): one try, so its failure comes back as a direct call's would, as soon.
+ */
+export const providerReadOnce = proxyActivities<Activities>({
+  ...PROVIDER_CALL,
+  retry: { maximumAttempts: 1 },
+});
+
+/**
  * A cleanup's one-checkpoint deletions (under a rate limit): when the cleanup is cancelled, the
  * workflow waits for the deletions in flight to end (one request each) instead of walking away, so
  * none lands after the cleanup has released its leases, and each one's outcome is in the history.

@@ -6,6 +6,8 @@ export { deleteCheckpointsAtProviderRate } from './checkpoint-deletions';
 export {
   getMarqtuneModelAtProviderRate,
   getTrainingJobAtProviderRate,
+  listEndpointsAtProviderRate,
+  listRegisteredModelsAtProviderRate,
   listTrainingJobsAtProviderRate,
 } from './provider-reads';
 export { checkpointProtection } from './protection';

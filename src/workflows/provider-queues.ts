@@ -22,7 +22,8 @@ export function providerTaskQueue(mainQueue: string, provider: QueuedProvider): 
  * MARQTUNE_MAX_RPS the same way),
  * `deleteCheckpoints` (hundreds of deletions in one heartbeating activity, used only when no limit is
  * set: under one, a cleanup deletes through `deleteCheckpoint` here, see src/workflows/checkpoint-deletions.ts),
- * the protection activities (calls to Temporal; their registry is named after their task queue) and
+ * the protection activities (calls to Temporal; their registry is named after their task queue; under
+ * TENSORONE_MAX_RPS the protected set's two TensorOne reads run as read workflows here too) and
  * the notifications (a webhook, no provider). test/workflows/provider-queues.test.ts checks that every
  * activity is in exactly one of these places.
  */

@@ -463,6 +463,69 @@ describe('under a TensorOne rate limit (TENSORONE_MAX_RPS, provider task queues)
     }
   });
 
+  it("every TensorOne request of a cleanup comes from an activity on the provider queue, the protected set's reads too", async () => {
+    const { jobId } = await sandboxAdmin(limited.sandbox.url).seedCompletedJob('limited-origins', 12);
+    const fromMs = Date.now();
+    const workflowId = 'cleanup-origins-under-rate-limit';
+    const result = await limited.withWorker(() =>
+      limited.env.client.workflow.execute(checkpointCleanup, {
+        args: [{ jobIds: [jobId], retention: { keepLastN: 2 } }],
+        taskQueue: limited.taskQueue,
+        workflowId,
+      }),
+    );
+    expect(result.deletedCount).toBe(10);
+    const requests = limited.sandbox.state.requestLog.filter(
+      (r) => r.at >= fromMs && r.path.startsWith('/tensorone/'),
+    );
+    // The protected set reads the registry (and the endpoint list where the provider has one).
+    expect(requests.some((r) => r.path.startsWith('/tensorone/v2/training/models'))).toBe(true);
+    // Each request's origin is `workflowId/activityId`: the queue that activity was scheduled on.
+    const queues = new Map<string, string>();
+    for (const r of requests) {
+      const origin = r.origin ?? '';
+      const cut = origin.lastIndexOf('/');
+      const [origWorkflowId, activityId] = [origin.slice(0, cut), origin.slice(cut + 1)];
+      if (!queues.has(origin)) {
+        const events =
+          (await limited.env.client.workflow.getHandle(origWorkflowId).fetchHistory()).events ?? [];
+        const scheduled = events.find(
+          (e) => e.activityTaskScheduledEventAttributes?.activityId === activityId,
+        )?.activityTaskScheduledEventAttributes;
+        queues.set(origin, `${scheduled?.activityType?.name} on ${scheduled?.taskQueue?.name}`);
+      }
+      expect({ path: r.path, from: queues.get(origin) }).toEqual({
+        path: r.path,
+        from: expect.stringMatching(new RegExp(` on ${limited.taskQueue}--tensorone$`)),
+      });
+    }
+  });
+
+  it("when the protected set's registry read through the provider queue is refused, every checkpoint is kept and the reason named", async () => {
+    const { jobId } = await sandboxAdmin(limited.sandbox.url).seedCompletedJob('limited-in-doubt', 12);
+    const before = limited.sandbox.state.jobCheckpoints(jobId).length;
+    const refusedRegistry = {
+      errorRate: 1,
+      errorStatus: 403,
+      routePattern: '^/tensorone/v2/training/models',
+    };
+    const result = await withFaults(limited.sandbox, refusedRegistry, () =>
+      limited.withWorker(() =>
+        limited.env.client.workflow.execute(checkpointCleanup, {
+          args: [{ jobIds: [jobId], retention: { keepLastN: 2 } }],
+          taskQueue: limited.taskQueue,
+          workflowId: 'cleanup-in-doubt-under-rate-limit',
+        }),
+      ),
+    );
+    expect(limited.sandbox.state.jobCheckpoints(jobId)).toHaveLength(before);
+    expect(result.deletedCount).toBe(0);
+    expect(result.keptInDoubt).toEqual([
+      { jobId, reason: expect.stringContaining('could not determine which are in use') },
+    ]);
+    expect(result.keptInDoubt[0]!.reason).toMatch(/training\/models/);
+  });
+
   it('a cleanup cancelled while its deletion child runs ends after the deletions in flight: none lands after it, each is in the history', async () => {
     const { jobId } = await sandboxAdmin(limited.sandbox.url).seedCompletedJob('cancelled-limited', 20);
     const workflowId = 'cleanup-cancelled-under-rate-limit';
