@@ -16,7 +16,12 @@ import { startTimeSkippingEnv } from '../harness/temporal';
 import { advanceUntil, HOUR, startWorkflowTestBed, type WorkflowTestBed } from '../harness/workflow-env';
 import { withFaults } from '../harness/sandbox';
 import { protectionRegistry } from '../../src/clients/protection-registry';
-import { checkpointCleanup, fineTuneToDeploy } from '../../src/workflows';
+import { checkpointCleanup, deleteCheckpointsAtProviderRate, fineTuneToDeploy } from '../../src/workflows';
+import { ApplicationFailure } from '@temporalio/common';
+import { Worker } from '@temporalio/worker';
+import { createActivities } from '../../src/activities';
+import { workflowCode } from '../../src/config/workflow-code';
+import { uniqueTaskQueue } from '../harness/temporal';
 
 /** One deletion in ten answers 503. */
 const ONE_DELETE_IN_TEN_FAILS = {
@@ -524,6 +529,56 @@ describe('under a TensorOne rate limit (TENSORONE_MAX_RPS, provider task queues)
       { jobId, reason: expect.stringContaining('could not determine which are in use') },
     ]);
     expect(result.keptInDoubt[0]!.reason).toMatch(/training\/models/);
+  });
+
+  it('a deletion child that fails on one checkpoint ends only after the deletions in flight beside it, which its history shows', async () => {
+    const { jobId } = await sandboxAdmin(limited.sandbox.url).seedCompletedJob('child-fails', 4);
+    const [refused, slow] = limited.sandbox.state
+      .jobCheckpoints(jobId)
+      .filter((c) => c.type === 'automatic')
+      .map((c) => c.id);
+    const real = createActivities(createProviderClients(limited.sandbox.endpoints));
+    const taskQueue = uniqueTaskQueue('child-fails');
+    // One deletion the provider refuses at once, one beside it that takes 2 s (real time) and succeeds.
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue,
+      ...workflowCode(),
+      activities: {
+        ...real,
+        async deleteCheckpoint(id: string) {
+          if (id === refused) throw ApplicationFailure.nonRetryable('Forbidden', 'FORBIDDEN');
+          await new Promise((r) => setTimeout(r, 2000));
+          return real.deleteCheckpoint(id);
+        },
+      },
+    });
+    const handle = await env.client.workflow.start(deleteCheckpointsAtProviderRate, {
+      args: [
+        {
+          jobId,
+          checkpoints: [
+            { id: refused!, reason: 'beyond-keep-last-n' },
+            { id: slow!, reason: 'beyond-keep-last-n' },
+          ],
+          concurrency: 2,
+        },
+      ],
+      taskQueue,
+      workflowId: `deletions-${taskQueue}`,
+    });
+    const [failure, slowGoneAtEnd] = await worker.runUntil(async () => {
+      const err = await handle.result().catch((e: unknown) => e);
+      return [err, !limited.sandbox.state.checkpoints.has(slow!)] as const;
+    });
+    expect((failure as Error).message).toMatch(/failed/i);
+    // The deletion beside the refused one had finished when the child ended: nothing lands later, and
+    // its outcome is in the child's history.
+    expect(slowGoneAtEnd).toBe(true);
+    const completed = ((await handle.fetchHistory()).events ?? []).filter(
+      (e) => e.activityTaskCompletedEventAttributes,
+    );
+    expect(completed).toHaveLength(1);
   });
 
   it('a cleanup cancelled while its deletion child runs ends after the deletions in flight: none lands after it, each is in the history', async () => {
