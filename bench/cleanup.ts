@@ -12,9 +12,23 @@ import { startBenchBed } from './bed';
 import { benchHeader, option, quick, table } from './report';
 import { checkpointCleanup } from '../src/workflows';
 
+/** `--name`'s number, refused (exit 2, naming the option) unless it is a number above 0 (whole: `--n`). */
+function positiveOption(name: string, whole: boolean): number | undefined {
+  if (!process.argv.includes(`--${name}`)) return undefined;
+  const raw = option(name) ?? '';
+  const value = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(value) || value <= 0 || (whole && !Number.isInteger(value))) {
+    process.stderr.write(
+      `cleanup: --${name} must be ${whole ? 'a whole number of at least 1' : 'a number of requests per second above 0, such as 5 or 0.5'}, got "${raw}"\n`,
+    );
+    process.exit(2);
+  }
+  return value;
+}
+
 async function main(): Promise<void> {
-  const n = Number(option('n') ?? (quick ? 2000 : 10_000));
-  const maxRps = option('max-rps') === undefined ? undefined : Number(option('max-rps'));
+  const n = positiveOption('n', true) ?? (quick ? 2000 : 10_000);
+  const maxRps = positiveOption('max-rps', false);
   const concurrency = 8;
   const bed = await startBenchBed(
     'bench-cleanup',

@@ -10,7 +10,12 @@ import { servingSlotActivities } from './serving-slots';
 import { tensoroneEndpointActivities, tensoroneJobActivities } from './tensorone';
 import { jobSweeps } from './job-sweep';
 import { watchActivities } from './watch';
-import { readsAtProviderRate, type WatchReads } from './provider-rate-reads';
+import {
+  marqtuneReadAtProviderRate,
+  protectionReadsAtProviderRate,
+  readsAtProviderRate,
+  type WatchReads,
+} from './provider-rate-reads';
 
 /** Provider requests made by an activity carry `workflowId/activityId`: the same for all its retries. */
 function activityOrigin(): string | undefined {
@@ -45,20 +50,29 @@ export function createActivities(
           getJob: (id) => clients.tensorone.jobs.get(id),
         };
   const marqtune = marqtuneActivities(clients.marqtune);
+  // Every look of a Marqtune watch is a request: under MARQTUNE_MAX_RPS it is held to the limit too.
+  const marqtuneRead =
+    options.rateLimits?.marqtune !== undefined
+      ? marqtuneReadAtProviderRate()
+      : (id: string) => clients.marqtune.models.get(id);
   return {
     ...notifyActivities(options.webhookUrl),
     ...rateLimitActivities(options.rateLimits ?? {}),
     ...jobs,
     ...tensoroneEndpointActivities(clients.tensorone),
     ...registryActivities(clients.tensorone),
-    ...protectionActivities(clients.tensorone),
+    // The protected set's TensorOne reads are held to the limit too.
+    ...protectionActivities(
+      clients.tensorone,
+      options.rateLimits?.tensorone !== undefined ? protectionReadsAtProviderRate() : undefined,
+    ),
     ...servingSlotActivities(),
     ...tensormeshActivities(clients.tensormesh),
     ...marqtune,
     ...watchActivities({
       getJob: {
         tensorone: (id) => tensoroneReads.getJob(id),
-        marqtune: (id) => clients.marqtune.models.get(id),
+        marqtune: marqtuneRead,
       },
       // One per worker process: every watch in it reads the same sweeps of the job list.
       sweeps: jobSweeps((query) => tensoroneReads.listJobs(query), {

@@ -12,6 +12,8 @@ import {
   type ProtectionRequest,
 } from '../decisions/protection';
 import type { TensorOneClient } from '../providers/tensorone/client';
+import type { CapabilityAbsent } from '../domain/capability';
+import type { Deployment, RegisteredModel } from '../domain/types';
 import {
   forgetCandidatesSignal,
   protectionRegistryId,
@@ -28,11 +30,23 @@ interface ProtectedSetAnswer {
   sources: string[];
 }
 
+/** The TensorOne reads of the protected set: straight to the provider, or held to its rate limit. */
+export interface ProtectionReads {
+  listEndpoints: () => Promise<Deployment[] | CapabilityAbsent>;
+  listModels: (query: { trainingJobId: string; limit: number }) => Promise<{ models: RegisteredModel[] }>;
+}
+
 /**
  * The shared protected set. Records live in the `checkpointProtection` workflow (one per task queue),
  * reached through the worker's own Temporal client; providers add what their documents say is serving.
  */
-export function protectionActivities(tensorone: TensorOneClient) {
+export function protectionActivities(
+  tensorone: TensorOneClient,
+  reads: ProtectionReads = {
+    listEndpoints: () => tensorone.endpoints.list(),
+    listModels: (query) => tensorone.models.list(query),
+  },
+) {
   return {
     /** Records checkpoints the calling pipeline run holds (candidate, deployed, pinned); idempotent. */
     async recordProtection(requests: ProtectionRequest[]): Promise<void> {
@@ -116,7 +130,7 @@ export function protectionActivities(tensorone: TensorOneClient) {
 
       let endpointCheckpoints: { checkpointId: string; endpointId: string }[] | undefined;
       try {
-        const endpoints = await tensorone.endpoints.list();
+        const endpoints = await reads.listEndpoints();
         if (isAbsent(endpoints)) {
           sources.push('no endpoint list (an assumed route the provider lacks; not needed)');
         } else {
@@ -131,9 +145,7 @@ export function protectionActivities(tensorone: TensorOneClient) {
 
       const registryCheckpoints: { checkpointId: string; modelId: string }[] = [];
       for (const jobId of input.jobIds) {
-        const { models } = await classified(() =>
-          tensorone.models.list({ trainingJobId: jobId, limit: 100 }),
-        );
+        const { models } = await classified(() => reads.listModels({ trainingJobId: jobId, limit: 100 }));
         for (const m of models) {
           const deployed = m.endpointIds.length > 0 || m.status === 'deployed';
           const named = m.metadata.checkpointId;

@@ -3,15 +3,23 @@ import { Context } from '@temporalio/activity';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import type { TrainingJob } from '../domain/types';
-import { getTrainingJobAtProviderRate, listTrainingJobsAtProviderRate } from '../workflows/provider-reads';
+import {
+  getMarqtuneModelAtProviderRate,
+  getTrainingJobAtProviderRate,
+  listEndpointsAtProviderRate,
+  listRegisteredModelsAtProviderRate,
+  listTrainingJobsAtProviderRate,
+} from '../workflows/provider-reads';
+import type { ProtectionReads } from './protection';
 import type { ListJobs } from './job-pages';
 import { waitAtMost } from './wait-at-most';
 
 /** A read that has not come back in this long fails the look; the watch's next look asks again. */
 const READ_TIMEOUT = '2m';
 /**
- * How long one look waits for a read queued behind the limit: well inside the watch's 30-second
- * start-to-close, so a queued read ends the look as a poll, not as a timed-out activity.
+ * How long one look waits, in all, for reads queued behind the limit (a sweep, then its job's own read,
+ * share it: see waitAtMost): well inside the watch's 30-second start-to-close, so a queued read ends the
+ * look as a poll, not as a timed-out activity.
  */
 const LOOK_WAITS_MS = 20_000;
 
@@ -35,30 +43,68 @@ export interface WatchReads {
  * (src/activities/job-sweep.ts), and the sweep goes on for the next looks.
  */
 export function readsAtProviderRate(): WatchReads {
-  function viaProviderQueue<A, R>(workflow: (arg: A) => Promise<R>, arg: A, id?: string): Promise<R> {
-    const { client, info } = Context.current();
-    return client.workflow
-      .execute(workflow, {
-        args: [arg],
-        taskQueue: info.taskQueue,
-        workflowId: `${info.taskQueue}/tensorone-read-${id ?? randomUUID()}`,
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        workflowRunTimeout: READ_TIMEOUT,
-      })
-      .catch((err: unknown) => {
-        throw asReadFailure(err);
-      });
-  }
   return {
-    listJobs: (query) => viaProviderQueue(listTrainingJobsAtProviderRate, query),
+    listJobs: (query) => viaProviderQueue(listTrainingJobsAtProviderRate, query, 'tensorone-read-'),
     getJob: (jobId) =>
       waitAtMost(
-        viaProviderQueue(getTrainingJobAtProviderRate, jobId, `job-${jobId}`),
+        viaProviderQueue(getTrainingJobAtProviderRate, jobId, 'tensorone-read-', `job-${jobId}`),
         LOOK_WAITS_MS,
         `job ${jobId}`,
       ),
     lookWaitsMs: LOOK_WAITS_MS,
   };
+}
+
+/**
+ * A Marqtune watch's read under MARQTUNE_MAX_RPS: every look of a Marqtune supervision is a request
+ * (`GET /models`; there is no sweep), so it goes through the provider's task queue as TensorOne's reads
+ * do, one id per model while it runs.
+ */
+export function marqtuneReadAtProviderRate(): (modelId: string) => Promise<TrainingJob> {
+  return (modelId) =>
+    waitAtMost(
+      viaProviderQueue(getMarqtuneModelAtProviderRate, modelId, 'marqtune-read-', `model-${modelId}`),
+      LOOK_WAITS_MS,
+      `model ${modelId}`,
+      'MARQTUNE_MAX_RPS',
+    );
+}
+
+/**
+ * The TensorOne reads of a cleanup's protected set under TENSORONE_MAX_RPS, through the provider queue
+ * like the watches' reads. Not waited for at most a look's 20 s: the protected set waits for its reads
+ * (an answer that does not come in time makes the cleanup keep the job's checkpoints, never delete them).
+ */
+export function protectionReadsAtProviderRate(): ProtectionReads {
+  return {
+    listEndpoints: () => viaProviderQueue(listEndpointsAtProviderRate, undefined, 'tensorone-read-'),
+    listModels: (query) => viaProviderQueue(listRegisteredModelsAtProviderRate, query, 'tensorone-read-'),
+  };
+}
+
+/**
+ * A one-activity read workflow on the worker's task queue (its activity goes to the provider queue),
+ * started through the worker's client from inside a watch activity. `id`: one id while it runs, so a
+ * later look joins it; none, a fresh one.
+ */
+function viaProviderQueue<A, R>(
+  workflow: (arg: A) => Promise<R>,
+  arg: A,
+  idPrefix: string,
+  id?: string,
+): Promise<R> {
+  const { client, info } = Context.current();
+  return client.workflow
+    .execute(workflow, {
+      args: [arg],
+      taskQueue: info.taskQueue,
+      workflowId: `${info.taskQueue}/${idPrefix}${id ?? randomUUID()}`,
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowRunTimeout: READ_TIMEOUT,
+    })
+    .catch((err: unknown) => {
+      throw asReadFailure(err);
+    });
 }
 
 /** The activity's classified failure (a provider refusal keeps its type and retryability), or a timeout. */

@@ -1,14 +1,34 @@
-import { ActivityCancellationType, proxyActivities } from '@temporalio/workflow';
+import { ActivityCancellationType, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 
 /**
  * Activity options in one place. Every call has a bounded retry budget: nothing retries forever.
  * Provider calls: quick, retried with backoff (a `Retry-After` overrides the interval).
  */
-export const provider = proxyActivities<Activities>({
+const PROVIDER_CALL: ActivityOptions = {
   startToCloseTimeout: '30s',
   scheduleToCloseTimeout: '30m',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 30 },
+};
+export const provider = proxyActivities<Activities>(PROVIDER_CALL);
+
+/**
+ * A read asked through a read workflow by an activity that retries by itself (a cleanup's protected
+ * set): one try, so its failure comes back as a direct call's would, as soon.
+ */
+export const providerReadOnce = proxyActivities<Activities>({
+  ...PROVIDER_CALL,
+  retry: { maximumAttempts: 1 },
+});
+
+/**
+ * A cleanup's one-checkpoint deletions (under a rate limit): when the cleanup is cancelled, the
+ * workflow waits for the deletions in flight to end (one request each) instead of walking away, so
+ * none lands after the cleanup has released its leases, and each one's outcome is in the history.
+ */
+export const waitedDeletions = proxyActivities<Activities>({
+  ...PROVIDER_CALL,
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 });
 
 /**
@@ -108,7 +128,7 @@ export const protectionRecords = proxyActivities<Activities>({
  * 12 s here: what finished after the last one is reported already gone on the retry, never twice). The
  * start-to-close only bounds one attempt: a slow provider's batch that runs out resumes in the next.
  */
-export const deletions = proxyActivities<Activities>({
+const DELETION_BATCH: ActivityOptions = {
   startToCloseTimeout: '10m',
   heartbeatTimeout: '15s',
   // The budget is the hour, not a count of attempts: on a flaky provider every attempt deletes some of
@@ -116,4 +136,15 @@ export const deletions = proxyActivities<Activities>({
   // many attempts, each of them useful.
   scheduleToCloseTimeout: '1h',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
+};
+export const deletions = proxyActivities<Activities>(DELETION_BATCH);
+
+/**
+ * The batch when its cleanup is cancelled: the workflow waits for the batch to stop (it learns of the
+ * cancel at its next heartbeat and lets the deletions in flight finish), so none lands after the cleanup
+ * has released its leases.
+ */
+export const waitedDeletionBatches = proxyActivities<Activities>({
+  ...DELETION_BATCH,
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 });

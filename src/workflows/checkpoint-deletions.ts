@@ -1,5 +1,13 @@
-import { provider } from './activity-stubs';
+import { patched } from '@temporalio/workflow';
+import { provider, waitedDeletions } from './activity-stubs';
 import { summarized } from './summaries';
+
+/**
+ * A batch that is cancelled, or fails on one deletion, ends only after the deletions in flight: none
+ * lands after the cleanup released its leases (a pipeline may claim the checkpoint then), and each
+ * one's outcome is in this history.
+ */
+const WAITS_FOR_DELETIONS_IN_FLIGHT_PATCH = 'deletions-at-provider-rate-wait-for-those-in-flight';
 
 export interface DeletionsAtProviderRateInput {
   jobId: string;
@@ -21,18 +29,27 @@ export async function deleteCheckpointsAtProviderRate(
 ): Promise<{ outcomes: { checkpointId: string; alreadyGone: boolean }[] }> {
   const outcomes: { checkpointId: string; alreadyGone: boolean }[] = [];
   const concurrency = Math.max(1, input.concurrency);
+  const waits = patched(WAITS_FOR_DELETIONS_IN_FLIGHT_PATCH);
+  const stubs = waits ? waitedDeletions : provider;
   for (let i = 0; i < input.checkpoints.length; i += concurrency) {
     const slice = input.checkpoints.slice(i, i + concurrency);
-    const answers = await Promise.all(
-      slice.map((c) =>
-        summarized(
-          provider.deleteCheckpoint,
-          `delete checkpoint ${c.id} of job ${input.jobId} (${c.reason})`,
-          c.id,
-        ),
+    const deleting = slice.map((c) =>
+      summarized(
+        stubs.deleteCheckpoint,
+        `delete checkpoint ${c.id} of job ${input.jobId} (${c.reason})`,
+        c.id,
       ),
     );
+    const answers = waits ? await allSettledOrFirstFailure(deleting) : await Promise.all(deleting);
     slice.forEach((c, k) => outcomes.push({ checkpointId: c.id, alreadyGone: answers[k]!.alreadyGone }));
   }
   return { outcomes };
+}
+
+/** Every promise's value once all have settled; the first failure (in order) once all have settled. */
+async function allSettledOrFirstFailure<T>(promises: Promise<T>[]): Promise<T[]> {
+  const settled = await Promise.allSettled(promises);
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<T>).value);
 }

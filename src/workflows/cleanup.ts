@@ -10,7 +10,7 @@ import {
 } from '@temporalio/workflow';
 import type { Checkpoint } from '../domain/types';
 import { planCleanup, type CheckpointSummary } from '../decisions/retention';
-import { deletions, protection, provider } from './activity-stubs';
+import { deletions, protection, provider, waitedDeletionBatches } from './activity-stubs';
 import { summarized } from './summaries';
 import { isAbsent } from '../domain/capability';
 import { listAllCheckpoints } from './checkpoint-pages';
@@ -55,6 +55,11 @@ const DELETION_BATCH = 500;
  * the provider's task queue (in a child workflow per batch), where the server holds them to the limit.
  */
 const RATE_LIMITED_DELETIONS_PATCH = 'cleanup-deletions-held-to-provider-rate';
+/**
+ * A cancelled cleanup waits for its deletion batch to stop (the deletions in flight to finish) before it
+ * releases its leases: none lands after a pipeline may claim the checkpoint.
+ */
+const WAITS_FOR_CANCELLED_BATCH_PATCH = 'cleanup-waits-for-cancelled-deletion-batch';
 /** Itemized checkpoints a lease refused, for the audit trail (the count is always exact). */
 const SPARED_ITEMS_LIMIT = 200;
 
@@ -97,6 +102,7 @@ export async function checkpointCleanup(input: CleanupInput): Promise<CleanupRes
     patched(RATE_LIMITED_DELETIONS_PATCH) &&
     (await provider.providerRateLimits()).tensorone !== undefined;
   let batchesThisRun = 0;
+  const batchStubs = () => (patched(WAITS_FOR_CANCELLED_BATCH_PATCH) ? waitedDeletionBatches : deletions);
   // Runs recorded before the shared set asked the (assumed) endpoint list; absent, it protects nothing.
   const endpoints = shared ? [] : await provider.listEndpoints();
   const endpointCheckpoints = (isAbsent(endpoints) ? [] : endpoints)
@@ -151,7 +157,7 @@ export async function checkpointCleanup(input: CleanupInput): Promise<CleanupRes
                     { jobId, checkpoints: slice.map((c) => ({ id: c.id, reason: c.reason })), concurrency },
                   ],
                 })
-              : await summarized(deletions.deleteCheckpoints, what, {
+              : await summarized(batchStubs().deleteCheckpoints, what, {
                   checkpointIds: slice.map((c) => c.id),
                   concurrency,
                 });

@@ -3,6 +3,12 @@ export { fineTuneToDeploy } from './pipeline';
 export { superviseTrainingJob, stopSupervisedJobSignal } from './supervise';
 export { checkpointCleanup } from './cleanup';
 export { deleteCheckpointsAtProviderRate } from './checkpoint-deletions';
-export { getTrainingJobAtProviderRate, listTrainingJobsAtProviderRate } from './provider-reads';
+export {
+  getMarqtuneModelAtProviderRate,
+  getTrainingJobAtProviderRate,
+  listEndpointsAtProviderRate,
+  listRegisteredModelsAtProviderRate,
+  listTrainingJobsAtProviderRate,
+} from './provider-reads';
 export { checkpointProtection } from './protection';
 export { servingSlot } from './serving-slot';

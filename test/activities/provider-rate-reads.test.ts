@@ -17,6 +17,7 @@ import {
   type WatchOutcome,
 } from '../../src/activities/watch';
 import { runActivityResuming } from '../harness/activity-env';
+import { waitAtMost } from '../../src/activities/wait-at-most';
 
 describe('a read made through the provider queue fails the look as a direct read would', () => {
   it("the provider's classified refusal comes back as itself: its type and that it is not retryable", () => {
@@ -126,5 +127,69 @@ describe('a look queued behind the rate limit is not a failed look', () => {
     );
     expect(look.error).toMatchObject({ type: 'PROVIDER_QUEUE_BUSY' });
     expect(look.heartbeats.at(-1)).toMatchObject({ failedLooks: 4, looks: 3 });
+  });
+});
+
+describe("a look waits for queued reads at most lookWaitsMs in all, inside the watch's start-to-close", () => {
+  it('a sweep that comes late without the job, then its own queued read: the look ends at the budget, not after both waits', async () => {
+    const budgetMs = 2_000;
+    // The sweep comes after 1.5 s of the look's 2 s and does not list the job (it has just ended, say);
+    // the job's own read is queued behind the limit and does not come in time.
+    const sweeps = jobSweeps(
+      async () => {
+        await new Promise((r) => setTimeout(r, 1_500));
+        return { jobs: [], hasMore: false };
+      },
+      { lookWaitsMs: budgetMs },
+    );
+    const { watchTrainingJob } = watchActivities({
+      // As readsAtProviderRate's getJob: a read through the provider queue, waited for at most the budget.
+      getJob: {
+        tensorone: (id) => waitAtMost(new Promise<TrainingJob>(() => undefined), budgetMs, `job ${id}`),
+        marqtune: () => Promise.reject(new Error('-')),
+      },
+      sweeps,
+    });
+    const nowMs = Date.now();
+    const startedAt = performance.now();
+    const look = await runActivityResuming<[WatchInput], WatchOutcome>(
+      { workflowId: 'late-sweep-then-queued-read', attempt: 3 },
+      watchTrainingJob,
+      {
+        provider: 'tensorone',
+        jobId: 'job_ended',
+        stall: { lastProgressAtMs: nowMs },
+        startedAtMs: nowMs,
+        firstLookInMs: 0,
+        plan: {
+          knownStatus: 'running',
+          segmentStartedAtMs: nowMs - 3_600_000,
+          reportByMs: nowMs + 3_600_000,
+          freshnessMs: 60_000,
+          minIntervalMs: 1000,
+          stallAfterMs: 3_600_000,
+        },
+      },
+    );
+    const tookMs = performance.now() - startedAt;
+    expect(look.error).toMatchObject({ type: 'PROVIDER_QUEUE_BUSY' });
+    // Both waits in full would be 1.5 + 2 s: with the production budget (20 s) that is past the watch's
+    // 30-second start-to-close, a timed-out attempt instead of a poll.
+    expect(tookMs).toBeGreaterThanOrEqual(budgetMs - 50);
+    expect(tookMs).toBeLessThan(budgetMs + 1_000);
+  });
+
+  it('each look has its own budget: the next attempt waits again', async () => {
+    const never = new Promise<never>(() => undefined);
+    const first = await runActivityResuming({ workflowId: 'budget-per-attempt', attempt: 1 }, () =>
+      waitAtMost(never, 300, 'a read'),
+    );
+    const startedAt = performance.now();
+    const second = await runActivityResuming({ workflowId: 'budget-per-attempt', attempt: 2 }, () =>
+      waitAtMost(never, 300, 'a read'),
+    );
+    expect(first.error).toMatchObject({ type: 'PROVIDER_QUEUE_BUSY' });
+    expect(second.error).toMatchObject({ type: 'PROVIDER_QUEUE_BUSY' });
+    expect(performance.now() - startedAt).toBeGreaterThanOrEqual(250);
   });
 });

@@ -38,6 +38,8 @@ export async function startWorkflowTestBed(
     providerQueues?: boolean;
     /** With `providerQueues`: TENSORONE_MAX_RPS as the worker process would have it. */
     tensoroneMaxRps?: number;
+    /** With `providerQueues`: MARQTUNE_MAX_RPS as the worker process would have it. */
+    marqtuneMaxRps?: number;
   } = {},
 ): Promise<WorkflowTestBed> {
   const env = options.shared ?? (await startTimeSkippingEnv());
@@ -60,7 +62,11 @@ export async function startWorkflowTestBed(
         timeoutMs: options.tensoroneTimeoutMs,
       }),
     },
-    settings: { ...defaultWorkerSettings(), TENSORONE_MAX_RPS: options.tensoroneMaxRps },
+    settings: {
+      ...defaultWorkerSettings(),
+      TENSORONE_MAX_RPS: options.tensoroneMaxRps,
+      MARQTUNE_MAX_RPS: options.marqtuneMaxRps,
+    },
     // A test ends its worker at once: activities still running are cancelled, not waited for.
     overrides: { shutdownGraceTime: 0 },
     providerQueues: options.providerQueues,

@@ -16,7 +16,12 @@ import { startTimeSkippingEnv } from '../harness/temporal';
 import { advanceUntil, HOUR, startWorkflowTestBed, type WorkflowTestBed } from '../harness/workflow-env';
 import { withFaults } from '../harness/sandbox';
 import { protectionRegistry } from '../../src/clients/protection-registry';
-import { checkpointCleanup, fineTuneToDeploy } from '../../src/workflows';
+import { checkpointCleanup, deleteCheckpointsAtProviderRate, fineTuneToDeploy } from '../../src/workflows';
+import { ApplicationFailure } from '@temporalio/common';
+import { Worker } from '@temporalio/worker';
+import { createActivities } from '../../src/activities';
+import { workflowCode } from '../../src/config/workflow-code';
+import { uniqueTaskQueue } from '../harness/temporal';
 
 /** One deletion in ten answers 503. */
 const ONE_DELETE_IN_TEN_FAILS = {
@@ -460,6 +465,193 @@ describe('under a TensorOne rate limit (TENSORONE_MAX_RPS, provider task queues)
         childEvents.flatMap((e) => e.activityTaskScheduledEventAttributes?.taskQueue?.name ?? []),
       );
       expect(queues).toEqual(new Set([`${limited.taskQueue}--tensorone`]));
+    }
+  });
+
+  it("every TensorOne request of a cleanup comes from an activity on the provider queue, the protected set's reads too", async () => {
+    const { jobId } = await sandboxAdmin(limited.sandbox.url).seedCompletedJob('limited-origins', 12);
+    const fromMs = Date.now();
+    const workflowId = 'cleanup-origins-under-rate-limit';
+    const result = await limited.withWorker(() =>
+      limited.env.client.workflow.execute(checkpointCleanup, {
+        args: [{ jobIds: [jobId], retention: { keepLastN: 2 } }],
+        taskQueue: limited.taskQueue,
+        workflowId,
+      }),
+    );
+    expect(result.deletedCount).toBe(10);
+    const requests = limited.sandbox.state.requestLog.filter(
+      (r) => r.at >= fromMs && r.path.startsWith('/tensorone/'),
+    );
+    // The protected set reads the registry (and the endpoint list where the provider has one).
+    expect(requests.some((r) => r.path.startsWith('/tensorone/v2/training/models'))).toBe(true);
+    // Each request's origin is `workflowId/activityId`: the queue that activity was scheduled on.
+    const queues = new Map<string, string>();
+    for (const r of requests) {
+      const origin = r.origin ?? '';
+      const cut = origin.lastIndexOf('/');
+      const [origWorkflowId, activityId] = [origin.slice(0, cut), origin.slice(cut + 1)];
+      if (!queues.has(origin)) {
+        const events =
+          (await limited.env.client.workflow.getHandle(origWorkflowId).fetchHistory()).events ?? [];
+        const scheduled = events.find(
+          (e) => e.activityTaskScheduledEventAttributes?.activityId === activityId,
+        )?.activityTaskScheduledEventAttributes;
+        queues.set(origin, `${scheduled?.activityType?.name} on ${scheduled?.taskQueue?.name}`);
+      }
+      expect({ path: r.path, from: queues.get(origin) }).toEqual({
+        path: r.path,
+        from: expect.stringMatching(new RegExp(` on ${limited.taskQueue}--tensorone$`)),
+      });
+    }
+  });
+
+  it("when the protected set's registry read through the provider queue is refused, every checkpoint is kept and the reason named", async () => {
+    const { jobId } = await sandboxAdmin(limited.sandbox.url).seedCompletedJob('limited-in-doubt', 12);
+    const before = limited.sandbox.state.jobCheckpoints(jobId).length;
+    const refusedRegistry = {
+      errorRate: 1,
+      errorStatus: 403,
+      routePattern: '^/tensorone/v2/training/models',
+    };
+    const result = await withFaults(limited.sandbox, refusedRegistry, () =>
+      limited.withWorker(() =>
+        limited.env.client.workflow.execute(checkpointCleanup, {
+          args: [{ jobIds: [jobId], retention: { keepLastN: 2 } }],
+          taskQueue: limited.taskQueue,
+          workflowId: 'cleanup-in-doubt-under-rate-limit',
+        }),
+      ),
+    );
+    expect(limited.sandbox.state.jobCheckpoints(jobId)).toHaveLength(before);
+    expect(result.deletedCount).toBe(0);
+    expect(result.keptInDoubt).toEqual([
+      { jobId, reason: expect.stringContaining('could not determine which are in use') },
+    ]);
+    expect(result.keptInDoubt[0]!.reason).toMatch(/training\/models/);
+  });
+
+  it('a deletion child that fails on one checkpoint ends only after the deletions in flight beside it, which its history shows', async () => {
+    const { jobId } = await sandboxAdmin(limited.sandbox.url).seedCompletedJob('child-fails', 4);
+    const [refused, slow] = limited.sandbox.state
+      .jobCheckpoints(jobId)
+      .filter((c) => c.type === 'automatic')
+      .map((c) => c.id);
+    const real = createActivities(createProviderClients(limited.sandbox.endpoints));
+    const taskQueue = uniqueTaskQueue('child-fails');
+    // One deletion the provider refuses at once, one beside it that takes 2 s (real time) and succeeds.
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue,
+      ...workflowCode(),
+      activities: {
+        ...real,
+        async deleteCheckpoint(id: string) {
+          if (id === refused) throw ApplicationFailure.nonRetryable('Forbidden', 'FORBIDDEN');
+          await new Promise((r) => setTimeout(r, 2000));
+          return real.deleteCheckpoint(id);
+        },
+      },
+    });
+    const handle = await env.client.workflow.start(deleteCheckpointsAtProviderRate, {
+      args: [
+        {
+          jobId,
+          checkpoints: [
+            { id: refused!, reason: 'beyond-keep-last-n' },
+            { id: slow!, reason: 'beyond-keep-last-n' },
+          ],
+          concurrency: 2,
+        },
+      ],
+      taskQueue,
+      workflowId: `deletions-${taskQueue}`,
+    });
+    const [failure, slowGoneAtEnd] = await worker.runUntil(async () => {
+      const err = await handle.result().catch((e: unknown) => e);
+      return [err, !limited.sandbox.state.checkpoints.has(slow!)] as const;
+    });
+    expect((failure as Error).message).toMatch(/failed/i);
+    // The deletion beside the refused one had finished when the child ended: nothing lands later, and
+    // its outcome is in the child's history.
+    expect(slowGoneAtEnd).toBe(true);
+    const completed = ((await handle.fetchHistory()).events ?? []).filter(
+      (e) => e.activityTaskCompletedEventAttributes,
+    );
+    expect(completed).toHaveLength(1);
+  });
+
+  it('a cleanup cancelled while its deletion child runs ends after the deletions in flight: none lands after it, each is in the history', async () => {
+    const { jobId } = await sandboxAdmin(limited.sandbox.url).seedCompletedJob('cancelled-limited', 20);
+    const workflowId = 'cleanup-cancelled-under-rate-limit';
+    const before = limited.sandbox.state.jobCheckpoints(jobId).length;
+    // Each deletion takes 2 s (real time), two in flight: the cancel finds deletions under way.
+    const slowDeletes = { latencyMs: 2000, routePattern: '^/tensorone/v2/training/checkpoints/' };
+    await withFaults(limited.sandbox, slowDeletes, async () => {
+      const handle = await limited.withWorker(() =>
+        limited.env.client.workflow.start(checkpointCleanup, {
+          args: [{ jobIds: [jobId], retention: { keepLastN: 2 }, concurrency: 2 }],
+          taskQueue: limited.taskQueue,
+          workflowId,
+        }),
+      );
+      const deletesAsked = () =>
+        limited.sandbox.state.requestLog.filter(
+          (r) => r.method === 'DELETE' && r.path.includes('/v2/training/checkpoints/'),
+        ).length;
+      // Cancel while the first two deletions are in flight (asked, not yet answered).
+      for (let i = 0; i < 150 && deletesAsked() < 2; i++) await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, 500));
+      await handle.cancel();
+      await expect(handle.result()).rejects.toThrow(/cancel/i);
+      const leftAtEnd = limited.sandbox.state.jobCheckpoints(jobId).length;
+      // What was in flight had its 2 s; nothing more is deleted after the cleanup ended.
+      await new Promise((r) => setTimeout(r, 3000));
+      expect(limited.sandbox.state.jobCheckpoints(jobId)).toHaveLength(leftAtEnd);
+      expect(leftAtEnd).toBeLessThan(before);
+      // The child ended with its parent, and its history holds every deletion that took place.
+      const events = (await handle.fetchHistory()).events ?? [];
+      const childId = events.flatMap(
+        (e) => e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId ?? [],
+      )[0]!;
+      const child = limited.env.client.workflow.getHandle(childId);
+      expect((await child.describe()).status.name).toBe('CANCELLED');
+      const completed = ((await child.fetchHistory()).events ?? []).filter(
+        (e) => e.activityTaskCompletedEventAttributes,
+      );
+      expect(completed).toHaveLength(before - leftAtEnd);
+    });
+  });
+
+  it('without a limit, a cleanup cancelled during its heartbeating batch also ends only after the deletions in flight', async () => {
+    const plain = await startWorkflowTestBed({}, { shared: env, providerQueues: true });
+    try {
+      const { jobId } = await sandboxAdmin(plain.sandbox.url).seedCompletedJob('cancelled-batch', 20);
+      const before = plain.sandbox.state.jobCheckpoints(jobId).length;
+      const slowDeletes = { latencyMs: 2000, routePattern: '^/tensorone/v2/training/checkpoints/' };
+      await withFaults(plain.sandbox, slowDeletes, async () => {
+        const handle = await plain.withWorker(() =>
+          plain.env.client.workflow.start(checkpointCleanup, {
+            args: [{ jobIds: [jobId], retention: { keepLastN: 2 }, concurrency: 2 }],
+            taskQueue: plain.taskQueue,
+            workflowId: 'cleanup-cancelled-during-batch',
+          }),
+        );
+        const deletesAsked = () =>
+          plain.sandbox.state.requestLog.filter(
+            (r) => r.method === 'DELETE' && r.path.includes('/v2/training/checkpoints/'),
+          ).length;
+        for (let i = 0; i < 150 && deletesAsked() < 2; i++) await new Promise((r) => setTimeout(r, 100));
+        await new Promise((r) => setTimeout(r, 500));
+        await handle.cancel();
+        await expect(handle.result()).rejects.toThrow(/cancel/i);
+        const leftAtEnd = plain.sandbox.state.jobCheckpoints(jobId).length;
+        await new Promise((r) => setTimeout(r, 3000));
+        expect(plain.sandbox.state.jobCheckpoints(jobId)).toHaveLength(leftAtEnd);
+        expect(leftAtEnd).toBeLessThan(before);
+      });
+    } finally {
+      await plain.teardown();
     }
   });
 

@@ -140,6 +140,66 @@ describe("under TENSORONE_MAX_RPS a watch's reads go through the provider queue 
   }, 180_000);
 });
 
+describe("under MARQTUNE_MAX_RPS a Marqtune watch's looks go through the provider queue (time-skipping server)", () => {
+  /** The Marqtune model reads (`GET /models`) of a Marqtune pipeline: from its watch, or from read workflows. */
+  async function marqtuneReadOrigins(maxRps: number | undefined) {
+    const bed = await startWorkflowTestBed(
+      {},
+      { providerQueues: true, ...(maxRps === undefined ? {} : { marqtuneMaxRps: maxRps }) },
+    );
+    try {
+      const { modelId } = await sandboxAdmin(bed.sandbox.url).addMarqtuneModel({
+        modelName: `mq-reads-${maxRps ?? 'unlimited'}`,
+        epochs: 3,
+      });
+      const result = await bed.withWorker(() =>
+        bed.env.client.workflow.execute(fineTuneToDeploy, {
+          args: [
+            pipelineInput(`mq-reads-${maxRps ?? 'unlimited'}`, {
+              train: { kind: 'marqtune', modelId },
+              deploy: {
+                target: 'tensormesh',
+                userId: '6f1c2b7e-1d2a-4c3b-9e8f-0a1b2c3d4e5f',
+                gpuType: 'GPU_TYPE_H100',
+              },
+            }),
+          ],
+          taskQueue: bed.taskQueue,
+          workflowId: `mq-reads-${maxRps ?? 'unlimited'}`,
+        }),
+      );
+      expect(result.outcome).toBe('deployed');
+      const supervision = superviseWorkflowId('marqtune', modelId);
+      const history = await bed.env.client.workflow.getHandle(supervision).fetchHistory();
+      const watches = (history.events ?? []).flatMap((e) => {
+        const a = e.activityTaskScheduledEventAttributes;
+        return a?.activityType?.name === 'watchTrainingJob' ? [`${supervision}/${a.activityId}`] : [];
+      });
+      const reads = bed.sandbox.state.requestLog.filter(
+        (r) => r.method === 'GET' && /\/marqtune\/models$/.test(r.path),
+      );
+      return { watches, origins: reads.map((r) => r.origin ?? ''), taskQueue: bed.taskQueue };
+    } finally {
+      await bed.teardown();
+    }
+  }
+
+  it('with a limit: no request comes from the watch itself; each look is a marqtune-read workflow', async () => {
+    const { watches, origins, taskQueue } = await marqtuneReadOrigins(50);
+    expect(watches.length).toBeGreaterThan(0);
+    expect(origins.filter((o) => watches.includes(o))).toEqual([]);
+    expect(origins.filter((o) => o.startsWith(`${taskQueue}/marqtune-read-model-`)).length).toBeGreaterThan(
+      0,
+    );
+  }, 180_000);
+
+  it('without a limit the watch reads Marqtune itself (what the test above tells apart)', async () => {
+    const { watches, origins } = await marqtuneReadOrigins(undefined);
+    expect(origins.filter((o) => watches.includes(o)).length).toBeGreaterThan(0);
+    expect(origins.filter((o) => o.includes('/marqtune-read-'))).toEqual([]);
+  }, 180_000);
+});
+
 describe('TENSORONE_MAX_RPS across two worker processes (the production worker, src/worker.ts)', () => {
   const RPS = 4;
   const taskQueue = uniqueTaskQueue('rps');
@@ -242,13 +302,14 @@ describe('TENSORONE_MAX_RPS across two worker processes (the production worker, 
       routePattern: `^/tensorone/v2/training/jobs/${jobId}$`,
     };
     try {
-      const look = new MockActivityEnvironment({ taskQueue } as never, { client: dev.client });
+      // Each look is an activity attempt of its own (its own context, its own 20 s).
+      const look = () => new MockActivityEnvironment({ taskQueue } as never, { client: dev.client });
       const reads = readsAtProviderRate();
-      await expect(look.run(() => reads.getJob(jobId))).rejects.toMatchObject({
+      await expect(look().run(() => reads.getJob(jobId))).rejects.toMatchObject({
         type: 'PROVIDER_QUEUE_BUSY',
         nonRetryable: false,
       });
-      const job = (await look.run(() => reads.getJob(jobId))) as { id: string };
+      const job = (await look().run(() => reads.getJob(jobId))) as { id: string };
       expect(job.id).toBe(jobId);
       const jobReads = sandbox.state.requestLog.filter(
         (r) => r.method === 'GET' && r.path.endsWith(`/v2/training/jobs/${jobId}`),
