@@ -50,9 +50,16 @@ export function flag(name: string): boolean {
 }
 
 /** The value after `--name`, if given. */
+/** `--name`'s value; a `--name` given without one (last, or before another `--option`) is refused (exit 2). */
 export function option(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : undefined;
+  if (i < 0) return undefined;
+  const value = process.argv[i + 1];
+  if (value === undefined || value.startsWith('--')) {
+    process.stderr.write(`--${name} needs a value (--${name} <value>)\n`);
+    process.exit(2);
+  }
+  return value;
 }
 
 export const quick = flag('quick');
