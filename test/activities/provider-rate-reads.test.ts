@@ -16,7 +16,7 @@ import {
   type WatchInput,
   type WatchOutcome,
 } from '../../src/activities/watch';
-import { runActivityResuming } from '../harness/activity-env';
+import { runActivityResuming, runningJobWatch } from '../harness/activity-env';
 import { waitAtMost } from '../../src/activities/wait-at-most';
 
 describe('a read made through the provider queue fails the look as a direct read would', () => {
@@ -109,21 +109,7 @@ describe('a look queued behind the rate limit is not a failed look', () => {
     const look = await runActivityResuming<[WatchInput], WatchOutcome>(
       { workflowId: 'queued-look', attempt: 5, heartbeatDetails: before },
       watchTrainingJob,
-      {
-        provider: 'tensorone',
-        jobId: 'job_queued',
-        stall: { lastProgressAtMs: nowMs },
-        startedAtMs: nowMs,
-        firstLookInMs: 0,
-        plan: {
-          knownStatus: 'running',
-          segmentStartedAtMs: nowMs - 3_600_000,
-          reportByMs: nowMs + 3_600_000,
-          freshnessMs: 60_000,
-          minIntervalMs: 1000,
-          stallAfterMs: 3_600_000,
-        },
-      },
+      runningJobWatch('job_queued', nowMs),
     );
     expect(look.error).toMatchObject({ type: 'PROVIDER_QUEUE_BUSY' });
     expect(look.heartbeats.at(-1)).toMatchObject({ failedLooks: 4, looks: 3 });
@@ -155,21 +141,7 @@ describe("a look waits for queued reads at most lookWaitsMs in all, inside the w
     const look = await runActivityResuming<[WatchInput], WatchOutcome>(
       { workflowId: 'late-sweep-then-queued-read', attempt: 3 },
       watchTrainingJob,
-      {
-        provider: 'tensorone',
-        jobId: 'job_ended',
-        stall: { lastProgressAtMs: nowMs },
-        startedAtMs: nowMs,
-        firstLookInMs: 0,
-        plan: {
-          knownStatus: 'running',
-          segmentStartedAtMs: nowMs - 3_600_000,
-          reportByMs: nowMs + 3_600_000,
-          freshnessMs: 60_000,
-          minIntervalMs: 1000,
-          stallAfterMs: 3_600_000,
-        },
-      },
+      runningJobWatch('job_ended', nowMs),
     );
     const tookMs = performance.now() - startedAt;
     expect(look.error).toMatchObject({ type: 'PROVIDER_QUEUE_BUSY' });

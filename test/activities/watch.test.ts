@@ -4,7 +4,7 @@ import { Worker } from '@temporalio/worker';
 import { MALFORMED_TRIES } from '../../src/activities/failures';
 import { createActivities } from '../../src/activities';
 import type { BetweenLooks, WatchInput, WatchOutcome } from '../../src/activities/watch';
-import { runActivityResuming } from '../harness/activity-env';
+import { runActivityResuming, runningJobWatch } from '../harness/activity-env';
 import type { Sandbox } from '../../sandbox/server';
 import type { ProviderClients } from '../../src/providers/config';
 import { connectDevServer, type DevServerHandle, uniqueTaskQueue } from '../harness/temporal';
@@ -185,22 +185,7 @@ describe('looks read a shared sweep of the job list', () => {
     return runActivityResuming<[WatchInput], WatchOutcome>(
       { workflowId: `look-${jobId}`, attempt: details ? 2 : 1, heartbeatDetails: details },
       watch,
-      {
-        provider: 'tensorone',
-        jobId,
-        stall: { lastProgressAtMs: nowMs },
-        startedAtMs: nowMs,
-        firstLookInMs: 0,
-        plan: {
-          knownStatus: 'running',
-          segmentStartedAtMs: nowMs - 3_600_000,
-          reportByMs: nowMs + 3_600_000,
-          freshnessMs: FRESHNESS,
-          minIntervalMs: 1000,
-          stallAfterMs: 3_600_000,
-          ...plan,
-        },
-      },
+      runningJobWatch(jobId, nowMs, { freshnessMs: FRESHNESS, ...plan }),
     );
   }
   const requestsSince = (sinceMs: number) => sandbox.state.requestLog.filter((r) => r.at >= sinceMs);

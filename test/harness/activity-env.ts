@@ -1,4 +1,5 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
+import type { WatchInput } from '../../src/activities/watch';
 
 /**
  * Runs one activity as if called by workflow `workflowId` (creating activities derive resource names
@@ -47,4 +48,31 @@ export async function runActivityResuming<A extends unknown[], R>(
   } catch (error) {
     return { error, heartbeats };
   }
+}
+
+/**
+ * A watch's input for a TensorOne job known to be running for an hour, on the watch's clock `nowMs`
+ * (report due in an hour, stall after an hour, looks at least 1 s apart), with `plan` laid over it.
+ */
+export function runningJobWatch(
+  jobId: string,
+  nowMs: number,
+  plan: Partial<WatchInput['plan']> = {},
+): WatchInput {
+  return {
+    provider: 'tensorone',
+    jobId,
+    stall: { lastProgressAtMs: nowMs },
+    startedAtMs: nowMs,
+    firstLookInMs: 0,
+    plan: {
+      knownStatus: 'running',
+      segmentStartedAtMs: nowMs - 3_600_000,
+      reportByMs: nowMs + 3_600_000,
+      freshnessMs: 60_000,
+      minIntervalMs: 1000,
+      stallAfterMs: 3_600_000,
+      ...plan,
+    },
+  };
 }

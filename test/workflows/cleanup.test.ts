@@ -583,73 +583,29 @@ describe('under a TensorOne rate limit (TENSORONE_MAX_RPS, provider task queues)
 
   it('a cleanup cancelled while its deletion child runs ends after the deletions in flight: none lands after it, each is in the history', async () => {
     const { jobId } = await sandboxAdmin(limited.sandbox.url).seedCompletedJob('cancelled-limited', 20);
-    const workflowId = 'cleanup-cancelled-under-rate-limit';
-    const before = limited.sandbox.state.jobCheckpoints(jobId).length;
-    // Each deletion takes 2 s (real time), two in flight: the cancel finds deletions under way.
-    const slowDeletes = { latencyMs: 2000, routePattern: '^/tensorone/v2/training/checkpoints/' };
-    await withFaults(limited.sandbox, slowDeletes, async () => {
-      const handle = await limited.withWorker(() =>
-        limited.env.client.workflow.start(checkpointCleanup, {
-          args: [{ jobIds: [jobId], retention: { keepLastN: 2 }, concurrency: 2 }],
-          taskQueue: limited.taskQueue,
-          workflowId,
-        }),
-      );
-      const deletesAsked = () =>
-        limited.sandbox.state.requestLog.filter(
-          (r) => r.method === 'DELETE' && r.path.includes('/v2/training/checkpoints/'),
-        ).length;
-      // Cancel while the first two deletions are in flight (asked, not yet answered).
-      for (let i = 0; i < 150 && deletesAsked() < 2; i++) await new Promise((r) => setTimeout(r, 100));
-      await new Promise((r) => setTimeout(r, 500));
-      await handle.cancel();
-      await expect(handle.result()).rejects.toThrow(/cancel/i);
-      const leftAtEnd = limited.sandbox.state.jobCheckpoints(jobId).length;
-      // What was in flight had its 2 s; nothing more is deleted after the cleanup ended.
-      await new Promise((r) => setTimeout(r, 3000));
-      expect(limited.sandbox.state.jobCheckpoints(jobId)).toHaveLength(leftAtEnd);
-      expect(leftAtEnd).toBeLessThan(before);
-      // The child ended with its parent, and its history holds every deletion that took place.
-      const events = (await handle.fetchHistory()).events ?? [];
-      const childId = events.flatMap(
-        (e) => e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId ?? [],
-      )[0]!;
-      const child = limited.env.client.workflow.getHandle(childId);
-      expect((await child.describe()).status.name).toBe('CANCELLED');
-      const completed = ((await child.fetchHistory()).events ?? []).filter(
-        (e) => e.activityTaskCompletedEventAttributes,
-      );
-      expect(completed).toHaveLength(before - leftAtEnd);
-    });
+    const { handle, before, leftAtEnd } = await cancelDuringSlowDeletions(
+      limited,
+      jobId,
+      'cleanup-cancelled-under-rate-limit',
+    );
+    // The child ended with its parent, and its history holds every deletion that took place.
+    const events = (await handle.fetchHistory()).events ?? [];
+    const childId = events.flatMap(
+      (e) => e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId ?? [],
+    )[0]!;
+    const child = limited.env.client.workflow.getHandle(childId);
+    expect((await child.describe()).status.name).toBe('CANCELLED');
+    const completed = ((await child.fetchHistory()).events ?? []).filter(
+      (e) => e.activityTaskCompletedEventAttributes,
+    );
+    expect(completed).toHaveLength(before - leftAtEnd);
   });
 
   it('without a limit, a cleanup cancelled during its heartbeating batch also ends only after the deletions in flight', async () => {
     const plain = await startWorkflowTestBed({}, { shared: env, providerQueues: true });
     try {
       const { jobId } = await sandboxAdmin(plain.sandbox.url).seedCompletedJob('cancelled-batch', 20);
-      const before = plain.sandbox.state.jobCheckpoints(jobId).length;
-      const slowDeletes = { latencyMs: 2000, routePattern: '^/tensorone/v2/training/checkpoints/' };
-      await withFaults(plain.sandbox, slowDeletes, async () => {
-        const handle = await plain.withWorker(() =>
-          plain.env.client.workflow.start(checkpointCleanup, {
-            args: [{ jobIds: [jobId], retention: { keepLastN: 2 }, concurrency: 2 }],
-            taskQueue: plain.taskQueue,
-            workflowId: 'cleanup-cancelled-during-batch',
-          }),
-        );
-        const deletesAsked = () =>
-          plain.sandbox.state.requestLog.filter(
-            (r) => r.method === 'DELETE' && r.path.includes('/v2/training/checkpoints/'),
-          ).length;
-        for (let i = 0; i < 150 && deletesAsked() < 2; i++) await new Promise((r) => setTimeout(r, 100));
-        await new Promise((r) => setTimeout(r, 500));
-        await handle.cancel();
-        await expect(handle.result()).rejects.toThrow(/cancel/i);
-        const leftAtEnd = plain.sandbox.state.jobCheckpoints(jobId).length;
-        await new Promise((r) => setTimeout(r, 3000));
-        expect(plain.sandbox.state.jobCheckpoints(jobId)).toHaveLength(leftAtEnd);
-        expect(leftAtEnd).toBeLessThan(before);
-      });
+      await cancelDuringSlowDeletions(plain, jobId, 'cleanup-cancelled-during-batch');
     } finally {
       await plain.teardown();
     }
@@ -679,3 +635,35 @@ describe('under a TensorOne rate limit (TENSORONE_MAX_RPS, provider task queues)
     }
   });
 });
+
+/**
+ * Starts a cleanup of `jobId` (keep the last 2, two deletions at a time) whose deletions each take 2 s,
+ * cancels it while the first two are in flight, and checks that nothing is deleted after it ended.
+ */
+async function cancelDuringSlowDeletions(bed: WorkflowTestBed, jobId: string, workflowId: string) {
+  const before = bed.sandbox.state.jobCheckpoints(jobId).length;
+  const slowDeletes = { latencyMs: 2000, routePattern: '^/tensorone/v2/training/checkpoints/' };
+  return withFaults(bed.sandbox, slowDeletes, async () => {
+    const handle = await bed.withWorker(() =>
+      bed.env.client.workflow.start(checkpointCleanup, {
+        args: [{ jobIds: [jobId], retention: { keepLastN: 2 }, concurrency: 2 }],
+        taskQueue: bed.taskQueue,
+        workflowId,
+      }),
+    );
+    const deletesAsked = () =>
+      bed.sandbox.state.requestLog.filter(
+        (r) => r.method === 'DELETE' && r.path.includes('/v2/training/checkpoints/'),
+      ).length;
+    for (let i = 0; i < 150 && deletesAsked() < 2; i++) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 500));
+    await handle.cancel();
+    await expect(handle.result()).rejects.toThrow(/cancel/i);
+    const leftAtEnd = bed.sandbox.state.jobCheckpoints(jobId).length;
+    // What was in flight had its 2 s; nothing more is deleted after the cleanup ended.
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(bed.sandbox.state.jobCheckpoints(jobId)).toHaveLength(leftAtEnd);
+    expect(leftAtEnd).toBeLessThan(before);
+    return { handle, before, leftAtEnd };
+  });
+}
