@@ -213,10 +213,12 @@ describe('chooseCandidate with other metrics and bad values', () => {
     ckpt(id, epoch, undefined, { metrics, ...over });
 
   it('sorts by the declared metric, not by validationLoss', () => {
+    // The best by accuracy has neither the lowest nor the highest loss: sorting by loss in either
+    // direction picks another checkpoint.
     const list = [
-      acc('low-loss', 1, { validationLoss: 0.1, validationAccuracy: 0.7 }),
-      acc('high-acc', 2, { validationLoss: 0.9, validationAccuracy: 0.95 }),
-      acc('mid', 3, { validationLoss: 0.5, validationAccuracy: 0.8 }),
+      acc('low-loss', 1, { validationLoss: 0.1, validationAccuracy: 0.7, perplexity: 9 }),
+      acc('high-acc', 2, { validationLoss: 0.5, validationAccuracy: 0.95, perplexity: 7 }),
+      acc('high-loss', 3, { validationLoss: 0.9, validationAccuracy: 0.8, perplexity: 3 }),
     ];
     const choice = chooseCandidate(list, {
       metric: 'validationAccuracy',
@@ -225,6 +227,13 @@ describe('chooseCandidate with other metrics and bad values', () => {
     });
     expect(choice).toMatchObject({ value: 0.95, considered: 3 });
     expect(choice?.checkpoint.id).toBe('high-acc');
+    const byPerplexity = chooseCandidate(list, {
+      metric: 'perplexity',
+      direction: 'minimize',
+      tieBreak: 'earliest-epoch',
+    });
+    expect(byPerplexity).toMatchObject({ value: 3 });
+    expect(byPerplexity?.checkpoint.id).toBe('high-loss');
   });
 
   it('never chooses a NaN or infinite metric (diverged training), whatever the direction', () => {
