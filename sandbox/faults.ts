@@ -18,6 +18,11 @@ export const faultConfigSchema = z.object({
   latencySpikeMs: z.number().min(0).default(2000),
   /** Share of requests whose connection is reset before any answer. */
   resetRate: z.number().min(0).max(1).default(0),
+  /**
+   * The next `count` provider requests whose path matches `routePattern` have their connection reset
+   * before any answer (the count goes down as they are used): a run of transport failures in a row.
+   */
+  resetsInARow: z.object({ routePattern: z.string(), count: z.number().int().min(0) }).optional(),
   /** Share of create requests (POST that makes a resource) performed and then answered by a reset. */
   lostCreateRate: z.number().min(0).max(1).default(0),
   /** Jobs whose name contains this text fail at `failAtEpoch` (empty text: every job). */

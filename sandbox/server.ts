@@ -136,6 +136,15 @@ export async function startSandbox(config: SandboxConfig = {}): Promise<Sandbox>
       rateLimitedUntil.delete(routeKey);
     }
 
+    const resets = f.resetsInARow;
+    if (provider && resets && resets.count > 0 && new RegExp(resets.routePattern).test(url.pathname)) {
+      resets.count -= 1;
+      state.countFault('connectionReset');
+      record('reset');
+      req.socket.destroy();
+      return;
+    }
+
     if (faultable) {
       const latency =
         f.latencyMs +

@@ -50,6 +50,7 @@ describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
       stallAtEpoch: undefined,
       spuriousStatus: undefined,
       htmlAnswers: 0,
+      resetsInARow: undefined,
     };
   });
 
@@ -345,6 +346,18 @@ describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
         expect(endpointsNamed('deploy-fails')).toHaveLength(0);
       }
       expect(checkpointsOf(jobNamed('deploy-fails').id)).toHaveLength(8); // 6 automatic + best + final: nothing cleaned
+    });
+
+    it('a smoke test whose first seven requests are reset in a row still deploys (transport failures are retried)', async () => {
+      // Five tries failed a healthy deploy in a chaos run (five resets and 5xx in a row): eight now.
+      bed.sandbox.state.faults = {
+        ...bed.sandbox.state.faults,
+        resetsInARow: { routePattern: '/runsync$', count: 7 },
+      };
+      const input = pipelineInput('smoke-resets');
+      const result = await bed.withWorker(() => start(input).then((h) => h.result()));
+      expect(result.outcome).toBe('deployed');
+      expect(bed.sandbox.state.faults.resetsInARow?.count).toBe(0);
     });
 
     it('a failing smoke test removes the deployment too', async () => {
