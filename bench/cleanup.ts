@@ -14,8 +14,8 @@ import { checkpointCleanup } from '../src/workflows';
 
 /** `--name`'s number, refused (exit 2, naming the option) unless it is a number above 0 (whole: `--n`). */
 function positiveOption(name: string, whole: boolean): number | undefined {
-  if (!process.argv.includes(`--${name}`)) return undefined;
-  const raw = option(name) ?? '';
+  const raw = option(name); // a `--name` without a value is refused there
+  if (raw === undefined) return undefined;
   const value = Number(raw);
   if (raw.trim() === '' || !Number.isFinite(value) || value <= 0 || (whole && !Number.isInteger(value))) {
     process.stderr.write(
