@@ -151,8 +151,39 @@ describe('a create whose response was lost is adopted on retry, not duplicated',
   });
 });
 
+describe("a delete whose answer was lost counts as this run's deletion", () => {
+  it('the retry answered 404 is counted (not "already gone"); a first ask answered 404 is not', async () => {
+    const admin = sandboxAdmin(sandbox.url);
+    const { jobId } = await admin.seedCompletedJob('lost-delete', 3);
+    const [victim, other] = sandbox.state.checkpoints.ofJob(jobId).filter((c) => c.type === 'automatic');
+    await admin.setFaults({ lostDeleteRate: 1, routePattern: `${victim.id}$` });
+    const first = await runActivityAttempt('wf-lost-del', 1, activities.deleteCheckpoint, victim.id).catch(
+      (e: unknown) => e,
+    );
+    await admin.setFaults({});
+    expect(first).toMatchObject({ type: 'NETWORK_ERROR', nonRetryable: false });
+    // The provider did delete it: the answer alone was lost.
+    expect(sandbox.state.checkpoints.ofJob(jobId).map((c) => c.id)).not.toContain(victim.id);
+    await expect(
+      runActivityAttempt('wf-lost-del', 2, activities.deleteCheckpoint, victim.id),
+    ).resolves.toEqual({
+      deleted: true,
+      alreadyGone: false,
+      answerLost: true,
+    });
+    // Someone else deleted `other` before this activity's first ask: not this run's deletion.
+    sandbox.state.checkpoints.delete(other.id);
+    await expect(
+      runActivityAttempt('wf-lost-del', 1, activities.deleteCheckpoint, other.id),
+    ).resolves.toEqual({
+      deleted: true,
+      alreadyGone: true,
+    });
+  });
+});
+
 describe("a cleanup's batch of deletions resumes from its heartbeat", () => {
-  it('one id failing does not hold up a batch; its retry asks only what the heartbeat lacks, counts nothing twice, and a 404 counts as already gone', async () => {
+  it('one id failing does not hold up a batch; its retry asks only what the heartbeat lacks, counts nothing twice, and a 404 to the retry counts as its own lost answer', async () => {
     const admin = sandboxAdmin(sandbox.url);
     const { jobId } = await admin.seedCompletedJob('batch-resume', 20);
     const automatic = sandbox.state.checkpoints
@@ -205,10 +236,13 @@ describe("a cleanup's batch of deletions resumes from its heartbeat", () => {
     expect([...deletesAsked].sort()).toEqual([batch[3], unrecorded].sort());
     const outcomes = new Map(second.result!.outcomes.map((o) => [o.checkpointId, o.alreadyGone]));
     expect([...outcomes.keys()]).toEqual(batch);
-    // Counted once: from the heartbeat, or by this attempt; the unrecorded deletion answers 404 and counts
-    // as already gone (0 bytes).
-    expect(outcomes.get(unrecorded)).toBe(true);
-    expect([...outcomes.values()].filter((gone) => !gone)).toHaveLength(batch.length - 1);
+    // Counted once: from the heartbeat, or by this attempt; the unrecorded deletion answers 404 to this
+    // retry and counts as this run's deletion whose answer was lost.
+    expect(outcomes.get(unrecorded)).toBe(false);
+    expect(second.result!.outcomes.filter((o) => o.answerLost).map((o) => o.checkpointId)).toEqual([
+      unrecorded,
+    ]);
+    expect([...outcomes.values()].filter((gone) => !gone)).toHaveLength(batch.length);
     for (const id of stale.deleted) expect(outcomes.get(id)).toBe(false);
     // The whole batch is gone; nothing outside it was touched.
     expect(batch.filter((id) => present().has(id))).toEqual([]);
