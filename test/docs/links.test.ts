@@ -85,7 +85,7 @@ const gitIgnored = (paths: string[]): Set<string> => {
     input: paths.join('\n'),
     encoding: 'utf8',
   });
-  return new Set(run.stdout.split('\n').filter(Boolean));
+  return new Set((run.stdout ?? '').split('\n').filter(Boolean));
 };
 
 /** Every problem of one page's links, as `file:line: target: why`. */
