@@ -125,7 +125,7 @@ export async function checkpointCleanup(input: CleanupInput): Promise<CleanupRes
     let leasedForJob = false;
     try {
       // Without `offset` the list shows only the oldest 100: delete what they allow, then list again, until
-      // a listing is complete or allows nothing more (docs: README, "Cleanup on the documented routes").
+      // a listing is complete or allows nothing more (docs/reliability.md, "Exactly-once on documented routes").
       for (;;) {
         // Since BATCHED_DELETIONS_PATCH the listing's pages are asked `concurrency` at a time, too.
         const listing = await listAllCheckpoints(jobId, false, batched ? concurrency : 1);
