@@ -7,7 +7,7 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import { isAbsent } from '../domain/capability';
+import { absenceReason, isAbsent } from '../domain/capability';
 import {
   drainEnded,
   emptySlot,
@@ -117,7 +117,7 @@ async function retire(
     result = isAbsent(removal)
       ? {
           outcome: 'remove-by-hand',
-          note: `the provider offers no ${removal.route}: remove ${d.target} ${d.deploymentId} by hand`,
+          note: `${absenceReason(removal)}: remove ${d.target} ${d.deploymentId} by hand`,
         }
       : { outcome: removal.alreadyGone ? 'already-gone' : 'removed' };
   } catch (err) {

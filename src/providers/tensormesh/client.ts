@@ -114,7 +114,6 @@ export function createTensorMeshClient(options: TensorMeshOptions) {
       method: 'GET',
       ...routeTo(TENSORMESH_ROUTES.get, { modelId }),
       schema: z.object({ model: wireModel }),
-      resourceId: modelId,
     });
     return isAbsent(raw) ? raw : raw.model;
   }
@@ -156,7 +155,6 @@ export function createTensorMeshClient(options: TensorMeshOptions) {
         method: 'DELETE',
         ...routeTo(TENSORMESH_ROUTES.delete, { modelId }),
         schema: z.unknown(),
-        resourceId: modelId,
       });
       return isAbsent(raw) ? raw : undefined;
     },

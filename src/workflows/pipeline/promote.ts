@@ -8,7 +8,7 @@ import {
 import { parseDuration } from '../../domain/duration';
 import { championBaseline as baselineOf, type GateBaseline } from '../../decisions/gate';
 import type { PromoteAnswer, SlotDeployment } from '../../decisions/serving-slot';
-import { isAbsent } from '../../domain/capability';
+import { absenceReason, isAbsent } from '../../domain/capability';
 import type { PipelineSpec } from '../../domain/pipeline-input';
 import { protectionRecords, provider } from '../activity-stubs';
 import type { CandidateSummary, DeploymentSummary, PipelineStatus } from '../definitions';
@@ -98,7 +98,7 @@ export async function promoteToSlot(
       ? {
           ...deployment,
           status: 'left-running',
-          removeByHand: `${deployment.target} ${deployment.id} must be removed by hand: the provider offers no ${removal.route}`,
+          removeByHand: `${deployment.target} ${deployment.id} must be removed by hand: ${absenceReason(removal)}`,
         }
       : { ...deployment, status: 'removed' };
     throw ApplicationFailure.nonRetryable(
