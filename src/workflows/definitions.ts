@@ -304,6 +304,8 @@ export interface DeploymentSummary {
   url?: string;
   status: string;
   modelId?: string;
+  /** A served model's name (TensorMesh): with `url`, how to ask it for an answer without a read route. */
+  name?: string;
   /**
    * Created without a lookup (the provider offers none) by a retry: an earlier attempt whose answer was
    * lost may have created a second deployment with this name. The operator is told; nothing is removed.
