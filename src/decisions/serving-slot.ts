@@ -1,3 +1,5 @@
+import type { ServedModelRequest } from '../domain/tensormesh';
+
 /**
  * A serving slot: what serves a pipeline's name (the champion), what served before it and may be put
  * back until it is retired (draining), and what happened. Pure rules; the `servingSlot` workflow
@@ -35,6 +37,8 @@ export interface SlotSmokeRequest {
   prompt?: string;
   endpoint?: string;
   modelName?: string;
+  /** The served model's request when its pipeline file set one (`deploy.smokeRequest`). */
+  request?: ServedModelRequest;
 }
 
 export interface DrainingDeployment extends SlotDeployment {

@@ -73,6 +73,7 @@ async function askSmoke(d: SlotDeployment): Promise<FormerSmokeEvidence> {
         prompt: smoke.prompt ?? 'Hello',
         endpoint: smoke.endpoint,
         modelName: smoke.modelName,
+        ...(smoke.request ? { request: smoke.request } : {}),
       });
       return { smoke: 'answered' };
     }

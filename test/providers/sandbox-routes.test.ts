@@ -221,6 +221,57 @@ describe('TensorMesh and Marqtune on the sandbox', () => {
     await expect(clients.tensormesh.models.get(m.id)).rejects.toMatchObject({ status: 404 });
   });
 
+  it("the served model's request is configurable; a refusal of it says it is an assumption and which setting changes it", async () => {
+    const m = await clients.tensormesh.models.create({
+      modelName: 'routes-mesh-request',
+      userId,
+      modelPath: 'meta-llama/Llama-2-7b-hf',
+      gpuCount: 1,
+      gpuType: 'GPU_TYPE_H100',
+    });
+    await eventually(
+      async () => present(await clients.tensormesh.models.get(m.id)).status === 'active' || undefined,
+    );
+    const mesh = clients.tensormesh.models;
+    const body = { model: '{modelName}', prompt: 'say {prompt}', max_tokens: 8 };
+    await expect(
+      mesh.smokeTest(m.id, 'hi', {}, { path: '/v1/completions', body, answerField: 'choices.0.text' }),
+    ).resolves.toEqual({ ok: true, output: ' echo: say hi' });
+    // A model that speaks another protocol: its 404 names the assumption and the setting.
+    const refused = await mesh
+      .smokeTest(m.id, 'hi', {}, { path: '/v1/chat/completions', body })
+      .catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(ProviderError);
+    expect(refused).toMatchObject({ status: 404, route: 'POST {endpoint}/v1/chat/completions' });
+    expect((refused as Error).message).toMatch(
+      /the served model's request \(POST \{endpoint\}\/v1\/chat\/completions\) is an assumption.*set deploy\.smokeRequest \(path, body, answerField\)/,
+    );
+    // An answer without the field that counts as one.
+    await expect(
+      mesh.smokeTest(
+        m.id,
+        'hi',
+        {},
+        { path: '/v1/completions', body, answerField: 'choices.0.message.content' },
+      ),
+    ).rejects.toMatchObject({
+      kind: 'malformed',
+      code: 'SMOKE_ANSWER_MISSING',
+      message: expect.stringMatching(
+        /the answer has no "choices\.0\.message\.content".*deploy\.smokeRequest/,
+      ),
+    });
+    // Not this request, but "not now": no note (a model still starting is no protocol mismatch).
+    sandbox.state.faults = { ...sandbox.state.faults, failInference: true };
+    try {
+      const failed = await mesh.smokeTest(m.id, 'hi').catch((e: unknown) => e);
+      expect(failed).toMatchObject({ status: 500 });
+      expect((failed as Error).message).not.toMatch(/assumption/);
+    } finally {
+      sandbox.state.faults = { ...sandbox.state.faults, failInference: false };
+    }
+  });
+
   it('refuses a gpuType outside the documented enum', async () => {
     await expect(
       clients.tensormesh.models.create({

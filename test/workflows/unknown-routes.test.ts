@@ -1,4 +1,6 @@
 import path from 'node:path';
+import { WorkflowFailedError } from '@temporalio/client';
+import type { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { loadPipelineFile } from '../../src/cli/pipeline-file';
 import { pipelineWorkflowId } from '../../src/domain/pipeline-input';
@@ -64,6 +66,31 @@ describe.each(['framework-not-found', 'empty-not-found'] as const)(
         m.modelName.startsWith(`pipeline-${name}--`),
       );
       expect(served.map((m) => m.modelId)).toEqual([result.deployment!.id]);
+    });
+
+    it('a served model that does not speak the assumed request: the failure says it is an assumption and names the setting', async () => {
+      const spec = example('pipeline-tensormesh.yaml');
+      const name = `${spec.name}-chat-${unknownRoute}`;
+      const deploy = {
+        ...spec.deploy,
+        smokeRequest: { path: '/v1/chat/completions', body: { prompt: '{prompt}' } },
+      };
+      const err = await bed.withWorker(async () => {
+        const handle = await bed.env.client.workflow.start(fineTuneToDeploy, {
+          args: [{ ...spec, name, deploy } as typeof spec],
+          taskQueue: bed.taskQueue,
+          workflowId: pipelineWorkflowId(name),
+        });
+        return handle.result().then(
+          () => undefined,
+          (e: unknown) => e as WorkflowFailedError,
+        );
+      });
+      expect(err).toBeInstanceOf(WorkflowFailedError);
+      const cause = err!.cause as ApplicationFailure;
+      expect(cause.type).toBe('DEPLOY_FAILED');
+      expect(cause.message).toMatch(/POST \{endpoint\}\/v1\/chat\/completions\) is an assumption/);
+      expect(cause.message).toMatch(/set deploy\.smokeRequest \(path, body, answerField\)/);
     });
 
     it('asked the assumed read routes and never took their 404 for "gone"', () => {

@@ -115,7 +115,11 @@ export async function deployAndVerify(
     if (serving.smokeTested) {
       // Already answered through its inference URL: that answer was the readiness check and the smoke test.
     } else if (d.target === 'tensormesh') {
-      await smoke.smokeTestServedModel({ modelId: created.id, prompt: d.smokePrompt });
+      await smoke.smokeTestServedModel({
+        modelId: created.id,
+        prompt: d.smokePrompt,
+        ...(d.smokeRequest ? { request: d.smokeRequest } : {}),
+      });
     } else {
       const res = await summarized(smoke.smokeTestEndpoint, `smoke-test endpoint ${created.id}`, {
         endpointId: created.id,

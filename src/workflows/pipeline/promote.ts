@@ -161,6 +161,7 @@ function smokeRequestOf(spec: PipelineSpec, deployment: DeploymentSummary): Slot
       prompt: d.smokePrompt,
       ...(deployment.url ? { endpoint: deployment.url } : {}),
       ...(deployment.name ? { modelName: deployment.name } : {}),
+      ...(d.smokeRequest ? { request: d.smokeRequest } : {}),
     };
   return { input: d.smokeTest.input };
 }
