@@ -5,9 +5,9 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { loadPipelineFile } from '../../src/cli/pipeline-file';
 import { pipelineWorkflowId } from '../../src/domain/pipeline-input';
 import { fineTuneToDeploy } from '../../src/workflows';
-import { statusQuery } from '../../src/workflows/definitions';
+import { cancelUpdate, statusQuery } from '../../src/workflows/definitions';
 import { startTimeSkippingEnv } from '../harness/temporal';
-import { startWorkflowTestBed, type WorkflowTestBed } from '../harness/workflow-env';
+import { advanceUntil, startWorkflowTestBed, type WorkflowTestBed } from '../harness/workflow-env';
 
 const example = (file: string) => loadPipelineFile(path.join(__dirname, '../../examples', file));
 
@@ -91,6 +91,33 @@ describe.each(['framework-not-found', 'empty-not-found'] as const)(
       expect(cause.type).toBe('DEPLOY_FAILED');
       expect(cause.message).toMatch(/POST \{endpoint\}\/v1\/chat\/completions\) is an assumption/);
       expect(cause.message).toMatch(/set deploy\.smokeRequest \(path, body, answerField\)/);
+    });
+
+    it('a cancel while a TensorMesh model is deployed answers what the status then says: left running, named for removal by hand', async () => {
+      const spec = example('pipeline-tensormesh.yaml');
+      const name = `${spec.name}-cancel-${unknownRoute}`;
+      const { answer, status } = await bed.withWorker(async () => {
+        const handle = await bed.env.client.workflow.start(fineTuneToDeploy, {
+          args: [{ ...spec, name }],
+          taskQueue: bed.taskQueue,
+          workflowId: pipelineWorkflowId(name),
+        });
+        await advanceUntil(
+          bed.env,
+          async () => (await handle.query(statusQuery)).phase === 'deploying',
+          1000,
+        );
+        const answer = await handle.executeUpdate(cancelUpdate, { args: [{ reason: 'test' }] });
+        await handle.result().catch(() => undefined);
+        return { answer, status: await handle.query(statusQuery) };
+      });
+      expect(status.phase).toBe('cancelled');
+      // No delete route: the deployment is left running and named, and the answer said that could happen.
+      expect(status.deployment).toMatchObject({ status: 'left-running' });
+      expect(status.deployment?.removeByHand).toContain(status.deployment!.id);
+      expect(answer.effects[0]).toMatch(
+        /is removed where the provider offers .*otherwise it is left running .* removal by hand/,
+      );
     });
 
     it('asked the assumed read routes and never took their 404 for "gone"', () => {
