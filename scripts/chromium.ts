@@ -153,6 +153,11 @@ export class BrowserPage {
     const exited = new Promise((resolve) => this.browser.once('close', resolve));
     this.browser.kill('SIGKILL');
     await exited;
-    fs.rmSync(this.profile, { recursive: true, force: true, maxRetries: 5 });
+    // Chromium's helper processes may still write into the profile for a moment: best effort.
+    try {
+      fs.rmSync(this.profile, { recursive: true, force: true, maxRetries: 5 });
+    } catch {
+      // left in the temp directory
+    }
   }
 }

@@ -52,8 +52,9 @@ export function curveSvg(d: CurveData): string {
   const y = (v: number) => PAD.t + (1 - (v - lo) / span) * (H - PAD.t - PAD.b);
   const path = (pts: [number, number][]) =>
     pts.map(([px, py], i) => `${i ? 'L' : 'M'}${x(px).toFixed(1)},${y(py).toFixed(1)}`).join(' ');
-  const level = (cls: string, v: number, label: string) =>
-    `<line class="${cls}" x1="${PAD.l}" x2="${W - PAD.r}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}"/><text class="${cls}-label" x="${W - PAD.r}" y="${(y(v) - 5).toFixed(1)}" text-anchor="end">${esc(label)}</text>`;
+  // The threshold's label on the right, the champion's on the left: they never cover each other.
+  const level = (cls: string, v: number, label: string, side: 'start' | 'end') =>
+    `<line class="${cls}" x1="${PAD.l}" x2="${W - PAD.r}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}"/><text class="${cls}-label" x="${side === 'end' ? W - PAD.r : PAD.l + 6}" y="${(y(v) - 5).toFixed(1)}" text-anchor="${side}">${esc(label)}</text>`;
   const every = Math.max(1, Math.ceil((e1 - e0 + 1) / 16));
   const ticks: string[] = [];
   for (let e = e0; e <= e1; e += every)
@@ -76,8 +77,8 @@ export function curveSvg(d: CurveData): string {
     `<text x="${(W + PAD.l) / 2}" y="${H - 6}" text-anchor="middle">epoch</text>`,
     `<text x="${PAD.l - 6}" y="${(y(hi) + 4).toFixed(1)}" text-anchor="end">${+hi.toFixed(4)}</text>`,
     `<text x="${PAD.l - 6}" y="${(y(lo) + 4).toFixed(1)}" text-anchor="end">${+lo.toFixed(4)}</text>`,
-    finite(d.threshold) ? level('threshold', d.threshold, `gate threshold ${d.threshold}`) : '',
-    finite(d.champion) ? level('champion', d.champion, `champion ${d.champion}`) : '',
+    finite(d.threshold) ? level('threshold', d.threshold, `gate threshold ${d.threshold}`, 'end') : '',
+    finite(d.champion) ? level('champion', d.champion, `champion ${d.champion}`, 'start') : '',
     training.length
       ? `<path class="live" d="${path(training.map((t) => [t.epoch, t.loss]))}"/>${live.join('')}`
       : '',

@@ -11,7 +11,7 @@ header{background:#1d2330;color:#fff;padding:10px 24px;display:flex;gap:24px;ali
 header a{color:#cfe0ff;text-decoration:none}header h1{font-size:17px;margin:0}
 main{padding:16px 24px;max-width:1200px}
 section{background:#fff;border:1px solid #dde1e7;border-radius:6px;padding:12px 16px;margin:0 0 16px}
-h2{font-size:15px;margin:0 0 8px}
+h2{font-size:15px;margin:0 0 8px}table+h2{margin-top:14px}
 table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #eceff3;padding:4px 8px;text-align:left;vertical-align:top}
 th{font-weight:600;color:#556;font-size:12px;text-transform:uppercase}
 a{color:#1f5fbf}code,.id{font-family:ui-monospace,monospace;font-size:13px}
