@@ -3,28 +3,16 @@
  * protocol through a pipe (`--remote-debugging-pipe`: JSON messages separated by NUL on fds 3 and 4),
  * for `npm run screenshots` and the console's browser tests. No driver library.
  */
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
+import { ensureDebianTool } from './debian-package';
 
-/** The Chromium binary; installs the Debian package when none is found (as root, or through sudo). */
-export function ensureChromium(say: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): string {
-  const found = ['chromium', 'chromium-browser']
-    .map((name) => spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).stdout.trim())
-    .find(Boolean);
-  if (found) return found;
-  say('chromium not found: installing the Debian package `chromium` (apt-get)');
-  const asRoot = process.getuid?.() === 0;
-  const run = (args: string[]) =>
-    execFileSync(asRoot ? args[0] : 'sudo', asRoot ? args.slice(1) : args, {
-      stdio: 'inherit',
-      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-    });
-  run(['apt-get', 'update', '-qq']);
-  run(['apt-get', 'install', '-y', '-qq', 'chromium']);
-  return 'chromium';
+/** The Chromium binary; installs the Debian package `chromium` when none is found. */
+export function ensureChromium(say?: (line: string) => void): string {
+  return ensureDebianTool(['chromium', 'chromium-browser'], 'chromium', say);
 }
 
 interface Message {
