@@ -30,7 +30,15 @@ import {
   pipelinePage,
   type PageContext,
 } from './pages';
-import { PHASES, PROVIDERS, readFleet, readPipeline, TrainingFigures, type FleetFilter } from './read';
+import {
+  PHASES,
+  PROVIDERS,
+  readFleet,
+  readPipeline,
+  readStatus,
+  TrainingFigures,
+  type FleetFilter,
+} from './read';
 
 export interface ConsoleOptions {
   port: number;
@@ -278,7 +286,19 @@ export async function startConsole(client: Client, options: ConsoleOptions): Pro
       req.on('close', stop);
       const tick = async () => {
         try {
-          view = await readPipeline(client, workflowId, figures);
+          // The history is read again only when the phase changes: between, status, describe and look.
+          const now = await readStatus(client, workflowId);
+          if (!view || now.status?.phase !== view.status?.phase || now.runStatus !== view.runStatus)
+            view = await readPipeline(client, workflowId, figures);
+          else {
+            figures.add(now.runId, now.status?.training);
+            view = {
+              ...view,
+              ...now,
+              training: figures.of(now.runId),
+              cost: now.status?.training?.cost ?? view.cost,
+            };
+          }
           const data = JSON.stringify({
             curve: curveHtml(view),
             facts: factsHtml(pageCtx, view),

@@ -87,9 +87,11 @@ const APPROVAL_HALF_DEADLINE_PATCH = 'approval-counts-half-deadline';
 
 async function waitInTwoHalves(decided: () => boolean, timeoutMs: number, summary: string): Promise<boolean> {
   const half = Math.max(1, Math.floor(timeoutMs / 2));
-  if (await condition(decided, half, { summary: `${summary}; half its time` })) return true;
+  if (await condition(decided, half, { summary })) return true;
   pipelineMetrics.approvalPastHalfDeadline();
-  return condition(decided, Math.max(1, timeoutMs - half), { summary });
+  return condition(decided, Math.max(1, timeoutMs - half), {
+    summary: `${summary}; half its time has passed`,
+  });
 }
 
 /** The operator's decision (or the timeout's) joins the gate's reasons; a rejection fails the pipeline. */
