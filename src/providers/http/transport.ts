@@ -8,6 +8,7 @@ import {
 } from './capabilities';
 import { ProviderError, type Remote } from './provider-error';
 import { redact, redactText, registerSecret } from './redact';
+import { recordProviderRequest } from './request-metrics';
 import { parseRetryAfter } from './units';
 
 /**
@@ -130,11 +131,18 @@ export class Transport {
         ...(spec.discardBody ? { responseType: 'stream' as const } : {}),
       });
     } catch (err) {
+      recordProviderRequest(this.provider, route, undefined, undefined);
       throw this.networkError(route, err);
     }
     if (spec.discardBody) (response.data as { destroy(): void }).destroy();
     const data: unknown = spec.discardBody ? '' : response.data;
     const requestId = headerValue(response.headers['x-request-id']);
+    recordProviderRequest(
+      this.provider,
+      route,
+      response.status,
+      parseRetryAfter(headerValue(response.headers['retry-after'])),
+    );
     if (response.status < 200 || response.status >= 300) {
       throw this.httpError(
         route,
