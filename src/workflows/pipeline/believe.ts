@@ -11,6 +11,11 @@ import { summarized } from '../summaries';
  */
 const BELIEVES_COMPLETION_PATCH = 'pipeline-believes-completion-before-deploy';
 
+/** Runs recorded before the look right before the deploy replay without it (and without its await). */
+export function looksBeforeDeploy(): boolean {
+  return patched(BELIEVES_COMPLETION_PATCH);
+}
+
 /**
  * Fails the pipeline (COMPLETION_DOUBTED, naming the job) when the job may still be training: its
  * failure path then stops the job it owns, keeping a checkpoint, and nothing is deployed or deleted.
@@ -19,7 +24,6 @@ export async function requireTrainingEnded(
   jobId: string,
   providerName: 'tensorone' | 'marqtune',
 ): Promise<void> {
-  if (!patched(BELIEVES_COMPLETION_PATCH)) return;
   const job: TrainingJob =
     providerName === 'tensorone'
       ? await summarized(provider.getTrainingJob, `look at job ${jobId} before deploying`, jobId)

@@ -12,7 +12,7 @@ import { describeFailure } from '../failure-cause';
 import type { Decision, KnownCheckpoints } from '../operator-updates';
 import { updateSearchAttributes } from '../search-attribute-updates';
 import { claimedCandidate } from './choose';
-import { requireTrainingEnded } from './believe';
+import { looksBeforeDeploy, requireTrainingEnded } from './believe';
 import { cleansUp, cleanUpCheckpoints, forgetDeleted } from './clean-up';
 import { deployAndVerify } from './deploy';
 import { decisionArrived, passGate, servingMetric, settleApproval } from './gate';
@@ -140,7 +140,7 @@ async function run(
 
   // ---- deploy, wait until it serves, smoke-test; remove it if any of that fails ----
   // Never on a job that may still train: a look right before says it has ended, believably.
-  await requireTrainingEnded(jobId, status.provider);
+  if (looksBeforeDeploy()) await requireTrainingEnded(jobId, status.provider);
   phase('deploying');
   const deployment = await deployAndVerify(spec, jobId, candidate, status, phase, safety);
   const served = servedCheckpoint(spec, candidate);
