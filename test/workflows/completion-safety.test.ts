@@ -6,7 +6,7 @@ import { sandboxAdmin } from '../../sandbox/admin-client';
 import { epochMetrics } from '../../sandbox/curves';
 import { NO_FAULTS } from '../../sandbox/faults';
 import { SANDBOX_PROFILES } from '../../sandbox/profile';
-import { statusQuery, type PipelineStatus } from '../../src/workflows/definitions';
+import { approveUpdate, statusQuery, type PipelineStatus } from '../../src/workflows/definitions';
 import { pipelineInput, tensoroneTrain } from '../../fixtures/pipelines';
 import { startTimeSkippingEnv } from '../harness/temporal';
 import { advanceUntil, startWorkflowTestBed, type WorkflowTestBed } from '../harness/workflow-env';
@@ -109,6 +109,36 @@ describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
     expect(job.completedEpochs).toBeLessThan(20);
     expect(endpointsNamed('always-done')).toHaveLength(0);
     expect(deletedOf(job.id)).toEqual([]);
+  });
+
+  it('"completed", then training again while the gate awaits approval: the look right before the deploy refuses it (COMPLETION_DOUBTED) and the job is stopped', async () => {
+    const input = pipelineInput('done-then-running', {
+      train: tensoroneTrain({ config: { training: { epochs: 3 } } }),
+      gate: { approval: { required: true, timeout: '24h', onTimeout: 'reject' } },
+    });
+    const status = await bed.withWorker(async () => {
+      const handle = await start(input);
+      const waiting = await advanceUntil(bed.env, async () => {
+        const s = await handle.query(statusQuery);
+        return s.phase === 'awaiting-approval' ? s : undefined;
+      });
+      // The provider runs the job again (resumed by hand, or a completion it takes back).
+      const job = jobNamed('done-then-running');
+      expect(job.status).toBe('completed');
+      bed.sandbox.state.resumeJob(job, 2);
+      await handle.executeUpdate(approveUpdate, {
+        args: [{ checkpointId: waiting.candidate!.checkpointId, by: 'ada' }],
+      });
+      await expect(handle.result()).rejects.toBeInstanceOf(WorkflowFailedError);
+      return handle.query(statusQuery);
+    });
+    const job = jobNamed('done-then-running');
+    expect(status.failure).toContain('COMPLETION_DOUBTED');
+    expect(status.failure).toContain(`training job ${job.id} answers "pending" right before the deploy`);
+    expect(endpointsNamed('done-then-running')).toHaveLength(0);
+    expect(deletedOf(job.id)).toEqual([]);
+    expect(job.status).toBe('stopped');
+    expect(status.stoppedJobs).toEqual([job.id]);
   });
 
   it('Marqtune: "completed" on two looks at epoch 4 of 20 (checkpoints short of the epochs asked for) is not deployed; the last epoch is', async () => {
