@@ -1,16 +1,21 @@
 import { WorkflowFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, defaultPayloadConverter } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { pipelineWorkflowId, type PipelineInput } from '../../src/domain/pipeline-input';
 import { sandboxAdmin } from '../../sandbox/admin-client';
 import { epochMetrics } from '../../sandbox/curves';
 import { NO_FAULTS } from '../../sandbox/faults';
 import { SANDBOX_PROFILES } from '../../sandbox/profile';
-import { approveUpdate, statusQuery, type PipelineStatus } from '../../src/workflows/definitions';
+import {
+  approveUpdate,
+  statusQuery,
+  type PipelineStatus,
+  type SuperviseInput,
+} from '../../src/workflows/definitions';
 import { pipelineInput, tensoroneTrain } from '../../fixtures/pipelines';
 import { startTimeSkippingEnv } from '../harness/temporal';
 import { advanceUntil, startWorkflowTestBed, type WorkflowTestBed } from '../harness/workflow-env';
-import { fineTuneToDeploy } from '../../src/workflows';
+import { fineTuneToDeploy, superviseTrainingJob } from '../../src/workflows';
 
 /**
  * A provider that says "completed" before the job has finished (the job list, then the confirming GET)
@@ -139,6 +144,47 @@ describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
     expect(deletedOf(job.id)).toEqual([]);
     expect(job.status).toBe('stopped');
     expect(status.stoppedJobs).toEqual([job.id]);
+  });
+
+  it('a supervision that continues as new while doubting keeps its grace clock: it gives up once, at the grace, and stops the job', async () => {
+    await bed.sandbox.state.syncClock();
+    const jobId = bed.sandbox.state.createJob({ name: 'doubt-across-runs', totalEpochs: 40 }).id;
+    lie(1_000_000, 'doubt-across-runs');
+    const handle = await bed.env.client.workflow.start(superviseTrainingJob, {
+      args: [
+        {
+          provider: 'tensorone',
+          jobId,
+          freshness: '5m',
+          minInterval: '30s',
+          stallAfter: '30m',
+          resumeBudget: 2,
+          unknownStatusGrace: '3h',
+          reportEvery: '20m',
+          historyEventLimit: 30,
+        },
+      ],
+      taskQueue: bed.taskQueue,
+      workflowId: `supervise-doubt-across-runs-${profile}`,
+    });
+    const err = await bed.withWorker(() => handle.result().catch((e: unknown) => e));
+    expect((err as WorkflowFailedError).cause).toMatchObject({ type: 'COMPLETION_DOUBTED' });
+    // The lie began at epoch 4 (30 virtual minutes in, after the queue): the give-up came at the
+    // 3 h grace from it, not 3 h after the last continue-as-new.
+    const job = bed.sandbox.state.advance(bed.sandbox.state.jobs.get(jobId)!);
+    expect(job.status).toBe('stopped');
+    expect(job.completedEpochs).toBeGreaterThanOrEqual(3 + 18);
+    expect(job.completedEpochs).toBeLessThanOrEqual(3 + 18 + 3);
+    const first = await bed.env.client.workflow
+      .getHandle(handle.workflowId, handle.firstExecutionRunId)
+      .describe();
+    expect(first.status.name).toBe('CONTINUED_AS_NEW');
+    // The last run began while doubting, and was handed the time the doubt began.
+    const last = await bed.env.client.workflow.getHandle(handle.workflowId).fetchHistory();
+    const started = last.events![0].workflowExecutionStartedEventAttributes!.input!.payloads![0];
+    const carried = defaultPayloadConverter.fromPayload<SuperviseInput>(started).carried!;
+    expect(carried.runs).toBeGreaterThan(1);
+    expect(carried.firstUnknownAtMs).toBeDefined();
   });
 
   it('Marqtune: "completed" on two looks at epoch 4 of 20 (checkpoints short of the epochs asked for) is not deployed; the last epoch is', async () => {
