@@ -62,8 +62,13 @@ async function main(): Promise<void> {
           taskQueue: bed.taskQueue,
           workflowId: id('pipeline-operator-updates'),
         });
-        await advanceUntil(bed.env, async () => (await handle.query(statusQuery)).jobId);
+        const jobId = await advanceUntil(bed.env, async () => (await handle.query(statusQuery)).jobId);
         await handle.signal(approveSignal, { by: 'early' });
+        // A pin during training, before the pipeline has listed its job's checkpoints: checked
+        // against the job's own list (`pipeline-pin-checks-job-listing`).
+        const first = `ckpt_${jobId.slice(4)}_e1`;
+        await advanceUntil(bed.env, async () => bed.sandbox.state.checkpoints.get(first) !== undefined);
+        await handle.executeUpdate(pinUpdate, { args: [{ checkpointId: first }] });
         await handle
           .executeUpdate(approveUpdate, { args: [{ checkpointId: 'ckpt_x' }] })
           .catch(() => undefined);

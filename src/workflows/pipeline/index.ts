@@ -13,6 +13,7 @@ import { describeFailure } from '../failure-cause';
 import type { Decision, KnownCheckpoints } from '../operator-updates';
 import { updateSearchAttributes } from '../search-attribute-updates';
 import { claimedCandidate } from './choose';
+import { looksBeforeDeploy, requireTrainingEnded } from './believe';
 import { cleansUp, cleanUpCheckpoints, forgetDeleted } from './clean-up';
 import { deployAndVerify } from './deploy';
 import { decisionArrived, passGate, servingMetric, settleApproval } from './gate';
@@ -149,6 +150,8 @@ async function run(
   }
 
   // ---- deploy, wait until it serves, smoke-test; remove it if any of that fails ----
+  // Never on a job that may still train: a look right before says it has ended, believably.
+  if (looksBeforeDeploy()) await requireTrainingEnded(jobId, status.provider);
   phase('deploying');
   let deployment: Awaited<ReturnType<typeof deployAndVerify>>;
   try {
