@@ -53,7 +53,7 @@ async function runsBefore(
     return out;
   }
   const seen = new Set([input.runId]);
-  for (let runId: string | undefined = input.predecessorRunId; runId && !seen.has(runId); ) {
+  for (let runId: string | undefined = input.predecessorRunId; runId && !seen.has(runId);) {
     if (seen.size > MAX_RUNS_BACK)
       throw new Error(`more than ${MAX_RUNS_BACK} runs of ${input.workflowId} ended while rebuilding`);
     seen.add(runId);
@@ -92,7 +92,12 @@ async function liveHolds(
       const run = { workflowId: w.workflowId, runId: w.runId };
       if (w.type === SERVING_SLOT_WORKFLOW_TYPE) {
         const slot = await handle.query(slotQuery);
-        records.push(...slotHolds([slot.champion, ...slot.draining, ...slot.retiring].flatMap((d) => d ?? []), at));
+        records.push(
+          ...slotHolds(
+            [slot.champion, ...slot.draining, ...slot.retiring].flatMap((d) => d ?? []),
+            at,
+          ),
+        );
         slots += 1;
       } else {
         records.push(...pipelineHolds(run, await handle.query(statusQuery), at));

@@ -23,7 +23,12 @@ export function protectionRegistry(client: Client, taskQueue: string) {
   const update = <Ret>(run: () => Promise<Ret>): Promise<Ret> =>
     withRunningWorkflow(
       client,
-      { workflow: checkpointProtection, workflowId, taskQueue, args: () => registryStartArgs(client, workflowId) },
+      {
+        workflow: checkpointProtection,
+        workflowId,
+        taskQueue,
+        args: () => registryStartArgs(client, workflowId),
+      },
       run,
     );
 

@@ -224,7 +224,10 @@ export function releaseLeases(leases: DeletionLease[], holder: { workflowId: str
  * While a registry that started without carried state rebuilds its records, it cannot know what is in
  * use: every lease is refused, naming why, so the cleanup keeps those checkpoints and says so.
  */
-export function refuseWhileRebuilding(request: Pick<LeaseRequest, 'checkpointIds'>, why: string): LeaseAnswer {
+export function refuseWhileRebuilding(
+  request: Pick<LeaseRequest, 'checkpointIds'>,
+  why: string,
+): LeaseAnswer {
   return {
     granted: [],
     refused: [...new Set(request.checkpointIds)].map((checkpointId) => ({ checkpointId, reason: why })),
@@ -262,7 +265,8 @@ export function pipelineHolds(
   at: string,
 ): ProtectionRecord[] {
   const out: ProtectionRecord[] = [];
-  if (status.candidate) out.push({ checkpointId: status.candidate.checkpointId, kind: 'candidate', ...run, at });
+  if (status.candidate)
+    out.push({ checkpointId: status.candidate.checkpointId, kind: 'candidate', ...run, at });
   for (const checkpointId of status.pinned ?? []) out.push({ checkpointId, kind: 'pinned', ...run, at });
   return out;
 }
@@ -279,6 +283,8 @@ export function slotHolds(
   at: string,
 ): ProtectionRecord[] {
   return deployments.flatMap(({ checkpointId, deploymentId, target, workflowId, runId }) =>
-    checkpointId ? [{ checkpointId, kind: 'deployed' as const, workflowId, runId, target, deploymentId, at }] : [],
+    checkpointId
+      ? [{ checkpointId, kind: 'deployed' as const, workflowId, runId, target, deploymentId, at }]
+      : [],
   );
 }

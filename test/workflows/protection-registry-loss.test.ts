@@ -1,4 +1,9 @@
-import { Client } from '@temporalio/client';
+import { Client, WorkflowNotFoundError } from '@temporalio/client';
+import { startSandbox, type Sandbox } from '../../sandbox/server';
+import { createProviderClients } from '../../src/providers/config';
+import { servingSlots } from '../../src/clients/serving-slots';
+import { createWorkerGroup, defaultWorkerSettings, type WorkerGroup } from '../../src/worker-factory';
+import { connectDevServer, uniqueTaskQueue, type DevServerHandle } from '../harness/temporal';
 import { sandboxAdmin } from '../../sandbox/admin-client';
 import { pipelineWorkflowId } from '../../src/domain/pipeline-input';
 import { protectionRegistry } from '../../src/clients/protection-registry';
@@ -59,7 +64,9 @@ it('a terminated registry: a cleanup with keep 0 deletes neither the pinned chec
     const pinned = [1, 2, 3]
       .map((e) => `ckpt_${waiting.jobId!.slice(4)}_e${e}`)
       .find((id) => id !== waiting.candidate!.checkpointId)!;
-    expect((await handle.executeUpdate(pinUpdate, { args: [{ checkpointId: pinned }] })).result).toBe('pinned');
+    expect((await handle.executeUpdate(pinUpdate, { args: [{ checkpointId: pinned }] })).result).toBe(
+      'pinned',
+    );
     return { waiting, pinned };
   });
   const jobId = waiting.jobId!;
@@ -152,7 +159,13 @@ it('continued as new at its history limit, the registry keeps its claims, pins a
   await bed.withWorker(async () => {
     await registry().claim([pin('ckpt_can_pinned')]);
     await registry().claim([
-      { checkpointId: 'ckpt_can_candidate', kind: 'candidate', workflowId: 'pipeline-can', runId: 'r1', at: '' },
+      {
+        checkpointId: 'ckpt_can_candidate',
+        kind: 'candidate',
+        workflowId: 'pipeline-can',
+        runId: 'r1',
+        at: '',
+      },
     ]);
     const lease = await registry().lease({
       workflowId: 'cleanup-can',
@@ -177,7 +190,13 @@ it('continued as new at its history limit, the registry keeps its claims, pins a
     // The leased checkpoint is still on its way out: a pipeline's claim of it is refused.
     expect(
       await registry().claim([
-        { checkpointId: 'ckpt_can_leased', kind: 'candidate', workflowId: 'pipeline-late', runId: 'r1', at: '' },
+        {
+          checkpointId: 'ckpt_can_leased',
+          kind: 'candidate',
+          workflowId: 'pipeline-late',
+          runId: 'r1',
+          at: '',
+        },
       ]),
     ).toEqual({ recorded: [], beingDeleted: [{ checkpointId: 'ckpt_can_leased', by: 'cleanup-can' }] });
     // The pin and the candidate of a running pipeline still refuse another cleanup's lease.
@@ -195,5 +214,126 @@ it('continued as new at its history limit, the registry keeps its claims, pins a
         { checkpointId: 'ckpt_can_candidate', reason: 'candidate of running pipeline-can' },
       ],
     });
+  });
+});
+
+/**
+ * On a server with visibility (the dev server): the registry's history is gone altogether (terminated,
+ * then deleted), so the run started anew has no run before it to read and rebuilds from what the live
+ * workflows hold. Real time: a pipeline adopting a finished job reaches its approval in seconds.
+ */
+describe('its history gone: rebuilt from the live workflows', () => {
+  let dev: DevServerHandle;
+  let sandbox: Sandbox;
+  let group: WorkerGroup;
+  let running: Promise<void>;
+  const taskQueue = uniqueTaskQueue('registry-gone');
+  beforeAll(async () => {
+    dev = await connectDevServer();
+    sandbox = await startSandbox({ epochMs: 1000, queueMs: 100, deployMs: 300, seed: 11 });
+    group = await createWorkerGroup({
+      connection: dev.nativeConnection,
+      taskQueue,
+      providers: createProviderClients(sandbox.endpoints),
+      settings: defaultWorkerSettings(),
+      overrides: { shutdownGraceTime: 0 },
+    });
+    running = group.run();
+  });
+  afterAll(async () => {
+    group?.shutdown();
+    await running;
+    await sandbox?.close();
+    await dev?.close();
+  });
+
+  /** Polls in real time. */
+  async function waitFor<T>(probe: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
+    for (const deadline = Date.now() + ms; Date.now() < deadline;) {
+      const value = await probe().catch(() => undefined);
+      if (value !== undefined) return value;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    throw new Error('condition not reached in real time');
+  }
+
+  it('a cleanup with keep 0 keeps the candidate awaiting approval, the pin and what a serving slot serves; approve then deploys', async () => {
+    const { client } = dev;
+    const { jobId } = await sandboxAdmin(sandbox.url).seedCompletedJob('registry-gone', 10);
+    const ckpt = (e: number) => `ckpt_${jobId.slice(4)}_e${e}`;
+    const handle = await client.workflow.start(fineTuneToDeploy, {
+      args: [
+        pipelineInput('registry-gone', {
+          train: { kind: 'tensorone-existing', jobId },
+          // Looks a second apart: in real time the finished job is seen at once.
+          supervision: {
+            freshness: '2s',
+            minInterval: '1s',
+            stallAfter: '30m',
+            resumeBudget: 2,
+            unknownStatusGrace: '30m',
+          },
+          gate: { approval: { required: true, timeout: '24h', onTimeout: 'reject' } },
+          cleanup: { enabled: false, retention: { keepLastN: 2 }, maxDeletes: 1000 },
+        }),
+      ],
+      taskQueue,
+      workflowId: pipelineWorkflowId('registry-gone'),
+    });
+    const waiting = await waitFor(async () => {
+      const s = await handle.query(statusQuery);
+      return s.phase === 'awaiting-approval' ? s : undefined;
+    });
+    const candidate = waiting.candidate!.checkpointId;
+    const [pinned, served] = [1, 2, 3, 4].map(ckpt).filter((id) => id !== candidate);
+    expect((await handle.executeUpdate(pinUpdate, { args: [{ checkpointId: pinned }] })).result).toBe(
+      'pinned',
+    );
+    // Another name's slot serves a third checkpoint of the job.
+    await servingSlots(client, taskQueue).promote('registry-gone-served', {
+      deployment: {
+        target: 'tensorone-endpoint',
+        deploymentId: 'ep_served',
+        checkpointId: served,
+        jobId,
+        workflowId: 'pipeline-registry-gone-served',
+        runId: 'r1',
+      },
+      retireAfterMs: 3_600_000,
+    });
+
+    const registryId = protectionRegistryId(taskQueue);
+    const lost = await client.workflow.getHandle(registryId).describe();
+    await client.workflow.getHandle(registryId).terminate('looks stuck');
+    await client.workflowService.deleteWorkflowExecution({
+      namespace: client.options.namespace,
+      workflowExecution: { workflowId: registryId, runId: lost.runId },
+    });
+    await waitFor(() =>
+      client.workflow
+        .getHandle(registryId)
+        .describe()
+        .then(
+          () => undefined,
+          (err: unknown) => (err instanceof WorkflowNotFoundError ? true : undefined),
+        ),
+    );
+
+    const cleaned = await client.workflow.execute(checkpointCleanup, {
+      args: [{ jobIds: [jobId], retention: { keepLastN: 0 } } satisfies CleanupInput],
+      taskQueue,
+      workflowId: `${taskQueue}-cleanup`,
+    });
+    expect(cleaned.deletedCount).toBeGreaterThan(0);
+    const left = sandbox.state.jobCheckpoints(jobId).map((c) => c.id);
+    expect(left).toEqual(expect.arrayContaining([candidate, pinned, served]));
+    const state = await client.workflow.getHandle(registryId).query(protectionStateQuery);
+    expect(state.rebuiltFrom).toContain('no run before this one was named');
+    expect(state.rebuiltFrom?.join('; ')).toMatch(/of 1 running pipelines and 1 serving slots/);
+
+    await handle.executeUpdate(approveUpdate, { args: [{ checkpointId: candidate, by: 'ada' }] });
+    const approved = await handle.result();
+    expect(approved.outcome).toBe('deployed');
+    expect(approved.checkpoint?.checkpointId).toBe(candidate);
   });
 });
