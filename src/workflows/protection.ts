@@ -43,8 +43,8 @@ const DEFAULT_HISTORY_EVENT_LIMIT = 5000;
  */
 const REBUILDS_WHEN_STARTED_ANEW_PATCH = 'protection-registry-rebuilds-when-started-anew';
 
-/** How long a lease waits for a rebuild in progress before it is refused. */
-const LEASE_WAITS_FOR_REBUILD = '1 minute';
+/** How long a lease waits for a rebuild in progress before it is refused: well inside the lease activity's timeout. */
+const LEASE_WAITS_FOR_REBUILD = '20 seconds';
 
 /** Until the records are rebuilt nothing may be deleted, so the rebuild is tried for as long as it takes. */
 const rebuild = proxyActivities<Activities>({

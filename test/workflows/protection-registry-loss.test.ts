@@ -6,7 +6,7 @@ import { createWorkerGroup, defaultWorkerSettings, type WorkerGroup } from '../.
 import { connectDevServer, uniqueTaskQueue, type DevServerHandle } from '../harness/temporal';
 import { sandboxAdmin } from '../../sandbox/admin-client';
 import { pipelineWorkflowId } from '../../src/domain/pipeline-input';
-import { protectionRegistry } from '../../src/clients/protection-registry';
+import { protectionRegistry, registryStartArgs } from '../../src/clients/protection-registry';
 import {
   approveUpdate,
   pinUpdate,
@@ -15,7 +15,7 @@ import {
   statusQuery,
   type CleanupInput,
 } from '../../src/workflows/definitions';
-import { checkpointCleanup, checkpointProtection, fineTuneToDeploy } from '../../src/workflows';
+import { checkpointCleanup, checkpointProtection, fineTuneToDeploy, servingSlot } from '../../src/workflows';
 import { pipelineInput, tensoroneTrain } from '../../fixtures/pipelines';
 import { advanceUntil, HOUR, startWorkflowTestBed, type WorkflowTestBed } from '../harness/workflow-env';
 
@@ -147,6 +147,42 @@ it('terminated twice: pins recorded before either termination still refuse a lea
     ]);
     await registry().release({ workflowId: 'cleanup-after-two-terminations', runId: 'r1' });
   });
+});
+
+it('while the run before cannot be read, a cleanup deletes nothing and its result says why', async () => {
+  await terminateRegistry().catch(() => undefined);
+  // The latest run under the registry's id cannot be read as a registry: another workflow ran there.
+  const squatter = await bed.env.client.workflow.start(servingSlot, {
+    args: [{ name: 'not-a-registry' }],
+    taskQueue: bed.taskQueue,
+    workflowId: protectionRegistryId(bed.taskQueue),
+  });
+  await squatter.terminate('started under the wrong id');
+  // Started again as every caller starts it: naming the run before.
+  await bed.env.client.workflow.start(checkpointProtection, {
+    args: await registryStartArgs(bed.env.client, protectionRegistryId(bed.taskQueue)),
+    taskQueue: bed.taskQueue,
+    workflowId: protectionRegistryId(bed.taskQueue),
+  });
+  const { jobId } = await sandboxAdmin(bed.sandbox.url).seedCompletedJob('registry-unreadable', 6);
+  const result = await bed.withWorker(() =>
+    bed.env.client.workflow.execute(checkpointCleanup, {
+      args: [{ jobIds: [jobId], retention: { keepLastN: 0 } } satisfies CleanupInput],
+      taskQueue: bed.taskQueue,
+      workflowId: 'cleanup-registry-unreadable',
+    }),
+  );
+  expect(result.deletedCount).toBe(0);
+  expect(idsOf(jobId)).toHaveLength(8);
+  expect(result.spared).toHaveLength(6);
+  expect(result.spared?.[0].reason).toMatch(
+    new RegExp(
+      `^the protection registry started anew at .* and is rebuilding what is in use from its run ${squatter.firstExecutionRunId} and the live workflows: nothing is deleted until it has$`,
+    ),
+  );
+  const state = await registryHandle().query(protectionStateQuery);
+  expect(state.rebuilding?.predecessorRunId).toBe(squatter.firstExecutionRunId);
+  await terminateRegistry();
 });
 
 it('continued as new at its history limit, the registry keeps its claims, pins and leases', async () => {
