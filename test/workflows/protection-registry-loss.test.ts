@@ -6,7 +6,7 @@ import { createWorkerGroup, defaultWorkerSettings, type WorkerGroup } from '../.
 import { connectDevServer, uniqueTaskQueue, type DevServerHandle } from '../harness/temporal';
 import { sandboxAdmin } from '../../sandbox/admin-client';
 import { pipelineWorkflowId } from '../../src/domain/pipeline-input';
-import { protectionRegistry, registryStartArgs } from '../../src/clients/protection-registry';
+import { protectionRegistry } from '../../src/clients/protection-registry';
 import {
   approveUpdate,
   pinUpdate,
@@ -160,7 +160,7 @@ it('while the run before cannot be read, a cleanup deletes nothing and its resul
   await squatter.terminate('started under the wrong id');
   // Started again as every caller starts it: naming the run before.
   await bed.env.client.workflow.start(checkpointProtection, {
-    args: await registryStartArgs(bed.env.client, protectionRegistryId(bed.taskQueue)),
+    args: [{ predecessorRunId: squatter.firstExecutionRunId }],
     taskQueue: bed.taskQueue,
     workflowId: protectionRegistryId(bed.taskQueue),
   });
