@@ -61,7 +61,9 @@ const rebuild = proxyActivities<Activities>({
  * a pipeline's claim and a cleanup's lease on the same checkpoint cannot both succeed.
  * Why a workflow and not search attributes: visibility is eventually consistent, forgets closed
  * pipelines after the namespace's retention, and the time-skipping test server does not answer it;
- * this workflow runs for good (continue-as-new carries records and leases). A `deployed` record stays
+ * this workflow runs for good (continue-as-new carries records and leases; a run started anew, e.g.
+ * after an operator terminated it, first rebuilds them from the run before and the live workflows —
+ * the `rebuildProtection` activity — and deletes nothing until it has). A `deployed` record stays
  * until its serving slot deletes the deployment (or the checkpoint is gone): a deployment left for
  * removal by hand keeps its checkpoint; keeping too much is the safe side.
  */
