@@ -66,10 +66,11 @@ function deliberateReason(
 ): string | undefined {
   const info = lastFailure.applicationFailureInfo;
   const benign = String(info?.category ?? '').includes('BENIGN') || info?.category === 1;
-  if (!benign && info?.type !== 'JOB_UNCHANGED' && info?.type !== 'NOT_SERVING_YET') return undefined;
+  if (info?.type === 'NOT_SERVING_YET') return 'readiness polls';
+  if (!benign && info?.type !== 'JOB_UNCHANGED') return undefined;
   if (/to confirm/.test(lastFailure.message ?? '')) return 'confirming second look';
   if (activity === 'watchTrainingJob') return 'looks at the job between reports';
-  return 'readiness polls';
+  return `waits (${info?.type ?? 'benign'})`;
 }
 
 /** The spans of one history. `workflow` names it; `untilMs` clips long-lived workflows to the window. */

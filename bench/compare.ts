@@ -3,14 +3,16 @@
  * temporary worktree (its own `npm ci`, or this tree's node_modules when package-lock.json is the same),
  * then runs the quick overhead and API-economy benchmarks on that tree and on this one, interleaved in
  * the same run (so both see the same machine load), and prints both rows and their ratios.
- *   npm run bench:compare -- <git ref> [--rounds N]
- * Each tree runs its own benchmark scripts: a column one of them does not print is left out.
+ *   npm run bench:compare -- <git ref> [--rounds N] [--same-bench]
+ * Each tree runs its own benchmark scripts (a column one of them does not print is left out), or with
+ * `--same-bench` this tree's bench/*.ts copied over the ref's: the same inputs and the same breakdown on
+ * both (for refs whose source layout these scripts fit).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { benchHeader, option, table } from './report';
+import { benchHeader, flag, option, table } from './report';
 
 const root = path.resolve(__dirname, '..');
 
@@ -154,7 +156,7 @@ function compareTable(
 async function main(): Promise<void> {
   const ref = process.argv.slice(2).find((a) => !a.startsWith('--') && a !== option('rounds'));
   if (!ref) {
-    process.stderr.write('usage: npm run bench:compare -- <git ref> [--rounds N]\n');
+    process.stderr.write('usage: npm run bench:compare -- <git ref> [--rounds N] [--same-bench]\n');
     process.exit(2);
   }
   const rounds = Number(option('rounds') ?? 1);
@@ -182,6 +184,9 @@ async function main(): Promise<void> {
     const sameLock =
       git(['show', `${sha}:package-lock.json`]) ===
       fs.readFileSync(path.join(root, 'package-lock.json'), 'utf8').trim();
+    if (flag('same-bench'))
+      for (const file of fs.readdirSync(path.join(root, 'bench')).filter((f) => f.endsWith('.ts')))
+        fs.copyFileSync(path.join(root, 'bench', file), path.join(base.dir, 'bench', file));
     if (sameLock) fs.symlinkSync(path.join(root, 'node_modules'), path.join(base.dir, 'node_modules'), 'dir');
     else {
       process.stderr.write(`package-lock.json differs at ${sha}: npm ci in ${base.dir}\n`);
@@ -201,6 +206,7 @@ async function main(): Promise<void> {
     }
     process.stdout.write(
       `${benchHeader(`Compared with ${base.label}: quick overhead and economy, interleaved, ${rounds} round(s)`)}\n` +
+        `benchmark scripts: ${flag('same-bench') ? "this tree's on both trees" : "each tree's own"}\n` +
         `load average (1, 5, 15 min): ${loads.join('; ')}\n\n` +
         BENCHMARKS.map((b) => compareTable(b, base, head, results)).join('\n\n') +
         '\n',
