@@ -120,7 +120,8 @@ function compareTable(
 ): string {
   const baseRuns = results.get(`${base.label}\t${bench.script}`)!;
   const headRuns = results.get(`${head.label}\t${bench.script}`)!;
-  const keyOf = (p: Printed) => (bench.key ? p.headers.indexOf(bench.key) : -1);
+  // The first column names the row (older trees call it 'dev server', newer ones 'server').
+  const keyOf = (_p: Printed) => (bench.key ? 0 : -1);
   const rowKeys = bench.key
     ? [...new Set(headRuns.flatMap((p) => p.rows.map((r) => r[keyOf(p)])))]
     : ['(one row)'];
