@@ -92,6 +92,18 @@ async function main(): Promise<void> {
         workflowId: id('pipeline-success'),
       });
       await save('pipeline-success');
+      // Its supervising child, which signals the pipeline (a supervision alone signals nobody).
+      const pipelineEvents = (await bed.env.client.workflow.getHandle(id('pipeline-success')).fetchHistory())
+        .events;
+      const childId = pipelineEvents?.find((e) => e.startChildWorkflowExecutionInitiatedEventAttributes)
+        ?.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId;
+      if (childId) {
+        const child = await bed.env.client.workflow.getHandle(childId).fetchHistory();
+        fs.writeFileSync(path.join(out, `supervise-child-of-pipeline-${suffix}.json`), historyToJSON(child));
+        process.stderr.write(
+          `wrote supervise-child-of-pipeline-${suffix}.json (${child.events?.length} events)\n`,
+        );
+      }
       // The protection records the pipeline wrote (a workflow that runs for good: recorded as it stands).
       const registry = await bed.env.client.workflow
         .getHandle(protectionRegistryId(bed.taskQueue))

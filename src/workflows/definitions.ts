@@ -87,6 +87,8 @@ export interface SupervisionResult {
   resumes: number;
   polls: number;
   runs: number;
+  /** The progress at the last look (a parent pipeline is not signalled the look it finishes at). */
+  progress?: SupervisionProgress;
 }
 
 /**

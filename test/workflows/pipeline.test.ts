@@ -106,6 +106,20 @@ describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
       }
       expect(result.bytesReclaimed).toBe(result.deletedCheckpoints.reduce((s, d) => s + d.bytes, 0));
       expect(result.cost).toBeGreaterThan(0);
+      // The status shows the training as the supervision's last look saw it: completed, every epoch.
+      const handle = bed.env.client.workflow.getHandle(pipelineWorkflowId('happy'));
+      const status = await handle.query(statusQuery);
+      expect(status.training).toMatchObject({ jobId: job.id, status: 'completed' });
+      expect(status.training?.epoch).toBe(status.training?.totalEpochs);
+      // That last look came back in the supervision's result: no progress signal right before it ends.
+      const child = (await handle.fetchHistory()).events!.find(
+        (e) => e.startChildWorkflowExecutionInitiatedEventAttributes,
+      )!.startChildWorkflowExecutionInitiatedEventAttributes!.workflowId!;
+      const events = (await bed.env.client.workflow.getHandle(child).fetchHistory()).events!;
+      const lastLook = events.map((e) => !!e.activityTaskCompletedEventAttributes).lastIndexOf(true);
+      expect(
+        events.slice(lastLook).some((e) => e.signalExternalWorkflowExecutionInitiatedEventAttributes),
+      ).toBe(false);
     });
   });
 

@@ -120,6 +120,8 @@ async function run(
 
   // ---- wait: the supervising child ----
   const supervision = await superviseChild(spec, status.provider, jobId);
+  // The look the supervision finished at comes in its result, not as a progress signal.
+  if (supervision.progress) status.training = supervision.progress;
   // A create the provider acted on after its answer was lost has made its duplicate by now.
   if (safety.job?.inDoubt) await stopDuplicates(status, safety);
 

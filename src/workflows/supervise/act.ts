@@ -41,6 +41,14 @@ export function decide(sup: Supervision, job: TrainingJob): SupervisionStep {
   );
 }
 
+/** This look ends the supervision (`decide` would finish), asked without keeping anything `decide` notes. */
+export function finishesNow(sup: Supervision, job: TrainingJob): boolean {
+  const unknownSince = sup.st.firstUnknownAtMs;
+  const finishing = decide(sup, job).kind === 'finish';
+  sup.st.firstUnknownAtMs = unknownSince;
+  return finishing;
+}
+
 /** Carries out a step: the supervision's result when it ends, undefined to look again. */
 export async function act(
   sup: Supervision,
@@ -89,5 +97,6 @@ function result(
     resumes: st.resumes,
     polls: st.polls,
     runs: st.runs,
+    ...(st.latest ? { progress: st.latest } : {}),
   };
 }

@@ -31,3 +31,9 @@ export const boundsInput = () => patched('supervise-input-bounds');
  * an unknown status and given up on (the job stopped) past that grace. Runs before it finished on it.
  */
 export const doubtsShortCompletion = () => patched('supervise-doubts-short-completion');
+
+/**
+ * A supervision that finishes at a look hands that look's progress back in its result instead of
+ * signalling it to the parent first: one signal and two workflow tasks (its own and the parent's) fewer.
+ */
+export const finalProgressInResult = () => patched('supervise-final-progress-in-result');
