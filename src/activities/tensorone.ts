@@ -10,6 +10,7 @@ import { smokeTestPassed } from '../decisions/deploy';
 import { probeFigures, type ProbeFigures, type ProbeSample } from '../decisions/probe';
 import { isAbsent, type CapabilityAbsent } from '../providers/http/capabilities';
 import {
+  attempt,
   createInDoubt,
   heartbeat,
   mayFindEarlierCreate,
@@ -235,8 +236,19 @@ export function tensoroneEndpointActivities(client: TensorOneClient) {
     async getEndpoint(endpointId: string): Promise<Deployment | CapabilityAbsent> {
       return classified(() => client.endpoints.get(endpointId));
     },
+    /**
+     * A 404 this process cannot read (the route has not answered 2xx here yet: a worker restarted after
+     * its DELETE's answer was lost) is settled by the endpoint list where it answers: an endpoint it does
+     * not list is gone. Without that evidence the answer stays "cannot tell" (remove by hand).
+     */
     async deleteEndpoint(endpointId: string): Promise<DeleteOutcome | CapabilityAbsent> {
-      return deleteIdempotently(() => client.endpoints.delete(endpointId));
+      const outcome = await deleteIdempotently(() => client.endpoints.delete(endpointId));
+      if (!isAbsent(outcome) || !outcome.unsure) return outcome;
+      const listed = await classified(() => client.endpoints.list());
+      if (isAbsent(listed) || listed.some((e) => e.id === endpointId)) return outcome;
+      return attempt() > 1
+        ? { deleted: true, alreadyGone: false, answerLost: true }
+        : { deleted: true, alreadyGone: true };
     },
     /**
      * One `runsync` with a sample input; the output is trimmed so history stays small. `untilServing`:

@@ -206,6 +206,51 @@ describe('a run-named create: one request on its first attempt, a lookup before 
   });
 });
 
+describe('an endpoint DELETE whose answer was lost, retried by a fresh worker process', () => {
+  it("is settled by the endpoint list: not listed is this run's deletion, not 'remove by hand'", async () => {
+    const admin = sandboxAdmin(sandbox.url);
+    const { jobId } = await admin.seedCompletedJob('lost-endpoint-delete', 2);
+    const checkpointId = sandbox.state.jobCheckpoints(jobId)[0].id;
+    const endpoint = await runActivity('wf-ep-del', activities.deployCheckpointEndpoint, {
+      step: 'deploy',
+      nameBasis: 'wf-ep-del--r1',
+      checkpointId,
+      gpuIds: ['a100'],
+      workerCount: 1,
+    });
+    await admin.setFaults({ lostDeleteRate: 1, routePattern: `/v2/endpoints/${endpoint.id}$` });
+    const first = await runActivityAttempt('wf-ep-del', 1, activities.deleteEndpoint, endpoint.id).catch(
+      (e: unknown) => e,
+    );
+    await admin.setFaults({});
+    expect(first).toMatchObject({ type: 'NETWORK_ERROR' });
+    expect(sandbox.state.endpoints.has(endpoint.id)).toBe(false);
+    // The retry runs in a process that has never seen the DELETE route answer 2xx.
+    const restarted = createActivities(createProviderClients(sandbox.endpoints));
+    await expect(runActivityAttempt('wf-ep-del', 2, restarted.deleteEndpoint, endpoint.id)).resolves.toEqual({
+      deleted: true,
+      alreadyGone: false,
+      answerLost: true,
+    });
+    // An endpoint the list still shows is not declared gone: that 404 stays "cannot tell".
+    const other = await runActivity('wf-ep-keep', activities.deployCheckpointEndpoint, {
+      step: 'deploy',
+      nameBasis: 'wf-ep-keep--r1',
+      checkpointId,
+      gpuIds: ['a100'],
+      workerCount: 1,
+    });
+    await admin.setFaults({ errorRate: 1, errorStatus: 404, routePattern: `/v2/endpoints/${other.id}$` });
+    const unsure = await runActivityAttempt(
+      'wf-ep-keep',
+      2,
+      createActivities(createProviderClients(sandbox.endpoints)).deleteEndpoint,
+      other.id,
+    ).finally(() => admin.setFaults({}));
+    expect(unsure).toMatchObject({ capabilityAbsent: 'tensorone.endpoints.delete', unsure: true });
+  });
+});
+
 describe("a delete whose answer was lost counts as this run's deletion", () => {
   it('the retry answered 404 is counted (not "already gone"); a first ask answered 404 is not', async () => {
     const admin = sandboxAdmin(sandbox.url);
