@@ -127,6 +127,8 @@ interface TrialReport {
   accidents: Partial<Record<AccidentKind, number>>;
   operator: Record<string, number>;
   violations: Violation[];
+  /** Pipelines that failed or did not end, with why: not a violation, but what a user would see. */
+  failures: string[];
   seconds: number;
 }
 
@@ -157,7 +159,8 @@ function trialPipelines(trial: Trial, random: () => number) {
   const specs = EXAMPLES.map(({ key, file }) => {
     const spec = loadPipelineFile(path.join(repo, file));
     const name = `${prefix}-${key}`;
-    const epochs = 3 + Math.floor(random() * 4);
+    // Long enough that looks (every second or so) land while the job trains.
+    const epochs = 8 + Math.floor(random() * 13);
     const train =
       spec.train.kind === 'tensorone'
         ? {
@@ -240,6 +243,40 @@ function stepsOf(history: temporal.api.history.v1.IHistory | undefined): string[
   return steps;
 }
 
+/**
+ * What the operator and the harness do in one trial, and when: drawn at once from the trial's seed, so
+ * the same seed and options plan the same trial however the run's moments interleave.
+ */
+function trialPlan(random: () => number, shared: Pick<Shared, 'accidents' | 'operatorKinds' | 'kinds'>) {
+  const wants = (kind: string, chance: number) =>
+    (shared.accidents.includes(kind as AccidentKind) || shared.operatorKinds.includes(kind)) &&
+    random() < chance;
+  const ms = (from: number, span: number) => from + Math.floor(random() * span);
+  return {
+    approveAfterMs: ms(3000, 15_000),
+    // The registry (2) or the TensorMesh (3) pipeline.
+    cancel: wants('cancel', 0.4)
+      ? { victim: 2 + Math.floor(random() * 2), afterMs: ms(2000, 20_000) }
+      : undefined,
+    rollback: wants('rollback', 0.5)
+      ? {
+          afterMs: ms(0, 10_000),
+          deleteFormerByHand: shared.kinds.includes('deletedByHand') && random() < 0.5,
+        }
+      : undefined,
+    killsAtMs: wants('killWorker', 0.7)
+      ? Array.from({ length: 1 + Math.floor(random() * 2) }, () => ms(3000, 40_000)).sort((a, b) => a - b)
+      : [],
+    terminateChild: wants('terminateChild', 0.4)
+      ? { victim: Math.floor(random() * 4), afterMs: ms(2000, 15_000) }
+      : undefined,
+    terminateRegistryAfterMs: wants('terminateRegistry', 0.4) ? ms(5000, 25_000) : undefined,
+    terminateSlot: wants('terminateSlot', 0.4)
+      ? { victim: Math.floor(random() * 4), afterMs: ms(10_000, 40_000) }
+      : undefined,
+  };
+}
+
 async function runTrial(trial: Trial, shared: Shared): Promise<TrialReport> {
   const started = Date.now();
   const label = `seed ${trial.seed} ${trial.profile}`;
@@ -280,6 +317,7 @@ async function runTrial(trial: Trial, shared: Shared): Promise<TrialReport> {
   });
   const client = () => shared.client;
   const { specs, retrain } = trialPipelines(trial, random);
+  const plan = trialPlan(random, shared);
   const all = [...specs, retrain];
   const asChaos = (p: (typeof all)[number]): ChaosPipeline => ({
     name: p.name,
@@ -312,16 +350,13 @@ async function runTrial(trial: Trial, shared: Shared): Promise<TrialReport> {
     client,
     sandbox,
     heldCreateMs: 5000,
-    approveAfterMs: 3000 + Math.floor(random() * 15_000),
+    approveAfterMs: plan.approveAfterMs,
     say: (l) => say(`${label}: ${l}`),
   });
   const operatorDone: Record<string, number> = {};
   const did = (what: string) => (operatorDone[what] = (operatorDone[what] ?? 0) + 1);
   const accidents: Partial<Record<AccidentKind, number>> = {};
   const accident = (kind: AccidentKind) => (accidents[kind] = (accidents[kind] ?? 0) + 1);
-  const wants = (kind: string, chance: number) =>
-    (shared.accidents.includes(kind as AccidentKind) || shared.operatorKinds.includes(kind)) &&
-    random() < chance;
 
   const scheduleId = `adversary-cleanup-${trial.seed}-${trial.profile}`;
   await upsertCleanupSchedule(client(), {
@@ -360,40 +395,49 @@ async function runTrial(trial: Trial, shared: Shared): Promise<TrialReport> {
     acting.push(
       operator.approveLater(byKey('gated')).then(() => operator.record.approvals.length && did('approve')),
     );
-  if (wants('cancel', 0.4)) {
-    const victim = [specs[2], specs[3]][Math.floor(random() * 2)];
-    const after = 2000 + Math.floor(random() * 20_000);
+  if (plan.cancel) {
+    const victim = specs[plan.cancel.victim];
     acting.push(
-      sleep(after).then(async () => {
+      sleep(plan.cancel.afterMs).then(async () => {
         if ((await cli(['cancel', victim.workflowId, '--reason', `adversary seed ${trial.seed}`])) === 0)
           did('cancel');
       }),
     );
   }
   // The retrain: once the first run ended; the operator may roll back while the first deployment drains.
-  const rollback = wants('rollback', 0.5);
   acting.push(
     (async () => {
       await ended(specs[0].workflowId, deadline);
       await start(retrain);
       say(`${label}: started ${retrain.workflowId}`);
-      if (!rollback) return;
+      if (!plan.rollback) return;
       if (!(await ended(retrain.workflowId, deadline))) return;
-      await sleep(Math.floor(random() * 10_000));
+      await sleep(plan.rollback.afterMs);
+      // Someone at the provider's console deletes the deployment the rollback would restore.
+      const draining = (
+        await servingSlots(client(), taskQueue)
+          .read(retrain.name)
+          .catch(() => undefined)
+      )?.draining.at(-1)?.deploymentId;
+      if (plan.rollback.deleteFormerByHand && draining && sandbox.state.adversary) {
+        sandbox.state.endpoints.delete(draining);
+        sandbox.state.adversary.record(
+          'deletedByHand',
+          'the provider console',
+          draining,
+          'before a rollback',
+        );
+      }
       const code = await cli(['rollback', retrain.name, '--reason', `adversary seed ${trial.seed}`]);
       did(code === 0 ? 'rollback' : 'rollback refused');
     })(),
   );
   // ---- Temporal-side accidents ----
-  if (wants('killWorker', 0.7)) {
-    const kills = 1 + Math.floor(random() * 2);
-    const moments = Array.from({ length: kills }, () => 3000 + Math.floor(random() * 40_000)).sort(
-      (a, b) => a - b,
-    );
+  if (plan.killsAtMs.length)
     acting.push(
       (async () => {
         let at = 0;
-        for (const m of moments) {
+        for (const m of plan.killsAtMs) {
           await sleep(m - at);
           at = m;
           worker.kill();
@@ -404,7 +448,6 @@ async function runTrial(trial: Trial, shared: Shared): Promise<TrialReport> {
         }
       })(),
     );
-  }
   const terminate = async (kind: AccidentKind, workflowId: string) => {
     const done = await client()
       .workflow.getHandle(workflowId)
@@ -416,11 +459,10 @@ async function runTrial(trial: Trial, shared: Shared): Promise<TrialReport> {
       say(`${label}: terminated ${workflowId}`);
     }
   };
-  if (wants('terminateChild', 0.4)) {
-    const victim = specs[Math.floor(random() * specs.length)];
-    const after = 2000 + Math.floor(random() * 15_000);
+  if (plan.terminateChild) {
+    const victim = specs[plan.terminateChild.victim];
     acting.push(
-      sleep(after).then(async () => {
+      sleep(plan.terminateChild.afterMs).then(async () => {
         const desc = await client()
           .workflow.getHandle(victim.workflowId)
           .describe()
@@ -430,16 +472,16 @@ async function runTrial(trial: Trial, shared: Shared): Promise<TrialReport> {
       }),
     );
   }
-  if (wants('terminateRegistry', 0.4))
+  if (plan.terminateRegistryAfterMs !== undefined)
     acting.push(
-      sleep(5000 + Math.floor(random() * 25_000)).then(() =>
+      sleep(plan.terminateRegistryAfterMs).then(() =>
         terminate('terminateRegistry', protectionRegistryId(taskQueue)),
       ),
     );
-  if (wants('terminateSlot', 0.4))
+  if (plan.terminateSlot)
     acting.push(
-      sleep(10_000 + Math.floor(random() * 40_000)).then(() =>
-        terminate('terminateSlot', servingSlotId(specs[Math.floor(random() * specs.length)].name, taskQueue)),
+      sleep(plan.terminateSlot.afterMs).then(() =>
+        terminate('terminateSlot', servingSlotId(specs[plan.terminateSlot!.victim].name, taskQueue)),
       ),
     );
 
@@ -564,6 +606,12 @@ async function runTrial(trial: Trial, shared: Shared): Promise<TrialReport> {
     accidents,
     operator: operatorDone,
     violations,
+    failures: pipelines
+      .filter((p) => p.closeStatus !== 'COMPLETED')
+      .map(
+        (p) =>
+          `${p.workflowId} ${p.closeStatus.toLowerCase()}${p.failure ? `: ${p.failure.slice(0, 300)}` : ''}`,
+      ),
     seconds: Math.round((Date.now() - started) / 1000),
   };
   say(
@@ -650,6 +698,7 @@ async function main(): Promise<void> {
     accidents: { ...sum((r) => r.accidents), restartServer: serverRestarts },
     operator: sum((r) => r.operator),
     violationsPerInvariant: violationsPer,
+    failures: reports.flatMap((r) => r.failures.map((f) => `seed ${r.seed} ${r.profile}: ${f}`)),
     violations: reports.flatMap((r) =>
       r.violations.map((v) => ({
         seed: r.seed,
@@ -669,7 +718,8 @@ async function main(): Promise<void> {
     `adversary: ${summary.trials} trials (${summary.seeds} seeds × ${profiles.join(', ')}), ${summary.pipelineRuns} pipeline runs in ${summary.seconds} s (load ${summary.loadAverage.join(' ')})\n` +
       `  outcomes ${JSON.stringify(summary.outcomes)}\n  lies ${JSON.stringify(summary.liesByKind)}\n` +
       `  accidents ${JSON.stringify(summary.accidents)}\n  operator ${JSON.stringify(summary.operator)}\n` +
-      `  violations per invariant ${JSON.stringify(violationsPer)}\n`,
+      `  violations per invariant ${JSON.stringify(violationsPer)}\n` +
+      summary.failures.map((f) => `  ${f}\n`).join(''),
   );
   if (flag('json')) process.stdout.write(`ADVERSARY_SUMMARY ${JSON.stringify(summary)}\n`);
   process.exit(summary.violations.length ? 1 : 0);
