@@ -270,7 +270,7 @@ function trialPlan(random: () => number, shared: Pick<Shared, 'accidents' | 'ope
     terminateChild: wants('terminateChild', 0.4)
       ? { victim: Math.floor(random() * 4), afterMs: ms(2000, 15_000) }
       : undefined,
-    terminateRegistryAfterMs: wants('terminateRegistry', 0.4) ? ms(5000, 25_000) : undefined,
+    terminateRegistryAfterMs: wants('terminateRegistry', 0.5) ? ms(5000, 25_000) : undefined,
     terminateSlot: wants('terminateSlot', 0.4)
       ? { victim: Math.floor(random() * 4), afterMs: ms(10_000, 40_000) }
       : undefined,
@@ -655,7 +655,15 @@ async function main(): Promise<void> {
   const trials: Trial[] = seeds.flatMap((seed) => profiles.map((profile) => ({ seed, profile })));
   const reports: TrialReport[] = [];
   let serverRestarts = 0;
+  // `--until 15:20` (UTC): no batch starts after then; the seeds run so far are reported.
+  const until = option('until');
+  const stopAt = until ? Date.parse(`${new Date().toISOString().slice(0, 10)}T${until}:00Z`) : Infinity;
   for (let i = 0; i < trials.length; i += parallel) {
+    if (Date.now() > stopAt) {
+      say(`--until ${until}: ${trials.length - i} trials not started`);
+      seeds = [...new Set(trials.slice(0, i).map((t) => t.seed))];
+      break;
+    }
     const batch = trials.slice(i, i + parallel);
     const running = Promise.all(batch.map((t) => runTrial(t, ctx)));
     // One server restart per batch whose seeds draw it (the first of the batch decides), mid-way.

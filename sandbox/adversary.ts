@@ -70,7 +70,7 @@ export const LIE_RANGES: Record<
   LieKind,
   { rate: [number, number]; count: [number, number]; k: [number, number] }
 > = {
-  statusFlip: { rate: [0.02, 0.08], count: [1, 3], k: [1, 3] },
+  statusFlip: { rate: [0.05, 0.15], count: [1, 4], k: [1, 4] },
   stepReset: { rate: [0.02, 0.06], count: [1, 3], k: [1, 1] },
   stepWobble: { rate: [0.02, 0.08], count: [1, 4], k: [1, 1] },
   stepFreeze: { rate: [0.02, 0.06], count: [1, 2], k: [2, 6] },
