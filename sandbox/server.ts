@@ -262,6 +262,13 @@ export async function startSandbox(config: SandboxConfig = {}): Promise<Sandbox>
       req.socket.destroy();
       return;
     }
+    // "Response lost after the resource was deleted": the delete happened, the client never hears.
+    if (faultable && method === 'DELETE' && answer.status < 300 && state.chance(f.lostDeleteRate)) {
+      state.countFault('lostDeleteResponse');
+      record('reset');
+      req.socket.destroy();
+      return;
+    }
     // A gateway in front of the provider answers with its own page, status 200 (`htmlAnswers`).
     if (provider && answer.status === 200 && state.answersHtml(method, url.pathname)) {
       return reply({ status: 200, raw: { contentType: 'text/html; charset=utf-8', text: GATEWAY_PAGE } });

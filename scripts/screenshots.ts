@@ -12,7 +12,7 @@
  *   docs/ui-pipeline-awaiting-approval.png   the gated pipeline waiting at its approval timer
  *   docs/report.png                  `starter report` of the finished pipeline
  *
- * It also prints the CLI's own output of the example run (what the README shows).
+ * It also prints the CLI's own output of the example run (what docs/getting-started.md shows).
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';

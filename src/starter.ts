@@ -27,7 +27,7 @@ import { InvalidPipelineInput } from './domain/pipeline-input';
 import { InvalidScheduleInput } from './schedules/cleanup-schedule';
 
 /** The program: every command from src/cli/commands/, in the order `--help` lists them. */
-function buildProgram(): Command {
+export function buildProgram(): Command {
   const program = new Command('starter')
     .description('Start, watch and steer fine-tune → deploy pipelines on Temporal.')
     .showHelpAfterError('(run with --help for usage)')

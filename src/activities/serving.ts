@@ -2,7 +2,14 @@ import type { Deployment, TrainingJob } from '../domain/types';
 import type { MarqtuneClient } from '../providers/marqtune/client';
 import { isAbsent, type CapabilityAbsent } from '../providers/http/capabilities';
 import type { ProvisionModelRequest, TensorMeshClient } from '../providers/tensormesh/client';
-import { createInDoubt, attempt, nameForStep, possibleDuplicate, type PossibleDuplicate } from './context';
+import {
+  createInDoubt,
+  attempt,
+  mayFindEarlierCreate,
+  nameForStep,
+  possibleDuplicate,
+  type PossibleDuplicate,
+} from './context';
 import type { CreateOutcome } from './tensorone';
 import { classified, deleteIdempotently, type DeleteOutcome } from './failures';
 
@@ -22,7 +29,7 @@ export function tensormeshActivities(client: TensorMeshClient) {
       const name = nameForStep(step, nameBasis);
       const inDoubt = createInDoubt();
       return classified(async () => {
-        const existing = await client.models.findByName(name);
+        const existing = mayFindEarlierCreate(nameBasis) ? await client.models.findByName(name) : undefined;
         if (existing && !isAbsent(existing)) return { ...existing, adopted: true, inDoubt, name };
         const duplicate = isAbsent(existing) ? possibleDuplicate(name, 'served model') : undefined;
         const modelName = duplicate ? `${name}-a${attempt()}` : name;

@@ -80,8 +80,8 @@ export async function checkpointCleanup(input: CleanupInput): Promise<CleanupRes
   carry.bytesReclaimed ??= carry.deleted.reduce((s, d) => s + d.bytes, 0);
   carry.keptInDoubt ??= [];
   carry.spared ??= [];
-  // Only deletions this run made count: a checkpoint already gone (another cleanup, or an earlier
-  // attempt whose answer was lost) is listed with 0 bytes.
+  // Only deletions this run made count: a checkpoint already gone before its first ask (another cleanup,
+  // a hand deletion) is listed with 0 bytes; one whose answer was lost and a retry found gone counts.
   const record = (entry: DeletedCheckpoint) => {
     const counted = entry.alreadyGone ? { ...entry, bytes: 0 } : entry;
     if (!entry.alreadyGone) {
@@ -125,7 +125,7 @@ export async function checkpointCleanup(input: CleanupInput): Promise<CleanupRes
     let leasedForJob = false;
     try {
       // Without `offset` the list shows only the oldest 100: delete what they allow, then list again, until
-      // a listing is complete or allows nothing more (docs: README, "Cleanup on the documented routes").
+      // a listing is complete or allows nothing more (docs/reliability.md, "Exactly-once on documented routes").
       for (;;) {
         // Since BATCHED_DELETIONS_PATCH the listing's pages are asked `concurrency` at a time, too.
         const listing = await listAllCheckpoints(jobId, false, batched ? concurrency : 1);
@@ -161,10 +161,8 @@ export async function checkpointCleanup(input: CleanupInput): Promise<CleanupRes
                   checkpointIds: slice.map((c) => c.id),
                   concurrency,
                 });
-            const gone = new Map(outcomes.map((o) => [o.checkpointId, o.alreadyGone]));
-            slice.forEach((c) =>
-              record({ ...deletedEntry(c, c.reason), alreadyGone: gone.get(c.id) ?? false }),
-            );
+            const answered = new Map(outcomes.map((o) => [o.checkpointId, o]));
+            slice.forEach((c) => record({ ...deletedEntry(c, c.reason), ...howDeleted(answered.get(c.id)) }));
             if (historyTooLong(input)) {
               await continueAsNew<typeof checkpointCleanup>({ ...input, jobIds, carried: carry });
             }
@@ -181,9 +179,7 @@ export async function checkpointCleanup(input: CleanupInput): Promise<CleanupRes
                 ),
               ),
             );
-            slice.forEach((c, k) =>
-              record({ ...deletedEntry(c, c.reason), alreadyGone: outcomes[k].alreadyGone }),
-            );
+            slice.forEach((c, k) => record({ ...deletedEntry(c, c.reason), ...howDeleted(outcomes[k]) }));
             if (historyTooLong(input)) {
               // The plan is recomputed from the provider on the next run: deleted checkpoints are gone by then.
               await continueAsNew<typeof checkpointCleanup>({ ...input, jobIds, carried: carry });
@@ -322,4 +318,13 @@ function summary(c: Checkpoint): CheckpointSummary {
     createdAt: c.createdAt,
     sizeBytes: c.sizeBytes,
   };
+}
+
+/** A deletion's flags for the result: gone before this run asked, or asked again after a lost answer. */
+function howDeleted(outcome?: { alreadyGone: boolean; answerLost?: boolean }): {
+  alreadyGone: boolean;
+  answerLost?: true;
+} {
+  if (outcome?.answerLost) return { alreadyGone: false, answerLost: true };
+  return { alreadyGone: outcome?.alreadyGone ?? false };
 }

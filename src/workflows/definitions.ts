@@ -133,6 +133,8 @@ export interface DeletedCheckpoint {
   reason: DeleteReason;
   bytes: number;
   alreadyGone?: boolean;
+  /** This run's deletion, whose answer was lost: a retry was answered 404. Counted. */
+  answerLost?: boolean;
 }
 
 export interface CleanupCarry {
@@ -177,7 +179,8 @@ export interface CleanupResult {
   deleted: DeletedCheckpoint[];
   /**
    * Deletions this run made (itemized or not), and their bytes. A checkpoint that was already gone
-   * (404: another cleanup deleted it) is itemized with `alreadyGone` and 0 bytes and not counted.
+   * (404 on a first ask: another cleanup deleted it) is itemized with `alreadyGone` and 0 bytes and not
+   * counted; a 404 on a retried ask is this run's deletion whose answer was lost (`answerLost`), counted.
    */
   deletedCount: number;
   bytesReclaimed: number;

@@ -73,6 +73,7 @@ export function addScheduleCommand(program: Command): void {
   scheduleOptions(schedule.command('update').description('change the cleanup schedule')).action(upsert);
   schedule
     .command('list')
+    .description('list the cleanup schedules: state, next run, recent runs')
     .option('--json', 'print as JSON')
     .action(async (opts: { json?: boolean }) =>
       withClient(async ({ client }) => {
@@ -88,6 +89,7 @@ export function addScheduleCommand(program: Command): void {
     );
   schedule
     .command('trigger')
+    .description("start one cleanup run now with the schedule's settings (its next runs stay as planned)")
     .option('--id <scheduleId>', 'schedule id', workflowIdFlag('--id'), 'checkpoint-cleanup')
     .action(async (opts: { id: string }) =>
       withClient(async ({ client }) => {
@@ -97,6 +99,7 @@ export function addScheduleCommand(program: Command): void {
     );
   schedule
     .command('delete')
+    .description('delete the cleanup schedule (runs already started finish)')
     .option('--id <scheduleId>', 'schedule id', workflowIdFlag('--id'), 'checkpoint-cleanup')
     .action(async (opts: { id: string }) =>
       withClient(async ({ client }) => {
