@@ -159,8 +159,9 @@ function trialPipelines(trial: Trial, random: () => number) {
   const specs = EXAMPLES.map(({ key, file }) => {
     const spec = loadPipelineFile(path.join(repo, file));
     const name = `${prefix}-${key}`;
-    // Long enough that looks (every second or so) land while the job trains.
-    const epochs = 8 + Math.floor(random() * 13);
+    // Long enough that looks (every second or so) land while the job trains; the endpoint pipeline's
+    // longest, so that the operator's pin (a CLI start on busy cores) lands while it trains.
+    const epochs = (key === 'endpoint' ? 24 : 8) + Math.floor(random() * 13);
     const train =
       spec.train.kind === 'tensorone'
         ? {
