@@ -149,6 +149,8 @@ interface Shared {
   accidents: AccidentKind[];
   operatorKinds: string[];
   maxRps?: number;
+  /** A folder for each trial's end state. */
+  keep?: string;
   epochMs: number;
   deadlineMs: number;
 }
@@ -576,6 +578,9 @@ async function runTrial(trial: Trial, shared: Shared): Promise<TrialReport> {
     secrets: SECRETS,
     ...(shared.maxRps ? { rateLimit: { maxRps: shared.maxRps, requestTimes } } : {}),
   };
+  // `--keep DIR`: each trial's end state, to check again (or read) without running it again.
+  if (shared.keep)
+    fs.writeFileSync(path.join(shared.keep, `seed-${trial.seed}-${trial.profile}.json`), JSON.stringify(end));
   const violations = checkInvariants(end);
   // The report itself is scanned too: it quotes failures and steps.
   const reportText = violations.map((v) => describeViolation(end, v)).join('\n');
@@ -637,10 +642,12 @@ async function main(): Promise<void> {
     accidents: listOption('accidents', ACCIDENT_KINDS),
     operatorKinds: listOption('operator', OPERATOR_KINDS),
     maxRps: option('max-rps') ? Number(option('max-rps')) : undefined,
+    keep: option('keep'),
     epochMs: Number(option('epoch-ms') ?? 400),
     deadlineMs: Number(option('trial-minutes') ?? 6) * 60_000,
   };
   const parallel = Math.max(1, Number(option('parallel') ?? 2));
+  if (shared.keep) fs.mkdirSync(shared.keep, { recursive: true });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ftp-adversary-'));
   const bundle = path.join(dir, 'workflow-bundle.js');
   await writeWorkflowBundle(bundle);

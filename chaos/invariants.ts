@@ -117,6 +117,8 @@ export function eventsOf(
   return [...told, ...steps, ...(p?.failure ? [`${p.workflowId} failed: ${p.failure}`] : [])];
 }
 
+const iso = (ms: number) => new Date(ms).toISOString();
+
 /** When a deployment was deleted by hand (a lie told), if it was. */
 const deletedByHandAt = (end: EndState, id: string): number | undefined =>
   lies(end).find((l) => l.kind === 'deletedByHand' && l.resource === id)?.at;
@@ -214,7 +216,7 @@ export const INVARIANTS: Invariant[] = [
     sentence:
       'No checkpoint is deleted while it is a pending candidate, pinned, or referenced by a deployment that serves.',
     checkedBy:
-      'Each deletion the provider performed (with its time) is compared with the windows in which the checkpoint was in use: pinned (from the operator’s pin on), a run’s candidate (until the run closed), the checkpoint of a deployed run (until its slot retired that deployment).',
+      'Each deletion the provider performed (with its time) is compared with the windows in which the checkpoint was in use: pinned (from the operator’s pin on), a run’s candidate (until the run closed), the checkpoint of a deployed run (until the provider deleted that deployment: retired by its slot or deleted by hand).',
     check: (end) => {
       const windows = new Map<string, { from: number; until: number; why: string; p?: PipelineEnd }[]>();
       const inUse = (id: string | undefined, from: number, until: number, why: string, p?: PipelineEnd) => {
@@ -225,10 +227,10 @@ export const INVARIANTS: Invariant[] = [
       for (const p of end.pipelines) {
         inUse(p.last?.candidate?.checkpointId, 0, p.closedAt ?? Infinity, `candidate of ${p.workflowId}`, p);
         if (!deployed(p)) continue;
-        const retired = p.result!.deployment ? retirement(end, p.result!.deployment.id) : undefined;
-        const until =
-          retired && retired.outcome !== 'remove-by-hand' ? Date.parse(retired.retiredAt) : Infinity;
-        inUse(p.result!.checkpoint?.checkpointId, 0, until, `deployed by ${p.workflowId}`, p);
+        // Until its deployment is gone at the provider (retired by its slot, or deleted by hand).
+        const id = p.result!.deployment?.id;
+        const gone = end.provider.deletedDeployments.find((d) => d.id === id)?.deletedAt ?? Infinity;
+        inUse(p.result!.checkpoint?.checkpointId, 0, gone, `deployed by ${p.workflowId} as ${id}`, p);
       }
       return end.provider.deletedCheckpoints.flatMap((d) =>
         (windows.get(d.id) ?? [])
@@ -236,7 +238,7 @@ export const INVARIANTS: Invariant[] = [
           .map((w) => ({
             invariant: 'I3' as const,
             subject: d.id,
-            what: `deleted while ${w.why}`,
+            what: `deleted at ${iso(d.deletedAt)} while ${w.why} (in use from ${w.from ? iso(w.from) : 'its start'} until ${Number.isFinite(w.until) ? iso(w.until) : 'the end'})`,
             events: eventsOf(end, w.p, [d.id, d.jobId]),
           })),
       );

@@ -48,6 +48,11 @@ export function adminState(state: SandboxState) {
       checkpointId: e.checkpointId,
       modelId: e.modelId,
     })),
+    /** Endpoints, registry deployments and TensorMesh models deleted, with when. */
+    deletedDeployments: [...state.endpoints.deletedAt, ...state.meshModels.deletedAt].map(([id, at]) => ({
+      id,
+      deletedAt: at,
+    })),
     meshModels: [...state.meshModels.values()].map((m) => ({
       modelId: m.modelId,
       modelName: m.modelName,

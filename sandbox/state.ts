@@ -180,12 +180,27 @@ class CheckpointStore extends Map<string, SimCheckpoint> {
   }
 }
 
+/** Deployments by id, with when each deletion happened (wall clock): until then it served. */
+class DeletionsTimed<T> extends Map<string, T> {
+  readonly deletedAt = new Map<string, number>();
+
+  override delete(id: string): boolean {
+    if (this.has(id)) this.deletedAt.set(id, Date.now());
+    return super.delete(id);
+  }
+
+  override clear(): void {
+    this.deletedAt?.clear();
+    super.clear();
+  }
+}
+
 /** All sandbox state, and the training simulation that advances it from the clock. */
 export class SandboxState {
   readonly jobs = new Map<string, SimJob>();
   readonly checkpoints = new CheckpointStore();
-  readonly endpoints = new Map<string, SimEndpoint>();
-  readonly meshModels = new Map<string, SimMeshModel>();
+  readonly endpoints = new DeletionsTimed<SimEndpoint>();
+  readonly meshModels = new DeletionsTimed<SimMeshModel>();
   readonly registry = new Map<string, SimRegistryModel>();
   readonly marqtune = new Map<string, SimMarqtuneModel>();
   readonly creations: Record<CreationKind, Record<string, number>> = {

@@ -50,7 +50,7 @@ export function generatedPart(): string {
     '',
     '## Accidents and the operator',
     '',
-    '`npm run test:adversary -- --seeds 1..N` runs, per seed and sandbox profile, the four examples (`examples/pipeline*.yaml`: endpoint, gated, registry, TensorMesh; epochs shortened, keep-last 1) and a retrain of the endpoint pipeline’s name, each trial on its own task queue, sandbox and worker process, with a cleanup Schedule every 15 s. Options: `--profiles`, `--kinds`, `--accidents`, `--operator` (comma-separated; `none`), `--parallel K` (trials at once, one dev server), `--until HH:MM` (UTC: no batch starts later), `--max-rps R` (sets `TENSORONE_MAX_RPS` and checks I7), `--json`.',
+    '`npm run test:adversary -- --seeds 1..N` runs, per seed and sandbox profile, the four examples (`examples/pipeline*.yaml`: endpoint, gated, registry, TensorMesh; epochs shortened, keep-last 1) and a retrain of the endpoint pipeline’s name, each trial on its own task queue, sandbox and worker process, with a cleanup Schedule every 15 s. Options: `--profiles`, `--kinds`, `--accidents`, `--operator` (comma-separated; `none`), `--parallel K` (trials at once, one dev server), `--until HH:MM` (UTC: no batch starts later), `--max-rps R` (sets `TENSORONE_MAX_RPS` and checks I7), `--keep DIR` (each trial’s end state as JSON), `--json`.',
     '',
     '| Accident (Temporal side) | What the harness does |',
     '| --- | --- |',

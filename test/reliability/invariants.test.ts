@@ -34,6 +34,7 @@ function provider(over: Partial<AdminState> = {}): AdminState {
     jobs: [job()],
     checkpoints: [{ id: 'ckpt_a1_e5', jobId: 'job_a1', type: 'automatic', epoch: 5, sizeBytes: 2 * GiB }],
     deletedCheckpoints: [],
+    deletedDeployments: [],
     endpoints: [
       {
         id: 'ep_1',
@@ -193,7 +194,7 @@ describe('the invariants', () => {
     expect(checkInvariants(serves).map((v) => v.what)).toEqual(['ep_1 serves ckpt_a1_e4, not ckpt_a1_e5']);
   });
 
-  it('I3: a deletion inside a pin’s window is a violation; before the pin, none', () => {
+  it('I3: a deletion inside a pin’s window, or while its deployment serves, is a violation; before the pin or after the deployment is gone, none', () => {
     const deleted = (at: number) =>
       provider({
         deletedCheckpoints: [
@@ -210,6 +211,29 @@ describe('the invariants', () => {
     const pins = [{ workflowId: 'pipeline-p', checkpointId: 'ckpt_a1_e1', at: T0 + 2_000 }];
     expect(ids(end({ provider: deleted(T0 + 3_000), operator: { pins, retired: [] } }))).toEqual(['I3']);
     expect(ids(end({ provider: deleted(T0 + 1_000), operator: { pins, retired: [] } }))).toEqual([]);
+    // The deployed checkpoint is in use until the provider deleted its deployment, not after.
+    const afterRetirement = (endpointGoneAt: number) =>
+      end({
+        provider: {
+          ...provider({ endpoints: [] }),
+          deletedCheckpoints: [
+            {
+              id: 'ckpt_a1_e5',
+              jobId: 'job_a1',
+              type: 'automatic',
+              sizeBytes: GiB,
+              shownSize: '1.0GB',
+              deletedAt: T0 + 30_000,
+            },
+          ],
+          deletedDeployments: [{ id: 'ep_1', deletedAt: endpointGoneAt }],
+        },
+        slots: [],
+      });
+    expect(ids(afterRetirement(T0 + 20_000))).toEqual([]);
+    expect(checkInvariants(afterRetirement(T0 + 40_000)).map((v) => v.what)).toEqual([
+      'deleted at 2026-12-01T10:00:30.000Z while deployed by pipeline-p as ep_1 (in use from its start until 2026-12-01T10:00:40.000Z)',
+    ]);
   });
 
   it('I4: a job left running with its run ended, and an endpoint no one names, are violations; one named for removal by hand is not', () => {
