@@ -114,7 +114,17 @@ export function eventsOf(
         `+${((l.at - start) / 1000).toFixed(1)}s lie ${l.kind} on ${l.route}${l.resource ? ` (${l.resource})` : ''}${l.detail ? `: ${l.detail}` : ''}`,
     );
   const steps = p ? p.steps.map((s) => `${p.workflowId}: ${s}`) : [];
-  return [...told, ...steps, ...(p?.failure ? [`${p.workflowId} failed: ${p.failure}`] : [])];
+  // Lies on lists and creates name no resource: any of them may have been about this one.
+  const unnamed = new Map<string, number>();
+  for (const l of lies(end).filter((x) => !x.resource))
+    unnamed.set(`${l.kind} on ${l.route}`, (unnamed.get(`${l.kind} on ${l.route}`) ?? 0) + 1);
+  const others = [...unnamed].map(([what, n]) => `${what}${n > 1 ? ` ×${n}` : ''}`);
+  return [
+    ...told,
+    ...(others.length ? [`lies naming no resource in this trial: ${others.join(', ')}`] : []),
+    ...steps,
+    ...(p?.failure ? [`${p.workflowId} failed: ${p.failure}`] : []),
+  ];
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
