@@ -9,7 +9,6 @@
  * the sandbox's documented profile (only the routes the provider documents promise): creates that
  * cannot be looked up may then be duplicated, and every such duplicate must have been reported.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -28,6 +27,7 @@ import { benchHeader, flag, option, table } from '../bench/report';
 import { writeWorkflowBundle } from '../scripts/bundle-workflows';
 import { pipelineInput, tensoroneTrain } from '../fixtures/pipelines';
 import { operatorActions } from './operator';
+import { starterCli, workerProcess } from './processes';
 import { chaosPlan, expectedOutcome, killTargets, type ChaosPipeline, type KillTarget } from './plan';
 import { fineTuneToDeploy } from '../src/workflows';
 
@@ -55,7 +55,6 @@ const KEYS = {
   marqtune: 'chaos-mq-key-0c9d8e7f6a',
   hfToken: 'hf_chaosTokenA1b2C3d4E5f6',
 };
-const repo = path.resolve(__dirname, '..');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const say = (line: string) =>
   process.stderr.write(`chaos ${new Date().toISOString().slice(11, 19)} ${line}\n`);
@@ -101,7 +100,7 @@ async function main(): Promise<void> {
         });
       if (aimed && killTargets[aimed.target]?.(r) && (!aimed.about || aimed.about(r.path))) {
         // The answer has not gone out yet: the worker dies with the request done and no reply.
-        worker?.kill('SIGKILL');
+        worker.kill();
         aimed.hit();
         aimed = undefined;
       }
@@ -129,58 +128,16 @@ async function main(): Promise<void> {
   });
 
   // ---- the worker process: production form (prebuilt bundle), killed and restarted ----
-  const workerLog: string[] = [];
   const taskQueue = 'chaos';
-  let worker: ChildProcess | undefined;
-  const startWorker = () => {
-    // One process (node with tsx's loader), so SIGKILL hits the worker itself, not a wrapper.
-    worker = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
-      cwd: repo,
-      env: {
-        ...process.env,
-        TEMPORAL_ADDRESS: address,
-        TEMPORAL_TASK_QUEUE: taskQueue,
-        WORKER_WORKFLOW_BUNDLE: bundle,
-        TENSORONE_BASE_URL: sandbox.endpoints.tensorone.baseURL,
-        TENSORONE_API_KEY: KEYS.tensorone,
-        TENSORMESH_BASE_URL: sandbox.endpoints.tensormesh.baseURL,
-        TENSORMESH_API_KEY: KEYS.tensormesh,
-        TENSORMESH_HF_TOKEN: KEYS.hfToken,
-        MARQTUNE_BASE_URL: sandbox.endpoints.marqtune.baseURL,
-        MARQTUNE_API_KEY: KEYS.marqtune,
-        LOG_LEVEL: 'INFO',
-      },
-    });
-    worker.stdout?.on('data', (d: Buffer) => workerLog.push(d.toString()));
-    worker.stderr?.on('data', (d: Buffer) => workerLog.push(d.toString()));
-  };
+  const worker = workerProcess({ address, taskQueue, bundle, sandbox, keys: KEYS });
+  const workerLog = worker.log;
+  const startWorker = () => worker.start();
   startWorker();
 
   // ---- the starter CLI, as an operator runs it; its output is scanned like every other log ----
   const cliLog: string[] = [];
-  const cli = async (args: string[]): Promise<number> => {
-    for (let attempt = 1; ; attempt++) {
-      const output: string[] = [];
-      const code = await new Promise<number>((resolve) => {
-        const p = spawn(process.execPath, ['--import', 'tsx', 'src/starter.ts', ...args], {
-          cwd: repo,
-          env: { ...process.env, TEMPORAL_ADDRESS: address, TEMPORAL_TASK_QUEUE: taskQueue },
-        });
-        const keep = (d: Buffer) => (cliLog.push(d.toString()), output.push(d.toString()));
-        p.stdout.on('data', keep);
-        p.stderr.on('data', keep);
-        p.on('close', (c) => resolve(c ?? 1));
-      });
-      // The server may be restarting: `run` attaches to an existing run, so trying again is safe.
-      if (code === 0) return code;
-      // What the operator would read: the command's own last lines (the secret scan covers cliLog too).
-      say(
-        `starter ${args[0]} exited ${code} (try ${attempt}): ${output.join('').trim().split('\n').slice(-2).join(' | ')}`,
-      );
-      if (attempt === 3) return code;
-      await sleep(2000);
-    }
-  };
+  // The server may be restarting: `run` attaches to an existing run, so trying again is safe.
+  const cli = starterCli({ address: () => address, taskQueue, log: cliLog, say });
 
   let client = await connectClient(address);
   const plan = chaosPlan(PIPELINES, CANCELS);
@@ -341,7 +298,7 @@ async function main(): Promise<void> {
     loopKills += 1;
     // Wait up to 12 s for the aimed request; if none comes, kill at a random moment instead.
     if (!(target !== 'random' && (await aimAt(target, 12_000)))) {
-      worker?.kill('SIGKILL');
+      worker.kill();
       kills.random += 1;
       killCount += 1;
       say(`kill ${killCount} (random)`);
@@ -426,7 +383,7 @@ async function main(): Promise<void> {
   for (const p of plan) await cli(['status', p.workflowId, '--json']);
   await cli(['list']);
   // SIGKILL, not SIGTERM: a graceful shutdown would wait on a server that is about to go away.
-  worker?.kill('SIGKILL');
+  worker.kill();
 
   const dup = sandbox.state.duplicates();
   // Without a lookup route a retry creates again; TensorMesh retries use `<name>-a<n>`, so a duplicate

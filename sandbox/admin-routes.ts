@@ -1,50 +1,88 @@
 import { faultConfigSchema } from './faults';
 import { HttpReply, Router } from './router';
 import type { SandboxState } from './state';
+import { gb } from './tensorone-routes';
+
+/**
+ * What `GET /admin/state` answers: the provider's true state (no lies), every checkpoint deletion with
+ * its time, and every lie the adversary told. The invariant checker (chaos/invariants.ts) reads this.
+ */
+export function adminState(state: SandboxState) {
+  return {
+    now: new Date(state.now()).toISOString(),
+    options: state.options,
+    faults: state.faults,
+    jobs: [...state.jobs.values()].map((j) => {
+      state.advance(j);
+      return {
+        id: j.id,
+        name: j.name,
+        status: j.status,
+        completedEpochs: j.completedEpochs,
+        totalEpochs: j.totalEpochs,
+        gpuType: j.gpuType,
+        cost: state.cost(j),
+        createdAt: j.createdAtMs,
+        ...(j.endedAtMs !== undefined ? { endedAt: j.endedAtMs } : {}),
+      };
+    }),
+    checkpoints: [...state.checkpoints.values()].map((c) => ({
+      id: c.id,
+      jobId: c.jobId,
+      type: c.type,
+      epoch: c.epoch,
+      sizeBytes: c.sizeBytes,
+    })),
+    deletedCheckpoints: [...state.checkpoints.deleted.values()].map((c) => ({
+      id: c.id,
+      jobId: c.jobId,
+      type: c.type,
+      sizeBytes: c.sizeBytes,
+      shownSize: gb(c.sizeBytes),
+      deletedAt: state.checkpoints.deletedAt.get(c.id) ?? 0,
+    })),
+    endpoints: [...state.endpoints.values()].map((e) => ({
+      id: e.id,
+      name: e.name,
+      kind: e.kind,
+      checkpointId: e.checkpointId,
+      modelId: e.modelId,
+    })),
+    /** Endpoints, registry deployments and TensorMesh models deleted, with when. */
+    deletedDeployments: [...state.endpoints.deletedAt, ...state.meshModels.deletedAt].map(([id, at]) => ({
+      id,
+      deletedAt: at,
+    })),
+    meshModels: [...state.meshModels.values()].map((m) => ({
+      modelId: m.modelId,
+      modelName: m.modelName,
+      deploymentId: m.deploymentId,
+      modelPath: m.modelPath,
+    })),
+    registry: [...state.registry.values()].map((m) => ({
+      id: m.id,
+      name: m.name,
+      trainingJobId: m.trainingJobId,
+      versions: m.versions.map((v) => v.version),
+    })),
+    creations: state.creations,
+    adversary: state.adversary
+      ? {
+          seed: state.adversary.config.seed,
+          catalogue: state.adversary.catalogue,
+          liesByKind: state.adversary.counts(),
+          lies: state.adversary.told,
+        }
+      : undefined,
+  };
+}
+
+export type AdminState = ReturnType<typeof adminState>;
 
 /** `/admin/…`: fault injection, the clock, seeding, and the state tests use to prove "no duplicates". */
 export function adminRoutes(state: SandboxState): Router {
   const r = new Router();
-  r.add('GET', '/state', () => ({
-    status: 200,
-    body: {
-      now: new Date(state.now()).toISOString(),
-      options: state.options,
-      faults: state.faults,
-      jobs: [...state.jobs.values()].map((j) => {
-        state.advance(j);
-        return {
-          id: j.id,
-          name: j.name,
-          status: j.status,
-          completedEpochs: j.completedEpochs,
-          totalEpochs: j.totalEpochs,
-          gpuType: j.gpuType,
-          cost: state.cost(j),
-        };
-      }),
-      checkpoints: [...state.checkpoints.values()].map((c) => ({
-        id: c.id,
-        jobId: c.jobId,
-        type: c.type,
-        epoch: c.epoch,
-      })),
-      endpoints: [...state.endpoints.values()].map((e) => ({
-        id: e.id,
-        name: e.name,
-        kind: e.kind,
-        checkpointId: e.checkpointId,
-        modelId: e.modelId,
-      })),
-      meshModels: [...state.meshModels.values()].map((m) => ({ modelId: m.modelId, modelName: m.modelName })),
-      registry: [...state.registry.values()].map((m) => ({
-        id: m.id,
-        name: m.name,
-        trainingJobId: m.trainingJobId,
-        versions: m.versions.map((v) => v.version),
-      })),
-    },
-  }));
+  r.add('GET', '/state', () => ({ status: 200, body: adminState(state) }));
   r.add('GET', '/counters', () => ({
     status: 200,
     body: {

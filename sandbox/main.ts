@@ -6,7 +6,9 @@
  *   SANDBOX_PROFILE   `extended` (default) or `documented` (only what the provider documents promise)
  *   SANDBOX_UNKNOWN_ROUTE  documented profile's answer to other routes: not-found | method-not-allowed | invalid-method
  *                          | framework-not-found | empty-not-found
+ *   SANDBOX_ADVERSARY_SEED  tell seeded lies (sandbox/adversary.ts); SANDBOX_ADVERSARY_KINDS limits the kinds (comma-separated)
  */
+import { adversaryFromEnv } from './adversary';
 import { sandboxProfileFromEnv } from './profile';
 import { startSandbox } from './server';
 
@@ -18,10 +20,11 @@ async function main(): Promise<void> {
     seed: process.env.SANDBOX_SEED ? Number(process.env.SANDBOX_SEED) : undefined,
     faults: process.env.SANDBOX_FAULTS ? JSON.parse(process.env.SANDBOX_FAULTS) : undefined,
     ...sandboxProfileFromEnv(),
+    adversary: adversaryFromEnv(),
     log: process.env.SANDBOX_QUIET ? undefined : (line) => process.stdout.write(`sandbox ${line}\n`),
   });
   process.stdout.write(
-    `provider sandbox (${sandbox.profile} profile) listening on ${sandbox.url} (TensorOne ${sandbox.url}/tensorone, TensorMesh ${sandbox.url}/tensormesh, Marqtune ${sandbox.url}/marqtune)\n`,
+    `provider sandbox (${sandbox.profile} profile${sandbox.state.adversary ? `, lying with seed ${sandbox.state.adversary.config.seed}` : ''}) listening on ${sandbox.url} (TensorOne ${sandbox.url}/tensorone, TensorMesh ${sandbox.url}/tensormesh, Marqtune ${sandbox.url}/marqtune)\n`,
   );
   const stop = () => void sandbox.close().then(() => process.exit(0));
   process.on('SIGINT', stop);

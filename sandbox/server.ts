@@ -2,6 +2,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SANDBOX_DEFAULTS } from '../src/providers/config';
 import { adminRoutes } from './admin-routes';
+import { Adversary, adversaryConfigSchema, type AdversaryConfig, type LieKind } from './adversary';
 import { faultConfigSchema, type FaultConfigInput } from './faults';
 import { marqtuneInvalidMethod, marqtuneRoutes } from './marqtune-routes';
 import { HttpReply, type Reply, type RequestContext, type Router } from './router';
@@ -35,6 +36,8 @@ export interface SandboxConfig extends Partial<SandboxOptions> {
   profile?: SandboxProfile;
   /** The documented profile's answer to a route it does not have (default `not-found`: 404 `{message}`). */
   unknownRoute?: UnknownRouteAnswer;
+  /** Tell seeded lies (sandbox/adversary.ts): the catalogue and the draws follow the seed. */
+  adversary?: AdversaryConfig;
   /** Called for each provider request just before its answer goes out: benchmarks count, chaos aims its kills. */
   onRequest?: (request: {
     method: string;
@@ -74,6 +77,8 @@ export async function startSandbox(config: SandboxConfig = {}): Promise<Sandbox>
     config.timeSource,
   );
   state.faults = faultConfigSchema.parse(config.faults ?? {});
+  if (config.adversary) state.adversary = new Adversary(adversaryConfigSchema.parse(config.adversary));
+  const liar = state.adversary;
   const profile = profileSchema.parse(config.profile);
   const unknownRoute = unknownRouteSchema.parse(config.unknownRoute);
   const documented = profile === 'documented';
@@ -156,7 +161,10 @@ export async function startSandbox(config: SandboxConfig = {}): Promise<Sandbox>
         req.socket.destroy();
         return;
       }
-      if (state.chance(f.rateLimitRate)) {
+      if (
+        state.chance(f.rateLimitRate) ||
+        liar?.rateLimited(`${method} ${url.pathname}`, `${method} ${url.pathname}`)
+      ) {
         state.countFault('rateLimit');
         rateLimitedUntil.set(routeKey, Date.now() + f.retryAfterSeconds * 1000);
         return reply({
@@ -190,6 +198,9 @@ export async function startSandbox(config: SandboxConfig = {}): Promise<Sandbox>
       routeTemplate = `${provider} ${method} ${found.route.template}`;
       if (provider && documented && isExtendedRoute(provider, method, found.route.template)) {
         state.countUndocumented(`${method} ${mount.prefix}${found.route.template}`);
+        const route = `${method} ${mount.prefix}${found.route.template}`;
+        if (liar?.draw('frameworkNotFound', route, firstParam(found.params)))
+          throw unknownRouteReply('framework-not-found', method, path);
         throw unknownRouteReply(unknownRoute, method, path);
       }
       creates = found.route.creates;
@@ -215,6 +226,27 @@ export async function startSandbox(config: SandboxConfig = {}): Promise<Sandbox>
         headers: req.headers,
         origin: `http://${req.headers.host ?? 'localhost'}`,
       };
+      if (liar && provider) {
+        const route = `${method} ${mount.prefix}${found.route.template}`;
+        const resource = firstParam(found.params);
+        actByHand(liar, route, found.params);
+        // Answered 503 at once, performed a while later all the same.
+        if ((creates || method === 'DELETE') && liar.draw('lateAct', route, resource)) {
+          const handler = found.route.handler;
+          setTimeout(
+            () =>
+              void state
+                .syncClock()
+                .then(() => handler(ctx))
+                .catch(() => undefined),
+            liar.k('lateAct') * 100,
+          );
+          throw new HttpReply(
+            503,
+            providerError(provider, 503, 'SERVICE_UNAVAILABLE', 'Service unavailable'),
+          );
+        }
+      }
       answer = found.route.handler(ctx);
       if (documented) answer = { ...answer, body: documentedBody(routeTemplate, answer.body) };
     } catch (err) {
@@ -241,7 +273,37 @@ export async function startSandbox(config: SandboxConfig = {}): Promise<Sandbox>
     if (provider && answer.status === 200 && state.answersHtml(method, url.pathname)) {
       return reply({ status: 200, raw: { contentType: 'text/html; charset=utf-8', text: GATEWAY_PAGE } });
     }
+    if (liar && provider && routeTemplate) {
+      const route = `${method} /${routeTemplate.split(' ')[0]}${routeTemplate.split(' ')[2]}`;
+      const resource = lastIdIn(url.pathname);
+      if (
+        (creates || method === 'DELETE') &&
+        answer.status < 300 &&
+        liar.draw('lostAnswer', route, resource)
+      ) {
+        record('reset');
+        req.socket.destroy();
+        return;
+      }
+      if (answer.status === 200) {
+        const garbled = garble(liar, route, resource, answer);
+        if (garbled) return reply(garbled);
+      }
+    }
     reply(answer);
+  }
+
+  /** Accidents at the provider's console: the job a request names stopped, the deployment deleted. */
+  function actByHand(liar: Adversary, route: string, params: Record<string, string>): void {
+    const job = params.jobId ? state.jobs.get(params.jobId) : undefined;
+    if (job && ['running', 'pending'].includes(state.advance(job).status))
+      if (liar.draw('stoppedByHand', route, job.id)) state.stopJob(job, false);
+    const endpointId = params.endpointId;
+    if (endpointId && state.endpoints.has(endpointId) && liar.draw('deletedByHand', route, endpointId))
+      state.endpoints.delete(endpointId);
+    const modelId = params.modelId;
+    if (modelId && state.meshModels.has(modelId) && liar.draw('deletedByHand', route, modelId))
+      state.meshModels.delete(modelId);
   }
 
   /** The slow-create fault for this create, if one is left for its path (and uses it up). */
@@ -310,6 +372,47 @@ function send(res: ServerResponse, reply: Reply, log: SandboxConfig['log'], req:
   });
   res.end(payload);
   log?.(`${req.method} ${(req.url ?? '').split('?')[0]} ${reply.status}`);
+}
+
+/** A 200 answer replaced by a gateway's page, cut off mid-JSON or emptied, when the adversary draws it. */
+function garble(
+  liar: Adversary,
+  route: string,
+  resource: string | undefined,
+  answer: Reply,
+): Reply | undefined {
+  const kinds: [LieKind, (json: string) => Reply][] = [
+    [
+      'htmlAnswer',
+      () => ({ status: 200, raw: { contentType: 'text/html; charset=utf-8', text: GATEWAY_PAGE } }),
+    ],
+    [
+      'truncatedJson',
+      (json) => ({
+        status: 200,
+        raw: {
+          contentType: 'application/json',
+          text: json.slice(0, Math.max(1, Math.floor(json.length / 2))),
+        },
+      }),
+    ],
+    ['emptyBody', () => ({ status: 200, raw: { contentType: 'application/json', text: '' } })],
+  ];
+  for (const [kind, make] of kinds)
+    if (liar.draw(kind, route, resource)) return make(answer.raw?.text ?? JSON.stringify(answer.body ?? {}));
+  return undefined;
+}
+
+function firstParam(params: Record<string, string>): string | undefined {
+  return Object.values(params)[0];
+}
+
+/** The last path segment that looks like a provider id (job_…, ckpt_…, ep_…), for the lie record. */
+function lastIdIn(path: string): string | undefined {
+  return path
+    .split('/')
+    .reverse()
+    .find((s) => /^[a-z]+_[0-9a-zA-Z_]+$/.test(s));
 }
 
 const GATEWAY_PAGE =

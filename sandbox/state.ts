@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { epochMetrics, type EpochMetrics } from './curves';
+import type { Adversary } from './adversary';
 import { NO_FAULTS, type FaultConfig } from './faults';
 import { hashString, seededRandom } from './rng';
 
@@ -149,12 +150,15 @@ class CheckpointStore extends Map<string, SimCheckpoint> {
 
   /** Every checkpoint deleted so far: tests judge a choice against all a job reported, not what cleanup left. */
   readonly deleted = new Map<string, SimCheckpoint>();
+  /** When each deletion happened (wall clock): "deleted while in use" is judged on these. */
+  readonly deletedAt = new Map<string, number>();
 
   override delete(id: string): boolean {
     const ckpt = this.get(id);
     if (ckpt) {
       this.byJob.get(ckpt.jobId)?.delete(id);
       this.deleted.set(id, ckpt);
+      this.deletedAt.set(id, Date.now());
     }
     return super.delete(id);
   }
@@ -162,6 +166,7 @@ class CheckpointStore extends Map<string, SimCheckpoint> {
   override clear(): void {
     this.byJob.clear();
     this.deleted?.clear();
+    this.deletedAt?.clear();
     super.clear();
   }
 
@@ -175,12 +180,27 @@ class CheckpointStore extends Map<string, SimCheckpoint> {
   }
 }
 
+/** Deployments by id, with when each deletion happened (wall clock): until then it served. */
+class DeletionsTimed<T> extends Map<string, T> {
+  readonly deletedAt = new Map<string, number>();
+
+  override delete(id: string): boolean {
+    if (this.has(id)) this.deletedAt.set(id, Date.now());
+    return super.delete(id);
+  }
+
+  override clear(): void {
+    this.deletedAt?.clear();
+    super.clear();
+  }
+}
+
 /** All sandbox state, and the training simulation that advances it from the clock. */
 export class SandboxState {
   readonly jobs = new Map<string, SimJob>();
   readonly checkpoints = new CheckpointStore();
-  readonly endpoints = new Map<string, SimEndpoint>();
-  readonly meshModels = new Map<string, SimMeshModel>();
+  readonly endpoints = new DeletionsTimed<SimEndpoint>();
+  readonly meshModels = new DeletionsTimed<SimMeshModel>();
   readonly registry = new Map<string, SimRegistryModel>();
   readonly marqtune = new Map<string, SimMarqtuneModel>();
   readonly creations: Record<CreationKind, Record<string, number>> = {
@@ -204,6 +224,8 @@ export class SandboxState {
     origin?: string;
   }[] = [];
   faults: FaultConfig = NO_FAULTS;
+  /** The seeded liar, when the sandbox runs with an adversary seed. */
+  adversary?: Adversary;
   private clockOffsetMs = 0;
   private externalNowMs?: number;
   private readonly random: () => number;
@@ -453,9 +475,13 @@ export class SandboxState {
     );
   }
 
-  /** The step an answer shows: `currentStep`, but a stalled job's wobbles with `stallWobbleSteps`. */
-  answeredStep(job: SimJob): number {
+  /**
+   * The step an answer shows: `currentStep`, but a stalled job's wobbles with `stallWobbleSteps`, and
+   * the adversary's lies about it (reset, wobble, freeze).
+   */
+  answeredStep(job: SimJob, route = 'GET /tensorone/v2/training/jobs/:jobId'): number {
     const step = this.currentStep(job);
+    if (this.adversary) return this.adversary.stepOf(job, step, route);
     const wobble = this.faults.stallWobbleSteps;
     if (wobble <= 0 || job.status !== 'running' || job.stalledAtEpoch === undefined) return step;
     job.stalledAnswers = (job.stalledAnswers ?? 0) + 1;
@@ -464,8 +490,13 @@ export class SandboxState {
     return Math.max(0, step - wobble);
   }
 
-  /** The status to answer instead of the job's own, once per job (`spuriousStatus`), or undefined. */
-  spuriousStatus(job: SimJob): string | undefined {
+  /**
+   * The status to answer instead of the job's own, once per job (`spuriousStatus`), or as the
+   * adversary flips it for k looks, or undefined.
+   */
+  spuriousStatus(job: SimJob, route = 'GET /tensorone/v2/training/jobs/:jobId'): string | undefined {
+    const lie = this.adversary?.statusOf(job, route);
+    if (lie) return lie;
     const f = this.faults;
     if (
       !f.spuriousStatus ||

@@ -20,7 +20,8 @@ export function t1Error(
 }
 
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
-const gb = (bytes: number) => `${(bytes / 1024 ** 3).toFixed(1)}GB`;
+/** A checkpoint's size as the provider shows it (`2.1GB`). */
+export const gb = (bytes: number) => `${(bytes / 1024 ** 3).toFixed(1)}GB`;
 
 function body(ctx: RequestContext): Record<string, unknown> {
   return ctx.body && typeof ctx.body === 'object' ? (ctx.body as Record<string, unknown>) : {};
@@ -75,7 +76,10 @@ export function tensoroneRoutes(state: SandboxState): Router {
   });
 
   const jobJson = (job: SimJob, detail: boolean) => {
-    const step = state.answeredStep(job);
+    const step = state.answeredStep(
+      job,
+      detail ? 'GET /tensorone/v2/training/jobs/:jobId' : 'GET /tensorone/v2/training/jobs',
+    );
     const total = job.totalEpochs * job.stepsPerEpoch;
     const last = [...state.jobCheckpoints(job.id)]
       .filter((c) => c.type === 'automatic')
@@ -238,7 +242,8 @@ export function tensoroneRoutes(state: SandboxState): Router {
     const { page, pagination } = paginate(list, q);
     // The odd status (`spuriousStatus`) is answered once per job, by whichever read comes first.
     const answer = (j: SimJob) => {
-      const spurious = state.spuriousStatus(j) ?? liedStatus(state, lieSubject(j));
+      const spurious =
+        state.spuriousStatus(j, 'GET /tensorone/v2/training/jobs') ?? liedStatus(state, lieSubject(j));
       return spurious ? { ...jobJson(j, false), status: spurious } : jobJson(j, false);
     };
     return { status: 200, body: { jobs: page.map(answer), pagination } };
