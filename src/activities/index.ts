@@ -4,6 +4,11 @@ import { setRequestOrigin } from '../providers/http/transport';
 import { notifyActivities } from './notify';
 import { protectionActivities } from './protection';
 import { rateLimitActivities, type ProviderRateLimits } from './rate-limits';
+import {
+  reconcileTemporalActivities,
+  reconcileTensorMeshActivities,
+  reconcileTensorOneActivities,
+} from './reconcile';
 import { registryActivities } from './registry';
 import { marqtuneActivities, tensormeshActivities } from './serving';
 import { servingSlotActivities } from './serving-slots';
@@ -68,6 +73,9 @@ export function createActivities(
     ),
     ...servingSlotActivities(),
     ...tensormeshActivities(clients.tensormesh),
+    ...reconcileTensorOneActivities(clients.tensorone),
+    ...reconcileTensorMeshActivities(clients.tensormesh),
+    ...reconcileTemporalActivities(),
     ...marqtune,
     ...watchActivities({
       getJob: {

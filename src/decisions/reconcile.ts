@@ -73,8 +73,10 @@ export interface VerdictInput {
   nowMs: number;
   /** How long the owner must have been closed (or, without an owner, the resource must have existed). */
   graceMs: number;
-  /** The serving slot that serves this deployment, when one does; `unknown` when the slots could not be read. */
-  servedBy?: string | 'unknown';
+  /** The serving slot that serves this deployment, when one does. */
+  servedBy?: string;
+  /** The slot that could serve it could not be read: it may serve it. */
+  slotUnreadable?: boolean;
   /** Whether the provider has a route to remove this kind of deployment (false: the operator removes it). */
   removable: boolean;
 }
@@ -88,8 +90,7 @@ export interface VerdictInput {
 export function reconcileVerdict(input: VerdictInput): ReconcileVerdict {
   const { resource, owner, nowMs, graceMs } = input;
   const isJob = resource.kind === 'training-job';
-  if (!isJob && input.servedBy === 'unknown')
-    return keep('the serving slots could not be read: a slot may serve it');
+  if (!isJob && input.slotUnreadable) return keep('its serving slot could not be read: it may serve it');
   if (!isJob && input.servedBy) return keep(`serving slot ${input.servedBy} serves it`);
   if (owner.state === 'unknown') return keep(`its owner cannot be determined (${owner.reason})`);
   if (owner.state === 'running') return keep('its owner is running');

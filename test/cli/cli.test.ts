@@ -509,6 +509,18 @@ describe('bad input is refused with exit 2 before anything starts', () => {
       ['schedule', 'cleanup', 'create', '--status', 'running', '--id', flagSchedule],
       "'--status <status>' argument 'running'",
     ],
+    [['reconcile', '--grace', '10s'], "'--grace <duration>' argument '10s' is invalid"],
+    [['reconcile', '--grace', 'soon'], "'--grace <duration>' argument 'soon' is invalid"],
+    [['reconcile', '--grace', '31d', '--dry-run'], 'must be between 1m and 30d, got "31d"'],
+    [['reconcile', '--dry-run', 'yes'], "too many arguments for 'reconcile'"],
+    [
+      ['schedule', 'reconcile', 'create', '--grace', '0s', '--id', flagSchedule],
+      "'--grace <duration>' argument '0s' is invalid",
+    ],
+    [
+      ['schedule', 'reconcile', 'create', '--every', '30s', '--id', flagSchedule],
+      "'--every <duration>' argument '30s' is invalid",
+    ],
     [['list', '--limit', '0'], "'--limit <n>' argument '0' is invalid"],
     [['list', '--phase', 'sleeping'], "'--phase <phase>' argument 'sleeping' is invalid"],
     [['supervise', '--max-cost', '-1', 'job_flags'], "'--max-cost <n>' argument '-1' is invalid"],

@@ -122,7 +122,7 @@ describe('what to do with a run-owned resource', () => {
       action: 'keep',
       reason: 'serving slot demo serves it',
     });
-    expect(verdict({ resource: endpoint, servedBy: 'unknown' }).action).toBe('keep');
+    expect(verdict({ resource: endpoint, slotUnreadable: true }).action).toBe('keep');
     expect(verdict({ resource: endpoint }).action).toBe('remove');
   });
 
