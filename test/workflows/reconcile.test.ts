@@ -1,9 +1,12 @@
 import type { WorkflowHandle } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { pipelineInput, tensoroneTrain } from '../../fixtures/pipelines';
 import type { ReconcileEntry, ReconcileResult } from '../../src/decisions/reconcile';
 import { pipelineWorkflowId, type PipelineInput } from '../../src/domain/pipeline-input';
 import { createTensorOneClient } from '../../src/providers/tensorone/client';
 import { fineTuneToDeploy, reconcileOrphans } from '../../src/workflows';
+import { superviseWorkflowId } from '../../src/workflows/definitions';
+import { startTimeSkippingEnv } from '../harness/temporal';
 import { advanceUntil, MINUTE, startWorkflowTestBed, type WorkflowTestBed } from '../harness/workflow-env';
 
 /**
@@ -11,38 +14,58 @@ import { advanceUntil, MINUTE, startWorkflowTestBed, type WorkflowTestBed } from
  * mid-deploy leave billed resources it finds and stops or removes; what a running pipeline holds, what
  * a serving slot serves and hand-made resources whose names only look like a run's stay untouched.
  */
+// One time-skipping server for both profiles; the beds on it run one after another.
+let env: TestWorkflowEnvironment;
 let bed: WorkflowTestBed;
 beforeAll(async () => {
-  bed = await startWorkflowTestBed();
+  env = await startTimeSkippingEnv();
+  bed = await startWorkflowTestBed({}, { shared: env });
 });
-afterAll(() => bed?.teardown());
+afterAll(async () => {
+  await bed?.teardown();
+  await env?.teardown();
+});
 
 const GRACE = 10 * MINUTE;
 const long = (epochs: number) =>
   tensoroneTrain({ config: { strategy: 'lora', training: { epochs, learning_rate: 2e-4 } } });
 
-const start = (input: PipelineInput): Promise<WorkflowHandle<typeof fineTuneToDeploy>> =>
-  bed.env.client.workflow.start(fineTuneToDeploy, {
+const start = (input: PipelineInput, on = bed): Promise<WorkflowHandle<typeof fineTuneToDeploy>> =>
+  on.env.client.workflow.start(fineTuneToDeploy, {
     args: [input],
-    taskQueue: bed.taskQueue,
+    taskQueue: on.taskQueue,
     workflowId: pipelineWorkflowId(input.name),
   });
-const reconcile = (dryRun: boolean): Promise<ReconcileResult> =>
-  bed.env.client.workflow.execute(reconcileOrphans, {
+const reconcile = (dryRun: boolean, on = bed): Promise<ReconcileResult> =>
+  on.env.client.workflow.execute(reconcileOrphans, {
     args: [{ dryRun, graceMs: GRACE }],
-    taskQueue: bed.taskQueue,
+    taskQueue: on.taskQueue,
     workflowId: `reconcile-${dryRun ? 'dry' : 'real'}-${Date.now()}`,
   });
 
-const jobOf = (name: string) =>
-  [...bed.sandbox.state.jobs.values()]
+const jobOf = (name: string, on = bed) =>
+  [...on.sandbox.state.jobs.values()]
     .filter((j) => j.name.startsWith(`pipeline-${name}--r`))
-    .map((j) => bed.sandbox.state.advance(j))[0];
-const endpointOf = (name: string) =>
-  [...bed.sandbox.state.endpoints.values()].find((e) => e.name.startsWith(`pipeline-${name}--r`));
-const jobStatus = (id: string) => bed.sandbox.state.advance(bed.sandbox.state.jobs.get(id)!).status;
+    .map((j) => on.sandbox.state.advance(j))[0];
+const endpointOf = (name: string, on = bed) =>
+  [...on.sandbox.state.endpoints.values()].find((e) => e.name.startsWith(`pipeline-${name}--r`));
+const jobStatus = (id: string, on = bed) => on.sandbox.state.advance(on.sandbox.state.jobs.get(id)!).status;
 const entry = (result: ReconcileResult, id: string): ReconcileEntry | undefined =>
   result.resources.find((r) => r.id === id);
+
+/**
+ * Terminates a pipeline as an operator would, with its supervision child: a Temporal server terminates
+ * the child with its parent (the default parent-close policy), which the test server does not do.
+ */
+async function terminate(handle: WorkflowHandle, reason: string, on = bed): Promise<void> {
+  await handle.terminate(reason);
+  for (const job of on.sandbox.state.jobs.values())
+    if (job.name.startsWith(`${handle.workflowId}--r`))
+      await on.env.client.workflow
+        .getHandle(superviseWorkflowId('tensorone', job.id))
+        .terminate(reason)
+        .catch(() => undefined);
+}
 
 /** Names that look like a pipeline run's and are not: each must survive every reconcile. */
 const LOOK_ALIKES = [
@@ -85,7 +108,7 @@ it('stops 5 of 5 jobs and endpoints whose pipelines were terminated mid-training
     );
     for (const name of deploying) expect(endpointOf(name)!.name).toMatch(/--deploy$/);
     for (const name of [...training, ...deploying])
-      await handles.get(name)!.terminate(`operator: mid-${training.includes(name) ? 'training' : 'deploy'}`);
+      await terminate(handles.get(name)!, `operator: mid-${training.includes(name) ? 'training' : 'deploy'}`);
 
     const orphans = [
       ...training.map((n) => ({ id: jobOf(n)!.id, kind: 'training-job' })),
@@ -136,6 +159,61 @@ it('stops 5 of 5 jobs and endpoints whose pipelines were terminated mid-training
     }
     expect(result.notOurs).toBeGreaterThanOrEqual(LOOK_ALIKES.length);
     expect(result.unseen).toEqual([]);
-    await running.terminate('test over');
+    await terminate(running, 'test over');
   });
 }, 300_000);
+
+describe('on the documented profile (no endpoint or served-model list, no delete route)', () => {
+  let documented: WorkflowTestBed;
+  beforeAll(async () => {
+    documented = await startWorkflowTestBed(
+      { profile: 'documented', unknownRoute: 'method-not-allowed' },
+      { shared: env, providerQueues: true, tensoroneMaxRps: 50 },
+    );
+  });
+  afterAll(() => documented?.teardown());
+
+  it('reports what it cannot see, finds registry deployments through the documented registry, asks a hand removal, and stops a job whose owner is absent', async () => {
+    const client = createTensorOneClient(documented.sandbox.endpoints.tensorone);
+    // Named as a run of a pipeline this namespace never ran (a reset namespace, a past retention).
+    const ghost = await client.jobs.create({
+      name: 'pipeline-ghost--r0123456789ab--train-a100',
+      modelType: 'llm',
+      datasetId: 'ds_support_tickets',
+      config: { strategy: 'lora', training: { epochs: 80, learning_rate: 2e-4 } },
+    });
+    await documented.withWorker(async () => {
+      const handle = await start(
+        pipelineInput('orphan-registry', {
+          train: long(1),
+          deploy: { target: 'tensorone-registry', environment: 'staging', gpuType: 'a100', workers: 1 },
+        }),
+        documented,
+      );
+      await advanceUntil(documented.env, async () => endpointOf('orphan-registry', documented));
+      await terminate(handle, 'operator: mid-deploy', documented);
+      const deployment = endpointOf('orphan-registry', documented)!;
+      await documented.env.sleep(GRACE + MINUTE);
+
+      const result = await reconcile(false, documented);
+      expect(result.unseen.map((u) => u.what)).toEqual([
+        'TensorOne checkpoint endpoints',
+        'TensorMesh served models',
+      ]);
+      expect(entry(result, deployment.id)).toMatchObject({
+        kind: 'registry-deployment',
+        action: 'remove-by-hand',
+        outcome: 'remove by hand',
+        owner: { workflowId: 'pipeline-orphan-registry', state: 'closed' },
+      });
+      expect(documented.sandbox.state.endpoints.has(deployment.id)).toBe(true);
+      expect(entry(result, ghost.id)).toMatchObject({
+        action: 'stop',
+        outcome: 'stopped',
+        owner: { state: 'absent' },
+        reason: expect.stringMatching(/its owner is absent .* past the grace/),
+      });
+      expect(jobStatus(ghost.id, documented)).toBe('stopped');
+    });
+  }, 300_000);
+});
