@@ -52,7 +52,7 @@ async function main(): Promise<void> {
     await bed.withWorker(async () => {
       if (wanted('pipeline-operator-updates')) {
         // A gated pipeline steered by the operator's updates: an approve signal during training
-        // (ignored), a refused approve (no event), a pin, then the approval.
+        // (ignored), a refused approve (no event), a pin, then the approval past half its time.
         const handle = await bed.env.client.workflow.start(fineTuneToDeploy, {
           args: [
             pipelineInput('recorded-updates', {
@@ -62,8 +62,13 @@ async function main(): Promise<void> {
           taskQueue: bed.taskQueue,
           workflowId: id('pipeline-operator-updates'),
         });
-        await advanceUntil(bed.env, async () => (await handle.query(statusQuery)).jobId);
+        const jobId = await advanceUntil(bed.env, async () => (await handle.query(statusQuery)).jobId);
         await handle.signal(approveSignal, { by: 'early' });
+        // A pin during training, before the pipeline has listed its job's checkpoints: checked
+        // against the job's own list (`pipeline-pin-checks-job-listing`).
+        const first = `ckpt_${jobId.slice(4)}_e1`;
+        await advanceUntil(bed.env, async () => bed.sandbox.state.checkpoints.get(first) !== undefined);
+        await handle.executeUpdate(pinUpdate, { args: [{ checkpointId: first }] });
         await handle
           .executeUpdate(approveUpdate, { args: [{ checkpointId: 'ckpt_x' }] })
           .catch(() => undefined);
@@ -73,6 +78,8 @@ async function main(): Promise<void> {
         });
         const candidate = status.candidate!.checkpointId;
         await handle.executeUpdate(pinUpdate, { args: [{ checkpointId: candidate }] });
+        // Past half the approval time (since `approval-counts-half-deadline`: the wait's second timer).
+        await bed.env.sleep('13h');
         await handle.executeUpdate(approveUpdate, { args: [{ checkpointId: candidate, by: 'ada' }] });
         await handle.result();
         await save('pipeline-operator-updates');

@@ -7,6 +7,7 @@
 import { Command, CommanderError } from 'commander';
 import { addCancelCommand } from './cli/commands/cancel';
 import { addCleanupCommand } from './cli/commands/cleanup';
+import { addConsoleCommand } from './cli/commands/console';
 import { addDecisionCommands } from './cli/commands/decide';
 import { addListCommand } from './cli/commands/list';
 import { addPinCommand } from './cli/commands/pin';
@@ -68,6 +69,7 @@ TEMPORAL_API_KEY or TEMPORAL_TLS_CLIENT_CERT_PATH/TEMPORAL_TLS_CLIENT_KEY_PATH; 
     addListCommand,
     addSlotsCommand,
     addRollbackCommand,
+    addConsoleCommand,
   ])
     add(program);
   return program;

@@ -3,6 +3,7 @@ import { createProviderClients, providerEndpointsFromEnv, type ProviderClients }
 import { setRequestOrigin } from '../providers/http/transport';
 import { notifyActivities } from './notify';
 import { protectionActivities } from './protection';
+import { protectionRebuildActivities } from './protection-rebuild';
 import { rateLimitActivities, type ProviderRateLimits } from './rate-limits';
 import {
   reconcileTemporalActivities,
@@ -71,6 +72,7 @@ export function createActivities(
       clients.tensorone,
       options.rateLimits?.tensorone !== undefined ? protectionReadsAtProviderRate() : undefined,
     ),
+    ...protectionRebuildActivities(),
     ...servingSlotActivities(),
     ...tensormeshActivities(clients.tensormesh),
     ...reconcileTensorOneActivities(clients.tensorone),

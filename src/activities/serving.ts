@@ -1,3 +1,4 @@
+import type { ServedModelRequest } from '../domain/tensormesh';
 import type { Deployment, TrainingJob } from '../domain/types';
 import type { MarqtuneClient } from '../providers/marqtune/client';
 import { isAbsent, type CapabilityAbsent } from '../providers/http/capabilities';
@@ -58,14 +59,18 @@ export function tensormeshActivities(client: TensorMeshClient) {
       prompt: string;
       endpoint?: string;
       modelName?: string;
+      /** The pipeline file's `deploy.smokeRequest`; unset: the default completion. */
+      request?: ServedModelRequest;
       untilServing?: boolean;
     }): Promise<{ ok: boolean; outputPreview: string }> {
       return classified(
         async () => {
-          const res = await client.models.smokeTest(input.modelId, input.prompt, {
-            endpoint: input.endpoint,
-            modelName: input.modelName,
-          });
+          const res = await client.models.smokeTest(
+            input.modelId,
+            input.prompt,
+            { endpoint: input.endpoint, modelName: input.modelName },
+            input.request,
+          );
           return { ok: res.ok, outputPreview: (res.output ?? '').slice(0, 200) };
         },
         { untilServing: input.untilServing },

@@ -1,7 +1,11 @@
 import { z } from 'zod';
 import { DURATION_BOUNDS, durationProblem } from '../decisions/duration';
 import { parseDuration } from './duration';
-import { TENSORMESH_CLOUD_PROVIDERS, TENSORMESH_DEPLOY_GPU_TYPES } from './tensormesh';
+import {
+  DEFAULT_SERVED_MODEL_REQUEST,
+  TENSORMESH_CLOUD_PROVIDERS,
+  TENSORMESH_DEPLOY_GPU_TYPES,
+} from './tensormesh';
 
 /**
  * The fine-tune → deploy pipeline's input: one typed object, validated before any workflow starts (by
@@ -212,6 +216,45 @@ const probe = z
   })
   .strict()
   .optional();
+/**
+ * The served model's smoke request (TensorMesh documents no serving protocol): path under its
+ * endpoint, JSON body (`{prompt}`, `{modelName}` filled in) and the answer field that must be present.
+ * Unset: DEFAULT_SERVED_MODEL_REQUEST.
+ */
+const servedModelRequest = z
+  .object({
+    path: z
+      .string()
+      .max(200, 'must be at most 200 characters')
+      .regex(
+        /^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/,
+        'must be a path under the endpoint, starting with "/" (no host, query or spaces)',
+      )
+      .refine((p) => !p.split('/').includes('..'), {
+        message: 'must not climb out of the endpoint with ".."',
+      })
+      .default(DEFAULT_SERVED_MODEL_REQUEST.path)
+      .describe("path under the served model's endpoint"),
+    body: z
+      .record(z.string(), z.unknown())
+      .refine((b) => JSON.stringify(b).length <= 4096, { message: 'must be at most 4 KiB of JSON' })
+      .default(DEFAULT_SERVED_MODEL_REQUEST.body)
+      .describe('JSON body; the string values {prompt} and {modelName} are filled in'),
+    answerField: z
+      .string()
+      .max(200, 'must be at most 200 characters')
+      .regex(
+        /^[A-Za-z_$][\w$-]*(\.([0-9]+|[A-Za-z_$][\w$-]*))*$/,
+        'must be a dotted field path such as "choices.0.text"',
+      )
+      .optional()
+      .describe('a dotted path in the answer that must hold a value; unset: any 2xx answer counts'),
+  })
+  .strict()
+  .optional()
+  .describe(
+    'how the served model is smoke-tested (an assumption: TensorMesh documents no serving protocol); default POST /v1/completions {model, prompt, max_tokens: 8}',
+  );
 const deployTimeout = duration('30m').describe(
   'the deployment must serve and pass its smoke test within this',
 );
@@ -268,6 +311,7 @@ const deploy = z.discriminatedUnion('target', [
       kvCacheEnabled: z.boolean().optional(),
       cpuOffloadingEnabled: z.boolean().optional(),
       smokePrompt: z.string().default('Hello'),
+      smokeRequest: servedModelRequest,
       timeout: deployTimeout,
       retireAfter,
     })

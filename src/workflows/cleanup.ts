@@ -2,6 +2,7 @@ import {
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
+  ContinueAsNew,
   continueAsNew,
   executeChild,
   isCancellation,
@@ -12,6 +13,7 @@ import type { Checkpoint } from '../domain/types';
 import { planCleanup, type CheckpointSummary } from '../decisions/retention';
 import { deletions, protection, provider, waitedDeletionBatches } from './activity-stubs';
 import { summarized } from './summaries';
+import { cleanupMetrics } from './metrics';
 import { isAbsent } from '../domain/capability';
 import { listAllCheckpoints } from './checkpoint-pages';
 import { deleteCheckpointsAtProviderRate } from './checkpoint-deletions';
@@ -73,6 +75,18 @@ const SPARED_ITEMS_LIMIT = 200;
  * Temporal Schedule (see src/schedules/cleanup-schedule.ts), never a loop of its own.
  */
 export async function checkpointCleanup(input: CleanupInput): Promise<CleanupResult> {
+  try {
+    const result = await cleanUp(input);
+    cleanupMetrics.ended('completed');
+    return result;
+  } catch (err) {
+    // A continue-as-new is the same cleanup going on; a cancel is the operator's.
+    if (!(err instanceof ContinueAsNew) && !isCancellation(err)) cleanupMetrics.ended('failed');
+    throw err;
+  }
+}
+
+async function cleanUp(input: CleanupInput): Promise<CleanupResult> {
   const carry: CleanupCarry = input.carried
     ? { ...input.carried, runs: input.carried.runs + 1 }
     : { jobsDone: [], deleted: [], deletedCount: 0, bytesReclaimed: 0, examined: 0, kept: 0, runs: 1 };
@@ -85,6 +99,7 @@ export async function checkpointCleanup(input: CleanupInput): Promise<CleanupRes
   const record = (entry: DeletedCheckpoint) => {
     const counted = entry.alreadyGone ? { ...entry, bytes: 0 } : entry;
     if (!entry.alreadyGone) {
+      if (!input.dryRun) cleanupMetrics.deleted(entry.bytes);
       carry.deletedCount = (carry.deletedCount ?? 0) + 1;
       carry.bytesReclaimed = (carry.bytesReclaimed ?? 0) + entry.bytes;
     }

@@ -160,10 +160,14 @@ describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
         expect(early).toMatch(/^not awaiting approval \(phase: (starting|training)\)$/);
         // An older CLI's signal is held to the same rule: it does not pass the gate either.
         await handle.signal(approveSignal, { by: 'old-cli' });
-        // Where only the provider can tell, the pin's handler asks it, and the update fails with why.
+        // Where only the provider can tell, the pin's handler reads the job's own list, and the update fails with why.
         expect(
           await refusal(handle.executeUpdate(pinUpdate, { args: [{ checkpointId: 'ckpt_nope' }] })),
-        ).toBe('checkpoint ckpt_nope does not exist at TensorOne (deleted, or never made)');
+        ).toMatch(
+          new RegExp(
+            `^checkpoint ckpt_nope is not one of the \\d+ checkpoints of job ${jobId} \\(every page of its list\\)`,
+          ),
+        );
         expect(await refusal(handle.executeUpdate(pinUpdate, { args: [{ checkpointId: '../x' }] }))).toMatch(
           /is not a checkpoint id/,
         );

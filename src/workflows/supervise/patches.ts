@@ -25,3 +25,9 @@ export const stopOfEndedJobLooksAgain = () => patched('supervise-stop-of-ended-j
 
 /** Durations held to the bounds of src/decisions/duration.ts, however the supervision was started. */
 export const boundsInput = () => patched('supervise-input-bounds');
+
+/**
+ * A "completed" whose counters fall short of their totals is not believed: it is looked at again like
+ * an unknown status and given up on (the job stopped) past that grace. Runs before it finished on it.
+ */
+export const doubtsShortCompletion = () => patched('supervise-doubts-short-completion');
