@@ -11,6 +11,7 @@ import { addConsoleCommand } from './cli/commands/console';
 import { addDecisionCommands } from './cli/commands/decide';
 import { addListCommand } from './cli/commands/list';
 import { addPinCommand } from './cli/commands/pin';
+import { addReconcileCommand } from './cli/commands/reconcile';
 import { addReportCommand } from './cli/commands/report';
 import { addRunCommand } from './cli/commands/run';
 import { addScheduleCommand } from './cli/commands/schedule';
@@ -25,7 +26,7 @@ import { missingKeyMessage } from './cli/latest-look';
 import { OperatorRefusal } from './cli/operator';
 import { ConfigError } from './config/temporal-connection';
 import { InvalidPipelineInput } from './domain/pipeline-input';
-import { InvalidScheduleInput } from './schedules/cleanup-schedule';
+import { InvalidScheduleInput } from './schedules/workflow-schedule';
 
 /** The program: every command from src/cli/commands/, in the order `--help` lists them. */
 export function buildProgram(): Command {
@@ -62,6 +63,7 @@ TEMPORAL_API_KEY or TEMPORAL_TLS_CLIENT_CERT_PATH/TEMPORAL_TLS_CLIENT_KEY_PATH; 
     addUnpinCommand,
     addSuperviseCommand,
     addCleanupCommand,
+    addReconcileCommand,
     addScheduleCommand,
     addReportCommand,
     addListCommand,

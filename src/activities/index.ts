@@ -5,6 +5,11 @@ import { notifyActivities } from './notify';
 import { protectionActivities } from './protection';
 import { protectionRebuildActivities } from './protection-rebuild';
 import { rateLimitActivities, type ProviderRateLimits } from './rate-limits';
+import {
+  reconcileTemporalActivities,
+  reconcileTensorMeshActivities,
+  reconcileTensorOneActivities,
+} from './reconcile';
 import { registryActivities } from './registry';
 import { marqtuneActivities, tensormeshActivities } from './serving';
 import { servingSlotActivities } from './serving-slots';
@@ -70,6 +75,9 @@ export function createActivities(
     ...protectionRebuildActivities(),
     ...servingSlotActivities(),
     ...tensormeshActivities(clients.tensormesh),
+    ...reconcileTensorOneActivities(clients.tensorone),
+    ...reconcileTensorMeshActivities(clients.tensormesh),
+    ...reconcileTemporalActivities(),
     ...marqtune,
     ...watchActivities({
       getJob: {

@@ -30,6 +30,8 @@ export const DURATION_BOUNDS = {
   'deploy.probe.maxP95OverChampion': { min: '0s', max: '30s' },
   /** `starter schedule cleanup --every`. */
   'schedule.every': { min: '1m', max: '366d' },
+  /** `starter reconcile --grace`: how long an owner has been closed (or a resource without one has existed). */
+  'reconcile.grace': { min: '1m', max: '30d' },
 } as const satisfies Record<string, DurationBounds>;
 
 export type BoundedDurationField = keyof typeof DURATION_BOUNDS;

@@ -12,3 +12,4 @@ export {
 } from './provider-reads';
 export { checkpointProtection } from './protection';
 export { servingSlot } from './serving-slot';
+export { reconcileOrphans } from './reconcile';

@@ -57,8 +57,19 @@ export const PROVIDER_ACTIVITIES: Record<QueuedProvider, readonly string[]> = {
     'getModelDownloadInfo',
     'compareModels',
     'archiveModel',
+    // the orphan reconciler's listings
+    'runOwnedJobsPage',
+    'runOwnedEndpoints',
+    'registeredModelsWithDeployments',
+    'runOwnedModelDeployments',
   ],
-  tensormesh: ['provisionServedModel', 'getServedModel', 'deleteServedModel', 'smokeTestServedModel'],
+  tensormesh: [
+    'provisionServedModel',
+    'getServedModel',
+    'deleteServedModel',
+    'smokeTestServedModel',
+    'runOwnedServedModels',
+  ],
   marqtune: ['listMarqtuneModels', 'getMarqtuneModel'],
 };
 
@@ -79,6 +90,9 @@ export const UNQUEUED_ACTIVITIES: readonly string[] = [
   'promoteInSlot',
   'servingChampion',
   'releaseDeployedCheckpoints',
+  // The orphan reconciler's questions to Temporal (owning runs, what the slots serve)
+  'reconcileOwner',
+  'slotServedDeployments',
 ];
 
 export function providerOfActivity(activityType: string): QueuedProvider | undefined {

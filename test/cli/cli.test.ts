@@ -330,6 +330,29 @@ it('manages the cleanup schedule: create, list, trigger, delete', async () => {
   expect((await cli(['schedule', 'cleanup', 'delete', '--id', id])).code).toBe(0);
 });
 
+it('manages the reconcile schedule: created with its grace, listed apart from cleanup schedules, deleted', async () => {
+  const id = `reconcile-${taskQueue}`;
+  expect(
+    (await cli(['schedule', 'reconcile', 'create', '--id', id, '--grace', '2h', '--dry-run'])).stdout,
+  ).toContain(`created schedule ${id}`);
+  const description = await dev.client.schedule.getHandle(id).describe();
+  expect(description.action).toMatchObject({
+    workflowType: 'reconcileOrphans',
+    args: [{ dryRun: true, graceMs: 7_200_000 }],
+  });
+  expect(description.spec.intervals?.[0]?.every).toBe(3_600_000);
+  expect(description.policies.overlap).toBe('SKIP');
+  const listed = JSON.parse((await cli(['schedule', 'reconcile', 'list', '--json'])).stdout) as {
+    scheduleId: string;
+  }[];
+  expect(listed.map((s) => s.scheduleId)).toContain(id);
+  const cleanups = JSON.parse((await cli(['schedule', 'cleanup', 'list', '--json'])).stdout) as {
+    scheduleId: string;
+  }[];
+  expect(cleanups.map((s) => s.scheduleId)).not.toContain(id);
+  expect((await cli(['schedule', 'reconcile', 'delete', '--id', id])).code).toBe(0);
+});
+
 it('the worker refuses a bad environment with one message naming every bad variable (exit 2)', () => {
   const r = spawnSync(tsx, ['src/worker.ts'], {
     cwd: repo,
@@ -512,6 +535,18 @@ describe('bad input is refused with exit 2 before anything starts', () => {
     [
       ['schedule', 'cleanup', 'create', '--status', 'running', '--id', flagSchedule],
       "'--status <status>' argument 'running'",
+    ],
+    [['reconcile', '--grace', '10s'], "'--grace <duration>' argument '10s' is invalid"],
+    [['reconcile', '--grace', 'soon'], "'--grace <duration>' argument 'soon' is invalid"],
+    [['reconcile', '--grace', '31d', '--dry-run'], 'must be between 1m and 30d, got "31d"'],
+    [['reconcile', '--dry-run', 'yes'], "too many arguments for 'reconcile'"],
+    [
+      ['schedule', 'reconcile', 'create', '--grace', '0s', '--id', flagSchedule],
+      "'--grace <duration>' argument '0s' is invalid",
+    ],
+    [
+      ['schedule', 'reconcile', 'create', '--every', '30s', '--id', flagSchedule],
+      "'--every <duration>' argument '30s' is invalid",
     ],
     [['list', '--limit', '0'], "'--limit <n>' argument '0' is invalid"],
     [['list', '--phase', 'sleeping'], "'--phase <phase>' argument 'sleeping' is invalid"],

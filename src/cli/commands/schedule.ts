@@ -1,25 +1,78 @@
 import { Option, type Command } from 'commander';
 import { listCleanupSchedules, upsertCleanupSchedule } from '../../schedules/cleanup-schedule';
+import { listReconcileSchedules, upsertReconcileSchedule } from '../../schedules/reconcile-schedule';
+import type { WorkflowScheduleSummary } from '../../schedules/workflow-schedule';
+import { parseDuration } from '../../domain/duration';
 import { cronFlag, durationFlag, numberFlag, textFlag, workflowIdFlag } from '../flags';
 import { out } from '../io';
 import { withClient } from '../with-client';
 
-/** `starter schedule cleanup create|update|list|trigger|delete`: the cleanup Temporal Schedule. */
+/** The options every schedule's create and update take: its id and when it runs. */
+const timingOptions = (cmd: Command, defaultId: string) =>
+  cmd
+    .option('--id <scheduleId>', 'schedule id', workflowIdFlag('--id'), defaultId)
+    .option('--every <duration>', 'interval, e.g. 1d or 6h', durationFlag('schedule.every'))
+    .addOption(
+      new Option('--cron <expr>', 'cron expression instead of --every')
+        .argParser(cronFlag())
+        .conflicts('every'),
+    );
+
+/** `list`, `trigger` and `delete`, the same for every schedule kind. */
+function addScheduleLifecycle(
+  schedule: Command,
+  kind: { what: string; defaultId: string; example: string; list: typeof listCleanupSchedules },
+): void {
+  schedule
+    .command('list')
+    .description(`list the ${kind.what} schedules: state, next run, recent runs`)
+    .option('--json', 'print as JSON')
+    .action(async (opts: { json?: boolean }) =>
+      withClient(async ({ client }) => {
+        const list: WorkflowScheduleSummary[] = await kind.list(client);
+        if (opts.json) return out(list);
+        if (!list.length) return out(`no ${kind.what} schedules (create one: ${kind.example})`);
+        for (const s of list)
+          out(
+            `${s.scheduleId}  ${s.paused ? 'paused' : 'active'}  next ${s.nextRunAt ?? '-'}  recent runs ${s.recentRuns.length}  ${s.note ?? ''}`,
+          );
+      }),
+    );
+  schedule
+    .command('trigger')
+    .description(
+      `start one ${kind.what} run now with the schedule's settings (its next runs stay as planned)`,
+    )
+    .option('--id <scheduleId>', 'schedule id', workflowIdFlag('--id'), kind.defaultId)
+    .action(async (opts: { id: string }) =>
+      withClient(async ({ client }) => {
+        await client.schedule.getHandle(opts.id).trigger();
+        out(`triggered ${opts.id}`);
+      }),
+    );
+  schedule
+    .command('delete')
+    .description(`delete the ${kind.what} schedule (runs already started finish)`)
+    .option('--id <scheduleId>', 'schedule id', workflowIdFlag('--id'), kind.defaultId)
+    .action(async (opts: { id: string }) =>
+      withClient(async ({ client }) => {
+        await client.schedule.getHandle(opts.id).delete();
+        out(`deleted ${opts.id}`);
+      }),
+    );
+}
+
+/** `starter schedule cleanup|reconcile create|update|list|trigger|delete`: the Temporal Schedules. */
 export function addScheduleCommand(program: Command): void {
-  const schedule = program
-    .command('schedule')
-    .description('manage Temporal Schedules')
-    .command('cleanup')
-    .description('the scheduled checkpoint cleanup');
+  const parent = program.command('schedule').description('manage Temporal Schedules');
+  addCleanupSchedule(parent);
+  addReconcileSchedule(parent);
+}
+
+function addCleanupSchedule(parent: Command): void {
+  const schedule = parent.command('cleanup').description('the scheduled checkpoint cleanup');
   const scheduleOptions = (cmd: Command) =>
-    cmd
-      .option('--id <scheduleId>', 'schedule id', workflowIdFlag('--id'), 'checkpoint-cleanup')
-      .option('--every <duration>', 'interval, e.g. 1d or 6h', durationFlag('schedule.every'))
-      .addOption(
-        new Option('--cron <expr>', 'cron expression instead of --every')
-          .argParser(cronFlag())
-          .conflicts('every'),
-      )
+    timingOptions(cmd, 'checkpoint-cleanup')
       .option(
         '--keep <n>',
         'newest automatic checkpoints to keep per job',
@@ -71,40 +124,45 @@ export function addScheduleCommand(program: Command): void {
     upsert,
   );
   scheduleOptions(schedule.command('update').description('change the cleanup schedule')).action(upsert);
-  schedule
-    .command('list')
-    .description('list the cleanup schedules: state, next run, recent runs')
-    .option('--json', 'print as JSON')
-    .action(async (opts: { json?: boolean }) =>
-      withClient(async ({ client }) => {
-        const list = await listCleanupSchedules(client);
-        if (opts.json) return out(list);
-        if (!list.length)
-          return out('no cleanup schedules (create one: starter schedule cleanup create --every 1d)');
-        for (const s of list)
-          out(
-            `${s.scheduleId}  ${s.paused ? 'paused' : 'active'}  next ${s.nextRunAt ?? '-'}  recent runs ${s.recentRuns.length}  ${s.note ?? ''}`,
-          );
-      }),
-    );
-  schedule
-    .command('trigger')
-    .description("start one cleanup run now with the schedule's settings (its next runs stay as planned)")
-    .option('--id <scheduleId>', 'schedule id', workflowIdFlag('--id'), 'checkpoint-cleanup')
-    .action(async (opts: { id: string }) =>
-      withClient(async ({ client }) => {
-        await client.schedule.getHandle(opts.id).trigger();
-        out(`triggered ${opts.id}`);
-      }),
-    );
-  schedule
-    .command('delete')
-    .description('delete the cleanup schedule (runs already started finish)')
-    .option('--id <scheduleId>', 'schedule id', workflowIdFlag('--id'), 'checkpoint-cleanup')
-    .action(async (opts: { id: string }) =>
-      withClient(async ({ client }) => {
-        await client.schedule.getHandle(opts.id).delete();
-        out(`deleted ${opts.id}`);
-      }),
-    );
+  addScheduleLifecycle(schedule, {
+    what: 'cleanup',
+    defaultId: 'checkpoint-cleanup',
+    example: 'starter schedule cleanup create --every 1d',
+    list: listCleanupSchedules,
+  });
+}
+
+function addReconcileSchedule(parent: Command): void {
+  const schedule = parent.command('reconcile').description('the scheduled orphan reconciler');
+  const scheduleOptions = (cmd: Command) =>
+    timingOptions(cmd, 'orphan-reconcile')
+      .option(
+        '--grace <duration>',
+        'how long an owning run must have been closed',
+        durationFlag('reconcile.grace'),
+        '1h',
+      )
+      .option('--dry-run', 'each run only reports what it would do');
+  const upsert = (opts: { id: string; every?: string; cron?: string; grace: string; dryRun?: boolean }) =>
+    withClient(async ({ client, taskQueue }) => {
+      if (!opts.every && !opts.cron) opts.every = '1h';
+      const { created } = await upsertReconcileSchedule(client, {
+        scheduleId: opts.id,
+        taskQueue,
+        every: opts.every,
+        cron: opts.cron,
+        input: { dryRun: !!opts.dryRun, graceMs: parseDuration(opts.grace)! },
+      });
+      out(`${created ? 'created' : 'updated'} schedule ${opts.id}`);
+    });
+  scheduleOptions(schedule.command('create').description('create (or update) the reconcile schedule')).action(
+    upsert,
+  );
+  scheduleOptions(schedule.command('update').description('change the reconcile schedule')).action(upsert);
+  addScheduleLifecycle(schedule, {
+    what: 'reconcile',
+    defaultId: 'orphan-reconcile',
+    example: 'starter schedule reconcile create --every 1h',
+    list: listReconcileSchedules,
+  });
 }

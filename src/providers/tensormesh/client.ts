@@ -182,6 +182,16 @@ export function createTensorMeshClient(options: TensorMeshOptions) {
       const found = raw.models.find((m) => m.modelName === modelName);
       return found && toDeployment(found);
     },
+    /** Every served model (the assumed list route without a name): `CapabilityAbsent` when it is absent. */
+    async list(): Promise<Deployment[] | CapabilityAbsent> {
+      const raw = await t.optional('tensormesh.models.list', {
+        method: 'GET',
+        ...routeTo(TENSORMESH_ROUTES.listByName),
+        query: {},
+        schema: z.object({ models: z.array(wireModel).default([]) }),
+      });
+      return isAbsent(raw) ? raw : raw.models.map(toDeployment);
+    },
     /** Assumed route: `CapabilityAbsent` once the provider has shown it has none. */
     async delete(modelId: string): Promise<void | CapabilityAbsent> {
       const raw = await t.optional('tensormesh.models.delete', {
