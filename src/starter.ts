@@ -17,6 +17,7 @@ import { addStatusCommand } from './cli/commands/status';
 import { addRollbackCommand, addSlotsCommand } from './cli/commands/slots';
 import { addSuperviseCommand } from './cli/commands/supervise';
 import { addUnpinCommand } from './cli/commands/unpin';
+import { addValidateCommand } from './cli/commands/validate';
 import { addWatchCommand } from './cli/commands/watch';
 import { failureCause } from './cli/follow';
 import { err } from './cli/io';
@@ -37,6 +38,7 @@ function buildProgram(): Command {
       'after',
       `
 Examples:
+  $ starter validate examples/pipeline.yaml       check a file: what it would request, starting nothing
   $ starter run examples/pipeline.yaml            start (or attach to) a pipeline and follow it
   $ starter status pipeline-support-bot --json    machine-readable status
   $ starter approve pipeline-support-bot --reason "eval looks good"
@@ -52,6 +54,7 @@ TEMPORAL_API_KEY or TEMPORAL_TLS_CLIENT_CERT_PATH/TEMPORAL_TLS_CLIENT_KEY_PATH; 
     );
 
   for (const add of [
+    addValidateCommand,
     addRunCommand,
     addStatusCommand,
     addWatchCommand,
