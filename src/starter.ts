@@ -25,7 +25,7 @@ import { missingKeyMessage } from './cli/latest-look';
 import { OperatorRefusal } from './cli/operator';
 import { ConfigError } from './config/temporal-connection';
 import { InvalidPipelineInput } from './domain/pipeline-input';
-import { InvalidScheduleInput } from './schedules/cleanup-schedule';
+import { CleanupScheduleNotFound, InvalidScheduleInput } from './schedules/cleanup-schedule';
 
 /** The program: every command from src/cli/commands/, in the order `--help` lists them. */
 function buildProgram(): Command {
@@ -93,6 +93,10 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof OperatorRefusal) {
       err(`refused: ${e.message}`);
       return 2;
+    }
+    if (e instanceof CleanupScheduleNotFound) {
+      err(`error: ${e.message}`);
+      return 3;
     }
     if (e instanceof ConfigError || e instanceof InvalidScheduleInput) {
       err(`error: ${e.message}`);
