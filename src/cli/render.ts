@@ -15,8 +15,8 @@ export function money(n: number | undefined): string {
   return n === undefined ? '-' : `$${n.toFixed(2)}`;
 }
 
-/** The status as a few human lines. */
-export function statusLines(id: string, s: PipelineStatus): string[] {
+/** The status as a few human lines; `serving` is the deployment's standing in its slot, when read. */
+export function statusLines(id: string, s: PipelineStatus, serving?: string): string[] {
   const t = s.training;
   const lines = [`${id}  phase: ${s.phase}${s.failure ? `  (${s.failure})` : ''}`];
   if (s.jobId) lines.push(`  job: ${s.provider} ${s.jobId}${s.gpuType ? ` on ${s.gpuType}` : ''}`);
@@ -48,7 +48,7 @@ export function statusLines(id: string, s: PipelineStatus): string[] {
     );
   if (s.deployment)
     lines.push(
-      `  deployment: ${s.deployment.target} ${s.deployment.id} ${s.deployment.status}${s.deployment.url ? ` ${s.deployment.url}` : ''}`,
+      `  deployment: ${s.deployment.target} ${s.deployment.id} ${serving ?? s.deployment.status}${s.deployment.url ? ` ${s.deployment.url}` : ''}`,
     );
   if (s.probe)
     lines.push(
