@@ -4,7 +4,7 @@ import cliProgress from 'cli-progress';
 import { statusQuery, type PipelineResult, type PipelineStatus } from '../workflows/definitions';
 import type { fineTuneToDeploy } from '../workflows/pipeline';
 import { latestLook, withLatestLook } from './latest-look';
-import { money, sparkline } from './render';
+import { costText, sparkline } from './render';
 
 interface FollowOptions {
   /** Draw a live bar (a terminal) or print a line per change (a pipe, CI). */
@@ -46,7 +46,7 @@ export async function followPipeline(
       step: `${t?.step ?? '-'}/${t?.totalSteps ?? '-'}`,
       loss: t?.metrics.loss?.toFixed(4) ?? '-',
       spark: sparkline(losses),
-      cost: money(t?.cost),
+      cost: costText(t),
     };
     if (bar) bar.update(Math.round(t?.percentage ?? 0), fields);
     else {
