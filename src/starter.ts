@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 /**
  * The operator's CLI: start and follow pipelines, answer approvals, cancel, pin, supervise, clean up,
- * manage the cleanup schedule, list pipelines. `--json` on every read command. Exit codes: 0 done,
- * 1 failed (the cause is printed), 2 invalid input or usage (nothing was started).
+ * manage the cleanup schedule, list pipelines. `--json` on every read command. Exit codes (EXIT,
+ * docs/cli.md): 0 done, 1 the thing asked failed (the cause is printed), 2 refused or invalid input
+ * (nothing was started or changed), 3 not found.
  */
+import { ScheduleNotFoundError, WorkflowNotFoundError } from '@temporalio/client';
 import { Command, CommanderError } from 'commander';
 import { addCancelCommand } from './cli/commands/cancel';
 import { addCleanupCommand } from './cli/commands/cleanup';
@@ -19,11 +21,12 @@ import { addSuperviseCommand } from './cli/commands/supervise';
 import { addUnpinCommand } from './cli/commands/unpin';
 import { addValidateCommand } from './cli/commands/validate';
 import { addWatchCommand } from './cli/commands/watch';
+import { EXIT, NotFound } from './cli/exit-codes';
 import { failureCause } from './cli/follow';
 import { err } from './cli/io';
 import { missingKeyMessage } from './cli/latest-look';
 import { OperatorRefusal } from './cli/operator';
-import { ConfigError } from './config/temporal-connection';
+import { ConfigError, temporalRemedy } from './config/temporal-connection';
 import { InvalidPipelineInput } from './domain/pipeline-input';
 import { CleanupScheduleNotFound, InvalidScheduleInput } from './schedules/cleanup-schedule';
 
@@ -83,28 +86,38 @@ export async function main(argv: string[]): Promise<number> {
     const noKey = missingKeyMessage(e);
     if (noKey) {
       err(`error: ${noKey}`);
-      return 2;
+      return EXIT.refused;
     }
-    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.done : EXIT.refused;
     if (e instanceof InvalidPipelineInput) {
       err(`error: ${e.message}`);
-      return 2;
+      return EXIT.refused;
     }
     if (e instanceof OperatorRefusal) {
       err(`refused: ${e.message}`);
-      return 2;
+      return EXIT.refused;
     }
-    if (e instanceof CleanupScheduleNotFound) {
-      err(`error: ${e.message}`);
-      return 3;
+    if (e instanceof CleanupScheduleNotFound || e instanceof NotFound) {
+      err(`not found: ${e.message}`);
+      return EXIT.notFound;
+    }
+    if (e instanceof WorkflowNotFoundError || e instanceof ScheduleNotFoundError) {
+      err(`not found: ${e.message}`);
+      return EXIT.notFound;
     }
     if (e instanceof ConfigError || e instanceof InvalidScheduleInput) {
       err(`error: ${e.message}`);
-      return 2;
+      return EXIT.refused;
+    }
+    const remedy = temporalRemedy(e);
+    if (remedy) {
+      err(`error: ${remedy}`);
+      // The namespace refused before anything started: a setting to fix, like a bad environment.
+      return /search attribute/.test(remedy) ? EXIT.refused : EXIT.failed;
     }
     err(`error: ${failureCause(e)}`);
     if (process.env.FTP_DEBUG) err(String((e as Error).stack));
-    return 1;
+    return EXIT.failed;
   }
 }
 

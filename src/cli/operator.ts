@@ -6,6 +6,7 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
+import { NotFound } from './exit-codes';
 import { superviseWorkflowId, type SuperviseInput } from '../workflows/definitions';
 import { superviseTrainingJob } from '../workflows/supervise';
 
@@ -33,7 +34,7 @@ export async function sendUpdate<Ret, Arg>(
 }
 
 /** Why `handle` cannot take commands (not found, or no longer running); undefined while it runs. */
-export async function endedRefusal(handle: WorkflowHandle): Promise<OperatorRefusal | undefined> {
+export async function endedRefusal(handle: WorkflowHandle): Promise<OperatorRefusal | NotFound | undefined> {
   try {
     const d = await handle.describe();
     if (d.status.name !== 'RUNNING')
@@ -41,7 +42,9 @@ export async function endedRefusal(handle: WorkflowHandle): Promise<OperatorRefu
     return undefined;
   } catch (err) {
     if (err instanceof WorkflowNotFoundError)
-      return new OperatorRefusal(`no pipeline ${handle.workflowId} in this namespace`);
+      return new NotFound(
+        `no pipeline ${handle.workflowId} in this namespace: \`starter list\` shows the pipelines`,
+      );
     throw err;
   }
 }

@@ -5,6 +5,7 @@ import { loadPipelineFile } from '../pipeline-file';
 import { resultLines } from '../render';
 import { startOrAttachPipeline } from '../start-pipeline';
 import { withClient } from '../with-client';
+import { noWorkerMessage } from '../workers';
 import { printValidation } from './validate';
 
 /** `starter run <file>`: validate a pipeline file, start (or attach to) it, follow it until it serves. */
@@ -33,7 +34,10 @@ export function addRunCommand(program: Command): void {
           err(`${attached ? 'attached to running' : 'started'} ${handle.workflowId}`);
           if (!opts.follow)
             return opts.json ? out({ workflowId: handle.workflowId, attached }) : out(handle.workflowId);
-          const result = await followPipeline(handle, { interactive: !!process.stderr.isTTY && !opts.json });
+          const result = await followPipeline(handle, {
+            interactive: !!process.stderr.isTTY && !opts.json,
+            noWorker: () => noWorkerMessage(client, taskQueue),
+          });
           if (opts.json) return out({ workflowId: handle.workflowId, ...result });
           for (const line of resultLines(result)) out(line);
           if (result.outcome !== 'deployed') process.exitCode = 1;

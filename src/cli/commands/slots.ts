@@ -5,6 +5,7 @@ import { PIPELINE_NAME } from '../../domain/pipeline-input';
 import type { SlotDeployment, SlotState } from '../../decisions/serving-slot';
 import { textFlag } from '../flags';
 import { out } from '../io';
+import { NotFound } from '../exit-codes';
 import { OperatorRefusal } from '../operator';
 import { withClient } from '../with-client';
 
@@ -86,9 +87,7 @@ export function addSlotsCommand(program: Command): void {
         }
         const state = await slots.read(name);
         if (!state)
-          throw new OperatorRefusal(
-            `no serving slot ${name}: no pipeline named ${name} has promoted a deployment`,
-          );
+          throw new NotFound(`no serving slot ${name}: no pipeline named ${name} has promoted a deployment`);
         out(opts.json ? state : slotDetails(state));
       }),
     );
@@ -111,7 +110,7 @@ export function addRollbackCommand(program: Command): void {
             if (e instanceof WorkflowUpdateFailedError)
               throw new OperatorRefusal(e.cause?.message ?? e.message);
             if (e instanceof WorkflowNotFoundError)
-              throw new OperatorRefusal(
+              throw new NotFound(
                 `no serving slot ${name}: no pipeline named ${name} has promoted a deployment`,
               );
             throw e;

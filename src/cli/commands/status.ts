@@ -7,7 +7,8 @@ import { pipelineIdArgument } from '../flags';
 import { out } from '../io';
 import { latestLook, withLatestLook } from '../latest-look';
 import { statusLines } from '../render';
-import { withClient } from '../with-client';
+import { withPipeline } from '../with-client';
+import { noWorkerMessage } from '../workers';
 
 /**
  * What the pipeline's deployment is now, read from its name's serving slot (a rollback or a later run
@@ -43,12 +44,15 @@ export function addStatusCommand(program: Command): void {
     .description('show where a pipeline is')
     .addArgument(pipelineIdArgument())
     .option('--json', 'print the status object')
-    .action(async (id: string, opts: { json?: boolean }) =>
-      withClient(async ({ client, taskQueue }) => {
+    .action(async (given: string, opts: { json?: boolean }) =>
+      withPipeline(given, async ({ id, client, taskQueue }) => {
         const handle = client.workflow.getHandle(id);
-        const [queried, description, look] = await Promise.all([
+        const description = await handle.describe();
+        // A query needs a worker: without one it would only time out.
+        const noWorker = await noWorkerMessage(client, description.taskQueue);
+        if (noWorker) throw new Error(`cannot read ${id}: ${noWorker}`);
+        const [queried, look] = await Promise.all([
           handle.query(statusQuery),
-          handle.describe(),
           // A look that cannot be read (no watch pending, a describe refused) leaves the query's figures.
           latestLook(client.workflow, id).catch(() => undefined),
         ]);
