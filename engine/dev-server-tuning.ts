@@ -10,6 +10,11 @@ export const DEV_SERVER_DYNAMIC_CONFIG: Readonly<Record<string, number>> = {
   'history.transferProcessorMaxPollRPS': 1000,
   'history.timerProcessorMaxPollRPS': 1000,
   'history.visibilityProcessorMaxPollRPS': 1000,
+  // One partition per task queue: a queue's `maxTaskQueueActivitiesPerSecond` is split among its
+  // partitions, each with a burst of its own, so with the default four, four provider activities could
+  // start in the same instant under TENSORONE_MAX_RPS=1. One server process gains nothing from more.
+  'matching.numTaskqueueReadPartitions': 1,
+  'matching.numTaskqueueWritePartitions': 1,
 };
 
 /** The values as `temporal server start-dev` arguments. */

@@ -8,7 +8,7 @@ export function requireTool(command: string, versionArgs: string[], what: string
   const probe = spawnSync(command, versionArgs, { stdio: 'ignore', timeout: 20_000 });
   if (probe.error || probe.status !== 0) {
     throw new EngineProvisionError(
-      `${what} is missing: '${command}' is not on PATH. Install it, or point the project at an engine you already run (see README "Configuration").`,
+      `${what} is missing: '${command}' is not on PATH. Install it, or point the project at an engine you already run (see docs/operations.md, "Configuration").`,
     );
   }
 }

@@ -25,6 +25,8 @@ export const faultConfigSchema = z.object({
   resetsInARow: z.object({ routePattern: z.string(), count: z.number().int().min(0) }).optional(),
   /** Share of create requests (POST that makes a resource) performed and then answered by a reset. */
   lostCreateRate: z.number().min(0).max(1).default(0),
+  /** Share of DELETE requests performed and then answered by a reset: a deletion whose answer is lost. */
+  lostDeleteRate: z.number().min(0).max(1).default(0),
   /** Jobs whose name contains this text fail at `failAtEpoch` (empty text: every job). */
   failAtEpoch: z.number().int().positive().optional(),
   failJobNameContains: z.string().default(''),

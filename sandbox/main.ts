@@ -5,6 +5,7 @@
  *   SANDBOX_FAULTS    fault configuration as JSON (see sandbox/faults.ts); also POST /admin/faults
  *   SANDBOX_PROFILE   `extended` (default) or `documented` (only what the provider documents promise)
  *   SANDBOX_UNKNOWN_ROUTE  documented profile's answer to other routes: not-found | method-not-allowed | invalid-method
+ *                          | framework-not-found | empty-not-found
  */
 import { sandboxProfileFromEnv } from './profile';
 import { startSandbox } from './server';

@@ -12,16 +12,28 @@ export type SandboxProfile = (typeof SANDBOX_PROFILES)[number];
 /**
  * How a route the provider does not have is answered in the documented profile: as an unknown route
  * would be. `invalid-method` is what TensorOne's API answers: `400 {"message":"Invalid request method"}`.
+ * `framework-not-found` is many web frameworks' default, naming the method and path (and so the id):
+ * `404 {"error":"NOT_FOUND","message":"No route GET /v2/endpoints/ep_2"}`; `empty-not-found` a bare 404.
  */
-export const UNKNOWN_ROUTE_ANSWERS = ['not-found', 'method-not-allowed', 'invalid-method'] as const;
+export const UNKNOWN_ROUTE_ANSWERS = [
+  'not-found',
+  'method-not-allowed',
+  'invalid-method',
+  'framework-not-found',
+  'empty-not-found',
+] as const;
 export type UnknownRouteAnswer = (typeof UNKNOWN_ROUTE_ANSWERS)[number];
 
 export const profileSchema = z.enum(SANDBOX_PROFILES).default('extended');
 export const unknownRouteSchema = z.enum(UNKNOWN_ROUTE_ANSWERS).default('not-found');
 
-export function unknownRouteReply(answer: UnknownRouteAnswer): HttpReply {
+/** `method` and `path` (the provider's own, without the sandbox's mount prefix) name the route asked. */
+export function unknownRouteReply(answer: UnknownRouteAnswer, method: string, path: string): HttpReply {
   if (answer === 'method-not-allowed') return new HttpReply(405, { message: 'Method Not Allowed' });
   if (answer === 'invalid-method') return new HttpReply(400, { message: 'Invalid request method' });
+  if (answer === 'framework-not-found')
+    return new HttpReply(404, { error: 'NOT_FOUND', message: `No route ${method} ${path}` });
+  if (answer === 'empty-not-found') return new HttpReply(404, undefined);
   return new HttpReply(404, { message: 'Not Found' });
 }
 

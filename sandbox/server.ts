@@ -184,13 +184,13 @@ export async function startSandbox(config: SandboxConfig = {}): Promise<Sandbox>
       const found = mount.router.match(method, path);
       if (!('route' in found)) {
         if (provider === 'marqtune' && found.methodMismatch) throw marqtuneInvalidMethod();
-        if (provider && documented) throw unknownRouteReply(unknownRoute);
+        if (provider && documented) throw unknownRouteReply(unknownRoute, method, path);
         throw provider ? notFound(provider, url.pathname) : new HttpReply(404, { message: 'not found' });
       }
       routeTemplate = `${provider} ${method} ${found.route.template}`;
       if (provider && documented && isExtendedRoute(provider, method, found.route.template)) {
         state.countUndocumented(`${method} ${mount.prefix}${found.route.template}`);
-        throw unknownRouteReply(unknownRoute);
+        throw unknownRouteReply(unknownRoute, method, path);
       }
       creates = found.route.creates;
       slow = creates && provider ? takeSlowCreate(url.pathname) : undefined;
@@ -226,6 +226,13 @@ export async function startSandbox(config: SandboxConfig = {}): Promise<Sandbox>
     // "Response lost after the resource was created": the create happened, the client never hears.
     if (faultable && creates && answer.status < 300 && state.chance(f.lostCreateRate)) {
       state.countFault('lostCreateResponse');
+      record('reset');
+      req.socket.destroy();
+      return;
+    }
+    // "Response lost after the resource was deleted": the delete happened, the client never hears.
+    if (faultable && method === 'DELETE' && answer.status < 300 && state.chance(f.lostDeleteRate)) {
+      state.countFault('lostDeleteResponse');
       record('reset');
       req.socket.destroy();
       return;

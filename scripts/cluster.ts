@@ -3,8 +3,8 @@
  * the Temporal server (built with `go install`, cached by version beside the other engines) on
  * PostgreSQL (Debian's packages, data in .data/cluster/), persistence and visibility schemas set up
  * with the server's own SQL tool, 16 history shards, namespace `default` with the workflows' search
- * attributes. Configured by cluster/config/cluster.yaml and FTP_CLUSTER_* variables (README
- * "Production"). Every command is safe to repeat. Exit codes: 0 done (status: running), 1 failed,
+ * attributes. Configured by cluster/config/cluster.yaml and FTP_CLUSTER_* variables (docs/operations.md,
+ * "A production-shaped cluster on one machine"). Every command is safe to repeat. Exit codes: 0 done (status: running), 1 failed,
  * 2 bad setting, 3 status: not running.
  */
 import fs from 'node:fs';

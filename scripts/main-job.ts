@@ -26,6 +26,7 @@ import { codecServerOptionsFromEnv, startCodecServer } from '../src/codec/codec-
 import { loadWorkerEnv } from '../src/config/worker-config';
 import { createWorkerGroup } from '../src/worker-factory';
 import { sandboxProfileFromEnv } from '../sandbox/profile';
+import { startConsoleFromEnv } from '../src/console/server';
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -121,11 +122,19 @@ async function mainJob(): Promise<number> {
     process.env.TEMPORAL_ADDRESS = address;
     process.env.TEMPORAL_TASK_QUEUE = taskQueue;
     await ensureCleanupSchedule(taskQueue);
+    // The console is a convenience: a port in use leaves it out, not the run.
+    const pipelineConsole = await startConsoleFromEnv().catch((e: unknown) => {
+      say(`pipeline console not started: ${(e as Error).message} (CONSOLE_PORT)`);
+    });
+    if (pipelineConsole) {
+      stops.push(() => pipelineConsole.close());
+      say(`pipeline console on ${pipelineConsole.url} (beside the Web UI http://localhost:${uiPort})`);
+    }
     const code = await starter(['node', 'starter', 'run', file]);
     if (process.stdin.isTTY && !process.env.CI) {
       // Leave everything up so the run can be explored: Web UI, `starter status|list|schedule …`.
       say(
-        `\nstill running: Web UI http://localhost:${process.env.TEMPORAL_UI_PORT ?? 8233}, TEMPORAL_ADDRESS=${address}. Ctrl-C stops everything.`,
+        `\nstill running: Web UI http://localhost:${uiPort}, ${pipelineConsole ? `console ${pipelineConsole.url}, ` : ''}TEMPORAL_ADDRESS=${address}. Ctrl-C stops everything.`,
       );
       await new Promise<never>(() => undefined);
     }

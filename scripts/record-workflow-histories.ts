@@ -52,7 +52,7 @@ async function main(): Promise<void> {
     await bed.withWorker(async () => {
       if (wanted('pipeline-operator-updates')) {
         // A gated pipeline steered by the operator's updates: an approve signal during training
-        // (ignored), a refused approve (no event), a pin, then the approval.
+        // (ignored), a refused approve (no event), a pin, then the approval past half its time.
         const handle = await bed.env.client.workflow.start(fineTuneToDeploy, {
           args: [
             pipelineInput('recorded-updates', {
@@ -73,6 +73,8 @@ async function main(): Promise<void> {
         });
         const candidate = status.candidate!.checkpointId;
         await handle.executeUpdate(pinUpdate, { args: [{ checkpointId: candidate }] });
+        // Past half the approval time (since `approval-counts-half-deadline`: the wait's second timer).
+        await bed.env.sleep('13h');
         await handle.executeUpdate(approveUpdate, { args: [{ checkpointId: candidate, by: 'ada' }] });
         await handle.result();
         await save('pipeline-operator-updates');

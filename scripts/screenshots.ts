@@ -11,24 +11,32 @@
  *   docs/ui-cleanup-deletes.png      its cleanup child: one "delete N checkpoints …" step per batch
  *   docs/ui-pipeline-awaiting-approval.png   the gated pipeline waiting at its approval timer
  *   docs/report.png                  `starter report` of the finished pipeline
+ *   docs/console-fleet.png           the pipeline console's fleet: pipelines by phase, slots, supervisions, cleanups
+ *   docs/console-pipeline-training.png   the console's page of the example while it trains: the live curve
+ *   docs/console-awaiting-approval.png   a retrain of the example at its approval gate: candidate vs champion
+ *   docs/console-slots.png           the console's serving slots
  *
- * It also prints the CLI's own output of the example run (what the README shows).
+ * It also prints the CLI's own output of the example run (what docs/getting-started.md shows).
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import net from 'node:net';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { ensureEngines } from '../engine';
+import { BrowserPage, ensureChromium } from './chromium';
 import { devServerTuningArgs, startDevServer } from '../engine/dev-server-tuning';
 import { codecFromEnv } from '../src/codec/aes-gcm-codec';
 import { startCodecServer, uiOrigins } from '../src/codec/codec-server';
 import { createProviderClients } from '../src/providers/config';
 import { startSandbox } from '../sandbox/server';
 import { statusQuery } from '../src/workflows/definitions';
+import { startConsole } from '../src/console/server';
+import { startOrAttachPipeline } from '../src/cli/start-pipeline';
+import { parsePipelineInput } from '../src/domain/pipeline-input';
+import YAML from 'yaml';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../src/workflows/search-attributes';
 import { createWorker, defaultWorkerSettings } from '../src/worker-factory';
 
@@ -46,111 +54,26 @@ function freePort(): Promise<number> {
   });
 }
 
-/** The Chromium binary; installs the Debian package when none is found (as root, or through sudo). */
-function ensureChromium(): string {
-  const found = ['chromium', 'chromium-browser']
-    .map((name) => spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).stdout.trim())
-    .find(Boolean);
-  if (found) return found;
-  say('chromium not found: installing the Debian package `chromium` (apt-get)');
-  const asRoot = process.getuid?.() === 0;
-  const run = (args: string[]) =>
-    execFileSync(asRoot ? args[0] : 'sudo', asRoot ? args.slice(1) : args, {
-      stdio: 'inherit',
-      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-    });
-  run(['apt-get', 'update', '-qq']);
-  run(['apt-get', 'install', '-y', '-qq', 'chromium']);
-  return 'chromium';
-}
-
-interface MinimalWebSocket {
-  onopen: (() => void) | null;
-  onmessage: ((ev: { data: string }) => void) | null;
-  send(data: string): void;
-  close(): void;
-}
-type WebSocketClass = new (url: string) => MinimalWebSocket;
-
 /**
  * One PNG of a page as a browser shows it `waitMs` after navigating (real time: a running workflow's
  * page keeps a long poll open, so Chromium's --screenshot with a virtual time budget never fires).
- * Drives headless Chromium over the DevTools protocol (Node's WebSocket: `--experimental-websocket`
- * on Node 20). Asynchronous: the codec server the page calls runs in this process.
+ * Asynchronous: the codec server the page calls runs in this process.
  */
 async function capture(
   chromium: string,
   url: string,
   file: string,
-  [width, height]: [number, number],
+  size: [number, number],
   waitMs = 8_000,
 ): Promise<void> {
-  const WebSocketImpl = (globalThis as unknown as { WebSocket?: WebSocketClass }).WebSocket;
-  if (!WebSocketImpl) throw new Error('no WebSocket in this Node: run through `npm run screenshots`');
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'ftp-chromium-'));
-  const browser = spawn(
-    chromium,
-    [
-      '--headless=new',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-dev-shm-usage',
-      '--hide-scrollbars',
-      '--no-first-run',
-      '--remote-debugging-port=0',
-      `--user-data-dir=${profile}`,
-      `--window-size=${width},${height}`,
-      'about:blank',
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
+  const page = await BrowserPage.launch(chromium, size);
   try {
-    const browserUrl = await new Promise<string>((resolve, reject) => {
-      let seen = '';
-      const timer = setTimeout(
-        () => reject(new Error(`chromium did not start: ${seen.slice(-1000)}`)),
-        30_000,
-      );
-      browser.stderr.on('data', (d: Buffer) => {
-        seen += d.toString();
-        const m = /DevTools listening on (ws:\/\/\S+)/.exec(seen);
-        if (m) {
-          clearTimeout(timer);
-          resolve(m[1]);
-        }
-      });
-    });
-    const targets = (await (await fetch(`http://${new URL(browserUrl).host}/json/list`)).json()) as {
-      type: string;
-      webSocketDebuggerUrl: string;
-    }[];
-    const ws = new WebSocketImpl(targets.find((t) => t.type === 'page')!.webSocketDebuggerUrl);
-    await new Promise<void>((resolve) => (ws.onopen = resolve));
-    const waiting = new Map<number, (m: { result?: { data?: string } }) => void>();
-    let next = 0;
-    ws.onmessage = (ev) => {
-      const m = JSON.parse(ev.data) as { id?: number; result?: { data?: string } };
-      if (m.id !== undefined) waiting.get(m.id)?.(m);
-    };
-    const send = (method: string, params: Record<string, unknown> = {}) =>
-      new Promise<{ result?: { data?: string } }>((resolve) => {
-        const id = ++next;
-        waiting.set(id, resolve);
-        ws.send(JSON.stringify({ id, method, params }));
-      });
-    await send('Emulation.setDeviceMetricsOverride', { width, height, deviceScaleFactor: 1, mobile: false });
-    await send('Page.enable');
-    await send('Page.navigate', { url });
+    await page.send('Page.navigate', { url });
     await new Promise((r) => setTimeout(r, waitMs));
-    const shot = await send('Page.captureScreenshot', { format: 'png' });
-    fs.writeFileSync(file, Buffer.from(shot.result!.data!, 'base64'));
-    ws.close();
+    await page.screenshot(file);
     say(`wrote ${path.relative(repo, file)}`);
   } finally {
-    const exited = new Promise((resolve) => browser.once('close', resolve));
-    browser.kill('SIGKILL');
-    await exited;
-    fs.rmSync(profile, { recursive: true, force: true, maxRetries: 5 });
+    await page.close();
   }
 }
 
@@ -191,6 +114,55 @@ async function captureWatchWhileTraining(client: Client, chromium: string, uiUrl
     return;
   }
   throw new Error('the example job was never seen training with a pending watch');
+}
+
+/** The console's page of the example while it trains, once the live curve has several epochs. */
+async function captureConsoleWhileTraining(
+  client: Client,
+  chromium: string,
+  consoleUrl: string,
+): Promise<void> {
+  for (let i = 0; i < 120; i++) {
+    const s = await client.workflow
+      .getHandle('pipeline-support-assistant')
+      .query(statusQuery)
+      .catch(() => undefined);
+    if (s?.phase === 'training') break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  const page = await BrowserPage.launch(chromium, [1440, 1250]);
+  try {
+    await page.goto(`${consoleUrl}/pipelines/pipeline-support-assistant`);
+    await page.waitFor(`document.querySelectorAll('#curve .live-point').length >= 5`, 60_000);
+    await page.screenshot(path.join(docs, 'console-pipeline-training.png'));
+    say('wrote docs/console-pipeline-training.png');
+  } finally {
+    await page.close();
+  }
+}
+
+/**
+ * A retrain of the example under its own name, gated: it waits for approval with the example's
+ * deployment as the champion it is compared against. Answers its workflow id.
+ */
+async function startGatedRetrain(client: Client, taskQueue: string): Promise<string> {
+  const spec = YAML.parse(fs.readFileSync(path.join(repo, 'examples/pipeline-gated.yaml'), 'utf8')) as Record<
+    string,
+    unknown
+  >;
+  spec.name = 'support-assistant';
+  // Longer than the example, so the candidate beats the champion the gate compares it with.
+  (spec.train as { config: { training: { epochs: number } } }).config.training.epochs = 16;
+  const { handle } = await startOrAttachPipeline(client, parsePipelineInput(spec), {
+    taskQueue,
+    forceNew: true,
+  });
+  for (let i = 0; i < 180; i++) {
+    const s = await handle.query(statusQuery);
+    if (['awaiting-approval', 'completed', 'failed', 'cancelled'].includes(s.phase)) break;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  return handle.workflowId;
 }
 
 async function main(): Promise<void> {
@@ -249,8 +221,23 @@ async function main(): Promise<void> {
     // The gated example first (it waits), then the example to its end, as a user runs it (piped).
     const gated = await cli(['run', 'examples/pipeline-gated.yaml', '--no-follow'], env);
     if (gated.code !== 0) throw new Error(`gated run failed:\n${gated.output}`);
+    const pipelineConsole = await startConsole(client, {
+      port: await freePort(),
+      host: '127.0.0.1',
+      allowedHosts: [],
+      uiUrl,
+      namespace: 'default',
+      taskQueue,
+      refreshMs: 1000,
+      by: 'operator',
+    });
+    stops.push(() => pipelineConsole.close());
+    fs.mkdirSync(docs, { recursive: true });
     const running = cli(['run', 'examples/pipeline.yaml'], env);
-    await captureWatchWhileTraining(client, chromium, uiUrl);
+    await Promise.all([
+      captureWatchWhileTraining(client, chromium, uiUrl),
+      captureConsoleWhileTraining(client, chromium, pipelineConsole.url),
+    ]);
     const run = await running;
     say(`\n---- starter run examples/pipeline.yaml (piped) ----\n${run.output}----`);
     if (run.code !== 0) throw new Error('the example pipeline did not deploy');
@@ -300,6 +287,24 @@ async function main(): Promise<void> {
       [1440, 1500],
     );
     await capture(chromium, `file://${reportFile}`, path.join(docs, 'report.png'), [900, 1400], 1000);
+
+    const retrainId = await startGatedRetrain(client, taskQueue);
+    stops.push(() =>
+      client.workflow
+        .getHandle(retrainId)
+        .terminate('screenshots taken')
+        .catch(() => undefined),
+    );
+    const consolePage = (p: string) => `${pipelineConsole.url}${p}`;
+    await capture(
+      chromium,
+      consolePage(`/pipelines/${encodeURIComponent(retrainId)}`),
+      path.join(docs, 'console-awaiting-approval.png'),
+      [1440, 1500],
+      3_000,
+    );
+    await capture(chromium, consolePage('/'), path.join(docs, 'console-fleet.png'), [1440, 1300], 3_000);
+    await capture(chromium, consolePage('/#slots'), path.join(docs, 'console-slots.png'), [1440, 520], 3_000);
     if (process.env.SCREENSHOTS_HOLD) {
       say(`holding for ${process.env.SCREENSHOTS_HOLD} s: ${uiUrl}`);
       await new Promise((r) => setTimeout(r, Number(process.env.SCREENSHOTS_HOLD) * 1000));

@@ -9,6 +9,7 @@ import { ScheduleNotFoundError, WorkflowNotFoundError } from '@temporalio/client
 import { Command, CommanderError } from 'commander';
 import { addCancelCommand } from './cli/commands/cancel';
 import { addCleanupCommand } from './cli/commands/cleanup';
+import { addConsoleCommand } from './cli/commands/console';
 import { addDecisionCommands } from './cli/commands/decide';
 import { addListCommand } from './cli/commands/list';
 import { addPinCommand } from './cli/commands/pin';
@@ -31,7 +32,7 @@ import { InvalidPipelineInput } from './domain/pipeline-input';
 import { CleanupScheduleNotFound, InvalidScheduleInput } from './schedules/cleanup-schedule';
 
 /** The program: every command from src/cli/commands/, in the order `--help` lists them. */
-function buildProgram(): Command {
+export function buildProgram(): Command {
   const program = new Command('starter')
     .description('Start, watch and steer fine-tune → deploy pipelines on Temporal.')
     .showHelpAfterError('(run with --help for usage)')
@@ -72,6 +73,7 @@ TEMPORAL_API_KEY or TEMPORAL_TLS_CLIENT_CERT_PATH/TEMPORAL_TLS_CLIENT_KEY_PATH; 
     addListCommand,
     addSlotsCommand,
     addRollbackCommand,
+    addConsoleCommand,
   ])
     add(program);
   return program;

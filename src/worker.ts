@@ -18,6 +18,13 @@ import { createProviderClients, providerEndpointsFromEnv } from './providers/con
 import { redact, redactText } from './providers/http/redact';
 import { createWorkerGroup, SHUTDOWN_FORCE_EXTRA_SECONDS } from './worker-factory';
 
+/** Buckets of the domain histograms (seconds): minutes to a day, not the SDK's milliseconds. */
+const DOMAIN_HISTOGRAM_BUCKETS: Record<string, number[]> = {
+  ftp_pipeline_time_to_deploy_seconds: [60, 300, 900, 1800, 3600, 7200, 14_400, 28_800, 86_400],
+  ftp_approval_wait_seconds: [60, 300, 900, 1800, 3600, 7200, 14_400, 28_800, 86_400],
+  ftp_provider_retry_after_seconds: [1, 2, 5, 10, 30, 60, 120, 300, 900],
+};
+
 /** Structured JSON logs (workflow id, run id, activity in the SDK's metadata), secrets scrubbed. */
 function installRuntime(env: WorkerEnv): void {
   Runtime.install({
@@ -33,7 +40,14 @@ function installRuntime(env: WorkerEnv): void {
     telemetryOptions: {
       logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} },
       ...(env.WORKER_METRICS_ADDRESS
-        ? { metrics: { prometheus: { bindAddress: env.WORKER_METRICS_ADDRESS } } }
+        ? {
+            metrics: {
+              prometheus: {
+                bindAddress: env.WORKER_METRICS_ADDRESS,
+                histogramBucketOverrides: DOMAIN_HISTOGRAM_BUCKETS,
+              },
+            },
+          }
         : {}),
     },
   });

@@ -9,20 +9,32 @@ export interface DeleteBatchInput {
   concurrency?: number;
 }
 
-/** `alreadyGone`: the provider answered 404 — someone (or an attempt whose heartbeat was lost) deleted it. */
+/**
+ * `alreadyGone`: the first attempt was answered 404, someone else deleted it. `answerLost`: a retried
+ * attempt was answered 404, an earlier attempt (whose heartbeat did not record it) deleted it.
+ */
 export interface BatchDeletionOutcome {
   checkpointId: string;
   alreadyGone: boolean;
+  answerLost?: boolean;
 }
 
 /**
  * Heartbeat details: the ids this batch has finished, by outcome. A retried attempt starts from them, so
  * it never deletes or counts anything twice; what finished after the last heartbeat reached the server
- * answers 404 on the retry and is reported already gone (0 bytes), never counted twice.
+ * answers 404 on the retry and is counted once, as this run's deletion whose answer was lost.
  */
 export interface BatchDeletionProgress {
   deleted: string[];
   alreadyGone: string[];
+  answerLost?: string[];
+}
+
+type Finished = 'deleted' | 'alreadyGone' | 'answerLost';
+
+function finished(outcome: DeleteOutcome): Finished {
+  if (outcome.alreadyGone) return 'alreadyGone';
+  return outcome.answerLost ? 'answerLost' : 'deleted';
 }
 
 /** Beats even while every request in flight hangs (the HTTP client gives up after 30 s). */
@@ -42,14 +54,15 @@ export async function deleteBatchResumably(
 ): Promise<{ outcomes: BatchDeletionOutcome[] }> {
   const ctx = Context.current();
   const carried = ctx.info.heartbeatDetails as BatchDeletionProgress | undefined;
-  const done = new Map<string, boolean>(); // id → already gone
-  for (const id of carried?.deleted ?? []) done.set(id, false);
-  for (const id of carried?.alreadyGone ?? []) done.set(id, true);
+  const done = new Map<string, Finished>();
+  for (const id of carried?.deleted ?? []) done.set(id, 'deleted');
+  for (const id of carried?.alreadyGone ?? []) done.set(id, 'alreadyGone');
+  for (const id of carried?.answerLost ?? []) done.set(id, 'answerLost');
   const todo = [...new Set(input.checkpointIds)].filter((id) => !done.has(id));
 
   const progress = (): BatchDeletionProgress => {
-    const p: BatchDeletionProgress = { deleted: [], alreadyGone: [] };
-    for (const [id, gone] of done) (gone ? p.alreadyGone : p.deleted).push(id);
+    const p: Required<BatchDeletionProgress> = { deleted: [], alreadyGone: [], answerLost: [] };
+    for (const [id, how] of done) p[how].push(id);
     return p;
   };
   const beat = () => ctx.heartbeat(progress());
@@ -61,7 +74,7 @@ export async function deleteBatchResumably(
     while (!stopped && !ctx.cancellationSignal.aborted && next < todo.length) {
       const id = todo[next++];
       try {
-        done.set(id, (await remove(id)).alreadyGone);
+        done.set(id, finished(await remove(id)));
         deletedNow++;
         beat(); // the SDK sends at most one per throttle interval; the latest is what a retry gets
       } catch (error) {
@@ -84,10 +97,12 @@ export async function deleteBatchResumably(
     await ctx.cancelled; // rethrows the cancellation
   }
   return {
-    outcomes: input.checkpointIds.map((checkpointId) => ({
-      checkpointId,
-      alreadyGone: done.get(checkpointId) ?? false,
-    })),
+    outcomes: input.checkpointIds.map((checkpointId) => {
+      const how = done.get(checkpointId);
+      return how === 'answerLost'
+        ? { checkpointId, alreadyGone: false, answerLost: true }
+        : { checkpointId, alreadyGone: how === 'alreadyGone' };
+    }),
   };
 }
 

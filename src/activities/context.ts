@@ -1,4 +1,5 @@
 import { Context } from '@temporalio/activity';
+import { lookUpBeforeCreate } from '../decisions/adoption';
 import { resourceName } from './names';
 
 /**
@@ -22,6 +23,11 @@ export function nameForStep(step: string, nameBasis?: string): string {
  */
 export function createInDoubt(): boolean {
   return Context.current().info.attempt > 1;
+}
+
+/** Whether this attempt must look for what an earlier one created before creating (see lookUpBeforeCreate). */
+export function mayFindEarlierCreate(nameBasis?: string): boolean {
+  return lookUpBeforeCreate(Context.current().info.attempt, nameBasis !== undefined && nameBasis !== '');
 }
 
 export function heartbeat(details?: unknown): void {

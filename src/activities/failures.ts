@@ -148,12 +148,20 @@ function isNotFound(err: unknown): boolean {
 
 export interface DeleteOutcome {
   deleted: boolean;
+  /** Gone before this activity asked: someone else deleted it (0 bytes to this run). */
   alreadyGone: boolean;
+  /**
+   * A retried attempt was answered 404: an earlier attempt of this activity asked, and its answer was
+   * lost. Counted as this run's deletion (a hand deletion in between cannot be told apart).
+   */
+  answerLost?: boolean;
 }
 
 /**
- * A delete whose target is already gone succeeded earlier (its answer was lost, or someone else did it).
- * A delete route the provider does not have answers `CapabilityAbsent`: nothing was removed.
+ * A delete whose target is already gone succeeded earlier: on a first attempt someone else did it
+ * (`alreadyGone`); on a retried attempt this activity's earlier ask did, and its answer was lost
+ * (`answerLost`). A delete route the provider does not have answers `CapabilityAbsent`: nothing was
+ * removed.
  */
 export async function deleteIdempotently(remove: () => Promise<void>): Promise<DeleteOutcome>;
 export async function deleteIdempotently(
@@ -168,8 +176,10 @@ export async function deleteIdempotently(
       if (isAbsent(answer)) return answer;
       return { deleted: true, alreadyGone: false };
     } catch (err) {
-      if (isNotFound(err)) return { deleted: true, alreadyGone: true };
-      throw err;
+      if (!isNotFound(err)) throw err;
+      return activityAttempt() > 1
+        ? { deleted: true, alreadyGone: false, answerLost: true }
+        : { deleted: true, alreadyGone: true };
     }
   });
 }

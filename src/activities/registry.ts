@@ -2,7 +2,7 @@ import type { Deployment, ModelComparison, ModelDownload, RegisteredModel } from
 import type { DeployModelRequest, TensorOneClient } from '../providers/tensorone/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { adoptionMismatches } from '../decisions/adoption';
-import { createInDoubt, nameForStep } from './context';
+import { createInDoubt, mayFindEarlierCreate, nameForStep } from './context';
 import { adoptionRefused, classified } from './failures';
 import { isAbsent } from '../providers/http/capabilities';
 import { ProviderError } from '../providers/http/provider-error';
@@ -10,6 +10,12 @@ import type { CreateOutcome } from './tensorone';
 
 /** TensorOne model registry: one activity per API call. */
 export function registryActivities(client: TensorOneClient) {
+  /** Deployments that may carry this name: the (assumed) endpoint list, else the model's own (documented "get"). */
+  async function deploymentsNamed(name: string, modelId: string): Promise<Deployment[]> {
+    const listed = await client.endpoints.list({ name });
+    return isAbsent(listed) ? ((await client.models.get(modelId)).deployments ?? []) : listed;
+  }
+
   return {
     async listRegisteredModels(query: {
       type?: string;
@@ -66,7 +72,10 @@ export function registryActivities(client: TensorOneClient) {
         }
       });
     },
-    /** Adopts a deployment with the step's run-derived name when it serves this model, else deploys. */
+    /**
+     * Adopts a deployment with the step's run-derived name when it serves this model, else deploys (the
+     * first attempt of a run-named step has nothing to find and deploys straight away).
+     */
     async deployRegisteredModel(
       input: { modelId: string; step: string; nameBasis?: string } & Omit<DeployModelRequest, 'name'>,
     ): Promise<Deployment & CreateOutcome> {
@@ -74,9 +83,7 @@ export function registryActivities(client: TensorOneClient) {
       const name = nameForStep(step, nameBasis);
       const inDoubt = createInDoubt();
       return classified(async () => {
-        const listed = await client.endpoints.list({ name });
-        // Without the (assumed) endpoint list, the model's own deployments (documented "get") are searched.
-        const candidates = isAbsent(listed) ? ((await client.models.get(modelId)).deployments ?? []) : listed;
+        const candidates = mayFindEarlierCreate(nameBasis) ? await deploymentsNamed(name, modelId) : [];
         const existing = candidates.find((e) => e.name === name);
         if (existing) {
           const mismatches = adoptionMismatches({ modelId }, { modelId: existing.modelId });

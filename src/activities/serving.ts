@@ -1,8 +1,16 @@
+import type { ServedModelRequest } from '../domain/tensormesh';
 import type { Deployment, TrainingJob } from '../domain/types';
 import type { MarqtuneClient } from '../providers/marqtune/client';
 import { isAbsent, type CapabilityAbsent } from '../providers/http/capabilities';
 import type { ProvisionModelRequest, TensorMeshClient } from '../providers/tensormesh/client';
-import { createInDoubt, attempt, nameForStep, possibleDuplicate, type PossibleDuplicate } from './context';
+import {
+  createInDoubt,
+  attempt,
+  mayFindEarlierCreate,
+  nameForStep,
+  possibleDuplicate,
+  type PossibleDuplicate,
+} from './context';
 import type { CreateOutcome } from './tensorone';
 import { classified, deleteIdempotently, type DeleteOutcome } from './failures';
 
@@ -22,7 +30,7 @@ export function tensormeshActivities(client: TensorMeshClient) {
       const name = nameForStep(step, nameBasis);
       const inDoubt = createInDoubt();
       return classified(async () => {
-        const existing = await client.models.findByName(name);
+        const existing = mayFindEarlierCreate(nameBasis) ? await client.models.findByName(name) : undefined;
         if (existing && !isAbsent(existing)) return { ...existing, adopted: true, inDoubt, name };
         const duplicate = isAbsent(existing) ? possibleDuplicate(name, 'served model') : undefined;
         const modelName = duplicate ? `${name}-a${attempt()}` : name;
@@ -51,14 +59,18 @@ export function tensormeshActivities(client: TensorMeshClient) {
       prompt: string;
       endpoint?: string;
       modelName?: string;
+      /** The pipeline file's `deploy.smokeRequest`; unset: the default completion. */
+      request?: ServedModelRequest;
       untilServing?: boolean;
     }): Promise<{ ok: boolean; outputPreview: string }> {
       return classified(
         async () => {
-          const res = await client.models.smokeTest(input.modelId, input.prompt, {
-            endpoint: input.endpoint,
-            modelName: input.modelName,
-          });
+          const res = await client.models.smokeTest(
+            input.modelId,
+            input.prompt,
+            { endpoint: input.endpoint, modelName: input.modelName },
+            input.request,
+          );
           return { ok: res.ok, outputPreview: (res.output ?? '').slice(0, 200) };
         },
         { untilServing: input.untilServing },

@@ -9,7 +9,14 @@ import { adoptionMismatches, duplicatesOf } from '../decisions/adoption';
 import { smokeTestPassed } from '../decisions/deploy';
 import { probeFigures, type ProbeFigures, type ProbeSample } from '../decisions/probe';
 import { isAbsent, type CapabilityAbsent } from '../providers/http/capabilities';
-import { createInDoubt, heartbeat, nameForStep, possibleDuplicate, type PossibleDuplicate } from './context';
+import {
+  createInDoubt,
+  heartbeat,
+  mayFindEarlierCreate,
+  nameForStep,
+  possibleDuplicate,
+  type PossibleDuplicate,
+} from './context';
 import {
   adoptionRefused,
   classified,
@@ -75,13 +82,14 @@ export function tensoroneJobActivities(client: TensorOneClient) {
     /**
      * Adopts the job an earlier attempt of this step created (by its run-derived name) when it was made
      * from what is asked now, else creates it. A same-named job made from something else is refused.
+     * The first attempt of a run-named step has nothing to find and creates straight away.
      */
     async startTrainingJob(input: StartTrainingJobInput): Promise<TrainingJob & CreateOutcome> {
       const { step, nameBasis, ...request } = input;
       const name = nameForStep(step, nameBasis);
       const inDoubt = createInDoubt();
       return classified(async () => {
-        const [existing] = await jobsNamed(name, true);
+        const [existing] = mayFindEarlierCreate(nameBasis) ? await jobsNamed(name, true) : [];
         if (existing) {
           const { job, traits } = await client.jobs.describe(existing.id);
           const asked = {
@@ -192,7 +200,7 @@ export function tensoroneEndpointActivities(client: TensorOneClient) {
       const name = nameForStep(input.step, input.nameBasis);
       const inDoubt = createInDoubt();
       return classified(async () => {
-        const listed = await client.endpoints.list({ name });
+        const listed = mayFindEarlierCreate(input.nameBasis) ? await client.endpoints.list({ name }) : [];
         if (!isAbsent(listed)) {
           const existing = listed.find((e) => e.name === name);
           if (existing) {

@@ -1,3 +1,4 @@
+import { recordLook } from './look-metrics';
 import { Context, log } from '@temporalio/activity';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import type { JobStatus, TrainingJob } from '../domain/types';
@@ -266,6 +267,9 @@ export function watchActivities(sources: WatchSources) {
         throw err;
       }
       const { job } = seen;
+      // Since the look before: this watch's last one, else the workflow's look that scheduled the watch.
+      const previousLookAtMs = carried?.latest ? Date.parse(carried.latest.at) : input.startedAtMs;
+      recordLook(input.provider, Date.now() - previousLookAtMs, input.plan.freshnessMs);
       const { stall, verdict } = judged;
       const looks = (carried?.looks ?? 0) + 1;
       if (confirming && doubted !== job.status)

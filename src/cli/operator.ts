@@ -6,6 +6,8 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
+import { servingSlots } from '../clients/serving-slots';
+import type { RollbackAnswer } from '../decisions/serving-slot';
 import { NotFound } from './exit-codes';
 import { superviseWorkflowId, type SuperviseInput } from '../workflows/definitions';
 import { superviseTrainingJob } from '../workflows/supervise';
@@ -77,5 +79,22 @@ export async function startSupervision(
           : ' (started by `starter supervise`)'
       }`,
     );
+  }
+}
+
+/** Puts a slot's draining former deployment back; the slot's refusal, or no such slot, is an OperatorRefusal. */
+export async function rollbackSlot(
+  client: Client,
+  taskQueue: string,
+  name: string,
+  request: { by?: string; reason?: string },
+): Promise<RollbackAnswer> {
+  try {
+    return await servingSlots(client, taskQueue).rollback(name, request);
+  } catch (e) {
+    if (e instanceof WorkflowUpdateFailedError) throw new OperatorRefusal(e.cause?.message ?? e.message);
+    if (e instanceof WorkflowNotFoundError)
+      throw new NotFound(`no serving slot ${name}: no pipeline named ${name} has promoted a deployment`);
+    throw e;
   }
 }

@@ -7,12 +7,12 @@
  * `Host`), only browsers on an allowed origin (`Origin`), only with the bearer token when one is set,
  * only JSON, and only bodies up to a limit.
  */
-import crypto from 'node:crypto';
 import http from 'node:http';
 import type { Payload } from '@temporalio/common';
 import { z } from 'zod';
 import { codecFromEnv, type AesGcmCodec } from './aes-gcm-codec';
 import { ConfigError, parseEnv } from '../config/temporal-connection';
+import { hostName, knownHosts, sameSecret } from './request-guard';
 
 interface JsonPayload {
   metadata?: Record<string, string>;
@@ -30,7 +30,6 @@ export interface CodecServerOptions {
   maxBodyBytes?: number;
 }
 
-const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]'];
 /** The dev server's UI (`temporal server start-dev`, port 8233) under both loopback names. */
 const DEFAULT_ALLOWED_ORIGINS = ['http://localhost:8233', 'http://127.0.0.1:8233'];
 
@@ -127,21 +126,8 @@ const payloadsBody = z.object({
   ),
 });
 
-/** `Host` without its port: `localhost:8888` → `localhost`, `[::1]:8888` → `[::1]`. */
-function hostName(host: string | undefined): string | undefined {
-  if (!host) return undefined;
-  const m = /^(\[[^\]]+\]|[^:]+)(?::\d+)?$/.exec(host.trim());
-  return m?.[1].toLowerCase();
-}
-
-function sameSecret(given: string, expected: string): boolean {
-  const a = crypto.createHash('sha256').update(given).digest();
-  const b = crypto.createHash('sha256').update(expected).digest();
-  return crypto.timingSafeEqual(a, b);
-}
-
 export function startCodecServer(codec: AesGcmCodec, options: CodecServerOptions): Promise<http.Server> {
-  const hosts = new Set([...LOOPBACK_HOSTS, ...(options.allowedHosts ?? []).map((h) => h.toLowerCase())]);
+  const hosts = knownHosts(options.allowedHosts);
   const origins = new Set(options.allowedOrigins ?? DEFAULT_ALLOWED_ORIGINS);
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const server = http.createServer((req, res) => {

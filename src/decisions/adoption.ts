@@ -85,3 +85,14 @@ function show(v: unknown): string {
   const s = JSON.stringify(v);
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
+
+/**
+ * Whether a create must first look for what an earlier attempt made. A run-named resource (`runNamed`:
+ * the name carries the run and the step) can exist only if an earlier attempt of this activity asked
+ * for it, so the first attempt creates straight away: one request, not two, and the provider's
+ * rate limit counts one per activity. A name without the run (workflows started before runs named
+ * their resources) may have been used by an earlier run: always looked up.
+ */
+export function lookUpBeforeCreate(attempt: number, runNamed: boolean): boolean {
+  return attempt > 1 || !runNamed;
+}

@@ -87,7 +87,23 @@ export function cancelRefusal(phase: string, alreadyRequested: boolean): string 
 interface CancelFacts {
   phase: string;
   jobId?: string;
-  deployment?: { id: string };
+  deployment?: { id: string; target?: string };
+}
+
+/** The delete route a deployment's removal needs: assumed for every target (the documents list none). */
+const DELETE_ROUTE: Record<string, string> = {
+  'tensorone-endpoint': 'DELETE /v2/endpoints/:endpointId',
+  'tensorone-registry': 'DELETE /v2/endpoints/:endpointId',
+  tensormesh: 'DELETE /v1/models/:modelId',
+};
+
+/**
+ * A deployment's removal is promised only as far as the provider allows it: no document lists a delete
+ * route, and where there is none the deployment is left running and named for removal by hand.
+ */
+function removal(deployment: string, target?: string): string {
+  const route = (target && DELETE_ROUTE[target]) ?? 'a delete route';
+  return `${deployment} is removed where the provider offers ${route} (its documents list none); otherwise it is left running and the result and status name it for removal by hand`;
 }
 
 /** What a cancel stops or removes, by phase, for the operator's answer. Checkpoints are never removed. */
@@ -107,7 +123,7 @@ export function cancelEffects(f: CancelFacts): string[] {
     case 'deploying':
     case 'smoke-testing':
     case 'probing':
-      return [`${deployment} is removed`, 'checkpoints are kept'];
+      return [removal(deployment, f.deployment?.target), 'checkpoints are kept'];
     case 'cleaning-up':
       return [`checkpoint cleanup stops`, `${deployment} passed its smoke test and keeps serving`];
     default:

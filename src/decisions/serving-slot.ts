@@ -1,3 +1,5 @@
+import type { ServedModelRequest } from '../domain/tensormesh';
+
 /**
  * A serving slot: what serves a pipeline's name (the champion), what served before it and may be put
  * back until it is retired (draining), and what happened. Pure rules; the `servingSlot` workflow
@@ -21,6 +23,22 @@ export interface SlotDeployment {
   metric?: { name: string; value: number };
   /** When it became the champion. */
   since: string;
+  /** How to ask it for an answer: a rollback to it checks that it answers first. */
+  smoke?: SlotSmokeRequest;
+}
+
+/**
+ * The request its pipeline smoke-tested it with: a TensorOne runsync `input`, or a TensorMesh
+ * `prompt` with the served model's own address and name (from the create answer: without a read
+ * route nothing else knows them).
+ */
+export interface SlotSmokeRequest {
+  input?: Record<string, unknown>;
+  prompt?: string;
+  endpoint?: string;
+  modelName?: string;
+  /** The served model's request when its pipeline file set one (`deploy.smokeRequest`). */
+  request?: ServedModelRequest;
 }
 
 export interface DrainingDeployment extends SlotDeployment {
@@ -155,6 +173,37 @@ export function rollbackRefusal(state: SlotState): string | undefined {
   if (lastRetired)
     return `the previous deployment ${lastRetired.deploymentId} was retired at ${lastRetired.retiredAt} (${lastRetired.outcome}): nothing to roll back to; deploy a new run instead`;
   return `slot ${state.name} has had one deployment only (${state.champion.deploymentId}): nothing to roll back to`;
+}
+
+/** What a status read of the former champion showed, just before a rollback to it. */
+export type FormerStatusEvidence =
+  | { read: 'serving' }
+  | { read: 'not-serving'; status: string }
+  | { read: 'gone'; why: string }
+  /** No documented status route, a 404 that cannot be told from a missing route, or a failed read. */
+  | { read: 'unknown'; why: string };
+
+/** What its smoke request showed, just before a rollback to it. */
+export type FormerSmokeEvidence =
+  { smoke: 'answered' } | { smoke: 'failed'; why: string } | { smoke: 'not-asked'; why: string };
+
+/**
+ * Why a rollback to `former` must not switch: a slot that had a serving deployment keeps one, so the
+ * former champion must be seen to answer first. Its smoke request is the evidence; without one, only
+ * a status read that says "serving". Gone, not serving, or not shown to answer: refused.
+ */
+export function formerDeploymentRefusal(
+  former: SlotDeployment,
+  status: FormerStatusEvidence,
+  smoke: FormerSmokeEvidence,
+): string | undefined {
+  const who = `the former deployment ${former.target} ${former.deploymentId}`;
+  if (status.read === 'gone') return `${who} is gone at the provider (${status.why})`;
+  if (status.read === 'not-serving') return `${who} is not serving (status: ${status.status})`;
+  if (smoke.smoke === 'failed') return `${who} does not answer its smoke request (${smoke.why})`;
+  if (smoke.smoke === 'answered') return undefined;
+  if (status.read === 'serving') return undefined;
+  return `cannot tell whether ${who} serves: ${status.why}; ${smoke.why}`;
 }
 
 /** The newest draining deployment serves again; the champion it replaces is retired at once. */

@@ -17,6 +17,11 @@ export type AssumedCapability = keyof typeof ASSUMED_ROUTES;
 export interface CapabilityAbsent {
   capabilityAbsent: AssumedCapability;
   route: string;
+  /**
+   * The route answered 404 before this process ever saw it answer: it may exist and the resource be
+   * missing. Absent from the answer when the route is known to be absent.
+   */
+  unsure?: true;
 }
 
 export function isAbsent(value: unknown): value is CapabilityAbsent {
@@ -25,4 +30,11 @@ export function isAbsent(value: unknown): value is CapabilityAbsent {
     typeof value === 'object' &&
     typeof (value as Partial<CapabilityAbsent>).capabilityAbsent === 'string'
   );
+}
+
+/** Why an assumed route's answer could not be used, for the messages that name it. */
+export function absenceReason(absent: CapabilityAbsent): string {
+  return absent.unsure
+    ? `${absent.route} answered 404 before this worker saw it answer (a missing route and a missing resource look alike)`
+    : `the provider offers no ${absent.route}`;
 }

@@ -2,8 +2,12 @@ import { z } from 'zod';
 import { DURATION_BOUNDS, durationProblem } from '../decisions/duration';
 import { closeKeys, unknownKeyMessage } from './did-you-mean';
 import { parseDuration } from './duration';
+import {
+  DEFAULT_SERVED_MODEL_REQUEST,
+  TENSORMESH_CLOUD_PROVIDERS,
+  TENSORMESH_DEPLOY_GPU_TYPES,
+} from './tensormesh';
 import { tensoroneTrainConfigSchema } from './train-config';
-import { TENSORMESH_CLOUD_PROVIDERS, TENSORMESH_DEPLOY_GPU_TYPES } from './tensormesh';
 
 /**
  * The fine-tune → deploy pipeline's input: one typed object, validated before any workflow starts (by
@@ -105,17 +109,18 @@ const marqtuneModel = z
 
 const supervision = z
   .object({
-    /** A completion is noticed at most this late. */
-    freshness: duration('5m'),
-    minInterval: duration('30s'),
-    /** No step progress for this long while running counts as a stall. */
-    stallAfter: duration('30m'),
-    /** Stop-and-resume attempts for stalls, preemptions and resumable failures. */
-    resumeBudget: fieldSchemas['supervision.resumeBudget'].default(2),
-    /** A status the documents never named ends the wait with a failure after this long. */
-    unknownStatusGrace: duration('30m'),
-    /** Longest gap between progress reports while training runs steadily (never below freshness). */
-    reportEvery: duration('30m'),
+    freshness: duration('5m').describe('a completion is noticed at most this late'),
+    minInterval: duration('30s').describe('shortest gap between two looks at the job; never above freshness'),
+    stallAfter: duration('30m').describe('no step progress for this long while running counts as a stall'),
+    resumeBudget: fieldSchemas['supervision.resumeBudget']
+      .default(2)
+      .describe('stop-and-resume attempts for stalls, preemptions and resumable failures'),
+    unknownStatusGrace: duration('30m').describe(
+      'a status the documents never named ends the wait with a failure after this long',
+    ),
+    reportEvery: duration('30m').describe(
+      'longest gap between progress reports while training runs steadily (never below freshness)',
+    ),
   })
   .strict()
   .default({
@@ -129,32 +134,56 @@ const supervision = z
 
 const selection = z
   .object({
-    metric: metricName.default('validationLoss'),
-    direction: z.enum(['minimize', 'maximize']).default('minimize'),
-    tieBreak: z.enum(['latest-epoch', 'earliest-epoch']).default('earliest-epoch'),
+    metric: metricName
+      .default('validationLoss')
+      .describe('the checkpoint metric to choose by; only deployable checkpoints that carry it count'),
+    direction: z
+      .enum(['minimize', 'maximize'])
+      .default('minimize')
+      .describe('whether lower or higher is better'),
+    tieBreak: z
+      .enum(['latest-epoch', 'earliest-epoch'])
+      .default('earliest-epoch')
+      .describe('which of two checkpoints with the same value wins'),
   })
   .strict()
   .default({ metric: 'validationLoss', direction: 'minimize', tieBreak: 'earliest-epoch' });
 
 const gate = z
   .object({
-    threshold: z.number().finite().optional(),
-    /** Registry id of the model now serving; the candidate must beat its metric. */
-    servingModelId: z.string().min(1).optional(),
-    minImprovement: z.number().min(0).optional(),
-    /**
-     * `false`: the candidate is not compared with the model serving the pipeline's name (e.g. a retrain
-     * on a new validation set, where the champion's figure means something else). Default: compared.
-     */
-    compareWithChampion: z.boolean().optional(),
+    threshold: z
+      .number()
+      .finite()
+      .optional()
+      .describe("the candidate's metric must be at least this good (≤ when minimizing, ≥ when maximizing)"),
+    servingModelId: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('registry id of the model now serving: the candidate must beat it (the registry compares)'),
+    minImprovement: z
+      .number()
+      .min(0)
+      .optional()
+      .describe('the margin by which the candidate must beat the serving model or the champion'),
+    compareWithChampion: z
+      .boolean()
+      .optional()
+      .describe(
+        "false: not compared with what serves the pipeline's name (a retrain on a new validation set); default compared",
+      ),
     approval: z
       .object({
-        required: z.boolean().default(true),
-        timeout: duration('24h'),
-        onTimeout: z.enum(['approve', 'reject']).default('reject'),
+        required: z.boolean().default(true).describe('a person approves (starter approve) before deploying'),
+        timeout: duration('24h').describe('how long to wait for the decision'),
+        onTimeout: z
+          .enum(['approve', 'reject'])
+          .default('reject')
+          .describe('what happens when nobody decides'),
       })
       .strict()
-      .optional(),
+      .optional()
+      .describe('wait for an operator to approve the candidate'),
   })
   .strict()
   .default({});
@@ -172,25 +201,72 @@ const probe = z
     inputs: z
       .array(z.record(z.string(), z.unknown()))
       .min(1, 'must hold at least one sample input')
-      .max(50, 'must hold at most 50 sample inputs'),
+      .max(50, 'must hold at most 50 sample inputs')
+      .describe('sample requests, sent one at a time to the challenger and the champion'),
     maxErrorRate: z
       .number()
       .min(0, 'must be a share from 0 to 1 (0.05 is 5 %)')
       .max(1, 'must be a share from 0 to 1 (0.05 is 5 %)')
-      .default(0),
+      .default(0)
+      .describe("the share of the challenger's requests that may fail"),
     maxP95: z
       .string()
       .refine((s) => parseDuration(s) !== undefined, {
         message: 'must be a duration such as "500ms" or "2s"',
       })
-      .optional(),
-    maxP95OverChampion: duration('250ms'),
+      .optional()
+      .describe("the challenger's p95 latency may not be above this"),
+    maxP95OverChampion: duration('250ms').describe(
+      "the challenger's p95 may be at most this much above the champion's",
+    ),
   })
   .strict()
   .optional();
-const deployTimeout = duration('30m');
-/** The former champion drains this long after a promotion: `starter rollback` puts it back meanwhile. */
-const retireAfter = duration('10m');
+/**
+ * The served model's smoke request (TensorMesh documents no serving protocol): path under its
+ * endpoint, JSON body (`{prompt}`, `{modelName}` filled in) and the answer field that must be present.
+ * Unset: DEFAULT_SERVED_MODEL_REQUEST.
+ */
+const servedModelRequest = z
+  .object({
+    path: z
+      .string()
+      .max(200, 'must be at most 200 characters')
+      .regex(
+        /^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/,
+        'must be a path under the endpoint, starting with "/" (no host, query or spaces)',
+      )
+      .refine((p) => !p.split('/').includes('..'), {
+        message: 'must not climb out of the endpoint with ".."',
+      })
+      .default(DEFAULT_SERVED_MODEL_REQUEST.path)
+      .describe("path under the served model's endpoint"),
+    body: z
+      .record(z.string(), z.unknown())
+      .refine((b) => JSON.stringify(b).length <= 4096, { message: 'must be at most 4 KiB of JSON' })
+      .default(DEFAULT_SERVED_MODEL_REQUEST.body)
+      .describe('JSON body; the string values {prompt} and {modelName} are filled in'),
+    answerField: z
+      .string()
+      .max(200, 'must be at most 200 characters')
+      .regex(
+        /^[A-Za-z_$][\w$-]*(\.([0-9]+|[A-Za-z_$][\w$-]*))*$/,
+        'must be a dotted field path such as "choices.0.text"',
+      )
+      .optional()
+      .describe('a dotted path in the answer that must hold a value; unset: any 2xx answer counts'),
+  })
+  .strict()
+  .optional()
+  .describe(
+    'how the served model is smoke-tested (an assumption: TensorMesh documents no serving protocol); default POST /v1/completions {model, prompt, max_tokens: 8}',
+  );
+const deployTimeout = duration('30m').describe(
+  'the deployment must serve and pass its smoke test within this',
+);
+const retireAfter = duration('10m').describe(
+  'the former champion drains this long after a promotion: starter rollback puts it back meanwhile',
+);
 
 const deploy = z.discriminatedUnion('target', [
   z
@@ -241,6 +317,7 @@ const deploy = z.discriminatedUnion('target', [
       kvCacheEnabled: z.boolean().optional(),
       cpuOffloadingEnabled: z.boolean().optional(),
       smokePrompt: z.string().default('Hello'),
+      smokeRequest: servedModelRequest,
       timeout: deployTimeout,
       retireAfter,
     })
@@ -249,18 +326,24 @@ const deploy = z.discriminatedUnion('target', [
 
 const retentionSchema = z
   .object({
-    keepLastN: fieldSchemas['cleanup.retention.keepLastN'].default(3),
-    keepWithinDays: fieldSchemas['cleanup.retention.keepWithinDays'].optional(),
-    maxTotalBytes: z.number().int().min(0).optional(),
-    includeManual: z.boolean().default(false),
+    keepLastN: fieldSchemas['cleanup.retention.keepLastN']
+      .default(3)
+      .describe('newest automatic checkpoints kept per job (best, final and protected ones are always kept)'),
+    keepWithinDays: fieldSchemas['cleanup.retention.keepWithinDays']
+      .optional()
+      .describe('also keep checkpoints younger than this many days'),
+    maxTotalBytes: z.number().int().min(0).optional().describe('delete the oldest beyond this total size'),
+    includeManual: z.boolean().default(false).describe('manual checkpoints may be deleted too'),
   })
   .strict();
 
 const cleanup = z
   .object({
-    enabled: z.boolean().default(true),
+    enabled: z.boolean().default(true).describe("run the pipeline's own cleanup after it deploys"),
     retention: retentionSchema.default({ keepLastN: 3, includeManual: false }),
-    maxDeletes: fieldSchemas['cleanup.maxDeletes'].default(1000),
+    maxDeletes: fieldSchemas['cleanup.maxDeletes']
+      .default(1000)
+      .describe('at most this many deletions per run'),
   })
   .strict()
   .default({ enabled: true, retention: { keepLastN: 3, includeManual: false }, maxDeletes: 1000 });

@@ -15,3 +15,25 @@ export const TENSORMESH_CLOUD_PROVIDERS = [
   'CLOUD_PROVIDER_LAMBDA',
   'CLOUD_PROVIDER_ONPREM',
 ] as const;
+
+/**
+ * The request a served model is smoke-tested with. The TensorMesh documents give no serving protocol,
+ * so this is an assumption: by default an OpenAI-style completion, any 2xx answer counting. The
+ * pipeline file's `deploy.smokeRequest` replaces it for a model that speaks otherwise.
+ */
+export interface ServedModelRequest {
+  /** Path under the served model's `endpoint`. */
+  path: string;
+  /** JSON body; string values `{prompt}` and `{modelName}` are replaced by the prompt and the model's name. */
+  body: Record<string, unknown>;
+  /** A dotted path (`choices.0.text`) that must hold a non-empty value in the answer; unset: any 2xx counts. */
+  answerField?: string;
+}
+
+export const DEFAULT_SERVED_MODEL_REQUEST: ServedModelRequest = {
+  path: '/v1/completions',
+  body: { model: '{modelName}', prompt: '{prompt}', max_tokens: 8 },
+};
+
+/** The pipeline file's setting that changes the served model's request (named in its failures). */
+export const SERVED_MODEL_REQUEST_SETTING = 'deploy.smokeRequest';

@@ -135,7 +135,10 @@ export const tensoroneTrainConfigSchema = z
   })
   .partial()
   .strict()
-  .superRefine(oneSpellingEach);
+  .superRefine(oneSpellingEach)
+  .describe(
+    "TensorOne's training configuration, exactly the fields its document shows (either spelling it uses, one at a time)",
+  );
 
 /** The typed `train.config` of each train kind that creates a job. */
 export const TRAIN_CONFIG_SCHEMAS = { tensorone: tensoroneTrainConfigSchema } as const;

@@ -150,3 +150,13 @@ export const waitedDeletionBatches = proxyActivities<Activities>({
   ...DELETION_BATCH,
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 });
+
+/**
+ * A rollback's check of the former champion, while the operator's `starter rollback` waits: a few quick
+ * tries, so the answer (switched, or refused and why) comes within about two minutes.
+ */
+export const rollbackChecks = proxyActivities<Activities>({
+  startToCloseTimeout: '45s',
+  scheduleToCloseTimeout: '2m',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 4 },
+});

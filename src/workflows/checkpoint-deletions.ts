@@ -21,13 +21,19 @@ export interface DeletionsAtProviderRateInput {
  * activity per checkpoint, on the provider's task queue, so the Temporal server holds every request to
  * the fleet's `TENSORONE_MAX_RPS` (a heartbeating batch is one dispatch for hundreds of requests). A
  * child per batch keeps the cleanup's own history at one step per batch; this history holds at most a
- * batch (500 deletions). A retry never deletes twice: finished activities are not run again, and a 404
- * is "already gone".
+ * batch (500 deletions). A retry never deletes twice: finished activities are not run again; a 404 is
+ * "already gone" on a first attempt and "answer lost" (this run's deletion) on a retried one.
  */
+interface DeletionOutcome {
+  checkpointId: string;
+  alreadyGone: boolean;
+  answerLost?: boolean;
+}
+
 export async function deleteCheckpointsAtProviderRate(
   input: DeletionsAtProviderRateInput,
-): Promise<{ outcomes: { checkpointId: string; alreadyGone: boolean }[] }> {
-  const outcomes: { checkpointId: string; alreadyGone: boolean }[] = [];
+): Promise<{ outcomes: DeletionOutcome[] }> {
+  const outcomes: DeletionOutcome[] = [];
   const concurrency = Math.max(1, input.concurrency);
   const waits = patched(WAITS_FOR_DELETIONS_IN_FLIGHT_PATCH);
   const stubs = waits ? waitedDeletions : provider;
@@ -41,7 +47,12 @@ export async function deleteCheckpointsAtProviderRate(
       ),
     );
     const answers = waits ? await allSettledOrFirstFailure(deleting) : await Promise.all(deleting);
-    slice.forEach((c, k) => outcomes.push({ checkpointId: c.id, alreadyGone: answers[k]!.alreadyGone }));
+    slice.forEach((c, k) => {
+      const { alreadyGone, answerLost } = answers[k]!;
+      outcomes.push(
+        answerLost ? { checkpointId: c.id, alreadyGone, answerLost } : { checkpointId: c.id, alreadyGone },
+      );
+    });
   }
   return { outcomes };
 }

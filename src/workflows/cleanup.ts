@@ -2,6 +2,7 @@ import {
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
+  ContinueAsNew,
   continueAsNew,
   executeChild,
   isCancellation,
@@ -12,6 +13,7 @@ import type { Checkpoint } from '../domain/types';
 import { planCleanup, type CheckpointSummary } from '../decisions/retention';
 import { deletions, protection, provider, waitedDeletionBatches } from './activity-stubs';
 import { summarized } from './summaries';
+import { cleanupMetrics } from './metrics';
 import { isAbsent } from '../domain/capability';
 import { listAllCheckpoints } from './checkpoint-pages';
 import { deleteCheckpointsAtProviderRate } from './checkpoint-deletions';
@@ -73,6 +75,18 @@ const SPARED_ITEMS_LIMIT = 200;
  * Temporal Schedule (see src/schedules/cleanup-schedule.ts), never a loop of its own.
  */
 export async function checkpointCleanup(input: CleanupInput): Promise<CleanupResult> {
+  try {
+    const result = await cleanUp(input);
+    cleanupMetrics.ended('completed');
+    return result;
+  } catch (err) {
+    // A continue-as-new is the same cleanup going on; a cancel is the operator's.
+    if (!(err instanceof ContinueAsNew) && !isCancellation(err)) cleanupMetrics.ended('failed');
+    throw err;
+  }
+}
+
+async function cleanUp(input: CleanupInput): Promise<CleanupResult> {
   const carry: CleanupCarry = input.carried
     ? { ...input.carried, runs: input.carried.runs + 1 }
     : { jobsDone: [], deleted: [], deletedCount: 0, bytesReclaimed: 0, examined: 0, kept: 0, runs: 1 };
@@ -80,11 +94,12 @@ export async function checkpointCleanup(input: CleanupInput): Promise<CleanupRes
   carry.bytesReclaimed ??= carry.deleted.reduce((s, d) => s + d.bytes, 0);
   carry.keptInDoubt ??= [];
   carry.spared ??= [];
-  // Only deletions this run made count: a checkpoint already gone (another cleanup, or an earlier
-  // attempt whose answer was lost) is listed with 0 bytes.
+  // Only deletions this run made count: a checkpoint already gone before its first ask (another cleanup,
+  // a hand deletion) is listed with 0 bytes; one whose answer was lost and a retry found gone counts.
   const record = (entry: DeletedCheckpoint) => {
     const counted = entry.alreadyGone ? { ...entry, bytes: 0 } : entry;
     if (!entry.alreadyGone) {
+      if (!input.dryRun) cleanupMetrics.deleted(entry.bytes);
       carry.deletedCount = (carry.deletedCount ?? 0) + 1;
       carry.bytesReclaimed = (carry.bytesReclaimed ?? 0) + entry.bytes;
     }
@@ -125,7 +140,7 @@ export async function checkpointCleanup(input: CleanupInput): Promise<CleanupRes
     let leasedForJob = false;
     try {
       // Without `offset` the list shows only the oldest 100: delete what they allow, then list again, until
-      // a listing is complete or allows nothing more (docs: README, "Cleanup on the documented routes").
+      // a listing is complete or allows nothing more (docs/reliability.md, "Exactly-once on documented routes").
       for (;;) {
         // Since BATCHED_DELETIONS_PATCH the listing's pages are asked `concurrency` at a time, too.
         const listing = await listAllCheckpoints(jobId, false, batched ? concurrency : 1);
@@ -161,10 +176,8 @@ export async function checkpointCleanup(input: CleanupInput): Promise<CleanupRes
                   checkpointIds: slice.map((c) => c.id),
                   concurrency,
                 });
-            const gone = new Map(outcomes.map((o) => [o.checkpointId, o.alreadyGone]));
-            slice.forEach((c) =>
-              record({ ...deletedEntry(c, c.reason), alreadyGone: gone.get(c.id) ?? false }),
-            );
+            const answered = new Map(outcomes.map((o) => [o.checkpointId, o]));
+            slice.forEach((c) => record({ ...deletedEntry(c, c.reason), ...howDeleted(answered.get(c.id)) }));
             if (historyTooLong(input)) {
               await continueAsNew<typeof checkpointCleanup>({ ...input, jobIds, carried: carry });
             }
@@ -181,9 +194,7 @@ export async function checkpointCleanup(input: CleanupInput): Promise<CleanupRes
                 ),
               ),
             );
-            slice.forEach((c, k) =>
-              record({ ...deletedEntry(c, c.reason), alreadyGone: outcomes[k].alreadyGone }),
-            );
+            slice.forEach((c, k) => record({ ...deletedEntry(c, c.reason), ...howDeleted(outcomes[k]) }));
             if (historyTooLong(input)) {
               // The plan is recomputed from the provider on the next run: deleted checkpoints are gone by then.
               await continueAsNew<typeof checkpointCleanup>({ ...input, jobIds, carried: carry });
@@ -322,4 +333,13 @@ function summary(c: Checkpoint): CheckpointSummary {
     createdAt: c.createdAt,
     sizeBytes: c.sizeBytes,
   };
+}
+
+/** A deletion's flags for the result: gone before this run asked, or asked again after a lost answer. */
+function howDeleted(outcome?: { alreadyGone: boolean; answerLost?: boolean }): {
+  alreadyGone: boolean;
+  answerLost?: true;
+} {
+  if (outcome?.answerLost) return { alreadyGone: false, answerLost: true };
+  return { alreadyGone: outcome?.alreadyGone ?? false };
 }

@@ -137,6 +137,8 @@ export interface DeletedCheckpoint {
   reason: DeleteReason;
   bytes: number;
   alreadyGone?: boolean;
+  /** This run's deletion, whose answer was lost: a retry was answered 404. Counted. */
+  answerLost?: boolean;
 }
 
 export interface CleanupCarry {
@@ -181,7 +183,8 @@ export interface CleanupResult {
   deleted: DeletedCheckpoint[];
   /**
    * Deletions this run made (itemized or not), and their bytes. A checkpoint that was already gone
-   * (404: another cleanup deleted it) is itemized with `alreadyGone` and 0 bytes and not counted.
+   * (404 on a first ask: another cleanup deleted it) is itemized with `alreadyGone` and 0 bytes and not
+   * counted; a 404 on a retried ask is this run's deletion whose answer was lost (`answerLost`), counted.
    */
   deletedCount: number;
   bytesReclaimed: number;
@@ -305,6 +308,8 @@ export interface DeploymentSummary {
   url?: string;
   status: string;
   modelId?: string;
+  /** A served model's name (TensorMesh): with `url`, how to ask it for an answer without a read route. */
+  name?: string;
   /**
    * Created without a lookup (the provider offers none) by a retry: an earlier attempt whose answer was
    * lost may have created a second deployment with this name. The operator is told; nothing is removed.

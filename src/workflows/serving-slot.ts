@@ -1,4 +1,5 @@
 import {
+  ApplicationFailure,
   allHandlersFinished,
   condition,
   continueAsNew,
@@ -7,10 +8,11 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import { isAbsent } from '../domain/capability';
+import { absenceReason, isAbsent } from '../domain/capability';
 import {
   drainEnded,
   emptySlot,
+  formerDeploymentRefusal,
   nextRetirementMs,
   promote,
   promoteRefusal,
@@ -23,6 +25,7 @@ import {
 } from '../decisions/serving-slot';
 import { protectionRecords, provider } from './activity-stubs';
 import { describeFailure } from './failure-cause';
+import { checkFormerDeployment } from './rollback-check';
 import { summarized } from './summaries';
 import { promoteUpdate, rollbackUpdate, slotQuery, type ServingSlotInput } from './definitions';
 
@@ -32,6 +35,11 @@ const DEFAULT_HISTORY_EVENT_LIMIT = 2000;
  * records (cleanup's retention decides again); one left for removal by hand still does.
  */
 const RELEASES_RETIRED_PATCH = 'slot-releases-retired-deployments';
+/**
+ * Released after v8: a rollback first checks that the former champion still answers (status where a
+ * route gives it, then its smoke request) and is refused, the champion kept, when it does not.
+ */
+export const ROLLBACK_CHECK_PATCH = 'slot-rollback-checks-former-deployment';
 const IDLE_WAKE_MS = 86_400_000;
 /** How long an archived registry model can still be restored (the archive route's `retention_period`). */
 const ARCHIVE_RETENTION = '90d';
@@ -60,7 +68,8 @@ export async function servingSlot(input: ServingSlotInput): Promise<void> {
   );
   setHandler(
     rollbackUpdate,
-    ({ by, reason }) => {
+    async ({ by, reason }) => {
+      if (patched(ROLLBACK_CHECK_PATCH)) await formerAnswers(() => state);
       const rolledBack = rollback(state, Date.now(), by, reason);
       state = rolledBack.state;
       changes += 1;
@@ -117,7 +126,7 @@ async function retire(
     result = isAbsent(removal)
       ? {
           outcome: 'remove-by-hand',
-          note: `the provider offers no ${removal.route}: remove ${d.target} ${d.deploymentId} by hand`,
+          note: `${absenceReason(removal)}: remove ${d.target} ${d.deploymentId} by hand`,
         }
       : { outcome: removal.alreadyGone ? 'already-gone' : 'removed' };
   } catch (err) {
@@ -150,6 +159,31 @@ async function retire(
     }
   }
   return result;
+}
+
+/**
+ * Refuses the rollback (the champion keeps serving) unless the former champion is seen to answer; and
+ * when the slot changed while it was asked (a promotion, the drain's end), since what was checked is
+ * no longer what would be switched to.
+ */
+async function formerAnswers(current: () => SlotState): Promise<void> {
+  const before = current();
+  const former = before.draining.at(-1)!;
+  const champion = `${before.champion!.target} ${before.champion!.deploymentId}`;
+  const evidence = await checkFormerDeployment(former);
+  const refusal =
+    formerDeploymentRefusal(former, evidence.status, evidence.smoke) ??
+    rollbackRefusal(current()) ??
+    (current().draining.at(-1)?.deploymentId !== former.deploymentId ||
+    current().champion?.deploymentId !== before.champion?.deploymentId
+      ? `slot ${before.name} changed while ${former.deploymentId} was checked: ask again`
+      : undefined);
+  if (refusal)
+    throw ApplicationFailure.nonRetryable(
+      `rollback refused: ${refusal}; ${champion} keeps serving`,
+      'ROLLBACK_REFUSED',
+      { formerDeploymentId: former.deploymentId, status: evidence.status, smoke: evidence.smoke },
+    );
 }
 
 function refuseWith(reason: string | undefined): void {

@@ -151,8 +151,94 @@ describe('a create whose response was lost is adopted on retry, not duplicated',
   });
 });
 
+describe('a run-named create: one request on its first attempt, a lookup before creating on a retry', () => {
+  /** The provider requests `call` makes, as `METHOD path`. */
+  async function requestsOf(call: () => Promise<unknown>): Promise<string[]> {
+    const from = sandbox.state.requestLog.length;
+    await call();
+    return sandbox.state.requestLog.slice(from).map((r) => `${r.method} ${r.path.replace(/^\/[a-z]+/, '')}`);
+  }
+  const train = {
+    step: 'train-a100',
+    modelType: 'llm' as const,
+    datasetId: 'ds_a',
+    config: { training: { epochs: 1 } },
+    gpuType: 'a100',
+  };
+
+  it('training job: the first attempt only creates; the retry after a lost answer adopts', async () => {
+    const input = { ...train, nameBasis: 'wf-one--r1' };
+    await sandboxAdmin(sandbox.url).setFaults({ lostCreateRate: 1, routePattern: '/v2/training/jobs$' });
+    const first = await requestsOf(() =>
+      runActivityAttempt('wf-one', 1, activities.startTrainingJob, input).catch(() => undefined),
+    );
+    await sandboxAdmin(sandbox.url).setFaults({});
+    expect(first).toEqual(['POST /v2/training/jobs']);
+    const retried = await runActivityAttempt('wf-one', 2, activities.startTrainingJob, input);
+    expect(retried).toMatchObject({ adopted: true, inDoubt: true, name: 'wf-one--r1--train-a100' });
+    expect((await sandboxAdmin(sandbox.url).counters()).creations.jobs['wf-one--r1--train-a100']).toBe(1);
+  });
+
+  it('checkpoint endpoint and TensorMesh model: the first attempt makes the create request alone', async () => {
+    const { jobId } = await sandboxAdmin(sandbox.url).seedCompletedJob('one-request-ep', 2);
+    const checkpointId = sandbox.state.jobCheckpoints(jobId)[0].id;
+    const endpoint = await requestsOf(() =>
+      runActivityAttempt('wf-one-ep', 1, activities.deployCheckpointEndpoint, {
+        step: 'deploy',
+        nameBasis: 'wf-one-ep--r1',
+        checkpointId,
+        gpuIds: ['a100'],
+        workerCount: 1,
+      }),
+    );
+    expect(endpoint).toEqual(['POST /v2/endpoints']);
+    const served = await requestsOf(() =>
+      runActivityAttempt('wf-one-mesh', 1, activities.provisionServedModel, {
+        step: 'deploy',
+        nameBasis: 'wf-one-mesh--r1',
+        userId: '6f1c2b7e-1d2a-4c3b-9e8f-0a1b2c3d4e5f',
+        modelPath: 'm',
+        gpuCount: 1,
+        gpuType: 'GPU_TYPE_A100' as const,
+      }),
+    );
+    expect(served).toEqual(['POST /v1/models']);
+  });
+});
+
+describe("a delete whose answer was lost counts as this run's deletion", () => {
+  it('the retry answered 404 is counted (not "already gone"); a first ask answered 404 is not', async () => {
+    const admin = sandboxAdmin(sandbox.url);
+    const { jobId } = await admin.seedCompletedJob('lost-delete', 3);
+    const [victim, other] = sandbox.state.checkpoints.ofJob(jobId).filter((c) => c.type === 'automatic');
+    await admin.setFaults({ lostDeleteRate: 1, routePattern: `${victim.id}$` });
+    const first = await runActivityAttempt('wf-lost-del', 1, activities.deleteCheckpoint, victim.id).catch(
+      (e: unknown) => e,
+    );
+    await admin.setFaults({});
+    expect(first).toMatchObject({ type: 'NETWORK_ERROR', nonRetryable: false });
+    // The provider did delete it: the answer alone was lost.
+    expect(sandbox.state.checkpoints.ofJob(jobId).map((c) => c.id)).not.toContain(victim.id);
+    await expect(
+      runActivityAttempt('wf-lost-del', 2, activities.deleteCheckpoint, victim.id),
+    ).resolves.toEqual({
+      deleted: true,
+      alreadyGone: false,
+      answerLost: true,
+    });
+    // Someone else deleted `other` before this activity's first ask: not this run's deletion.
+    sandbox.state.checkpoints.delete(other.id);
+    await expect(
+      runActivityAttempt('wf-lost-del', 1, activities.deleteCheckpoint, other.id),
+    ).resolves.toEqual({
+      deleted: true,
+      alreadyGone: true,
+    });
+  });
+});
+
 describe("a cleanup's batch of deletions resumes from its heartbeat", () => {
-  it('one id failing does not hold up a batch; its retry asks only what the heartbeat lacks, counts nothing twice, and a 404 counts as already gone', async () => {
+  it('one id failing does not hold up a batch; its retry asks only what the heartbeat lacks, counts nothing twice, and a 404 to the retry counts as its own lost answer', async () => {
     const admin = sandboxAdmin(sandbox.url);
     const { jobId } = await admin.seedCompletedJob('batch-resume', 20);
     const automatic = sandbox.state.checkpoints
@@ -205,10 +291,13 @@ describe("a cleanup's batch of deletions resumes from its heartbeat", () => {
     expect([...deletesAsked].sort()).toEqual([batch[3], unrecorded].sort());
     const outcomes = new Map(second.result!.outcomes.map((o) => [o.checkpointId, o.alreadyGone]));
     expect([...outcomes.keys()]).toEqual(batch);
-    // Counted once: from the heartbeat, or by this attempt; the unrecorded deletion answers 404 and counts
-    // as already gone (0 bytes).
-    expect(outcomes.get(unrecorded)).toBe(true);
-    expect([...outcomes.values()].filter((gone) => !gone)).toHaveLength(batch.length - 1);
+    // Counted once: from the heartbeat, or by this attempt; the unrecorded deletion answers 404 to this
+    // retry and counts as this run's deletion whose answer was lost.
+    expect(outcomes.get(unrecorded)).toBe(false);
+    expect(second.result!.outcomes.filter((o) => o.answerLost).map((o) => o.checkpointId)).toEqual([
+      unrecorded,
+    ]);
+    expect([...outcomes.values()].filter((gone) => !gone)).toHaveLength(batch.length);
     for (const id of stale.deleted) expect(outcomes.get(id)).toBe(false);
     // The whole batch is gone; nothing outside it was touched.
     expect(batch.filter((id) => present().has(id))).toEqual([]);

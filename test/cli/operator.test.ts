@@ -170,6 +170,47 @@ it('`report` of a finished pipeline draws one point per checkpoint and marks the
   expect(rows.filter((r) => r[1] === 'chosen').map((r) => r[2])).toEqual([result.checkpoint!.checkpointId]);
 });
 
+it('`rollback` to a former deployment deleted by hand at the provider is refused (exit 2), naming it and why; the champion keeps serving', async () => {
+  const taskQueue = uniqueTaskQueue('rollback-gone');
+  const worker = await createWorker({
+    connection: dev.nativeConnection,
+    taskQueue,
+    providers: createProviderClients(sandbox.endpoints),
+    settings: defaultWorkerSettings(),
+    overrides: { shutdownGraceTime: 0 },
+  });
+  const input = pipelineInput('rollback-gone', {
+    train: shortTrain,
+    supervision: fastSupervision,
+    deploy: { target: 'tensorone-endpoint', timeout: '30s', retireAfter: '1h' },
+  });
+  const { former, champion, rollback, slot } = await worker.runUntil(async () => {
+    // The same pipeline file run twice: the second run's deployment replaces the first, which drains.
+    const run = () =>
+      dev.client.workflow.execute(fineTuneToDeploy, {
+        args: [input],
+        taskQueue,
+        workflowId: 'pipeline-rollback-gone',
+      });
+    const former = (await run()).deployment!.id;
+    const champion = (await run()).deployment!.id;
+    // Deleted by hand at the provider while it drains.
+    sandbox.state.endpoints.delete(former);
+    const rollback = await starter(['rollback', 'rollback-gone'], taskQueue);
+    const slot = await starter(['slots', 'rollback-gone', '--json'], taskQueue);
+    return { former, champion, rollback, slot };
+  });
+  expect(rollback.code).toBe(2);
+  expect(rollback.out).not.toContain('serves again');
+  expect(rollback.err).toContain(`rollback refused: the former deployment tensorone-endpoint ${former}`);
+  expect(rollback.err).toContain(`tensorone-endpoint ${champion} keeps serving`);
+  expect(JSON.parse(slot.out)).toMatchObject({
+    champion: { deploymentId: champion },
+    draining: [{ deploymentId: former }],
+  });
+  expect(sandbox.state.endpoints.has(champion)).toBe(true);
+});
+
 /** Runs the starter CLI against the dev server and the given task queue; its exit code and output. */
 function starter(
   args: string[],

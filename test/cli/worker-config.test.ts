@@ -1,3 +1,4 @@
+import { dispatchRateFor } from '../../src/provider-workers';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -126,5 +127,13 @@ describe("Temporal connection, read as Temporal's CLI and SDKs read it (envconfi
     expect(() => parseEnv(temporalEnvSchema, { TEMPORAL_TLS_CLIENT_CERT_PATH: '/nowhere.pem' })).toThrow(
       /TEMPORAL_TLS_CLIENT_CERT_PATH: file does not exist/,
     );
+  });
+});
+
+describe('the dispatch rate a provider limit gives its task queue', () => {
+  it('is half the limit: the token bucket burst plus a second of refill then fill one second exactly', () => {
+    expect(dispatchRateFor(4)).toBe(2);
+    expect(dispatchRateFor(0.5)).toBe(0.25);
+    expect(dispatchRateFor(undefined)).toBeUndefined();
   });
 });

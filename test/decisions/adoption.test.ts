@@ -1,4 +1,4 @@
-import { adoptionMismatches, describeMismatches } from '../../src/decisions/adoption';
+import { adoptionMismatches, describeMismatches, lookUpBeforeCreate } from '../../src/decisions/adoption';
 
 describe('adopting a resource found under the run name: what counts as the same', () => {
   it.each(['modelType', 'datasetId', 'checkpointId', 'modelId', 'modelPath'] as const)(
@@ -98,5 +98,17 @@ describe('adopting a resource found under the run name: what counts as the same'
       ]),
     ).toBe('datasetId: asked a, found b; gpuType: asked h100, found a100');
     expect(describeMismatches([])).toBe('');
+  });
+});
+
+describe('when a create looks for what an earlier attempt made', () => {
+  it('a run-named first attempt creates straight away; any retry looks first', () => {
+    expect(lookUpBeforeCreate(1, true)).toBe(false);
+    expect(lookUpBeforeCreate(2, true)).toBe(true);
+    expect(lookUpBeforeCreate(7, true)).toBe(true);
+  });
+  it('a name without the run is looked up even on the first attempt (an earlier run may have used it)', () => {
+    expect(lookUpBeforeCreate(1, false)).toBe(true);
+    expect(lookUpBeforeCreate(2, false)).toBe(true);
   });
 });

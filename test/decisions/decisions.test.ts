@@ -1061,7 +1061,7 @@ describe('operator commands: when a running pipeline refuses them', () => {
       'nothing is deployed',
     ]);
     expect(cancelEffects({ phase: 'smoke-testing', deployment: { id: 'ep_1' } })).toContain(
-      'deployment ep_1 is removed',
+      'deployment ep_1 is removed where the provider offers a delete route (its documents list none); otherwise it is left running and the result and status name it for removal by hand',
     );
     expect(cancelEffects({ phase: 'cleaning-up', deployment: { id: 'ep_1' } })).toContain(
       'deployment ep_1 passed its smoke test and keeps serving',
@@ -1079,8 +1079,30 @@ describe('operator commands: when a running pipeline refuses them', () => {
     ],
     ['comparing', { jobId: 'job_1' }, ['nothing is deployed; training job job_1 has already ended']],
     ['gating', {}, ['nothing is deployed; the training job has already ended']],
-    ['deploying', {}, ['the deployment being created is removed', 'checkpoints are kept']],
-    ['probing', { deployment: { id: 'ep_1' } }, ['deployment ep_1 is removed', 'checkpoints are kept']],
+    [
+      'deploying',
+      {},
+      [
+        'the deployment being created is removed where the provider offers a delete route (its documents list none); otherwise it is left running and the result and status name it for removal by hand',
+        'checkpoints are kept',
+      ],
+    ],
+    [
+      'deploying',
+      { deployment: { id: '0000-m1', target: 'tensormesh' } },
+      [
+        'deployment 0000-m1 is removed where the provider offers DELETE /v1/models/:modelId (its documents list none); otherwise it is left running and the result and status name it for removal by hand',
+        'checkpoints are kept',
+      ],
+    ],
+    [
+      'probing',
+      { deployment: { id: 'ep_1', target: 'tensorone-endpoint' } },
+      [
+        'deployment ep_1 is removed where the provider offers DELETE /v2/endpoints/:endpointId (its documents list none); otherwise it is left running and the result and status name it for removal by hand',
+        'checkpoints are kept',
+      ],
+    ],
     [
       'cleaning-up',
       { deployment: { id: 'ep_1' } },

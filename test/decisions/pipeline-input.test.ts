@@ -280,6 +280,62 @@ describe('pipeline input validation', () => {
     expect(parsed.deploy).toMatchObject({ probe: { inputs, maxErrorRate: 0, maxP95OverChampion: '250ms' } });
   });
 
+  it('deploy.smokeRequest (TensorMesh): refused field by field before anything starts; unset keeps the default completion', () => {
+    const messages = (smokeRequest: unknown) => {
+      try {
+        parsePipelineInput({
+          ...pipelineInput('t'),
+          deploy: { target: 'tensormesh', userId: MESH_USER, smokeRequest },
+        });
+        return [];
+      } catch (err) {
+        return (err as InvalidPipelineInput).issues.map((i) => `${i.field}: ${i.message}`);
+      }
+    };
+    const pathRule =
+      'deploy.smokeRequest.path: must be a path under the endpoint, starting with "/" (no host, query or spaces)';
+    expect(messages({ path: '/v1/chat/completions', answerField: 'choices.0.message.content' })).toEqual([]);
+    expect(messages({})).toEqual([]);
+    expect(messages({ path: 'v1/completions' })).toEqual([pathRule]);
+    expect(messages({ path: 'https://elsewhere.example/v1' })).toEqual([pathRule]);
+    expect(messages({ path: '/v1/completions?key=x' })).toEqual([pathRule]);
+    expect(messages({ path: '/v1/../admin' })).toEqual([
+      'deploy.smokeRequest.path: must not climb out of the endpoint with ".."',
+    ]);
+    expect(messages({ path: `/${'a'.repeat(200)}` })).toEqual([
+      'deploy.smokeRequest.path: must be at most 200 characters',
+    ]);
+    expect(messages({ body: 'prompt' }).join()).toMatch(/^deploy\.smokeRequest\.body: /);
+    expect(messages({ body: { prompt: 'x'.repeat(4100) } })).toEqual([
+      'deploy.smokeRequest.body: must be at most 4 KiB of JSON',
+    ]);
+    expect(messages({ answerField: 'choices[0]' })).toEqual([
+      'deploy.smokeRequest.answerField: must be a dotted field path such as "choices.0.text"',
+    ]);
+    expect(messages({ answerField: '' })).toEqual([
+      'deploy.smokeRequest.answerField: must be a dotted field path such as "choices.0.text"',
+    ]);
+    expect(messages({ method: 'GET' }).join()).toMatch(/^deploy\.smokeRequest\.method: is not a known key/);
+    // Only the TensorMesh target has a served-model request: a TensorOne endpoint's is the documented runsync.
+    expect(() =>
+      parsePipelineInput({
+        ...pipelineInput('t'),
+        deploy: { target: 'tensorone-endpoint', smokeRequest: {} },
+      }),
+    ).toThrow(/smokeRequest/);
+    const parsed = parsePipelineInput({
+      ...pipelineInput('t'),
+      deploy: { target: 'tensormesh', userId: MESH_USER, smokeRequest: { answerField: 'choices.0.text' } },
+    });
+    expect(parsed.deploy).toMatchObject({
+      smokeRequest: {
+        path: '/v1/completions',
+        body: { model: '{modelName}', prompt: '{prompt}', max_tokens: 8 },
+        answerField: 'choices.0.text',
+      },
+    });
+  });
+
   it('says what a flag or a file got wrong in the same words', () => {
     const messages = (over: Record<string, unknown>) => {
       try {

@@ -2,6 +2,7 @@ import { championBaseline, evaluateGate } from '../../src/decisions/gate';
 import {
   drainEnded,
   emptySlot,
+  formerDeploymentRefusal,
   nextRetirementMs,
   promote,
   promoteRefusal,
@@ -280,5 +281,46 @@ describe('the gate against the slot’s champion', () => {
         'validationLoss',
       ),
     ).toBeUndefined();
+  });
+});
+
+describe('a rollback switches only to a former deployment seen to answer', () => {
+  const former = { ...request(1).deployment, since: new Date(T0).toISOString() };
+  const who = 'the former deployment tensorone-endpoint ep_1';
+  const answered = { smoke: 'answered' } as const;
+  const notAsked = { smoke: 'not-asked', why: 'no smoke request was recorded' } as const;
+  const unknown = {
+    read: 'unknown',
+    why: 'no status read (the provider offers no GET /v2/endpoints/:endpointId)',
+  } as const;
+
+  it('answers its smoke request: switched, whether or not a status route exists', () => {
+    expect(formerDeploymentRefusal(former, { read: 'serving' }, answered)).toBeUndefined();
+    expect(formerDeploymentRefusal(former, unknown, answered)).toBeUndefined();
+  });
+
+  it('gone at the provider, or not serving: refused whatever else is known', () => {
+    expect(formerDeploymentRefusal(former, { read: 'gone', why: 'HTTP_404' }, notAsked)).toBe(
+      `${who} is gone at the provider (HTTP_404)`,
+    );
+    expect(formerDeploymentRefusal(former, { read: 'gone', why: 'HTTP_404' }, answered)).toMatch(/is gone/);
+    expect(formerDeploymentRefusal(former, { read: 'not-serving', status: 'failed' }, answered)).toBe(
+      `${who} is not serving (status: failed)`,
+    );
+  });
+
+  it('exists (even "active") but does not answer its smoke request: refused', () => {
+    const failed = { smoke: 'failed', why: 'INFERENCE_FAILED: Worker crashed' } as const;
+    expect(formerDeploymentRefusal(former, { read: 'serving' }, failed)).toBe(
+      `${who} does not answer its smoke request (INFERENCE_FAILED: Worker crashed)`,
+    );
+    expect(formerDeploymentRefusal(former, unknown, failed)).toMatch(/does not answer/);
+  });
+
+  it('no smoke request recorded: a status read saying "serving" is enough; no evidence at all is refused', () => {
+    expect(formerDeploymentRefusal(former, { read: 'serving' }, notAsked)).toBeUndefined();
+    expect(formerDeploymentRefusal(former, unknown, notAsked)).toBe(
+      `cannot tell whether ${who} serves: ${unknown.why}; ${notAsked.why}`,
+    );
   });
 });

@@ -221,6 +221,57 @@ describe('TensorMesh and Marqtune on the sandbox', () => {
     await expect(clients.tensormesh.models.get(m.id)).rejects.toMatchObject({ status: 404 });
   });
 
+  it("the served model's request is configurable; a refusal of it says it is an assumption and which setting changes it", async () => {
+    const m = await clients.tensormesh.models.create({
+      modelName: 'routes-mesh-request',
+      userId,
+      modelPath: 'meta-llama/Llama-2-7b-hf',
+      gpuCount: 1,
+      gpuType: 'GPU_TYPE_H100',
+    });
+    await eventually(
+      async () => present(await clients.tensormesh.models.get(m.id)).status === 'active' || undefined,
+    );
+    const mesh = clients.tensormesh.models;
+    const body = { model: '{modelName}', prompt: 'say {prompt}', max_tokens: 8 };
+    await expect(
+      mesh.smokeTest(m.id, 'hi', {}, { path: '/v1/completions', body, answerField: 'choices.0.text' }),
+    ).resolves.toEqual({ ok: true, output: ' echo: say hi' });
+    // A model that speaks another protocol: its 404 names the assumption and the setting.
+    const refused = await mesh
+      .smokeTest(m.id, 'hi', {}, { path: '/v1/chat/completions', body })
+      .catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(ProviderError);
+    expect(refused).toMatchObject({ status: 404, route: 'POST {endpoint}/v1/chat/completions' });
+    expect((refused as Error).message).toMatch(
+      /the served model's request \(POST \{endpoint\}\/v1\/chat\/completions\) is an assumption.*set deploy\.smokeRequest \(path, body, answerField\)/,
+    );
+    // An answer without the field that counts as one.
+    await expect(
+      mesh.smokeTest(
+        m.id,
+        'hi',
+        {},
+        { path: '/v1/completions', body, answerField: 'choices.0.message.content' },
+      ),
+    ).rejects.toMatchObject({
+      kind: 'malformed',
+      code: 'SMOKE_ANSWER_MISSING',
+      message: expect.stringMatching(
+        /the answer has no "choices\.0\.message\.content".*deploy\.smokeRequest/,
+      ),
+    });
+    // Not this request, but "not now": no note (a model still starting is no protocol mismatch).
+    sandbox.state.faults = { ...sandbox.state.faults, failInference: true };
+    try {
+      const failed = await mesh.smokeTest(m.id, 'hi').catch((e: unknown) => e);
+      expect(failed).toMatchObject({ status: 500 });
+      expect((failed as Error).message).not.toMatch(/assumption/);
+    } finally {
+      sandbox.state.faults = { ...sandbox.state.faults, failInference: false };
+    }
+  });
+
   it('refuses a gpuType outside the documented enum', async () => {
     await expect(
       clients.tensormesh.models.create({
@@ -340,13 +391,12 @@ describe('sandbox admin route', () => {
 });
 
 describe('the documented profile serves only what the documents promise', () => {
-  const answers = [
-    ['not-found', 404],
+  const routeAbsentAnswers = [
     ['method-not-allowed', 405],
     ['invalid-method', 400],
   ] as const;
 
-  it.each(answers)(
+  it.each(routeAbsentAnswers)(
     'answers an assumed route as an unknown one (%s → %i); the client asks it once and then knows',
     async (unknownRoute, status) => {
       const logged: string[] = [];
@@ -380,6 +430,77 @@ describe('the documented profile serves only what the documents promise', () => 
       }
     },
   );
+
+  const notFoundAnswers = [
+    ['not-found', { message: 'Not Found' }],
+    ['framework-not-found', { error: 'NOT_FOUND', message: 'No route GET /v2/endpoints/ep_x' }],
+    ['empty-not-found', ''],
+  ] as const;
+
+  it.each(notFoundAnswers)(
+    'a 404 (%s) from an assumed route never seen to answer is "cannot tell", never "gone": the documented path, and the route is asked again',
+    async (unknownRoute, body) => {
+      const logged: string[] = [];
+      const { sandbox } = await startTestSandbox({ profile: 'documented', unknownRoute });
+      try {
+        const raw = await axios.get(`${sandbox.endpoints.tensorone.baseURL}/v2/endpoints/ep_x`, {
+          headers: { Authorization: `Bearer ${sandbox.endpoints.tensorone.apiKey}` },
+          validateStatus: () => true,
+        });
+        expect(raw.status).toBe(404);
+        expect(raw.data).toEqual(body);
+        const capabilities = new Capabilities((line) => logged.push(line));
+        const t1 = createTensorOneClient({ ...sandbox.endpoints.tensorone, capabilities });
+        const mesh = createTensorMeshClient({ ...sandbox.endpoints.tensormesh, capabilities });
+        for (let i = 0; i < 2; i++) {
+          expect(await t1.endpoints.get('ep_x')).toEqual({
+            capabilityAbsent: 'tensorone.endpoints.get',
+            route: 'GET /v2/endpoints/:endpointId',
+            unsure: true,
+          });
+          expect(await t1.endpoints.delete('ep_x')).toMatchObject({ unsure: true });
+          expect(await mesh.models.get('0000-x')).toMatchObject({ unsure: true });
+          expect(await mesh.models.delete('0000-x')).toMatchObject({ unsure: true });
+        }
+        expect(capabilities.isAbsent('tensorone.endpoints.get')).toBe(false);
+        expect(capabilities.isPresent('tensorone.endpoints.get')).toBe(false);
+        expect(sandbox.state.undocumentedRequests).toMatchObject({
+          'GET /tensorone/v2/endpoints/:endpointId': 3,
+          'DELETE /tensorone/v2/endpoints/:endpointId': 2,
+        });
+        expect(logged).toHaveLength(4); // once per route
+        expect(logged[0]).toContain('has not answered 2xx in this process');
+      } finally {
+        await sandbox.close();
+      }
+    },
+  );
+
+  it('a missing resource is "not found" only once its route has answered 2xx in this process', async () => {
+    const capabilities = new Capabilities(() => undefined);
+    const t1 = createTensorOneClient({ ...sandbox.endpoints.tensorone, capabilities });
+    // A fresh process (a worker restart): the same 404 cannot be told from a missing route.
+    expect(await t1.endpoints.get('ep_missing')).toMatchObject({ unsure: true });
+    const { jobId } = await sandboxAdmin(sandbox.url).seedCompletedJob('routes-learned', 2);
+    const [ckpt] = (await t1.checkpoints.list(jobId, { limit: 1 })).checkpoints;
+    const ep = await t1.endpoints.create({
+      name: 'routes-learned-ep',
+      checkpointId: ckpt.id,
+      gpuIds: ['a100'],
+      workerCount: 1,
+    });
+    expect(isAbsent(await t1.endpoints.get(ep.id))).toBe(false);
+    expect(capabilities.isPresent('tensorone.endpoints.get')).toBe(true);
+    await expect(t1.endpoints.get('ep_missing')).rejects.toMatchObject({
+      status: 404,
+      code: 'ENDPOINT_NOT_FOUND',
+    });
+    // The delete route is learned on its own: present after it answered 2xx, then a 404 is "already gone".
+    expect(await t1.endpoints.delete('ep_missing')).toMatchObject({ unsure: true });
+    expect(await t1.endpoints.delete(ep.id)).toBeUndefined();
+    await expect(t1.endpoints.delete(ep.id)).rejects.toMatchObject({ status: 404 });
+    expect(capabilities.isAbsent('tensorone.endpoints.get')).toBe(false);
+  });
 
   it('answers POST /v2/endpoints with {id, url} only and honours only the documented checkpoint query', async () => {
     const { sandbox, clients: c } = await startTestSandbox({ profile: 'documented' });
@@ -428,18 +549,5 @@ describe('the documented profile serves only what the documents promise', () => 
     } finally {
       await sandbox.close();
     }
-  });
-
-  it('a missing resource on an assumed route is "not found", not "route absent"', async () => {
-    const capabilities = new Capabilities(() => undefined);
-    const t1 = createTensorOneClient({ ...sandbox.endpoints.tensorone, capabilities });
-    await expect(t1.endpoints.get('ep_missing')).rejects.toMatchObject({
-      status: 404,
-      code: 'ENDPOINT_NOT_FOUND',
-    });
-    expect(capabilities.isAbsent('tensorone.endpoints.get')).toBe(false);
-    const mesh = createTensorMeshClient({ ...sandbox.endpoints.tensormesh, capabilities });
-    await expect(mesh.models.get('0000-missing')).rejects.toMatchObject({ status: 404 });
-    expect(capabilities.isAbsent('tensormesh.models.get')).toBe(false);
   });
 });

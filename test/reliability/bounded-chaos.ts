@@ -5,8 +5,8 @@
  * job that fails once, one gateway HTML page and one spurious "completed"; the operator cancels two
  * pipelines while their job / endpoint create is answered, pins a checkpoint and approves a gated
  * pipeline, while a cleanup Schedule fires every 15 s — on both sandbox profiles (`documented`: only the
- * routes the provider documents promise). The full run and its table are in the README's "Reliability"
- * section.
+ * routes the provider documents promise). The full run is described in docs/reliability.md, "The chaos run"
+ * (its runs: bench/RESULTS.md).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';

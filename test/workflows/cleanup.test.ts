@@ -30,12 +30,18 @@ const ONE_DELETE_IN_TEN_FAILS = {
   routePattern: '^/tensorone/v2/training/checkpoints/',
 };
 
+/** One deletion in five is made and its answer lost (the connection reset after the act). */
+const ONE_DELETE_IN_FIVE_ANSWER_LOST = {
+  lostDeleteRate: 0.2,
+  routePattern: '^/tensorone/v2/training/checkpoints/',
+};
+
 /** A 60-checkpoint job cleaned to its newest 2: 58 deleted, each once, each counted once with its bytes. */
 function expectEveryDeletionCountedOnce(on: WorkflowTestBed, jobId: string, result: CleanupResult): void {
   expect(on.sandbox.state.jobCheckpoints(jobId)).toHaveLength(4); // newest 2, best, final
   expect(result.deletedCount).toBe(58);
   expect(new Set(result.deleted.map((d) => d.checkpointId)).size).toBe(58);
-  // A retry that lost its heartbeat would find its own deletions gone (404) and count them as 0.
+  // A retry that lost its heartbeat, or a deletion's answer, finds its own deletions gone (404): counted.
   expect(result.deleted.filter((d) => d.alreadyGone)).toEqual([]);
   expect(result.bytesReclaimed).toBe(result.deleted.reduce((s, d) => s + d.bytes, 0));
   expect(result.bytesReclaimed).toBeGreaterThan(0);
@@ -177,6 +183,16 @@ describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
       cleanup({ jobIds: [jobId], retention: { keepLastN: 2 } }, 'cleanup-flaky-deletes'),
     );
     expect(bed.sandbox.state.faultsInjected.serverError ?? 0).toBeGreaterThan(errorsBefore);
+    expectEveryDeletionCountedOnce(bed, jobId, result);
+  });
+
+  it("deletions whose answers are lost are retried and counted as this cleanup's own: the bytes are all reported", async () => {
+    const { jobId } = await sandboxAdmin(bed.sandbox.url).seedCompletedJob('lost-delete-answers', 60);
+    const result = await withFaults(bed.sandbox, ONE_DELETE_IN_FIVE_ANSWER_LOST, () =>
+      cleanup({ jobIds: [jobId], retention: { keepLastN: 2 } }, 'cleanup-lost-delete-answers'),
+    );
+    expect(bed.sandbox.state.faultsInjected.lostDeleteResponse ?? 0).toBeGreaterThan(0);
+    expect(result.deleted.some((d) => d.answerLost)).toBe(true);
     expectEveryDeletionCountedOnce(bed, jobId, result);
   });
 
@@ -466,6 +482,23 @@ describe('under a TensorOne rate limit (TENSORONE_MAX_RPS, provider task queues)
       );
       expect(queues).toEqual(new Set([`${limited.taskQueue}--tensorone`]));
     }
+  });
+
+  it('a deletion whose answer is lost is retried on the provider queue and counted once, with its bytes', async () => {
+    const { jobId } = await sandboxAdmin(limited.sandbox.url).seedCompletedJob('limited-lost-answers', 60);
+    const lostBefore = limited.sandbox.state.faultsInjected.lostDeleteResponse ?? 0;
+    const result = await withFaults(limited.sandbox, ONE_DELETE_IN_FIVE_ANSWER_LOST, () =>
+      limited.withWorker(() =>
+        limited.env.client.workflow.execute(checkpointCleanup, {
+          args: [{ jobIds: [jobId], retention: { keepLastN: 2 } }],
+          taskQueue: limited.taskQueue,
+          workflowId: 'cleanup-lost-answers-under-rate-limit',
+        }),
+      ),
+    );
+    expect(limited.sandbox.state.faultsInjected.lostDeleteResponse ?? 0).toBeGreaterThan(lostBefore);
+    expect(result.deleted.some((d) => d.answerLost)).toBe(true);
+    expectEveryDeletionCountedOnce(limited, jobId, result);
   });
 
   it("every TensorOne request of a cleanup comes from an activity on the provider queue, the protected set's reads too", async () => {

@@ -274,14 +274,10 @@ describe('TENSORONE_MAX_RPS across two worker processes (the production worker, 
       .filter((r) => r.at >= fromMs && /\/v2\/training\/jobs\/[^/]+\/checkpoints$/.test(r.path))
       .map((r) => r.at);
     expect(calls.length).toBeGreaterThanOrEqual(40);
-    // In every 5-second window at most 5 seconds' worth and a second's burst: one process alone at the
-    // limit would be near it, two processes each held to it by themselves twice over it.
-    for (const start of calls) {
-      const inWindow = calls.filter((t) => t >= start && t < start + 5000).length;
-      expect(inWindow).toBeLessThanOrEqual(5 * RPS + RPS);
-    }
-    const spanSeconds = (Math.max(...calls) - Math.min(...calls)) / 1000;
-    expect(calls.length).toBeLessThanOrEqual(RPS * spanSeconds + RPS);
+    // Held per second, not only on average: one process alone at the limit would be near it, two
+    // processes each held to it by themselves twice over it, a queue split in partitions over it in bursts.
+    expect(busiestWindow(calls, 1000)).toBeLessThanOrEqual(RPS);
+    expect(busiestWindow(calls, 5000)).toBeLessThanOrEqual(5 * RPS);
 
     // Both processes poll the provider queue (the limit is the queue's, not a process's).
     const described = await dev.client.workflowService.describeTaskQueue({
@@ -290,6 +286,32 @@ describe('TENSORONE_MAX_RPS across two worker processes (the production worker, 
       taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
     });
     expect(new Set(described.pollers!.map((p) => p.identity)).size).toBe(2);
+  }, 180_000);
+
+  it('pipelines started together create their jobs at the limit: one request per provider activity, none in a burst', async () => {
+    const fromMs = Date.now();
+    const handles = await Promise.all(
+      Array.from({ length: 2 * RPS }, (_, i) =>
+        dev.client.workflow.start(fineTuneToDeploy, {
+          args: [pipelineInput(`rps-burst-${i}`)],
+          taskQueue,
+          workflowId: `${taskQueue}-burst-${i}`,
+        }),
+      ),
+    );
+    const jobsMade = () =>
+      sandbox.state.requestLog.filter(
+        (r) => r.at >= fromMs && r.method === 'POST' && r.path.endsWith('/training/jobs'),
+      );
+    for (let i = 0; i < 240 && jobsMade().length < handles.length; i++)
+      await new Promise((r) => setTimeout(r, 250));
+    await Promise.all(handles.map((h) => h.cancel()));
+    await Promise.all(handles.map((h) => h.result().catch(() => undefined)));
+    expect(jobsMade()).toHaveLength(handles.length);
+    const calls = sandbox.state.requestLog
+      .filter((r) => r.at >= fromMs && r.path.startsWith('/tensorone/'))
+      .map((r) => r.at);
+    expect(busiestWindow(calls, 1000)).toBeLessThanOrEqual(RPS);
   }, 180_000);
 
   it('a look that stops waiting for a queued read and looks again joins the same read: one request', async () => {
@@ -360,3 +382,8 @@ describe('TENSORONE_MAX_RPS across two worker processes (the production worker, 
     expect(children).toEqual(['deleteCheckpointsAtProviderRate']);
   }, 180_000);
 });
+
+/** The most requests (times in ms) in any window of `ms` that starts at a request. */
+function busiestWindow(times: number[], ms: number): number {
+  return Math.max(0, ...times.map((start) => times.filter((t) => t >= start && t < start + ms).length));
+}

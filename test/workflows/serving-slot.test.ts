@@ -32,6 +32,7 @@ describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
       jobId: `job_${n}`,
       workflowId: 'pipeline-slot-test',
       runId: `run_${n}`,
+      smoke: { input: { prompt: 'Where is my parcel?' } },
     },
     retireAfterMs,
   });
@@ -73,7 +74,9 @@ describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
       expect(afterRollback.retired[0].deploymentId).toBe(`ep_${profile}_2`);
       if (profile === 'documented') {
         expect(afterRollback.retired[0].outcome).toBe('remove-by-hand');
-        expect(afterRollback.retired[0].note).toMatch(/offers no DELETE \/v2\/endpoints/);
+        expect(afterRollback.retired[0].note).toMatch(
+          /DELETE \/v2\/endpoints\/:endpointId answered 404 before this worker saw it answer/,
+        );
         expect(bed.sandbox.state.endpoints.has(`ep_${profile}_2`)).toBe(true);
       } else {
         expect(afterRollback.retired[0].outcome).toBe('removed');
@@ -104,6 +107,63 @@ describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
       // A refusal changes nothing.
       expect(((await slots.read(name)) as SlotState).champion?.deploymentId).toBe(`ep_${profile}_3`);
     }));
+
+  describe('a rollback checks that the former deployment answers before switching', () => {
+    const refusalOf = async (name: string) => {
+      const slots = servingSlots(bed.env.client, bed.taskQueue);
+      const refused = await slots.rollback(name, { by: 'alice' }).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(WorkflowUpdateFailedError);
+      return ((refused as WorkflowUpdateFailedError).cause as Error).message;
+    };
+
+    it('a former deployment deleted by hand at the provider: refused, naming it and why; the champion keeps serving', () =>
+      bed.withWorker(async () => {
+        const slots = servingSlots(bed.env.client, bed.taskQueue);
+        const name = `slot-gone-${profile}`;
+        [21, 22].forEach((n) => endpointAtSandbox(`ep_${profile}_${n}`));
+        await slots.promote(name, promotion(21));
+        await slots.promote(name, promotion(22));
+        // Deleted by hand at the provider while it drains.
+        bed.sandbox.state.endpoints.delete(`ep_${profile}_21`);
+        const message = await refusalOf(name);
+        expect(message).toContain(
+          `rollback refused: the former deployment tensorone-endpoint ep_${profile}_21`,
+        );
+        // Where the status route has answered in this worker, the read says "gone"; where it has not (the
+        // documented profile, or a fresh worker), its 404 cannot tell, and the smoke request answers 404.
+        expect(message).toMatch(
+          /(is gone at the provider|does not answer its smoke request) \((ENDPOINT_NOT_FOUND|HTTP_404)/,
+        );
+        expect(message).toContain(`tensorone-endpoint ep_${profile}_22 keeps serving`);
+        const after = (await slots.read(name))!;
+        expect(after.champion?.deploymentId).toBe(`ep_${profile}_22`);
+        expect(after.retiring).toEqual([]);
+        expect(bed.sandbox.state.endpoints.has(`ep_${profile}_22`)).toBe(true);
+        expect(after.history.map((e) => e.kind)).toEqual(['promoted', 'promoted']);
+      }));
+
+    it('a former deployment that exists but does not answer its smoke request: refused; once it answers, switched', () =>
+      bed.withWorker(async () => {
+        const slots = servingSlots(bed.env.client, bed.taskQueue);
+        const name = `slot-mute-${profile}`;
+        [31, 32].forEach((n) => endpointAtSandbox(`ep_${profile}_${n}`));
+        await slots.promote(name, promotion(31));
+        await slots.promote(name, promotion(32));
+        bed.sandbox.state.faults = { ...bed.sandbox.state.faults, inferenceStatus: 'FAILED' };
+        try {
+          expect(await refusalOf(name)).toMatch(
+            new RegExp(
+              `ep_${profile}_31 does not answer its smoke request \\(runsync answered status FAILED\\)`,
+            ),
+          );
+        } finally {
+          bed.sandbox.state.faults = { ...bed.sandbox.state.faults, inferenceStatus: undefined };
+        }
+        expect((await slots.read(name))!.champion?.deploymentId).toBe(`ep_${profile}_32`);
+        const back = await slots.rollback(name, { by: 'alice' });
+        expect(back.restored.deploymentId).toBe(`ep_${profile}_31`);
+      }));
+  });
 
   it('a slot nothing was promoted to reads as none, and a rollback there is refused', () =>
     bed.withWorker(async () => {

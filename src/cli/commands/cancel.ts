@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { cancelUpdate } from '../../workflows/definitions';
+import { cancelLines } from '../answer-lines';
 import { pipelineIdArgument, textFlag } from '../flags';
 import { out } from '../io';
 import { sendUpdate } from '../operator';
@@ -19,8 +20,7 @@ export function addCancelCommand(program: Command): void {
       withPipeline(given, async ({ id, client }) => {
         const answer = await sendUpdate(client.workflow.getHandle(id), cancelUpdate, { reason: opts.reason });
         if (opts.json) return out(answer);
-        out(`${id}: cancelling (was ${answer.phase})`);
-        for (const e of answer.effects) out(`  ${e}`);
+        for (const line of cancelLines(id, answer)) out(line);
       }),
     );
 }

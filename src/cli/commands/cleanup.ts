@@ -55,7 +55,7 @@ export function addCleanupCommand(program: Command): void {
           for (const k of result.keptInDoubt ?? []) out(`  ${k.jobId}: ${k.reason}`);
           for (const d of result.deleted.slice(0, 20))
             out(
-              `  ${d.checkpointId}  epoch ${d.epoch ?? '-'}  ${d.alreadyGone ? 'already gone (0 bytes)' : d.reason}`,
+              `  ${d.checkpointId}  epoch ${d.epoch ?? '-'}  ${d.alreadyGone ? 'already gone (0 bytes)' : d.answerLost ? `${d.reason}, answer lost (a retry found it gone)` : d.reason}`,
             );
           if (result.deletedCount > 20)
             out(

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { approveUpdate, rejectUpdate, statusQuery } from '../../workflows/definitions';
+import { decisionLine } from '../answer-lines';
 import { idFlag, pipelineIdArgument, textFlag } from '../flags';
 import { err, out } from '../io';
 import { endedRefusal, sendUpdate } from '../operator';
@@ -44,9 +45,7 @@ export function addDecisionCommands(program: Command): void {
               reason: opts.reason,
             });
             if (opts.json) return out(answer);
-            out(
-              `${id}: ${answer.decision} ${answer.checkpointId}${answer.by ? ` by ${answer.by}` : ''}; ${answer.next}`,
-            );
+            out(decisionLine(id, answer));
           }),
       );
   }

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { protectionRegistry } from '../../clients/protection-registry';
 import type { ProtectionRecord } from '../../decisions/protection';
 import { pinUpdate, statusQuery, type PipelineResult } from '../../workflows/definitions';
+import { pinLine } from '../answer-lines';
 import { checkpointArgument, pipelineIdArgument } from '../flags';
 import { out } from '../io';
 import { endedRefusal, OperatorRefusal, sendUpdate } from '../operator';
@@ -26,9 +27,7 @@ export function addPinCommand(program: Command): void {
           // protection records before it answers: no cleanup that starts afterwards can miss it.
           const answer = await sendUpdate(pipeline, pinUpdate, { checkpointId });
           if (opts.json) return out(answer);
-          return out(
-            `${id}: ${answer.result} ${checkpointId} (job ${answer.jobId}; checked against the ${answer.checkedBy === 'listing' ? "pipeline's listing" : 'provider'})`,
-          );
+          return out(pinLine(id, checkpointId, answer));
         }
         // An ended pipeline takes no updates: refuse what it knows is wrong, record the rest directly.
         const status = await pipeline.query(statusQuery);

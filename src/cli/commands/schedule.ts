@@ -118,7 +118,7 @@ export function addScheduleCommand(program: Command): void {
   ).action(update);
   schedule
     .command('list')
-    .description('the cleanup schedules: state, next run, recent runs')
+    .description('list the cleanup schedules: state, next run, recent runs')
     .option('--json', 'print as JSON')
     .action(async (opts: { json?: boolean }) =>
       withClient(async ({ client }) => {
@@ -134,7 +134,7 @@ export function addScheduleCommand(program: Command): void {
     );
   schedule
     .command('trigger')
-    .description('run the cleanup now')
+    .description("start one cleanup run now with the schedule's settings (its next runs stay as planned)")
     .option('--id <scheduleId>', 'schedule id', workflowIdFlag('--id'), 'checkpoint-cleanup')
     .action(async (opts: { id: string }) =>
       withClient(async ({ client }) => {

@@ -1,12 +1,12 @@
 import { Argument, InvalidArgumentError, type Command } from 'commander';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { servingSlots } from '../../clients/serving-slots';
 import { PIPELINE_NAME } from '../../domain/pipeline-input';
-import type { SlotDeployment, SlotState } from '../../decisions/serving-slot';
+import type { SlotState } from '../../decisions/serving-slot';
+import { deploymentShortId as shortId, rollbackLine } from '../answer-lines';
 import { textFlag } from '../flags';
 import { out } from '../io';
 import { NotFound } from '../exit-codes';
-import { OperatorRefusal } from '../operator';
+import { rollbackSlot } from '../operator';
 import { withClient } from '../with-client';
 
 /** A pipeline name as the pipeline file takes it (the slot is named after it). */
@@ -22,7 +22,6 @@ function slotName(): Argument {
   );
 }
 
-const shortId = (d?: SlotDeployment) => (d ? `${d.target} ${d.deploymentId}` : '-');
 const time = (iso?: string) => (iso ? iso.slice(0, 16).replace('T', ' ') : '-');
 
 /** One line per slot: what serves, since when, from what; what drains and until when. */
@@ -104,21 +103,9 @@ export function addRollbackCommand(program: Command): void {
     .option('--json', 'print the answer as JSON')
     .action(async (name: string, opts: { reason?: string; by?: string; json?: boolean }) =>
       withClient(async ({ client, taskQueue }) => {
-        const answer = await servingSlots(client, taskQueue)
-          .rollback(name, { by: opts.by, reason: opts.reason })
-          .catch((e: unknown) => {
-            if (e instanceof WorkflowUpdateFailedError)
-              throw new OperatorRefusal(e.cause?.message ?? e.message);
-            if (e instanceof WorkflowNotFoundError)
-              throw new NotFound(
-                `no serving slot ${name}: no pipeline named ${name} has promoted a deployment`,
-              );
-            throw e;
-          });
+        const answer = await rollbackSlot(client, taskQueue, name, { by: opts.by, reason: opts.reason });
         if (opts.json) return out(answer);
-        out(
-          `${name}: ${shortId(answer.restored)} serves again (checkpoint ${answer.restored.checkpointId}); ${shortId(answer.retiring)} is being retired`,
-        );
+        out(rollbackLine(name, answer));
       }),
     );
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { unpinUpdate } from '../../workflows/definitions';
+import { unpinLine } from '../answer-lines';
 import { checkpointArgument, pipelineIdArgument } from '../flags';
 import { out } from '../io';
 import { sendUpdate } from '../operator';
@@ -17,9 +18,7 @@ export function addUnpinCommand(program: Command): void {
       withPipeline(given, async ({ id, client }) => {
         const answer = await sendUpdate(client.workflow.getHandle(id), unpinUpdate, { checkpointId });
         if (opts.json) return out(answer);
-        out(
-          `${id}: unpinned ${checkpointId}${answer.pinned.length ? ` (still pinned: ${answer.pinned.join(', ')})` : ''}`,
-        );
+        out(unpinLine(id, checkpointId, answer));
       }),
     );
 }

@@ -1,8 +1,14 @@
 /**
- * Routes this project uses that the provider documents do not list are optional capabilities: the
- * first "route absent" answer marks one absent for the life of the client (one per worker process), is
- * logged once, and the route is never asked again; callers get a `CapabilityAbsent` answer and take the
- * documented path (docs/providers.md says which, per route). Transport.optional is the only caller.
+ * Routes this project uses that the provider documents do not list are optional capabilities, learned
+ * per client (one per worker process) from what the provider answers:
+ * - a route is *present* only once it has answered 2xx in this process;
+ * - an answer that only ever means "no such route or method" marks it *absent*: logged once, never
+ *   asked again;
+ * - a 404 from a route not yet seen present cannot tell a missing route from a missing resource (a web
+ *   framework's default 404 names the path, and so the id): this call answers "cannot tell" and the
+ *   route is asked again next time.
+ * Callers get a `CapabilityAbsent` answer for both and take the documented path (docs/providers.md says
+ * which, per route). Transport.optional is the only caller.
  */
 import type { ProviderError } from './provider-error';
 import { ASSUMED_ROUTES, type AssumedCapability, type CapabilityAbsent } from '../../domain/capability';
@@ -19,26 +25,22 @@ const ROUTE_ABSENT_STATUS = new Set([405, 501]);
 /** A 400 whose message says the method or route itself is invalid (TensorOne: "Invalid request method"). */
 const INVALID_ROUTE_MESSAGE =
   /invalid (request )?(method|route|path|endpoint)|method not allowed|unknown (route|path|endpoint)|no route|not implemented/i;
-/** Codes a 404 carries when it names no resource: the route itself is unknown. */
-const GENERIC_NOT_FOUND_CODES = new Set(['NOT_FOUND', 'HTTP_404']);
 
 /**
- * "Route absent" versus "resource not found" — decided here only:
- * - 405 and 501 are always route absent;
- * - a 400 is route absent when its message says the method or route is invalid;
- * - a 404 is a missing resource when its body names the resource: a specific code such as
- *   `ENDPOINT_NOT_FOUND` or `MODEL_NOT_FOUND`, or a message or details holding the id asked for.
- *   Any other 404 (empty body, `{message: "Not Found"}`, "No route for …") is route absent.
+ * What a failed call on an assumed route says about the route — decided here only:
+ * - `route-absent`: 405 and 501 always; a 400 whose message says the method or route is invalid;
+ * - `cannot-tell`: a 404 from a route this process has never seen answer 2xx, whatever its body;
+ * - `failure`: anything else, including a 404 once the route was seen present (then the resource is
+ *   gone), thrown to the caller as from a documented route.
  */
-export function isRouteAbsent(err: ProviderError, resourceId?: string): boolean {
-  if (err.kind !== 'http' || err.status === undefined) return false;
-  if (ROUTE_ABSENT_STATUS.has(err.status)) return true;
-  if (err.status === 400) return INVALID_ROUTE_MESSAGE.test(err.message);
-  if (err.status !== 404) return false;
-  if (!GENERIC_NOT_FOUND_CODES.has(err.code)) return false;
-  if (!resourceId) return true;
-  const named = err.message.includes(resourceId) || JSON.stringify(err.details).includes(resourceId);
-  return !named;
+export type AssumedRouteReading = 'route-absent' | 'cannot-tell' | 'failure';
+
+export function readAssumedRouteFailure(err: ProviderError, seenPresent: boolean): AssumedRouteReading {
+  if (err.kind !== 'http' || err.status === undefined) return 'failure';
+  if (ROUTE_ABSENT_STATUS.has(err.status)) return 'route-absent';
+  if (err.status === 400) return INVALID_ROUTE_MESSAGE.test(err.message) ? 'route-absent' : 'failure';
+  if (err.status === 404) return seenPresent ? 'failure' : 'cannot-tell';
+  return 'failure';
 }
 
 type CapabilityLog = (line: string) => void;
@@ -49,6 +51,8 @@ const defaultLog: CapabilityLog = (line) =>
 /** What one client has learned about its provider's assumed routes. */
 export class Capabilities {
   private readonly absent = new Set<AssumedCapability>();
+  private readonly present = new Set<AssumedCapability>();
+  private readonly doubted = new Set<AssumedCapability>();
 
   constructor(private readonly log: CapabilityLog = defaultLog) {}
 
@@ -56,15 +60,36 @@ export class Capabilities {
     return this.absent.has(capability);
   }
 
+  isPresent(capability: AssumedCapability): boolean {
+    return this.present.has(capability);
+  }
+
+  /** The route answered 2xx: from now on its 404 means the resource is missing. */
+  markPresent(capability: AssumedCapability): void {
+    this.present.add(capability);
+  }
+
   /** Records the absence (logging it the first time) and returns the typed answer. */
   markAbsent(capability: AssumedCapability, because: string): CapabilityAbsent {
     if (!this.absent.has(capability)) {
       this.absent.add(capability);
+      this.present.delete(capability);
       this.log(
         `${ASSUMED_ROUTES[capability]} is not offered by this provider (${because}): ${capability} is treated as absent for this process and will not be asked again`,
       );
     }
     return answer(capability);
+  }
+
+  /** A 404 before the route was seen present: this call takes the documented path (logged once). */
+  cannotTell(capability: AssumedCapability, because: string): CapabilityAbsent {
+    if (!this.doubted.has(capability)) {
+      this.doubted.add(capability);
+      this.log(
+        `${ASSUMED_ROUTES[capability]} answered ${because} and has not answered 2xx in this process: a missing route and a missing resource look alike, so ${capability} is treated as absent for this call and the documented path is taken`,
+      );
+    }
+    return { ...answer(capability), unsure: true };
   }
 
   answer(capability: AssumedCapability): CapabilityAbsent {

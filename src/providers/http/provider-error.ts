@@ -29,6 +29,7 @@ export class ProviderError extends Error {
   readonly details: Record<string, unknown>;
   readonly retryAfterMs?: number;
   readonly requestId?: string;
+  private readonly init: ProviderErrorInit;
 
   constructor(init: ProviderErrorInit) {
     const status = init.status ? ` ${init.status}` : '';
@@ -42,6 +43,12 @@ export class ProviderError extends Error {
     this.details = init.details ?? {};
     this.retryAfterMs = init.retryAfterMs;
     this.requestId = init.requestId;
+    this.init = init;
+  }
+
+  /** The same failure, its message followed by `note` (what the caller knows about why). */
+  withNote(note: string): ProviderError {
+    return new ProviderError({ ...this.init, message: `${this.init.message}; ${note}` });
   }
 
   toJSON(): Record<string, unknown> {

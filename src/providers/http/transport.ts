@@ -1,8 +1,14 @@
 import axios, { AxiosInstance, isAxiosError } from 'axios';
 import { z } from 'zod';
-import { Capabilities, isRouteAbsent, type AssumedCapability, type CapabilityAbsent } from './capabilities';
+import {
+  Capabilities,
+  readAssumedRouteFailure,
+  type AssumedCapability,
+  type CapabilityAbsent,
+} from './capabilities';
 import { ProviderError, type Remote } from './provider-error';
 import { redact, redactText, registerSecret } from './redact';
+import { recordProviderRequest } from './request-metrics';
 import { parseRetryAfter } from './units';
 
 /**
@@ -85,22 +91,29 @@ export class Transport {
   }
 
   /**
-   * A request on a route the documents do not list. Once the provider has answered "route absent"
-   * (see `isRouteAbsent`), the capability is absent for this client: the answer is `CapabilityAbsent`
-   * and no request is made again. Every other failure is thrown as from `request`.
+   * A request on a route the documents do not list, read by `readAssumedRouteFailure`: a 2xx marks the
+   * route present; "route absent" answers `CapabilityAbsent` now and, without a request, from then on;
+   * a 404 before the route was seen present answers `CapabilityAbsent` with `unsure` for this call
+   * only. Every other failure is thrown as from `request`.
    */
   async optional<S extends z.ZodTypeAny>(
     capability: AssumedCapability,
-    spec: RequestSpec<S> & { resourceId?: string },
+    spec: RequestSpec<S>,
   ): Promise<z.infer<S> | CapabilityAbsent> {
     if (this.capabilities.isAbsent(capability)) return this.capabilities.answer(capability);
+    let answer: z.infer<S>;
     try {
-      return await this.request(spec);
+      answer = await this.request(spec);
     } catch (err) {
-      if (err instanceof ProviderError && isRouteAbsent(err, spec.resourceId))
-        return this.capabilities.markAbsent(capability, `HTTP ${err.status} ${err.code}`);
+      if (!(err instanceof ProviderError)) throw err;
+      const because = `HTTP ${err.status} ${err.code}`;
+      const reading = readAssumedRouteFailure(err, this.capabilities.isPresent(capability));
+      if (reading === 'route-absent') return this.capabilities.markAbsent(capability, because);
+      if (reading === 'cannot-tell') return this.capabilities.cannotTell(capability, because);
       throw err;
     }
+    this.capabilities.markPresent(capability);
+    return answer;
   }
 
   async request<S extends z.ZodTypeAny>(spec: RequestSpec<S>): Promise<z.infer<S>> {
@@ -118,11 +131,18 @@ export class Transport {
         ...(spec.discardBody ? { responseType: 'stream' as const } : {}),
       });
     } catch (err) {
+      recordProviderRequest(this.provider, route, undefined, undefined);
       throw this.networkError(route, err);
     }
     if (spec.discardBody) (response.data as { destroy(): void }).destroy();
     const data: unknown = spec.discardBody ? '' : response.data;
     const requestId = headerValue(response.headers['x-request-id']);
+    recordProviderRequest(
+      this.provider,
+      route,
+      response.status,
+      parseRetryAfter(headerValue(response.headers['retry-after'])),
+    );
     if (response.status < 200 || response.status >= 300) {
       throw this.httpError(
         route,

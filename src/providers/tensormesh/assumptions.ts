@@ -9,7 +9,8 @@ import type { DeploymentStatus } from '../../domain/types';
  *   GET    /v1/models?modelName={name} → { models: Model[] }
  *   DELETE /v1/models/{modelId}        → {}
  * and these `MODEL_STATUS_*` values beyond the documented `MODEL_STATUS_UNSPECIFIED`.
- * If the real API differs, change this file (and the sandbox follows the same file).
+ * If the real API differs, change this file (and the sandbox follows the same file). How a served model
+ * is asked for an answer is the pipeline file's `deploy.smokeRequest` (default: src/domain/tensormesh.ts).
  */
 export const TENSORMESH_ROUTES = {
   get: '/v1/models/:modelId',
@@ -32,6 +33,3 @@ const TENSORMESH_MODEL_STATUSES: Record<string, DeploymentStatus> = {
 export function tensormeshStatus(raw: string): DeploymentStatus {
   return TENSORMESH_MODEL_STATUSES[raw] ?? 'unknown';
 }
-
-/** Served models answer OpenAI-style completions at `{endpoint}/v1/completions` with their own `apiKey`. */
-export const TENSORMESH_SMOKE_PATH = '/v1/completions';

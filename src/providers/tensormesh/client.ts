@@ -1,13 +1,19 @@
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
 import type { Deployment } from '../../domain/types';
-import type { TENSORMESH_CLOUD_PROVIDERS, TENSORMESH_GPU_TYPES } from '../../domain/tensormesh';
+import {
+  DEFAULT_SERVED_MODEL_REQUEST,
+  SERVED_MODEL_REQUEST_SETTING,
+  type ServedModelRequest,
+  type TENSORMESH_CLOUD_PROVIDERS,
+  type TENSORMESH_GPU_TYPES,
+} from '../../domain/tensormesh';
 import { isAbsent, type Capabilities, type CapabilityAbsent } from '../http/capabilities';
 import { ProviderError } from '../http/provider-error';
 import { redactText, registerSecret, stripQuery } from '../http/redact';
 import { routeTo, Transport } from '../http/transport';
 import { isoDate } from '../http/units';
-import { TENSORMESH_ROUTES, TENSORMESH_SMOKE_PATH, tensormeshStatus } from './assumptions';
+import { TENSORMESH_ROUTES, tensormeshStatus } from './assumptions';
 
 interface TensorMeshOptions {
   baseURL: string;
@@ -65,11 +71,38 @@ const wireModel = z.object({
 });
 type WireModel = z.infer<typeof wireModel>;
 
-/** An OpenAI-style completion; any answer with 2xx passes the smoke test, its text is only previewed. */
-const completion = z
-  .object({ choices: z.array(z.object({ text: z.string().optional() }).passthrough()).optional() })
-  .passthrough()
-  .catch({});
+/** Statuses of a served model that say "not this request" (as opposed to "not now" or "not you"). */
+const REQUEST_REFUSED = new Set([400, 404, 405, 406, 415, 422]);
+
+function refusesTheRequest(err: ProviderError): boolean {
+  return err.kind === 'http' && REQUEST_REFUSED.has(err.status ?? 0);
+}
+
+/** The request body with `{prompt}` and `{modelName}` string values filled in, at any depth. */
+function filledIn(value: unknown, fill: { prompt: string; modelName: string }): unknown {
+  if (typeof value === 'string')
+    return value.replaceAll('{prompt}', fill.prompt).replaceAll('{modelName}', fill.modelName);
+  if (Array.isArray(value)) return value.map((v) => filledIn(v, fill));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, filledIn(v, fill)]));
+  return value;
+}
+
+/** The value at a dotted path (`choices.0.text`), undefined where the path leads nowhere. */
+function valueAt(value: unknown, path: string): unknown {
+  let at: unknown = value;
+  for (const key of path.split('.')) {
+    if (!at || typeof at !== 'object') return undefined;
+    at = (at as Record<string, unknown>)[key];
+  }
+  return at;
+}
+
+/** The default request's answer preview: an OpenAI-style completion's first text, if any. */
+function completionText(answer: unknown): string {
+  const text = valueAt(answer, 'choices.0.text');
+  return typeof text === 'string' ? text : '';
+}
 
 /** Drops the served model's `apiKey`: a Deployment may be stored in workflow history. */
 function toDeployment(raw: WireModel): Deployment {
@@ -114,7 +147,6 @@ export function createTensorMeshClient(options: TensorMeshOptions) {
       method: 'GET',
       ...routeTo(TENSORMESH_ROUTES.get, { modelId }),
       schema: z.object({ model: wireModel }),
-      resourceId: modelId,
     });
     return isAbsent(raw) ? raw : raw.model;
   }
@@ -156,18 +188,19 @@ export function createTensorMeshClient(options: TensorMeshOptions) {
         method: 'DELETE',
         ...routeTo(TENSORMESH_ROUTES.delete, { modelId }),
         schema: z.unknown(),
-        resourceId: modelId,
       });
       return isAbsent(raw) ? raw : undefined;
     },
     /**
-     * One completion against the served model, using its own `apiKey`, which is fetched here and never
-     * leaves this function.
+     * One request to the served model (`request`, by default an OpenAI-style completion), using its own
+     * `apiKey`, which is fetched here and never leaves this function. The request is an assumption: a
+     * refusal of it, or an answer without `answerField`, says so and names the setting that changes it.
      */
     async smokeTest(
       modelId: string,
       prompt: string,
       known: ServedModelAddress = {},
+      request: ServedModelRequest = DEFAULT_SERVED_MODEL_REQUEST,
     ): Promise<{ ok: boolean; output?: string }> {
       const read = await getRaw(modelId);
       // Without a read route: the create answer's endpoint and the key this client sent with the create.
@@ -178,10 +211,11 @@ export function createTensorMeshClient(options: TensorMeshOptions) {
             apiKey: known.modelName ? servedModelKey(known.modelName) : undefined,
           }
         : read;
+      const route = `POST {endpoint}${request.path}`;
       if (!raw.endpoint) {
         throw new ProviderError({
           provider: 'tensormesh',
-          route: 'POST {endpoint}/v1/completions',
+          route,
           kind: 'http',
           code: 'NO_ENDPOINT',
           message: 'model has no endpoint yet',
@@ -194,14 +228,34 @@ export function createTensorMeshClient(options: TensorMeshOptions) {
         authHeaders: raw.apiKey ? { Authorization: `Bearer ${raw.apiKey}` } : {},
         timeoutMs: options.timeoutMs,
       });
-      const res = await served.request({
-        method: 'POST',
-        route: '{endpoint}/v1/completions',
-        path: TENSORMESH_SMOKE_PATH,
-        body: { model: raw.modelName, prompt, max_tokens: 8 },
-        schema: completion,
-      });
-      return { ok: true, output: redactText(res.choices?.[0]?.text ?? '').slice(0, 200) };
+      const assumption = `the served model's request (${route}) is an assumption, the TensorMesh documents give no serving protocol: set ${SERVED_MODEL_REQUEST_SETTING} (path, body, answerField) in the pipeline file to what this model answers`;
+      let answer: unknown;
+      try {
+        answer = await served.request({
+          method: 'POST',
+          route: `{endpoint}${request.path}`,
+          path: request.path,
+          body: filledIn(request.body, { prompt, modelName: raw.modelName ?? '' }),
+          schema: z.unknown(),
+        });
+      } catch (err) {
+        if (err instanceof ProviderError && refusesTheRequest(err)) throw err.withNote(assumption);
+        throw err;
+      }
+      const field = request.answerField;
+      const value = field ? valueAt(answer, field) : completionText(answer);
+      if (field && (value === undefined || value === null || value === '')) {
+        throw new ProviderError({
+          provider: 'tensormesh',
+          route,
+          kind: 'malformed',
+          code: 'SMOKE_ANSWER_MISSING',
+          message: `the answer has no "${field}"; ${assumption}`,
+          details: { field },
+        });
+      }
+      const text = typeof value === 'string' ? value : value === undefined ? '' : JSON.stringify(value);
+      return { ok: true, output: redactText(text).slice(0, 200) };
     },
   };
   return { models };

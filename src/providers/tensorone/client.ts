@@ -200,7 +200,6 @@ export function createTensorOneClient(options: TensorOneOptions) {
         method: 'GET',
         ...routeTo('/v2/endpoints/:endpointId', { endpointId }),
         schema: wire.endpoint,
-        resourceId: endpointId,
       });
       return isAbsent(raw) ? raw : n.toDeployment(raw);
     },
@@ -220,7 +219,6 @@ export function createTensorOneClient(options: TensorOneOptions) {
         method: 'DELETE',
         ...routeTo('/v2/endpoints/:endpointId', { endpointId }),
         schema: empty,
-        resourceId: endpointId,
       });
       return isAbsent(raw) ? raw : undefined;
     },

@@ -1,7 +1,7 @@
 import { ApplicationFailure, CancellationScope, isCancellation } from '@temporalio/workflow';
 import { smokeTestPassed } from '../../decisions/deploy';
 import { parseDuration } from '../../domain/duration';
-import { isAbsent, type CapabilityAbsent } from '../../domain/capability';
+import { absenceReason, isAbsent, type CapabilityAbsent } from '../../domain/capability';
 import type { DeleteOutcome } from '../../activities/failures';
 import type { PipelineSpec } from '../../domain/pipeline-input';
 import type { Deployment } from '../../domain/types';
@@ -115,7 +115,11 @@ export async function deployAndVerify(
     if (serving.smokeTested) {
       // Already answered through its inference URL: that answer was the readiness check and the smoke test.
     } else if (d.target === 'tensormesh') {
-      await smoke.smokeTestServedModel({ modelId: created.id, prompt: d.smokePrompt });
+      await smoke.smokeTestServedModel({
+        modelId: created.id,
+        prompt: d.smokePrompt,
+        ...(d.smokeRequest ? { request: d.smokeRequest } : {}),
+      });
     } else {
       const res = await summarized(smoke.smokeTestEndpoint, `smoke-test endpoint ${created.id}`, {
         endpointId: created.id,
@@ -140,7 +144,7 @@ export async function deployAndVerify(
     const removal = await removeDeployment(d.target, id);
     if (isAbsent(removal)) {
       // Never silently left running: the failure, `status` and the notification name it.
-      const removeByHand = `${d.target} ${id} is still deployed and must be removed by hand: the provider offers no ${removal.route}`;
+      const removeByHand = `${d.target} ${id} is still deployed and must be removed by hand: ${absenceReason(removal)}`;
       status.deployment = { ...summarize(d.target, created), status: 'left-running', removeByHand };
       if (isCancellation(err)) throw err;
       throw ApplicationFailure.nonRetryable(

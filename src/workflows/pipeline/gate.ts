@@ -1,4 +1,4 @@
-import { ApplicationFailure, condition, setCurrentDetails } from '@temporalio/workflow';
+import { ApplicationFailure, condition, patched, setCurrentDetails } from '@temporalio/workflow';
 import { approvalReason, decisionOnTimeout, rejection } from '../../decisions/approval';
 import { parseDuration } from '../../domain/duration';
 import { evaluateGate, type GateBaseline, type GateVerdict } from '../../decisions/gate';
@@ -7,6 +7,7 @@ import { provider } from '../activity-stubs';
 import { currentDetails } from '../current-details';
 import type { CandidateSummary, PipelineStatus } from '../definitions';
 import type { Decision } from '../operator-updates';
+import { pipelineMetrics } from '../metrics';
 import { shortTime } from '../summaries';
 
 /** The serving model's value of the policy metric: through the registry's compare call. */
@@ -72,8 +73,24 @@ export function decisionArrived(
   const timeoutMs = parseDuration(approval.timeout)!;
   status.awaitingApprovalUntil = new Date(Date.now() + timeoutMs).toISOString();
   setCurrentDetails(currentDetails(status));
-  return condition(() => decision() !== undefined, timeoutMs, {
-    summary: `waiting for approval of ${candidate.checkpointId} until ${shortTime(Date.now() + timeoutMs)} (then ${approval.onTimeout})`,
+  const summary = `waiting for approval of ${candidate.checkpointId} until ${shortTime(Date.now() + timeoutMs)} (then ${approval.onTimeout})`;
+  const decided = () => decision() !== undefined;
+  if (!patched(APPROVAL_HALF_DEADLINE_PATCH)) return condition(decided, timeoutMs, { summary });
+  return waitInTwoHalves(decided, timeoutMs, summary);
+}
+
+/**
+ * The approval wait as two timers, so that a candidate still undecided at half its timeout is counted
+ * (the alert on an approval waiting past half its deadline).
+ */
+const APPROVAL_HALF_DEADLINE_PATCH = 'approval-counts-half-deadline';
+
+async function waitInTwoHalves(decided: () => boolean, timeoutMs: number, summary: string): Promise<boolean> {
+  const half = Math.max(1, Math.floor(timeoutMs / 2));
+  if (await condition(decided, half, { summary })) return true;
+  pipelineMetrics.approvalPastHalfDeadline();
+  return condition(decided, Math.max(1, timeoutMs - half), {
+    summary: `${summary}; half its time has passed`,
   });
 }
 

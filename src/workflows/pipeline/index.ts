@@ -4,6 +4,7 @@ import {
   condition,
   isCancellation,
   setCurrentDetails,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { PipelineSpec } from '../../domain/pipeline-input';
 import { currentDetails } from '../current-details';
@@ -35,6 +36,7 @@ import {
   type RunSafety,
 } from './safety';
 import { iso, leftovers } from './status';
+import { pipelineMetrics } from '../metrics';
 import { startOrAdoptTraining, superviseChild } from './train';
 
 /**
@@ -57,8 +59,11 @@ export async function fineTuneToDeploy(rawInput: unknown): Promise<PipelineResul
     setCurrentDetails(currentDetails(status));
     updateSearchAttributes({ phase: p });
     notices.phaseEntered(p);
+    if (p === 'completed' || p === 'cancelled' || p === 'failed')
+      pipelineMetrics.ended(p === 'completed' ? 'deployed' : p, spec.deploy.target);
   };
   updateSearchAttributes({ provider: providerName, phase: 'starting' });
+  pipelineMetrics.started(providerName, spec.deploy.target);
   const safety = runSafety();
 
   try {
@@ -133,13 +138,27 @@ async function run(
   const verdict = passGate(spec, candidate, baseline, status);
   if (spec.gate.approval?.required) {
     phase('awaiting-approval');
+    const waitFrom = Date.now();
     const decided = await decisionArrived(spec.gate.approval, candidate, status, decision);
+    const taken = decided ? decision() : undefined;
+    pipelineMetrics.approvalWait(
+      (Date.now() - waitFrom) / 1000,
+      taken ? (taken.approved ? 'approved' : 'rejected') : 'timed-out',
+    );
     settleApproval(spec.gate.approval, decided ? decision() : undefined, candidate, verdict, status);
   }
 
   // ---- deploy, wait until it serves, smoke-test; remove it if any of that fails ----
   phase('deploying');
-  const deployment = await deployAndVerify(spec, jobId, candidate, status, phase, safety);
+  let deployment: Awaited<ReturnType<typeof deployAndVerify>>;
+  try {
+    deployment = await deployAndVerify(spec, jobId, candidate, status, phase, safety);
+  } catch (err) {
+    if (!isCancellation(err)) pipelineMetrics.deploy('failed', spec.deploy.target);
+    throw err;
+  }
+  pipelineMetrics.deploy('serving', spec.deploy.target);
+  pipelineMetrics.timeToDeploy((Date.now() - workflowInfo().startTime.getTime()) / 1000, spec.deploy.target);
   const served = servedCheckpoint(spec, candidate);
   const deployed = (checkpointId: string) =>
     protect([{ kind: 'deployed', checkpointId, target: deployment.target, deploymentId: deployment.id }]);

@@ -7,14 +7,15 @@ import {
 } from '@temporalio/workflow';
 import { parseDuration } from '../../domain/duration';
 import { championBaseline as baselineOf, type GateBaseline } from '../../decisions/gate';
-import type { PromoteAnswer, SlotDeployment } from '../../decisions/serving-slot';
-import { isAbsent } from '../../domain/capability';
+import type { PromoteAnswer, SlotDeployment, SlotSmokeRequest } from '../../decisions/serving-slot';
+import { absenceReason, isAbsent } from '../../domain/capability';
 import type { PipelineSpec } from '../../domain/pipeline-input';
 import { protectionRecords, provider } from '../activity-stubs';
 import type { CandidateSummary, DeploymentSummary, PipelineStatus } from '../definitions';
 import { applicationCause, describeFailure } from '../failure-cause';
 import { summarized } from '../summaries';
 import { removeDeployment } from './deploy';
+import { ROLLBACK_CHECK_PATCH } from '../serving-slot';
 
 /**
  * Released after v6: a pipeline's name has a serving slot (src/workflows/serving-slot.ts). The gate
@@ -67,6 +68,7 @@ export async function promoteToSlot(
     ...(Number.isFinite(candidate.value)
       ? { metric: { name: candidate.metric, value: candidate.value } }
       : {}),
+    ...(patched(ROLLBACK_CHECK_PATCH) ? { smoke: smokeRequestOf(spec, deployment) } : {}),
   };
   try {
     const answer = await CancellationScope.nonCancellable(() =>
@@ -98,7 +100,7 @@ export async function promoteToSlot(
       ? {
           ...deployment,
           status: 'left-running',
-          removeByHand: `${deployment.target} ${deployment.id} must be removed by hand: the provider offers no ${removal.route}`,
+          removeByHand: `${deployment.target} ${deployment.id} must be removed by hand: ${absenceReason(removal)}`,
         }
       : { ...deployment, status: 'removed' };
     throw ApplicationFailure.nonRetryable(
@@ -149,4 +151,17 @@ export function promotionText(name: string, answer: PromoteAnswer): string {
       ? `; ${answer.previous.deploymentId} drains until ${answer.previous.retireAt} (starter rollback ${name} puts it back until then)`
       : ''
   }`;
+}
+
+/** The request this run smoke-tested its deployment with, kept in the slot for a rollback's check. */
+function smokeRequestOf(spec: PipelineSpec, deployment: DeploymentSummary): SlotSmokeRequest {
+  const d = spec.deploy;
+  if (d.target === 'tensormesh')
+    return {
+      prompt: d.smokePrompt,
+      ...(deployment.url ? { endpoint: deployment.url } : {}),
+      ...(deployment.name ? { modelName: deployment.name } : {}),
+      ...(d.smokeRequest ? { request: d.smokeRequest } : {}),
+    };
+  return { input: d.smokeTest.input };
 }

@@ -29,6 +29,7 @@ export function summarize(
     url: d.url,
     status: d.status,
     modelId: d.modelId,
+    ...(target === 'tensormesh' && d.name ? { name: d.name } : {}),
     ...(d.possibleDuplicate ? { possibleDuplicate: d.possibleDuplicate } : {}),
   };
 }

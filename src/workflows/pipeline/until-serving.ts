@@ -93,6 +93,7 @@ async function answeredThroughInference(
         prompt: d.smokePrompt,
         endpoint: created.url,
         modelName: created.name,
+        ...(d.smokeRequest ? { request: d.smokeRequest } : {}),
         untilServing: true,
       });
     } else {

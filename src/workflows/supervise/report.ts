@@ -2,6 +2,7 @@ import { CancellationScope, getExternalWorkflowHandle, setCurrentDetails } from 
 import { lowestLoss, mergeCheckpointIds, progressKey, stallAfterLook } from '../../decisions/supervision';
 import type { TrainingJob } from '../../domain/types';
 import { supervisionProgressSignal } from '../definitions';
+import { supervisionMetrics } from '../metrics';
 import { doubtsOddAnswers } from './patches';
 import type { Supervision } from './state';
 
@@ -9,6 +10,9 @@ import type { Supervision } from './state';
 export function recordLook(sup: Supervision, job: TrainingJob): void {
   const { st } = sup;
   const nowMs = Date.now();
+  // Billed since the look before (after a continue-as-new, since the last one carried: its cost only).
+  const before = sup.lastLook ?? { cost: st.latest?.cost ?? 0, gpuHours: st.latest ? undefined : 0 };
+  supervisionMetrics.spent(sup.input.provider, before, job);
   sup.lastLook = job;
   st.stall = stallAfterLook(st.stall, job, nowMs, doubtsOddAnswers() ? 'furthest' : 'changed');
   const checkpoints = mergeCheckpointIds(st.checkpointIds, job.checkpointIds);
