@@ -567,6 +567,22 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
   return value;
 }
 
+/** A key beside a missing one that is its likely misspelling, as an unknown-key line. */
+function misspellingBeside(
+  input: unknown,
+  path: readonly PropertyKey[],
+): { field: string; message: string } | undefined {
+  const missing = String(path[path.length - 1]);
+  const parent = valueAt(input, path.slice(0, -1));
+  if (!parent || typeof parent !== 'object' || Array.isArray(parent)) return undefined;
+  const typo = Object.keys(parent).find((k) => closeKeys(k, [missing]).length > 0);
+  if (typo === undefined) return undefined;
+  return {
+    field: [...path.slice(0, -1), typo].map(String).join('.'),
+    message: unknownKeyMessage(typo, [missing]),
+  };
+}
+
 /**
  * Zod's issues as one line per mistake: each unknown key on its own line with a "did you mean"; a
  * required field left out is not reported again when an unknown key beside it is its likely misspelling.
@@ -591,8 +607,12 @@ function explainIssues(
   }
   const others = issues.flatMap((issue) => {
     if (issue.code === 'unrecognized_keys') return [];
-    const missing = issue.code === 'invalid_type' && valueAt(input, issue.path) === undefined;
+    const absent = issue.path.length > 0 && valueAt(input, issue.path) === undefined;
+    const missing = issue.code === 'invalid_type' && absent;
     if (missing && misspelled.has(pathKey(issue.path))) return [];
+    // A misspelled discriminator (`kin: tensorone`): zod cannot tell which keys are known there.
+    const typo = absent && issue.code === 'invalid_union' ? misspellingBeside(input, issue.path) : undefined;
+    if (typo) return [typo];
     return [
       {
         field: field(issue.path),

@@ -889,6 +889,10 @@ describe('train.config typed by what the TensorOne document shows, unknown keys 
       'gate.treshold: is not a known key; did you mean `threshold`?',
       'selecton: is not a known key; did you mean `selection`?',
     ]);
+    // A misspelled discriminator: zod cannot say which keys are known there, the line still can.
+    expect(problems({ ...pipelineInput('t'), train: { kin: 'tensorone-existing', jobId: 'job_1' } })).toEqual(
+      ['train.kin: is not a known key; did you mean `kind`?'],
+    );
     // A required field missing with no misspelling beside it is still said, plainly.
     expect(problems({ ...pipelineInput('t'), train: train })).toEqual(['train.datasetId: is required']);
   });
