@@ -88,6 +88,20 @@ export const faultConfigSchema = z.object({
    */
   htmlAnswers: z.number().int().min(0).default(0),
   htmlAnswerRoutePattern: z.string().optional(),
+  /**
+   * A provider that lies about a training job for several looks in a row: the next `looks` answers
+   * (job list entries and job GETs, TensorOne and Marqtune) about a job that trains epoch `atEpoch` or
+   * later, whose name contains the text (empty: every job), say `status` instead of its own, progress
+   * unchanged. Counts down as they are sent (see sandbox/status-lie.ts).
+   */
+  statusLie: z
+    .object({
+      status: z.string().min(1),
+      atEpoch: z.number().int().positive().default(1),
+      looks: z.number().int().min(0).default(1),
+      jobNameContains: z.string().default(''),
+    })
+    .optional(),
 });
 
 export type FaultConfig = z.infer<typeof faultConfigSchema>;

@@ -1,5 +1,6 @@
 import { HttpReply, Router } from './router';
 import type { SandboxState, SimMarqtuneModel } from './state';
+import { liedStatus } from './status-lie';
 
 /** Marqtune answers inside a `{statusCode, body}` envelope. */
 const envelope = (statusCode: number, body: unknown) => ({ status: statusCode, body: { statusCode, body } });
@@ -29,10 +30,15 @@ export function marqtuneRoutes(state: SandboxState): Router {
     envelope(200, {
       models: [...state.marqtune.values()].map((m) => {
         const s = marqtuneStatus(state, m);
+        const lie = liedStatus(state, {
+          name: m.modelName,
+          training: s.status === 'Training',
+          trainingEpoch: s.checkpoints.length + 1,
+        });
         return {
           modelId: m.modelId,
           modelName: m.modelName,
-          status: s.status,
+          status: lie ?? s.status,
           secondaryStatus: s.status === 'Training' ? 'Training' : s.status,
           ...(s.failureReason ? { failureReason: s.failureReason } : {}),
           baseModel: m.baseModel,

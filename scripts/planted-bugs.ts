@@ -91,6 +91,13 @@ const BUGS: PlantedBug[] = [
     replace: 'throw err;',
     tests: ['test/cli/cli.test.ts', '-t', 'pipeline files: too large'],
   },
+  {
+    bug: 'protection registry: continuing as new drops its deletion leases',
+    file: 'src/workflows/protection.ts',
+    find: 'leases: liveLeases(leases, Date.now()),',
+    replace: 'leases: [],',
+    tests: ['test/workflows/protection-registry-loss.test.ts', '-t', 'continued as new'],
+  },
 ];
 
 const repo = path.resolve(__dirname, '..');

@@ -62,8 +62,13 @@ async function main(): Promise<void> {
           taskQueue: bed.taskQueue,
           workflowId: id('pipeline-operator-updates'),
         });
-        await advanceUntil(bed.env, async () => (await handle.query(statusQuery)).jobId);
+        const jobId = await advanceUntil(bed.env, async () => (await handle.query(statusQuery)).jobId);
         await handle.signal(approveSignal, { by: 'early' });
+        // A pin during training, before the pipeline has listed its job's checkpoints: checked
+        // against the job's own list (`pipeline-pin-checks-job-listing`).
+        const first = `ckpt_${jobId.slice(4)}_e1`;
+        await advanceUntil(bed.env, async () => bed.sandbox.state.checkpoints.get(first) !== undefined);
+        await handle.executeUpdate(pinUpdate, { args: [{ checkpointId: first }] });
         await handle
           .executeUpdate(approveUpdate, { args: [{ checkpointId: 'ckpt_x' }] })
           .catch(() => undefined);
@@ -87,6 +92,18 @@ async function main(): Promise<void> {
         workflowId: id('pipeline-success'),
       });
       await save('pipeline-success');
+      // Its supervising child, which signals the pipeline (a supervision alone signals nobody).
+      const pipelineEvents = (await bed.env.client.workflow.getHandle(id('pipeline-success')).fetchHistory())
+        .events;
+      const childId = pipelineEvents?.find((e) => e.startChildWorkflowExecutionInitiatedEventAttributes)
+        ?.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId;
+      if (childId) {
+        const child = await bed.env.client.workflow.getHandle(childId).fetchHistory();
+        fs.writeFileSync(path.join(out, `supervise-child-of-pipeline-${suffix}.json`), historyToJSON(child));
+        process.stderr.write(
+          `wrote supervise-child-of-pipeline-${suffix}.json (${child.events?.length} events)\n`,
+        );
+      }
       // The protection records the pipeline wrote (a workflow that runs for good: recorded as it stands).
       const registry = await bed.env.client.workflow
         .getHandle(protectionRegistryId(bed.taskQueue))

@@ -3,6 +3,7 @@ import { createProviderClients, providerEndpointsFromEnv, type ProviderClients }
 import { setRequestOrigin } from '../providers/http/transport';
 import { notifyActivities } from './notify';
 import { protectionActivities } from './protection';
+import { protectionRebuildActivities } from './protection-rebuild';
 import { rateLimitActivities, type ProviderRateLimits } from './rate-limits';
 import { registryActivities } from './registry';
 import { marqtuneActivities, tensormeshActivities } from './serving';
@@ -66,6 +67,7 @@ export function createActivities(
       clients.tensorone,
       options.rateLimits?.tensorone !== undefined ? protectionReadsAtProviderRate() : undefined,
     ),
+    ...protectionRebuildActivities(),
     ...servingSlotActivities(),
     ...tensormeshActivities(clients.tensormesh),
     ...marqtune,

@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { protectionRegistry } from '../clients/protection-registry';
+import { protectionRegistry, registryStartArgs } from '../clients/protection-registry';
 import {
   endedCandidateHolders,
   holderKey,
@@ -51,13 +51,21 @@ export function protectionActivities(
     /** Records checkpoints the calling pipeline run holds (candidate, deployed, pinned); idempotent. */
     async recordProtection(requests: ProtectionRequest[]): Promise<void> {
       const { info, client } = Context.current();
-      await client.workflow.signalWithStart(checkpointProtection, {
-        workflowId: protectionRegistryId(info.taskQueue),
-        taskQueue: info.taskQueue,
-        args: [{}],
-        signal: protectSignal,
-        signalArgs: [asRecords(requests)],
-      });
+      const workflowId = protectionRegistryId(info.taskQueue);
+      const records = asRecords(requests);
+      try {
+        await client.workflow.getHandle(workflowId).signal(protectSignal, records);
+      } catch (err) {
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+        // Not running: started with the run before it, if one ended, to rebuild from.
+        await client.workflow.signalWithStart(checkpointProtection, {
+          workflowId,
+          taskQueue: info.taskQueue,
+          args: await registryStartArgs(client, workflowId),
+          signal: protectSignal,
+          signalArgs: [records],
+        });
+      }
     },
 
     /**

@@ -2,6 +2,7 @@ import { recordLook } from './look-metrics';
 import { Context, log } from '@temporalio/activity';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import type { JobStatus, TrainingJob } from '../domain/types';
+import { nextLookInMs } from '../decisions/look-cadence';
 import { classified } from './failures';
 import { PROVIDER_QUEUE_BUSY } from './wait-at-most';
 import type { JobSweeps, Sweep } from './job-sweep';
@@ -9,9 +10,7 @@ import {
   costReadingDue,
   isTerminalStatus,
   judgeLook,
-  spreadFraction,
   stallAfterLook,
-  sweepSpreadMs,
   sweepWindowMs,
   type CostReading,
   type StallState,
@@ -123,6 +122,8 @@ interface Seen {
   sweptAtMs?: number;
   /** The look consulted a sweep made then (the job may still have been read by itself). */
   sweepAtMs?: number;
+  /** How many jobs other than this one that sweep showed. */
+  sweptOthers?: number;
   /** When the provider answered the cost the job carries (the list has none: an earlier read's). */
   costReadAtMs?: number;
 }
@@ -136,7 +137,8 @@ interface Seen {
  *
  * A look at a TensorOne job reads the worker process's latest sweep of the documented job list
  * (`sources.sweeps`, one sweep per freshness window for every watch in the process) and asks for its
- * next look when that sweep grows too old; it reads the job itself (`GET /v2/training/jobs/{id}`) only
+ * next look when that sweep grows too old (one that showed no other job: when it is a freshness old,
+ * `nextLookInMs`); it reads the job itself (`GET /v2/training/jobs/{id}`) only
  * for what the list does not carry: a job the sweep did not show (it ended, or is in a status the list
  * filters do not name), the look that confirms a terminal status (and brings its checkpoints), and the
  * cost of a job with a budget when the cost may be near it (`costReadingDue`). A Marqtune model is read
@@ -165,10 +167,10 @@ export function watchActivities(sources: WatchSources) {
     tries: number,
     expected: JobStatus | undefined,
   ): Promise<Seen> {
-    const readItself = async (sweepAtMs?: number): Promise<Seen> => {
+    const readItself = async (sweepAtMs?: number, sweptOthers?: number): Promise<Seen> => {
       const job = await sources.getJob[input.provider](input.jobId);
       rememberCost(job, nowMs);
-      return { job, sweepAtMs, costReadAtMs: nowMs };
+      return { job, sweepAtMs, sweptOthers, costReadAtMs: nowMs };
     };
     if (input.provider !== 'tensorone' || !sources.sweeps || ownRead) return readItself();
     const { plan } = input;
@@ -188,18 +190,25 @@ export function watchActivities(sources: WatchSources) {
       throw err;
     }
     const listed = sweep.jobs.get(input.jobId);
-    if (!listed) return readItself(sweep.takenAtMs);
+    const others = sweep.jobs.size - (listed ? 1 : 0);
+    if (!listed) return readItself(sweep.takenAtMs, others);
     const reading = costReadings.get(input.jobId);
     if (
       listed.status === 'running' &&
       costReadingDue(plan.maxCost, reading, listed.progress.percentage, nowMs, 2 * plan.freshnessMs)
     )
-      return readItself(sweep.takenAtMs);
+      return readItself(sweep.takenAtMs, others);
     // The newer of the list's cost (the documents' list has none) and the last read of the job itself.
     const listedCost = listed.cost !== undefined ? { cost: listed.cost, atMs: sweep.takenAtMs } : undefined;
     const cost = reading && (!listedCost || reading.atMs > listedCost.atMs) ? reading : listedCost;
     const job = { ...listed, cost: cost?.cost };
-    return { job, sweptAtMs: sweep.takenAtMs, sweepAtMs: sweep.takenAtMs, costReadAtMs: cost?.atMs };
+    return {
+      job,
+      sweptAtMs: sweep.takenAtMs,
+      sweepAtMs: sweep.takenAtMs,
+      sweptOthers: others,
+      costReadAtMs: cost?.atMs,
+    };
   }
 
   return {
@@ -281,24 +290,20 @@ export function watchActivities(sources: WatchSources) {
         figuresMs: seen.sweptAtMs,
         costMs: seen.costReadAtMs,
       });
-      // A look that read a sweep comes back when the sweep grows too old (plus its job's share of the
-      // spread), to read the next one: every watch of the process looks soon after each sweep, and a
-      // job the sweep missed (new since) is read by itself at most once per sweep. A doubted end is
-      // confirmed after the minimum interval.
-      const { freshnessMs } = input.plan;
-      const lookAgainInMs =
-        seen.sweepAtMs === undefined || verdict.confirming
-          ? verdict.lookAgainInMs
-          : Math.min(
-              verdict.lookAgainInMs,
-              Math.max(
-                1,
-                seen.sweepAtMs +
-                  sweepWindowMs(freshnessMs) +
-                  Math.floor(spreadFraction(input.jobId) * sweepSpreadMs(freshnessMs)) -
-                  now,
-              ),
-            );
+      // A look that read a sweep comes back when the sweep grows too old (`nextLookInMs`): every watch
+      // of the process looks soon after each sweep, and a job the sweep missed (new since) is read by
+      // itself at most once per sweep. A doubted end is confirmed after the minimum interval.
+      const lookAgainInMs = nextLookInMs({
+        lookAgainInMs: verdict.lookAgainInMs,
+        confirming: verdict.confirming !== undefined,
+        sweep:
+          seen.sweepAtMs === undefined
+            ? undefined
+            : { takenAtMs: seen.sweepAtMs, otherJobs: seen.sweptOthers },
+        jobId: input.jobId,
+        freshnessMs: input.plan.freshnessMs,
+        nowMs: now,
+      });
       ctx.heartbeat({
         stall,
         looks,

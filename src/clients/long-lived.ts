@@ -8,7 +8,13 @@ import type { Workflow } from '@temporalio/common';
  */
 export async function withRunningWorkflow<Ret, W extends Workflow>(
   client: Client,
-  start: { workflow: W; workflowId: string; taskQueue: string; args: Parameters<W> },
+  start: {
+    workflow: W;
+    workflowId: string;
+    taskQueue: string;
+    /** Or how to find them, asked only when the workflow must be started. */
+    args: Parameters<W> | (() => Promise<Parameters<W>>);
+  },
   run: () => Promise<Ret>,
 ): Promise<Ret> {
   try {
@@ -19,7 +25,7 @@ export async function withRunningWorkflow<Ret, W extends Workflow>(
       .start<W>(start.workflow, {
         workflowId: start.workflowId,
         taskQueue: start.taskQueue,
-        args: start.args,
+        args: typeof start.args === 'function' ? await start.args() : start.args,
       } as never)
       .catch((e: unknown) => {
         if (!(e instanceof WorkflowExecutionAlreadyStartedError)) throw e;

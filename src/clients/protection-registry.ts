@@ -2,6 +2,7 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { withRunningWorkflow } from './long-lived';
 import type { ClaimAnswer, LeaseAnswer, LeaseRequest, ProtectionRecord } from '../decisions/protection';
 import {
+  type ProtectionRegistryInput,
   claimCheckpointsUpdate,
   leaseDeletionsUpdate,
   protectionRegistryId,
@@ -20,7 +21,16 @@ export function protectionRegistry(client: Client, taskQueue: string) {
 
   /** Updates need a running registry: the first caller of an installation starts it. */
   const update = <Ret>(run: () => Promise<Ret>): Promise<Ret> =>
-    withRunningWorkflow(client, { workflow: checkpointProtection, workflowId, taskQueue, args: [{}] }, run);
+    withRunningWorkflow(
+      client,
+      {
+        workflow: checkpointProtection,
+        workflowId,
+        taskQueue,
+        args: () => registryStartArgs(client, workflowId),
+      },
+      run,
+    );
 
   return {
     /** Records what the run holds; checkpoints a cleanup is deleting come back unrecorded. */
@@ -46,4 +56,21 @@ export function protectionRegistry(client: Client, taskQueue: string) {
       }
     },
   };
+}
+
+/**
+ * What a registry is started with: the run before it when one ended without continuing as new
+ * (terminated, failed, timed out), so the new run rebuilds from it before it grants any deletion.
+ */
+export async function registryStartArgs(
+  client: Client,
+  workflowId: string,
+): Promise<[ProtectionRegistryInput]> {
+  try {
+    const latest = await client.workflow.getHandle(workflowId).describe();
+    return [latest.status.name === 'RUNNING' ? {} : { predecessorRunId: latest.runId }];
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return [{}];
+    throw err;
+  }
 }

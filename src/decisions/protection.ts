@@ -217,3 +217,74 @@ export function claimCheckpoints(
 export function releaseLeases(leases: DeletionLease[], holder: { workflowId: string }): DeletionLease[] {
   return leases.filter((l) => l.workflowId !== holder.workflowId);
 }
+
+// ---- a registry started anew: rebuilt before it grants anything ----------------------------------
+
+/**
+ * While a registry that started without carried state rebuilds its records, it cannot know what is in
+ * use: every lease is refused, naming why, so the cleanup keeps those checkpoints and says so.
+ */
+export function refuseWhileRebuilding(
+  request: Pick<LeaseRequest, 'checkpointIds'>,
+  why: string,
+): LeaseAnswer {
+  return {
+    granted: [],
+    refused: [...new Set(request.checkpointIds)].map((checkpointId) => ({ checkpointId, reason: why })),
+  };
+}
+
+/** What a rebuild found: the records and leases of the runs before, and of the live workflows. */
+export interface RebuiltProtection {
+  records: ProtectionRecord[];
+  leases: DeletionLease[];
+  /** Where each part came from, for whoever asks the registry why it holds what it holds. */
+  sources: string[];
+}
+
+/**
+ * The rebuilt state joined with what reached the registry while it rebuilt: every record of both, the
+ * leases still in force. Removals that arrived meanwhile (an unpin, a released deployment, a finished
+ * cleanup) are applied again by the caller, since the rebuilt part predates them.
+ */
+export function joinRebuilt(
+  current: { records: ProtectionRecord[]; leases: DeletionLease[] },
+  rebuilt: Pick<RebuiltProtection, 'records' | 'leases'>,
+  nowMs: number,
+): { records: ProtectionRecord[]; leases: DeletionLease[] } {
+  const key = (l: DeletionLease) => `${l.checkpointId}|${holderKey(l)}`;
+  const leases = new Map<string, DeletionLease>();
+  for (const l of liveLeases([...rebuilt.leases, ...current.leases], nowMs)) leases.set(key(l), l);
+  return { records: mergeRecords(rebuilt.records, current.records), leases: [...leases.values()] };
+}
+
+/** The records a running pipeline holds, from its status: its candidate while it runs, and its pins. */
+export function pipelineHolds(
+  run: { workflowId: string; runId: string },
+  status: { candidate?: { checkpointId: string }; pinned?: string[] },
+  at: string,
+): ProtectionRecord[] {
+  const out: ProtectionRecord[] = [];
+  if (status.candidate)
+    out.push({ checkpointId: status.candidate.checkpointId, kind: 'candidate', ...run, at });
+  for (const checkpointId of status.pinned ?? []) out.push({ checkpointId, kind: 'pinned', ...run, at });
+  return out;
+}
+
+/** The `deployed` records of what a serving slot serves, drains or is still retiring, held by the runs that deployed them. */
+export function slotHolds(
+  deployments: {
+    checkpointId?: string;
+    deploymentId: string;
+    target: string;
+    workflowId: string;
+    runId: string;
+  }[],
+  at: string,
+): ProtectionRecord[] {
+  return deployments.flatMap(({ checkpointId, deploymentId, target, workflowId, runId }) =>
+    checkpointId
+      ? [{ checkpointId, kind: 'deployed' as const, workflowId, runId, target, deploymentId, at }]
+      : [],
+  );
+}

@@ -359,6 +359,11 @@ export interface SupervisionView {
   unknownGraceMs: number;
   /** `unknownStatusGrace` as written, for the message. */
   unknownStatusGrace: string;
+  /**
+   * Why this look's "completed" cannot be believed (`completionDoubt`), when it cannot: it is then
+   * held like an unknown status (`unknownSinceMs` counts from its first sighting), never finished on.
+   */
+  completionDoubt?: string;
 }
 
 /** Why a supervision gives up: the failure type its workflow fails with. */
@@ -366,6 +371,7 @@ export type SupervisionGiveUp =
   | 'TRAINING_FAILED'
   | 'TRAINING_CANCELLED'
   | 'UNKNOWN_JOB_STATUS'
+  | 'COMPLETION_DOUBTED'
   | 'NOT_RESUMED_NOT_OWNED'
   | 'TRAINING_NOT_RESUMABLE'
   | 'RESUME_BUDGET_EXHAUSTED';
@@ -383,7 +389,8 @@ export type SupervisionStep =
   | { kind: 'look-again' };
 
 /**
- * After a look: a completion ends the supervision; a resumable failure, a stop from outside or a stall
+ * After a look: a believable completion ends the supervision (a doubtful one is looked at again, and
+ * given up on past the unknown-status grace); a resumable failure, a stop from outside or a stall
  * is resumed (a stall first stopped) within the budget; a cancellation, an unresumable failure or an
  * unknown status past its grace gives up; the cost budget stops the job (or, not owned, ends leaving
  * it running).
@@ -395,7 +402,14 @@ export function nextSupervisionStep(job: TrainingJob, s: SupervisionView, nowMs:
   };
   switch (job.status) {
     case 'completed':
-      return { kind: 'finish', outcome: 'completed' };
+      if (s.completionDoubt === undefined) return { kind: 'finish', outcome: 'completed' };
+      if (s.unknownSinceMs !== undefined && nowMs - s.unknownSinceMs >= s.unknownGraceMs)
+        return {
+          kind: 'give-up',
+          type: 'COMPLETION_DOUBTED',
+          message: `training job ${s.jobId} ${s.completionDoubt}, and kept answering so for ${s.unknownStatusGrace}: not believed, nothing deployed from it`,
+        };
+      return { kind: 'look-again' };
     case 'failed':
       if (!isResumableFailure(job.failureReason))
         return {
@@ -460,9 +474,18 @@ export function resumeRefusal(
   return undefined;
 }
 
-/** The job may still train (and bill): not stopped by the supervision, and its last look showed no end. */
-export function mayBeTraining(stoppedBySupervision: boolean, lastStatus: JobStatus | undefined): boolean {
-  return !stoppedBySupervision && (lastStatus === undefined || !isTerminalStatus(lastStatus));
+/**
+ * The job may still train (and bill): not stopped by the supervision, and its last look showed no end
+ * it can believe (`completionDoubted`: a "completed" that was not believed).
+ */
+export function mayBeTraining(
+  stoppedBySupervision: boolean,
+  lastStatus: JobStatus | undefined,
+  completionDoubted = false,
+): boolean {
+  return (
+    !stoppedBySupervision && (lastStatus === undefined || completionDoubted || !isTerminalStatus(lastStatus))
+  );
 }
 
 const DEFAULT_HISTORY_EVENT_LIMIT = 4000;

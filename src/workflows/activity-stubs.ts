@@ -1,4 +1,9 @@
-import { ActivityCancellationType, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import {
+  ActivityCancellationType,
+  proxyActivities,
+  proxyLocalActivities,
+  type ActivityOptions,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
 
 /**
@@ -11,6 +16,16 @@ const PROVIDER_CALL: ActivityOptions = {
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 30 },
 };
 export const provider = proxyActivities<Activities>(PROVIDER_CALL);
+
+/**
+ * The worker's own settings (`providerRateLimits`: no I/O, answered at once), asked as a local activity:
+ * its answer is recorded as a marker in the workflow task that asked, without an activity task and the
+ * workflow task that would follow it.
+ */
+export const workerSettings = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '10s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumAttempts: 5 },
+});
 
 /**
  * A read asked through a read workflow by an activity that retries by itself (a cleanup's protected

@@ -91,6 +91,8 @@ export interface SupervisionResult {
   resumes: number;
   polls: number;
   runs: number;
+  /** The progress at the last look (a parent pipeline is not signalled the look it finishes at). */
+  progress?: SupervisionProgress;
 }
 
 /**
@@ -213,6 +215,21 @@ export interface ProtectionRegistryInput {
   records?: ProtectionRecord[];
   leases?: DeletionLease[];
   historyEventLimit?: number;
+  /**
+   * The run of this registry that ended before this one started, not by continuing as new (terminated,
+   * failed, timed out): this run rebuilds from it. Set by whoever starts the registry.
+   */
+  predecessorRunId?: string;
+}
+
+/** What a registry run holds, and whether it is still rebuilding (then its records are partial). */
+export interface ProtectionRegistryState {
+  records: ProtectionRecord[];
+  leases: DeletionLease[];
+  /** Set while a run started anew rebuilds: it grants no lease until it has. */
+  rebuilding?: { since: string; predecessorRunId?: string };
+  /** Where the last rebuild found what it holds (absent on runs that never rebuilt). */
+  rebuiltFrom?: string[];
 }
 /** Records what a run holds unless a cleanup is deleting it (then names it back, unrecorded). */
 export const claimCheckpointsUpdate = defineUpdate<ClaimAnswer, [ProtectionRecord[]]>('claimCheckpoints');
@@ -226,6 +243,8 @@ export const protectSignal = defineSignal<[ProtectionRecord[]]>('protectCheckpoi
 export const forgetCandidatesSignal =
   defineSignal<[{ workflowId: string; runId: string }[]]>('forgetCandidates');
 export const protectionRecordsQuery = defineQuery<ProtectionRecord[]>('protectionRecords');
+/** Records, leases and rebuild state: how a registry started anew reads the run before it (closed runs answer queries too). */
+export const protectionStateQuery = defineQuery<ProtectionRegistryState>('protectionState');
 /** `starter unpin`: drops the pins a pipeline (any of its runs) recorded for these checkpoints. */
 export const unpinSignal =
   defineSignal<[{ workflowId: string; checkpointIds: string[] }]>('unpinCheckpoints');

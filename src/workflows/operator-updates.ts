@@ -2,6 +2,7 @@ import {
   ApplicationFailure,
   condition,
   getExternalWorkflowHandle,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -31,6 +32,15 @@ import {
   type UnpinAnswer,
 } from './definitions';
 import { applicationCause, describeFailure } from './failure-cause';
+import { pinOwnershipRefusal, type PinListing } from '../decisions/pin-ownership';
+import { lookInJobListing } from './pin-listing';
+
+/**
+ * A pin of a TensorOne checkpoint the pipeline has not listed is checked against the job's own list
+ * (a checkpoint's GET need not name its job). Runs before it asked the checkpoint's GET and took an
+ * unnamed owner as the job's.
+ */
+const PIN_CHECKS_JOB_LISTING_PATCH = 'pipeline-pin-checks-job-listing';
 
 /**
  * A pin of a checkpoint the pipeline has not listed asks the provider: a few quick tries, so an
@@ -177,7 +187,7 @@ export function installOperatorUpdates(ctx: OperatorContext): void {
 
 /**
  * Only the provider can tell whether a checkpoint the pipeline has not listed exists and is its job's:
- * ask it, and refuse (the update fails with this reason) when it does not or is another job's.
+ * ask it, and refuse (the update fails with this reason) unless the job's own list shows it.
  */
 async function confirmWithProvider(status: PipelineStatus, checkpointId: string): Promise<void> {
   const jobId = status.jobId!;
@@ -188,6 +198,20 @@ async function confirmWithProvider(status: PipelineStatus, checkpointId: string)
         `checkpoint ${checkpointId} is not one of the ${model.checkpointIds.length} checkpoints of Marqtune model ${jobId}`,
         'PIN_REFUSED',
       );
+    return;
+  }
+  if (patched(PIN_CHECKS_JOB_LISTING_PATCH)) {
+    let listing: PinListing;
+    try {
+      listing = await lookInJobListing(lookup.listCheckpoints, jobId, checkpointId);
+    } catch (err) {
+      throw ApplicationFailure.nonRetryable(
+        `could not list the checkpoints of job ${jobId} at TensorOne: ${describeFailure(err)}; nothing pinned`,
+        'PIN_UNCHECKED',
+      );
+    }
+    const refusal = pinOwnershipRefusal(jobId, checkpointId, listing);
+    if (refusal) throw ApplicationFailure.nonRetryable(refusal, 'PIN_REFUSED');
     return;
   }
   let owner: string | undefined;

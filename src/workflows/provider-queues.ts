@@ -71,6 +71,7 @@ export const UNQUEUED_ACTIVITIES: readonly string[] = [
   'leaseDeletions',
   'releaseDeletions',
   'protectedCheckpoints',
+  'rebuildProtection',
   'notifyWebhook',
   // The worker's settings: no provider call
   'providerRateLimits',

@@ -244,7 +244,11 @@ it('operator commands are refused with exit 2 and the reason: approve during tra
   expect(approve.stderr).toContain('refused: not awaiting approval (phase: training)');
   expect(approve.stderr).not.toContain('Workflow Update failed');
   expect(pin.code).toBe(2);
-  expect(pin.stderr).toContain('refused: checkpoint ckpt_nope does not exist at TensorOne');
+  expect(pin.stderr).toMatch(
+    new RegExp(
+      `refused: checkpoint ckpt_nope is not one of the \\d+ checkpoints of job ${jobId} \\(every page`,
+    ),
+  );
   expect(supervise.code).toBe(2);
   expect(supervise.stderr).toContain(
     `refused: tensorone job ${jobId} is already supervised by supervise-tensorone-${jobId} (the supervision of pipeline ${id}`,

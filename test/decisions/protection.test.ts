@@ -2,8 +2,12 @@ import {
   claimCheckpoints,
   endedCandidateHolders,
   grantDeletions,
+  joinRebuilt,
+  pipelineHolds,
   protectedCheckpoints,
+  refuseWhileRebuilding,
   releaseDeployed,
+  slotHolds,
   type DeletionLease,
   type ProtectionRecord,
 } from '../../src/decisions/protection';
@@ -147,5 +151,82 @@ describe('deletion leases', () => {
     );
     expect(answer).toEqual({ recorded: ['k1'], beingDeleted: [{ checkpointId: 'k2', by: 'cleanup-7' }] });
     expect(records).toEqual([rec({ checkpointId: 'k1' })]);
+  });
+});
+
+describe('a registry started anew, rebuilding', () => {
+  const lease = (over: Partial<DeletionLease>): DeletionLease => ({
+    checkpointId: 'k1',
+    workflowId: 'cleanup-1',
+    runId: 'r1',
+    untilMs: 1000,
+    ...over,
+  });
+
+  it('refuses every checkpoint asked, each once, with why; an empty request is answered empty', () => {
+    expect(refuseWhileRebuilding({ checkpointIds: ['k1', 'k2', 'k1'] }, 'rebuilding')).toEqual({
+      granted: [],
+      refused: [
+        { checkpointId: 'k1', reason: 'rebuilding' },
+        { checkpointId: 'k2', reason: 'rebuilding' },
+      ],
+    });
+    expect(refuseWhileRebuilding({ checkpointIds: [] }, 'rebuilding')).toEqual({ granted: [], refused: [] });
+  });
+
+  it('joins what the runs before held with what arrived meanwhile: each record once, leases still in force once', () => {
+    const joined = joinRebuilt(
+      {
+        records: [rec({ checkpointId: 'k1' }), rec({ checkpointId: 'k3', kind: 'pinned' })],
+        leases: [lease({})],
+      },
+      {
+        records: [rec({ checkpointId: 'k1' }), rec({ checkpointId: 'k2', kind: 'pinned' })],
+        // The same lease as the current one, one that ends exactly now (no longer in force), one later.
+        leases: [lease({}), lease({ checkpointId: 'k8', untilMs: 500 }), lease({ checkpointId: 'k9' })],
+      },
+      500,
+    );
+    expect(joined.records.map((r) => `${r.kind} ${r.checkpointId}`)).toEqual([
+      'candidate k1',
+      'pinned k2',
+      'pinned k3',
+    ]);
+    expect(joined.leases.map((l) => l.checkpointId)).toEqual(['k1', 'k9']);
+    expect(joinRebuilt({ records: [], leases: [] }, { records: [], leases: [] }, 0)).toEqual({
+      records: [],
+      leases: [],
+    });
+  });
+
+  it('a running pipeline holds its candidate and its pins; one with neither holds nothing', () => {
+    const run = { workflowId: 'pipeline-a', runId: 'r1' };
+    expect(pipelineHolds(run, { candidate: { checkpointId: 'k1' }, pinned: ['k2', 'k3'] }, 't')).toEqual([
+      rec({ checkpointId: 'k1', at: 't' }),
+      rec({ checkpointId: 'k2', kind: 'pinned', at: 't' }),
+      rec({ checkpointId: 'k3', kind: 'pinned', at: 't' }),
+    ]);
+    expect(pipelineHolds(run, { pinned: [] }, 't')).toEqual([]);
+  });
+
+  it('a serving slot holds what it serves, drains and retires, for the runs that deployed them', () => {
+    const d = { deploymentId: 'ep_1', target: 'tensorone-endpoint', workflowId: 'pipeline-a', runId: 'r1' };
+    expect(
+      slotHolds(
+        [
+          { ...d, checkpointId: 'k1' },
+          { ...d, deploymentId: 'ep_2', checkpointId: undefined },
+        ],
+        't',
+      ),
+    ).toEqual([
+      rec({
+        checkpointId: 'k1',
+        kind: 'deployed',
+        target: 'tensorone-endpoint',
+        deploymentId: 'ep_1',
+        at: 't',
+      }),
+    ]);
   });
 });

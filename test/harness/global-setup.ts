@@ -2,6 +2,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ensureEngines } from '../../engine';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes';
 import { startDevServer } from '../../engine/dev-server-tuning';
+import { ensureDebianTool } from '../../scripts/debian-package';
 
 declare global {
   // Held between jest's globalSetup and globalTeardown, which run in the same process.
@@ -18,6 +19,10 @@ export default async function globalSetup(): Promise<void> {
   const engines = await ensureEngines({ log: (line) => process.stderr.write(`${line}\n`) });
   process.stderr.write(`\nengine provisioning: ${engines.seconds.toFixed(1)} s\n`);
   process.env.FTP_TEST_SERVER_PATH = engines.testServer;
+  // The browser and promtool tests' tools, installed here once and in turn: two apt-get runs started by
+  // test files side by side would fight over the package lock on a fresh machine.
+  ensureDebianTool(['chromium', 'chromium-browser'], 'chromium');
+  ensureDebianTool(['promtool'], 'prometheus');
 
   if (process.env.TEMPORAL_ADDRESS) {
     process.env.FTP_TEST_TEMPORAL_ADDRESS = process.env.TEMPORAL_ADDRESS;

@@ -1,4 +1,5 @@
 import { Client } from '@temporalio/client';
+import type { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { pipelineWorkflowId, type PipelineInput } from '../../src/domain/pipeline-input';
 import { sandboxAdmin } from '../../sandbox/admin-client';
@@ -471,6 +472,7 @@ describe('under a TensorOne rate limit (TENSORONE_MAX_RPS, provider task queues)
     const activities = events.map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name);
     expect(activities).not.toContain('deleteCheckpoints');
     expect(activities).not.toContain('deleteCheckpoint');
+    expectRateLimitsAskedLocally(events);
     const children = events.flatMap((e) => e.startChildWorkflowExecutionInitiatedEventAttributes ?? []);
     expect(children.length).toBeGreaterThanOrEqual(1);
     for (const child of children) {
@@ -663,11 +665,28 @@ describe('under a TensorOne rate limit (TENSORONE_MAX_RPS, provider task queues)
         .filter((a) => a.activityType?.name === 'deleteCheckpoints');
       expect(deletions.map((a) => a.taskQueue?.name)).toEqual([plain.taskQueue]);
       expect(events.some((e) => e.startChildWorkflowExecutionInitiatedEventAttributes)).toBe(false);
+      expectRateLimitsAskedLocally(events);
     } finally {
       await plain.teardown();
     }
   });
 });
+
+/**
+ * The worker's rate limits were learned without a round trip: no activity task asked them, one local
+ * activity's marker holds the answer (in the cleanup's first workflow task, before anything is listed).
+ */
+function expectRateLimitsAskedLocally(events: temporal.api.history.v1.IHistoryEvent[]): void {
+  const scheduled = events.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+  expect(scheduled).not.toContain('providerRateLimits');
+  const markers = events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity');
+  expect(markers).toHaveLength(1);
+  const firstTaskDone = events.findIndex((e) => e.workflowTaskCompletedEventAttributes);
+  expect(events.indexOf(markers[0]!)).toBeGreaterThan(firstTaskDone);
+  expect(events.findIndex((e) => e.activityTaskScheduledEventAttributes)).toBeGreaterThan(
+    events.indexOf(markers[0]!),
+  );
+}
 
 /**
  * Starts a cleanup of `jobId` (keep the last 2, two deletions at a time) whose deletions each take 2 s,

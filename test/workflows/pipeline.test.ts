@@ -106,6 +106,20 @@ describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
       }
       expect(result.bytesReclaimed).toBe(result.deletedCheckpoints.reduce((s, d) => s + d.bytes, 0));
       expect(result.cost).toBeGreaterThan(0);
+      // The status shows the training as the supervision's last look saw it: completed, every epoch.
+      const handle = bed.env.client.workflow.getHandle(pipelineWorkflowId('happy'));
+      const status = await handle.query(statusQuery);
+      expect(status.training).toMatchObject({ jobId: job.id, status: 'completed' });
+      expect(status.training?.epoch).toBe(status.training?.totalEpochs);
+      // That last look came back in the supervision's result: no progress signal right before it ends.
+      const child = (await handle.fetchHistory()).events!.find(
+        (e) => e.startChildWorkflowExecutionInitiatedEventAttributes,
+      )!.startChildWorkflowExecutionInitiatedEventAttributes!.workflowId!;
+      const events = (await bed.env.client.workflow.getHandle(child).fetchHistory()).events!;
+      const lastLook = events.map((e) => !!e.activityTaskCompletedEventAttributes).lastIndexOf(true);
+      expect(
+        events.slice(lastLook).some((e) => e.signalExternalWorkflowExecutionInitiatedEventAttributes),
+      ).toBe(false);
     });
   });
 
@@ -160,10 +174,14 @@ describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
         expect(early).toMatch(/^not awaiting approval \(phase: (starting|training)\)$/);
         // An older CLI's signal is held to the same rule: it does not pass the gate either.
         await handle.signal(approveSignal, { by: 'old-cli' });
-        // Where only the provider can tell, the pin's handler asks it, and the update fails with why.
+        // Where only the provider can tell, the pin's handler reads the job's own list, and the update fails with why.
         expect(
           await refusal(handle.executeUpdate(pinUpdate, { args: [{ checkpointId: 'ckpt_nope' }] })),
-        ).toBe('checkpoint ckpt_nope does not exist at TensorOne (deleted, or never made)');
+        ).toMatch(
+          new RegExp(
+            `^checkpoint ckpt_nope is not one of the \\d+ checkpoints of job ${jobId} \\(every page of its list\\)`,
+          ),
+        );
         expect(await refusal(handle.executeUpdate(pinUpdate, { args: [{ checkpointId: '../x' }] }))).toMatch(
           /is not a checkpoint id/,
         );

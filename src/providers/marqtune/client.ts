@@ -19,7 +19,18 @@ const wireModel = z.object({
   instanceType: z.string().optional(),
   maxTrainingTime: z.union([z.string(), z.number()]).optional(),
   checkpoints: z.array(z.string()).default([]),
+  /** "Training task parameters": free form; the epochs asked for, when it says, are the total. */
+  hyperparameters: z.unknown().optional(),
 });
+
+/** The epochs the training task asked for (`hyperparameters.epochs`), when a positive whole number. */
+function totalEpochsOf(hyperparameters: unknown): number | undefined {
+  const epochs =
+    hyperparameters && typeof hyperparameters === 'object'
+      ? Number((hyperparameters as Record<string, unknown>).epochs)
+      : NaN;
+  return Number.isInteger(epochs) && epochs > 0 ? epochs : undefined;
+}
 
 /** Marqtune answers `{statusCode, body}` on success and on some errors; bare bodies elsewhere. */
 function unwrapEnvelope(data: unknown): unknown {
@@ -46,7 +57,7 @@ function toTrainingJob(raw: z.infer<typeof wireModel>): TrainingJob {
     name: raw.modelName,
     status: marqtuneStatus(raw.status),
     rawStatus: raw.status,
-    progress: { currentEpoch: raw.checkpoints.length },
+    progress: { currentEpoch: raw.checkpoints.length, totalEpochs: totalEpochsOf(raw.hyperparameters) },
     metrics: {},
     failureReason: raw.failureReason,
     checkpointIds: raw.checkpoints,

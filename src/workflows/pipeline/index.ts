@@ -13,6 +13,7 @@ import { describeFailure } from '../failure-cause';
 import type { Decision, KnownCheckpoints } from '../operator-updates';
 import { updateSearchAttributes } from '../search-attribute-updates';
 import { claimedCandidate } from './choose';
+import { looksBeforeDeploy, requireTrainingEnded } from './believe';
 import { cleansUp, cleanUpCheckpoints, forgetDeleted } from './clean-up';
 import { deployAndVerify } from './deploy';
 import { decisionArrived, passGate, servingMetric, settleApproval } from './gate';
@@ -119,6 +120,8 @@ async function run(
 
   // ---- wait: the supervising child ----
   const supervision = await superviseChild(spec, status.provider, jobId);
+  // The look the supervision finished at comes in its result, not as a progress signal.
+  if (supervision.progress) status.training = supervision.progress;
   // A create the provider acted on after its answer was lost has made its duplicate by now.
   if (safety.job?.inDoubt) await stopDuplicates(status, safety);
 
@@ -149,6 +152,8 @@ async function run(
   }
 
   // ---- deploy, wait until it serves, smoke-test; remove it if any of that fails ----
+  // Never on a job that may still train: a look right before says it has ended, believably.
+  if (looksBeforeDeploy()) await requireTrainingEnded(jobId, status.provider);
   phase('deploying');
   let deployment: Awaited<ReturnType<typeof deployAndVerify>>;
   try {

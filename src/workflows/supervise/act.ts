@@ -1,18 +1,25 @@
 import { ApplicationFailure } from '@temporalio/workflow';
+import { completionDoubt } from '../../decisions/completion';
 import { nextSupervisionStep, unknownSinceMs, type SupervisionStep } from '../../decisions/supervision';
 import type { TrainingJob } from '../../domain/types';
 import { provider } from '../activity-stubs';
 import type { SupervisionResult } from '../definitions';
 import { summarized } from '../summaries';
 import { fetchJob } from './look';
+import { doubtsShortCompletion } from './patches';
 import type { Supervision } from './state';
 import { stopUnlessEnded } from './stop';
 
-/** What to do after this look (src/decisions/supervision.ts), keeping the time an unknown status began. */
+/**
+ * What to do after this look (src/decisions/supervision.ts), keeping the time an unknown status (or a
+ * doubtful completion, held like one) began.
+ */
 export function decide(sup: Supervision, job: TrainingJob): SupervisionStep {
   const { input, st, timings } = sup;
   const nowMs = Date.now();
-  st.firstUnknownAtMs = unknownSinceMs(job.status, st.firstUnknownAtMs, nowMs);
+  const doubt = job.status === 'completed' && doubtsShortCompletion() ? completionDoubt(job) : undefined;
+  sup.completionDoubted = doubt !== undefined;
+  st.firstUnknownAtMs = unknownSinceMs(doubt ? 'unknown' : job.status, st.firstUnknownAtMs, nowMs);
   return nextSupervisionStep(
     job,
     {
@@ -28,9 +35,18 @@ export function decide(sup: Supervision, job: TrainingJob): SupervisionStep {
       unknownSinceMs: st.firstUnknownAtMs,
       unknownGraceMs: timings.unknownGraceMs,
       unknownStatusGrace: input.unknownStatusGrace,
+      completionDoubt: doubt,
     },
     nowMs,
   );
+}
+
+/** This look ends the supervision (`decide` would finish), asked without keeping anything `decide` notes. */
+export function finishesNow(sup: Supervision, job: TrainingJob): boolean {
+  const unknownSince = sup.st.firstUnknownAtMs;
+  const finishing = decide(sup, job).kind === 'finish';
+  sup.st.firstUnknownAtMs = unknownSince;
+  return finishing;
 }
 
 /** Carries out a step: the supervision's result when it ends, undefined to look again. */
@@ -81,5 +97,6 @@ function result(
     resumes: st.resumes,
     polls: st.polls,
     runs: st.runs,
+    ...(st.latest ? { progress: st.latest } : {}),
   };
 }

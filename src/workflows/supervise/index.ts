@@ -1,10 +1,10 @@
 import { continueAsNew, workflowInfo } from '@temporalio/workflow';
 import { historyFull } from '../../decisions/supervision';
 import type { SuperviseInput, SupervisionResult } from '../definitions';
-import { act, decide } from './act';
+import { act, decide, finishesNow } from './act';
 import { installSupervisionHandlers } from './handlers';
 import { lookOnce, nextLookDelayMs, sleepUnlessStopped, watchUntilReport } from './look';
-import { watchesBetweenReports } from './patches';
+import { finalProgressInResult, watchesBetweenReports } from './patches';
 import { progressChanged, recordLook, signalParent } from './report';
 import { beginSupervision } from './state';
 import { leaveNothingTraining } from './stop';
@@ -29,7 +29,8 @@ export async function superviseTrainingJob(input: SuperviseInput): Promise<Super
       const watched = watchesBetweenReports();
       const job = watched ? await watchUntilReport(sup) : await lookOnce(sup);
       recordLook(sup, job);
-      if (progressChanged(sup)) await signalParent(sup);
+      if (progressChanged(sup) && !(finishesNow(sup, job) && finalProgressInResult()))
+        await signalParent(sup);
 
       // ---- decide and act: finish, give up, stop at the budget, resume, or look again ----
       const finished = await act(sup, decide(sup, job), job);

@@ -25,3 +25,15 @@ export const stopOfEndedJobLooksAgain = () => patched('supervise-stop-of-ended-j
 
 /** Durations held to the bounds of src/decisions/duration.ts, however the supervision was started. */
 export const boundsInput = () => patched('supervise-input-bounds');
+
+/**
+ * A "completed" whose counters fall short of their totals is not believed: it is looked at again like
+ * an unknown status and given up on (the job stopped) past that grace. Runs before it finished on it.
+ */
+export const doubtsShortCompletion = () => patched('supervise-doubts-short-completion');
+
+/**
+ * A supervision that finishes at a look hands that look's progress back in its result instead of
+ * signalling it to the parent first: one signal and two workflow tasks (its own and the parent's) fewer.
+ */
+export const finalProgressInResult = () => patched('supervise-final-progress-in-result');

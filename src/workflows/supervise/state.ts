@@ -45,6 +45,8 @@ export interface Supervision {
   /** The job at this run's last look: the watch reports a change of its status (none yet: the first look reports). */
   lastLook?: TrainingJob;
   nextLookAtMs: number;
+  /** The last look's "completed" was not believed: the job may still be training. */
+  completionDoubted?: boolean;
 }
 
 /** Reads the input (refusing a bad duration, naming its field) and takes over the carried state, if any. */

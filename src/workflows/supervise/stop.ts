@@ -60,7 +60,7 @@ export async function leaveNothingTraining(sup: Supervision, err: unknown): Prom
     !(err instanceof ContinueAsNew) &&
     tensorone &&
     mayStop &&
-    mayBeTraining(sup.stoppedByUs, sup.lastLook?.status) &&
+    mayBeTraining(sup.stoppedByUs, sup.lastLook?.status, sup.completionDoubted) &&
     doubtsOddAnswers()
   ) {
     return await stopAfterFailure(sup, err);
