@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 /**
  * The operator's CLI: start and follow pipelines, answer approvals, cancel, pin, supervise, clean up,
- * manage the cleanup schedule, list pipelines. `--json` on every read command. Exit codes: 0 done,
- * 1 failed (the cause is printed), 2 invalid input or usage (nothing was started).
+ * manage the cleanup schedule, list pipelines. `--json` on every read command. Exit codes (EXIT,
+ * docs/cli.md): 0 done, 1 the thing asked failed (the cause is printed), 2 refused or invalid input
+ * (nothing was started or changed), 3 not found.
  */
+import { ScheduleNotFoundError, WorkflowNotFoundError } from '@temporalio/client';
 import { Command, CommanderError } from 'commander';
 import { addCancelCommand } from './cli/commands/cancel';
 import { addCleanupCommand } from './cli/commands/cleanup';
@@ -19,13 +21,16 @@ import { addStatusCommand } from './cli/commands/status';
 import { addRollbackCommand, addSlotsCommand } from './cli/commands/slots';
 import { addSuperviseCommand } from './cli/commands/supervise';
 import { addUnpinCommand } from './cli/commands/unpin';
+import { addValidateCommand } from './cli/commands/validate';
 import { addWatchCommand } from './cli/commands/watch';
+import { EXIT, NotFound } from './cli/exit-codes';
 import { failureCause } from './cli/follow';
 import { err } from './cli/io';
 import { missingKeyMessage } from './cli/latest-look';
 import { OperatorRefusal } from './cli/operator';
-import { ConfigError } from './config/temporal-connection';
+import { ConfigError, temporalRemedy } from './config/temporal-connection';
 import { InvalidPipelineInput } from './domain/pipeline-input';
+import { CleanupScheduleNotFound } from './schedules/cleanup-schedule';
 import { InvalidScheduleInput } from './schedules/workflow-schedule';
 
 /** The program: every command from src/cli/commands/, in the order `--help` lists them. */
@@ -39,6 +44,7 @@ export function buildProgram(): Command {
       'after',
       `
 Examples:
+  $ starter validate examples/pipeline.yaml       check a file: what it would request, starting nothing
   $ starter run examples/pipeline.yaml            start (or attach to) a pipeline and follow it
   $ starter status pipeline-support-bot --json    machine-readable status
   $ starter approve pipeline-support-bot --reason "eval looks good"
@@ -54,6 +60,7 @@ TEMPORAL_API_KEY or TEMPORAL_TLS_CLIENT_CERT_PATH/TEMPORAL_TLS_CLIENT_KEY_PATH; 
     );
 
   for (const add of [
+    addValidateCommand,
     addRunCommand,
     addStatusCommand,
     addWatchCommand,
@@ -84,24 +91,38 @@ export async function main(argv: string[]): Promise<number> {
     const noKey = missingKeyMessage(e);
     if (noKey) {
       err(`error: ${noKey}`);
-      return 2;
+      return EXIT.refused;
     }
-    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.done : EXIT.refused;
     if (e instanceof InvalidPipelineInput) {
       err(`error: ${e.message}`);
-      return 2;
+      return EXIT.refused;
     }
     if (e instanceof OperatorRefusal) {
       err(`refused: ${e.message}`);
-      return 2;
+      return EXIT.refused;
+    }
+    if (e instanceof CleanupScheduleNotFound || e instanceof NotFound) {
+      err(`not found: ${e.message}`);
+      return EXIT.notFound;
+    }
+    if (e instanceof WorkflowNotFoundError || e instanceof ScheduleNotFoundError) {
+      err(`not found: ${e.message}`);
+      return EXIT.notFound;
     }
     if (e instanceof ConfigError || e instanceof InvalidScheduleInput) {
       err(`error: ${e.message}`);
-      return 2;
+      return EXIT.refused;
+    }
+    const remedy = temporalRemedy(e);
+    if (remedy) {
+      err(`error: ${remedy}`);
+      // The namespace refused before anything started: a setting to fix, like a bad environment.
+      return /search attribute/.test(remedy) ? EXIT.refused : EXIT.failed;
     }
     err(`error: ${failureCause(e)}`);
     if (process.env.FTP_DEBUG) err(String((e as Error).stack));
-    return 1;
+    return EXIT.failed;
   }
 }
 

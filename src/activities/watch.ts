@@ -51,11 +51,26 @@ export interface LatestLook {
   percentage?: number;
   loss?: number;
   cost?: number;
+  /** When the provider answered the cost shown: the list carries none, so it may be an earlier read. */
+  costAt?: string;
+  /** When the provider answered the progress and loss shown (a sweep of the list made before the look). */
+  readAt?: string;
+  /** The provider's estimated completion; none once the job has ended. */
+  eta?: string;
   /** When the look was made (the watch's clock), ISO 8601. */
   at: string;
 }
 
-export function latestLookOf(job: TrainingJob, atMs: number): LatestLook {
+/**
+ * What a look shows, each figure with when the provider gave it: nothing is shown as newer than it is,
+ * and no figure costs a read of its own.
+ */
+export function latestLookOf(
+  job: TrainingJob,
+  atMs: number,
+  readAt: { figuresMs?: number; costMs?: number } = {},
+): LatestLook {
+  const iso = (ms: number) => new Date(ms).toISOString();
   return {
     status: job.status,
     epoch: job.progress.currentEpoch,
@@ -65,7 +80,10 @@ export function latestLookOf(job: TrainingJob, atMs: number): LatestLook {
     percentage: job.progress.percentage,
     loss: job.metrics.loss,
     cost: job.cost,
-    at: new Date(atMs).toISOString(),
+    ...(job.cost !== undefined && readAt.costMs !== undefined ? { costAt: iso(readAt.costMs) } : {}),
+    ...(readAt.figuresMs !== undefined && readAt.figuresMs < atMs ? { readAt: iso(readAt.figuresMs) } : {}),
+    ...(job.estimatedCompletion && !isTerminalStatus(job.status) ? { eta: job.estimatedCompletion } : {}),
+    at: iso(atMs),
   };
 }
 
@@ -106,6 +124,8 @@ interface Seen {
   sweepAtMs?: number;
   /** How many jobs other than this one that sweep showed. */
   sweptOthers?: number;
+  /** When the provider answered the cost the job carries (the list has none: an earlier read's). */
+  costReadAtMs?: number;
 }
 
 /**
@@ -150,7 +170,7 @@ export function watchActivities(sources: WatchSources) {
     const readItself = async (sweepAtMs?: number, sweptOthers?: number): Promise<Seen> => {
       const job = await sources.getJob[input.provider](input.jobId);
       rememberCost(job, nowMs);
-      return { job, sweepAtMs, sweptOthers };
+      return { job, sweepAtMs, sweptOthers, costReadAtMs: nowMs };
     };
     if (input.provider !== 'tensorone' || !sources.sweeps || ownRead) return readItself();
     const { plan } = input;
@@ -178,8 +198,17 @@ export function watchActivities(sources: WatchSources) {
       costReadingDue(plan.maxCost, reading, listed.progress.percentage, nowMs, 2 * plan.freshnessMs)
     )
       return readItself(sweep.takenAtMs, others);
-    const job = { ...listed, cost: reading?.cost ?? listed.cost };
-    return { job, sweptAtMs: sweep.takenAtMs, sweepAtMs: sweep.takenAtMs, sweptOthers: others };
+    // The newer of the list's cost (the documents' list has none) and the last read of the job itself.
+    const listedCost = listed.cost !== undefined ? { cost: listed.cost, atMs: sweep.takenAtMs } : undefined;
+    const cost = reading && (!listedCost || reading.atMs > listedCost.atMs) ? reading : listedCost;
+    const job = { ...listed, cost: cost?.cost };
+    return {
+      job,
+      sweptAtMs: sweep.takenAtMs,
+      sweepAtMs: sweep.takenAtMs,
+      sweptOthers: others,
+      costReadAtMs: cost?.atMs,
+    };
   }
 
   return {
@@ -257,7 +286,10 @@ export function watchActivities(sources: WatchSources) {
           jobId: input.jobId,
         });
       if ('report' in verdict) return { job, reason: verdict.report, stall, looks };
-      const latest = latestLookOf(job, now);
+      const latest = latestLookOf(job, now, {
+        figuresMs: seen.sweptAtMs,
+        costMs: seen.costReadAtMs,
+      });
       // A look that read a sweep comes back when the sweep grows too old (`nextLookInMs`): every watch
       // of the process looks soon after each sweep, and a job the sweep missed (new since) is read by
       // itself at most once per sweep. A doubted end is confirmed after the minimum interval.

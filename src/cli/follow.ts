@@ -4,13 +4,16 @@ import cliProgress from 'cli-progress';
 import { statusQuery, type PipelineResult, type PipelineStatus } from '../workflows/definitions';
 import type { fineTuneToDeploy } from '../workflows/pipeline';
 import { latestLook, withLatestLook } from './latest-look';
-import { money, sparkline } from './render';
+import { costText, sparkline } from './render';
 
 interface FollowOptions {
   /** Draw a live bar (a terminal) or print a line per change (a pipe, CI). */
   interactive: boolean;
   intervalMs?: number;
   write?: (line: string) => void;
+  /** Why nothing moves, asked once when the pipeline has not got past "starting" after `stuckAfterMs`. */
+  noWorker?: () => Promise<string | undefined>;
+  stuckAfterMs?: number;
 }
 
 /**
@@ -46,7 +49,7 @@ export async function followPipeline(
       step: `${t?.step ?? '-'}/${t?.totalSteps ?? '-'}`,
       loss: t?.metrics.loss?.toFixed(4) ?? '-',
       spark: sparkline(losses),
-      cost: money(t?.cost),
+      cost: costText(t),
     };
     if (bar) bar.update(Math.round(t?.percentage ?? 0), fields);
     else {
@@ -55,6 +58,17 @@ export async function followPipeline(
       lastLine = line;
     }
   };
+  // A pipeline no worker picks up stays at "starting": after a few seconds, say why instead of 0 %.
+  let started = false;
+  const stuckCheck = setTimeout(() => {
+    if (started || !options.noWorker) return;
+    options.noWorker().then(
+      (message) => {
+        if (message && !started) write(`\n${message}`);
+      },
+      () => undefined,
+    );
+  }, options.stuckAfterMs ?? 5000);
   // The workflow's status, with the watch's latest look laid over it: the workflow itself reports only
   // on a change of status (or every reportEvery), its watch looks at every poll.
   let inFlight = false;
@@ -65,9 +79,10 @@ export async function followPipeline(
       handle.query(statusQuery),
       latestLook(handle.client, handle.workflowId).catch(() => undefined),
     ])
-      .then(([s, look]) =>
-        render(s.phase === 'training' ? { ...s, training: withLatestLook(s.training, look) } : s),
-      )
+      .then(([s, look]) => {
+        started = true;
+        render(s.phase === 'training' ? { ...s, training: withLatestLook(s.training, look) } : s);
+      })
       .catch(() => undefined)
       .finally(() => (inFlight = false));
   }, options.intervalMs ?? 500);
@@ -86,6 +101,7 @@ export async function followPipeline(
     throw new Error(failureCause(err));
   } finally {
     clearInterval(ticker);
+    clearTimeout(stuckCheck);
     bar?.stop();
   }
 }

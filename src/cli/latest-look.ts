@@ -6,6 +6,7 @@
 import type { WorkflowClient } from '@temporalio/client';
 import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
 import type { BetweenLooks, LatestLook } from '../activities/watch';
+import { isTerminalStatus } from '../decisions/supervision';
 import type { SupervisionProgress } from '../workflows/definitions';
 
 const SUPERVISION_WORKFLOW_TYPE = 'superviseTrainingJob';
@@ -75,6 +76,10 @@ export function withLatestLook(
     metrics,
     bestLoss: best.length ? Math.min(...best) : undefined,
     cost: look.cost ?? base.cost,
+    // A cost the look did not bring is the workflow's, as old as its report.
+    costAt: look.cost !== undefined ? look.costAt : base.updatedAt,
+    readAt: look.readAt,
+    eta: look.eta ?? (isTerminalStatus(look.status) ? undefined : base.eta),
     updatedAt: look.at,
   };
 }

@@ -8,6 +8,7 @@ import {
 import type { UpdateDefinition } from '@temporalio/common';
 import { servingSlots } from '../clients/serving-slots';
 import type { RollbackAnswer } from '../decisions/serving-slot';
+import { NotFound } from './exit-codes';
 import { superviseWorkflowId, type SuperviseInput } from '../workflows/definitions';
 import { superviseTrainingJob } from '../workflows/supervise';
 
@@ -35,7 +36,7 @@ export async function sendUpdate<Ret, Arg>(
 }
 
 /** Why `handle` cannot take commands (not found, or no longer running); undefined while it runs. */
-export async function endedRefusal(handle: WorkflowHandle): Promise<OperatorRefusal | undefined> {
+export async function endedRefusal(handle: WorkflowHandle): Promise<OperatorRefusal | NotFound | undefined> {
   try {
     const d = await handle.describe();
     if (d.status.name !== 'RUNNING')
@@ -43,7 +44,9 @@ export async function endedRefusal(handle: WorkflowHandle): Promise<OperatorRefu
     return undefined;
   } catch (err) {
     if (err instanceof WorkflowNotFoundError)
-      return new OperatorRefusal(`no pipeline ${handle.workflowId} in this namespace`);
+      return new NotFound(
+        `no pipeline ${handle.workflowId} in this namespace: \`starter list\` shows the pipelines`,
+      );
     throw err;
   }
 }
@@ -91,9 +94,7 @@ export async function rollbackSlot(
   } catch (e) {
     if (e instanceof WorkflowUpdateFailedError) throw new OperatorRefusal(e.cause?.message ?? e.message);
     if (e instanceof WorkflowNotFoundError)
-      throw new OperatorRefusal(
-        `no serving slot ${name}: no pipeline named ${name} has promoted a deployment`,
-      );
+      throw new NotFound(`no serving slot ${name}: no pipeline named ${name} has promoted a deployment`);
     throw e;
   }
 }

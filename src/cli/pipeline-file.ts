@@ -8,6 +8,15 @@ import {
   type PipelineSpec,
 } from '../domain/pipeline-input';
 
+/** A pipeline file that is not there: said plainly, without a list of fields. */
+export class NoSuchPipelineFile extends InvalidPipelineInput {
+  constructor(readonly file: string) {
+    super([{ field: '(file)', message: 'does not exist' }], file);
+    this.message = `no such file: ${file}`;
+    this.name = 'NoSuchPipelineFile';
+  }
+}
+
 /**
  * Reads a pipeline from YAML or JSON and validates it; errors name the file and every bad field. A file
  * that is missing, too large, not UTF-8 or not YAML/JSON is refused the same way (the CLI exits 2).
@@ -27,6 +36,7 @@ export function loadPipelineFile(file: string): PipelineSpec {
   } catch (err) {
     if (err instanceof InvalidPipelineInput) throw err;
     const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new NoSuchPipelineFile(file);
     throw refuse(`cannot be read${code ? ` (${code})` : ''}`);
   }
   const invalidAt = invalidUtf8Offset(bytes);

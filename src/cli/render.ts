@@ -1,4 +1,9 @@
-import type { PipelineLeftovers, PipelineResult, PipelineStatus } from '../workflows/definitions';
+import type {
+  PipelineLeftovers,
+  PipelineResult,
+  PipelineStatus,
+  SupervisionProgress,
+} from '../workflows/definitions';
 
 const BARS = '▁▂▃▄▅▆▇█';
 
@@ -15,14 +20,44 @@ export function money(n: number | undefined): string {
   return n === undefined ? '-' : `$${n.toFixed(2)}`;
 }
 
-/** The status as a few human lines. */
-export function statusLines(id: string, s: PipelineStatus): string[] {
+/** How long ago, as "45s", "3m 20s" or "2h 5m". */
+export function ageText(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ${s % 60}s`;
+  return `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
+}
+
+const ENDED = new Set(['completed', 'failed', 'cancelled', 'stopped']);
+
+/**
+ * The cost, marked stale with its age when the provider gave it before the rest of the figures (the
+ * job list carries no cost: a look shows the last read of the job itself).
+ */
+export function costText(
+  t: Pick<SupervisionProgress, 'cost' | 'costAt' | 'readAt' | 'updatedAt'> | undefined,
+  nowMs = Date.now(),
+): string {
+  if (t?.cost === undefined) return money(undefined);
+  const costAt = t.costAt ? Date.parse(t.costAt) : NaN;
+  const figuresAt = Date.parse(t.readAt ?? t.updatedAt);
+  if (!Number.isFinite(costAt) || !(costAt < figuresAt)) return money(t.cost);
+  return `${money(t.cost)} (stale: read ${ageText(nowMs - costAt)} ago)`;
+}
+
+/** The estimated completion, for a job still under way only. */
+export function etaText(t: Pick<SupervisionProgress, 'status' | 'eta'>): string | undefined {
+  return ENDED.has(t.status) ? undefined : t.eta;
+}
+
+/** The status as a few human lines; `serving` is the deployment's standing in its slot, when read. */
+export function statusLines(id: string, s: PipelineStatus, serving?: string): string[] {
   const t = s.training;
   const lines = [`${id}  phase: ${s.phase}${s.failure ? `  (${s.failure})` : ''}`];
   if (s.jobId) lines.push(`  job: ${s.provider} ${s.jobId}${s.gpuType ? ` on ${s.gpuType}` : ''}`);
   if (t) {
     lines.push(
-      `  training: ${t.status} epoch ${t.epoch ?? '-'}/${t.totalEpochs ?? '-'} step ${t.step ?? '-'}/${t.totalSteps ?? '-'} (${t.percentage ?? 0}%)  loss ${t.metrics.loss ?? '-'} best ${t.bestLoss ?? '-'}  cost ${money(t.cost)}  eta ${t.eta ?? '-'}${t.resumes ? `  resumes ${t.resumes}` : ''}`,
+      `  training: ${t.status} epoch ${t.epoch ?? '-'}/${t.totalEpochs ?? '-'} step ${t.step ?? '-'}/${t.totalSteps ?? '-'} (${t.percentage ?? 0}%)  loss ${t.metrics.loss ?? '-'} best ${t.bestLoss ?? '-'}  cost ${costText(t)}${etaText(t) ? `  eta ${etaText(t)}` : ''}${t.resumes ? `  resumes ${t.resumes}` : ''}`,
     );
   }
   if (s.candidate) {
@@ -48,7 +83,7 @@ export function statusLines(id: string, s: PipelineStatus): string[] {
     );
   if (s.deployment)
     lines.push(
-      `  deployment: ${s.deployment.target} ${s.deployment.id} ${s.deployment.status}${s.deployment.url ? ` ${s.deployment.url}` : ''}`,
+      `  deployment: ${s.deployment.target} ${s.deployment.id} ${serving ?? s.deployment.status}${s.deployment.url ? ` ${s.deployment.url}` : ''}`,
     );
   if (s.probe)
     lines.push(

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { decodeFromPayloadsAtIndex, loadDataConverter } from '@temporalio/common/lib/internal-non-workflow';
-import { pipelineInputSchema, type PipelineSpec } from '../domain/pipeline-input';
+import { parsePipelineInput, type PipelineSpec } from '../domain/pipeline-input';
 import type { Checkpoint, CheckpointPage } from '../domain/types';
 import { dataConverterFromEnv } from '../config/temporal-connection';
 import {
@@ -96,8 +96,7 @@ export async function loadReportData(client: Client, workflowId: string): Promis
         0,
         e.workflowExecutionStartedEventAttributes.input?.payloads,
       );
-      const parsed = pipelineInputSchema.safeParse(input); // as the workflow saw it, defaults filled in
-      spec = parsed.success ? parsed.data : undefined;
+      spec = recordedSpec(input);
     } else if (e.activityTaskScheduledEventAttributes?.activityType?.name === 'listCheckpoints') {
       listCalls.add(String(e.eventId));
     } else if (
@@ -260,4 +259,13 @@ ${rows}
 </tbody></table>
 </body></html>
 `;
+}
+
+/** A recorded input as the workflow saw it, defaults filled in (one started before `train.config` was typed too). */
+function recordedSpec(input: unknown): PipelineSpec | undefined {
+  try {
+    return parsePipelineInput(input, undefined, { untypedConfig: true });
+  } catch {
+    return undefined;
+  }
 }

@@ -1,8 +1,10 @@
 import fs from 'node:fs';
+import net from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { loadClientConfigProfile, loadClientConnectConfig } from '@temporalio/envconfig';
 import { NativeConnection } from '@temporalio/worker';
 import { z } from 'zod';
+import { CUSTOM_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { codecFromEnv } from '../codec/aes-gcm-codec';
 
 const DEFAULT_ADDRESS = '127.0.0.1:7233';
@@ -106,9 +108,39 @@ export function dataConverterFromEnv(env: NodeJS.ProcessEnv = process.env) {
   return codec ? { payloadCodecs: [codec] } : undefined;
 }
 
+/** gRPC answers that mean an HTTP server (a Web UI, a proxy) answered where Temporal's frontend should be. */
+const NOT_TEMPORAL =
+  /UNIMPLEMENTED|Received HTTP status code|HTTP\/1\.1|Protocol error|unexpected content-type/i;
+
+const notTemporal = (address: string, why: string) =>
+  `${address} answers, but not as a Temporal server (${why}). ` +
+  "Point TEMPORAL_ADDRESS at the frontend's gRPC port (7233 by default; 8233 is the dev server's Web UI, " +
+  'not its API) or at your cluster (TEMPORAL_PROFILE in temporal.toml).';
+
+/** Whether something accepts TCP connections at host:port (within a second). */
+function listens(address: string): Promise<boolean> {
+  const at = address.lastIndexOf(':');
+  const host = address.slice(0, at).replace(/^\[|\]$/g, '');
+  const port = Number(address.slice(at + 1));
+  if (at < 0 || !Number.isInteger(port)) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    const done = (answer: boolean) => {
+      socket.destroy();
+      resolve(answer);
+    };
+    socket.setTimeout(1000, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
 /** A connection that failed, said so that the operator knows where it looked and what to do next. */
-function unreachable(address: string | undefined, namespace: string, err: unknown): Error {
+async function unreachable(address: string | undefined, namespace: string, err: unknown): Promise<Error> {
   const why = err instanceof Error ? err.message : String(err);
+  // Something listening where gRPC could not connect is some other server (a Web UI, a proxy).
+  if (NOT_TEMPORAL.test(why) || (address && (await listens(address))))
+    return new Error(notTemporal(address ?? 'the default address', why));
   return new Error(
     `could not reach Temporal at ${address ?? 'the default address'} (namespace ${namespace}): ${why}. ` +
       'Is the server running? `npm start` runs one with the worker; or point TEMPORAL_ADDRESS ' +
@@ -118,8 +150,8 @@ function unreachable(address: string | undefined, namespace: string, err: unknow
 
 export async function connectClient(env: TemporalEnv): Promise<{ client: Client; connection: Connection }> {
   const options = temporalConnectionOptions(env);
-  const connection = await Connection.connect(options).catch((err: unknown) => {
-    throw unreachable(options.address, env.TEMPORAL_NAMESPACE, err);
+  const connection = await Connection.connect(options).catch(async (err: unknown) => {
+    throw await unreachable(options.address, env.TEMPORAL_NAMESPACE, err);
   });
   return {
     client: new Client({
@@ -133,7 +165,32 @@ export async function connectClient(env: TemporalEnv): Promise<{ client: Client;
 
 export async function connectWorkerConnection(env: TemporalEnv): Promise<NativeConnection> {
   const options = temporalConnectionOptions(env);
-  return NativeConnection.connect(options).catch((err: unknown) => {
-    throw unreachable(options.address, env.TEMPORAL_NAMESPACE, err);
+  return NativeConnection.connect(options).catch(async (err: unknown) => {
+    throw await unreachable(options.address, env.TEMPORAL_NAMESPACE, err);
   });
+}
+
+/**
+ * Server answers that have a known remedy, as one line that says what to do; undefined for others.
+ * A namespace without the custom search attributes refuses starts and `list --phase` queries.
+ */
+export function temporalRemedy(
+  err: unknown,
+  namespace = process.env.TEMPORAL_NAMESPACE ?? 'default',
+): string | undefined {
+  const text =
+    err instanceof Error ? `${err.message} ${String((err as { cause?: unknown }).cause ?? '')}` : String(err);
+  const attribute =
+    /no mapping defined for search attribute (\w+)|search attribute (\w+) is not defined/i.exec(text);
+  if (attribute) {
+    const names = CUSTOM_SEARCH_ATTRIBUTES.map((k) => `--name ${k.name} --type Keyword`).join(' ');
+    return (
+      `namespace ${namespace} has no search attribute ${attribute[1] ?? attribute[2]}: register the pipeline's three with ` +
+      `\`temporal operator search-attribute create --namespace ${namespace} ${names}\` ` +
+      '(or run with --no-search-attributes; `npm start` registers them on its dev server)'
+    );
+  }
+  if (NOT_TEMPORAL.test(text) && /UNIMPLEMENTED|HTTP status/i.test(text))
+    return notTemporal(process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233', text.trim());
+  return undefined;
 }

@@ -7,6 +7,7 @@ import type { Client } from '@temporalio/client';
 import { InvalidArgumentError } from 'commander';
 import { cancelLines, decisionLine, pinLine, rollbackLine, unpinLine } from '../cli/answer-lines';
 import { idFlag, textFlag } from '../cli/flags';
+import { NotFound } from '../cli/exit-codes';
 import { endedRefusal, OperatorRefusal, rollbackSlot, sendUpdate } from '../cli/operator';
 import { approveUpdate, cancelUpdate, pinUpdate, rejectUpdate, unpinUpdate } from '../workflows/definitions';
 
@@ -35,7 +36,9 @@ async function outcome(act: () => Promise<string[]>): Promise<ActionOutcome> {
   try {
     return { kind: 'ok', lines: await act() };
   } catch (e) {
-    if (e instanceof OperatorRefusal) return { kind: 'refused', lines: [`refused: ${e.message}`] };
+    // A pipeline that is not there is refused here as the CLI refused it (the CLI now exits 3 for it).
+    if (e instanceof OperatorRefusal || e instanceof NotFound)
+      return { kind: 'refused', lines: [`refused: ${e.message}`] };
     if (e instanceof InvalidArgumentError) return { kind: 'error', lines: [`error: ${e.message}`] };
     throw e;
   }

@@ -1,11 +1,13 @@
 import { z } from 'zod';
 import { DURATION_BOUNDS, durationProblem } from '../decisions/duration';
+import { closeKeys, unknownKeyMessage } from './did-you-mean';
 import { parseDuration } from './duration';
 import {
   DEFAULT_SERVED_MODEL_REQUEST,
   TENSORMESH_CLOUD_PROVIDERS,
   TENSORMESH_DEPLOY_GPU_TYPES,
 } from './tensormesh';
+import { tensoroneTrainConfigSchema } from './train-config';
 
 /**
  * The fine-tune → deploy pipeline's input: one typed object, validated before any workflow starts (by
@@ -77,22 +79,26 @@ const metricName = z
   .regex(/^[a-zA-Z][a-zA-Z0-9]*$/, 'must be a camelCase metric name such as "validationLoss"');
 const gpuType = z.string().min(1);
 
-const tensoroneTrain = z
-  .object({
-    kind: z.literal('tensorone'),
-    modelType: z.enum(['llm', 'vision', 'multimodal', 'custom']),
-    datasetId: z
-      .string()
-      .regex(/^ds_[A-Za-z0-9_]+$/, 'must be a TensorOne dataset id such as "ds_1234567890abcdef"'),
-    config: z.record(z.string(), z.unknown()),
-    /** Preference order; on INSUFFICIENT_RESOURCES the next one the provider reports available is tried. */
-    gpuTypes: z.array(gpuType).min(1, 'must list at least one GPU type').default(['a100']),
-    maxWorkers: z.number().int().min(1).max(32).default(1),
-    priority: z.enum(['high', 'normal', 'low']).default('normal'),
-    description: z.string().max(500).optional(),
-    tags: z.array(z.string()).default([]),
-  })
-  .strict();
+/** `config` untyped: what pipelines started before it was typed were checked against. */
+const anyConfig = z.record(z.string(), z.unknown());
+
+const tensoroneTrainWith = (config: z.ZodType<Record<string, unknown>>) =>
+  z
+    .object({
+      kind: z.literal('tensorone'),
+      modelType: z.enum(['llm', 'vision', 'multimodal', 'custom']),
+      datasetId: z
+        .string()
+        .regex(/^ds_[A-Za-z0-9_]+$/, 'must be a TensorOne dataset id such as "ds_1234567890abcdef"'),
+      config,
+      /** Preference order; on INSUFFICIENT_RESOURCES the next one the provider reports available is tried. */
+      gpuTypes: z.array(gpuType).min(1, 'must list at least one GPU type').default(['a100']),
+      maxWorkers: z.number().int().min(1).max(32).default(1),
+      priority: z.enum(['high', 'normal', 'low']).default('normal'),
+      description: z.string().max(500).optional(),
+      tags: z.array(z.string()).default([]),
+    })
+    .strict();
 
 const existingJob = z
   .object({ kind: z.literal('tensorone-existing'), jobId: fieldSchemas['train.jobId'] })
@@ -345,45 +351,46 @@ const cleanup = z
 /** A pipeline's name: its workflow id and its serving slot are named after it. */
 export const PIPELINE_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
-/** The schema without bounds: what pipelines started before the bounds existed were checked against. */
-const unboundedPipelineInputSchema = z
-  .object({
-    /** Lower-case name; the workflow id is derived from it. */
-    name: z
-      .string()
-      .regex(
-        PIPELINE_NAME,
-        'must be 1-63 lower-case letters, digits or dashes, starting with a letter or digit',
-      ),
-    train: z.discriminatedUnion('kind', [tensoroneTrain, existingJob, marqtuneModel]),
-    supervision,
-    selection,
-    gate,
-    deploy,
-    cleanup,
-    budget: z.object({ maxCost: fieldSchemas['budget.maxCost'] }).strict().optional(),
-  })
-  .strict()
-  .superRefine((input, ctx) => {
-    if (input.train.kind === 'marqtune' && input.deploy.target !== 'tensormesh') {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['deploy', 'target'],
-        message: 'a Marqtune model can only be deployed to "tensormesh"',
-      });
-    }
-    // Marqtune reports no metric for its checkpoints: a metric gate could only ever reject.
-    if (input.train.kind === 'marqtune') {
-      for (const field of ['threshold', 'servingModelId'] as const) {
-        if (input.gate[field] === undefined) continue;
+/** The schema without bounds, with `train.config` as given. */
+const pipelineSchemaWith = (config: z.ZodType<Record<string, unknown>>) =>
+  z
+    .object({
+      /** Lower-case name; the workflow id is derived from it. */
+      name: z
+        .string()
+        .regex(
+          PIPELINE_NAME,
+          'must be 1-63 lower-case letters, digits or dashes, starting with a letter or digit',
+        ),
+      train: z.discriminatedUnion('kind', [tensoroneTrainWith(config), existingJob, marqtuneModel]),
+      supervision,
+      selection,
+      gate,
+      deploy,
+      cleanup,
+      budget: z.object({ maxCost: fieldSchemas['budget.maxCost'] }).strict().optional(),
+    })
+    .strict()
+    .superRefine((input, ctx) => {
+      if (input.train.kind === 'marqtune' && input.deploy.target !== 'tensormesh') {
         ctx.addIssue({
           code: 'custom',
-          path: ['gate', field],
-          message: `Marqtune checkpoints carry no metric to compare, so "gate.${field}" would always reject: remove it (use gate.approval for a human check)`,
+          path: ['deploy', 'target'],
+          message: 'a Marqtune model can only be deployed to "tensormesh"',
         });
       }
-    }
-  });
+      // Marqtune reports no metric for its checkpoints: a metric gate could only ever reject.
+      if (input.train.kind === 'marqtune') {
+        for (const field of ['threshold', 'servingModelId'] as const) {
+          if (input.gate[field] === undefined) continue;
+          ctx.addIssue({
+            code: 'custom',
+            path: ['gate', field],
+            message: `Marqtune checkpoints carry no metric to compare, so "gate.${field}" would always reject: remove it (use gate.approval for a human check)`,
+          });
+        }
+      }
+    });
 
 type Issue = { path: (string | number)[]; message: string };
 
@@ -391,7 +398,7 @@ type Issue = { path: (string | number)[]; message: string };
  * Bounds on durations and sizes (DURATION_BOUNDS, INPUT_LIMITS), checked on the parsed input. Zod runs
  * this also when other fields are wrong (so one message lists everything): nothing here trusts shapes.
  */
-function boundsIssues(spec: z.output<typeof unboundedPipelineInputSchema>): Issue[] {
+function boundsIssues(spec: z.output<ReturnType<typeof pipelineSchemaWith>>): Issue[] {
   const issues: Issue[] = [];
   const durations: Partial<Record<keyof typeof DURATION_BOUNDS, string | undefined>> = {
     'supervision.freshness': spec.supervision?.freshness,
@@ -481,9 +488,26 @@ function illFormedStringAt(value: unknown, path: (string | number)[]): (string |
   return undefined;
 }
 
-export const pipelineInputSchema = unboundedPipelineInputSchema.superRefine((spec, ctx) => {
-  for (const issue of boundsIssues(spec)) ctx.addIssue({ code: 'custom', ...issue });
-});
+const bounded = <T extends ReturnType<typeof pipelineSchemaWith>>(schema: T) =>
+  schema.superRefine((spec, ctx) => {
+    for (const issue of boundsIssues(spec)) ctx.addIssue({ code: 'custom', ...issue });
+  });
+
+/** The pipeline input as checked today: bounds, and `train.config` typed per provider. */
+export const pipelineInputSchema = bounded(pipelineSchemaWith(tensoroneTrainConfigSchema));
+
+/**
+ * The schemas pipelines started earlier were checked against, built only when one replays: without
+ * bounds (and with `train.config` untyped), and with bounds but `train.config` untyped.
+ */
+const earlierSchemas = (() => {
+  let unbounded: ReturnType<typeof pipelineSchemaWith> | undefined;
+  let untypedConfig: ReturnType<typeof bounded> | undefined;
+  return {
+    unbounded: () => (unbounded ??= pipelineSchemaWith(anyConfig)),
+    untypedConfig: () => (untypedConfig ??= bounded(pipelineSchemaWith(anyConfig))),
+  };
+})();
 
 /** What a user writes (defaults optional). */
 export type PipelineInput = z.input<typeof pipelineInputSchema>;
@@ -500,24 +524,103 @@ export class InvalidPipelineInput extends Error {
   }
 }
 
-/**
- * Validates a pipeline input, throwing an error that names every bad field. `unbounded` skips the
- * duration and size bounds: only for replaying pipelines started before they existed.
- */
-export function parsePipelineInput(
+export interface ParseOptions {
+  /** Skip the duration and size bounds (and type no config): only to replay pipelines started before them. */
+  unbounded?: boolean;
+  /** Take `train.config` as any object: only to replay pipelines started before it was typed. */
+  untypedConfig?: boolean;
+}
+
+/** Validates a pipeline input, throwing an error that names every bad field, one line per mistake. */
+export function parsePipelineInput(input: unknown, source?: string, opts: ParseOptions = {}): PipelineSpec {
+  const schema = opts.unbounded
+    ? earlierSchemas.unbounded()
+    : opts.untypedConfig
+      ? earlierSchemas.untypedConfig()
+      : pipelineInputSchema;
+  // The keys an object knows, by the object's path, for the suggestions on an unknown key.
+  const knownKeys = new Map<string, string[]>();
+  const parsed = schema.safeParse(input, {
+    error: (issue) => {
+      if (issue.code === 'unrecognized_keys') knownKeys.set(pathKey(issue.path ?? []), shapeKeys(issue.inst));
+      return undefined;
+    },
+  });
+  if (parsed.success) return parsed.data as PipelineSpec;
+  throw new InvalidPipelineInput(explainIssues(parsed.error.issues, input, knownKeys), source);
+}
+
+const pathKey = (path: readonly PropertyKey[]) => JSON.stringify(path.map(String));
+
+function shapeKeys(inst: unknown): string[] {
+  const shape = (inst as { _zod?: { def?: { shape?: Record<string, unknown> } } } | undefined)?._zod?.def
+    ?.shape;
+  return shape ? Object.keys(shape) : [];
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let value = root;
+  for (const key of path) {
+    if (!value || typeof value !== 'object') return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
+/** A key beside a missing one that is its likely misspelling, as an unknown-key line. */
+function misspellingBeside(
   input: unknown,
-  source?: string,
-  opts: { unbounded?: boolean } = {},
-): PipelineSpec {
-  const parsed = (opts.unbounded ? unboundedPipelineInputSchema : pipelineInputSchema).safeParse(input);
-  if (parsed.success) return parsed.data;
-  throw new InvalidPipelineInput(
-    parsed.error.issues.map((i) => ({
-      field: i.path.length ? i.path.map(String).join('.') : '(root)',
-      message: i.message,
-    })),
-    source,
-  );
+  path: readonly PropertyKey[],
+): { field: string; message: string } | undefined {
+  const missing = String(path[path.length - 1]);
+  const parent = valueAt(input, path.slice(0, -1));
+  if (!parent || typeof parent !== 'object' || Array.isArray(parent)) return undefined;
+  const typo = Object.keys(parent).find((k) => closeKeys(k, [missing]).length > 0);
+  if (typo === undefined) return undefined;
+  return {
+    field: [...path.slice(0, -1), typo].map(String).join('.'),
+    message: unknownKeyMessage(typo, [missing]),
+  };
+}
+
+/**
+ * Zod's issues as one line per mistake: each unknown key on its own line with a "did you mean"; a
+ * required field left out is not reported again when an unknown key beside it is its likely misspelling.
+ */
+function explainIssues(
+  issues: readonly z.core.$ZodIssue[],
+  input: unknown,
+  knownKeys: ReadonlyMap<string, string[]>,
+): { field: string; message: string }[] {
+  // An empty key is shown as "" so that every line names something.
+  const field = (path: readonly PropertyKey[]) =>
+    path.length ? path.map((k) => (String(k) === '' ? '""' : String(k))).join('.') : '(root)';
+  const explained: { field: string; message: string }[] = [];
+  const misspelled = new Set<string>();
+  for (const issue of issues) {
+    if (issue.code !== 'unrecognized_keys') continue;
+    const known = knownKeys.get(pathKey(issue.path)) ?? [];
+    for (const key of issue.keys) {
+      explained.push({ field: field([...issue.path, key]), message: unknownKeyMessage(key, known) });
+      for (const close of closeKeys(key, known)) misspelled.add(pathKey([...issue.path, close]));
+    }
+  }
+  const others = issues.flatMap((issue) => {
+    if (issue.code === 'unrecognized_keys') return [];
+    const absent = issue.path.length > 0 && valueAt(input, issue.path) === undefined;
+    const missing = issue.code === 'invalid_type' && absent;
+    if (missing && misspelled.has(pathKey(issue.path))) return [];
+    // A misspelled discriminator (`kin: tensorone`): zod cannot tell which keys are known there.
+    const typo = absent && issue.code === 'invalid_union' ? misspellingBeside(input, issue.path) : undefined;
+    if (typo) return [typo];
+    return [
+      {
+        field: field(issue.path),
+        message: missing && issue.message.startsWith('Invalid input') ? 'is required' : issue.message,
+      },
+    ];
+  });
+  return [...others, ...explained];
 }
 
 export function pipelineWorkflowId(name: string): string {

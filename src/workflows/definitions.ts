@@ -58,6 +58,10 @@ export interface SupervisionProgress {
   metrics: Record<string, number>;
   bestLoss?: number;
   cost?: number;
+  /** When the provider answered `cost`, when the CLI knows it (a watch's look): it may be older than the rest. */
+  costAt?: string;
+  /** When the provider answered the progress and loss, when older than `updatedAt` (a sweep of the list). */
+  readAt?: string;
   eta?: string;
   checkpointsSeen: number;
   resumes: number;

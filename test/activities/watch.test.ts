@@ -253,6 +253,33 @@ describe('looks read a shared sweep of the job list', () => {
     expect(jobReads(since, job.id)).toHaveLength(2);
   });
 
+  it('a look that reads the list shows the cost with the time it was read; an ended job has no ETA', async () => {
+    const job = sandbox.state.createJob({ name: 'cost-age', totalEpochs: 1000 });
+    await eventually(() => sandbox.state.advance(job).completedEpochs >= 2);
+    const { watchTrainingJob } = createActivities(clients);
+    const now = Date.now();
+    const far = { maxCost: 1e9 };
+    // The first look reads the job itself: its cost is as fresh as the look.
+    const firstLook = await lookAt(watchTrainingJob, job.id, now, undefined, far);
+    const first = lastBeat(firstLook).latest!;
+    expect(first.cost).toBeGreaterThan(0);
+    expect(first.costAt).toBe(first.at);
+    expect(first.eta).toEqual(expect.any(String));
+    // The next reads the list, which carries no cost: the cost shown is the first read's, and says so.
+    const second = lastBeat(
+      await lookAt(watchTrainingJob, job.id, now + 1000, lastBeat(firstLook), far),
+    ).latest!;
+    expect(second).toMatchObject({ cost: first.cost, costAt: first.at });
+    expect(Date.parse(second.at)).toBeGreaterThan(Date.parse(second.costAt!));
+    sandbox.state.stopJob(job, false);
+
+    const ended = sandbox.state.createJob({ name: 'eta-ended', totalEpochs: 1 });
+    await eventually(() => sandbox.state.advance(ended).status === 'completed');
+    const look = lastBeat(await lookAt(watchTrainingJob, ended.id, Date.now())).latest!;
+    expect(look.status).toBe('completed');
+    expect(look.eta).toBeUndefined();
+  });
+
   it('a job with a budget is read by itself for its cost at first, then only when the cost may reach the budget', async () => {
     // 1,000 epochs of 200 ms: the list's percentage (one decimal) moves every 0.4 s.
     const job = sandbox.state.createJob({ name: 'budgeted', totalEpochs: 1000 });

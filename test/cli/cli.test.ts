@@ -471,11 +471,11 @@ describe('bad input is refused with exit 2 before anything starts', () => {
         'spawned',
       ],
       [write('broken.json', '{"name": }'), ['broken.json is invalid', '(file): is not valid JSON']],
-      [path.join(tmp, 'missing.yaml'), ['missing.yaml is invalid', '(file): cannot be read (ENOENT)']],
+      [path.join(tmp, 'missing.yaml'), [`no such file: ${path.join(tmp, 'missing.yaml')}`]],
       [tmp, ['(file): cannot be read (EISDIR)']],
       [
         pipelineFile('big-config', (p) => {
-          (p.train as { config: Record<string, unknown> }).config.notes = 'n'.repeat(100 * 1024);
+          (p.train as { config: Record<string, unknown> }).config.baseModel = 'n'.repeat(100 * 1024);
         }),
         [/train\.config: is 10\d KiB as JSON, more than the 64 KiB allowed/],
       ],

@@ -229,7 +229,7 @@ function starter(
   });
 }
 
-it('`slots` shows what serves a pipeline name; `rollback` with nothing to roll back to is refused (exit 2) with the reason', async () => {
+it('`slots` shows what serves a pipeline name; `rollback` with nothing to roll back to is refused (exit 2) with the reason; an unknown slot is not found (exit 3)', async () => {
   const { result, then } = await runPipeline('slotted', {
     andThen: (taskQueue) =>
       Promise.all([
@@ -255,6 +255,6 @@ it('`slots` shows what serves a pipeline name; `rollback` with nothing to roll b
   expect(rollback.err).toContain(`slot slotted has had one deployment only (${id}): nothing to roll back to`);
   expect(badName.code).toBe(2);
   expect(badName.err).toMatch(/must be a pipeline name/);
-  expect(unknown.code).toBe(2);
-  expect(unknown.err).toContain('no serving slot never-deployed');
+  expect(unknown.code).toBe(3);
+  expect(unknown.err).toContain('not found: no serving slot never-deployed');
 });

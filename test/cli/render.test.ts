@@ -1,4 +1,5 @@
-import { statusLines } from '../../src/cli/render';
+import { withLatestLook } from '../../src/cli/latest-look';
+import { ageText, costText, statusLines } from '../../src/cli/render';
 import type { PipelineStatus } from '../../src/workflows/definitions';
 
 const base: PipelineStatus = {
@@ -31,5 +32,68 @@ describe('starter status: the probe before promotion', () => {
     });
     expect(passed).toContain('  probe: passed — challenger 0/3 failed, p95 5 ms');
     expect(statusLines('pipeline-p', base).some((l) => l.includes('probe'))).toBe(false);
+  });
+});
+
+describe('live figures: fresh, or marked stale with their age; no ETA once a job has ended', () => {
+  const training = {
+    jobId: 'job_1',
+    status: 'running',
+    rawStatus: 'running',
+    epoch: 3,
+    totalEpochs: 8,
+    metrics: { loss: 0.5 },
+    checkpointsSeen: 2,
+    resumes: 0,
+    polls: 9,
+    runs: 1,
+    cost: 4.55,
+    eta: '2026-11-26T21:00:00Z',
+    updatedAt: '2026-11-26T20:10:00Z',
+  };
+  const now = Date.parse('2026-11-26T20:10:05Z');
+
+  it('a cost read with the rest of the figures is shown as it is; one read earlier says how long ago', () => {
+    expect(costText({ ...training, costAt: training.updatedAt }, now)).toBe('$4.55');
+    expect(costText({ ...training, costAt: undefined }, now)).toBe('$4.55');
+    expect(costText({ ...training, costAt: '2026-11-26T20:07:45Z' }, now)).toBe(
+      '$4.55 (stale: read 2m 20s ago)',
+    );
+    // Read a moment before figures that came from an older sweep: as fresh as they are.
+    expect(
+      costText({ ...training, readAt: '2026-11-26T20:09:00Z', costAt: '2026-11-26T20:09:00Z' }, now),
+    ).toBe('$4.55');
+    expect(costText(undefined, now)).toBe('-');
+  });
+
+  it('status shows the ETA of a running job and none of a completed one', () => {
+    const running = statusLines('pipeline-p', { ...base, phase: 'training', training });
+    expect(running.join('\n')).toContain('eta 2026-11-26T21:00:00Z');
+    const done = statusLines('pipeline-p', {
+      ...base,
+      phase: 'comparing',
+      training: { ...training, status: 'completed', epoch: 8, eta: '2026-11-26T20:09:00Z' },
+    });
+    expect(done.join('\n')).not.toContain('eta');
+  });
+
+  it('the look laid over the status brings its cost time; a look without cost marks the report’s as old', () => {
+    const look = { status: 'running' as const, epoch: 4, loss: 0.4, at: '2026-11-26T20:11:00Z' };
+    expect(withLatestLook(training, { ...look, cost: 5, costAt: '2026-11-26T20:05:00Z' })).toMatchObject({
+      cost: 5,
+      costAt: '2026-11-26T20:05:00Z',
+    });
+    const merged = withLatestLook(training, look)!;
+    expect(merged).toMatchObject({ cost: 4.55, costAt: training.updatedAt, updatedAt: look.at });
+    expect(costText(merged, Date.parse('2026-11-26T20:11:00Z'))).toBe('$4.55 (stale: read 1m 0s ago)');
+    expect(withLatestLook(training, { ...look, status: 'completed' })!.eta).toBeUndefined();
+  });
+
+  it('ages: seconds, minutes, hours', () => {
+    expect(ageText(0)).toBe('0s');
+    expect(ageText(59_400)).toBe('59s');
+    expect(ageText(60_000)).toBe('1m 0s');
+    expect(ageText(3_600_000)).toBe('1h 0m');
+    expect(ageText(-5)).toBe('0s');
   });
 });

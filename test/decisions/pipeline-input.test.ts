@@ -9,6 +9,7 @@ import {
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadPipelineFile } from '../../src/cli/pipeline-file';
+import { closeKeys, editDistance } from '../../src/domain/did-you-mean';
 import { pipelineInput } from '../../fixtures/pipelines';
 
 const fieldsOf = (input: unknown): string[] => {
@@ -271,7 +272,7 @@ describe('pipeline input validation', () => {
       'deploy.probe.maxP95: must be between 1ms and 30s, got "1m"',
     ]);
     expect(messages({ inputs, maxP95OverChampion: '0s', maxP95: '30s' })).toEqual([]);
-    expect(messages({ inputs }, 'tensormesh').join()).toMatch(/^deploy: .*probe/);
+    expect(messages({ inputs }, 'tensormesh').join()).toMatch(/^deploy\.probe: is not a known key/);
     const parsed = parsePipelineInput({
       ...pipelineInput('t'),
       deploy: { target: 'tensorone-registry', probe: { inputs } },
@@ -314,7 +315,7 @@ describe('pipeline input validation', () => {
     expect(messages({ answerField: '' })).toEqual([
       'deploy.smokeRequest.answerField: must be a dotted field path such as "choices.0.text"',
     ]);
-    expect(messages({ method: 'GET' }).join()).toMatch(/^deploy\.smokeRequest: .*method/);
+    expect(messages({ method: 'GET' }).join()).toMatch(/^deploy\.smokeRequest\.method: is not a known key/);
     // Only the TensorMesh target has a served-model request: a TensorOne endpoint's is the documented runsync.
     expect(() =>
       parsePipelineInput({
@@ -457,7 +458,7 @@ describe('pipeline input validation', () => {
     [{ deploy: { target: 'ftp' } }, 'deploy.target'],
     [{ cleanup: { retention: { keepLastN: -2 } } }, 'cleanup.retention.keepLastN'],
     [{ budget: { maxCost: 0 } }, 'budget.maxCost'],
-    [{ apiKey: 'sk-123' }, '(root)'],
+    [{ apiKey: 'sk-123' }, 'apiKey'],
     [{ train: { kind: 'marqtune', modelId: 'm' } }, 'deploy.target'],
     [{ name: '' }, 'name'],
     [{ name: '-starts-with-dash' }, 'name'],
@@ -583,15 +584,15 @@ describe('pipeline input validation', () => {
     ...pipelineInput('t'),
     train: { kind: 'tensorone', modelType: 'llm', datasetId: 'ds_a', config },
   });
-  /** A config whose JSON is exactly `bytes` long: {"x":"aaa…"}. */
-  const configOf = (bytes: number) => ({ x: 'a'.repeat(bytes - '{"x":""}'.length) });
+  /** A config whose JSON is exactly `bytes` long: {"baseModel":"aaa…"}. */
+  const configOf = (bytes: number) => ({ baseModel: 'a'.repeat(bytes - '{"baseModel":""}'.length) });
 
   it('takes a train.config of up to 64 KiB as JSON and refuses one byte more, naming the field', () => {
     expect(JSON.stringify(configOf(INPUT_LIMITS.configBytes)).length).toBe(64 * 1024);
     expect(fieldsOf(withConfig(configOf(INPUT_LIMITS.configBytes)))).toEqual([]);
     expect(fieldsOf(withConfig(configOf(INPUT_LIMITS.configBytes + 1)))).toEqual(['train.config']);
     // Bytes, not characters: 22,000 three-byte characters are 66,000 bytes.
-    expect(fieldsOf(withConfig({ note: '€'.repeat(22_000) }))).toEqual(['train.config']);
+    expect(fieldsOf(withConfig({ baseModel: '€'.repeat(22_000) }))).toEqual(['train.config']);
     expect(() => parsePipelineInput(withConfig(configOf(1_500_000)))).toThrow(
       /train\.config: is 1465 KiB as JSON, more than the 64 KiB allowed/,
     );
@@ -611,19 +612,19 @@ describe('pipeline input validation', () => {
   ])(
     'counts %j as %i UTF-8 bytes: a config of exactly 64 KiB passes, one byte more does not',
     (char, size) => {
-      const room = INPUT_LIMITS.configBytes - '{"x":""}'.length;
+      const room = INPUT_LIMITS.configBytes - '{"baseModel":""}'.length;
       const text = char.repeat(Math.floor(room / size)) + 'a'.repeat(room % size);
-      expect(fieldsOf(withConfig({ x: text }))).toEqual([]);
-      expect(fieldsOf(withConfig({ x: `${text}a` }))).toEqual(['train.config']);
+      expect(fieldsOf(withConfig({ baseModel: text }))).toEqual([]);
+      expect(fieldsOf(withConfig({ baseModel: `${text}a` }))).toEqual(['train.config']);
     },
   );
 
   /** The bytes the workflow receives: Temporal's JSON payload, UTF-8 encoded. */
   const utf8JsonBytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value), 'utf8');
-  /** A config {"x":"aaa…<tail>"} whose JSON is exactly `bytes` long as UTF-8. */
+  /** A config {"baseModel":"aaa…<tail>"} whose JSON is exactly `bytes` long as UTF-8. */
   const configEndingWith = (tail: string, bytes: number) => {
-    const pad = bytes - utf8JsonBytes({ x: tail });
-    return { x: 'a'.repeat(pad) + tail };
+    const pad = bytes - utf8JsonBytes({ baseModel: tail });
+    return { baseModel: 'a'.repeat(pad) + tail };
   };
 
   it.each([
@@ -634,7 +635,7 @@ describe('pipeline input validation', () => {
     const atLimit = configEndingWith(tail, INPUT_LIMITS.configBytes);
     expect(utf8JsonBytes(atLimit)).toBe(64 * 1024);
     expect(fieldsOf(withConfig(atLimit))).toEqual([]);
-    expect(fieldsOf(withConfig({ x: `a${atLimit.x}` }))).toEqual(['train.config']);
+    expect(fieldsOf(withConfig({ baseModel: `a${atLimit.baseModel}` }))).toEqual(['train.config']);
   });
 
   it.each([
@@ -650,8 +651,11 @@ describe('pipeline input validation', () => {
       expect(JSON.stringify(tail)).toMatch(/\\ud[89ab-f][0-9a-f]{2}/);
       const atLimit = configEndingWith(tail, INPUT_LIMITS.configBytes);
       expect(utf8JsonBytes(atLimit)).toBe(64 * 1024);
-      expect(fieldsOf(withConfig(atLimit))).toEqual(['train.config.x']);
-      expect(fieldsOf(withConfig({ x: `a${atLimit.x}` }))).toEqual(['train.config.x', 'train.config']);
+      expect(fieldsOf(withConfig(atLimit))).toEqual(['train.config.baseModel']);
+      expect(fieldsOf(withConfig({ baseModel: `a${atLimit.baseModel}` }))).toEqual([
+        'train.config.baseModel',
+        'train.config',
+      ]);
     },
   );
 
@@ -674,7 +678,7 @@ describe('pipeline input validation', () => {
     fc.assert(
       fc.property(fc.string({ unit: anyCodeUnitOrPoint, maxLength: 40 }), (text) => {
         const atLimit = configEndingWith(text, INPUT_LIMITS.configBytes);
-        const over = { x: `a${atLimit.x}` };
+        const over = { baseModel: `a${atLimit.baseModel}` };
         return (
           !fieldsOf(withConfig(atLimit)).includes('train.config') &&
           fieldsOf(withConfig(over)).includes('train.config')
@@ -711,21 +715,34 @@ describe('pipeline input validation', () => {
 
   it('refuses text UTF-8 cannot encode (a lone surrogate), naming where it is', () => {
     expect(fieldsOf(withConfig({ baseModel: 'llama\ud800' }))).toEqual(['train.config.baseModel']);
-    expect(fieldsOf(withConfig({ ['\udc00key']: 1 }))).toEqual(['train.config.\udc00key']);
+    // A key with a lone surrogate is an unknown key: one mistake, one line.
+    expect(fieldsOf(withConfig({ training: { ['\udc00key']: 1 } }))).toEqual([
+      'train.config.training.\udc00key',
+    ]);
     expect(fieldsOf(withConfig({ baseModel: 'llama 🦙' }))).toEqual([]);
-    expect(fieldsOf(withConfig({ tags: ['ok', ['\udc00x']] }))).toEqual(['train.config.tags.1.0']);
-    expect(fieldsOf(withConfig({ a: { b: 'x\ud83d' } }))).toEqual(['train.config.a.b']);
-    expect(fieldsOf(withConfig({ a: ['🦙', { ok: 1 }] }))).toEqual([]);
+    const modules = (target_modules: string[]) => ({ parameters: { target_modules } });
+    expect(fieldsOf(withConfig(modules(['ok', 'q\udc00'])))).toEqual([
+      'train.config.parameters.target_modules.1',
+    ]);
+    expect(fieldsOf(withConfig({ optimization: { mixed_precision: 'x\ud83d' } }))).toEqual([
+      'train.config.optimization.mixed_precision',
+    ]);
+    expect(fieldsOf(withConfig(modules(['🦙', 'q_proj'])))).toEqual([]);
     expect(() => parsePipelineInput(withConfig({ baseModel: 'llama\ud800' }))).toThrow(
       'train.config.baseModel: holds text that is not valid Unicode (a lone surrogate)',
     );
     // The schema's own issue names an array element by its index, as zod does.
-    const parsed = pipelineInputSchema.safeParse(withConfig({ tags: ['ok', ['\udc00x']] }));
-    expect(parsed.error?.issues.map((i) => i.path)).toEqual([['train', 'config', 'tags', 1, 0]]);
-    // Nulls, booleans and numbers hold no text: nothing to refuse (YAML's `key: ~` is a null).
-    expect(fieldsOf(withConfig({ stop: null, lora: true, lr: 1e-4, layers: [null, 2, false] }))).toEqual([]);
+    const parsed = pipelineInputSchema.safeParse(withConfig(modules(['ok', 'q\udc00'])));
+    expect(parsed.error?.issues.map((i) => i.path)).toEqual([
+      ['train', 'config', 'parameters', 'target_modules', 1],
+    ]);
+    // Booleans and numbers hold no text: nothing to refuse.
+    const noText = { optimization: { gradient_checkpointing: true }, input_size: [640, 640] };
+    expect(fieldsOf(withConfig(noText))).toEqual([]);
     // Only the first is named: one is enough to find the rest.
-    expect(fieldsOf(withConfig({ a: '\ud800', b: '\ud800' }))).toEqual(['train.config.a']);
+    expect(fieldsOf(withConfig({ baseModel: '\ud800', strategy: '\ud800' }))).toEqual([
+      'train.config.baseModel',
+    ]);
   });
 
   it('replays a pipeline started before the bounds existed as it was accepted (unbounded)', () => {
@@ -747,7 +764,7 @@ describe('pipeline input validation', () => {
       ...pipelineInput('t'),
       deploy: { target: 'tensormesh', userId: '6f1c2b7e-1d2a-4c3b-9e8f-0a1b2c3d4e5f', hfToken: 'hf_x' },
     };
-    expect(fieldsOf(input)).toContain('deploy');
+    expect(fieldsOf(input)).toContain('deploy.hfToken');
   });
 
   it('never throws anything but InvalidPipelineInput, whatever it is given (property)', () => {
@@ -765,5 +782,143 @@ describe('pipeline input validation', () => {
         return true;
       }),
     );
+  });
+});
+
+describe('train.config typed by what the TensorOne document shows, unknown keys with a suggestion', () => {
+  const withConfig = (config: unknown) => ({
+    ...pipelineInput('t'),
+    train: { kind: 'tensorone', modelType: 'llm', datasetId: 'ds_a', config },
+  });
+  const problems = (input: unknown): string[] => {
+    try {
+      parsePipelineInput(input);
+      return [];
+    } catch (err) {
+      return (err as InvalidPipelineInput).issues.map((i) => `${i.field}: ${i.message}`);
+    }
+  };
+
+  it('refuses a wrong type, a misspelled key and a wrong case, one line each, with a suggestion', () => {
+    expect(problems(withConfig({ training: { epochs: 'eight' } }))).toEqual([
+      'train.config.training.epochs: must be a whole number ≥ 1, got "eight"',
+    ]);
+    expect(problems(withConfig({ training: { epoch: 8 } }))).toEqual([
+      'train.config.training.epoch: is not a known key; did you mean `epochs`?',
+    ]);
+    expect(problems(withConfig({ training: { learningrate: 2e-4 } }))).toEqual([
+      'train.config.training.learningrate: is not a known key; did you mean `learningRate` or `learning_rate`?',
+    ]);
+    expect(problems(withConfig({ training: { epochs: 0 } }))).toEqual([
+      'train.config.training.epochs: must be a whole number ≥ 1, got 0',
+    ]);
+    expect(problems(withConfig({ training: { epochs: 2.5 } }))).toHaveLength(1);
+  });
+
+  it('takes the learning rate from 1e-6 to 0.1, the range of the document’s CONFIGURATION_ERROR', () => {
+    for (const ok of [1e-6, 2e-4, 0.1])
+      expect(problems(withConfig({ training: { learning_rate: ok } }))).toEqual([]);
+    for (const bad of [0, 9.9e-7, 0.1000001, 0.5, Number.NaN])
+      expect(problems(withConfig({ training: { learning_rate: bad } }))).toEqual([
+        expect.stringMatching(
+          /^train\.config\.training\.learning_rate: must be a number from 0\.000001 to 0\.1/,
+        ),
+      ]);
+  });
+
+  it('accepts the configs of the document’s examples (REST snake_case and the SDK’s camelCase)', () => {
+    const llm = {
+      baseModel: 'meta-llama/Llama-2-7b-hf',
+      strategy: 'lora',
+      parameters: { rank: 16, alpha: 32, dropout: 0.1, target_modules: ['q_proj', 'v_proj'] },
+      training: {
+        epochs: 3,
+        batch_size: 4,
+        learning_rate: 2e-4,
+        weight_decay: 0.01,
+        warmup_steps: 100,
+        gradient_accumulation_steps: 8,
+      },
+      optimization: { mixed_precision: 'fp16', gradient_checkpointing: true, max_grad_norm: 1.0 },
+    };
+    const vision = {
+      architecture: 'yolov8',
+      input_size: [640, 640],
+      num_classes: 80,
+      training: { epochs: 100, batch_size: 16, learning_rate: 0.01, momentum: 0.937, weight_decay: 0.0005 },
+      augmentation: { mixup: 0.1, copy_paste: 0.5, hsv_h: 0.015, hsv_s: 0.7, hsv_v: 0.4 },
+    };
+    const sdk = {
+      baseModel: 'meta-llama/Llama-2-7b-hf',
+      strategy: 'lora',
+      parameters: { rank: 16, alpha: 32, dropout: 0.1, targetModules: ['q_proj'] },
+      training: { epochs: 3, batchSize: 4, learningRate: 2e-4, weightDecay: 0.01 },
+    };
+    const python = { base_model: 'meta-llama/Llama-2-7b-hf', strategy: 'lora' };
+    for (const config of [llm, vision, sdk, python, {}]) {
+      expect(problems(withConfig(config))).toEqual([]);
+      expect(parsePipelineInput(withConfig(config)).train).toMatchObject({ config });
+    }
+  });
+
+  it('refuses one field under both of its spellings, and a section that is not an object', () => {
+    expect(problems(withConfig({ training: { learning_rate: 2e-4, learningRate: 2e-4 } }))).toEqual([
+      'train.config.training.learningRate: is `learning_rate` spelled another way: set only one of them',
+    ]);
+    expect(problems(withConfig({ training: 8 }))).toHaveLength(1);
+    expect(problems(withConfig({ optimization: { gradient_checkpointing: 'yes' } }))).toEqual([
+      'train.config.optimization.gradient_checkpointing: must be true or false, got "yes"',
+    ]);
+  });
+
+  it('a key like no known one lists the known keys', () => {
+    expect(problems(withConfig({ notes: 'x' }))).toEqual([
+      expect.stringMatching(
+        /^train\.config\.notes: is not a known key here \(known: `baseModel`, .*`augmentation`\)$/,
+      ),
+    ]);
+  });
+
+  it('a did-you-mean for every unknown key of the file, and a missing field it explains is not said again', () => {
+    const { datasetId, ...train } = withConfig({}).train;
+    expect(problems({ ...pipelineInput('t'), train: { ...train, datasetID: datasetId } })).toEqual([
+      'train.datasetID: is not a known key; did you mean `datasetId`?',
+    ]);
+    const { selection, ...rest } = pipelineInput('t');
+    expect(problems({ ...rest, selecton: selection, gate: { treshold: 1 } }).sort()).toEqual([
+      'gate.treshold: is not a known key; did you mean `threshold`?',
+      'selecton: is not a known key; did you mean `selection`?',
+    ]);
+    // A misspelled discriminator: zod cannot say which keys are known there, the line still can.
+    expect(problems({ ...pipelineInput('t'), train: { kin: 'tensorone-existing', jobId: 'job_1' } })).toEqual(
+      ['train.kin: is not a known key; did you mean `kind`?'],
+    );
+    // A required field missing with no misspelling beside it is still said, plainly.
+    expect(problems({ ...pipelineInput('t'), train: train })).toEqual(['train.datasetId: is required']);
+  });
+
+  it('replays a pipeline started before train.config was typed as it was accepted', () => {
+    const old = withConfig({ blob: 1, training: { epochs: 'eight' } });
+    expect(problems(old)).toHaveLength(2);
+    expect(parsePipelineInput(old, undefined, { untypedConfig: true }).train).toMatchObject({
+      config: { blob: 1 },
+    });
+  });
+});
+
+describe('closeKeys: within two edits, case ignored', () => {
+  it('suggests at two edits, not at three; a short key only for a case slip', () => {
+    expect(closeKeys('epoch', ['epochs'])).toEqual(['epochs']);
+    expect(closeKeys('epo', ['epochs'])).toEqual([]);
+    expect(closeKeys('ep', ['epochs'])).toEqual([]);
+    expect(closeKeys('NAME', ['name'])).toEqual(['name']);
+    expect(closeKeys('x', ['a', 'b'])).toEqual([]);
+    expect(closeKeys('learningrate', ['learning_rate', 'learningRate'])).toEqual([
+      'learningRate',
+      'learning_rate',
+    ]);
+    expect(closeKeys('anything', [])).toEqual([]);
+    expect(editDistance('', 'abc')).toBe(3);
+    expect(editDistance('kitten', 'sitting')).toBe(3);
   });
 });

@@ -3,20 +3,17 @@
  * pipelines and a retrain each, against the lying provider, with the operator (pin, approve, cancel,
  * rollback) and Temporal-side accidents — then every invariant of chaos/invariants.ts, which must hold.
  *
- * It draws from these lie kinds only: stepReset, stepWobble, stepFreeze, htmlAnswer, truncatedJson,
- * emptyBody, lostAnswer, lateAct, stoppedByHand, rateLimitBurst; and these accidents: killWorker,
- * terminateChild, terminateSlot. Kept out for now, each exposing a known hole closed separately:
- * statusFlip (a `completed` on consecutive looks mid-training ends deployed while the job trains, I1),
- * frameworkNotFound (a web framework's 404 from an assumed route is read as "deployment gone"),
- * deletedByHand (a rollback to a former champion deleted at the provider, I5) and terminateRegistry (a
- * fresh, empty protection registry lets cleanup delete pins and candidates, I3). The server restart is in
- * the bounded chaos run. ADVERSARY_BOUNDED_SEEDS, ADVERSARY_BOUNDED_KINDS and ADVERSARY_BOUNDED_ACCIDENTS
+ * It draws from every lie kind: statusFlip, stepReset, stepWobble, stepFreeze, htmlAnswer, truncatedJson,
+ * emptyBody, lostAnswer, lateAct, frameworkNotFound, stoppedByHand, deletedByHand, rateLimitBurst; and
+ * these accidents: killWorker, terminateChild, terminateSlot, terminateRegistry. The server restart is
+ * in the bounded chaos run. ADVERSARY_BOUNDED_SEEDS, ADVERSARY_BOUNDED_KINDS and ADVERSARY_BOUNDED_ACCIDENTS
  * (comma-separated) change the draw.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 
 const KINDS = [
+  'statusFlip',
   'stepReset',
   'stepWobble',
   'stepFreeze',
@@ -25,10 +22,12 @@ const KINDS = [
   'emptyBody',
   'lostAnswer',
   'lateAct',
+  'frameworkNotFound',
   'stoppedByHand',
+  'deletedByHand',
   'rateLimitBurst',
 ];
-const ACCIDENTS = ['killWorker', 'terminateChild', 'terminateSlot'];
+const ACCIDENTS = ['killWorker', 'terminateChild', 'terminateSlot', 'terminateRegistry'];
 const seeds = process.env.ADVERSARY_BOUNDED_SEEDS ?? '1';
 const kinds = process.env.ADVERSARY_BOUNDED_KINDS?.split(',') ?? KINDS;
 const accidents = process.env.ADVERSARY_BOUNDED_ACCIDENTS?.split(',') ?? ACCIDENTS;

@@ -509,6 +509,21 @@ describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
       expect(bed.sandbox.state.jobs.size).toBe(before);
     });
 
+    it('refuses a train.config the provider does not document inside the workflow too (a start around the CLI), creating nothing', async () => {
+      const before = bed.sandbox.state.jobs.size;
+      const f = await failureOf(
+        pipelineInput('config-typo', {
+          train: tensoroneTrain({ config: { training: { epoch: 8, learning_rate: 'fast' } } } as never),
+        }),
+      );
+      expect(f.type).toBe('INVALID_INPUT');
+      expect(f.message).toContain('train.config.training.epoch: is not a known key; did you mean `epochs`?');
+      expect(f.message).toContain(
+        'train.config.training.learning_rate: must be a number from 0.000001 to 0.1, got "fast"',
+      );
+      expect(bed.sandbox.state.jobs.size).toBe(before);
+    });
+
     it('refuses out-of-bounds durations and an oversized config inside the workflow too (a start that bypasses the CLI)', async () => {
       const before = bed.sandbox.state.jobs.size;
       const f = await failureOf({
@@ -517,7 +532,7 @@ describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
           kind: 'tensorone',
           modelType: 'llm',
           datasetId: 'ds_big',
-          config: { blob: 'x'.repeat(1_500_000) },
+          config: { baseModel: 'x'.repeat(1_500_000) },
         },
         gate: { approval: { timeout: '100000000d' } },
         supervision: { freshness: '0s' },

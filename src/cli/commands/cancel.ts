@@ -4,7 +4,7 @@ import { cancelLines } from '../answer-lines';
 import { pipelineIdArgument, textFlag } from '../flags';
 import { out } from '../io';
 import { sendUpdate } from '../operator';
-import { withClient } from '../with-client';
+import { withPipeline } from '../with-client';
 
 /** `starter cancel <workflowId>`: cancel a pipeline; answers what it stops. */
 export function addCancelCommand(program: Command): void {
@@ -16,8 +16,8 @@ export function addCancelCommand(program: Command): void {
     .addArgument(pipelineIdArgument())
     .option('--reason <text>', 'why', textFlag('--reason', 500))
     .option('--json', 'print the answer as JSON')
-    .action(async (id: string, opts: { reason?: string; json?: boolean }) =>
-      withClient(async ({ client }) => {
+    .action(async (given: string, opts: { reason?: string; json?: boolean }) =>
+      withPipeline(given, async ({ id, client }) => {
         const answer = await sendUpdate(client.workflow.getHandle(id), cancelUpdate, { reason: opts.reason });
         if (opts.json) return out(answer);
         for (const line of cancelLines(id, answer)) out(line);

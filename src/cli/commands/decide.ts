@@ -4,7 +4,7 @@ import { decisionLine } from '../answer-lines';
 import { idFlag, pipelineIdArgument, textFlag } from '../flags';
 import { err, out } from '../io';
 import { endedRefusal, sendUpdate } from '../operator';
-import { withClient } from '../with-client';
+import { withPipeline } from '../with-client';
 
 /** `starter approve|reject <workflowId>`: the operator's decision on the candidate awaiting approval. */
 export function addDecisionCommands(program: Command): void {
@@ -27,8 +27,8 @@ export function addDecisionCommands(program: Command): void {
       .option('--by <name>', 'who decides', textFlag('--by', 100), process.env.USER)
       .option('--json', 'print the answer as JSON')
       .action(
-        async (id: string, opts: { checkpoint?: string; reason?: string; by?: string; json?: boolean }) =>
-          withClient(async ({ client }) => {
+        async (given: string, opts: { checkpoint?: string; reason?: string; by?: string; json?: boolean }) =>
+          withPipeline(given, async ({ id, client }) => {
             const handle = client.workflow.getHandle(id);
             let checkpointId = opts.checkpoint;
             if (!checkpointId) {

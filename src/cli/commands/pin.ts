@@ -6,7 +6,7 @@ import { pinLine } from '../answer-lines';
 import { checkpointArgument, pipelineIdArgument } from '../flags';
 import { out } from '../io';
 import { endedRefusal, OperatorRefusal, sendUpdate } from '../operator';
-import { withClient } from '../with-client';
+import { withPipeline } from '../with-client';
 
 /** `starter pin <workflowId> <checkpointId>`: keep a checkpoint out of every cleanup. */
 export function addPinCommand(program: Command): void {
@@ -16,8 +16,8 @@ export function addPinCommand(program: Command): void {
     .addArgument(pipelineIdArgument())
     .addArgument(checkpointArgument())
     .option('--json', 'print the answer as JSON')
-    .action(async (id: string, checkpointId: string, opts: { json?: boolean }) =>
-      withClient(async ({ client, taskQueue }) => {
+    .action(async (given: string, checkpointId: string, opts: { json?: boolean }) =>
+      withPipeline(given, async ({ id, client, taskQueue }) => {
         const pipeline = client.workflow.getHandle(id);
         const run = await pipeline.describe().catch(async (e: unknown) => {
           throw (await endedRefusal(pipeline)) ?? e;

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { pipelineIdArgument } from '../flags';
 import { out } from '../io';
 import { defaultReportPath, loadReportData, renderReport } from '../report';
-import { withClient } from '../with-client';
+import { withPipeline } from '../with-client';
 
 /** `starter report <workflowId>`: one self-contained HTML/SVG file of the pipeline's checkpoints. */
 export function addReportCommand(program: Command): void {
@@ -16,8 +16,8 @@ export function addReportCommand(program: Command): void {
     .addArgument(pipelineIdArgument())
     .option('-o, --out <file>', `where to write it (default ${defaultReportPath('<workflowId>')})`, '')
     .option('--json', 'print the report data instead')
-    .action(async (id: string, opts: { out: string; json?: boolean }) =>
-      withClient(async ({ client }) => {
+    .action(async (given: string, opts: { out: string; json?: boolean }) =>
+      withPipeline(given, async ({ id, client }) => {
         const data = await loadReportData(client, id);
         if (opts.json) return out(data);
         const file = opts.out || defaultReportPath(id);

@@ -1,5 +1,14 @@
 import { Option, type Command } from 'commander';
-import { listCleanupSchedules, upsertCleanupSchedule } from '../../schedules/cleanup-schedule';
+import {
+  cleanupSettingsLines,
+  type JobStatusFilter,
+  type ScheduleTiming,
+} from '../../decisions/cleanup-schedule';
+import {
+  listCleanupSchedules,
+  updateCleanupSchedule,
+  upsertCleanupSchedule,
+} from '../../schedules/cleanup-schedule';
 import { listReconcileSchedules, upsertReconcileSchedule } from '../../schedules/reconcile-schedule';
 import type { WorkflowScheduleSummary } from '../../schedules/workflow-schedule';
 import { parseDuration } from '../../domain/duration';
@@ -8,10 +17,14 @@ import { out } from '../io';
 import { withClient } from '../with-client';
 
 /** The options every schedule's create and update take: its id and when it runs. */
-const timingOptions = (cmd: Command, defaultId: string) =>
+const timingOptions = (cmd: Command, defaultId: string, defaultEvery?: string) =>
   cmd
     .option('--id <scheduleId>', 'schedule id', workflowIdFlag('--id'), defaultId)
-    .option('--every <duration>', 'interval, e.g. 1d or 6h', durationFlag('schedule.every'))
+    .option(
+      '--every <duration>',
+      `interval, e.g. 1d or 6h${defaultEvery ? ` (default ${defaultEvery})` : ''}`,
+      durationFlag('schedule.every'),
+    )
     .addOption(
       new Option('--cron <expr>', 'cron expression instead of --every')
         .argParser(cronFlag())
@@ -71,13 +84,14 @@ export function addScheduleCommand(program: Command): void {
 
 function addCleanupSchedule(parent: Command): void {
   const schedule = parent.command('cleanup').description('the scheduled checkpoint cleanup');
-  const scheduleOptions = (cmd: Command) =>
-    timingOptions(cmd, 'checkpoint-cleanup')
+  /** The settings' flags; `create` fills the ones not given with defaults, `update` leaves them as they are. */
+  const scheduleOptions = (cmd: Command, defaults: boolean) =>
+    timingOptions(cmd, 'checkpoint-cleanup', defaults ? '1d' : undefined)
       .option(
         '--keep <n>',
         'newest automatic checkpoints to keep per job',
         numberFlag('cleanup.retention.keepLastN'),
-        3,
+        defaults ? 3 : undefined,
       )
       .option(
         '--keep-days <n>',
@@ -87,43 +101,74 @@ function addCleanupSchedule(parent: Command): void {
       .addOption(
         new Option('--status <status>', 'clean jobs in this status')
           .choices(['completed', 'failed', 'cancelled', 'stopped'])
-          .default('completed'),
+          .default(defaults ? 'completed' : undefined),
       )
       .option(
         '--name-prefix <prefix>',
         'only jobs whose name starts with this',
         textFlag('--name-prefix', 128),
       )
-      .option('--max-deletes <n>', 'upper bound per run', numberFlag('cleanup.maxDeletes'), 1000);
-  const upsert = (opts: {
+      .option(
+        '--max-deletes <n>',
+        'upper bound per run',
+        numberFlag('cleanup.maxDeletes'),
+        defaults ? 1000 : undefined,
+      );
+  interface SettingsFlags {
     id: string;
     every?: string;
     cron?: string;
-    keep: number;
+    keep?: number;
     keepDays?: number;
-    status: 'completed' | 'failed' | 'cancelled' | 'stopped';
+    status?: JobStatusFilter;
     namePrefix?: string;
-    maxDeletes: number;
-  }) =>
+    maxDeletes?: number;
+  }
+  const timingOf = (opts: SettingsFlags): ScheduleTiming | undefined =>
+    opts.cron ? { cron: opts.cron } : opts.every ? { every: opts.every } : undefined;
+  const create = (opts: SettingsFlags) =>
     withClient(async ({ client, taskQueue }) => {
-      if (!opts.every && !opts.cron) opts.every = '1d';
+      const timing = timingOf(opts) ?? { every: '1d' };
+      const input = {
+        jobFilter: { status: opts.status, namePrefix: opts.namePrefix },
+        retention: { keepLastN: opts.keep ?? 3, keepWithinDays: opts.keepDays },
+        maxDeletes: opts.maxDeletes,
+      };
       const { created } = await upsertCleanupSchedule(client, {
         scheduleId: opts.id,
         taskQueue,
-        every: opts.every,
-        cron: opts.cron,
-        input: {
-          jobFilter: { status: opts.status, namePrefix: opts.namePrefix },
-          retention: { keepLastN: opts.keep, keepWithinDays: opts.keepDays },
-          maxDeletes: opts.maxDeletes,
-        },
+        ...timing,
+        input,
       });
-      out(`${created ? 'created' : 'updated'} schedule ${opts.id}`);
+      out(
+        [
+          `${created ? 'created' : 'updated'} schedule ${opts.id}:`,
+          ...cleanupSettingsLines(timing, input),
+        ].join('\n'),
+      );
     });
-  scheduleOptions(schedule.command('create').description('create (or update) the cleanup schedule')).action(
-    upsert,
-  );
-  scheduleOptions(schedule.command('update').description('change the cleanup schedule')).action(upsert);
+  const update = (opts: SettingsFlags) =>
+    withClient(async ({ client }) => {
+      const { timing, input } = await updateCleanupSchedule(client, opts.id, {
+        timing: timingOf(opts),
+        keepLastN: opts.keep,
+        keepWithinDays: opts.keepDays,
+        status: opts.status,
+        namePrefix: opts.namePrefix,
+        maxDeletes: opts.maxDeletes,
+      });
+      out([`updated schedule ${opts.id}:`, ...cleanupSettingsLines(timing, input)].join('\n'));
+    });
+  scheduleOptions(
+    schedule
+      .command('create')
+      .description('create the cleanup schedule (an existing one is replaced: every setting is set)'),
+    true,
+  ).action(create);
+  scheduleOptions(
+    schedule.command('update').description('change the settings given; every other one stays as it is'),
+    false,
+  ).action(update);
   addScheduleLifecycle(schedule, {
     what: 'cleanup',
     defaultId: 'checkpoint-cleanup',
@@ -135,7 +180,7 @@ function addCleanupSchedule(parent: Command): void {
 function addReconcileSchedule(parent: Command): void {
   const schedule = parent.command('reconcile').description('the scheduled orphan reconciler');
   const scheduleOptions = (cmd: Command) =>
-    timingOptions(cmd, 'orphan-reconcile')
+    timingOptions(cmd, 'orphan-reconcile', '1h')
       .option(
         '--grace <duration>',
         'how long an owning run must have been closed',

@@ -5,7 +5,8 @@ import type { SlotState } from '../../decisions/serving-slot';
 import { deploymentShortId as shortId, rollbackLine } from '../answer-lines';
 import { textFlag } from '../flags';
 import { out } from '../io';
-import { OperatorRefusal, rollbackSlot } from '../operator';
+import { NotFound } from '../exit-codes';
+import { rollbackSlot } from '../operator';
 import { withClient } from '../with-client';
 
 /** A pipeline name as the pipeline file takes it (the slot is named after it). */
@@ -85,9 +86,7 @@ export function addSlotsCommand(program: Command): void {
         }
         const state = await slots.read(name);
         if (!state)
-          throw new OperatorRefusal(
-            `no serving slot ${name}: no pipeline named ${name} has promoted a deployment`,
-          );
+          throw new NotFound(`no serving slot ${name}: no pipeline named ${name} has promoted a deployment`);
         out(opts.json ? state : slotDetails(state));
       }),
     );

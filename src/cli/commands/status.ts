@@ -1,10 +1,41 @@
+import type { Client } from '@temporalio/client';
 import type { Command } from 'commander';
-import { statusQuery } from '../../workflows/definitions';
+import { servingSlots } from '../../clients/serving-slots';
+import { standingInSlot, standingText } from '../../decisions/slot-standing';
+import { statusQuery, type PipelineStatus } from '../../workflows/definitions';
 import { pipelineIdArgument } from '../flags';
 import { out } from '../io';
 import { latestLook, withLatestLook } from '../latest-look';
 import { statusLines } from '../render';
-import { withClient } from '../with-client';
+import { withPipeline } from '../with-client';
+import { noWorkerMessage } from '../workers';
+
+/**
+ * What the pipeline's deployment is now, read from its name's serving slot (a rollback or a later run
+ * moves it on, which the run's own status cannot know). A slot that cannot be read leaves the run's
+ * figure, said to be the run's.
+ */
+async function servingStanding(
+  client: Client,
+  taskQueue: string,
+  status: PipelineStatus,
+): Promise<{ text: string; json: Record<string, unknown> } | undefined> {
+  const name = status.slot?.name;
+  const deploymentId = status.deployment?.id;
+  if (!name || !deploymentId) return undefined;
+  try {
+    const slot = await servingSlots(client, taskQueue).read(name);
+    if (!slot) return undefined;
+    const standing = standingInSlot(slot, deploymentId);
+    return { text: standingText(standing, name), json: { slot: name, ...standing } };
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    return {
+      text: `${status.deployment?.status} when the run last looked (the serving slot ${name} could not be read: ${why})`,
+      json: { slot: name, kind: 'unknown', error: why },
+    };
+  }
+}
 
 /** `starter status <workflowId>`: where a pipeline is, with the watch's latest look while it trains. */
 export function addStatusCommand(program: Command): void {
@@ -13,22 +44,32 @@ export function addStatusCommand(program: Command): void {
     .description('show where a pipeline is')
     .addArgument(pipelineIdArgument())
     .option('--json', 'print the status object')
-    .action(async (id: string, opts: { json?: boolean }) =>
-      withClient(async ({ client }) => {
+    .action(async (given: string, opts: { json?: boolean }) =>
+      withPipeline(given, async ({ id, client, taskQueue }) => {
         const handle = client.workflow.getHandle(id);
-        const [queried, description, look] = await Promise.all([
+        const description = await handle.describe();
+        // A query needs a worker: without one it would only time out.
+        const noWorker = await noWorkerMessage(client, description.taskQueue);
+        if (noWorker) throw new Error(`cannot read ${id}: ${noWorker}`);
+        const [queried, look] = await Promise.all([
           handle.query(statusQuery),
-          handle.describe(),
           // A look that cannot be read (no watch pending, a describe refused) leaves the query's figures.
           latestLook(client.workflow, id).catch(() => undefined),
         ]);
+        const serving = await servingStanding(client, taskQueue, queried);
         // Between the workflow's reports, the watch's latest look is the fresher figure.
         const status =
           queried.phase === 'training'
             ? { ...queried, training: withLatestLook(queried.training, look) }
             : queried;
-        if (opts.json) return out({ workflowId: id, runStatus: description.status.name, ...status });
-        out([...statusLines(id, status), `  workflow: ${description.status.name}`].join('\n'));
+        if (opts.json)
+          return out({
+            workflowId: id,
+            runStatus: description.status.name,
+            ...status,
+            ...(serving ? { serving: serving.json } : {}),
+          });
+        out([...statusLines(id, status, serving?.text), `  workflow: ${description.status.name}`].join('\n'));
       }),
     );
 }

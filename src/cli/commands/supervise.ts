@@ -5,7 +5,7 @@ import { durationFlag, idFlag, numberFlag } from '../flags';
 import { err, out } from '../io';
 import { latestLook, withLatestLook } from '../latest-look';
 import { startSupervision } from '../operator';
-import { sparkline } from '../render';
+import { costText, sparkline } from '../render';
 import { withClient } from '../with-client';
 
 /** `starter supervise <jobId>`: supervise an existing training job, printing its progress. */
@@ -88,7 +88,7 @@ export function addSuperviseCommand(program: Command): void {
                 if (!p) return;
                 if (p.metrics.loss !== undefined) losses.push(p.metrics.loss);
                 err(
-                  `${p.status} epoch ${p.epoch ?? '-'}/${p.totalEpochs ?? '-'} ${p.percentage ?? 0}% loss ${p.metrics.loss ?? '-'} ${sparkline(losses)} cost ${p.cost ?? '-'}`,
+                  `${p.status} epoch ${p.epoch ?? '-'}/${p.totalEpochs ?? '-'} ${p.percentage ?? 0}% loss ${p.metrics.loss ?? '-'} ${sparkline(losses)} cost ${costText(p)}`,
                 );
               },
               () => undefined,

@@ -4,7 +4,7 @@ import { unpinLine } from '../answer-lines';
 import { checkpointArgument, pipelineIdArgument } from '../flags';
 import { out } from '../io';
 import { sendUpdate } from '../operator';
-import { withClient } from '../with-client';
+import { withPipeline } from '../with-client';
 
 /** `starter unpin <workflowId> <checkpointId>`: undo a pin of a running pipeline. */
 export function addUnpinCommand(program: Command): void {
@@ -14,8 +14,8 @@ export function addUnpinCommand(program: Command): void {
     .addArgument(pipelineIdArgument())
     .addArgument(checkpointArgument())
     .option('--json', 'print the answer as JSON')
-    .action(async (id: string, checkpointId: string, opts: { json?: boolean }) =>
-      withClient(async ({ client }) => {
+    .action(async (given: string, checkpointId: string, opts: { json?: boolean }) =>
+      withPipeline(given, async ({ id, client }) => {
         const answer = await sendUpdate(client.workflow.getHandle(id), unpinUpdate, { checkpointId });
         if (opts.json) return out(answer);
         out(unpinLine(id, checkpointId, answer));

@@ -3,7 +3,8 @@ import { followPipeline } from '../follow';
 import { pipelineIdArgument } from '../flags';
 import { out } from '../io';
 import { resultLines } from '../render';
-import { withClient } from '../with-client';
+import { withPipeline } from '../with-client';
+import { noWorkerMessage } from '../workers';
 
 /** `starter watch <workflowId>`: follow a running pipeline until it ends. */
 export function addWatchCommand(program: Command): void {
@@ -12,10 +13,12 @@ export function addWatchCommand(program: Command): void {
     .description('follow a running pipeline with live progress and a loss sparkline')
     .addArgument(pipelineIdArgument())
     .option('--json', 'print the result as JSON when it ends')
-    .action(async (id: string, opts: { json?: boolean }) =>
-      withClient(async ({ client }) => {
-        const result = await followPipeline(client.workflow.getHandle(id), {
+    .action(async (given: string, opts: { json?: boolean }) =>
+      withPipeline(given, async ({ id, client }) => {
+        const handle = client.workflow.getHandle(id);
+        const result = await followPipeline(handle, {
           interactive: !!process.stderr.isTTY && !opts.json,
+          noWorker: async () => noWorkerMessage(client, (await handle.describe()).taskQueue),
         });
         if (opts.json) return out(result);
         out(`${id}: ${result.outcome}`);

@@ -12,13 +12,17 @@ function loadInputSchema(): typeof PipelineInputModule {
   return require('../../domain/pipeline-input') as typeof PipelineInputModule;
 }
 
+export const TYPED_TRAIN_CONFIG_PATCH = 'pipeline-typed-train-config';
+
 /** The pipeline file as the workflow received it, checked; a bad one fails the run as INVALID_INPUT. */
 export function validate(raw: unknown): PipelineSpec {
   const { parsePipelineInput, InvalidPipelineInput } = loadInputSchema();
   // Duration and size bounds came later: a pipeline started before them replays as it was accepted.
   const bounded = patched('pipeline-input-bounds');
+  // So did the typed `train.config`: one started before it replays with the config it was given.
+  const typedConfig = bounded && patched(TYPED_TRAIN_CONFIG_PATCH);
   try {
-    return parsePipelineInput(raw, undefined, { unbounded: !bounded });
+    return parsePipelineInput(raw, undefined, { unbounded: !bounded, untypedConfig: !typedConfig });
   } catch (err) {
     if (err instanceof InvalidPipelineInput)
       throw ApplicationFailure.nonRetryable(err.message, 'INVALID_INPUT', err.issues);

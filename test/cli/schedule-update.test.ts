@@ -1,0 +1,112 @@
+import { main } from '../../src/starter';
+import { connectDevServer, type DevServerHandle, uniqueTaskQueue } from '../harness/temporal';
+import type { CleanupInput } from '../../src/workflows/definitions';
+
+/** `schedule cleanup update` changes only the flags given and prints the settings it leaves. */
+
+let dev: DevServerHandle;
+const taskQueue = uniqueTaskQueue('schedule-update');
+
+beforeAll(async () => {
+  dev = await connectDevServer();
+});
+afterAll(async () => {
+  await dev.close();
+});
+
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const saved = { ...process.env };
+  Object.assign(process.env, { TEMPORAL_ADDRESS: dev.address, TEMPORAL_TASK_QUEUE: taskQueue });
+  let stdout = '';
+  let stderr = '';
+  const o = jest
+    .spyOn(process.stdout, 'write')
+    .mockImplementation((c: string | Uint8Array) => ((stdout += c.toString()), true));
+  const e = jest
+    .spyOn(process.stderr, 'write')
+    .mockImplementation((c: string | Uint8Array) => ((stderr += c.toString()), true));
+  try {
+    return { code: await main(['node', 'starter', ...args]), stdout, stderr };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+    process.env = saved;
+  }
+}
+
+const described = async (id: string) => {
+  const d = await dev.client.schedule.getHandle(id).describe();
+  if (d.action.type !== 'startWorkflow') throw new Error('not a workflow schedule');
+  return {
+    every: d.spec.intervals?.[0]?.every,
+    calendars: d.spec.calendars,
+    input: d.action.args?.[0] as CleanupInput,
+  };
+};
+
+it('update --keep/--keep-days keeps the interval; update --every keeps the retention; both print the result', async () => {
+  const id = `merge-${taskQueue}`;
+  const created = await cli([
+    'schedule',
+    'cleanup',
+    'create',
+    '--id',
+    id,
+    '--every',
+    '12h',
+    '--keep',
+    '3',
+    '--name-prefix',
+    'nightly-',
+  ]);
+  expect(created.code).toBe(0);
+  expect(created.stdout).toContain('  runs: every 12h');
+
+  const keep = await cli(['schedule', 'cleanup', 'update', '--id', id, '--keep', '4', '--keep-days', '7']);
+  expect(keep.code).toBe(0);
+  expect(keep.stdout).toBe(
+    [
+      `updated schedule ${id}:`,
+      '  runs: every 12h',
+      '  jobs: completed, named "nightly-…"',
+      '  keeps: the newest 4 automatic checkpoints of each job, those younger than 7 days, and every manual checkpoint',
+      '  deletes at most: 1000 per run',
+      '',
+    ].join('\n'),
+  );
+  expect(await described(id)).toMatchObject({
+    every: 12 * 3_600_000,
+    input: {
+      retention: { keepLastN: 4, keepWithinDays: 7 },
+      jobFilter: { status: 'completed', namePrefix: 'nightly-' },
+    },
+  });
+
+  const every = await cli(['schedule', 'cleanup', 'update', '--id', id, '--every', '1d']);
+  expect(every.stdout).toContain('  runs: every 1d');
+  expect(every.stdout).toContain('the newest 4 automatic checkpoints of each job, those younger than 7 days');
+  expect(await described(id)).toMatchObject({
+    every: 86_400_000,
+    input: { retention: { keepLastN: 4, keepWithinDays: 7 }, maxDeletes: 1000 },
+  });
+  await dev.client.schedule.getHandle(id).delete();
+});
+
+it('a cron schedule keeps its cron through an update of the retention', async () => {
+  const id = `merge-cron-${taskQueue}`;
+  expect((await cli(['schedule', 'cleanup', 'create', '--id', id, '--cron', '0 3 * * *'])).code).toBe(0);
+  const calendars = (await described(id)).calendars;
+  const r = await cli(['schedule', 'cleanup', 'update', '--id', id, '--keep', '5']);
+  expect(r.stdout).toContain('  runs: cron "0 3 * * *"');
+  expect(r.stdout).toContain('the newest 5 automatic');
+  expect((await described(id)).calendars).toEqual(calendars);
+  await dev.client.schedule.getHandle(id).delete();
+});
+
+it('update of a schedule that does not exist: exit 3 and the command that creates it', async () => {
+  const r = await cli(['schedule', 'cleanup', 'update', '--id', `absent-${taskQueue}`, '--keep', '2']);
+  expect(r.code).toBe(3);
+  expect(r.stderr).toContain(
+    `no schedule absent-${taskQueue} (create it: starter schedule cleanup create --id absent-${taskQueue} --every 1d)`,
+  );
+});

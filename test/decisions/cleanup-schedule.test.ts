@@ -1,0 +1,67 @@
+import { cleanupSettingsLines, durationText, mergeCleanupInput } from '../../src/decisions/cleanup-schedule';
+import type { CleanupInput } from '../../src/workflows/definitions';
+
+const before: CleanupInput = {
+  jobFilter: { status: 'completed', namePrefix: 'nightly-' },
+  retention: { keepLastN: 3, keepWithinDays: 7 },
+  maxDeletes: 500,
+};
+
+describe('mergeCleanupInput: only the settings given change', () => {
+  it('no change keeps every setting', () => {
+    expect(mergeCleanupInput(before, {})).toEqual(before);
+  });
+  it('a retention change keeps the filter, the other retention rule and the bound', () => {
+    expect(mergeCleanupInput(before, { keepLastN: 4 })).toEqual({
+      ...before,
+      retention: { keepLastN: 4, keepWithinDays: 7 },
+    });
+  });
+  it('zero is a setting, not an absence: keep 0, keep-days 0', () => {
+    expect(mergeCleanupInput(before, { keepLastN: 0, keepWithinDays: 0 }).retention).toEqual({
+      keepLastN: 0,
+      keepWithinDays: 0,
+    });
+  });
+  it('a filter change keeps the retention; a timing change alone changes no input', () => {
+    expect(mergeCleanupInput(before, { status: 'failed' })).toEqual({
+      ...before,
+      jobFilter: { status: 'failed', namePrefix: 'nightly-' },
+    });
+    expect(mergeCleanupInput(before, { timing: { every: '1d' } })).toEqual(before);
+  });
+  it('an input without the optional parts takes the given ones', () => {
+    expect(mergeCleanupInput({ retention: { keepLastN: 3 } }, { maxDeletes: 1, namePrefix: 'x' })).toEqual({
+      jobFilter: { namePrefix: 'x' },
+      retention: { keepLastN: 3 },
+      maxDeletes: 1,
+    });
+  });
+});
+
+describe('durationText and the printed settings', () => {
+  it('writes the largest whole unit', () => {
+    expect(durationText(43_200_000)).toBe('12h');
+    expect(durationText(86_400_000)).toBe('1d');
+    expect(durationText(90_000)).toBe('90s');
+    expect(durationText(60_000)).toBe('1m');
+    expect(durationText(1500)).toBe('1500ms');
+    expect(durationText(0)).toBe('0ms');
+  });
+  it('prints when it runs, which jobs, what it keeps and its bound', () => {
+    expect(cleanupSettingsLines({ every: '12h' }, before)).toEqual([
+      '  runs: every 12h',
+      '  jobs: completed, named "nightly-…"',
+      '  keeps: the newest 3 automatic checkpoints of each job, those younger than 7 days, and every manual checkpoint',
+      '  deletes at most: 500 per run',
+    ]);
+    expect(
+      cleanupSettingsLines({ cron: '0 3 * * *' }, { retention: { keepLastN: 1, includeManual: true } }),
+    ).toEqual([
+      '  runs: cron "0 3 * * *"',
+      '  jobs: any status',
+      '  keeps: the newest 1 automatic checkpoints of each job',
+      '  deletes at most: 1000 per run',
+    ]);
+  });
+});
