@@ -696,6 +696,7 @@ async function cancelDuringSlowDeletions(bed: WorkflowTestBed, jobId: string, wo
   const before = bed.sandbox.state.jobCheckpoints(jobId).length;
   const slowDeletes = { latencyMs: 2000, routePattern: '^/tensorone/v2/training/checkpoints/' };
   return withFaults(bed.sandbox, slowDeletes, async () => {
+    const startedAt = Date.now();
     const handle = await bed.withWorker(() =>
       bed.env.client.workflow.start(checkpointCleanup, {
         args: [{ jobIds: [jobId], retention: { keepLastN: 2 }, concurrency: 2 }],
@@ -704,8 +705,9 @@ async function cancelDuringSlowDeletions(bed: WorkflowTestBed, jobId: string, wo
       }),
     );
     const deletesAsked = () =>
+      // This cleanup's own: the earlier tests' deletions are in the same log.
       bed.sandbox.state.requestLog.filter(
-        (r) => r.method === 'DELETE' && r.path.includes('/v2/training/checkpoints/'),
+        (r) => r.at >= startedAt && r.method === 'DELETE' && r.path.includes('/v2/training/checkpoints/'),
       ).length;
     for (let i = 0; i < 150 && deletesAsked() < 2; i++) await new Promise((r) => setTimeout(r, 100));
     await new Promise((r) => setTimeout(r, 500));
