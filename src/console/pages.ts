@@ -6,7 +6,8 @@ import type { PipelineStatus } from '../workflows/definitions';
 import type { ActionOutcome } from './actions';
 import { curveSvg } from './curve';
 import { esc, page, when } from './html';
-import { PHASES, PROVIDERS, type Fleet, type FleetFilter, type PipelineView, type WorkflowRow } from './read';
+import { PIPELINE_PHASES } from '../domain/pipeline-phases';
+import { PROVIDERS, type Fleet, type FleetFilter, type PipelineView, type WorkflowRow } from './read';
 
 export interface PageContext {
   /** Per-process token every form carries back (with the Origin check, what makes a POST the console's own). */
@@ -59,7 +60,7 @@ export function fleetPage(
     const s = q.toString();
     return s ? `/?${s}` : '/';
   };
-  const counts = PHASES.filter((p) => fleet.byPhase[p])
+  const counts = PIPELINE_PHASES.filter((p) => fleet.byPhase[p])
     .map(
       (p) =>
         `<a href="${esc(query({ phase: filter.phase === p ? undefined : p }))}">${badge(p)} ${fleet.byPhase[p]}</a>`,
@@ -69,7 +70,7 @@ export function fleetPage(
     `<option value="${esc(value)}"${value === current ? ' selected' : ''}>${esc(value || 'any')}</option>`;
   const filters = `<form class="filters" method="get" action="/">
 <label>name <input name="name" value="${esc(filter.name ?? '')}" size="18" placeholder="part of the id"></label>
-<label>phase <select name="phase">${['', ...PHASES].map((p) => option(p, filter.phase)).join('')}</select></label>
+<label>phase <select name="phase">${['', ...PIPELINE_PHASES].map((p) => option(p, filter.phase)).join('')}</select></label>
 <label>provider <select name="provider">${['', ...PROVIDERS].map((p) => option(p, filter.provider)).join('')}</select></label>
 <button type="submit">Filter</button><a href="/">clear</a></form>`;
   const pipelines = table(
@@ -138,7 +139,7 @@ export function fleetPage(
   return page('Fleet', body, ctx);
 }
 
-const MAIN_PATH = PHASES.filter((p) => p !== 'cancelled' && p !== 'failed');
+const MAIN_PATH = PIPELINE_PHASES.filter((p) => p !== 'cancelled' && p !== 'failed');
 
 /** The phases as a graph, the current one lit; an ended pipeline's last phase shows where it stopped. */
 export function phaseGraph(phase: string | undefined): string {

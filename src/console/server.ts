@@ -30,15 +30,8 @@ import {
   pipelinePage,
   type PageContext,
 } from './pages';
-import {
-  PHASES,
-  PROVIDERS,
-  readFleet,
-  readPipeline,
-  readStatus,
-  TrainingFigures,
-  type FleetFilter,
-} from './read';
+import { PIPELINE_PHASES } from '../domain/pipeline-phases';
+import { PROVIDERS, readFleet, readPipeline, readStatus, TrainingFigures, type FleetFilter } from './read';
 
 export interface ConsoleOptions {
   port: number;
@@ -109,7 +102,7 @@ export function consoleOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Con
 
 const filterSchema = z.object({
   name: z.string().max(200).optional(),
-  phase: z.enum(PHASES as [string, ...string[]]).optional(),
+  phase: z.enum(PIPELINE_PHASES as [string, ...string[]]).optional(),
   provider: z.enum(PROVIDERS).optional(),
 });
 

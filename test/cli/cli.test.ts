@@ -11,11 +11,11 @@ import { withLatestLook } from '../../src/cli/latest-look';
 import { pipelineInput, tensoroneTrain } from '../../fixtures/pipelines';
 import YAML from 'yaml';
 import { createProviderClients } from '../../src/providers/config';
-import type { Sandbox } from '../../sandbox/server';
-import { startSandbox } from '../../sandbox/server';
+import { startSandbox, type Sandbox } from '../../sandbox/server';
 import { sandboxAdmin } from '../../sandbox/admin-client';
-import { main } from '../../src/starter';
-import { connectDevServer, type DevServerHandle, uniqueTaskQueue } from '../harness/temporal';
+import { uniqueTaskQueue } from '../harness/temporal';
+import { runCliInProcess, useCliBed } from '../harness/cli-bed';
+import { quickGatedExample } from '../harness/example-pipelines';
 import { statusQuery, superviseWorkflowId, type PipelineStatus } from '../../src/workflows/definitions';
 import { createWorker, defaultWorkerSettings } from '../../src/worker-factory';
 import { fineTuneToDeploy, superviseTrainingJob } from '../../src/workflows';
@@ -24,52 +24,16 @@ const repo = path.resolve(__dirname, '../..');
 const tsx = path.join(repo, 'node_modules/.bin/tsx');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ftp-cli-'));
 
-let dev: DevServerHandle;
-let sandbox: Sandbox;
-let worker: Worker;
-let running: Promise<void>;
-const taskQueue = uniqueTaskQueue('cli');
-
-beforeAll(async () => {
-  dev = await connectDevServer();
-  sandbox = await startSandbox({ epochMs: 150, queueMs: 50, deployMs: 150 });
-  worker = await createWorker({
-    connection: dev.nativeConnection,
-    taskQueue,
-    providers: createProviderClients(sandbox.endpoints),
-    settings: defaultWorkerSettings(),
-    overrides: { shutdownGraceTime: 0 },
-  });
-  running = worker.run();
-});
-afterAll(async () => {
-  worker.shutdown();
-  await running;
-  await sandbox.close();
-  await dev.close();
-});
-
-const cliEnv = () => ({ ...process.env, TEMPORAL_ADDRESS: dev.address, TEMPORAL_TASK_QUEUE: taskQueue });
-/** The CLI as its own process. Asynchronous: the worker in this process must keep answering meanwhile. */
-function cli(
-  args: string[],
-  env: NodeJS.ProcessEnv = cliEnv(),
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(tsx, ['src/starter.ts', ...args], { cwd: repo, env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const bed = useCliBed({ name: 'cli', sandbox: { epochMs: 150, queueMs: 50, deployMs: 150 }, worker: true });
+const { taskQueue } = bed;
+const cliEnv = bed.env;
+const cli = bed.cli;
 
 /** Summaries (Temporal user metadata) of a workflow's history events, by event type. */
 async function eventSummaries(workflowId: string): Promise<Record<string, string[]>> {
   const out: Record<string, string[]> = { ActivityTaskScheduled: [], TimerStarted: [] };
   const converter = defaultPayloadConverter;
-  for (const e of (await dev.client.workflow.getHandle(workflowId).fetchHistory()).events ?? []) {
+  for (const e of (await bed.dev.client.workflow.getHandle(workflowId).fetchHistory()).events ?? []) {
     const summary = e.userMetadata?.summary;
     if (!summary) continue;
     const type = String(temporal.api.enums.v1.EventType[e.eventType!]).replace(/^EVENT_TYPE_/, '');
@@ -85,19 +49,7 @@ async function eventSummaries(workflowId: string): Promise<Record<string, string
 
 /** The example pipeline with a unique name, compressed further for a 150 ms epoch. */
 function pipelineFile(name: string, edit: (p: Record<string, unknown>) => void = () => undefined): string {
-  const p = YAML.parse(fs.readFileSync(path.join(repo, 'examples/pipeline-gated.yaml'), 'utf8')) as Record<
-    string,
-    unknown
-  >;
-  p.name = name;
-  (p.train as { config: { training: { epochs: number } } }).config.training.epochs = 4;
-  p.supervision = {
-    freshness: '1s',
-    minInterval: '200ms',
-    stallAfter: '20s',
-    resumeBudget: 1,
-    unknownStatusGrace: '20s',
-  };
+  const p = quickGatedExample(name, { epochs: 4, stall: '20s' });
   edit(p);
   const file = path.join(tmp, `${name}.yaml`);
   fs.writeFileSync(file, YAML.stringify(p));
@@ -109,14 +61,15 @@ it('refuses a bad pipeline file with exit code 2, naming the file and the field,
     'bad-file',
     (p) => ((p.train as Record<string, unknown>).datasetId = 'not-a-dataset'),
   );
-  const before = sandbox.state.jobs.size;
+  const before = bed.sandbox.state.jobs.size;
   const r = await cli(['run', file]);
   expect(r.code).toBe(2);
   expect(r.stderr).toContain('bad-file.yaml is invalid');
   expect(r.stderr).toContain('train.datasetId');
-  expect(sandbox.state.jobs.size).toBe(before);
+  expect(bed.sandbox.state.jobs.size).toBe(before);
   const runs = [];
-  for await (const w of dev.client.workflow.list({ query: `WorkflowId = 'pipeline-bad-file'` })) runs.push(w);
+  for await (const w of bed.dev.client.workflow.list({ query: `WorkflowId = 'pipeline-bad-file'` }))
+    runs.push(w);
   expect(runs).toHaveLength(0);
 });
 
@@ -154,11 +107,11 @@ it('run → approve → serving, with the CLI as a separate process; status --js
   });
 
   // A second `run` of the same file while it runs attaches; no second pipeline, no second job.
-  const jobsBefore = sandbox.state.jobs.size;
+  const jobsBefore = bed.sandbox.state.jobs.size;
   const again = await cli(['run', file, '--no-follow']);
   expect(again.code).toBe(0);
   expect(again.stderr).toContain(`attached to running ${id}`);
-  expect(sandbox.state.jobs.size).toBe(jobsBefore);
+  expect(bed.sandbox.state.jobs.size).toBe(jobsBefore);
 
   const approve = await cli(['approve', id, '--reason', 'eval ok', '--by', 'ada']);
   expect(approve.code).toBe(0);
@@ -170,7 +123,7 @@ it('run → approve → serving, with the CLI as a separate process; status --js
   expect(human.stdout).toContain('approved by ada: eval ok');
 
   // The Web UI's view: the CLI's static summary, the approval timer and the children carry summaries.
-  const handle = dev.client.workflow.getHandle<typeof fineTuneToDeploy>(id);
+  const handle = bed.dev.client.workflow.getHandle<typeof fineTuneToDeploy>(id);
   expect(await (await handle.describe()).staticSummary()).toBe(
     'cli-gated: train llm on ds_support_tickets_2026 (h100 or a100) → tensorone-endpoint',
   );
@@ -203,7 +156,7 @@ it('run → approve → serving, with the CLI as a separate process; status --js
 
   // The report has the approval history, and says where it went by default: not the current folder.
   const reportDir = fs.mkdtempSync(path.join(tmp, 'reports-'));
-  const report = await cli(['report', id], { ...cliEnv(), FTP_REPORT_DIR: reportDir });
+  const report = await cli(['report', id], { FTP_REPORT_DIR: reportDir });
   expect(report.code).toBe(0);
   expect(report.stdout).toContain(`wrote ${path.join(reportDir, `${id}.html`)}`);
   const html = fs.readFileSync(path.join(reportDir, `${id}.html`), 'utf8');
@@ -218,10 +171,14 @@ it('operator commands are refused with exit 2 and the reason: approve during tra
     (p.supervision as { stallAfter: string }).stallAfter = '10m';
     delete p.budget;
   });
-  sandbox.state.faults = { ...sandbox.state.faults, stallAtEpoch: 2, stallJobNameContains: 'cli-refusals' };
+  bed.sandbox.state.faults = {
+    ...bed.sandbox.state.faults,
+    stallAtEpoch: 2,
+    stallJobNameContains: 'cli-refusals',
+  };
   expect((await cli(['run', file, '--no-follow'])).code).toBe(0);
   const id = 'pipeline-cli-refusals';
-  const handle = dev.client.workflow.getHandle<typeof fineTuneToDeploy>(id);
+  const handle = bed.dev.client.workflow.getHandle<typeof fineTuneToDeploy>(id);
   const statusWhen = async (ok: (s: PipelineStatus) => boolean, tries = 240) => {
     for (let i = 0; i < tries; i++) {
       const s = await handle.query(statusQuery).catch(() => undefined);
@@ -239,7 +196,7 @@ it('operator commands are refused with exit 2 and the reason: approve during tra
     cli(['supervise', jobId]),
   ]);
   expect((await handle.query(statusQuery)).phase).toBe('training'); // all three landed while it trained
-  sandbox.state.faults = { ...sandbox.state.faults, stallAtEpoch: undefined }; // training goes on
+  bed.sandbox.state.faults = { ...bed.sandbox.state.faults, stallAtEpoch: undefined }; // training goes on
   expect(approve).toMatchObject({ code: 2, stdout: '' });
   expect(approve.stderr).toContain('refused: not awaiting approval (phase: training)');
   expect(approve.stderr).not.toContain('Workflow Update failed');
@@ -280,9 +237,9 @@ it('operator commands are refused with exit 2 and the reason: approve during tra
 }, 180_000);
 
 it('`supervise` of a job a `starter supervise` already watches is refused naming it, even with --may-stop', async () => {
-  await sandbox.state.syncClock();
-  const jobId = sandbox.state.createJob({ name: 'cli-watched', totalEpochs: 400 }).id;
-  const owner = await dev.client.workflow.start(superviseTrainingJob, {
+  await bed.sandbox.state.syncClock();
+  const jobId = bed.sandbox.state.createJob({ name: 'cli-watched', totalEpochs: 400 }).id;
+  const owner = await bed.dev.client.workflow.start(superviseTrainingJob, {
     taskQueue,
     workflowId: superviseWorkflowId('tensorone', jobId),
     args: [
@@ -305,7 +262,7 @@ it('`supervise` of a job a `starter supervise` already watches is refused naming
       `refused: tensorone job ${jobId} is already supervised by supervise-tensorone-${jobId} (started by \`starter supervise\`)`,
     );
     expect((await owner.describe()).status.name).toBe('RUNNING');
-    expect(sandbox.state.jobs.get(jobId)!.status).not.toBe('stopped');
+    expect(bed.sandbox.state.jobs.get(jobId)!.status).not.toBe('stopped');
   } finally {
     await owner.terminate('test over').catch(() => undefined);
   }
@@ -325,7 +282,7 @@ it('manages the cleanup schedule: create, list, trigger, delete', async () => {
   }[];
   expect(listed.find((s) => s.scheduleId === id)).toMatchObject({ paused: false });
   expect((await cli(['schedule', 'cleanup', 'trigger', '--id', id])).code).toBe(0);
-  const description = await dev.client.schedule.getHandle(id).describe();
+  const description = await bed.dev.client.schedule.getHandle(id).describe();
   expect(description.policies.overlap).toBe('SKIP');
   expect((await cli(['schedule', 'cleanup', 'delete', '--id', id])).code).toBe(0);
 });
@@ -335,7 +292,7 @@ it('manages the reconcile schedule: created with its grace, listed apart from cl
   expect(
     (await cli(['schedule', 'reconcile', 'create', '--id', id, '--grace', '2h', '--dry-run'])).stdout,
   ).toContain(`created schedule ${id}`);
-  const description = await dev.client.schedule.getHandle(id).describe();
+  const description = await bed.dev.client.schedule.getHandle(id).describe();
   expect(description.action).toMatchObject({
     workflowType: 'reconcileOrphans',
     args: [{ dryRun: true, graceMs: 7_200_000 }],
@@ -384,10 +341,10 @@ it.each(['SIGTERM', 'SIGINT'] as const)(
       env: {
         PATH: process.env.PATH,
         HOME: process.env.HOME,
-        TEMPORAL_ADDRESS: dev.address,
+        TEMPORAL_ADDRESS: bed.dev.address,
         TEMPORAL_TASK_QUEUE: uniqueTaskQueue('shutdown'),
         WORKER_SHUTDOWN_GRACE_SECONDS: String(grace),
-        SANDBOX_URL: sandbox.url,
+        SANDBOX_URL: bed.sandbox.url,
       },
     });
     let stderr = '';
@@ -420,22 +377,12 @@ describe('bad input is refused with exit 2 before anything starts', () => {
   /** Ids of the workflows on this file's task queue (other tests here start some) that contain `part`. */
   const startedWith = async (part: string): Promise<string[]> => {
     const ids: string[] = [];
-    for await (const w of dev.client.workflow.list({ query: `TaskQueue = '${taskQueue}'` }))
+    for await (const w of bed.dev.client.workflow.list({ query: `TaskQueue = '${taskQueue}'` }))
       if (w.workflowId.includes(part)) ids.push(w.workflowId);
     return ids;
   };
   /** `main()` of the CLI in this process: the same parsing, without a process's start-up cost. */
-  const inProcess = async (args: string[]): Promise<{ code: number; stderr: string }> => {
-    let stderr = '';
-    const write = jest
-      .spyOn(process.stderr, 'write')
-      .mockImplementation((chunk: string | Uint8Array) => ((stderr += chunk.toString()), true));
-    try {
-      return { code: await main(['node', 'starter', ...args]), stderr };
-    } finally {
-      write.mockRestore();
-    }
-  };
+  const inProcess = (args: string[]) => runCliInProcess(args);
   const write = (name: string, content: string | Buffer): string => {
     const file = path.join(tmp, name);
     fs.writeFileSync(file, content);
@@ -492,7 +439,7 @@ describe('bad input is refused with exit 2 before anything starts', () => {
         ['supervision.freshness: must be between 1s and 1d, got "0s"'],
       ],
     ];
-    const before = sandbox.state.jobs.size;
+    const before = bed.sandbox.state.jobs.size;
     const processes = cases.map(([file, , spawned]) => (spawned ? cli(['run', file]) : undefined));
     // One at a time: each captures this process's stderr while it runs.
     const inline: ({ code: number | null; stderr: string } | undefined)[] = [];
@@ -502,7 +449,7 @@ describe('bad input is refused with exit 2 before anything starts', () => {
       expect({ file: cases[i][0], code: r.code }).toEqual({ file: cases[i][0], code: 2 });
       for (const e of cases[i][1]) expect(r.stderr).toMatch(e);
     });
-    expect(sandbox.state.jobs.size).toBe(before);
+    expect(bed.sandbox.state.jobs.size).toBe(before);
     for (const name of ['bytes-ok', 'not-utf8', 'big-config', 'forever-approval', 'zero-freshness'])
       expect(await startedWith(`pipeline-${name}`)).toEqual([]);
   }, 240_000);
@@ -582,7 +529,7 @@ describe('bad input is refused with exit 2 before anything starts', () => {
   const nothingStarted = async () => {
     // Every job id and schedule id in the table contains "flags".
     expect(await startedWith('flags')).toEqual([]);
-    await expect(dev.client.schedule.getHandle(flagSchedule).describe()).rejects.toThrow(/not found/i);
+    await expect(bed.dev.client.schedule.getHandle(flagSchedule).describe()).rejects.toThrow(/not found/i);
   };
 
   it('flags, the CLI as a process: --max-cost abc, --report-every 0s, negative numbers … → exit 2 naming the flag, nothing started', async () => {
@@ -640,7 +587,7 @@ describe('bad input is refused with exit 2 before anything starts', () => {
   );
 
   it('good flags arrive as numbers: cleanup --keep 1 --max-deletes 2 deletes exactly 2', async () => {
-    const { jobId } = await sandboxAdmin(sandbox.url).seedCompletedJob('flags-cleanup', 8);
+    const { jobId } = await sandboxAdmin(bed.sandbox.url).seedCompletedJob('flags-cleanup', 8);
     const r = await cli(['cleanup', '--job', jobId, '--keep', '1', '--max-deletes', '2', '--json']);
     expect(r.code).toBe(0);
     const result = JSON.parse(r.stdout) as { deletedCount: number; truncated: boolean };
@@ -657,7 +604,7 @@ describe('progress that moves, without history', () => {
     // Epochs long enough to tell apart; jobs stay queued until the test lets them run (below).
     slow = await startSandbox({ epochMs: 1000, queueMs: 10 * 60_000, deployMs: 150 });
     slowWorker = await createWorker({
-      connection: dev.nativeConnection,
+      connection: bed.dev.nativeConnection,
       taskQueue: slowQueue,
       providers: createProviderClients(slow.endpoints),
       settings: defaultWorkerSettings(),
@@ -673,7 +620,7 @@ describe('progress that moves, without history', () => {
 
   it('`watch` of an 8-epoch job prints at least 6 distinct epochs while the supervision writes no event per look; it ends with endpoint, checkpoint and cost', async () => {
     const id = 'pipeline-cli-watched';
-    await dev.client.workflow.start(fineTuneToDeploy, {
+    await bed.dev.client.workflow.start(fineTuneToDeploy, {
       taskQueue: slowQueue,
       workflowId: id,
       args: [
@@ -708,10 +655,10 @@ describe('progress that moves, without history', () => {
     let lastFailure: { message?: string | null; stackTrace?: string | null } | undefined;
     for (let i = 0; i < 60 && !lastFailure?.message?.includes('running epoch'); i++) {
       await new Promise((r) => setTimeout(r, 250));
-      const child = (await dev.client.workflow.getHandle(id).describe()).raw.pendingChildren?.[0];
+      const child = (await bed.dev.client.workflow.getHandle(id).describe()).raw.pendingChildren?.[0];
       if (!child?.workflowId) continue;
       const watch = (
-        await dev.client.workflow.getHandle(child.workflowId).describe()
+        await bed.dev.client.workflow.getHandle(child.workflowId).describe()
       ).raw.pendingActivities?.find((a) => a.activityType?.name === 'watchTrainingJob');
       lastFailure = watch?.lastFailure ?? undefined;
     }
@@ -729,10 +676,10 @@ describe('progress that moves, without history', () => {
     );
 
     // The looks cost no history: the supervision scheduled a handful of watches, not one per look.
-    const supervision = (await dev.client.workflow.getHandle(id).fetchHistory()).events!.find(
+    const supervision = (await bed.dev.client.workflow.getHandle(id).fetchHistory()).events!.find(
       (e) => e.startChildWorkflowExecutionInitiatedEventAttributes,
     )!.startChildWorkflowExecutionInitiatedEventAttributes!.workflowId!;
-    const events = (await dev.client.workflow.getHandle(supervision).fetchHistory()).events!;
+    const events = (await bed.dev.client.workflow.getHandle(supervision).fetchHistory()).events!;
     const watches = events.filter(
       (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'watchTrainingJob',
     );
@@ -743,7 +690,7 @@ describe('progress that moves, without history', () => {
   it('a CLI that meets encrypted payloads without keys says which variable to set (exit 2)', async () => {
     const codec = new AesGcmCodec(new Map([['k1', Buffer.alloc(32, 3)]]), 'k1');
     const encrypted = new Client({
-      connection: dev.client.connection,
+      connection: bed.dev.client.connection,
       dataConverter: { payloadCodecs: [codec] },
     });
     const id = 'pipeline-cli-encrypted-no-key';
@@ -754,8 +701,7 @@ describe('progress that moves, without history', () => {
       args: [pipelineInput('cli-encrypted-no-key')],
     });
     try {
-      const env = { ...cliEnv(), FTP_PAYLOAD_KEYS: '' };
-      const { code, stderr } = await cli(['report', id, '--json'], env);
+      const { code, stderr } = await cli(['report', id, '--json'], { FTP_PAYLOAD_KEYS: '' });
       expect(code).toBe(2);
       expect(stderr).toContain('set FTP_PAYLOAD_KEYS');
       expect(stderr).not.toContain('Unknown encoding');
@@ -819,7 +765,7 @@ describe('the latest look laid over the workflow status', () => {
 
 it('a Temporal server that is not there is named with its address and what to do next (exit 1)', async () => {
   // Port 1 on loopback: nothing listens there, the connection is refused until the SDK's deadline.
-  const r = await cli(['list'], { ...cliEnv(), TEMPORAL_ADDRESS: '127.0.0.1:1' });
+  const r = await cli(['list'], { TEMPORAL_ADDRESS: '127.0.0.1:1' });
   expect(r.code).toBe(1);
   expect(r.stderr).toContain('could not reach Temporal at 127.0.0.1:1 (namespace default)');
   expect(r.stderr).toContain('Is the server running?');

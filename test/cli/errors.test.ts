@@ -5,67 +5,24 @@ import http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import type { Worker } from '@temporalio/worker';
 import YAML from 'yaml';
 import { pipelineInput, tensoroneTrain } from '../../fixtures/pipelines';
-import { startSandbox, type Sandbox } from '../../sandbox/server';
-import { createProviderClients } from '../../src/providers/config';
-import { main } from '../../src/starter';
-import { createWorker, defaultWorkerSettings } from '../../src/worker-factory';
 import { fineTuneToDeploy } from '../../src/workflows';
 import { eventually } from '../harness/sandbox';
-import { connectDevServer, type DevServerHandle, uniqueTaskQueue } from '../harness/temporal';
+import { uniqueTaskQueue } from '../harness/temporal';
+import { useCliBed } from '../harness/cli-bed';
 
 /** Errors that say what to do, and one exit code per class of mistake (docs/cli.md). */
 
 const repo = path.resolve(__dirname, '../..');
-let dev: DevServerHandle;
-let sandbox: Sandbox;
-let worker: Worker;
-let running: Promise<void>;
-const taskQueue = uniqueTaskQueue('errors');
-
-beforeAll(async () => {
-  dev = await connectDevServer();
-  sandbox = await startSandbox({ epochMs: 120, queueMs: 40, deployMs: 120 });
-  worker = await createWorker({
-    connection: dev.nativeConnection,
-    taskQueue,
-    providers: createProviderClients(sandbox.endpoints),
-    settings: defaultWorkerSettings(),
-    overrides: { shutdownGraceTime: 0 },
-  });
-  running = worker.run();
+const bed = useCliBed({
+  name: 'errors',
+  sandbox: { epochMs: 120, queueMs: 40, deployMs: 120 },
+  worker: true,
 });
-afterAll(async () => {
-  worker.shutdown();
-  await running;
-  await sandbox.close();
-  await dev.close();
-});
-
-async function cli(
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const saved = { ...process.env };
-  Object.assign(process.env, { TEMPORAL_ADDRESS: dev.address, TEMPORAL_TASK_QUEUE: taskQueue, ...env });
-  let stdout = '';
-  let stderr = '';
-  const o = jest
-    .spyOn(process.stdout, 'write')
-    .mockImplementation((c: string | Uint8Array) => ((stdout += c.toString()), true));
-  const e = jest
-    .spyOn(process.stderr, 'write')
-    .mockImplementation((c: string | Uint8Array) => ((stderr += c.toString()), true));
-  try {
-    return { code: await main(['node', 'starter', ...args]), stdout, stderr };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-    process.env = saved;
-  }
-}
+/** The CLI in this process against the bed; `env` is laid over its address and task queue. */
+const cli = bed.inProcess;
+const { taskQueue } = bed;
 
 it('a pipeline name where the workflow id belongs is taken for it; what is not there is exit 3 for every command', async () => {
   const input = pipelineInput('named', {
@@ -73,7 +30,7 @@ it('a pipeline name where the workflow id belongs is taken for it; what is not t
     supervision: { freshness: '1s', minInterval: '200ms', stallAfter: '20s', unknownStatusGrace: '20s' },
     deploy: { target: 'tensorone-endpoint', timeout: '30s' },
   });
-  await dev.client.workflow.execute(fineTuneToDeploy, {
+  await bed.dev.client.workflow.execute(fineTuneToDeploy, {
     args: [input],
     taskQueue,
     workflowId: 'pipeline-named',
@@ -96,7 +53,7 @@ it('a pipeline name where the workflow id belongs is taken for it; what is not t
 
 it('no worker polling the task queue: status says so at once, watch after a few seconds, with how to start one', async () => {
   const idleQueue = uniqueTaskQueue('no-worker');
-  const handle = await dev.client.workflow.start(fineTuneToDeploy, {
+  const handle = await bed.dev.client.workflow.start(fineTuneToDeploy, {
     args: [pipelineInput('idle')],
     taskQueue: idleQueue,
     workflowId: `pipeline-idle-${idleQueue}`,
@@ -112,7 +69,7 @@ it('no worker polling the task queue: status says so at once, watch after a few 
       ['src/starter.ts', 'watch', handle.workflowId],
       {
         cwd: repo,
-        env: { ...process.env, TEMPORAL_ADDRESS: dev.address },
+        env: { ...process.env, TEMPORAL_ADDRESS: bed.dev.address },
       },
     );
     let stderr = '';
@@ -129,7 +86,7 @@ it('no worker polling the task queue: status says so at once, watch after a few 
 
 it('a namespace without the search attributes: the command that registers them (exit 2, nothing started)', async () => {
   const namespace = `bare-${Date.now()}`;
-  await dev.client.workflowService.registerNamespace({
+  await bed.dev.client.workflowService.registerNamespace({
     namespace,
     workflowExecutionRetentionPeriod: { seconds: 86_400 as never },
   });

@@ -6,18 +6,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client } from '@temporalio/client';
 import { AesGcmCodec } from '../../src/codec/aes-gcm-codec';
-import { createProviderClients } from '../../src/providers/config';
-import { startSandbox, type Sandbox } from '../../sandbox/server';
 import type { PipelineResult } from '../../src/workflows/definitions';
 import { pipelineInput, tensoroneTrain } from '../../fixtures/pipelines';
-import { connectDevServer, type DevServerHandle, uniqueTaskQueue } from '../harness/temporal';
-import { createWorker, defaultWorkerSettings } from '../../src/worker-factory';
+import { uniqueTaskQueue } from '../harness/temporal';
+import { useCliBed } from '../harness/cli-bed';
+import { defaultWorkerSettings } from '../../src/worker-factory';
 import { fineTuneToDeploy } from '../../src/workflows';
 
 const repo = path.resolve(__dirname, '../..');
 const KEY = Buffer.alloc(32, 7);
-let dev: DevServerHandle;
-let sandbox: Sandbox;
+const bed = useCliBed({ name: 'operator', sandbox: { epochMs: 120, queueMs: 40, deployMs: 120 } });
 let hook: {
   server: http.Server;
   url: string;
@@ -26,8 +24,6 @@ let hook: {
 };
 
 beforeAll(async () => {
-  dev = await connectDevServer();
-  sandbox = await startSandbox({ epochMs: 120, queueMs: 40, deployMs: 120 });
   const received: { kind: string; phase: string; text: string }[] = [];
   const state = { failNext: 0 };
   const server = http.createServer((req, res) => {
@@ -57,8 +53,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   hook.server.close();
-  await sandbox.close();
-  await dev.close();
 });
 
 const fastSupervision = {
@@ -77,15 +71,11 @@ async function runPipeline<T = undefined>(
 ): Promise<{ result: PipelineResult; taskQueue: string; then?: T }> {
   const taskQueue = uniqueTaskQueue(name);
   const dataConverter = opts.codec ? { payloadCodecs: [opts.codec] } : undefined;
-  const worker = await createWorker({
-    connection: dev.nativeConnection,
-    taskQueue,
-    providers: createProviderClients(sandbox.endpoints),
+  const worker = await bed.createWorker(taskQueue, {
     settings: { ...defaultWorkerSettings(), NOTIFY_WEBHOOK_URL: opts.webhookUrl },
     dataConverter,
-    overrides: { shutdownGraceTime: 0 },
   });
-  const client = new Client({ connection: dev.client.connection, dataConverter });
+  const client = new Client({ connection: bed.dev.client.connection, dataConverter });
   const input = pipelineInput(name, {
     train: shortTrain,
     supervision: fastSupervision,
@@ -116,12 +106,12 @@ it('with encryption on, the server stores only ciphertext: the fetched history h
   const codec = new AesGcmCodec(new Map([['k1', KEY]]), 'k1');
   const { result } = await runPipeline('encrypted', { codec });
   expect(result.outcome).toBe('deployed');
-  const raw = JSON.stringify(await dev.client.workflow.getHandle('pipeline-encrypted').fetchHistory());
+  const raw = JSON.stringify(await bed.dev.client.workflow.getHandle('pipeline-encrypted').fetchHistory());
   expect(raw).not.toContain('ds_support_tickets');
   expect(raw).not.toContain(Buffer.from('ds_support_tickets').toString('base64').slice(0, 16));
   expect(raw).not.toContain('Llama-2-7b');
   // The same history decodes with the key (what the codec server does for the Web UI).
-  const started = (await dev.client.workflow.getHandle('pipeline-encrypted').fetchHistory()).events![0]
+  const started = (await bed.dev.client.workflow.getHandle('pipeline-encrypted').fetchHistory()).events![0]
     .workflowExecutionStartedEventAttributes!.input!.payloads!;
   const [decoded] = await codec.decode(started);
   expect(Buffer.from(decoded.data!).toString()).toContain('ds_support_tickets');
@@ -136,7 +126,7 @@ it('`report` of a finished pipeline draws one point per checkpoint and marks the
       ['src/starter.ts', 'report', 'pipeline-reported', '-o', file],
       {
         cwd: repo,
-        env: { ...process.env, TEMPORAL_ADDRESS: dev.address },
+        env: { ...process.env, TEMPORAL_ADDRESS: bed.dev.address },
         stdio: ['ignore', 'ignore', 'inherit'],
       },
     );
@@ -172,13 +162,7 @@ it('`report` of a finished pipeline draws one point per checkpoint and marks the
 
 it('`rollback` to a former deployment deleted by hand at the provider is refused (exit 2), naming it and why; the champion keeps serving', async () => {
   const taskQueue = uniqueTaskQueue('rollback-gone');
-  const worker = await createWorker({
-    connection: dev.nativeConnection,
-    taskQueue,
-    providers: createProviderClients(sandbox.endpoints),
-    settings: defaultWorkerSettings(),
-    overrides: { shutdownGraceTime: 0 },
-  });
+  const worker = await bed.createWorker(taskQueue);
   const input = pipelineInput('rollback-gone', {
     train: shortTrain,
     supervision: fastSupervision,
@@ -187,7 +171,7 @@ it('`rollback` to a former deployment deleted by hand at the provider is refused
   const { former, champion, rollback, slot } = await worker.runUntil(async () => {
     // The same pipeline file run twice: the second run's deployment replaces the first, which drains.
     const run = () =>
-      dev.client.workflow.execute(fineTuneToDeploy, {
+      bed.dev.client.workflow.execute(fineTuneToDeploy, {
         args: [input],
         taskQueue,
         workflowId: 'pipeline-rollback-gone',
@@ -195,39 +179,24 @@ it('`rollback` to a former deployment deleted by hand at the provider is refused
     const former = (await run()).deployment!.id;
     const champion = (await run()).deployment!.id;
     // Deleted by hand at the provider while it drains.
-    sandbox.state.endpoints.delete(former);
+    bed.sandbox.state.endpoints.delete(former);
     const rollback = await starter(['rollback', 'rollback-gone'], taskQueue);
     const slot = await starter(['slots', 'rollback-gone', '--json'], taskQueue);
     return { former, champion, rollback, slot };
   });
   expect(rollback.code).toBe(2);
-  expect(rollback.out).not.toContain('serves again');
-  expect(rollback.err).toContain(`rollback refused: the former deployment tensorone-endpoint ${former}`);
-  expect(rollback.err).toContain(`tensorone-endpoint ${champion} keeps serving`);
-  expect(JSON.parse(slot.out)).toMatchObject({
+  expect(rollback.stdout).not.toContain('serves again');
+  expect(rollback.stderr).toContain(`rollback refused: the former deployment tensorone-endpoint ${former}`);
+  expect(rollback.stderr).toContain(`tensorone-endpoint ${champion} keeps serving`);
+  expect(JSON.parse(slot.stdout)).toMatchObject({
     champion: { deploymentId: champion },
     draining: [{ deploymentId: former }],
   });
-  expect(sandbox.state.endpoints.has(champion)).toBe(true);
+  expect(bed.sandbox.state.endpoints.has(champion)).toBe(true);
 });
 
 /** Runs the starter CLI against the dev server and the given task queue; its exit code and output. */
-function starter(
-  args: string[],
-  taskQueue: string,
-): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(path.join(repo, 'node_modules/.bin/tsx'), ['src/starter.ts', ...args], {
-      cwd: repo,
-      env: { ...process.env, TEMPORAL_ADDRESS: dev.address, TEMPORAL_TASK_QUEUE: taskQueue },
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('close', (code) => resolve({ code, out, err }));
-  });
-}
+const starter = (args: string[], taskQueue: string) => bed.cli(args, { TEMPORAL_TASK_QUEUE: taskQueue });
 
 it('`slots` shows what serves a pipeline name; `rollback` with nothing to roll back to is refused (exit 2) with the reason; an unknown slot is not found (exit 3)', async () => {
   const { result, then } = await runPipeline('slotted', {
@@ -245,16 +214,18 @@ it('`slots` shows what serves a pipeline name; `rollback` with nothing to roll b
   const id = result.deployment!.id;
   // The list comes from visibility, which may lag a moment behind the promotion.
   expect(table.code).toBe(0);
-  expect(table.out).toMatch(/^NAME\s+SERVING\s+SINCE \(UTC\)\s+CHECKPOINT/);
+  expect(table.stdout).toMatch(/^NAME\s+SERVING\s+SINCE \(UTC\)\s+CHECKPOINT/);
   expect(one.code).toBe(0);
-  expect(one.out).toContain(`serving:  tensorone-endpoint ${id}`);
-  expect(one.out).toContain(`checkpoint ${result.checkpoint!.checkpointId}`);
-  expect(one.out).toMatch(new RegExp(`promoted\\s+${id} by pipeline-slotted`));
-  expect(JSON.parse(json.out).champion).toMatchObject({ deploymentId: id, jobId: result.jobId });
+  expect(one.stdout).toContain(`serving:  tensorone-endpoint ${id}`);
+  expect(one.stdout).toContain(`checkpoint ${result.checkpoint!.checkpointId}`);
+  expect(one.stdout).toMatch(new RegExp(`promoted\\s+${id} by pipeline-slotted`));
+  expect(JSON.parse(json.stdout).champion).toMatchObject({ deploymentId: id, jobId: result.jobId });
   expect(rollback.code).toBe(2);
-  expect(rollback.err).toContain(`slot slotted has had one deployment only (${id}): nothing to roll back to`);
+  expect(rollback.stderr).toContain(
+    `slot slotted has had one deployment only (${id}): nothing to roll back to`,
+  );
   expect(badName.code).toBe(2);
-  expect(badName.err).toMatch(/must be a pipeline name/);
+  expect(badName.stderr).toMatch(/must be a pipeline name/);
   expect(unknown.code).toBe(3);
-  expect(unknown.err).toContain('not found: no serving slot never-deployed');
+  expect(unknown.stderr).toContain('not found: no serving slot never-deployed');
 });

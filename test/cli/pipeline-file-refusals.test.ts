@@ -1,14 +1,9 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Worker } from '@temporalio/worker';
 import YAML from 'yaml';
 import { sandboxAdmin } from '../../sandbox/admin-client';
-import { startSandbox, type Sandbox } from '../../sandbox/server';
-import { createProviderClients } from '../../src/providers/config';
-import { createWorker, defaultWorkerSettings } from '../../src/worker-factory';
-import { connectDevServer, type DevServerHandle, uniqueTaskQueue } from '../harness/temporal';
+import { useCliBed } from '../harness/cli-bed';
 
 /**
  * A typo in a pipeline file must not start paid training: the CLI refuses it (exit 2) with a line per
@@ -16,47 +11,14 @@ import { connectDevServer, type DevServerHandle, uniqueTaskQueue } from '../harn
  */
 
 const repo = path.resolve(__dirname, '../..');
-const tsx = path.join(repo, 'node_modules/.bin/tsx');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ftp-file-refusals-'));
-const taskQueue = uniqueTaskQueue('file-refusals');
 
-let dev: DevServerHandle;
-let sandbox: Sandbox;
-let worker: Worker;
-let running: Promise<void>;
-
-beforeAll(async () => {
-  dev = await connectDevServer();
-  sandbox = await startSandbox({ epochMs: 150, queueMs: 50, deployMs: 150 });
-  worker = await createWorker({
-    connection: dev.nativeConnection,
-    taskQueue,
-    providers: createProviderClients(sandbox.endpoints),
-    settings: defaultWorkerSettings(),
-    overrides: { shutdownGraceTime: 0 },
-  });
-  running = worker.run();
+const bed = useCliBed({
+  name: 'file-refusals',
+  sandbox: { epochMs: 150, queueMs: 50, deployMs: 150 },
+  worker: true,
 });
-afterAll(async () => {
-  worker.shutdown();
-  await running;
-  await sandbox.close();
-  await dev.close();
-});
-
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(tsx, ['src/starter.ts', ...args], {
-      cwd: repo,
-      env: { ...process.env, TEMPORAL_ADDRESS: dev.address, TEMPORAL_TASK_QUEUE: taskQueue },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = (args: string[]) => bed.cli(args);
 
 /** The example pipeline under a new name, with `edit` applied to its parsed YAML. */
 type ExampleTrain = { train: { datasetId?: string; datasetID?: string; config: Record<string, unknown> } };
@@ -93,9 +55,9 @@ it('`epochs: eight`, `epoch: 8` and `learningrate:` in train.config → exit 2, 
     // One mistake, one line.
     expect(r.stderr.split('\n').filter((l) => l.startsWith('  - '))).toHaveLength(1);
   });
-  const state = (await sandboxAdmin(sandbox.url).state()) as { jobs: unknown[] };
+  const state = (await sandboxAdmin(bed.sandbox.url).state()) as { jobs: unknown[] };
   expect(state.jobs).toEqual([]);
-  expect((await sandboxAdmin(sandbox.url).counters()).requests).toBe(0);
+  expect((await sandboxAdmin(bed.sandbox.url).counters()).requests).toBe(0);
 }, 120_000);
 
 it('a misspelled required key is one error with a suggestion; a missing file is said plainly', async () => {
@@ -110,5 +72,5 @@ it('a misspelled required key is one error with a suggestion; a missing file is 
   expect(dataset.stderr).not.toContain('train.datasetId');
   expect(absent.code).toBe(2);
   expect(absent.stderr.trim()).toBe(`error: no such file: ${missing}`);
-  expect((await sandboxAdmin(sandbox.url).counters()).requests).toBe(0);
+  expect((await sandboxAdmin(bed.sandbox.url).counters()).requests).toBe(0);
 }, 120_000);

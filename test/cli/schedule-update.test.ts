@@ -1,41 +1,14 @@
-import { main } from '../../src/starter';
-import { connectDevServer, type DevServerHandle, uniqueTaskQueue } from '../harness/temporal';
+import { useCliBed } from '../harness/cli-bed';
 import type { CleanupInput } from '../../src/workflows/definitions';
 
 /** `schedule cleanup update` changes only the flags given and prints the settings it leaves. */
 
-let dev: DevServerHandle;
-const taskQueue = uniqueTaskQueue('schedule-update');
-
-beforeAll(async () => {
-  dev = await connectDevServer();
-});
-afterAll(async () => {
-  await dev.close();
-});
-
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const saved = { ...process.env };
-  Object.assign(process.env, { TEMPORAL_ADDRESS: dev.address, TEMPORAL_TASK_QUEUE: taskQueue });
-  let stdout = '';
-  let stderr = '';
-  const o = jest
-    .spyOn(process.stdout, 'write')
-    .mockImplementation((c: string | Uint8Array) => ((stdout += c.toString()), true));
-  const e = jest
-    .spyOn(process.stderr, 'write')
-    .mockImplementation((c: string | Uint8Array) => ((stderr += c.toString()), true));
-  try {
-    return { code: await main(['node', 'starter', ...args]), stdout, stderr };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-    process.env = saved;
-  }
-}
+const bed = useCliBed({ name: 'schedule-update' });
+const { taskQueue } = bed;
+const cli = (args: string[]) => bed.inProcess(args);
 
 const described = async (id: string) => {
-  const d = await dev.client.schedule.getHandle(id).describe();
+  const d = await bed.dev.client.schedule.getHandle(id).describe();
   if (d.action.type !== 'startWorkflow') throw new Error('not a workflow schedule');
   return {
     every: d.spec.intervals?.[0]?.every,
@@ -89,7 +62,7 @@ it('update --keep/--keep-days keeps the interval; update --every keeps the reten
     every: 86_400_000,
     input: { retention: { keepLastN: 4, keepWithinDays: 7 }, maxDeletes: 1000 },
   });
-  await dev.client.schedule.getHandle(id).delete();
+  await bed.dev.client.schedule.getHandle(id).delete();
 });
 
 it('a cron schedule keeps its cron through an update of the retention', async () => {
@@ -100,7 +73,7 @@ it('a cron schedule keeps its cron through an update of the retention', async ()
   expect(r.stdout).toContain('  runs: cron "0 3 * * *"');
   expect(r.stdout).toContain('the newest 5 automatic');
   expect((await described(id)).calendars).toEqual(calendars);
-  await dev.client.schedule.getHandle(id).delete();
+  await bed.dev.client.schedule.getHandle(id).delete();
 });
 
 it('update of a schedule that does not exist: exit 3 and the command that creates it', async () => {

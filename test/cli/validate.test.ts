@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
-import { main } from '../../src/starter';
+import { runCliInProcess } from '../harness/cli-bed';
 
 /**
  * `starter validate` and `run --dry-run`: the file normalized, the provider requests it would make and
@@ -15,25 +15,7 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ftp-validate-'));
 // Nothing listens there: a command that tried to connect would fail (exit 1).
 const nowhere = { TEMPORAL_ADDRESS: '127.0.0.1:1', TENSORONE_API_KEY: 'sk-validate-secret-1234' };
 
-async function inProcess(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const saved = { ...process.env };
-  Object.assign(process.env, nowhere);
-  let stdout = '';
-  let stderr = '';
-  const outSpy = jest
-    .spyOn(process.stdout, 'write')
-    .mockImplementation((chunk: string | Uint8Array) => ((stdout += chunk.toString()), true));
-  const errSpy = jest
-    .spyOn(process.stderr, 'write')
-    .mockImplementation((chunk: string | Uint8Array) => ((stderr += chunk.toString()), true));
-  try {
-    return { code: await main(['node', 'starter', ...args]), stdout, stderr };
-  } finally {
-    outSpy.mockRestore();
-    errSpy.mockRestore();
-    process.env = saved;
-  }
-}
+const inProcess = (args: string[]) => runCliInProcess(args, nowhere);
 
 it('validate prints the normalized pipeline, the requests with their bodies and the cost, exit 0', async () => {
   const r = await inProcess(['validate', 'examples/pipeline.yaml']);

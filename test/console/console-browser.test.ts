@@ -3,47 +3,31 @@
  * running pipeline whose curve updates without a reload, an approval from the page, and the refusal a
  * second operator's stale page gets — worded as the CLI words it.
  */
-import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
-import type { Worker } from '@temporalio/worker';
-import YAML from 'yaml';
 import { BrowserPage, ensureChromium } from '../../scripts/chromium';
 import { startConsole, type RunningConsole } from '../../src/console/server';
 import { startOrAttachPipeline } from '../../src/cli/start-pipeline';
 import { parsePipelineInput } from '../../src/domain/pipeline-input';
-import { createProviderClients } from '../../src/providers/config';
-import { startSandbox, type Sandbox } from '../../sandbox/server';
-import { createWorker, defaultWorkerSettings } from '../../src/worker-factory';
-import { connectDevServer, type DevServerHandle, uniqueTaskQueue } from '../harness/temporal';
+import { cliBed } from '../harness/cli-bed';
+import { quickGatedExample } from '../harness/example-pipelines';
 
-const repo = path.resolve(__dirname, '../..');
-const taskQueue = uniqueTaskQueue('console');
+// Epochs slow enough that the page sees several looks while the job trains.
+// A slow deploy: the approved pipeline still runs when the CLI is asked the same question.
+const bed = cliBed({
+  name: 'console',
+  sandbox: { epochMs: 700, queueMs: 50, deployMs: 60_000 },
+  worker: true,
+});
+const { taskQueue } = bed;
 const name = `console-${taskQueue.slice(-8)}`;
 const workflowId = `pipeline-${name}`;
 
-let dev: DevServerHandle;
-let sandbox: Sandbox;
-let worker: Worker;
-let running: Promise<void>;
 let console_: RunningConsole;
 const pages: BrowserPage[] = [];
 
 beforeAll(async () => {
   const chromium = ensureChromium();
-  dev = await connectDevServer();
-  // Epochs slow enough that the page sees several looks while the job trains.
-  // A slow deploy: the approved pipeline still runs when the CLI is asked the same question.
-  sandbox = await startSandbox({ epochMs: 700, queueMs: 50, deployMs: 60_000 });
-  worker = await createWorker({
-    connection: dev.nativeConnection,
-    taskQueue,
-    providers: createProviderClients(sandbox.endpoints),
-    settings: defaultWorkerSettings(),
-    overrides: { shutdownGraceTime: 0 },
-  });
-  running = worker.run();
-  console_ = await startConsole(dev.client, {
+  await bed.start();
+  console_ = await startConsole(bed.dev.client, {
     port: 0,
     host: '127.0.0.1',
     allowedHosts: [],
@@ -62,49 +46,22 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const p of pages) await p.close();
   await console_?.close();
-  await dev?.client.workflow
-    .getHandle(workflowId)
-    .terminate('test over')
+  // The bed may not have started (a failed set-up): nothing to terminate then.
+  await Promise.resolve()
+    .then(() => bed.dev.client.workflow.getHandle(workflowId).terminate('test over'))
     .catch(() => undefined);
-  worker?.shutdown();
-  await running;
-  await sandbox?.close();
-  await dev?.close();
+  await bed.close();
 });
 
 /** The CLI as its own process, as an operator runs it. */
-function cli(args: string[]): Promise<{ code: number | null; stderr: string; stdout: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(path.join(repo, 'node_modules/.bin/tsx'), ['src/starter.ts', ...args], {
-      cwd: repo,
-      env: { ...process.env, TEMPORAL_ADDRESS: dev.address, TEMPORAL_TASK_QUEUE: taskQueue },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = (args: string[]) => bed.cli(args);
 
 const text = (selector: string) =>
   `(document.querySelector(${JSON.stringify(selector)}) || {}).textContent || ''`;
 
 it('shows the fleet, a live curve, approves from the page and shows a stale approve refused as the CLI does', async () => {
-  const spec = YAML.parse(fs.readFileSync(path.join(repo, 'examples/pipeline-gated.yaml'), 'utf8')) as Record<
-    string,
-    unknown
-  >;
-  spec.name = name;
-  (spec.train as { config: { training: { epochs: number } } }).config.training.epochs = 8;
-  spec.supervision = {
-    freshness: '1s',
-    minInterval: '200ms',
-    stallAfter: '30s',
-    resumeBudget: 1,
-    unknownStatusGrace: '30s',
-  };
-  await startOrAttachPipeline(dev.client, parsePipelineInput(spec), { taskQueue });
+  const spec = quickGatedExample(name, { epochs: 8, stall: '30s' });
+  await startOrAttachPipeline(bed.dev.client, parsePipelineInput(spec), { taskQueue });
   const [alice, bob] = pages;
 
   // The fleet lists the pipeline; the name filter keeps it, another name leaves it out.

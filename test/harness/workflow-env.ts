@@ -4,6 +4,9 @@ import { createProviderClients } from '../../src/providers/config';
 import { createTensorOneClient } from '../../src/providers/tensorone/client';
 import type { SandboxConfig, Sandbox } from '../../sandbox/server';
 import { startSandbox } from '../../sandbox/server';
+import { NO_FAULTS } from '../../sandbox/faults';
+import { pipelineWorkflowId, type PipelineInput } from '../../src/domain/pipeline-input';
+import { fineTuneToDeploy } from '../../src/workflows';
 import { startTimeSkippingEnv, uniqueTaskQueue } from './temporal';
 import { createWorkerGroup, defaultWorkerSettings, type WorkerGroup } from '../../src/worker-factory';
 
@@ -89,6 +92,68 @@ export async function startWorkflowTestBed(
       await env.teardown();
     },
   };
+}
+
+type TestBedOptions = NonNullable<Parameters<typeof startWorkflowTestBed>[1]>;
+
+/** One time-skipping server for the file, started before its tests and torn down after them. */
+export function useSharedTimeSkippingEnv(): () => TestWorkflowEnvironment {
+  let env: TestWorkflowEnvironment | undefined;
+  beforeAll(async () => {
+    env = await startTimeSkippingEnv();
+  });
+  afterAll(() => env?.teardown());
+  return () => {
+    if (!env) throw new Error('the shared time-skipping server has not started');
+    return env;
+  };
+}
+
+/**
+ * A workflow test bed started before the enclosing block's tests and torn down after them, its sandbox
+ * without faults before each test. `shared` gives the file's time-skipping server when it has one.
+ */
+export function useWorkflowTestBed(
+  sandboxConfig: SandboxConfig = {},
+  options: Omit<TestBedOptions, 'shared'> & { shared?: () => TestWorkflowEnvironment } = {},
+): WorkflowTestBed {
+  let started: WorkflowTestBed | undefined;
+  const bed = () => {
+    if (!started) throw new Error('the workflow test bed has not started');
+    return started;
+  };
+  beforeAll(async () => {
+    started = await startWorkflowTestBed(sandboxConfig, { ...options, shared: options.shared?.() });
+  });
+  afterAll(() => started?.teardown());
+  beforeEach(() => {
+    bed().sandbox.state.faults = { ...NO_FAULTS };
+  });
+  return {
+    get env() {
+      return bed().env;
+    },
+    get sandbox() {
+      return bed().sandbox;
+    },
+    get worker() {
+      return bed().worker;
+    },
+    get taskQueue() {
+      return bed().taskQueue;
+    },
+    withWorker: (fn) => bed().withWorker(fn),
+    teardown: () => bed().teardown(),
+  };
+}
+
+/** Starts a pipeline on the bed's task queue under its own workflow id (it runs inside `withWorker`). */
+export function startPipeline(bed: WorkflowTestBed, input: PipelineInput) {
+  return bed.env.client.workflow.start(fineTuneToDeploy, {
+    args: [input],
+    taskQueue: bed.taskQueue,
+    workflowId: pipelineWorkflowId(input.name),
+  });
 }
 
 /** Lets virtual time pass in steps until `probe` holds (the server skips time only while someone waits). */

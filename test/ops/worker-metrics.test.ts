@@ -5,16 +5,15 @@
  * by route and status class, the Retry-After waits, the looks, the spend and the cleanup.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import YAML from 'yaml';
 import { startOrAttachPipeline } from '../../src/cli/start-pipeline';
 import { sendUpdate } from '../../src/cli/operator';
 import { parsePipelineInput } from '../../src/domain/pipeline-input';
 import { approveUpdate, statusQuery } from '../../src/workflows/definitions';
 import { startSandbox, type Sandbox } from '../../sandbox/server';
 import { eventually } from '../harness/sandbox';
+import { quickGatedExample } from '../harness/example-pipelines';
 import { connectDevServer, type DevServerHandle, uniqueTaskQueue } from '../harness/temporal';
 
 const repo = path.resolve(__dirname, '../..');
@@ -93,20 +92,8 @@ function total(samples: Map<string, number>, metric: string, labels: Record<stri
 }
 
 it('shows a gated pipeline end to end on the worker’s Prometheus endpoint', async () => {
-  const spec = YAML.parse(fs.readFileSync(path.join(repo, 'examples/pipeline-gated.yaml'), 'utf8')) as Record<
-    string,
-    unknown
-  >;
-  spec.name = name;
-  (spec.train as { config: { training: { epochs: number } } }).config.training.epochs = 4;
+  const spec = quickGatedExample(name, { epochs: 4, stall: '30s' });
   (spec.gate as { approval: { timeout: string } }).approval.timeout = '1m';
-  spec.supervision = {
-    freshness: '1s',
-    minInterval: '200ms',
-    stallAfter: '30s',
-    resumeBudget: 1,
-    unknownStatusGrace: '30s',
-  };
   await eventually(
     () =>
       fetch(metricsUrl).then(

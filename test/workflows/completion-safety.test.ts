@@ -1,7 +1,6 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure, defaultPayloadConverter } from '@temporalio/common';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { pipelineWorkflowId, type PipelineInput } from '../../src/domain/pipeline-input';
+import type { PipelineInput } from '../../src/domain/pipeline-input';
 import { sandboxAdmin } from '../../sandbox/admin-client';
 import { epochMetrics } from '../../sandbox/curves';
 import { NO_FAULTS } from '../../sandbox/faults';
@@ -13,37 +12,25 @@ import {
   type SuperviseInput,
 } from '../../src/workflows/definitions';
 import { pipelineInput, tensoroneTrain } from '../../fixtures/pipelines';
-import { startTimeSkippingEnv } from '../harness/temporal';
-import { advanceUntil, startWorkflowTestBed, type WorkflowTestBed } from '../harness/workflow-env';
-import { fineTuneToDeploy, superviseTrainingJob } from '../../src/workflows';
+import {
+  advanceUntil,
+  startPipeline,
+  useSharedTimeSkippingEnv,
+  useWorkflowTestBed,
+} from '../harness/workflow-env';
+import { superviseTrainingJob } from '../../src/workflows';
 
 /**
  * A provider that says "completed" before the job has finished (the job list, then the confirming GET)
  * gets no deploy and no cleanup: no pipeline ends deployed while its job still trains, and no
  * checkpoint of a job still training is deleted.
  */
-let env: TestWorkflowEnvironment;
-beforeAll(async () => {
-  env = await startTimeSkippingEnv();
-});
-afterAll(() => env?.teardown());
+const shared = useSharedTimeSkippingEnv();
 
 describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
-  let bed: WorkflowTestBed;
-  beforeAll(async () => {
-    bed = await startWorkflowTestBed({ profile, unknownRoute: 'invalid-method' }, { shared: env });
-  });
-  afterAll(() => bed?.teardown());
-  beforeEach(() => {
-    bed.sandbox.state.faults = { ...NO_FAULTS };
-  });
+  const bed = useWorkflowTestBed({ profile, unknownRoute: 'invalid-method' }, { shared });
 
-  const start = (input: PipelineInput) =>
-    bed.env.client.workflow.start(fineTuneToDeploy, {
-      args: [input],
-      taskQueue: bed.taskQueue,
-      workflowId: pipelineWorkflowId(input.name),
-    });
+  const start = (input: PipelineInput) => startPipeline(bed, input);
   const jobNamed = (name: string) => {
     const job = [...bed.sandbox.state.jobs.values()].find((j) => j.name.startsWith(`pipeline-${name}--`))!;
     return bed.sandbox.state.advance(job);

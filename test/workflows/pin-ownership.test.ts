@@ -1,34 +1,23 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { pipelineWorkflowId } from '../../src/domain/pipeline-input';
 import { sandboxAdmin } from '../../sandbox/admin-client';
-import { NO_FAULTS } from '../../sandbox/faults';
 import { SANDBOX_PROFILES } from '../../sandbox/profile';
 import { cancelUpdate, pinUpdate, statusQuery } from '../../src/workflows/definitions';
 import { pipelineInput, tensoroneTrain } from '../../fixtures/pipelines';
-import { startTimeSkippingEnv } from '../harness/temporal';
-import { advanceUntil, startWorkflowTestBed, type WorkflowTestBed } from '../harness/workflow-env';
-import { fineTuneToDeploy } from '../../src/workflows';
+import {
+  advanceUntil,
+  startPipeline,
+  useSharedTimeSkippingEnv,
+  useWorkflowTestBed,
+} from '../harness/workflow-env';
 
 /**
  * A pin is taken only for a checkpoint the pipeline's job's own list shows: a checkpoint's GET need
  * not name its job, so another job's checkpoint (or one that exists nowhere) is refused with the reason.
  */
-let env: TestWorkflowEnvironment;
-beforeAll(async () => {
-  env = await startTimeSkippingEnv();
-});
-afterAll(() => env?.teardown());
+const shared = useSharedTimeSkippingEnv();
 
 describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
-  let bed: WorkflowTestBed;
-  beforeAll(async () => {
-    bed = await startWorkflowTestBed({ profile, unknownRoute: 'invalid-method' }, { shared: env });
-  });
-  afterAll(() => bed?.teardown());
-  beforeEach(() => {
-    bed.sandbox.state.faults = { ...NO_FAULTS };
-  });
+  const bed = useWorkflowTestBed({ profile, unknownRoute: 'invalid-method' }, { shared });
 
   /** The refusal's reason as the CLI prints it before exiting 2 (the update failure's cause), or 'accepted'. */
   const refusal = (p: Promise<unknown>) =>
@@ -45,11 +34,7 @@ describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
       train: tensoroneTrain({ config: { training: { epochs: 20 } } }),
     });
     await bed.withWorker(async () => {
-      const handle = await bed.env.client.workflow.start(fineTuneToDeploy, {
-        args: [input],
-        taskQueue: bed.taskQueue,
-        workflowId: pipelineWorkflowId(input.name),
-      });
+      const handle = await startPipeline(bed, input);
       const jobId = await advanceUntil(bed.env, async () => {
         const s = await handle.query(statusQuery);
         const id = s.jobId;

@@ -1,10 +1,10 @@
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { pipelineWorkflowId, type PipelineInput } from '../../src/domain/pipeline-input';
+import type { PipelineInput } from '../../src/domain/pipeline-input';
 import { NO_FAULTS } from '../../sandbox/faults';
 import { approveSignal, cancelSignal, statusQuery } from '../../src/workflows/definitions';
 import { pipelineInput, tensoroneTrain } from '../../fixtures/pipelines';
-import { advanceUntil, startWorkflowTestBed, type WorkflowTestBed } from '../harness/workflow-env';
+import { advanceUntil, startPipeline, useWorkflowTestBed } from '../harness/workflow-env';
 import { fineTuneToDeploy } from '../../src/workflows';
 
 /**
@@ -12,21 +12,9 @@ import { fineTuneToDeploy } from '../../src/workflows';
  * gated one, a cancel in the middle of a create leaves nothing billed, a late-acted create's duplicate
  * is stopped. The TensorOne client gives up after 3 s here, so a "late" provider costs seconds, not 30.
  */
-let bed: WorkflowTestBed;
-beforeAll(async () => {
-  bed = await startWorkflowTestBed({}, { tensoroneTimeoutMs: 3000 });
-});
-afterAll(() => bed?.teardown());
-beforeEach(() => {
-  bed.sandbox.state.faults = { ...NO_FAULTS };
-});
+const bed = useWorkflowTestBed({}, { tensoroneTimeoutMs: 3000 });
 
-const start = (input: PipelineInput) =>
-  bed.env.client.workflow.start(fineTuneToDeploy, {
-    args: [input],
-    taskQueue: bed.taskQueue,
-    workflowId: pipelineWorkflowId(input.name),
-  });
+const start = (input: PipelineInput) => startPipeline(bed, input);
 const run = (input: PipelineInput) => bed.withWorker(async () => (await start(input)).result());
 
 async function failureOf(input: PipelineInput): Promise<ApplicationFailure> {

@@ -1,24 +1,8 @@
 import { Option, type Command } from 'commander';
-import type { PipelinePhase } from '../../workflows/definitions';
+import { PIPELINE_PHASES } from '../../domain/pipeline-phases';
 import { idFlag, wholeNumberFlag } from '../flags';
 import { out } from '../io';
 import { withClient } from '../with-client';
-
-/** Every phase, for `list --phase` (the Record makes the compiler notice a new one). */
-const PIPELINE_PHASES = Object.keys({
-  starting: 1,
-  training: 1,
-  comparing: 1,
-  gating: 1,
-  'awaiting-approval': 1,
-  deploying: 1,
-  'smoke-testing': 1,
-  probing: 1,
-  'cleaning-up': 1,
-  completed: 1,
-  cancelled: 1,
-  failed: 1,
-} satisfies Record<PipelinePhase, 1>);
 
 /** `starter list`: recent pipelines, filtered by the search attributes the workflows keep current. */
 export function addListCommand(program: Command): void {
