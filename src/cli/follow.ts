@@ -39,7 +39,12 @@ export async function followPipeline(
     : undefined;
   bar?.start(100, 0, { phase: 'starting', epoch: '-', step: '-', loss: '-', spark: '', cost: '-' });
   let lastLine = '';
+  let approvalAsked = false;
   const render = (s: PipelineStatus) => {
+    if (s.phase === 'awaiting-approval' && !approvalAsked) {
+      approvalAsked = true;
+      write(`\n${approvalHint(handle.workflowId, s)}`);
+    }
     const t = s.training;
     if (t?.metrics.loss !== undefined && losses[losses.length - 1] !== t.metrics.loss)
       losses.push(t.metrics.loss);
@@ -104,6 +109,13 @@ export async function followPipeline(
     clearTimeout(stuckCheck);
     bar?.stop();
   }
+}
+
+/** What the operator types next while a pipeline waits at its gate. */
+export function approvalHint(workflowId: string, s: PipelineStatus): string {
+  const checkpoint = s.candidate ? ` --checkpoint ${s.candidate.checkpointId}` : '';
+  const until = s.awaitingApprovalUntil ? ` until ${s.awaitingApprovalUntil}` : '';
+  return `awaiting approval${until}: approve with \`npx starter approve ${workflowId}${checkpoint}\`, or reject with \`npx starter reject ${workflowId} --reason "…"\``;
 }
 
 /** The innermost cause of a workflow failure, as one line: "TYPE: message". */

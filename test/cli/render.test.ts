@@ -1,3 +1,4 @@
+import { followPipeline } from '../../src/cli/follow';
 import { withLatestLook } from '../../src/cli/latest-look';
 import { ageText, costText, statusLines } from '../../src/cli/render';
 import type { PipelineStatus } from '../../src/workflows/definitions';
@@ -95,5 +96,38 @@ describe('live figures: fresh, or marked stale with their age; no ETA once a job
     expect(ageText(60_000)).toBe('1m 0s');
     expect(ageText(3_600_000)).toBe('1h 0m');
     expect(ageText(-5)).toBe('0s');
+  });
+});
+
+describe('starter run: a pipeline that waits at its gate says what to type next, once', () => {
+  it('prints the approve and reject commands with the candidate the first time it waits, and never again', async () => {
+    const waiting: PipelineStatus = {
+      ...base,
+      phase: 'awaiting-approval',
+      awaitingApprovalUntil: '2026-11-27T20:00:00Z',
+      candidate: { checkpointId: 'ckpt_a_e4', epoch: 4, metric: 'validationLoss', value: 0.41 },
+    } as PipelineStatus;
+    const phases: PipelineStatus[] = [{ ...base, phase: 'gating' }, waiting, waiting, waiting];
+    let finish: (v: unknown) => void = () => undefined;
+    const handle = {
+      workflowId: 'pipeline-gated',
+      client: {},
+      query: async () => phases.shift() ?? waiting,
+      result: () => new Promise((resolve) => (finish = resolve)),
+    };
+    const lines: string[] = [];
+    const following = followPipeline(handle as never, {
+      interactive: false,
+      intervalMs: 5,
+      write: (line) => lines.push(line),
+    });
+    while (phases.length) await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 30));
+    finish({ provider: 'tensorone' });
+    await following;
+    const hints = lines.filter((l) => l.includes('starter approve'));
+    expect(hints).toEqual([
+      '\nawaiting approval until 2026-11-27T20:00:00Z: approve with `npx starter approve pipeline-gated --checkpoint ckpt_a_e4`, or reject with `npx starter reject pipeline-gated --reason "…"`',
+    ]);
   });
 });
