@@ -4,10 +4,10 @@
  * activity (`describe()`), not in the history. The CLI merges it with the workflow's own status.
  */
 import type { WorkflowClient } from '@temporalio/client';
-import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
 import type { BetweenLooks, LatestLook } from '../activities/watch';
 import { isTerminalStatus } from '../decisions/supervision';
 import type { SupervisionProgress } from '../workflows/definitions';
+import { payloadReader } from './payloads';
 
 const SUPERVISION_WORKFLOW_TYPE = 'superviseTrainingJob';
 const WATCH_ACTIVITY_TYPE = 'watchTrainingJob';
@@ -33,11 +33,8 @@ export async function latestLook(
   const watch = described.raw.pendingActivities?.find((a) => a.activityType?.name === WATCH_ACTIVITY_TYPE);
   const payloads = watch?.heartbeatDetails?.payloads;
   if (!payloads?.length) return undefined;
-  const details = await decodeFromPayloadsAtIndex<BetweenLooks | undefined>(
-    client.options.loadedDataConverter,
-    0,
-    payloads,
-  );
+  const { payloadCodecs } = client.options.loadedDataConverter;
+  const details = await payloadReader({ payloadCodecs }).first<BetweenLooks | undefined>(payloads);
   return details?.latest;
 }
 

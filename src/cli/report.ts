@@ -1,9 +1,9 @@
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
-import { decodeFromPayloadsAtIndex, loadDataConverter } from '@temporalio/common/lib/internal-non-workflow';
+import type { Payload } from '@temporalio/common';
 import { parsePipelineInput, type PipelineSpec } from '../domain/pipeline-input';
 import type { Checkpoint, CheckpointPage } from '../domain/types';
-import { dataConverterFromEnv } from '../config/temporal-connection';
+import { payloadReader } from './payloads';
 import {
   approveSignal,
   approveUpdate,
@@ -61,7 +61,7 @@ export function defaultReportPath(workflowId: string, env: NodeJS.ProcessEnv = p
 export async function loadReportData(client: Client, workflowId: string): Promise<ReportData> {
   const handle = client.workflow.getHandle(workflowId);
   const history = await handle.fetchHistory();
-  const converter = loadDataConverter(dataConverterFromEnv());
+  const payloads = payloadReader();
   const listCalls = new Set<string>();
   const byId = new Map<string, Checkpoint>();
   let spec: PipelineSpec | undefined;
@@ -69,14 +69,12 @@ export async function loadReportData(client: Client, workflowId: string): Promis
   const approvals: ApprovalEvent[] = [];
   const decisionOf = async (
     name: string | null | undefined,
-    payloads: Parameters<typeof decodeFromPayloadsAtIndex>[2],
+    given: Payload[] | null | undefined,
     at: string,
   ) => {
     const decision = name ? DECISIONS[name] : undefined;
     if (!decision) return;
-    const arg = payloads?.length
-      ? await decodeFromPayloadsAtIndex<{ by?: string; reason?: string } | undefined>(converter, 0, payloads)
-      : undefined;
+    const arg = await payloads.first<{ by?: string; reason?: string } | undefined>(given);
     approvals.push({ at, decision, by: arg?.by, reason: arg?.reason });
   };
   for (const e of history.events ?? []) {
@@ -91,11 +89,7 @@ export async function loadReportData(client: Client, workflowId: string): Promis
       await decisionOf(r?.name, r?.args?.payloads, at);
     }
     if (e.workflowExecutionStartedEventAttributes) {
-      const input = await decodeFromPayloadsAtIndex<unknown>(
-        converter,
-        0,
-        e.workflowExecutionStartedEventAttributes.input?.payloads,
-      );
+      const input = await payloads.first<unknown>(e.workflowExecutionStartedEventAttributes.input?.payloads);
       spec = recordedSpec(input);
     } else if (e.activityTaskScheduledEventAttributes?.activityType?.name === 'listCheckpoints') {
       listCalls.add(String(e.eventId));
@@ -103,16 +97,12 @@ export async function loadReportData(client: Client, workflowId: string): Promis
       e.activityTaskCompletedEventAttributes &&
       listCalls.has(String(e.activityTaskCompletedEventAttributes.scheduledEventId))
     ) {
-      const page = await decodeFromPayloadsAtIndex<CheckpointPage>(
-        converter,
-        0,
+      const page = await payloads.first<CheckpointPage>(
         e.activityTaskCompletedEventAttributes.result?.payloads,
       );
       for (const c of page.checkpoints) byId.set(c.id, c);
     } else if (e.workflowExecutionCompletedEventAttributes) {
-      result = await decodeFromPayloadsAtIndex<PipelineResult>(
-        converter,
-        0,
+      result = await payloads.first<PipelineResult>(
         e.workflowExecutionCompletedEventAttributes.result?.payloads,
       );
     }

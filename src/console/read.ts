@@ -4,11 +4,10 @@
  * the console saw itself (in memory, for the live curve).
  */
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
-import { decodeFromPayloadsAtIndex, loadDataConverter } from '@temporalio/common/lib/internal-non-workflow';
 import { servingSlots } from '../clients/serving-slots';
 import { latestLook, withLatestLook } from '../cli/latest-look';
+import { payloadReader } from '../cli/payloads';
 import { loadReportData } from '../cli/report';
-import { dataConverterFromEnv } from '../config/temporal-connection';
 import type { SlotState } from '../decisions/serving-slot';
 import {
   statusQuery,
@@ -248,11 +247,11 @@ async function addReportedProgress(
   runId: string,
   figures: TrainingFigures,
 ): Promise<void> {
-  const converter = loadDataConverter(dataConverterFromEnv());
+  const payloads = payloadReader();
   const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
   for (const e of history.events ?? []) {
     const a = e.workflowExecutionSignaledEventAttributes;
     if (a?.signalName !== supervisionProgressSignal.name) continue;
-    figures.add(runId, await decodeFromPayloadsAtIndex<SupervisionProgress>(converter, 0, a.input?.payloads));
+    figures.add(runId, await payloads.first<SupervisionProgress>(a.input?.payloads));
   }
 }
