@@ -114,24 +114,31 @@ function addCleanupSchedule(parent: Command): void {
         numberFlag('cleanup.maxDeletes'),
         defaults ? 1000 : undefined,
       );
+  /** `update` only: flags that remove an optional setting (`false` in the options when given). */
+  const removalOptions = (cmd: Command) =>
+    cmd
+      .option('--no-keep-days', 'remove the --keep-days rule (keep by count only)')
+      .option('--no-name-prefix', 'remove the --name-prefix filter (jobs of any name)');
   interface SettingsFlags {
     id: string;
     every?: string;
     cron?: string;
     keep?: number;
-    keepDays?: number;
+    keepDays?: number | false;
     status?: JobStatusFilter;
-    namePrefix?: string;
+    namePrefix?: string | false;
     maxDeletes?: number;
   }
+  /** A flag's value as a change: `false` (its --no- flag) removes the setting. */
+  const change = <T>(value: T | false | undefined): T | null | undefined => (value === false ? null : value);
   const timingOf = (opts: SettingsFlags): ScheduleTiming | undefined =>
     opts.cron ? { cron: opts.cron } : opts.every ? { every: opts.every } : undefined;
   const create = (opts: SettingsFlags) =>
     withClient(async ({ client, taskQueue }) => {
       const timing = timingOf(opts) ?? { every: '1d' };
       const input = {
-        jobFilter: { status: opts.status, namePrefix: opts.namePrefix },
-        retention: { keepLastN: opts.keep ?? 3, keepWithinDays: opts.keepDays },
+        jobFilter: { status: opts.status, namePrefix: change(opts.namePrefix) ?? undefined },
+        retention: { keepLastN: opts.keep ?? 3, keepWithinDays: change(opts.keepDays) ?? undefined },
         maxDeletes: opts.maxDeletes,
       };
       const { created } = await upsertCleanupSchedule(client, {
@@ -152,9 +159,9 @@ function addCleanupSchedule(parent: Command): void {
       const { timing, input } = await updateCleanupSchedule(client, opts.id, {
         timing: timingOf(opts),
         keepLastN: opts.keep,
-        keepWithinDays: opts.keepDays,
+        keepWithinDays: change(opts.keepDays),
         status: opts.status,
-        namePrefix: opts.namePrefix,
+        namePrefix: change(opts.namePrefix),
         maxDeletes: opts.maxDeletes,
       });
       out([`updated schedule ${opts.id}:`, ...cleanupSettingsLines(timing, input)].join('\n'));
@@ -165,9 +172,15 @@ function addCleanupSchedule(parent: Command): void {
       .description('create the cleanup schedule (an existing one is replaced: every setting is set)'),
     true,
   ).action(create);
-  scheduleOptions(
-    schedule.command('update').description('change the settings given; every other one stays as it is'),
-    false,
+  removalOptions(
+    scheduleOptions(
+      schedule
+        .command('update')
+        .description(
+          'change the settings given (--no-keep-days removes one); every other one stays as it is',
+        ),
+      false,
+    ),
   ).action(update);
   addScheduleLifecycle(schedule, {
     what: 'cleanup',
