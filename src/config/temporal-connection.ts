@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { loadClientConfigProfile, loadClientConnectConfig } from '@temporalio/envconfig';
-import { NativeConnection } from '@temporalio/worker';
+import type { NativeConnection } from '@temporalio/worker';
 import { z } from 'zod';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { codecFromEnv } from '../codec/aes-gcm-codec';
@@ -165,6 +165,8 @@ export async function connectClient(env: TemporalEnv): Promise<{ client: Client;
 
 export async function connectWorkerConnection(env: TemporalEnv): Promise<NativeConnection> {
   const options = temporalConnectionOptions(env);
+  // Loaded here: the worker's native runtime is heavy, and the CLI's commands never need it.
+  const { NativeConnection } = await import('@temporalio/worker');
   return NativeConnection.connect(options).catch(async (err: unknown) => {
     throw await unreachable(options.address, env.TEMPORAL_NAMESPACE, err);
   });

@@ -4,12 +4,7 @@ import {
   type JobStatusFilter,
   type ScheduleTiming,
 } from '../../decisions/cleanup-schedule';
-import {
-  listCleanupSchedules,
-  updateCleanupSchedule,
-  upsertCleanupSchedule,
-} from '../../schedules/cleanup-schedule';
-import { listReconcileSchedules, upsertReconcileSchedule } from '../../schedules/reconcile-schedule';
+import type { Client } from '@temporalio/client';
 import type { WorkflowScheduleSummary } from '../../schedules/workflow-schedule';
 import { parseDuration } from '../../domain/duration';
 import { cronFlag, durationFlag, numberFlag, textFlag, workflowIdFlag } from '../flags';
@@ -34,7 +29,12 @@ const timingOptions = (cmd: Command, defaultId: string, defaultEvery?: string) =
 /** `list`, `trigger` and `delete`, the same for every schedule kind. */
 function addScheduleLifecycle(
   schedule: Command,
-  kind: { what: string; defaultId: string; example: string; list: typeof listCleanupSchedules },
+  kind: {
+    what: string;
+    defaultId: string;
+    example: string;
+    list: (client: Client) => Promise<WorkflowScheduleSummary[]>;
+  },
 ): void {
   schedule
     .command('list')
@@ -135,6 +135,7 @@ function addCleanupSchedule(parent: Command): void {
     opts.cron ? { cron: opts.cron } : opts.every ? { every: opts.every } : undefined;
   const create = (opts: SettingsFlags) =>
     withClient(async ({ client, taskQueue }) => {
+      const { upsertCleanupSchedule } = await import('../../schedules/cleanup-schedule');
       const timing = timingOf(opts) ?? { every: '1d' };
       const input = {
         jobFilter: { status: opts.status, namePrefix: change(opts.namePrefix) ?? undefined },
@@ -156,6 +157,7 @@ function addCleanupSchedule(parent: Command): void {
     });
   const update = (opts: SettingsFlags) =>
     withClient(async ({ client }) => {
+      const { updateCleanupSchedule } = await import('../../schedules/cleanup-schedule');
       const { timing, input } = await updateCleanupSchedule(client, opts.id, {
         timing: timingOf(opts),
         keepLastN: opts.keep,
@@ -186,7 +188,7 @@ function addCleanupSchedule(parent: Command): void {
     what: 'cleanup',
     defaultId: 'checkpoint-cleanup',
     example: 'starter schedule cleanup create --every 1d',
-    list: listCleanupSchedules,
+    list: async (client) => (await import('../../schedules/cleanup-schedule')).listCleanupSchedules(client),
   });
 }
 
@@ -203,6 +205,7 @@ function addReconcileSchedule(parent: Command): void {
       .option('--dry-run', 'each run only reports what it would do');
   const upsert = (opts: { id: string; every?: string; cron?: string; grace: string; dryRun?: boolean }) =>
     withClient(async ({ client, taskQueue }) => {
+      const { upsertReconcileSchedule } = await import('../../schedules/reconcile-schedule');
       if (!opts.every && !opts.cron) opts.every = '1h';
       const { created } = await upsertReconcileSchedule(client, {
         scheduleId: opts.id,
@@ -221,6 +224,7 @@ function addReconcileSchedule(parent: Command): void {
     what: 'reconcile',
     defaultId: 'orphan-reconcile',
     example: 'starter schedule reconcile create --every 1h',
-    list: listReconcileSchedules,
+    list: async (client) =>
+      (await import('../../schedules/reconcile-schedule')).listReconcileSchedules(client),
   });
 }
