@@ -4,8 +4,9 @@
 // `npx starter …` in the repo, or `starter …` anywhere after `npm link`. It runs the compiled CLI
 // (dist/src/starter.js, from `npm run build:cli` or `npm run build`) when that is at least as new as
 // every file under src/: plain JavaScript starts several times faster than the TypeScript source
-// through tsx. Otherwise the source runs through tsx, so an edit is never run stale. An install without
-// dev dependencies has no tsx: then the compiled CLI. Exit codes as src/starter.ts says.
+// through tsx. Otherwise (or with STARTER_FROM_SOURCE set) the source runs through tsx, so an edit is
+// never run stale. An install without dev dependencies has no tsx: then the compiled CLI. Exit codes as
+// src/starter.ts says.
 const fs = require('node:fs');
 const path = require('node:path');
 
@@ -37,9 +38,11 @@ function compiledIsCurrent() {
 }
 
 let entry = compiled;
-if (!compiledIsCurrent()) {
+if (process.env.STARTER_FROM_SOURCE || !compiledIsCurrent()) {
   try {
+    // Both hooks: require() of the source, and import() of what a command loads when it runs.
     require('tsx/cjs/api').register();
+    require('tsx/esm/api').register();
     entry = path.join(root, 'src', 'starter.ts');
   } catch {
     // No tsx (production install): the compiled CLI, as built.

@@ -1,14 +1,15 @@
 import { ScheduleNotFoundError, WorkflowNotFoundError } from '@temporalio/client';
-import { ConfigError, temporalRemedy } from '../config/temporal-connection';
+import { ConfigError, TemporalUnreachable, temporalRemedy } from '../config/temporal-connection';
 import { InvalidPipelineInput } from '../domain/pipeline-input';
 import { appendJsonLine, logFile, shownPath } from '../logging/log-files';
 import { redactText } from '../providers/http/redact';
 import { CleanupScheduleNotFound } from '../schedules/cleanup-schedule';
 import { InvalidScheduleInput } from '../schedules/workflow-schedule';
 import { EXIT, NotFound } from './exit-codes';
-import { failureCause } from './follow';
+import { failureCause, PipelineFailed } from './follow';
 import { missingKeyMessage } from './latest-look';
 import { OperatorRefusal } from './operator';
+import { NoWorkerPolling } from './workers';
 
 /**
  * How a command that did not succeed ends: one line on stderr (one JSON line with `--json`) and the
@@ -55,6 +56,10 @@ export function classifyFailure(e: unknown): Failure {
   )
     return notFound(e.message);
   if (e instanceof ConfigError || e instanceof InvalidScheduleInput) return refused(e.message);
+  // The pipeline's own outcome (GATE_REJECTED, APPROVAL_REJECTED…), or a server or worker that is not
+  // there: the message says it all (and what to do), the thing asked failed.
+  if (e instanceof PipelineFailed || e instanceof TemporalUnreachable || e instanceof NoWorkerPolling)
+    return { kind: 'failed', exitCode: EXIT.failed, label: 'error', message: e.message };
   const remedy = temporalRemedy(e);
   // The namespace refused before anything started: a setting to fix, like a bad environment.
   if (remedy)

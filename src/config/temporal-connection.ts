@@ -136,12 +136,21 @@ function listens(address: string): Promise<boolean> {
 }
 
 /** A connection that failed, said so that the operator knows where it looked and what to do next. */
-async function unreachable(address: string | undefined, namespace: string, err: unknown): Promise<Error> {
+/** No Temporal frontend at the address (nothing there, or another kind of server): what to do instead. */
+export class TemporalUnreachable extends Error {
+  override name = 'TemporalUnreachable';
+}
+
+async function unreachable(
+  address: string | undefined,
+  namespace: string,
+  err: unknown,
+): Promise<TemporalUnreachable> {
   const why = err instanceof Error ? err.message : String(err);
   // Something listening where gRPC could not connect is some other server (a Web UI, a proxy).
   if (NOT_TEMPORAL.test(why) || (address && (await listens(address))))
-    return new Error(notTemporal(address ?? 'the default address', why));
-  return new Error(
+    return new TemporalUnreachable(notTemporal(address ?? 'the default address', why));
+  return new TemporalUnreachable(
     `could not reach Temporal at ${address ?? 'the default address'} (namespace ${namespace}): ${why}. ` +
       'Is the server running? `npm start` runs one with the worker; or point TEMPORAL_ADDRESS ' +
       '(or a TEMPORAL_PROFILE in temporal.toml) at your cluster.',

@@ -48,3 +48,13 @@ it.each([
   },
   30_000,
 );
+
+it('the bin runs a command that loads its modules when it runs, from the source (tsx) as compiled', () => {
+  const r = spawnSync(process.execPath, ['bin/starter.cjs', 'run', 'no-such-pipeline.yaml', '--json'], {
+    cwd: repo,
+    encoding: 'utf8',
+    env: { ...process.env, STARTER_FROM_SOURCE: '1' },
+  });
+  expect(r.status).toBe(2);
+  expect(JSON.parse(r.stderr)).toMatchObject({ error: { kind: 'refused', exitCode: 2 } });
+}, 30_000);

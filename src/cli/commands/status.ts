@@ -44,16 +44,17 @@ export function addStatusCommand(program: Command): void {
     .option('--json', 'print the status object')
     .action(async (given: string, opts: { json?: boolean }) =>
       withPipeline(given, async ({ id, client, taskQueue }) => {
-        const [{ statusQuery }, { latestLook, withLatestLook }, { noWorkerMessage }] = await Promise.all([
-          import('../../workflows/definitions'),
-          import('../latest-look'),
-          import('../workers'),
-        ]);
+        const [{ statusQuery }, { latestLook, withLatestLook }, { noWorkerMessage, NoWorkerPolling }] =
+          await Promise.all([
+            import('../../workflows/definitions'),
+            import('../latest-look'),
+            import('../workers'),
+          ]);
         const handle = client.workflow.getHandle(id);
         const description = await handle.describe();
         // A query needs a worker: without one it would only time out.
         const noWorker = await noWorkerMessage(client, description.taskQueue);
-        if (noWorker) throw new Error(`cannot read ${id}: ${noWorker}`);
+        if (noWorker) throw new NoWorkerPolling(`cannot read ${id}: ${noWorker}`);
         const [queried, look] = await Promise.all([
           handle.query(statusQuery),
           // A look that cannot be read (no watch pending, a describe refused) leaves the query's figures.
