@@ -2,9 +2,9 @@ import { ApplicationFailure, log, patched } from '@temporalio/workflow';
 import { chooseCandidate } from '../../decisions/candidate';
 import type { PipelineSpec } from '../../domain/pipeline-input';
 import { paging, protectionRecords, provider } from '../activity-stubs';
-import { listCandidateCheckpoints } from '../checkpoint-pages';
-import type { CandidateSummary } from '../definitions';
-import type { KnownCheckpoints } from '../operator-updates';
+import { listCandidateCheckpoints } from '../cleanup/checkpoint-pages';
+import type { CandidateSummary } from './contract';
+import type { KnownCheckpoints } from './operator-updates';
 import { protect } from './protect';
 import type { RunSafety } from './safety';
 

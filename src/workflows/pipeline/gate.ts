@@ -4,9 +4,9 @@ import { parseDuration } from '../../domain/duration';
 import { evaluateGate, type GateBaseline, type GateVerdict } from '../../decisions/gate';
 import type { PipelineSpec } from '../../domain/pipeline-input';
 import { provider } from '../activity-stubs';
-import { currentDetails } from '../current-details';
-import type { CandidateSummary, PipelineStatus } from '../definitions';
-import type { Decision } from '../operator-updates';
+import { currentDetails } from './current-details';
+import type { CandidateSummary, PipelineStatus } from './contract';
+import type { Decision } from './operator-updates';
 import { pipelineMetrics } from '../metrics';
 import { shortTime } from '../summaries';
 

@@ -1,22 +1,22 @@
 import { CancellationScope, patched, setCurrentDetails, setHandler } from '@temporalio/workflow';
 import { decisionRefusal } from '../../decisions/operator';
-import { currentDetails } from '../current-details';
+import { currentDetails } from './current-details';
 import {
   approveSignal,
   cancelSignal,
   pinSignal,
   rejectSignal,
   statusQuery,
-  supervisionProgressSignal,
   type PipelineStatus,
-} from '../definitions';
-import { installOperatorUpdates, type Decision, type KnownCheckpoints } from '../operator-updates';
+} from './contract';
+import { supervisionProgressSignal } from '../supervise/contract';
+import { installOperatorUpdates, type Decision, type KnownCheckpoints } from './operator-updates';
 import { protectionRecords } from '../activity-stubs';
 import { protect } from './protect';
 import { iso } from './status';
 
 /**
- * Operator commands are Updates with validators (src/workflows/operator-updates.ts). With it, the
+ * Operator commands are Updates with validators (src/workflows/pipeline/operator-updates.ts). With it, the
  * approve/reject signals older CLIs send obey the same rules (only while awaiting approval, first
  * decision only); runs started before it keep taking them at any time, as recorded.
  */

@@ -1,7 +1,7 @@
 import { patched, workflowInfo } from '@temporalio/workflow';
 import type { PipelineNotification } from '../../activities/notify';
 import { notifier } from '../activity-stubs';
-import type { PipelinePhase, PipelineResult, PipelineStatus } from '../definitions';
+import type { PipelinePhase, PipelineResult, PipelineStatus } from './contract';
 import { summarized } from '../summaries';
 
 /**

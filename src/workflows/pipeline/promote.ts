@@ -11,14 +11,14 @@ import type { PromoteAnswer, SlotDeployment, SlotSmokeRequest } from '../../deci
 import { absenceReason, isAbsent } from '../../domain/capability';
 import type { PipelineSpec } from '../../domain/pipeline-input';
 import { protectionRecords, provider } from '../activity-stubs';
-import type { CandidateSummary, DeploymentSummary, PipelineStatus } from '../definitions';
+import type { CandidateSummary, DeploymentSummary, PipelineStatus } from './contract';
 import { applicationCause, describeFailure } from '../failure-cause';
 import { summarized } from '../summaries';
 import { removeDeployment } from './deploy';
 import { ROLLBACK_CHECK_PATCH } from '../serving-slot';
 
 /**
- * Released after v6: a pipeline's name has a serving slot (src/workflows/serving-slot.ts). The gate
+ * Released after v6: a pipeline's name has a serving slot (src/workflows/serving-slot/). The gate
  * compares against the slot's champion unless `gate.servingModelId` names another model; a verified
  * deployment is promoted into the slot, whose former champion drains and is then retired. Histories
  * recorded before it deploy beside whatever serves, as they did.

@@ -2,10 +2,10 @@ import { patched } from '@temporalio/workflow';
 import { checkpointInModelPath, type ProtectionRequest } from '../../decisions/protection';
 import type { PipelineSpec } from '../../domain/pipeline-input';
 import { protectionRecords } from '../activity-stubs';
-import type { CandidateSummary } from '../definitions';
+import type { CandidateSummary } from './contract';
 import { summarized } from '../summaries';
 
-/** Candidate, deployment and pins go to the shared protection records (src/workflows/protection.ts). */
+/** Candidate, deployment and pins go to the shared protection records (src/workflows/protection/). */
 const PROTECTION_RECORDS_PATCH = 'pipeline-records-protected-checkpoints';
 
 /** Records checkpoints this run holds, so every cleanup keeps them (runs recorded before skip it). */

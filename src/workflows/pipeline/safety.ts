@@ -1,7 +1,7 @@
 import { CancellationScope, CancelledFailure, patched, sleep, workflowInfo } from '@temporalio/workflow';
 import type { PipelineSpec } from '../../domain/pipeline-input';
 import { paging, provider } from '../activity-stubs';
-import type { PipelineResult, PipelineStatus } from '../definitions';
+import type { PipelineResult, PipelineStatus } from './contract';
 import { add, leftovers } from './status';
 
 /**

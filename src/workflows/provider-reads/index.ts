@@ -1,6 +1,6 @@
-import type { ListJobsQuery } from '../providers/tensorone/client';
-import { provider, providerReadOnce } from './activity-stubs';
-import { summarized } from './summaries';
+import type { ListJobsQuery } from '../../providers/tensorone/client';
+import { provider, providerReadOnce } from '../activity-stubs';
+import { summarized } from '../summaries';
 
 /**
  * Reads a worker process makes for its watches (the sweep of the job list, a job's own read) when

@@ -8,7 +8,7 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import { absenceReason, isAbsent } from '../domain/capability';
+import { absenceReason, isAbsent } from '../../domain/capability';
 import {
   drainEnded,
   emptySlot,
@@ -22,12 +22,12 @@ import {
   type RetiredDeployment,
   type SlotDeployment,
   type SlotState,
-} from '../decisions/serving-slot';
-import { protectionRecords, provider } from './activity-stubs';
-import { describeFailure } from './failure-cause';
+} from '../../decisions/serving-slot';
+import { protectionRecords, provider } from '../activity-stubs';
+import { describeFailure } from '../failure-cause';
 import { checkFormerDeployment } from './rollback-check';
-import { summarized } from './summaries';
-import { promoteUpdate, rollbackUpdate, slotQuery, type ServingSlotInput } from './definitions';
+import { summarized } from '../summaries';
+import { promoteUpdate, rollbackUpdate, slotQuery, type ServingSlotInput } from './contract';
 
 const DEFAULT_HISTORY_EVENT_LIMIT = 2000;
 /**

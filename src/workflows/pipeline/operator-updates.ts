@@ -7,7 +7,7 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import type { Activities } from '../../activities';
 import {
   afterDecision,
   cancelEffects,
@@ -16,23 +16,22 @@ import {
   pinRefusal,
   unpinRefusal,
   type RecordedDecision,
-} from '../decisions/operator';
+} from '../../decisions/operator';
 import {
   approveUpdate,
   cancelUpdate,
   pinUpdate,
-  protectionRegistryId,
   rejectUpdate,
-  unpinSignal,
   unpinUpdate,
   type DecisionAnswer,
   type DecisionRequest,
   type PinAnswer,
   type PipelineStatus,
   type UnpinAnswer,
-} from './definitions';
-import { applicationCause, describeFailure } from './failure-cause';
-import { pinOwnershipRefusal, type PinListing } from '../decisions/pin-ownership';
+} from './contract';
+import { protectionRegistryId, unpinSignal } from '../protection/contract';
+import { applicationCause, describeFailure } from '../failure-cause';
+import { pinOwnershipRefusal, type PinListing } from '../../decisions/pin-ownership';
 import { lookInJobListing } from './pin-listing';
 
 /**

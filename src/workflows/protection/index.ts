@@ -7,7 +7,7 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import type { Activities } from '../../activities';
 import {
   claimCheckpoints,
   grantDeletions,
@@ -20,7 +20,7 @@ import {
   releaseLeases,
   type DeletionLease,
   type ProtectionRecord,
-} from '../decisions/protection';
+} from '../../decisions/protection';
 import {
   claimCheckpointsUpdate,
   forgetCandidatesSignal,
@@ -33,7 +33,7 @@ import {
   unpinSignal,
   type ProtectionRegistryInput,
   type ProtectionRegistryState,
-} from './definitions';
+} from './contract';
 
 const DEFAULT_HISTORY_EVENT_LIMIT = 5000;
 /**

@@ -9,12 +9,12 @@ import {
   patched,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Checkpoint } from '../domain/types';
-import { planCleanup, type CheckpointSummary } from '../decisions/retention';
-import { deletions, protection, provider, waitedDeletionBatches, workerSettings } from './activity-stubs';
-import { summarized } from './summaries';
-import { cleanupMetrics } from './metrics';
-import { isAbsent } from '../domain/capability';
+import type { Checkpoint } from '../../domain/types';
+import { planCleanup, type CheckpointSummary } from '../../decisions/retention';
+import { deletions, protection, provider, waitedDeletionBatches, workerSettings } from '../activity-stubs';
+import { summarized } from '../summaries';
+import { cleanupMetrics } from '../metrics';
+import { isAbsent } from '../../domain/capability';
 import { listAllCheckpoints } from './checkpoint-pages';
 import { deleteCheckpointsAtProviderRate } from './checkpoint-deletions';
 import type {
@@ -24,7 +24,7 @@ import type {
   DeletedCheckpoint,
   KeptInDoubt,
   SparedCheckpoint,
-} from './definitions';
+} from './contract';
 
 const PAGE = 100;
 const DEFAULT_HISTORY_EVENT_LIMIT = 8000;

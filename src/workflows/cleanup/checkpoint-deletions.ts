@@ -1,6 +1,6 @@
 import { patched } from '@temporalio/workflow';
-import { provider, waitedDeletions } from './activity-stubs';
-import { summarized } from './summaries';
+import { provider, waitedDeletions } from '../activity-stubs';
+import { summarized } from '../summaries';
 
 /**
  * A batch that is cancelled, or fails on one deletion, ends only after the deletions in flight: none
