@@ -99,3 +99,19 @@ export interface CleanupResult {
 }
 
 export type { CheckpointSummary };
+
+// ---- deleteCheckpointsAtProviderRate: the cleanup's child under a provider rate limit -------------
+
+export interface DeletionsAtProviderRateInput {
+  jobId: string;
+  checkpoints: { id: string; reason: string }[];
+  /** Deletions in flight at once; the server's rate limit on the provider queue decides how fast. */
+  concurrency: number;
+}
+
+/** One deletion's answer: already gone on a first ask, or (`answerLost`) this run's on a retried one. */
+export interface DeletionOutcome {
+  checkpointId: string;
+  alreadyGone: boolean;
+  answerLost?: boolean;
+}

@@ -1,4 +1,4 @@
-import { CancellationScope, patched, setCurrentDetails, setHandler } from '@temporalio/workflow';
+import { CancellationScope, setCurrentDetails, setHandler } from '@temporalio/workflow';
 import { decisionRefusal } from '../../decisions/operator';
 import { currentDetails } from './current-details';
 import {
@@ -14,13 +14,7 @@ import { installOperatorUpdates, type Decision, type KnownCheckpoints } from './
 import { protectionRecords } from '../activity-stubs';
 import { protect } from './protect';
 import { iso } from './status';
-
-/**
- * Operator commands are Updates with validators (src/workflows/pipeline/operator-updates.ts). With it, the
- * approve/reject signals older CLIs send obey the same rules (only while awaiting approval, first
- * decision only); runs started before it keep taking them at any time, as recorded.
- */
-const OPERATOR_UPDATES_PATCH = 'pipeline-operator-updates';
+import { operatorUpdates } from './patches';
 
 /** What the operator and the supervising child told the pipeline. */
 interface OperatorInputs {
@@ -41,7 +35,7 @@ export function installPipelineHandlers(
 ): OperatorInputs {
   let decision: Decision | undefined;
   let cancelRequest: { reason?: string } | undefined;
-  const operatorRules = patched(OPERATOR_UPDATES_PATCH);
+  const operatorRules = operatorUpdates();
 
   setHandler(statusQuery, () => status);
   setHandler(supervisionProgressSignal, (p) => {
