@@ -23,6 +23,8 @@ import { pipelineInput, tensoroneTrain } from '../fixtures/pipelines';
 import { findPostgres, postgresPid, queryValue } from './cluster/postgres';
 import { clusterSettingsInUse, frontendAddress } from './cluster/settings';
 import { pgPids, ResourceMeter } from './cluster/resources';
+import { runMetricFigures, type MetricFigure } from './cluster/metric-figures';
+import { prometheusPid, writeWorkerTargets } from './cluster/prometheus';
 import { serverPid } from './cluster/temporal-server';
 import { sleep, waitFor } from './cluster/processes';
 
@@ -114,6 +116,13 @@ async function main(): Promise<number> {
   );
   const workers: Worker[] = metricsPorts.map((port, i) => new Worker(`worker-${i + 1}`, workerEnv, port));
   await Promise.all(workers.map((w) => w.start()));
+  // The cluster's Prometheus scrapes these workers for the run (file-based discovery, read on change).
+  const prometheus = settings.prometheusPort && prometheusPid(settings) ? settings : undefined;
+  if (prometheus)
+    writeWorkerTargets(
+      prometheus,
+      metricsPorts.map((p) => `127.0.0.1:${p}`),
+    );
   // A worker is restarted on purpose, so its CPU time is not measured (a restart starts it again).
   for (const w of workers) resources.add({ name: `${w.name} (peak)`, pids: () => (w.pid ? [w.pid] : []) });
   say(`${WORKERS} workers polling ${TASK_QUEUE} on ${address}/${settings.namespace}`);
@@ -307,6 +316,22 @@ async function main(): Promise<number> {
     );
     await schedule.delete().catch(() => undefined);
 
+    // ---- the domain metrics, as the cluster's Prometheus stored them ----
+    let figures: MetricFigure[] = [];
+    if (prometheus) {
+      await sleep(2 * 15_000); // two scrapes past the last change
+      figures = await runMetricFigures(prometheus, (Date.now() - started) / 1000);
+      const deployed = figures
+        .filter((f) => f.figure === 'pipelines ended' && f.labels.includes('outcome=deployed'))
+        .reduce((n, f) => n + f.value, 0);
+      check(
+        "Prometheus (npm run cluster's) scraped the workers: pipelines ended deployed, as the metrics say",
+        deployed > 0 && deployed <= PIPELINES,
+        `${deployed} of ${PIPELINES} (increase() over the run misses each series' first increment and what a killed worker did after its last scrape)`,
+      );
+    } else
+      say('no Prometheus with the cluster (FTP_CLUSTER_PROMETHEUS_PORT=0 or not running): metrics not read');
+
     // ---- summary ----
     const usage = resources.stop();
     process.stdout.write(
@@ -321,6 +346,12 @@ async function main(): Promise<number> {
           ['process', 'memory peak MiB (RSS; PostgreSQL: PSS)', 'CPU s over the run'],
           usage.map((u) => [u.name, Math.round(u.memoryPeakMiB), u.cpuSeconds ?? '-']),
         ) +
+        (figures.length
+          ? `\n\ndomain metrics in Prometheus over the run:\n${table(
+              ['figure', 'labels', 'value'],
+              figures.map((f) => [f.figure, f.labels || '-', f.value]),
+            )}`
+          : '') +
         `\n\nseconds: ${Math.round((Date.now() - started) / 1000)}\n`,
     );
   } finally {
