@@ -1,15 +1,13 @@
-import { ApplicationFailure, log, patched } from '@temporalio/workflow';
+import { ApplicationFailure, log } from '@temporalio/workflow';
 import { chooseCandidate } from '../../decisions/candidate';
 import type { PipelineSpec } from '../../domain/pipeline-input';
 import { paging, protectionRecords, provider } from '../activity-stubs';
-import { listCandidateCheckpoints } from '../checkpoint-pages';
-import type { CandidateSummary } from '../definitions';
-import type { KnownCheckpoints } from '../operator-updates';
+import { listCandidateCheckpoints } from '../cleanup/checkpoint-pages';
+import type { CandidateSummary } from './contract';
+import type { KnownCheckpoints } from './operator-updates';
 import { protect } from './protect';
 import type { RunSafety } from './safety';
-
-/** The candidate is claimed through the registry's Update, which refuses one a cleanup is deleting. */
-const CANDIDATE_CLAIM_PATCH = 'pipeline-claims-candidate';
+import { claimsCandidate } from './patches';
 
 /**
  * The candidate, held in the shared protection records before anything judges it. A cleanup may be
@@ -26,7 +24,7 @@ export async function claimedCandidate(
 ): Promise<CandidateSummary> {
   const registered =
     safety.owned && spec.deploy.target === 'tensorone-registry' && providerName === 'tensorone';
-  const claims = patched(CANDIDATE_CLAIM_PATCH);
+  const claims = claimsCandidate();
   const excluded: string[] = [];
   for (;;) {
     const candidate = registered

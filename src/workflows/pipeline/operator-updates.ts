@@ -2,12 +2,11 @@ import {
   ApplicationFailure,
   condition,
   getExternalWorkflowHandle,
-  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import type { Activities } from '../../activities';
 import {
   afterDecision,
   cancelEffects,
@@ -16,31 +15,24 @@ import {
   pinRefusal,
   unpinRefusal,
   type RecordedDecision,
-} from '../decisions/operator';
+} from '../../decisions/operator';
 import {
   approveUpdate,
   cancelUpdate,
   pinUpdate,
-  protectionRegistryId,
   rejectUpdate,
-  unpinSignal,
   unpinUpdate,
   type DecisionAnswer,
   type DecisionRequest,
   type PinAnswer,
   type PipelineStatus,
   type UnpinAnswer,
-} from './definitions';
-import { applicationCause, describeFailure } from './failure-cause';
-import { pinOwnershipRefusal, type PinListing } from '../decisions/pin-ownership';
+} from './contract';
+import { protectionRegistryId, unpinSignal } from '../protection/contract';
+import { applicationCause, describeFailure } from '../failure-cause';
+import { pinOwnershipRefusal, type PinListing } from '../../decisions/pin-ownership';
 import { lookInJobListing } from './pin-listing';
-
-/**
- * A pin of a TensorOne checkpoint the pipeline has not listed is checked against the job's own list
- * (a checkpoint's GET need not name its job). Runs before it asked the checkpoint's GET and took an
- * unnamed owner as the job's.
- */
-const PIN_CHECKS_JOB_LISTING_PATCH = 'pipeline-pin-checks-job-listing';
+import { pinChecksJobListing } from './patches';
 
 /**
  * A pin of a checkpoint the pipeline has not listed asks the provider: a few quick tries, so an
@@ -200,7 +192,7 @@ async function confirmWithProvider(status: PipelineStatus, checkpointId: string)
       );
     return;
   }
-  if (patched(PIN_CHECKS_JOB_LISTING_PATCH)) {
+  if (pinChecksJobListing()) {
     let listing: PinListing;
     try {
       listing = await lookInJobListing(lookup.listCheckpoints, jobId, checkpointId);
