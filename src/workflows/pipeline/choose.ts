@@ -7,13 +7,16 @@ import type { CandidateSummary } from './contract';
 import type { KnownCheckpoints } from './operator-updates';
 import { protect } from './protect';
 import type { RunSafety } from './safety';
-import { claimsCandidate } from './patches';
+import type { ProviderFailureDetails } from '../../activities/failures';
+import { applicationCause } from '../failure-cause';
+import { summarized } from '../summaries';
+import { claimsCandidate, confirmsClaimedCandidate } from './patches';
 
 /**
  * The candidate, held in the shared protection records before anything judges it. A cleanup may be
  * deleting the chosen checkpoint at this moment (it planned before this run chose): the registry
- * then refuses the claim and the choice is made again without it. Each pass excludes at least one
- * checkpoint, so this ends.
+ * then refuses the claim and the choice is made again without it; one it deleted before the claim
+ * is found gone by a look after it. Each pass excludes at least one checkpoint, so this ends.
  */
 export async function claimedCandidate(
   spec: PipelineSpec,
@@ -37,7 +40,13 @@ export async function claimedCandidate(
     const answer = await protectionRecords.claimProtection([
       { kind: 'candidate', checkpointId: candidate.checkpointId },
     ]);
-    if (answer.beingDeleted.length === 0) return candidate;
+    if (answer.beingDeleted.length === 0) {
+      if (registered || providerName !== 'tensorone' || !confirmsClaimedCandidate()) return candidate;
+      if (await stillExists(candidate.checkpointId)) return candidate;
+      log.info(`candidate ${candidate.checkpointId} was deleted before this run claimed it: choosing again`);
+      excluded.push(candidate.checkpointId);
+      continue;
+    }
     const taken = answer.beingDeleted.map((d) => `${d.checkpointId} (being deleted by ${d.by})`).join(', ');
     // The registry's model is made from the final checkpoint, which no retention policy deletes.
     if (registered)
@@ -47,6 +56,25 @@ export async function claimedCandidate(
       );
     log.info(`candidate ${taken}: choosing again without it`);
     excluded.push(...answer.beingDeleted.map((d) => d.checkpointId));
+  }
+}
+
+/**
+ * Whether the checkpoint is still there, by its documented GET: 404 is gone. Asked after the claim, so
+ * no cleanup can delete it between this answer and the deploy (the claim refuses their leases).
+ */
+async function stillExists(checkpointId: string): Promise<boolean> {
+  try {
+    await summarized(
+      provider.getCheckpoint,
+      `confirm claimed candidate ${checkpointId} still exists`,
+      checkpointId,
+    );
+    return true;
+  } catch (err) {
+    const details = applicationCause(err)?.details?.[0] as ProviderFailureDetails | undefined;
+    if (details?.status === 404) return false;
+    throw err;
   }
 }
 

@@ -54,6 +54,12 @@ export const recordsProtection = () => patched('pipeline-records-protected-check
 export const claimsCandidate = () => patched('pipeline-claims-candidate');
 
 /**
+ * A claimed TensorOne candidate is looked up once more: a cleanup that deleted it between the listing
+ * and the claim (a worker lost in between) held no lease by then, so only the provider can tell.
+ */
+export const confirmsClaimedCandidate = () => patched('pipeline-confirms-claimed-candidate');
+
+/**
  * The approval wait as two timers, so that a candidate still undecided at half its timeout is counted
  * (the alert on an approval waiting past half its deadline).
  */
