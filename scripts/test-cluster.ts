@@ -99,7 +99,7 @@ async function main(): Promise<number> {
   });
   const resources = new ResourceMeter([
     { name: 'Temporal server', pids: () => [serverPid(settings) ?? server], cpu: true },
-    { name: 'PostgreSQL (all backends, PSS)', pids: () => pgPids(postmaster), memory: 'pss', cpu: true },
+    { name: 'PostgreSQL (all backends, PSS)', pids: () => pgPids(postgresPid(pg) ?? postmaster), memory: 'pss', cpu: true },
   ]);
 
   // ---- three workers on one task queue, production form ----
