@@ -17,7 +17,7 @@ export function addCancelCommand(program: Command): void {
     .action(async (given: string, opts: { reason?: string; json?: boolean }) =>
       withPipeline(given, async ({ id, client }) => {
         const [{ cancelUpdate }, { sendUpdate }] = await Promise.all([
-          import('../../workflows/definitions'),
+          import('../../workflows/pipeline/contract'),
           import('../operator'),
         ]);
         const answer = await sendUpdate(client.workflow.getHandle(id), cancelUpdate, { reason: opts.reason });

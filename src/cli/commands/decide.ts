@@ -25,7 +25,7 @@ export function addDecisionCommands(program: Command): void {
         async (given: string, opts: { checkpoint?: string; reason?: string; by?: string; json?: boolean }) =>
           withPipeline(given, async ({ id, client }) => {
             const [{ approveUpdate, rejectUpdate, statusQuery }, { endedRefusal, sendUpdate }] =
-              await Promise.all([import('../../workflows/definitions'), import('../operator')]);
+              await Promise.all([import('../../workflows/pipeline/contract'), import('../operator')]);
             const update = name === 'approve' ? approveUpdate : rejectUpdate;
             const handle = client.workflow.getHandle(id);
             let checkpointId = opts.checkpoint;

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { ProtectionRecord } from '../../decisions/protection';
-import type { PipelineResult } from '../../workflows/definitions';
+import type { PipelineResult } from '../../workflows/pipeline/contract';
 import { pinLine } from '../answer-lines';
 import { checkpointArgument, pipelineIdArgument } from '../flags';
 import { out } from '../io';
@@ -22,7 +22,7 @@ export function addPinCommand(program: Command): void {
           { endedRefusal, OperatorRefusal, sendUpdate },
         ] = await Promise.all([
           import('../../clients/protection-registry'),
-          import('../../workflows/definitions'),
+          import('../../workflows/pipeline/contract'),
           import('../operator'),
         ]);
         const pipeline = client.workflow.getHandle(id);

@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { Command } from 'commander';
 import { standingInSlot, standingText } from '../../decisions/slot-standing';
-import type { PipelineStatus } from '../../workflows/definitions';
+import type { PipelineStatus } from '../../workflows/pipeline/contract';
 import { pipelineIdArgument } from '../flags';
 import { out } from '../io';
 import { statusLines } from '../render';
@@ -46,7 +46,7 @@ export function addStatusCommand(program: Command): void {
       withPipeline(given, async ({ id, client, taskQueue }) => {
         const [{ statusQuery }, { latestLook, withLatestLook }, { noWorkerMessage, NoWorkerPolling }] =
           await Promise.all([
-            import('../../workflows/definitions'),
+            import('../../workflows/pipeline/contract'),
             import('../latest-look'),
             import('../workers'),
           ]);

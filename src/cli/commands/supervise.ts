@@ -1,6 +1,6 @@
 import { Argument, Option, type Command } from 'commander';
 import { parseDuration } from '../../domain/duration';
-import type { SupervisionResult } from '../../workflows/definitions';
+import type { SupervisionResult } from '../../workflows/supervise/contract';
 import { durationFlag, idFlag, numberFlag } from '../flags';
 import { err, out } from '../io';
 import { costText, sparkline } from '../render';
@@ -75,7 +75,7 @@ export function addSuperviseCommand(program: Command): void {
         };
         await withClient(async ({ client, taskQueue }) => {
           const [{ progressQuery }, { latestLook, withLatestLook }, { startSupervision }] = await Promise.all(
-            [import('../../workflows/definitions'), import('../latest-look'), import('../operator')],
+            [import('../../workflows/supervise/contract'), import('../latest-look'), import('../operator')],
           );
           const handle = await startSupervision(client, taskQueue, input);
           err(

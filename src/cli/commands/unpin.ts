@@ -15,7 +15,7 @@ export function addUnpinCommand(program: Command): void {
     .action(async (given: string, checkpointId: string, opts: { json?: boolean }) =>
       withPipeline(given, async ({ id, client }) => {
         const [{ unpinUpdate }, { sendUpdate }] = await Promise.all([
-          import('../../workflows/definitions'),
+          import('../../workflows/pipeline/contract'),
           import('../operator'),
         ]);
         const answer = await sendUpdate(client.workflow.getHandle(id), unpinUpdate, { checkpointId });
