@@ -1,100 +1,90 @@
-/**
- * Provider activities run on a task queue per provider (`<queue>--tensorone`, …), polled by every
- * worker process with the server-enforced `maxTaskQueueActivitiesPerSecond` (TENSORONE_MAX_RPS, …):
- * the Temporal server, not each process, holds the fleet to a provider's rate limit. Deterministic
- * (imported by workflow code).
- */
-export const QUEUED_PROVIDERS = ['tensorone', 'tensormesh', 'marqtune'] as const;
-export type QueuedProvider = (typeof QUEUED_PROVIDERS)[number];
+import type { Activities } from '../activities';
+import type { QueuedProvider } from './providers';
 
 /** Marks workflows that schedule provider activities on the provider's task queue. */
 export const PROVIDER_QUEUE_PATCH = 'provider-activities-on-provider-task-queues';
 
-export function providerTaskQueue(mainQueue: string, provider: QueuedProvider): string {
-  return `${mainQueue}--${provider}`;
-}
-
 /**
- * Activities that call a provider, by provider: each makes one call per attempt, or a few pages.
- * Not here, so on the workflow's own queue: `watchTrainingJob` (its looks read the worker process's
- * shared sweep of the job list, mostly without a call: a rate of looks is no rate of requests; under a
- * limit its reads run here, in src/workflows/provider-reads/; a Marqtune look is a request, held under
- * MARQTUNE_MAX_RPS the same way),
- * `deleteCheckpoints` (hundreds of deletions in one heartbeating activity, used only when no limit is
- * set: under one, a cleanup deletes through `deleteCheckpoint` here, see src/workflows/cleanup/checkpoint-deletions.ts),
- * the protection activities (calls to Temporal; their registry is named after their task queue; under
- * TENSORONE_MAX_RPS the protected set's two TensorOne reads run as read workflows here too) and
- * the notifications (a webhook, no provider). test/workflows/provider-queues.test.ts checks that every
- * activity is in exactly one of these places.
+ * The task queue of every activity, by its type name: a provider's, or `workflow` (the workflow's own).
+ * Keyed by the activities' own type, so an activity added, renamed or removed does not compile until
+ * it has its one place here. A provider activity makes one call per attempt, or a few pages.
+ *
+ * On the workflow's own queue: `watchTrainingJob` (its looks read the worker process's shared sweep of
+ * the job list, mostly without a call: a rate of looks is no rate of requests; under a limit its reads
+ * run as read workflows, src/provider-rate/reads.ts; a Marqtune look is a request, held under
+ * MARQTUNE_MAX_RPS the same way), `deleteCheckpoints` (hundreds of deletions in one heartbeating
+ * activity, used only when no limit is set: under one, a cleanup deletes through `deleteCheckpoint`,
+ * see src/workflows/cleanup/checkpoint-deletions.ts), the protection activities (calls to Temporal;
+ * their registry is named after their task queue; under TENSORONE_MAX_RPS the protected set's two
+ * TensorOne reads run as read workflows too) and the notifications (a webhook, no provider).
  */
-export const PROVIDER_ACTIVITIES: Record<QueuedProvider, readonly string[]> = {
-  tensorone: [
-    // training jobs and checkpoints
-    'startTrainingJob',
-    'stopDuplicateTrainingJobs',
-    'stopTrainingJobIfRunning',
-    'getTrainingJob',
-    'listTrainingJobs',
-    'stopTrainingJob',
-    'resumeTrainingJob',
-    'listCheckpoints',
-    'getCheckpoint',
-    'deleteCheckpoint',
-    // serverless endpoints (a smoke test is an inference through the same API)
-    'deployCheckpointEndpoint',
-    'listEndpoints',
-    'getEndpoint',
-    'deleteEndpoint',
-    'smokeTestEndpoint',
-    'probeEndpoints',
-    // the model registry
-    'listRegisteredModels',
-    'getRegisteredModel',
-    'updateModelMetadata',
-    'createModelVersion',
-    'deployRegisteredModel',
-    'getModelDeployment',
-    'getModelDownloadInfo',
-    'compareModels',
-    'archiveModel',
-    // the orphan reconciler's listings
-    'runOwnedJobsPage',
-    'runOwnedEndpoints',
-    'registeredModelsWithDeployments',
-    'runOwnedModelDeployments',
-  ],
-  tensormesh: [
-    'provisionServedModel',
-    'getServedModel',
-    'deleteServedModel',
-    'smokeTestServedModel',
-    'runOwnedServedModels',
-  ],
-  marqtune: ['listMarqtuneModels', 'getMarqtuneModel'],
+export const ACTIVITY_QUEUES: Record<keyof Activities, QueuedProvider | 'workflow'> = {
+  // training jobs and checkpoints
+  startTrainingJob: 'tensorone',
+  stopDuplicateTrainingJobs: 'tensorone',
+  stopTrainingJobIfRunning: 'tensorone',
+  getTrainingJob: 'tensorone',
+  listTrainingJobs: 'tensorone',
+  stopTrainingJob: 'tensorone',
+  resumeTrainingJob: 'tensorone',
+  listCheckpoints: 'tensorone',
+  getCheckpoint: 'tensorone',
+  deleteCheckpoint: 'tensorone',
+  // serverless endpoints (a smoke test is an inference through the same API)
+  deployCheckpointEndpoint: 'tensorone',
+  listEndpoints: 'tensorone',
+  getEndpoint: 'tensorone',
+  deleteEndpoint: 'tensorone',
+  smokeTestEndpoint: 'tensorone',
+  probeEndpoints: 'tensorone',
+  // the model registry
+  listRegisteredModels: 'tensorone',
+  getRegisteredModel: 'tensorone',
+  updateModelMetadata: 'tensorone',
+  createModelVersion: 'tensorone',
+  deployRegisteredModel: 'tensorone',
+  getModelDeployment: 'tensorone',
+  getModelDownloadInfo: 'tensorone',
+  compareModels: 'tensorone',
+  archiveModel: 'tensorone',
+  // the orphan reconciler's listings
+  runOwnedJobsPage: 'tensorone',
+  runOwnedEndpoints: 'tensorone',
+  registeredModelsWithDeployments: 'tensorone',
+  runOwnedModelDeployments: 'tensorone',
+  // TensorMesh serving
+  provisionServedModel: 'tensormesh',
+  getServedModel: 'tensormesh',
+  deleteServedModel: 'tensormesh',
+  smokeTestServedModel: 'tensormesh',
+  runOwnedServedModels: 'tensormesh',
+  // Marqtune training
+  listMarqtuneModels: 'marqtune',
+  getMarqtuneModel: 'marqtune',
+  // The workflow's own queue (see above)
+  watchTrainingJob: 'workflow',
+  deleteCheckpoints: 'workflow',
+  recordProtection: 'workflow',
+  claimProtection: 'workflow',
+  leaseDeletions: 'workflow',
+  releaseDeletions: 'workflow',
+  protectedCheckpoints: 'workflow',
+  rebuildProtection: 'workflow',
+  notifyWebhook: 'workflow',
+  // The worker's settings: no provider call
+  providerRateLimits: 'workflow',
+  // The serving slot's side (calls to Temporal; a slot is named after the task queue)
+  promoteInSlot: 'workflow',
+  servingChampion: 'workflow',
+  releaseDeployedCheckpoints: 'workflow',
+  // The orphan reconciler's questions to Temporal (owning runs, what the slots serve)
+  reconcileOwner: 'workflow',
+  slotServedDeployments: 'workflow',
 };
 
-/** Activities that stay on the workflow's own task queue (see above). */
-export const UNQUEUED_ACTIVITIES: readonly string[] = [
-  'watchTrainingJob',
-  'deleteCheckpoints',
-  'recordProtection',
-  'claimProtection',
-  'leaseDeletions',
-  'releaseDeletions',
-  'protectedCheckpoints',
-  'rebuildProtection',
-  'notifyWebhook',
-  // The worker's settings: no provider call
-  'providerRateLimits',
-  // The serving slot's side (calls to Temporal; a slot is named after the task queue)
-  'promoteInSlot',
-  'servingChampion',
-  'releaseDeployedCheckpoints',
-  // The orphan reconciler's questions to Temporal (owning runs, what the slots serve)
-  'reconcileOwner',
-  'slotServedDeployments',
-];
-
+/** The provider whose task queue runs this activity type, or undefined for the workflow's own queue. */
 export function providerOfActivity(activityType: string): QueuedProvider | undefined {
-  return QUEUED_PROVIDERS.find((p) => PROVIDER_ACTIVITIES[p].includes(activityType));
+  if (!Object.prototype.hasOwnProperty.call(ACTIVITY_QUEUES, activityType)) return undefined;
+  const queue = ACTIVITY_QUEUES[activityType as keyof Activities];
+  return queue === 'workflow' ? undefined : queue;
 }
