@@ -1,5 +1,8 @@
+import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { pipelineInput, tensoroneTrain } from '../../fixtures/pipelines';
-import { startPipeline, useWorkflowTestBed } from '../harness/workflow-env';
+import { cancelUpdate, pinUpdate, statusQuery } from '../../src/workflows/pipeline/contract';
+import { protectionRecordsQuery, protectionRegistryId } from '../../src/workflows/protection/contract';
+import { advanceUntil, startPipeline, useWorkflowTestBed } from '../harness/workflow-env';
 
 /**
  * A cleanup that deletes the chosen checkpoint after the pipeline listed it but before its claim
@@ -44,3 +47,39 @@ it.each(['tensorone-endpoint', 'tensormesh'] as const)(
     expect(bed.sandbox.state.checkpoints.get(served)?.jobId).toBe(result.jobId);
   },
 );
+
+it('a pin of a checkpoint deleted since the pipeline listed it is refused, and no record of it is kept', async () => {
+  const input = pipelineInput('pin-gone', {
+    train: tensoroneTrain({ config: { training: { epochs: 4 } } }),
+    gate: { approval: { required: true, timeout: '24h', onTimeout: 'reject' } },
+  });
+  await bed.withWorker(async () => {
+    const handle = await startPipeline(bed, input);
+    const waiting = await advanceUntil(bed.env, async () => {
+      const s = await handle.query(statusQuery);
+      return s.phase === 'awaiting-approval' ? s : undefined;
+    });
+    // The pipeline listed every checkpoint of its job to choose; then a cleanup deleted one of them.
+    const gone = bed.sandbox.state.checkpoints
+      .ofJob(waiting.jobId!)
+      .find((c) => c.type === 'automatic' && c.id !== waiting.candidate!.checkpointId)!.id;
+    expect(bed.sandbox.state.checkpoints.delete(gone)).toBe(true);
+
+    const refusal = await handle.executeUpdate(pinUpdate, { args: [{ checkpointId: gone }] }).then(
+      () => 'pinned',
+      (e: unknown) => (e instanceof WorkflowUpdateFailedError ? e.cause?.message : String(e)),
+    );
+    expect(refusal).toBe(
+      `checkpoint ${gone} is gone at TensorOne (deleted since the pipeline listed it): not pinned`,
+    );
+    expect((await handle.query(statusQuery)).pinned).toEqual([]);
+    const registry = bed.env.client.workflow.getHandle(protectionRegistryId(bed.taskQueue));
+    // The registry takes the pipeline's unpin signal at its next task: wait for it, within reason.
+    const recorded = async () =>
+      (await registry.query(protectionRecordsQuery)).filter((r) => r.checkpointId === gone).length;
+    for (let i = 0; i < 50 && (await recorded()) > 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await recorded()).toBe(0);
+    await handle.executeUpdate(cancelUpdate, { args: [{ reason: 'test done' }] });
+    expect((await handle.result()).outcome).toBe('cancelled');
+  });
+});

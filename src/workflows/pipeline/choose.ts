@@ -7,9 +7,8 @@ import type { CandidateSummary } from './contract';
 import type { KnownCheckpoints } from './operator-updates';
 import { protect } from './protect';
 import type { RunSafety } from './safety';
-import type { ProviderFailureDetails } from '../../activities/failures';
-import { applicationCause } from '../failure-cause';
 import { summarized } from '../summaries';
+import { checkpointExists } from './checkpoint-exists';
 import { claimsCandidate, confirmsClaimedCandidate } from './patches';
 
 /**
@@ -42,7 +41,9 @@ export async function claimedCandidate(
     ]);
     if (answer.beingDeleted.length === 0) {
       if (registered || providerName !== 'tensorone' || !confirmsClaimedCandidate()) return candidate;
-      if (await stillExists(candidate.checkpointId)) return candidate;
+      const confirm = (id: string) =>
+        summarized(provider.getCheckpoint, `confirm claimed candidate ${id} still exists`, id);
+      if (await checkpointExists(confirm, candidate.checkpointId)) return candidate;
       log.info(`candidate ${candidate.checkpointId} was deleted before this run claimed it: choosing again`);
       excluded.push(candidate.checkpointId);
       continue;
@@ -56,25 +57,6 @@ export async function claimedCandidate(
       );
     log.info(`candidate ${taken}: choosing again without it`);
     excluded.push(...answer.beingDeleted.map((d) => d.checkpointId));
-  }
-}
-
-/**
- * Whether the checkpoint is still there, by its documented GET: 404 is gone. Asked after the claim, so
- * no cleanup can delete it between this answer and the deploy (the claim refuses their leases).
- */
-async function stillExists(checkpointId: string): Promise<boolean> {
-  try {
-    await summarized(
-      provider.getCheckpoint,
-      `confirm claimed candidate ${checkpointId} still exists`,
-      checkpointId,
-    );
-    return true;
-  } catch (err) {
-    const details = applicationCause(err)?.details?.[0] as ProviderFailureDetails | undefined;
-    if (details?.status === 404) return false;
-    throw err;
   }
 }
 

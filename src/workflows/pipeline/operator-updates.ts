@@ -32,7 +32,8 @@ import { protectionRegistryId, unpinSignal } from '../protection/contract';
 import { applicationCause, describeFailure } from '../failure-cause';
 import { pinOwnershipRefusal, type PinListing } from '../../decisions/pin-ownership';
 import { lookInJobListing } from './pin-listing';
-import { pinChecksJobListing } from './patches';
+import { checkpointExists } from './checkpoint-exists';
+import { pinChecksJobListing, pinConfirmsCheckpoint } from './patches';
 
 /**
  * A pin of a checkpoint the pipeline has not listed asks the provider: a few quick tries, so an
@@ -140,6 +141,17 @@ export function installOperatorUpdates(ctx: OperatorContext): void {
           `checkpoint ${checkpointId} is being deleted by cleanup ${deletingBy}: not pinned`,
           'PIN_REFUSED',
         );
+      if (
+        status.provider !== 'marqtune' &&
+        pinConfirmsCheckpoint() &&
+        !(await checkpointExists((id) => lookup.getCheckpoint(id), checkpointId))
+      ) {
+        await forgetSharedPin(checkpointId);
+        throw ApplicationFailure.nonRetryable(
+          `checkpoint ${checkpointId} is gone at TensorOne (deleted since the pipeline listed it): not pinned`,
+          'PIN_REFUSED',
+        );
+      }
       if (!status.pinned.includes(checkpointId)) status.pinned.push(checkpointId);
       return { checkpointId, jobId, result: 'pinned', checkedBy };
     },
@@ -150,14 +162,7 @@ export function installOperatorUpdates(ctx: OperatorContext): void {
     unpinUpdate,
     async ({ checkpointId }): Promise<UnpinAnswer> => {
       status.pinned.splice(status.pinned.indexOf(checkpointId), 1);
-      const { workflowId, taskQueue } = workflowInfo();
-      // Signalled from here, so the record goes with the pipeline's own list; no registry: no record.
-      const sharedRecord = await getExternalWorkflowHandle(protectionRegistryId(taskQueue))
-        .signal(unpinSignal, { workflowId, checkpointIds: [checkpointId] })
-        .then(
-          () => 'removed' as const,
-          () => 'no-registry' as const,
-        );
+      const sharedRecord = await forgetSharedPin(checkpointId);
       return { checkpointId, result: 'unpinned', sharedRecord, pinned: [...status.pinned] };
     },
     { validator: ({ checkpointId }) => refuse(unpinRefusal(status.pinned, checkpointId)) },
@@ -175,6 +180,17 @@ export function installOperatorUpdates(ctx: OperatorContext): void {
     },
     { validator: (_req: { reason?: string }) => refuse(cancelRefusal(status.phase, ctx.cancelRequested())) },
   );
+}
+
+/** Removes this pipeline's pin from the shared records; signalled from here, so it goes with the pipeline's own list. */
+function forgetSharedPin(checkpointId: string): Promise<'removed' | 'no-registry'> {
+  const { workflowId, taskQueue } = workflowInfo();
+  return getExternalWorkflowHandle(protectionRegistryId(taskQueue))
+    .signal(unpinSignal, { workflowId, checkpointIds: [checkpointId] })
+    .then(
+      () => 'removed' as const,
+      () => 'no-registry' as const,
+    );
 }
 
 /**

@@ -59,6 +59,9 @@ export const claimsCandidate = () => patched('pipeline-claims-candidate');
  */
 export const confirmsClaimedCandidate = () => patched('pipeline-confirms-claimed-candidate');
 
+/** The same look after a pin's claim: a pin of a checkpoint deleted since the pipeline listed it is refused. */
+export const pinConfirmsCheckpoint = () => patched('pipeline-pin-confirms-checkpoint-exists');
+
 /**
  * The approval wait as two timers, so that a candidate still undecided at half its timeout is counted
  * (the alert on an approval waiting past half its deadline).
