@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { createProviderClients, providerEndpointsFromEnv, type ProviderClients } from '../providers/config';
 import { setRequestOrigin } from '../providers/http/transport';
+import { builtInProviders } from '../providers';
 import { notifyActivities } from './notify';
 import { protectionActivities } from './protection';
 import { protectionRebuildActivities } from './protection-rebuild';
@@ -10,10 +11,7 @@ import {
   reconcileTensorMeshActivities,
   reconcileTensorOneActivities,
 } from './reconcile';
-import { registryActivities } from './registry';
-import { marqtuneActivities, tensormeshActivities } from './serving';
 import { servingSlotActivities } from './serving-slots';
-import { tensoroneEndpointActivities, tensoroneJobActivities } from './tensorone';
 import { jobSweeps } from './job-sweep';
 import { watchActivities } from './watch';
 import {
@@ -46,7 +44,7 @@ export function createActivities(
   } = {},
 ) {
   setRequestOrigin(activityOrigin);
-  const jobs = tensoroneJobActivities(clients.tensorone);
+  const providers = builtInProviders(clients);
   // Under a rate limit the watches' reads are held to it too (on the provider queue, by the server).
   const tensoroneReads: WatchReads =
     options.rateLimits?.tensorone !== undefined
@@ -55,7 +53,6 @@ export function createActivities(
           listJobs: (query) => clients.tensorone.jobs.list(query),
           getJob: (id) => clients.tensorone.jobs.get(id),
         };
-  const marqtune = marqtuneActivities(clients.marqtune);
   // Every look of a Marqtune watch is a request: under MARQTUNE_MAX_RPS it is held to the limit too.
   const marqtuneRead =
     options.rateLimits?.marqtune !== undefined
@@ -64,9 +61,7 @@ export function createActivities(
   return {
     ...notifyActivities(options.webhookUrl),
     ...rateLimitActivities(options.rateLimits ?? {}),
-    ...jobs,
-    ...tensoroneEndpointActivities(clients.tensorone),
-    ...registryActivities(clients.tensorone),
+    ...providers.tensorone.activities,
     // The protected set's TensorOne reads are held to the limit too.
     ...protectionActivities(
       clients.tensorone,
@@ -74,11 +69,11 @@ export function createActivities(
     ),
     ...protectionRebuildActivities(),
     ...servingSlotActivities(),
-    ...tensormeshActivities(clients.tensormesh),
+    ...providers.tensormesh.activities,
     ...reconcileTensorOneActivities(clients.tensorone),
     ...reconcileTensorMeshActivities(clients.tensormesh),
     ...reconcileTemporalActivities(),
-    ...marqtune,
+    ...providers.marqtune.activities,
     ...watchActivities({
       getJob: {
         tensorone: (id) => tensoroneReads.getJob(id),
