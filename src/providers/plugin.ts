@@ -4,6 +4,10 @@
  * plug-in's activities (src/providers/index.ts); the workflows call them by those names.
  * docs/adding-a-provider.md walks through adding one.
  */
+import type { CreateOutcome } from '../activities/context';
+import type { DeleteOutcome } from '../activities/failures';
+import type { CapabilityAbsent } from '../domain/capability';
+import type { DeploymentStatus } from '../domain/types';
 
 /** Activities by name, as a worker registers them: each takes and returns plain data. */
 export type ActivityTable = Record<string, (...args: never[]) => Promise<unknown>>;
@@ -25,17 +29,32 @@ export interface TrainingProvider<A extends ActivityTable> {
   stop?: ActivityOf<A>;
 }
 
+/** What a deploy needs to know of a deployment, whatever the provider. */
+export interface ServedDeployment {
+  id: string;
+  status: DeploymentStatus;
+  /** The provider's own word for the status, for people. */
+  rawStatus: string;
+  url?: string;
+  name?: string;
+}
+
+/** The names of the plug-in's activities of one shape. */
+type ActivityLike<A extends ActivityTable, F> = {
+  [K in ActivityOf<A>]: A[K] extends F ? K : never;
+}[ActivityOf<A>];
+
 /** Serving: a deploy target (`deploy.target` in the pipeline file) and the four steps of a deploy. */
 export interface ServingTarget<A extends ActivityTable> {
   target: string;
   /** Creates the deployment, or adopts the one an earlier attempt of the same step created. */
-  create: ActivityOf<A>;
+  create: ActivityLike<A, (input: never) => Promise<ServedDeployment & CreateOutcome>>;
   /** Reads its status once; answers `CapabilityAbsent` where the provider has no status route. */
-  read: ActivityOf<A>;
+  read: ActivityLike<A, (id: string) => Promise<ServedDeployment | CapabilityAbsent>>;
   /** One request through the deployment; with `untilServing`, "not serving yet" is retried. */
   smokeTest: ActivityOf<A>;
-  /** Deletes it idempotently (already gone counts as deleted). */
-  remove: ActivityOf<A>;
+  /** Deletes it idempotently (already gone counts as deleted); absent where there is no delete route. */
+  remove: ActivityLike<A, (id: string) => Promise<DeleteOutcome | CapabilityAbsent>>;
 }
 
 /** A model registry: registered models a pipeline versions and deploys. */
@@ -46,25 +65,40 @@ export interface Registry<A extends ActivityTable> {
   archive: ActivityOf<A>;
 }
 
-export interface ProviderPlugin<Client, A extends ActivityTable> {
-  /** The provider's name, as failures, metrics and its task queue (`<queue>--<name>`) say it. */
-  name: string;
-  /** Its activities, bound to its client: one activity per API call (or a few pages). */
-  activities(client: Client): A;
+/** What a provider offers a pipeline, each offer by the activities it goes through. */
+export interface ProviderOffers<A extends ActivityTable> {
   train?: TrainingProvider<A>;
   serve?: readonly ServingTarget<A>[];
   registry?: Registry<A>;
 }
 
+export interface ProviderPlugin<Client, A extends ActivityTable> extends ProviderOffers<A> {
+  /** The provider's name, as failures, metrics and its task queue (`<queue>--<name>`) say it. */
+  name: string;
+  /** Its activities, bound to its client: one activity per API call (or a few pages). */
+  activities(client: Client): A;
+}
+
+/** Any plug-in, its offers as plain activity names: what the worker's registration reads. */
+export interface AnyProviderPlugin {
+  name: string;
+  train?: { [K in keyof TrainingProvider<ActivityTable>]: TrainingProvider<ActivityTable>[K] };
+  serve?: readonly Record<keyof ServingTarget<ActivityTable>, string>[];
+  registry?: Record<keyof Registry<ActivityTable>, string>;
+}
+
 /** A plug-in bound to its client: what a worker registers. */
 export interface BoundProvider<A extends ActivityTable = ActivityTable> {
-  plugin: ProviderPlugin<never, A>;
+  plugin: AnyProviderPlugin;
   activities: A;
 }
 
-/** Declares a plug-in with its types checked: every activity an offer names is one of its own. */
+/**
+ * Declares a plug-in with its types checked: every activity an offer names is one of its own, of the
+ * shape the offer needs (a serving target's `read` takes an id and answers a deployment, …).
+ */
 export function defineProvider<Client, A extends ActivityTable>(
-  plugin: ProviderPlugin<Client, A>,
+  plugin: Pick<ProviderPlugin<Client, A>, 'name' | 'activities'> & ProviderOffers<NoInfer<A>>,
 ): ProviderPlugin<Client, A> {
   return plugin;
 }
@@ -78,7 +112,7 @@ export function bindProvider<Client, A extends ActivityTable>(
 }
 
 /** The activity names a plug-in's offers go through. */
-export function offeredActivities(plugin: ProviderPlugin<never, ActivityTable>): string[] {
+export function offeredActivities(plugin: AnyProviderPlugin): string[] {
   const named = [
     ...Object.values(plugin.train ?? {}),
     ...(plugin.serve ?? []).flatMap(({ target: _target, ...steps }) => Object.values(steps)),

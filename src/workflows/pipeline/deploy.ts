@@ -1,14 +1,12 @@
 import { ApplicationFailure, CancellationScope, isCancellation } from '@temporalio/workflow';
-import { smokeTestPassed } from '../../decisions/deploy';
 import { parseDuration } from '../../domain/duration';
 import { absenceReason, isAbsent, type CapabilityAbsent } from '../../domain/capability';
 import type { DeleteOutcome } from '../../activities/failures';
 import type { PipelineSpec } from '../../domain/pipeline-input';
 import type { Deployment } from '../../domain/types';
-import { provider, smoke } from '../activity-stubs';
 import type { CandidateSummary, DeploymentSummary, PipelinePhase, PipelineStatus } from '../definitions';
 import { describeFailure } from '../failure-cause';
-import { summarized } from '../summaries';
+import { deployTargetOf, stepsOf } from './deploy-targets';
 import { probeBesideChampion } from './probe';
 import { throwIfCancelled, type RunSafety } from './safety';
 import { add, summarize } from './status';
@@ -41,67 +39,9 @@ export async function deployAndVerify(
       add(status, 'possibleDuplicates', `${d.target} named ${made.name ?? made.id}`);
     return made;
   };
+  const { steps } = deployTargetOf(spec);
   try {
-    if (d.target === 'tensorone-endpoint') {
-      created = await create(() =>
-        summarized(
-          provider.deployCheckpointEndpoint,
-          `deploy checkpoint ${candidate.checkpointId} as an endpoint`,
-          {
-            step: 'deploy',
-            nameBasis,
-            checkpointId: candidate.checkpointId,
-            gpuIds: d.gpuIds,
-            workerCount: d.workerCount,
-          },
-        ),
-      );
-    } else if (d.target === 'tensorone-registry') {
-      const model = candidate.registeredModelId
-        ? { id: candidate.registeredModelId }
-        : (await provider.listRegisteredModels({ trainingJobId: jobId, limit: 1 })).models.find(
-            (m) => m.trainingJobId === jobId,
-          );
-      if (!model)
-        throw ApplicationFailure.nonRetryable(
-          `job ${jobId} has no registered model to deploy`,
-          'MODEL_NOT_FOUND',
-        );
-      let modelId = model.id;
-      if (d.versionOf) {
-        await provider.createModelVersion({
-          modelId: d.versionOf.modelId,
-          version: d.versionOf.version,
-          trainingJobId: jobId,
-          description: `checkpoint ${candidate.checkpointId}`,
-        });
-        modelId = d.versionOf.modelId;
-      }
-      created = await create(() =>
-        provider.deployRegisteredModel({
-          modelId,
-          step: 'deploy',
-          nameBasis,
-          environment: d.environment,
-          gpuType: d.gpuType,
-          workers: d.workers,
-        }),
-      );
-    } else {
-      const request = {
-        step: 'deploy',
-        nameBasis,
-        userId: d.userId,
-        modelPath: d.modelPath ?? `tensorone://checkpoints/${candidate.checkpointId}`,
-        gpuType: d.gpuType,
-        gpuCount: d.gpuCount,
-        infra: d.infra,
-        kvCacheEnabled: d.kvCacheEnabled,
-        cpuOffloadingEnabled: d.cpuOffloadingEnabled,
-        description: `${spec.name}: checkpoint ${candidate.checkpointId}`,
-      };
-      created = await create(() => provider.provisionServedModel(request));
-    }
+    created = await steps.create({ spec, deploy: d, jobId, candidate, nameBasis }, create);
     status.deployment = summarize(d.target, created);
     if (safety.owned) throwIfCancelled();
     const serving = await waitUntilServing(
@@ -112,26 +52,8 @@ export async function deployAndVerify(
       status,
     );
     phase('smoke-testing');
-    if (serving.smokeTested) {
-      // Already answered through its inference URL: that answer was the readiness check and the smoke test.
-    } else if (d.target === 'tensormesh') {
-      await smoke.smokeTestServedModel({
-        modelId: created.id,
-        prompt: d.smokePrompt,
-        ...(d.smokeRequest ? { request: d.smokeRequest } : {}),
-      });
-    } else {
-      const res = await summarized(smoke.smokeTestEndpoint, `smoke-test endpoint ${created.id}`, {
-        endpointId: created.id,
-        sampleInput: d.smokeTest.input,
-      });
-      if (!smokeTestPassed(res.status)) {
-        throw ApplicationFailure.nonRetryable(
-          `smoke test of ${created.id} returned status ${res.status}`,
-          'SMOKE_TEST_FAILED',
-        );
-      }
-    }
+    // Answered through its inference URL already: that answer was the readiness check and the smoke test.
+    if (!serving.smokeTested) await steps.smokeTest(d, created);
     if ('probe' in d && d.probe) {
       phase('probing');
       await probeBesideChampion(spec, d.probe, created.id, status);
@@ -174,7 +96,5 @@ export function removeDeployment(
   target: DeploymentSummary['target'],
   id: string,
 ): Promise<DeleteOutcome | CapabilityAbsent> {
-  return CancellationScope.nonCancellable(() =>
-    target === 'tensormesh' ? provider.deleteServedModel(id) : provider.deleteEndpoint(id),
-  );
+  return CancellationScope.nonCancellable(() => stepsOf(target).remove(id));
 }

@@ -5,6 +5,7 @@ import type { PipelineSpec } from '../../domain/pipeline-input';
 import { probes, protectionRecords } from '../activity-stubs';
 import type { PipelineStatus } from '../definitions';
 import { summarized } from '../summaries';
+import { stepsOf } from './deploy-targets';
 
 type Probe = NonNullable<Extract<PipelineSpec['deploy'], { probe?: unknown }>['probe']>;
 
@@ -26,7 +27,7 @@ export async function probeBesideChampion(
     spec.name,
   );
   const champion =
-    slotChampion && slotChampion.target !== 'tensormesh' && slotChampion.deploymentId !== challengerId
+    slotChampion && stepsOf(slotChampion.target).probeable && slotChampion.deploymentId !== challengerId
       ? slotChampion.deploymentId
       : undefined;
   const [challengerFigures, championFigures] = await summarized(

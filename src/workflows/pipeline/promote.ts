@@ -15,6 +15,7 @@ import type { CandidateSummary, DeploymentSummary, PipelineStatus } from '../def
 import { applicationCause, describeFailure } from '../failure-cause';
 import { summarized } from '../summaries';
 import { removeDeployment } from './deploy';
+import { deployTargetOf, stepsOf } from './deploy-targets';
 import { ROLLBACK_CHECK_PATCH } from '../serving-slot';
 
 /**
@@ -119,7 +120,7 @@ export async function recordPromotionInRegistry(
   candidate: CandidateSummary,
   deployment: DeploymentSummary,
 ): Promise<string | undefined> {
-  if (deployment.target !== 'tensorone-registry' || !deployment.modelId) return undefined;
+  if (!stepsOf(deployment.target).fromRegistry || !deployment.modelId) return undefined;
   try {
     await summarized(
       provider.updateModelMetadata,
@@ -155,13 +156,6 @@ export function promotionText(name: string, answer: PromoteAnswer): string {
 
 /** The request this run smoke-tested its deployment with, kept in the slot for a rollback's check. */
 function smokeRequestOf(spec: PipelineSpec, deployment: DeploymentSummary): SlotSmokeRequest {
-  const d = spec.deploy;
-  if (d.target === 'tensormesh')
-    return {
-      prompt: d.smokePrompt,
-      ...(deployment.url ? { endpoint: deployment.url } : {}),
-      ...(deployment.name ? { modelName: deployment.name } : {}),
-      ...(d.smokeRequest ? { request: d.smokeRequest } : {}),
-    };
-  return { input: d.smokeTest.input };
+  const { steps, deploy } = deployTargetOf(spec);
+  return steps.smokeRequest(deploy, deployment);
 }

@@ -1,9 +1,10 @@
 import { patched } from '@temporalio/workflow';
-import { checkpointInModelPath, type ProtectionRequest } from '../../decisions/protection';
+import type { ProtectionRequest } from '../../decisions/protection';
 import type { PipelineSpec } from '../../domain/pipeline-input';
 import { protectionRecords } from '../activity-stubs';
 import type { CandidateSummary } from '../definitions';
 import { summarized } from '../summaries';
+import { deployTargetOf } from './deploy-targets';
 
 /** Candidate, deployment and pins go to the shared protection records (src/workflows/protection.ts). */
 const PROTECTION_RECORDS_PATCH = 'pipeline-records-protected-checkpoints';
@@ -20,7 +21,6 @@ export async function protect(requests: ProtectionRequest[]): Promise<void> {
 
 /** The checkpoint the deployment serves: the candidate, or for TensorMesh the one its model path names. */
 export function servedCheckpoint(spec: PipelineSpec, candidate: CandidateSummary): string | undefined {
-  return spec.deploy.target === 'tensormesh'
-    ? checkpointInModelPath(spec.deploy.modelPath ?? `tensorone://checkpoints/${candidate.checkpointId}`)
-    : candidate.checkpointId;
+  const { steps, deploy } = deployTargetOf(spec);
+  return steps.servedCheckpoint(deploy, candidate);
 }

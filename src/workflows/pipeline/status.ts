@@ -1,5 +1,6 @@
 import type { Deployment } from '../../domain/types';
 import type { DeploymentSummary, PipelineLeftovers, PipelineStatus } from '../definitions';
+import { stepsOf } from './deploy-targets';
 
 /** Workflow time (deterministic) as the status and result write it. */
 export const iso = () => new Date(Date.now()).toISOString();
@@ -29,7 +30,7 @@ export function summarize(
     url: d.url,
     status: d.status,
     modelId: d.modelId,
-    ...(target === 'tensormesh' && d.name ? { name: d.name } : {}),
+    ...(stepsOf(target).keepsName && d.name ? { name: d.name } : {}),
     ...(d.possibleDuplicate ? { possibleDuplicate: d.possibleDuplicate } : {}),
   };
 }
