@@ -8,7 +8,7 @@ import type { Deployment } from '../../domain/types';
 import type { DeleteOutcome } from '../../activities/failures';
 import type { Activities } from '../../activities';
 import { provider, smoke } from '../activity-stubs';
-import type { CandidateSummary, DeploymentSummary } from '../definitions';
+import type { CandidateSummary, DeploymentSummary } from './contract';
 import { summarized } from '../summaries';
 
 type DeploySpec = PipelineSpec['deploy'];

@@ -4,7 +4,7 @@ import { absenceReason, isAbsent, type CapabilityAbsent } from '../../domain/cap
 import type { DeleteOutcome } from '../../activities/failures';
 import type { PipelineSpec } from '../../domain/pipeline-input';
 import type { Deployment } from '../../domain/types';
-import type { CandidateSummary, DeploymentSummary, PipelinePhase, PipelineStatus } from '../definitions';
+import type { CandidateSummary, DeploymentSummary, PipelinePhase, PipelineStatus } from './contract';
 import { describeFailure } from '../failure-cause';
 import { deployTargetOf, stepsOf } from './deploy-targets';
 import { probeBesideChampion } from './probe';

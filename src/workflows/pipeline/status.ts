@@ -1,5 +1,5 @@
 import type { Deployment } from '../../domain/types';
-import type { DeploymentSummary, PipelineLeftovers, PipelineStatus } from '../definitions';
+import type { DeploymentSummary, PipelineLeftovers, PipelineStatus } from './contract';
 import { stepsOf } from './deploy-targets';
 
 /** Workflow time (deterministic) as the status and result write it. */
