@@ -9,8 +9,9 @@ import { describeFailure } from '../failure-cause';
 import { deployTargetOf, stepsOf } from './deploy-targets';
 import { probeBesideChampion } from './probe';
 import { throwIfCancelled, type RunSafety } from './safety';
-import { add, summarize } from './status';
+import { add, moveTo, summarize } from './status';
 import { waitUntilServing } from './until-serving';
+import { deployed, deploymentLeftRunning, deploymentRemoved } from '../../decisions/pipeline-status';
 
 /**
  * Deploys the candidate to the declared target, waits until it serves and smoke-tests it; a deployment
@@ -42,7 +43,7 @@ export async function deployAndVerify(
   const { steps } = deployTargetOf(spec);
   try {
     created = await steps.create({ spec, deploy: d, jobId, candidate, nameBasis }, create);
-    status.deployment = summarize(d.target, created);
+    moveTo(status, deployed(status, summarize(d.target, created)));
     if (safety.owned) throwIfCancelled();
     const serving = await waitUntilServing(
       spec,
@@ -67,7 +68,7 @@ export async function deployAndVerify(
     if (isAbsent(removal)) {
       // Never silently left running: the failure, `status` and the notification name it.
       const removeByHand = `${d.target} ${id} is still deployed and must be removed by hand: ${absenceReason(removal)}`;
-      status.deployment = { ...summarize(d.target, created), status: 'left-running', removeByHand };
+      moveTo(status, deploymentLeftRunning(status, summarize(d.target, created), removeByHand));
       if (isCancellation(err)) throw err;
       throw ApplicationFailure.nonRetryable(
         `deployment ${id} failed and could not be removed (${removeByHand}): ${describeFailure(err)}`,
@@ -75,12 +76,10 @@ export async function deployAndVerify(
         { cause: describeFailure(err), removeByHand: id },
       );
     }
-    if (safety.owned) {
-      status.deployment = { ...summarize(d.target, created), status: 'removed' };
-      add(status, 'removedDeployments', id);
-    }
+    // A cancelled run that does not own its resources leaves the status as it was.
+    if (safety.owned || !isCancellation(err))
+      moveTo(status, deploymentRemoved(status, summarize(d.target, created), safety.owned));
     if (isCancellation(err)) throw err;
-    status.deployment = { ...summarize(d.target, created), status: 'removed' };
     throw ApplicationFailure.nonRetryable(
       `deployment ${id} failed and was removed: ${describeFailure(err)}`,
       'DEPLOY_FAILED',

@@ -7,7 +7,8 @@ import { provider, untilServing } from '../activity-stubs';
 import type { DeploymentSummary, PipelineStatus } from './contract';
 import { describeFailure } from '../failure-cause';
 import { deployTargetOf } from './deploy-targets';
-import { summarize } from './status';
+import { moveTo, summarize } from './status';
+import { deployed, serving } from '../../decisions/pipeline-status';
 
 /**
  * Waits until the deployment serves: durable-timer polling of its status until it is active, fails, or
@@ -44,8 +45,8 @@ export async function waitUntilServing(
       };
     }
     const current = read;
-    status.deployment = { ...status.deployment, ...summarize(target, current) };
-    if (current.status === 'active') return { summary: status.deployment, smokeTested: false };
+    moveTo(status, deployed(status, summarize(target, current), true));
+    if (current.status === 'active') return { summary: status.deployment!, smokeTested: false };
     if (current.status === 'failed' || current.status === 'deleted') {
       const event = current.events.at(-1)?.log;
       throw ApplicationFailure.nonRetryable(
@@ -100,6 +101,6 @@ async function answeredThroughInference(
     }
     throw err;
   }
-  status.deployment = { ...status.deployment!, status: 'active' };
-  return status.deployment;
+  moveTo(status, serving(status));
+  return status.deployment!;
 }
