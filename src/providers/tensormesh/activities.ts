@@ -2,14 +2,13 @@ import type { ServedModelRequest } from '../../domain/tensormesh';
 import type { Deployment } from '../../domain/types';
 import { isAbsent, type CapabilityAbsent } from '../http/capabilities';
 import type { ProvisionModelRequest, TensorMeshClient } from './client';
+import type { CreateOutcome, PossibleDuplicate } from '../../activities/context';
 import {
-  createInDoubt,
   attempt,
+  createInDoubt,
   mayFindEarlierCreate,
   nameForStep,
   possibleDuplicate,
-  type CreateOutcome,
-  type PossibleDuplicate,
 } from '../../activities/context';
 import { classified, deleteIdempotently, type DeleteOutcome } from '../../activities/failures';
 
