@@ -122,6 +122,16 @@ describe('the built-in providers as plug-ins', () => {
   });
 });
 
+describe('a provider added as a plug-in', () => {
+  it('is refused when an offer names an activity it does not have', () => {
+    const bound = bindProvider(fakeServe, fakeServeClient());
+    const broken = { ...bound.plugin, serve: [{ ...bound.plugin.serve![0]!, read: 'getFakeModelStatus' }] };
+    expect(() => withProviders({}, [{ ...bound, plugin: broken }])).toThrow(
+      'provider fakeserve: its offers name activities it lacks: getFakeModelStatus',
+    );
+  });
+});
+
 describe('a provider added as a plug-in (time-skipping server)', () => {
   let env: TestWorkflowEnvironment;
   beforeAll(async () => {
@@ -178,14 +188,6 @@ describe('a provider added as a plug-in (time-skipping server)', () => {
     });
     await expect(async () => workerWith([bindProvider(clash, undefined)])).rejects.toThrow(
       'provider clash: activity getEndpoint is already registered by another',
-    );
-  });
-
-  it('is refused when an offer names an activity it does not have', () => {
-    const bound = bindProvider(fakeServe, fakeServeClient());
-    const broken = { ...bound.plugin, serve: [{ ...bound.plugin.serve![0]!, read: 'getFakeModelStatus' }] };
-    expect(() => withProviders({}, [{ ...bound, plugin: broken }])).toThrow(
-      'provider fakeserve: its offers name activities it lacks: getFakeModelStatus',
     );
   });
 });
