@@ -207,3 +207,44 @@ export function sweepBudgetReached(
   const spent = costs.reduce<number>((sum, c) => sum + (c !== undefined && Number.isFinite(c) ? c : 0), 0);
   return spent >= maxCost;
 }
+
+/** What a look at a job shows of its progress. */
+export interface ProgressSeen {
+  status: string;
+  /** The provider's current epoch: while running, the one in progress. */
+  epoch?: number;
+  totalEpochs?: number;
+  step?: number;
+  totalSteps?: number;
+}
+
+/**
+ * Epochs the job has finished: while it runs, from its steps (its `currentEpoch` is the one in
+ * progress); once it has ended, its epoch. Unsure (no steps while running): one less than the epoch.
+ */
+export function epochsDone(p: ProgressSeen): number {
+  if (p.status !== 'running') return p.epoch ?? 0;
+  if (p.step !== undefined && p.totalSteps && p.totalEpochs)
+    return Math.floor((p.step * p.totalEpochs) / p.totalSteps + 1e-9);
+  return Math.max(0, (p.epoch ?? 1) - 1);
+}
+
+/**
+ * When to look again for a rung: when the job should reach it at its pace (`remainingMs` to the end
+ * from `step` of `totalSteps`), never sooner than `minIntervalMs` nor later than `freshnessMs`.
+ */
+export function nextRungLookMs(
+  p: ProgressSeen & { remainingMs?: number },
+  rungEpoch: number,
+  timings: { minIntervalMs: number; freshnessMs: number },
+): number {
+  const { minIntervalMs, freshnessMs } = timings;
+  const clamp = (ms: number) => Math.min(freshnessMs, Math.max(minIntervalMs, ms));
+  if (p.status !== 'running' || p.remainingMs === undefined || !p.totalSteps || !p.totalEpochs)
+    return clamp(freshnessMs);
+  const step = p.step ?? 0;
+  const left = p.totalSteps - step;
+  if (left <= 0) return clamp(minIntervalMs);
+  const rungStep = (rungEpoch * p.totalSteps) / p.totalEpochs;
+  return clamp((p.remainingMs * Math.max(0, rungStep - step)) / left);
+}

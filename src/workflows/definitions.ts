@@ -16,6 +16,7 @@ import type {
   SlotDeployment,
   SlotState,
 } from '../decisions/serving-slot';
+import type { SweepStatus } from './sweep/contract';
 
 // ---- superviseTrainingJob ------------------------------------------------------------------------
 
@@ -374,6 +375,8 @@ export interface PipelineStatus extends PipelineLeftovers {
   pinned: string[];
   gpuType?: string;
   failure?: string;
+  /** The hyperparameter sweep's trials (`train.sweep`). */
+  sweep?: SweepStatus;
   updatedAt: string;
 }
 
@@ -394,6 +397,8 @@ export interface PipelineResult extends PipelineLeftovers {
   slot?: SlotStanding;
   /** Something after promotion that did not work and the operator should know (the model serves). */
   notes?: string[];
+  /** The hyperparameter sweep's trials, and which one was deployed (`train.sweep`). */
+  sweep?: SweepStatus;
 }
 
 export const statusQuery = defineQuery<PipelineStatus>('status');

@@ -1,6 +1,8 @@
 import {
   configWith,
   drawFromRange,
+  epochsDone,
+  nextRungLookMs,
   gridSize,
   gridTrials,
   planTrials,
@@ -233,5 +235,28 @@ describe('the sweep budget', () => {
     expect(sweepBudgetReached([4, 5.99], 10)).toBe(false);
     expect(sweepBudgetReached([undefined, Number.NaN, 9], 10)).toBe(false);
     expect(sweepBudgetReached([1e9], undefined)).toBe(false);
+  });
+});
+
+describe('epochs done and the next look for a rung', () => {
+  it('while running, from the steps (not the epoch in progress); ended, its epoch', () => {
+    const running = { status: 'running', epoch: 3, totalEpochs: 8, totalSteps: 4000 };
+    expect(epochsDone({ ...running, step: 999 })).toBe(1);
+    expect(epochsDone({ ...running, step: 1000 })).toBe(2);
+    expect(epochsDone({ status: 'running', epoch: 3 })).toBe(2);
+    expect(epochsDone({ status: 'running' })).toBe(0);
+    expect(epochsDone({ status: 'completed', epoch: 8 })).toBe(8);
+    expect(epochsDone({ status: 'pending' })).toBe(0);
+  });
+
+  it('looks when the pace says the rung is reached, within minInterval and freshness', () => {
+    const timings = { minIntervalMs: 1_000, freshnessMs: 60_000 };
+    const p = { status: 'running', totalEpochs: 8, totalSteps: 800, step: 100, remainingMs: 70_000 };
+    // 100 of the 700 steps left reach epoch 2: a seventh of 70 s.
+    expect(nextRungLookMs(p, 2, timings)).toBe(10_000);
+    expect(nextRungLookMs({ ...p, remainingMs: 7_000_000 }, 2, timings)).toBe(60_000);
+    expect(nextRungLookMs({ ...p, step: 200 }, 2, timings)).toBe(1_000);
+    expect(nextRungLookMs({ ...p, remainingMs: undefined }, 2, timings)).toBe(60_000);
+    expect(nextRungLookMs({ status: 'pending' }, 2, timings)).toBe(60_000);
   });
 });
