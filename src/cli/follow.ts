@@ -5,6 +5,7 @@ import { statusQuery, type PipelineResult, type PipelineStatus } from '../workfl
 import type { fineTuneToDeploy } from '../workflows/pipeline';
 import { latestLook, withLatestLook } from './latest-look';
 import { costText, sparkline } from './render';
+import { sweepLines } from './sweep-table';
 
 interface FollowOptions {
   /** Draw a live bar (a terminal) or print a line per change (a pipe, CI). */
@@ -39,8 +40,13 @@ export async function followPipeline(
     : undefined;
   bar?.start(100, 0, { phase: 'starting', epoch: '-', step: '-', loss: '-', spark: '', cost: '-' });
   let lastLine = '';
+  let lastTable = '';
   let approvalAsked = false;
   const render = (s: PipelineStatus) => {
+    // A sweep's trials table, again whenever a trial moves (above the bar: its line is cleared first).
+    const table = s.sweep ? sweepLines(s.sweep).join('\n') : '';
+    if (table && table !== lastTable) write(`${bar ? '\r\x1b[2K' : ''}${table}`);
+    lastTable = table;
     if (s.phase === 'awaiting-approval' && !approvalAsked) {
       approvalAsked = true;
       write(`\n${approvalHint(handle.workflowId, s)}`);

@@ -4,6 +4,7 @@ import type {
   PipelineStatus,
   SupervisionProgress,
 } from '../workflows/definitions';
+import { sweepLines } from './sweep-table';
 
 const BARS = '▁▂▃▄▅▆▇█';
 
@@ -60,6 +61,7 @@ export function statusLines(id: string, s: PipelineStatus, serving?: string): st
       `  training: ${t.status} epoch ${t.epoch ?? '-'}/${t.totalEpochs ?? '-'} step ${t.step ?? '-'}/${t.totalSteps ?? '-'} (${t.percentage ?? 0}%)  loss ${t.metrics.loss ?? '-'} best ${t.bestLoss ?? '-'}  cost ${costText(t)}${etaText(t) ? `  eta ${etaText(t)}` : ''}${t.resumes ? `  resumes ${t.resumes}` : ''}`,
     );
   }
+  if (s.sweep) lines.push(...sweepLines(s.sweep));
   if (s.candidate) {
     const c = s.candidate;
     const agreement =
