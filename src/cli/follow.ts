@@ -43,10 +43,11 @@ export async function followPipeline(
   let lastTable = '';
   let approvalAsked = false;
   const render = (s: PipelineStatus) => {
-    // A sweep's trials table, again whenever a trial moves (above the bar: its line is cleared first).
-    const table = s.sweep ? sweepLines(s.sweep).join('\n') : '';
-    if (table && table !== lastTable) write(`${bar ? '\r\x1b[2K' : ''}${table}`);
-    lastTable = table;
+    // A sweep's trials table (above the bar: its line is cleared first).
+    // Printed when a trial starts, is judged at a rung or ends (not at every epoch: the lines would scroll).
+    const moves = s.sweep ? JSON.stringify(s.sweep.trials.map((t) => [t.state, t.rungs.length])) : '';
+    if (s.sweep && moves !== lastTable) write(`${bar ? '\r\x1b[2K' : ''}${sweepLines(s.sweep).join('\n')}`);
+    lastTable = moves;
     if (s.phase === 'awaiting-approval' && !approvalAsked) {
       approvalAsked = true;
       write(`\n${approvalHint(handle.workflowId, s)}`);

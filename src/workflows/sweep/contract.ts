@@ -52,6 +52,8 @@ export interface TrialResult {
   checkpointId?: string;
   value?: number;
   epoch?: number;
+  /** Epochs the job trained before it ended. */
+  epochsTrained?: number;
   cost?: number;
   why?: string;
   /** The supervision's result, or the job as looked at after the trial stopped it. */

@@ -137,8 +137,8 @@ export async function runSweep(
       row.best = result.value;
       row.checkpointId = result.checkpointId;
       if (result.why) row.why = result.why;
-      if (result.supervision?.progress?.epoch !== undefined && result.end === 'completed')
-        row.epoch = result.supervision.progress.epoch;
+      if (result.epochsTrained !== undefined) row.epoch = result.epochsTrained;
+      row.totalEpochs = result.supervision?.job.progress.totalEpochs ?? row.totalEpochs;
     } else {
       row.state = isCancellation(err) ? 'cancelled' : 'failed';
       row.why = describeFailure(err);

@@ -244,6 +244,7 @@ async function trialResult(
     jobId,
     end,
     ...(best ? { value: best.value, checkpointId: best.checkpoint.id, epoch: best.checkpoint.epoch } : {}),
+    ...(result ? { epochsTrained: epochsDone(seenOf(result.job)) } : {}),
     cost: result?.job.cost,
     ...(why ? { why } : {}),
     ...(result ? { supervision: result } : {}),
