@@ -137,4 +137,34 @@ describe('a sweep with successive halving', () => {
       [...bed.sandbox.state.endpoints.values()].filter((e) => e.name.startsWith('pipeline-sweep-cancel--')),
     ).toEqual([]);
   });
+  it("the sweep's budget stops every trial that trains, saving a checkpoint, starts no other, and deploys the best of what was stopped", async () => {
+    const result = await bed.withWorker(async () =>
+      (
+        await startPipeline(bed, sweepInput('sweep-budget', { parallel: 2, halving: undefined, maxCost: 30 }))
+      ).result(),
+    );
+    expect(result.outcome).toBe('deployed');
+    const jobs = trialJobs('sweep-budget');
+    // Two trials cost about $4.25 an epoch each: both stop before their 6 epochs, the other two never start.
+    expect([...jobs.keys()].sort()).toEqual([0, 1]);
+    for (const job of jobs.values()) {
+      expect(job.status).toBe('stopped');
+      expect(job.completedEpochs).toBeLessThan(6);
+      expect(bed.sandbox.state.checkpoints.everOfJob(job.id).some((c) => c.type === 'final')).toBe(true);
+    }
+    const spent = [...jobs.values()].reduce((sum, j) => sum + bed.sandbox.state.cost(j), 0);
+    expect(spent).toBeGreaterThanOrEqual(30);
+    // Noticed within a look (5 minutes of two trials: about $4.25) of reaching it.
+    expect(spent).toBeLessThan(30 + 5);
+    expect(result.sweep?.budgetReached).toBe(true);
+    expect(result.sweep?.trials.map((t) => t.state)).toEqual([
+      'budget-stopped',
+      'budget-stopped',
+      'not-started',
+      'not-started',
+    ]);
+    const best = Math.min(...[...jobs.values()].map((j) => bestUpTo(j, 6)));
+    expect(result.checkpoint?.value).toBe(best);
+    expect(result.budgetStopped).toBe(true);
+  });
 });

@@ -148,8 +148,11 @@ export async function sweepTrial(input: TrialInput): Promise<TrialResult> {
     };
     let next = 0;
     let forwarded: SupervisionProgress | undefined;
+    // With a sweep budget the looks go on past the last rung: the pipeline sums the trials' costs.
+    const looksToTheEnd = train.sweep?.maxCost !== undefined;
     while (supervision === undefined && stop === undefined) {
-      if (next >= rungs.length) {
+      const rung = rungs[next] as number | undefined;
+      if (rung === undefined && !looksToTheEnd) {
         // Past the last rung: the supervision's reports keep the pipeline's table current.
         await condition(() => supervision !== undefined || stop !== undefined || progress !== forwarded);
         if (progress && progress !== forwarded) {
@@ -158,11 +161,10 @@ export async function sweepTrial(input: TrialInput): Promise<TrialResult> {
         }
         continue;
       }
-      const rung = rungs[next];
       const look = await polling.getTrainingJob(job);
       const seen = seenOf(look);
       await tellProgress(seen, look.cost, look.metrics);
-      if (epochsDone(seen) >= rung) {
+      if (rung !== undefined && epochsDone(seen) >= rung) {
         const page = await summarized(
           paging.listCheckpoints,
           `list checkpoints of job ${job} up to epoch ${rung}, with metrics`,
@@ -176,7 +178,10 @@ export async function sweepTrial(input: TrialInput): Promise<TrialResult> {
           continue;
         }
       }
-      const waitMs = nextRungLookMs({ ...seen, remainingMs: remainingMs(look, Date.now()) }, rung, timings);
+      const waitMs =
+        rung === undefined
+          ? timings.freshnessMs
+          : nextRungLookMs({ ...seen, remainingMs: remainingMs(look, Date.now()) }, rung, timings);
       await condition(() => supervision !== undefined || stop !== undefined, waitMs);
     }
 
