@@ -94,11 +94,25 @@ export interface SweepPlan {
   seed?: number;
 }
 
-/** The sweep's trials: the whole grid, or `trials` random draws. */
+/** The same items in a seeded random order (Fisher–Yates). */
+export function shuffled<T>(items: readonly T[], seed: number): T[] {
+  const rand = seeded(seed);
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
+
+/**
+ * The sweep's trials in the order they start (their index): `trials` random draws, or the whole grid
+ * in a seeded random order. ASHA judges a trial against those that reached a rung before it, so a grid
+ * started as listed — often from worse to better values — would keep nearly every trial.
+ */
 export function planTrials(plan: SweepPlan): Trial[] {
-  return plan.strategy === 'grid'
-    ? gridTrials(plan.parameters)
-    : randomTrials(plan.parameters, plan.trials ?? 0, plan.seed ?? 1);
+  if (plan.strategy === 'random') return randomTrials(plan.parameters, plan.trials ?? 0, plan.seed ?? 1);
+  return shuffled(gridTrials(plan.parameters), plan.seed ?? 1).map((t, index) => ({ ...t, index }));
 }
 
 /** The config with each `a.b.c` path set to its value (a copy; sections missing on the way are added). */

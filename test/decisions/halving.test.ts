@@ -35,6 +35,17 @@ describe('grid trials', () => {
     expect(gridSize({ a: [1, 2], b: [1, 2, 3] })).toBe(6);
   });
 
+  it('a grid starts in a seeded random order: every combination once, the same order for the same seed', () => {
+    const parameters = { a: [1, 2, 3, 4], b: ['x', 'y'] };
+    const planned = planTrials({ parameters, strategy: 'grid', seed: 3 });
+    expect(planned.map((t) => t.index)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    const key = (t: { params: Record<string, unknown> }) => JSON.stringify(t.params);
+    expect(planned.map(key).sort()).toEqual(gridTrials(parameters).map(key).sort());
+    expect(planned.map(key)).not.toEqual(gridTrials(parameters).map(key));
+    expect(planTrials({ parameters, strategy: 'grid', seed: 3 })).toEqual(planned);
+    expect(planTrials({ parameters, strategy: 'grid', seed: 4 }).map(key)).not.toEqual(planned.map(key));
+  });
+
   it('one parameter with one value is one trial; no parameter is no trial; a range has no grid', () => {
     expect(gridTrials({ a: [5] })).toEqual([{ index: 0, params: { a: 5 } }]);
     expect(gridTrials({})).toEqual([]);

@@ -50,9 +50,13 @@ describe('a sweep with successive halving', () => {
     expect(result.outcome).toBe('deployed');
     const jobs = trialJobs('sweep-rungs');
     expect([...jobs.keys()].sort()).toEqual([0, 1, 2, 3]);
-    // Each trial trained its own learning rate.
-    for (const [i, job] of jobs)
-      expect((job.config.training as Record<string, unknown>).learning_rate).toBe(LEARNING_RATES[i]);
+    // Each trial trained its own learning rate: every one of the grid, once.
+    const trained = [...jobs].map(([i, job]) => {
+      const lr = (job.config.training as Record<string, unknown>).learning_rate;
+      expect(result.sweep?.trials[i].params).toEqual({ 'training.learning_rate': lr });
+      return lr;
+    });
+    expect(trained.sort()).toEqual([...LEARNING_RATES].sort());
 
     // ASHA by hand, in the order the trials ran: a trial is judged at a rung against those that reached it before.
     const reached = new Map<number, number[]>([
