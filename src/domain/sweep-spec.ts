@@ -69,7 +69,11 @@ export const sweepSchema = z
     trials: wholeNumber(1, MAX_TRIALS)
       .optional()
       .describe('how many trials (random: required; grid: the number of combinations, if given)'),
-    seed: wholeNumber(0).default(1).describe('the random draws: the same seed draws the same trials'),
+    seed: wholeNumber(0)
+      .default(1)
+      .describe(
+        "the random draws and a grid's start order: the same seed, the same trials in the same order",
+      ),
     parallel: wholeNumber(1, MAX_TRIALS).default(1).describe('at most this many trials train at once'),
     halving: z
       .object({
