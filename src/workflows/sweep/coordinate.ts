@@ -9,13 +9,7 @@ import {
   workflowInfo,
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
-import {
-  planTrials,
-  rungVerdict,
-  sweepBudgetReached,
-  sweepWinner,
-  type TrialEnd,
-} from '../../decisions/halving';
+import { planTrials, sweepWinner, type TrialEnd } from '../../decisions/halving';
 import type { PipelineSpec } from '../../domain/pipeline-input';
 import type { PipelineStatus, SupervisionResult } from '../definitions';
 import { describeFailure } from '../failure-cause';
@@ -26,12 +20,11 @@ import {
   sweepTrialsQuery,
   trialReportSignal,
   trialWorkflowId,
-  type StopTrial,
   type SweepStatus,
   type TrialReport,
   type TrialResult,
-  type TrialRow,
 } from './contract';
+import { sweepCost, takeReport, type RungsSoFar } from './reports';
 import { sweepTrial } from './trial';
 
 export interface SweepOutcome {
@@ -72,58 +65,14 @@ export async function runSweep(
   setHandler(sweepTrialsQuery, () => table);
 
   const handles = new Map<number, ChildWorkflowHandle<typeof sweepTrial>>();
-  /** Values reported at each rung, in the order they came: what a later trial is judged against. */
-  const atRung = new Map<number, number[]>();
-  const stopTrial = (row: TrialRow, order: StopTrial) => {
-    if (row.state !== 'training') return;
-    row.state = 'stopping';
-    row.why = order.reason;
-    // A trial that ended meanwhile cannot be signalled: its result says how it ended.
-    handles
-      .get(row.index)
-      ?.signal(stopTrialSignal, order)
-      .catch(() => undefined);
-  };
-  const stopAllForBudget = () => {
-    if (
-      table.budgetReached ||
-      !sweepBudgetReached(
-        table.trials.map((r) => r.cost),
-        sweep.maxCost,
-      )
-    )
-      return;
-    table.budgetReached = true;
-    for (const row of table.trials)
-      stopTrial(row, {
-        end: 'budget-stopped',
-        reason: `the sweep's cost ${round(table.cost)} reached its budget ${sweep.maxCost}`,
-      });
-  };
-
+  const rungsSoFar: RungsSoFar = new Map();
   setHandler(trialReportSignal, (r: TrialReport) => {
-    const row = table.trials[r.index];
-    if (!row) return;
-    if (r.jobId) row.jobId = r.jobId;
-    if (r.epoch !== undefined) row.epoch = r.epoch;
-    if (r.totalEpochs !== undefined) row.totalEpochs = r.totalEpochs;
-    if (r.metric !== undefined) row.metric = r.metric;
-    if (r.cost !== undefined) row.cost = r.cost;
-    table.cost = sumCosts(table.trials);
-    if (r.rung && sweep.halving && !row.rungs.some((g) => g.epoch === r.rung?.epoch)) {
-      const value = typeof r.rung.value === 'number' ? r.rung.value : Number.NaN;
-      const earlier = atRung.get(r.rung.epoch) ?? [];
-      const verdict = rungVerdict(earlier, value, sweep.halving.keep, direction);
-      atRung.set(r.rung.epoch, [...earlier, value]);
-      const { stop, rank, of, kept } = verdict;
-      row.rungs.push({ epoch: r.rung.epoch, value, stop, rank, of, kept });
-      if (stop)
-        stopTrial(row, {
-          end: 'rung-stopped',
-          reason: `at epoch ${r.rung.epoch} ${metric} ${value}: ${verdict.why}`,
-        });
-    }
-    stopAllForBudget();
+    // A trial that ended meanwhile cannot be signalled: its result says how it ended.
+    for (const { index, order } of takeReport(table, rungsSoFar, r))
+      handles
+        .get(index)
+        ?.signal(stopTrialSignal, order)
+        .catch(() => undefined);
   });
 
   const pipelineId = workflowInfo().workflowId;
@@ -143,7 +92,7 @@ export async function runSweep(
       row.state = isCancellation(err) ? 'cancelled' : 'failed';
       row.why = describeFailure(err);
     }
-    table.cost = sumCosts(table.trials);
+    table.cost = sweepCost(table);
     return index;
   };
   const results = new Map<number, TrialResult>();
@@ -211,10 +160,4 @@ export async function runSweep(
     );
   table.winner = won.index;
   return { jobId: won.jobId, supervision: won.supervision, table };
-}
-
-const round = (x: number) => Math.round(x * 100) / 100;
-
-function sumCosts(rows: readonly TrialRow[]): number {
-  return round(rows.reduce((sum, r) => sum + (r.cost ?? 0), 0));
 }
