@@ -1,5 +1,5 @@
 import { statusLines } from '../../src/cli/render';
-import type { PipelineStatus } from '../../src/workflows/definitions';
+import type { PipelineStatus } from '../../src/workflows/pipeline/contract';
 import type { SweepStatus } from '../../src/workflows/sweep/contract';
 
 const sweep: SweepStatus = {

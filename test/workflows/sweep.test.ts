@@ -1,5 +1,5 @@
 import type { PipelineInput } from '../../src/domain/pipeline-input';
-import { cancelUpdate } from '../../src/workflows/definitions';
+import { cancelUpdate } from '../../src/workflows/pipeline/contract';
 import { sweepTrialsQuery } from '../../src/workflows/sweep/contract';
 import { pipelineInput, tensoroneTrain } from '../../fixtures/pipelines';
 import type { SimJob } from '../../sandbox/state';

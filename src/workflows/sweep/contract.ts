@@ -1,7 +1,7 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { RungVerdict, SweepValue, TrialEnd } from '../../decisions/halving';
 import type { PipelineSpec } from '../../domain/pipeline-input';
-import type { SupervisionResult } from '../definitions';
+import type { SupervisionResult } from '../supervise/contract';
 
 // ---- sweepTrial: one trial of a pipeline's hyperparameter sweep (a child of the pipeline) ----------
 

@@ -11,7 +11,8 @@ import {
 } from '@temporalio/workflow';
 import { planTrials, sweepWinner, type TrialEnd } from '../../decisions/halving';
 import type { PipelineSpec } from '../../domain/pipeline-input';
-import type { PipelineStatus, SupervisionResult } from '../definitions';
+import type { PipelineStatus } from '../pipeline/contract';
+import type { SupervisionResult } from '../supervise/contract';
 import { describeFailure } from '../failure-cause';
 import { protect } from '../pipeline/protect';
 import type { RunSafety } from '../pipeline/safety';

@@ -23,14 +23,14 @@ import type { PipelineSpec } from '../../domain/pipeline-input';
 import { parseDuration } from '../../domain/duration';
 import type { TrainingJob } from '../../domain/types';
 import { paging, polling, provider } from '../activity-stubs';
-import { listCandidateCheckpoints } from '../checkpoint-pages';
+import { listCandidateCheckpoints } from '../cleanup/checkpoint-pages';
+import type { PipelineStatus } from '../pipeline/contract';
 import {
   superviseWorkflowId,
   supervisionProgressSignal,
-  type PipelineStatus,
   type SupervisionProgress,
   type SupervisionResult,
-} from '../definitions';
+} from '../supervise/contract';
 import { describeFailure } from '../failure-cause';
 import { startOrAdoptTraining } from '../pipeline/train';
 import type { RunSafety } from '../pipeline/safety';
