@@ -134,13 +134,15 @@ describe('a sweep with successive halving', () => {
     expect(outcome.table?.trials.map((t) => t.state)).toEqual([
       'cancelled',
       'cancelled',
-      'waiting',
-      'waiting',
+      'not-started',
+      'not-started',
     ]);
+    expect(outcome.result.stoppedJobs?.sort()).toEqual([...jobs.values()].map((j) => j.id).sort());
     expect(
       [...bed.sandbox.state.endpoints.values()].filter((e) => e.name.startsWith('pipeline-sweep-cancel--')),
     ).toEqual([]);
   });
+
   it("the sweep's budget stops every trial that trains, saving a checkpoint, starts no other, and deploys the best of what was stopped", async () => {
     const result = await bed.withWorker(async () =>
       (

@@ -16,6 +16,7 @@ import type { SupervisionResult } from '../supervise/contract';
 import { describeFailure } from '../failure-cause';
 import { protect } from '../pipeline/protect';
 import type { RunSafety } from '../pipeline/safety';
+import { add } from '../pipeline/status';
 import {
   stopTrialSignal,
   sweepTrialsQuery,
@@ -138,7 +139,14 @@ export async function runSweep(
     }
   } catch (err) {
     // Cancelled while starting a trial or recording one: the running trials stop their jobs first.
-    if (isCancellation(err)) await Promise.all(running.values());
+    if (isCancellation(err)) {
+      await Promise.all(running.values());
+      // What the cancel stopped, listed as a pipeline that did not deploy lists its stopped job.
+      for (const row of table.trials) {
+        if (row.jobId && row.state === 'cancelled') add(status, 'stoppedJobs', row.jobId);
+        if (row.state === 'waiting') row.state = 'not-started';
+      }
+    }
     throw err;
   }
   for (const row of table.trials) if (row.state === 'waiting') row.state = 'not-started';
