@@ -3,14 +3,12 @@ import {
   CancellationScope,
   condition,
   getExternalWorkflowHandle,
-  isCancellation,
   ParentClosePolicy,
   setCurrentDetails,
   setHandler,
   startChild,
   workflowInfo,
 } from '@temporalio/workflow';
-import { chooseCandidate } from '../../decisions/candidate';
 import {
   configWith,
   epochsDone,
@@ -21,9 +19,7 @@ import {
 import { remainingMs } from '../../decisions/supervision';
 import type { PipelineSpec } from '../../domain/pipeline-input';
 import { parseDuration } from '../../domain/duration';
-import type { TrainingJob } from '../../domain/types';
 import { paging, polling, provider } from '../activity-stubs';
-import { listCandidateCheckpoints } from '../cleanup/checkpoint-pages';
 import type { PipelineStatus } from '../pipeline/contract';
 import {
   superviseWorkflowId,
@@ -31,11 +27,11 @@ import {
   type SupervisionProgress,
   type SupervisionResult,
 } from '../supervise/contract';
-import { describeFailure } from '../failure-cause';
 import { startOrAdoptTraining } from '../pipeline/train';
 import type { RunSafety } from '../pipeline/safety';
 import { summarized } from '../summaries';
 import { superviseTrainingJob } from '../supervise';
+import { seenOf, trialResult } from './result';
 import {
   stopTrialSignal,
   trialReportSignal,
@@ -44,14 +40,6 @@ import {
   type TrialReport,
   type TrialResult,
 } from './contract';
-
-const seenOf = (job: TrainingJob): ProgressSeen => ({
-  status: job.status,
-  epoch: job.progress.currentEpoch,
-  totalEpochs: job.progress.totalEpochs,
-  step: job.progress.currentStep,
-  totalSteps: job.progress.totalSteps,
-});
 
 /**
  * One trial of a pipeline's sweep: trains `train.config` with the trial's values as its own job (named
@@ -209,49 +197,4 @@ export async function sweepTrial(input: TrialInput): Promise<TrialResult> {
     }
     throw err;
   }
-}
-
-/** How the trial ended, with its best checkpoint by the selection. */
-async function trialResult(
-  spec: PipelineSpec,
-  index: number,
-  jobId: string,
-  supervision: { result?: SupervisionResult; error?: unknown },
-  stop: StopTrial | undefined,
-  progress: SupervisionProgress | undefined,
-): Promise<TrialResult> {
-  let end: TrialResult['end'];
-  let why: string | undefined;
-  let result = supervision.result;
-  if (result) end = result.outcome === 'budget-stopped' ? 'budget-stopped' : 'completed';
-  else if (stop && isCancellation(supervision.error)) {
-    end = stop.end;
-    why = stop.reason;
-    const job = await provider.getTrainingJob(jobId);
-    result = {
-      jobId,
-      provider: 'tensorone',
-      outcome: 'budget-stopped',
-      job,
-      resumes: progress?.resumes ?? 0,
-      polls: progress?.polls ?? 0,
-      runs: progress?.runs ?? 0,
-      ...(progress ? { progress } : {}),
-    };
-  } else {
-    end = 'failed';
-    why = describeFailure(supervision.error);
-  }
-  const listing = await listCandidateCheckpoints(jobId, spec.selection);
-  const best = chooseCandidate(listing.checkpoints, spec.selection, listing.bestCheckpointId);
-  return {
-    index,
-    jobId,
-    end,
-    ...(best ? { value: best.value, checkpointId: best.checkpoint.id, epoch: best.checkpoint.epoch } : {}),
-    ...(result ? { epochsTrained: epochsDone(seenOf(result.job)) } : {}),
-    cost: result?.job.cost,
-    ...(why ? { why } : {}),
-    ...(result ? { supervision: result } : {}),
-  };
 }
