@@ -15,6 +15,7 @@ import { marqtuneActivities, tensormeshActivities } from './serving';
 import { servingSlotActivities } from './serving-slots';
 import { tensoroneEndpointActivities, tensoroneJobActivities } from './tensorone';
 import { jobSweeps } from './job-sweep';
+import { metricHistoryActivities } from './metric-history';
 import { watchActivities } from './watch';
 import {
   marqtuneReadAtProviderRate,
@@ -65,6 +66,7 @@ export function createActivities(
     ...notifyActivities(options.webhookUrl),
     ...rateLimitActivities(options.rateLimits ?? {}),
     ...jobs,
+    ...metricHistoryActivities(clients.tensorone),
     ...tensoroneEndpointActivities(clients.tensorone),
     ...registryActivities(clients.tensorone),
     // The protected set's TensorOne reads are held to the limit too.

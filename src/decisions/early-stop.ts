@@ -20,6 +20,28 @@ export interface EarlyStopRule {
   minEpochs: number;
 }
 
+/** A pipeline file's `train.earlyStop`: the metric defaults to the selection's, the direction is the selection's. */
+export interface EarlyStopAsked {
+  patience: number;
+  minDelta: number;
+  metric?: string;
+  minEpochs?: number;
+}
+
+/** The rule `train.earlyStop` sets, with the metric and direction of the pipeline's `selection`. */
+export function earlyStopRule(
+  asked: EarlyStopAsked,
+  selection: { metric: string; direction: 'minimize' | 'maximize' },
+): EarlyStopRule {
+  return {
+    patience: asked.patience,
+    minDelta: asked.minDelta,
+    metric: asked.metric ?? selection.metric,
+    direction: selection.direction,
+    minEpochs: asked.minEpochs ?? 0,
+  };
+}
+
 export type EarlyStopVerdict =
   | {
       stop: true;
@@ -134,4 +156,61 @@ export function stoppedEarlyText(e: {
   patience: number;
 }): string {
   return `stopped early at epoch ${e.atEpoch} of ${e.totalEpochs ?? '?'} (no improvement > ${e.minDelta} for ${e.patience} checkpoints)`;
+}
+
+/** What a supervision that stopped its job early reports (status, `--json`, the result, the HTML report). */
+export interface EarlyStopReport extends EarlyStopSavings {
+  metric: string;
+  patience: number;
+  minDelta: number;
+  /** The newest checkpoint's epoch when the job was stopped, of `totalEpochs`. */
+  atEpoch: number;
+  totalEpochs?: number;
+  bestEpoch: number;
+  bestValue: number;
+  /** `stoppedEarlyText`. */
+  text: string;
+  /** The decision's reason, with the best value and its epoch. */
+  reason: string;
+}
+
+/** The report of an early stop after `verdict`, with what it saved at the job's pace when it stopped. */
+export function earlyStopReport(
+  rule: EarlyStopRule,
+  verdict: Extract<EarlyStopVerdict, { stop: true }>,
+  job: { totalEpochs?: number; gpuHours?: number; cost?: number },
+): EarlyStopReport {
+  const e = { atEpoch: verdict.atEpoch, totalEpochs: job.totalEpochs, ...rule };
+  return {
+    metric: rule.metric,
+    patience: rule.patience,
+    minDelta: rule.minDelta,
+    atEpoch: verdict.atEpoch,
+    ...(job.totalEpochs !== undefined ? { totalEpochs: job.totalEpochs } : {}),
+    bestEpoch: verdict.bestEpoch,
+    bestValue: verdict.bestValue,
+    text: stoppedEarlyText(e),
+    reason: verdict.reason,
+    ...(earlyStopSavings(verdict.atEpoch, job.totalEpochs, job) ?? { epochsLeft: 0 }),
+  };
+}
+
+/** How many metric points a supervision carries across continue-as-new: the newest. */
+const KEEP_POINTS = 1000;
+
+/** The carried history with a listing's points merged in (the newest `KEEP_POINTS` epochs). */
+export function mergeMetricHistory(known: readonly MetricPoint[], listed: readonly MetricPoint[]) {
+  return byEpoch([...known, ...listed]).slice(-KEEP_POINTS);
+}
+
+/** One line for status, the Web UI and notices: the phase line, the best value, and the savings. */
+export function earlyStopLine(e: EarlyStopReport): string {
+  const saved = [
+    e.gpuHoursSaved !== undefined ? `${e.gpuHoursSaved.toFixed(2)} GPU-hours` : undefined,
+    e.costSaved !== undefined ? `$${e.costSaved.toFixed(2)}` : undefined,
+  ].filter(Boolean);
+  return (
+    `${e.text}: best ${e.metric} ${e.bestValue} at epoch ${e.bestEpoch}` +
+    (saved.length ? `; saved ${saved.join(' and ')} (${e.epochsLeft} epochs at the job's pace)` : '')
+  );
 }

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { EarlyStopRule } from '../decisions/early-stop';
 
 const metricName = z
   .string()
@@ -38,17 +37,3 @@ export const earlyStopSchema = z
   .describe('stop training early when the checkpoints stop improving (TensorOne)');
 
 export type EarlyStopInput = z.output<typeof earlyStopSchema>;
-
-/** The rule a pipeline's `train.earlyStop` sets, with the metric and direction of its `selection`. */
-export function earlyStopRule(
-  earlyStop: NonNullable<EarlyStopInput>,
-  selection: { metric: string; direction: 'minimize' | 'maximize' },
-): EarlyStopRule {
-  return {
-    patience: earlyStop.patience,
-    minDelta: earlyStop.minDelta,
-    metric: earlyStop.metric ?? selection.metric,
-    direction: selection.direction,
-    minEpochs: earlyStop.minEpochs ?? 0,
-  };
-}

@@ -9,6 +9,7 @@ import type {
 } from '../decisions/protection';
 import type { CheckpointSummary, DeleteReason, RetentionPolicy } from '../decisions/retention';
 import type { StallState } from '../decisions/supervision';
+import type { EarlyStopReport, EarlyStopRule, MetricPoint } from '../decisions/early-stop';
 import type {
   PromoteAnswer,
   PromoteRequest,
@@ -42,6 +43,8 @@ export interface SuperviseInput {
   reportEvery?: string;
   /** Continue-as-new after this many history events, or earlier when the server suggests it. */
   historyEventLimit?: number;
+  /** Stop the job (saving a checkpoint) once its checkpoints stop improving; only when it may stop it. */
+  earlyStop?: EarlyStopRule;
   /** State carried across continue-as-new. */
   carried?: SupervisionState;
 }
@@ -80,19 +83,26 @@ export interface SupervisionState {
   firstUnknownAtMs?: number;
   checkpointIds: string[];
   latest?: SupervisionProgress;
+  /** The early stop's metric history and the epoch it last judged (with `earlyStop` only). */
+  earlyStop?: { history: MetricPoint[]; judgedEpoch?: number };
 }
 
 export interface SupervisionResult {
   jobId: string;
   provider: 'tensorone' | 'marqtune';
-  /** `budget-reached`: the cost budget was reached and the job left running (not allowed to stop it). */
-  outcome: 'completed' | 'budget-stopped' | 'budget-reached';
+  /**
+   * `budget-reached`: the cost budget was reached and the job left running (not allowed to stop it).
+   * `early-stopped`: stopped with a saved checkpoint when its checkpoints stopped improving.
+   */
+  outcome: 'completed' | 'budget-stopped' | 'budget-reached' | 'early-stopped';
   job: TrainingJob;
   resumes: number;
   polls: number;
   runs: number;
   /** The progress at the last look (a parent pipeline is not signalled the look it finishes at). */
   progress?: SupervisionProgress;
+  /** Why and when the job was stopped early, and what that saved (outcome `early-stopped`). */
+  earlyStop?: EarlyStopReport;
 }
 
 /**
@@ -373,6 +383,8 @@ export interface PipelineStatus extends PipelineLeftovers {
   deployment?: DeploymentSummary;
   pinned: string[];
   gpuType?: string;
+  /** Training stopped early: at which epoch, why, and the GPU-hours and cost saved. */
+  earlyStop?: EarlyStopReport;
   failure?: string;
   updatedAt: string;
 }
@@ -388,6 +400,8 @@ export interface PipelineResult extends PipelineLeftovers {
   cost?: number;
   resumes: number;
   budgetStopped: boolean;
+  /** Training stopped early: at which epoch, why, and the GPU-hours and cost saved. */
+  earlyStop?: EarlyStopReport;
   gate?: { passed: boolean; reasons: string[] };
   probe?: ProbeReport;
   /** The serving slot after promotion (pipelines since the serving-slot release). */

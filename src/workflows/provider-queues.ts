@@ -38,6 +38,7 @@ export const PROVIDER_ACTIVITIES: Record<QueuedProvider, readonly string[]> = {
     'stopTrainingJob',
     'resumeTrainingJob',
     'listCheckpoints',
+    'checkpointMetricHistory',
     'getCheckpoint',
     'deleteCheckpoint',
     // serverless endpoints (a smoke test is an inference through the same API)

@@ -1,4 +1,4 @@
-import { earlyStopRule } from '../../src/domain/early-stop';
+import { earlyStopRule } from '../../src/decisions/early-stop';
 import { InvalidPipelineInput, parsePipelineInput } from '../../src/domain/pipeline-input';
 
 const pipeline = (train: Record<string, unknown>, over: Record<string, unknown> = {}) => ({

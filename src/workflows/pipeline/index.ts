@@ -122,6 +122,7 @@ async function run(
   const supervision = await superviseChild(spec, status.provider, jobId);
   // The look the supervision finished at comes in its result, not as a progress signal.
   if (supervision.progress) status.training = supervision.progress;
+  if (supervision.earlyStop) status.earlyStop = supervision.earlyStop;
   // A create the provider acted on after its answer was lost has made its duplicate by now.
   if (safety.job?.inDoubt) await stopDuplicates(status, safety);
 
@@ -200,6 +201,7 @@ async function run(
     cost: supervision.job.cost,
     resumes: supervision.resumes,
     budgetStopped: supervision.outcome === 'budget-stopped',
+    ...(supervision.earlyStop ? { earlyStop: supervision.earlyStop } : {}),
     gate: status.gate,
     ...(status.probe ? { probe: status.probe } : {}),
     ...(status.slot ? { slot: status.slot } : {}),

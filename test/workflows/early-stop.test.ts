@@ -1,0 +1,173 @@
+import type { temporal } from '@temporalio/proto';
+import { Context } from '@temporalio/activity';
+import { Worker } from '@temporalio/worker';
+import { createActivities } from '../../src/activities';
+import { workflowCode } from '../../src/config/workflow-code';
+import { earlyStopVerdict, type EarlyStopRule } from '../../src/decisions/early-stop';
+import { pipelineWorkflowId } from '../../src/domain/pipeline-input';
+import { createProviderClients } from '../../src/providers/config';
+import { statusQuery, type SuperviseInput, type SupervisionResult } from '../../src/workflows/definitions';
+import { fineTuneToDeploy, superviseTrainingJob } from '../../src/workflows';
+import { pipelineInput, tensoroneTrain } from '../../fixtures/pipelines';
+import { uniqueTaskQueue } from '../harness/temporal';
+import { startWorkflowTestBed, type WorkflowTestBed } from '../harness/workflow-env';
+
+type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+
+let bed: WorkflowTestBed;
+beforeAll(async () => {
+  bed = await startWorkflowTestBed();
+});
+afterAll(() => bed?.teardown());
+
+const rule: EarlyStopRule = {
+  patience: 2,
+  minDelta: 0.01,
+  metric: 'validationLoss',
+  direction: 'minimize',
+  minEpochs: 0,
+};
+
+/** The epochs' validation loss as the sandbox's job reported it in its checkpoints, by epoch. */
+function reportedCurve(jobId: string): { epoch: number; value: number }[] {
+  return bed.sandbox.state.checkpoints
+    .everOfJob(jobId)
+    .filter((c) => c.type === 'automatic')
+    .map((c) => ({ epoch: c.epoch, value: c.metrics.validationLoss }))
+    .sort((a, b) => a.epoch - b.epoch);
+}
+
+const activitiesOf = (events: HistoryEvent[], type: string) =>
+  events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === type);
+
+it('a plateau stops the job early with a saved checkpoint; the pipeline deploys the best checkpoint seen and says what it saved', async () => {
+  const name = 'plateau';
+  const input = pipelineInput(name, {
+    train: {
+      ...tensoroneTrain({
+        config: { baseModel: 'meta-llama/Llama-2-7b-hf', strategy: 'lora', training: { epochs: 20 } },
+      }),
+      earlyStop: { patience: 2, minDelta: 0.01 },
+    },
+  });
+  const result = await bed.withWorker(async () =>
+    (
+      await bed.env.client.workflow.start(fineTuneToDeploy, {
+        args: [input],
+        taskQueue: bed.taskQueue,
+        workflowId: pipelineWorkflowId(name),
+      })
+    ).result(),
+  );
+  const job = [...bed.sandbox.state.jobs.values()].find((j) => j.name.startsWith(`pipeline-${name}--`))!;
+  // Stopped by the provider's stop route, short of its 20 epochs, and never resumed.
+  expect(job.status).toBe('stopped');
+  expect(job.completedEpochs).toBeLessThan(20);
+  expect(result.outcome).toBe('deployed');
+  const stop = result.earlyStop!;
+  expect(stop).toMatchObject({ metric: 'validationLoss', patience: 2, minDelta: 0.01, totalEpochs: 20 });
+  expect(stop.atEpoch).toBe(job.completedEpochs);
+  expect(stop.text).toBe(
+    `stopped early at epoch ${stop.atEpoch} of 20 (no improvement > 0.01 for 2 checkpoints)`,
+  );
+  // The stop came at the first epoch the rule allows, not later.
+  const curve = reportedCurve(job.id);
+  expect(earlyStopVerdict(curve.slice(0, stop.atEpoch), rule, 20).stop).toBe(true);
+  expect(earlyStopVerdict(curve.slice(0, stop.atEpoch - 1), rule, 20).stop).toBe(false);
+  // The deployed checkpoint is the best the job ever reported.
+  const everReported = bed.sandbox.state.checkpoints.everOfJob(job.id);
+  expect(result.checkpoint!.value).toBe(Math.min(...everReported.map((c) => c.metrics.validationLoss)));
+  expect(result.deployment).toMatchObject({ status: 'active' });
+  // Savings at the job's own pace: the epochs left, at what each epoch cost so far.
+  expect(stop.epochsLeft).toBe(20 - stop.atEpoch);
+  expect(stop.gpuHoursSaved).toBeGreaterThan(0);
+  expect(stop.costSaved).toBeGreaterThan(0);
+  const status = await bed.env.client.workflow.getHandle(pipelineWorkflowId(name)).query(statusQuery);
+  expect(status.earlyStop).toEqual(stop);
+});
+
+describe('exactly once', () => {
+  /**
+   * A supervision with early stop that continues as new every few events, on a worker whose stop
+   * activity reaches the provider and then dies with its worker before answering; a second worker
+   * takes over.
+   */
+  it('a worker killed right after the stop reached the provider, across continue-as-new: one stop, no resume, ended early-stopped', async () => {
+    await bed.sandbox.state.syncClock();
+    const jobId = bed.sandbox.state.createJob({ name: 'sup-plateau', totalEpochs: 20 }).id;
+    const taskQueue = uniqueTaskQueue('early-stop-kill');
+    const real = createActivities(createProviderClients(bed.sandbox.endpoints));
+    let stopReachedProvider!: () => void;
+    const stopped = new Promise<void>((resolve) => (stopReachedProvider = resolve));
+    const dying = await Worker.create({
+      connection: bed.env.nativeConnection,
+      taskQueue,
+      ...workflowCode(),
+      shutdownGraceTime: 0,
+      activities: {
+        ...real,
+        async stopTrainingJob(...args: Parameters<typeof real.stopTrainingJob>) {
+          await real.stopTrainingJob(...args);
+          stopReachedProvider();
+          // The worker dies before the answer is recorded (its shutdown cancels this attempt).
+          await Context.current().cancelled;
+          throw new Error('unreachable: cancelled rejects');
+        },
+      },
+    });
+    const input: SuperviseInput = {
+      provider: 'tensorone',
+      jobId,
+      freshness: '30m',
+      minInterval: '1m',
+      stallAfter: '12h',
+      resumeBudget: 2,
+      unknownStatusGrace: '2h',
+      historyEventLimit: 30,
+      earlyStop: rule,
+    };
+    const handle = await bed.env.client.workflow.start(superviseTrainingJob, {
+      args: [input],
+      taskQueue,
+      workflowId: `supervise-early-kill-${jobId}`,
+    });
+    await dying.runUntil(async () => {
+      // Virtual time moves only while someone waits for a result.
+      const result = handle.result().catch(() => undefined);
+      await Promise.race([stopped, result]);
+    });
+    const epochsAtStop = bed.sandbox.state.jobs.get(jobId)!.completedEpochs;
+    expect(bed.sandbox.state.jobs.get(jobId)!.status).toBe('stopped');
+
+    const rescuer = await Worker.create({
+      connection: bed.env.nativeConnection,
+      taskQueue,
+      ...workflowCode(),
+      activities: real,
+    });
+    const result: SupervisionResult = await rescuer.runUntil(handle.result());
+    expect(result.outcome).toBe('early-stopped');
+    expect(result.runs).toBeGreaterThan(1);
+    expect(result.earlyStop?.atEpoch).toBe(epochsAtStop);
+    // The job stays stopped where the early stop left it: not resumed, not stopped at a later epoch.
+    const job = bed.sandbox.state.jobs.get(jobId)!;
+    expect(job.status).toBe('stopped');
+    expect(job.completedEpochs).toBe(epochsAtStop);
+
+    // Across every run of the chain: one stop scheduled (retried once after the kill), no resume.
+    const runs: HistoryEvent[][] = [];
+    let runId: string | undefined = handle.firstExecutionRunId;
+    while (runId) {
+      const events = (await bed.env.client.workflow.getHandle(handle.workflowId, runId).fetchHistory())
+        .events!;
+      runs.push(events);
+      runId = events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
+    }
+    expect(runs.length).toBe(result.runs);
+    const all = runs.flat();
+    expect(activitiesOf(all, 'stopTrainingJob')).toHaveLength(1);
+    expect(activitiesOf(all, 'resumeTrainingJob')).toHaveLength(0);
+    // The metric history was carried: no run judged an epoch a run before it had judged.
+    expect(activitiesOf(all, 'checkpointMetricHistory').length).toBeLessThanOrEqual(epochsAtStop + 1);
+  }, 300_000);
+});
