@@ -1,3 +1,5 @@
+import { judgeLook } from '../../src/decisions/supervision';
+import { lookedAtJob, watchPlan } from '../fixtures/watch';
 import {
   byEpoch,
   earlyStopSavings,
@@ -130,5 +132,39 @@ describe('what an early stop saved, at the job’s own pace', () => {
     expect(stoppedEarlyText({ atEpoch: 9, totalEpochs: 20, minDelta: 0.01, patience: 3 })).toBe(
       'stopped early at epoch 9 of 20 (no improvement > 0.01 for 3 checkpoints)',
     );
+  });
+});
+
+describe('a watch with early stop reports each new epoch', () => {
+  const plan = { ...watchPlan, reportAtEpoch: 5 };
+  it('reports a running job that reached the epoch, not one before it', () => {
+    expect(
+      judgeLook(
+        plan,
+        lookedAtJob({ progress: { currentStep: 100, currentEpoch: 5 } }),
+        { lastProgressAtMs: 0 },
+        1000,
+      ),
+    ).toEqual({
+      report: 'new-epoch',
+    });
+    expect(
+      judgeLook(
+        plan,
+        lookedAtJob({ progress: { currentStep: 100, currentEpoch: 4 } }),
+        { lastProgressAtMs: 0 },
+        1000,
+      ),
+    ).not.toHaveProperty('report');
+  });
+  it('without it, a new epoch waits for the next report', () => {
+    expect(
+      judgeLook(
+        watchPlan,
+        lookedAtJob({ progress: { currentStep: 100, currentEpoch: 9 } }),
+        { lastProgressAtMs: 0 },
+        1000,
+      ),
+    ).not.toHaveProperty('report');
   });
 });
