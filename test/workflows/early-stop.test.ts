@@ -2,6 +2,8 @@ import type { temporal } from '@temporalio/proto';
 import { Context } from '@temporalio/activity';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
+import { statusLines } from '../../src/cli/render';
+import { loadReportData, renderReport } from '../../src/cli/report';
 import { workflowCode } from '../../src/config/workflow-code';
 import { earlyStopVerdict, type EarlyStopRule } from '../../src/decisions/early-stop';
 import { pipelineWorkflowId } from '../../src/domain/pipeline-input';
@@ -84,6 +86,13 @@ it('a plateau stops the job early with a saved checkpoint; the pipeline deploys 
   expect(stop.costSaved).toBeGreaterThan(0);
   const status = await bed.env.client.workflow.getHandle(pipelineWorkflowId(name)).query(statusQuery);
   expect(status.earlyStop).toEqual(stop);
+  // What the operator reads: `starter status`, and the HTML report's mark on the curve.
+  expect(statusLines(pipelineWorkflowId(name), status)).toContain(
+    `  ${stop.text}: best validationLoss ${stop.bestValue} at epoch ${stop.bestEpoch}; saved ${stop.gpuHoursSaved!.toFixed(2)} GPU-hours and $${stop.costSaved!.toFixed(2)} (${stop.epochsLeft} epochs at the job's pace)`,
+  );
+  const html = renderReport(await loadReportData(bed.env.client, pipelineWorkflowId(name)));
+  expect(html).toContain('<line class="early-stop"');
+  expect(html).toContain(stop.text.replace('>', '&gt;'));
 });
 
 describe('exactly once', () => {
