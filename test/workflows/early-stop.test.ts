@@ -11,6 +11,8 @@ import { createProviderClients } from '../../src/providers/config';
 import { statusQuery, type SuperviseInput, type SupervisionResult } from '../../src/workflows/definitions';
 import { fineTuneToDeploy, superviseTrainingJob } from '../../src/workflows';
 import { pipelineInput, tensoroneTrain } from '../../fixtures/pipelines';
+import type { AdminState } from '../../sandbox/admin-routes';
+import { sandboxAdmin } from '../../sandbox/admin-client';
 import { uniqueTaskQueue } from '../harness/temporal';
 import { startWorkflowTestBed, type WorkflowTestBed } from '../harness/workflow-env';
 
@@ -84,6 +86,13 @@ it('a plateau stops the job early with a saved checkpoint; the pipeline deploys 
   expect(stop.epochsLeft).toBe(20 - stop.atEpoch);
   expect(stop.gpuHoursSaved).toBeGreaterThan(0);
   expect(stop.costSaved).toBeGreaterThan(0);
+  // The provider's own measure: the GPU time billed stops within the epoch the stop came in.
+  const admin = (await sandboxAdmin(bed.sandbox.url).state()) as unknown as AdminState;
+  const measured = admin.jobs.find((j) => j.id === job.id)!.gpuSeconds;
+  expect(measured).toBeGreaterThanOrEqual(stop.atEpoch * 3600);
+  expect(measured).toBeLessThan((stop.atEpoch + 1) * 3600);
+  // The saving claimed at the job's pace is what the provider did not bill, to within that epoch.
+  expect(Math.abs(20 * 3600 - measured - stop.gpuHoursSaved! * 3600)).toBeLessThan(3600 * 1.5);
   const status = await bed.env.client.workflow.getHandle(pipelineWorkflowId(name)).query(statusQuery);
   expect(status.earlyStop).toEqual(stop);
   // What the operator reads: `starter status`, and the HTML report's mark on the curve.
