@@ -16,7 +16,7 @@ import { startSandbox } from '../sandbox/server';
 import type { EarlyStopRule } from '../src/decisions/early-stop';
 import { createProviderClients } from '../src/providers/config';
 import { createWorker, defaultWorkerSettings } from '../src/worker-factory';
-import type { SuperviseInput, SupervisionResult } from '../src/workflows/definitions';
+import type { SuperviseInput, SupervisionResult } from '../src/workflows/supervise/contract';
 import { superviseTrainingJob } from '../src/workflows';
 import { benchHeader, option, quick, table } from './report';
 

@@ -19,7 +19,7 @@ import {
   protectionRegistryId,
   protectSignal,
   releaseDeployedSignal,
-} from '../workflows/definitions';
+} from '../workflows/protection/contract';
 import { checkpointProtection } from '../workflows/protection';
 import { classified } from './failures';
 import { isAbsent } from '../providers/http/capabilities';

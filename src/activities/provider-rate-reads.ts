@@ -33,7 +33,7 @@ export interface WatchReads {
 
 /**
  * Under a TensorOne rate limit the watch's reads go through the provider's task queue, one small
- * workflow per request (src/workflows/provider-reads.ts), so the server holds them to the fleet's limit
+ * workflow per request (src/workflows/provider-reads/), so the server holds them to the fleet's limit
  * like every other provider call. Called from inside a watch activity: its context gives the worker's
  * client and task queue. A read that fails is the same failure as a direct read classified.
  *

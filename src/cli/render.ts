@@ -1,10 +1,6 @@
 import { earlyStopLine } from '../decisions/early-stop';
-import type {
-  PipelineLeftovers,
-  PipelineResult,
-  PipelineStatus,
-  SupervisionProgress,
-} from '../workflows/definitions';
+import type { PipelineLeftovers, PipelineResult, PipelineStatus } from '../workflows/pipeline/contract';
+import type { SupervisionProgress } from '../workflows/supervise/contract';
 
 const BARS = '▁▂▃▄▅▆▇█';
 

@@ -8,7 +8,7 @@ import {
   protectionRegistryId,
   protectionRecordsQuery,
   releaseDeletionsSignal,
-} from '../workflows/definitions';
+} from '../workflows/protection/contract';
 import { checkpointProtection } from '../workflows/protection';
 
 /**

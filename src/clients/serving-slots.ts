@@ -6,7 +6,7 @@ import {
   SERVING_SLOT_WORKFLOW_TYPE,
   servingSlotId,
   slotQuery,
-} from '../workflows/definitions';
+} from '../workflows/serving-slot/contract';
 import { withRunningWorkflow } from './long-lived';
 import { servingSlot } from '../workflows/serving-slot';
 

@@ -18,10 +18,10 @@ export function providerTaskQueue(mainQueue: string, provider: QueuedProvider): 
  * Activities that call a provider, by provider: each makes one call per attempt, or a few pages.
  * Not here, so on the workflow's own queue: `watchTrainingJob` (its looks read the worker process's
  * shared sweep of the job list, mostly without a call: a rate of looks is no rate of requests; under a
- * limit its reads run here, in src/workflows/provider-reads.ts; a Marqtune look is a request, held under
+ * limit its reads run here, in src/workflows/provider-reads/; a Marqtune look is a request, held under
  * MARQTUNE_MAX_RPS the same way),
  * `deleteCheckpoints` (hundreds of deletions in one heartbeating activity, used only when no limit is
- * set: under one, a cleanup deletes through `deleteCheckpoint` here, see src/workflows/checkpoint-deletions.ts),
+ * set: under one, a cleanup deletes through `deleteCheckpoint` here, see src/workflows/cleanup/checkpoint-deletions.ts),
  * the protection activities (calls to Temporal; their registry is named after their task queue; under
  * TENSORONE_MAX_RPS the protected set's two TensorOne reads run as read workflows here too) and
  * the notifications (a webhook, no provider). test/workflows/provider-queues.test.ts checks that every

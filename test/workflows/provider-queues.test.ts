@@ -5,7 +5,7 @@ import path from 'node:path';
 import { temporal } from '@temporalio/proto';
 import { createActivities } from '../../src/activities';
 import { createProviderClients, providerEndpointsFromEnv } from '../../src/providers/config';
-import type { CleanupInput } from '../../src/workflows/definitions';
+import type { CleanupInput } from '../../src/workflows/cleanup/contract';
 import {
   PROVIDER_ACTIVITIES,
   providerOfActivity,
@@ -20,7 +20,7 @@ import { startTestSandbox } from '../harness/sandbox';
 import { startWorkflowTestBed } from '../harness/workflow-env';
 import { pipelineInput } from '../../fixtures/pipelines';
 import { checkpointCleanup, fineTuneToDeploy } from '../../src/workflows';
-import { superviseWorkflowId } from '../../src/workflows/definitions';
+import { superviseWorkflowId } from '../../src/workflows/supervise/contract';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { readsAtProviderRate } from '../../src/activities/provider-rate-reads';
 

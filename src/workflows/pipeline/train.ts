@@ -1,34 +1,21 @@
-import {
-  ApplicationFailure,
-  CancellationScope,
-  executeChild,
-  patched,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, executeChild, workflowInfo } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { earlyStopRule, type EarlyStopRule } from '../../decisions/early-stop';
 import { nextGpuType, offeredGpuTypes } from '../../decisions/supervision';
 import type { PipelineSpec } from '../../domain/pipeline-input';
 import { provider } from '../activity-stubs';
-import { superviseWorkflowId, type PipelineStatus, type SupervisionResult } from '../definitions';
+import { superviseWorkflowId, type SupervisionResult } from '../supervise/contract';
+import type { PipelineStatus } from './contract';
 import { applicationCause } from '../failure-cause';
 import { summarized } from '../summaries';
 import { superviseTrainingJob } from '../supervise';
 import { stopDuplicates, throwIfCancelled, type RunSafety } from './safety';
-
-/**
- * The supervising child's id comes from the provider and job (`superviseWorkflowId`), shared with
- * `starter supervise`: one supervisor per job. Runs started before it keep `<pipeline>/supervise`.
- */
-const SUPERVISION_PER_JOB_PATCH = 'pipeline-supervision-per-job';
-
-/** A pipeline with `train.earlyStop` gives its supervising child the early-stop rule. */
-const EARLY_STOP_PATCH = 'pipeline-early-stop';
+import { givesEarlyStop, supervisesPerJob } from './patches';
 
 /** The early-stop rule the supervising child gets, when the pipeline file asks for one. */
 function earlyStopOf(spec: PipelineSpec): { earlyStop: EarlyStopRule } | undefined {
   const asked = spec.train.kind !== 'marqtune' ? spec.train.earlyStop : undefined;
-  if (asked === undefined || !patched(EARLY_STOP_PATCH)) return undefined;
+  if (asked === undefined || !givesEarlyStop()) return undefined;
   return { earlyStop: earlyStopRule(asked, spec.selection) };
 }
 
@@ -97,7 +84,7 @@ export async function superviseChild(
   providerName: 'tensorone' | 'marqtune',
   jobId: string,
 ): Promise<SupervisionResult> {
-  const perJob = patched(SUPERVISION_PER_JOB_PATCH);
+  const perJob = supervisesPerJob();
   const workflowId = perJob
     ? superviseWorkflowId(providerName, jobId)
     : `${workflowInfo().workflowId}/supervise`;

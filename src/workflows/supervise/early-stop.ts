@@ -2,7 +2,7 @@ import { setCurrentDetails } from '@temporalio/workflow';
 import { earlyStopReport, earlyStopVerdict, mergeMetricHistory } from '../../decisions/early-stop';
 import type { TrainingJob } from '../../domain/types';
 import { provider } from '../activity-stubs';
-import type { SupervisionResult } from '../definitions';
+import type { SupervisionResult } from './contract';
 import { summarized } from '../summaries';
 import { fetchJob } from './look';
 import type { Supervision } from './state';

@@ -1,6 +1,6 @@
-import type { ListJobsQuery } from '../providers/tensorone/client';
-import { provider, providerReadOnce } from './activity-stubs';
-import { summarized } from './summaries';
+import { provider, providerReadOnce } from '../activity-stubs';
+import { summarized } from '../summaries';
+import type { ListJobsQuery, RegisteredModelsQuery } from './contract';
 
 /**
  * Reads a worker process makes for its watches (the sweep of the job list, a job's own read) when
@@ -28,7 +28,7 @@ export async function listEndpointsAtProviderRate() {
 }
 
 /** A job's registry models, read for a cleanup's protected set under TENSORONE_MAX_RPS. */
-export async function listRegisteredModelsAtProviderRate(query: { trainingJobId: string; limit: number }) {
+export async function listRegisteredModelsAtProviderRate(query: RegisteredModelsQuery) {
   return summarized(
     providerReadOnce.listRegisteredModels,
     `list registry models of job ${query.trainingJobId} for a cleanup's protected set`,

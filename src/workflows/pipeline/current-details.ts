@@ -1,5 +1,5 @@
-import { earlyStopLine } from '../decisions/early-stop';
-import type { PipelineStatus } from './definitions';
+import { earlyStopLine } from '../../decisions/early-stop';
+import type { PipelineStatus } from './contract';
 
 /**
  * A pipeline's phase and progress as the Web UI's "Current Details" (Temporal markdown), set at every
