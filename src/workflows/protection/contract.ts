@@ -10,6 +10,7 @@ import type {
 // The contract of `checkpointProtection`, the records every cleanup consults: its id, input, state and
 // the messages pipelines, cleanups and serving slots send it.
 
+export const PROTECTION_REGISTRY_WORKFLOW_TYPE = 'checkpointProtection';
 /** One registry per task queue (one installation of this system in a namespace). */
 export const protectionRegistryId = (taskQueue: string) => `checkpoint-protection--${taskQueue}`;
 
