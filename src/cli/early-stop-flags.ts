@@ -1,6 +1,12 @@
 import { earlyStopRule, type EarlyStopRule } from '../decisions/early-stop';
-import { earlyStopSchema } from '../domain/early-stop';
-import { InvalidPipelineInput } from '../domain/pipeline-input';
+import type * as EarlyStopInput from '../domain/early-stop';
+import { pipelineInput } from './flags';
+
+/** `train.earlyStop`'s schema, loaded when an early-stop flag is given (zod is slow to load). */
+function earlyStopSchema(): typeof EarlyStopInput.earlyStopSchema {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use (see above)
+  return (require('../domain/early-stop') as typeof EarlyStopInput).earlyStopSchema;
+}
 
 /** `starter supervise`'s early-stop flags, as commander hands them (text). */
 export interface EarlyStopFlags {
@@ -59,7 +65,7 @@ export function earlyStopFromFlags(
       ? { minEpochs: number(flags.earlyStopMinEpochs, 'minEpochs') }
       : {}),
   };
-  const parsed = earlyStopSchema.safeParse(asked);
+  const parsed = earlyStopSchema().safeParse(asked);
   if (!parsed.success)
     for (const issue of parsed.error.issues) {
       const field = FLAG_OF[String(issue.path[0])] ?? '--early-stop-patience';
@@ -69,7 +75,8 @@ export function earlyStopFromFlags(
           message: asked.patience === undefined ? 'is required to stop early' : issue.message,
         });
     }
-  if (issues.length || !parsed.data) throw new InvalidPipelineInput(issues, 'starter supervise');
+  if (issues.length || !parsed.data)
+    throw new (pipelineInput().InvalidPipelineInput)(issues, 'starter supervise');
   return earlyStopRule(parsed.data, {
     metric: 'validationLoss',
     direction: flags.maximize ? 'maximize' : 'minimize',
