@@ -1,6 +1,7 @@
 import { earlyStopLine } from '../decisions/early-stop';
 import type { PipelineLeftovers, PipelineResult, PipelineStatus } from '../workflows/pipeline/contract';
 import type { SupervisionProgress } from '../workflows/supervise/contract';
+import { sweepLines } from './sweep-table';
 
 const BARS = '▁▂▃▄▅▆▇█';
 
@@ -58,6 +59,7 @@ export function statusLines(id: string, s: PipelineStatus, serving?: string): st
     );
   }
   if (s.earlyStop) lines.push(`  ${earlyStopLine(s.earlyStop)}`);
+  if (s.sweep) lines.push(...sweepLines(s.sweep));
   if (s.candidate) {
     const c = s.candidate;
     const agreement =

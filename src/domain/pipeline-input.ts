@@ -8,6 +8,7 @@ import {
   TENSORMESH_DEPLOY_GPU_TYPES,
 } from './tensormesh';
 import { earlyStopSchema } from './early-stop';
+import { sweepIssues, sweepSchema } from './sweep-spec';
 import { tensoroneTrainConfigSchema } from './train-config';
 
 /**
@@ -99,6 +100,8 @@ const tensoroneTrainWith = (config: z.ZodType<Record<string, unknown>>) =>
       description: z.string().max(500).optional(),
       tags: z.array(z.string()).default([]),
       earlyStop: earlyStopSchema,
+      /** A hyperparameter sweep with successive halving (src/domain/sweep-spec.ts). */
+      sweep: sweepSchema.optional(),
     })
     .strict();
 
@@ -378,6 +381,9 @@ const pipelineSchemaWith = (config: z.ZodType<Record<string, unknown>>) =>
     })
     .strict()
     .superRefine((input, ctx) => {
+      if (input.train.kind === 'tensorone' && input.train.sweep)
+        for (const issue of sweepIssues(input.train.config, input.train.sweep))
+          ctx.addIssue({ code: 'custom', ...issue });
       if (input.train.kind === 'marqtune' && input.deploy.target !== 'tensormesh') {
         ctx.addIssue({
           code: 'custom',

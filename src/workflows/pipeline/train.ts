@@ -11,6 +11,8 @@ import { summarized } from '../summaries';
 import { superviseTrainingJob } from '../supervise';
 import { stopDuplicates, throwIfCancelled, type RunSafety } from './safety';
 import { givesEarlyStop, supervisesPerJob } from './patches';
+import { jobKnown, trainingOn } from '../../decisions/pipeline-status';
+import { moveTo } from './status';
 
 /** The early-stop rule the supervising child gets, when the pipeline file asks for one. */
 function earlyStopOf(spec: PipelineSpec): { earlyStop: EarlyStopRule } | undefined {
@@ -24,6 +26,8 @@ export async function startOrAdoptTraining(
   spec: PipelineSpec,
   status: PipelineStatus,
   safety: RunSafety,
+  /** Before the step's name, e.g. `trial-03-` for a sweep's trial: each trial its own job. */
+  stepPrefix = '',
 ): Promise<string> {
   const train = spec.train;
   if (train.kind === 'tensorone-existing') return (await provider.getTrainingJob(train.jobId)).id;
@@ -40,10 +44,10 @@ export async function startOrAdoptTraining(
       );
     }
     tried.push(gpuType);
-    status.gpuType = gpuType;
+    moveTo(status, trainingOn(status, gpuType));
     try {
       const request = {
-        step: `train-${gpuType}`,
+        step: `${stepPrefix}train-${gpuType}`,
         modelType: train.modelType,
         datasetId: train.datasetId,
         config: train.config,
@@ -63,7 +67,7 @@ export async function startOrAdoptTraining(
         ),
       );
       safety.job = { id: job.id, name: job.name, inDoubt: job.inDoubt };
-      status.jobId = job.id;
+      moveTo(status, jobKnown(status, job.id));
       if (job.inDoubt) await CancellationScope.nonCancellable(() => stopDuplicates(status, safety));
       throwIfCancelled();
       return job.id;

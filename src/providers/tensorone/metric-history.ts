@@ -1,6 +1,6 @@
-import type { MetricPoint } from '../decisions/early-stop';
-import type { TensorOneClient } from '../providers/tensorone/client';
-import { classified } from './failures';
+import type { MetricPoint } from '../../decisions/early-stop';
+import type { TensorOneClient } from './client';
+import { classified } from '../../activities/failures';
 
 /** The documented page size of the checkpoint list. */
 const PAGE = 100;
