@@ -22,6 +22,8 @@ export function adminState(state: SandboxState) {
         totalEpochs: j.totalEpochs,
         gpuType: j.gpuType,
         cost: state.cost(j),
+        /** GPU time billed (one simulated epoch is one GPU-hour per worker), measured by the provider. */
+        gpuSeconds: Math.round(state.gpuHours(j) * 3600),
         createdAt: j.createdAtMs,
         ...(j.endedAtMs !== undefined ? { endedAt: j.endedAtMs } : {}),
       };

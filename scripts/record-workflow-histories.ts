@@ -6,7 +6,7 @@
  * (a suffix containing `provider-queues` records with provider activities on provider task queues;
  * one containing `rate-limited` also with TENSORONE_MAX_RPS set, as a fleet with a provider limit)
  * With names, only those histories are recorded (pipeline-success, supervise-stalled-resumed,
- * cleanup-run, pipeline-operator-updates, serving-slot, pipeline-sweep).
+ * cleanup-run, pipeline-operator-updates, serving-slot, pipeline-sweep, pipeline-early-stopped).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -178,6 +178,34 @@ async function main(): Promise<void> {
         .fetchHistory();
       fs.writeFileSync(path.join(out, `serving-slot-${suffix}.json`), historyToJSON(slot));
       process.stderr.write(`wrote serving-slot-${suffix}.json (${slot.events?.length} events)\n`);
+    }
+    if (wanted('pipeline-early-stopped')) {
+      // A 20-epoch job whose validation loss flattens: stopped early, then compared, gated, deployed.
+      const input = pipelineInput('recorded-early-stop', {
+        train: {
+          ...tensoroneTrain({
+            config: { baseModel: 'meta-llama/Llama-2-7b-hf', strategy: 'lora', training: { epochs: 20 } },
+          }),
+          earlyStop: { patience: 2, minDelta: 0.01 },
+        },
+        gate: { threshold: 5 },
+      });
+      await bed.env.client.workflow.execute(fineTuneToDeploy, {
+        args: [input],
+        taskQueue: bed.taskQueue,
+        workflowId: id('pipeline-early-stopped'),
+      });
+      await save('pipeline-early-stopped');
+      const events = (await bed.env.client.workflow.getHandle(id('pipeline-early-stopped')).fetchHistory())
+        .events;
+      const childId = events?.find((e) => e.startChildWorkflowExecutionInitiatedEventAttributes)
+        ?.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId;
+      if (childId) {
+        const child = await bed.env.client.workflow.getHandle(childId).fetchHistory();
+        fs.writeFileSync(path.join(out, `supervise-early-stopped-${suffix}.json`), historyToJSON(child));
+        process.stderr.write(`wrote supervise-early-stopped-${suffix}.json (${child.events?.length} events)
+`);
+      }
     }
     if (wanted('cleanup-run')) {
       const seeded = await sandboxAdmin(bed.sandbox.url).seedCompletedJob('recorded-cleanup', 30);

@@ -158,11 +158,15 @@ function costEstimate(spec: PipelineSpec): CostEstimate {
     spec.budget?.maxCost !== undefined
       ? ` Training stops when the provider's reported cost reaches budget.maxCost (${spec.budget.maxCost}).`
       : '';
+  const early = spec.train.kind !== 'marqtune' ? spec.train.earlyStop : undefined;
+  const stopsEarly = early
+    ? ` Training stops early (the job stopped, saving a checkpoint) after ${early.patience} checkpoints in a row without an improvement > ${early.minDelta} in ${early.metric ?? spec.selection.metric}${early.minEpochs ? `, not before epoch ${early.minEpochs}` : ''}.`
+    : '';
   const why =
     spec.train.kind === 'tensorone'
       ? 'TensorOne documents no prices: its create answer carries the job’s estimatedCost, and its job reads the cost so far'
       : 'the job already exists; its provider documents no prices';
-  return { note: `cannot be estimated from the file: ${why}.${budget}` };
+  return { note: `cannot be estimated from the file: ${why}.${budget}${stopsEarly}` };
 }
 
 /** The provider requests a pipeline would make, in order, and what can be said of its cost. */

@@ -1,3 +1,4 @@
+import { earlyStopLine } from '../decisions/early-stop';
 import type { PipelineLeftovers, PipelineResult, PipelineStatus } from '../workflows/pipeline/contract';
 import type { SupervisionProgress } from '../workflows/supervise/contract';
 import { sweepLines } from './sweep-table';
@@ -57,6 +58,7 @@ export function statusLines(id: string, s: PipelineStatus, serving?: string): st
       `  training: ${t.status} epoch ${t.epoch ?? '-'}/${t.totalEpochs ?? '-'} step ${t.step ?? '-'}/${t.totalSteps ?? '-'} (${t.percentage ?? 0}%)  loss ${t.metrics.loss ?? '-'} best ${t.bestLoss ?? '-'}  cost ${costText(t)}${etaText(t) ? `  eta ${etaText(t)}` : ''}${t.resumes ? `  resumes ${t.resumes}` : ''}`,
     );
   }
+  if (s.earlyStop) lines.push(`  ${earlyStopLine(s.earlyStop)}`);
   if (s.sweep) lines.push(...sweepLines(s.sweep));
   if (s.candidate) {
     const c = s.candidate;
@@ -114,6 +116,7 @@ export function resultLines(result: PipelineResult): string[] {
       ? `serving: ${result.deployment?.target} ${result.deployment?.id} ${result.deployment?.url ?? ''}`.trim()
       : `ended: ${result.outcome}`,
     `checkpoint ${result.checkpoint?.checkpointId ?? '-'} (${result.checkpoint?.metric ?? 'metric'} ${result.checkpoint?.value ?? '-'}); deleted ${result.deletedCheckpoints.length} old checkpoints; cost ${money(result.cost ?? 0)}`,
+    ...(result.earlyStop ? [earlyStopLine(result.earlyStop)] : []),
   ];
   return [...lines, ...leftoverLines(result).map((l) => l.trim())];
 }

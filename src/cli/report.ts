@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
 import { parsePipelineInput, type PipelineSpec } from '../domain/pipeline-input';
 import type { Checkpoint, CheckpointPage } from '../domain/types';
+import { earlyStopLine, type EarlyStopReport } from '../decisions/early-stop';
 import { payloadReader } from './payloads';
 import {
   approveSignal,
@@ -42,6 +43,8 @@ interface ReportData {
   phase: string;
   cost?: number;
   deployment?: { target: string; id: string; url?: string; status: string };
+  /** Training stopped early: marked on the curve at its epoch, with what it saved. */
+  earlyStop?: EarlyStopReport;
   /** Approve/reject requests in the order the workflow received them, and the gate's verdict. */
   approvals: ApprovalEvent[];
   gateReasons: string[];
@@ -106,6 +109,7 @@ export async function loadReportData(client: Client, workflowId: string): Promis
   if (!result) status = await handle.query(statusQuery).catch(() => undefined);
   const candidate = result?.checkpoint ?? status?.candidate;
   const deployment = result?.deployment ?? status?.deployment;
+  const earlyStop = result?.earlyStop ?? status?.earlyStop;
   return {
     workflowId,
     metric: spec?.selection.metric ?? 'validationLoss',
@@ -121,6 +125,7 @@ export async function loadReportData(client: Client, workflowId: string): Promis
       url: deployment.url,
       status: deployment.status,
     },
+    ...(earlyStop ? { earlyStop } : {}),
     approvals,
     gateReasons: (result?.gate ?? status?.gate)?.reasons ?? [],
     deletedIds: (result?.deletedCheckpoints ?? []).map((d) => d.checkpointId),
@@ -172,6 +177,9 @@ export function renderReport(d: ReportData): string {
     d.threshold !== undefined
       ? `<line class="threshold" x1="${pad.l}" x2="${W - pad.r}" y1="${y(d.threshold).toFixed(1)}" y2="${y(d.threshold).toFixed(1)}"/><text x="${W - pad.r}" y="${(y(d.threshold) - 6).toFixed(1)}" text-anchor="end">gate threshold ${d.threshold}</text>`
       : '';
+  const stoppedEarly = d.earlyStop
+    ? `<line class="early-stop" x1="${x(d.earlyStop.atEpoch).toFixed(1)}" x2="${x(d.earlyStop.atEpoch).toFixed(1)}" y1="${pad.t}" y2="${H - pad.b}"/><text class="early-stop-label" x="${(x(d.earlyStop.atEpoch) - 4).toFixed(1)}" y="${pad.t - 8}" text-anchor="end">${esc(d.earlyStop.text)}</text>`
+    : '';
   // One tick per epoch (every n-th when there are many, so labels never overlap).
   const epochs = [...new Set(points.map((p) => p.epoch!))];
   const every = Math.max(1, Math.ceil(epochs.length / 20));
@@ -209,7 +217,7 @@ export function renderReport(d: ReportData): string {
 body{font:14px system-ui,sans-serif;margin:24px;color:#222;max-width:820px}
 .curve{fill:none;stroke:#3366cc;stroke-width:2}
 .point.kept{fill:#3366cc}.point.deleted{fill:#fff;stroke:#999;stroke-dasharray:2}.point.chosen{fill:#2a9d3a;stroke:#14521d;stroke-width:2}
-.threshold{stroke:#d33;stroke-dasharray:6 4}.axis,.tick{stroke:#444}text{font-size:12px;fill:#333}
+.threshold{stroke:#d33;stroke-dasharray:6 4}.early-stop{stroke:#e08a00;stroke-width:2;stroke-dasharray:3 3}.axis,.tick{stroke:#444}text{font-size:12px;fill:#333}
 table{border-collapse:collapse;margin:8px 0}td,th{border-bottom:1px solid #ddd;padding:3px 10px;text-align:left}
 tr.chosen{background:#e6f4e8;font-weight:600}tr.deleted{color:#888}dt{font-weight:600}dd{margin:0 0 6px 0}
 </style></head><body>
@@ -220,6 +228,7 @@ tr.chosen{background:#e6f4e8;font-weight:600}tr.deleted{color:#888}dt{font-weigh
 <dt>Chosen</dt><dd>${chosen ? `${esc(chosen.id)} (epoch ${chosen.epoch ?? '-'}, ${esc(d.metric)} ${chosen.metrics[d.metric] ?? '-'})` : 'none yet'}</dd>
 <dt>Endpoint</dt><dd>${endpoint}</dd>
 <dt>Cost</dt><dd>${d.cost === undefined ? '-' : `$${d.cost.toFixed(2)}`}</dd>
+${d.earlyStop ? `<dt>Early stop</dt><dd class="early-stop">${esc(earlyStopLine(d.earlyStop))}</dd>` : ''}
 </dl>
 <svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(d.metric)} over checkpoints">
   <line class="axis" x1="${pad.l}" y1="${H - pad.b}" x2="${W - pad.r}" y2="${H - pad.b}"/>
@@ -230,10 +239,11 @@ tr.chosen{background:#e6f4e8;font-weight:600}tr.deleted{color:#888}dt{font-weigh
   <text x="${pad.l - 6}" y="${y(hi) + 4}" text-anchor="end">${hi.toFixed(3)}</text>
   <text x="${pad.l - 6}" y="${y(lo) + 4}" text-anchor="end">${lo.toFixed(3)}</text>
   ${threshold}
+  ${stoppedEarly}
   <path class="curve" d="${line}"/>
     ${dots}
 </svg>
-<p>● kept &nbsp; <span style="color:#2a9d3a">●</span> chosen &nbsp; ○ deleted &nbsp; <span style="color:#d33">- -</span> gate threshold</p>
+<p>● kept &nbsp; <span style="color:#2a9d3a">●</span> chosen &nbsp; ○ deleted &nbsp; <span style="color:#d33">- -</span> gate threshold${d.earlyStop ? ' &nbsp; <span style="color:#e08a00">┆</span> stopped early' : ''}</p>
 <h2>Approval</h2>
 ${approvals}
 ${verdict}

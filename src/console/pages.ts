@@ -1,4 +1,5 @@
 /** The console's pages, server-rendered; every value goes through `esc`. */
+import { earlyStopLine } from '../decisions/early-stop';
 import { money } from '../cli/render';
 import { deploymentShortId } from '../cli/answer-lines';
 import { cancelEffects } from '../decisions/operator';
@@ -176,6 +177,7 @@ export function factsHtml(ctx: PageContext, v: PipelineView): string {
       'training',
       `${esc(t.status)} epoch ${esc(t.epoch ?? '-')}/${esc(t.totalEpochs ?? '-')} (${esc(t.percentage ?? 0)}%) · loss ${esc(t.metrics.loss ?? '-')} · best ${esc(t.bestLoss ?? '-')}${t.resumes ? ` · resumes ${esc(t.resumes)}` : ''}`,
     ]);
+  if (s?.earlyStop) rows.push(['early stop', esc(earlyStopLine(s.earlyStop))]);
   rows.push(['cost', esc(money(v.cost))], ['ETA', esc(t?.eta ?? '-')]);
   if (s?.candidate)
     rows.push([

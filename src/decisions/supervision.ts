@@ -166,10 +166,12 @@ export interface WatchPlan {
   minIntervalMs: number;
   stallAfterMs: number;
   maxCost?: number;
+  /** Report once a running job reaches this epoch (an early stop judges each new checkpoint). */
+  reportAtEpoch?: number;
 }
 
 /** Why a watch handed the job back to its workflow. */
-export type WatchReason = 'status-changed' | 'cost-budget' | 'stalled' | 'report-due';
+export type WatchReason = 'status-changed' | 'cost-budget' | 'stalled' | 'new-epoch' | 'report-due';
 
 type LookVerdict =
   | { report: WatchReason }
@@ -179,8 +181,8 @@ type LookVerdict =
 /**
  * After one look: hand the job back to the workflow when it has something to act on (a status change,
  * the cost budget reached, a stall) or a report is due, else look again on the same cadence the workflow
- * would keep with timers. New checkpoints and steps wait for the next report: nothing acts on them
- * before training ends. `stall` is the clock after this look (`stallAfterLook`).
+ * would keep with timers. New checkpoints and steps wait for the next report (nothing acts on them
+ * before training ends), except a new epoch with `reportAtEpoch` (an early stop judges it). `stall` is the clock after this look (`stallAfterLook`).
  *
  * A terminal status is handed back only when the previous look (`previousStatus`: this watch's, or the
  * workflow's before the watch's first) saw it too; a first sighting is looked at again after the
@@ -201,6 +203,8 @@ export function judgeLook(
     if (plan.maxCost !== undefined && job.cost !== undefined && job.cost >= plan.maxCost)
       return { report: 'cost-budget' };
     if (isStalled(stall, nowMs, plan.stallAfterMs)) return { report: 'stalled' };
+    if (plan.reportAtEpoch !== undefined && (job.progress.currentEpoch ?? 0) >= plan.reportAtEpoch)
+      return { report: 'new-epoch' };
   }
   if (nowMs >= plan.reportByMs) return { report: 'report-due' };
   return {

@@ -7,6 +7,7 @@ import {
   TENSORMESH_CLOUD_PROVIDERS,
   TENSORMESH_DEPLOY_GPU_TYPES,
 } from './tensormesh';
+import { earlyStopSchema } from './early-stop';
 import { sweepIssues, sweepSchema } from './sweep-spec';
 import { tensoroneTrainConfigSchema } from './train-config';
 
@@ -98,16 +99,21 @@ const tensoroneTrainWith = (config: z.ZodType<Record<string, unknown>>) =>
       priority: z.enum(['high', 'normal', 'low']).default('normal'),
       description: z.string().max(500).optional(),
       tags: z.array(z.string()).default([]),
+      earlyStop: earlyStopSchema,
       /** A hyperparameter sweep with successive halving (src/domain/sweep-spec.ts). */
       sweep: sweepSchema.optional(),
     })
     .strict();
 
 const existingJob = z
-  .object({ kind: z.literal('tensorone-existing'), jobId: fieldSchemas['train.jobId'] })
+  .object({
+    kind: z.literal('tensorone-existing'),
+    jobId: fieldSchemas['train.jobId'],
+    earlyStop: earlyStopSchema,
+  })
   .strict();
 const marqtuneModel = z
-  .object({ kind: z.literal('marqtune'), modelId: fieldSchemas['train.modelId'] })
+  .object({ kind: z.literal('marqtune'), modelId: fieldSchemas['train.modelId'], earlyStop: earlyStopSchema })
   .strict();
 
 const supervision = z
@@ -383,6 +389,14 @@ const pipelineSchemaWith = (config: z.ZodType<Record<string, unknown>>) =>
           code: 'custom',
           path: ['deploy', 'target'],
           message: 'a Marqtune model can only be deployed to "tensormesh"',
+        });
+      }
+      if (input.train.kind === 'marqtune' && input.train.earlyStop !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['train', 'earlyStop'],
+          message:
+            'Marqtune cannot stop a model and reports no checkpoint metric: early stopping needs a TensorOne job',
         });
       }
       // Marqtune reports no metric for its checkpoints: a metric gate could only ever reject.

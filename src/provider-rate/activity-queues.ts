@@ -28,6 +28,7 @@ export const ACTIVITY_QUEUES: Record<keyof Activities, QueuedProvider | 'workflo
   stopTrainingJob: 'tensorone',
   resumeTrainingJob: 'tensorone',
   listCheckpoints: 'tensorone',
+  checkpointMetricHistory: 'tensorone',
   getCheckpoint: 'tensorone',
   deleteCheckpoint: 'tensorone',
   // serverless endpoints (a smoke test is an inference through the same API)

@@ -21,6 +21,7 @@ const job = (over: Partial<Job> = {}): Job => ({
   totalEpochs: 5,
   gpuType: 'a100',
   cost: 1,
+  gpuSeconds: 5 * 3600,
   createdAt: T0,
   endedAt: T0 + 5_000,
   ...over,

@@ -1,6 +1,8 @@
 import { Argument, Option, type Command } from 'commander';
 import { parseDuration } from '../../domain/duration';
 import type { SupervisionResult } from '../../workflows/supervise/contract';
+import { earlyStopLine } from '../../decisions/early-stop';
+import { earlyStopFromFlags, type EarlyStopFlags } from '../early-stop-flags';
 import { durationFlag, idFlag, numberFlag } from '../flags';
 import { err, out } from '../io';
 import { costText, sparkline } from '../render';
@@ -45,6 +47,14 @@ export function addSuperviseCommand(program: Command): void {
       '--may-stop',
       'this supervision owns the job: it may stop it (cost budget, cancel, giving up) and stop-and-resume it (stalls, resumable failures)',
     )
+    .option(
+      '--early-stop-patience <n>',
+      'with --may-stop: stop the job (saving a checkpoint) after this many checkpoints without an improvement',
+    )
+    .option('--early-stop-min-delta <x>', 'an improvement must be larger than this (default 0)')
+    .option('--early-stop-metric <name>', 'the checkpoint metric judged (default validationLoss)')
+    .option('--early-stop-min-epochs <n>', 'never stop early before a checkpoint of this epoch')
+    .option('--maximize', 'the early-stop metric is better when higher (default: lower is better)')
     .option('--json', 'print the result as JSON')
     .action(
       async (
@@ -58,8 +68,9 @@ export function addSuperviseCommand(program: Command): void {
           maxCost?: number;
           mayStop?: boolean;
           json?: boolean;
-        },
+        } & EarlyStopFlags,
       ) => {
+        const earlyStop = earlyStopFromFlags(opts, !!opts.mayStop, opts.provider);
         const input = {
           provider: opts.provider,
           jobId,
@@ -72,6 +83,7 @@ export function addSuperviseCommand(program: Command): void {
           reportEvery: opts.reportEvery,
           maxCost: opts.maxCost,
           mayStopJob: !!opts.mayStop,
+          ...(earlyStop ? { earlyStop } : {}),
         };
         await withClient(async ({ client, taskQueue }) => {
           const [{ progressQuery }, { latestLook, withLatestLook }, { startSupervision }] = await Promise.all(
@@ -100,7 +112,7 @@ export function addSuperviseCommand(program: Command): void {
             out(
               opts.json
                 ? result
-                : `${jobId}: ${result.outcome === 'budget-reached' ? `cost budget reached (${result.job.cost}); the job was left running (no --may-stop)` : result.outcome} after ${result.polls} polls, ${result.resumes} resumes`,
+                : `${jobId}: ${result.outcome === 'budget-reached' ? `cost budget reached (${result.job.cost}); the job was left running (no --may-stop)` : result.earlyStop ? earlyStopLine(result.earlyStop) : result.outcome} after ${result.polls} polls, ${result.resumes} resumes`,
             );
           } finally {
             clearInterval(ticker);

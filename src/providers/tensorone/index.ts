@@ -1,6 +1,7 @@
 import { defineProvider } from '../plugin';
 import { tensoroneEndpointActivities, tensoroneJobActivities } from './activities';
 import type { TensorOneClient } from './client';
+import { metricHistoryActivities } from './metric-history';
 import { registryActivities } from './registry-activities';
 
 /** TensorOne: trains, serves checkpoints as serverless endpoints, and keeps a model registry. */
@@ -10,6 +11,7 @@ export const tensorone = defineProvider({
     ...tensoroneJobActivities(client),
     ...tensoroneEndpointActivities(client),
     ...registryActivities(client),
+    ...metricHistoryActivities(client),
   }),
   train: {
     kinds: ['tensorone', 'tensorone-existing'],

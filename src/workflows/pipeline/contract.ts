@@ -1,4 +1,5 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { EarlyStopReport } from '../../decisions/early-stop';
 import type { SlotDeployment } from '../../decisions/serving-slot';
 import type { DeletedCheckpoint } from '../cleanup/contract';
 import type { SupervisionProgress } from '../supervise/contract';
@@ -107,6 +108,8 @@ export interface PipelineStatus extends PipelineLeftovers {
   deployment?: DeploymentSummary;
   pinned: string[];
   gpuType?: string;
+  /** Training stopped early: at which epoch, why, and the GPU-hours and cost saved. */
+  earlyStop?: EarlyStopReport;
   failure?: string;
   /** The hyperparameter sweep's trials (`train.sweep`). */
   sweep?: SweepStatus;
@@ -124,6 +127,8 @@ export interface PipelineResult extends PipelineLeftovers {
   cost?: number;
   resumes: number;
   budgetStopped: boolean;
+  /** Training stopped early: at which epoch, why, and the GPU-hours and cost saved. */
+  earlyStop?: EarlyStopReport;
   gate?: { passed: boolean; reasons: string[] };
   probe?: ProbeReport;
   /** The serving slot after promotion (pipelines since the serving-slot release). */

@@ -1,3 +1,4 @@
+import { earlyStopLine } from '../../decisions/early-stop';
 import type { PipelineStatus } from './contract';
 
 /**
@@ -14,6 +15,7 @@ export function currentDetails(s: PipelineStatus): string {
         `${t.metrics.loss !== undefined ? `, loss ${t.metrics.loss.toFixed(4)}` : ''}` +
         `${t.cost !== undefined ? `, cost $${t.cost.toFixed(2)}` : ''} (reported ${t.updatedAt})`,
     );
+  if (s.earlyStop) lines.push(earlyStopLine(s.earlyStop));
   if (s.candidate)
     lines.push(`candidate \`${s.candidate.checkpointId}\` (${s.candidate.metric} ${s.candidate.value})`);
   if (s.awaitingApprovalUntil)

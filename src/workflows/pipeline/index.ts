@@ -132,6 +132,7 @@ async function run(
   const supervision = swept ? swept.supervision : await superviseChild(spec, status.provider, jobId);
   // The look the supervision finished at comes in its result, not as a progress signal.
   if (supervision.progress) moveTo(status, trainingReported(status, supervision.progress));
+  if (supervision.earlyStop) status.earlyStop = supervision.earlyStop;
   // A create the provider acted on after its answer was lost has made its duplicate by now.
   if (safety.job?.inDoubt) await stopDuplicates(status, safety);
 
@@ -210,6 +211,7 @@ async function run(
     cost: swept ? swept.table.cost : supervision.job.cost,
     resumes: supervision.resumes,
     budgetStopped: supervision.outcome === 'budget-stopped',
+    ...(supervision.earlyStop ? { earlyStop: supervision.earlyStop } : {}),
     gate: status.gate,
     ...(status.probe ? { probe: status.probe } : {}),
     ...(status.slot ? { slot: status.slot } : {}),

@@ -88,3 +88,9 @@ export const recordsSmokeRequest = () => patched(ROLLBACK_CHECK_PATCH);
  * checkpoint listed). Runs before it deployed on the supervision's word alone (and without its await).
  */
 export const looksBeforeDeploy = () => patched('pipeline-believes-completion-before-deploy');
+
+/**
+ * A pipeline with `train.earlyStop` gives its supervising child the early-stop rule. Asked only by
+ * pipelines with `train.earlyStop`, so the histories of others are unchanged.
+ */
+export const givesEarlyStop = () => patched('pipeline-early-stop');

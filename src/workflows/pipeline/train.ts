@@ -1,5 +1,6 @@
 import { ApplicationFailure, CancellationScope, executeChild, workflowInfo } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { earlyStopRule, type EarlyStopRule } from '../../decisions/early-stop';
 import { nextGpuType, offeredGpuTypes } from '../../decisions/supervision';
 import type { PipelineSpec } from '../../domain/pipeline-input';
 import { provider } from '../activity-stubs';
@@ -9,9 +10,16 @@ import { applicationCause } from '../failure-cause';
 import { summarized } from '../summaries';
 import { superviseTrainingJob } from '../supervise';
 import { stopDuplicates, throwIfCancelled, type RunSafety } from './safety';
-import { supervisesPerJob } from './patches';
+import { givesEarlyStop, supervisesPerJob } from './patches';
 import { jobKnown, trainingOn } from '../../decisions/pipeline-status';
 import { moveTo } from './status';
+
+/** The early-stop rule the supervising child gets, when the pipeline file asks for one. */
+function earlyStopOf(spec: PipelineSpec): { earlyStop: EarlyStopRule } | undefined {
+  const asked = spec.train.kind !== 'marqtune' ? spec.train.earlyStop : undefined;
+  if (asked === undefined || !givesEarlyStop()) return undefined;
+  return { earlyStop: earlyStopRule(asked, spec.selection) };
+}
 
 /** Starts a TensorOne job (falling back through the GPU preference list), adopts one, or follows Marqtune. */
 export async function startOrAdoptTraining(
@@ -84,12 +92,15 @@ export async function superviseChild(
   const workflowId = perJob
     ? superviseWorkflowId(providerName, jobId)
     : `${workflowInfo().workflowId}/supervise`;
+  const earlyStop = earlyStopOf(spec);
   try {
     return await executeChild(superviseTrainingJob, {
       workflowId,
       staticSummary: `supervise ${providerName} job ${jobId} for ${workflowInfo().workflowId}`,
-      staticDetails: `Looks at the job at least every **${spec.supervision.freshness}**; stall after ${spec.supervision.stallAfter}; resume budget ${spec.supervision.resumeBudget}${spec.budget?.maxCost !== undefined ? `; stops at cost ${spec.budget.maxCost}` : ''}.`,
-      args: [{ provider: providerName, jobId, ...spec.supervision, maxCost: spec.budget?.maxCost }],
+      staticDetails: `Looks at the job at least every **${spec.supervision.freshness}**; stall after ${spec.supervision.stallAfter}; resume budget ${spec.supervision.resumeBudget}${spec.budget?.maxCost !== undefined ? `; stops at cost ${spec.budget.maxCost}` : ''}${earlyStop ? `; stops early after ${earlyStop.earlyStop.patience} checkpoints without an improvement > ${earlyStop.earlyStop.minDelta} in ${earlyStop.earlyStop.metric}` : ''}.`,
+      args: [
+        { provider: providerName, jobId, ...spec.supervision, maxCost: spec.budget?.maxCost, ...earlyStop },
+      ],
     });
   } catch (err) {
     if (perJob && err instanceof WorkflowExecutionAlreadyStartedError)

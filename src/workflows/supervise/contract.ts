@@ -1,6 +1,7 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { TrainingJob } from '../../domain/types';
 import type { StallState } from '../../decisions/supervision';
+import type { EarlyStopReport, EarlyStopRule, MetricPoint } from '../../decisions/early-stop';
 
 // The contract of `superviseTrainingJob`: its input and result, and the messages it answers and sends.
 
@@ -27,6 +28,8 @@ export interface SuperviseInput {
   reportEvery?: string;
   /** Continue-as-new after this many history events, or earlier when the server suggests it. */
   historyEventLimit?: number;
+  /** Stop the job (saving a checkpoint) once its checkpoints stop improving; only when it may stop it. */
+  earlyStop?: EarlyStopRule;
   /** State carried across continue-as-new. */
   carried?: SupervisionState;
 }
@@ -65,19 +68,23 @@ export interface SupervisionState {
   firstUnknownAtMs?: number;
   checkpointIds: string[];
   latest?: SupervisionProgress;
+  /** The early stop's metric history and the epoch it last judged (with `earlyStop` only). */
+  earlyStop?: { history: MetricPoint[]; judgedEpoch?: number };
 }
 
 export interface SupervisionResult {
   jobId: string;
   provider: 'tensorone' | 'marqtune';
   /** `budget-reached`: the cost budget was reached and the job left running (not allowed to stop it). */
-  outcome: 'completed' | 'budget-stopped' | 'budget-reached';
+  outcome: 'completed' | 'budget-stopped' | 'budget-reached' | 'early-stopped';
   job: TrainingJob;
   resumes: number;
   polls: number;
   runs: number;
   /** The progress at the last look (a parent pipeline is not signalled the look it finishes at). */
   progress?: SupervisionProgress;
+  /** Why and when the job was stopped early, and what that saved (outcome `early-stopped`). */
+  earlyStop?: EarlyStopReport;
 }
 
 /**

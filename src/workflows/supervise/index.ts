@@ -6,7 +6,8 @@ import { installSupervisionHandlers } from './handlers';
 import { lookOnce, nextLookDelayMs, sleepUnlessStopped, watchUntilReport } from './look';
 import { finalProgressInResult, watchesBetweenReports } from './patches';
 import { progressChanged, recordLook, signalParent } from './report';
-import { beginSupervision } from './state';
+import { stopEarlyIfDue } from './early-stop';
+import { beginSupervision, earlyStopping } from './state';
 import { leaveNothingTraining } from './stop';
 
 export { stopSupervisedJobSignal } from './handlers';
@@ -33,7 +34,13 @@ export async function superviseTrainingJob(input: SuperviseInput): Promise<Super
         await signalParent(sup);
 
       // ---- decide and act: finish, give up, stop at the budget, resume, or look again ----
-      const finished = await act(sup, decide(sup, job), job);
+      const step = decide(sup, job);
+      // ---- stop early: a running job whose checkpoints stopped improving ----
+      if (step.kind === 'look-again' && earlyStopping(sup)) {
+        const stopped = await stopEarlyIfDue(sup, job);
+        if (stopped) return stopped;
+      }
+      const finished = await act(sup, step, job);
       if (finished) return finished;
 
       // ---- continue as new before the history grows large ----

@@ -4,7 +4,7 @@ import { nextPollDelayMs, remainingMs, reportByMs } from '../../decisions/superv
 import type { TrainingJob } from '../../domain/types';
 import { jobWatch, polling } from '../activity-stubs';
 import { shortTime, summarized } from '../summaries';
-import type { Supervision } from './state';
+import { earlyStopping, epochToReportAt, type Supervision } from './state';
 import { stopOnRequest } from './stop';
 
 /** One look at the job (one poll activity). */
@@ -58,6 +58,7 @@ async function watchJob(sup: Supervision): Promise<WatchOutcome | undefined> {
             minIntervalMs: timings.minIntervalMs,
             stallAfterMs: timings.stallAfterMs,
             maxCost: input.maxCost,
+            ...(earlyStopping(sup) ? { reportAtEpoch: epochToReportAt(sup) } : {}),
           },
         },
       ),

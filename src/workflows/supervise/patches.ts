@@ -37,3 +37,10 @@ export const doubtsShortCompletion = () => patched('supervise-doubts-short-compl
  * signalling it to the parent first: one signal and two workflow tasks (its own and the parent's) fewer.
  */
 export const finalProgressInResult = () => patched('supervise-final-progress-in-result');
+
+/**
+ * With `earlyStop` in its input, a supervision reports each new epoch of a running job, reads its
+ * checkpoints' metric and stops it (saving a checkpoint) once they stop improving. Never asked by runs
+ * without `earlyStop`, so their histories are unchanged.
+ */
+export const stopsEarly = () => patched('supervise-early-stop');

@@ -8,7 +8,7 @@ import { parseDuration } from '../../domain/duration';
 import { supervisionDurationProblem, type SupervisionDurationField } from '../../decisions/supervision';
 import type { TrainingJob } from '../../domain/types';
 import type { SuperviseInput, SupervisionState } from './contract';
-import { boundsInput } from './patches';
+import { boundsInput, stopsEarly } from './patches';
 
 const DEFAULT_REPORT_EVERY = '30m';
 
@@ -92,4 +92,14 @@ function requireDuration(value: string, field: SupervisionDurationField, bounded
   if (problem !== undefined || ms === undefined)
     throw ApplicationFailure.nonRetryable(`${field} ${problem}`, 'INVALID_INPUT');
   return ms;
+}
+
+/** This supervision stops its job early when the checkpoints stop improving: asked to, and it may stop a TensorOne job. */
+export function earlyStopping(sup: Supervision): boolean {
+  return sup.input.earlyStop !== undefined && sup.tensorone && sup.mayStop && stopsEarly();
+}
+
+/** The epoch whose start the watch reports at, so the early stop judges the checkpoint before it. */
+export function epochToReportAt(sup: Supervision): number {
+  return (sup.lastLook?.progress.currentEpoch ?? 0) + 1;
 }
