@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { createProviderClients, providerEndpointsFromEnv, type ProviderClients } from '../providers/config';
 import { setRequestOrigin } from '../providers/http/transport';
+import { fleetBudgetActivities } from './fleet-budget';
 import { notifyActivities } from './notify';
 import { protectionActivities } from './protection';
 import { protectionRebuildActivities } from './protection-rebuild';
@@ -73,6 +74,7 @@ export function createActivities(
       options.rateLimits?.tensorone !== undefined ? protectionReadsAtProviderRate() : undefined,
     ),
     ...protectionRebuildActivities(),
+    ...fleetBudgetActivities(),
     ...servingSlotActivities(),
     ...tensormeshActivities(clients.tensormesh),
     ...reconcileTensorOneActivities(clients.tensorone),

@@ -61,7 +61,8 @@ export interface FleetUsage {
 }
 
 export interface ReserveRequest extends BudgetHolder {
-  amount: number;
+  /** The job's expected cost (its `budget.maxCost`); none is refused only while a budget is set. */
+  amount?: number;
 }
 
 export interface ReserveAnswer {
@@ -115,6 +116,10 @@ export function fleetUsage(ledger: FleetLedger, nowMs: number): FleetUsage | und
 export function reservationRefusal(ledger: FleetLedger, request: ReserveRequest): string | undefined {
   if (!request.workflowId || !request.runId)
     return 'a fleet budget reservation must name the workflow run that holds it (workflowId and runId)';
+  // Without a budget nothing is reserved, so nothing is asked of the pipeline.
+  if (!ledger.limit && !ledger.lost) return undefined;
+  if (request.amount === undefined || request.amount === null)
+    return 'budget.maxCost is needed while this task queue has a fleet budget: the job’s cost is reserved against it before the job is created';
   if (typeof request.amount !== 'number' || !Number.isFinite(request.amount) || request.amount <= 0)
     return `budget.maxCost must be an amount above 0 to reserve against the fleet budget (got ${String(request.amount)})`;
   const limit = ledger.limit;
@@ -129,7 +134,7 @@ export function reservationRefusal(ledger: FleetLedger, request: ReserveRequest)
  */
 export function reserve(
   ledger: FleetLedger,
-  request: ReserveRequest,
+  request: BudgetHolder & { amount: number },
   nowMs: number,
 ): { ledger: FleetLedger; answer: ReserveAnswer } {
   if (ledger.lost) {

@@ -74,6 +74,11 @@ describe('fleet budget: refusals name the field', () => {
     expect(reservationRefusal(budget(100), { ...run(1), amount: 100 })).toBeUndefined();
   });
 
+  it('no budget set: a pipeline without budget.maxCost is not asked for one', () => {
+    expect(reservationRefusal(emptyLedger(), { ...run(1) })).toBeUndefined();
+    expect(reservationRefusal(budget(100), { ...run(1) })).toMatch(/^budget\.maxCost is needed/);
+  });
+
   it('a reservation without its run is refused', () => {
     expect(reservationRefusal(budget(100), { workflowId: 'p', runId: '', amount: 1 })).toMatch(/runId/);
   });

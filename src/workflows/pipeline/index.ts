@@ -39,6 +39,7 @@ import {
 import { iso, leftovers } from './status';
 import { pipelineMetrics } from '../metrics';
 import { startOrAdoptTraining, superviseChild } from './train';
+import { NOTHING_HELD, reserveFleetBudget, reservesFleetBudget } from './fleet-budget';
 
 /**
  * Fine-tune → deploy: train (start, adopt or follow), supervise as a child, choose the checkpoint by the
@@ -79,6 +80,8 @@ export async function fineTuneToDeploy(rawInput: unknown): Promise<PipelineResul
   } catch (err) {
     // Nothing billed stays behind a pipeline that did not deploy: its job stops, duplicates are stopped.
     const undoFailure = safety.owned ? await undoBilled(spec, status, safety) : undefined;
+    // A job that ended early keeps its whole reservation (its last cost is not known); no job, nothing.
+    if (safety.fleet?.held()) await safety.fleet.settle(status.jobId ? 'unknown' : 0);
     if (undoFailure !== undefined) {
       status.failure = `could not stop what this pipeline started: ${describeFailure(undoFailure)}`;
       if (isCancellation(err)) throw undoFailure;
@@ -111,6 +114,11 @@ async function run(
   known: KnownCheckpoints,
   notify: PipelineNotices['notify'],
 ): Promise<PipelineResult> {
+  // ---- reserve the job's cost against the fleet budget (waits while the fleet is at its limit) ----
+  safety.fleet = reservesFleetBudget(spec)
+    ? await reserveFleetBudget(status, phase, spec.budget?.maxCost)
+    : NOTHING_HELD;
+
   // ---- train ----
   phase('training');
   const jobId = await startOrAdoptTraining(spec, status, safety);
@@ -122,6 +130,7 @@ async function run(
   const supervision = await superviseChild(spec, status.provider, jobId);
   // The look the supervision finished at comes in its result, not as a progress signal.
   if (supervision.progress) status.training = supervision.progress;
+  await safety.fleet.settle(supervision.job.cost ?? 'unknown');
   // A create the provider acted on after its answer was lost has made its duplicate by now.
   if (safety.job?.inDoubt) await stopDuplicates(status, safety);
 

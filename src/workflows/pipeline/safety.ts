@@ -2,6 +2,7 @@ import { CancellationScope, CancelledFailure, patched, sleep, workflowInfo } fro
 import type { PipelineSpec } from '../../domain/pipeline-input';
 import { paging, provider } from '../activity-stubs';
 import type { PipelineResult, PipelineStatus } from '../definitions';
+import type { FleetBudgetHold } from './fleet-budget';
 import { add, leftovers } from './status';
 
 /**
@@ -24,6 +25,8 @@ export interface RunSafety {
   nameBasis?: string;
   /** The job this run created or adopted, its name, and whether its create was in doubt. */
   job?: { id: string; name: string; inDoubt: boolean };
+  /** The job's reservation against the fleet budget, settled when the job ends. */
+  fleet?: FleetBudgetHold;
 }
 
 export function runSafety(): RunSafety {
