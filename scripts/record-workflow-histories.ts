@@ -14,14 +14,9 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { ensureEngines } from '../engine';
 import { servingSlots } from '../src/clients/serving-slots';
 import { sandboxAdmin } from '../sandbox/admin-client';
-import {
-  approveSignal,
-  approveUpdate,
-  pinUpdate,
-  protectionRegistryId,
-  servingSlotId,
-  statusQuery,
-} from '../src/workflows/definitions';
+import { approveSignal, approveUpdate, pinUpdate, statusQuery } from '../src/workflows/pipeline/contract';
+import { protectionRegistryId } from '../src/workflows/protection/contract';
+import { servingSlotId } from '../src/workflows/serving-slot/contract';
 import { pipelineInput } from '../fixtures/pipelines';
 import { advanceUntil, startWorkflowTestBed } from '../test/harness/workflow-env';
 import { checkpointCleanup, fineTuneToDeploy, superviseTrainingJob } from '../src/workflows';

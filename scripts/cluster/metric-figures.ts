@@ -9,9 +9,10 @@ export interface MetricFigure {
 }
 
 /**
- * The run's domain metrics as Prometheus stored them, over the last `windowSeconds`: increase() per
- * series summed, so a worker killed and restarted (its counters back at 0) still counts what it did
- * before. Counters start at their first increment, which increase() cannot see: figures are a floor.
+ * The run's domain metrics as Prometheus stored them, over the last `windowSeconds`: each series'
+ * highest value in the window, summed. Counters start at their first increment, which increase()
+ * would not see; a worker restarted mid-run (counters back at 0) shows the larger of its two lives,
+ * and what a killed worker did after its last scrape is lost: the figures are a floor.
  */
 export async function runMetricFigures(
   settings: ClusterSettings,
@@ -19,22 +20,30 @@ export async function runMetricFigures(
 ): Promise<MetricFigure[]> {
   const w = `${Math.ceil(windowSeconds)}s`;
   const asked: [string, string, (v: number) => number][] = [
-    ['pipelines started', `sum by (target) (increase(ftp_pipelines_started_total[${w}]))`, Math.round],
-    ['pipelines ended', `sum by (outcome, target) (increase(ftp_pipelines_ended_total[${w}]))`, Math.round],
-    ['deploys', `sum by (outcome) (increase(ftp_deploys_total[${w}]))`, Math.round],
+    ['pipelines started', `sum by (target) (max_over_time(ftp_pipelines_started_total[${w}]))`, Math.round],
     [
-      'GPU-hours trained',
-      `sum by (provider) (increase(ftp_training_gpu_seconds_total[${w}])) / 3600`,
-      round2,
-    ],
-    ['training cost $', `sum by (provider) (increase(ftp_training_cost_cents_total[${w}])) / 100`, round2],
-    [
-      'provider requests',
-      `sum by (provider, status_class) (increase(ftp_provider_requests_total[${w}]))`,
+      'pipelines ended',
+      `sum by (outcome, target) (max_over_time(ftp_pipelines_ended_total[${w}]))`,
       Math.round,
     ],
-    ['supervision looks', `sum (increase(ftp_supervision_looks_total[${w}]))`, Math.round],
-    ['checkpoints deleted', `sum (increase(ftp_checkpoints_deleted_total[${w}]))`, Math.round],
+    ['deploys', `sum by (outcome) (max_over_time(ftp_deploys_total[${w}]))`, Math.round],
+    [
+      'GPU-hours trained',
+      `sum by (provider) (max_over_time(ftp_training_gpu_seconds_total[${w}])) / 3600`,
+      round2,
+    ],
+    [
+      'training cost $',
+      `sum by (provider) (max_over_time(ftp_training_cost_cents_total[${w}])) / 100`,
+      round2,
+    ],
+    [
+      'provider requests',
+      `sum by (provider, status_class) (max_over_time(ftp_provider_requests_total[${w}]))`,
+      Math.round,
+    ],
+    ['supervision looks', `sum (max_over_time(ftp_supervision_looks_total[${w}]))`, Math.round],
+    ['checkpoints deleted', `sum (max_over_time(ftp_checkpoints_deleted_total[${w}]))`, Math.round],
     ['worker targets up', 'sum by (job) (up)', Math.round],
   ];
   const figures: MetricFigure[] = [];

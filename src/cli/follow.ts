@@ -1,7 +1,7 @@
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import cliProgress from 'cli-progress';
-import { statusQuery, type PipelineResult, type PipelineStatus } from '../workflows/definitions';
+import { statusQuery, type PipelineResult, type PipelineStatus } from '../workflows/pipeline/contract';
 import type { fineTuneToDeploy } from '../workflows/pipeline';
 import { latestLook, withLatestLook } from './latest-look';
 import { costText, sparkline } from './render';

@@ -1,9 +1,5 @@
-import type {
-  PipelineLeftovers,
-  PipelineResult,
-  PipelineStatus,
-  SupervisionProgress,
-} from '../workflows/definitions';
+import type { PipelineLeftovers, PipelineResult, PipelineStatus } from '../workflows/pipeline/contract';
+import type { SupervisionProgress } from '../workflows/supervise/contract';
 
 const BARS = '▁▂▃▄▅▆▇█';
 

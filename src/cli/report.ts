@@ -12,7 +12,7 @@ import {
   statusQuery,
   type PipelineResult,
   type PipelineStatus,
-} from '../workflows/definitions';
+} from '../workflows/pipeline/contract';
 
 /** The approve/reject signals (pipelines started before the Updates) and Updates, by their names in a history. */
 const DECISIONS: Record<string, 'approve' | 'reject'> = {

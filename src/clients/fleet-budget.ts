@@ -1,7 +1,7 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { ReserveAnswer, ReserveRequest } from '../decisions/fleet-budget';
-import { fleetBudget } from '../workflows/fleet-budget';
 import {
+  FLEET_BUDGET_WORKFLOW_TYPE,
   fleetBudgetId,
   fleetBudgetStateQuery,
   reserveFleetBudgetUpdate,
@@ -24,10 +24,10 @@ export function fleetBudgets(client: Client, taskQueue: string) {
   const workflowId = fleetBudgetId(taskQueue);
   const handle = () => client.workflow.getHandle(workflowId);
   const start = {
-    workflow: fleetBudget,
+    workflowType: FLEET_BUDGET_WORKFLOW_TYPE,
     workflowId,
     taskQueue,
-    args: () => budgetStartArgs(client, workflowId),
+    input: () => budgetStartInput(client, workflowId),
   };
 
   /** Runs an Update on a budget that was set once; undefined when none ever was. */
@@ -79,12 +79,12 @@ async function everStarted(client: Client, workflowId: string): Promise<boolean>
 }
 
 /** The run before when one ended without continuing as new, so the new run reads its ledger. */
-async function budgetStartArgs(client: Client, workflowId: string): Promise<[FleetBudgetInput]> {
+async function budgetStartInput(client: Client, workflowId: string): Promise<FleetBudgetInput> {
   try {
     const latest = await client.workflow.getHandle(workflowId).describe();
-    return [latest.status.name === 'RUNNING' ? {} : { predecessorRunId: latest.runId }];
+    return latest.status.name === 'RUNNING' ? {} : { predecessorRunId: latest.runId };
   } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return [{}];
+    if (err instanceof WorkflowNotFoundError) return {};
     throw err;
   }
 }

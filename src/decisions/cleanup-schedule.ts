@@ -1,4 +1,4 @@
-import type { CleanupInput } from '../workflows/definitions';
+import type { CleanupInput } from '../workflows/cleanup/contract';
 
 /**
  * The cleanup schedule's settings as an operator sees them, and the rule of `schedule cleanup update`:

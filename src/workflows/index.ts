@@ -2,7 +2,7 @@
 export { fineTuneToDeploy } from './pipeline';
 export { superviseTrainingJob, stopSupervisedJobSignal } from './supervise';
 export { checkpointCleanup } from './cleanup';
-export { deleteCheckpointsAtProviderRate } from './checkpoint-deletions';
+export { deleteCheckpointsAtProviderRate } from './cleanup/checkpoint-deletions';
 export {
   getMarqtuneModelAtProviderRate,
   getTrainingJobAtProviderRate,

@@ -1,7 +1,7 @@
 import { followPipeline } from '../../src/cli/follow';
 import { withLatestLook } from '../../src/cli/latest-look';
 import { ageText, costText, statusLines } from '../../src/cli/render';
-import type { PipelineStatus } from '../../src/workflows/definitions';
+import type { PipelineStatus } from '../../src/workflows/pipeline/contract';
 
 const base: PipelineStatus = {
   phase: 'deploying',

@@ -1,5 +1,5 @@
 import { useCliBed } from '../harness/cli-bed';
-import type { CleanupInput } from '../../src/workflows/definitions';
+import type { CleanupInput } from '../../src/workflows/cleanup/contract';
 
 /** `schedule cleanup update` changes only the flags given and prints the settings it leaves. */
 

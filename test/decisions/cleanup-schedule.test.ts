@@ -1,5 +1,5 @@
 import { cleanupSettingsLines, durationText, mergeCleanupInput } from '../../src/decisions/cleanup-schedule';
-import type { CleanupInput } from '../../src/workflows/definitions';
+import type { CleanupInput } from '../../src/workflows/cleanup/contract';
 
 const before: CleanupInput = {
   jobFilter: { status: 'completed', namePrefix: 'nightly-' },

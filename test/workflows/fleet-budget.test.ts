@@ -1,7 +1,7 @@
 import { WorkflowFailedError, type WorkflowUpdateFailedError } from '@temporalio/client';
 import { fleetBudgets } from '../../src/clients/fleet-budget';
 import { DAY_MS } from '../../src/decisions/fleet-budget';
-import { cancelUpdate, statusQuery } from '../../src/workflows/definitions';
+import { cancelUpdate, statusQuery } from '../../src/workflows/pipeline/contract';
 import { fleetBudgetId } from '../../src/workflows/fleet-budget/contract';
 import { fleetBudget } from '../../src/workflows';
 import { pipelineInput, tensoroneTrain } from '../../fixtures/pipelines';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { cancelUpdate } from '../../workflows/definitions';
+import { cancelUpdate } from '../../workflows/pipeline/contract';
 import { cancelLines } from '../answer-lines';
 import { pipelineIdArgument, textFlag } from '../flags';
 import { out } from '../io';

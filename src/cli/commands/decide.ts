@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { approveUpdate, rejectUpdate, statusQuery } from '../../workflows/definitions';
+import { approveUpdate, rejectUpdate, statusQuery } from '../../workflows/pipeline/contract';
 import { decisionLine } from '../answer-lines';
 import { idFlag, pipelineIdArgument, textFlag } from '../flags';
 import { err, out } from '../io';

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { protectionRegistry } from '../../clients/protection-registry';
 import type { ProtectionRecord } from '../../decisions/protection';
-import { pinUpdate, statusQuery, type PipelineResult } from '../../workflows/definitions';
+import { pinUpdate, statusQuery, type PipelineResult } from '../../workflows/pipeline/contract';
 import { pinLine } from '../answer-lines';
 import { checkpointArgument, pipelineIdArgument } from '../flags';
 import { out } from '../io';

@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { Command } from 'commander';
 import { servingSlots } from '../../clients/serving-slots';
 import { standingInSlot, standingText } from '../../decisions/slot-standing';
-import { statusQuery, type PipelineStatus } from '../../workflows/definitions';
+import { statusQuery, type PipelineStatus } from '../../workflows/pipeline/contract';
 import { pipelineIdArgument } from '../flags';
 import { out } from '../io';
 import { latestLook, withLatestLook } from '../latest-look';

@@ -1,6 +1,6 @@
 import { Argument, Option, type Command } from 'commander';
 import { parseDuration } from '../../domain/duration';
-import { progressQuery, type SupervisionResult } from '../../workflows/definitions';
+import { progressQuery, type SupervisionResult } from '../../workflows/supervise/contract';
 import { durationFlag, idFlag, numberFlag } from '../flags';
 import { err, out } from '../io';
 import { latestLook, withLatestLook } from '../latest-look';

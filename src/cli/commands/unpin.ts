@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { unpinUpdate } from '../../workflows/definitions';
+import { unpinUpdate } from '../../workflows/pipeline/contract';
 import { unpinLine } from '../answer-lines';
 import { checkpointArgument, pipelineIdArgument } from '../flags';
 import { out } from '../io';

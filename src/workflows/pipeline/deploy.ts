@@ -6,7 +6,7 @@ import type { DeleteOutcome } from '../../activities/failures';
 import type { PipelineSpec } from '../../domain/pipeline-input';
 import type { Deployment } from '../../domain/types';
 import { provider, smoke } from '../activity-stubs';
-import type { CandidateSummary, DeploymentSummary, PipelinePhase, PipelineStatus } from '../definitions';
+import type { CandidateSummary, DeploymentSummary, PipelinePhase, PipelineStatus } from './contract';
 import { describeFailure } from '../failure-cause';
 import { summarized } from '../summaries';
 import { probeBesideChampion } from './probe';

@@ -2,22 +2,15 @@ import {
   CancellationScope,
   condition,
   isCancellation,
-  patched,
   proxyActivities,
   setHandler,
 } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import type { ReserveAnswer, SettledSpend } from '../../decisions/fleet-budget';
 import type { PipelineSpec } from '../../domain/pipeline-input';
-import type { PipelinePhase, PipelineStatus } from '../definitions';
+import type { PipelinePhase, PipelineStatus } from './contract';
+import { reservesFleetBudgetPatch } from './patches';
 import { fleetBudgetAdmittedSignal } from '../fleet-budget/contract';
-
-/**
- * A pipeline that creates a training job reserves its `budget.maxCost` against its task queue's fleet
- * budget first, waits (phase `awaiting-budget`) while the fleet is at its limit, and settles the
- * reservation to the job's cost when the job ends. Without a budget set nothing else changes.
- */
-const RESERVES_FLEET_BUDGET_PATCH = 'pipeline-reserves-fleet-budget';
 
 /**
  * A pipeline in line is signalled when admitted; it also asks again this often, so a signal lost with a
@@ -43,7 +36,7 @@ export const NOTHING_HELD: FleetBudgetHold = { settle: async () => undefined, he
 
 /** Only a pipeline that creates a job reserves (asked without an await: runs before it replay as recorded). */
 export const reservesFleetBudget = (spec: PipelineSpec) =>
-  spec.train.kind === 'tensorone' && patched(RESERVES_FLEET_BUDGET_PATCH);
+  spec.train.kind === 'tensorone' && reservesFleetBudgetPatch();
 
 /**
  * Reserves the job's expected cost before the pipeline creates it; resolves once admitted (or when no

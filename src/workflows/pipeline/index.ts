@@ -7,25 +7,21 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { PipelineSpec } from '../../domain/pipeline-input';
-import { currentDetails } from '../current-details';
-import type { CleanupResult, PipelinePhase, PipelineResult, PipelineStatus } from '../definitions';
+import { currentDetails } from './current-details';
+import type { CleanupResult } from '../cleanup/contract';
+import type { PipelinePhase, PipelineResult, PipelineStatus } from './contract';
 import { describeFailure } from '../failure-cause';
-import type { Decision, KnownCheckpoints } from '../operator-updates';
-import { updateSearchAttributes } from '../search-attribute-updates';
+import type { Decision, KnownCheckpoints } from './operator-updates';
+import { updateSearchAttributes } from './search-attribute-updates';
 import { claimedCandidate } from './choose';
-import { looksBeforeDeploy, requireTrainingEnded } from './believe';
+import { requireTrainingEnded } from './believe';
 import { cleansUp, cleanUpCheckpoints, forgetDeleted } from './clean-up';
 import { deployAndVerify } from './deploy';
 import { decisionArrived, passGate, servingMetric, settleApproval } from './gate';
-import {
-  championBaseline,
-  promoteToSlot,
-  promotionText,
-  recordPromotionInRegistry,
-  usesServingSlot,
-} from './promote';
+import { championBaseline, promoteToSlot, promotionText, recordPromotionInRegistry } from './promote';
 import { installPipelineHandlers } from './handlers';
 import { validate } from './input';
+import { looksBeforeDeploy, usesServingSlot } from './patches';
 import { pipelineNotices, resultText, type PipelineNotices } from './notify';
 import { protect, servedCheckpoint } from './protect';
 import {

@@ -3,7 +3,7 @@ import { probeSummary, probeVerdict } from '../../decisions/probe';
 import { parseDuration } from '../../domain/duration';
 import type { PipelineSpec } from '../../domain/pipeline-input';
 import { probes, protectionRecords } from '../activity-stubs';
-import type { PipelineStatus } from '../definitions';
+import type { PipelineStatus } from './contract';
 import { summarized } from '../summaries';
 
 type Probe = NonNullable<Extract<PipelineSpec['deploy'], { probe?: unknown }>['probe']>;

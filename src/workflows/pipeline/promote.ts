@@ -1,33 +1,15 @@
-import {
-  ApplicationFailure,
-  CancellationScope,
-  isCancellation,
-  patched,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, isCancellation, workflowInfo } from '@temporalio/workflow';
 import { parseDuration } from '../../domain/duration';
 import { championBaseline as baselineOf, type GateBaseline } from '../../decisions/gate';
 import type { PromoteAnswer, SlotDeployment, SlotSmokeRequest } from '../../decisions/serving-slot';
 import { absenceReason, isAbsent } from '../../domain/capability';
 import type { PipelineSpec } from '../../domain/pipeline-input';
 import { protectionRecords, provider } from '../activity-stubs';
-import type { CandidateSummary, DeploymentSummary, PipelineStatus } from '../definitions';
+import type { CandidateSummary, DeploymentSummary, PipelineStatus } from './contract';
 import { applicationCause, describeFailure } from '../failure-cause';
 import { summarized } from '../summaries';
 import { removeDeployment } from './deploy';
-import { ROLLBACK_CHECK_PATCH } from '../serving-slot';
-
-/**
- * Released after v6: a pipeline's name has a serving slot (src/workflows/serving-slot.ts). The gate
- * compares against the slot's champion unless `gate.servingModelId` names another model; a verified
- * deployment is promoted into the slot, whose former champion drains and is then retired. Histories
- * recorded before it deploy beside whatever serves, as they did.
- */
-const SERVING_SLOT_PATCH = 'pipeline-serving-slot';
-
-export function usesServingSlot(): boolean {
-  return patched(SERVING_SLOT_PATCH);
-}
+import { recordsSmokeRequest } from './patches';
 
 /** The slot's champion to compare against, when it was chosen on the same metric (a tie passes). */
 export async function championBaseline(
@@ -68,7 +50,7 @@ export async function promoteToSlot(
     ...(Number.isFinite(candidate.value)
       ? { metric: { name: candidate.metric, value: candidate.value } }
       : {}),
-    ...(patched(ROLLBACK_CHECK_PATCH) ? { smoke: smokeRequestOf(spec, deployment) } : {}),
+    ...(recordsSmokeRequest() ? { smoke: smokeRequestOf(spec, deployment) } : {}),
   };
   try {
     const answer = await CancellationScope.nonCancellable(() =>

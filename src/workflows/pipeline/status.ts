@@ -1,5 +1,5 @@
 import type { Deployment } from '../../domain/types';
-import type { DeploymentSummary, PipelineLeftovers, PipelineStatus } from '../definitions';
+import type { DeploymentSummary, PipelineLeftovers, PipelineStatus } from './contract';
 
 /** Workflow time (deterministic) as the status and result write it. */
 export const iso = () => new Date(Date.now()).toISOString();

@@ -1,25 +1,15 @@
-import {
-  ApplicationFailure,
-  CancellationScope,
-  executeChild,
-  patched,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, executeChild, workflowInfo } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { nextGpuType, offeredGpuTypes } from '../../decisions/supervision';
 import type { PipelineSpec } from '../../domain/pipeline-input';
 import { provider } from '../activity-stubs';
-import { superviseWorkflowId, type PipelineStatus, type SupervisionResult } from '../definitions';
+import { superviseWorkflowId, type SupervisionResult } from '../supervise/contract';
+import type { PipelineStatus } from './contract';
 import { applicationCause } from '../failure-cause';
 import { summarized } from '../summaries';
 import { superviseTrainingJob } from '../supervise';
 import { stopDuplicates, throwIfCancelled, type RunSafety } from './safety';
-
-/**
- * The supervising child's id comes from the provider and job (`superviseWorkflowId`), shared with
- * `starter supervise`: one supervisor per job. Runs started before it keep `<pipeline>/supervise`.
- */
-const SUPERVISION_PER_JOB_PATCH = 'pipeline-supervision-per-job';
+import { supervisesPerJob } from './patches';
 
 /** Starts a TensorOne job (falling back through the GPU preference list), adopts one, or follows Marqtune. */
 export async function startOrAdoptTraining(
@@ -86,7 +76,7 @@ export async function superviseChild(
   providerName: 'tensorone' | 'marqtune',
   jobId: string,
 ): Promise<SupervisionResult> {
-  const perJob = patched(SUPERVISION_PER_JOB_PATCH);
+  const perJob = supervisesPerJob();
   const workflowId = perJob
     ? superviseWorkflowId(providerName, jobId)
     : `${workflowInfo().workflowId}/supervise`;

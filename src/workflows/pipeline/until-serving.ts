@@ -4,7 +4,7 @@ import { isAbsent } from '../../domain/capability';
 import type { PipelineSpec } from '../../domain/pipeline-input';
 import type { Deployment } from '../../domain/types';
 import { provider, untilServing } from '../activity-stubs';
-import type { DeploymentSummary, PipelineStatus } from '../definitions';
+import type { DeploymentSummary, PipelineStatus } from './contract';
 import { describeFailure } from '../failure-cause';
 import { summarized } from '../summaries';
 import { summarize } from './status';

@@ -3,7 +3,7 @@ import { completionDoubt } from '../../decisions/completion';
 import { nextSupervisionStep, unknownSinceMs, type SupervisionStep } from '../../decisions/supervision';
 import type { TrainingJob } from '../../domain/types';
 import { provider } from '../activity-stubs';
-import type { SupervisionResult } from '../definitions';
+import type { SupervisionResult } from './contract';
 import { summarized } from '../summaries';
 import { fetchJob } from './look';
 import { doubtsShortCompletion } from './patches';

@@ -1,4 +1,4 @@
-import type { PipelineStatus } from './definitions';
+import type { PipelineStatus } from './contract';
 
 /**
  * A pipeline's phase and progress as the Web UI's "Current Details" (Temporal markdown), set at every

@@ -4,11 +4,10 @@ import {
   condition,
   continueAsNew,
   isCancellation,
-  patched,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import { absenceReason, isAbsent } from '../domain/capability';
+import { absenceReason, isAbsent } from '../../domain/capability';
 import {
   drainEnded,
   emptySlot,
@@ -22,24 +21,15 @@ import {
   type RetiredDeployment,
   type SlotDeployment,
   type SlotState,
-} from '../decisions/serving-slot';
-import { protectionRecords, provider } from './activity-stubs';
-import { describeFailure } from './failure-cause';
+} from '../../decisions/serving-slot';
+import { protectionRecords, provider } from '../activity-stubs';
+import { describeFailure } from '../failure-cause';
 import { checkFormerDeployment } from './rollback-check';
-import { summarized } from './summaries';
-import { promoteUpdate, rollbackUpdate, slotQuery, type ServingSlotInput } from './definitions';
+import { summarized } from '../summaries';
+import { promoteUpdate, rollbackUpdate, slotQuery, type ServingSlotInput } from './contract';
+import { checksFormerDeployment, releasesRetiredDeployments } from './patches';
 
 const DEFAULT_HISTORY_EVENT_LIMIT = 2000;
-/**
- * Released after v8: a deployment the slot deleted no longer holds its checkpoint in the protection
- * records (cleanup's retention decides again); one left for removal by hand still does.
- */
-const RELEASES_RETIRED_PATCH = 'slot-releases-retired-deployments';
-/**
- * Released after v8: a rollback first checks that the former champion still answers (status where a
- * route gives it, then its smoke request) and is refused, the champion kept, when it does not.
- */
-export const ROLLBACK_CHECK_PATCH = 'slot-rollback-checks-former-deployment';
 const IDLE_WAKE_MS = 86_400_000;
 /** How long an archived registry model can still be restored (the archive route's `retention_period`). */
 const ARCHIVE_RETENTION = '90d';
@@ -69,7 +59,7 @@ export async function servingSlot(input: ServingSlotInput): Promise<void> {
   setHandler(
     rollbackUpdate,
     async ({ by, reason }) => {
-      if (patched(ROLLBACK_CHECK_PATCH)) await formerAnswers(() => state);
+      if (checksFormerDeployment()) await formerAnswers(() => state);
       const rolledBack = rollback(state, Date.now(), by, reason);
       state = rolledBack.state;
       changes += 1;
@@ -93,7 +83,7 @@ export async function servingSlot(input: ServingSlotInput): Promise<void> {
     for (const d of [...state.retiring]) {
       const outcome = await retire(d, state);
       state = retired(state, d.deploymentId, outcome.outcome, Date.now(), outcome.note);
-      if (outcome.outcome !== 'remove-by-hand' && patched(RELEASES_RETIRED_PATCH))
+      if (outcome.outcome !== 'remove-by-hand' && releasesRetiredDeployments())
         await summarized(
           protectionRecords.releaseDeployedCheckpoints,
           `checkpoint ${d.checkpointId} is no longer held by ${d.deploymentId} (retired)`,

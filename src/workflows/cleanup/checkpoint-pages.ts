@@ -1,7 +1,7 @@
-import type { Checkpoint } from '../domain/types';
-import { candidateQueries, type SelectionPolicy } from '../decisions/candidate';
-import { paging, provider } from './activity-stubs';
-import { summarized } from './summaries';
+import type { Checkpoint } from '../../domain/types';
+import { candidateQueries, type SelectionPolicy } from '../../decisions/candidate';
+import { paging, provider } from '../activity-stubs';
+import { summarized } from '../summaries';
 
 const PAGE = 100;
 

@@ -3,16 +3,12 @@ import { Context } from '@temporalio/activity';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import type { TrainingJob } from '../domain/types';
-import {
-  getMarqtuneModelAtProviderRate,
-  getTrainingJobAtProviderRate,
-  listEndpointsAtProviderRate,
-  listRegisteredModelsAtProviderRate,
-  listTrainingJobsAtProviderRate,
-} from '../workflows/provider-reads';
-import type { ProtectionReads } from './protection';
-import type { ListJobs } from './job-pages';
-import { waitAtMost } from './wait-at-most';
+import type { ProtectionReads } from '../activities/protection';
+import type { ListJobs } from '../activities/job-pages';
+import { waitAtMost } from '../activities/wait-at-most';
+import type { ProviderClients } from '../providers/config';
+import type { ProviderReadWorkflows } from '../workflows/provider-reads/contract';
+import type { ProviderRateLimits } from './limits';
 
 /** A read that has not come back in this long fails the look; the watch's next look asks again. */
 const READ_TIMEOUT = '2m';
@@ -31,9 +27,41 @@ export interface WatchReads {
   lookWaitsMs?: number;
 }
 
+/** The provider reads of the watches and of a cleanup's protected set, each straight or held to a limit. */
+export interface ProviderReads {
+  tensorone: WatchReads;
+  marqtuneModel: (modelId: string) => Promise<TrainingJob>;
+  protection: ProtectionReads;
+}
+
+/**
+ * The reads of a worker process, chosen once when it starts: where a provider has a limit (`limits`,
+ * set only when the process runs the provider queues), through that provider's task queue; elsewhere
+ * straight to the provider.
+ */
+export function providerReads(clients: ProviderClients, limits: ProviderRateLimits): ProviderReads {
+  const tensoroneLimited = limits.tensorone !== undefined;
+  return {
+    tensorone: tensoroneLimited
+      ? readsAtProviderRate()
+      : {
+          listJobs: (query) => clients.tensorone.jobs.list(query),
+          getJob: (id) => clients.tensorone.jobs.get(id),
+        },
+    marqtuneModel:
+      limits.marqtune !== undefined ? marqtuneReadAtProviderRate() : (id) => clients.marqtune.models.get(id),
+    protection: tensoroneLimited
+      ? protectionReadsAtProviderRate()
+      : {
+          listEndpoints: () => clients.tensorone.endpoints.list(),
+          listModels: (query) => clients.tensorone.models.list(query),
+        },
+  };
+}
+
 /**
  * Under a TensorOne rate limit the watch's reads go through the provider's task queue, one small
- * workflow per request (src/workflows/provider-reads.ts), so the server holds them to the fleet's limit
+ * workflow per request (src/workflows/provider-reads/), so the server holds them to the fleet's limit
  * like every other provider call. Called from inside a watch activity: its context gives the worker's
  * client and task queue. A read that fails is the same failure as a direct read classified.
  *
@@ -44,10 +72,10 @@ export interface WatchReads {
  */
 export function readsAtProviderRate(): WatchReads {
   return {
-    listJobs: (query) => viaProviderQueue(listTrainingJobsAtProviderRate, query, 'tensorone-read-'),
+    listJobs: (query) => viaProviderQueue('listTrainingJobsAtProviderRate', [query], 'tensorone-read-'),
     getJob: (jobId) =>
       waitAtMost(
-        viaProviderQueue(getTrainingJobAtProviderRate, jobId, 'tensorone-read-', `job-${jobId}`),
+        viaProviderQueue('getTrainingJobAtProviderRate', [jobId], 'tensorone-read-', `job-${jobId}`),
         LOOK_WAITS_MS,
         `job ${jobId}`,
       ),
@@ -63,7 +91,7 @@ export function readsAtProviderRate(): WatchReads {
 export function marqtuneReadAtProviderRate(): (modelId: string) => Promise<TrainingJob> {
   return (modelId) =>
     waitAtMost(
-      viaProviderQueue(getMarqtuneModelAtProviderRate, modelId, 'marqtune-read-', `model-${modelId}`),
+      viaProviderQueue('getMarqtuneModelAtProviderRate', [modelId], 'marqtune-read-', `model-${modelId}`),
       LOOK_WAITS_MS,
       `model ${modelId}`,
       'MARQTUNE_MAX_RPS',
@@ -77,26 +105,27 @@ export function marqtuneReadAtProviderRate(): (modelId: string) => Promise<Train
  */
 export function protectionReadsAtProviderRate(): ProtectionReads {
   return {
-    listEndpoints: () => viaProviderQueue(listEndpointsAtProviderRate, undefined, 'tensorone-read-'),
-    listModels: (query) => viaProviderQueue(listRegisteredModelsAtProviderRate, query, 'tensorone-read-'),
+    listEndpoints: () => viaProviderQueue('listEndpointsAtProviderRate', [], 'tensorone-read-'),
+    listModels: (query) => viaProviderQueue('listRegisteredModelsAtProviderRate', [query], 'tensorone-read-'),
   };
 }
 
 /**
  * A one-activity read workflow on the worker's task queue (its activity goes to the provider queue),
- * started through the worker's client from inside a watch activity. `id`: one id while it runs, so a
- * later look joins it; none, a fresh one.
+ * started by type name through the worker's client from inside a watch activity. `id`: one id while it
+ * runs, so a later look joins it; none, a fresh one.
  */
-function viaProviderQueue<A, R>(
-  workflow: (arg: A) => Promise<R>,
-  arg: A,
+function viaProviderQueue<K extends keyof ProviderReadWorkflows>(
+  workflowType: K,
+  args: Parameters<ProviderReadWorkflows[K]>,
   idPrefix: string,
   id?: string,
-): Promise<R> {
+): ReturnType<ProviderReadWorkflows[K]> {
   const { client, info } = Context.current();
+  // Typed by the contract above; the SDK's option types cannot follow a generic type name.
   return client.workflow
-    .execute(workflow, {
-      args: [arg],
+    .execute(workflowType, {
+      args: args as unknown[],
       taskQueue: info.taskQueue,
       workflowId: `${info.taskQueue}/${idPrefix}${id ?? randomUUID()}`,
       workflowIdConflictPolicy: 'USE_EXISTING',
@@ -104,7 +133,7 @@ function viaProviderQueue<A, R>(
     })
     .catch((err: unknown) => {
       throw asReadFailure(err);
-    });
+    }) as ReturnType<ProviderReadWorkflows[K]>;
 }
 
 /** The activity's classified failure (a provider refusal keeps its type and retryability), or a timeout. */

@@ -2,12 +2,11 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
-  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import type { Activities } from '../../activities';
 import {
   claimCheckpoints,
   grantDeletions,
@@ -20,7 +19,7 @@ import {
   releaseLeases,
   type DeletionLease,
   type ProtectionRecord,
-} from '../decisions/protection';
+} from '../../decisions/protection';
 import {
   claimCheckpointsUpdate,
   forgetCandidatesSignal,
@@ -33,15 +32,10 @@ import {
   unpinSignal,
   type ProtectionRegistryInput,
   type ProtectionRegistryState,
-} from './definitions';
+} from './contract';
+import { rebuildsWhenStartedAnew } from './patches';
 
 const DEFAULT_HISTORY_EVENT_LIMIT = 5000;
-/**
- * A run that starts without carried state (not a continue-as-new of itself: the first, or one started
- * after the registry was terminated) rebuilds from the runs before it and the live workflows before it
- * grants a deletion lease; claims wait for the rebuild, leases are refused until it is done.
- */
-const REBUILDS_WHEN_STARTED_ANEW_PATCH = 'protection-registry-rebuilds-when-started-anew';
 
 /** How long a lease waits for a rebuild in progress before it is refused: well inside the lease activity's timeout. */
 const LEASE_WAITS_FOR_REBUILD = '20 seconds';
@@ -72,7 +66,7 @@ export async function checkpointProtection(input: ProtectionRegistryInput = {}):
   let leases: DeletionLease[] = input.leases ?? [];
   const carried = input.records !== undefined || input.leases !== undefined;
   let rebuilding: ProtectionRegistryState['rebuilding'] =
-    !carried && patched(REBUILDS_WHEN_STARTED_ANEW_PATCH)
+    !carried && rebuildsWhenStartedAnew()
       ? { since: new Date(Date.now()).toISOString(), predecessorRunId: input.predecessorRunId }
       : undefined;
   let rebuiltFrom: string[] | undefined;

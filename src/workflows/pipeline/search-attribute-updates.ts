@@ -1,5 +1,5 @@
 import { upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import { JOB_ID_KEY, PHASE_KEY, PROVIDER_KEY } from './search-attributes';
+import { JOB_ID_KEY, PHASE_KEY, PROVIDER_KEY } from '../search-attributes';
 
 /**
  * Keeps the custom search attributes current — only those the starter set at start. A namespace that

@@ -1,20 +1,7 @@
-import { patched } from '@temporalio/workflow';
-import { provider, waitedDeletions } from './activity-stubs';
-import { summarized } from './summaries';
-
-/**
- * A batch that is cancelled, or fails on one deletion, ends only after the deletions in flight: none
- * lands after the cleanup released its leases (a pipeline may claim the checkpoint then), and each
- * one's outcome is in this history.
- */
-const WAITS_FOR_DELETIONS_IN_FLIGHT_PATCH = 'deletions-at-provider-rate-wait-for-those-in-flight';
-
-export interface DeletionsAtProviderRateInput {
-  jobId: string;
-  checkpoints: { id: string; reason: string }[];
-  /** Deletions in flight at once; the server's rate limit on the provider queue decides how fast. */
-  concurrency: number;
-}
+import { provider, waitedDeletions } from '../activity-stubs';
+import { summarized } from '../summaries';
+import type { DeletionOutcome, DeletionsAtProviderRateInput } from './contract';
+import { waitsForDeletionsInFlight } from './patches';
 
 /**
  * One cleanup batch's deletions when the provider has a configured rate limit: one `deleteCheckpoint`
@@ -24,18 +11,12 @@ export interface DeletionsAtProviderRateInput {
  * batch (500 deletions). A retry never deletes twice: finished activities are not run again; a 404 is
  * "already gone" on a first attempt and "answer lost" (this run's deletion) on a retried one.
  */
-interface DeletionOutcome {
-  checkpointId: string;
-  alreadyGone: boolean;
-  answerLost?: boolean;
-}
-
 export async function deleteCheckpointsAtProviderRate(
   input: DeletionsAtProviderRateInput,
 ): Promise<{ outcomes: DeletionOutcome[] }> {
   const outcomes: DeletionOutcome[] = [];
   const concurrency = Math.max(1, input.concurrency);
-  const waits = patched(WAITS_FOR_DELETIONS_IN_FLIGHT_PATCH);
+  const waits = waitsForDeletionsInFlight();
   const stubs = waits ? waitedDeletions : provider;
   for (let i = 0; i < input.checkpoints.length; i += concurrency) {
     const slice = input.checkpoints.slice(i, i + concurrency);

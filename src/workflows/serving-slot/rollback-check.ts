@@ -1,11 +1,11 @@
 import { isCancellation } from '@temporalio/workflow';
-import { smokeTestPassed } from '../decisions/deploy';
-import type { FormerSmokeEvidence, FormerStatusEvidence, SlotDeployment } from '../decisions/serving-slot';
-import { absenceReason, isAbsent, type CapabilityAbsent } from '../domain/capability';
-import type { Deployment } from '../domain/types';
-import { rollbackChecks as checks } from './activity-stubs';
-import { applicationCause, describeFailure } from './failure-cause';
-import { summarized } from './summaries';
+import { smokeTestPassed } from '../../decisions/deploy';
+import type { FormerSmokeEvidence, FormerStatusEvidence, SlotDeployment } from '../../decisions/serving-slot';
+import { absenceReason, isAbsent, type CapabilityAbsent } from '../../domain/capability';
+import type { Deployment } from '../../domain/types';
+import { rollbackChecks as checks } from '../activity-stubs';
+import { applicationCause, describeFailure } from '../failure-cause';
+import { summarized } from '../summaries';
 
 /**
  * What the provider shows of a former champion just before a rollback to it: a status read where a

@@ -2,12 +2,11 @@ import {
   ApplicationFailure,
   condition,
   getExternalWorkflowHandle,
-  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import type { Activities } from '../../activities';
 import {
   afterDecision,
   cancelEffects,
@@ -16,31 +15,25 @@ import {
   pinRefusal,
   unpinRefusal,
   type RecordedDecision,
-} from '../decisions/operator';
+} from '../../decisions/operator';
 import {
   approveUpdate,
   cancelUpdate,
   pinUpdate,
-  protectionRegistryId,
   rejectUpdate,
-  unpinSignal,
   unpinUpdate,
   type DecisionAnswer,
   type DecisionRequest,
   type PinAnswer,
   type PipelineStatus,
   type UnpinAnswer,
-} from './definitions';
-import { applicationCause, describeFailure } from './failure-cause';
-import { pinOwnershipRefusal, type PinListing } from '../decisions/pin-ownership';
+} from './contract';
+import { protectionRegistryId, unpinSignal } from '../protection/contract';
+import { applicationCause, describeFailure } from '../failure-cause';
+import { pinOwnershipRefusal, type PinListing } from '../../decisions/pin-ownership';
 import { lookInJobListing } from './pin-listing';
-
-/**
- * A pin of a TensorOne checkpoint the pipeline has not listed is checked against the job's own list
- * (a checkpoint's GET need not name its job). Runs before it asked the checkpoint's GET and took an
- * unnamed owner as the job's.
- */
-const PIN_CHECKS_JOB_LISTING_PATCH = 'pipeline-pin-checks-job-listing';
+import { checkpointExists } from './checkpoint-exists';
+import { pinChecksJobListing, pinConfirmsCheckpoint } from './patches';
 
 /**
  * A pin of a checkpoint the pipeline has not listed asks the provider: a few quick tries, so an
@@ -148,6 +141,17 @@ export function installOperatorUpdates(ctx: OperatorContext): void {
           `checkpoint ${checkpointId} is being deleted by cleanup ${deletingBy}: not pinned`,
           'PIN_REFUSED',
         );
+      if (
+        status.provider !== 'marqtune' &&
+        pinConfirmsCheckpoint() &&
+        !(await checkpointExists((id) => lookup.getCheckpoint(id), checkpointId))
+      ) {
+        await forgetSharedPin(checkpointId);
+        throw ApplicationFailure.nonRetryable(
+          `checkpoint ${checkpointId} is gone at TensorOne (deleted since the pipeline listed it): not pinned`,
+          'PIN_REFUSED',
+        );
+      }
       if (!status.pinned.includes(checkpointId)) status.pinned.push(checkpointId);
       return { checkpointId, jobId, result: 'pinned', checkedBy };
     },
@@ -158,14 +162,7 @@ export function installOperatorUpdates(ctx: OperatorContext): void {
     unpinUpdate,
     async ({ checkpointId }): Promise<UnpinAnswer> => {
       status.pinned.splice(status.pinned.indexOf(checkpointId), 1);
-      const { workflowId, taskQueue } = workflowInfo();
-      // Signalled from here, so the record goes with the pipeline's own list; no registry: no record.
-      const sharedRecord = await getExternalWorkflowHandle(protectionRegistryId(taskQueue))
-        .signal(unpinSignal, { workflowId, checkpointIds: [checkpointId] })
-        .then(
-          () => 'removed' as const,
-          () => 'no-registry' as const,
-        );
+      const sharedRecord = await forgetSharedPin(checkpointId);
       return { checkpointId, result: 'unpinned', sharedRecord, pinned: [...status.pinned] };
     },
     { validator: ({ checkpointId }) => refuse(unpinRefusal(status.pinned, checkpointId)) },
@@ -185,6 +182,17 @@ export function installOperatorUpdates(ctx: OperatorContext): void {
   );
 }
 
+/** Removes this pipeline's pin from the shared records; signalled from here, so it goes with the pipeline's own list. */
+function forgetSharedPin(checkpointId: string): Promise<'removed' | 'no-registry'> {
+  const { workflowId, taskQueue } = workflowInfo();
+  return getExternalWorkflowHandle(protectionRegistryId(taskQueue))
+    .signal(unpinSignal, { workflowId, checkpointIds: [checkpointId] })
+    .then(
+      () => 'removed' as const,
+      () => 'no-registry' as const,
+    );
+}
+
 /**
  * Only the provider can tell whether a checkpoint the pipeline has not listed exists and is its job's:
  * ask it, and refuse (the update fails with this reason) unless the job's own list shows it.
@@ -200,7 +208,7 @@ async function confirmWithProvider(status: PipelineStatus, checkpointId: string)
       );
     return;
   }
-  if (patched(PIN_CHECKS_JOB_LISTING_PATCH)) {
+  if (pinChecksJobListing()) {
     let listing: PinListing;
     try {
       listing = await lookInJobListing(lookup.listCheckpoints, jobId, checkpointId);

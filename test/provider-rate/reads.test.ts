@@ -7,7 +7,7 @@ import {
   TimeoutFailure,
   TimeoutType,
 } from '@temporalio/common';
-import { asReadFailure } from '../../src/activities/provider-rate-reads';
+import { asReadFailure } from '../../src/provider-rate/reads';
 import { jobSweeps } from '../../src/activities/job-sweep';
 import type { TrainingJob } from '../../src/domain/types';
 import {

@@ -1,6 +1,6 @@
-import type { ListCheckpointsQuery } from '../providers/tensorone/client';
-import type { CheckpointPage } from '../domain/types';
-import { listingComplete, type PinListing } from '../decisions/pin-ownership';
+import type { ListCheckpointsQuery } from '../../providers/tensorone/client';
+import type { CheckpointPage } from '../../domain/types';
+import { listingComplete, type PinListing } from '../../decisions/pin-ownership';
 
 const PAGE = 100;
 
