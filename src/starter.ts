@@ -7,6 +7,7 @@
  */
 import { ScheduleNotFoundError, WorkflowNotFoundError } from '@temporalio/client';
 import { Command, CommanderError } from 'commander';
+import { addBudgetCommand } from './cli/commands/budget';
 import { addCancelCommand } from './cli/commands/cancel';
 import { addCleanupCommand } from './cli/commands/cleanup';
 import { addConsoleCommand } from './cli/commands/console';
@@ -71,6 +72,7 @@ TEMPORAL_API_KEY or TEMPORAL_TLS_CLIENT_CERT_PATH/TEMPORAL_TLS_CLIENT_KEY_PATH; 
     addSuperviseCommand,
     addCleanupCommand,
     addReconcileCommand,
+    addBudgetCommand,
     addScheduleCommand,
     addReportCommand,
     addListCommand,
