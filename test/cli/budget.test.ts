@@ -1,6 +1,13 @@
 import { main } from '../../src/starter';
 import { budgetLines } from '../../src/cli/commands/budget';
-import { DAY_MS, emptyLedger, fleetUsage, reserve, settle } from '../../src/decisions/fleet-budget';
+import {
+  DAY_MS,
+  emptyLedger,
+  fleetUsage,
+  reserve,
+  settle,
+  type FleetLedger,
+} from '../../src/decisions/fleet-budget';
 
 /** `starter budget`: refusals before any connection, and what a person reads. */
 describe('starter budget set refuses a bad value naming the flag (exit 2), before connecting', () => {
@@ -35,7 +42,7 @@ describe('the budget as a person reads it', () => {
   });
 
   it('spent, reserved and left, then who holds what and who waits', () => {
-    let ledger = { ...emptyLedger(), limit };
+    let ledger: FleetLedger = { ...emptyLedger(), limit };
     for (const [n, amount] of [
       [1, 10],
       [2, 10],
