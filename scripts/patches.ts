@@ -14,6 +14,8 @@ import { connectClient, parseEnv, temporalEnvSchema } from '../src/config/tempor
 
 const repo = path.resolve(__dirname, '..');
 const WORKFLOWS = path.join(repo, 'src/workflows');
+/** Workflow-side code outside src/workflows: the provider-queue interceptor. */
+const PROVIDER_RATE = path.join(repo, 'src/provider-rate');
 const HISTORIES = path.join(repo, 'test/histories');
 
 /** The workflow type each folder runs, for the visibility query. */
@@ -23,8 +25,8 @@ const WORKFLOW_TYPES: Record<string, string[]> = {
   cleanup: ['checkpointCleanup', 'deleteCheckpointsAtProviderRate'],
   protection: ['checkpointProtection'],
   'serving-slot': ['servingSlot'],
-  // The provider-queue interceptor lives in the root and runs in every workflow that calls a provider.
-  '.': ['fineTuneToDeploy', 'superviseTrainingJob', 'checkpointCleanup'],
+  // The provider-queue interceptor runs in every workflow that calls a provider.
+  'provider-rate': ['fineTuneToDeploy', 'superviseTrainingJob', 'checkpointCleanup'],
 };
 
 export interface PatchFacts {
@@ -47,10 +49,12 @@ function sourceFiles(dir: string): string[] {
 /** Patch ids as written in the workflows: `patched('id')`, or a constant `… = 'id'` passed to it. */
 export function patchIds(): { id: string; folder: string }[] {
   const found = new Map<string, string>();
-  for (const file of sourceFiles(WORKFLOWS)) {
+  for (const file of [...sourceFiles(WORKFLOWS), ...sourceFiles(PROVIDER_RATE)]) {
     const text = fs.readFileSync(file, 'utf8');
     if (!/\bpatched\(|_PATCH = '/.test(text)) continue;
-    const folder = path.relative(WORKFLOWS, path.dirname(file)) || '.';
+    const folder = file.startsWith(PROVIDER_RATE)
+      ? 'provider-rate'
+      : path.relative(WORKFLOWS, path.dirname(file)) || '.';
     for (const m of text.matchAll(/patched\('([a-z0-9-]+)'\)/g)) found.set(m[1], folder);
     for (const m of text.matchAll(/_PATCH = '([a-z0-9-]+)'/g)) found.set(m[1], folder);
   }
@@ -112,7 +116,9 @@ const historyFolder = (name: string) =>
 export function patchFacts(): PatchFacts[] {
   const markers = historyMarkers();
   return patchIds().map(({ id, folder }) => {
-    const same = [...markers].filter(([name]) => folder === '.' || historyFolder(name) === folder);
+    const same = [...markers].filter(
+      ([name]) => folder === 'provider-rate' || historyFolder(name) === folder,
+    );
     return {
       id,
       folder,
@@ -152,7 +158,7 @@ async function main(): Promise<number> {
   }
   const checked = args.includes('--check');
   process.stdout.write(
-    `${benchHeader(`patches: ${facts.length} patch ids in src/workflows`)}\n` +
+    `${benchHeader(`patches: ${facts.length} patch ids in src/workflows and src/provider-rate`)}\n` +
       table(
         [
           'patch id',

@@ -79,7 +79,7 @@ const BUGS: PlantedBug[] = [
   },
   {
     bug: "smokeTestEndpoint: runsync's status dropped",
-    file: 'src/activities/tensorone.ts',
+    file: 'src/providers/tensorone/activities.ts',
     find: 'return { status: res.status, outputPreview:',
     replace: 'return { outputPreview:',
     tests: ['test/activities/tensorone.test.ts'],

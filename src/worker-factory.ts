@@ -7,6 +7,8 @@ import { providerRate } from './provider-rate';
 import { workerEnvSchema, type WorkerEnv } from './config/worker-config';
 import { workflowCode } from './config/workflow-code';
 import type { ProviderClients } from './providers/config';
+import { withProviders } from './providers';
+import type { BoundProvider } from './providers/plugin';
 
 /** The worker settings the environment sets and `loadWorkerEnv` validates (src/config/worker-config.ts). */
 type WorkerSettings = Pick<
@@ -38,6 +40,11 @@ export interface WorkerWiring {
   taskQueue: string;
   /** The provider clients the activities call: from the environment, or a sandbox's. */
   providers: ProviderClients;
+  /**
+   * Providers besides the built-in ones (src/providers/index.ts), each a plug-in bound to its client
+   * (`bindProvider`): their activities are registered with the rest, on the workflow's task queue.
+   */
+  moreProviders?: readonly BoundProvider[];
   settings: WorkerSettings;
   /** Payload encryption (`dataConverterFromEnv()`); none by default. */
   dataConverter?: DataConverter;
@@ -116,10 +123,13 @@ export async function createWorkerGroup(w: WorkerWiring): Promise<WorkerGroup> {
  */
 function activitiesOf(w: WorkerWiring): Activities {
   const limits = w.providerQueues ? providerRateLimits(w.settings) : {};
-  return createActivities(w.providers, {
-    webhookUrl: w.settings.NOTIFY_WEBHOOK_URL,
-    providerRate: providerRate(w.providers, limits),
-  });
+  return withProviders(
+    createActivities(w.providers, {
+      webhookUrl: w.settings.NOTIFY_WEBHOOK_URL,
+      providerRate: providerRate(w.providers, limits),
+    }),
+    w.moreProviders ?? [],
+  );
 }
 
 /** Running activities get the grace to finish; those that ignore their cancellation do not hold the process long. */

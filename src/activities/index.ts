@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { createProviderClients, providerEndpointsFromEnv, type ProviderClients } from '../providers/config';
 import { setRequestOrigin } from '../providers/http/transport';
+import { builtInProviders } from '../providers';
 import { fleetBudgetActivities } from './fleet-budget';
 import { notifyActivities } from './notify';
 import { protectionActivities } from './protection';
@@ -12,10 +13,7 @@ import {
   reconcileTensorMeshActivities,
   reconcileTensorOneActivities,
 } from './reconcile';
-import { registryActivities } from './registry';
-import { marqtuneActivities, tensormeshActivities } from './serving';
 import { servingSlotActivities } from './serving-slots';
-import { tensoroneEndpointActivities, tensoroneJobActivities } from './tensorone';
 import { jobSweeps } from './job-sweep';
 import { watchActivities } from './watch';
 
@@ -43,23 +41,20 @@ export function createActivities(
 ) {
   setRequestOrigin(activityOrigin);
   const { limits, reads } = options.providerRate ?? providerRate(clients);
-  const jobs = tensoroneJobActivities(clients.tensorone);
-  const marqtune = marqtuneActivities(clients.marqtune);
+  const providers = builtInProviders(clients);
   return {
     ...notifyActivities(options.webhookUrl),
     ...rateLimitActivities(limits),
-    ...jobs,
-    ...tensoroneEndpointActivities(clients.tensorone),
-    ...registryActivities(clients.tensorone),
+    ...providers.tensorone.activities,
     ...protectionActivities(reads.protection),
     ...protectionRebuildActivities(),
     ...fleetBudgetActivities(),
     ...servingSlotActivities(),
-    ...tensormeshActivities(clients.tensormesh),
+    ...providers.tensormesh.activities,
     ...reconcileTensorOneActivities(clients.tensorone),
     ...reconcileTensorMeshActivities(clients.tensormesh),
     ...reconcileTemporalActivities(),
-    ...marqtune,
+    ...providers.marqtune.activities,
     ...watchActivities({
       getJob: {
         tensorone: (id) => reads.tensorone.getJob(id),

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { loadClientConfigProfile, loadClientConnectConfig } from '@temporalio/envconfig';
-import { NativeConnection } from '@temporalio/worker';
+import type { NativeConnection } from '@temporalio/worker';
 import { z } from 'zod';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { codecFromEnv } from '../codec/aes-gcm-codec';
@@ -127,12 +127,21 @@ function listens(address: string): Promise<boolean> {
 }
 
 /** A connection that failed, said so that the operator knows where it looked and what to do next. */
-async function unreachable(address: string | undefined, namespace: string, err: unknown): Promise<Error> {
+/** No Temporal frontend at the address (nothing there, or another kind of server): what to do instead. */
+export class TemporalUnreachable extends Error {
+  override name = 'TemporalUnreachable';
+}
+
+async function unreachable(
+  address: string | undefined,
+  namespace: string,
+  err: unknown,
+): Promise<TemporalUnreachable> {
   const why = err instanceof Error ? err.message : String(err);
   // Something listening where gRPC could not connect is some other server (a Web UI, a proxy).
   if (NOT_TEMPORAL.test(why) || (address && (await listens(address))))
-    return new Error(notTemporal(address ?? 'the default address', why));
-  return new Error(
+    return new TemporalUnreachable(notTemporal(address ?? 'the default address', why));
+  return new TemporalUnreachable(
     `could not reach Temporal at ${address ?? 'the default address'} (namespace ${namespace}): ${why}. ` +
       'Is the server running? `npm start` runs one with the worker; or point TEMPORAL_ADDRESS ' +
       '(or a TEMPORAL_PROFILE in temporal.toml) at your cluster.',
@@ -156,6 +165,8 @@ export async function connectClient(env: TemporalEnv): Promise<{ client: Client;
 
 export async function connectWorkerConnection(env: TemporalEnv): Promise<NativeConnection> {
   const options = temporalConnectionOptions(env);
+  // Loaded here: the worker's native runtime is heavy, and the CLI's commands never need it.
+  const { NativeConnection } = await import('@temporalio/worker');
   return NativeConnection.connect(options).catch(async (err: unknown) => {
     throw await unreachable(options.address, env.TEMPORAL_NAMESPACE, err);
   });

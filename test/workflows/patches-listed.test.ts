@@ -6,9 +6,9 @@ import { patchFacts } from '../../scripts/patches';
 const architecture = fs.readFileSync(path.resolve(__dirname, '../../docs/architecture.md'), 'utf8');
 const facts = patchFacts();
 
-it('finds the patches the workflows ask, in every workflow folder and the root', () => {
+it('finds the patches the workflows ask, in every workflow folder and the provider-queue interceptor', () => {
   expect(facts.length).toBeGreaterThan(30);
-  for (const folder of ['pipeline', 'supervise', 'cleanup', 'protection', 'serving-slot', '.'])
+  for (const folder of ['pipeline', 'supervise', 'cleanup', 'protection', 'serving-slot', 'provider-rate'])
     expect(facts.some((f) => f.folder === folder)).toBe(true);
 });
 

@@ -5,6 +5,7 @@ import { paging, protectionRecords, provider } from '../activity-stubs';
 import { listCandidateCheckpoints } from '../cleanup/checkpoint-pages';
 import type { CandidateSummary } from './contract';
 import type { KnownCheckpoints } from './operator-updates';
+import { deployTargetOf } from './deploy-targets';
 import { protect } from './protect';
 import type { RunSafety } from './safety';
 import { summarized } from '../summaries';
@@ -24,8 +25,7 @@ export async function claimedCandidate(
   safety: RunSafety,
   known: KnownCheckpoints,
 ): Promise<CandidateSummary> {
-  const registered =
-    safety.owned && spec.deploy.target === 'tensorone-registry' && providerName === 'tensorone';
+  const registered = safety.owned && deployTargetOf(spec).steps.fromRegistry && providerName === 'tensorone';
   const claims = claimsCandidate();
   const excluded: string[] = [];
   for (;;) {

@@ -8,7 +8,9 @@ import {
 import type { Activities } from '../../activities';
 import type { ReserveAnswer, SettledSpend } from '../../decisions/fleet-budget';
 import type { PipelineSpec } from '../../domain/pipeline-input';
+import { fleetBudgetStands } from '../../decisions/pipeline-status';
 import type { PipelinePhase, PipelineStatus } from './contract';
+import { moveTo } from './status';
 import { reservesFleetBudgetPatch } from './patches';
 import { fleetBudgetAdmittedSignal } from '../fleet-budget/contract';
 
@@ -63,7 +65,7 @@ export async function reserveFleetBudget(
   };
   try {
     while (answer.outcome === 'waiting' && !admitted) {
-      status.fleetBudget = answer.text;
+      moveTo(status, fleetBudgetStands(status, answer.text));
       phase('awaiting-budget');
       if (await condition(() => admitted !== undefined, ASK_AGAIN_WHILE_WAITING)) break;
       answer = await ask();
@@ -73,6 +75,6 @@ export async function reserveFleetBudget(
     if (isCancellation(err)) await hold.settle(0);
     throw err;
   }
-  status.fleetBudget = (admitted ?? answer).text;
+  moveTo(status, fleetBudgetStands(status, (admitted ?? answer).text));
   return hold;
 }

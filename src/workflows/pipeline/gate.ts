@@ -10,6 +10,8 @@ import type { Decision } from './operator-updates';
 import { pipelineMetrics } from '../metrics';
 import { shortTime } from '../summaries';
 import { countsHalfApprovalDeadline } from './patches';
+import { awaitingApproval, gateJudged } from '../../decisions/pipeline-status';
+import { moveTo } from './status';
 
 /** The serving model's value of the policy metric: through the registry's compare call. */
 export async function servingMetric(
@@ -52,7 +54,7 @@ export function passGate(
     },
     baseline,
   );
-  status.gate = verdict;
+  moveTo(status, gateJudged(status, verdict));
   if (!verdict.passed) {
     throw ApplicationFailure.nonRetryable(
       `gate rejected checkpoint ${candidate.checkpointId}: ${verdict.reasons.join('; ')}`,
@@ -72,7 +74,7 @@ export function decisionArrived(
   decision: () => Decision | undefined,
 ): Promise<boolean> {
   const timeoutMs = parseDuration(approval.timeout)!;
-  status.awaitingApprovalUntil = new Date(Date.now() + timeoutMs).toISOString();
+  moveTo(status, awaitingApproval(status, new Date(Date.now() + timeoutMs).toISOString()));
   setCurrentDetails(currentDetails(status));
   const summary = `waiting for approval of ${candidate.checkpointId} until ${shortTime(Date.now() + timeoutMs)} (then ${approval.onTimeout})`;
   const decided = () => decision() !== undefined;
@@ -97,9 +99,11 @@ export function settleApproval(
   verdict: GateVerdict,
   status: PipelineStatus,
 ): void {
-  status.awaitingApprovalUntil = undefined;
   const d = decided ?? decisionOnTimeout(approval);
-  status.gate = { passed: d.approved, reasons: [...verdict.reasons, approvalReason(d)] };
+  moveTo(
+    status,
+    gateJudged(status, { passed: d.approved, reasons: [...verdict.reasons, approvalReason(d)] }, true),
+  );
   if (!d.approved) {
     const { message, type } = rejection(candidate.checkpointId, d, decided !== undefined);
     throw ApplicationFailure.nonRetryable(message, type);

@@ -13,8 +13,9 @@ import { supervisionProgressSignal } from '../supervise/contract';
 import { installOperatorUpdates, type Decision, type KnownCheckpoints } from './operator-updates';
 import { protectionRecords } from '../activity-stubs';
 import { protect } from './protect';
-import { iso } from './status';
+import { iso, moveTo } from './status';
 import { operatorUpdates } from './patches';
+import { trainingReported } from '../../decisions/pipeline-status';
 
 /** What the operator and the supervising child told the pipeline. */
 interface OperatorInputs {
@@ -39,8 +40,7 @@ export function installPipelineHandlers(
 
   setHandler(statusQuery, () => status);
   setHandler(supervisionProgressSignal, (p) => {
-    status.training = p;
-    status.updatedAt = iso();
+    moveTo(status, trainingReported(status, p, iso()));
     setCurrentDetails(currentDetails(status));
   });
   /** A signalled decision: under the operator rules, ignored where the update would be refused. */

@@ -32,10 +32,18 @@ import {
   undoBilled,
   type RunSafety,
 } from './safety';
-import { iso, leftovers } from './status';
+import { iso, leftovers, moveTo } from './status';
 import { pipelineMetrics } from '../metrics';
 import { startOrAdoptTraining, superviseChild } from './train';
 import { NOTHING_HELD, reserveFleetBudget, reservesFleetBudget } from './fleet-budget';
+import {
+  candidateChosen,
+  failed,
+  inPhase,
+  jobKnown,
+  trainingReported,
+  undoFailed,
+} from '../../decisions/pipeline-status';
 
 /**
  * Fine-tune → deploy: train (start, adopt or follow), supervise as a child, choose the checkpoint by the
@@ -52,8 +60,7 @@ export async function fineTuneToDeploy(rawInput: unknown): Promise<PipelineResul
   const operator = installPipelineHandlers(status, pipelineScope, known);
   const notices = pipelineNotices(status);
   const phase = (p: PipelinePhase) => {
-    status.phase = p;
-    status.updatedAt = iso();
+    moveTo(status, inPhase(status, p, iso()));
     setCurrentDetails(currentDetails(status));
     updateSearchAttributes({ phase: p });
     notices.phaseEntered(p);
@@ -79,7 +86,10 @@ export async function fineTuneToDeploy(rawInput: unknown): Promise<PipelineResul
     // A job that ended early keeps its whole reservation (its last cost is not known); no job, nothing.
     if (safety.fleet?.held()) await safety.fleet.settle(status.jobId ? 'unknown' : 0);
     if (undoFailure !== undefined) {
-      status.failure = `could not stop what this pipeline started: ${describeFailure(undoFailure)}`;
+      moveTo(
+        status,
+        undoFailed(status, `could not stop what this pipeline started: ${describeFailure(undoFailure)}`),
+      );
       if (isCancellation(err)) throw undoFailure;
     }
     if (operator.cancelRequested() && isCancellation(err)) {
@@ -91,7 +101,7 @@ export async function fineTuneToDeploy(rawInput: unknown): Promise<PipelineResul
       return cancelledResult(status, safety, leftRunning);
     }
     if (!isCancellation(err)) {
-      status.failure = [describeFailure(err), status.failure].filter(Boolean).join('; ');
+      moveTo(status, failed(status, describeFailure(err)));
       phase('failed');
       notices.notify('failed', `failed: ${status.failure}`);
       await CancellationScope.nonCancellable(() => notices.delivered());
@@ -118,14 +128,14 @@ async function run(
   // ---- train ----
   phase('training');
   const jobId = await startOrAdoptTraining(spec, status, safety);
-  status.jobId = jobId;
+  moveTo(status, jobKnown(status, jobId));
   updateSearchAttributes({ jobId });
   stopLateDuplicates(status, safety);
 
   // ---- wait: the supervising child ----
   const supervision = await superviseChild(spec, status.provider, jobId);
   // The look the supervision finished at comes in its result, not as a progress signal.
-  if (supervision.progress) status.training = supervision.progress;
+  if (supervision.progress) moveTo(status, trainingReported(status, supervision.progress));
   await safety.fleet.settle(supervision.job.cost ?? 'unknown');
   // A create the provider acted on after its answer was lost has made its duplicate by now.
   if (safety.job?.inDoubt) await stopDuplicates(status, safety);
@@ -133,7 +143,7 @@ async function run(
   // ---- compare ----
   phase('comparing');
   const candidate = await claimedCandidate(spec, jobId, status.provider, safety, known);
-  status.candidate = candidate;
+  moveTo(status, candidateChosen(status, candidate));
 
   // ---- gate ----
   phase('gating');

@@ -9,7 +9,16 @@ import type { CandidateSummary, DeploymentSummary, PipelineStatus } from './cont
 import { applicationCause, describeFailure } from '../failure-cause';
 import { summarized } from '../summaries';
 import { removeDeployment } from './deploy';
+import { deployTargetOf, stepsOf } from './deploy-targets';
 import { recordsSmokeRequest } from './patches';
+import {
+  championSeen,
+  deployed,
+  deploymentLeftRunning,
+  deploymentRemoved,
+  promoted,
+} from '../../decisions/pipeline-status';
+import { moveTo } from './status';
 
 /** The slot's champion to compare against, when it was chosen on the same metric (a tie passes). */
 export async function championBaseline(
@@ -21,7 +30,7 @@ export async function championBaseline(
     `what serves ${spec.name} now (the champion to compare against)?`,
     spec.name,
   );
-  if (champion) status.champion = champion;
+  if (champion) moveTo(status, championSeen(status, champion));
   return baselineOf(champion, spec.selection.metric);
 }
 
@@ -63,30 +72,35 @@ export async function promoteToSlot(
         },
       ),
     );
-    status.slot = {
-      name: spec.name,
-      champion: answer.champion.deploymentId,
-      ...(answer.previous
-        ? { previous: answer.previous.deploymentId, retireAt: answer.previous.retireAt }
-        : {}),
-    };
+    moveTo(
+      status,
+      promoted(status, {
+        name: spec.name,
+        champion: answer.champion.deploymentId,
+        ...(answer.previous
+          ? { previous: answer.previous.deploymentId, retireAt: answer.previous.retireAt }
+          : {}),
+      }),
+    );
     return answer;
   } catch (err) {
     if (isCancellation(err) || applicationCause(err)?.type !== 'PROMOTION_REFUSED') {
       const note = `promotion of ${deployment.target} ${deployment.id} to slot ${spec.name} did not answer: check \`starter slots ${spec.name}\`; if it is not there, remove it by hand`;
-      status.deployment = { ...deployment, removeByHand: note };
+      moveTo(status, deployed(status, { ...deployment, removeByHand: note }));
       throw ApplicationFailure.nonRetryable(`${note} (${describeFailure(err)})`, 'PROMOTION_IN_DOUBT');
     }
     const removal = await removeDeployment(deployment.target, deployment.id);
-    status.deployment = isAbsent(removal)
-      ? {
-          ...deployment,
-          status: 'left-running',
-          removeByHand: `${deployment.target} ${deployment.id} must be removed by hand: ${absenceReason(removal)}`,
-        }
-      : { ...deployment, status: 'removed' };
+    const removeByHand = isAbsent(removal)
+      ? `${deployment.target} ${deployment.id} must be removed by hand: ${absenceReason(removal)}`
+      : undefined;
+    moveTo(
+      status,
+      removeByHand
+        ? deploymentLeftRunning(status, deployment, removeByHand)
+        : deploymentRemoved(status, deployment, false),
+    );
     throw ApplicationFailure.nonRetryable(
-      `${describeFailure(err)}; ${isAbsent(removal) ? status.deployment.removeByHand : `${deployment.id} was removed`}`,
+      `${describeFailure(err)}; ${removeByHand ?? `${deployment.id} was removed`}`,
       'PROMOTION_REFUSED',
     );
   }
@@ -101,7 +115,7 @@ export async function recordPromotionInRegistry(
   candidate: CandidateSummary,
   deployment: DeploymentSummary,
 ): Promise<string | undefined> {
-  if (deployment.target !== 'tensorone-registry' || !deployment.modelId) return undefined;
+  if (!stepsOf(deployment.target).fromRegistry || !deployment.modelId) return undefined;
   try {
     await summarized(
       provider.updateModelMetadata,
@@ -137,13 +151,6 @@ export function promotionText(name: string, answer: PromoteAnswer): string {
 
 /** The request this run smoke-tested its deployment with, kept in the slot for a rollback's check. */
 function smokeRequestOf(spec: PipelineSpec, deployment: DeploymentSummary): SlotSmokeRequest {
-  const d = spec.deploy;
-  if (d.target === 'tensormesh')
-    return {
-      prompt: d.smokePrompt,
-      ...(deployment.url ? { endpoint: deployment.url } : {}),
-      ...(deployment.name ? { modelName: deployment.name } : {}),
-      ...(d.smokeRequest ? { request: d.smokeRequest } : {}),
-    };
-  return { input: d.smokeTest.input };
+  const { steps, deploy } = deployTargetOf(spec);
+  return steps.smokeRequest(deploy, deployment);
 }

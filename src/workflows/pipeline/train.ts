@@ -10,6 +10,8 @@ import { summarized } from '../summaries';
 import { superviseTrainingJob } from '../supervise';
 import { stopDuplicates, throwIfCancelled, type RunSafety } from './safety';
 import { supervisesPerJob } from './patches';
+import { jobKnown, trainingOn } from '../../decisions/pipeline-status';
+import { moveTo } from './status';
 
 /** Starts a TensorOne job (falling back through the GPU preference list), adopts one, or follows Marqtune. */
 export async function startOrAdoptTraining(
@@ -32,7 +34,7 @@ export async function startOrAdoptTraining(
       );
     }
     tried.push(gpuType);
-    status.gpuType = gpuType;
+    moveTo(status, trainingOn(status, gpuType));
     try {
       const request = {
         step: `train-${gpuType}`,
@@ -55,7 +57,7 @@ export async function startOrAdoptTraining(
         ),
       );
       safety.job = { id: job.id, name: job.name, inDoubt: job.inDoubt };
-      status.jobId = job.id;
+      moveTo(status, jobKnown(status, job.id));
       if (job.inDoubt) await CancellationScope.nonCancellable(() => stopDuplicates(status, safety));
       throwIfCancelled();
       return job.id;

@@ -1,12 +1,16 @@
-import type { Deployment, ModelComparison, ModelDownload, RegisteredModel } from '../domain/types';
-import type { DeployModelRequest, TensorOneClient } from '../providers/tensorone/client';
+import type { Deployment, ModelComparison, ModelDownload, RegisteredModel } from '../../domain/types';
+import type { DeployModelRequest, TensorOneClient } from './client';
 import { ApplicationFailure } from '@temporalio/common';
-import { adoptionMismatches } from '../decisions/adoption';
-import { createInDoubt, mayFindEarlierCreate, nameForStep } from './context';
-import { adoptionRefused, classified } from './failures';
-import { isAbsent } from '../providers/http/capabilities';
-import { ProviderError } from '../providers/http/provider-error';
-import type { CreateOutcome } from './tensorone';
+import { adoptionMismatches } from '../../decisions/adoption';
+import {
+  createInDoubt,
+  mayFindEarlierCreate,
+  nameForStep,
+  type CreateOutcome,
+} from '../../activities/context';
+import { adoptionRefused, classified } from '../../activities/failures';
+import { isAbsent } from '../http/capabilities';
+import { ProviderError } from '../http/provider-error';
 
 /** TensorOne model registry: one activity per API call. */
 export function registryActivities(client: TensorOneClient) {

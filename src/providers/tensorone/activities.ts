@@ -1,14 +1,9 @@
-import type { Checkpoint, CheckpointPage, Deployment, TrainingJob } from '../domain/types';
-import type {
-  CreateJobRequest,
-  ListCheckpointsQuery,
-  ListJobsQuery,
-  TensorOneClient,
-} from '../providers/tensorone/client';
-import { adoptionMismatches, duplicatesOf } from '../decisions/adoption';
-import { smokeTestPassed } from '../decisions/deploy';
-import { probeFigures, type ProbeFigures, type ProbeSample } from '../decisions/probe';
-import { isAbsent, type CapabilityAbsent } from '../providers/http/capabilities';
+import type { Checkpoint, CheckpointPage, Deployment, TrainingJob } from '../../domain/types';
+import type { CreateJobRequest, ListCheckpointsQuery, ListJobsQuery, TensorOneClient } from './client';
+import { adoptionMismatches, duplicatesOf } from '../../decisions/adoption';
+import { smokeTestPassed } from '../../decisions/deploy';
+import { probeFigures, type ProbeFigures, type ProbeSample } from '../../decisions/probe';
+import { isAbsent, type CapabilityAbsent } from '../http/capabilities';
 import {
   attempt,
   createInDoubt,
@@ -16,18 +11,23 @@ import {
   mayFindEarlierCreate,
   nameForStep,
   possibleDuplicate,
+  type CreateOutcome,
   type PossibleDuplicate,
-} from './context';
+} from '../../activities/context';
 import {
   adoptionRefused,
   classified,
   countsAgainstEndpoint,
   deleteIdempotently,
   type DeleteOutcome,
-} from './failures';
-import { ProviderError } from '../providers/http/provider-error';
-import { forEachJobPage } from './job-pages';
-import { deleteBatchResumably, type BatchDeletionOutcome, type DeleteBatchInput } from './batch-deletions';
+} from '../../activities/failures';
+import { ProviderError } from '../http/provider-error';
+import { forEachJobPage } from '../../activities/job-pages';
+import {
+  deleteBatchResumably,
+  type BatchDeletionOutcome,
+  type DeleteBatchInput,
+} from '../../activities/batch-deletions';
 
 type StartTrainingJobInput = Omit<CreateJobRequest, 'name'> & {
   /** Workflow step, e.g. `train-a100`: the job is named after the run (`nameBasis`) and this step. */
@@ -35,14 +35,6 @@ type StartTrainingJobInput = Omit<CreateJobRequest, 'name'> & {
   /** The workflow's run-based name basis; absent for workflows started before runs named their resources. */
   nameBasis?: string;
 };
-
-/** What a create returns besides the resource: whether it was adopted, and whether a duplicate may exist. */
-export interface CreateOutcome {
-  adopted: boolean;
-  /** An earlier attempt may have reached the provider after its answer was lost: a duplicate may appear. */
-  inDoubt: boolean;
-  name: string;
-}
 
 const STOPPABLE = new Set(['queued', 'pending', 'running', 'unknown']);
 /** Statuses a resumed job moves through: found on a retry, the earlier attempt's resume took effect. */

@@ -1,18 +1,16 @@
-import type { ServedModelRequest } from '../domain/tensormesh';
-import type { Deployment, TrainingJob } from '../domain/types';
-import type { MarqtuneClient } from '../providers/marqtune/client';
-import { isAbsent, type CapabilityAbsent } from '../providers/http/capabilities';
-import type { ProvisionModelRequest, TensorMeshClient } from '../providers/tensormesh/client';
+import type { ServedModelRequest } from '../../domain/tensormesh';
+import type { Deployment } from '../../domain/types';
+import { isAbsent, type CapabilityAbsent } from '../http/capabilities';
+import type { ProvisionModelRequest, TensorMeshClient } from './client';
+import type { CreateOutcome, PossibleDuplicate } from '../../activities/context';
 import {
-  createInDoubt,
   attempt,
+  createInDoubt,
   mayFindEarlierCreate,
   nameForStep,
   possibleDuplicate,
-  type PossibleDuplicate,
-} from './context';
-import type { CreateOutcome } from './tensorone';
-import { classified, deleteIdempotently, type DeleteOutcome } from './failures';
+} from '../../activities/context';
+import { classified, deleteIdempotently, type DeleteOutcome } from '../../activities/failures';
 
 /** TensorMesh model serving: one activity per API call. */
 export function tensormeshActivities(client: TensorMeshClient) {
@@ -75,18 +73,6 @@ export function tensormeshActivities(client: TensorMeshClient) {
         },
         { untilServing: input.untilServing },
       );
-    },
-  };
-}
-
-/** Marqtune fine-tuned models. */
-export function marqtuneActivities(client: MarqtuneClient) {
-  return {
-    async listMarqtuneModels(): Promise<TrainingJob[]> {
-      return classified(() => client.models.list());
-    },
-    async getMarqtuneModel(modelId: string): Promise<TrainingJob> {
-      return classified(() => client.models.get(modelId));
     },
   };
 }
