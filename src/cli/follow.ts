@@ -5,6 +5,7 @@ import { statusQuery, type PipelineResult, type PipelineStatus } from '../workfl
 import type { fineTuneToDeploy } from '../workflows/pipeline';
 import { latestLook, withLatestLook } from './latest-look';
 import { costText, sparkline } from './render';
+import { sweepLines } from './sweep-table';
 
 interface FollowOptions {
   /** Draw a live bar (a terminal) or print a line per change (a pipe, CI). */
@@ -39,6 +40,7 @@ export async function followPipeline(
     : undefined;
   bar?.start(100, 0, { phase: 'starting', epoch: '-', step: '-', loss: '-', spark: '', cost: '-' });
   let lastLine = '';
+  let lastTable = '';
   let approvalAsked = false;
   let barValue = 0;
   let barFields: Record<string, string> = {};
@@ -53,6 +55,11 @@ export async function followPipeline(
     bar.start(100, barValue, barFields);
   };
   const render = (s: PipelineStatus) => {
+    // A sweep's trials table (above the bar: its line is cleared first).
+    // Printed when a trial starts, is judged at a rung or ends (not at every epoch: the lines would scroll).
+    const moves = s.sweep ? JSON.stringify(s.sweep.trials.map((t) => [t.state, t.rungs.length])) : '';
+    if (s.sweep && moves !== lastTable) write(`${bar ? '\r\x1b[2K' : ''}${sweepLines(s.sweep).join('\n')}`);
+    lastTable = moves;
     if (s.phase === 'awaiting-approval' && !approvalAsked) {
       approvalAsked = true;
       note(`\n${approvalHint(handle.workflowId, s)}\n`);

@@ -1,6 +1,7 @@
 // The workflows this worker runs. Deterministic code only: activities arrive through `import type`.
 export { fineTuneToDeploy } from './pipeline';
 export { superviseTrainingJob, stopSupervisedJobSignal } from './supervise';
+export { sweepTrial } from './sweep';
 export { checkpointCleanup } from './cleanup';
 export { deleteCheckpointsAtProviderRate } from './cleanup/checkpoint-deletions';
 export {

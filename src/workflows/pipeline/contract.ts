@@ -2,6 +2,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { SlotDeployment } from '../../decisions/serving-slot';
 import type { DeletedCheckpoint } from '../cleanup/contract';
 import type { SupervisionProgress } from '../supervise/contract';
+import type { SweepStatus } from '../sweep/contract';
 
 // The contract of `fineTuneToDeploy`: its status and result, and the operator's messages.
 
@@ -110,6 +111,8 @@ export interface PipelineStatus extends PipelineLeftovers {
   pinned: string[];
   gpuType?: string;
   failure?: string;
+  /** The hyperparameter sweep's trials (`train.sweep`). */
+  sweep?: SweepStatus;
   updatedAt: string;
 }
 
@@ -130,6 +133,8 @@ export interface PipelineResult extends PipelineLeftovers {
   slot?: SlotStanding;
   /** Something after promotion that did not work and the operator should know (the model serves). */
   notes?: string[];
+  /** The hyperparameter sweep's trials, and which one was deployed (`train.sweep`). */
+  sweep?: SweepStatus;
 }
 
 export const statusQuery = defineQuery<PipelineStatus>('status');

@@ -44,6 +44,7 @@ import {
   trainingReported,
   undoFailed,
 } from '../../decisions/pipeline-status';
+import { runSweep } from '../sweep/coordinate';
 
 /**
  * Fine-tune → deploy: train (start, adopt or follow), supervise as a child, choose the checkpoint by the
@@ -127,13 +128,16 @@ async function run(
 
   // ---- train ----
   phase('training');
-  const jobId = await startOrAdoptTraining(spec, status, safety);
+  // A sweep trains its trials as children and goes on with the winner's job (src/workflows/sweep).
+  const swept =
+    spec.train.kind === 'tensorone' && spec.train.sweep ? await runSweep(spec, status, safety) : undefined;
+  const jobId = swept ? swept.jobId : await startOrAdoptTraining(spec, status, safety);
   moveTo(status, jobKnown(status, jobId));
   updateSearchAttributes({ jobId });
   stopLateDuplicates(status, safety);
 
   // ---- wait: the supervising child ----
-  const supervision = await superviseChild(spec, status.provider, jobId);
+  const supervision = swept ? swept.supervision : await superviseChild(spec, status.provider, jobId);
   // The look the supervision finished at comes in its result, not as a progress signal.
   if (supervision.progress) moveTo(status, trainingReported(status, supervision.progress));
   await safety.fleet.settle(supervision.job.cost ?? 'unknown');
@@ -212,12 +216,13 @@ async function run(
     deployment,
     deletedCheckpoints: cleanup?.deleted ?? [],
     bytesReclaimed: cleanup?.bytesReclaimed ?? 0,
-    cost: supervision.job.cost,
+    cost: swept ? swept.table.cost : supervision.job.cost,
     resumes: supervision.resumes,
     budgetStopped: supervision.outcome === 'budget-stopped',
     gate: status.gate,
     ...(status.probe ? { probe: status.probe } : {}),
     ...(status.slot ? { slot: status.slot } : {}),
     ...(notes.length ? { notes } : {}),
+    ...(swept ? { sweep: swept.table } : {}),
   };
 }

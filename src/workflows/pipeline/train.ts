@@ -18,6 +18,8 @@ export async function startOrAdoptTraining(
   spec: PipelineSpec,
   status: PipelineStatus,
   safety: RunSafety,
+  /** Before the step's name, e.g. `trial-03-` for a sweep's trial: each trial its own job. */
+  stepPrefix = '',
 ): Promise<string> {
   const train = spec.train;
   if (train.kind === 'tensorone-existing') return (await provider.getTrainingJob(train.jobId)).id;
@@ -37,7 +39,7 @@ export async function startOrAdoptTraining(
     moveTo(status, trainingOn(status, gpuType));
     try {
       const request = {
-        step: `train-${gpuType}`,
+        step: `${stepPrefix}train-${gpuType}`,
         modelType: train.modelType,
         datasetId: train.datasetId,
         config: train.config,
