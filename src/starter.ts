@@ -6,6 +6,7 @@
  * (nothing was started or changed), 3 not found.
  */
 import { Command, CommanderError } from 'commander';
+import { addBudgetCommand } from './cli/commands/budget';
 import { addCancelCommand } from './cli/commands/cancel';
 import { addCleanupCommand } from './cli/commands/cleanup';
 import { addConsoleCommand } from './cli/commands/console';
@@ -68,6 +69,7 @@ TEMPORAL_API_KEY or TEMPORAL_TLS_CLIENT_CERT_PATH/TEMPORAL_TLS_CLIENT_KEY_PATH; 
     addSuperviseCommand,
     addCleanupCommand,
     addReconcileCommand,
+    addBudgetCommand,
     addScheduleCommand,
     addReportCommand,
     addListCommand,

@@ -2,6 +2,7 @@ import { Context } from '@temporalio/activity';
 import { createProviderClients, providerEndpointsFromEnv, type ProviderClients } from '../providers/config';
 import { setRequestOrigin } from '../providers/http/transport';
 import { builtInProviders } from '../providers';
+import { fleetBudgetActivities } from './fleet-budget';
 import { notifyActivities } from './notify';
 import { protectionActivities } from './protection';
 import { protectionRebuildActivities } from './protection-rebuild';
@@ -47,6 +48,7 @@ export function createActivities(
     ...providers.tensorone.activities,
     ...protectionActivities(reads.protection),
     ...protectionRebuildActivities(),
+    ...fleetBudgetActivities(),
     ...servingSlotActivities(),
     ...providers.tensormesh.activities,
     ...reconcileTensorOneActivities(clients.tensorone),

@@ -53,6 +53,7 @@ export function statusLines(id: string, s: PipelineStatus, serving?: string): st
   const t = s.training;
   const lines = [`${id}  phase: ${s.phase}${s.failure ? `  (${s.failure})` : ''}`];
   if (s.jobId) lines.push(`  job: ${s.provider} ${s.jobId}${s.gpuType ? ` on ${s.gpuType}` : ''}`);
+  if (s.fleetBudget) lines.push(`  fleet budget: ${s.fleetBudget}`);
   if (t) {
     lines.push(
       `  training: ${t.status} epoch ${t.epoch ?? '-'}/${t.totalEpochs ?? '-'} step ${t.step ?? '-'}/${t.totalSteps ?? '-'} (${t.percentage ?? 0}%)  loss ${t.metrics.loss ?? '-'} best ${t.bestLoss ?? '-'}  cost ${costText(t)}${etaText(t) ? `  eta ${etaText(t)}` : ''}${t.resumes ? `  resumes ${t.resumes}` : ''}`,

@@ -113,6 +113,8 @@ export function cancelEffects(f: CancelFacts): string[] {
   switch (f.phase) {
     case 'starting':
       return ['no training starts: a job already being created is stopped with a saved checkpoint'];
+    case 'awaiting-budget':
+      return ['the wait for the fleet budget ends: no training job is created'];
     case 'training':
       return [`${job} stops with a saved checkpoint`, 'nothing is deployed'];
     case 'awaiting-approval':

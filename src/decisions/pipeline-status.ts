@@ -15,6 +15,11 @@ export function inPhase(status: PipelineStatus, phase: PipelinePhase, at: string
   return { ...status, phase, updatedAt: at };
 }
 
+/** Where the job's reservation against the fleet budget stands: in line (how full the fleet is) or reserved. */
+export function fleetBudgetStands(status: PipelineStatus, text: string): PipelineStatus {
+  return { ...status, fleetBudget: text };
+}
+
 /** A training job is asked for on this GPU type. */
 export function trainingOn(status: PipelineStatus, gpuType: string): PipelineStatus {
   return { ...status, gpuType };

@@ -3,6 +3,7 @@ import type { PipelinePhase } from '../workflows/pipeline/contract';
 /** Every phase a pipeline shows, in the order it passes them (the Record makes the compiler notice a new one). */
 export const PIPELINE_PHASES = Object.keys({
   starting: 1,
+  'awaiting-budget': 1,
   training: 1,
   comparing: 1,
   gating: 1,

@@ -71,6 +71,11 @@ export const ACTIVITY_QUEUES: Record<keyof Activities, QueuedProvider | 'workflo
   releaseDeletions: 'workflow',
   protectedCheckpoints: 'workflow',
   rebuildProtection: 'workflow',
+  // the fleet budget (calls to Temporal; the budget is named after the workflow's own task queue)
+  reserveFleetBudget: 'workflow',
+  settleFleetBudget: 'workflow',
+  signalFleetBudgetAdmitted: 'workflow',
+  readFleetBudgetBefore: 'workflow',
   notifyWebhook: 'workflow',
   // The worker's settings: no provider call
   providerRateLimits: 'workflow',

@@ -12,5 +12,6 @@ export {
   listTrainingJobsAtProviderRate,
 } from './provider-reads';
 export { checkpointProtection } from './protection';
+export { fleetBudget } from './fleet-budget';
 export { servingSlot } from './serving-slot';
 export { reconcileOrphans } from './reconcile';

@@ -1,4 +1,5 @@
 import {
+  fleetBudgetStands,
   awaitingApproval,
   deployed,
   deploymentLeftRunning,
@@ -111,5 +112,19 @@ describe('pipeline status transitions', () => {
     const again = frozen(two);
     expect(withLeftover(again, 'stoppedJobs', 'job_1')).toBe(again);
     expect(withLeftover(frozen(two), 'duplicateJobs', 'job_1').duplicateJobs).toEqual(['job_1']);
+  });
+});
+
+describe('the fleet budget in the status', () => {
+  it('says where the reservation stands, leaving the status it was given as it was', () => {
+    const before = {
+      phase: 'awaiting-budget' as const,
+      provider: 'tensorone' as const,
+      pinned: [],
+      updatedAt: 't',
+    };
+    const next = fleetBudgetStands(before, 'awaiting budget: fleet at $20 of $25 today');
+    expect(next).toEqual({ ...before, fleetBudget: 'awaiting budget: fleet at $20 of $25 today' });
+    expect(before).not.toHaveProperty('fleetBudget');
   });
 });

@@ -9,6 +9,7 @@ import type { SweepStatus } from '../sweep/contract';
 
 export type PipelinePhase =
   | 'starting'
+  | 'awaiting-budget'
   | 'training'
   | 'comparing'
   | 'gating'
@@ -105,6 +106,8 @@ export interface PipelineStatus extends PipelineLeftovers {
   /** The probe before promotion (`deploy.probe`): the verdict and both endpoints' figures. */
   probe?: ProbeReport;
   awaitingApprovalUntil?: string;
+  /** Where the job's reservation against the fleet budget stands (waiting: how full the fleet is). */
+  fleetBudget?: string;
   deployment?: DeploymentSummary;
   pinned: string[];
   gpuType?: string;

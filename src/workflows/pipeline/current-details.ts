@@ -8,6 +8,7 @@ import type { PipelineStatus } from './contract';
  */
 export function currentDetails(s: PipelineStatus): string {
   const lines = [`**${s.phase}**${s.jobId ? ` — ${s.provider} job \`${s.jobId}\`` : ''}`];
+  if (s.phase === 'awaiting-budget' && s.fleetBudget) lines.push(s.fleetBudget);
   const t = s.training;
   if (t)
     lines.push(

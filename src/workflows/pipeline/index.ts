@@ -35,6 +35,7 @@ import {
 import { iso, leftovers, moveTo } from './status';
 import { pipelineMetrics } from '../metrics';
 import { startOrAdoptTraining, superviseChild } from './train';
+import { NOTHING_HELD, reserveFleetBudget, reservesFleetBudget } from './fleet-budget';
 import {
   candidateChosen,
   failed,
@@ -83,6 +84,8 @@ export async function fineTuneToDeploy(rawInput: unknown): Promise<PipelineResul
   } catch (err) {
     // Nothing billed stays behind a pipeline that did not deploy: its job stops, duplicates are stopped.
     const undoFailure = safety.owned ? await undoBilled(spec, status, safety) : undefined;
+    // A job that ended early keeps its whole reservation (its last cost is not known); no job, nothing.
+    if (safety.fleet?.held()) await safety.fleet.settle(status.jobId ? 'unknown' : 0);
     if (undoFailure !== undefined) {
       moveTo(
         status,
@@ -118,6 +121,11 @@ async function run(
   known: KnownCheckpoints,
   notify: PipelineNotices['notify'],
 ): Promise<PipelineResult> {
+  // ---- reserve the job's cost against the fleet budget (waits while the fleet is at its limit) ----
+  safety.fleet = reservesFleetBudget(spec)
+    ? await reserveFleetBudget(status, phase, spec.budget?.maxCost)
+    : NOTHING_HELD;
+
   // ---- train ----
   phase('training');
   // A sweep trains its trials as children and goes on with the winner's job (src/workflows/sweep).
@@ -133,6 +141,7 @@ async function run(
   // The look the supervision finished at comes in its result, not as a progress signal.
   if (supervision.progress) moveTo(status, trainingReported(status, supervision.progress));
   if (supervision.earlyStop) status.earlyStop = supervision.earlyStop;
+  await safety.fleet.settle(supervision.job.cost ?? 'unknown');
   // A create the provider acted on after its answer was lost has made its duplicate by now.
   if (safety.job?.inDoubt) await stopDuplicates(status, safety);
 

@@ -94,3 +94,10 @@ export const looksBeforeDeploy = () => patched('pipeline-believes-completion-bef
  * pipelines with `train.earlyStop`, so the histories of others are unchanged.
  */
 export const givesEarlyStop = () => patched('pipeline-early-stop');
+
+/**
+ * A pipeline that creates a training job reserves its `budget.maxCost` against its task queue's fleet
+ * budget first, waits (phase `awaiting-budget`) while the fleet is at its limit, and settles the
+ * reservation to the job's cost when the job ends. Without a budget set nothing else changes.
+ */
+export const reservesFleetBudgetPatch = () => patched('pipeline-reserves-fleet-budget');

@@ -2,6 +2,7 @@ import { CancellationScope, CancelledFailure, sleep, workflowInfo } from '@tempo
 import type { PipelineSpec } from '../../domain/pipeline-input';
 import { paging, provider } from '../activity-stubs';
 import type { PipelineResult, PipelineStatus } from './contract';
+import type { FleetBudgetHold } from './fleet-budget';
 import { add, leftovers } from './status';
 import { ownsRunResources } from './patches';
 
@@ -18,6 +19,8 @@ export interface RunSafety {
   nameBasis?: string;
   /** The job this run created or adopted, its name, and whether its create was in doubt. */
   job?: { id: string; name: string; inDoubt: boolean };
+  /** The job's reservation against the fleet budget, settled when the job ends. */
+  fleet?: FleetBudgetHold;
 }
 
 export function runSafety(): RunSafety {

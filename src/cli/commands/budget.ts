@@ -1,0 +1,96 @@
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { InvalidArgumentError, type Command } from 'commander';
+import { fleetBudgets } from '../../clients/fleet-budget';
+import { DAY_MS, limitRefusal, money, windowWords } from '../../decisions/fleet-budget';
+import { parseDuration } from '../../domain/duration';
+import type { FleetBudgetState } from '../../workflows/fleet-budget/contract';
+import { out } from '../io';
+import { OperatorRefusal } from '../operator';
+import { withClient } from '../with-client';
+
+/** `starter budget`: what the task queue's training jobs may spend in a window, and who holds what. */
+export function addBudgetCommand(program: Command): void {
+  const budget = program
+    .command('budget')
+    .description('the fleet budget of this task queue: spent, reserved and left, and who holds what')
+    .option('--json', 'print the ledger and figures as JSON')
+    .action(async (opts: { json?: boolean }) =>
+      withClient(async ({ client, taskQueue }) => {
+        const state = await fleetBudgets(client, taskQueue).state();
+        if (opts.json) return out({ taskQueue, ...(state ?? { ledger: undefined }) });
+        for (const line of budgetLines(taskQueue, state)) out(line);
+      }),
+    );
+  budget
+    .command('set')
+    .description('set (or change) the most the fleet’s training jobs may cost per day (or --window)')
+    .requiredOption('--per-day <amount>', 'the budget per window, in the providers’ currency', amountFlag)
+    .option('--window <duration>', 'the window the budget is for (default 1d)', windowFlag, DAY_MS)
+    .option('--by <name>', 'who sets it, for the record')
+    .option('--json', 'print the ledger and figures as JSON')
+    .action(async (opts: { perDay: number; window: number; by?: string; json?: boolean }) =>
+      withClient(async ({ client, taskQueue }) => {
+        const state = await fleetBudgets(client, taskQueue)
+          .set({ amount: opts.perDay, windowMs: opts.window, ...(opts.by ? { by: opts.by } : {}) })
+          .catch((e: unknown) => {
+            if (e instanceof WorkflowUpdateFailedError)
+              throw new OperatorRefusal(e.cause?.message ?? e.message);
+            throw e;
+          });
+        if (opts.json) return out({ taskQueue, ...state });
+        for (const line of budgetLines(taskQueue, state)) out(line);
+      }),
+    );
+}
+
+function amountFlag(value: string): number {
+  const n = /^(\d+(\.\d*)?|\.\d+)$/.test(value.trim()) ? Number(value) : NaN;
+  const refusal = limitRefusal(n, DAY_MS);
+  if (refusal) throw new InvalidArgumentError(`must be an amount above 0 such as 500.`);
+  return n;
+}
+
+function windowFlag(value: string): number {
+  const ms = parseDuration(value.trim());
+  const refusal = ms === undefined ? 'not a duration' : limitRefusal(1, ms);
+  if (refusal) throw new InvalidArgumentError('must be a duration of at least 1s such as "1d" or "12h".');
+  return ms!;
+}
+
+/** The budget for a person: the limit, this window's figures, then each reservation and each run in line. */
+export function budgetLines(taskQueue: string, state: FleetBudgetState | undefined): string[] {
+  const ledger = state?.ledger;
+  if (!ledger || (!ledger.limit && !ledger.lost))
+    return [
+      `no fleet budget is set for task queue ${taskQueue}: its pipelines are held to none (\`starter budget set --per-day 500\`)`,
+    ];
+  const lines: string[] = [];
+  if (ledger.lost)
+    lines.push(
+      `the fleet budget's record was lost (${ledger.lost.reason}): nothing starts until \`starter budget set\``,
+    );
+  if (state.rebuilding)
+    lines.push(
+      `reading the run before (${state.rebuilding.predecessorRunId ?? 'none named'}): nothing is admitted until it has`,
+    );
+  const limit = ledger.limit;
+  const usage = state.usage;
+  if (limit)
+    lines.push(
+      `fleet budget of ${taskQueue}: ${money(limit.amount)} ${windowWords(limit.windowMs)} (set ${limit.setAt}${limit.by ? ` by ${limit.by}` : ''})`,
+    );
+  if (usage)
+    lines.push(
+      `  ${new Date(usage.windowStartMs).toISOString()} → ${new Date(usage.windowEndMs).toISOString()}: spent ${money(usage.spent)}, reserved ${money(usage.reserved)}, left ${money(usage.left)}; ${usage.waiting} waiting`,
+    );
+  const current = ledger.reservations.filter(
+    (r) => !usage || r.windowStartMs === usage.windowStartMs || r.spent === undefined,
+  );
+  for (const r of current)
+    lines.push(
+      `  ${r.spent === undefined ? `holds    ${money(r.amount)}` : `spent    ${money(r.spent)} of ${money(r.amount)}`}  ${r.workflowId} (run ${r.runId}, since ${r.at})`,
+    );
+  for (const w of ledger.waiters)
+    lines.push(`  waiting  ${money(w.amount)}  ${w.workflowId} (run ${w.runId}, since ${w.since})`);
+  return lines;
+}

@@ -1,0 +1,271 @@
+/**
+ * The fleet budget of one task queue: what its pipelines' training jobs may spend in a window (a day
+ * by default). A pipeline reserves its job's expected cost before the job is created; the reservation
+ * is admitted while spent + reserved + it stays within the limit, otherwise it waits in line (first
+ * come, first admitted) until a settlement or the window's roll frees enough. A job's end settles its
+ * reservation to the cost the looks reported, releasing the rest. Each reservation counts in the
+ * window it was admitted in. Pure: the `fleetBudget` workflow applies it, one message at a time.
+ */
+
+export const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** The pipeline run that holds a reservation or waits for one. */
+export interface BudgetHolder {
+  workflowId: string;
+  runId: string;
+}
+
+export interface FleetLimit {
+  /** Most the fleet's jobs may cost in one window. */
+  amount: number;
+  windowMs: number;
+  setAt: string;
+  by?: string;
+}
+
+export interface FleetReservation extends BudgetHolder {
+  amount: number;
+  /** The window it was admitted in (its start): it counts there only. */
+  windowStartMs: number;
+  at: string;
+  /** Set once the job ended: what it cost, by the looks made. */
+  spent?: number;
+}
+
+export interface FleetWaiter extends BudgetHolder {
+  amount: number;
+  since: string;
+}
+
+export interface FleetLedger {
+  /** None: no budget was set, every reservation is admitted unrecorded. */
+  limit?: FleetLimit;
+  reservations: FleetReservation[];
+  /** In arrival order: the first is admitted first. */
+  waiters: FleetWaiter[];
+  /** The record was lost (a run started anew whose run before could not be read): nothing is admitted until a budget is set again. */
+  lost?: { since: string; reason: string };
+}
+
+export interface FleetUsage {
+  limit: number;
+  windowMs: number;
+  windowStartMs: number;
+  windowEndMs: number;
+  /** Settled: what the ended jobs of this window cost. */
+  spent: number;
+  /** Held by jobs of this window that have not ended. */
+  reserved: number;
+  left: number;
+  waiting: number;
+}
+
+export interface ReserveRequest extends BudgetHolder {
+  /** The job's expected cost (its `budget.maxCost`); none is refused only while a budget is set. */
+  amount?: number;
+}
+
+export interface ReserveAnswer {
+  /** `unlimited`: no budget is set (nothing recorded); `waiting`: in line, told when admitted. */
+  outcome: 'admitted' | 'waiting' | 'unlimited';
+  usage?: FleetUsage;
+  /** What a person reads: the phase detail while waiting. */
+  text: string;
+}
+
+/** What a settlement says a job spent: `unknown` keeps the whole reservation as spent. */
+export type SettledSpend = number | 'unknown';
+
+export const emptyLedger = (): FleetLedger => ({ reservations: [], waiters: [] });
+
+export const windowStartOf = (nowMs: number, windowMs: number) => Math.floor(nowMs / windowMs) * windowMs;
+
+/** When the current window ends and its reservations stop counting. */
+export const nextWindowStart = (nowMs: number, windowMs: number) => windowStartOf(nowMs, windowMs) + windowMs;
+
+const sameHolder = (a: BudgetHolder, b: BudgetHolder) => a.workflowId === b.workflowId && a.runId === b.runId;
+
+/** Spent, reserved and left in the window `nowMs` falls in; none without a limit. */
+export function fleetUsage(ledger: FleetLedger, nowMs: number): FleetUsage | undefined {
+  const limit = ledger.limit;
+  if (!limit) return undefined;
+  const windowStartMs = windowStartOf(nowMs, limit.windowMs);
+  let spent = 0;
+  let reserved = 0;
+  for (const r of ledger.reservations) {
+    if (r.windowStartMs !== windowStartMs) continue;
+    if (r.spent !== undefined) spent += r.spent;
+    else reserved += r.amount;
+  }
+  return {
+    limit: limit.amount,
+    windowMs: limit.windowMs,
+    windowStartMs,
+    windowEndMs: windowStartMs + limit.windowMs,
+    spent,
+    reserved,
+    left: Math.max(0, limit.amount - spent - reserved),
+    waiting: ledger.waiters.length,
+  };
+}
+
+/**
+ * Why a reservation can never be admitted, naming the pipeline field it comes from; undefined when it
+ * can. Refused before anything is recorded, created or billed.
+ */
+export function reservationRefusal(ledger: FleetLedger, request: ReserveRequest): string | undefined {
+  if (!request.workflowId || !request.runId)
+    return 'a fleet budget reservation must name the workflow run that holds it (workflowId and runId)';
+  // Without a budget nothing is reserved, so nothing is asked of the pipeline.
+  if (!ledger.limit && !ledger.lost) return undefined;
+  if (request.amount === undefined || request.amount === null)
+    return 'budget.maxCost is needed while this task queue has a fleet budget: the job’s cost is reserved against it before the job is created';
+  if (typeof request.amount !== 'number' || !Number.isFinite(request.amount) || request.amount <= 0)
+    return `budget.maxCost must be an amount above 0 to reserve against the fleet budget (got ${String(request.amount)})`;
+  const limit = ledger.limit;
+  if (limit && request.amount > limit.amount)
+    return `budget.maxCost (${money(request.amount)}) is more than the whole fleet budget (${money(limit.amount)} ${windowWords(limit.windowMs)}): it could never be admitted; lower budget.maxCost or raise the budget with \`starter budget set\``;
+  return undefined;
+}
+
+/**
+ * Admits the request when it fits the window and nobody waits before it, else puts it in line.
+ * Asking again (an activity's retry) answers the same without a second reservation.
+ */
+export function reserve(
+  ledger: FleetLedger,
+  request: BudgetHolder & { amount: number },
+  nowMs: number,
+): { ledger: FleetLedger; answer: ReserveAnswer } {
+  if (ledger.lost) {
+    if (ledger.waiters.some((w) => sameHolder(w, request)))
+      return { ledger, answer: lostAnswer(ledger.lost) };
+    const waiter = { ...holderOf(request), amount: request.amount, since: new Date(nowMs).toISOString() };
+    return { ledger: { ...ledger, waiters: [...ledger.waiters, waiter] }, answer: lostAnswer(ledger.lost) };
+  }
+  const usage = fleetUsage(ledger, nowMs);
+  if (!usage) return { ledger, answer: { outcome: 'unlimited', text: 'no fleet budget is set' } };
+  if (ledger.reservations.some((r) => sameHolder(r, request)))
+    return { ledger, answer: admittedAnswer(usage) };
+  if (ledger.waiters.some((w) => sameHolder(w, request))) return { ledger, answer: waitingAnswer(usage) };
+  const at = new Date(nowMs).toISOString();
+  if (ledger.waiters.length === 0 && fits(usage, request.amount)) {
+    const reservation = {
+      ...holderOf(request),
+      amount: request.amount,
+      windowStartMs: usage.windowStartMs,
+      at,
+    };
+    const next = { ...ledger, reservations: [...ledger.reservations, reservation] };
+    return { ledger: next, answer: admittedAnswer(fleetUsage(next, nowMs)!) };
+  }
+  const waiter = { ...holderOf(request), amount: request.amount, since: at };
+  const next = { ...ledger, waiters: [...ledger.waiters, waiter] };
+  return { ledger: next, answer: waitingAnswer(fleetUsage(next, nowMs)!) };
+}
+
+/**
+ * A job ended (or was never created): its reservation now counts what it spent, the rest is free. A
+ * holder still in line leaves it. Spend that is not a number keeps the whole reservation.
+ */
+export function settle(ledger: FleetLedger, holder: BudgetHolder, spent: SettledSpend): FleetLedger {
+  return {
+    ...ledger,
+    waiters: ledger.waiters.filter((w) => !sameHolder(w, holder)),
+    reservations: ledger.reservations.map((r) =>
+      sameHolder(r, holder) && r.spent === undefined
+        ? {
+            ...r,
+            spent: typeof spent === 'number' && Number.isFinite(spent) && spent >= 0 ? spent : r.amount,
+          }
+        : r,
+    ),
+  };
+}
+
+/** Admits waiters in order while each fits; the first that does not fit keeps its place and those behind it. */
+export function admitWaiting(
+  ledger: FleetLedger,
+  nowMs: number,
+): { ledger: FleetLedger; admitted: FleetReservation[] } {
+  if (ledger.lost) return { ledger, admitted: [] };
+  let next = ledger;
+  const admitted: FleetReservation[] = [];
+  while (next.waiters.length > 0) {
+    const [first, ...rest] = next.waiters;
+    const usage = fleetUsage(next, nowMs);
+    const amount = first!.amount;
+    // Without a limit (none was ever known) nobody has to wait.
+    const windowStartMs = usage?.windowStartMs ?? windowStartOf(nowMs, DAY_MS);
+    if (usage && !fits(usage, amount)) break;
+    const reservation = { ...holderOf(first!), amount, windowStartMs, at: new Date(nowMs).toISOString() };
+    admitted.push(reservation);
+    next = { ...next, waiters: rest, reservations: [...next.reservations, reservation] };
+  }
+  return { ledger: next, admitted };
+}
+
+/** A reservation that no longer counts and no one will settle: settled in a window before this one. */
+export function pruneLedger(ledger: FleetLedger, nowMs: number): FleetLedger {
+  if (!ledger.limit)
+    return { ...ledger, reservations: ledger.reservations.filter((r) => r.spent === undefined) };
+  const current = windowStartOf(nowMs, ledger.limit.windowMs);
+  return {
+    ...ledger,
+    reservations: ledger.reservations.filter((r) => r.spent === undefined || r.windowStartMs >= current),
+  };
+}
+
+/** Why a budget setting is refused, naming the flag; undefined when it is fine. */
+export function limitRefusal(amount: number, windowMs: number): string | undefined {
+  if (typeof amount !== 'number' || !Number.isFinite(amount) || amount <= 0)
+    return `--per-day must be an amount above 0 (got ${String(amount)})`;
+  if (typeof windowMs !== 'number' || !Number.isFinite(windowMs) || windowMs < 1000)
+    return `--window must be a duration of at least 1s (got ${String(windowMs)} ms)`;
+  return undefined;
+}
+
+const fits = (usage: FleetUsage, amount: number) => usage.spent + usage.reserved + amount <= usage.limit;
+
+const holderOf = (h: BudgetHolder): BudgetHolder => ({ workflowId: h.workflowId, runId: h.runId });
+
+export const money = (amount: number) => `$${Number.isInteger(amount) ? amount : amount.toFixed(2)}`;
+
+/** "per day", or the window's length when it is not a day. */
+export function windowWords(windowMs: number): string {
+  if (windowMs === DAY_MS) return 'per day';
+  const units: [number, string][] = [
+    [DAY_MS, 'd'],
+    [60 * 60 * 1000, 'h'],
+    [60 * 1000, 'm'],
+    [1000, 's'],
+  ];
+  const [size, unit] = units.find(([size]) => windowMs % size === 0) ?? [1, 'ms'];
+  return `per ${windowMs / size}${unit} window`;
+}
+
+const windowName = (windowMs: number) => (windowMs === DAY_MS ? 'today' : 'this window');
+
+/** "fleet at $X of $Y today": spent and reserved together. */
+export function usageText(usage: FleetUsage): string {
+  return `fleet at ${money(usage.spent + usage.reserved)} of ${money(usage.limit)} ${windowName(usage.windowMs)}`;
+}
+
+function admittedAnswer(usage: FleetUsage): ReserveAnswer {
+  return { outcome: 'admitted', usage, text: `reserved: ${usageText(usage)}` };
+}
+
+function waitingAnswer(usage: FleetUsage): ReserveAnswer {
+  return {
+    outcome: 'waiting',
+    usage,
+    text: `awaiting budget: ${usageText(usage)} (${usage.waiting} waiting; the window rolls at ${new Date(usage.windowEndMs).toISOString()})`,
+  };
+}
+
+function lostAnswer(lost: NonNullable<FleetLedger['lost']>): ReserveAnswer {
+  return {
+    outcome: 'waiting',
+    text: `awaiting budget: the fleet budget's record was lost (${lost.reason}); nothing starts until \`starter budget set\` sets it again`,
+  };
+}

@@ -1,0 +1,164 @@
+import {
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  continueAsNew,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../../activities';
+import {
+  admitWaiting,
+  emptyLedger,
+  fleetUsage,
+  limitRefusal,
+  nextWindowStart,
+  pruneLedger,
+  reservationRefusal,
+  reserve,
+  settle,
+  usageText,
+  type FleetLedger,
+  type FleetReservation,
+} from '../../decisions/fleet-budget';
+import {
+  fleetBudgetStateQuery,
+  reserveFleetBudgetUpdate,
+  setFleetBudgetUpdate,
+  settleFleetBudgetUpdate,
+  type FleetBudgetInput,
+  type FleetBudgetState,
+} from './contract';
+
+const DEFAULT_HISTORY_EVENT_LIMIT = 5000;
+
+/** Until the run before is read nothing is admitted, so the read is tried for as long as it takes. */
+const rebuild = proxyActivities<Activities>({
+  startToCloseTimeout: '1m',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
+});
+
+/**
+ * Signals to admitted pipelines go through an activity (the worker's client), retried until the
+ * pipeline has it or is known to have ended.
+ */
+const notify = proxyActivities<Activities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
+});
+
+/**
+ * The fleet budget of one task queue: the single writer of its ledger (the rule is
+ * src/decisions/fleet-budget.ts). Pipelines reserve through an Update before they create a job and
+ * settle through another when it ends; `starter budget set` changes the limit. Handlers run one
+ * message at a time, so two reservations cannot both take the last of the budget. A pipeline in line
+ * is signalled when it is admitted: after a settlement, a new limit, or the window's roll (a timer, set
+ * only while someone waits). Runs for good (continue-as-new carries the ledger); a run started anew
+ * after its run before ended otherwise (terminated) reads that run's ledger first and admits nothing
+ * until it has; when it cannot, the record is lost and nothing is admitted until a budget is set again.
+ */
+export async function fleetBudget(input: FleetBudgetInput = {}): Promise<void> {
+  let ledger: FleetLedger = input.ledger ?? emptyLedger();
+  let rebuilding: FleetBudgetState['rebuilding'] =
+    input.ledger === undefined && input.predecessorRunId
+      ? { since: new Date(Date.now()).toISOString(), predecessorRunId: input.predecessorRunId }
+      : undefined;
+  const toNotify: FleetReservation[] = [];
+  /** Counts the ledger's changes by messages: the loop looks again after each. */
+  let changes = 0;
+  const admitFromLine = () => {
+    const next = admitWaiting(ledger, Date.now());
+    ledger = next.ledger;
+    toNotify.push(...next.admitted);
+  };
+  const state = (): FleetBudgetState => ({
+    ledger,
+    ...(ledger.limit ? { usage: fleetUsage(ledger, Date.now()) } : {}),
+    ...(rebuilding ? { rebuilding } : {}),
+  });
+  const rebuilt = () => condition(() => rebuilding === undefined);
+
+  setHandler(
+    reserveFleetBudgetUpdate,
+    async (request) => {
+      if (rebuilding) await rebuilt();
+      // The validator saw the ledger before the rebuild: the rebuilt limit may refuse it.
+      const refusal = reservationRefusal(ledger, request);
+      if (refusal) throw ApplicationFailure.nonRetryable(refusal, 'FLEET_BUDGET_REFUSED');
+      const answer = reserve(ledger, { ...request, amount: request.amount ?? 0 }, Date.now());
+      ledger = answer.ledger;
+      changes += 1;
+      return answer.answer;
+    },
+    { validator: (request) => refuseWith(reservationRefusal(ledger, request)) },
+  );
+  setHandler(settleFleetBudgetUpdate, async (request) => {
+    if (rebuilding) await rebuilt();
+    ledger = settle(ledger, request, request.spent);
+    changes += 1;
+    admitFromLine();
+    return state();
+  });
+  setHandler(
+    setFleetBudgetUpdate,
+    async ({ amount, windowMs, by }) => {
+      if (rebuilding) await rebuilt();
+      const setAt = new Date(Date.now()).toISOString();
+      ledger = { ...ledger, limit: { amount, windowMs, setAt, ...(by ? { by } : {}) }, lost: undefined };
+      changes += 1;
+      admitFromLine();
+      return state();
+    },
+    { validator: ({ amount, windowMs }) => refuseWith(limitRefusal(amount, windowMs)) },
+  );
+  setHandler(fleetBudgetStateQuery, state);
+
+  if (rebuilding) {
+    const { workflowId, runId } = workflowInfo();
+    const found = await rebuild.readFleetBudgetBefore({
+      workflowId,
+      runId,
+      predecessorRunId: rebuilding.predecessorRunId,
+    });
+    ledger = found.ledger ?? { ...emptyLedger(), lost: { since: rebuilding.since, reason: found.reason } };
+    rebuilding = undefined;
+  }
+
+  const limit = input.historyEventLimit ?? DEFAULT_HISTORY_EVENT_LIMIT;
+  const continueDue = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= limit;
+  for (;;) {
+    admitFromLine();
+    await Promise.all(toNotify.splice(0).map(notifyAdmitted));
+    if (continueDue()) break;
+    const seen = changes;
+    const changed = () => changes !== seen || toNotify.length > 0 || continueDue();
+    const windowMs = ledger.limit?.windowMs;
+    // Someone waits: the window's roll may admit them.
+    if (ledger.waiters.length > 0 && windowMs !== undefined)
+      await condition(changed, nextWindowStart(Date.now(), windowMs) - Date.now());
+    else await condition(changed);
+  }
+  await condition(allHandlersFinished);
+  await continueAsNew<typeof fleetBudget>({
+    historyEventLimit: input.historyEventLimit,
+    ledger: pruneLedger(ledger, Date.now()),
+  });
+
+  /** Tells an admitted pipeline; one that has ended meanwhile gives its reservation back. */
+  async function notifyAdmitted(reservation: FleetReservation): Promise<void> {
+    const usage = fleetUsage(ledger, Date.now());
+    const answer = {
+      outcome: 'admitted' as const,
+      ...(usage ? { usage } : {}),
+      text: usage ? `reserved: ${usageText(usage)}` : 'reserved',
+    };
+    const { workflowId, runId } = reservation;
+    const told = await notify.signalFleetBudgetAdmitted({ workflowId, runId, answer });
+    if (told === 'gone') ledger = settle(ledger, reservation, 0);
+  }
+}
+
+function refuseWith(refusal: string | undefined): void {
+  if (refusal) throw new Error(refusal);
+}

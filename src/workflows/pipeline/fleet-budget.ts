@@ -1,0 +1,80 @@
+import {
+  CancellationScope,
+  condition,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+} from '@temporalio/workflow';
+import type { Activities } from '../../activities';
+import type { ReserveAnswer, SettledSpend } from '../../decisions/fleet-budget';
+import type { PipelineSpec } from '../../domain/pipeline-input';
+import { fleetBudgetStands } from '../../decisions/pipeline-status';
+import type { PipelinePhase, PipelineStatus } from './contract';
+import { moveTo } from './status';
+import { reservesFleetBudgetPatch } from './patches';
+import { fleetBudgetAdmittedSignal } from '../fleet-budget/contract';
+
+/**
+ * A pipeline in line is signalled when admitted; it also asks again this often, so a signal lost with a
+ * budget run that was terminated (its next run reads the line from it) cannot leave it waiting for good.
+ */
+const ASK_AGAIN_WHILE_WAITING = '15 minutes';
+
+/** Calls to the budget workflow (an Update each): retried while Temporal cannot be reached; a refusal does not retry. */
+const budget = proxyActivities<Activities>({
+  startToCloseTimeout: '1m',
+  scheduleToCloseTimeout: '1h',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
+});
+
+export interface FleetBudgetHold {
+  /** The job ended (its cost by the looks made) or none was created (0): the rest is released. */
+  settle(spent: SettledSpend): Promise<void>;
+  /** Whether a reservation is held and not yet settled. */
+  held(): boolean;
+}
+
+export const NOTHING_HELD: FleetBudgetHold = { settle: async () => undefined, held: () => false };
+
+/** Only a pipeline that creates a job reserves (asked without an await: runs before it replay as recorded). */
+export const reservesFleetBudget = (spec: PipelineSpec) =>
+  spec.train.kind === 'tensorone' && reservesFleetBudgetPatch();
+
+/**
+ * Reserves the job's expected cost before the pipeline creates it; resolves once admitted (or when no
+ * budget is set). A cancel while waiting leaves the line and creates nothing.
+ */
+export async function reserveFleetBudget(
+  status: PipelineStatus,
+  phase: (p: PipelinePhase) => void,
+  maxCost: number | undefined,
+): Promise<FleetBudgetHold> {
+  let admitted: ReserveAnswer | undefined;
+  setHandler(fleetBudgetAdmittedSignal, (answer) => void (admitted = answer));
+  const ask = () => budget.reserveFleetBudget({ amount: maxCost });
+  let answer = await ask();
+  if (answer.outcome === 'unlimited') return NOTHING_HELD;
+  let settled = false;
+  const hold: FleetBudgetHold = {
+    held: () => !settled,
+    async settle(spent) {
+      if (settled) return;
+      settled = true;
+      await CancellationScope.nonCancellable(() => budget.settleFleetBudget({ spent }));
+    },
+  };
+  try {
+    while (answer.outcome === 'waiting' && !admitted) {
+      moveTo(status, fleetBudgetStands(status, answer.text));
+      phase('awaiting-budget');
+      if (await condition(() => admitted !== undefined, ASK_AGAIN_WHILE_WAITING)) break;
+      answer = await ask();
+    }
+  } catch (err) {
+    // Cancelled in line: leave it (nothing was created, nothing is spent).
+    if (isCancellation(err)) await hold.settle(0);
+    throw err;
+  }
+  moveTo(status, fleetBudgetStands(status, (admitted ?? answer).text));
+  return hold;
+}

@@ -1,0 +1,61 @@
+import { main } from '../../src/starter';
+import { budgetLines } from '../../src/cli/commands/budget';
+import {
+  DAY_MS,
+  emptyLedger,
+  fleetUsage,
+  reserve,
+  settle,
+  type FleetLedger,
+} from '../../src/decisions/fleet-budget';
+
+/** `starter budget`: refusals before any connection, and what a person reads. */
+describe('starter budget set refuses a bad value naming the flag (exit 2), before connecting', () => {
+  let stderr: string[];
+  beforeEach(() => {
+    stderr = [];
+    jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => (stderr.push(String(chunk)), true));
+  });
+  afterEach(() => jest.restoreAllMocks());
+
+  it.each([['NaN'], ['0'], ['-5'], ['lots']])('--per-day %s', async (value) => {
+    expect(await main(['node', 'starter', 'budget', 'set', '--per-day', value])).toBe(2);
+    expect(stderr.join('')).toMatch(
+      /option '--per-day <amount>' argument '.*' is invalid\. must be an amount above 0/,
+    );
+  });
+
+  it('--window under a second', async () => {
+    expect(await main(['node', 'starter', 'budget', 'set', '--per-day', '500', '--window', '500ms'])).toBe(2);
+    expect(stderr.join('')).toMatch(/--window <duration>.*must be a duration of at least 1s/);
+  });
+});
+
+describe('the budget as a person reads it', () => {
+  const NOW = Date.parse('2026-12-06T10:00:00Z');
+  const limit = { amount: 25, windowMs: DAY_MS, setAt: '2026-12-06T09:00:00.000Z', by: 'ops' };
+
+  it('no budget set says so and how to set one', () => {
+    expect(budgetLines('team-a', undefined)).toEqual([
+      'no fleet budget is set for task queue team-a: its pipelines are held to none (`starter budget set --per-day 500`)',
+    ]);
+  });
+
+  it('spent, reserved and left, then who holds what and who waits', () => {
+    let ledger: FleetLedger = { ...emptyLedger(), limit };
+    for (const [n, amount] of [
+      [1, 10],
+      [2, 10],
+      [3, 10],
+    ] as const)
+      ledger = reserve(ledger, { workflowId: `pipeline-p${n}`, runId: `r${n}`, amount }, NOW).ledger;
+    ledger = settle(ledger, { workflowId: 'pipeline-p1', runId: 'r1' }, 4.25);
+    expect(budgetLines('team-a', { ledger, usage: fleetUsage(ledger, NOW) })).toEqual([
+      'fleet budget of team-a: $25 per day (set 2026-12-06T09:00:00.000Z by ops)',
+      '  2026-12-06T00:00:00.000Z → 2026-12-07T00:00:00.000Z: spent $4.25, reserved $10, left $10.75; 1 waiting',
+      '  spent    $4.25 of $10  pipeline-p1 (run r1, since 2026-12-06T10:00:00.000Z)',
+      '  holds    $10  pipeline-p2 (run r2, since 2026-12-06T10:00:00.000Z)',
+      '  waiting  $10  pipeline-p3 (run r3, since 2026-12-06T10:00:00.000Z)',
+    ]);
+  });
+});

@@ -1,0 +1,154 @@
+import {
+  admitWaiting,
+  DAY_MS,
+  emptyLedger,
+  fleetUsage,
+  limitRefusal,
+  nextWindowStart,
+  pruneLedger,
+  reservationRefusal,
+  reserve,
+  settle,
+  type FleetLedger,
+} from '../../src/decisions/fleet-budget';
+
+const NOW = Date.parse('2026-12-06T10:00:00Z');
+const budget = (amount: number, windowMs = DAY_MS): FleetLedger => ({
+  ...emptyLedger(),
+  limit: { amount, windowMs, setAt: '2026-12-06T00:00:00Z' },
+});
+const run = (n: number) => ({ workflowId: `pipeline-p${n}`, runId: `r${n}` });
+const ask = (ledger: FleetLedger, n: number, amount: number, now = NOW) =>
+  reserve(ledger, { ...run(n), amount }, now);
+
+describe('fleet budget: admit or wait', () => {
+  it('no budget set: admitted unrecorded, as before budgets existed', () => {
+    const { ledger, answer } = ask(emptyLedger(), 1, 1e9);
+    expect(answer.outcome).toBe('unlimited');
+    expect(ledger).toEqual(emptyLedger());
+  });
+
+  it('an empty fleet admits a reservation of the whole budget', () => {
+    const { answer } = ask(budget(100), 1, 100);
+    expect(answer.outcome).toBe('admitted');
+    expect(answer.usage).toMatchObject({ spent: 0, reserved: 100, left: 0 });
+  });
+
+  it('exactly at the limit is admitted; a cent past it waits', () => {
+    const first = ask(budget(100), 1, 60).ledger;
+    expect(ask(first, 2, 40).answer.outcome).toBe('admitted');
+    const waiting = ask(first, 2, 40.01);
+    expect(waiting.answer.outcome).toBe('waiting');
+    expect(waiting.answer.text).toBe(
+      'awaiting budget: fleet at $60 of $100 today (1 waiting; the window rolls at 2026-12-07T00:00:00.000Z)',
+    );
+  });
+
+  it('asking again answers the same without a second reservation', () => {
+    const once = ask(budget(100), 1, 60).ledger;
+    const twice = ask(once, 1, 60);
+    expect(twice.answer.outcome).toBe('admitted');
+    expect(twice.ledger.reservations).toHaveLength(1);
+    const waits = ask(once, 2, 50).ledger;
+    expect(ask(waits, 2, 50).ledger.waiters).toHaveLength(1);
+  });
+
+  it('nobody jumps the line: a small request waits behind a large one that waits', () => {
+    let ledger = ask(budget(100), 1, 60).ledger;
+    ledger = ask(ledger, 2, 60).ledger;
+    const small = ask(ledger, 3, 10);
+    expect(small.answer.outcome).toBe('waiting');
+    expect(small.ledger.waiters.map((w) => w.workflowId)).toEqual(['pipeline-p2', 'pipeline-p3']);
+  });
+});
+
+describe('fleet budget: refusals name the field', () => {
+  it.each([NaN, Infinity, 0, -5])('a cost of %p is refused, naming budget.maxCost', (amount) => {
+    expect(reservationRefusal(budget(100), { ...run(1), amount })).toMatch(/^budget\.maxCost must be/);
+  });
+
+  it('a reservation larger than the whole budget is refused, not left waiting for ever', () => {
+    expect(reservationRefusal(budget(100), { ...run(1), amount: 100.5 })).toBe(
+      'budget.maxCost ($100.50) is more than the whole fleet budget ($100 per day): it could never be admitted; lower budget.maxCost or raise the budget with `starter budget set`',
+    );
+    expect(reservationRefusal(budget(100), { ...run(1), amount: 100 })).toBeUndefined();
+  });
+
+  it('no budget set: a pipeline without budget.maxCost is not asked for one', () => {
+    expect(reservationRefusal(emptyLedger(), { ...run(1) })).toBeUndefined();
+    expect(reservationRefusal(budget(100), { ...run(1) })).toMatch(/^budget\.maxCost is needed/);
+  });
+
+  it('a reservation without its run is refused', () => {
+    expect(reservationRefusal(budget(100), { workflowId: 'p', runId: '', amount: 1 })).toMatch(/runId/);
+  });
+
+  it('a budget of NaN, 0 or a window under a second is refused, naming the flag', () => {
+    expect(limitRefusal(NaN, DAY_MS)).toMatch(/^--per-day/);
+    expect(limitRefusal(0, DAY_MS)).toMatch(/^--per-day/);
+    expect(limitRefusal(500, 999)).toMatch(/^--window/);
+    expect(limitRefusal(500, 1000)).toBeUndefined();
+  });
+});
+
+describe('fleet budget: settle and admit who waits', () => {
+  const full = () => {
+    let ledger = ask(budget(100), 1, 40).ledger;
+    ledger = ask(ledger, 2, 40).ledger;
+    return ask(ledger, 3, 40).ledger;
+  };
+
+  it('a job that ended under its reservation frees the rest: the first in line is admitted', () => {
+    const settled = settle(full(), run(1), 20);
+    expect(fleetUsage(settled, NOW)).toMatchObject({ spent: 20, reserved: 40, left: 40, waiting: 1 });
+    const { ledger, admitted } = admitWaiting(settled, NOW);
+    expect(admitted.map((r) => r.workflowId)).toEqual(['pipeline-p3']);
+    expect(fleetUsage(ledger, NOW)).toMatchObject({ spent: 20, reserved: 80, left: 0, waiting: 0 });
+  });
+
+  it('a job that spent all it reserved frees nothing', () => {
+    expect(admitWaiting(settle(full(), run(1), 40), NOW).admitted).toEqual([]);
+  });
+
+  it('a spend that is not known keeps the whole reservation', () => {
+    const settled = settle(full(), run(1), 'unknown');
+    expect(fleetUsage(settled, NOW)).toMatchObject({ spent: 40, reserved: 40 });
+    expect(fleetUsage(settle(full(), run(1), NaN), NOW)).toMatchObject({ spent: 40, reserved: 40 });
+  });
+
+  it('a spend past the reservation (one look late) counts whole', () => {
+    expect(fleetUsage(settle(full(), run(1), 57), NOW)).toMatchObject({ spent: 57, reserved: 40, left: 3 });
+  });
+
+  it('one waiting that leaves (cancelled) gives up its place and reserves nothing', () => {
+    const left = settle(full(), run(3), 0);
+    expect(left.waiters).toEqual([]);
+    expect(fleetUsage(left, NOW)).toMatchObject({ spent: 0, reserved: 80 });
+  });
+
+  it('the window rolls: what the day before reserved no longer counts', () => {
+    const tomorrow = nextWindowStart(NOW, DAY_MS);
+    expect(tomorrow).toBe(Date.parse('2026-12-07T00:00:00Z'));
+    expect(admitWaiting(full(), tomorrow - 1).admitted).toEqual([]);
+    const { ledger, admitted } = admitWaiting(full(), tomorrow);
+    expect(admitted.map((r) => r.windowStartMs)).toEqual([tomorrow]);
+    expect(fleetUsage(ledger, tomorrow)).toMatchObject({ spent: 0, reserved: 40, left: 60 });
+  });
+
+  it('settled reservations of past windows are pruned; open ones stay to be settled', () => {
+    const settled = settle(full(), run(1), 10);
+    const pruned = pruneLedger(settled, nextWindowStart(NOW, DAY_MS));
+    expect(pruned.reservations.map((r) => r.workflowId)).toEqual(['pipeline-p2']);
+    expect(pruneLedger(settled, NOW).reservations).toHaveLength(2);
+  });
+
+  it('a lost record admits nothing: each request waits until a budget is set again', () => {
+    const lost: FleetLedger = { ...emptyLedger(), lost: { since: 'x', reason: 'its run before is gone' } };
+    const { ledger, answer } = ask(lost, 1, 10);
+    expect(answer.outcome).toBe('waiting');
+    expect(answer.text).toMatch(/record was lost \(its run before is gone\)/);
+    expect(admitWaiting(ledger, NOW).admitted).toEqual([]);
+    const set = { ...ledger, lost: undefined, limit: budget(100).limit };
+    expect(admitWaiting(set, NOW).admitted.map((r) => r.workflowId)).toEqual(['pipeline-p1']);
+  });
+});
