@@ -37,18 +37,32 @@ function compiledIsCurrent() {
   }
 }
 
-let entry = compiled;
 if (process.env.STARTER_FROM_SOURCE || !compiledIsCurrent()) {
+  let loader;
   try {
-    // Both hooks: require() of the source, and import() of what a command loads when it runs.
-    require('tsx/cjs/api').register();
-    require('tsx/esm/api').register();
-    entry = path.join(root, 'src', 'starter.ts');
+    loader = require.resolve('tsx', { paths: [root] });
   } catch {
     // No tsx (production install): the compiled CLI, as built.
+  }
+  if (loader) {
+    // The source through tsx's loader (require() and the import() of what a command loads when it
+    // runs), in a child node: tsx's in-process ESM registration cannot be called from CommonJS here.
+    const { spawnSync } = require('node:child_process');
+    const { pathToFileURL } = require('node:url');
+    const run = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        pathToFileURL(loader).href,
+        path.join(root, 'src', 'starter.ts'),
+        ...process.argv.slice(2),
+      ],
+      { stdio: 'inherit' },
+    );
+    process.exit(run.status ?? 1);
   }
 }
 // A reader that stops early (`starter list | head`) is not an error worth a stack trace.
 process.stdout.on('error', (e) => process.exit(e.code === 'EPIPE' ? 0 : 1));
-const { main } = require(entry);
+const { main } = require(compiled);
 main(process.argv).then((code) => process.exit(code));

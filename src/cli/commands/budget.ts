@@ -1,11 +1,8 @@
-import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { InvalidArgumentError, type Command } from 'commander';
-import { fleetBudgets } from '../../clients/fleet-budget';
 import { DAY_MS, limitRefusal, money, windowWords } from '../../decisions/fleet-budget';
 import { parseDuration } from '../../domain/duration';
 import type { FleetBudgetState } from '../../workflows/fleet-budget/contract';
 import { out } from '../io';
-import { OperatorRefusal } from '../operator';
 import { withClient } from '../with-client';
 
 /** `starter budget`: what the task queue's training jobs may spend in a window, and who holds what. */
@@ -16,6 +13,7 @@ export function addBudgetCommand(program: Command): void {
     .option('--json', 'print the ledger and figures as JSON')
     .action(async (opts: { json?: boolean }) =>
       withClient(async ({ client, taskQueue }) => {
+        const { fleetBudgets } = await import('../../clients/fleet-budget');
         const state = await fleetBudgets(client, taskQueue).state();
         if (opts.json) return out({ taskQueue, ...(state ?? { ledger: undefined }) });
         for (const line of budgetLines(taskQueue, state)) out(line);
@@ -30,6 +28,10 @@ export function addBudgetCommand(program: Command): void {
     .option('--json', 'print the ledger and figures as JSON')
     .action(async (opts: { perDay: number; window: number; by?: string; json?: boolean }) =>
       withClient(async ({ client, taskQueue }) => {
+        // Loaded when the command runs: `starter --help` loads no Temporal SDK.
+        const { fleetBudgets } = await import('../../clients/fleet-budget');
+        const { WorkflowUpdateFailedError } = await import('@temporalio/client');
+        const { OperatorRefusal } = await import('../operator');
         const state = await fleetBudgets(client, taskQueue)
           .set({ amount: opts.perDay, windowMs: opts.window, ...(opts.by ? { by: opts.by } : {}) })
           .catch((e: unknown) => {
