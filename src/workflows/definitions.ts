@@ -9,6 +9,7 @@ import type {
 } from '../decisions/protection';
 import type { CheckpointSummary, DeleteReason, RetentionPolicy } from '../decisions/retention';
 import type { StallState } from '../decisions/supervision';
+import type { EndSighting } from '../decisions/terminal-status';
 import type {
   PromoteAnswer,
   PromoteRequest,
@@ -33,6 +34,11 @@ export interface SuperviseInput {
   stallAfter: string;
   resumeBudget: number;
   unknownStatusGrace: string;
+  /**
+   * A "failed", "cancelled" or "stopped" is acted on only once it held this long on every look
+   * (src/decisions/terminal-status.ts). Default: three freshness windows or ten minimum intervals, whichever is longer.
+   */
+  terminalStatusWindow?: string;
   /** Stop training (saving a checkpoint) once `resourceUsage.cost` reaches this. */
   maxCost?: number;
   /**
@@ -78,6 +84,8 @@ export interface SupervisionState {
   polls: number;
   runs: number;
   firstUnknownAtMs?: number;
+  /** The end the job answers, held until confirmed (`judgeEnd`). */
+  endSighting?: EndSighting;
   checkpointIds: string[];
   latest?: SupervisionProgress;
 }

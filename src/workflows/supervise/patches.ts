@@ -37,3 +37,10 @@ export const doubtsShortCompletion = () => patched('supervise-doubts-short-compl
  * signalling it to the parent first: one signal and two workflow tasks (its own and the parent's) fewer.
  */
 export const finalProgressInResult = () => patched('supervise-final-progress-in-result');
+
+/**
+ * A "failed", "cancelled" or "stopped" the supervision did not cause is acted on only once it held over
+ * the confirmation window on every look with nothing advancing; contradicted past the unknown-status
+ * grace, it is given up on. Runs before it acted on the watch's two agreeing looks.
+ */
+export const confirmsEnds = () => patched('supervise-confirms-ends');
