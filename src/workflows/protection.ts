@@ -53,6 +53,18 @@ const rebuild = proxyActivities<Activities>({
 });
 
 /**
+ * The same, heartbeating after each workflow it reads: a rebuild lost with its worker (killed, restarted)
+ * is tried again once its heartbeat is missed, not when its 2 minutes are up, so the claims waiting on it
+ * wait seconds. The whole rebuild may take as long as there are workflows to read.
+ */
+const REBUILD_HEARTBEATS_PATCH = 'protection-rebuild-heartbeats';
+const heartbeatingRebuild = proxyActivities<Activities>({
+  startToCloseTimeout: '1h',
+  heartbeatTimeout: '20s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
+});
+
+/**
  * The system's own record of checkpoints in use — candidates of pipelines in flight, pins, and what
  * pipelines deployed — kept in Temporal, so every cleanup (a pipeline's child, `starter cleanup`, the
  * Schedule) asks one place, whatever routes a provider offers. Pipelines claim through the
@@ -135,7 +147,8 @@ export async function checkpointProtection(input: ProtectionRegistryInput = {}):
 
   if (rebuilding) {
     const { workflowId, runId } = workflowInfo();
-    const found = await rebuild.rebuildProtection({
+    const rebuilder = patched(REBUILD_HEARTBEATS_PATCH) ? heartbeatingRebuild : rebuild;
+    const found = await rebuilder.rebuildProtection({
       workflowId,
       runId,
       predecessorRunId: rebuilding.predecessorRunId,
