@@ -22,7 +22,13 @@ export default tseslint.config(
   },
   {
     // Workflow code runs in Temporal's deterministic sandbox: no Node APIs, no I/O, activities by type only.
-    files: ['src/workflows/**/*.ts'],
+    files: [
+      'src/workflows/**/*.ts',
+      // Loaded into the workflow sandbox too: the provider-queue interceptor and what it reads.
+      'src/provider-rate/queue-interceptors.ts',
+      'src/provider-rate/activity-queues.ts',
+      'src/provider-rate/providers.ts',
+    ],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -11,7 +11,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { ensureEngines } from '../engine';
 import { createProviderClients } from '../src/providers/config';
 import { startSandbox } from '../sandbox/server';
-import type { SuperviseInput, SupervisionResult } from '../src/workflows/definitions';
+import type { SuperviseInput, SupervisionResult } from '../src/workflows/supervise/contract';
 import { benchHeader, quick, table } from './report';
 import { createWorker, defaultWorkerSettings } from '../src/worker-factory';
 import { superviseTrainingJob } from '../src/workflows';

@@ -7,7 +7,7 @@
  *   npx tsx bench/cleanup.ts [--quick] [--n N] [--max-rps R]
  */
 import { sandboxAdmin } from '../sandbox/admin-client';
-import type { CleanupResult } from '../src/workflows/definitions';
+import type { CleanupResult } from '../src/workflows/cleanup/contract';
 import { startBenchBed } from './bed';
 import { benchHeader, option, quick, table } from './report';
 import { checkpointCleanup } from '../src/workflows';

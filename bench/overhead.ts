@@ -16,7 +16,8 @@ import { benchHeader, flag, percentile, quick, table } from './report';
 import { BREAKDOWN_HEADERS, breakdownRows, pipelineFigures, type Attribution } from './breakdown';
 import { clusterSettingsInUse, frontendAddress } from '../scripts/cluster/settings';
 import { fineTuneToDeploy } from '../src/workflows';
-import { protectionRegistryId, servingSlotId } from '../src/workflows/definitions';
+import { protectionRegistryId } from '../src/workflows/protection/contract';
+import { servingSlotId } from '../src/workflows/serving-slot/contract';
 
 const runs = quick ? 5 : 20;
 

@@ -34,7 +34,7 @@ import { findPostgres, postgresPid } from '../scripts/cluster/postgres';
 import { pgPids, ResourceMeter, type GroupUsage, type MeteredGroup } from '../scripts/cluster/resources';
 import { clusterSettingsInUse, frontendAddress } from '../scripts/cluster/settings';
 import { serverPid } from '../scripts/cluster/temporal-server';
-import type { SuperviseInput } from '../src/workflows/definitions';
+import type { SuperviseInput } from '../src/workflows/supervise/contract';
 import { benchHeader, flag, option, percentile, quick, table } from './report';
 import { startTap, type Tap, type TappedRequest } from './tap';
 import { superviseTrainingJob } from '../src/workflows';

@@ -24,13 +24,9 @@ import { failureCause } from '../src/cli/follow';
 import { servingSlots } from '../src/clients/serving-slots';
 import { pipelineWorkflowId, type PipelineSpec } from '../src/domain/pipeline-input';
 import { upsertCleanupSchedule } from '../src/schedules/cleanup-schedule';
-import {
-  protectionRegistryId,
-  servingSlotId,
-  statusQuery,
-  type PipelineResult,
-  type PipelineStatus,
-} from '../src/workflows/definitions';
+import { protectionRegistryId } from '../src/workflows/protection/contract';
+import { servingSlotId } from '../src/workflows/serving-slot/contract';
+import { statusQuery, type PipelineResult, type PipelineStatus } from '../src/workflows/pipeline/contract';
 import { fineTuneToDeploy } from '../src/workflows';
 import { writeWorkflowBundle } from '../scripts/bundle-workflows';
 import { flag, option } from '../bench/report';

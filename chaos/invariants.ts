@@ -7,7 +7,7 @@
 import type { AdminState } from '../sandbox/admin-routes';
 import type { ToldLie } from '../sandbox/adversary';
 import type { SlotState } from '../src/decisions/serving-slot';
-import type { PipelineResult, PipelineStatus } from '../src/workflows/definitions';
+import type { PipelineResult, PipelineStatus } from '../src/workflows/pipeline/contract';
 
 /** One pipeline run as it ended. */
 export interface PipelineEnd {

@@ -6,7 +6,7 @@
 import type { Client } from '@temporalio/client';
 import type { Sandbox } from '../sandbox/server';
 import type { SimEndpoint, SimJob } from '../sandbox/state';
-import { approveSignal, cancelSignal, statusQuery } from '../src/workflows/definitions';
+import { approveSignal, cancelSignal, statusQuery } from '../src/workflows/pipeline/contract';
 import type { ChaosPipeline } from './plan';
 
 export interface OperatorDeps {

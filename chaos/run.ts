@@ -22,7 +22,7 @@ import { SANDBOX_PROFILES, type SandboxProfile } from '../sandbox/profile';
 import { upsertCleanupSchedule } from '../src/schedules/cleanup-schedule';
 import { servingSlots } from '../src/clients/serving-slots';
 import type { SlotState } from '../src/decisions/serving-slot';
-import { statusQuery, type PipelineResult, type PipelineStatus } from '../src/workflows/definitions';
+import { statusQuery, type PipelineResult, type PipelineStatus } from '../src/workflows/pipeline/contract';
 import { benchHeader, flag, option, table } from '../bench/report';
 import { writeWorkflowBundle } from '../scripts/bundle-workflows';
 import { pipelineInput, tensoroneTrain } from '../fixtures/pipelines';

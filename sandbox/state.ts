@@ -371,9 +371,17 @@ export class SandboxState {
     return job;
   }
 
+  /** The job's metrics at an epoch: its curve follows its name, dataset and hyperparameters. */
+  private metricsAt(job: SimJob, epoch: number): EpochMetrics {
+    return epochMetrics(this.options.seed, job.name, epoch, job.totalEpochs, {
+      datasetId: job.datasetId,
+      config: job.config,
+    });
+  }
+
   private finishEpoch(job: SimJob, epoch: number): void {
     const at = job.runStartMs + (epoch - job.baseEpoch) * this.options.epochMs;
-    const metrics = epochMetrics(this.options.seed, job.name, epoch, job.totalEpochs);
+    const metrics = this.metricsAt(job, epoch);
     const ckpt: SimCheckpoint = {
       id: `ckpt_${job.id.slice(4)}_e${epoch}`,
       jobId: job.id,
@@ -409,7 +417,7 @@ export class SandboxState {
 
   private addFinal(job: SimJob): SimCheckpoint {
     const epoch = job.completedEpochs;
-    const metrics = epochMetrics(this.options.seed, job.name, epoch, job.totalEpochs);
+    const metrics = this.metricsAt(job, epoch);
     const ckpt: SimCheckpoint = {
       id: `ckpt_${job.id.slice(4)}_final_e${epoch}`,
       jobId: job.id,
@@ -456,7 +464,7 @@ export class SandboxState {
       epoch,
       step: this.currentStep(job),
       type: 'manual',
-      metrics: epochMetrics(this.options.seed, job.name, Math.max(epoch, 0), job.totalEpochs),
+      metrics: this.metricsAt(job, Math.max(epoch, 0)),
       sizeBytes: job.checkpointSizeBytes,
       createdAtMs: this.now(),
     };
@@ -536,7 +544,7 @@ export class SandboxState {
   private registerModel(job: SimJob): void {
     const id = `model_${job.id.slice(4)}`;
     if (this.registry.has(id)) return;
-    const last = epochMetrics(this.options.seed, job.name, job.completedEpochs, job.totalEpochs);
+    const last = this.metricsAt(job, job.completedEpochs);
     const best = this.checkpoints.get(`ckpt_${job.id.slice(4)}_best`);
     this.registry.set(id, {
       id,

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { WORKFLOWS_PATH } from '../src/config/workflow-code';
-import { PROVIDER_QUEUE_INTERCEPTORS } from '../src/provider-workers';
+import { PROVIDER_QUEUE_INTERCEPTORS } from '../src/provider-rate/workers';
 
 export const WORKFLOW_BUNDLE_PATH = path.resolve(__dirname, '../dist/workflow-bundle.js');
 

@@ -3,7 +3,8 @@
  * the Temporal server (built with `go install`, cached by version beside the other engines) on
  * PostgreSQL (Debian's packages, data in .data/cluster/), persistence and visibility schemas set up
  * with the server's own SQL tool, 16 history shards, namespace `default` with the workflows' search
- * attributes. Configured by cluster/config/cluster.yaml and FTP_CLUSTER_* variables (docs/operations.md,
+ * attributes, and Prometheus scraping the server and the workers with ops/prometheus/rules.yml loaded.
+ * Configured by cluster/config/cluster.yaml and FTP_CLUSTER_* variables (docs/operations.md,
  * "A production-shaped cluster on one machine"). Every command is safe to repeat. Exit codes: 0 done (status: running), 1 failed,
  * 2 bad setting, 3 status: not running.
  */
@@ -14,6 +15,14 @@ import { CUSTOM_SEARCH_ATTRIBUTES } from '../src/workflows/search-attributes';
 import { ensureClusterBinaries, TEMPORAL_SERVER_VERSION } from './cluster/binaries';
 import { ensureNamespace } from './cluster/namespace';
 import { findPostgres, initPostgres, postgresPid, startPostgres, stopPostgres } from './cluster/postgres';
+import {
+  prometheusFiles,
+  prometheusPid,
+  prometheusUrl,
+  RULES_FILE,
+  startPrometheus,
+  stopPrometheus,
+} from './cluster/prometheus';
 import { boundPorts, isAlive, portAnswers } from './cluster/processes';
 import {
   ClusterSettingError,
@@ -84,6 +93,13 @@ async function start(): Promise<number> {
     pid = await startServer(binaries, settings, repo);
   }
   await ensureNamespace(frontendAddress(settings), settings, say);
+  if (settings.prometheusPort && !prometheusPid(settings)) {
+    if (await portAnswers(settings.prometheusPort))
+      throw new ClusterSettingError(
+        `port ${settings.prometheusPort} is taken by another program: set FTP_CLUSTER_PROMETHEUS_PORT to a free port (0: no Prometheus)`,
+      );
+    await startPrometheus(settings, repo, say);
+  }
   printStatus(settings, pid, pgPid);
   say(
     `\nworkers and CLI: TEMPORAL_ADDRESS=${frontendAddress(settings)} TEMPORAL_NAMESPACE=${settings.namespace}\nstop: npm run cluster -- stop`,
@@ -93,6 +109,7 @@ async function start(): Promise<number> {
 
 async function stop(): Promise<number> {
   const settings = clusterSettingsInUse(process.env, repo);
+  say(`Prometheus: ${await stopPrometheus(settings)}`);
   const server = await stopServer(settings);
   say(`Temporal server: ${server}`);
   const pg = findPostgres(settings, process.env);
@@ -101,7 +118,9 @@ async function stop(): Promise<number> {
     say('PostgreSQL: stopped');
   } else say('PostgreSQL: not running');
   const host = settings.bindIp === '0.0.0.0' ? '127.0.0.1' : settings.bindIp;
-  const still = await boundPorts({ ...serverPorts(settings.port), PostgreSQL: settings.pgPort }, host);
+  const ports: Record<string, number> = { ...serverPorts(settings.port), PostgreSQL: settings.pgPort };
+  if (settings.prometheusPort) ports.Prometheus = settings.prometheusPort;
+  const still = await boundPorts(ports, host);
   if (still.length) {
     say(`cluster: stopped, but port ${still.join(', ')} is still bound by another process`);
     return 1;
@@ -137,6 +156,9 @@ function printStatus(settings: ClusterSettings, pid: number | undefined, pgPid: 
     `  PostgreSQL: ${up(pgPid)} on 127.0.0.1:${settings.pgPort}, databases temporal + temporal_visibility, data ${rel(path.join(settings.dir, 'postgres'))}`,
     `  search attributes: ${CUSTOM_SEARCH_ATTRIBUTES.map((k) => `${k.name} (${k.type})`).join(', ')}`,
     `  server metrics: http://${frontendAddress(settings).split(':')[0]}:${metricsPort}/metrics`,
+    settings.prometheusPort
+      ? `  Prometheus: ${up(prometheusPid(settings))} on ${prometheusUrl(settings)}, rules ${RULES_FILE}, worker targets ${rel(prometheusFiles(settings).workers)}`
+      : '  Prometheus: not started (FTP_CLUSTER_PROMETHEUS_PORT=0)',
   ];
   if (!fs.existsSync(stateFile(settings.dir))) lines.push('  never started here: npm run cluster');
   say(lines.join('\n'));

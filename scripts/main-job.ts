@@ -3,10 +3,17 @@
  * server (Web UI on :8233, state in .data/temporal.db), the provider sandbox and a worker, then runs
  * examples/pipeline.yaml to a serving endpoint with live progress, through the same code as
  * `starter run`. Ctrl-C stops everything cleanly. With TEMPORAL_ADDRESS set, your server is used.
+ * The terminal shows progress and results; the worker's and the dev server's logs go to .data/logs/.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import {
+  DefaultLogger,
+  makeTelemetryFilterString,
+  NativeConnection,
+  Runtime,
+  type LogLevel,
+} from '@temporalio/worker';
 import { EngineProvisionError, ensureEngines } from '../engine';
 import { createProviderClients } from '../src/providers/config';
 import { startSandbox, type Sandbox } from '../sandbox/server';
@@ -20,7 +27,10 @@ import {
 import { upsertCleanupSchedule } from '../src/schedules/cleanup-schedule';
 import { main as starter } from '../src/starter';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../src/workflows/search-attributes';
-import { devServerTuningArgs, startDevServer } from '../engine/dev-server-tuning';
+import { startLoggedDevServer } from '../engine/logged-dev-server';
+import { jsonLogLine } from '../src/logging/json-log';
+import { appendJsonLine, logDir, logFile, shownPath } from '../src/logging/log-files';
+import { redactText } from '../src/providers/http/redact';
 import { codecFromEnv } from '../src/codec/aes-gcm-codec';
 import { codecServerOptionsFromEnv, startCodecServer } from '../src/codec/codec-server';
 import { loadWorkerEnv } from '../src/config/worker-config';
@@ -48,8 +58,19 @@ async function mainJob(): Promise<number> {
   try {
     // The worker's settings, validated as `npm run worker` validates them, before anything starts.
     const settings = loadWorkerEnv();
-    // The job handles Ctrl-C itself, stopping worker, sandbox and dev server in order.
-    Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
+    // The worker's logs (and the SDK core's, forwarded) as JSON lines in a file, not over the progress.
+    const workerLog = fs.openSync(logFile('worker'), 'a');
+    Runtime.install({
+      logger: new DefaultLogger(settings.LOG_LEVEL as LogLevel, (entry) =>
+        fs.writeSync(workerLog, `${jsonLogLine(entry)}\n`),
+      ),
+      telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } },
+      // The job handles Ctrl-C itself, stopping worker, sandbox and dev server in order.
+      shutdownSignals: [],
+    });
+    say(
+      `logs: ${shownPath(logDir())}/ (worker.log${process.env.TEMPORAL_ADDRESS ? '' : ', dev-server.log'})`,
+    );
     let address = process.env.TEMPORAL_ADDRESS;
     // With payload keys set, the Web UI decodes through a codec server on this machine (keys stay here).
     const uiPort = Number(process.env.TEMPORAL_UI_PORT ?? 8233);
@@ -65,17 +86,15 @@ async function mainJob(): Promise<number> {
     if (!address) {
       const engines = await ensureEngines({ testServer: false, log: say });
       fs.mkdirSync('.data', { recursive: true });
-      const devServer = await startDevServer(engines.devServer!, {
+      const devServer = await startLoggedDevServer(engines.devServer!, {
         ip: '127.0.0.1',
         port: Number(process.env.TEMPORAL_PORT ?? 7233),
-        ui: true,
         uiPort,
         // The UI's "Codec Server" setting, preset: encrypted payloads show decoded in the browser.
-        ...(codecEndpoint
-          ? { extraArgs: [...devServerTuningArgs(), '--ui-codec-endpoint', codecEndpoint] }
-          : {}),
+        ...(codecEndpoint ? { extraArgs: ['--ui-codec-endpoint', codecEndpoint] } : {}),
         dbFilename: path.resolve('.data/temporal.db'),
         searchAttributes: CUSTOM_SEARCH_ATTRIBUTES,
+        logFile: logFile('dev-server'),
       });
       stops.push(() => devServer.teardown());
       address = devServer.address;
@@ -165,10 +184,18 @@ async function ensureCleanupSchedule(taskQueue: string): Promise<void> {
 mainJob()
   .then((code) => process.exit(code))
   .catch((err: unknown) => {
-    say(
-      err instanceof EngineProvisionError || err instanceof ConfigError
-        ? err.message
-        : `main job: ${(err as Error).stack ?? String(err)}`,
-    );
+    if (err instanceof EngineProvisionError || err instanceof ConfigError) say(err.message);
+    else {
+      // Unexpected: one line here, the stack in the job's log.
+      const file = logFile('main-job');
+      const message = redactText((err as Error)?.message ?? String(err)).split('\n')[0];
+      appendJsonLine(file, {
+        time: new Date().toISOString(),
+        level: 'ERROR',
+        message,
+        stack: redactText(String((err as Error)?.stack ?? err)),
+      });
+      say(`main job failed: ${message} (details: ${shownPath(file)})`);
+    }
     process.exit(1);
   });

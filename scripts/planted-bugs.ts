@@ -79,7 +79,7 @@ const BUGS: PlantedBug[] = [
   },
   {
     bug: "smokeTestEndpoint: runsync's status dropped",
-    file: 'src/activities/tensorone.ts',
+    file: 'src/providers/tensorone/activities.ts',
     find: 'return { status: res.status, outputPreview:',
     replace: 'return { outputPreview:',
     tests: ['test/activities/tensorone.test.ts'],
@@ -93,7 +93,7 @@ const BUGS: PlantedBug[] = [
   },
   {
     bug: 'protection registry: continuing as new drops its deletion leases',
-    file: 'src/workflows/protection.ts',
+    file: 'src/workflows/protection/index.ts',
     find: 'leases: liveLeases(leases, Date.now()),',
     replace: 'leases: [],',
     tests: ['test/workflows/protection-registry-loss.test.ts', '-t', 'continued as new'],

@@ -6,7 +6,7 @@
  * (a suffix containing `provider-queues` records with provider activities on provider task queues;
  * one containing `rate-limited` also with TENSORONE_MAX_RPS set, as a fleet with a provider limit)
  * With names, only those histories are recorded (pipeline-success, supervise-stalled-resumed,
- * cleanup-run, pipeline-operator-updates, serving-slot).
+ * cleanup-run, pipeline-operator-updates, serving-slot, pipeline-sweep).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -14,15 +14,11 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { ensureEngines } from '../engine';
 import { servingSlots } from '../src/clients/serving-slots';
 import { sandboxAdmin } from '../sandbox/admin-client';
-import {
-  approveSignal,
-  approveUpdate,
-  pinUpdate,
-  protectionRegistryId,
-  servingSlotId,
-  statusQuery,
-} from '../src/workflows/definitions';
-import { pipelineInput } from '../fixtures/pipelines';
+import { approveSignal, approveUpdate, pinUpdate, statusQuery } from '../src/workflows/pipeline/contract';
+import { protectionRegistryId } from '../src/workflows/protection/contract';
+import { servingSlotId } from '../src/workflows/serving-slot/contract';
+import { pipelineInput, tensoroneTrain } from '../fixtures/pipelines';
+import { trialWorkflowId } from '../src/workflows/sweep/contract';
 import { advanceUntil, startWorkflowTestBed } from '../test/harness/workflow-env';
 import { checkpointCleanup, fineTuneToDeploy, superviseTrainingJob } from '../src/workflows';
 
@@ -83,6 +79,31 @@ async function main(): Promise<void> {
         await handle.executeUpdate(approveUpdate, { args: [{ checkpointId: candidate, by: 'ada' }] });
         await handle.result();
         await save('pipeline-operator-updates');
+      }
+      if (wanted('pipeline-sweep')) {
+        // A sweep of three learning rates, two at a time, halving at epoch 1: rung stops and a deploy.
+        const sweepId = id('pipeline-sweep');
+        await bed.env.client.workflow.execute(fineTuneToDeploy, {
+          args: [
+            pipelineInput('recorded-sweep', {
+              train: {
+                ...tensoroneTrain(),
+                sweep: {
+                  parameters: { 'training.learning_rate': [1e-5, 1e-3, 1e-2] },
+                  parallel: 2,
+                  halving: { rungs: [1, 3], keep: 0.5 },
+                },
+              },
+            }),
+          ],
+          taskQueue: bed.taskQueue,
+          workflowId: sweepId,
+        });
+        await save('pipeline-sweep');
+        // Its first trial, which starts a supervisor and signals the pipeline.
+        const trial = await bed.env.client.workflow.getHandle(trialWorkflowId(sweepId, 0)).fetchHistory();
+        fs.writeFileSync(path.join(out, `sweep-trial-${suffix}.json`), historyToJSON(trial));
+        process.stderr.write(`wrote sweep-trial-${suffix}.json (${trial.events?.length} events)\n`);
       }
       if (!wanted('pipeline-success')) return recordRest();
       const input = pipelineInput('recorded', { gate: { threshold: 5 } });

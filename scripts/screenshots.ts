@@ -32,7 +32,7 @@ import { codecFromEnv } from '../src/codec/aes-gcm-codec';
 import { startCodecServer, uiOrigins } from '../src/codec/codec-server';
 import { createProviderClients } from '../src/providers/config';
 import { startSandbox } from '../sandbox/server';
-import { statusQuery } from '../src/workflows/definitions';
+import { statusQuery } from '../src/workflows/pipeline/contract';
 import { startConsole } from '../src/console/server';
 import { startOrAttachPipeline } from '../src/cli/start-pipeline';
 import { parsePipelineInput } from '../src/domain/pipeline-input';

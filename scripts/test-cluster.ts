@@ -1,12 +1,14 @@
 /**
- * `npm run test:cluster [-- --pipelines N]`: the product on the cluster `npm run cluster` runs
+ * `npm run test:cluster [-- --pipelines N] [--faults]`: the product on the cluster `npm run cluster` runs
  * (PostgreSQL persistence and visibility, 16 history shards), in production form — `npm run build`,
  * then three `node dist/src/worker.js` processes with the prebuilt workflow bundle on one task queue.
  * 20 pipelines are started through the starter CLI (`run <file> --no-follow`); half-way one worker is
  * SIGKILLed for good and later another is SIGKILLed and restarted. Checks: every pipeline deploys, the
  * sandbox saw each job and each endpoint created once, `starter list --phase …` answers from
  * PostgreSQL visibility (cross-checked with a query on the visibility database), and a cleanup
- * Schedule fires on the cluster and its run completes. Prints a summary and `N passed, N failed`;
+ * Schedule fires on the cluster and its run completes; nothing of the run is left training or deployed
+ * twice. `--faults` adds, before the worker kills, a SIGKILL of the Temporal server and its restart, a
+ * PostgreSQL restart in immediate mode and a worker rolled to a rebuilt bundle. Prints a summary and `N passed, N failed`;
  * exits 1 when a check fails. Not part of `npm test`: it needs the cluster (`npm run cluster`).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -16,16 +18,22 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { failureCause } from '../src/cli/follow';
 import { startSandbox, type Sandbox } from '../sandbox/server';
-import type { CleanupResult, PipelineResult } from '../src/workflows/definitions';
+import type { CleanupResult } from '../src/workflows/cleanup/contract';
+import type { PipelineResult } from '../src/workflows/pipeline/contract';
 import { benchHeader, option, table } from '../bench/report';
 import { pipelineInput, tensoroneTrain } from '../fixtures/pipelines';
 import { findPostgres, postgresPid, queryValue } from './cluster/postgres';
 import { clusterSettingsInUse, frontendAddress } from './cluster/settings';
 import { pgPids, ResourceMeter } from './cluster/resources';
+import { killAndRestartServer, restartPostgresImmediately, type FaultOutcome } from './cluster/faults';
+import { runMetricFigures, type MetricFigure } from './cluster/metric-figures';
+import { prometheusPid, writeWorkerTargets } from './cluster/prometheus';
 import { serverPid } from './cluster/temporal-server';
 import { sleep, waitFor } from './cluster/processes';
 
 const PIPELINES = Number(option('pipelines') ?? 20);
+/** Also kill the server, restart PostgreSQL in immediate mode and roll a worker to a rebuilt bundle. */
+const FAULTS = process.argv.includes('--faults');
 const WORKERS = 3;
 const TAG = `c${Date.now().toString(36)}`;
 const PREFIX = `cluster-${TAG}`;
@@ -90,8 +98,8 @@ async function main(): Promise<number> {
     keys: { tensorone: KEYS.tensorone, tensormesh: KEYS.tensormesh, marqtune: KEYS.marqtune },
   });
   const resources = new ResourceMeter([
-    { name: 'Temporal server', pids: () => [server], cpu: true },
-    { name: 'PostgreSQL (all backends, PSS)', pids: () => pgPids(postmaster), memory: 'pss', cpu: true },
+    { name: 'Temporal server', pids: () => [serverPid(settings) ?? server], cpu: true },
+    { name: 'PostgreSQL (all backends, PSS)', pids: () => pgPids(postgresPid(pg) ?? postmaster), memory: 'pss', cpu: true },
   ]);
 
   // ---- three workers on one task queue, production form ----
@@ -113,6 +121,13 @@ async function main(): Promise<number> {
   );
   const workers: Worker[] = metricsPorts.map((port, i) => new Worker(`worker-${i + 1}`, workerEnv, port));
   await Promise.all(workers.map((w) => w.start()));
+  // The cluster's Prometheus scrapes these workers for the run (file-based discovery, read on change).
+  const prometheus = settings.prometheusPort && prometheusPid(settings) ? settings : undefined;
+  if (prometheus)
+    writeWorkerTargets(
+      prometheus,
+      metricsPorts.map((p) => `127.0.0.1:${p}`),
+    );
   // A worker is restarted on purpose, so its CPU time is not measured (a restart starts it again).
   for (const w of workers) resources.add({ name: `${w.name} (peak)`, pids: () => (w.pid ? [w.pid] : []) });
   say(`${WORKERS} workers polling ${TASK_QUEUE} on ${address}/${settings.namespace}`);
@@ -144,7 +159,14 @@ async function main(): Promise<number> {
 
     // ---- 20 pipelines through the CLI; the kills run alongside ----
     const names = Array.from({ length: PIPELINES }, (_, i) => `${PREFIX}-${String(i + 1).padStart(2, '0')}`);
-    const chaos = runKills(sandbox, workers, cli);
+    let faults: FaultOutcome[] = [];
+    const chaos = (
+      FAULTS
+        ? runClusterFaults(client, settings, pg, sandbox, workers).then((f) => {
+            faults = f;
+          })
+        : Promise.resolve()
+    ).then(() => runKills(sandbox, workers, cli));
     const startCodes = await inParallel(names, 4, async (name, i) => {
       const file = path.join(dir, `${name}.json`);
       fs.writeFileSync(file, JSON.stringify(pipelineFor(name, i)));
@@ -209,6 +231,26 @@ async function main(): Promise<number> {
       !dup.jobs.length && !dup.endpoints.length && !dup.deployments.length && !dup.meshModels.length,
       `jobs created ${ours('jobs')} (duplicates ${dup.jobs.length}), endpoints/deployments/models created ${endpoints} (duplicates ${dup.endpoints.length + dup.deployments.length + dup.meshModels.length})`,
     );
+    // ---- nothing billed left behind: every job of this run ended, one deployment per pipeline ----
+    const ourJobs = [...sandbox.state.jobs.values()].filter((j) => j.name.includes(PREFIX));
+    const stillBilled = ourJobs.filter((j) =>
+      ['pending', 'running'].includes(sandbox.state.advance(j).status),
+    );
+    const serving =
+      [...sandbox.state.endpoints.values()].filter((e) => e.name.includes(PREFIX)).length +
+      [...sandbox.state.meshModels.values()].filter((m) => m.modelName.includes(PREFIX)).length;
+    check(
+      'nothing orphaned: no job of this run still training, one deployment left per pipeline',
+      stillBilled.length === 0 && serving === PIPELINES,
+      `jobs still pending or running: ${stillBilled.length}; endpoints and TensorMesh models of this run: ${serving} for ${PIPELINES} pipelines`,
+    );
+    if (FAULTS)
+      check(
+        'the cluster came back from each fault',
+        faults.length === 3 && faults.every((f) => Number.isFinite(f.unavailableSeconds)),
+        faults.map((f) => `${f.fault} at ${f.at}: ${f.unavailableSeconds} s unavailable`).join('; ') ||
+          'no fault ran',
+      );
     check(
       'one training job per pipeline',
       ours('jobs') === PIPELINES,
@@ -306,10 +348,26 @@ async function main(): Promise<number> {
     );
     await schedule.delete().catch(() => undefined);
 
+    // ---- the domain metrics, as the cluster's Prometheus stored them ----
+    let figures: MetricFigure[] = [];
+    if (prometheus) {
+      await sleep(2 * 15_000); // two scrapes past the last change
+      figures = await runMetricFigures(prometheus, (Date.now() - started) / 1000);
+      const deployed = figures
+        .filter((f) => f.figure === 'pipelines ended' && f.labels.includes('outcome=deployed'))
+        .reduce((n, f) => n + f.value, 0);
+      check(
+        "Prometheus (npm run cluster's) scraped the workers: pipelines ended deployed, as the metrics say",
+        deployed > 0 && deployed <= PIPELINES,
+        `${deployed} of ${PIPELINES} (each series' highest value over the run: a restarted worker's smaller life and what a killed worker did after its last scrape are not counted)`,
+      );
+    } else
+      say('no Prometheus with the cluster (FTP_CLUSTER_PROMETHEUS_PORT=0 or not running): metrics not read');
+
     // ---- summary ----
     const usage = resources.stop();
     process.stdout.write(
-      `\n${benchHeader(`test:cluster: ${PIPELINES} pipelines, ${WORKERS} workers, one killed for good and one restarted`)}\n` +
+      `\n${benchHeader(`test:cluster: ${PIPELINES} pipelines, ${WORKERS} workers, one killed for good and one restarted${FAULTS ? '; the server SIGKILLed, PostgreSQL restarted, a worker rolled' : ''}`)}\n` +
         `cluster: ${address} namespace ${settings.namespace}, ${settings.shards} history shards, PostgreSQL 127.0.0.1:${settings.pgPort}; task queue ${TASK_QUEUE}\n\n` +
         table(
           ['check', 'result', 'detail'],
@@ -320,6 +378,12 @@ async function main(): Promise<number> {
           ['process', 'memory peak MiB (RSS; PostgreSQL: PSS)', 'CPU s over the run'],
           usage.map((u) => [u.name, Math.round(u.memoryPeakMiB), u.cpuSeconds ?? '-']),
         ) +
+        (figures.length
+          ? `\n\ndomain metrics in Prometheus over the run:\n${table(
+              ['figure', 'labels', 'value'],
+              figures.map((f) => [f.figure, f.labels || '-', f.value]),
+            )}`
+          : '') +
         `\n\nseconds: ${Math.round((Date.now() - started) / 1000)}\n`,
     );
   } finally {
@@ -351,6 +415,47 @@ function pipelineFor(name: string, i: number) {
     // Every other pipeline leaves its old checkpoints to the scheduled cleanup.
     cleanup: { enabled: i % 2 === 0, retention: { keepLastN: 1 } },
   });
+}
+
+/**
+ * Before the worker kills: once a few jobs exist, SIGKILL the server and start it again; once a
+ * deployment exists, restart PostgreSQL in immediate mode; then rebuild the bundle and roll the third
+ * worker to it (SIGTERM: it drains, then starts on the new build).
+ */
+async function runClusterFaults(
+  client: Client,
+  settings: ReturnType<typeof clusterSettingsInUse>,
+  pg: ReturnType<typeof findPostgres>,
+  sandbox: Sandbox,
+  workers: Worker[],
+): Promise<FaultOutcome[]> {
+  const progress = () => {
+    const jobs = Object.keys(sandbox.state.creations.jobs).filter((n) => n.includes(PREFIX)).length;
+    const deploys = (['endpoints', 'deployments', 'meshModels'] as const).reduce(
+      (n, k) => n + Object.keys(sandbox.state.creations[k]).filter((x) => x.includes(PREFIX)).length,
+      0,
+    );
+    return { jobs, deploys, text: `${jobs} of ${PIPELINES} jobs created, ${deploys} deployments` };
+  };
+  const outcomes: FaultOutcome[] = [];
+  await waitFor(() => (progress().jobs >= 3 ? true : undefined), 5 * 60_000, 250);
+  outcomes.push(await killAndRestartServer(client, settings, repo, progress().text, say));
+  await waitFor(() => (progress().deploys >= 1 ? true : undefined), 5 * 60_000, 250);
+  outcomes.push(await restartPostgresImmediately(client, pg, settings, progress().text, say));
+  const at = progress().text;
+  const rebuilt = spawnSync('npm', ['run', '--silent', 'build'], { cwd: repo, stdio: 'ignore' });
+  if (rebuilt.status !== 0) throw new Error('npm run build failed while rolling a worker');
+  const rolled = workers[2];
+  const since = Date.now();
+  await rolled.stop();
+  await rolled.start();
+  say(`rolled ${rolled.name} to the rebuilt bundle: ${at}`);
+  outcomes.push({
+    fault: `${rolled.name} rolled to a rebuilt bundle (SIGTERM, start)`,
+    at,
+    unavailableSeconds: Math.round((Date.now() - since) / 100) / 10,
+  });
+  return outcomes;
 }
 
 interface KillReport {
@@ -504,6 +609,9 @@ class Worker {
   async stop(): Promise<void> {
     const child = this.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    await this.refreshWork();
+    this.pastLives = this.work;
+    this.thisLife = { workflowTasks: 0, activities: 0 };
     child.removeAllListeners('exit');
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGTERM');

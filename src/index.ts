@@ -12,21 +12,17 @@ export type {
   PipelinePhase,
   CandidateSummary,
   DeploymentSummary,
-  DeletedCheckpoint,
-  SuperviseInput,
-  SupervisionResult,
-  SupervisionProgress,
-  CleanupInput,
-  CleanupResult,
-} from './workflows/definitions';
+} from './workflows/pipeline/contract';
+export type { DeletedCheckpoint, CleanupInput, CleanupResult } from './workflows/cleanup/contract';
+export type { SuperviseInput, SupervisionResult, SupervisionProgress } from './workflows/supervise/contract';
 export {
   statusQuery,
   approveSignal,
   rejectSignal,
   cancelSignal,
   pinSignal,
-  progressQuery,
-} from './workflows/definitions';
+} from './workflows/pipeline/contract';
+export { progressQuery } from './workflows/supervise/contract';
 export { startOrAttachPipeline } from './cli/start-pipeline';
 export { upsertCleanupSchedule, listCleanupSchedules } from './schedules/cleanup-schedule';
 export { createActivities, createActivitiesFromEnv } from './activities';

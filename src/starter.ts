@@ -5,7 +5,6 @@
  * docs/cli.md): 0 done, 1 the thing asked failed (the cause is printed), 2 refused or invalid input
  * (nothing was started or changed), 3 not found.
  */
-import { ScheduleNotFoundError, WorkflowNotFoundError } from '@temporalio/client';
 import { Command, CommanderError } from 'commander';
 import { addCancelCommand } from './cli/commands/cancel';
 import { addCleanupCommand } from './cli/commands/cleanup';
@@ -23,15 +22,13 @@ import { addSuperviseCommand } from './cli/commands/supervise';
 import { addUnpinCommand } from './cli/commands/unpin';
 import { addValidateCommand } from './cli/commands/validate';
 import { addWatchCommand } from './cli/commands/watch';
-import { EXIT, NotFound } from './cli/exit-codes';
-import { failureCause } from './cli/follow';
+import { EXIT } from './cli/exit-codes';
 import { err } from './cli/io';
-import { missingKeyMessage } from './cli/latest-look';
-import { OperatorRefusal } from './cli/operator';
-import { ConfigError, temporalRemedy } from './config/temporal-connection';
-import { InvalidPipelineInput } from './domain/pipeline-input';
-import { CleanupScheduleNotFound } from './schedules/cleanup-schedule';
-import { InvalidScheduleInput } from './schedules/workflow-schedule';
+
+/*
+ * Only commander and the commands' definitions load at start: each command loads the Temporal client,
+ * the workflow definitions and the rest when it runs, so `--help` and usage errors answer at once.
+ */
 
 /** The program: every command from src/cli/commands/, in the order `--help` lists them. */
 export function buildProgram(): Command {
@@ -88,41 +85,9 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
     return process.exitCode === undefined ? 0 : Number(process.exitCode);
   } catch (e) {
-    const noKey = missingKeyMessage(e);
-    if (noKey) {
-      err(`error: ${noKey}`);
-      return EXIT.refused;
-    }
     if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.done : EXIT.refused;
-    if (e instanceof InvalidPipelineInput) {
-      err(`error: ${e.message}`);
-      return EXIT.refused;
-    }
-    if (e instanceof OperatorRefusal) {
-      err(`refused: ${e.message}`);
-      return EXIT.refused;
-    }
-    if (e instanceof CleanupScheduleNotFound || e instanceof NotFound) {
-      err(`not found: ${e.message}`);
-      return EXIT.notFound;
-    }
-    if (e instanceof WorkflowNotFoundError || e instanceof ScheduleNotFoundError) {
-      err(`not found: ${e.message}`);
-      return EXIT.notFound;
-    }
-    if (e instanceof ConfigError || e instanceof InvalidScheduleInput) {
-      err(`error: ${e.message}`);
-      return EXIT.refused;
-    }
-    const remedy = temporalRemedy(e);
-    if (remedy) {
-      err(`error: ${remedy}`);
-      // The namespace refused before anything started: a setting to fix, like a bad environment.
-      return /search attribute/.test(remedy) ? EXIT.refused : EXIT.failed;
-    }
-    err(`error: ${failureCause(e)}`);
-    if (process.env.FTP_DEBUG) err(String((e as Error).stack));
-    return EXIT.failed;
+    const { reportFailure } = await import('./cli/failure-report');
+    return reportFailure(e, argv, err);
   }
 }
 

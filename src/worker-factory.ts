@@ -1,11 +1,14 @@
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type { DataConverter } from '@temporalio/common';
 import { createActivities, type Activities } from './activities';
-import { createProviderWorkers, providerMaxRps, PROVIDER_QUEUE_INTERCEPTORS } from './provider-workers';
-import { QUEUED_PROVIDERS } from './workflows/provider-queues';
+import { createProviderWorkers, PROVIDER_QUEUE_INTERCEPTORS } from './provider-rate/workers';
+import { providerRateLimits } from './provider-rate/limits';
+import { providerRate } from './provider-rate';
 import { workerEnvSchema, type WorkerEnv } from './config/worker-config';
 import { workflowCode } from './config/workflow-code';
 import type { ProviderClients } from './providers/config';
+import { withProviders } from './providers';
+import type { BoundProvider } from './providers/plugin';
 
 /** The worker settings the environment sets and `loadWorkerEnv` validates (src/config/worker-config.ts). */
 type WorkerSettings = Pick<
@@ -37,6 +40,11 @@ export interface WorkerWiring {
   taskQueue: string;
   /** The provider clients the activities call: from the environment, or a sandbox's. */
   providers: ProviderClients;
+  /**
+   * Providers besides the built-in ones (src/providers/index.ts), each a plug-in bound to its client
+   * (`bindProvider`): their activities are registered with the rest, on the workflow's task queue.
+   */
+  moreProviders?: readonly BoundProvider[];
   settings: WorkerSettings;
   /** Payload encryption (`dataConverterFromEnv()`); none by default. */
   dataConverter?: DataConverter;
@@ -44,7 +52,7 @@ export interface WorkerWiring {
   overrides?: Partial<WorkerOptions>;
   /**
    * Provider activities on a task queue per provider, each held by the server to its `*_MAX_RPS`
-   * (src/provider-workers.ts). The worker process and the main job set it; a prebuilt bundle has the
+   * (src/provider-rate/workers.ts). The worker process and the main job set it; a prebuilt bundle has the
    * interceptor built in, so a worker running one always needs the provider queues' workers.
    */
   providerQueues?: boolean;
@@ -109,17 +117,19 @@ export async function createWorkerGroup(w: WorkerWiring): Promise<WorkerGroup> {
   };
 }
 
-/** The process's activities; the rate limits they report hold only where the provider queues run. */
+/**
+ * The process's activities. The limits hold only where the provider queues run: there, and only there,
+ * the reads of a limited provider go through its queue (chosen here, once).
+ */
 function activitiesOf(w: WorkerWiring): Activities {
-  const rateLimits = w.providerQueues
-    ? Object.fromEntries(
-        QUEUED_PROVIDERS.flatMap((p) => {
-          const rps = providerMaxRps(w.settings, p);
-          return rps === undefined ? [] : [[p, rps]];
-        }),
-      )
-    : {};
-  return createActivities(w.providers, { webhookUrl: w.settings.NOTIFY_WEBHOOK_URL, rateLimits });
+  const limits = w.providerQueues ? providerRateLimits(w.settings) : {};
+  return withProviders(
+    createActivities(w.providers, {
+      webhookUrl: w.settings.NOTIFY_WEBHOOK_URL,
+      providerRate: providerRate(w.providers, limits),
+    }),
+    w.moreProviders ?? [],
+  );
 }
 
 /** Running activities get the grace to finish; those that ignore their cancellation do not hold the process long. */

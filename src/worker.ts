@@ -5,17 +5,12 @@
  * within WORKER_SHUTDOWN_GRACE_SECONDS, then the connection closes and the process exits (0).
  * Scale by running more of these processes: Temporal spreads the work.
  */
-import {
-  DefaultLogger,
-  makeTelemetryFilterString,
-  Runtime,
-  type LogLevel,
-  type LogMetadata,
-} from '@temporalio/worker';
+import { DefaultLogger, makeTelemetryFilterString, Runtime, type LogLevel } from '@temporalio/worker';
 import { ConfigError, connectWorkerConnection, dataConverterFromEnv } from './config/temporal-connection';
 import { loadWorkerEnv, type WorkerEnv } from './config/worker-config';
 import { createProviderClients, providerEndpointsFromEnv } from './providers/config';
-import { redact, redactText } from './providers/http/redact';
+import { jsonLogLine } from './logging/json-log';
+import { redactText } from './providers/http/redact';
 import { createWorkerGroup, SHUTDOWN_FORCE_EXTRA_SECONDS } from './worker-factory';
 
 /** Buckets of the domain histograms (seconds): minutes to a day, not the SDK's milliseconds. */
@@ -28,15 +23,9 @@ const DOMAIN_HISTOGRAM_BUCKETS: Record<string, number[]> = {
 /** Structured JSON logs (workflow id, run id, activity in the SDK's metadata), secrets scrubbed. */
 function installRuntime(env: WorkerEnv): void {
   Runtime.install({
-    logger: new DefaultLogger(env.LOG_LEVEL as LogLevel, (entry) => {
-      const line = {
-        level: entry.level,
-        time: new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString(),
-        message: redactText(entry.message),
-        ...redact((entry.meta ?? {}) as LogMetadata),
-      };
-      process.stderr.write(`${JSON.stringify(line)}\n`);
-    }),
+    logger: new DefaultLogger(env.LOG_LEVEL as LogLevel, (entry) =>
+      process.stderr.write(`${jsonLogLine(entry)}\n`),
+    ),
     telemetryOptions: {
       logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} },
       ...(env.WORKER_METRICS_ADDRESS

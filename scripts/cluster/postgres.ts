@@ -143,11 +143,15 @@ export function startPostgres(pg: Postgres, settings: ClusterSettings): void {
   }
 }
 
+/** Stops without a checkpoint, as a crash would: the next start recovers from the WAL. */
+export function stopPostgresImmediately(pg: Postgres): void {
+  const immediate = run(pg, 'pg_ctl', ['stop', '-D', pg.dataDir, '-m', 'immediate', '-w', '-t', '30']);
+  if (immediate.status !== 0) throw failure('pg_ctl stop -m immediate', immediate);
+}
+
 export function stopPostgres(pg: Postgres): void {
   const fast = run(pg, 'pg_ctl', ['stop', '-D', pg.dataDir, '-m', 'fast', '-w', '-t', '60']);
-  if (fast.status === 0) return;
-  const immediate = run(pg, 'pg_ctl', ['stop', '-D', pg.dataDir, '-m', 'immediate', '-w', '-t', '30']);
-  if (immediate.status !== 0) throw failure('pg_ctl stop', immediate);
+  if (fast.status !== 0) stopPostgresImmediately(pg);
 }
 
 /** One value from a query, over TCP as the cluster's user (as the server connects). */

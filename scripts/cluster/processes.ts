@@ -1,5 +1,7 @@
 import fs from 'node:fs';
-import net from 'node:net';
+import { portAnswers } from '../../src/config/port-answers';
+
+export { portAnswers };
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -28,20 +30,6 @@ export function livePidFromFile(file: string, marker: string): number | undefine
   } catch {
     return pid; // no /proc: trust the pid file
   }
-}
-
-/** True when something accepts TCP connections on host:port. */
-export function portAnswers(port: number, host = '127.0.0.1'): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ port, host });
-    const done = (answer: boolean) => {
-      socket.destroy();
-      resolve(answer);
-    };
-    socket.setTimeout(1000, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
 }
 
 /** Ports among `ports` that something still listens on. */

@@ -17,6 +17,11 @@ export interface ClusterSettings {
   retentionDays: number;
   /** Where PostgreSQL's data, the logs and the pid files live (git-ignored). */
   dir: string;
+  /** Prometheus (scraping the server and the workers, with the project's rules) on 127.0.0.1; 0: not started. */
+  prometheusPort: number;
+  scrapeInterval: string;
+  /** host:port of each worker's WORKER_METRICS_ADDRESS, scraped until a tool writes its own list. */
+  workerMetrics: string[];
 }
 
 export const CLUSTER_DEFAULTS = {
@@ -25,6 +30,9 @@ export const CLUSTER_DEFAULTS = {
   shards: 16,
   namespace: 'default',
   retentionDays: 7,
+  prometheusPort: 7990,
+  scrapeInterval: '15s',
+  workerMetrics: '127.0.0.1:9464',
 };
 
 /** A setting the user can fix: the message names the variable and what it must be. */
@@ -68,7 +76,43 @@ export function loadClusterSettings(env: NodeJS.ProcessEnv, repo: string): Clust
     namespace,
     retentionDays: intSetting(env, 'FTP_CLUSTER_RETENTION_DAYS', CLUSTER_DEFAULTS.retentionDays, 1, 3650),
     dir: path.resolve(repo, env.FTP_CLUSTER_DIR || '.data/cluster'),
+    prometheusPort: prometheusPort(env, port, pgPort),
+    scrapeInterval: scrapeInterval(env),
+    workerMetrics: workerMetrics(env),
   };
+}
+
+function prometheusPort(env: NodeJS.ProcessEnv, port: number, pgPort: number): number {
+  if (env.FTP_CLUSTER_PROMETHEUS_PORT === '0') return 0;
+  const value = intSetting(env, 'FTP_CLUSTER_PROMETHEUS_PORT', CLUSTER_DEFAULTS.prometheusPort, 1024, 65535);
+  if ((value >= port && value <= port + 9) || value === pgPort)
+    throw new ClusterSettingError(
+      `FTP_CLUSTER_PROMETHEUS_PORT=${value} is taken by the cluster itself (server ${port}-${port + 9}, PostgreSQL ${pgPort}); pick another, or 0 for no Prometheus`,
+    );
+  return value;
+}
+
+function scrapeInterval(env: NodeJS.ProcessEnv): string {
+  const value = env.FTP_CLUSTER_SCRAPE_INTERVAL || CLUSTER_DEFAULTS.scrapeInterval;
+  if (!/^[1-9]\d*(ms|s|m)$/.test(value))
+    throw new ClusterSettingError(
+      `FTP_CLUSTER_SCRAPE_INTERVAL must be a duration such as "15s" or "1m", got "${value}"`,
+    );
+  return value;
+}
+
+function workerMetrics(env: NodeJS.ProcessEnv): string[] {
+  const raw = env.FTP_CLUSTER_WORKER_METRICS ?? CLUSTER_DEFAULTS.workerMetrics;
+  const targets = raw
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
+  const bad = targets.find((t) => !/^[\w.-]+:\d{1,5}$/.test(t));
+  if (bad)
+    throw new ClusterSettingError(
+      `FTP_CLUSTER_WORKER_METRICS must list host:port pairs separated by commas (each worker's WORKER_METRICS_ADDRESS), got "${bad}"`,
+    );
+  return targets;
 }
 
 /** The environment the server process needs to render cluster.yaml with these settings. */
@@ -113,8 +157,10 @@ export function writeClusterState(settings: ClusterSettings): void {
 export function clusterSettingsInUse(env: NodeJS.ProcessEnv, repo: string): ClusterSettings {
   const wanted = loadClusterSettings(env, repo);
   try {
+    // A cluster recorded before a setting existed runs with that setting's wanted value.
     return {
-      ...(JSON.parse(fs.readFileSync(stateFile(wanted.dir), 'utf8')) as ClusterSettings),
+      ...wanted,
+      ...(JSON.parse(fs.readFileSync(stateFile(wanted.dir), 'utf8')) as Partial<ClusterSettings>),
       dir: wanted.dir,
     };
   } catch {

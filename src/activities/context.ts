@@ -39,6 +39,14 @@ export function attempt(): number {
   return Context.current().info.attempt;
 }
 
+/** What a create returns besides the resource: whether it was adopted, and whether a duplicate may exist. */
+export interface CreateOutcome {
+  adopted: boolean;
+  /** An earlier attempt may have reached the provider after its answer was lost: a duplicate may appear. */
+  inDoubt: boolean;
+  name: string;
+}
+
 /**
  * Said of a create made without a lookup (the provider has no route to find what an earlier attempt
  * made): when an earlier attempt may have created the same resource, the operator is told its name.

@@ -1,27 +1,20 @@
 import { Context } from '@temporalio/activity';
 import { createProviderClients, providerEndpointsFromEnv, type ProviderClients } from '../providers/config';
 import { setRequestOrigin } from '../providers/http/transport';
+import { builtInProviders } from '../providers';
 import { notifyActivities } from './notify';
 import { protectionActivities } from './protection';
 import { protectionRebuildActivities } from './protection-rebuild';
-import { rateLimitActivities, type ProviderRateLimits } from './rate-limits';
+import { providerRate, type ProviderRate } from '../provider-rate';
+import { rateLimitActivities } from '../provider-rate/limits';
 import {
   reconcileTemporalActivities,
   reconcileTensorMeshActivities,
   reconcileTensorOneActivities,
 } from './reconcile';
-import { registryActivities } from './registry';
-import { marqtuneActivities, tensormeshActivities } from './serving';
 import { servingSlotActivities } from './serving-slots';
-import { tensoroneEndpointActivities, tensoroneJobActivities } from './tensorone';
 import { jobSweeps } from './job-sweep';
 import { watchActivities } from './watch';
-import {
-  marqtuneReadAtProviderRate,
-  protectionReadsAtProviderRate,
-  readsAtProviderRate,
-  type WatchReads,
-} from './provider-rate-reads';
 
 /** Provider requests made by an activity carry `workflowId/activityId`: the same for all its retries. */
 function activityOrigin(): string | undefined {
@@ -41,52 +34,33 @@ export function createActivities(
   clients: ProviderClients,
   options: {
     webhookUrl?: string;
-    /** The limits the server holds the provider queues to; only when this worker runs provider queues. */
-    rateLimits?: ProviderRateLimits;
+    /** The worker's rate limits and the reads chosen for them; by default none, every read direct. */
+    providerRate?: ProviderRate;
   } = {},
 ) {
   setRequestOrigin(activityOrigin);
-  const jobs = tensoroneJobActivities(clients.tensorone);
-  // Under a rate limit the watches' reads are held to it too (on the provider queue, by the server).
-  const tensoroneReads: WatchReads =
-    options.rateLimits?.tensorone !== undefined
-      ? readsAtProviderRate()
-      : {
-          listJobs: (query) => clients.tensorone.jobs.list(query),
-          getJob: (id) => clients.tensorone.jobs.get(id),
-        };
-  const marqtune = marqtuneActivities(clients.marqtune);
-  // Every look of a Marqtune watch is a request: under MARQTUNE_MAX_RPS it is held to the limit too.
-  const marqtuneRead =
-    options.rateLimits?.marqtune !== undefined
-      ? marqtuneReadAtProviderRate()
-      : (id: string) => clients.marqtune.models.get(id);
+  const { limits, reads } = options.providerRate ?? providerRate(clients);
+  const providers = builtInProviders(clients);
   return {
     ...notifyActivities(options.webhookUrl),
-    ...rateLimitActivities(options.rateLimits ?? {}),
-    ...jobs,
-    ...tensoroneEndpointActivities(clients.tensorone),
-    ...registryActivities(clients.tensorone),
-    // The protected set's TensorOne reads are held to the limit too.
-    ...protectionActivities(
-      clients.tensorone,
-      options.rateLimits?.tensorone !== undefined ? protectionReadsAtProviderRate() : undefined,
-    ),
+    ...rateLimitActivities(limits),
+    ...providers.tensorone.activities,
+    ...protectionActivities(reads.protection),
     ...protectionRebuildActivities(),
     ...servingSlotActivities(),
-    ...tensormeshActivities(clients.tensormesh),
+    ...providers.tensormesh.activities,
     ...reconcileTensorOneActivities(clients.tensorone),
     ...reconcileTensorMeshActivities(clients.tensormesh),
     ...reconcileTemporalActivities(),
-    ...marqtune,
+    ...providers.marqtune.activities,
     ...watchActivities({
       getJob: {
-        tensorone: (id) => tensoroneReads.getJob(id),
-        marqtune: marqtuneRead,
+        tensorone: (id) => reads.tensorone.getJob(id),
+        marqtune: reads.marqtuneModel,
       },
       // One per worker process: every watch in it reads the same sweeps of the job list.
-      sweeps: jobSweeps((query) => tensoroneReads.listJobs(query), {
-        lookWaitsMs: tensoroneReads.lookWaitsMs,
+      sweeps: jobSweeps((query) => reads.tensorone.listJobs(query), {
+        lookWaitsMs: reads.tensorone.lookWaitsMs,
       }),
     }),
   };

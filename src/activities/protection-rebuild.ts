@@ -7,12 +7,9 @@ import {
   type ProtectionRecord,
   type RebuiltProtection,
 } from '../decisions/protection';
-import {
-  protectionStateQuery,
-  SERVING_SLOT_WORKFLOW_TYPE,
-  slotQuery,
-  statusQuery,
-} from '../workflows/definitions';
+import { protectionStateQuery } from '../workflows/protection/contract';
+import { SERVING_SLOT_WORKFLOW_TYPE, slotQuery } from '../workflows/serving-slot/contract';
+import { statusQuery } from '../workflows/pipeline/contract';
 
 /** Runs started anew one after the other, each terminated before it rebuilt: beyond this, something else is wrong. */
 const MAX_RUNS_BACK = 50;

@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { protectionRegistry, registryStartArgs } from '../clients/protection-registry';
+import { protectionRegistry, registryStartInput } from '../clients/protection-registry';
 import {
   endedCandidateHolders,
   holderKey,
@@ -11,16 +11,15 @@ import {
   type ProtectionRecord,
   type ProtectionRequest,
 } from '../decisions/protection';
-import type { TensorOneClient } from '../providers/tensorone/client';
 import type { CapabilityAbsent } from '../domain/capability';
 import type { Deployment, RegisteredModel } from '../domain/types';
 import {
   forgetCandidatesSignal,
+  PROTECTION_REGISTRY_WORKFLOW_TYPE,
   protectionRegistryId,
   protectSignal,
   releaseDeployedSignal,
-} from '../workflows/definitions';
-import { checkpointProtection } from '../workflows/protection';
+} from '../workflows/protection/contract';
 import { classified } from './failures';
 import { isAbsent } from '../providers/http/capabilities';
 
@@ -40,13 +39,7 @@ export interface ProtectionReads {
  * The shared protected set. Records live in the `checkpointProtection` workflow (one per task queue),
  * reached through the worker's own Temporal client; providers add what their documents say is serving.
  */
-export function protectionActivities(
-  tensorone: TensorOneClient,
-  reads: ProtectionReads = {
-    listEndpoints: () => tensorone.endpoints.list(),
-    listModels: (query) => tensorone.models.list(query),
-  },
-) {
+export function protectionActivities(reads: ProtectionReads) {
   return {
     /** Records checkpoints the calling pipeline run holds (candidate, deployed, pinned); idempotent. */
     async recordProtection(requests: ProtectionRequest[]): Promise<void> {
@@ -58,10 +51,10 @@ export function protectionActivities(
       } catch (err) {
         if (!(err instanceof WorkflowNotFoundError)) throw err;
         // Not running: started with the run before it, if one ended, to rebuild from.
-        await client.workflow.signalWithStart(checkpointProtection, {
+        await client.workflow.signalWithStart(PROTECTION_REGISTRY_WORKFLOW_TYPE, {
           workflowId,
           taskQueue: info.taskQueue,
-          args: await registryStartArgs(client, workflowId),
+          args: [await registryStartInput(client, workflowId)],
           signal: protectSignal,
           signalArgs: [records],
         });

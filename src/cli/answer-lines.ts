@@ -1,5 +1,5 @@
 import type { RollbackAnswer, SlotDeployment } from '../decisions/serving-slot';
-import type { DecisionAnswer, PinAnswer, UnpinAnswer } from '../workflows/definitions';
+import type { DecisionAnswer, PinAnswer, UnpinAnswer } from '../workflows/pipeline/contract';
 
 /**
  * The operator's answers in words, as the CLI prints them and the console shows them: one wording for

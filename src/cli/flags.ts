@@ -1,7 +1,7 @@
 import { Argument, InvalidArgumentError } from 'commander';
 import type { z } from 'zod';
 import { durationProblem, type BoundedDurationField } from '../decisions/duration';
-import { fieldSchemas } from '../domain/pipeline-input';
+import type * as PipelineInput from '../domain/pipeline-input';
 
 /**
  * Parsers for the CLI's flags and arguments, built on the pipeline file's own field schemas and
@@ -9,7 +9,17 @@ import { fieldSchemas } from '../domain/pipeline-input';
  * before any command runs.
  */
 
-type FieldName = keyof typeof fieldSchemas;
+type FieldName = keyof typeof PipelineInput.fieldSchemas;
+
+let pipelineInputModule: typeof PipelineInput | undefined;
+/**
+ * The pipeline file's schemas, loaded the first time a flag is checked: zod and the schemas are a
+ * good part of the CLI's start-up, which `--help` and most commands do not need.
+ */
+export function pipelineInput(): typeof PipelineInput {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use (see above)
+  return (pipelineInputModule ??= require('../domain/pipeline-input') as typeof PipelineInput);
+}
 
 const firstIssue = (schema: z.ZodType, value: unknown): string | undefined => {
   const parsed = schema.safeParse(value);
@@ -25,7 +35,7 @@ export function numberFlag(field: FieldName): (value: string) => number {
     const n = DECIMAL.test(value.trim()) ? Number(value) : NaN;
     if (!Number.isFinite(n))
       throw new InvalidArgumentError(`must be a number (as ${field} in a pipeline file).`);
-    const problem = firstIssue(fieldSchemas[field], n);
+    const problem = firstIssue(pipelineInput().fieldSchemas[field], n);
     if (problem) throw new InvalidArgumentError(`${problem} (as ${field} in a pipeline file).`);
     return n;
   };
@@ -53,7 +63,7 @@ export function durationFlag(field: BoundedDurationField): (value: string) => st
 /** An id argument or flag checked like the pipeline field it names. */
 export function idFlag(field: 'train.jobId' | 'train.modelId' | 'checkpointId'): (value: string) => string {
   return (value) => {
-    const problem = firstIssue(fieldSchemas[field], value);
+    const problem = firstIssue(pipelineInput().fieldSchemas[field], value);
     if (problem) throw new InvalidArgumentError(`${problem}.`);
     return value;
   };

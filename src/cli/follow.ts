@@ -1,10 +1,11 @@
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import cliProgress from 'cli-progress';
-import { statusQuery, type PipelineResult, type PipelineStatus } from '../workflows/definitions';
+import { statusQuery, type PipelineResult, type PipelineStatus } from '../workflows/pipeline/contract';
 import type { fineTuneToDeploy } from '../workflows/pipeline';
 import { latestLook, withLatestLook } from './latest-look';
 import { costText, sparkline } from './render';
+import { sweepLines } from './sweep-table';
 
 interface FollowOptions {
   /** Draw a live bar (a terminal) or print a line per change (a pipe, CI). */
@@ -39,11 +40,29 @@ export async function followPipeline(
     : undefined;
   bar?.start(100, 0, { phase: 'starting', epoch: '-', step: '-', loss: '-', spark: '', cost: '-' });
   let lastLine = '';
+  let lastTable = '';
   let approvalAsked = false;
+  let barValue = 0;
+  let barFields: Record<string, string> = {};
+  /**
+   * A note above the bar, not through it: a line written while the bar redraws its own line is torn
+   * (a long one that wraps loses its second half). The bar stops, the note prints, a new bar goes on.
+   */
+  const note = (text: string) => {
+    if (!bar) return write(text);
+    bar.stop();
+    write(text);
+    bar.start(100, barValue, barFields);
+  };
   const render = (s: PipelineStatus) => {
+    // A sweep's trials table (above the bar: its line is cleared first).
+    // Printed when a trial starts, is judged at a rung or ends (not at every epoch: the lines would scroll).
+    const moves = s.sweep ? JSON.stringify(s.sweep.trials.map((t) => [t.state, t.rungs.length])) : '';
+    if (s.sweep && moves !== lastTable) write(`${bar ? '\r\x1b[2K' : ''}${sweepLines(s.sweep).join('\n')}`);
+    lastTable = moves;
     if (s.phase === 'awaiting-approval' && !approvalAsked) {
       approvalAsked = true;
-      write(`\n${approvalHint(handle.workflowId, s)}`);
+      note(`\n${approvalHint(handle.workflowId, s)}\n`);
     }
     const t = s.training;
     if (t?.metrics.loss !== undefined && losses[losses.length - 1] !== t.metrics.loss)
@@ -56,8 +75,11 @@ export async function followPipeline(
       spark: sparkline(losses),
       cost: costText(t),
     };
-    if (bar) bar.update(Math.round(t?.percentage ?? 0), fields);
-    else {
+    if (bar) {
+      barValue = Math.round(t?.percentage ?? 0);
+      barFields = fields;
+      bar.update(barValue, fields);
+    } else {
       const line = `${fields.phase.trim()} epoch ${fields.epoch} step ${fields.step} loss ${fields.loss} cost ${fields.cost}`;
       if (line !== lastLine) write(line);
       lastLine = line;
@@ -69,7 +91,7 @@ export async function followPipeline(
     if (started || !options.noWorker) return;
     options.noWorker().then(
       (message) => {
-        if (message && !started) write(`\n${message}`);
+        if (message && !started) note(`\n${message}\n`);
       },
       () => undefined,
     );
@@ -103,7 +125,7 @@ export async function followPipeline(
     );
     return result;
   } catch (err) {
-    throw new Error(failureCause(err));
+    throw new PipelineFailed(failureCause(err));
   } finally {
     clearInterval(ticker);
     clearTimeout(stuckCheck);
@@ -111,11 +133,20 @@ export async function followPipeline(
   }
 }
 
-/** What the operator types next while a pipeline waits at its gate. */
+/** The pipeline ended without a result (failed, rejected, cancelled): an outcome, not a CLI fault. */
+export class PipelineFailed extends Error {
+  override name = 'PipelineFailed';
+}
+
+/** What the operator types next while a pipeline waits at its gate, one command a line. */
 export function approvalHint(workflowId: string, s: PipelineStatus): string {
   const checkpoint = s.candidate ? ` --checkpoint ${s.candidate.checkpointId}` : '';
   const until = s.awaitingApprovalUntil ? ` until ${s.awaitingApprovalUntil}` : '';
-  return `awaiting approval${until}: approve with \`npx starter approve ${workflowId}${checkpoint}\`, or reject with \`npx starter reject ${workflowId} --reason "…"\``;
+  return [
+    `awaiting approval${until}:`,
+    `  approve: npx starter approve ${workflowId}${checkpoint}`,
+    `  reject:  npx starter reject ${workflowId} --reason "…"`,
+  ].join('\n');
 }
 
 /** The innermost cause of a workflow failure, as one line: "TYPE: message". */

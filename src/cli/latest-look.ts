@@ -6,7 +6,7 @@
 import type { WorkflowClient } from '@temporalio/client';
 import type { BetweenLooks, LatestLook } from '../activities/watch';
 import { isTerminalStatus } from '../decisions/supervision';
-import type { SupervisionProgress } from '../workflows/definitions';
+import type { SupervisionProgress } from '../workflows/supervise/contract';
 import { payloadReader } from './payloads';
 
 const SUPERVISION_WORKFLOW_TYPE = 'superviseTrainingJob';

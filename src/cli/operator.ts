@@ -9,7 +9,7 @@ import type { UpdateDefinition } from '@temporalio/common';
 import { servingSlots } from '../clients/serving-slots';
 import type { RollbackAnswer } from '../decisions/serving-slot';
 import { NotFound } from './exit-codes';
-import { superviseWorkflowId, type SuperviseInput } from '../workflows/definitions';
+import { superviseWorkflowId, type SuperviseInput } from '../workflows/supervise/contract';
 import { superviseTrainingJob } from '../workflows/supervise';
 
 /**

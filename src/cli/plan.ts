@@ -1,4 +1,6 @@
 import type { PipelineSpec } from '../domain/pipeline-input';
+import { configWith, planTrials } from '../decisions/halving';
+import { paramsText } from './sweep-table';
 
 /**
  * What a pipeline would ask of its providers, worked out from the file alone: the requests that create
@@ -39,25 +41,35 @@ function trainingRequests(spec: PipelineSpec): PlannedRequest[] {
   const t = spec.train;
   if (t.kind !== 'tensorone') return [];
   const [first, ...fallbacks] = t.gpuTypes;
-  return [
-    {
-      provider: 'tensorone',
-      method: 'POST',
-      path: '/v2/training/jobs',
-      purpose: `start training${fallbacks.length ? ` (on INSUFFICIENT_RESOURCES again with the next available of ${fallbacks.join(', ')})` : ''}`,
-      body: defined({
-        name: RUN_NAME,
-        modelType: t.modelType,
-        datasetId: t.datasetId,
-        config: t.config,
-        gpuType: first,
-        maxWorkers: t.maxWorkers,
-        priority: t.priority,
-        description: t.description,
-        tags: [...t.tags, `pipeline:${spec.name}`],
-      }),
-    },
-  ];
+  const fallback = fallbacks.length
+    ? ` (on INSUFFICIENT_RESOURCES again with the next available of ${fallbacks.join(', ')})`
+    : '';
+  const request = (purpose: string, config: Record<string, unknown>, tags: string[]): PlannedRequest => ({
+    provider: 'tensorone',
+    method: 'POST',
+    path: '/v2/training/jobs',
+    purpose: `${purpose}${fallback}`,
+    body: defined({
+      name: RUN_NAME,
+      modelType: t.modelType,
+      datasetId: t.datasetId,
+      config,
+      gpuType: first,
+      maxWorkers: t.maxWorkers,
+      priority: t.priority,
+      description: t.description,
+      tags: [...t.tags, `pipeline:${spec.name}`, ...tags],
+    }),
+  });
+  if (!t.sweep) return [request('start training', t.config, [])];
+  // A sweep: one job per trial, in the order they start; a trial stopped at a rung is stopped saving a checkpoint.
+  return planTrials(t.sweep).map((trial) =>
+    request(
+      `start trial ${trial.index} of the sweep (${paramsText(trial.params)})`,
+      configWith(t.config, trial.params),
+      [`sweep-trial:${trial.index}`],
+    ),
+  );
 }
 
 function deployRequests(spec: PipelineSpec): PlannedRequest[] {

@@ -1,9 +1,6 @@
-import type {
-  PipelineLeftovers,
-  PipelineResult,
-  PipelineStatus,
-  SupervisionProgress,
-} from '../workflows/definitions';
+import type { PipelineLeftovers, PipelineResult, PipelineStatus } from '../workflows/pipeline/contract';
+import type { SupervisionProgress } from '../workflows/supervise/contract';
+import { sweepLines } from './sweep-table';
 
 const BARS = '▁▂▃▄▅▆▇█';
 
@@ -60,6 +57,7 @@ export function statusLines(id: string, s: PipelineStatus, serving?: string): st
       `  training: ${t.status} epoch ${t.epoch ?? '-'}/${t.totalEpochs ?? '-'} step ${t.step ?? '-'}/${t.totalSteps ?? '-'} (${t.percentage ?? 0}%)  loss ${t.metrics.loss ?? '-'} best ${t.bestLoss ?? '-'}  cost ${costText(t)}${etaText(t) ? `  eta ${etaText(t)}` : ''}${t.resumes ? `  resumes ${t.resumes}` : ''}`,
     );
   }
+  if (s.sweep) lines.push(...sweepLines(s.sweep));
   if (s.candidate) {
     const c = s.candidate;
     const agreement =

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
 import { parsePipelineInput, type PipelineSpec } from '../domain/pipeline-input';
@@ -12,7 +11,7 @@ import {
   statusQuery,
   type PipelineResult,
   type PipelineStatus,
-} from '../workflows/definitions';
+} from '../workflows/pipeline/contract';
 
 /** The approve/reject signals (pipelines started before the Updates) and Updates, by their names in a history. */
 const DECISIONS: Record<string, 'approve' | 'reject'> = {
@@ -48,11 +47,7 @@ interface ReportData {
   gateReasons: string[];
 }
 
-/** Where `report` writes without `--out`: a git-ignored folder, not the current one (FTP_REPORT_DIR). */
-export function defaultReportPath(workflowId: string, env: NodeJS.ProcessEnv = process.env): string {
-  const safe = workflowId.replace(/[^A-Za-z0-9._-]/g, '_');
-  return path.join(env.FTP_REPORT_DIR || path.join('.data', 'reports'), `${safe}.html`);
-}
+export { defaultReportPath } from './report-path';
 
 /**
  * Everything the report shows comes from the workflow's own history: the checkpoints the pipeline

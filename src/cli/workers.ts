@@ -1,6 +1,11 @@
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 
+/** A read that needs a worker, with none polling: the message says how to start one. */
+export class NoWorkerPolling extends Error {
+  override name = 'NoWorkerPolling';
+}
+
 /**
  * Whether any worker polls a task queue for workflow tasks, from the server's record of its pollers
  * (those seen in the last minutes). Without one a pipeline waits at "starting" and queries time out:

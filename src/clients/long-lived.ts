@@ -1,19 +1,19 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
-import type { Workflow } from '@temporalio/common';
 
 /**
  * Runs an Update (or anything else) on a long-lived workflow, starting it first when it does not run
  * yet: the first caller of an installation starts it. Two first callers race harmlessly (one start
  * wins, the other finds it running).
  */
-export async function withRunningWorkflow<Ret, W extends Workflow>(
+export async function withRunningWorkflow<Ret, Input>(
   client: Client,
   start: {
-    workflow: W;
+    /** Started by type name: client code loads no workflow code. */
+    workflowType: string;
     workflowId: string;
     taskQueue: string;
-    /** Or how to find them, asked only when the workflow must be started. */
-    args: Parameters<W> | (() => Promise<Parameters<W>>);
+    /** Its input, asked for only when the workflow must be started. */
+    input: () => Input | Promise<Input>;
   },
   run: () => Promise<Ret>,
 ): Promise<Ret> {
@@ -22,11 +22,11 @@ export async function withRunningWorkflow<Ret, W extends Workflow>(
   } catch (err) {
     if (!(err instanceof WorkflowNotFoundError)) throw err;
     await client.workflow
-      .start<W>(start.workflow, {
+      .start(start.workflowType, {
         workflowId: start.workflowId,
         taskQueue: start.taskQueue,
-        args: typeof start.args === 'function' ? await start.args() : start.args,
-      } as never)
+        args: [await start.input()],
+      })
       .catch((e: unknown) => {
         if (!(e instanceof WorkflowExecutionAlreadyStartedError)) throw e;
       });

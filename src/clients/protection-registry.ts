@@ -6,10 +6,10 @@ import {
   claimCheckpointsUpdate,
   leaseDeletionsUpdate,
   protectionRegistryId,
+  PROTECTION_REGISTRY_WORKFLOW_TYPE,
   protectionRecordsQuery,
   releaseDeletionsSignal,
-} from '../workflows/definitions';
-import { checkpointProtection } from '../workflows/protection';
+} from '../workflows/protection/contract';
 
 /**
  * The client side of the `checkpointProtection` workflow (one per task queue), shared by the
@@ -24,10 +24,10 @@ export function protectionRegistry(client: Client, taskQueue: string) {
     withRunningWorkflow(
       client,
       {
-        workflow: checkpointProtection,
+        workflowType: PROTECTION_REGISTRY_WORKFLOW_TYPE,
         workflowId,
         taskQueue,
-        args: () => registryStartArgs(client, workflowId),
+        input: () => registryStartInput(client, workflowId),
       },
       run,
     );
@@ -62,15 +62,15 @@ export function protectionRegistry(client: Client, taskQueue: string) {
  * What a registry is started with: the run before it when one ended without continuing as new
  * (terminated, failed, timed out), so the new run rebuilds from it before it grants any deletion.
  */
-export async function registryStartArgs(
+export async function registryStartInput(
   client: Client,
   workflowId: string,
-): Promise<[ProtectionRegistryInput]> {
+): Promise<ProtectionRegistryInput> {
   try {
     const latest = await client.workflow.getHandle(workflowId).describe();
-    return [latest.status.name === 'RUNNING' ? {} : { predecessorRunId: latest.runId }];
+    return latest.status.name === 'RUNNING' ? {} : { predecessorRunId: latest.runId };
   } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return [{}];
+    if (err instanceof WorkflowNotFoundError) return {};
     throw err;
   }
 }

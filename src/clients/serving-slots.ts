@@ -1,14 +1,14 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { PromoteAnswer, PromoteRequest, RollbackAnswer, SlotState } from '../decisions/serving-slot';
 import {
+  type ServingSlotInput,
   promoteUpdate,
   rollbackUpdate,
   SERVING_SLOT_WORKFLOW_TYPE,
   servingSlotId,
   slotQuery,
-} from '../workflows/definitions';
+} from '../workflows/serving-slot/contract';
 import { withRunningWorkflow } from './long-lived';
-import { servingSlot } from '../workflows/serving-slot';
 
 /**
  * The client side of the `servingSlot` workflows (one per pipeline name and task queue), shared by the
@@ -22,10 +22,10 @@ export function servingSlots(client: Client, taskQueue: string) {
       withRunningWorkflow(
         client,
         {
-          workflow: servingSlot,
+          workflowType: SERVING_SLOT_WORKFLOW_TYPE,
           workflowId: servingSlotId(name, taskQueue),
           taskQueue,
-          args: [{ name }],
+          input: (): ServingSlotInput => ({ name }),
         },
         () => handle(name).executeUpdate(promoteUpdate, { args: [request] }),
       ),

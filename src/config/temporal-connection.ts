@@ -1,11 +1,11 @@
 import fs from 'node:fs';
-import net from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { loadClientConfigProfile, loadClientConnectConfig } from '@temporalio/envconfig';
-import { NativeConnection } from '@temporalio/worker';
+import type { NativeConnection } from '@temporalio/worker';
 import { z } from 'zod';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { codecFromEnv } from '../codec/aes-gcm-codec';
+import { portAnswers } from './port-answers';
 
 const DEFAULT_ADDRESS = '127.0.0.1:7233';
 const DEFAULT_NAMESPACE = 'default';
@@ -123,25 +123,25 @@ function listens(address: string): Promise<boolean> {
   const host = address.slice(0, at).replace(/^\[|\]$/g, '');
   const port = Number(address.slice(at + 1));
   if (at < 0 || !Number.isInteger(port)) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const socket = net.connect({ host, port });
-    const done = (answer: boolean) => {
-      socket.destroy();
-      resolve(answer);
-    };
-    socket.setTimeout(1000, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
+  return portAnswers(port, host);
 }
 
 /** A connection that failed, said so that the operator knows where it looked and what to do next. */
-async function unreachable(address: string | undefined, namespace: string, err: unknown): Promise<Error> {
+/** No Temporal frontend at the address (nothing there, or another kind of server): what to do instead. */
+export class TemporalUnreachable extends Error {
+  override name = 'TemporalUnreachable';
+}
+
+async function unreachable(
+  address: string | undefined,
+  namespace: string,
+  err: unknown,
+): Promise<TemporalUnreachable> {
   const why = err instanceof Error ? err.message : String(err);
   // Something listening where gRPC could not connect is some other server (a Web UI, a proxy).
   if (NOT_TEMPORAL.test(why) || (address && (await listens(address))))
-    return new Error(notTemporal(address ?? 'the default address', why));
-  return new Error(
+    return new TemporalUnreachable(notTemporal(address ?? 'the default address', why));
+  return new TemporalUnreachable(
     `could not reach Temporal at ${address ?? 'the default address'} (namespace ${namespace}): ${why}. ` +
       'Is the server running? `npm start` runs one with the worker; or point TEMPORAL_ADDRESS ' +
       '(or a TEMPORAL_PROFILE in temporal.toml) at your cluster.',
@@ -165,6 +165,8 @@ export async function connectClient(env: TemporalEnv): Promise<{ client: Client;
 
 export async function connectWorkerConnection(env: TemporalEnv): Promise<NativeConnection> {
   const options = temporalConnectionOptions(env);
+  // Loaded here: the worker's native runtime is heavy, and the CLI's commands never need it.
+  const { NativeConnection } = await import('@temporalio/worker');
   return NativeConnection.connect(options).catch(async (err: unknown) => {
     throw await unreachable(options.address, env.TEMPORAL_NAMESPACE, err);
   });

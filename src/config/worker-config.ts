@@ -7,7 +7,7 @@ const positiveInt = (fallback: number) => z.coerce.number().int().positive().def
 const url = z.string().url('must be a URL such as https://api.example.com');
 /**
  * A provider's rate limit, requests per second over the whole fleet: its activities run on a task
- * queue of their own (src/workflows/provider-queues.ts) whose dispatch rate the Temporal server holds
+ * queue of their own (src/provider-rate/activity-queues.ts) whose dispatch rate the Temporal server holds
  * to this, whichever worker processes poll it. Unset: no limit.
  */
 const maxRps = z.coerce

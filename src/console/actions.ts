@@ -9,7 +9,13 @@ import { cancelLines, decisionLine, pinLine, rollbackLine, unpinLine } from '../
 import { idFlag, textFlag } from '../cli/flags';
 import { NotFound } from '../cli/exit-codes';
 import { endedRefusal, OperatorRefusal, rollbackSlot, sendUpdate } from '../cli/operator';
-import { approveUpdate, cancelUpdate, pinUpdate, rejectUpdate, unpinUpdate } from '../workflows/definitions';
+import {
+  approveUpdate,
+  cancelUpdate,
+  pinUpdate,
+  rejectUpdate,
+  unpinUpdate,
+} from '../workflows/pipeline/contract';
 
 export const PIPELINE_ACTIONS = ['approve', 'reject', 'cancel', 'pin', 'unpin'] as const;
 export type PipelineAction = (typeof PIPELINE_ACTIONS)[number];

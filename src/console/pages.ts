@@ -2,7 +2,7 @@
 import { money } from '../cli/render';
 import { deploymentShortId } from '../cli/answer-lines';
 import { cancelEffects } from '../decisions/operator';
-import type { PipelineStatus } from '../workflows/definitions';
+import type { PipelineStatus } from '../workflows/pipeline/contract';
 import type { ActionOutcome } from './actions';
 import { curveSvg } from './curve';
 import { esc, page, when } from './html';

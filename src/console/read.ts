@@ -9,13 +9,8 @@ import { latestLook, withLatestLook } from '../cli/latest-look';
 import { payloadReader } from '../cli/payloads';
 import { loadReportData } from '../cli/report';
 import type { SlotState } from '../decisions/serving-slot';
-import {
-  statusQuery,
-  supervisionProgressSignal,
-  type PipelinePhase,
-  type PipelineStatus,
-  type SupervisionProgress,
-} from '../workflows/definitions';
+import { statusQuery, type PipelinePhase, type PipelineStatus } from '../workflows/pipeline/contract';
+import { supervisionProgressSignal, type SupervisionProgress } from '../workflows/supervise/contract';
 import type { CurveCheckpoint } from './curve';
 
 export const PROVIDERS = ['tensorone', 'marqtune'] as const;

@@ -1,4 +1,4 @@
-import type { CleanupInput } from '../workflows/definitions';
+import type { CleanupInput } from '../workflows/cleanup/contract';
 
 /**
  * The cleanup schedule's settings as an operator sees them, and the rule of `schedule cleanup update`:
@@ -10,27 +10,42 @@ export type JobStatusFilter = 'completed' | 'failed' | 'cancelled' | 'stopped';
 /** When it runs: an interval ("12h") or a cron expression, as they were given. */
 export type ScheduleTiming = { every: string } | { cron: string };
 
+/** What an update changes: `undefined` keeps a setting, `null` removes an optional one. */
 export interface CleanupScheduleChanges {
   timing?: ScheduleTiming;
   keepLastN?: number;
-  keepWithinDays?: number;
+  keepWithinDays?: number | null;
   status?: JobStatusFilter;
-  namePrefix?: string;
+  namePrefix?: string | null;
   maxDeletes?: number;
 }
 
-/** The previous input with the given changes laid over it; an absent change keeps the setting. */
+/** `base` without `key` when `change` is null, with it set when given, unchanged when undefined. */
+function withChange<T extends object, K extends keyof T>(
+  base: T,
+  key: K,
+  change: T[K] | null | undefined,
+): T {
+  if (change === undefined) return base;
+  const { [key]: _dropped, ...rest } = base;
+  return (change === null ? rest : { ...rest, [key]: change }) as T;
+}
+
+/**
+ * The previous input with the given changes laid over it; an absent change keeps the setting, a null
+ * one removes it.
+ */
 export function mergeCleanupInput(previous: CleanupInput, changes: CleanupScheduleChanges): CleanupInput {
-  const jobFilter = {
-    ...previous.jobFilter,
-    ...(changes.status !== undefined ? { status: changes.status } : {}),
-    ...(changes.namePrefix !== undefined ? { namePrefix: changes.namePrefix } : {}),
-  };
-  const retention = {
-    ...previous.retention,
-    ...(changes.keepLastN !== undefined ? { keepLastN: changes.keepLastN } : {}),
-    ...(changes.keepWithinDays !== undefined ? { keepWithinDays: changes.keepWithinDays } : {}),
-  };
+  const jobFilter = withChange(
+    { ...previous.jobFilter, ...(changes.status !== undefined ? { status: changes.status } : {}) },
+    'namePrefix',
+    changes.namePrefix,
+  );
+  const retention = withChange(
+    { ...previous.retention, ...(changes.keepLastN !== undefined ? { keepLastN: changes.keepLastN } : {}) },
+    'keepWithinDays',
+    changes.keepWithinDays,
+  );
   const maxDeletes = changes.maxDeletes ?? previous.maxDeletes;
   return {
     ...previous,

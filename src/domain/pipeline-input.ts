@@ -7,6 +7,7 @@ import {
   TENSORMESH_CLOUD_PROVIDERS,
   TENSORMESH_DEPLOY_GPU_TYPES,
 } from './tensormesh';
+import { sweepIssues, sweepSchema } from './sweep-spec';
 import { tensoroneTrainConfigSchema } from './train-config';
 
 /**
@@ -97,6 +98,8 @@ const tensoroneTrainWith = (config: z.ZodType<Record<string, unknown>>) =>
       priority: z.enum(['high', 'normal', 'low']).default('normal'),
       description: z.string().max(500).optional(),
       tags: z.array(z.string()).default([]),
+      /** A hyperparameter sweep with successive halving (src/domain/sweep-spec.ts). */
+      sweep: sweepSchema.optional(),
     })
     .strict();
 
@@ -381,6 +384,9 @@ const pipelineSchemaWith = (config: z.ZodType<Record<string, unknown>>) =>
     })
     .strict()
     .superRefine((input, ctx) => {
+      if (input.train.kind === 'tensorone' && input.train.sweep)
+        for (const issue of sweepIssues(input.train.config, input.train.sweep))
+          ctx.addIssue({ code: 'custom', ...issue });
       if (input.train.kind === 'marqtune' && input.deploy.target !== 'tensormesh') {
         ctx.addIssue({
           code: 'custom',

@@ -1,4 +1,4 @@
-import type { PipelinePhase } from '../workflows/definitions';
+import type { PipelinePhase } from '../workflows/pipeline/contract';
 
 /** Every phase a pipeline shows, in the order it passes them (the Record makes the compiler notice a new one). */
 export const PIPELINE_PHASES = Object.keys({

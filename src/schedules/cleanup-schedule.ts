@@ -7,7 +7,7 @@ import {
 } from '../decisions/cleanup-schedule';
 import { parseDuration } from '../domain/duration';
 import { checkpointCleanup } from '../workflows/cleanup';
-import type { CleanupInput } from '../workflows/definitions';
+import type { CleanupInput } from '../workflows/cleanup/contract';
 import {
   InvalidScheduleInput,
   listWorkflowSchedules,

@@ -1,8 +1,9 @@
 // The workflows this worker runs. Deterministic code only: activities arrive through `import type`.
 export { fineTuneToDeploy } from './pipeline';
 export { superviseTrainingJob, stopSupervisedJobSignal } from './supervise';
+export { sweepTrial } from './sweep';
 export { checkpointCleanup } from './cleanup';
-export { deleteCheckpointsAtProviderRate } from './checkpoint-deletions';
+export { deleteCheckpointsAtProviderRate } from './cleanup/checkpoint-deletions';
 export {
   getMarqtuneModelAtProviderRate,
   getTrainingJobAtProviderRate,

@@ -16,7 +16,8 @@ import { sandboxAdmin } from '../../sandbox/admin-client';
 import { uniqueTaskQueue } from '../harness/temporal';
 import { runCliInProcess, useCliBed } from '../harness/cli-bed';
 import { quickGatedExample } from '../harness/example-pipelines';
-import { statusQuery, superviseWorkflowId, type PipelineStatus } from '../../src/workflows/definitions';
+import { statusQuery, type PipelineStatus } from '../../src/workflows/pipeline/contract';
+import { superviseWorkflowId } from '../../src/workflows/supervise/contract';
 import { createWorker, defaultWorkerSettings } from '../../src/worker-factory';
 import { fineTuneToDeploy, superviseTrainingJob } from '../../src/workflows';
 

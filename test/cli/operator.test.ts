@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client } from '@temporalio/client';
 import { AesGcmCodec } from '../../src/codec/aes-gcm-codec';
-import type { PipelineResult } from '../../src/workflows/definitions';
+import type { PipelineResult } from '../../src/workflows/pipeline/contract';
 import { pipelineInput, tensoroneTrain } from '../../fixtures/pipelines';
 import { uniqueTaskQueue } from '../harness/temporal';
 import { useCliBed } from '../harness/cli-bed';

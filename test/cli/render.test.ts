@@ -1,7 +1,7 @@
 import { followPipeline } from '../../src/cli/follow';
 import { withLatestLook } from '../../src/cli/latest-look';
 import { ageText, costText, statusLines } from '../../src/cli/render';
-import type { PipelineStatus } from '../../src/workflows/definitions';
+import type { PipelineStatus } from '../../src/workflows/pipeline/contract';
 
 const base: PipelineStatus = {
   phase: 'deploying',
@@ -127,7 +127,13 @@ describe('starter run: a pipeline that waits at its gate says what to type next,
     await following;
     const hints = lines.filter((l) => l.includes('starter approve'));
     expect(hints).toEqual([
-      '\nawaiting approval until 2026-11-27T20:00:00Z: approve with `npx starter approve pipeline-gated --checkpoint ckpt_a_e4`, or reject with `npx starter reject pipeline-gated --reason "…"`',
+      [
+        '',
+        'awaiting approval until 2026-11-27T20:00:00Z:',
+        '  approve: npx starter approve pipeline-gated --checkpoint ckpt_a_e4',
+        '  reject:  npx starter reject pipeline-gated --reason "…"',
+        '',
+      ].join('\n'),
     ]);
   });
 });

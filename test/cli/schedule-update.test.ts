@@ -1,5 +1,5 @@
 import { useCliBed } from '../harness/cli-bed';
-import type { CleanupInput } from '../../src/workflows/definitions';
+import type { CleanupInput } from '../../src/workflows/cleanup/contract';
 
 /** `schedule cleanup update` changes only the flags given and prints the settings it leaves. */
 
@@ -62,6 +62,27 @@ it('update --keep/--keep-days keeps the interval; update --every keeps the reten
     every: 86_400_000,
     input: { retention: { keepLastN: 4, keepWithinDays: 7 }, maxDeletes: 1000 },
   });
+  await bed.dev.client.schedule.getHandle(id).delete();
+});
+
+it('update --no-keep-days removes the days rule (and --no-name-prefix the filter), keeping the rest', async () => {
+  const id = `drop-${taskQueue}`;
+  const create = ['schedule', 'cleanup', 'create', '--id', id, '--every', '12h', '--keep', '3'];
+  expect((await cli([...create, '--keep-days', '7', '--name-prefix', 'nightly-'])).code).toBe(0);
+
+  const dropped = await cli(['schedule', 'cleanup', 'update', '--id', id, '--no-keep-days']);
+  expect(dropped.code).toBe(0);
+  expect(dropped.stdout).toContain(
+    '  keeps: the newest 3 automatic checkpoints of each job, and every manual checkpoint\n',
+  );
+  expect(dropped.stdout).toContain('  jobs: completed, named "nightly-…"');
+  const after = await described(id);
+  expect(after.input.retention).toEqual({ keepLastN: 3 });
+  expect(after.every).toBe(12 * 3_600_000);
+
+  const anyName = await cli(['schedule', 'cleanup', 'update', '--id', id, '--no-name-prefix']);
+  expect(anyName.stdout).toContain('  jobs: completed\n');
+  expect((await described(id)).input.jobFilter).toEqual({ status: 'completed' });
   await bed.dev.client.schedule.getHandle(id).delete();
 });
 

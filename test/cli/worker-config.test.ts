@@ -1,4 +1,4 @@
-import { dispatchRateFor } from '../../src/provider-workers';
+import { dispatchRateFor } from '../../src/provider-rate/limits';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

@@ -1,5 +1,5 @@
 import { cleanupSettingsLines, durationText, mergeCleanupInput } from '../../src/decisions/cleanup-schedule';
-import type { CleanupInput } from '../../src/workflows/definitions';
+import type { CleanupInput } from '../../src/workflows/cleanup/contract';
 
 const before: CleanupInput = {
   jobFilter: { status: 'completed', namePrefix: 'nightly-' },
@@ -29,6 +29,22 @@ describe('mergeCleanupInput: only the settings given change', () => {
       jobFilter: { status: 'failed', namePrefix: 'nightly-' },
     });
     expect(mergeCleanupInput(before, { timing: { every: '1d' } })).toEqual(before);
+  });
+  it('null removes an optional setting and keeps every other one', () => {
+    expect(mergeCleanupInput(before, { keepWithinDays: null })).toEqual({
+      ...before,
+      retention: { keepLastN: 3 },
+    });
+    expect(mergeCleanupInput(before, { namePrefix: null, keepLastN: 2 })).toEqual({
+      ...before,
+      jobFilter: { status: 'completed' },
+      retention: { keepLastN: 2, keepWithinDays: 7 },
+    });
+    // Removing what is not there changes nothing.
+    expect(mergeCleanupInput({ retention: { keepLastN: 3 } }, { keepWithinDays: null })).toEqual({
+      jobFilter: {},
+      retention: { keepLastN: 3 },
+    });
   });
   it('an input without the optional parts takes the given ones', () => {
     expect(mergeCleanupInput({ retention: { keepLastN: 3 } }, { maxDeletes: 1, namePrefix: 'x' })).toEqual({

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { prometheusConfig } from '../../scripts/cluster/prometheus';
 import { loadClusterSettings, serverPorts } from '../../scripts/cluster/settings';
 
 const repo = path.resolve(__dirname, '../..');
@@ -64,9 +65,9 @@ describe('npm run cluster refuses at once, in one line', () => {
 describe('cluster settings', () => {
   it('defaults to ports clear of the dev server (7233/8233) and the sandbox (8787)', () => {
     const s = loadClusterSettings({}, repo);
-    const ports = [...Object.values(serverPorts(s.port)), s.pgPort];
-    expect(new Set(ports).size).toBe(11);
-    for (const taken of [7233, 8233, 8787]) expect(ports).not.toContain(taken);
+    const ports = [...Object.values(serverPorts(s.port)), s.pgPort, s.prometheusPort];
+    expect(new Set(ports).size).toBe(12);
+    for (const taken of [7233, 8233, 8787, 9464]) expect(ports).not.toContain(taken);
     expect(s.shards).toBeGreaterThanOrEqual(16);
     expect(s.dir).toBe(path.join(repo, '.data/cluster'));
   });
@@ -84,6 +85,45 @@ describe('cluster settings', () => {
       );
     expect(loadClusterSettings({ FTP_CLUSTER_PORT: '9000', FTP_CLUSTER_PG_PORT: '9010' }, repo).pgPort).toBe(
       9010,
+    );
+  });
+});
+
+describe("the cluster's Prometheus", () => {
+  it("scrapes the server's metrics port and the workers' file, with the rules npm test checks", () => {
+    const s = loadClusterSettings({ FTP_CLUSTER_PORT: '9000', FTP_CLUSTER_DIR: '/tmp/c' }, repo);
+    const config = prometheusConfig(s, repo);
+    expect(config).toContain('targets: ["127.0.0.1:9009"]');
+    expect(config).toContain('files: ["/tmp/c/prometheus/workers.json"]');
+    expect(config).toContain(`- ${JSON.stringify(path.join(repo, 'ops/prometheus/rules.yml'))}`);
+    expect(fs.existsSync(path.join(repo, 'ops/prometheus/rules.yml'))).toBe(true);
+  });
+
+  it('refuses a port the cluster itself uses, and takes 0 as "no Prometheus"', () => {
+    for (const bad of ['9000', '9009', '8999'])
+      expect(() =>
+        loadClusterSettings(
+          { FTP_CLUSTER_PORT: '9000', FTP_CLUSTER_PG_PORT: '8999', FTP_CLUSTER_PROMETHEUS_PORT: bad },
+          repo,
+        ),
+      ).toThrow(/FTP_CLUSTER_PROMETHEUS_PORT=\d+ is taken by the cluster itself/);
+    expect(loadClusterSettings({ FTP_CLUSTER_PROMETHEUS_PORT: '0' }, repo).prometheusPort).toBe(0);
+    expect(
+      loadClusterSettings({ FTP_CLUSTER_PORT: '9000', FTP_CLUSTER_PROMETHEUS_PORT: '9010' }, repo)
+        .prometheusPort,
+    ).toBe(9010);
+  });
+
+  it('names the setting of a worker address that is not host:port, or an interval it cannot read', () => {
+    expect(
+      loadClusterSettings({ FTP_CLUSTER_WORKER_METRICS: '127.0.0.1:9464, w2:9465' }, repo).workerMetrics,
+    ).toEqual(['127.0.0.1:9464', 'w2:9465']);
+    expect(loadClusterSettings({ FTP_CLUSTER_WORKER_METRICS: '' }, repo).workerMetrics).toEqual([]);
+    expect(() => loadClusterSettings({ FTP_CLUSTER_WORKER_METRICS: 'http://w1:9464/metrics' }, repo)).toThrow(
+      /FTP_CLUSTER_WORKER_METRICS must list host:port pairs.*"http:\/\/w1:9464\/metrics"/,
+    );
+    expect(() => loadClusterSettings({ FTP_CLUSTER_SCRAPE_INTERVAL: '15' }, repo)).toThrow(
+      /FTP_CLUSTER_SCRAPE_INTERVAL must be a duration/,
     );
   });
 });

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { startOrAttachPipeline } from '../../src/cli/start-pipeline';
 import { sendUpdate } from '../../src/cli/operator';
 import { parsePipelineInput } from '../../src/domain/pipeline-input';
-import { approveUpdate, statusQuery } from '../../src/workflows/definitions';
+import { approveUpdate, statusQuery } from '../../src/workflows/pipeline/contract';
 import { startSandbox, type Sandbox } from '../../sandbox/server';
 import { eventually } from '../harness/sandbox';
 import { quickGatedExample } from '../harness/example-pipelines';

@@ -6,7 +6,7 @@ import { checkInvariants, INVARIANTS, type EndState, type PipelineEnd } from '..
 import type { AdminState } from '../../sandbox/admin-routes';
 import type { ToldLie } from '../../sandbox/adversary';
 import type { SlotState } from '../../src/decisions/serving-slot';
-import type { PipelineResult } from '../../src/workflows/definitions';
+import type { PipelineResult } from '../../src/workflows/pipeline/contract';
 
 /** The invariant checks, each against an end state that keeps it and one that breaks it. */
 const T0 = Date.parse('2026-12-01T10:00:00Z');

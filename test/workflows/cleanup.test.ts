@@ -4,13 +4,8 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { pipelineWorkflowId, type PipelineInput } from '../../src/domain/pipeline-input';
 import { sandboxAdmin } from '../../sandbox/admin-client';
 import { SANDBOX_PROFILES } from '../../sandbox/profile';
-import {
-  approveSignal,
-  pinSignal,
-  statusQuery,
-  type CleanupInput,
-  type CleanupResult,
-} from '../../src/workflows/definitions';
+import { approveSignal, pinSignal, statusQuery } from '../../src/workflows/pipeline/contract';
+import type { CleanupInput, CleanupResult } from '../../src/workflows/cleanup/contract';
 import { createProviderClients } from '../../src/providers/config';
 import { pipelineInput, tensoroneTrain } from '../../fixtures/pipelines';
 import { startTimeSkippingEnv } from '../harness/temporal';

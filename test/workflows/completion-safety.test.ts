@@ -5,12 +5,8 @@ import { sandboxAdmin } from '../../sandbox/admin-client';
 import { epochMetrics } from '../../sandbox/curves';
 import { NO_FAULTS } from '../../sandbox/faults';
 import { SANDBOX_PROFILES } from '../../sandbox/profile';
-import {
-  approveUpdate,
-  statusQuery,
-  type PipelineStatus,
-  type SuperviseInput,
-} from '../../src/workflows/definitions';
+import { approveUpdate, statusQuery, type PipelineStatus } from '../../src/workflows/pipeline/contract';
+import type { SuperviseInput } from '../../src/workflows/supervise/contract';
 import { pipelineInput, tensoroneTrain } from '../../fixtures/pipelines';
 import {
   advanceUntil,

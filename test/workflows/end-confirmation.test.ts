@@ -2,7 +2,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { NO_FAULTS } from '../../sandbox/faults';
 import type { PipelineInput } from '../../src/domain/pipeline-input';
-import { statusQuery, type PipelineStatus } from '../../src/workflows/definitions';
+import { statusQuery, type PipelineStatus } from '../../src/workflows/pipeline/contract';
 import { pipelineInput, tensoroneTrain } from '../../fixtures/pipelines';
 import {
   advanceUntil,

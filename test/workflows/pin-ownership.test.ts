@@ -1,7 +1,7 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { sandboxAdmin } from '../../sandbox/admin-client';
 import { SANDBOX_PROFILES } from '../../sandbox/profile';
-import { cancelUpdate, pinUpdate, statusQuery } from '../../src/workflows/definitions';
+import { cancelUpdate, pinUpdate, statusQuery } from '../../src/workflows/pipeline/contract';
 import { pipelineInput, tensoroneTrain } from '../../fixtures/pipelines';
 import {
   advanceUntil,

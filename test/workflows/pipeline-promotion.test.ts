@@ -3,7 +3,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { protectionRegistry } from '../../src/clients/protection-registry';
 import { servingSlots } from '../../src/clients/serving-slots';
 import { pipelineWorkflowId, type PipelineInput } from '../../src/domain/pipeline-input';
-import type { PipelineResult } from '../../src/workflows/definitions';
+import type { PipelineResult } from '../../src/workflows/pipeline/contract';
 import { NO_FAULTS } from '../../sandbox/faults';
 import { SANDBOX_PROFILES } from '../../sandbox/profile';
 import { pipelineInput, tensoroneTrain } from '../../fixtures/pipelines';

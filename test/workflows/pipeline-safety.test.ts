@@ -2,7 +2,7 @@ import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { PipelineInput } from '../../src/domain/pipeline-input';
 import { NO_FAULTS } from '../../sandbox/faults';
-import { approveSignal, cancelSignal, statusQuery } from '../../src/workflows/definitions';
+import { approveSignal, cancelSignal, statusQuery } from '../../src/workflows/pipeline/contract';
 import { pipelineInput, tensoroneTrain } from '../../fixtures/pipelines';
 import { advanceUntil, startPipeline, useWorkflowTestBed } from '../harness/workflow-env';
 import { fineTuneToDeploy } from '../../src/workflows';

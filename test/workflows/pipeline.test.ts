@@ -8,13 +8,12 @@ import {
   cancelUpdate,
   pinSignal,
   pinUpdate,
-  protectionRecordsQuery,
-  protectionRegistryId,
   rejectUpdate,
   statusQuery,
   unpinUpdate,
   type PipelineResult,
-} from '../../src/workflows/definitions';
+} from '../../src/workflows/pipeline/contract';
+import { protectionRecordsQuery, protectionRegistryId } from '../../src/workflows/protection/contract';
 import { epochMetrics } from '../../sandbox/curves';
 import { pipelineInput, tensoroneTrain } from '../../fixtures/pipelines';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';

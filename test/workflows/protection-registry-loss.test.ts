@@ -7,14 +7,9 @@ import { connectDevServer, uniqueTaskQueue, type DevServerHandle } from '../harn
 import { sandboxAdmin } from '../../sandbox/admin-client';
 import { pipelineWorkflowId } from '../../src/domain/pipeline-input';
 import { protectionRegistry } from '../../src/clients/protection-registry';
-import {
-  approveUpdate,
-  pinUpdate,
-  protectionRegistryId,
-  protectionStateQuery,
-  statusQuery,
-  type CleanupInput,
-} from '../../src/workflows/definitions';
+import { approveUpdate, pinUpdate, statusQuery } from '../../src/workflows/pipeline/contract';
+import { protectionRegistryId, protectionStateQuery } from '../../src/workflows/protection/contract';
+import type { CleanupInput } from '../../src/workflows/cleanup/contract';
 import { checkpointCleanup, checkpointProtection, fineTuneToDeploy, servingSlot } from '../../src/workflows';
 import { pipelineInput, tensoroneTrain } from '../../fixtures/pipelines';
 import { advanceUntil, HOUR, startWorkflowTestBed, type WorkflowTestBed } from '../harness/workflow-env';

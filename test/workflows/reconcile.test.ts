@@ -5,7 +5,7 @@ import type { ReconcileEntry, ReconcileResult } from '../../src/decisions/reconc
 import { pipelineWorkflowId, type PipelineInput } from '../../src/domain/pipeline-input';
 import { createTensorOneClient } from '../../src/providers/tensorone/client';
 import { fineTuneToDeploy, reconcileOrphans } from '../../src/workflows';
-import { superviseWorkflowId } from '../../src/workflows/definitions';
+import { superviseWorkflowId } from '../../src/workflows/supervise/contract';
 import { startTimeSkippingEnv } from '../harness/temporal';
 import { advanceUntil, MINUTE, startWorkflowTestBed, type WorkflowTestBed } from '../harness/workflow-env';
 

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
 import { workflowCode } from '../../src/config/workflow-code';
-import { PROVIDER_QUEUE_INTERCEPTORS } from '../../src/provider-workers';
+import { PROVIDER_QUEUE_INTERCEPTORS } from '../../src/provider-rate/workers';
 
 // Every recorded history of the product's workflows replays against the current code: a change that
 // would break running workflows fails here (guard real changes with patched()). Replayed as the

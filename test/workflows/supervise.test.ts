@@ -5,7 +5,11 @@ import type { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
 import { createProviderClients } from '../../src/providers/config';
-import { progressQuery, type SuperviseInput, type SupervisionResult } from '../../src/workflows/definitions';
+import {
+  progressQuery,
+  type SuperviseInput,
+  type SupervisionResult,
+} from '../../src/workflows/supervise/contract';
 import { startFixtureServer } from '../harness/fixture-server';
 import { uniqueTaskQueue } from '../harness/temporal';
 import { advanceUntil, HOUR, startWorkflowTestBed, type WorkflowTestBed } from '../harness/workflow-env';

@@ -5,7 +5,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { loadPipelineFile } from '../../src/cli/pipeline-file';
 import { pipelineWorkflowId } from '../../src/domain/pipeline-input';
 import { fineTuneToDeploy } from '../../src/workflows';
-import { cancelUpdate, statusQuery } from '../../src/workflows/definitions';
+import { cancelUpdate, statusQuery } from '../../src/workflows/pipeline/contract';
 import { startTimeSkippingEnv } from '../harness/temporal';
 import { advanceUntil, startWorkflowTestBed, type WorkflowTestBed } from '../harness/workflow-env';
 

@@ -1,9 +1,7 @@
 import type { Command } from 'commander';
-import { cancelUpdate } from '../../workflows/definitions';
 import { cancelLines } from '../answer-lines';
 import { pipelineIdArgument, textFlag } from '../flags';
 import { out } from '../io';
-import { sendUpdate } from '../operator';
 import { withPipeline } from '../with-client';
 
 /** `starter cancel <workflowId>`: cancel a pipeline; answers what it stops. */
@@ -18,6 +16,10 @@ export function addCancelCommand(program: Command): void {
     .option('--json', 'print the answer as JSON')
     .action(async (given: string, opts: { reason?: string; json?: boolean }) =>
       withPipeline(given, async ({ id, client }) => {
+        const [{ cancelUpdate }, { sendUpdate }] = await Promise.all([
+          import('../../workflows/pipeline/contract'),
+          import('../operator'),
+        ]);
         const answer = await sendUpdate(client.workflow.getHandle(id), cancelUpdate, { reason: opts.reason });
         if (opts.json) return out(answer);
         for (const line of cancelLines(id, answer)) out(line);

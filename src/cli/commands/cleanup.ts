@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { checkpointCleanup } from '../../workflows/cleanup';
 import { idListFlag, numberFlag } from '../flags';
 import { out } from '../io';
 import { withClient } from '../with-client';
@@ -42,6 +41,7 @@ export function addCleanupCommand(program: Command): void {
           dryRun: !!opts.dryRun,
         };
         await withClient(async ({ client, taskQueue }) => {
+          const { checkpointCleanup } = await import('../../workflows/cleanup');
           const result = await client.workflow.execute(checkpointCleanup, {
             taskQueue,
             workflowId: `cleanup-${opts.job.join('-')}-${Date.now()}`,

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { consoleOptionsFromEnv, startConsole } from '../../console/server';
 import { err } from '../io';
 import { withClient } from '../with-client';
 import { wholeNumberFlag } from '../flags';
@@ -18,6 +17,7 @@ export function addConsoleCommand(program: Command): void {
     )
     .action(async (opts: { port?: number }) =>
       withClient(async ({ client }) => {
+        const { consoleOptionsFromEnv, startConsole } = await import('../../console/server');
         const options = consoleOptionsFromEnv();
         if (opts.port !== undefined) options.port = opts.port;
         const running = await startConsole(client, options);

@@ -1,17 +1,12 @@
 import type { Command } from 'commander';
-import { approveUpdate, rejectUpdate, statusQuery } from '../../workflows/definitions';
 import { decisionLine } from '../answer-lines';
 import { idFlag, pipelineIdArgument, textFlag } from '../flags';
 import { err, out } from '../io';
-import { endedRefusal, sendUpdate } from '../operator';
 import { withPipeline } from '../with-client';
 
 /** `starter approve|reject <workflowId>`: the operator's decision on the candidate awaiting approval. */
 export function addDecisionCommands(program: Command): void {
-  for (const [name, update] of [
-    ['approve', approveUpdate],
-    ['reject', rejectUpdate],
-  ] as const) {
+  for (const name of ['approve', 'reject'] as const) {
     program
       .command(name)
       .description(
@@ -29,6 +24,9 @@ export function addDecisionCommands(program: Command): void {
       .action(
         async (given: string, opts: { checkpoint?: string; reason?: string; by?: string; json?: boolean }) =>
           withPipeline(given, async ({ id, client }) => {
+            const [{ approveUpdate, rejectUpdate, statusQuery }, { endedRefusal, sendUpdate }] =
+              await Promise.all([import('../../workflows/pipeline/contract'), import('../operator')]);
+            const update = name === 'approve' ? approveUpdate : rejectUpdate;
             const handle = client.workflow.getHandle(id);
             let checkpointId = opts.checkpoint;
             if (!checkpointId) {

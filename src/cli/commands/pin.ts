@@ -1,11 +1,9 @@
 import type { Command } from 'commander';
-import { protectionRegistry } from '../../clients/protection-registry';
 import type { ProtectionRecord } from '../../decisions/protection';
-import { pinUpdate, statusQuery, type PipelineResult } from '../../workflows/definitions';
+import type { PipelineResult } from '../../workflows/pipeline/contract';
 import { pinLine } from '../answer-lines';
 import { checkpointArgument, pipelineIdArgument } from '../flags';
 import { out } from '../io';
-import { endedRefusal, OperatorRefusal, sendUpdate } from '../operator';
 import { withPipeline } from '../with-client';
 
 /** `starter pin <workflowId> <checkpointId>`: keep a checkpoint out of every cleanup. */
@@ -18,6 +16,15 @@ export function addPinCommand(program: Command): void {
     .option('--json', 'print the answer as JSON')
     .action(async (given: string, checkpointId: string, opts: { json?: boolean }) =>
       withPipeline(given, async ({ id, client, taskQueue }) => {
+        const [
+          { protectionRegistry },
+          { pinUpdate, statusQuery },
+          { endedRefusal, OperatorRefusal, sendUpdate },
+        ] = await Promise.all([
+          import('../../clients/protection-registry'),
+          import('../../workflows/pipeline/contract'),
+          import('../operator'),
+        ]);
         const pipeline = client.workflow.getHandle(id);
         const run = await pipeline.describe().catch(async (e: unknown) => {
           throw (await endedRefusal(pipeline)) ?? e;

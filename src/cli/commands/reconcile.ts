@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import type { ReconcileResult } from '../../decisions/reconcile';
 import { parseDuration } from '../../domain/duration';
-import { reconcileOrphans } from '../../workflows/reconcile';
 import { durationFlag } from '../flags';
 import { out } from '../io';
 import { withClient } from '../with-client';
@@ -22,6 +21,7 @@ export function addReconcileCommand(program: Command): void {
     .action(async (opts: { grace: string; dryRun?: boolean; json?: boolean }) => {
       const input = { dryRun: !!opts.dryRun, graceMs: parseDuration(opts.grace)! };
       await withClient(async ({ client, taskQueue }) => {
+        const { reconcileOrphans } = await import('../../workflows/reconcile');
         const result = await client.workflow.execute(reconcileOrphans, {
           taskQueue,
           workflowId: `reconcile-orphans-${Date.now()}`,

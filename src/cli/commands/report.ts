@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { pipelineIdArgument } from '../flags';
 import { out } from '../io';
-import { defaultReportPath, loadReportData, renderReport } from '../report';
+import { defaultReportPath } from '../report-path';
 import { withPipeline } from '../with-client';
 
 /** `starter report <workflowId>`: one self-contained HTML/SVG file of the pipeline's checkpoints. */
@@ -18,6 +18,7 @@ export function addReportCommand(program: Command): void {
     .option('--json', 'print the report data instead')
     .action(async (given: string, opts: { out: string; json?: boolean }) =>
       withPipeline(given, async ({ id, client }) => {
+        const { loadReportData, renderReport } = await import('../report');
         const data = await loadReportData(client, id);
         if (opts.json) return out(data);
         const file = opts.out || defaultReportPath(id);

@@ -1,11 +1,7 @@
 import type { Command } from 'commander';
-import { followPipeline } from '../follow';
 import { err, out } from '../io';
-import { loadPipelineFile } from '../pipeline-file';
 import { resultLines } from '../render';
-import { startOrAttachPipeline } from '../start-pipeline';
 import { withClient } from '../with-client';
-import { noWorkerMessage } from '../workers';
 import { printValidation } from './validate';
 
 /** `starter run <file>`: validate a pipeline file, start (or attach to) it, follow it until it serves. */
@@ -24,8 +20,14 @@ export function addRunCommand(program: Command): void {
         opts: { new?: boolean; follow: boolean; json?: boolean; searchAttributes: boolean; dryRun?: boolean },
       ) => {
         if (opts.dryRun) return printValidation(file, opts);
+        const { loadPipelineFile } = await import('../pipeline-file');
         const spec = loadPipelineFile(file); // exits 2 before anything starts
         await withClient(async ({ client, taskQueue }) => {
+          const [{ startOrAttachPipeline }, { followPipeline }, { noWorkerMessage }] = await Promise.all([
+            import('../start-pipeline'),
+            import('../follow'),
+            import('../workers'),
+          ]);
           const { handle, attached } = await startOrAttachPipeline(client, spec, {
             taskQueue,
             forceNew: opts.new,

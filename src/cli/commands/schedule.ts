@@ -4,12 +4,7 @@ import {
   type JobStatusFilter,
   type ScheduleTiming,
 } from '../../decisions/cleanup-schedule';
-import {
-  listCleanupSchedules,
-  updateCleanupSchedule,
-  upsertCleanupSchedule,
-} from '../../schedules/cleanup-schedule';
-import { listReconcileSchedules, upsertReconcileSchedule } from '../../schedules/reconcile-schedule';
+import type { Client } from '@temporalio/client';
 import type { WorkflowScheduleSummary } from '../../schedules/workflow-schedule';
 import { parseDuration } from '../../domain/duration';
 import { cronFlag, durationFlag, numberFlag, textFlag, workflowIdFlag } from '../flags';
@@ -34,7 +29,12 @@ const timingOptions = (cmd: Command, defaultId: string, defaultEvery?: string) =
 /** `list`, `trigger` and `delete`, the same for every schedule kind. */
 function addScheduleLifecycle(
   schedule: Command,
-  kind: { what: string; defaultId: string; example: string; list: typeof listCleanupSchedules },
+  kind: {
+    what: string;
+    defaultId: string;
+    example: string;
+    list: (client: Client) => Promise<WorkflowScheduleSummary[]>;
+  },
 ): void {
   schedule
     .command('list')
@@ -114,24 +114,32 @@ function addCleanupSchedule(parent: Command): void {
         numberFlag('cleanup.maxDeletes'),
         defaults ? 1000 : undefined,
       );
+  /** `update` only: flags that remove an optional setting (`false` in the options when given). */
+  const removalOptions = (cmd: Command) =>
+    cmd
+      .option('--no-keep-days', 'remove the --keep-days rule (keep by count only)')
+      .option('--no-name-prefix', 'remove the --name-prefix filter (jobs of any name)');
   interface SettingsFlags {
     id: string;
     every?: string;
     cron?: string;
     keep?: number;
-    keepDays?: number;
+    keepDays?: number | false;
     status?: JobStatusFilter;
-    namePrefix?: string;
+    namePrefix?: string | false;
     maxDeletes?: number;
   }
+  /** A flag's value as a change: `false` (its --no- flag) removes the setting. */
+  const change = <T>(value: T | false | undefined): T | null | undefined => (value === false ? null : value);
   const timingOf = (opts: SettingsFlags): ScheduleTiming | undefined =>
     opts.cron ? { cron: opts.cron } : opts.every ? { every: opts.every } : undefined;
   const create = (opts: SettingsFlags) =>
     withClient(async ({ client, taskQueue }) => {
+      const { upsertCleanupSchedule } = await import('../../schedules/cleanup-schedule');
       const timing = timingOf(opts) ?? { every: '1d' };
       const input = {
-        jobFilter: { status: opts.status, namePrefix: opts.namePrefix },
-        retention: { keepLastN: opts.keep ?? 3, keepWithinDays: opts.keepDays },
+        jobFilter: { status: opts.status, namePrefix: change(opts.namePrefix) ?? undefined },
+        retention: { keepLastN: opts.keep ?? 3, keepWithinDays: change(opts.keepDays) ?? undefined },
         maxDeletes: opts.maxDeletes,
       };
       const { created } = await upsertCleanupSchedule(client, {
@@ -149,12 +157,13 @@ function addCleanupSchedule(parent: Command): void {
     });
   const update = (opts: SettingsFlags) =>
     withClient(async ({ client }) => {
+      const { updateCleanupSchedule } = await import('../../schedules/cleanup-schedule');
       const { timing, input } = await updateCleanupSchedule(client, opts.id, {
         timing: timingOf(opts),
         keepLastN: opts.keep,
-        keepWithinDays: opts.keepDays,
+        keepWithinDays: change(opts.keepDays),
         status: opts.status,
-        namePrefix: opts.namePrefix,
+        namePrefix: change(opts.namePrefix),
         maxDeletes: opts.maxDeletes,
       });
       out([`updated schedule ${opts.id}:`, ...cleanupSettingsLines(timing, input)].join('\n'));
@@ -165,15 +174,21 @@ function addCleanupSchedule(parent: Command): void {
       .description('create the cleanup schedule (an existing one is replaced: every setting is set)'),
     true,
   ).action(create);
-  scheduleOptions(
-    schedule.command('update').description('change the settings given; every other one stays as it is'),
-    false,
+  removalOptions(
+    scheduleOptions(
+      schedule
+        .command('update')
+        .description(
+          'change the settings given (--no-keep-days removes one); every other one stays as it is',
+        ),
+      false,
+    ),
   ).action(update);
   addScheduleLifecycle(schedule, {
     what: 'cleanup',
     defaultId: 'checkpoint-cleanup',
     example: 'starter schedule cleanup create --every 1d',
-    list: listCleanupSchedules,
+    list: async (client) => (await import('../../schedules/cleanup-schedule')).listCleanupSchedules(client),
   });
 }
 
@@ -190,6 +205,7 @@ function addReconcileSchedule(parent: Command): void {
       .option('--dry-run', 'each run only reports what it would do');
   const upsert = (opts: { id: string; every?: string; cron?: string; grace: string; dryRun?: boolean }) =>
     withClient(async ({ client, taskQueue }) => {
+      const { upsertReconcileSchedule } = await import('../../schedules/reconcile-schedule');
       if (!opts.every && !opts.cron) opts.every = '1h';
       const { created } = await upsertReconcileSchedule(client, {
         scheduleId: opts.id,
@@ -208,6 +224,7 @@ function addReconcileSchedule(parent: Command): void {
     what: 'reconcile',
     defaultId: 'orphan-reconcile',
     example: 'starter schedule reconcile create --every 1h',
-    list: listReconcileSchedules,
+    list: async (client) =>
+      (await import('../../schedules/reconcile-schedule')).listReconcileSchedules(client),
   });
 }

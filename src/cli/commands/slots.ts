@@ -1,19 +1,16 @@
 import { Argument, InvalidArgumentError, type Command } from 'commander';
-import { servingSlots } from '../../clients/serving-slots';
-import { PIPELINE_NAME } from '../../domain/pipeline-input';
 import type { SlotState } from '../../decisions/serving-slot';
 import { deploymentShortId as shortId, rollbackLine } from '../answer-lines';
-import { textFlag } from '../flags';
+import { pipelineInput, textFlag } from '../flags';
 import { out } from '../io';
 import { NotFound } from '../exit-codes';
-import { rollbackSlot } from '../operator';
 import { withClient } from '../with-client';
 
 /** A pipeline name as the pipeline file takes it (the slot is named after it). */
 function slotName(): Argument {
   return new Argument('<name>', 'the pipeline name (the `name` field of its file)').argParser(
     (value: string) => {
-      if (!PIPELINE_NAME.test(value))
+      if (!pipelineInput().PIPELINE_NAME.test(value))
         throw new InvalidArgumentError(
           'must be a pipeline name: 1-63 lower-case letters, digits or dashes (the `name` field, not the workflow id).',
         );
@@ -79,6 +76,7 @@ export function addSlotsCommand(program: Command): void {
     .option('--json', 'print the slot state as JSON')
     .action(async (name: string | undefined, opts: { json?: boolean }) =>
       withClient(async ({ client, taskQueue }) => {
+        const { servingSlots } = await import('../../clients/serving-slots');
         const slots = servingSlots(client, taskQueue);
         if (!name) {
           const all = await slots.list();
@@ -103,6 +101,7 @@ export function addRollbackCommand(program: Command): void {
     .option('--json', 'print the answer as JSON')
     .action(async (name: string, opts: { reason?: string; by?: string; json?: boolean }) =>
       withClient(async ({ client, taskQueue }) => {
+        const { rollbackSlot } = await import('../operator');
         const answer = await rollbackSlot(client, taskQueue, name, { by: opts.by, reason: opts.reason });
         if (opts.json) return out(answer);
         out(rollbackLine(name, answer));

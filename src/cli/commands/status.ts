@@ -1,14 +1,11 @@
 import type { Client } from '@temporalio/client';
 import type { Command } from 'commander';
-import { servingSlots } from '../../clients/serving-slots';
 import { standingInSlot, standingText } from '../../decisions/slot-standing';
-import { statusQuery, type PipelineStatus } from '../../workflows/definitions';
+import type { PipelineStatus } from '../../workflows/pipeline/contract';
 import { pipelineIdArgument } from '../flags';
 import { out } from '../io';
-import { latestLook, withLatestLook } from '../latest-look';
 import { statusLines } from '../render';
 import { withPipeline } from '../with-client';
-import { noWorkerMessage } from '../workers';
 
 /**
  * What the pipeline's deployment is now, read from its name's serving slot (a rollback or a later run
@@ -24,6 +21,7 @@ async function servingStanding(
   const deploymentId = status.deployment?.id;
   if (!name || !deploymentId) return undefined;
   try {
+    const { servingSlots } = await import('../../clients/serving-slots');
     const slot = await servingSlots(client, taskQueue).read(name);
     if (!slot) return undefined;
     const standing = standingInSlot(slot, deploymentId);
@@ -46,11 +44,17 @@ export function addStatusCommand(program: Command): void {
     .option('--json', 'print the status object')
     .action(async (given: string, opts: { json?: boolean }) =>
       withPipeline(given, async ({ id, client, taskQueue }) => {
+        const [{ statusQuery }, { latestLook, withLatestLook }, { noWorkerMessage, NoWorkerPolling }] =
+          await Promise.all([
+            import('../../workflows/pipeline/contract'),
+            import('../latest-look'),
+            import('../workers'),
+          ]);
         const handle = client.workflow.getHandle(id);
         const description = await handle.describe();
         // A query needs a worker: without one it would only time out.
         const noWorker = await noWorkerMessage(client, description.taskQueue);
-        if (noWorker) throw new Error(`cannot read ${id}: ${noWorker}`);
+        if (noWorker) throw new NoWorkerPolling(`cannot read ${id}: ${noWorker}`);
         const [queried, look] = await Promise.all([
           handle.query(statusQuery),
           // A look that cannot be read (no watch pending, a describe refused) leaves the query's figures.

@@ -1,10 +1,8 @@
 import { Argument, Option, type Command } from 'commander';
 import { parseDuration } from '../../domain/duration';
-import { progressQuery, type SupervisionResult } from '../../workflows/definitions';
+import type { SupervisionResult } from '../../workflows/supervise/contract';
 import { durationFlag, idFlag, numberFlag } from '../flags';
 import { err, out } from '../io';
-import { latestLook, withLatestLook } from '../latest-look';
-import { startSupervision } from '../operator';
 import { costText, sparkline } from '../render';
 import { withClient } from '../with-client';
 
@@ -76,6 +74,9 @@ export function addSuperviseCommand(program: Command): void {
           mayStopJob: !!opts.mayStop,
         };
         await withClient(async ({ client, taskQueue }) => {
+          const [{ progressQuery }, { latestLook, withLatestLook }, { startSupervision }] = await Promise.all(
+            [import('../../workflows/supervise/contract'), import('../latest-look'), import('../operator')],
+          );
           const handle = await startSupervision(client, taskQueue, input);
           err(
             `supervising ${jobId} as ${handle.workflowId}${opts.mayStop ? ' (may stop and resume it)' : ' (watching only: it never stops or resumes the job)'}`,

@@ -1,9 +1,7 @@
 import type { Command } from 'commander';
-import { unpinUpdate } from '../../workflows/definitions';
 import { unpinLine } from '../answer-lines';
 import { checkpointArgument, pipelineIdArgument } from '../flags';
 import { out } from '../io';
-import { sendUpdate } from '../operator';
 import { withPipeline } from '../with-client';
 
 /** `starter unpin <workflowId> <checkpointId>`: undo a pin of a running pipeline. */
@@ -16,6 +14,10 @@ export function addUnpinCommand(program: Command): void {
     .option('--json', 'print the answer as JSON')
     .action(async (given: string, checkpointId: string, opts: { json?: boolean }) =>
       withPipeline(given, async ({ id, client }) => {
+        const [{ unpinUpdate }, { sendUpdate }] = await Promise.all([
+          import('../../workflows/pipeline/contract'),
+          import('../operator'),
+        ]);
         const answer = await sendUpdate(client.workflow.getHandle(id), unpinUpdate, { checkpointId });
         if (opts.json) return out(answer);
         out(unpinLine(id, checkpointId, answer));

@@ -1,9 +1,6 @@
 import type { Command } from 'commander';
-import YAML from 'yaml';
-import type { PipelineSpec } from '../../domain/pipeline-input';
 import { out } from '../io';
-import { loadPipelineFile } from '../pipeline-file';
-import { planPipeline } from '../plan';
+import type { planPipeline } from '../plan';
 
 /** `starter validate <file>`: check a pipeline file and show what it would do; touches nothing. */
 export function addValidateCommand(program: Command): void {
@@ -17,14 +14,19 @@ export function addValidateCommand(program: Command): void {
 }
 
 /** Validates the file (an invalid one throws: exit 2) and prints the normalized pipeline and its plan. */
-export function printValidation(file: string, opts: { json?: boolean }): void {
+export async function printValidation(file: string, opts: { json?: boolean }): Promise<void> {
+  const [{ loadPipelineFile }, { planPipeline }, { default: YAML }] = await Promise.all([
+    import('../pipeline-file'),
+    import('../plan'),
+    import('yaml'),
+  ]);
   const spec = loadPipelineFile(file);
   const plan = planPipeline(spec);
   if (opts.json) return out({ file, valid: true, pipeline: spec, ...plan });
-  out(validationText(file, spec, plan));
+  out(validationText(file, YAML.stringify(spec), plan));
 }
 
-function validationText(file: string, spec: PipelineSpec, plan: ReturnType<typeof planPipeline>): string {
+function validationText(file: string, specYaml: string, plan: ReturnType<typeof planPipeline>): string {
   const indent = (text: string, by: string) =>
     text
       .trimEnd()
@@ -41,7 +43,7 @@ function validationText(file: string, spec: PipelineSpec, plan: ReturnType<typeo
     `${file} is valid.`,
     '',
     'pipeline, with the defaults filled in:',
-    indent(YAML.stringify(spec), '  '),
+    indent(specYaml, '  '),
     '',
     'requests it would make (reads and polls left out; keys and tokens are added by the worker, never shown):',
     ...(requests.length ? requests : ['  none']),

@@ -1,10 +1,8 @@
 import type { Command } from 'commander';
-import { followPipeline } from '../follow';
 import { pipelineIdArgument } from '../flags';
 import { out } from '../io';
 import { resultLines } from '../render';
 import { withPipeline } from '../with-client';
-import { noWorkerMessage } from '../workers';
 
 /** `starter watch <workflowId>`: follow a running pipeline until it ends. */
 export function addWatchCommand(program: Command): void {
@@ -15,6 +13,10 @@ export function addWatchCommand(program: Command): void {
     .option('--json', 'print the result as JSON when it ends')
     .action(async (given: string, opts: { json?: boolean }) =>
       withPipeline(given, async ({ id, client }) => {
+        const [{ followPipeline }, { noWorkerMessage }] = await Promise.all([
+          import('../follow'),
+          import('../workers'),
+        ]);
         const handle = client.workflow.getHandle(id);
         const result = await followPipeline(handle, {
           interactive: !!process.stderr.isTTY && !opts.json,

@@ -1,20 +1,8 @@
-import { ApplicationFailure, patched } from '@temporalio/workflow';
+import { ApplicationFailure } from '@temporalio/workflow';
 import { deployDoubt, finalCheckpointListed } from '../../decisions/completion';
 import type { TrainingJob } from '../../domain/types';
 import { paging, provider } from '../activity-stubs';
 import { summarized } from '../summaries';
-
-/**
- * Released after the serving slot: right before deploying, the pipeline looks at its job once more
- * and deploys only when the job is not training and a completion is believable (TensorOne: its final
- * checkpoint listed). Runs before it deployed on the supervision's word alone.
- */
-const BELIEVES_COMPLETION_PATCH = 'pipeline-believes-completion-before-deploy';
-
-/** Runs recorded before the look right before the deploy replay without it (and without its await). */
-export function looksBeforeDeploy(): boolean {
-  return patched(BELIEVES_COMPLETION_PATCH);
-}
 
 /**
  * Fails the pipeline (COMPLETION_DOUBTED, naming the job) when the job may still be training: its

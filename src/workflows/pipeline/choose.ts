@@ -1,21 +1,22 @@
-import { ApplicationFailure, log, patched } from '@temporalio/workflow';
+import { ApplicationFailure, log } from '@temporalio/workflow';
 import { chooseCandidate } from '../../decisions/candidate';
 import type { PipelineSpec } from '../../domain/pipeline-input';
 import { paging, protectionRecords, provider } from '../activity-stubs';
-import { listCandidateCheckpoints } from '../checkpoint-pages';
-import type { CandidateSummary } from '../definitions';
-import type { KnownCheckpoints } from '../operator-updates';
+import { listCandidateCheckpoints } from '../cleanup/checkpoint-pages';
+import type { CandidateSummary } from './contract';
+import type { KnownCheckpoints } from './operator-updates';
+import { deployTargetOf } from './deploy-targets';
 import { protect } from './protect';
 import type { RunSafety } from './safety';
-
-/** The candidate is claimed through the registry's Update, which refuses one a cleanup is deleting. */
-const CANDIDATE_CLAIM_PATCH = 'pipeline-claims-candidate';
+import { summarized } from '../summaries';
+import { checkpointExists } from './checkpoint-exists';
+import { claimsCandidate, confirmsClaimedCandidate } from './patches';
 
 /**
  * The candidate, held in the shared protection records before anything judges it. A cleanup may be
  * deleting the chosen checkpoint at this moment (it planned before this run chose): the registry
- * then refuses the claim and the choice is made again without it. Each pass excludes at least one
- * checkpoint, so this ends.
+ * then refuses the claim and the choice is made again without it; one it deleted before the claim
+ * is found gone by a look after it. Each pass excludes at least one checkpoint, so this ends.
  */
 export async function claimedCandidate(
   spec: PipelineSpec,
@@ -24,9 +25,8 @@ export async function claimedCandidate(
   safety: RunSafety,
   known: KnownCheckpoints,
 ): Promise<CandidateSummary> {
-  const registered =
-    safety.owned && spec.deploy.target === 'tensorone-registry' && providerName === 'tensorone';
-  const claims = patched(CANDIDATE_CLAIM_PATCH);
+  const registered = safety.owned && deployTargetOf(spec).steps.fromRegistry && providerName === 'tensorone';
+  const claims = claimsCandidate();
   const excluded: string[] = [];
   for (;;) {
     const candidate = registered
@@ -39,7 +39,15 @@ export async function claimedCandidate(
     const answer = await protectionRecords.claimProtection([
       { kind: 'candidate', checkpointId: candidate.checkpointId },
     ]);
-    if (answer.beingDeleted.length === 0) return candidate;
+    if (answer.beingDeleted.length === 0) {
+      if (registered || providerName !== 'tensorone' || !confirmsClaimedCandidate()) return candidate;
+      const confirm = (id: string) =>
+        summarized(provider.getCheckpoint, `confirm claimed candidate ${id} still exists`, id);
+      if (await checkpointExists(confirm, candidate.checkpointId)) return candidate;
+      log.info(`candidate ${candidate.checkpointId} was deleted before this run claimed it: choosing again`);
+      excluded.push(candidate.checkpointId);
+      continue;
+    }
     const taken = answer.beingDeleted.map((d) => `${d.checkpointId} (being deleted by ${d.by})`).join(', ');
     // The registry's model is made from the final checkpoint, which no retention policy deletes.
     if (registered)

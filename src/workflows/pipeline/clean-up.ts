@@ -1,8 +1,9 @@
 import { executeChild, workflowInfo } from '@temporalio/workflow';
 import type { PipelineSpec } from '../../domain/pipeline-input';
 import { checkpointCleanup } from '../cleanup';
-import type { CandidateSummary, CleanupResult, PipelineStatus } from '../definitions';
-import type { KnownCheckpoints } from '../operator-updates';
+import type { CandidateSummary, PipelineStatus } from './contract';
+import type { CleanupResult } from '../cleanup/contract';
+import type { KnownCheckpoints } from './operator-updates';
 
 /** Whether this pipeline cleans up its job's old checkpoints: when enabled, and only on TensorOne. */
 export function cleansUp(spec: PipelineSpec, status: PipelineStatus): boolean {

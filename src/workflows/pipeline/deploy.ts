@@ -1,18 +1,17 @@
 import { ApplicationFailure, CancellationScope, isCancellation } from '@temporalio/workflow';
-import { smokeTestPassed } from '../../decisions/deploy';
 import { parseDuration } from '../../domain/duration';
 import { absenceReason, isAbsent, type CapabilityAbsent } from '../../domain/capability';
 import type { DeleteOutcome } from '../../activities/failures';
 import type { PipelineSpec } from '../../domain/pipeline-input';
 import type { Deployment } from '../../domain/types';
-import { provider, smoke } from '../activity-stubs';
-import type { CandidateSummary, DeploymentSummary, PipelinePhase, PipelineStatus } from '../definitions';
+import type { CandidateSummary, DeploymentSummary, PipelinePhase, PipelineStatus } from './contract';
 import { describeFailure } from '../failure-cause';
-import { summarized } from '../summaries';
+import { deployTargetOf, stepsOf } from './deploy-targets';
 import { probeBesideChampion } from './probe';
 import { throwIfCancelled, type RunSafety } from './safety';
-import { add, summarize } from './status';
+import { add, moveTo, summarize } from './status';
 import { waitUntilServing } from './until-serving';
+import { deployed, deploymentLeftRunning, deploymentRemoved } from '../../decisions/pipeline-status';
 
 /**
  * Deploys the candidate to the declared target, waits until it serves and smoke-tests it; a deployment
@@ -41,68 +40,10 @@ export async function deployAndVerify(
       add(status, 'possibleDuplicates', `${d.target} named ${made.name ?? made.id}`);
     return made;
   };
+  const { steps } = deployTargetOf(spec);
   try {
-    if (d.target === 'tensorone-endpoint') {
-      created = await create(() =>
-        summarized(
-          provider.deployCheckpointEndpoint,
-          `deploy checkpoint ${candidate.checkpointId} as an endpoint`,
-          {
-            step: 'deploy',
-            nameBasis,
-            checkpointId: candidate.checkpointId,
-            gpuIds: d.gpuIds,
-            workerCount: d.workerCount,
-          },
-        ),
-      );
-    } else if (d.target === 'tensorone-registry') {
-      const model = candidate.registeredModelId
-        ? { id: candidate.registeredModelId }
-        : (await provider.listRegisteredModels({ trainingJobId: jobId, limit: 1 })).models.find(
-            (m) => m.trainingJobId === jobId,
-          );
-      if (!model)
-        throw ApplicationFailure.nonRetryable(
-          `job ${jobId} has no registered model to deploy`,
-          'MODEL_NOT_FOUND',
-        );
-      let modelId = model.id;
-      if (d.versionOf) {
-        await provider.createModelVersion({
-          modelId: d.versionOf.modelId,
-          version: d.versionOf.version,
-          trainingJobId: jobId,
-          description: `checkpoint ${candidate.checkpointId}`,
-        });
-        modelId = d.versionOf.modelId;
-      }
-      created = await create(() =>
-        provider.deployRegisteredModel({
-          modelId,
-          step: 'deploy',
-          nameBasis,
-          environment: d.environment,
-          gpuType: d.gpuType,
-          workers: d.workers,
-        }),
-      );
-    } else {
-      const request = {
-        step: 'deploy',
-        nameBasis,
-        userId: d.userId,
-        modelPath: d.modelPath ?? `tensorone://checkpoints/${candidate.checkpointId}`,
-        gpuType: d.gpuType,
-        gpuCount: d.gpuCount,
-        infra: d.infra,
-        kvCacheEnabled: d.kvCacheEnabled,
-        cpuOffloadingEnabled: d.cpuOffloadingEnabled,
-        description: `${spec.name}: checkpoint ${candidate.checkpointId}`,
-      };
-      created = await create(() => provider.provisionServedModel(request));
-    }
-    status.deployment = summarize(d.target, created);
+    created = await steps.create({ spec, deploy: d, jobId, candidate, nameBasis }, create);
+    moveTo(status, deployed(status, summarize(d.target, created)));
     if (safety.owned) throwIfCancelled();
     const serving = await waitUntilServing(
       spec,
@@ -112,26 +53,8 @@ export async function deployAndVerify(
       status,
     );
     phase('smoke-testing');
-    if (serving.smokeTested) {
-      // Already answered through its inference URL: that answer was the readiness check and the smoke test.
-    } else if (d.target === 'tensormesh') {
-      await smoke.smokeTestServedModel({
-        modelId: created.id,
-        prompt: d.smokePrompt,
-        ...(d.smokeRequest ? { request: d.smokeRequest } : {}),
-      });
-    } else {
-      const res = await summarized(smoke.smokeTestEndpoint, `smoke-test endpoint ${created.id}`, {
-        endpointId: created.id,
-        sampleInput: d.smokeTest.input,
-      });
-      if (!smokeTestPassed(res.status)) {
-        throw ApplicationFailure.nonRetryable(
-          `smoke test of ${created.id} returned status ${res.status}`,
-          'SMOKE_TEST_FAILED',
-        );
-      }
-    }
+    // Answered through its inference URL already: that answer was the readiness check and the smoke test.
+    if (!serving.smokeTested) await steps.smokeTest(d, created);
     if ('probe' in d && d.probe) {
       phase('probing');
       await probeBesideChampion(spec, d.probe, created.id, status);
@@ -145,7 +68,7 @@ export async function deployAndVerify(
     if (isAbsent(removal)) {
       // Never silently left running: the failure, `status` and the notification name it.
       const removeByHand = `${d.target} ${id} is still deployed and must be removed by hand: ${absenceReason(removal)}`;
-      status.deployment = { ...summarize(d.target, created), status: 'left-running', removeByHand };
+      moveTo(status, deploymentLeftRunning(status, summarize(d.target, created), removeByHand));
       if (isCancellation(err)) throw err;
       throw ApplicationFailure.nonRetryable(
         `deployment ${id} failed and could not be removed (${removeByHand}): ${describeFailure(err)}`,
@@ -153,12 +76,10 @@ export async function deployAndVerify(
         { cause: describeFailure(err), removeByHand: id },
       );
     }
-    if (safety.owned) {
-      status.deployment = { ...summarize(d.target, created), status: 'removed' };
-      add(status, 'removedDeployments', id);
-    }
+    // A cancelled run that does not own its resources leaves the status as it was.
+    if (safety.owned || !isCancellation(err))
+      moveTo(status, deploymentRemoved(status, summarize(d.target, created), safety.owned));
     if (isCancellation(err)) throw err;
-    status.deployment = { ...summarize(d.target, created), status: 'removed' };
     throw ApplicationFailure.nonRetryable(
       `deployment ${id} failed and was removed: ${describeFailure(err)}`,
       'DEPLOY_FAILED',
@@ -174,7 +95,5 @@ export function removeDeployment(
   target: DeploymentSummary['target'],
   id: string,
 ): Promise<DeleteOutcome | CapabilityAbsent> {
-  return CancellationScope.nonCancellable(() =>
-    target === 'tensormesh' ? provider.deleteServedModel(id) : provider.deleteEndpoint(id),
-  );
+  return CancellationScope.nonCancellable(() => stepsOf(target).remove(id));
 }

@@ -1,14 +1,17 @@
-import { ApplicationFailure, condition, patched, setCurrentDetails } from '@temporalio/workflow';
+import { ApplicationFailure, condition, setCurrentDetails } from '@temporalio/workflow';
 import { approvalReason, decisionOnTimeout, rejection } from '../../decisions/approval';
 import { parseDuration } from '../../domain/duration';
 import { evaluateGate, type GateBaseline, type GateVerdict } from '../../decisions/gate';
 import type { PipelineSpec } from '../../domain/pipeline-input';
 import { provider } from '../activity-stubs';
-import { currentDetails } from '../current-details';
-import type { CandidateSummary, PipelineStatus } from '../definitions';
-import type { Decision } from '../operator-updates';
+import { currentDetails } from './current-details';
+import type { CandidateSummary, PipelineStatus } from './contract';
+import type { Decision } from './operator-updates';
 import { pipelineMetrics } from '../metrics';
 import { shortTime } from '../summaries';
+import { countsHalfApprovalDeadline } from './patches';
+import { awaitingApproval, gateJudged } from '../../decisions/pipeline-status';
+import { moveTo } from './status';
 
 /** The serving model's value of the policy metric: through the registry's compare call. */
 export async function servingMetric(
@@ -51,7 +54,7 @@ export function passGate(
     },
     baseline,
   );
-  status.gate = verdict;
+  moveTo(status, gateJudged(status, verdict));
   if (!verdict.passed) {
     throw ApplicationFailure.nonRetryable(
       `gate rejected checkpoint ${candidate.checkpointId}: ${verdict.reasons.join('; ')}`,
@@ -71,19 +74,13 @@ export function decisionArrived(
   decision: () => Decision | undefined,
 ): Promise<boolean> {
   const timeoutMs = parseDuration(approval.timeout)!;
-  status.awaitingApprovalUntil = new Date(Date.now() + timeoutMs).toISOString();
+  moveTo(status, awaitingApproval(status, new Date(Date.now() + timeoutMs).toISOString()));
   setCurrentDetails(currentDetails(status));
   const summary = `waiting for approval of ${candidate.checkpointId} until ${shortTime(Date.now() + timeoutMs)} (then ${approval.onTimeout})`;
   const decided = () => decision() !== undefined;
-  if (!patched(APPROVAL_HALF_DEADLINE_PATCH)) return condition(decided, timeoutMs, { summary });
+  if (!countsHalfApprovalDeadline()) return condition(decided, timeoutMs, { summary });
   return waitInTwoHalves(decided, timeoutMs, summary);
 }
-
-/**
- * The approval wait as two timers, so that a candidate still undecided at half its timeout is counted
- * (the alert on an approval waiting past half its deadline).
- */
-const APPROVAL_HALF_DEADLINE_PATCH = 'approval-counts-half-deadline';
 
 async function waitInTwoHalves(decided: () => boolean, timeoutMs: number, summary: string): Promise<boolean> {
   const half = Math.max(1, Math.floor(timeoutMs / 2));
@@ -102,9 +99,11 @@ export function settleApproval(
   verdict: GateVerdict,
   status: PipelineStatus,
 ): void {
-  status.awaitingApprovalUntil = undefined;
   const d = decided ?? decisionOnTimeout(approval);
-  status.gate = { passed: d.approved, reasons: [...verdict.reasons, approvalReason(d)] };
+  moveTo(
+    status,
+    gateJudged(status, { passed: d.approved, reasons: [...verdict.reasons, approvalReason(d)] }, true),
+  );
   if (!d.approved) {
     const { message, type } = rejection(candidate.checkpointId, d, decided !== undefined);
     throw ApplicationFailure.nonRetryable(message, type);

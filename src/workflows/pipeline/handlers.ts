@@ -1,26 +1,21 @@
-import { CancellationScope, patched, setCurrentDetails, setHandler } from '@temporalio/workflow';
+import { CancellationScope, setCurrentDetails, setHandler } from '@temporalio/workflow';
 import { decisionRefusal } from '../../decisions/operator';
-import { currentDetails } from '../current-details';
+import { currentDetails } from './current-details';
 import {
   approveSignal,
   cancelSignal,
   pinSignal,
   rejectSignal,
   statusQuery,
-  supervisionProgressSignal,
   type PipelineStatus,
-} from '../definitions';
-import { installOperatorUpdates, type Decision, type KnownCheckpoints } from '../operator-updates';
+} from './contract';
+import { supervisionProgressSignal } from '../supervise/contract';
+import { installOperatorUpdates, type Decision, type KnownCheckpoints } from './operator-updates';
 import { protectionRecords } from '../activity-stubs';
 import { protect } from './protect';
-import { iso } from './status';
-
-/**
- * Operator commands are Updates with validators (src/workflows/operator-updates.ts). With it, the
- * approve/reject signals older CLIs send obey the same rules (only while awaiting approval, first
- * decision only); runs started before it keep taking them at any time, as recorded.
- */
-const OPERATOR_UPDATES_PATCH = 'pipeline-operator-updates';
+import { iso, moveTo } from './status';
+import { operatorUpdates } from './patches';
+import { trainingReported } from '../../decisions/pipeline-status';
 
 /** What the operator and the supervising child told the pipeline. */
 interface OperatorInputs {
@@ -41,12 +36,11 @@ export function installPipelineHandlers(
 ): OperatorInputs {
   let decision: Decision | undefined;
   let cancelRequest: { reason?: string } | undefined;
-  const operatorRules = patched(OPERATOR_UPDATES_PATCH);
+  const operatorRules = operatorUpdates();
 
   setHandler(statusQuery, () => status);
   setHandler(supervisionProgressSignal, (p) => {
-    status.training = p;
-    status.updatedAt = iso();
+    moveTo(status, trainingReported(status, p, iso()));
     setCurrentDetails(currentDetails(status));
   });
   /** A signalled decision: under the operator rules, ignored where the update would be refused. */

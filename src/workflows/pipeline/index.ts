@@ -7,25 +7,21 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { PipelineSpec } from '../../domain/pipeline-input';
-import { currentDetails } from '../current-details';
-import type { CleanupResult, PipelinePhase, PipelineResult, PipelineStatus } from '../definitions';
+import { currentDetails } from './current-details';
+import type { CleanupResult } from '../cleanup/contract';
+import type { PipelinePhase, PipelineResult, PipelineStatus } from './contract';
 import { describeFailure } from '../failure-cause';
-import type { Decision, KnownCheckpoints } from '../operator-updates';
-import { updateSearchAttributes } from '../search-attribute-updates';
+import type { Decision, KnownCheckpoints } from './operator-updates';
+import { updateSearchAttributes } from './search-attribute-updates';
 import { claimedCandidate } from './choose';
-import { looksBeforeDeploy, requireTrainingEnded } from './believe';
+import { requireTrainingEnded } from './believe';
 import { cleansUp, cleanUpCheckpoints, forgetDeleted } from './clean-up';
 import { deployAndVerify } from './deploy';
 import { decisionArrived, passGate, servingMetric, settleApproval } from './gate';
-import {
-  championBaseline,
-  promoteToSlot,
-  promotionText,
-  recordPromotionInRegistry,
-  usesServingSlot,
-} from './promote';
+import { championBaseline, promoteToSlot, promotionText, recordPromotionInRegistry } from './promote';
 import { installPipelineHandlers } from './handlers';
 import { validate } from './input';
+import { looksBeforeDeploy, usesServingSlot } from './patches';
 import { pipelineNotices, resultText, type PipelineNotices } from './notify';
 import { protect, servedCheckpoint } from './protect';
 import {
@@ -36,9 +32,18 @@ import {
   undoBilled,
   type RunSafety,
 } from './safety';
-import { iso, leftovers } from './status';
+import { iso, leftovers, moveTo } from './status';
 import { pipelineMetrics } from '../metrics';
 import { startOrAdoptTraining, superviseChild } from './train';
+import {
+  candidateChosen,
+  failed,
+  inPhase,
+  jobKnown,
+  trainingReported,
+  undoFailed,
+} from '../../decisions/pipeline-status';
+import { runSweep } from '../sweep/coordinate';
 
 /**
  * Fine-tune → deploy: train (start, adopt or follow), supervise as a child, choose the checkpoint by the
@@ -55,8 +60,7 @@ export async function fineTuneToDeploy(rawInput: unknown): Promise<PipelineResul
   const operator = installPipelineHandlers(status, pipelineScope, known);
   const notices = pipelineNotices(status);
   const phase = (p: PipelinePhase) => {
-    status.phase = p;
-    status.updatedAt = iso();
+    moveTo(status, inPhase(status, p, iso()));
     setCurrentDetails(currentDetails(status));
     updateSearchAttributes({ phase: p });
     notices.phaseEntered(p);
@@ -80,7 +84,10 @@ export async function fineTuneToDeploy(rawInput: unknown): Promise<PipelineResul
     // Nothing billed stays behind a pipeline that did not deploy: its job stops, duplicates are stopped.
     const undoFailure = safety.owned ? await undoBilled(spec, status, safety) : undefined;
     if (undoFailure !== undefined) {
-      status.failure = `could not stop what this pipeline started: ${describeFailure(undoFailure)}`;
+      moveTo(
+        status,
+        undoFailed(status, `could not stop what this pipeline started: ${describeFailure(undoFailure)}`),
+      );
       if (isCancellation(err)) throw undoFailure;
     }
     if (operator.cancelRequested() && isCancellation(err)) {
@@ -92,7 +99,7 @@ export async function fineTuneToDeploy(rawInput: unknown): Promise<PipelineResul
       return cancelledResult(status, safety, leftRunning);
     }
     if (!isCancellation(err)) {
-      status.failure = [describeFailure(err), status.failure].filter(Boolean).join('; ');
+      moveTo(status, failed(status, describeFailure(err)));
       phase('failed');
       notices.notify('failed', `failed: ${status.failure}`);
       await CancellationScope.nonCancellable(() => notices.delivered());
@@ -113,22 +120,25 @@ async function run(
 ): Promise<PipelineResult> {
   // ---- train ----
   phase('training');
-  const jobId = await startOrAdoptTraining(spec, status, safety);
-  status.jobId = jobId;
+  // A sweep trains its trials as children and goes on with the winner's job (src/workflows/sweep).
+  const swept =
+    spec.train.kind === 'tensorone' && spec.train.sweep ? await runSweep(spec, status, safety) : undefined;
+  const jobId = swept ? swept.jobId : await startOrAdoptTraining(spec, status, safety);
+  moveTo(status, jobKnown(status, jobId));
   updateSearchAttributes({ jobId });
   stopLateDuplicates(status, safety);
 
   // ---- wait: the supervising child ----
-  const supervision = await superviseChild(spec, status.provider, jobId);
+  const supervision = swept ? swept.supervision : await superviseChild(spec, status.provider, jobId);
   // The look the supervision finished at comes in its result, not as a progress signal.
-  if (supervision.progress) status.training = supervision.progress;
+  if (supervision.progress) moveTo(status, trainingReported(status, supervision.progress));
   // A create the provider acted on after its answer was lost has made its duplicate by now.
   if (safety.job?.inDoubt) await stopDuplicates(status, safety);
 
   // ---- compare ----
   phase('comparing');
   const candidate = await claimedCandidate(spec, jobId, status.provider, safety, known);
-  status.candidate = candidate;
+  moveTo(status, candidateChosen(status, candidate));
 
   // ---- gate ----
   phase('gating');
@@ -197,12 +207,13 @@ async function run(
     deployment,
     deletedCheckpoints: cleanup?.deleted ?? [],
     bytesReclaimed: cleanup?.bytesReclaimed ?? 0,
-    cost: supervision.job.cost,
+    cost: swept ? swept.table.cost : supervision.job.cost,
     resumes: supervision.resumes,
     budgetStopped: supervision.outcome === 'budget-stopped',
     gate: status.gate,
     ...(status.probe ? { probe: status.probe } : {}),
     ...(status.slot ? { slot: status.slot } : {}),
     ...(notes.length ? { notes } : {}),
+    ...(swept ? { sweep: swept.table } : {}),
   };
 }

@@ -1,6 +1,7 @@
-import { ApplicationFailure, patched } from '@temporalio/workflow';
+import { ApplicationFailure } from '@temporalio/workflow';
 import type * as PipelineInputModule from '../../domain/pipeline-input';
 import type { PipelineSpec } from '../../domain/pipeline-input';
+import { boundsInput, typesTrainConfig } from './patches';
 
 /**
  * The input schema is loaded when a pipeline starts, not with the workflow module: each workflow gets
@@ -12,15 +13,13 @@ function loadInputSchema(): typeof PipelineInputModule {
   return require('../../domain/pipeline-input') as typeof PipelineInputModule;
 }
 
-export const TYPED_TRAIN_CONFIG_PATCH = 'pipeline-typed-train-config';
-
 /** The pipeline file as the workflow received it, checked; a bad one fails the run as INVALID_INPUT. */
 export function validate(raw: unknown): PipelineSpec {
   const { parsePipelineInput, InvalidPipelineInput } = loadInputSchema();
   // Duration and size bounds came later: a pipeline started before them replays as it was accepted.
-  const bounded = patched('pipeline-input-bounds');
+  const bounded = boundsInput();
   // So did the typed `train.config`: one started before it replays with the config it was given.
-  const typedConfig = bounded && patched(TYPED_TRAIN_CONFIG_PATCH);
+  const typedConfig = bounded && typesTrainConfig();
   try {
     return parsePipelineInput(raw, undefined, { unbounded: !bounded, untypedConfig: !typedConfig });
   } catch (err) {

@@ -1,14 +1,9 @@
-import { patched, workflowInfo } from '@temporalio/workflow';
+import { workflowInfo } from '@temporalio/workflow';
 import type { PipelineNotification } from '../../activities/notify';
 import { notifier } from '../activity-stubs';
-import type { PipelinePhase, PipelineResult, PipelineStatus } from '../definitions';
+import type { PipelinePhase, PipelineResult, PipelineStatus } from './contract';
 import { summarized } from '../summaries';
-
-/**
- * Released after v5: a pipeline whose worker has no webhook (the first delivery answers
- * `configured: false`) schedules no further notification activity.
- */
-const NOTIFY_ONLY_WITH_WEBHOOK_PATCH = 'notify-only-with-a-webhook';
+import { notifiesOnlyWithWebhook, notifiesWebhook } from './patches';
 
 export interface PipelineNotices {
   /** Queues one notification behind the ones before it; never waits, never fails the pipeline. */
@@ -22,10 +17,10 @@ export interface PipelineNotices {
 /** The webhook notifications of one pipeline. */
 export function pipelineNotices(status: PipelineStatus): PipelineNotices {
   // Notifications go out in order without holding the pipeline up; a failed delivery is dropped.
-  const notifications = patched('webhook-notifications');
+  const notifications = notifiesWebhook();
   // The first delivery's answer says whether the worker has a webhook at all; without one, no more
   // notification activities (pipelines started before this notify at every phase).
-  const askOnce = patched(NOTIFY_ONLY_WITH_WEBHOOK_PATCH);
+  const askOnce = notifiesOnlyWithWebhook();
   let webhookConfigured: boolean | undefined;
   let delivered: Promise<unknown> = Promise.resolve();
   const notify = (kind: PipelineNotification['kind'], text: string) => {

@@ -3,8 +3,11 @@ import { probeSummary, probeVerdict } from '../../decisions/probe';
 import { parseDuration } from '../../domain/duration';
 import type { PipelineSpec } from '../../domain/pipeline-input';
 import { probes, protectionRecords } from '../activity-stubs';
-import type { PipelineStatus } from '../definitions';
+import type { PipelineStatus } from './contract';
 import { summarized } from '../summaries';
+import { stepsOf } from './deploy-targets';
+import { probed } from '../../decisions/pipeline-status';
+import { moveTo } from './status';
 
 type Probe = NonNullable<Extract<PipelineSpec['deploy'], { probe?: unknown }>['probe']>;
 
@@ -26,7 +29,7 @@ export async function probeBesideChampion(
     spec.name,
   );
   const champion =
-    slotChampion && slotChampion.target !== 'tensormesh' && slotChampion.deploymentId !== challengerId
+    slotChampion && stepsOf(slotChampion.target).probeable && slotChampion.deploymentId !== challengerId
       ? slotChampion.deploymentId
       : undefined;
   const [challengerFigures, championFigures] = await summarized(
@@ -40,12 +43,15 @@ export async function probeBesideChampion(
     maxP95OverChampionMs: parseDuration(probe.maxP95OverChampion)!,
   });
   const summary = probeSummary(challengerFigures, championFigures);
-  status.probe = {
-    passed: verdict.passed,
-    reasons: verdict.reasons,
-    summary,
-    ...(champion ? { champion } : {}),
-  };
+  moveTo(
+    status,
+    probed(status, {
+      passed: verdict.passed,
+      reasons: verdict.reasons,
+      summary,
+      ...(champion ? { champion } : {}),
+    }),
+  );
   if (!verdict.passed)
     throw ApplicationFailure.nonRetryable(
       `probe of ${challengerId} failed: ${verdict.reasons.join('; ')} (${summary})`,

@@ -1,33 +1,24 @@
-import {
-  ApplicationFailure,
-  CancellationScope,
-  isCancellation,
-  patched,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, isCancellation, workflowInfo } from '@temporalio/workflow';
 import { parseDuration } from '../../domain/duration';
 import { championBaseline as baselineOf, type GateBaseline } from '../../decisions/gate';
 import type { PromoteAnswer, SlotDeployment, SlotSmokeRequest } from '../../decisions/serving-slot';
 import { absenceReason, isAbsent } from '../../domain/capability';
 import type { PipelineSpec } from '../../domain/pipeline-input';
 import { protectionRecords, provider } from '../activity-stubs';
-import type { CandidateSummary, DeploymentSummary, PipelineStatus } from '../definitions';
+import type { CandidateSummary, DeploymentSummary, PipelineStatus } from './contract';
 import { applicationCause, describeFailure } from '../failure-cause';
 import { summarized } from '../summaries';
 import { removeDeployment } from './deploy';
-import { ROLLBACK_CHECK_PATCH } from '../serving-slot';
-
-/**
- * Released after v6: a pipeline's name has a serving slot (src/workflows/serving-slot.ts). The gate
- * compares against the slot's champion unless `gate.servingModelId` names another model; a verified
- * deployment is promoted into the slot, whose former champion drains and is then retired. Histories
- * recorded before it deploy beside whatever serves, as they did.
- */
-const SERVING_SLOT_PATCH = 'pipeline-serving-slot';
-
-export function usesServingSlot(): boolean {
-  return patched(SERVING_SLOT_PATCH);
-}
+import { deployTargetOf, stepsOf } from './deploy-targets';
+import { recordsSmokeRequest } from './patches';
+import {
+  championSeen,
+  deployed,
+  deploymentLeftRunning,
+  deploymentRemoved,
+  promoted,
+} from '../../decisions/pipeline-status';
+import { moveTo } from './status';
 
 /** The slot's champion to compare against, when it was chosen on the same metric (a tie passes). */
 export async function championBaseline(
@@ -39,7 +30,7 @@ export async function championBaseline(
     `what serves ${spec.name} now (the champion to compare against)?`,
     spec.name,
   );
-  if (champion) status.champion = champion;
+  if (champion) moveTo(status, championSeen(status, champion));
   return baselineOf(champion, spec.selection.metric);
 }
 
@@ -68,7 +59,7 @@ export async function promoteToSlot(
     ...(Number.isFinite(candidate.value)
       ? { metric: { name: candidate.metric, value: candidate.value } }
       : {}),
-    ...(patched(ROLLBACK_CHECK_PATCH) ? { smoke: smokeRequestOf(spec, deployment) } : {}),
+    ...(recordsSmokeRequest() ? { smoke: smokeRequestOf(spec, deployment) } : {}),
   };
   try {
     const answer = await CancellationScope.nonCancellable(() =>
@@ -81,30 +72,35 @@ export async function promoteToSlot(
         },
       ),
     );
-    status.slot = {
-      name: spec.name,
-      champion: answer.champion.deploymentId,
-      ...(answer.previous
-        ? { previous: answer.previous.deploymentId, retireAt: answer.previous.retireAt }
-        : {}),
-    };
+    moveTo(
+      status,
+      promoted(status, {
+        name: spec.name,
+        champion: answer.champion.deploymentId,
+        ...(answer.previous
+          ? { previous: answer.previous.deploymentId, retireAt: answer.previous.retireAt }
+          : {}),
+      }),
+    );
     return answer;
   } catch (err) {
     if (isCancellation(err) || applicationCause(err)?.type !== 'PROMOTION_REFUSED') {
       const note = `promotion of ${deployment.target} ${deployment.id} to slot ${spec.name} did not answer: check \`starter slots ${spec.name}\`; if it is not there, remove it by hand`;
-      status.deployment = { ...deployment, removeByHand: note };
+      moveTo(status, deployed(status, { ...deployment, removeByHand: note }));
       throw ApplicationFailure.nonRetryable(`${note} (${describeFailure(err)})`, 'PROMOTION_IN_DOUBT');
     }
     const removal = await removeDeployment(deployment.target, deployment.id);
-    status.deployment = isAbsent(removal)
-      ? {
-          ...deployment,
-          status: 'left-running',
-          removeByHand: `${deployment.target} ${deployment.id} must be removed by hand: ${absenceReason(removal)}`,
-        }
-      : { ...deployment, status: 'removed' };
+    const removeByHand = isAbsent(removal)
+      ? `${deployment.target} ${deployment.id} must be removed by hand: ${absenceReason(removal)}`
+      : undefined;
+    moveTo(
+      status,
+      removeByHand
+        ? deploymentLeftRunning(status, deployment, removeByHand)
+        : deploymentRemoved(status, deployment, false),
+    );
     throw ApplicationFailure.nonRetryable(
-      `${describeFailure(err)}; ${isAbsent(removal) ? status.deployment.removeByHand : `${deployment.id} was removed`}`,
+      `${describeFailure(err)}; ${removeByHand ?? `${deployment.id} was removed`}`,
       'PROMOTION_REFUSED',
     );
   }
@@ -119,7 +115,7 @@ export async function recordPromotionInRegistry(
   candidate: CandidateSummary,
   deployment: DeploymentSummary,
 ): Promise<string | undefined> {
-  if (deployment.target !== 'tensorone-registry' || !deployment.modelId) return undefined;
+  if (!stepsOf(deployment.target).fromRegistry || !deployment.modelId) return undefined;
   try {
     await summarized(
       provider.updateModelMetadata,
@@ -155,13 +151,6 @@ export function promotionText(name: string, answer: PromoteAnswer): string {
 
 /** The request this run smoke-tested its deployment with, kept in the slot for a rollback's check. */
 function smokeRequestOf(spec: PipelineSpec, deployment: DeploymentSummary): SlotSmokeRequest {
-  const d = spec.deploy;
-  if (d.target === 'tensormesh')
-    return {
-      prompt: d.smokePrompt,
-      ...(deployment.url ? { endpoint: deployment.url } : {}),
-      ...(deployment.name ? { modelName: deployment.name } : {}),
-      ...(d.smokeRequest ? { request: d.smokeRequest } : {}),
-    };
-  return { input: d.smokeTest.input };
+  const { steps, deploy } = deployTargetOf(spec);
+  return steps.smokeRequest(deploy, deployment);
 }

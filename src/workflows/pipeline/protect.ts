@@ -1,16 +1,14 @@
-import { patched } from '@temporalio/workflow';
-import { checkpointInModelPath, type ProtectionRequest } from '../../decisions/protection';
+import type { ProtectionRequest } from '../../decisions/protection';
 import type { PipelineSpec } from '../../domain/pipeline-input';
 import { protectionRecords } from '../activity-stubs';
-import type { CandidateSummary } from '../definitions';
+import type { CandidateSummary } from './contract';
 import { summarized } from '../summaries';
-
-/** Candidate, deployment and pins go to the shared protection records (src/workflows/protection.ts). */
-const PROTECTION_RECORDS_PATCH = 'pipeline-records-protected-checkpoints';
+import { deployTargetOf } from './deploy-targets';
+import { recordsProtection } from './patches';
 
 /** Records checkpoints this run holds, so every cleanup keeps them (runs recorded before skip it). */
 export async function protect(requests: ProtectionRequest[]): Promise<void> {
-  if (patched(PROTECTION_RECORDS_PATCH))
+  if (recordsProtection())
     await summarized(
       protectionRecords.recordProtection,
       `keep ${requests.map((r) => `${r.kind} checkpoint ${r.checkpointId}`).join(', ')} out of every cleanup`,
@@ -20,7 +18,6 @@ export async function protect(requests: ProtectionRequest[]): Promise<void> {
 
 /** The checkpoint the deployment serves: the candidate, or for TensorMesh the one its model path names. */
 export function servedCheckpoint(spec: PipelineSpec, candidate: CandidateSummary): string | undefined {
-  return spec.deploy.target === 'tensormesh'
-    ? checkpointInModelPath(spec.deploy.modelPath ?? `tensorone://checkpoints/${candidate.checkpointId}`)
-    : candidate.checkpointId;
+  const { steps, deploy } = deployTargetOf(spec);
+  return steps.servedCheckpoint(deploy, candidate);
 }

@@ -1,16 +1,10 @@
-import { CancellationScope, CancelledFailure, patched, sleep, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, CancelledFailure, sleep, workflowInfo } from '@temporalio/workflow';
 import type { PipelineSpec } from '../../domain/pipeline-input';
 import { paging, provider } from '../activity-stubs';
-import type { PipelineResult, PipelineStatus } from '../definitions';
+import type { PipelineResult, PipelineStatus } from './contract';
 import { add, leftovers } from './status';
+import { ownsRunResources } from './patches';
 
-/**
- * Released after v3: what the pipeline creates is named after its run (a rerun creates anew), a create
- * completes before a cancel does and is then undone, a pipeline that does not end deployed stops its
- * job, duplicates of a create in doubt are stopped or reported, and the registry target gates the
- * registered model it deploys. Histories recorded before it replay the old path.
- */
-const RUN_OWNED_PATCH = 'pipeline-run-owned-resources';
 /**
  * After a create in doubt, the job list is read again once this long has passed: a provider that acts
  * on a create after the client gave up has done so by then. Supervision's end reads it once more.
@@ -27,7 +21,7 @@ export interface RunSafety {
 }
 
 export function runSafety(): RunSafety {
-  const owned = patched(RUN_OWNED_PATCH);
+  const owned = ownsRunResources();
   return { owned, nameBasis: owned ? runNameBasis() : undefined };
 }
 

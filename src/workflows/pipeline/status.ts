@@ -1,13 +1,22 @@
+import { withLeftover } from '../../decisions/pipeline-status';
 import type { Deployment } from '../../domain/types';
-import type { DeploymentSummary, PipelineLeftovers, PipelineStatus } from '../definitions';
+import type { DeploymentSummary, PipelineLeftovers, PipelineStatus } from './contract';
+import { stepsOf } from './deploy-targets';
 
 /** Workflow time (deterministic) as the status and result write it. */
 export const iso = () => new Date(Date.now()).toISOString();
 
+/**
+ * The one place the status object changes: to the next status a transition (src/decisions/pipeline-status.ts)
+ * answered. The object stays the same, so the status query and the handlers keep reading it.
+ */
+export function moveTo(status: PipelineStatus, next: PipelineStatus): void {
+  Object.assign(status, next);
+}
+
 /** Adds `value` once to one of the status's leftover lists. */
 export function add(status: PipelineStatus, list: keyof PipelineLeftovers, value: string): void {
-  const items = (status[list] ??= []);
-  if (!items.includes(value)) items.push(value);
+  moveTo(status, withLeftover(status, list, value));
 }
 
 /** The status's non-empty leftover lists, copied into the result. */
@@ -29,7 +38,7 @@ export function summarize(
     url: d.url,
     status: d.status,
     modelId: d.modelId,
-    ...(target === 'tensormesh' && d.name ? { name: d.name } : {}),
+    ...(stepsOf(target).keepsName && d.name ? { name: d.name } : {}),
     ...(d.possibleDuplicate ? { possibleDuplicate: d.possibleDuplicate } : {}),
   };
 }

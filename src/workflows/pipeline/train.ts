@@ -1,31 +1,25 @@
-import {
-  ApplicationFailure,
-  CancellationScope,
-  executeChild,
-  patched,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, executeChild, workflowInfo } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { nextGpuType, offeredGpuTypes } from '../../decisions/supervision';
 import type { PipelineSpec } from '../../domain/pipeline-input';
 import { provider } from '../activity-stubs';
-import { superviseWorkflowId, type PipelineStatus, type SupervisionResult } from '../definitions';
+import { superviseWorkflowId, type SupervisionResult } from '../supervise/contract';
+import type { PipelineStatus } from './contract';
 import { applicationCause } from '../failure-cause';
 import { summarized } from '../summaries';
 import { superviseTrainingJob } from '../supervise';
 import { stopDuplicates, throwIfCancelled, type RunSafety } from './safety';
-
-/**
- * The supervising child's id comes from the provider and job (`superviseWorkflowId`), shared with
- * `starter supervise`: one supervisor per job. Runs started before it keep `<pipeline>/supervise`.
- */
-const SUPERVISION_PER_JOB_PATCH = 'pipeline-supervision-per-job';
+import { supervisesPerJob } from './patches';
+import { jobKnown, trainingOn } from '../../decisions/pipeline-status';
+import { moveTo } from './status';
 
 /** Starts a TensorOne job (falling back through the GPU preference list), adopts one, or follows Marqtune. */
 export async function startOrAdoptTraining(
   spec: PipelineSpec,
   status: PipelineStatus,
   safety: RunSafety,
+  /** Before the step's name, e.g. `trial-03-` for a sweep's trial: each trial its own job. */
+  stepPrefix = '',
 ): Promise<string> {
   const train = spec.train;
   if (train.kind === 'tensorone-existing') return (await provider.getTrainingJob(train.jobId)).id;
@@ -42,10 +36,10 @@ export async function startOrAdoptTraining(
       );
     }
     tried.push(gpuType);
-    status.gpuType = gpuType;
+    moveTo(status, trainingOn(status, gpuType));
     try {
       const request = {
-        step: `train-${gpuType}`,
+        step: `${stepPrefix}train-${gpuType}`,
         modelType: train.modelType,
         datasetId: train.datasetId,
         config: train.config,
@@ -65,7 +59,7 @@ export async function startOrAdoptTraining(
         ),
       );
       safety.job = { id: job.id, name: job.name, inDoubt: job.inDoubt };
-      status.jobId = job.id;
+      moveTo(status, jobKnown(status, job.id));
       if (job.inDoubt) await CancellationScope.nonCancellable(() => stopDuplicates(status, safety));
       throwIfCancelled();
       return job.id;
@@ -86,7 +80,7 @@ export async function superviseChild(
   providerName: 'tensorone' | 'marqtune',
   jobId: string,
 ): Promise<SupervisionResult> {
-  const perJob = patched(SUPERVISION_PER_JOB_PATCH);
+  const perJob = supervisesPerJob();
   const workflowId = perJob
     ? superviseWorkflowId(providerName, jobId)
     : `${workflowInfo().workflowId}/supervise`;

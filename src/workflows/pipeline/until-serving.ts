@@ -1,13 +1,14 @@
 import { ActivityFailure, ApplicationFailure, sleep, TimeoutFailure } from '@temporalio/workflow';
-import { deployPollInterval, nextDeployLookIn, smokeTestPassed } from '../../decisions/deploy';
+import { deployPollInterval, nextDeployLookIn } from '../../decisions/deploy';
 import { isAbsent } from '../../domain/capability';
 import type { PipelineSpec } from '../../domain/pipeline-input';
 import type { Deployment } from '../../domain/types';
 import { provider, untilServing } from '../activity-stubs';
-import type { DeploymentSummary, PipelineStatus } from '../definitions';
+import type { DeploymentSummary, PipelineStatus } from './contract';
 import { describeFailure } from '../failure-cause';
-import { summarized } from '../summaries';
-import { summarize } from './status';
+import { deployTargetOf } from './deploy-targets';
+import { moveTo, summarize } from './status';
+import { deployed, serving } from '../../decisions/pipeline-status';
 
 /**
  * Waits until the deployment serves: durable-timer polling of its status until it is active, fails, or
@@ -24,6 +25,7 @@ export async function waitUntilServing(
 ): Promise<{ summary: DeploymentSummary; smokeTested: boolean }> {
   const d = spec.deploy;
   const target = d.target;
+  const { steps } = deployTargetOf(spec);
   const id = created.id;
   const deadline = Date.now() + timeoutMs;
   const pollMs = deployPollInterval(timeoutMs, minIntervalMs);
@@ -31,22 +33,20 @@ export async function waitUntilServing(
   for (;;) {
     const read = readFromModel
       ? await provider.getModelDeployment({ modelId: created.modelId!, deploymentId: id })
-      : target === 'tensormesh'
-        ? await provider.getServedModel(id)
-        : await summarized(provider.getEndpoint, `is endpoint ${id} serving?`, id);
+      : await steps.read(id);
     if (isAbsent(read)) {
-      if (target === 'tensorone-registry' && created.modelId) {
+      if (steps.readsThroughModel && created.modelId) {
         readFromModel = true;
         continue;
       }
       return {
-        summary: await answeredThroughInference(d, created, deadline, pollMs, status),
+        summary: await answeredThroughInference(spec, created, deadline, pollMs, status),
         smokeTested: true,
       };
     }
     const current = read;
-    status.deployment = { ...status.deployment, ...summarize(target, current) };
-    if (current.status === 'active') return { summary: status.deployment, smokeTested: false };
+    moveTo(status, deployed(status, summarize(target, current), true));
+    if (current.status === 'active') return { summary: status.deployment!, smokeTested: false };
     if (current.status === 'failed' || current.status === 'deleted') {
       const event = current.events.at(-1)?.log;
       throw ApplicationFailure.nonRetryable(
@@ -72,12 +72,13 @@ export async function waitUntilServing(
  * "not serving yet", until the deploy timeout.
  */
 async function answeredThroughInference(
-  d: PipelineSpec['deploy'],
+  spec: PipelineSpec,
   created: Deployment,
   deadline: number,
   pollMs: number,
   status: PipelineStatus,
 ): Promise<DeploymentSummary> {
+  const d = spec.deploy;
   if (created.status === 'failed' || created.status === 'deleted') {
     const event = created.events.at(-1)?.log;
     throw ApplicationFailure.nonRetryable(
@@ -87,28 +88,7 @@ async function answeredThroughInference(
   }
   const probe = untilServing(Math.max(1000, deadline - Date.now()), pollMs);
   try {
-    if (d.target === 'tensormesh') {
-      await probe.smokeTestServedModel({
-        modelId: created.id,
-        prompt: d.smokePrompt,
-        endpoint: created.url,
-        modelName: created.name,
-        ...(d.smokeRequest ? { request: d.smokeRequest } : {}),
-        untilServing: true,
-      });
-    } else {
-      const res = await probe.smokeTestEndpoint({
-        endpointId: created.id,
-        sampleInput: d.smokeTest.input,
-        untilServing: true,
-      });
-      if (!smokeTestPassed(res.status)) {
-        throw ApplicationFailure.nonRetryable(
-          `smoke test of ${created.id} returned status ${res.status}`,
-          'SMOKE_TEST_FAILED',
-        );
-      }
-    }
+    await deployTargetOf(spec).steps.smokeTestUntilServing(probe, d, created);
   } catch (err) {
     // The deploy timeout passed while it still answered "not serving yet" (the last answer is the cause).
     const timedOut =
@@ -121,6 +101,6 @@ async function answeredThroughInference(
     }
     throw err;
   }
-  status.deployment = { ...status.deployment!, status: 'active' };
-  return status.deployment;
+  moveTo(status, serving(status));
+  return status.deployment!;
 }

@@ -1,10 +1,6 @@
 import { ApplicationFailure } from '@temporalio/workflow';
-import {
-  reconcileInputProblem,
-  type ReconcileAction,
-  type ReconcileInput,
-  type ReconcileResult,
-} from '../../decisions/reconcile';
+import { reconcileInputProblem, type ReconcileAction } from '../../decisions/reconcile';
+import type { ReconcileInput, ReconcileResult } from './contract';
 import { carryOut } from './act';
 import { decide } from './decide';
 import { listRunOwned } from './list';

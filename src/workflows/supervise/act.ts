@@ -4,7 +4,7 @@ import { judgeEnd, type EndVerdict } from '../../decisions/terminal-status';
 import { nextSupervisionStep, unknownSinceMs, type SupervisionStep } from '../../decisions/supervision';
 import type { TrainingJob } from '../../domain/types';
 import { provider } from '../activity-stubs';
-import type { SupervisionResult } from '../definitions';
+import type { SupervisionResult } from './contract';
 import { summarized } from '../summaries';
 import { fetchJob } from './look';
 import { confirmsEnds, doubtsShortCompletion } from './patches';

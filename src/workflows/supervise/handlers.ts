@@ -1,5 +1,5 @@
 import { defineSignal, setHandler } from '@temporalio/workflow';
-import { progressQuery } from '../definitions';
+import { progressQuery } from './contract';
 import type { Supervision } from './state';
 
 /** Stops the job (saving a checkpoint) and ends supervision; for standalone supervisions. */

@@ -1,6 +1,6 @@
 import { continueAsNew, workflowInfo } from '@temporalio/workflow';
 import { historyFull } from '../../decisions/supervision';
-import type { SuperviseInput, SupervisionResult } from '../definitions';
+import type { SuperviseInput, SupervisionResult } from './contract';
 import { act, decide, finishesNow } from './act';
 import { installSupervisionHandlers } from './handlers';
 import { lookOnce, nextLookDelayMs, sleepUnlessStopped, watchUntilReport } from './look';

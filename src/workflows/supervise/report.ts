@@ -1,7 +1,7 @@
 import { CancellationScope, getExternalWorkflowHandle, setCurrentDetails } from '@temporalio/workflow';
 import { lowestLoss, mergeCheckpointIds, progressKey, stallAfterLook } from '../../decisions/supervision';
 import type { TrainingJob } from '../../domain/types';
-import { supervisionProgressSignal } from '../definitions';
+import { supervisionProgressSignal } from './contract';
 import { supervisionMetrics } from '../metrics';
 import { doubtsOddAnswers } from './patches';
 import type { Supervision } from './state';

@@ -8,7 +8,7 @@ import { parseDuration } from '../../domain/duration';
 import { supervisionDurationProblem, type SupervisionDurationField } from '../../decisions/supervision';
 import { defaultTerminalWindowMs } from '../../decisions/terminal-status';
 import type { TrainingJob } from '../../domain/types';
-import type { SuperviseInput, SupervisionState } from '../definitions';
+import type { SuperviseInput, SupervisionState } from './contract';
 import { boundsInput } from './patches';
 
 const DEFAULT_REPORT_EVERY = '30m';

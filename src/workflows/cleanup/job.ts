@@ -1,0 +1,85 @@
+import { CancellationScope } from '@temporalio/workflow';
+import { planCleanup, type CheckpointSummary } from '../../decisions/retention';
+import type { Checkpoint } from '../../domain/types';
+import { protection } from '../activity-stubs';
+import { listAllCheckpoints } from './checkpoint-pages';
+import { deleteGranted } from './delete';
+import { leaseDeletions, sharedProtectedSet } from './protected';
+import { deletedEntry, recordDeletion } from './record';
+import type { CleanupRun } from './run';
+
+/** One job being cleaned: what it keeps, and whether it asked the registry for a lease. */
+interface JobInCleanup {
+  jobId: string;
+  protectedIds: Set<string>;
+  /** Released after the job only when a lease was asked for: a job with nothing to delete asks none. */
+  leased: boolean;
+}
+
+/**
+ * Cleans one job: asks what of it is in use (a job whose use cannot be determined is kept whole, and
+ * said why), then lists, plans and deletes until a listing is complete or allows nothing more.
+ * Answers whether `maxDeletes` cut the run short.
+ */
+export async function cleanJob(run: CleanupRun, jobId: string): Promise<boolean> {
+  // Asked per job, just before planning it: a candidate chosen meanwhile is protected too.
+  const inUse = run.mode.shared ? await sharedProtectedSet(jobId) : { ids: [] };
+  if ('doubt' in inUse) {
+    if (!run.carry.keptInDoubt.some((k) => k.jobId === jobId)) run.carry.keptInDoubt.push(inUse.doubt);
+    return false;
+  }
+  const job: JobInCleanup = { jobId, protectedIds: new Set([...run.givenIds, ...inUse.ids]), leased: false };
+  try {
+    // Without `offset` the list shows only the oldest 100: delete what they allow, then list again, until
+    // a listing is complete or allows nothing more (docs/reliability.md, "Exactly-once on documented routes").
+    for (;;) {
+      const pass = await listPlanAndDelete(run, job);
+      if (pass.done) return pass.truncated;
+    }
+  } finally {
+    // Released even when the cleanup fails or continues as new (the next run leases again).
+    if (job.leased) await CancellationScope.nonCancellable(() => protection.releaseDeletions());
+  }
+}
+
+/** One listing of the job, its plan, and the deletions the plan and `maxDeletes` allow. */
+async function listPlanAndDelete(
+  run: CleanupRun,
+  job: JobInCleanup,
+): Promise<{ done: boolean; truncated: boolean }> {
+  const { carry, mode } = run;
+  // Since batched deletions the listing's pages are asked `concurrency` at a time, too.
+  const listing = await listAllCheckpoints(job.jobId, false, mode.batched ? mode.concurrency : 1);
+  const checkpoints = listing.checkpoints.map(summary);
+  const plan = planCleanup(checkpoints, run.input.retention, job.protectedIds, Date.now());
+  // A job continued mid-way was counted by the run that first planned it.
+  if (carry.countedJob !== job.jobId) {
+    carry.examined += Math.max(listing.totalCount, checkpoints.length);
+    carry.countedJob = job.jobId;
+  }
+  const batch = plan.delete.slice(0, Math.max(0, mode.maxDeletes - carry.deletedCount));
+  const truncated = batch.length < plan.delete.length;
+
+  if (mode.dryRun) {
+    batch.forEach((c) => recordDeletion(run, deletedEntry(c, c.reason)));
+  } else {
+    job.leased ||= mode.leased && batch.length > 0;
+    const granted = mode.leased ? await leaseDeletions(batch, job.protectedIds, carry.spared) : batch;
+    await deleteGranted(run, job.jobId, granted);
+  }
+  const done = listing.complete || mode.dryRun || truncated || batch.length === 0;
+  const unseen = listing.totalCount - checkpoints.length;
+  if (done && !listing.complete && unseen > 0) carry.notListed = (carry.notListed ?? 0) + unseen;
+  return { done, truncated };
+}
+
+function summary(c: Checkpoint): CheckpointSummary {
+  return {
+    id: c.id,
+    jobId: c.jobId ?? '',
+    type: c.type,
+    epoch: c.epoch,
+    createdAt: c.createdAt,
+    sizeBytes: c.sizeBytes,
+  };
+}

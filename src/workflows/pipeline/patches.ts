@@ -1,0 +1,90 @@
+import { patched } from '@temporalio/workflow';
+import { ROLLBACK_CHECK_PATCH } from '../serving-slot/patches';
+
+// What changed in the pipeline since its first release. Each history recorded before a change replays
+// on the path it was recorded on (test/histories/pipeline-*.json).
+
+/** Duration and size bounds on the pipeline file: a pipeline started before them replays as it was accepted. */
+export const boundsInput = () => patched('pipeline-input-bounds');
+
+/** The typed `train.config`: a pipeline started before it replays with the config it was given. */
+export const typesTrainConfig = () => patched('pipeline-typed-train-config');
+
+/**
+ * Released after v3: what the pipeline creates is named after its run (a rerun creates anew), a create
+ * completes before a cancel does and is then undone, a pipeline that does not end deployed stops its
+ * job, duplicates of a create in doubt are stopped or reported, and the registry target gates the
+ * registered model it deploys. Histories recorded before it replay the old path.
+ */
+export const ownsRunResources = () => patched('pipeline-run-owned-resources');
+
+/**
+ * Operator commands are Updates with validators (operator-updates.ts). With it, the approve/reject
+ * signals older CLIs send obey the same rules (only while awaiting approval, first decision only); runs
+ * started before it keep taking them at any time, as recorded.
+ */
+export const operatorUpdates = () => patched('pipeline-operator-updates');
+
+/**
+ * A pin of a TensorOne checkpoint the pipeline has not listed is checked against the job's own list
+ * (a checkpoint's GET need not name its job). Runs before it asked the checkpoint's GET and took an
+ * unnamed owner as the job's.
+ */
+export const pinChecksJobListing = () => patched('pipeline-pin-checks-job-listing');
+
+/** Webhook notifications go out in order without holding the pipeline up; a failed delivery is dropped. */
+export const notifiesWebhook = () => patched('webhook-notifications');
+
+/**
+ * Released after v5: a pipeline whose worker has no webhook (the first delivery answers
+ * `configured: false`) schedules no further notification activity.
+ */
+export const notifiesOnlyWithWebhook = () => patched('notify-only-with-a-webhook');
+
+/**
+ * The supervising child's id comes from the provider and job (`superviseWorkflowId`), shared with
+ * `starter supervise`: one supervisor per job. Runs started before it keep `<pipeline>/supervise`.
+ */
+export const supervisesPerJob = () => patched('pipeline-supervision-per-job');
+
+/** Candidate, deployment and pins go to the shared protection records (src/workflows/protection/). */
+export const recordsProtection = () => patched('pipeline-records-protected-checkpoints');
+
+/** The candidate is claimed through the registry's Update, which refuses one a cleanup is deleting. */
+export const claimsCandidate = () => patched('pipeline-claims-candidate');
+
+/**
+ * A claimed TensorOne candidate is looked up once more: a cleanup that deleted it between the listing
+ * and the claim (a worker lost in between) held no lease by then, so only the provider can tell.
+ */
+export const confirmsClaimedCandidate = () => patched('pipeline-confirms-claimed-candidate');
+
+/** The same look after a pin's claim: a pin of a checkpoint deleted since the pipeline listed it is refused. */
+export const pinConfirmsCheckpoint = () => patched('pipeline-pin-confirms-checkpoint-exists');
+
+/**
+ * The approval wait as two timers, so that a candidate still undecided at half its timeout is counted
+ * (the alert on an approval waiting past half its deadline).
+ */
+export const countsHalfApprovalDeadline = () => patched('approval-counts-half-deadline');
+
+/**
+ * Released after v6: a pipeline's name has a serving slot (src/workflows/serving-slot/). The gate
+ * compares against the slot's champion unless `gate.servingModelId` names another model; a verified
+ * deployment is promoted into the slot, whose former champion drains and is then retired. Histories
+ * recorded before it deploy beside whatever serves, as they did.
+ */
+export const usesServingSlot = () => patched('pipeline-serving-slot');
+
+/**
+ * Released with the slot's rollback check (the same id): a promotion records the smoke request the
+ * check asks the former champion later.
+ */
+export const recordsSmokeRequest = () => patched(ROLLBACK_CHECK_PATCH);
+
+/**
+ * Released after the serving slot: right before deploying, the pipeline looks at its job once more
+ * and deploys only when the job is not training and a completion is believable (TensorOne: its final
+ * checkpoint listed). Runs before it deployed on the supervision's word alone (and without its await).
+ */
+export const looksBeforeDeploy = () => patched('pipeline-believes-completion-before-deploy');

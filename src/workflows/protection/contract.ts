@@ -1,0 +1,55 @@
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type {
+  ClaimAnswer,
+  DeletionLease,
+  LeaseAnswer,
+  LeaseRequest,
+  ProtectionRecord,
+} from '../../decisions/protection';
+
+// The contract of `checkpointProtection`, the records every cleanup consults: its id, input, state and
+// the messages pipelines, cleanups and serving slots send it.
+
+export const PROTECTION_REGISTRY_WORKFLOW_TYPE = 'checkpointProtection';
+/** One registry per task queue (one installation of this system in a namespace). */
+export const protectionRegistryId = (taskQueue: string) => `checkpoint-protection--${taskQueue}`;
+
+export interface ProtectionRegistryInput {
+  records?: ProtectionRecord[];
+  leases?: DeletionLease[];
+  historyEventLimit?: number;
+  /**
+   * The run of this registry that ended before this one started, not by continuing as new (terminated,
+   * failed, timed out): this run rebuilds from it. Set by whoever starts the registry.
+   */
+  predecessorRunId?: string;
+}
+
+/** What a registry run holds, and whether it is still rebuilding (then its records are partial). */
+export interface ProtectionRegistryState {
+  records: ProtectionRecord[];
+  leases: DeletionLease[];
+  /** Set while a run started anew rebuilds: it grants no lease until it has. */
+  rebuilding?: { since: string; predecessorRunId?: string };
+  /** Where the last rebuild found what it holds (absent on runs that never rebuilt). */
+  rebuiltFrom?: string[];
+}
+/** Records what a run holds unless a cleanup is deleting it (then names it back, unrecorded). */
+export const claimCheckpointsUpdate = defineUpdate<ClaimAnswer, [ProtectionRecord[]]>('claimCheckpoints');
+/** A cleanup asks to delete these: granted what nothing protects now, refused the rest with why. */
+export const leaseDeletionsUpdate = defineUpdate<LeaseAnswer, [LeaseRequest]>('leaseDeletions');
+/** A cleanup run is done with its leases (fire-and-forget: a lease also lapses on its own). */
+export const releaseDeletionsSignal =
+  defineSignal<[{ workflowId: string; runId: string }]>('releaseDeletions');
+export const protectSignal = defineSignal<[ProtectionRecord[]]>('protectCheckpoints');
+/** Candidate records of runs that ended: the cleanup's look found them closed. */
+export const forgetCandidatesSignal =
+  defineSignal<[{ workflowId: string; runId: string }[]]>('forgetCandidates');
+export const protectionRecordsQuery = defineQuery<ProtectionRecord[]>('protectionRecords');
+/** Records, leases and rebuild state: how a registry started anew reads the run before it (closed runs answer queries too). */
+export const protectionStateQuery = defineQuery<ProtectionRegistryState>('protectionState');
+/** `starter unpin`: drops the pins a pipeline (any of its runs) recorded for these checkpoints. */
+export const unpinSignal =
+  defineSignal<[{ workflowId: string; checkpointIds: string[] }]>('unpinCheckpoints');
+/** A serving slot deleted these deployments: their `deployed` records no longer hold their checkpoints. */
+export const releaseDeployedSignal = defineSignal<[{ deploymentIds: string[] }]>('releaseDeployed');

@@ -1,0 +1,172 @@
+import {
+  ApplicationFailure,
+  CancellationScope,
+  CancelledFailure,
+  isCancellation,
+  ParentClosePolicy,
+  setHandler,
+  startChild,
+  workflowInfo,
+  type ChildWorkflowHandle,
+} from '@temporalio/workflow';
+import { planTrials, sweepWinner, type TrialEnd } from '../../decisions/halving';
+import type { PipelineSpec } from '../../domain/pipeline-input';
+import type { PipelineStatus } from '../pipeline/contract';
+import type { SupervisionResult } from '../supervise/contract';
+import { describeFailure } from '../failure-cause';
+import { protect } from '../pipeline/protect';
+import type { RunSafety } from '../pipeline/safety';
+import { add } from '../pipeline/status';
+import {
+  stopTrialSignal,
+  sweepTrialsQuery,
+  trialReportSignal,
+  trialWorkflowId,
+  type SweepStatus,
+  type TrialReport,
+  type TrialResult,
+} from './contract';
+import { sweepCost, takeReport, type RungsSoFar } from './reports';
+import { sweepTrial } from './trial';
+
+export interface SweepOutcome {
+  /** The winning trial's job: the pipeline compares, gates and deploys its best checkpoint. */
+  jobId: string;
+  supervision: SupervisionResult;
+  table: SweepStatus;
+}
+
+/**
+ * The pipeline's sweep: starts the trials (each a `sweepTrial` child), at most `parallel` at a time;
+ * judges each trial as it reaches a rung against the trials there before it (ASHA,
+ * src/decisions/halving.ts) and stops a loser; stops every trial when the sweep's cost reaches its
+ * budget; keeps each ended trial's best checkpoint out of every cleanup while this run lasts; and
+ * names the winner. A cancel reaches every running trial, and is awaited until their jobs are stopped.
+ */
+export async function runSweep(
+  spec: PipelineSpec,
+  status: PipelineStatus,
+  safety: RunSafety,
+): Promise<SweepOutcome> {
+  if (spec.train.kind !== 'tensorone' || !spec.train.sweep) throw new Error('runSweep needs train.sweep');
+  const sweep = spec.train.sweep;
+  const { metric, direction } = spec.selection;
+  const planned = planTrials(sweep);
+  const table: SweepStatus = {
+    strategy: sweep.strategy,
+    parallel: sweep.parallel,
+    metric,
+    direction,
+    rungs: sweep.halving?.rungs ?? [],
+    ...(sweep.halving ? { keep: sweep.halving.keep } : {}),
+    ...(sweep.maxCost !== undefined ? { maxCost: sweep.maxCost } : {}),
+    cost: 0,
+    trials: planned.map((t) => ({ index: t.index, params: t.params, state: 'waiting', rungs: [] })),
+  };
+  status.sweep = table;
+  setHandler(sweepTrialsQuery, () => table);
+
+  const handles = new Map<number, ChildWorkflowHandle<typeof sweepTrial>>();
+  const rungsSoFar: RungsSoFar = new Map();
+  setHandler(trialReportSignal, (r: TrialReport) => {
+    // A trial that ended meanwhile cannot be signalled: its result says how it ended.
+    for (const { index, order } of takeReport(table, rungsSoFar, r))
+      handles
+        .get(index)
+        ?.signal(stopTrialSignal, order)
+        .catch(() => undefined);
+  });
+
+  const pipelineId = workflowInfo().workflowId;
+  const running = new Map<number, Promise<number>>();
+  const settle = (index: number, result: TrialResult | undefined, err?: unknown) => {
+    const row = table.trials[index];
+    if (result) {
+      row.state = result.end;
+      row.jobId = result.jobId ?? row.jobId;
+      row.cost = result.cost ?? row.cost;
+      row.best = result.value;
+      row.checkpointId = result.checkpointId;
+      if (result.why) row.why = result.why;
+      if (result.epochsTrained !== undefined) row.epoch = result.epochsTrained;
+      row.totalEpochs = result.supervision?.job.progress.totalEpochs ?? row.totalEpochs;
+    } else {
+      row.state = isCancellation(err) ? 'cancelled' : 'failed';
+      row.why = describeFailure(err);
+    }
+    table.cost = sweepCost(table);
+    return index;
+  };
+  const results = new Map<number, TrialResult>();
+  let next = 0;
+  try {
+    while (next < planned.length || running.size > 0) {
+      while (running.size < sweep.parallel && next < planned.length && !table.budgetReached) {
+        const trial = planned[next++];
+        const row = table.trials[trial.index];
+        const handle = await startChild(sweepTrial, {
+          workflowId: trialWorkflowId(pipelineId, trial.index),
+          parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+          staticSummary: `trial ${trial.index}: ${Object.entries(trial.params)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(', ')}`,
+          args: [{ spec, index: trial.index, params: trial.params, nameBasis: safety.nameBasis }],
+        });
+        handles.set(trial.index, handle);
+        row.state = 'training';
+        running.set(
+          trial.index,
+          handle.result().then(
+            (result) => {
+              results.set(trial.index, result);
+              return settle(trial.index, result);
+            },
+            (err: unknown) => settle(trial.index, undefined, err),
+          ),
+        );
+      }
+      if (running.size === 0) break;
+      const ended = await Promise.race(running.values());
+      running.delete(ended);
+      // A cancel reached every trial: wait until each has stopped its job, then end cancelled.
+      if (CancellationScope.current().consideredCancelled) {
+        await Promise.all(running.values());
+        throw new CancelledFailure('sweep cancelled');
+      }
+      const best = results.get(ended)?.checkpointId;
+      // The trial's best stays out of every cleanup while this run lasts (the winner's is then the candidate).
+      if (best) await protect([{ kind: 'candidate', checkpointId: best }]);
+    }
+  } catch (err) {
+    // Cancelled while starting a trial or recording one: the running trials stop their jobs first.
+    if (isCancellation(err)) {
+      await Promise.all(running.values());
+      // What the cancel stopped, listed as a pipeline that did not deploy lists its stopped job.
+      for (const row of table.trials) {
+        if (row.jobId && row.state === 'cancelled') add(status, 'stoppedJobs', row.jobId);
+        if (row.state === 'waiting') row.state = 'not-started';
+      }
+    }
+    throw err;
+  }
+  for (const row of table.trials) if (row.state === 'waiting') row.state = 'not-started';
+
+  const winner = sweepWinner(
+    [...results.values()].map((r) => ({
+      index: r.index,
+      end: (r.end === 'cancelled' ? 'failed' : r.end) as TrialEnd,
+      value: r.value ?? Number.NaN,
+    })),
+    direction,
+  );
+  const won = winner === undefined ? undefined : results.get(winner);
+  if (!won?.jobId || !won.supervision)
+    throw ApplicationFailure.nonRetryable(
+      `no trial of the sweep ended with a checkpoint carrying "${metric}" (${table.trials
+        .map((r) => `trial ${r.index} ${r.state}`)
+        .join(', ')}): nothing to deploy`,
+      'NO_CANDIDATE',
+    );
+  table.winner = won.index;
+  return { jobId: won.jobId, supervision: won.supervision, table };
+}

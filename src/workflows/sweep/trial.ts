@@ -1,0 +1,257 @@
+import {
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  getExternalWorkflowHandle,
+  isCancellation,
+  ParentClosePolicy,
+  setCurrentDetails,
+  setHandler,
+  startChild,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { chooseCandidate } from '../../decisions/candidate';
+import {
+  configWith,
+  epochsDone,
+  nextRungLookMs,
+  rungValue,
+  type ProgressSeen,
+} from '../../decisions/halving';
+import { remainingMs } from '../../decisions/supervision';
+import type { PipelineSpec } from '../../domain/pipeline-input';
+import { parseDuration } from '../../domain/duration';
+import type { TrainingJob } from '../../domain/types';
+import { paging, polling, provider } from '../activity-stubs';
+import { listCandidateCheckpoints } from '../cleanup/checkpoint-pages';
+import type { PipelineStatus } from '../pipeline/contract';
+import {
+  superviseWorkflowId,
+  supervisionProgressSignal,
+  type SupervisionProgress,
+  type SupervisionResult,
+} from '../supervise/contract';
+import { describeFailure } from '../failure-cause';
+import { startOrAdoptTraining } from '../pipeline/train';
+import type { RunSafety } from '../pipeline/safety';
+import { summarized } from '../summaries';
+import { superviseTrainingJob } from '../supervise';
+import {
+  stopTrialSignal,
+  trialReportSignal,
+  type StopTrial,
+  type TrialInput,
+  type TrialReport,
+  type TrialResult,
+} from './contract';
+
+const seenOf = (job: TrainingJob): ProgressSeen => ({
+  status: job.status,
+  epoch: job.progress.currentEpoch,
+  totalEpochs: job.progress.totalEpochs,
+  step: job.progress.currentStep,
+  totalSteps: job.progress.totalSteps,
+});
+
+/**
+ * One trial of a pipeline's sweep: trains `train.config` with the trial's values as its own job (named
+ * after the pipeline's run and the trial, adopted when a retry finds it), supervised by the one
+ * supervisor of that job. It looks at the job as it nears each rung and tells the pipeline the value
+ * there; the pipeline answers a losing trial with a stop, and the trial stops its job by cancelling the
+ * supervision, which stops it saving a checkpoint. Ends with the trial's best checkpoint.
+ */
+export async function sweepTrial(input: TrialInput): Promise<TrialResult> {
+  const { spec, index } = input;
+  if (spec.train.kind !== 'tensorone' || !spec.train.sweep)
+    throw ApplicationFailure.nonRetryable('a sweep trial trains a TensorOne job of a sweep', 'INVALID_INPUT');
+  const train = spec.train;
+  const rungs = train.sweep?.halving?.rungs ?? [];
+  const trialSpec: PipelineSpec = {
+    ...spec,
+    train: {
+      ...train,
+      config: configWith(train.config, input.params),
+      tags: [...train.tags, `sweep-trial:${index}`],
+      sweep: undefined,
+    },
+  };
+  const parent = workflowInfo().parent;
+  const tell = (report: Omit<TrialReport, 'index'>): Promise<void> =>
+    parent
+      ? CancellationScope.nonCancellable(() =>
+          getExternalWorkflowHandle(parent.workflowId, parent.runId).signal(trialReportSignal, {
+            index,
+            ...report,
+          }),
+        )
+      : Promise.resolve();
+  const label = Object.entries(input.params)
+    .map(([k, v]) => `${k.split('.').pop()}=${v}`)
+    .join(', ');
+
+  let stop: StopTrial | undefined;
+  let progress: SupervisionProgress | undefined;
+  setHandler(stopTrialSignal, (s) => void (stop ??= s));
+  setHandler(supervisionProgressSignal, (p) => void (progress = p));
+
+  const safety: RunSafety = { owned: true, nameBasis: input.nameBasis };
+  const status: PipelineStatus = { phase: 'training', provider: 'tensorone', pinned: [], updatedAt: '' };
+  const supervisorScope = new CancellationScope();
+  let ended: Promise<void> | undefined;
+  let supervision: { result?: SupervisionResult; error?: unknown } | undefined;
+  let jobId: string | undefined;
+  try {
+    jobId = await startOrAdoptTraining(trialSpec, status, safety, `trial-${String(index).padStart(2, '0')}-`);
+    const job = jobId;
+    await tell({ jobId, status: 'pending' });
+    const handle = await supervisorScope.run(() =>
+      startChild(superviseTrainingJob, {
+        workflowId: superviseWorkflowId('tensorone', job),
+        // A trial that ends any other way still has its job stopped by the supervision.
+        parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+        staticSummary: `supervise job ${job} of trial ${index} (${label})`,
+        args: [{ provider: 'tensorone', jobId: job, ...spec.supervision, maxCost: spec.budget?.maxCost }],
+      }),
+    );
+    ended = handle.result().then(
+      (result) => void (supervision = { result }),
+      (error: unknown) => void (supervision = { error }),
+    );
+
+    // ---- the rungs: a look as the job nears each, the value there told to the pipeline ----
+    const timings = {
+      minIntervalMs: parseDuration(spec.supervision.minInterval) ?? 30_000,
+      freshnessMs: parseDuration(spec.supervision.freshness) ?? 300_000,
+    };
+    let told = '';
+    const tellProgress = async (
+      seen: ProgressSeen,
+      cost: number | undefined,
+      metrics: Record<string, number>,
+    ) => {
+      const done = epochsDone(seen);
+      const metric = metrics[spec.selection.metric];
+      setCurrentDetails(
+        `trial ${index} (${label}): job \`${job}\` ${seen.status}, epoch ${done}/${seen.totalEpochs ?? '-'}`,
+      );
+      const key = `${seen.status}|${done}|${train.sweep?.maxCost !== undefined ? cost : ''}`;
+      if (key === told) return;
+      told = key;
+      await tell({
+        jobId: job,
+        status: seen.status,
+        epoch: done,
+        totalEpochs: seen.totalEpochs,
+        cost,
+        metric,
+      });
+    };
+    let next = 0;
+    let forwarded: SupervisionProgress | undefined;
+    // With a sweep budget the looks go on past the last rung: the pipeline sums the trials' costs.
+    const looksToTheEnd = train.sweep?.maxCost !== undefined;
+    while (supervision === undefined && stop === undefined) {
+      const rung = rungs[next] as number | undefined;
+      if (rung === undefined && !looksToTheEnd) {
+        // Past the last rung: the supervision's reports keep the pipeline's table current.
+        await condition(() => supervision !== undefined || stop !== undefined || progress !== forwarded);
+        if (progress && progress !== forwarded) {
+          forwarded = progress;
+          await tellProgress({ ...progress }, progress.cost, progress.metrics);
+        }
+        continue;
+      }
+      const look = await polling.getTrainingJob(job);
+      const seen = seenOf(look);
+      await tellProgress(seen, look.cost, look.metrics);
+      if (rung !== undefined && epochsDone(seen) >= rung) {
+        const page = await summarized(
+          paging.listCheckpoints,
+          `list checkpoints of job ${job} up to epoch ${rung}, with metrics`,
+          { jobId: job, includeMetrics: true, sortBy: 'epoch', sortOrder: 'asc', limit: 100 },
+        );
+        // Judged only once the rung's own checkpoint is listed: never on fewer epochs than the others.
+        if (page.checkpoints.some((c) => (c.epoch ?? 0) >= rung)) {
+          const value = rungValue(page.checkpoints, rung, spec.selection);
+          await tell({ jobId: job, rung: { epoch: rung, ...(Number.isFinite(value) ? { value } : {}) } });
+          next += 1;
+          continue;
+        }
+      }
+      const waitMs =
+        rung === undefined
+          ? timings.freshnessMs
+          : nextRungLookMs({ ...seen, remainingMs: remainingMs(look, Date.now()) }, rung, timings);
+      await condition(() => supervision !== undefined || stop !== undefined, waitMs);
+    }
+
+    // ---- stopped by the pipeline: the supervision is cancelled, which stops the job saving a checkpoint ----
+    if (supervision === undefined) supervisorScope.cancel();
+    await ended;
+    return await trialResult(
+      spec,
+      index,
+      job,
+      supervision as NonNullable<typeof supervision>,
+      stop,
+      progress,
+    );
+  } catch (err) {
+    // Cancelled (the pipeline was) or failed: nothing of this trial is left training.
+    if (ended) {
+      supervisorScope.cancel();
+      await ended;
+    } else if (safety.job) {
+      const started = safety.job.id;
+      await CancellationScope.nonCancellable(() =>
+        provider.stopTrainingJobIfRunning({ jobId: started, reason: `sweep trial ${index} ended` }),
+      );
+    }
+    throw err;
+  }
+}
+
+/** How the trial ended, with its best checkpoint by the selection. */
+async function trialResult(
+  spec: PipelineSpec,
+  index: number,
+  jobId: string,
+  supervision: { result?: SupervisionResult; error?: unknown },
+  stop: StopTrial | undefined,
+  progress: SupervisionProgress | undefined,
+): Promise<TrialResult> {
+  let end: TrialResult['end'];
+  let why: string | undefined;
+  let result = supervision.result;
+  if (result) end = result.outcome === 'budget-stopped' ? 'budget-stopped' : 'completed';
+  else if (stop && isCancellation(supervision.error)) {
+    end = stop.end;
+    why = stop.reason;
+    const job = await provider.getTrainingJob(jobId);
+    result = {
+      jobId,
+      provider: 'tensorone',
+      outcome: 'budget-stopped',
+      job,
+      resumes: progress?.resumes ?? 0,
+      polls: progress?.polls ?? 0,
+      runs: progress?.runs ?? 0,
+      ...(progress ? { progress } : {}),
+    };
+  } else {
+    end = 'failed';
+    why = describeFailure(supervision.error);
+  }
+  const listing = await listCandidateCheckpoints(jobId, spec.selection);
+  const best = chooseCandidate(listing.checkpoints, spec.selection, listing.bestCheckpointId);
+  return {
+    index,
+    jobId,
+    end,
+    ...(best ? { value: best.value, checkpointId: best.checkpoint.id, epoch: best.checkpoint.epoch } : {}),
+    ...(result ? { epochsTrained: epochsDone(seenOf(result.job)) } : {}),
+    cost: result?.job.cost,
+    ...(why ? { why } : {}),
+    ...(result ? { supervision: result } : {}),
+  };
+}

@@ -1,0 +1,69 @@
+import { statusLines } from '../../src/cli/render';
+import type { PipelineStatus } from '../../src/workflows/pipeline/contract';
+import type { SweepStatus } from '../../src/workflows/sweep/contract';
+
+const sweep: SweepStatus = {
+  strategy: 'grid',
+  parallel: 2,
+  metric: 'validationLoss',
+  direction: 'minimize',
+  rungs: [1, 2],
+  keep: 0.5,
+  maxCost: 100,
+  cost: 42.5,
+  winner: 0,
+  trials: [
+    {
+      index: 0,
+      params: { 'training.learning_rate': 0.0001, 'parameters.rank': 64 },
+      state: 'completed',
+      jobId: 'job_a',
+      epoch: 6,
+      totalEpochs: 6,
+      metric: 0.7,
+      best: 0.6195,
+      rungs: [
+        { epoch: 1, value: 1.821, stop: false, rank: 1, of: 1, kept: 1 },
+        { epoch: 2, value: 0.9451, stop: false, rank: 1, of: 1, kept: 1 },
+      ],
+    },
+    {
+      index: 1,
+      params: { 'training.learning_rate': 0.001, 'parameters.rank': 64 },
+      state: 'rung-stopped',
+      jobId: 'job_b',
+      epoch: 1,
+      totalEpochs: 6,
+      best: 1.8511,
+      rungs: [{ epoch: 1, value: 1.8511, stop: true, rank: 2, of: 2, kept: 1 }],
+    },
+    {
+      index: 2,
+      params: { 'training.learning_rate': 0.01, 'parameters.rank': 64 },
+      state: 'training',
+      rungs: [],
+    },
+  ],
+};
+
+describe('the trials table in status', () => {
+  it('one row per trial: params, state, epoch, metric (the best once ended), rung verdicts, job', () => {
+    const status: PipelineStatus = {
+      phase: 'training',
+      provider: 'tensorone',
+      pinned: [],
+      updatedAt: '',
+      sweep,
+    };
+    expect(statusLines('pipeline-s', status).join('\n')).toBe(
+      [
+        'pipeline-s  phase: training',
+        '  sweep: grid, 3 trials, 2 at a time, halving at epochs 1/2 keeping 0.5; cost $42.50 of $100.00; deploying trial 0',
+        '    trial  params                        state         epoch  validationLoss  rungs                    job',
+        '    0      learning_rate=0.0001 rank=64  completed     6/6    0.6195          e1 1.821 ✓  e2 0.9451 ✓  job_a',
+        '    1      learning_rate=0.001 rank=64   rung-stopped  1/6    1.8511          e1 1.8511 ✗ 2/2          job_b',
+        '    2      learning_rate=0.01 rank=64    training      -/-    -                                        -',
+      ].join('\n'),
+    );
+  });
+});

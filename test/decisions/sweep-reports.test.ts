@@ -1,0 +1,88 @@
+import type { SweepStatus } from '../../src/workflows/sweep/contract';
+import { takeReport, type RungsSoFar } from '../../src/workflows/sweep/reports';
+
+function table(over: Partial<SweepStatus> = {}, trials = 4): SweepStatus {
+  return {
+    strategy: 'grid',
+    parallel: trials,
+    metric: 'validationLoss',
+    direction: 'minimize',
+    rungs: [1, 2],
+    keep: 0.5,
+    cost: 0,
+    trials: Array.from({ length: trials }, (_, index) => ({
+      index,
+      params: { 'training.learning_rate': index },
+      state: 'training' as const,
+      rungs: [],
+    })),
+    ...over,
+  };
+}
+
+describe("the sweep's trial reports", () => {
+  it('a rung report judges the trial against those at the rung before it, and stops a loser once', () => {
+    const t = table();
+    const soFar: RungsSoFar = new Map();
+    expect(takeReport(t, soFar, { index: 0, rung: { epoch: 1, value: 0.5 } })).toEqual([]);
+    const stops = takeReport(t, soFar, { index: 1, rung: { epoch: 1, value: 0.6 } });
+    expect(stops).toEqual([
+      {
+        index: 1,
+        order: {
+          end: 'rung-stopped',
+          reason: 'at epoch 1 validationLoss 0.6: rank 2 of 2 at this rung, the best 1 train on',
+        },
+      },
+    ]);
+    expect(t.trials[1]).toMatchObject({ state: 'stopping', rungs: [{ epoch: 1, value: 0.6, stop: true }] });
+    // The same rung again (a repeated report) is not judged twice.
+    expect(takeReport(t, soFar, { index: 1, rung: { epoch: 1, value: 0.6 } })).toEqual([]);
+    expect(soFar.get(1)).toEqual([0.5, 0.6]);
+  });
+
+  it('a trial told to stop that reaches the next rung first is not judged there, nor counted against the others', () => {
+    const t = table();
+    const soFar: RungsSoFar = new Map();
+    takeReport(t, soFar, { index: 0, rung: { epoch: 1, value: 0.5 } });
+    takeReport(t, soFar, { index: 1, rung: { epoch: 1, value: 0.6 } });
+    // Trial 1's stop has not landed yet: it reports rung 2, with a value better than trial 0 will have.
+    expect(takeReport(t, soFar, { index: 1, rung: { epoch: 2, value: 0.1 } })).toEqual([]);
+    expect(t.trials[1].rungs.map((g) => g.epoch)).toEqual([1]);
+    expect(soFar.get(2)).toBeUndefined();
+    // Trial 0 is then the first at rung 2: it trains on.
+    expect(takeReport(t, soFar, { index: 0, rung: { epoch: 2, value: 0.3 } })).toEqual([]);
+    expect(t.trials[0].rungs[1]).toMatchObject({ epoch: 2, stop: false, rank: 1, of: 1 });
+  });
+
+  it('no metric at a rung (null in JSON) is unsure: the trial trains on', () => {
+    const t = table();
+    const soFar: RungsSoFar = new Map();
+    takeReport(t, soFar, { index: 0, rung: { epoch: 1, value: 0.5 } });
+    expect(takeReport(t, soFar, { index: 1, rung: { epoch: 1, value: null } })).toEqual([]);
+    expect(t.trials[1].state).toBe('training');
+  });
+
+  it("the sweep's budget, reached exactly, stops every trial still training, once; without halving no rung is judged", () => {
+    const t = table({ maxCost: 10, keep: undefined, rungs: [] });
+    const soFar: RungsSoFar = new Map();
+    t.trials[3].state = 'completed';
+    expect(takeReport(t, soFar, { index: 0, cost: 4, rung: { epoch: 1, value: 9 } })).toEqual([]);
+    expect(t.trials[0].rungs).toEqual([]);
+    const stops = takeReport(t, soFar, { index: 1, cost: 6 });
+    expect(stops.map((s) => [s.index, s.order.end])).toEqual([
+      [0, 'budget-stopped'],
+      [1, 'budget-stopped'],
+      [2, 'budget-stopped'],
+    ]);
+    expect(stops[0].order.reason).toBe("the sweep's cost 10 reached its budget 10");
+    expect(t.budgetReached).toBe(true);
+    expect(takeReport(t, soFar, { index: 2, cost: 1 })).toEqual([]);
+  });
+
+  it('a report from an unknown trial changes nothing', () => {
+    const t = table();
+    expect(takeReport(t, new Map(), { index: 9, cost: 100 })).toEqual([]);
+    expect(t.cost).toBe(0);
+  });
+});

@@ -1,0 +1,26 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { patchFacts } from '../../scripts/patches';
+
+/** Every patch the workflows ask is in the versioning table, and every history the table names exists. */
+const architecture = fs.readFileSync(path.resolve(__dirname, '../../docs/architecture.md'), 'utf8');
+const facts = patchFacts();
+
+it('finds the patches the workflows ask, in every workflow folder and the provider-queue interceptor', () => {
+  expect(facts.length).toBeGreaterThan(30);
+  for (const folder of ['pipeline', 'supervise', 'cleanup', 'protection', 'serving-slot', 'provider-rate'])
+    expect(facts.some((f) => f.folder === folder)).toBe(true);
+});
+
+it.each(facts.map((f) => [f.id]))('patch %s is described in docs/architecture.md (Versioning)', (id) => {
+  expect(architecture).toContain(`\`${id}\``);
+});
+
+it('every history named in the versioning table is recorded in test/histories', () => {
+  const named = [...architecture.matchAll(/`([a-z0-9-]+-v\d+[a-z0-9-]*\.json)`/g)].map((m) => m[1]);
+  expect(named.length).toBeGreaterThan(5);
+  for (const name of named)
+    expect(fs.existsSync(path.resolve(__dirname, '../histories', name)) ? name : `missing ${name}`).toBe(
+      name,
+    );
+});

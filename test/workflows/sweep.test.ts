@@ -1,0 +1,176 @@
+import type { PipelineInput } from '../../src/domain/pipeline-input';
+import { cancelUpdate } from '../../src/workflows/pipeline/contract';
+import { sweepTrialsQuery } from '../../src/workflows/sweep/contract';
+import { pipelineInput, tensoroneTrain } from '../../fixtures/pipelines';
+import type { SimJob } from '../../sandbox/state';
+import { advanceUntil, startPipeline, useWorkflowTestBed } from '../harness/workflow-env';
+
+const bed = useWorkflowTestBed({});
+
+const LEARNING_RATES = [1e-5, 1e-4, 1e-3, 1e-2];
+
+/** A sweep of the learning rate over 6-epoch trials, halving at epochs 1 and 2. */
+function sweepInput(name: string, sweep: Record<string, unknown>): PipelineInput {
+  return pipelineInput(name, {
+    train: {
+      ...tensoroneTrain(),
+      sweep: {
+        parameters: { 'training.learning_rate': LEARNING_RATES },
+        halving: { rungs: [1, 2], keep: 0.5 },
+        ...sweep,
+      },
+    } as PipelineInput['train'],
+  });
+}
+
+/** The pipeline's trial jobs in the sandbox, by trial index (their names carry it). */
+function trialJobs(name: string): Map<number, SimJob> {
+  const out = new Map<number, SimJob>();
+  for (const job of bed.sandbox.state.jobs.values()) {
+    const m = new RegExp(`^pipeline-${name}--r[0-9a-f]{12}--trial-(\\d+)-`).exec(job.name);
+    if (m) out.set(Number(m[1]), job);
+  }
+  return out;
+}
+
+/** A trial's best validation loss up to an epoch, from every checkpoint its job reported. */
+function bestUpTo(job: SimJob, epoch: number): number {
+  const losses = bed.sandbox.state.checkpoints
+    .everOfJob(job.id)
+    .filter((c) => c.type === 'automatic' && c.epoch <= epoch)
+    .map((c) => c.metrics.validationLoss);
+  return Math.min(...losses);
+}
+
+describe('a sweep with successive halving', () => {
+  it('one trial at a time: each rung stops exactly the trials outside the best half of those there before them, and the best survivor is deployed once', async () => {
+    const result = await bed.withWorker(async () =>
+      (await startPipeline(bed, sweepInput('sweep-rungs', { parallel: 1 }))).result(),
+    );
+    expect(result.outcome).toBe('deployed');
+    const jobs = trialJobs('sweep-rungs');
+    expect([...jobs.keys()].sort()).toEqual([0, 1, 2, 3]);
+    // Each trial trained its own learning rate: every one of the grid, once.
+    const trained = [...jobs].map(([i, job]) => {
+      const lr = (job.config.training as Record<string, unknown>).learning_rate;
+      expect(result.sweep?.trials[i].params).toEqual({ 'training.learning_rate': lr });
+      return lr;
+    });
+    expect(trained.sort()).toEqual([...LEARNING_RATES].sort());
+
+    // ASHA by hand, in the order the trials ran: a trial is judged at a rung against those that reached it before.
+    const reached = new Map<number, number[]>([
+      [1, []],
+      [2, []],
+    ]);
+    const expectedStopped: number[] = [];
+    for (let i = 0; i < LEARNING_RATES.length; i++) {
+      for (const rung of [1, 2]) {
+        const value = bestUpTo(jobs.get(i)!, rung);
+        const earlier = reached.get(rung)!;
+        const better = earlier.filter((v) => v < value).length;
+        const kept = Math.max(1, Math.floor(0.5 * (earlier.length + 1)));
+        earlier.push(value);
+        if (better + 1 > kept) {
+          expectedStopped.push(i);
+          break;
+        }
+      }
+    }
+    expect(expectedStopped.length).toBeGreaterThan(0);
+    for (const [i, job] of jobs) {
+      if (expectedStopped.includes(i)) {
+        // Stopped soon after its rung, with a checkpoint saved: the epochs after it were not paid for.
+        expect(job.status).toBe('stopped');
+        expect(job.completedEpochs).toBeLessThan(6);
+        expect(bed.sandbox.state.checkpoints.everOfJob(job.id).some((c) => c.type === 'final')).toBe(true);
+      } else expect(job.status).toBe('completed');
+    }
+
+    // The deployed checkpoint is the best of the trials that ran to the end, and it was deployed once.
+    const survivors = [...jobs].filter(([i]) => !expectedStopped.includes(i));
+    const best = survivors.map(([, job]) => bestUpTo(job, 6));
+    const winner = survivors[best.indexOf(Math.min(...best))][1];
+    expect(result.jobId).toBe(winner.id);
+    expect(result.checkpoint?.value).toBe(Math.min(...best));
+    const endpoints = [...bed.sandbox.state.endpoints.values()].filter((e) =>
+      e.name.startsWith('pipeline-sweep-rungs--'),
+    );
+    expect(endpoints).toHaveLength(1);
+    expect(bed.sandbox.state.duplicates().jobs).toEqual([]);
+
+    // The sweep's table says the same.
+    const table = result.sweep!;
+    expect(table.trials.filter((t) => t.state === 'rung-stopped').map((t) => t.index)).toEqual(
+      expectedStopped,
+    );
+    expect(table.winner).toBe([...jobs].find(([, j]) => j.id === winner.id)![0]);
+    const spent = [...jobs.values()].reduce((s, j) => s + bed.sandbox.state.cost(j), 0);
+    expect(result.cost).toBeCloseTo(spent, 1);
+  });
+
+  it('cancel mid-sweep stops every trial that trains, saving a checkpoint, starts no other and deploys nothing', async () => {
+    const outcome = await bed.withWorker(async () => {
+      const handle = await startPipeline(
+        bed,
+        sweepInput('sweep-cancel', { parallel: 2, halving: undefined }),
+      );
+      // Both trials of the first pair train.
+      await advanceUntil(bed.env, async () => {
+        const table = await handle.query(sweepTrialsQuery);
+        return (table?.trials.filter((t) => t.state === 'training' && (t.epoch ?? 0) >= 1).length ?? 0) === 2;
+      });
+      await handle.executeUpdate(cancelUpdate, { args: [{ reason: 'test' }] });
+      const result = await handle.result();
+      return { result, table: await handle.query(sweepTrialsQuery) };
+    });
+    expect(outcome.result.outcome).toBe('cancelled');
+    const jobs = trialJobs('sweep-cancel');
+    expect([...jobs.keys()].sort()).toEqual([0, 1]);
+    for (const job of jobs.values()) {
+      expect(job.status).toBe('stopped');
+      expect(bed.sandbox.state.checkpoints.everOfJob(job.id).some((c) => c.type === 'final')).toBe(true);
+    }
+    expect(outcome.table?.trials.map((t) => t.state)).toEqual([
+      'cancelled',
+      'cancelled',
+      'not-started',
+      'not-started',
+    ]);
+    expect(outcome.result.stoppedJobs?.sort()).toEqual([...jobs.values()].map((j) => j.id).sort());
+    expect(
+      [...bed.sandbox.state.endpoints.values()].filter((e) => e.name.startsWith('pipeline-sweep-cancel--')),
+    ).toEqual([]);
+  });
+
+  it("the sweep's budget stops every trial that trains, saving a checkpoint, starts no other, and deploys the best of what was stopped", async () => {
+    const result = await bed.withWorker(async () =>
+      (
+        await startPipeline(bed, sweepInput('sweep-budget', { parallel: 2, halving: undefined, maxCost: 30 }))
+      ).result(),
+    );
+    expect(result.outcome).toBe('deployed');
+    const jobs = trialJobs('sweep-budget');
+    // Two trials cost about $4.25 an epoch each: both stop before their 6 epochs, the other two never start.
+    expect([...jobs.keys()].sort()).toEqual([0, 1]);
+    for (const job of jobs.values()) {
+      expect(job.status).toBe('stopped');
+      expect(job.completedEpochs).toBeLessThan(6);
+      expect(bed.sandbox.state.checkpoints.everOfJob(job.id).some((c) => c.type === 'final')).toBe(true);
+    }
+    const spent = [...jobs.values()].reduce((sum, j) => sum + bed.sandbox.state.cost(j), 0);
+    expect(spent).toBeGreaterThanOrEqual(30);
+    // Noticed within a look (5 minutes of two trials: about $4.25) of reaching it.
+    expect(spent).toBeLessThan(30 + 5);
+    expect(result.sweep?.budgetReached).toBe(true);
+    expect(result.sweep?.trials.map((t) => t.state)).toEqual([
+      'budget-stopped',
+      'budget-stopped',
+      'not-started',
+      'not-started',
+    ]);
+    const best = Math.min(...[...jobs.values()].map((j) => bestUpTo(j, 6)));
+    expect(result.checkpoint?.value).toBe(best);
+    expect(result.budgetStopped).toBe(true);
+  });
+});

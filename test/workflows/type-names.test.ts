@@ -1,0 +1,29 @@
+import * as workflows from '../../src/workflows';
+import * as readWorkflows from '../../src/workflows/provider-reads';
+import type { ProviderReadWorkflows } from '../../src/workflows/provider-reads/contract';
+import { PROTECTION_REGISTRY_WORKFLOW_TYPE } from '../../src/workflows/protection/contract';
+import { SERVING_SLOT_WORKFLOW_TYPE } from '../../src/workflows/serving-slot/contract';
+
+// Activities and clients start these workflows by type name (they load no workflow code): each name
+// must be one the worker runs.
+describe('workflows started by type name', () => {
+  it('the protection registry and the serving slot run under the names their contracts give', () => {
+    const run = workflows as Record<string, unknown>;
+    expect(typeof run[PROTECTION_REGISTRY_WORKFLOW_TYPE]).toBe('function');
+    expect(typeof run[SERVING_SLOT_WORKFLOW_TYPE]).toBe('function');
+  });
+
+  it('every read workflow of the contract is one the worker runs, with its signature', () => {
+    // Does not compile when a read workflow of the contract is missing or answers another type.
+    const byName: ProviderReadWorkflows = readWorkflows;
+    for (const name of Object.keys(byName))
+      expect(typeof (workflows as Record<string, unknown>)[name]).toBe('function');
+    expect(Object.keys(byName).sort()).toEqual([
+      'getMarqtuneModelAtProviderRate',
+      'getTrainingJobAtProviderRate',
+      'listEndpointsAtProviderRate',
+      'listRegisteredModelsAtProviderRate',
+      'listTrainingJobsAtProviderRate',
+    ]);
+  });
+});
