@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { hashString, seededRandom } from './rng';
+import { tellLie, type LieSubject, type StatusLie } from './status-lie';
 
 /**
  * The lying provider: a catalogue of lies and accidents the sandbox tells when it runs with an adversary
@@ -116,7 +117,7 @@ export class Adversary {
   readonly told: ToldLie[] = [];
   private readonly random: () => number;
   private readonly left = new Map<LieKind, number>();
-  private readonly flips = new Map<string, { status: string; looks: number }>();
+  private readonly flips = new Map<string, StatusLie>();
   private readonly freezes = new Map<string, { step: number; looks: number }>();
   private readonly lastStep = new Map<string, number>();
   private readonly bursts = new Map<string, number>();
@@ -154,13 +155,15 @@ export class Adversary {
     return this.catalogue[kind]?.k ?? 1;
   }
 
-  /** A status to answer instead of a training or queued job's own, for k consecutive looks, or undefined. */
-  statusOf(job: JobView, route: string): string | undefined {
-    const flip = this.flips.get(job.id);
-    if (flip && flip.looks > 0) {
-      flip.looks -= 1;
-      this.record('statusFlip', route, job.id, `${flip.status} (again)`);
-      return flip.status;
+  /**
+   * A status to answer instead of a training or queued job's own, for k consecutive looks (a
+   * `StatusLie` drawn for this job, told like the `statusLie` fault), or undefined.
+   */
+  statusOf(job: JobView, subject: LieSubject, route: string): string | undefined {
+    const going = tellLie(this.flips.get(job.id), subject);
+    if (going !== undefined) {
+      this.record('statusFlip', route, job.id, `${going} (again)`);
+      return going;
     }
     if (job.status !== 'running' && job.status !== 'pending') return undefined;
     const status = FLIPPED_STATUSES[Math.floor(this.peek() * FLIPPED_STATUSES.length)];

@@ -499,12 +499,10 @@ export class SandboxState {
   }
 
   /**
-   * The status to answer instead of the job's own, once per job (`spuriousStatus`), or as the
-   * adversary flips it for k looks, or undefined.
+   * The status to answer instead of the job's own, once per job (`spuriousStatus`), or undefined. Lies
+   * told for several looks (the `statusLie` fault, the adversary's flips) are sandbox/status-lie.ts.
    */
-  spuriousStatus(job: SimJob, route = 'GET /tensorone/v2/training/jobs/:jobId'): string | undefined {
-    const lie = this.adversary?.statusOf(job, route);
-    if (lie) return lie;
+  spuriousStatus(job: SimJob): string | undefined {
     const f = this.faults;
     if (
       !f.spuriousStatus ||

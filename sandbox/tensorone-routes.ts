@@ -1,5 +1,5 @@
 import { HttpReply, paginate, Router, type RequestContext } from './router';
-import { liedStatus, lieSubject } from './status-lie';
+import { liedJobStatus } from './status-lie';
 import {
   SANDBOX_GPU_TYPES,
   type SandboxState,
@@ -242,8 +242,7 @@ export function tensoroneRoutes(state: SandboxState): Router {
     const { page, pagination } = paginate(list, q);
     // The odd status (`spuriousStatus`) is answered once per job, by whichever read comes first.
     const answer = (j: SimJob) => {
-      const spurious =
-        state.spuriousStatus(j, 'GET /tensorone/v2/training/jobs') ?? liedStatus(state, lieSubject(j));
+      const spurious = state.spuriousStatus(j) ?? liedJobStatus(state, j, 'GET /tensorone/v2/training/jobs');
       return spurious ? { ...jobJson(j, false), status: spurious } : jobJson(j, false);
     };
     return { status: 200, body: { jobs: page.map(answer), pagination } };
@@ -252,7 +251,8 @@ export function tensoroneRoutes(state: SandboxState): Router {
   r.add('GET', '/v2/training/jobs/:jobId', (ctx) => {
     const job = findJob(ctx.params.jobId);
     const answer = jobJson(job, true);
-    const spurious = state.spuriousStatus(job) ?? liedStatus(state, lieSubject(job));
+    const spurious =
+      state.spuriousStatus(job) ?? liedJobStatus(state, job, 'GET /tensorone/v2/training/jobs/:jobId');
     return { status: 200, body: spurious ? { ...answer, status: spurious } : answer };
   });
 

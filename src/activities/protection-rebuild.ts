@@ -28,8 +28,10 @@ export function protectionRebuildActivities() {
       predecessorRunId?: string;
     }): Promise<RebuiltProtection> {
       const { client, info } = Context.current();
-      const before = await runsBefore(client, input);
-      const live = await liveHolds(client, info.taskQueue);
+      // Beats after each workflow read: a rebuild lost with its worker is tried again within seconds.
+      const beat = () => Context.current().heartbeat();
+      const before = await runsBefore(client, input, beat);
+      const live = await liveHolds(client, info.taskQueue, beat);
       return {
         records: [...before.records, ...live.records],
         leases: before.leases,
@@ -43,6 +45,7 @@ export function protectionRebuildActivities() {
 async function runsBefore(
   client: Client,
   input: { workflowId: string; runId: string; predecessorRunId?: string },
+  beat: () => void,
 ): Promise<RebuiltProtection> {
   const out: RebuiltProtection = { records: [], leases: [], sources: [] };
   if (!input.predecessorRunId) {
@@ -63,6 +66,7 @@ async function runsBefore(
       out.sources.push(`run ${runId}: its history is gone`);
       return out;
     }
+    beat();
     out.records.push(...state.records);
     out.leases.push(...state.leases);
     out.sources.push(
@@ -77,6 +81,7 @@ async function runsBefore(
 async function liveHolds(
   client: Client,
   taskQueue: string,
+  beat: () => void,
 ): Promise<{ records: ProtectionRecord[]; leases: DeletionLease[]; sources: string[] }> {
   const records: ProtectionRecord[] = [];
   const at = new Date().toISOString();
@@ -85,6 +90,7 @@ async function liveHolds(
   const query = `TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running' AND WorkflowType IN ('fineTuneToDeploy', '${SERVING_SLOT_WORKFLOW_TYPE}')`;
   try {
     for await (const w of client.workflow.list({ query })) {
+      beat();
       const handle = client.workflow.getHandle(w.workflowId, w.runId);
       const run = { workflowId: w.workflowId, runId: w.runId };
       if (w.type === SERVING_SLOT_WORKFLOW_TYPE) {

@@ -18,6 +18,8 @@ export const DURATION_BOUNDS = {
   'supervision.minInterval': { min: '100ms', max: '1h' },
   'supervision.stallAfter': { min: '10s', max: '7d' },
   'supervision.unknownStatusGrace': { min: '10s', max: '7d' },
+  /** A "failed", "cancelled" or "stopped" must hold this long before it is acted on. */
+  'supervision.terminalStatusWindow': { min: '1s', max: '1d' },
   /** Each report is a few history events: below 10 s a long job's history fills for nothing. */
   'supervision.reportEvery': { min: '10s', max: '7d' },
   /** Nobody answers an approval after a month; below a minute nobody can answer at all. */

@@ -376,6 +376,7 @@ export type SupervisionGiveUp =
   | 'TRAINING_CANCELLED'
   | 'UNKNOWN_JOB_STATUS'
   | 'COMPLETION_DOUBTED'
+  | 'END_DOUBTED'
   | 'NOT_RESUMED_NOT_OWNED'
   | 'TRAINING_NOT_RESUMABLE'
   | 'RESUME_BUDGET_EXHAUSTED';
@@ -504,7 +505,7 @@ export function historyFull(
 
 /** The supervision's input fields that hold a duration. */
 export type SupervisionDurationField =
-  'freshness' | 'minInterval' | 'stallAfter' | 'unknownStatusGrace' | 'reportEvery';
+  'freshness' | 'minInterval' | 'stallAfter' | 'unknownStatusGrace' | 'reportEvery' | 'terminalStatusWindow';
 
 /**
  * Why one duration field of a supervision's input is refused, or undefined when it is accepted: no

@@ -130,6 +130,15 @@ const supervision = z
     reportEvery: duration('30m').describe(
       'longest gap between progress reports while training runs steadily (never below freshness)',
     ),
+    terminalStatusWindow: z
+      .string()
+      .refine((s) => parseDuration(s) !== undefined, {
+        message: 'must be a duration such as "90s", "5m", "2h" or "7d"',
+      })
+      .optional()
+      .describe(
+        'a failed, cancelled or stopped status is acted on once it held this long (default: 3 × freshness or 10 × minInterval)',
+      ),
   })
   .strict()
   .default({
@@ -426,6 +435,7 @@ function boundsIssues(spec: z.output<ReturnType<typeof pipelineSchemaWith>>): Is
     'supervision.stallAfter': spec.supervision?.stallAfter,
     'supervision.unknownStatusGrace': spec.supervision?.unknownStatusGrace,
     'supervision.reportEvery': spec.supervision?.reportEvery,
+    'supervision.terminalStatusWindow': spec.supervision?.terminalStatusWindow,
     'gate.approval.timeout': spec.gate?.approval?.timeout,
     'deploy.timeout': spec.deploy?.timeout,
     'deploy.retireAfter': spec.deploy?.retireAfter,

@@ -553,6 +553,16 @@ describe('pipeline input validation', () => {
     ],
     ['supervision.reportEvery', supervision({ reportEvery: '0s' }), supervision({ reportEvery: '10s' })],
     ['supervision.reportEvery', supervision({ reportEvery: '30d' }), supervision({ reportEvery: '168h' })],
+    [
+      'supervision.terminalStatusWindow',
+      supervision({ terminalStatusWindow: '999ms' }),
+      supervision({ terminalStatusWindow: '1s' }),
+    ],
+    [
+      'supervision.terminalStatusWindow',
+      supervision({ terminalStatusWindow: '25h' }),
+      supervision({ terminalStatusWindow: '1d' }),
+    ],
     ['gate.approval.timeout', approval('100000000d'), approval('30d')],
     ['gate.approval.timeout', approval('31d'), approval('720h')],
     ['gate.approval.timeout', approval('0s'), approval('1m')],

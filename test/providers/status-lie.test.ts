@@ -2,6 +2,7 @@ import type { ProviderClients } from '../../src/providers/config';
 import type { Sandbox } from '../../sandbox/server';
 import { sandboxAdmin } from '../../sandbox/admin-client';
 import { eventually, startTestSandbox } from '../harness/sandbox';
+import { tellLie } from '../../sandbox/status-lie';
 
 /** The sandbox's lying provider (`statusLie`), and what the clients read of a Marqtune model's epochs. */
 let sandbox: Sandbox;
@@ -45,4 +46,29 @@ it('a Marqtune model reads its total epochs from hyperparameters.epochs, and is 
   expect(lied.progress.currentEpoch!).toBeLessThan(20);
   expect((await clients.marqtune.models.get(modelId)).status).toBe('running');
   await admin.setFaults({});
+});
+
+describe('tellLie: the one rule behind the statusLie fault and the adversary’s flips', () => {
+  const training = (trainingEpoch: number, name = 'job-a') => ({ name, training: true, trainingEpoch });
+
+  it('a configured lie: told from its epoch on (equal included), about a job that trains and is named so, for its looks', () => {
+    const lie = { status: 'failed', looks: 2, atEpoch: 3, jobNameContains: 'job-a' };
+    expect(tellLie(lie, training(2))).toBeUndefined();
+    expect(tellLie(lie, { ...training(5), training: false })).toBeUndefined();
+    expect(tellLie(lie, training(5, 'job-b'))).toBeUndefined();
+    expect(lie.looks).toBe(2);
+    expect([tellLie(lie, training(3)), tellLie(lie, training(4)), tellLie(lie, training(4))]).toEqual([
+      'failed',
+      'failed',
+      undefined,
+    ]);
+    expect(lie.looks).toBe(0);
+  });
+
+  it('a drawn flip (no epoch, no name): told on its looks whatever the job does, then never', () => {
+    const flip = { status: 'cancelled', looks: 1 };
+    expect(tellLie(flip, { name: 'x', training: false, trainingEpoch: 1 })).toBe('cancelled');
+    expect(tellLie(flip, training(9))).toBeUndefined();
+    expect(tellLie(undefined, training(9))).toBeUndefined();
+  });
 });

@@ -3,19 +3,17 @@
  * pipelines and a retrain each, against the lying provider, with the operator (pin, approve, cancel,
  * rollback) and Temporal-side accidents — then every invariant of chaos/invariants.ts, which must hold.
  *
- * It draws from these lie kinds: stepReset, stepWobble, stepFreeze, htmlAnswer, truncatedJson, emptyBody,
- * lostAnswer, lateAct, frameworkNotFound, stoppedByHand, deletedByHand, rateLimitBurst; and these
- * accidents: killWorker, terminateChild, terminateSlot. Kept out: statusFlip (a `failed` or `cancelled`
- * told on consecutive looks is believed: the pipeline fails, safely, but the operator's approval never
- * comes, which this test asserts) and terminateRegistry (pipelines may wait on their claims while a
- * registry started anew rebuilds; the full `npm run test:adversary` draws both). The server restart is
- * in the bounded chaos run. ADVERSARY_BOUNDED_SEEDS, ADVERSARY_BOUNDED_KINDS and ADVERSARY_BOUNDED_ACCIDENTS
+ * It draws from every lie kind: statusFlip, stepReset, stepWobble, stepFreeze, htmlAnswer, truncatedJson,
+ * emptyBody, lostAnswer, lateAct, frameworkNotFound, stoppedByHand, deletedByHand, rateLimitBurst; and
+ * these accidents: killWorker, terminateChild, terminateSlot, terminateRegistry. The server restart is in
+ * the bounded chaos run. ADVERSARY_BOUNDED_SEEDS, ADVERSARY_BOUNDED_KINDS and ADVERSARY_BOUNDED_ACCIDENTS
  * (comma-separated) change the draw.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 
 const KINDS = [
+  'statusFlip',
   'stepReset',
   'stepWobble',
   'stepFreeze',
@@ -29,7 +27,7 @@ const KINDS = [
   'deletedByHand',
   'rateLimitBurst',
 ];
-const ACCIDENTS = ['killWorker', 'terminateChild', 'terminateSlot'];
+const ACCIDENTS = ['killWorker', 'terminateChild', 'terminateSlot', 'terminateRegistry'];
 const seeds = process.env.ADVERSARY_BOUNDED_SEEDS ?? '1';
 const kinds = process.env.ADVERSARY_BOUNDED_KINDS?.split(',') ?? KINDS;
 const accidents = process.env.ADVERSARY_BOUNDED_ACCIDENTS?.split(',') ?? ACCIDENTS;

@@ -13,6 +13,10 @@ import type { CleanupInput } from '../../src/workflows/cleanup/contract';
 import { checkpointCleanup, checkpointProtection, fineTuneToDeploy, servingSlot } from '../../src/workflows';
 import { pipelineInput, tensoroneTrain } from '../../fixtures/pipelines';
 import { advanceUntil, HOUR, startWorkflowTestBed, type WorkflowTestBed } from '../harness/workflow-env';
+import { Context } from '@temporalio/activity';
+import { Worker } from '@temporalio/worker';
+import { createActivities } from '../../src/activities';
+import { workflowCode } from '../../src/config/workflow-code';
 
 /**
  * The protection registry is the record of what no cleanup may delete. Terminated (as an operator does
@@ -367,4 +371,48 @@ describe('its history gone: rebuilt from the live workflows', () => {
     expect(approved.outcome).toBe('deployed');
     expect(approved.checkpoint?.checkpointId).toBe(candidate);
   });
+});
+
+/**
+ * On the dev server (the time-skipping server does not time out an attempt by its missed heartbeat):
+ * the worker running a rebuild is killed, and the claims waiting on it wait for the retry.
+ */
+describe('a rebuild lost with its worker', () => {
+  it('is tried again within seconds: a claim waiting on it waits well under the rebuild’s 2 minutes', async () => {
+    const dev = await connectDevServer();
+    const taskQueue = uniqueTaskQueue('lost-rebuild');
+    const real = createActivities(createProviderClients(bed.sandbox.endpoints));
+    let rebuilds = 0;
+    const worker = await Worker.create({
+      connection: dev.nativeConnection,
+      taskQueue,
+      ...workflowCode(),
+      shutdownGraceTime: 0,
+      shutdownForceTime: '1s',
+      activities: {
+        ...real,
+        // The first attempt never answers and never beats (as if its worker was killed); it ends only
+        // when this test's worker shuts down.
+        rebuildProtection: (input: Parameters<typeof real.rebuildProtection>[0]) =>
+          ++rebuilds === 1 ? Context.current().cancelled : real.rebuildProtection(input),
+      },
+    });
+    const startedAt = Date.now();
+    try {
+      const claim = await worker.runUntil(
+        protectionRegistry(dev.client, taskQueue).claim([
+          pin('ckpt_lost_rebuild_e1', 'pipeline-lost-rebuild'),
+        ]),
+      );
+      expect(claim.recorded).toEqual(['ckpt_lost_rebuild_e1']);
+    } finally {
+      await dev.client.workflow
+        .getHandle(protectionRegistryId(taskQueue))
+        .terminate('test over')
+        .catch(() => undefined);
+      await dev.close();
+    }
+    expect(rebuilds).toBe(2);
+    expect(Date.now() - startedAt).toBeLessThan(60_000);
+  }, 180_000);
 });

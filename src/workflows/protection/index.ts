@@ -33,7 +33,7 @@ import {
   type ProtectionRegistryInput,
   type ProtectionRegistryState,
 } from './contract';
-import { rebuildsWhenStartedAnew } from './patches';
+import { rebuildHeartbeats, rebuildsWhenStartedAnew } from './patches';
 
 const DEFAULT_HISTORY_EVENT_LIMIT = 5000;
 
@@ -43,6 +43,17 @@ const LEASE_WAITS_FOR_REBUILD = '20 seconds';
 /** Until the records are rebuilt nothing may be deleted, so the rebuild is tried for as long as it takes. */
 const rebuild = proxyActivities<Activities>({
   startToCloseTimeout: '2m',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
+});
+
+/**
+ * The same, heartbeating after each workflow it reads: a rebuild lost with its worker (killed, restarted)
+ * is tried again once its heartbeat is missed, not when its 2 minutes are up, so the claims waiting on it
+ * wait seconds. The whole rebuild may take as long as there are workflows to read.
+ */
+const heartbeatingRebuild = proxyActivities<Activities>({
+  startToCloseTimeout: '1h',
+  heartbeatTimeout: '20s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
 });
 
@@ -129,7 +140,8 @@ export async function checkpointProtection(input: ProtectionRegistryInput = {}):
 
   if (rebuilding) {
     const { workflowId, runId } = workflowInfo();
-    const found = await rebuild.rebuildProtection({
+    const rebuilder = rebuildHeartbeats() ? heartbeatingRebuild : rebuild;
+    const found = await rebuilder.rebuildProtection({
       workflowId,
       runId,
       predecessorRunId: rebuilding.predecessorRunId,

@@ -9,3 +9,9 @@ import { patched } from '@temporalio/workflow';
  * grants a deletion lease; claims wait for the rebuild, leases are refused until it is done.
  */
 export const rebuildsWhenStartedAnew = () => patched('protection-registry-rebuilds-when-started-anew');
+
+/**
+ * The rebuild heartbeats after each workflow it reads (a 20 s heartbeat timeout): one lost with its
+ * worker is tried again within seconds, not after its 2-minute timeout. Runs before it kept the latter.
+ */
+export const rebuildHeartbeats = () => patched('protection-rebuild-heartbeats');

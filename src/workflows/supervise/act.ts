@@ -1,12 +1,13 @@
-import { ApplicationFailure } from '@temporalio/workflow';
+import { ApplicationFailure, log } from '@temporalio/workflow';
 import { completionDoubt } from '../../decisions/completion';
+import { judgeEnd, type EndVerdict } from '../../decisions/terminal-status';
 import { nextSupervisionStep, unknownSinceMs, type SupervisionStep } from '../../decisions/supervision';
 import type { TrainingJob } from '../../domain/types';
 import { provider } from '../activity-stubs';
 import type { SupervisionResult } from './contract';
 import { summarized } from '../summaries';
 import { fetchJob } from './look';
-import { doubtsShortCompletion } from './patches';
+import { confirmsEnds, doubtsShortCompletion } from './patches';
 import type { Supervision } from './state';
 import { stopUnlessEnded } from './stop';
 
@@ -14,12 +15,21 @@ import { stopUnlessEnded } from './stop';
  * What to do after this look (src/decisions/supervision.ts), keeping the time an unknown status (or a
  * doubtful completion, held like one) began.
  */
-export function decide(sup: Supervision, job: TrainingJob): SupervisionStep {
+export function decide(sup: Supervision, job: TrainingJob, quiet = false): SupervisionStep {
   const { input, st, timings } = sup;
   const nowMs = Date.now();
   const doubt = job.status === 'completed' && doubtsShortCompletion() ? completionDoubt(job) : undefined;
   sup.completionDoubted = doubt !== undefined;
   st.firstUnknownAtMs = unknownSinceMs(doubt ? 'unknown' : job.status, st.firstUnknownAtMs, nowMs);
+  const end = judgeEndOnLook(sup, job, nowMs, quiet);
+  if (end.kind === 'wait') {
+    sup.completionDoubted = true;
+    return { kind: 'look-again' };
+  }
+  if (end.kind === 'give-up') {
+    sup.completionDoubted = true;
+    return { kind: 'give-up', type: 'END_DOUBTED', message: end.message };
+  }
   return nextSupervisionStep(
     job,
     {
@@ -41,11 +51,45 @@ export function decide(sup: Supervision, job: TrainingJob): SupervisionStep {
   );
 }
 
+/**
+ * Whether a "failed", "cancelled" or "stopped" on this look is believed yet (`judgeEnd`), keeping the
+ * sighting in the carried state. An end this supervision caused (its own stop) is not held.
+ */
+function judgeEndOnLook(sup: Supervision, job: TrainingJob, nowMs: number, quiet: boolean): EndVerdict {
+  const { st } = sup;
+  if (!confirmsEnds() || sup.stoppedByUs) {
+    st.endSighting = undefined;
+    return { kind: 'not-held' };
+  }
+  const judged = judgeEnd(
+    st.endSighting,
+    {
+      status: job.status,
+      step: job.progress.currentStep,
+      epoch: job.progress.currentEpoch,
+      checkpointsSeen: st.latest?.checkpointsSeen ?? 0,
+      polls: st.polls,
+      nowMs,
+    },
+    {
+      windowMs: sup.timings.terminalWindowMs,
+      graceMs: sup.timings.unknownGraceMs,
+      grace: sup.input.unknownStatusGrace,
+      jobId: sup.jobId,
+    },
+  );
+  st.endSighting = judged.sighting;
+  if (!quiet && judged.verdict.kind === 'wait' && judged.sighting?.sinceMs === nowMs)
+    log.warn(`job ${sup.jobId} answered "${job.status}": not acted on until it holds`, { jobId: sup.jobId });
+  return judged.verdict;
+}
+
 /** This look ends the supervision (`decide` would finish), asked without keeping anything `decide` notes. */
 export function finishesNow(sup: Supervision, job: TrainingJob): boolean {
-  const unknownSince = sup.st.firstUnknownAtMs;
-  const finishing = decide(sup, job).kind === 'finish';
-  sup.st.firstUnknownAtMs = unknownSince;
+  const { firstUnknownAtMs, endSighting } = sup.st;
+  const finishing = decide(sup, job, true).kind === 'finish';
+  sup.st.firstUnknownAtMs = firstUnknownAtMs;
+  sup.st.endSighting = endSighting;
   return finishing;
 }
 

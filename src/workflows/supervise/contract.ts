@@ -2,6 +2,7 @@ import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { TrainingJob } from '../../domain/types';
 import type { StallState } from '../../decisions/supervision';
 import type { EarlyStopReport, EarlyStopRule, MetricPoint } from '../../decisions/early-stop';
+import type { EndSighting } from '../../decisions/terminal-status';
 
 // The contract of `superviseTrainingJob`: its input and result, and the messages it answers and sends.
 
@@ -19,6 +20,12 @@ export interface SuperviseInput {
   stallAfter: string;
   resumeBudget: number;
   unknownStatusGrace: string;
+  /**
+   * A "failed", "cancelled" or "stopped" is acted on only once it held this long on every look
+   * (src/decisions/terminal-status.ts). Default: three freshness windows or ten minimum intervals,
+   * whichever is longer.
+   */
+  terminalStatusWindow?: string;
   /** Stop training (saving a checkpoint) once `resourceUsage.cost` reaches this. */
   maxCost?: number;
   /**
@@ -66,6 +73,8 @@ export interface SupervisionState {
   polls: number;
   runs: number;
   firstUnknownAtMs?: number;
+  /** The end the job answers, held until confirmed (`judgeEnd`). */
+  endSighting?: EndSighting;
   checkpointIds: string[];
   latest?: SupervisionProgress;
   /** The early stop's metric history and the epoch it last judged (with `earlyStop` only). */

@@ -1,6 +1,7 @@
 import { CancellationScope, condition, isCancellation } from '@temporalio/workflow';
 import type { WatchOutcome } from '../../activities/watch';
 import { nextPollDelayMs, remainingMs, reportByMs } from '../../decisions/supervision';
+import { endReportByMs } from '../../decisions/terminal-status';
 import type { TrainingJob } from '../../domain/types';
 import { jobWatch, polling } from '../activity-stubs';
 import { shortTime, summarized } from '../summaries';
@@ -33,10 +34,16 @@ async function watchJob(sup: Supervision): Promise<WatchOutcome | undefined> {
   if (sup.stopRequested) return undefined;
   const { input, jobId, st, timings } = sup;
   const now = () => Date.now(); // workflow time: deterministic
-  const reportBy = reportByMs(now(), timings.reportEveryMs, Math.random(), {
-    sinceMs: st.firstUnknownAtMs,
-    graceMs: timings.unknownGraceMs,
-  });
+  const reportBy = Math.min(
+    reportByMs(now(), timings.reportEveryMs, Math.random(), {
+      sinceMs: st.firstUnknownAtMs,
+      graceMs: timings.unknownGraceMs,
+    }),
+    // A sighted end is looked at again when its confirmation window (or a contradicted one's grace) ends.
+    st.endSighting
+      ? endReportByMs(st.endSighting, { windowMs: timings.terminalWindowMs, graceMs: timings.unknownGraceMs })
+      : Number.POSITIVE_INFINITY,
+  );
   const scope = new CancellationScope();
   sup.watchScope = scope;
   try {

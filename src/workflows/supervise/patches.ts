@@ -44,3 +44,10 @@ export const finalProgressInResult = () => patched('supervise-final-progress-in-
  * without `earlyStop`, so their histories are unchanged.
  */
 export const stopsEarly = () => patched('supervise-early-stop');
+
+/**
+ * A "failed", "cancelled" or "stopped" the supervision did not cause is acted on only once it held over
+ * the confirmation window on every look with nothing advancing; contradicted past the unknown-status
+ * grace, it is given up on. Runs before it acted on the watch's two agreeing looks.
+ */
+export const confirmsEnds = () => patched('supervise-confirms-ends');

@@ -6,6 +6,7 @@ import {
 } from '@temporalio/workflow';
 import { parseDuration } from '../../domain/duration';
 import { supervisionDurationProblem, type SupervisionDurationField } from '../../decisions/supervision';
+import { defaultTerminalWindowMs } from '../../decisions/terminal-status';
 import type { TrainingJob } from '../../domain/types';
 import type { SuperviseInput, SupervisionState } from './contract';
 import { boundsInput, stopsEarly } from './patches';
@@ -20,6 +21,8 @@ export interface SupervisionTimings {
   unknownGraceMs: number;
   /** Never below the freshness. */
   reportEveryMs: number;
+  /** How long a "failed", "cancelled" or "stopped" must hold before it is acted on. */
+  terminalWindowMs: number;
 }
 
 /** One run of a supervision: its input, the state it carries across continue-as-new, and this run's own. */
@@ -45,7 +48,7 @@ export interface Supervision {
   /** The job at this run's last look: the watch reports a change of its status (none yet: the first look reports). */
   lastLook?: TrainingJob;
   nextLookAtMs: number;
-  /** The last look's "completed" was not believed: the job may still be training. */
+  /** The last look's end ("completed", "failed", ...) was not believed (yet): the job may still be training. */
   completionDoubted?: boolean;
 }
 
@@ -60,6 +63,10 @@ export function beginSupervision(input: SuperviseInput): Supervision {
     freshnessMs,
     requireDuration(input.reportEvery ?? DEFAULT_REPORT_EVERY, 'reportEvery', bounded),
   );
+  const terminalWindowMs =
+    input.terminalStatusWindow !== undefined
+      ? requireDuration(input.terminalStatusWindow, 'terminalStatusWindow', bounded)
+      : defaultTerminalWindowMs(freshnessMs, minIntervalMs);
   const now = Date.now(); // workflow time: deterministic
   const st: SupervisionState = input.carried
     ? { ...input.carried, runs: input.carried.runs + 1 }
@@ -77,7 +84,7 @@ export function beginSupervision(input: SuperviseInput): Supervision {
     jobId: input.jobId,
     tensorone: input.provider === 'tensorone',
     mayStop: input.mayStopJob !== false,
-    timings: { freshnessMs, minIntervalMs, stallAfterMs, unknownGraceMs, reportEveryMs },
+    timings: { freshnessMs, minIntervalMs, stallAfterMs, unknownGraceMs, reportEveryMs, terminalWindowMs },
     st,
     parent: workflowInfo().parent,
     stoppedByUs: false,
