@@ -16,6 +16,9 @@ import {
 } from '../harness/workflow-env';
 import { superviseTrainingJob } from '../../src/workflows';
 
+/** The phases of a pipeline that has not ended its training (a fleet-budget reservation comes first). */
+const BEFORE_TRAINED = ['starting', 'awaiting-budget', 'training'];
+
 /**
  * A provider that says "completed" before the job has finished (the job list, then the confirming GET)
  * gets no deploy and no cleanup: no pipeline ends deployed while its job still trains, and no
@@ -49,7 +52,7 @@ describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
   const trainedTo = (handle: { query: (q: typeof statusQuery) => Promise<PipelineStatus> }, epoch: number) =>
     advanceUntil(bed.env, async () => {
       const s = await handle.query(statusQuery);
-      return s.phase !== 'training' || (s.training?.epoch ?? 0) >= epoch ? s : undefined;
+      return !BEFORE_TRAINED.includes(s.phase) || (s.training?.epoch ?? 0) >= epoch ? s : undefined;
     });
 
   it('"completed" on two looks in a row (list, then GET) at epoch 4 of 20: no deploy, no checkpoint of the running job deleted; the real best is deployed after the real end', async () => {

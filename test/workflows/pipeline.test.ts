@@ -22,6 +22,9 @@ import { startTimeSkippingEnv } from '../harness/temporal';
 import { advanceUntil, startWorkflowTestBed, type WorkflowTestBed } from '../harness/workflow-env';
 import { fineTuneToDeploy } from '../../src/workflows';
 
+/** The phases of a pipeline that has not ended its training (a fleet-budget reservation comes first). */
+const BEFORE_TRAINED = ['starting', 'awaiting-budget', 'training'];
+
 let bed: WorkflowTestBed;
 // One time-skipping server for both profiles (each server start is seconds on a loaded machine).
 let env: TestWorkflowEnvironment;
@@ -441,7 +444,7 @@ describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
         const handle = await start(input);
         const later = await advanceUntil(bed.env, async () => {
           const s = await handle.query(statusQuery);
-          return s.phase !== 'training' || (s.training?.epoch ?? 0) >= 8 ? s : undefined;
+          return !BEFORE_TRAINED.includes(s.phase) || (s.training?.epoch ?? 0) >= 8 ? s : undefined;
         });
         // Three epochs after the odd answer: still training, nothing deployed, every checkpoint there.
         expect(bed.sandbox.state.faultsInjected.spuriousStatus).toBe(1);

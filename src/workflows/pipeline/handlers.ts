@@ -16,6 +16,7 @@ import { protect } from './protect';
 import { iso, moveTo } from './status';
 import { operatorUpdates } from './patches';
 import { trainingReported } from '../../decisions/pipeline-status';
+import { sweepTrialsQuery } from '../sweep/contract';
 
 /** What the operator and the supervising child told the pipeline. */
 interface OperatorInputs {
@@ -39,6 +40,8 @@ export function installPipelineHandlers(
   const operatorRules = operatorUpdates();
 
   setHandler(statusQuery, () => status);
+  // Answered from the start (undefined until a sweep begins): `starter status` may ask at any moment.
+  setHandler(sweepTrialsQuery, () => status.sweep);
   setHandler(supervisionProgressSignal, (p) => {
     moveTo(status, trainingReported(status, p, iso()));
     setCurrentDetails(currentDetails(status));
