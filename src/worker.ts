@@ -1,7 +1,7 @@
 /**
  * The worker: runs the workflows and activities on a task queue of a Temporal server (the local dev
  * server, a cluster, or Temporal Cloud). Configuration comes from the environment and is validated at
- * start: one message lists every bad variable (exit 1). SIGINT/SIGTERM let running activities finish
+ * start: one message lists every bad variable (exit 2). SIGINT/SIGTERM let running activities finish
  * within WORKER_SHUTDOWN_GRACE_SECONDS, then the connection closes and the process exits (0).
  * Scale by running more of these processes: Temporal spreads the work.
  */
