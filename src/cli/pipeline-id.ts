@@ -1,17 +1,8 @@
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
+import { workflowExists } from '../clients/long-lived';
 import { PIPELINE_NAME, pipelineWorkflowId } from '../domain/pipeline-input';
 import { NotFound } from './exit-codes';
 import { err } from './io';
-
-const exists = async (client: Client, workflowId: string): Promise<boolean> => {
-  try {
-    await client.workflow.getHandle(workflowId).describe();
-    return true;
-  } catch (e) {
-    if (e instanceof WorkflowNotFoundError) return false;
-    throw e;
-  }
-};
 
 /**
  * The workflow id a command was given, or the one of the pipeline it names: `status support-assistant`
@@ -19,9 +10,9 @@ const exists = async (client: Client, workflowId: string): Promise<boolean> => {
  * not found (exit 3), with the id the name would have and where to find the ids.
  */
 export async function resolvePipelineId(client: Client, given: string): Promise<string> {
-  if (await exists(client, given)) return given;
+  if (await workflowExists(client, given)) return given;
   const byName = PIPELINE_NAME.test(given) ? pipelineWorkflowId(given) : undefined;
-  if (byName && byName !== given && (await exists(client, byName))) {
+  if (byName && byName !== given && (await workflowExists(client, byName))) {
     err(`(${given} is a pipeline name: using its workflow id ${byName})`);
     return byName;
   }

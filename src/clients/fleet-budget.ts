@@ -7,12 +7,11 @@ import {
   reserveFleetBudgetUpdate,
   setFleetBudgetUpdate,
   settleFleetBudgetUpdate,
-  type FleetBudgetInput,
   type FleetBudgetState,
   type SetFleetBudgetRequest,
   type SettleRequest,
 } from '../workflows/fleet-budget/contract';
-import { withRunningWorkflow } from './long-lived';
+import { predecessorInput, withRunningWorkflow, workflowExists } from './long-lived';
 
 /**
  * The client side of the `fleetBudget` workflow (one per task queue), shared by the activities and the
@@ -27,7 +26,7 @@ export function fleetBudgets(client: Client, taskQueue: string) {
     workflowType: FLEET_BUDGET_WORKFLOW_TYPE,
     workflowId,
     taskQueue,
-    input: () => budgetStartInput(client, workflowId),
+    input: () => predecessorInput(client, workflowId),
   };
 
   /** Runs an Update on a budget that was set once; undefined when none ever was. */
@@ -36,7 +35,7 @@ export function fleetBudgets(client: Client, taskQueue: string) {
       return await run();
     } catch (err) {
       if (!(err instanceof WorkflowNotFoundError)) throw err;
-      if (!(await everStarted(client, workflowId))) return undefined;
+      if (!(await workflowExists(client, workflowId))) return undefined;
       return withRunningWorkflow(client, start, run);
     }
   }
@@ -66,25 +65,4 @@ export function fleetBudgets(client: Client, taskQueue: string) {
       }
     },
   };
-}
-
-async function everStarted(client: Client, workflowId: string): Promise<boolean> {
-  try {
-    await client.workflow.getHandle(workflowId).describe();
-    return true;
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return false;
-    throw err;
-  }
-}
-
-/** The run before when one ended without continuing as new, so the new run reads its ledger. */
-async function budgetStartInput(client: Client, workflowId: string): Promise<FleetBudgetInput> {
-  try {
-    const latest = await client.workflow.getHandle(workflowId).describe();
-    return latest.status.name === 'RUNNING' ? {} : { predecessorRunId: latest.runId };
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return {};
-    throw err;
-  }
 }

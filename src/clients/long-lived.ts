@@ -33,3 +33,31 @@ export async function withRunningWorkflow<Ret, Input>(
     return run();
   }
 }
+
+/** Whether a workflow with this id ever ran (a describe answers), or is unknown to the namespace. */
+export async function workflowExists(client: Client, workflowId: string): Promise<boolean> {
+  try {
+    await client.workflow.getHandle(workflowId).describe();
+    return true;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return false;
+    throw err;
+  }
+}
+
+/**
+ * What a long-lived workflow started anew is given: the run before it when one ended without
+ * continuing as new (terminated, failed, timed out), so the new run rebuilds its state from it.
+ */
+export async function predecessorInput(
+  client: Client,
+  workflowId: string,
+): Promise<{ predecessorRunId?: string }> {
+  try {
+    const latest = await client.workflow.getHandle(workflowId).describe();
+    return latest.status.name === 'RUNNING' ? {} : { predecessorRunId: latest.runId };
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return {};
+    throw err;
+  }
+}

@@ -1,5 +1,5 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { withRunningWorkflow } from './long-lived';
+import { predecessorInput, withRunningWorkflow } from './long-lived';
 import type { ClaimAnswer, LeaseAnswer, LeaseRequest, ProtectionRecord } from '../decisions/protection';
 import {
   type ProtectionRegistryInput,
@@ -66,11 +66,5 @@ export async function registryStartInput(
   client: Client,
   workflowId: string,
 ): Promise<ProtectionRegistryInput> {
-  try {
-    const latest = await client.workflow.getHandle(workflowId).describe();
-    return latest.status.name === 'RUNNING' ? {} : { predecessorRunId: latest.runId };
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return {};
-    throw err;
-  }
+  return predecessorInput(client, workflowId);
 }
