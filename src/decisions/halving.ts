@@ -1,5 +1,6 @@
 import type { Checkpoint } from '../domain/types';
 import { chooseCandidate, type SelectionPolicy } from './candidate';
+import { seededRandom } from './seeded-random';
 
 /**
  * Hyperparameter sweeps with successive halving (ASHA): which trials a sweep runs, and at each rung
@@ -46,18 +47,6 @@ export function gridTrials(parameters: SweepParameters): Trial[] {
   return Object.keys(parameters).length === 0 ? [] : combos.map((params, index) => ({ index, params }));
 }
 
-/** mulberry32: the same seed draws the same trials in every replay and every run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** A draw from a range; `u` in [0, 1). Log ranges are uniform in the exponent; bounds included for whole numbers. */
 export function drawFromRange(range: SweepRange, u: number): number {
   const { min, max } = range;
@@ -76,7 +65,7 @@ export function drawFromRange(range: SweepRange, u: number): number {
 
 /** `count` trials, each parameter drawn independently (a list: one of its values, uniformly). */
 export function randomTrials(parameters: SweepParameters, count: number, seed: number): Trial[] {
-  const rand = seeded(seed);
+  const rand = seededRandom(seed);
   return Array.from({ length: count }, (_, index) => {
     const params: Record<string, SweepValue> = {};
     for (const [path, p] of Object.entries(parameters)) {
@@ -96,7 +85,7 @@ export interface SweepPlan {
 
 /** The same items in a seeded random order (Fisher–Yates). */
 export function shuffled<T>(items: readonly T[], seed: number): T[] {
-  const rand = seeded(seed);
+  const rand = seededRandom(seed);
   const out = [...items];
   for (let i = out.length - 1; i > 0; i--) {
     const j = Math.floor(rand() * (i + 1));
