@@ -1,5 +1,6 @@
 import type { PipelineInput } from '../../src/domain/pipeline-input';
-import { cancelUpdate } from '../../src/workflows/pipeline/contract';
+import { cancelUpdate, statusQuery } from '../../src/workflows/pipeline/contract';
+import { protectionRecordsQuery, protectionRegistryId } from '../../src/workflows/protection/contract';
 import { sweepTrialsQuery } from '../../src/workflows/sweep/contract';
 import { pipelineInput, tensoroneTrain } from '../../fixtures/pipelines';
 import type { SimJob } from '../../sandbox/state';
@@ -172,5 +173,45 @@ describe('a sweep with successive halving', () => {
     const best = Math.min(...[...jobs.values()].map((j) => bestUpTo(j, 6)));
     expect(result.checkpoint?.value).toBe(best);
     expect(result.budgetStopped).toBe(true);
+  });
+
+  it("each ended trial's best is held from cleanup while the sweep runs; once it names its winner the others' are released and the winner's stays", async () => {
+    const input = pipelineInput('sweep-holds', {
+      ...sweepInput('sweep-holds', { parallel: 1 }),
+      gate: { approval: { required: true, timeout: '24h', onTimeout: 'reject' } },
+    });
+    const registry = () => bed.env.client.workflow.getHandle(protectionRegistryId(bed.taskQueue));
+    const heldBy = async (workflowId: string) =>
+      (await registry().query(protectionRecordsQuery))
+        .filter((r) => r.kind === 'candidate' && r.workflowId === workflowId)
+        .map((r) => r.checkpointId)
+        .sort();
+    const seen = await bed.withWorker(async () => {
+      const handle = await startPipeline(bed, input);
+      // Mid-sweep: a trial has ended, another still trains.
+      const during = await advanceUntil(bed.env, async () => {
+        const table = await handle.query(sweepTrialsQuery);
+        const ended = table?.trials.filter((t) => t.checkpointId) ?? [];
+        const training = table?.trials.some((t) => t.state === 'training');
+        return ended.length > 0 && training ? ended.map((t) => t.checkpointId!) : undefined;
+      });
+      const heldDuring = await heldBy(handle.workflowId);
+      const waiting = await advanceUntil(bed.env, async () => {
+        const s = await handle.query(statusQuery);
+        return s.phase === 'awaiting-approval' ? s : undefined;
+      });
+      const heldAfter = await heldBy(handle.workflowId);
+      await handle.cancel();
+      return { during, heldDuring, waiting, heldAfter };
+    });
+    // While the sweep runs every ended trial's best is a candidate of the pipeline's run.
+    expect(seen.heldDuring).toEqual(expect.arrayContaining(seen.during));
+    const table = seen.waiting.sweep!;
+    const winner = table.trials[table.winner!];
+    const losers = table.trials.filter((t) => t.index !== winner.index && t.checkpointId);
+    expect(losers.length).toBeGreaterThan(0);
+    // Once the winner is named, only its best (the candidate awaiting approval) is held.
+    expect(seen.waiting.candidate?.checkpointId).toBe(winner.checkpointId);
+    expect(seen.heldAfter).toEqual([winner.checkpointId]);
   });
 });

@@ -101,3 +101,10 @@ export const givesEarlyStop = () => patched('pipeline-early-stop');
  * reservation to the job's cost when the job ends. Without a budget set nothing else changes.
  */
 export const reservesFleetBudgetPatch = () => patched('pipeline-reserves-fleet-budget');
+
+/**
+ * A sweep that has named its winner releases the best checkpoints of its other trials from the
+ * protection records (they were held while the sweep ran); the winner's stays, then its candidate's.
+ * Asked only by pipelines with `train.sweep`.
+ */
+export const releasesLosingTrials = () => patched('sweep-releases-losing-trials');

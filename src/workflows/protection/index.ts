@@ -15,6 +15,7 @@ import {
   liveLeases,
   mergeRecords,
   refuseWhileRebuilding,
+  releaseCandidates,
   releaseDeployed,
   releaseLeases,
   type DeletionLease,
@@ -27,6 +28,7 @@ import {
   protectionRecordsQuery,
   protectionStateQuery,
   protectSignal,
+  releaseCandidatesSignal,
   releaseDeletionsSignal,
   releaseDeployedSignal,
   unpinSignal,
@@ -127,6 +129,9 @@ export async function checkpointProtection(input: ProtectionRegistryInput = {}):
         )),
     );
   });
+  setHandler(releaseCandidatesSignal, (release) =>
+    remove(() => (records = releaseCandidates(records, release))),
+  );
   setHandler(releaseDeployedSignal, ({ deploymentIds }) =>
     remove(() => (records = releaseDeployed(records, deploymentIds))),
   );
