@@ -1,4 +1,5 @@
-import type { PipelineInput } from '../../src/domain/pipeline-input';
+import { loadReportData, renderReport } from '../../src/cli/report';
+import { pipelineWorkflowId, type PipelineInput } from '../../src/domain/pipeline-input';
 import { cancelUpdate, statusQuery } from '../../src/workflows/pipeline/contract';
 import { protectionRecordsQuery, protectionRegistryId } from '../../src/workflows/protection/contract';
 import { sweepTrialsQuery } from '../../src/workflows/sweep/contract';
@@ -41,6 +42,13 @@ function bestUpTo(job: SimJob, epoch: number): number {
     .filter((c) => c.type === 'automatic' && c.epoch <= epoch)
     .map((c) => c.metrics.validationLoss);
   return Math.min(...losses);
+}
+
+/** A trial's validation loss at one epoch, as its job reported it. */
+function valueAt(job: SimJob, epoch: number): number {
+  return bed.sandbox.state.checkpoints
+    .everOfJob(job.id)
+    .find((c) => c.type === 'automatic' && c.epoch === epoch)!.metrics.validationLoss;
 }
 
 describe('a sweep with successive halving', () => {
@@ -108,6 +116,23 @@ describe('a sweep with successive halving', () => {
     expect(table.winner).toBe([...jobs].find(([, j]) => j.id === winner.id)![0]);
     const spent = [...jobs.values()].reduce((s, j) => s + bed.sandbox.state.cost(j), 0);
     expect(result.cost).toBeCloseTo(spent, 1);
+
+    // The report draws every trial's curve (each epoch it trained), the rungs, and a cross where each stopped.
+    const report = await loadReportData(bed.env.client, pipelineWorkflowId('sweep-rungs'));
+    for (const { row, points } of report.sweep!.trials) {
+      const job = jobs.get(row.index)!;
+      expect(points.map((p) => p.epoch)).toEqual(
+        Array.from({ length: job.completedEpochs }, (_, e) => e + 1),
+      );
+      expect(points.map((p) => p.value)).toEqual(points.map((p) => valueAt(job, p.epoch)));
+    }
+    const html = renderReport(report);
+    expect(html.match(/<path class="trial-curve/g)).toHaveLength(4);
+    expect(html.match(/<line class="rung"/g)).toHaveLength(2);
+    expect(
+      [...html.matchAll(/<path class="trial-stopped" data-trial="(\d+)"/g)].map((m) => Number(m[1])),
+    ).toEqual(expectedStopped);
+    expect(html).toContain(`<path class="trial-curve winner" data-trial="${table.winner}"`);
   });
 
   it('cancel mid-sweep stops every trial that trains, saving a checkpoint, starts no other and deploys nothing', async () => {
