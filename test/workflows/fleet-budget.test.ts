@@ -33,12 +33,12 @@ const setBudget = (amount: number) => bed.withWorker(() => budgets().set({ amoun
 const jobsOf = (name: string) =>
   [...bed.sandbox.state.jobs.values()].filter((j) => j.name.startsWith(`pipeline-${name}--`));
 /** 1 epoch of a100 costs $4.25 in the sandbox; each pipeline reserves $10. */
-const pipeline = (name: string, epochs: number, maxCost = 10) =>
+const pipeline = (name: string, epochs: number, maxCost = 10, whenFleetFull?: 'wait' | 'fail') =>
   startPipeline(
     bed,
     pipelineInput(name, {
       train: tensoroneTrain({ config: { training: { epochs } } }),
-      budget: { maxCost },
+      budget: { maxCost, ...(whenFleetFull ? { whenFleetFull } : {}) },
       cleanup: { enabled: false, retention: { keepLastN: 2 }, maxDeletes: 1000 },
     }),
   );
@@ -145,6 +145,24 @@ describe('refusals', () => {
       /^budget\.maxCost \(\$11\) is more than the whole fleet budget \(\$10 per 400d window\)/,
     );
     expect(jobsOf('fleet-too-big')).toHaveLength(0);
+  });
+
+  it('budget.whenFleetFull fail: a pipeline the full fleet would hold fails naming the field, creating no job and joining no line', async () => {
+    await setBudget(10);
+    const failure = await bed.withWorker(async () => {
+      const first = await pipeline('fleet-holder', 2);
+      await advanceUntil(bed.env, async () => jobsOf('fleet-holder').length === 1);
+      const refused = await pipeline('fleet-no-wait', 1, 10, 'fail');
+      const failure = await refused.result().catch((e: unknown) => e);
+      expect((await budgets().state())?.ledger.waiters).toEqual([]);
+      await finished([first]);
+      return failure;
+    });
+    expect(failure).toBeInstanceOf(WorkflowFailedError);
+    expect(String(((failure as WorkflowFailedError).cause?.cause as Error | undefined)?.message)).toMatch(
+      /^budget\.whenFleetFull is "fail" and the fleet budget is full \(fleet at \$10 of \$10 this window/,
+    );
+    expect(jobsOf('fleet-no-wait')).toHaveLength(0);
   });
 
   it('a budget of NaN is refused by the update, naming the flag, and changes nothing', async () => {

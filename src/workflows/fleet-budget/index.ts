@@ -30,6 +30,7 @@ import {
   type FleetBudgetInput,
   type FleetBudgetState,
 } from './contract';
+import { refusesWhenFullPatch } from './patches';
 
 const DEFAULT_HISTORY_EVENT_LIMIT = 5000;
 
@@ -86,7 +87,10 @@ export async function fleetBudget(input: FleetBudgetInput = {}): Promise<void> {
       // The validator saw the ledger before the rebuild: the rebuilt limit may refuse it.
       const refusal = reservationRefusal(ledger, request);
       if (refusal) throw ApplicationFailure.nonRetryable(refusal, 'FLEET_BUDGET_REFUSED');
-      const answer = reserve(ledger, { ...request, amount: request.amount ?? 0 }, Date.now());
+      const whenFull = request.whenFull === 'fail' && refusesWhenFullPatch() ? 'fail' : 'wait';
+      const answer = reserve(ledger, { ...request, amount: request.amount ?? 0, whenFull }, Date.now());
+      if (answer.answer.outcome === 'full')
+        throw ApplicationFailure.nonRetryable(answer.answer.text, 'FLEET_BUDGET_FULL');
       ledger = answer.ledger;
       changes += 1;
       return answer.answer;
