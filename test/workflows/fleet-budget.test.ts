@@ -1,4 +1,5 @@
 import { WorkflowFailedError, type WorkflowUpdateFailedError } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
 import { fleetBudgets } from '../../src/clients/fleet-budget';
 import { DAY_MS } from '../../src/decisions/fleet-budget';
 import { cancelUpdate, statusQuery } from '../../src/workflows/pipeline/contract';
@@ -56,6 +57,14 @@ async function finished<T>(
   return Promise.all(handles.map((h) => h.result()));
 }
 
+/** The summaries of the timers a workflow started, as the Web UI shows them. */
+async function timerSummaries(workflowId: string): Promise<string[]> {
+  const { events } = await bed.env.client.workflow.getHandle(workflowId).fetchHistory();
+  return (events ?? [])
+    .filter((e) => e.timerStartedEventAttributes && e.userMetadata?.summary)
+    .map((e) => defaultPayloadConverter.fromPayload<string>(e.userMetadata!.summary!));
+}
+
 beforeEach(async () => {
   // Each test starts from an empty ledger: a fresh run, not one that reads the run before.
   const workflowId = fleetBudgetId(bed.taskQueue);
@@ -85,6 +94,10 @@ describe('pipelines in line', () => {
         return s.phase === 'awaiting-budget' ? s : undefined;
       });
       expect(waiting.fleetBudget).toMatch(/^awaiting budget: fleet at \$20 of \$25 this window \(1 waiting;/);
+      // The Web UI shows why it waits on the wait's timer.
+      expect(await timerSummaries(third.workflowId)).toContainEqual(
+        expect.stringMatching(/^awaiting budget: fleet at \$20 of \$25 this window \(1 waiting;/),
+      );
       expect(jobsOf('fleet-third')).toHaveLength(0);
       expect((await budgets().state())?.ledger.waiters.map((w) => w.workflowId)).toEqual([third.workflowId]);
 

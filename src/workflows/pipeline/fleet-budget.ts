@@ -71,7 +71,9 @@ export async function reserveFleetBudget(
     while (answer.outcome === 'waiting' && !admitted) {
       moveTo(status, fleetBudgetStands(status, answer.text));
       phase('awaiting-budget');
-      if (await condition(() => admitted !== undefined, ASK_AGAIN_WHILE_WAITING)) break;
+      // The summary (user metadata, not replayed) shows the Web UI why the pipeline waits.
+      if (await condition(() => admitted !== undefined, ASK_AGAIN_WHILE_WAITING, { summary: answer.text }))
+        break;
       answer = await ask();
     }
   } catch (err) {
