@@ -98,7 +98,6 @@ async function main(): Promise<void> {
   const settled = await results;
   const finalSample = await sample(env.client, sandbox);
   const ledger = (await budgets.state())!.ledger;
-  await bed.close();
 
   const outcomes = settled.map((s) => (s.status === 'fulfilled' ? s.value.outcome : `failed`));
   const deployed = outcomes.filter((o) => o === 'deployed').length;
@@ -119,6 +118,21 @@ async function main(): Promise<void> {
   const allowance = maxRunning * burnPerSecond * (readingMs / 1000);
 
   const windows = [...new Set(ledger.reservations.map((r) => r.windowStartMs))].sort((a, b) => a - b);
+  // Each window's jobs as the provider ended them: how many completed, how many were stopped and at what cost.
+  const jobLines = windows.map((w, i) => {
+    const owners = new Set(ledger.reservations.filter((r) => r.windowStartMs === w).map((r) => r.workflowId));
+    const jobs = [...sandbox.state.jobs.values()].filter((j) =>
+      owners.has(/^(pipeline-[a-z0-9-]+?)--r/.exec(j.name)?.[1] ?? ''),
+    );
+    const byStatus = (status: string) =>
+      jobs
+        .filter((j) => j.status === status)
+        .map((j) => sandbox.state.cost(j))
+        .sort((a, b) => a - b);
+    const range = (costs: number[]) =>
+      costs.length ? `${costs.length} at $${costs[0]!.toFixed(2)}–$${costs.at(-1)!.toFixed(2)}` : '0';
+    return `window ${i + 1} jobs: completed ${range(byStatus('completed'))}; stopped ${range(byStatus('stopped'))}; other ${jobs.length - byStatus('completed').length - byStatus('stopped').length}`;
+  });
   const rows = windows.map((w, i) => {
     const admitted = ledger.reservations.filter((r) => r.windowStartMs === w);
     const peak = Math.max(...samples.map((s) => s.spendByWindow.get(w) ?? 0));
@@ -161,11 +175,13 @@ async function main(): Promise<void> {
       `finished: ${settled.length} of ${PIPELINES} (${deployed} deployed; ${outcomes.filter((o) => o !== 'deployed').join(', ') || 'none other'})`,
       `waiting at once, most: ${maxWaiting}; pipelines that waited in line: ${waited.length} (start to admission: median ${seconds(median(waited))}, longest ${seconds(Math.max(0, ...waited))}; admitted ${seconds(median(afterRoll))} median, ${seconds(Math.max(0, ...afterRoll))} at most, after the window rolled)`,
       `admitted without waiting: ${straight.length} (start to admission: median ${seconds(median(straight))}, longest ${seconds(Math.max(0, ...straight))})`,
+      ...jobLines,
       `most jobs running at once: ${maxRunning}; samples every ${SAMPLE_MS} ms: ${samples.length}`,
       screenshotMoment ? `a waiting pipeline: ${screenshotMoment}` : '',
       '',
     ].join('\n'),
   );
+  await bed.close();
 }
 
 /** The budget's line and what each window's admitted jobs cost at the provider right now. */
@@ -174,6 +190,8 @@ async function sample(client: Client, sandbox: Sandbox): Promise<Sample> {
   const costOf = new Map<string, number>();
   let running = 0;
   for (const job of sandbox.state.jobs.values()) {
+    // Bring the job to now, as a provider read does: a job past its last epoch is billed to its end only.
+    sandbox.state.advance(job);
     const owner = /^(pipeline-[a-z0-9-]+?)--r/.exec(job.name)?.[1];
     if (!owner) continue;
     costOf.set(owner, (costOf.get(owner) ?? 0) + sandbox.state.cost(job));
