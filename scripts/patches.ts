@@ -26,6 +26,7 @@ const WORKFLOW_TYPES: Record<string, string[]> = {
   cleanup: ['checkpointCleanup', 'deleteCheckpointsAtProviderRate'],
   protection: ['checkpointProtection'],
   'serving-slot': ['servingSlot'],
+  'fleet-budget': ['fleetBudget'],
   // The provider-queue interceptor runs in every workflow the worker runs: each that calls a provider asks it.
   'provider-rate': Object.entries(workflows)
     .filter(([, exported]) => typeof exported === 'function')

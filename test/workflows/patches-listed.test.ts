@@ -25,6 +25,13 @@ it('a provider-queue patch is checked against the open runs of every workflow th
   expect(asking).not.toContain('stopSupervisedJobSignal');
 });
 
+it.each(facts.map((f) => [f.id, f.folder]))(
+  'patch %s (in %s) is checked against the open runs of the workflow types that ask it',
+  (_id, folder) => {
+    expect(workflowTypesAsking(folder)).not.toEqual([]);
+  },
+);
+
 it.each(facts.map((f) => [f.id]))('patch %s is described in docs/architecture.md (Versioning)', (id) => {
   expect(architecture).toContain(`\`${id}\``);
 });

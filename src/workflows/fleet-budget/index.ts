@@ -29,6 +29,7 @@ import {
   type FleetBudgetState,
 } from './contract';
 import { continueAsNewWhenIdle, continueDue, type Rebuilding } from '../long-lived';
+import { refusesWhenFullPatch } from './patches';
 
 /** Until the run before is read nothing is admitted, so the read is tried for as long as it takes. */
 const rebuild = proxyActivities<Activities>({
@@ -83,7 +84,10 @@ export async function fleetBudget(input: FleetBudgetInput = {}): Promise<void> {
       // The validator saw the ledger before the rebuild: the rebuilt limit may refuse it.
       const refusal = reservationRefusal(ledger, request);
       if (refusal) throw ApplicationFailure.nonRetryable(refusal, 'FLEET_BUDGET_REFUSED');
-      const answer = reserve(ledger, { ...request, amount: request.amount ?? 0 }, Date.now());
+      const whenFull = request.whenFull === 'fail' && refusesWhenFullPatch() ? 'fail' : 'wait';
+      const answer = reserve(ledger, { ...request, amount: request.amount ?? 0, whenFull }, Date.now());
+      if (answer.answer.outcome === 'full')
+        throw ApplicationFailure.nonRetryable(answer.answer.text, 'FLEET_BUDGET_FULL');
       ledger = answer.ledger;
       changes += 1;
       return answer.answer;

@@ -123,7 +123,7 @@ async function run(
 ): Promise<PipelineResult> {
   // ---- reserve the job's cost against the fleet budget (waits while the fleet is at its limit) ----
   safety.fleet = reservesFleetBudget(spec)
-    ? await reserveFleetBudget(status, phase, spec.budget?.maxCost)
+    ? await reserveFleetBudget(status, phase, spec.budget)
     : NOTHING_HELD;
 
   // ---- train ----
