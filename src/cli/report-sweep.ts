@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { Checkpoint, CheckpointPage } from '../domain/types';
 import { trialWorkflowId, type SweepStatus, type TrialRow } from '../workflows/sweep/contract';
 import { payloadReader } from './payloads';
+import { chartSvg, esc } from './report-chart';
 
 /** One trial as the report draws it: its row in the sweep's table and its curve, epoch by epoch. */
 export interface SweepTrialCurve {
@@ -64,9 +65,6 @@ export function trialCurve(
     for (const g of row.rungs) if (Number.isFinite(g.value)) byEpoch.set(g.epoch, g.value);
   return [...byEpoch].map(([epoch, value]) => ({ epoch, value })).sort((a, b) => a.epoch - b.epoch);
 }
-
-const esc = (s: string) =>
-  s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
 /** Distinct colours for up to 16 trials (then they repeat); the winner is drawn thicker on top. */
 const COLOURS = [
@@ -166,17 +164,21 @@ export function renderSweep(s: SweepReport): string {
   const budget = table.maxCost !== undefined ? ` of $${table.maxCost.toFixed(2)}` : '';
   return `<h2>Sweep</h2>
 <p>${table.strategy}, ${table.trials.length} trials, ${table.parallel} at a time${table.keep !== undefined ? `, halving at epochs ${table.rungs.join('/')} keeping ${table.keep}` : ''}; cost $${table.cost.toFixed(2)}${budget}${table.winner !== undefined ? `; deployed trial ${table.winner}` : ''}</p>
-<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(table.metric)} of every trial">
-  <line class="axis" x1="${pad.l}" y1="${H - pad.b}" x2="${W - pad.r}" y2="${H - pad.b}"/>
-  <line class="axis" x1="${pad.l}" y1="${pad.t}" x2="${pad.l}" y2="${H - pad.b}"/>
-  ${ticks}
-  <text x="${W / 2}" y="${H - 6}" text-anchor="middle">epoch</text>
-  <text x="14" y="${H / 2}" transform="rotate(-90 14 ${H / 2})" text-anchor="middle">${esc(table.metric)}</text>
-  <text x="${pad.l - 6}" y="${y(hi) + 4}" text-anchor="end">${hi.toFixed(3)}</text>
-  <text x="${pad.l - 6}" y="${y(lo) + 4}" text-anchor="end">${lo.toFixed(3)}</text>
-  ${rungs}
-  ${curves}
-</svg>
+${chartSvg(
+  {
+    width: W,
+    height: H,
+    pad,
+    metric: table.metric,
+    ariaLabel: `${table.metric} of every trial`,
+    lo,
+    hi,
+    y,
+    ticks,
+  },
+  `${rungs}
+  ${curves}`,
+)}
 <p>a line per trial, coloured as in the table &nbsp; ✕ stopped (its last epoch trained) &nbsp; ◯ deployed &nbsp; <span style="color:#888">┆</span> rung</p>
 <table><thead><tr><th>trial</th><th>params</th><th>state</th><th>epochs</th><th>best ${esc(table.metric)}</th><th>at each rung</th></tr></thead>
 <tbody>

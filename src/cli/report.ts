@@ -4,6 +4,7 @@ import { parsePipelineInput, type PipelineSpec } from '../domain/pipeline-input'
 import type { Checkpoint, CheckpointPage } from '../domain/types';
 import { earlyStopLine, type EarlyStopReport } from '../decisions/early-stop';
 import { payloadReader } from './payloads';
+import { chartSvg, esc } from './report-chart';
 import { loadSweepReport, renderSweep, SWEEP_STYLES, type SweepReport } from './report-sweep';
 import {
   approveSignal,
@@ -142,9 +143,6 @@ export async function loadReportData(client: Client, workflowId: string): Promis
   };
 }
 
-const esc = (s: string) =>
-  s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
-
 /** One self-contained HTML file with an inline SVG: the metric over checkpoints, chosen, threshold, deleted. */
 export function renderReport(d: ReportData): string {
   const points = d.checkpoints
@@ -252,19 +250,13 @@ ${d.sweep ? SWEEP_STYLES : ''}
 <dt>Cost</dt><dd>${d.cost === undefined ? '-' : `$${d.cost.toFixed(2)}`}</dd>
 ${d.earlyStop ? `<dt>Early stop</dt><dd class="early-stop">${esc(earlyStopLine(d.earlyStop))}</dd>` : ''}
 </dl>
-<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(d.metric)} over checkpoints">
-  <line class="axis" x1="${pad.l}" y1="${H - pad.b}" x2="${W - pad.r}" y2="${H - pad.b}"/>
-  <line class="axis" x1="${pad.l}" y1="${pad.t}" x2="${pad.l}" y2="${H - pad.b}"/>
-  ${ticks}
-  <text x="${W / 2}" y="${H - 6}" text-anchor="middle">epoch</text>
-  <text x="14" y="${H / 2}" transform="rotate(-90 14 ${H / 2})" text-anchor="middle">${esc(d.metric)}</text>
-  <text x="${pad.l - 6}" y="${y(hi) + 4}" text-anchor="end">${hi.toFixed(3)}</text>
-  <text x="${pad.l - 6}" y="${y(lo) + 4}" text-anchor="end">${lo.toFixed(3)}</text>
-  ${threshold}
+${chartSvg(
+  { width: W, height: H, pad, metric: d.metric, ariaLabel: `${d.metric} over checkpoints`, lo, hi, y, ticks },
+  `${threshold}
   ${stoppedEarly}
   <path class="curve" d="${line}"/>
-    ${dots}
-</svg>
+    ${dots}`,
+)}
 <p>● kept &nbsp; <span style="color:#2a9d3a">●</span> chosen &nbsp; ○ deleted${d.threshold !== undefined ? ' &nbsp; <span style="color:#d33">- -</span> gate threshold' : ''}${d.earlyStop ? ' &nbsp; <span style="color:#e08a00">┆</span> stopped early' : ''}</p>
 ${d.sweep ? renderSweep(d.sweep) : ''}
 <h2>Approval</h2>

@@ -1,4 +1,11 @@
-import { byEpoch, type EarlyStopRule, type EarlyStopVerdict, type MetricPoint } from './early-stop';
+import {
+  isValue,
+  judgeable,
+  keepTraining,
+  type EarlyStopRule,
+  type EarlyStopVerdict,
+  type MetricPoint,
+} from './early-stop';
 
 /**
  * Early stopping judged on the trend of the newest checkpoints rather than on each one alone.
@@ -17,8 +24,6 @@ export const trendWindow = (patience: number) => 2 * patience + 1;
 
 /** Same allowance as the checkpoint-by-checkpoint rule: a gain of exactly `minDelta` is none. */
 const ROUNDING = 1e-9;
-
-const isValue = (v: number | undefined): v is number => typeof v === 'number' && Number.isFinite(v);
 
 /** The least-squares slope of the values against their order (per checkpoint). */
 function slopePerCheckpoint(values: readonly number[]): number {
@@ -47,20 +52,14 @@ export function earlyStopTrendVerdict(
   rule: EarlyStopRule,
   totalEpochs?: number,
 ): EarlyStopVerdict {
-  const points = byEpoch(history);
-  const keep = (reason: string): EarlyStopVerdict => ({ stop: false, reason });
-  if (points.length === 0) return keep('no checkpoint yet');
-  const newest = points[points.length - 1];
-  if (newest.epoch < rule.minEpochs)
-    return keep(`epoch ${newest.epoch} is before minEpochs ${rule.minEpochs}`);
-  if (totalEpochs !== undefined && newest.epoch >= totalEpochs)
-    return keep(`epoch ${newest.epoch} is the last of ${totalEpochs}: nothing left to save`);
   const size = trendWindow(rule.patience);
+  const judged = judgeable(history, rule, totalEpochs, size);
+  if ('stop' in judged) return judged;
+  const { points, newest } = judged;
+  const keep = keepTraining;
   if (points.length < size)
     return keep(`${points.length} of the ${size} checkpoints a trend is drawn through`);
   const window = points.slice(-size);
-  if (window.some((p) => !isValue(p.value)))
-    return keep(`a recent checkpoint carries no ${rule.metric}: not judged on missing data`);
 
   const slope = slopePerCheckpoint(window.map((p) => p.value!));
   const gain = (rule.direction === 'minimize' ? -slope : slope) * rule.patience;

@@ -60,7 +60,32 @@ export type EarlyStopVerdict =
  */
 const ROUNDING = 1e-9;
 
-const isValue = (v: number | undefined): v is number => typeof v === 'number' && Number.isFinite(v);
+export const isValue = (v: number | undefined): v is number => typeof v === 'number' && Number.isFinite(v);
+
+export const keepTraining = (reason: string): EarlyStopVerdict => ({ stop: false, reason });
+
+/**
+ * The checkpoints in epoch order when a rule may judge the job at all, or the verdict that keeps it
+ * training: no checkpoint yet, before `minEpochs`, at the last epoch (stopping then saves nothing), or a
+ * checkpoint among the newest `judged` without the metric (unsure is no reason to stop).
+ */
+export function judgeable(
+  history: readonly MetricPoint[],
+  rule: EarlyStopRule,
+  totalEpochs: number | undefined,
+  judged: number,
+): { points: MetricPoint[]; newest: MetricPoint } | EarlyStopVerdict {
+  const points = byEpoch(history);
+  if (points.length === 0) return keepTraining('no checkpoint yet');
+  const newest = points[points.length - 1];
+  if (newest.epoch < rule.minEpochs)
+    return keepTraining(`epoch ${newest.epoch} is before minEpochs ${rule.minEpochs}`);
+  if (totalEpochs !== undefined && newest.epoch >= totalEpochs)
+    return keepTraining(`epoch ${newest.epoch} is the last of ${totalEpochs}: nothing left to save`);
+  if (points.length >= judged && points.slice(-judged).some((p) => !isValue(p.value)))
+    return keepTraining(`a recent checkpoint carries no ${rule.metric}: not judged on missing data`);
+  return { points, newest };
+}
 
 /** The history in epoch order, one point per epoch (a later listing of the same epoch replaces it). */
 export function byEpoch(points: readonly MetricPoint[]): MetricPoint[] {
@@ -86,16 +111,10 @@ export function earlyStopVerdict(
   rule: EarlyStopRule,
   totalEpochs?: number,
 ): EarlyStopVerdict {
-  const points = byEpoch(history);
-  const keep = (reason: string): EarlyStopVerdict => ({ stop: false, reason });
-  if (points.length === 0) return keep('no checkpoint yet');
-  const newest = points[points.length - 1];
-  if (newest.epoch < rule.minEpochs)
-    return keep(`epoch ${newest.epoch} is before minEpochs ${rule.minEpochs}`);
-  if (totalEpochs !== undefined && newest.epoch >= totalEpochs)
-    return keep(`epoch ${newest.epoch} is the last of ${totalEpochs}: nothing left to save`);
-  if (points.slice(-rule.patience).some((p) => !isValue(p.value)))
-    return keep(`a recent checkpoint carries no ${rule.metric}: not judged on missing data`);
+  const judged = judgeable(history, rule, totalEpochs, rule.patience);
+  if ('stop' in judged) return judged;
+  const { points, newest } = judged;
+  const keep = keepTraining;
 
   let best: MetricPoint | undefined;
   let without = 0;

@@ -286,16 +286,16 @@ const retireAfter = duration('10m').describe(
   'the former champion drains this long after a promotion: starter rollback puts it back meanwhile',
 );
 
+/** How a TensorOne deployment is verified and how long its predecessor drains: the same for both targets. */
+const tensoroneVerification = { smokeTest, probe, timeout: deployTimeout, retireAfter };
+
 const deploy = z.discriminatedUnion('target', [
   z
     .object({
       target: z.literal('tensorone-endpoint'),
       gpuIds: z.array(gpuType).min(1).default(['a100']),
       workerCount: z.number().int().min(1).max(100).default(1),
-      smokeTest,
-      probe,
-      timeout: deployTimeout,
-      retireAfter,
+      ...tensoroneVerification,
     })
     .strict(),
   z
@@ -309,10 +309,7 @@ const deploy = z.discriminatedUnion('target', [
         .object({ modelId: z.string().min(1), version: z.string().min(1) })
         .strict()
         .optional(),
-      smokeTest,
-      probe,
-      timeout: deployTimeout,
-      retireAfter,
+      ...tensoroneVerification,
     })
     .strict(),
   z

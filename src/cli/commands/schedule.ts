@@ -83,6 +83,14 @@ export function addScheduleCommand(program: Command): void {
   addReconcileSchedule(parent);
 }
 
+/** The schedule's timing from `--cron` or `--every`; none when neither was given. */
+const timingOf = (opts: { cron?: string; every?: string }): ScheduleTiming | undefined =>
+  opts.cron ? { cron: opts.cron } : opts.every ? { every: opts.every } : undefined;
+
+/** What `create` prints: whether the schedule was created or replaced, then each setting it now has. */
+const upsertedLines = (id: string, created: boolean, settings: string[]) =>
+  [`${created ? 'created' : 'updated'} schedule ${id}:`, ...settings].join('\n');
+
 function addCleanupSchedule(parent: Command): void {
   const schedule = parent.command('cleanup').description('the scheduled checkpoint cleanup');
   /** The settings' flags; `create` fills the ones not given with defaults, `update` leaves them as they are. */
@@ -132,8 +140,6 @@ function addCleanupSchedule(parent: Command): void {
   }
   /** A flag's value as a change: `false` (its --no- flag) removes the setting. */
   const change = <T>(value: T | false | undefined): T | null | undefined => (value === false ? null : value);
-  const timingOf = (opts: SettingsFlags): ScheduleTiming | undefined =>
-    opts.cron ? { cron: opts.cron } : opts.every ? { every: opts.every } : undefined;
   const create = (opts: SettingsFlags) =>
     withClient(async ({ client, taskQueue }) => {
       const { upsertCleanupSchedule } = await import('../../schedules/cleanup-schedule');
@@ -149,12 +155,7 @@ function addCleanupSchedule(parent: Command): void {
         ...timing,
         input,
       });
-      out(
-        [
-          `${created ? 'created' : 'updated'} schedule ${opts.id}:`,
-          ...cleanupSettingsLines(timing, input),
-        ].join('\n'),
-      );
+      out(upsertedLines(opts.id, created, cleanupSettingsLines(timing, input)));
     });
   const update = (opts: SettingsFlags) =>
     withClient(async ({ client }) => {
@@ -212,8 +213,6 @@ function addReconcileSchedule(parent: Command): void {
     grace?: string;
     dryRun?: boolean;
   }
-  const timingOf = (opts: SettingsFlags): ScheduleTiming | undefined =>
-    opts.cron ? { cron: opts.cron } : opts.every ? { every: opts.every } : undefined;
   const create = (opts: SettingsFlags) =>
     withClient(async ({ client, taskQueue }) => {
       const { upsertReconcileSchedule } = await import('../../schedules/reconcile-schedule');
@@ -225,12 +224,7 @@ function addReconcileSchedule(parent: Command): void {
         ...timing,
         input,
       });
-      out(
-        [
-          `${created ? 'created' : 'updated'} schedule ${opts.id}:`,
-          ...reconcileSettingsLines({ timing, input }),
-        ].join('\n'),
-      );
+      out(upsertedLines(opts.id, created, reconcileSettingsLines({ timing, input })));
     });
   const update = (opts: SettingsFlags) =>
     withClient(async ({ client }) => {
