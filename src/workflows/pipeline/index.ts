@@ -35,7 +35,7 @@ import {
 import { iso, leftovers, moveTo } from './status';
 import { pipelineMetrics } from '../metrics';
 import { startOrAdoptTraining, superviseChild } from './train';
-import { NOTHING_HELD, reserveFleetBudget, reservesFleetBudget } from './fleet-budget';
+import { holdFleetBudget, NOTHING_HELD, reservesFleetBudget } from './fleet-budget';
 import {
   candidateChosen,
   failed,
@@ -123,7 +123,7 @@ async function run(
 ): Promise<PipelineResult> {
   // ---- reserve the job's cost against the fleet budget (waits while the fleet is at its limit) ----
   safety.fleet = reservesFleetBudget(spec)
-    ? await reserveFleetBudget(status, phase, spec.budget?.maxCost)
+    ? await holdFleetBudget(status, phase, spec.budget?.maxCost)
     : NOTHING_HELD;
 
   // ---- train ----

@@ -101,3 +101,10 @@ export const givesEarlyStop = () => patched('pipeline-early-stop');
  * reservation to the job's cost when the job ends. Without a budget set nothing else changes.
  */
 export const reservesFleetBudgetPatch = () => patched('pipeline-reserves-fleet-budget');
+
+/**
+ * A pipeline that would reserve first asks its worker whether its task queue has a fleet budget (a
+ * local activity, answered from the worker's cache while fresh) and skips the reservation when none
+ * was ever set. An answer that cannot be had reserves as before.
+ */
+export const asksFleetBudgetPresence = () => patched('pipeline-skips-reservation-without-fleet-budget');
