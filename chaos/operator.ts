@@ -103,8 +103,10 @@ export function operatorActions(deps: OperatorDeps) {
         holdCreates('^/tensorone/v2/training/jobs$');
         try {
           await deps.startPipeline(p);
-          const job = await waitFor(() => jobOf(p), 60_000);
-          if (!job) return;
+          // A create may wait behind a killed worker's timeouts and the fleet budget's reservation first.
+          const job = await waitFor(() => jobOf(p), 4 * 60_000);
+          if (!job)
+            return deps.say(`no cancel for ${p.workflowId}: its job was not created within 4 minutes`);
           // Aimed while the create is held: an Update is accepted once a worker runs its validator, so
           // with the worker just killed it may be accepted later; the cancel was still sent mid-create.
           const sentAt = Date.now();
@@ -121,13 +123,15 @@ export function operatorActions(deps: OperatorDeps) {
 
     /** Approves the gated pipeline with its endpoint create held, and cancels once the endpoint exists. */
     cancelDuringEndpointCreate: async (p: ChaosPipeline) => {
-      if (!(await awaitingApproval(p))) return;
+      if (!(await awaitingApproval(p)))
+        return deps.say(`no cancel for ${p.workflowId}: it never reached its approval gate`);
       await oneHeldCreateAtATime(async () => {
         holdCreates('^/tensorone/v2/endpoints$');
         try {
           await signal(p, (c) => c.workflow.getHandle(p.workflowId).signal(approveSignal, { by: 'chaos' }));
-          const endpoint = await waitFor(() => endpointOf(p), 60_000);
-          if (!endpoint) return;
+          const endpoint = await waitFor(() => endpointOf(p), 4 * 60_000);
+          if (!endpoint)
+            return deps.say(`no cancel for ${p.workflowId}: its endpoint was not created within 4 minutes`);
           await signal(p, (c) =>
             c.workflow
               .getHandle(p.workflowId)

@@ -358,9 +358,10 @@ async function main(): Promise<void> {
   // Each name's serving slot, queried while the worker that answers its queries still runs.
   const slots = servingSlots(client, taskQueue);
   const slotStates = new Map<string, SlotState | undefined>();
-  // A retrained name's first deployment drains 5 s and is then retired: give that a minute to end.
+  // A retrained name's first deployment drains 5 s and is then retired: give that two minutes to end (a
+  // kill aimed at the retirement's delete costs the activity's start-to-close before it is tried again).
   const settled = (s: SlotState | undefined) => !s || (!s.draining.length && !s.retiring.length);
-  const settleBy = Date.now() + 60_000;
+  const settleBy = Date.now() + 120_000;
   for (const p of plan) {
     let state = await slots.read(p.name).catch(() => undefined);
     while (retrained(p) && !settled(state) && Date.now() < settleBy) {

@@ -73,7 +73,7 @@ export function boundedChaosSuite(profile: 'extended' | 'documented'): void {
       process.stdout.write(
         `${output
           .split('\n')
-          .filter((l) => l.startsWith('|') || l.includes(' unfinished: '))
+          .filter((l) => l.startsWith('|') || l.includes(' unfinished: ') || l.includes('no cancel for'))
           .join('\n')}\n`,
       );
     }, 12 * 60_000); // the run bounds itself: kills within 3 min, then 6 min for every pipeline to end

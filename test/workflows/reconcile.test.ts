@@ -5,6 +5,7 @@ import type { ReconcileEntry, ReconcileResult } from '../../src/decisions/reconc
 import { pipelineWorkflowId, type PipelineInput } from '../../src/domain/pipeline-input';
 import { createTensorOneClient } from '../../src/providers/tensorone/client';
 import { fineTuneToDeploy, reconcileOrphans } from '../../src/workflows';
+import { statusQuery } from '../../src/workflows/pipeline/contract';
 import { superviseWorkflowId } from '../../src/workflows/supervise/contract';
 import { startTimeSkippingEnv } from '../harness/temporal';
 import { advanceUntil, MINUTE, startWorkflowTestBed, type WorkflowTestBed } from '../harness/workflow-env';
@@ -14,7 +15,6 @@ import { advanceUntil, MINUTE, startWorkflowTestBed, type WorkflowTestBed } from
  * mid-deploy leave billed resources it finds and stops or removes; what a running pipeline holds, what
  * a serving slot serves and hand-made resources whose names only look like a run's stay untouched.
  */
-// One time-skipping server for both profiles; the beds on it run one after another.
 let env: TestWorkflowEnvironment;
 let bed: WorkflowTestBed;
 beforeAll(async () => {
@@ -65,6 +65,22 @@ async function terminate(handle: WorkflowHandle, reason: string, on = bed): Prom
         .getHandle(superviseWorkflowId('tensorone', job.id))
         .terminate(reason)
         .catch(() => undefined);
+}
+
+/**
+ * Advances virtual time until the pipeline's deployment exists, at most 12 virtual hours (a one-epoch job
+ * deploys within the first); fails saying where the pipeline stands instead of running into jest's timeout.
+ */
+async function advanceUntilDeploying(name: string, on = bed): Promise<void> {
+  try {
+    await advanceUntil(on.env, async () => endpointOf(name, on), MINUTE, 12 * 60);
+  } catch {
+    const status = await on.env.client.workflow
+      .getHandle(pipelineWorkflowId(name))
+      .query(statusQuery)
+      .then((s) => JSON.stringify(s), String);
+    throw new Error(`${name} created no deployment in 12 virtual hours; its status: ${status}`);
+  }
 }
 
 /** Names that look like a pipeline run's and are not: each must survive every reconcile. */
@@ -164,14 +180,20 @@ it('stops 5 of 5 jobs and endpoints whose pipelines were terminated mid-training
 }, 300_000);
 
 describe('on the documented profile (no endpoint or served-model list, no delete route)', () => {
+  // A server of its own: the first bed's long-lived workflows (slots, registry) do not wake on this clock.
+  let documentedEnv: TestWorkflowEnvironment;
   let documented: WorkflowTestBed;
   beforeAll(async () => {
+    documentedEnv = await startTimeSkippingEnv();
     documented = await startWorkflowTestBed(
       { profile: 'documented', unknownRoute: 'method-not-allowed' },
-      { shared: env, providerQueues: true, tensoroneMaxRps: 50 },
+      { shared: documentedEnv, providerQueues: true, tensoroneMaxRps: 50 },
     );
   });
-  afterAll(() => documented?.teardown());
+  afterAll(async () => {
+    await documented?.teardown();
+    await documentedEnv?.teardown();
+  });
 
   it('reports what it cannot see, finds registry deployments through the documented registry, asks a hand removal, and stops a job whose owner is absent', async () => {
     const client = createTensorOneClient(documented.sandbox.endpoints.tensorone);
@@ -190,7 +212,7 @@ describe('on the documented profile (no endpoint or served-model list, no delete
         }),
         documented,
       );
-      await advanceUntil(documented.env, async () => endpointOf('orphan-registry', documented));
+      await advanceUntilDeploying('orphan-registry', documented);
       await terminate(handle, 'operator: mid-deploy', documented);
       const deployment = endpointOf('orphan-registry', documented)!;
       await documented.env.sleep(GRACE + MINUTE);
