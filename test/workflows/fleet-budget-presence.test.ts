@@ -6,6 +6,12 @@ import { DAY_MS } from '../../src/decisions/fleet-budget';
 import { FLEET_BUDGET_PRESENCE_FRESH_MS } from '../../src/decisions/fleet-budget-presence';
 import { fleetBudgetId } from '../../src/workflows/fleet-budget/contract';
 import { pipelineInput, tensoroneTrain } from '../../fixtures/pipelines';
+import { createActivities } from '../../src/activities';
+import { pipelineWorkflowId } from '../../src/domain/pipeline-input';
+import { createProviderClients } from '../../src/providers/config';
+import { createWorker, defaultWorkerSettings } from '../../src/worker-factory';
+import { fineTuneToDeploy } from '../../src/workflows';
+import { uniqueTaskQueue } from '../harness/temporal';
 import { advanceUntil, startPipeline, useWorkflowTestBed } from '../harness/workflow-env';
 
 /**
@@ -19,15 +25,13 @@ const bed = useWorkflowTestBed();
 const budgets = () => fleetBudgets(bed.env.client, bed.taskQueue);
 const jobsOf = (name: string) =>
   [...bed.sandbox.state.jobs.values()].filter((j) => j.name.startsWith(`pipeline-${name}--`));
-const pipeline = (name: string) =>
-  startPipeline(
-    bed,
-    pipelineInput(name, {
-      train: tensoroneTrain({ config: { training: { epochs: 1 } } }),
-      budget: { maxCost: 10 },
-      cleanup: { enabled: false, retention: { keepLastN: 2 }, maxDeletes: 1000 },
-    }),
-  );
+const input = (name: string) =>
+  pipelineInput(name, {
+    train: tensoroneTrain({ config: { training: { epochs: 1 } } }),
+    budget: { maxCost: 10 },
+    cleanup: { enabled: false, retention: { keepLastN: 2 }, maxDeletes: 1000 },
+  });
+const pipeline = (name: string) => startPipeline(bed, input(name));
 
 /** The activity types the pipeline scheduled, in order (local activities leave markers, not these). */
 async function scheduledActivities(handle: WorkflowHandle): Promise<string[]> {
@@ -75,4 +79,35 @@ it('a budget set after the worker found none is honoured once what it learned is
       [handle.workflowId, result.cost],
     ]);
   });
+});
+
+it('a worker that cannot tell (its lookup fails) does not skip: the pipeline reserves as before', async () => {
+  // A queue of its own, never given a budget, whose worker's lookup fails as when Temporal cannot answer.
+  const taskQueue = uniqueTaskQueue('presence-unknown');
+  const providers = createProviderClients(bed.sandbox.endpoints);
+  const worker = await createWorker(
+    {
+      connection: bed.env.nativeConnection,
+      taskQueue,
+      providers,
+      settings: defaultWorkerSettings(),
+      overrides: { shutdownGraceTime: 0 },
+    },
+    {
+      ...createActivities(providers),
+      fleetBudgetPresence: () => Promise.reject(new Error('the describe did not answer')),
+    },
+  );
+  const spec = input('presence-unknown');
+  const handle = await bed.env.client.workflow.start(fineTuneToDeploy, {
+    args: [spec],
+    taskQueue,
+    workflowId: pipelineWorkflowId(spec.name),
+  });
+  // The bed's own worker runs too (a bed whose worker never ran does not tear down).
+  const result = await bed.withWorker(() => worker.runUntil(finished(handle)));
+  expect(result.outcome).toBe('deployed');
+  const scheduled = await scheduledActivities(handle);
+  expect(scheduled.indexOf('reserveFleetBudget')).toBeGreaterThanOrEqual(0);
+  expect(scheduled.indexOf('reserveFleetBudget')).toBeLessThan(scheduled.indexOf('startTrainingJob'));
 });
