@@ -42,6 +42,7 @@ import {
 import { operatorActions } from './operator';
 import type { ChaosPipeline } from './plan';
 import { starterCli, workerProcess, type ProviderKeys } from './processes';
+import { connectionInterceptors } from '../src/config/grpc-interceptors';
 
 /** Accidents on the Temporal side the harness causes (drawn per seed from those allowed). */
 export const ACCIDENT_DESCRIPTIONS = {
@@ -653,7 +654,8 @@ async function main(): Promise<void> {
   const startServer = () =>
     startDevServer(devServer!, { port, uiPort: port + 1000, dbFilename: path.join(dir, 'temporal.db') });
   let server = await startServer();
-  const connect = async () => new Client({ connection: await Connection.connect({ address }) });
+  const connect = async () =>
+    new Client({ connection: await Connection.connect({ address, interceptors: connectionInterceptors() }) });
   const ctx: Shared = { ...shared, client: await connect(), address, bundle, dir };
 
   const trials: Trial[] = seeds.flatMap((seed) => profiles.map((profile) => ({ seed, profile })));

@@ -30,6 +30,7 @@ import { operatorActions } from './operator';
 import { starterCli, workerProcess } from './processes';
 import { chaosPlan, expectedOutcome, killTargets, type ChaosPipeline, type KillTarget } from './plan';
 import { fineTuneToDeploy } from '../src/workflows';
+import { connectionInterceptors } from '../src/config/grpc-interceptors';
 
 const BOUNDED = flag('bounded');
 const PROFILE = (option('profile') ?? 'extended') as SandboxProfile;
@@ -698,7 +699,9 @@ async function main(): Promise<void> {
 }
 
 async function connectClient(address: string): Promise<Client> {
-  return new Client({ connection: await Connection.connect({ address }) });
+  return new Client({
+    connection: await Connection.connect({ address, interceptors: connectionInterceptors() }),
+  });
 }
 
 main().catch((err: unknown) => {

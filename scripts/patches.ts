@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { benchHeader, table } from '../bench/report';
 import { connectClient, parseEnv, temporalEnvSchema } from '../src/config/temporal-connection';
+import * as workflows from '../src/workflows';
 
 const repo = path.resolve(__dirname, '..');
 const WORKFLOWS = path.join(repo, 'src/workflows');
@@ -25,9 +26,15 @@ const WORKFLOW_TYPES: Record<string, string[]> = {
   cleanup: ['checkpointCleanup', 'deleteCheckpointsAtProviderRate'],
   protection: ['checkpointProtection'],
   'serving-slot': ['servingSlot'],
-  // The provider-queue interceptor runs in every workflow that calls a provider.
-  'provider-rate': ['fineTuneToDeploy', 'superviseTrainingJob', 'checkpointCleanup'],
+  'fleet-budget': ['fleetBudget'],
+  // The provider-queue interceptor runs in every workflow the worker runs: each that calls a provider asks it.
+  'provider-rate': Object.entries(workflows)
+    .filter(([, exported]) => typeof exported === 'function')
+    .map(([type]) => type),
 };
+
+/** The workflow types whose open runs may still take a patch's old path. */
+export const workflowTypesAsking = (folder: string): string[] => WORKFLOW_TYPES[folder] ?? [];
 
 export interface PatchFacts {
   id: string;
@@ -143,7 +150,7 @@ async function main(): Promise<number> {
     try {
       for (const f of facts) {
         if (!f.introduced) continue;
-        const types = WORKFLOW_TYPES[f.folder] ?? [];
+        const types = workflowTypesAsking(f.folder);
         const byType = types.map((t) => `WorkflowType = '${t}'`).join(' OR ');
         const query = `(${byType}) AND ExecutionStatus = 'Running' AND StartTime < '${f.introduced.date}'`;
         f.openBefore = (await client.workflow.count(query)).count;

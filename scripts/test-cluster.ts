@@ -30,6 +30,7 @@ import { runMetricFigures, type MetricFigure } from './cluster/metric-figures';
 import { prometheusPid, writeWorkerTargets } from './cluster/prometheus';
 import { serverPid } from './cluster/temporal-server';
 import { sleep, waitFor } from './cluster/processes';
+import { connectionInterceptors } from '../src/config/grpc-interceptors';
 
 const PIPELINES = Number(option('pipelines') ?? 20);
 /** Also kill the server, restart PostgreSQL in immediate mode and roll a worker to a rebuilt bundle. */
@@ -71,7 +72,7 @@ async function main(): Promise<number> {
     say(`the cluster is not running (${address}): start it with \`npm run cluster\``);
     return 1;
   }
-  const connection = await Connection.connect({ address });
+  const connection = await Connection.connect({ address, interceptors: connectionInterceptors() });
   const client = new Client({ connection, namespace: settings.namespace });
   const baseEnv = {
     ...process.env,
@@ -99,7 +100,12 @@ async function main(): Promise<number> {
   });
   const resources = new ResourceMeter([
     { name: 'Temporal server', pids: () => [serverPid(settings) ?? server], cpu: true },
-    { name: 'PostgreSQL (all backends, PSS)', pids: () => pgPids(postgresPid(pg) ?? postmaster), memory: 'pss', cpu: true },
+    {
+      name: 'PostgreSQL (all backends, PSS)',
+      pids: () => pgPids(postgresPid(pg) ?? postmaster),
+      memory: 'pss',
+      cpu: true,
+    },
   ]);
 
   // ---- three workers on one task queue, production form ----

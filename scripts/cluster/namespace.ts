@@ -9,6 +9,7 @@ import { EngineProvisionError } from '../../engine/errors';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes';
 import { waitFor } from './processes';
 import type { ClusterSettings } from './settings';
+import { connectionInterceptors } from '../../src/config/grpc-interceptors';
 
 /** gRPC status codes (the numbers are the protocol's). */
 const NOT_FOUND = 5;
@@ -24,7 +25,11 @@ export async function ensureNamespace(
   settings: ClusterSettings,
   log: (line: string) => void,
 ): Promise<{ registered: boolean; added: string[] }> {
-  const connection = await Connection.connect({ address, connectTimeout: 10_000 });
+  const connection = await Connection.connect({
+    address,
+    connectTimeout: 10_000,
+    interceptors: connectionInterceptors(),
+  });
   try {
     const registered = await registerIfMissing(connection, settings);
     if (registered)

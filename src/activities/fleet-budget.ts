@@ -1,7 +1,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { fleetBudgets } from '../clients/fleet-budget';
-import type { FleetLedger, ReserveAnswer, SettledSpend } from '../decisions/fleet-budget';
+import type { FleetLedger, ReserveAnswer, SettledSpend, WhenFleetFull } from '../decisions/fleet-budget';
 import { fleetBudgetAdmittedSignal, fleetBudgetStateQuery } from '../workflows/fleet-budget/contract';
 
 /** Runs started anew one after the other, each ended before it read its run before: beyond this, something else is wrong. */
@@ -14,7 +14,7 @@ const MAX_RUNS_BACK = 50;
 export function fleetBudgetActivities() {
   return {
     /** Admitted, in line (the budget signals the run when admitted), or unlimited; a refusal does not retry. */
-    async reserveFleetBudget(input: { amount?: number }): Promise<ReserveAnswer> {
+    async reserveFleetBudget(input: { amount?: number; whenFull?: WhenFleetFull }): Promise<ReserveAnswer> {
       const { info, client } = Context.current();
       try {
         return await fleetBudgets(client, info.taskQueue).reserve({ ...callingRun(), ...input });

@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { protectionRegistry, registryStartInput } from '../clients/protection-registry';
+import { predecessorInput } from '../clients/long-lived';
+import { protectionRegistry } from '../clients/protection-registry';
 import {
   endedCandidateHolders,
   holderKey,
@@ -54,7 +55,7 @@ export function protectionActivities(reads: ProtectionReads) {
         await client.workflow.signalWithStart(PROTECTION_REGISTRY_WORKFLOW_TYPE, {
           workflowId,
           taskQueue: info.taskQueue,
-          args: [await registryStartInput(client, workflowId)],
+          args: [await predecessorInput(client, workflowId)],
           signal: protectSignal,
           signalArgs: [records],
         });

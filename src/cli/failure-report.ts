@@ -3,8 +3,7 @@ import { ConfigError, TemporalUnreachable, temporalRemedy } from '../config/temp
 import { InvalidPipelineInput } from '../domain/pipeline-input';
 import { appendJsonLine, logFile, shownPath } from '../logging/log-files';
 import { redactText } from '../providers/http/redact';
-import { CleanupScheduleNotFound } from '../schedules/cleanup-schedule';
-import { InvalidScheduleInput } from '../schedules/workflow-schedule';
+import { InvalidScheduleInput, WorkflowScheduleNotFound } from '../schedules/workflow-schedule';
 import { EXIT, NotFound } from './exit-codes';
 import { failureCause, PipelineFailed } from './follow';
 import { missingKeyMessage } from './latest-look';
@@ -49,7 +48,7 @@ export function classifyFailure(e: unknown): Failure {
   if (e instanceof InvalidPipelineInput) return refused(e.message);
   if (e instanceof OperatorRefusal) return refused(e.message, 'refused');
   if (
-    e instanceof CleanupScheduleNotFound ||
+    e instanceof WorkflowScheduleNotFound ||
     e instanceof NotFound ||
     e instanceof WorkflowNotFoundError ||
     e instanceof ScheduleNotFoundError

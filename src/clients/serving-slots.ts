@@ -1,4 +1,4 @@
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { PromoteAnswer, PromoteRequest, RollbackAnswer, SlotState } from '../decisions/serving-slot';
 import {
   type ServingSlotInput,
@@ -8,7 +8,7 @@ import {
   servingSlotId,
   slotQuery,
 } from '../workflows/serving-slot/contract';
-import { withRunningWorkflow } from './long-lived';
+import { unlessNotFound, withRunningWorkflow } from './long-lived';
 
 /**
  * The client side of the `servingSlot` workflows (one per pipeline name and task queue), shared by the
@@ -33,14 +33,8 @@ export function servingSlots(client: Client, taskQueue: string) {
     rollback: (name: string, request: { by?: string; reason?: string }): Promise<RollbackAnswer> =>
       handle(name).executeUpdate(rollbackUpdate, { args: [request] }),
     /** The slot's state; undefined when nothing was ever promoted under that name. */
-    async read(name: string): Promise<SlotState | undefined> {
-      try {
-        return await handle(name).query(slotQuery);
-      } catch (err) {
-        if (err instanceof WorkflowNotFoundError) return undefined;
-        throw err;
-      }
-    },
+    read: (name: string): Promise<SlotState | undefined> =>
+      unlessNotFound(() => handle(name).query(slotQuery)),
     /** Every slot of this installation (from visibility: a slot promoted a moment ago may be missing). */
     async list(): Promise<SlotState[]> {
       const prefix = servingSlotId('', taskQueue);

@@ -5,6 +5,7 @@ import type { NativeConnection } from '@temporalio/worker';
 import { z } from 'zod';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { codecFromEnv } from '../codec/aes-gcm-codec';
+import { connectionInterceptors } from './grpc-interceptors';
 import { portAnswers } from './port-answers';
 
 const DEFAULT_ADDRESS = '127.0.0.1:7233';
@@ -150,7 +151,10 @@ async function unreachable(
 
 export async function connectClient(env: TemporalEnv): Promise<{ client: Client; connection: Connection }> {
   const options = temporalConnectionOptions(env);
-  const connection = await Connection.connect(options).catch(async (err: unknown) => {
+  const connection = await Connection.connect({
+    ...options,
+    interceptors: connectionInterceptors(),
+  }).catch(async (err: unknown) => {
     throw await unreachable(options.address, env.TEMPORAL_NAMESPACE, err);
   });
   return {

@@ -60,14 +60,22 @@ export interface FleetUsage {
   waiting: number;
 }
 
+/** What a pipeline does when its reservation does not fit: wait in line, or fail (its `budget.whenFleetFull`). */
+export type WhenFleetFull = 'wait' | 'fail';
+
 export interface ReserveRequest extends BudgetHolder {
   /** The job's expected cost (its `budget.maxCost`); none is refused only while a budget is set. */
   amount?: number;
+  /** None: wait. */
+  whenFull?: WhenFleetFull;
 }
 
 export interface ReserveAnswer {
-  /** `unlimited`: no budget is set (nothing recorded); `waiting`: in line, told when admitted. */
-  outcome: 'admitted' | 'waiting' | 'unlimited';
+  /**
+   * `unlimited`: no budget is set (nothing recorded); `waiting`: in line, told when admitted; `full`: it
+   * would wait but asked to fail instead (nothing recorded).
+   */
+  outcome: 'admitted' | 'waiting' | 'unlimited' | 'full';
   usage?: FleetUsage;
   /** What a person reads: the phase detail while waiting. */
   text: string;
@@ -134,12 +142,13 @@ export function reservationRefusal(ledger: FleetLedger, request: ReserveRequest)
  */
 export function reserve(
   ledger: FleetLedger,
-  request: BudgetHolder & { amount: number },
+  request: BudgetHolder & { amount: number; whenFull?: WhenFleetFull },
   nowMs: number,
 ): { ledger: FleetLedger; answer: ReserveAnswer } {
   if (ledger.lost) {
     if (ledger.waiters.some((w) => sameHolder(w, request)))
       return { ledger, answer: lostAnswer(ledger.lost) };
+    if (request.whenFull === 'fail') return { ledger, answer: fullAnswer(lostAnswer(ledger.lost).text) };
     const waiter = { ...holderOf(request), amount: request.amount, since: new Date(nowMs).toISOString() };
     return { ledger: { ...ledger, waiters: [...ledger.waiters, waiter] }, answer: lostAnswer(ledger.lost) };
   }
@@ -159,6 +168,7 @@ export function reserve(
     const next = { ...ledger, reservations: [...ledger.reservations, reservation] };
     return { ledger: next, answer: admittedAnswer(fleetUsage(next, nowMs)!) };
   }
+  if (request.whenFull === 'fail') return { ledger, answer: fullAnswer(waitingAnswer(usage).text) };
   const waiter = { ...holderOf(request), amount: request.amount, since: at };
   const next = { ...ledger, waiters: [...ledger.waiters, waiter] };
   return { ledger: next, answer: waitingAnswer(fleetUsage(next, nowMs)!) };
@@ -260,6 +270,14 @@ function waitingAnswer(usage: FleetUsage): ReserveAnswer {
     outcome: 'waiting',
     usage,
     text: `awaiting budget: ${usageText(usage)} (${usage.waiting} waiting; the window rolls at ${new Date(usage.windowEndMs).toISOString()})`,
+  };
+}
+
+/** Refuses, naming the field, what would have waited: `why` is what waiting would have said. */
+function fullAnswer(why: string): ReserveAnswer {
+  return {
+    outcome: 'full',
+    text: `budget.whenFleetFull is "fail" and the fleet budget is full (${why.replace(/^awaiting budget: /, '')}): no job was created; set budget.whenFleetFull to "wait" to wait in line, or raise the budget with \`starter budget set\``,
   };
 }
 

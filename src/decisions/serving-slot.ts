@@ -1,3 +1,4 @@
+import type { PipelineSpec } from '../domain/pipeline-input';
 import type { ServedModelRequest } from '../domain/tensormesh';
 
 /**
@@ -6,7 +7,8 @@ import type { ServedModelRequest } from '../domain/tensormesh';
  * holds the state and applies them one message at a time, so two promotions never both win.
  */
 
-export type DeploymentTarget = 'tensorone-endpoint' | 'tensorone-registry' | 'tensormesh';
+/** A deploy target a pipeline file can name (`deploy.target`). */
+export type DeploymentTarget = PipelineSpec['deploy']['target'];
 
 /** One deployment that serves (or served) the slot. */
 export interface SlotDeployment {

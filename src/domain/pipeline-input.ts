@@ -386,7 +386,18 @@ const pipelineSchemaWith = (config: z.ZodType<Record<string, unknown>>) =>
       gate,
       deploy,
       cleanup,
-      budget: z.object({ maxCost: fieldSchemas['budget.maxCost'] }).strict().optional(),
+      budget: z
+        .object({
+          maxCost: fieldSchemas['budget.maxCost'],
+          whenFleetFull: z
+            .enum(['wait', 'fail'])
+            .optional()
+            .describe(
+              'when the task queue’s fleet budget is full: wait in line (phase awaiting-budget, the default) or fail before the job is created',
+            ),
+        })
+        .strict()
+        .optional(),
     })
     .strict()
     .superRefine((input, ctx) => {

@@ -1,5 +1,6 @@
 import {
   ScheduleAlreadyRunning,
+  ScheduleNotFoundError,
   ScheduleOverlapPolicy,
   type Client,
   type ScheduleDescription,
@@ -7,11 +8,23 @@ import {
   type ScheduleOptionsStartWorkflowAction,
 } from '@temporalio/client';
 import type { Workflow } from '@temporalio/common';
+import { durationText, type ScheduleTiming as TimingChoice } from '../decisions/cleanup-schedule';
 import { parseDuration } from '../domain/duration';
 
 /** A schedule the input cannot make (the CLI exits 2): nothing was created or changed. */
 export class InvalidScheduleInput extends Error {
   override name = 'InvalidScheduleInput';
+}
+
+/** No schedule under that id (the CLI exits 3 and says how to create one). */
+export class WorkflowScheduleNotFound extends Error {
+  override name = 'WorkflowScheduleNotFound';
+  constructor(
+    readonly scheduleId: string,
+    createCommand: string,
+  ) {
+    super(`no schedule ${scheduleId} (create it: ${createCommand})`);
+  }
 }
 
 export interface ScheduleTiming {
@@ -54,7 +67,9 @@ export async function upsertWorkflowSchedule<W extends Workflow>(
       staticSummary: action.summary,
     } as ScheduleOptionsStartWorkflowAction<W>,
     policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: catchupMs, pauseOnFailure: false },
-    state: { note: timing.note ?? timing.defaultNote },
+    state: {
+      note: timing.note ?? scheduleNote(timing.defaultNote, timing.cron ? { cron: timing.cron } : undefined),
+    },
   };
   try {
     try {
@@ -67,6 +82,8 @@ export async function upsertWorkflowSchedule<W extends Workflow>(
         spec: options.spec,
         action: options.action,
         policies: { ...previous.policies, ...options.policies },
+        // The note carries the cron as written: a replaced one must not describe the old.
+        state: { ...previous.state, note: options.state?.note },
       }));
       return { created: false };
     }
@@ -78,6 +95,88 @@ export async function upsertWorkflowSchedule<W extends Workflow>(
       );
     throw err;
   }
+}
+
+/**
+ * The schedule's note; it carries a cron expression as written, which Temporal describes back only as
+ * calendars (an interval it describes as given).
+ */
+const scheduleNote = (defaultNote: string, timing?: TimingChoice) =>
+  timing && 'cron' in timing ? `${defaultNote}: cron "${timing.cron}"` : defaultNote;
+
+/** When a schedule runs, as written: its interval, or the cron its note carries. */
+function timingOf(description: Pick<ScheduleDescription, 'spec' | 'state'>): TimingChoice | undefined {
+  const every = description.spec.intervals?.[0]?.every;
+  if (every !== undefined) return { every: durationText(Number(every)) };
+  const cron = /cron "([^"]+)"/.exec(description.state.note ?? '')?.[1];
+  return cron ? { cron } : undefined;
+}
+
+/** A schedule's settings: when it runs (undefined for a calendar this CLI did not write) and its workflow's input. */
+export interface ScheduleSettings<I> {
+  timing?: TimingChoice;
+  input: I;
+}
+
+/**
+ * Changes only the settings given and keeps every other one (`merge` lays the changes over the
+ * schedule's input; no `timing` keeps when it runs); answers the settings before and after. The update
+ * is read-modify-write in one call, so a concurrent change is not overwritten blindly.
+ */
+export async function updateWorkflowSchedule<I>(
+  client: Client,
+  scheduleId: string,
+  update: {
+    workflowType: string;
+    /** What the schedule runs, as the refusals name it: "the checkpoint cleanup". */
+    what: string;
+    defaultNote: string;
+    createCommand: string;
+    timing?: TimingChoice;
+    merge: (previous: I) => I;
+    summary: (input: I) => string;
+  },
+): Promise<{ before: ScheduleSettings<I>; after: ScheduleSettings<I> }> {
+  const { timing: newTiming } = update;
+  const every = newTiming && 'every' in newTiming ? parseDuration(newTiming.every) : undefined;
+  if (newTiming && 'every' in newTiming && every === undefined)
+    throw new InvalidScheduleInput(`every: "${newTiming.every}" is not a duration such as "6h" or "1d"`);
+  let result: { before: ScheduleSettings<I>; after: ScheduleSettings<I> } | undefined;
+  try {
+    await client.schedule.getHandle(scheduleId).update((previous: ScheduleDescription) => {
+      const action = previous.action;
+      if (action.type !== 'startWorkflow' || action.workflowType !== update.workflowType)
+        throw new InvalidScheduleInput(`schedule ${scheduleId} does not run ${update.what}`);
+      const before = action.args?.[0] as I | undefined;
+      if (!before) throw new InvalidScheduleInput(`schedule ${scheduleId} has no input to change`);
+      const input = update.merge(before);
+      const timingBefore = timingOf(previous);
+      result = {
+        before: { timing: timingBefore, input: before },
+        after: { timing: newTiming ?? timingBefore, input },
+      };
+      return {
+        ...previous,
+        spec: !newTiming
+          ? previous.spec
+          : 'cron' in newTiming
+            ? { cronExpressions: [newTiming.cron] }
+            : { intervals: [{ every: every! }] },
+        action: { ...action, args: [input], staticSummary: update.summary(input) },
+        state: {
+          ...previous.state,
+          note: newTiming ? scheduleNote(update.defaultNote, newTiming) : previous.state.note,
+        },
+      };
+    });
+  } catch (err) {
+    if (err instanceof ScheduleNotFoundError)
+      throw new WorkflowScheduleNotFound(scheduleId, update.createCommand);
+    if (err instanceof TypeError)
+      throw new InvalidScheduleInput(`invalid schedule (${JSON.stringify(newTiming)}): ${err.message}`);
+    throw err;
+  }
+  return result!;
 }
 
 export interface WorkflowScheduleSummary {

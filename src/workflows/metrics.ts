@@ -1,11 +1,11 @@
 import { metricMeter } from '@temporalio/workflow';
+import type { DeploymentTarget as Target } from '../decisions/serving-slot';
 
 /**
  * The workflows' domain metrics, through the SDK's workflow-safe meter (nothing is emitted while a
  * history replays; emitting is no command). Labels are bounded enums: never a job, run or checkpoint id.
  * Names and meanings: docs/metrics.md.
  */
-type Target = 'tensorone-endpoint' | 'tensorone-registry' | 'tensormesh';
 type Provider = 'tensorone' | 'marqtune';
 
 export const pipelineMetrics = {

@@ -104,3 +104,49 @@ it('update of a schedule that does not exist: exit 3 and the command that create
     `no schedule absent-${taskQueue} (create it: starter schedule cleanup create --id absent-${taskQueue} --every 1d)`,
   );
 });
+
+it('schedule reconcile update --every keeps the grace and the dry run, and prints what changed', async () => {
+  const id = `reconcile-merge-${taskQueue}`;
+  const create = ['schedule', 'reconcile', 'create', '--id', id, '--every', '2h'];
+  const created = await cli([...create, '--grace', '3h', '--dry-run']);
+  expect(created.code).toBe(0);
+  expect(created.stdout).toContain('  grace: 3h\n  mode: dry run (reports only)');
+  const action = async () => {
+    const d = await bed.dev.client.schedule.getHandle(id).describe();
+    return { every: d.spec.intervals?.[0]?.every, action: d.action };
+  };
+
+  const every = await cli(['schedule', 'reconcile', 'update', '--id', id, '--every', '30m']);
+  expect(every.code).toBe(0);
+  expect(every.stdout).toBe(
+    [
+      `updated schedule ${id}:`,
+      '  runs: every 30m (was every 2h)',
+      '  grace: 3h',
+      '  mode: dry run (reports only)',
+      '',
+    ].join('\n'),
+  );
+  expect(await action()).toMatchObject({
+    every: 30 * 60_000,
+    action: { workflowType: 'reconcileOrphans', args: [{ dryRun: true, graceMs: 3 * 3_600_000 }] },
+  });
+
+  const acting = await cli(['schedule', 'reconcile', 'update', '--id', id, '--no-dry-run', '--grace', '2h']);
+  expect(acting.stdout).toContain(
+    '  grace: 2h (was 3h)\n  mode: stops and removes (was dry run (reports only))',
+  );
+  expect(await action()).toMatchObject({
+    every: 30 * 60_000,
+    action: { args: [{ dryRun: false, graceMs: 2 * 3_600_000 }] },
+  });
+  await bed.dev.client.schedule.getHandle(id).delete();
+});
+
+it('schedule reconcile update of a schedule that does not exist: exit 3 and the command that creates it', async () => {
+  const r = await cli(['schedule', 'reconcile', 'update', '--id', `absent-r-${taskQueue}`, '--grace', '2h']);
+  expect(r.code).toBe(3);
+  expect(r.stderr).toContain(
+    `no schedule absent-r-${taskQueue} (create it: starter schedule reconcile create --id absent-r-${taskQueue} --every 1h)`,
+  );
+});

@@ -152,3 +152,38 @@ describe('fleet budget: settle and admit who waits', () => {
     expect(admitWaiting(set, NOW).admitted.map((r) => r.workflowId)).toEqual(['pipeline-p1']);
   });
 });
+
+describe('fleet budget: budget.whenFleetFull fail', () => {
+  const failing = (ledger: FleetLedger, n: number, amount: number) =>
+    reserve(ledger, { ...run(n), amount, whenFull: 'fail' }, NOW);
+
+  it('exactly at the limit is admitted; a cent past it is refused naming the field, recording nothing', () => {
+    const first = ask(budget(100), 1, 60).ledger;
+    expect(failing(first, 2, 40).answer.outcome).toBe('admitted');
+    const full = failing(first, 2, 40.01);
+    expect(full.answer.outcome).toBe('full');
+    expect(full.answer.text).toMatch(
+      /^budget\.whenFleetFull is "fail" and the fleet budget is full \(fleet at \$60 of \$100 today \(0 waiting;/,
+    );
+    expect(full.ledger).toBe(first);
+  });
+
+  it('one that fits but would go behind someone waiting is refused too (nobody jumps the line)', () => {
+    const line = ask(ask(budget(100), 1, 90).ledger, 2, 50).ledger;
+    const full = failing(line, 3, 5);
+    expect(full.answer.outcome).toBe('full');
+    expect(full.ledger.waiters.map((w) => w.workflowId)).toEqual(['pipeline-p2']);
+  });
+
+  it('no budget set: unlimited, as for a pipeline that waits', () => {
+    expect(failing(emptyLedger(), 1, 1e9).answer.outcome).toBe('unlimited');
+  });
+
+  it('a lost record refuses instead of putting it in line', () => {
+    const lost = { ...emptyLedger(), lost: { since: '2026-12-06T09:00:00Z', reason: 'the history is gone' } };
+    const full = failing(lost, 1, 10);
+    expect(full.answer.outcome).toBe('full');
+    expect(full.answer.text).toContain("the fleet budget's record was lost");
+    expect(full.ledger.waiters).toEqual([]);
+  });
+});

@@ -2,6 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { NativeConnection } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
+import { closedChannelGuardPlugin, connectionInterceptors } from '../../src/config/grpc-interceptors';
 
 /** A fresh time-skipping server for this test file; call `teardown()` in afterAll. */
 export async function startTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
@@ -14,6 +15,7 @@ export async function startTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
     try {
       return await TestWorkflowEnvironment.createTimeSkipping({
         server: { executable: { type: 'existing-path', path } },
+        plugins: [closedChannelGuardPlugin],
       });
     } catch (err) {
       if (attempt >= 5 || !/did not start within/.test(String((err as Error)?.message))) throw err;
@@ -33,7 +35,7 @@ export async function connectDevServer(): Promise<DevServerHandle> {
   const address = process.env.FTP_TEST_TEMPORAL_ADDRESS;
   if (!address)
     throw new Error('FTP_TEST_TEMPORAL_ADDRESS is unset: run tests through `npm test` (jest global setup).');
-  const connection = await Connection.connect({ address });
+  const connection = await Connection.connect({ address, interceptors: connectionInterceptors() });
   const nativeConnection = await NativeConnection.connect({ address });
   return {
     client: new Client({ connection }),

@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
@@ -119,6 +121,17 @@ describe('the built-in providers as plug-ins', () => {
     // Marqtune trains; it serves nothing.
     expect(PROVIDERS.marqtune.serve).toBeUndefined();
     expect(servingTargetOf('marqtune', bound)).toBeUndefined();
+  });
+
+  it('the serving slot names no deploy target: how it reads, asks, retires and archives one is in DEPLOY_TARGETS alone', () => {
+    const slotFolder = path.join(__dirname, '../../src/workflows/serving-slot');
+    const named = readdirSync(slotFolder).flatMap((file) => {
+      const code = readFileSync(path.join(slotFolder, file), 'utf8');
+      return Object.keys(DEPLOY_TARGETS)
+        .filter((target) => code.includes(`'${target}'`))
+        .map((target) => `${file} names '${target}'`);
+    });
+    expect(named).toEqual([]);
   });
 });
 

@@ -1,4 +1,5 @@
 import { WorkflowFailedError, type WorkflowUpdateFailedError } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
 import { fleetBudgets } from '../../src/clients/fleet-budget';
 import { DAY_MS } from '../../src/decisions/fleet-budget';
 import { cancelUpdate, statusQuery } from '../../src/workflows/pipeline/contract';
@@ -33,12 +34,12 @@ const setBudget = (amount: number) => bed.withWorker(() => budgets().set({ amoun
 const jobsOf = (name: string) =>
   [...bed.sandbox.state.jobs.values()].filter((j) => j.name.startsWith(`pipeline-${name}--`));
 /** 1 epoch of a100 costs $4.25 in the sandbox; each pipeline reserves $10. */
-const pipeline = (name: string, epochs: number, maxCost = 10) =>
+const pipeline = (name: string, epochs: number, maxCost = 10, whenFleetFull?: 'wait' | 'fail') =>
   startPipeline(
     bed,
     pipelineInput(name, {
       train: tensoroneTrain({ config: { training: { epochs } } }),
-      budget: { maxCost },
+      budget: { maxCost, ...(whenFleetFull ? { whenFleetFull } : {}) },
       cleanup: { enabled: false, retention: { keepLastN: 2 }, maxDeletes: 1000 },
     }),
   );
@@ -54,6 +55,14 @@ async function finished<T>(
     (await Promise.all(handles.map((h) => h.describe()))).every((d) => d.status.name !== 'RUNNING'),
   );
   return Promise.all(handles.map((h) => h.result()));
+}
+
+/** The summaries of the timers a workflow started, as the Web UI shows them. */
+async function timerSummaries(workflowId: string): Promise<string[]> {
+  const { events } = await bed.env.client.workflow.getHandle(workflowId).fetchHistory();
+  return (events ?? [])
+    .filter((e) => e.timerStartedEventAttributes && e.userMetadata?.summary)
+    .map((e) => defaultPayloadConverter.fromPayload<string>(e.userMetadata!.summary!));
 }
 
 beforeEach(async () => {
@@ -85,6 +94,10 @@ describe('pipelines in line', () => {
         return s.phase === 'awaiting-budget' ? s : undefined;
       });
       expect(waiting.fleetBudget).toMatch(/^awaiting budget: fleet at \$20 of \$25 this window \(1 waiting;/);
+      // The Web UI shows why it waits on the wait's timer.
+      expect(await timerSummaries(third.workflowId)).toContainEqual(
+        expect.stringMatching(/^awaiting budget: fleet at \$20 of \$25 this window \(1 waiting;/),
+      );
       expect(jobsOf('fleet-third')).toHaveLength(0);
       expect((await budgets().state())?.ledger.waiters.map((w) => w.workflowId)).toEqual([third.workflowId]);
 
@@ -145,6 +158,24 @@ describe('refusals', () => {
       /^budget\.maxCost \(\$11\) is more than the whole fleet budget \(\$10 per 400d window\)/,
     );
     expect(jobsOf('fleet-too-big')).toHaveLength(0);
+  });
+
+  it('budget.whenFleetFull fail: a pipeline the full fleet would hold fails naming the field, creating no job and joining no line', async () => {
+    await setBudget(10);
+    const failure = await bed.withWorker(async () => {
+      const first = await pipeline('fleet-holder', 2);
+      await advanceUntil(bed.env, async () => jobsOf('fleet-holder').length === 1);
+      const refused = await pipeline('fleet-no-wait', 1, 10, 'fail');
+      const failure = await refused.result().catch((e: unknown) => e);
+      expect((await budgets().state())?.ledger.waiters).toEqual([]);
+      await finished([first]);
+      return failure;
+    });
+    expect(failure).toBeInstanceOf(WorkflowFailedError);
+    expect(String(((failure as WorkflowFailedError).cause?.cause as Error | undefined)?.message)).toMatch(
+      /^budget\.whenFleetFull is "fail" and the fleet budget is full \(fleet at \$10 of \$10 this window/,
+    );
+    expect(jobsOf('fleet-no-wait')).toHaveLength(0);
   });
 
   it('a budget of NaN is refused by the update, naming the flag, and changes nothing', async () => {

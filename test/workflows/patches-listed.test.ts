@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { patchFacts } from '../../scripts/patches';
+import { patchFacts, workflowTypesAsking } from '../../scripts/patches';
 
 /** Every patch the workflows ask is in the versioning table, and every history the table names exists. */
 const architecture = fs.readFileSync(path.resolve(__dirname, '../../docs/architecture.md'), 'utf8');
@@ -11,6 +11,26 @@ it('finds the patches the workflows ask, in every workflow folder and the provid
   for (const folder of ['pipeline', 'supervise', 'cleanup', 'protection', 'serving-slot', 'provider-rate'])
     expect(facts.some((f) => f.folder === folder)).toBe(true);
 });
+
+it('a provider-queue patch is checked against the open runs of every workflow that calls a provider, serving slots included', () => {
+  const asking = workflowTypesAsking('provider-rate');
+  for (const type of [
+    'fineTuneToDeploy',
+    'superviseTrainingJob',
+    'checkpointCleanup',
+    'servingSlot',
+    'reconcileOrphans',
+  ])
+    expect(asking).toContain(type);
+  expect(asking).not.toContain('stopSupervisedJobSignal');
+});
+
+it.each(facts.map((f) => [f.id, f.folder]))(
+  'patch %s (in %s) is checked against the open runs of the workflow types that ask it',
+  (_id, folder) => {
+    expect(workflowTypesAsking(folder)).not.toEqual([]);
+  },
+);
 
 it.each(facts.map((f) => [f.id]))('patch %s is described in docs/architecture.md (Versioning)', (id) => {
   expect(architecture).toContain(`\`${id}\``);

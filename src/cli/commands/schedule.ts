@@ -1,4 +1,5 @@
 import { Option, type Command } from 'commander';
+import { reconcileSettingsLines } from '../../decisions/reconcile-schedule';
 import {
   cleanupSettingsLines,
   type JobStatusFilter,
@@ -194,32 +195,67 @@ function addCleanupSchedule(parent: Command): void {
 
 function addReconcileSchedule(parent: Command): void {
   const schedule = parent.command('reconcile').description('the scheduled orphan reconciler');
-  const scheduleOptions = (cmd: Command) =>
-    timingOptions(cmd, 'orphan-reconcile', '1h')
+  /** The settings' flags; `create` fills the ones not given with defaults, `update` leaves them as they are. */
+  const scheduleOptions = (cmd: Command, defaults: boolean) =>
+    timingOptions(cmd, 'orphan-reconcile', defaults ? '1h' : undefined)
       .option(
         '--grace <duration>',
-        'how long an owning run must have been closed',
+        `how long an owning run must have been closed${defaults ? '' : ' (default: as it is)'}`,
         durationFlag('reconcile.grace'),
-        '1h',
+        defaults ? '1h' : undefined,
       )
       .option('--dry-run', 'each run only reports what it would do');
-  const upsert = (opts: { id: string; every?: string; cron?: string; grace: string; dryRun?: boolean }) =>
+  interface SettingsFlags {
+    id: string;
+    every?: string;
+    cron?: string;
+    grace?: string;
+    dryRun?: boolean;
+  }
+  const timingOf = (opts: SettingsFlags): ScheduleTiming | undefined =>
+    opts.cron ? { cron: opts.cron } : opts.every ? { every: opts.every } : undefined;
+  const create = (opts: SettingsFlags) =>
     withClient(async ({ client, taskQueue }) => {
       const { upsertReconcileSchedule } = await import('../../schedules/reconcile-schedule');
-      if (!opts.every && !opts.cron) opts.every = '1h';
+      const timing = timingOf(opts) ?? { every: '1h' };
+      const input = { dryRun: !!opts.dryRun, graceMs: parseDuration(opts.grace ?? '1h')! };
       const { created } = await upsertReconcileSchedule(client, {
         scheduleId: opts.id,
         taskQueue,
-        every: opts.every,
-        cron: opts.cron,
-        input: { dryRun: !!opts.dryRun, graceMs: parseDuration(opts.grace)! },
+        ...timing,
+        input,
       });
-      out(`${created ? 'created' : 'updated'} schedule ${opts.id}`);
+      out(
+        [
+          `${created ? 'created' : 'updated'} schedule ${opts.id}:`,
+          ...reconcileSettingsLines({ timing, input }),
+        ].join('\n'),
+      );
     });
-  scheduleOptions(schedule.command('create').description('create (or update) the reconcile schedule')).action(
-    upsert,
-  );
-  scheduleOptions(schedule.command('update').description('change the reconcile schedule')).action(upsert);
+  const update = (opts: SettingsFlags) =>
+    withClient(async ({ client }) => {
+      const { updateReconcileSchedule } = await import('../../schedules/reconcile-schedule');
+      const { before, after } = await updateReconcileSchedule(client, opts.id, {
+        timing: timingOf(opts),
+        graceMs: opts.grace === undefined ? undefined : parseDuration(opts.grace)!,
+        dryRun: opts.dryRun,
+      });
+      out([`updated schedule ${opts.id}:`, ...reconcileSettingsLines(after, before)].join('\n'));
+    });
+  scheduleOptions(
+    schedule
+      .command('create')
+      .description('create the reconcile schedule (an existing one is replaced: every setting is set)'),
+    true,
+  ).action(create);
+  scheduleOptions(
+    schedule
+      .command('update')
+      .description('change the settings given (--no-dry-run makes it act); every other one stays as it is'),
+    false,
+  )
+    .option('--no-dry-run', 'each run stops and removes what it finds')
+    .action(update);
   addScheduleLifecycle(schedule, {
     what: 'reconcile',
     defaultId: 'orphan-reconcile',

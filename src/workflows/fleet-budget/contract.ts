@@ -7,6 +7,7 @@ import type {
   ReserveRequest,
   SettledSpend,
 } from '../../decisions/fleet-budget';
+import { perTaskQueueId, type LongLivedInput, type Rebuilding } from '../long-lived';
 
 // The contract of `fleetBudget`, what a task queue's training jobs may spend in a window: its id, input,
 // state and the messages pipelines and the CLI send it.
@@ -14,24 +15,19 @@ import type {
 export const FLEET_BUDGET_WORKFLOW_TYPE = 'fleetBudget';
 
 /** One budget per task queue (one team's fleet of pipelines). */
-export const fleetBudgetId = (taskQueue: string) => `fleet-budget--${taskQueue}`;
+export const fleetBudgetId = perTaskQueueId('fleet-budget');
 
-export interface FleetBudgetInput {
+/** A run started anew (`predecessorRunId`) takes its ledger from the run before. */
+export interface FleetBudgetInput extends LongLivedInput {
   /** Carried across continue-as-new. */
   ledger?: FleetLedger;
-  historyEventLimit?: number;
-  /**
-   * The run of this budget that ended before this one started, not by continuing as new (terminated,
-   * failed, timed out): this run takes its ledger from it. Set by whoever starts the budget.
-   */
-  predecessorRunId?: string;
 }
 
 export interface FleetBudgetState {
   ledger: FleetLedger;
   usage?: FleetUsage;
-  /** Set while a run started anew reads the run before it: nothing is admitted until it has. */
-  rebuilding?: { since: string; predecessorRunId?: string };
+  /** Nothing is admitted until the run before is read. */
+  rebuilding?: Rebuilding;
 }
 
 export interface SetFleetBudgetRequest {

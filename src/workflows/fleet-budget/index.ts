@@ -1,8 +1,6 @@
 import {
-  allHandlersFinished,
   ApplicationFailure,
   condition,
-  continueAsNew,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -30,8 +28,8 @@ import {
   type FleetBudgetInput,
   type FleetBudgetState,
 } from './contract';
-
-const DEFAULT_HISTORY_EVENT_LIMIT = 5000;
+import { continueAsNewWhenIdle, continueDue, type Rebuilding } from '../long-lived';
+import { refusesWhenFullPatch } from './patches';
 
 /** Until the run before is read nothing is admitted, so the read is tried for as long as it takes. */
 const rebuild = proxyActivities<Activities>({
@@ -60,7 +58,7 @@ const notify = proxyActivities<Activities>({
  */
 export async function fleetBudget(input: FleetBudgetInput = {}): Promise<void> {
   let ledger: FleetLedger = input.ledger ?? emptyLedger();
-  let rebuilding: FleetBudgetState['rebuilding'] =
+  let rebuilding: Rebuilding | undefined =
     input.ledger === undefined && input.predecessorRunId
       ? { since: new Date(Date.now()).toISOString(), predecessorRunId: input.predecessorRunId }
       : undefined;
@@ -86,7 +84,10 @@ export async function fleetBudget(input: FleetBudgetInput = {}): Promise<void> {
       // The validator saw the ledger before the rebuild: the rebuilt limit may refuse it.
       const refusal = reservationRefusal(ledger, request);
       if (refusal) throw ApplicationFailure.nonRetryable(refusal, 'FLEET_BUDGET_REFUSED');
-      const answer = reserve(ledger, { ...request, amount: request.amount ?? 0 }, Date.now());
+      const whenFull = request.whenFull === 'fail' && refusesWhenFullPatch() ? 'fail' : 'wait';
+      const answer = reserve(ledger, { ...request, amount: request.amount ?? 0, whenFull }, Date.now());
+      if (answer.answer.outcome === 'full')
+        throw ApplicationFailure.nonRetryable(answer.answer.text, 'FLEET_BUDGET_FULL');
       ledger = answer.ledger;
       changes += 1;
       return answer.answer;
@@ -125,22 +126,20 @@ export async function fleetBudget(input: FleetBudgetInput = {}): Promise<void> {
     rebuilding = undefined;
   }
 
-  const limit = input.historyEventLimit ?? DEFAULT_HISTORY_EVENT_LIMIT;
-  const continueDue = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= limit;
+  const historyDue = continueDue(input);
   for (;;) {
     admitFromLine();
     await Promise.all(toNotify.splice(0).map(notifyAdmitted));
-    if (continueDue()) break;
+    if (historyDue()) break;
     const seen = changes;
-    const changed = () => changes !== seen || toNotify.length > 0 || continueDue();
+    const changed = () => changes !== seen || toNotify.length > 0 || historyDue();
     const windowMs = ledger.limit?.windowMs;
     // Someone waits: the window's roll may admit them.
     if (ledger.waiters.length > 0 && windowMs !== undefined)
       await condition(changed, nextWindowStart(Date.now(), windowMs) - Date.now());
     else await condition(changed);
   }
-  await condition(allHandlersFinished);
-  await continueAsNew<typeof fleetBudget>({
+  await continueAsNewWhenIdle<typeof fleetBudget>({
     historyEventLimit: input.historyEventLimit,
     ledger: pruneLedger(ledger, Date.now()),
   });

@@ -1,6 +1,6 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { EarlyStopReport } from '../../decisions/early-stop';
-import type { SlotDeployment } from '../../decisions/serving-slot';
+import type { DeploymentTarget, SlotDeployment } from '../../decisions/serving-slot';
 import type { DeletedCheckpoint } from '../cleanup/contract';
 import type { SupervisionProgress } from '../supervise/contract';
 import type { SweepStatus } from '../sweep/contract';
@@ -58,7 +58,7 @@ export interface PipelineLeftovers {
 }
 
 export interface DeploymentSummary {
-  target: 'tensorone-endpoint' | 'tensorone-registry' | 'tensormesh';
+  target: DeploymentTarget;
   id: string;
   url?: string;
   status: string;

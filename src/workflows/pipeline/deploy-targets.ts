@@ -1,7 +1,11 @@
-import { ApplicationFailure, type ActivityInterfaceFor } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  type ActivityFunctionWithOptions,
+  type ActivityInterfaceFor,
+} from '@temporalio/workflow';
 import { smokeTestPassed } from '../../decisions/deploy';
 import { checkpointInModelPath } from '../../decisions/protection';
-import type { SlotSmokeRequest } from '../../decisions/serving-slot';
+import type { FormerSmokeEvidence, SlotSmokeRequest } from '../../decisions/serving-slot';
 import type { CapabilityAbsent } from '../../domain/capability';
 import type { PipelineSpec } from '../../domain/pipeline-input';
 import type { Deployment } from '../../domain/types';
@@ -9,58 +13,8 @@ import type { DeleteOutcome } from '../../activities/failures';
 import type { Activities } from '../../activities';
 import { provider, smoke } from '../activity-stubs';
 import type { CandidateSummary, DeploymentSummary } from './contract';
+import type { DeploySpec, DeployTarget, DeployTargetSteps, SpecOf } from './deploy-target-steps';
 import { summarized } from '../summaries';
-
-type DeploySpec = PipelineSpec['deploy'];
-export type DeployTarget = DeploySpec['target'];
-type SpecOf<T extends DeployTarget> = Extract<DeploySpec, { target: T }>;
-
-/** What a create answers: the deployment, and whether it was adopted or may have a duplicate. */
-type Created = Deployment & { inDoubt?: boolean; adopted?: boolean; name?: string };
-
-/** What a deploy of the candidate needs to know. */
-export interface DeployRequest<T extends DeployTarget> {
-  spec: PipelineSpec;
-  deploy: SpecOf<T>;
-  jobId: string;
-  candidate: CandidateSummary;
-  nameBasis?: string;
-}
-
-/**
- * One deploy target's steps (src/providers/plugin.ts's `ServingTarget` names its activities). `create`
- * hands its one creating call to `made`, which runs it to its end even when the pipeline is cancelled.
- */
-export interface DeployTargetSteps<T extends DeployTarget> {
-  create(
-    request: DeployRequest<T>,
-    made: (call: () => Promise<Created>) => Promise<Deployment>,
-  ): Promise<Deployment>;
-  /** One status read; absent where the provider has no status route. */
-  read(id: string): Promise<Deployment | CapabilityAbsent>;
-  /** Without a status route, the documented read through the registry model's deployments. */
-  readsThroughModel: boolean;
-  /** The smoke test once the deployment serves. */
-  smokeTest(deploy: SpecOf<T>, created: Deployment): Promise<void>;
-  /** The smoke test through its own inference URL, retried by `probe` while it is not serving yet. */
-  smokeTestUntilServing(
-    probe: ActivityInterfaceFor<Activities>,
-    deploy: SpecOf<T>,
-    created: Deployment,
-  ): Promise<void>;
-  /** Deletes it; absent where the provider has no delete route. */
-  remove(id: string): Promise<DeleteOutcome | CapabilityAbsent>;
-  /** Deploys a registered model: the candidate is the registry's, and a promotion is recorded on it. */
-  fromRegistry: boolean;
-  /** A serverless endpoint the probe's runsync inputs can be sent to (beside a champion of the same kind). */
-  probeable: boolean;
-  /** The status keeps the deployment's name: without a read route, its name and URL are how to ask it. */
-  keepsName: boolean;
-  /** The request it was smoke-tested with, kept in the serving slot for a rollback's check. */
-  smokeRequest(deploy: SpecOf<T>, deployment: DeploymentSummary): SlotSmokeRequest;
-  /** The checkpoint it serves. */
-  servedCheckpoint(deploy: SpecOf<T>, candidate: CandidateSummary): string | undefined;
-}
 
 /** A runsync answer passes with no status or a completed one. */
 function endpointAnswered(id: string, status: string | undefined): void {
@@ -70,6 +24,15 @@ function endpointAnswered(id: string, status: string | undefined): void {
       'SMOKE_TEST_FAILED',
     );
   }
+}
+
+/** A delete, with the activity's summary when the caller gives one. */
+function deleteCall(
+  activity: ActivityFunctionWithOptions<(id: string) => Promise<DeleteOutcome | CapabilityAbsent>>,
+  id: string,
+  summary: string | undefined,
+): Promise<DeleteOutcome | CapabilityAbsent> {
+  return summary === undefined ? activity(id) : summarized(activity, summary, id);
 }
 
 /** The steps both TensorOne targets share: the deployment is a serverless endpoint. */
@@ -94,13 +57,28 @@ const endpoint = {
     });
     endpointAnswered(created.id, res.status);
   },
-  remove: (id: string) => provider.deleteEndpoint(id),
+  remove: (id: string, summary?: string) => deleteCall(provider.deleteEndpoint, id, summary),
   probeable: true,
   keepsName: false,
   smokeRequest: (deploy: SpecOf<'tensorone-endpoint' | 'tensorone-registry'>): SlotSmokeRequest => ({
     input: deploy.smokeTest.input,
   }),
   servedCheckpoint: (_deploy: DeploySpec, candidate: CandidateSummary) => candidate.checkpointId,
+  readHeld: (checks: ActivityInterfaceFor<Activities>, id: string) =>
+    summarized(checks.getEndpoint, `is ${id} still deployed?`, id),
+  async askHeld(
+    checks: ActivityInterfaceFor<Activities>,
+    id: string,
+    recorded: SlotSmokeRequest,
+  ): Promise<FormerSmokeEvidence> {
+    const res = await summarized(checks.smokeTestEndpoint, `does ${id} answer?`, {
+      endpointId: id,
+      sampleInput: recorded.input ?? {},
+    });
+    return smokeTestPassed(res.status)
+      ? { smoke: 'answered' }
+      : { smoke: 'failed', why: `runsync answered status ${res.status}` };
+  },
 };
 
 /** The model path a TensorMesh deploy serves: the pipeline file's, else the candidate's checkpoint. */
@@ -201,7 +179,7 @@ export const DEPLOY_TARGETS: { [T in DeployTarget]: DeployTargetSteps<T> } = {
         untilServing: true,
       });
     },
-    remove: (id) => provider.deleteServedModel(id),
+    remove: (id, summary) => deleteCall(provider.deleteServedModel, id, summary),
     fromRegistry: false,
     probeable: false,
     keepsName: true,
@@ -212,6 +190,17 @@ export const DEPLOY_TARGETS: { [T in DeployTarget]: DeployTargetSteps<T> } = {
       ...(deploy.smokeRequest ? { request: deploy.smokeRequest } : {}),
     }),
     servedCheckpoint: (deploy, candidate) => checkpointInModelPath(modelPathOf(deploy, candidate)),
+    readHeld: (checks, id) => summarized(checks.getServedModel, `is ${id} still served?`, id),
+    async askHeld(checks, id, recorded) {
+      await summarized(checks.smokeTestServedModel, `does ${id} answer?`, {
+        modelId: id,
+        prompt: recorded.prompt ?? 'Hello',
+        endpoint: recorded.endpoint,
+        modelName: recorded.modelName,
+        ...(recorded.request ? { request: recorded.request } : {}),
+      });
+      return { smoke: 'answered' };
+    },
   },
 };
 

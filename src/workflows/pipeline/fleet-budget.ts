@@ -58,10 +58,10 @@ export const reservesFleetBudget = (spec: PipelineSpec) =>
 export async function holdFleetBudget(
   status: PipelineStatus,
   phase: (p: PipelinePhase) => void,
-  maxCost: number | undefined,
+  budgetSpec: PipelineSpec['budget'],
 ): Promise<FleetBudgetHold> {
   if (asksFleetBudgetPresence() && skipsFleetBudget(await budgetPresence())) return NOTHING_HELD;
-  return reserveFleetBudget(status, phase, maxCost);
+  return reserveFleetBudget(status, phase, budgetSpec);
 }
 
 /** `unknown` when the worker could not tell: cannot know, so reserve. */
@@ -76,16 +76,20 @@ async function budgetPresence(): Promise<FleetBudgetPresence | 'unknown'> {
 
 /**
  * Reserves the job's expected cost before the pipeline creates it; resolves once admitted (or when no
- * budget is set). A cancel while waiting leaves the line and creates nothing.
+ * budget is set). A cancel while waiting leaves the line and creates nothing; with
+ * `budget.whenFleetFull: fail` a full fleet fails the pipeline instead of waiting.
  */
 async function reserveFleetBudget(
   status: PipelineStatus,
   phase: (p: PipelinePhase) => void,
-  maxCost: number | undefined,
+  budgetSpec: PipelineSpec['budget'],
 ): Promise<FleetBudgetHold> {
   let admitted: ReserveAnswer | undefined;
   setHandler(fleetBudgetAdmittedSignal, (answer) => void (admitted = answer));
-  const ask = () => budget.reserveFleetBudget({ amount: maxCost });
+  const whenFull = budgetSpec?.whenFleetFull;
+  // Fail instead of waiting: the budget refuses (FLEET_BUDGET_FULL) before the job is created.
+  const ask = () =>
+    budget.reserveFleetBudget({ amount: budgetSpec?.maxCost, ...(whenFull === 'fail' ? { whenFull } : {}) });
   let answer = await ask();
   if (answer.outcome === 'unlimited') return NOTHING_HELD;
   let settled = false;
@@ -101,7 +105,9 @@ async function reserveFleetBudget(
     while (answer.outcome === 'waiting' && !admitted) {
       moveTo(status, fleetBudgetStands(status, answer.text));
       phase('awaiting-budget');
-      if (await condition(() => admitted !== undefined, ASK_AGAIN_WHILE_WAITING)) break;
+      // The summary (user metadata, not replayed) shows the Web UI why the pipeline waits.
+      if (await condition(() => admitted !== undefined, ASK_AGAIN_WHILE_WAITING, { summary: answer.text }))
+        break;
       answer = await ask();
     }
   } catch (err) {

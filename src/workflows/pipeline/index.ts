@@ -122,9 +122,7 @@ async function run(
   notify: PipelineNotices['notify'],
 ): Promise<PipelineResult> {
   // ---- reserve the job's cost against the fleet budget (waits while the fleet is at its limit) ----
-  safety.fleet = reservesFleetBudget(spec)
-    ? await holdFleetBudget(status, phase, spec.budget?.maxCost)
-    : NOTHING_HELD;
+  safety.fleet = reservesFleetBudget(spec) ? await holdFleetBudget(status, phase, spec.budget) : NOTHING_HELD;
 
   // ---- train ----
   phase('training');

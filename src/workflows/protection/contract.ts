@@ -6,31 +6,26 @@ import type {
   LeaseRequest,
   ProtectionRecord,
 } from '../../decisions/protection';
+import { perTaskQueueId, type LongLivedInput, type Rebuilding } from '../long-lived';
 
 // The contract of `checkpointProtection`, the records every cleanup consults: its id, input, state and
 // the messages pipelines, cleanups and serving slots send it.
 
 export const PROTECTION_REGISTRY_WORKFLOW_TYPE = 'checkpointProtection';
-/** One registry per task queue (one installation of this system in a namespace). */
-export const protectionRegistryId = (taskQueue: string) => `checkpoint-protection--${taskQueue}`;
+export const protectionRegistryId = perTaskQueueId('checkpoint-protection');
 
-export interface ProtectionRegistryInput {
+/** A run started anew (`predecessorRunId`) rebuilds its records and leases from the run before. */
+export interface ProtectionRegistryInput extends LongLivedInput {
   records?: ProtectionRecord[];
   leases?: DeletionLease[];
-  historyEventLimit?: number;
-  /**
-   * The run of this registry that ended before this one started, not by continuing as new (terminated,
-   * failed, timed out): this run rebuilds from it. Set by whoever starts the registry.
-   */
-  predecessorRunId?: string;
 }
 
 /** What a registry run holds, and whether it is still rebuilding (then its records are partial). */
 export interface ProtectionRegistryState {
   records: ProtectionRecord[];
   leases: DeletionLease[];
-  /** Set while a run started anew rebuilds: it grants no lease until it has. */
-  rebuilding?: { since: string; predecessorRunId?: string };
+  /** No lease is granted until the rebuild is done. */
+  rebuilding?: Rebuilding;
   /** Where the last rebuild found what it holds (absent on runs that never rebuilt). */
   rebuiltFrom?: string[];
 }

@@ -1,11 +1,4 @@
-import {
-  allHandlersFinished,
-  condition,
-  continueAsNew,
-  proxyActivities,
-  setHandler,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import {
   claimCheckpoints,
@@ -31,11 +24,9 @@ import {
   releaseDeployedSignal,
   unpinSignal,
   type ProtectionRegistryInput,
-  type ProtectionRegistryState,
 } from './contract';
 import { rebuildHeartbeats, rebuildsWhenStartedAnew } from './patches';
-
-const DEFAULT_HISTORY_EVENT_LIMIT = 5000;
+import { continueAsNewWhenIdle, continueDue, type Rebuilding } from '../long-lived';
 
 /** How long a lease waits for a rebuild in progress before it is refused: well inside the lease activity's timeout. */
 const LEASE_WAITS_FOR_REBUILD = '20 seconds';
@@ -76,7 +67,7 @@ export async function checkpointProtection(input: ProtectionRegistryInput = {}):
   let records: ProtectionRecord[] = input.records ?? [];
   let leases: DeletionLease[] = input.leases ?? [];
   const carried = input.records !== undefined || input.leases !== undefined;
-  let rebuilding: ProtectionRegistryState['rebuilding'] =
+  let rebuilding: Rebuilding | undefined =
     !carried && rebuildsWhenStartedAnew()
       ? { since: new Date(Date.now()).toISOString(), predecessorRunId: input.predecessorRunId }
       : undefined;
@@ -152,17 +143,15 @@ export async function checkpointProtection(input: ProtectionRegistryInput = {}):
     rebuilding = undefined;
   }
 
-  const limit = input.historyEventLimit ?? DEFAULT_HISTORY_EVENT_LIMIT;
-  await condition(() => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= limit);
-  await condition(allHandlersFinished);
-  await continueAsNew<typeof checkpointProtection>({
+  await condition(continueDue(input));
+  await continueAsNewWhenIdle<typeof checkpointProtection>({
     ...input,
     records,
     leases: liveLeases(leases, Date.now()),
   });
 }
 
-function rebuildingReason(rebuilding: NonNullable<ProtectionRegistryState['rebuilding']>): string {
+function rebuildingReason(rebuilding: Rebuilding): string {
   return `the protection registry started anew at ${rebuilding.since} (not continued from itself) and is rebuilding what is in use from ${rebuilding.predecessorRunId ? `its run ${rebuilding.predecessorRunId} and ` : ''}the live workflows: nothing is deleted until it has`;
 }
 

@@ -25,6 +25,7 @@ import {
 import { protectionRecords, provider } from '../activity-stubs';
 import { describeFailure } from '../failure-cause';
 import { checkFormerDeployment } from './rollback-check';
+import { stepsOf } from '../pipeline/deploy-targets';
 import { summarized } from '../summaries';
 import { promoteUpdate, rollbackUpdate, slotQuery, type ServingSlotInput } from './contract';
 import { checksFormerDeployment, releasesRetiredDeployments } from './patches';
@@ -108,10 +109,9 @@ async function retire(
 ): Promise<{ outcome: RetiredDeployment['outcome']; note?: string }> {
   let result: { outcome: RetiredDeployment['outcome']; note?: string };
   try {
-    const removal = await summarized(
-      d.target === 'tensormesh' ? provider.deleteServedModel : provider.deleteEndpoint,
-      `retire ${d.target} ${d.deploymentId} (checkpoint ${d.checkpointId}) from slot ${state.name}`,
+    const removal = await stepsOf(d.target).remove(
       d.deploymentId,
+      `retire ${d.target} ${d.deploymentId} (checkpoint ${d.checkpointId}) from slot ${state.name}`,
     );
     result = isAbsent(removal)
       ? {
@@ -127,7 +127,7 @@ async function retire(
     };
   }
   const stillServed = [state.champion, ...state.draining].some((x) => x?.modelId === d.modelId);
-  if (d.target === 'tensorone-registry' && d.modelId && !stillServed) {
+  if (stepsOf(d.target).fromRegistry && d.modelId && !stillServed) {
     try {
       await summarized(
         provider.archiveModel,

@@ -1,9 +1,9 @@
 import { isCancellation } from '@temporalio/workflow';
-import { smokeTestPassed } from '../../decisions/deploy';
 import type { FormerSmokeEvidence, FormerStatusEvidence, SlotDeployment } from '../../decisions/serving-slot';
-import { absenceReason, isAbsent, type CapabilityAbsent } from '../../domain/capability';
+import { absenceReason, isAbsent } from '../../domain/capability';
 import type { Deployment } from '../../domain/types';
 import { rollbackChecks as checks } from '../activity-stubs';
+import { stepsOf } from '../pipeline/deploy-targets';
 import { applicationCause, describeFailure } from '../failure-cause';
 import { summarized } from '../summaries';
 
@@ -21,9 +21,10 @@ export async function checkFormerDeployment(
 }
 
 async function readStatus(d: SlotDeployment): Promise<FormerStatusEvidence> {
+  const steps = stepsOf(d.target);
   try {
-    if (d.target === 'tensorone-registry' && d.modelId) {
-      const read = await endpointRead(d);
+    const read = await steps.readHeld(checks, d.deploymentId);
+    if (steps.readsThroughModel && d.modelId) {
       if (!isAbsent(read)) return judged(read);
       // The documented read: the deployments its registry model lists.
       const model = await summarized(
@@ -36,10 +37,6 @@ async function readStatus(d: SlotDeployment): Promise<FormerStatusEvidence> {
       const found = model.deployments.find((x) => x.id === d.deploymentId);
       return found ? judged(found) : { read: 'gone', why: `model ${d.modelId} no longer lists it` };
     }
-    const read =
-      d.target === 'tensormesh'
-        ? await summarized(checks.getServedModel, `is ${d.deploymentId} still served?`, d.deploymentId)
-        : await endpointRead(d);
     return isAbsent(read)
       ? { read: 'unknown', why: `no status read (${absenceReason(read)})` }
       : judged(read);
@@ -53,10 +50,6 @@ async function readStatus(d: SlotDeployment): Promise<FormerStatusEvidence> {
   }
 }
 
-function endpointRead(d: SlotDeployment): Promise<Deployment | CapabilityAbsent> {
-  return summarized(checks.getEndpoint, `is ${d.deploymentId} still deployed?`, d.deploymentId);
-}
-
 function judged(read: Deployment): FormerStatusEvidence {
   if (read.status === 'active') return { read: 'serving' };
   if (read.status === 'deleted') return { read: 'gone', why: `status ${read.rawStatus}` };
@@ -67,23 +60,7 @@ async function askSmoke(d: SlotDeployment): Promise<FormerSmokeEvidence> {
   const smoke = d.smoke;
   if (!smoke) return { smoke: 'not-asked', why: 'no smoke request was recorded for it when it was promoted' };
   try {
-    if (d.target === 'tensormesh') {
-      await summarized(checks.smokeTestServedModel, `does ${d.deploymentId} answer?`, {
-        modelId: d.deploymentId,
-        prompt: smoke.prompt ?? 'Hello',
-        endpoint: smoke.endpoint,
-        modelName: smoke.modelName,
-        ...(smoke.request ? { request: smoke.request } : {}),
-      });
-      return { smoke: 'answered' };
-    }
-    const res = await summarized(checks.smokeTestEndpoint, `does ${d.deploymentId} answer?`, {
-      endpointId: d.deploymentId,
-      sampleInput: smoke.input ?? {},
-    });
-    return smokeTestPassed(res.status)
-      ? { smoke: 'answered' }
-      : { smoke: 'failed', why: `runsync answered status ${res.status}` };
+    return await stepsOf(d.target).askHeld(checks, d.deploymentId, smoke);
   } catch (err) {
     if (isCancellation(err)) throw err;
     return { smoke: 'failed', why: describeFailure(err) };

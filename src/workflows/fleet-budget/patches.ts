@@ -1,0 +1,10 @@
+import { patched } from '@temporalio/workflow';
+
+// What changed in the fleet budget since its first release. Each history recorded before a change
+// replays on the path it was recorded on.
+
+/**
+ * A reservation that asks to fail when the fleet is full (`budget.whenFleetFull: fail`) is refused,
+ * recording nothing, where it would have waited in line. Asked only for such a request.
+ */
+export const refusesWhenFullPatch = () => patched('fleet-budget-refuses-when-full');
