@@ -40,6 +40,7 @@ async function main(): Promise<void> {
   let right = 0;
   let hoursSwept = 0;
   let hoursAll = 0;
+  const lateBy: number[] = [];
   const seeds = seedsWanted();
   try {
     for (let seed = 1; seed <= seeds; seed++) {
@@ -92,7 +93,18 @@ async function main(): Promise<void> {
       if (ok) right += 1;
       hoursSwept += hours;
       hoursAll += all;
-      const stopped = result.sweep?.trials.filter((t) => t.state === 'rung-stopped').length ?? 0;
+      const rungStopped = result.sweep?.trials.filter((t) => t.state === 'rung-stopped') ?? [];
+      const stopped = rungStopped.length;
+      // What a stopped trial was billed past the rung that stopped it (an epoch is a GPU-hour): the
+      // verdict→stop latency, in epochs.
+      for (const t of rungStopped) {
+        const verdict = t.rungs.find((g) => g.stop);
+        const job = jobs.find((j) => j.id === t.jobId);
+        if (verdict && job) lateBy.push(bed.sandbox.state.gpuHours(job) - verdict.epoch);
+      }
+      process.stderr.write(
+        `seed ${seed}: ${jobs.length} trials, ${stopped} stopped at a rung, ${hours.toFixed(2)} of ${all} GPU-hours, deployed ${ok ? 'the true best (or within)' : 'not the true best'}\n`,
+      );
       rows.push([
         seed,
         jobs.length,
@@ -128,6 +140,8 @@ async function main(): Promise<void> {
         ],
         rows,
       ),
+      '',
+      `Epochs billed past the rung that stopped a trial (verdict → stop): ${lateBy.length ? `mean ${(lateBy.reduce((a, b) => a + b, 0) / lateBy.length).toFixed(2)}, max ${Math.max(...lateBy).toFixed(2)} over ${lateBy.length} stops` : 'no stops'}`,
       '',
       `GPU-hours: ${Math.round(hoursSwept * 10) / 10} of ${hoursAll} (${Math.round((hoursSwept / hoursAll) * 1000) / 10} %); the true best (or within ${MIN_DELTA}) deployed in ${right} of ${seeds} seeds (${Math.round((right / seeds) * 100)} %)`,
       '',

@@ -19,6 +19,7 @@ import {
   PROTECTION_REGISTRY_WORKFLOW_TYPE,
   protectionRegistryId,
   protectSignal,
+  releaseCandidatesSignal,
   releaseDeployedSignal,
 } from '../workflows/protection/contract';
 import { classified } from './failures';
@@ -98,6 +99,21 @@ export function protectionActivities(reads: ProtectionReads) {
         await client.workflow
           .getHandle(protectionRegistryId(info.taskQueue))
           .signal(releaseDeployedSignal, input);
+      } catch (err) {
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+      }
+    },
+
+    /**
+     * The calling pipeline run no longer holds these candidates (its sweep's losing trials): cleanup's
+     * retention decides on them again. Fire-and-forget; a registry that never started holds nothing.
+     */
+    async releaseProtection(input: { checkpointIds: string[] }): Promise<void> {
+      const { info, client } = Context.current();
+      try {
+        await client.workflow
+          .getHandle(protectionRegistryId(info.taskQueue))
+          .signal(releaseCandidatesSignal, { ...callingRun(), checkpointIds: input.checkpointIds });
       } catch (err) {
         if (!(err instanceof WorkflowNotFoundError)) throw err;
       }

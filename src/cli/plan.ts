@@ -160,7 +160,7 @@ function costEstimate(spec: PipelineSpec): CostEstimate {
       : '';
   const early = spec.train.kind !== 'marqtune' ? spec.train.earlyStop : undefined;
   const stopsEarly = early
-    ? ` Training stops early (the job stopped, saving a checkpoint) after ${early.patience} checkpoints in a row without an improvement > ${early.minDelta} in ${early.metric ?? spec.selection.metric}${early.minEpochs ? `, not before epoch ${early.minEpochs}` : ''}.`
+    ? ` Training stops early (the job stopped, saving a checkpoint) once the trend of its newest ${2 * early.patience + 1} checkpoints gains no more than ${early.minDelta} in ${early.metric ?? spec.selection.metric} over ${early.patience}${early.minEpochs ? `, not before epoch ${early.minEpochs}` : ''}.`
     : '';
   const why =
     spec.train.kind === 'tensorone'

@@ -4,6 +4,7 @@ import { parsePipelineInput, type PipelineSpec } from '../domain/pipeline-input'
 import type { Checkpoint, CheckpointPage } from '../domain/types';
 import { earlyStopLine, type EarlyStopReport } from '../decisions/early-stop';
 import { payloadReader } from './payloads';
+import { loadSweepReport, renderSweep, SWEEP_STYLES, type SweepReport } from './report-sweep';
 import {
   approveSignal,
   approveUpdate,
@@ -48,6 +49,8 @@ interface ReportData {
   /** Approve/reject requests in the order the workflow received them, and the gate's verdict. */
   approvals: ApprovalEvent[];
   gateReasons: string[];
+  /** A sweep's trials, each with its curve. */
+  sweep?: SweepReport;
 }
 
 export { defaultReportPath } from './report-path';
@@ -110,6 +113,7 @@ export async function loadReportData(client: Client, workflowId: string): Promis
   const candidate = result?.checkpoint ?? status?.candidate;
   const deployment = result?.deployment ?? status?.deployment;
   const earlyStop = result?.earlyStop ?? status?.earlyStop;
+  const sweepTable = result?.sweep ?? status?.sweep;
   return {
     workflowId,
     metric: spec?.selection.metric ?? 'validationLoss',
@@ -126,6 +130,7 @@ export async function loadReportData(client: Client, workflowId: string): Promis
       status: deployment.status,
     },
     ...(earlyStop ? { earlyStop } : {}),
+    ...(sweepTable ? { sweep: await loadSweepReport(client, workflowId, sweepTable) } : {}),
     approvals,
     gateReasons: (result?.gate ?? status?.gate)?.reasons ?? [],
     deletedIds: (result?.deletedCheckpoints ?? []).map((d) => d.checkpointId),
@@ -153,12 +158,14 @@ export function renderReport(d: ReportData): string {
   const lo = Math.min(...values, Infinity);
   const hi = Math.max(...values, -Infinity);
   const span = hi - lo || 1;
-  const maxEpoch = Math.max(1, ...points.map((p) => p.epoch!));
+  // A margin below the lowest value: the chosen point does not sit on the axis.
+  // An early-stopped job's axis runs to the epochs it was asked for: what it did not train shows.
+  const maxEpoch = Math.max(1, ...points.map((p) => p.epoch!), d.earlyStop?.totalEpochs ?? 0);
   const x = (epoch: number) =>
     pad.l +
     ((epoch - (points[0]?.epoch ?? 0)) / Math.max(1, maxEpoch - (points[0]?.epoch ?? 0))) *
       (W - pad.l - pad.r);
-  const y = (v: number) => pad.t + (1 - (v - lo) / span) * (H - pad.t - pad.b);
+  const y = (v: number) => pad.t + (1 - (v - lo) / span) * (H - pad.t - pad.b - 12);
   const deleted = new Set(d.deletedIds);
   const line = points
     .map((p, i) => `${i ? 'L' : 'M'}${x(p.epoch!).toFixed(1)},${y(p.metrics[d.metric]).toFixed(1)}`)
@@ -177,11 +184,25 @@ export function renderReport(d: ReportData): string {
     d.threshold !== undefined
       ? `<line class="threshold" x1="${pad.l}" x2="${W - pad.r}" y1="${y(d.threshold).toFixed(1)}" y2="${y(d.threshold).toFixed(1)}"/><text x="${W - pad.r}" y="${(y(d.threshold) - 6).toFixed(1)}" text-anchor="end">gate threshold ${d.threshold}</text>`
       : '';
+  const saved =
+    d.earlyStop?.gpuHoursSaved !== undefined
+      ? `, ${d.earlyStop.gpuHoursSaved.toFixed(2)} GPU-hours saved`
+      : '';
+  const notTrained =
+    d.earlyStop?.totalEpochs !== undefined && d.earlyStop.totalEpochs > d.earlyStop.atEpoch
+      ? `<rect class="not-trained" x="${x(d.earlyStop.atEpoch).toFixed(1)}" y="${pad.t}" width="${(x(d.earlyStop.totalEpochs) - x(d.earlyStop.atEpoch)).toFixed(1)}" height="${H - pad.t - pad.b}"/><text class="not-trained-label" x="${((x(d.earlyStop.atEpoch) + x(d.earlyStop.totalEpochs)) / 2).toFixed(1)}" y="${(pad.t + (H - pad.t - pad.b) / 2).toFixed(1)}" text-anchor="middle">not trained: ${d.earlyStop.totalEpochs - d.earlyStop.atEpoch} epochs${saved}</text>`
+      : '';
+  // Where it stopped (the why is in the summary above) on the side of its line with more room.
+  const stopLabel = (text: string, at: number) =>
+    at - pad.l > W - pad.r - at
+      ? `<text class="early-stop-label" x="${(at - 4).toFixed(1)}" y="${pad.t - 8}" text-anchor="end">${esc(text)}</text>`
+      : `<text class="early-stop-label" x="${(at + 4).toFixed(1)}" y="${pad.t - 8}" text-anchor="start">${esc(text)}</text>`;
   const stoppedEarly = d.earlyStop
-    ? `<line class="early-stop" x1="${x(d.earlyStop.atEpoch).toFixed(1)}" x2="${x(d.earlyStop.atEpoch).toFixed(1)}" y1="${pad.t}" y2="${H - pad.b}"/><text class="early-stop-label" x="${(x(d.earlyStop.atEpoch) - 4).toFixed(1)}" y="${pad.t - 8}" text-anchor="end">${esc(d.earlyStop.text)}</text>`
+    ? `${notTrained}<line class="early-stop" x1="${x(d.earlyStop.atEpoch).toFixed(1)}" x2="${x(d.earlyStop.atEpoch).toFixed(1)}" y1="${pad.t}" y2="${H - pad.b}"/>${stopLabel(`stopped early at epoch ${d.earlyStop.atEpoch}${d.earlyStop.totalEpochs !== undefined ? ` of ${d.earlyStop.totalEpochs}` : ''}`, x(d.earlyStop.atEpoch))}`
     : '';
   // One tick per epoch (every n-th when there are many, so labels never overlap).
   const epochs = [...new Set(points.map((p) => p.epoch!))];
+  for (let e = (epochs[epochs.length - 1] ?? 0) + 1; d.earlyStop && e <= maxEpoch; e++) epochs.push(e);
   const every = Math.max(1, Math.ceil(epochs.length / 20));
   const ticks = epochs
     .filter((_, i) => i % every === 0 || i === epochs.length - 1)
@@ -217,15 +238,16 @@ export function renderReport(d: ReportData): string {
 body{font:14px system-ui,sans-serif;margin:24px;color:#222;max-width:820px}
 .curve{fill:none;stroke:#3366cc;stroke-width:2}
 .point.kept{fill:#3366cc}.point.deleted{fill:#fff;stroke:#999;stroke-dasharray:2}.point.chosen{fill:#2a9d3a;stroke:#14521d;stroke-width:2}
-.threshold{stroke:#d33;stroke-dasharray:6 4}.early-stop{stroke:#e08a00;stroke-width:2;stroke-dasharray:3 3}.axis,.tick{stroke:#444}text{font-size:12px;fill:#333}
+.threshold{stroke:#d33;stroke-dasharray:6 4}.early-stop{stroke:#e08a00;stroke-width:2;stroke-dasharray:3 3}.not-trained{fill:#f3f3f3}.not-trained-label{fill:#777}.axis,.tick{stroke:#444}text{font-size:12px;fill:#333}
 table{border-collapse:collapse;margin:8px 0}td,th{border-bottom:1px solid #ddd;padding:3px 10px;text-align:left}
 tr.chosen{background:#e6f4e8;font-weight:600}tr.deleted{color:#888}dt{font-weight:600}dd{margin:0 0 6px 0}
+${d.sweep ? SWEEP_STYLES : ''}
 </style></head><body>
 <h1>${esc(d.workflowId)}</h1>
 <dl>
 <dt>Phase</dt><dd>${esc(d.phase)}</dd>
 <dt>Checkpoints</dt><dd>${counted}; ${points.length} automatic ones drawn; deleted by cleanup: ${deleted.size}</dd>
-<dt>Chosen</dt><dd>${chosen ? `${esc(chosen.id)} (epoch ${chosen.epoch ?? '-'}, ${esc(d.metric)} ${chosen.metrics[d.metric] ?? '-'})` : 'none yet'}</dd>
+<dt>Chosen</dt><dd>${chosen ? `${esc(chosen.id)} (epoch ${chosen.epoch ?? '-'}, ${esc(d.metric)} ${chosen.metrics[d.metric] ?? '-'})${d.sweep?.table.winner !== undefined ? `, of the sweep's trial ${d.sweep.table.winner}` : ''}` : 'none yet'}</dd>
 <dt>Endpoint</dt><dd>${endpoint}</dd>
 <dt>Cost</dt><dd>${d.cost === undefined ? '-' : `$${d.cost.toFixed(2)}`}</dd>
 ${d.earlyStop ? `<dt>Early stop</dt><dd class="early-stop">${esc(earlyStopLine(d.earlyStop))}</dd>` : ''}
@@ -243,7 +265,8 @@ ${d.earlyStop ? `<dt>Early stop</dt><dd class="early-stop">${esc(earlyStopLine(d
   <path class="curve" d="${line}"/>
     ${dots}
 </svg>
-<p>● kept &nbsp; <span style="color:#2a9d3a">●</span> chosen &nbsp; ○ deleted &nbsp; <span style="color:#d33">- -</span> gate threshold${d.earlyStop ? ' &nbsp; <span style="color:#e08a00">┆</span> stopped early' : ''}</p>
+<p>● kept &nbsp; <span style="color:#2a9d3a">●</span> chosen &nbsp; ○ deleted${d.threshold !== undefined ? ' &nbsp; <span style="color:#d33">- -</span> gate threshold' : ''}${d.earlyStop ? ' &nbsp; <span style="color:#e08a00">┆</span> stopped early' : ''}</p>
+${d.sweep ? renderSweep(d.sweep) : ''}
 <h2>Approval</h2>
 ${approvals}
 ${verdict}

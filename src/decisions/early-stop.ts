@@ -10,7 +10,7 @@ export interface MetricPoint {
 }
 
 export interface EarlyStopRule {
-  /** Checkpoints in a row without an improvement larger than `minDelta` that stop the job. */
+  /** Checkpoints without an improvement larger than `minDelta` that stop the job (src/decisions/early-stop-trend.ts: on their trend). */
   patience: number;
   /** An improvement must be larger than this; one of exactly `minDelta` is none. */
   minDelta: number;

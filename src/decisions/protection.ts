@@ -99,6 +99,22 @@ export function releaseDeployed(records: ProtectionRecord[], deploymentIds: stri
   );
 }
 
+/**
+ * Drops the `candidate` records one run holds for these checkpoints (a sweep's losing trials, once the
+ * sweep has named its winner); the run's other records, and other runs' records of the same
+ * checkpoints, stay.
+ */
+export function releaseCandidates(
+  records: ProtectionRecord[],
+  release: { workflowId: string; runId: string; checkpointIds: string[] },
+): ProtectionRecord[] {
+  const released = new Set(release.checkpointIds);
+  const holder = holderKey(release);
+  return records.filter(
+    (r) => r.kind !== 'candidate' || holderKey(r) !== holder || !released.has(r.checkpointId),
+  );
+}
+
 /** Adds a record unless the same one (checkpoint, kind, run) is there: recording is idempotent. */
 export function mergeRecords(current: ProtectionRecord[], added: ProtectionRecord[]): ProtectionRecord[] {
   const key = (r: ProtectionRecord) => `${r.kind}|${r.checkpointId}|${holderKey(r)}`;
@@ -258,15 +274,28 @@ export function joinRebuilt(
   return { records: mergeRecords(rebuilt.records, current.records), leases: [...leases.values()] };
 }
 
-/** The records a running pipeline holds, from its status: its candidate while it runs, and its pins. */
+/**
+ * The records a running pipeline holds, from its status: its candidate while it runs, and its pins.
+ * While its sweep runs, the best checkpoint of each trial that ended; once the sweep has named its
+ * winner, that trial's only (the others were released).
+ */
 export function pipelineHolds(
   run: { workflowId: string; runId: string },
-  status: { candidate?: { checkpointId: string }; pinned?: string[] },
+  status: {
+    candidate?: { checkpointId: string };
+    pinned?: string[];
+    sweep?: { winner?: number; trials: { index: number; checkpointId?: string }[] };
+  },
   at: string,
 ): ProtectionRecord[] {
   const out: ProtectionRecord[] = [];
-  if (status.candidate)
-    out.push({ checkpointId: status.candidate.checkpointId, kind: 'candidate', ...run, at });
+  const candidates = new Set<string>();
+  if (status.candidate) candidates.add(status.candidate.checkpointId);
+  const sweep = status.sweep;
+  for (const trial of sweep?.trials ?? [])
+    if (trial.checkpointId && (sweep?.winner === undefined || sweep.winner === trial.index))
+      candidates.add(trial.checkpointId);
+  for (const checkpointId of candidates) out.push({ checkpointId, kind: 'candidate', ...run, at });
   for (const checkpointId of status.pinned ?? []) out.push({ checkpointId, kind: 'pinned', ...run, at });
   return out;
 }

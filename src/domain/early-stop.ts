@@ -16,7 +16,9 @@ export const earlyStopSchema = z
       .int('must be a whole number of checkpoints from 1 to 100')
       .min(1, 'must be a whole number of checkpoints from 1 to 100')
       .max(100, 'must be a whole number of checkpoints from 1 to 100')
-      .describe('checkpoints in a row without an improvement larger than minDelta that stop the job'),
+      .describe(
+        'the job stops when the trend of its newest 2 × patience + 1 checkpoints gains no more than minDelta over patience checkpoints',
+      ),
     minDelta: z
       .number()
       .finite('must be a number ≥ 0')

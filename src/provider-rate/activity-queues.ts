@@ -71,6 +71,7 @@ export const ACTIVITY_QUEUES: Record<keyof Activities, QueuedProvider | 'workflo
   releaseDeletions: 'workflow',
   protectedCheckpoints: 'workflow',
   rebuildProtection: 'workflow',
+  releaseProtection: 'workflow',
   // the fleet budget (calls to Temporal; the budget is named after the workflow's own task queue)
   reserveFleetBudget: 'workflow',
   settleFleetBudget: 'workflow',

@@ -6,6 +6,7 @@ import {
   pipelineHolds,
   protectedCheckpoints,
   refuseWhileRebuilding,
+  releaseCandidates,
   releaseDeployed,
   slotHolds,
   type DeletionLease,
@@ -81,6 +82,33 @@ describe('a retired deployment releases its checkpoint', () => {
     expect(releaseDeployed(records, [])).toEqual(records);
     expect(releaseDeployed(records, ['ep_2'])).toEqual(records);
     expect(releaseDeployed(records, ['ep_1'])).toEqual([]);
+  });
+});
+
+describe("a sweep's losing trials release their bests", () => {
+  it("only that run's candidate records of those checkpoints go: its other candidate, its pins and other runs' records stay", () => {
+    const records = [
+      rec({ checkpointId: 'k0' }),
+      rec({ checkpointId: 'k1' }),
+      rec({ checkpointId: 'k2' }), // the winner's
+      rec({ checkpointId: 'k0', kind: 'pinned' }),
+      rec({ checkpointId: 'k0', kind: 'deployed', deploymentId: 'ep_1' }),
+      rec({ checkpointId: 'k0', runId: 'r2' }),
+      rec({ checkpointId: 'k1', workflowId: 'pipeline-b' }),
+    ];
+    const left = releaseCandidates(records, {
+      workflowId: 'pipeline-a',
+      runId: 'r1',
+      checkpointIds: ['k0', 'k1'],
+    });
+    expect(left).toEqual(records.slice(2));
+  });
+  it('releasing nothing, or checkpoints the run never held, changes nothing', () => {
+    const records = [rec({ checkpointId: 'k0' })];
+    const run = { workflowId: 'pipeline-a', runId: 'r1' };
+    expect(releaseCandidates(records, { ...run, checkpointIds: [] })).toEqual(records);
+    expect(releaseCandidates(records, { ...run, checkpointIds: ['k9'] })).toEqual(records);
+    expect(releaseCandidates([], { ...run, checkpointIds: ['k0'] })).toEqual([]);
   });
 });
 
@@ -207,6 +235,28 @@ describe('a registry started anew, rebuilding', () => {
       rec({ checkpointId: 'k3', kind: 'pinned', at: 't' }),
     ]);
     expect(pipelineHolds(run, { pinned: [] }, 't')).toEqual([]);
+  });
+
+  it("a running sweep holds each ended trial's best; once it named its winner, the winner's only", () => {
+    const run = { workflowId: 'pipeline-a', runId: 'r1' };
+    const trials = [
+      { index: 0, checkpointId: 'k0' },
+      { index: 1 }, // still training: no best yet
+      { index: 2, checkpointId: 'k2' },
+    ];
+    expect(pipelineHolds(run, { sweep: { trials } }, 't')).toEqual([
+      rec({ checkpointId: 'k0', at: 't' }),
+      rec({ checkpointId: 'k2', at: 't' }),
+    ]);
+    expect(pipelineHolds(run, { sweep: { trials, winner: 2 } }, 't')).toEqual([
+      rec({ checkpointId: 'k2', at: 't' }),
+    ]);
+    // The winner's best chosen as the candidate: one record, not two.
+    expect(
+      pipelineHolds(run, { candidate: { checkpointId: 'k2' }, sweep: { trials, winner: 2 } }, 't'),
+    ).toEqual([rec({ checkpointId: 'k2', at: 't' })]);
+    // The winner ended without a best of its own (index 1): the losers' stay released.
+    expect(pipelineHolds(run, { sweep: { trials, winner: 1 } }, 't')).toEqual([]);
   });
 
   it('a serving slot holds what it serves, drains and retires, for the runs that deployed them', () => {

@@ -1,5 +1,7 @@
-import type { PipelineInput } from '../../src/domain/pipeline-input';
-import { cancelUpdate } from '../../src/workflows/pipeline/contract';
+import { loadReportData, renderReport } from '../../src/cli/report';
+import { pipelineWorkflowId, type PipelineInput } from '../../src/domain/pipeline-input';
+import { cancelUpdate, statusQuery } from '../../src/workflows/pipeline/contract';
+import { protectionRecordsQuery, protectionRegistryId } from '../../src/workflows/protection/contract';
 import { sweepTrialsQuery } from '../../src/workflows/sweep/contract';
 import { pipelineInput, tensoroneTrain } from '../../fixtures/pipelines';
 import type { SimJob } from '../../sandbox/state';
@@ -40,6 +42,13 @@ function bestUpTo(job: SimJob, epoch: number): number {
     .filter((c) => c.type === 'automatic' && c.epoch <= epoch)
     .map((c) => c.metrics.validationLoss);
   return Math.min(...losses);
+}
+
+/** A trial's validation loss at one epoch, as its job reported it. */
+function valueAt(job: SimJob, epoch: number): number {
+  return bed.sandbox.state.checkpoints
+    .everOfJob(job.id)
+    .find((c) => c.type === 'automatic' && c.epoch === epoch)!.metrics.validationLoss;
 }
 
 describe('a sweep with successive halving', () => {
@@ -107,6 +116,23 @@ describe('a sweep with successive halving', () => {
     expect(table.winner).toBe([...jobs].find(([, j]) => j.id === winner.id)![0]);
     const spent = [...jobs.values()].reduce((s, j) => s + bed.sandbox.state.cost(j), 0);
     expect(result.cost).toBeCloseTo(spent, 1);
+
+    // The report draws every trial's curve (each epoch it trained), the rungs, and a cross where each stopped.
+    const report = await loadReportData(bed.env.client, pipelineWorkflowId('sweep-rungs'));
+    for (const { row, points } of report.sweep!.trials) {
+      const job = jobs.get(row.index)!;
+      expect(points.map((p) => p.epoch)).toEqual(
+        Array.from({ length: job.completedEpochs }, (_, e) => e + 1),
+      );
+      expect(points.map((p) => p.value)).toEqual(points.map((p) => valueAt(job, p.epoch)));
+    }
+    const html = renderReport(report);
+    expect(html.match(/<path class="trial-curve/g)).toHaveLength(4);
+    expect(html.match(/<line class="rung"/g)).toHaveLength(2);
+    expect(
+      [...html.matchAll(/<path class="trial-stopped" data-trial="(\d+)"/g)].map((m) => Number(m[1])),
+    ).toEqual(expectedStopped);
+    expect(html).toContain(`<path class="trial-curve winner" data-trial="${table.winner}"`);
   });
 
   it('cancel mid-sweep stops every trial that trains, saving a checkpoint, starts no other and deploys nothing', async () => {
@@ -172,5 +198,45 @@ describe('a sweep with successive halving', () => {
     const best = Math.min(...[...jobs.values()].map((j) => bestUpTo(j, 6)));
     expect(result.checkpoint?.value).toBe(best);
     expect(result.budgetStopped).toBe(true);
+  });
+
+  it("each ended trial's best is held from cleanup while the sweep runs; once it names its winner the others' are released and the winner's stays", async () => {
+    const input = pipelineInput('sweep-holds', {
+      ...sweepInput('sweep-holds', { parallel: 1 }),
+      gate: { approval: { required: true, timeout: '24h', onTimeout: 'reject' } },
+    });
+    const registry = () => bed.env.client.workflow.getHandle(protectionRegistryId(bed.taskQueue));
+    const heldBy = async (workflowId: string) =>
+      (await registry().query(protectionRecordsQuery))
+        .filter((r) => r.kind === 'candidate' && r.workflowId === workflowId)
+        .map((r) => r.checkpointId)
+        .sort();
+    const seen = await bed.withWorker(async () => {
+      const handle = await startPipeline(bed, input);
+      // Mid-sweep: a trial has ended, another still trains.
+      const during = await advanceUntil(bed.env, async () => {
+        const table = await handle.query(sweepTrialsQuery);
+        const ended = table?.trials.filter((t) => t.checkpointId) ?? [];
+        const training = table?.trials.some((t) => t.state === 'training');
+        return ended.length > 0 && training ? ended.map((t) => t.checkpointId!) : undefined;
+      });
+      const heldDuring = await heldBy(handle.workflowId);
+      const waiting = await advanceUntil(bed.env, async () => {
+        const s = await handle.query(statusQuery);
+        return s.phase === 'awaiting-approval' ? s : undefined;
+      });
+      const heldAfter = await heldBy(handle.workflowId);
+      await handle.cancel();
+      return { during, heldDuring, waiting, heldAfter };
+    });
+    // While the sweep runs every ended trial's best is a candidate of the pipeline's run.
+    expect(seen.heldDuring).toEqual(expect.arrayContaining(seen.during));
+    const table = seen.waiting.sweep!;
+    const winner = table.trials[table.winner!];
+    const losers = table.trials.filter((t) => t.index !== winner.index && t.checkpointId);
+    expect(losers.length).toBeGreaterThan(0);
+    // Once the winner is named, only its best (the candidate awaiting approval) is held.
+    expect(seen.waiting.candidate?.checkpointId).toBe(winner.checkpointId);
+    expect(seen.heldAfter).toEqual([winner.checkpointId]);
   });
 });

@@ -103,6 +103,13 @@ export const givesEarlyStop = () => patched('pipeline-early-stop');
 export const reservesFleetBudgetPatch = () => patched('pipeline-reserves-fleet-budget');
 
 /**
+ * A sweep that has named its winner releases the best checkpoints of its other trials from the
+ * protection records (they were held while the sweep ran); the winner's stays, then its candidate's.
+ * Asked only by pipelines with `train.sweep`.
+ */
+export const releasesLosingTrials = () => patched('sweep-releases-losing-trials');
+
+/**
  * A pipeline that would reserve first asks its worker whether its task queue has a fleet budget (a
  * local activity, answered from the worker's cache while fresh) and skips the reservation when none
  * was ever set. An answer that cannot be had reserves as before.

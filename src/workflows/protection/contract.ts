@@ -46,5 +46,8 @@ export const protectionStateQuery = defineQuery<ProtectionRegistryState>('protec
 /** `starter unpin`: drops the pins a pipeline (any of its runs) recorded for these checkpoints. */
 export const unpinSignal =
   defineSignal<[{ workflowId: string; checkpointIds: string[] }]>('unpinCheckpoints');
+/** A pipeline run no longer holds these candidates (its sweep's losing trials, once the winner is named). */
+export const releaseCandidatesSignal =
+  defineSignal<[{ workflowId: string; runId: string; checkpointIds: string[] }]>('releaseCandidates');
 /** A serving slot deleted these deployments: their `deployed` records no longer hold their checkpoints. */
 export const releaseDeployedSignal = defineSignal<[{ deploymentIds: string[] }]>('releaseDeployed');

@@ -8,6 +8,7 @@ import {
   liveLeases,
   mergeRecords,
   refuseWhileRebuilding,
+  releaseCandidates,
   releaseDeployed,
   releaseLeases,
   type DeletionLease,
@@ -20,6 +21,7 @@ import {
   protectionRecordsQuery,
   protectionStateQuery,
   protectSignal,
+  releaseCandidatesSignal,
   releaseDeletionsSignal,
   releaseDeployedSignal,
   unpinSignal,
@@ -118,6 +120,9 @@ export async function checkpointProtection(input: ProtectionRegistryInput = {}):
         )),
     );
   });
+  setHandler(releaseCandidatesSignal, (release) =>
+    remove(() => (records = releaseCandidates(records, release))),
+  );
   setHandler(releaseDeployedSignal, ({ deploymentIds }) =>
     remove(() => (records = releaseDeployed(records, deploymentIds))),
   );

@@ -78,7 +78,8 @@ export interface SupervisionState {
   checkpointIds: string[];
   latest?: SupervisionProgress;
   /** The early stop's metric history and the epoch it last judged (with `earlyStop` only). */
-  earlyStop?: { history: MetricPoint[]; judgedEpoch?: number };
+  /** `trend`: judged on the trend of the newest checkpoints (src/decisions/early-stop-trend.ts), fixed at the first judgement. */
+  earlyStop?: { history: MetricPoint[]; judgedEpoch?: number; trend?: boolean };
 }
 
 export interface SupervisionResult {

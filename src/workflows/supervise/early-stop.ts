@@ -1,10 +1,12 @@
 import { setCurrentDetails } from '@temporalio/workflow';
 import { earlyStopReport, earlyStopVerdict, mergeMetricHistory } from '../../decisions/early-stop';
+import { earlyStopTrendVerdict } from '../../decisions/early-stop-trend';
 import type { TrainingJob } from '../../domain/types';
 import { provider } from '../activity-stubs';
 import type { SupervisionResult } from './contract';
 import { summarized } from '../summaries';
 import { fetchJob } from './look';
+import { judgesEarlyStopOnTrend } from './patches';
 import type { Supervision } from './state';
 import { stopUnlessEnded } from './stop';
 
@@ -23,6 +25,7 @@ export async function stopEarlyIfDue(
   const epoch = job.progress.currentEpoch;
   const carried = (sup.st.earlyStop ??= { history: [] });
   if (job.status !== 'running' || epoch === undefined || epoch === carried.judgedEpoch) return undefined;
+  carried.trend ??= judgesEarlyStopOnTrend();
   // The newest epochs are read again: a resume from an earlier checkpoint trains them anew.
   const newest = carried.history.at(-1)?.epoch;
   const afterEpoch = newest !== undefined ? newest - rule.patience : undefined;
@@ -33,7 +36,11 @@ export async function stopEarlyIfDue(
   );
   carried.history = mergeMetricHistory(carried.history, listed);
   carried.judgedEpoch = epoch;
-  const verdict = earlyStopVerdict(carried.history, rule, job.progress.totalEpochs);
+  const verdict = (carried.trend ? earlyStopTrendVerdict : earlyStopVerdict)(
+    carried.history,
+    rule,
+    job.progress.totalEpochs,
+  );
   if (!verdict.stop) return undefined;
   const report = earlyStopReport(rule, verdict, { totalEpochs: job.progress.totalEpochs });
   if (!(await stopUnlessEnded(sup, `early stop: ${verdict.reason}`))) return undefined;

@@ -51,3 +51,10 @@ export const stopsEarly = () => patched('supervise-early-stop');
  * grace, it is given up on. Runs before it acted on the watch's two agreeing looks.
  */
 export const confirmsEnds = () => patched('supervise-confirms-ends');
+
+/**
+ * An early stop is judged on the trend of the newest `2 × patience + 1` checkpoints instead of on each
+ * checkpoint against the best (src/decisions/early-stop-trend.ts). Asked once per job, at its first
+ * judgement, and carried across continue-as-new: a job keeps the rule it started with.
+ */
+export const judgesEarlyStopOnTrend = () => patched('supervise-early-stop-trend');

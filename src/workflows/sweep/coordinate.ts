@@ -14,9 +14,12 @@ import type { PipelineSpec } from '../../domain/pipeline-input';
 import type { PipelineStatus } from '../pipeline/contract';
 import type { SupervisionResult } from '../supervise/contract';
 import { describeFailure } from '../failure-cause';
+import { protectionRecords } from '../activity-stubs';
+import { releasesLosingTrials } from '../pipeline/patches';
 import { protect } from '../pipeline/protect';
 import type { RunSafety } from '../pipeline/safety';
 import { add } from '../pipeline/status';
+import { summarized } from '../summaries';
 import {
   stopTrialSignal,
   sweepTrialsQuery,
@@ -40,8 +43,8 @@ export interface SweepOutcome {
  * The pipeline's sweep: starts the trials (each a `sweepTrial` child), at most `parallel` at a time;
  * judges each trial as it reaches a rung against the trials there before it (ASHA,
  * src/decisions/halving.ts) and stops a loser; stops every trial when the sweep's cost reaches its
- * budget; keeps each ended trial's best checkpoint out of every cleanup while this run lasts; and
- * names the winner. A cancel reaches every running trial, and is awaited until their jobs are stopped.
+ * budget; keeps each ended trial's best checkpoint out of every cleanup while the sweep runs; and
+ * names the winner, releasing the other trials' bests. A cancel reaches every running trial, and is awaited until their jobs are stopped.
  */
 export async function runSweep(
   spec: PipelineSpec,
@@ -134,7 +137,7 @@ export async function runSweep(
         throw new CancelledFailure('sweep cancelled');
       }
       const best = results.get(ended)?.checkpointId;
-      // The trial's best stays out of every cleanup while this run lasts (the winner's is then the candidate).
+      // The trial's best stays out of every cleanup while the sweep runs (the winner's then as the candidate).
       if (best) await protect([{ kind: 'candidate', checkpointId: best }]);
     }
   } catch (err) {
@@ -168,5 +171,15 @@ export async function runSweep(
       'NO_CANDIDATE',
     );
   table.winner = won.index;
+  // The losers' bests go back to cleanup's retention rules; the winner's stays, then its candidate's.
+  const losers = [...results.values()].flatMap((r) =>
+    r.index !== won.index && r.checkpointId && r.checkpointId !== won.checkpointId ? [r.checkpointId] : [],
+  );
+  if (releasesLosingTrials() && losers.length > 0)
+    await summarized(
+      protectionRecords.releaseProtection,
+      `release the best checkpoints of the sweep's other trials (${losers.join(', ')}) to cleanup`,
+      { checkpointIds: losers },
+    );
   return { jobId: won.jobId, supervision: won.supervision, table };
 }
