@@ -34,6 +34,24 @@ export function heartbeat(details?: unknown): void {
   Context.current().heartbeat(details);
 }
 
+/** How often an activity waiting on one request beats: well inside a heartbeat timeout of seconds. */
+export const BEAT_WHILE_WAITING_MS = 2_000;
+
+/**
+ * Runs `work`, beating at once and every `everyMs` until it settles: a worker lost mid-request is noticed
+ * at the activity's heartbeat timeout (seconds), not at its start-to-close.
+ */
+export async function beatingWhile<T>(work: () => Promise<T>, everyMs = BEAT_WHILE_WAITING_MS): Promise<T> {
+  const ctx = Context.current();
+  ctx.heartbeat();
+  const timer = setInterval(() => ctx.heartbeat(), everyMs);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
+}
+
 /** This activity's attempt number (1 for the first): above 1, an earlier attempt may have created something. */
 export function attempt(): number {
   return Context.current().info.attempt;

@@ -3,6 +3,7 @@ import { createProviderClients, providerEndpointsFromEnv, type ProviderClients }
 import { setRequestOrigin } from '../providers/http/transport';
 import { builtInProviders } from '../providers';
 import { fleetBudgetActivities } from './fleet-budget';
+import { fleetBudgetPresenceActivities } from './fleet-budget-presence';
 import { notifyActivities } from './notify';
 import { protectionActivities } from './protection';
 import { protectionRebuildActivities } from './protection-rebuild';
@@ -49,6 +50,8 @@ export function createActivities(
     ...protectionActivities(reads.protection),
     ...protectionRebuildActivities(),
     ...fleetBudgetActivities(),
+    // One cache per worker process (createActivities is called once per process).
+    ...fleetBudgetPresenceActivities(),
     ...servingSlotActivities(),
     ...providers.tensormesh.activities,
     ...reconcileTensorOneActivities(clients.tensorone),

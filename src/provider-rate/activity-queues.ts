@@ -77,6 +77,7 @@ export const ACTIVITY_QUEUES: Record<keyof Activities, QueuedProvider | 'workflo
   settleFleetBudget: 'workflow',
   signalFleetBudgetAdmitted: 'workflow',
   readFleetBudgetBefore: 'workflow',
+  fleetBudgetPresence: 'workflow',
   notifyWebhook: 'workflow',
   // The worker's settings: no provider call
   providerRateLimits: 'workflow',

@@ -67,6 +67,13 @@ export const paging = proxyActivities<Activities>({
 });
 
 /**
+ * A smoke test is one inference request (the HTTP client gives up after 30 s) that beats while it waits
+ * (`beatingWhile`): an attempt lost with its worker is retried once 15 s pass without a beat, not when
+ * its start-to-close runs out. 15 s: the SDK sends beats at most every 80 % of it (12 s).
+ */
+const ONE_BEATING_REQUEST: ActivityOptions = { startToCloseTimeout: '45s', heartbeatTimeout: '15s' };
+
+/**
  * Smoke tests: a bounded number of tries, so a model that cannot answer fails the deploy in minutes (at
  * most ~155 s of backoff), not half an hour. Eight, not five: at the chaos run's fault rates (a 5xx in
  * five, a reset or a 429 in twenty: about 0.28 of requests) five tries failed a healthy deploy about once
@@ -74,7 +81,7 @@ export const paging = proxyActivities<Activities>({
  * in ~26,000.
  */
 export const smoke = proxyActivities<Activities>({
-  startToCloseTimeout: '2m',
+  ...ONE_BEATING_REQUEST,
   retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 8 },
 });
 
@@ -94,9 +101,8 @@ export const probes = proxyActivities<Activities>({
  */
 export function untilServing(timeoutMs: number, pollMs: number) {
   return proxyActivities<Activities>({
-    // One inference request (the HTTP client gives up after 30 s): a worker that died mid-request is
-    // noticed soon, so its retry still fits in the deploy timeout.
-    startToCloseTimeout: '45s',
+    // A worker that died mid-request is noticed soon, so its retry still fits in the deploy timeout.
+    ...ONE_BEATING_REQUEST,
     scheduleToCloseTimeout: timeoutMs,
     retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: Math.max(5000, pollMs) },
   });

@@ -3,7 +3,7 @@ import type { ProviderClients } from '../../src/providers/config';
 import { isAbsent } from '../../src/providers/http/capabilities';
 import { sandboxAdmin } from '../../sandbox/admin-client';
 import type { Sandbox } from '../../sandbox/server';
-import { runActivity, runActivityAttempt } from '../harness/activity-env';
+import { runActivity, runActivityAttempt, runActivityResuming } from '../harness/activity-env';
 import { eventually, startTestSandbox } from '../harness/sandbox';
 
 let sandbox: Sandbox;
@@ -138,6 +138,21 @@ describe('smokeTestEndpoint hands the workflow the status runsync answered', () 
       sampleInput: { prompt: 'hello' },
     });
     expect(res).toEqual({ status: 'COMPLETED', outputPreview: '{"text":"echo: hello"}' });
+  });
+
+  it('beats while runsync waits (its heartbeat timeout is seconds): at once, then every 2 s', async () => {
+    sandbox.state.faults = { ...sandbox.state.faults, latencyMs: 2_500 };
+    try {
+      const { result, heartbeats } = await runActivityResuming(
+        { workflowId: 'wf-smoke', attempt: 1 },
+        activities.smokeTestEndpoint,
+        { endpointId, sampleInput: { prompt: 'slow' } },
+      );
+      expect(result?.status).toBe('COMPLETED');
+      expect(heartbeats.length).toBeGreaterThanOrEqual(2);
+    } finally {
+      sandbox.state.faults = { ...sandbox.state.faults, latencyMs: 0 };
+    }
   });
 
   it.each(['FAILED', 'IN_QUEUE'])(

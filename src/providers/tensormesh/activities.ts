@@ -5,6 +5,7 @@ import type { ProvisionModelRequest, TensorMeshClient } from './client';
 import type { CreateOutcome, PossibleDuplicate } from '../../activities/context';
 import {
   attempt,
+  beatingWhile,
   createInDoubt,
   mayFindEarlierCreate,
   nameForStep,
@@ -50,7 +51,8 @@ export function tensormeshActivities(client: TensorMeshClient) {
     },
     /**
      * One completion against the served model. `endpoint`/`modelName` (from the create answer) are used
-     * when the model cannot be read back; `untilServing` retries "not serving yet" answers.
+     * when the model cannot be read back; `untilServing` retries "not serving yet" answers. Beats while
+     * the request waits, so an attempt lost with its worker is retried within seconds.
      */
     async smokeTestServedModel(input: {
       modelId: string;
@@ -61,17 +63,19 @@ export function tensormeshActivities(client: TensorMeshClient) {
       request?: ServedModelRequest;
       untilServing?: boolean;
     }): Promise<{ ok: boolean; outputPreview: string }> {
-      return classified(
-        async () => {
-          const res = await client.models.smokeTest(
-            input.modelId,
-            input.prompt,
-            { endpoint: input.endpoint, modelName: input.modelName },
-            input.request,
-          );
-          return { ok: res.ok, outputPreview: (res.output ?? '').slice(0, 200) };
-        },
-        { untilServing: input.untilServing },
+      return beatingWhile(() =>
+        classified(
+          async () => {
+            const res = await client.models.smokeTest(
+              input.modelId,
+              input.prompt,
+              { endpoint: input.endpoint, modelName: input.modelName },
+              input.request,
+            );
+            return { ok: res.ok, outputPreview: (res.output ?? '').slice(0, 200) };
+          },
+          { untilServing: input.untilServing },
+        ),
       );
     },
   };

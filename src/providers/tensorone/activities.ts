@@ -6,6 +6,7 @@ import { probeFigures, type ProbeFigures, type ProbeSample } from '../../decisio
 import { isAbsent, type CapabilityAbsent } from '../http/capabilities';
 import {
   attempt,
+  beatingWhile,
   createInDoubt,
   heartbeat,
   mayFindEarlierCreate,
@@ -245,18 +246,21 @@ export function tensoroneEndpointActivities(client: TensorOneClient) {
     /**
      * One `runsync` with a sample input; the output is trimmed so history stays small. `untilServing`:
      * the endpoint may still be starting (no status route to ask), so "not ready" answers are retried.
+     * Beats while the request waits, so an attempt lost with its worker is retried within seconds.
      */
     async smokeTestEndpoint(input: {
       endpointId: string;
       sampleInput: unknown;
       untilServing?: boolean;
     }): Promise<{ status?: string; outputPreview: string }> {
-      return classified(
-        async () => {
-          const res = await client.endpoints.runsync(input.endpointId, input.sampleInput);
-          return { status: res.status, outputPreview: JSON.stringify(res.output ?? null).slice(0, 200) };
-        },
-        { untilServing: input.untilServing },
+      return beatingWhile(() =>
+        classified(
+          async () => {
+            const res = await client.endpoints.runsync(input.endpointId, input.sampleInput);
+            return { status: res.status, outputPreview: JSON.stringify(res.output ?? null).slice(0, 200) };
+          },
+          { untilServing: input.untilServing },
+        ),
       );
     },
     /**

@@ -3,15 +3,17 @@ import {
   condition,
   isCancellation,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
 } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import type { ReserveAnswer, SettledSpend } from '../../decisions/fleet-budget';
+import { skipsFleetBudget, type FleetBudgetPresence } from '../../decisions/fleet-budget-presence';
 import type { PipelineSpec } from '../../domain/pipeline-input';
 import { fleetBudgetStands } from '../../decisions/pipeline-status';
 import type { PipelinePhase, PipelineStatus } from './contract';
 import { moveTo } from './status';
-import { reservesFleetBudgetPatch } from './patches';
+import { asksFleetBudgetPresence, reservesFleetBudgetPatch } from './patches';
 import { fleetBudgetAdmittedSignal } from '../fleet-budget/contract';
 
 /**
@@ -25,6 +27,15 @@ const budget = proxyActivities<Activities>({
   startToCloseTimeout: '1m',
   scheduleToCloseTimeout: '1h',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
+});
+
+/**
+ * Whether the queue has a budget, from the worker's cache or one describe: a marker in the workflow
+ * task that asks, no activity task. One try: a failure reserves instead, which retries by itself.
+ */
+const worker = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '5s',
+  retry: { maximumAttempts: 1 },
 });
 
 export interface FleetBudgetHold {
@@ -41,11 +52,34 @@ export const reservesFleetBudget = (spec: PipelineSpec) =>
   spec.train.kind === 'tensorone' && reservesFleetBudgetPatch();
 
 /**
+ * The reservation, unless the worker knows its queue has no fleet budget (then nothing is held and
+ * nothing is settled). Runs recorded before the question reserve as they did.
+ */
+export async function holdFleetBudget(
+  status: PipelineStatus,
+  phase: (p: PipelinePhase) => void,
+  budgetSpec: PipelineSpec['budget'],
+): Promise<FleetBudgetHold> {
+  if (asksFleetBudgetPresence() && skipsFleetBudget(await budgetPresence())) return NOTHING_HELD;
+  return reserveFleetBudget(status, phase, budgetSpec);
+}
+
+/** `unknown` when the worker could not tell: cannot know, so reserve. */
+async function budgetPresence(): Promise<FleetBudgetPresence | 'unknown'> {
+  try {
+    return await worker.fleetBudgetPresence();
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    return 'unknown';
+  }
+}
+
+/**
  * Reserves the job's expected cost before the pipeline creates it; resolves once admitted (or when no
  * budget is set). A cancel while waiting leaves the line and creates nothing; with
  * `budget.whenFleetFull: fail` a full fleet fails the pipeline instead of waiting.
  */
-export async function reserveFleetBudget(
+async function reserveFleetBudget(
   status: PipelineStatus,
   phase: (p: PipelinePhase) => void,
   budgetSpec: PipelineSpec['budget'],

@@ -35,7 +35,7 @@ import {
 import { iso, leftovers, moveTo } from './status';
 import { pipelineMetrics } from '../metrics';
 import { startOrAdoptTraining, superviseChild } from './train';
-import { NOTHING_HELD, reserveFleetBudget, reservesFleetBudget } from './fleet-budget';
+import { holdFleetBudget, NOTHING_HELD, reservesFleetBudget } from './fleet-budget';
 import {
   candidateChosen,
   failed,
@@ -122,9 +122,7 @@ async function run(
   notify: PipelineNotices['notify'],
 ): Promise<PipelineResult> {
   // ---- reserve the job's cost against the fleet budget (waits while the fleet is at its limit) ----
-  safety.fleet = reservesFleetBudget(spec)
-    ? await reserveFleetBudget(status, phase, spec.budget)
-    : NOTHING_HELD;
+  safety.fleet = reservesFleetBudget(spec) ? await holdFleetBudget(status, phase, spec.budget) : NOTHING_HELD;
 
   // ---- train ----
   phase('training');

@@ -108,3 +108,10 @@ export const reservesFleetBudgetPatch = () => patched('pipeline-reserves-fleet-b
  * Asked only by pipelines with `train.sweep`.
  */
 export const releasesLosingTrials = () => patched('sweep-releases-losing-trials');
+
+/**
+ * A pipeline that would reserve first asks its worker whether its task queue has a fleet budget (a
+ * local activity, answered from the worker's cache while fresh) and skips the reservation when none
+ * was ever set. An answer that cannot be had reserves as before.
+ */
+export const asksFleetBudgetPresence = () => patched('pipeline-skips-reservation-without-fleet-budget');

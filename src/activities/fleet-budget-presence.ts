@@ -1,0 +1,44 @@
+import { Context } from '@temporalio/activity';
+import { workflowExists } from '../clients/long-lived';
+import {
+  FLEET_BUDGET_PRESENCE_FRESH_MS,
+  freshPresence,
+  type FleetBudgetPresence,
+  type LearnedPresence,
+} from '../decisions/fleet-budget-presence';
+import { fleetBudgetId } from '../workflows/fleet-budget/contract';
+
+/**
+ * Whether the calling workflow's task queue has a fleet budget, asked as a local activity: one describe
+ * of `fleet-budget--<queue>` per worker process and queue while the answer is fresh, shared by the
+ * pipelines that ask meanwhile. A describe that fails throws (nothing is learned): the pipeline then
+ * reserves, as it would without asking.
+ */
+export function fleetBudgetPresenceActivities(freshMs: number = FLEET_BUDGET_PRESENCE_FRESH_MS) {
+  const learned = new Map<string, LearnedPresence>();
+  const asking = new Map<string, Promise<FleetBudgetPresence>>();
+
+  async function ask(key: string, budgetId: string): Promise<FleetBudgetPresence> {
+    const { client } = Context.current();
+    // Counted from before the question: the answer is at least this recent.
+    const askedAtMs = Date.now();
+    const presence: FleetBudgetPresence = (await workflowExists(client, budgetId)) ? 'set' : 'none';
+    learned.set(key, { presence, learnedAtMs: askedAtMs });
+    return presence;
+  }
+
+  return {
+    async fleetBudgetPresence(): Promise<FleetBudgetPresence> {
+      const { namespace, taskQueue } = Context.current().info;
+      const key = `${namespace}/${taskQueue}`;
+      const known = freshPresence(learned.get(key), Date.now(), freshMs);
+      if (known) return known;
+      let answer = asking.get(key);
+      if (!answer) {
+        answer = ask(key, fleetBudgetId(taskQueue)).finally(() => asking.delete(key));
+        asking.set(key, answer);
+      }
+      return answer;
+    },
+  };
+}
