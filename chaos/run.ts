@@ -264,7 +264,7 @@ async function main(): Promise<void> {
     if (await aimAt('promote', 240_000, aboutEndpointNamed(`${p.workflowId}--`))) startWorker();
     // The replaced endpoint, by id: a DELETE is answered after the sandbox has forgotten its name. The
     // documented profile has no delete route (the slot names it for removal by hand): nothing to aim at.
-    // Four minutes: a smoke test killed mid-request is retried only after its 2-minute timeout.
+    // Four minutes: room for the drain and, on two busy cores, a retried smoke test before it.
     const replaced = endpointsNamed(`${p.after}--`);
     if (PROFILE === 'documented') return;
     if (await aimAt('retire', 240_000, (path) => replaced.some((id) => path.endsWith(`/${id}`))))

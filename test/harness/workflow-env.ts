@@ -171,10 +171,11 @@ export async function advanceUntil<T>(
   throw new Error('condition not reached in virtual time');
 }
 
+/** Stops the bed's workers; one never run is run and stopped, or closing its connection would wait on it. */
 async function stop(group: WorkerGroup, running: Promise<void> | undefined): Promise<void> {
-  if (!running) return;
+  const run = running ?? group.run();
   group.shutdown();
-  await running;
+  await run;
 }
 
 const lingering = new WeakMap<TestWorkflowEnvironment, (() => Promise<void>)[]>();
