@@ -103,10 +103,10 @@ export function renderSweep(s: SweepReport): string {
   const values = s.trials.flatMap((t) => t.points.map((p) => p.value));
   const epochs = s.trials.flatMap((t) => t.points.map((p) => p.epoch));
   const totalEpochs = Math.max(1, ...epochs, ...s.trials.map((t) => t.row.totalEpochs ?? 0));
-  // The first epochs of a poor trial can sit far above the rest: the scale is set by the lower 95 %.
-  const sorted = [...values].sort((a, b) => a - b);
-  const lo = sorted[0] ?? 0;
-  const hi = sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.95))] ?? 1;
+  // Every value on the scale: a scale cut short would draw a poor trial's early points at values it
+  // never had, on top of another trial's marks.
+  const lo = values.length ? Math.min(...values) : 0;
+  const hi = values.length ? Math.max(...values) : 1;
   const span = hi - lo || 1;
   // From epoch 0, so the first rung's line and marks stand clear of the axis.
   const x = (epoch: number) => pad.l + (epoch / totalEpochs) * (W - pad.l - pad.r);
