@@ -17,7 +17,7 @@ const NOTE = 'orphan reconciler (finetune-pipelines)';
 export async function upsertReconcileSchedule(
   client: Client,
   spec: ScheduleTiming & { taskQueue: string; input: ReconcileInput },
-): Promise<{ created: boolean }> {
+): Promise<{ created: boolean; before?: ScheduleSettings<ReconcileInput> }> {
   return upsertWorkflowSchedule(
     client,
     { ...spec, what: 'reconcile', defaultNote: NOTE },

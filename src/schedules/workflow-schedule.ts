@@ -46,7 +46,7 @@ export async function upsertWorkflowSchedule<W extends Workflow>(
   client: Client,
   timing: ScheduleTiming & { what: string; defaultNote: string },
   action: { workflow: W; taskQueue: string; args: Parameters<W>; summary: string },
-): Promise<{ created: boolean }> {
+): Promise<{ created: boolean; before?: ScheduleSettings<Parameters<W>[0]> }> {
   if (!timing.every === !timing.cron)
     throw new InvalidScheduleInput(`a ${timing.what} schedule needs exactly one of \`every\` or \`cron\``);
   const everyMs = timing.every ? parseDuration(timing.every) : undefined;
@@ -77,15 +77,22 @@ export async function upsertWorkflowSchedule<W extends Workflow>(
       return { created: true };
     } catch (err) {
       if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-      await client.schedule.getHandle(timing.scheduleId).update((previous: ScheduleDescription) => ({
-        ...previous,
-        spec: options.spec,
-        action: options.action,
-        policies: { ...previous.policies, ...options.policies },
-        // The note carries the cron as written: a replaced one must not describe the old.
-        state: { ...previous.state, note: options.state?.note },
-      }));
-      return { created: false };
+      // What the replaced schedule held, so that the answer can say what changed (e.g. a dry run no more).
+      let before: ScheduleSettings<Parameters<W>[0]> | undefined;
+      await client.schedule.getHandle(timing.scheduleId).update((previous: ScheduleDescription) => {
+        const previousAction = previous.action;
+        if (previousAction.type === 'startWorkflow' && previousAction.args?.[0] !== undefined)
+          before = { timing: timingOf(previous), input: previousAction.args[0] as Parameters<W>[0] };
+        return {
+          ...previous,
+          spec: options.spec,
+          action: options.action,
+          policies: { ...previous.policies, ...options.policies },
+          // The note carries the cron as written: a replaced one must not describe the old.
+          state: { ...previous.state, note: options.state?.note },
+        };
+      });
+      return { created: false, before };
     }
   } catch (err) {
     // The client turns the server's "Invalid schedule spec" (a cron it cannot read) into a TypeError.

@@ -150,3 +150,21 @@ it('schedule reconcile update of a schedule that does not exist: exit 3 and the 
     `no schedule absent-r-${taskQueue} (create it: starter schedule reconcile create --id absent-r-${taskQueue} --every 1h)`,
   );
 });
+
+it('schedule reconcile create over a dry-run schedule says it now acts: every setting that changed says what it was', async () => {
+  const id = `reconcile-replace-${taskQueue}`;
+  const create = ['schedule', 'reconcile', 'create', '--id', id, '--every', '2h'];
+  expect((await cli([...create, '--dry-run'])).code).toBe(0);
+  const replaced = await cli(create);
+  expect(replaced.code).toBe(0);
+  expect(replaced.stdout).toBe(
+    [
+      `updated schedule ${id}:`,
+      '  runs: every 2h',
+      '  grace: 1h',
+      '  mode: stops and removes (was dry run (reports only))',
+      '',
+    ].join('\n'),
+  );
+  await bed.dev.client.schedule.getHandle(id).delete();
+});

@@ -218,13 +218,13 @@ function addReconcileSchedule(parent: Command): void {
       const { upsertReconcileSchedule } = await import('../../schedules/reconcile-schedule');
       const timing = timingOf(opts) ?? { every: '1h' };
       const input = { dryRun: !!opts.dryRun, graceMs: parseDuration(opts.grace ?? '1h')! };
-      const { created } = await upsertReconcileSchedule(client, {
+      const { created, before } = await upsertReconcileSchedule(client, {
         scheduleId: opts.id,
         taskQueue,
         ...timing,
         input,
       });
-      out(upsertedLines(opts.id, created, reconcileSettingsLines({ timing, input })));
+      out(upsertedLines(opts.id, created, reconcileSettingsLines({ timing, input }, before)));
     });
   const update = (opts: SettingsFlags) =>
     withClient(async ({ client }) => {
