@@ -51,12 +51,16 @@ export function etaText(t: Pick<SupervisionProgress, 'status' | 'eta'>): string 
 /** The status as a few human lines; `serving` is the deployment's standing in its slot, when read. */
 export function statusLines(id: string, s: PipelineStatus, serving?: string): string[] {
   const t = s.training;
+  // A pipeline that ended no longer waits for the fleet budget, and its training figures are its last look's.
+  const ended = ENDED.has(s.phase);
   const lines = [`${id}  phase: ${s.phase}${s.failure ? `  (${s.failure})` : ''}`];
   if (s.jobId) lines.push(`  job: ${s.provider} ${s.jobId}${s.gpuType ? ` on ${s.gpuType}` : ''}`);
-  if (s.fleetBudget) lines.push(`  fleet budget: ${s.fleetBudget}`);
+  if (s.fleetBudget && !ended) lines.push(`  fleet budget: ${s.fleetBudget}`);
   if (t) {
+    const label = ended && !ENDED.has(t.status) ? 'training (its last look)' : 'training';
+    const eta = ended ? undefined : etaText(t);
     lines.push(
-      `  training: ${t.status} epoch ${t.epoch ?? '-'}/${t.totalEpochs ?? '-'} step ${t.step ?? '-'}/${t.totalSteps ?? '-'} (${t.percentage ?? 0}%)  loss ${t.metrics.loss ?? '-'} best ${t.bestLoss ?? '-'}  cost ${costText(t)}${etaText(t) ? `  eta ${etaText(t)}` : ''}${t.resumes ? `  resumes ${t.resumes}` : ''}`,
+      `  ${label}: ${t.status} epoch ${t.epoch ?? '-'}/${t.totalEpochs ?? '-'} step ${t.step ?? '-'}/${t.totalSteps ?? '-'} (${t.percentage ?? 0}%)  loss ${t.metrics.loss ?? '-'} best ${t.bestLoss ?? '-'}  cost ${costText(t)}${eta ? `  eta ${eta}` : ''}${t.resumes ? `  resumes ${t.resumes}` : ''}`,
     );
   }
   if (s.earlyStop) lines.push(`  ${earlyStopLine(s.earlyStop)}`);

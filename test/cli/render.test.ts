@@ -78,6 +78,24 @@ describe('live figures: fresh, or marked stale with their age; no ETA once a job
     expect(done.join('\n')).not.toContain('eta');
   });
 
+  it('a pipeline that ended shows its last look as such, no ETA and no fleet-budget wait', () => {
+    const ended = statusLines('pipeline-p', {
+      ...base,
+      phase: 'completed',
+      fleetBudget: 'reserved: fleet at $568 of $600 today',
+      training,
+    }).join('\n');
+    expect(ended).toContain('  training (its last look): running epoch 3/8');
+    expect(ended).not.toContain('eta');
+    expect(ended).not.toContain('fleet budget');
+    const waiting = statusLines('pipeline-p', {
+      ...base,
+      phase: 'awaiting-budget',
+      fleetBudget: 'awaiting budget: fleet at $500 of $600 today',
+    }).join('\n');
+    expect(waiting).toContain('  fleet budget: awaiting budget: fleet at $500 of $600 today');
+  });
+
   it('the look laid over the status brings its cost time; a look without cost marks the report’s as old', () => {
     const look = { status: 'running' as const, epoch: 4, loss: 0.4, at: '2026-11-26T20:11:00Z' };
     expect(withLatestLook(training, { ...look, cost: 5, costAt: '2026-11-26T20:05:00Z' })).toMatchObject({
