@@ -168,3 +168,20 @@ it('schedule reconcile create over a dry-run schedule says it now acts: every se
   );
   await bed.dev.client.schedule.getHandle(id).delete();
 });
+
+it('an update given no setting is refused (exit 2) naming the settings it takes; the schedule is untouched', async () => {
+  const id = `reconcile-empty-${taskQueue}`;
+  expect(
+    (await cli(['schedule', 'reconcile', 'create', '--id', id, '--every', '2h', '--dry-run'])).code,
+  ).toBe(0);
+  const empty = await cli(['schedule', 'reconcile', 'update', '--id', id]);
+  expect(empty.code).toBe(2);
+  expect(empty.stderr).toContain(
+    'nothing to change: give at least one of --every, --cron, --grace, --dry-run',
+  );
+  expect(empty.stdout).toBe('');
+  const cleanup = await cli(['schedule', 'cleanup', 'update', '--id', id]);
+  expect(cleanup.code).toBe(2);
+  expect(cleanup.stderr).toContain('--keep, --keep-days, --status, --name-prefix, --max-deletes');
+  await bed.dev.client.schedule.getHandle(id).delete();
+});

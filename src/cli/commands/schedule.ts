@@ -83,6 +83,14 @@ export function addScheduleCommand(program: Command): void {
   addReconcileSchedule(parent);
 }
 
+/** An `update` given no setting would change nothing and say "updated": refused, naming what it takes. */
+async function refuseEmptyUpdate<T extends object>(opts: T, settings: (keyof T & string)[]): Promise<void> {
+  if (settings.some((k) => opts[k] !== undefined)) return;
+  const { InvalidScheduleInput } = await import('../../schedules/workflow-schedule');
+  const flags = settings.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+  throw new InvalidScheduleInput(`nothing to change: give at least one of ${flags.join(', ')}`);
+}
+
 /** The schedule's timing from `--cron` or `--every`; none when neither was given. */
 const timingOf = (opts: { cron?: string; every?: string }): ScheduleTiming | undefined =>
   opts.cron ? { cron: opts.cron } : opts.every ? { every: opts.every } : undefined;
@@ -159,6 +167,15 @@ function addCleanupSchedule(parent: Command): void {
     });
   const update = (opts: SettingsFlags) =>
     withClient(async ({ client }) => {
+      await refuseEmptyUpdate(opts, [
+        'every',
+        'cron',
+        'keep',
+        'keepDays',
+        'status',
+        'namePrefix',
+        'maxDeletes',
+      ]);
       const { updateCleanupSchedule } = await import('../../schedules/cleanup-schedule');
       const { timing, input } = await updateCleanupSchedule(client, opts.id, {
         timing: timingOf(opts),
@@ -228,6 +245,7 @@ function addReconcileSchedule(parent: Command): void {
     });
   const update = (opts: SettingsFlags) =>
     withClient(async ({ client }) => {
+      await refuseEmptyUpdate(opts, ['every', 'cron', 'grace', 'dryRun']);
       const { updateReconcileSchedule } = await import('../../schedules/reconcile-schedule');
       const { before, after } = await updateReconcileSchedule(client, opts.id, {
         timing: timingOf(opts),
