@@ -407,7 +407,12 @@ async function runTrial(trial: Trial, shared: Shared): Promise<TrialReport> {
   // The retrain: once the first run ended; the operator may roll back while the first deployment drains.
   acting.push(
     (async () => {
-      await ended(specs[0].workflowId, deadline);
+      // Never after the deadline: the trial's end state is read then, and a retrain started meanwhile
+      // would create a job whose run the reading found not started.
+      if (!(await ended(specs[0].workflowId, deadline)))
+        return say(
+          `${label}: ${retrain.workflowId} not started: ${specs[0].workflowId} ran past the deadline`,
+        );
       await start(retrain);
       say(`${label}: started ${retrain.workflowId}`);
       if (!plan.rollback) return;
