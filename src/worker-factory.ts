@@ -19,6 +19,7 @@ type WorkerSettings = Pick<
   | 'WORKER_REUSE_V8_CONTEXT'
   | 'WORKER_WORKFLOW_BUNDLE'
   | 'WORKER_SHUTDOWN_GRACE_SECONDS'
+  | 'WORKER_FLEET_SWEEP'
   | 'NOTIFY_WEBHOOK_URL'
   | 'TENSORONE_MAX_RPS'
   | 'TENSORMESH_MAX_RPS'
@@ -127,6 +128,7 @@ function activitiesOf(w: WorkerWiring): Activities {
     createActivities(w.providers, {
       webhookUrl: w.settings.NOTIFY_WEBHOOK_URL,
       providerRate: providerRate(w.providers, limits),
+      fleetSweep: w.settings.WORKER_FLEET_SWEEP,
     }),
     w.moreProviders ?? [],
   );

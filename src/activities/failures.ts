@@ -134,12 +134,29 @@ export async function classified<T>(
   } catch (err) {
     if (err instanceof ProviderError)
       throw options.untilServing ? toNotServingYetFailure(err, tries) : toTemporalFailure(err, tries);
-    if (err instanceof ApplicationFailure) throw err;
+    if (err instanceof ApplicationFailure)
+      throw options.tries === undefined ? err : withCallersTries(err, options.tries);
     const e = err as Error;
     const scrubbed = new Error(redactText(e?.message ?? String(err)));
     scrubbed.name = e?.name ?? 'Error';
     throw scrubbed;
   }
+}
+
+/**
+ * A malformed answer classified by another activity's single try (a read workflow's, the fleet's sweep
+ * of the job list) counts as a try of the calling watch: at its `MALFORMED_TRIES`th failed look in a row
+ * it is no longer retried, as the watch's own read would not be.
+ */
+function withCallersTries(failure: ApplicationFailure, tries: number): ApplicationFailure {
+  if (failure.type !== 'MALFORMED_RESPONSE' || failure.nonRetryable || tries < MALFORMED_TRIES)
+    return failure;
+  return ApplicationFailure.create({
+    type: failure.type,
+    message: `${failure.message} (still malformed at try ${tries}; no more tries)`,
+    nonRetryable: true,
+    details: failure.details ?? undefined,
+  });
 }
 
 function isNotFound(err: unknown): boolean {

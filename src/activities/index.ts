@@ -8,6 +8,7 @@ import { notifyActivities } from './notify';
 import { protectionActivities } from './protection';
 import { protectionRebuildActivities } from './protection-rebuild';
 import { providerRate, type ProviderRate } from '../provider-rate';
+import type { WatchReads } from '../provider-rate/reads';
 import { rateLimitActivities } from '../provider-rate/limits';
 import {
   reconcileTemporalActivities,
@@ -15,7 +16,8 @@ import {
   reconcileTensorOneActivities,
 } from './reconcile';
 import { servingSlotActivities } from './serving-slots';
-import { jobSweeps } from './job-sweep';
+import { jobSweeps, type JobSweeps } from './job-sweep';
+import { fleetJobSweeps } from './fleet-job-sweep';
 import { watchActivities } from './watch';
 
 /** Provider requests made by an activity carry `workflowId/activityId`: the same for all its retries. */
@@ -38,6 +40,11 @@ export function createActivities(
     webhookUrl?: string;
     /** The worker's rate limits and the reads chosen for them; by default none, every read direct. */
     providerRate?: ProviderRate;
+    /**
+     * One sweep of the job list per freshness window for every worker process of the task queue (the
+     * default); false: each process sweeps by itself.
+     */
+    fleetSweep?: boolean;
   } = {},
 ) {
   setRequestOrigin(activityOrigin);
@@ -64,14 +71,18 @@ export function createActivities(
         marqtune: reads.marqtuneModel,
       },
       // One per worker process: every watch in it reads the same sweeps of the job list.
-      sweeps: jobSweeps((query) => reads.tensorone.listJobs(query), {
-        lookWaitsMs: reads.tensorone.lookWaitsMs,
-      }),
+      sweeps: jobListSweeps(reads.tensorone, options.fleetSweep ?? true),
     }),
   };
 }
 
 export type Activities = ReturnType<typeof createActivities>;
+
+/** The process's sweeps: the fleet's (its own as the fallback), or its own only. */
+function jobListSweeps(reads: WatchReads, fleet: boolean): JobSweeps {
+  const own = jobSweeps((query) => reads.listJobs(query), { lookWaitsMs: reads.lookWaitsMs });
+  return fleet ? fleetJobSweeps(own, { lookWaitsMs: reads.lookWaitsMs }) : own;
+}
 
 /** Activities against the providers named in the worker's environment (the sandbox by default). */
 export function createActivitiesFromEnv(env: NodeJS.ProcessEnv = process.env): Activities {

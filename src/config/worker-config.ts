@@ -45,6 +45,11 @@ export const workerEnvSchema = temporalEnvSchema.extend({
    * the workflows with webpack at start, which costs seconds and leaves hundreds of MiB in the heap.
    */
   WORKER_WORKFLOW_BUNDLE: z.string().optional(),
+  /**
+   * One sweep of the TensorOne job list per freshness window for all the worker processes of the task
+   * queue (docs/fleet-sweep.md). `false`: each process sweeps by itself, as before it (a rollout's way back).
+   */
+  WORKER_FLEET_SWEEP: z.stringbool().default(true),
   /** Seconds running activities get to finish on SIGINT/SIGTERM before the worker exits. */
   WORKER_SHUTDOWN_GRACE_SECONDS: positiveInt(30),
   /** Prometheus metrics from the SDK runtime, e.g. 0.0.0.0:9464; off when unset. */

@@ -15,3 +15,4 @@ export { checkpointProtection } from './protection';
 export { fleetBudget } from './fleet-budget';
 export { servingSlot } from './serving-slot';
 export { reconcileOrphans } from './reconcile';
+export { jobListSweep } from './job-list-sweep';

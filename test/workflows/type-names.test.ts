@@ -7,6 +7,7 @@ import {
   protectionRegistryId,
 } from '../../src/workflows/protection/contract';
 import { SERVING_SLOT_WORKFLOW_TYPE } from '../../src/workflows/serving-slot/contract';
+import { JOB_LIST_SWEEP_WORKFLOW_TYPE } from '../../src/workflows/job-list-sweep/contract';
 
 // Activities and clients start these workflows by type name (they load no workflow code): each name
 // must be one the worker runs.
@@ -16,6 +17,10 @@ describe('workflows started by type name', () => {
     expect(typeof run[PROTECTION_REGISTRY_WORKFLOW_TYPE]).toBe('function');
     expect(typeof run[FLEET_BUDGET_WORKFLOW_TYPE]).toBe('function');
     expect(typeof run[SERVING_SLOT_WORKFLOW_TYPE]).toBe('function');
+  });
+
+  it("the fleet's job-list sweep runs under the name the watch starts it by", () => {
+    expect(typeof (workflows as Record<string, unknown>)[JOB_LIST_SWEEP_WORKFLOW_TYPE]).toBe('function');
   });
 
   it('the workflows kept per task queue keep their ids: a new id would leave the running registry and budget behind', () => {

@@ -1,0 +1,45 @@
+import { proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../../activities';
+import type { TrainingJob } from '../../domain/types';
+import { summarized } from '../summaries';
+import { MALFORMED_RESPONSE, type JobListSweepInput, type JobListSweepResult } from './contract';
+
+/** The documented job list's largest page (`limit` 1-100). */
+const PAGE = 100;
+
+/**
+ * A page is one request (under a rate limit, on the provider's task queue like every provider call). A
+ * few quick tries: the looks waiting for the sweep end as polls meanwhile, and a sweep that fails is
+ * started again by the next look that asks, never taken as "no jobs". A malformed answer fails the
+ * sweep at its first try: the looks count those tries, one per look, as they do for their own reads.
+ */
+const pages = proxyActivities<Activities>({
+  startToCloseTimeout: '30s',
+  retry: {
+    initialInterval: '1s',
+    backoffCoefficient: 2,
+    maximumInterval: '10s',
+    maximumAttempts: 4,
+    nonRetryableErrorTypes: [MALFORMED_RESPONSE],
+  },
+});
+
+/**
+ * One sweep of the documented job list for every worker process of a task queue: every page of one
+ * status, oldest job first (jobs created meanwhile land on later pages). Its id names the queue, the
+ * status and the freshness window (`jobListSweepId`): the looks of every process that ask in the window
+ * join this run and read its result, so the provider sees one sweep per window, not one per process.
+ */
+export async function jobListSweep(input: JobListSweepInput): Promise<JobListSweepResult> {
+  const jobs = new Map<string, TrainingJob>();
+  for (let offset = 0; ; offset += PAGE) {
+    const page = await summarized(
+      pages.listTrainingJobs,
+      `list ${input.status} jobs from ${offset} for the fleet's sweep`,
+      { status: input.status, sort: 'created_at', order: 'asc', limit: PAGE, offset },
+    );
+    for (const job of page.jobs) jobs.set(job.id, job);
+    if (!page.hasMore || page.jobs.length === 0) break;
+  }
+  return { takenAtMs: input.takenAtMs, jobs: [...jobs.values()] };
+}

@@ -1,0 +1,151 @@
+import { Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createActivities } from '../../src/activities';
+import { fleetJobSweeps } from '../../src/activities/fleet-job-sweep';
+import { jobSweeps } from '../../src/activities/job-sweep';
+import { watchActivities } from '../../src/activities/watch';
+import type { BetweenLooks, WatchInput, WatchOutcome } from '../../src/activities/watch';
+import { createProviderClients } from '../../src/providers/config';
+import { runningJobWatch } from '../harness/activity-env';
+import { useWorkflowTestBed } from '../harness/workflow-env';
+
+// Two worker processes of one task queue, each with its own activities (its own caches), looking at
+// their jobs on the time-skipping server: the job-list sweep they read is the fleet's, made once per
+// freshness window by a `jobListSweep` run that the real worker of the queue runs.
+const FRESHNESS = 60_000;
+const bed = useWorkflowTestBed({ queueMs: 0 });
+
+/** One look by `process` at a job known to be running, as an attempt of a watch on the bed's task queue. */
+async function lookAt(
+  process: Pick<ReturnType<typeof createActivities>, 'watchTrainingJob'>,
+  jobId: string,
+  nowMs: number,
+  options: { taskQueue?: string; plan?: Partial<WatchInput['plan']> } = {},
+): Promise<{ result?: WatchOutcome; error?: unknown; beat?: BetweenLooks }> {
+  const env = new MockActivityEnvironment(
+    {
+      workflowExecution: { workflowId: `look-${jobId}`, runId: 'run-1' },
+      taskQueue: options.taskQueue ?? bed.taskQueue,
+      attempt: 1,
+    },
+    { client: workerClient() },
+  );
+  let beat: BetweenLooks | undefined;
+  env.on('heartbeat', (d: BetweenLooks) => (beat = d));
+  try {
+    return {
+      result: await env.run(
+        process.watchTrainingJob,
+        runningJobWatch(jobId, nowMs, { freshnessMs: FRESHNESS, ...options.plan }),
+      ),
+      beat,
+    };
+  } catch (error) {
+    return { error, beat };
+  }
+}
+
+/**
+ * The client a worker hands its activities: a plain one on the server's connection (the test
+ * environment's own client lets the server skip time while it waits, which no worker's does).
+ */
+const workerClient = () => new Client({ connection: bed.env.connection, namespace: bed.env.namespace });
+
+const since = (ms: number) => bed.sandbox.state.requestLog.filter((r) => r.at >= ms);
+const listReads = (ms: number) => since(ms).filter((r) => r.path === '/tensorone/v2/training/jobs');
+const jobReads = (ms: number) => since(ms).filter((r) => /\/v2\/training\/jobs\/[^/]+$/.test(r.path));
+
+/** A worker process's activities, against the bed's sandbox. */
+const workerProcess = () => createActivities(createProviderClients(bed.sandbox.endpoints));
+
+function runningJobs(count: number, name: string) {
+  const jobs = Array.from({ length: count }, (_, i) =>
+    bed.sandbox.state.createJob({ name: `${name}-${i}`, totalEpochs: 1000 }),
+  );
+  expect(jobs.every((j) => bed.sandbox.state.advance(j).status === 'running')).toBe(true);
+  return jobs;
+}
+
+it("two worker processes' looks within one window make one sweep of the job list between them", () =>
+  bed.withWorker(async () => {
+    const jobs = runningJobs(150, 'fleet');
+    const running = [...bed.sandbox.state.jobs.values()].filter((j) => j.status === 'running').length;
+    const [first, second] = [workerProcess(), workerProcess()];
+    const start = Date.now();
+    const now = await bed.env.currentTimeMs();
+    // Each process looks at its half of the jobs, at once, then the second again later in the window.
+    const looks = await Promise.all(jobs.map((j, i) => lookAt(i % 2 === 0 ? first : second, j.id, now)));
+    const later = await Promise.all(
+      jobs.slice(0, 20).map((j, i) => lookAt(i % 2 === 0 ? second : first, j.id, now + 5_000)),
+    );
+    for (const look of [...looks, ...later]) {
+      expect(look.error).toMatchObject({ type: 'JOB_UNCHANGED' });
+      expect(look.beat?.latest).toMatchObject({ status: 'running' });
+    }
+    // One sweep for the fleet: every page of the running jobs (two: 150 and more), once, and no job
+    // read by itself. Each process sweeping by itself made two.
+    expect(running).toBeGreaterThan(100);
+    expect(listReads(start)).toHaveLength(Math.ceil(running / 100));
+    expect(jobReads(start)).toHaveLength(0);
+    for (const j of jobs) bed.sandbox.state.stopJob(j, false);
+  }));
+
+it('while no worker runs the sweep, looks keep waiting; once its run times out the process sweeps by itself', () =>
+  bed.withWorker(async () => {
+    const [job] = runningJobs(1, 'no-fleet-sweep');
+    // A queue whose workers do not run the sweep (none at all here): its run waits, then times out.
+    const clients = createProviderClients(bed.sandbox.endpoints);
+    const { watchTrainingJob } = watchActivities({
+      getJob: {
+        tensorone: (id) => clients.tensorone.jobs.get(id),
+        marqtune: (id) => clients.marqtune.models.get(id),
+      },
+      sweeps: fleetJobSweeps(
+        jobSweeps((q) => clients.tensorone.jobs.list(q)),
+        { lookWaitsMs: 300, runTimeoutMs: 1500 },
+      ),
+    });
+    const taskQueue = `${bed.taskQueue}-unpolled`;
+    const now = await bed.env.currentTimeMs();
+    const start = Date.now();
+    const waiting = await lookAt({ watchTrainingJob }, job!.id, now, { taskQueue });
+    // Kept waiting (a poll, not a failed look), nothing seen, nothing read by the look itself.
+    expect(waiting.error).toMatchObject({ type: 'PROVIDER_QUEUE_BUSY' });
+    expect(waiting.beat?.latest).toBeUndefined();
+    expect(listReads(start)).toHaveLength(0);
+    await new Promise((r) => setTimeout(r, 2500));
+    const look = await lookAt({ watchTrainingJob }, job!.id, now + 1000, { taskQueue });
+    expect(look.error).toMatchObject({ type: 'JOB_UNCHANGED' });
+    expect(look.beat?.latest).toMatchObject({ status: 'running' });
+    expect(listReads(start)).toHaveLength(1);
+    bed.sandbox.state.stopJob(job!, false);
+  }));
+
+it('a sweep that failed is no empty answer: the look fails, and the next look in the window sweeps again', () =>
+  bed.withWorker(async () => {
+    const [job] = runningJobs(1, 'failed-sweep');
+    const process = workerProcess();
+    const now = await bed.env.currentTimeMs();
+    bed.sandbox.state.faults = {
+      ...bed.sandbox.state.faults,
+      errorRate: 1,
+      errorStatus: 503,
+      routePattern: '/training/jobs$',
+    };
+    // A freshness of its own: a window no earlier test swept.
+    const plan = { freshnessMs: 90_000 };
+    const failed = await lookAt(process, job!.id, now, { plan });
+    bed.sandbox.state.faults = { ...bed.sandbox.state.faults, errorRate: 0, routePattern: undefined };
+    // Failed like a failed read of the list (retried by the server), with nothing seen.
+    expect(failed.error).toBeInstanceOf(ApplicationFailure);
+    expect(failed.error).not.toMatchObject({ type: 'JOB_UNCHANGED' });
+    expect(failed.beat?.latest).toBeUndefined();
+    const start = Date.now();
+    const again = await lookAt(process, job!.id, now + 1000, { plan });
+    expect(again.error).toMatchObject({ type: 'JOB_UNCHANGED' });
+    expect(again.beat?.latest).toMatchObject({ status: 'running' });
+    expect(listReads(start).length).toBeGreaterThan(0);
+    expect(jobReads(start)).toHaveLength(0);
+    bed.sandbox.state.stopJob(job!, false);
+  }));
