@@ -19,8 +19,13 @@
  * share of the workflow queue's activity tasks (nearly all looks) that began at most 1 s after due.
  * On the cluster also the Temporal server's RSS and PostgreSQL's PSS and both CPUs over the window;
  * at the end the run's workflows are terminated (a batch operation on its task queue).
+ * With the fleet's sweep (the default, `--fleet-sweep false` to have each process sweep by itself as
+ * before it) every process reads one sweep per window whichever process's tap it went through: the
+ * seconds between looks are then counted across processes, and the sweep runs (`jobListSweep`
+ * workflows) begun in the window are counted at the server.
  *   npx tsx bench/scale.ts [--quick] [--cluster] [--workers 1] [--n 1000,5000] [--cache 2000] [--heap MiB]
  *                          [--reuse-v8-context false] [--freshness s] [--report-every s] [--window s]
+ *                          [--fleet-sweep false]
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
@@ -56,6 +61,12 @@ const REUSE_V8_CONTEXT = option('reuse-v8-context') ?? 'true';
 const ON_CLUSTER = flag('cluster');
 /** Worker processes polling the same task queue. */
 const WORKERS = Number(option('workers') ?? 1);
+/** One sweep of the job list per window for all processes (WORKER_FLEET_SWEEP), or one per process. */
+const FLEET_SWEEP = option('fleet-sweep') ?? 'true';
+if (!['true', 'false'].includes(FLEET_SWEEP)) {
+  process.stderr.write(`scale: --fleet-sweep must be true or false, got "${FLEET_SWEEP}"\n`);
+  process.exit(2);
+}
 /** Repeated runs on one cluster must not see each other's workflows: task queue and ids carry it. */
 const RUN_TAG = Date.now().toString(36);
 const CLOCK_SPEED = 60;
@@ -96,8 +107,10 @@ interface Figures {
   stickyHitRate: number;
   progressedShare: number;
   tasksPerSecond: number;
-  /** Sweeps of the job list begun inside the window, per worker process. */
+  /** Sweeps of the job list begun inside the window, per worker process (whose tap the requests went through). */
   sweepsEach: number[];
+  /** `jobListSweep` runs begun inside the window (the fleet's sweep), as the server counts them. */
+  sweepRuns: number;
   /** Provider requests inside the window, all routes, all workers. */
   requests: number;
   callsPerJobHour: number;
@@ -163,7 +176,9 @@ async function main(): Promise<void> {
           'activities begun ≤ 1 s late (nearly all looks)',
           'sticky hit rate',
           'progressed',
+          'fleet sweep',
           'sweeps (each worker)',
+          'sweep runs',
           'provider requests',
           'calls per job-hour',
           'requests/s avg',
@@ -190,7 +205,9 @@ async function main(): Promise<void> {
           r.looksWithinOneSecond,
           r.stickyHitRate,
           r.progressedShare,
+          FLEET_SWEEP,
           r.sweepsEach.join(' / '),
+          r.sweepRuns,
           r.requests,
           r.callsPerJobHour,
           r.requestsPerSecond,
@@ -283,8 +300,11 @@ async function measure(server: Server, n: number, cache: number | undefined): Pr
       /[?&]status=running(&|$)/.test(r.search) &&
       !/[?&]offset=[1-9]/.test(r.search);
     if (r.path === '/tensorone/v2/training/jobs' && !sweep) return;
-    const sweepKey = `${worker}:${SWEEP}`;
-    const key = sweep ? sweepKey : `${worker}:${r.path}`;
+    // With the fleet's sweep every process reads every sweep: a job's view is as old as the last sweep
+    // or read of it by any process.
+    const by = FLEET_SWEEP === 'true' ? 'fleet' : worker;
+    const sweepKey = `${by}:${SWEEP}`;
+    const key = sweep ? sweepKey : `${by}:${r.path}`;
     const last = Math.max(lastLook.get(key) ?? -1, lastLook.get(sweepKey) ?? -1);
     lastLook.set(key, now);
     if (now < windowStart || now >= windowEnd) return;
@@ -369,6 +389,7 @@ async function measure(server: Server, n: number, cache: number | undefined): Pr
     const requests = [...perSecond.values()].reduce((a, b) => a + b, 0);
     const workerUsage = usage.slice(0, WORKERS);
     const looks = looksOnTime(before, after);
+    const sweepRuns = await countSweepRuns(env, taskQueue, windowStart, windowEnd);
     return {
       n,
       cache: cache ?? 'default',
@@ -388,6 +409,7 @@ async function measure(server: Server, n: number, cache: number | undefined): Pr
       progressedShare: progressed / n,
       tasksPerSecond: tasks / windowSeconds,
       sweepsEach,
+      sweepRuns,
       requests,
       callsPerJobHour: requests / ((n * windowSeconds) / 3600),
       requestsPerSecond: requests / windowSeconds,
@@ -479,6 +501,7 @@ function spawnWorker(
       LOG_LEVEL: 'WARN',
       WORKER_WORKFLOW_BUNDLE: 'dist/workflow-bundle.js',
       WORKER_REUSE_V8_CONTEXT: REUSE_V8_CONTEXT,
+      WORKER_FLEET_SWEEP: FLEET_SWEEP,
       ...(cache ? { WORKER_MAX_CACHED_WORKFLOWS: String(cache) } : {}),
     },
   });
@@ -553,6 +576,24 @@ async function scheduleToStart(
     }
   }
   return out;
+}
+
+/** `jobListSweep` runs of the task queue begun in the window (NaN where the server cannot count them). */
+async function countSweepRuns(
+  env: TestWorkflowEnvironment,
+  taskQueue: string,
+  fromMs: number,
+  toMs: number,
+): Promise<number> {
+  const iso = (ms: number) => new Date(ms).toISOString();
+  try {
+    const { count } = await env.client.workflow.count(
+      `WorkflowType = 'jobListSweep' AND TaskQueue = '${taskQueue}' AND StartTime >= '${iso(fromMs)}' AND StartTime < '${iso(toMs)}'`,
+    );
+    return count;
+  } catch {
+    return NaN;
+  }
 }
 
 /** Waits until the worker's metrics endpoint answers with its pollers' figures: the worker is polling. */

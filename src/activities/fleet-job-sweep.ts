@@ -9,6 +9,7 @@ import {
   type JobListSweepInput,
   type JobListSweepResult,
   type SweptStatus,
+  SWEEP_TOO_LARGE,
 } from '../workflows/job-list-sweep/contract';
 import type { JobSweeps, Sweep } from './job-sweep';
 import { waitAtMost } from './wait-at-most';
@@ -161,6 +162,9 @@ function sweepFailure(err: unknown): Error {
   if (err instanceof WorkflowFailedError) {
     const cause = err.cause instanceof ActivityFailure ? err.cause.cause : undefined;
     if (cause instanceof ApplicationFailure) return cause;
+    // More jobs than a result carries: the processes sweep by themselves for the window.
+    if (err.cause instanceof ApplicationFailure && err.cause.type === SWEEP_TOO_LARGE)
+      return new FleetSweepUnavailable(err.cause.message);
   }
   const why = err instanceof Error ? err.message : String(err);
   return new FleetSweepUnavailable(`the fleet's sweep of the job list cannot be had: ${why}`);

@@ -5,6 +5,7 @@ import { createActivities } from '../../src/activities';
 import { fleetJobSweeps } from '../../src/activities/fleet-job-sweep';
 import { jobSweeps } from '../../src/activities/job-sweep';
 import { watchActivities } from '../../src/activities/watch';
+import { MAX_SWEPT_JOBS } from '../../src/workflows/job-list-sweep/contract';
 import type { BetweenLooks, WatchInput, WatchOutcome } from '../../src/activities/watch';
 import { createProviderClients } from '../../src/providers/config';
 import { runningJobWatch } from '../harness/activity-env';
@@ -148,4 +149,20 @@ it('a sweep that failed is no empty answer: the look fails, and the next look in
     expect(listReads(start).length).toBeGreaterThan(0);
     expect(jobReads(start)).toHaveLength(0);
     bed.sandbox.state.stopJob(job!, false);
+  }));
+
+it('more running jobs than one result carries: the sweep stops at its first page and each process sweeps by itself', () =>
+  bed.withWorker(async () => {
+    const jobs = runningJobs(MAX_SWEPT_JOBS + 1, 'too-many');
+    const running = [...bed.sandbox.state.jobs.values()].filter((j) => j.status === 'running').length;
+    const now = await bed.env.currentTimeMs();
+    const start = Date.now();
+    // A freshness of its own: a window no earlier test swept.
+    const look = await lookAt(workerProcess(), jobs[0]!.id, now, { plan: { freshnessMs: 120_000 } });
+    expect(look.error).toMatchObject({ type: 'JOB_UNCHANGED' });
+    expect(look.beat?.latest).toMatchObject({ status: 'running' });
+    // The fleet's first page (its total says too many), then the process's own sweep, every page.
+    expect(listReads(start)).toHaveLength(1 + Math.ceil(running / 100));
+    expect(jobReads(start)).toHaveLength(0);
+    for (const j of jobs) bed.sandbox.state.stopJob(j, false);
   }));

@@ -9,6 +9,15 @@ export const JOB_LIST_SWEEP_WORKFLOW_TYPE = 'jobListSweep';
 /** The failure type of a provider answer that fails its schema (src/activities/failures.ts). */
 export const MALFORMED_RESPONSE = 'MALFORMED_RESPONSE';
 
+/**
+ * The most jobs one sweep's result carries: a workflow result is at most 2 MB (the server's blob limit)
+ * and a listed job is about 430 bytes (the sandbox's; a provider's may carry more metrics), so 3,000
+ * leave room. A sweep that would list more fails at once with `SWEEP_TOO_LARGE`, and the worker
+ * processes sweep by themselves for that window.
+ */
+export const MAX_SWEPT_JOBS = 3_000;
+export const SWEEP_TOO_LARGE = 'SWEEP_TOO_LARGE';
+
 /** The statuses a sweep lists: both filters the job list documents. */
 export type SweptStatus = 'running' | 'pending';
 

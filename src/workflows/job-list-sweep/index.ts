@@ -1,8 +1,14 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import type { TrainingJob } from '../../domain/types';
 import { summarized } from '../summaries';
-import { MALFORMED_RESPONSE, type JobListSweepInput, type JobListSweepResult } from './contract';
+import {
+  MALFORMED_RESPONSE,
+  MAX_SWEPT_JOBS,
+  SWEEP_TOO_LARGE,
+  type JobListSweepInput,
+  type JobListSweepResult,
+} from './contract';
 
 /** The documented job list's largest page (`limit` 1-100). */
 const PAGE = 100;
@@ -39,6 +45,13 @@ export async function jobListSweep(input: JobListSweepInput): Promise<JobListSwe
       { status: input.status, sort: 'created_at', order: 'asc', limit: PAGE, offset },
     );
     for (const job of page.jobs) jobs.set(job.id, job);
+    // Known from the first page's total when the list gives one, else counted: no result past the limit.
+    const atLeast = Math.max(jobs.size, page.total ?? 0);
+    if (atLeast > MAX_SWEPT_JOBS)
+      throw ApplicationFailure.nonRetryable(
+        `${atLeast} ${input.status} jobs are more than one sweep's result carries (${MAX_SWEPT_JOBS})`,
+        SWEEP_TOO_LARGE,
+      );
     if (!page.hasMore || page.jobs.length === 0) break;
   }
   return { takenAtMs: input.takenAtMs, jobs: [...jobs.values()] };
