@@ -156,7 +156,10 @@ export function renderSweep(s: SweepReport): string {
   const rows = s.trials
     .map(({ row }) => {
       const verdicts = row.rungs
-        .map((g) => `epoch ${g.epoch}: ${g.value} ${g.stop ? `✗ rank ${g.rank} of ${g.of}` : '✓'}`)
+        .map(
+          (g) =>
+            `epoch ${g.epoch}: ${g.value} ${g.waiting ? `paused, rank ${g.rank} of ${g.of} so far` : g.stop ? `✗ rank ${g.rank} of ${g.of}` : '✓'}`,
+        )
         .join('<br>');
       return `<tr class="${row.index === table.winner ? 'chosen' : ''}"><td><span class="swatch" style="background:${colour(row.index)}"></span>${row.index}</td><td>${esc(paramsText(row))}</td><td>${esc(row.state)}${row.index === table.winner ? ' (deployed)' : ''}</td><td>${row.epoch ?? '-'}/${row.totalEpochs ?? '-'}</td><td>${row.best ?? '-'}</td><td class="rungs">${verdicts || '-'}</td></tr>`;
     })

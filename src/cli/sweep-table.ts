@@ -11,10 +11,16 @@ export function paramsText(params: TrialRow['params']): string {
     .join(' ');
 }
 
-/** Each rung a trial reached: `e1 1.82 ✓`, or `e2 0.91 ✗ 3/4` (its rank of the trials there then). */
+/**
+ * Each rung a trial reached: `e1 1.82 ✓`, `e2 0.91 ✗ 3/4` (its rank of the trials there then), or
+ * `e1 1.5 … 2/16` while it waits there paused (its rank so far of the trials there and to come).
+ */
 function rungsText(row: TrialRow): string {
   return row.rungs
-    .map((g) => `e${g.epoch} ${figure(g.value)} ${g.stop ? `✗ ${g.rank ?? '-'}/${g.of}` : '✓'}`)
+    .map((g) => {
+      const verdict = g.waiting ? `… ${g.rank ?? '-'}/${g.of}` : g.stop ? `✗ ${g.rank ?? '-'}/${g.of}` : '✓';
+      return `e${g.epoch} ${figure(g.value)} ${verdict}`;
+    })
     .join('  ');
 }
 

@@ -66,4 +66,41 @@ describe('the trials table in status', () => {
       ].join('\n'),
     );
   });
+
+  it('a trial paused at a rung shows its rank so far of the trials there and to come; a promoted one awaits a slot', () => {
+    const paused: SweepStatus = {
+      ...sweep,
+      winner: undefined,
+      trials: [
+        {
+          index: 0,
+          params: { 'training.learning_rate': 0.0001 },
+          state: 'paused',
+          epoch: 1,
+          totalEpochs: 6,
+          rungs: [{ epoch: 1, value: 1.5, stop: false, rank: 2, of: 4, kept: 2, waiting: true }],
+        },
+        {
+          index: 1,
+          params: { 'training.learning_rate': 0.001 },
+          state: 'promoted',
+          epoch: 1,
+          totalEpochs: 6,
+          rungs: [{ epoch: 1, value: 1.2, stop: false, rank: 1, of: 4, kept: 2 }],
+        },
+      ],
+    };
+    const status: PipelineStatus = {
+      phase: 'training',
+      provider: 'tensorone',
+      pinned: [],
+      updatedAt: '',
+      sweep: paused,
+    };
+    const lines = statusLines('pipeline-s', status);
+    expect(lines.find((l) => l.includes('learning_rate=0.0001'))).toMatch(
+      /paused\s+1\/6\s+-\s+e1 1\.5 … 2\/4/,
+    );
+    expect(lines.find((l) => l.includes('learning_rate=0.001 '))).toMatch(/promoted\s+1\/6\s+-\s+e1 1\.2 ✓/);
+  });
 });
