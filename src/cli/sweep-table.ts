@@ -24,6 +24,21 @@ function rungsText(row: TrialRow): string {
     .join('  ');
 }
 
+/** States in which a trial may still train: its latest look, and its best seen when that differs. */
+const UNDER_WAY = new Set<TrialRow['state']>(['waiting', 'training', 'stopping', 'paused', 'promoted']);
+
+/**
+ * The metric column: while a trial is under way its latest look's value, with the best seen so far
+ * when that is better (`0.71 (best 0.65)`); once it ended its best — the best seen when it ended
+ * without one (failed, cancelled).
+ */
+function metricText(r: TrialRow): string {
+  if (!UNDER_WAY.has(r.state)) return figure(r.best ?? r.bestSeen ?? r.metric);
+  if (r.metric === undefined) return figure(r.bestSeen);
+  if (r.bestSeen === undefined || r.bestSeen === r.metric) return figure(r.metric);
+  return `${figure(r.metric)} (best ${figure(r.bestSeen)})`;
+}
+
 /**
  * The sweep as a few lines: what it is, what it cost, which trial goes on to deploy, and a table of
  * its trials (params, state, epoch, metric — the best once a trial ended —, rung verdicts, job).
@@ -43,7 +58,7 @@ export function sweepLines(sweep: SweepStatus): string[] {
     paramsText(r.params),
     r.state,
     `${r.epoch ?? '-'}/${r.totalEpochs ?? '-'}`,
-    figure(r.best ?? r.metric),
+    metricText(r),
     rungsText(r),
     r.jobId ?? '-',
   ]);

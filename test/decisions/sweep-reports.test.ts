@@ -87,6 +87,22 @@ describe("the sweep's trial reports", () => {
     expect(takeReport(t, soFar, { index: 2, cost: 1 })).toEqual([]);
   });
 
+  it("each look's metric and each rung's value keep the trial's best seen; a worse look or none keeps it", () => {
+    const t = table();
+    const soFar: RungsSoFar = new Map();
+    takeReport(t, soFar, { index: 0, metric: 1.4 });
+    takeReport(t, soFar, { index: 0, metric: 1.1 });
+    expect(t.trials[0]).toMatchObject({ metric: 1.1, bestSeen: 1.1 });
+    takeReport(t, soFar, { index: 0, metric: 1.3 });
+    takeReport(t, soFar, { index: 0, cost: 5 });
+    expect(t.trials[0]).toMatchObject({ metric: 1.3, bestSeen: 1.1 });
+    // A rung's value is its best checkpoint up to there: better than any look saw.
+    takeReport(t, soFar, { index: 0, rung: { epoch: 1, value: 0.95 } });
+    expect(t.trials[0].bestSeen).toBe(0.95);
+    takeReport(t, soFar, { index: 1, rung: { epoch: 1, value: null } });
+    expect(t.trials[1].bestSeen).toBeUndefined();
+  });
+
   it('a report from an unknown trial changes nothing', () => {
     const t = table();
     expect(takeReport(t, new Map(), { index: 9, cost: 100 })).toEqual([]);

@@ -205,6 +205,11 @@ describe('a sweep with successive halving', () => {
     expect(bed.sandbox.state.checkpoints.everOfJob(resumedJob.id).some((c) => c.type === 'final')).toBe(true);
     for (const job of jobs.values()) expect(job.status).toBe('stopped');
     expect(outcome.table?.trials[outcome.resumed.index].state).toBe('cancelled');
+    // Cancelled without a best of their own, the trials keep in the table the best seen at their rungs.
+    for (const row of outcome.table!.trials.filter((t) => t.state === 'cancelled')) {
+      expect(row.best).toBeUndefined();
+      expect(row.bestSeen).toBe(Math.min(...row.rungs.map((g) => g.value)));
+    }
     expect(
       [...bed.sandbox.state.endpoints.values()].filter((e) =>
         e.name.startsWith('pipeline-sweep-cancel-resumed--'),

@@ -94,6 +94,11 @@ export interface TrialRow {
   metric?: number;
   /** The trial's best value by the selection, once it ended. */
   best?: number;
+  /**
+   * The best value by the selection seen so far: at each look (the job's metric) and each rung, and its
+   * best once it ended. Kept when the trial fails, is cancelled or ends early.
+   */
+  bestSeen?: number;
   checkpointId?: string;
   rungs: ({ epoch: number; value: number; /** No verdict yet: paused there. */ waiting?: boolean } & Pick<
     RungVerdict,

@@ -10,6 +10,7 @@ import {
   workflowInfo,
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
+import { bestSeen } from '../../decisions/best-seen';
 import { planTrials, sweepWinner, type TrialEnd } from '../../decisions/halving';
 import type { PipelineSpec } from '../../domain/pipeline-input';
 import type { PipelineStatus } from '../pipeline/contract';
@@ -100,6 +101,7 @@ export async function runSweep(
       row.jobId = result.jobId ?? row.jobId;
       row.cost = result.cost ?? row.cost;
       row.best = result.value;
+      row.bestSeen = bestSeen(row.bestSeen, result.value, direction);
       row.checkpointId = result.checkpointId;
       if (result.why) row.why = result.why;
       if (result.epochsTrained !== undefined) row.epoch = result.epochsTrained;

@@ -1,3 +1,4 @@
+import { bestSeen } from '../../decisions/best-seen';
 import { rungVerdict, sweepBudgetReached } from '../../decisions/halving';
 import type { StopTrial, SweepStatus, TrialReport } from './contract';
 import { decideRungs, type SweepOrder } from './promotions';
@@ -36,6 +37,8 @@ export function takeReport(
   if (r.epoch !== undefined) row.epoch = r.epoch;
   if (r.totalEpochs !== undefined) row.totalEpochs = r.totalEpochs;
   if (r.metric !== undefined) row.metric = r.metric;
+  row.bestSeen = bestSeen(row.bestSeen, r.metric, table.direction);
+  row.bestSeen = bestSeen(row.bestSeen, r.rung?.value, table.direction);
   if (r.cost !== undefined) row.cost = r.cost;
   table.cost = sweepCost(table);
   const stops: SweepOrder[] = [];
