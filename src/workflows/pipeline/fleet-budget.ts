@@ -13,7 +13,11 @@ import type { PipelineSpec } from '../../domain/pipeline-input';
 import { fleetBudgetStands } from '../../decisions/pipeline-status';
 import type { PipelinePhase, PipelineStatus } from './contract';
 import { moveTo } from './status';
-import { asksFleetBudgetPresence, reservesFleetBudgetPatch } from './patches';
+import {
+  asksFleetBudgetPresence,
+  asksFleetBudgetPresenceByActivity,
+  reservesFleetBudgetPatch,
+} from './patches';
 import { fleetBudgetAdmittedSignal } from '../fleet-budget/contract';
 
 /**
@@ -30,13 +34,13 @@ const budget = proxyActivities<Activities>({
 });
 
 /**
- * Whether the queue has a budget, from the worker's cache or one describe: a marker in the workflow
- * task that asks, no activity task. One try: a failure reserves instead, which retries by itself.
+ * Whether the queue has a budget, from the worker's cache or one describe. One try: a failure reserves
+ * instead, which retries by itself. Runs recorded before `asksFleetBudgetPresenceByActivity` asked it as
+ * a local activity and replay so.
  */
-const worker = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '5s',
-  retry: { maximumAttempts: 1 },
-});
+const presenceOnce = { startToCloseTimeout: '5s', retry: { maximumAttempts: 1 } } as const;
+const worker = proxyActivities<Activities>(presenceOnce);
+const workerLocally = proxyLocalActivities<Activities>(presenceOnce);
 
 export interface FleetBudgetHold {
   /** The job ended (its cost by the looks made) or none was created (0): the rest is released. */
@@ -66,8 +70,9 @@ export async function holdFleetBudget(
 
 /** `unknown` when the worker could not tell: cannot know, so reserve. */
 async function budgetPresence(): Promise<FleetBudgetPresence | 'unknown'> {
+  const asker = asksFleetBudgetPresenceByActivity() ? worker : workerLocally;
   try {
-    return await worker.fleetBudgetPresence();
+    return await asker.fleetBudgetPresence();
   } catch (err) {
     if (isCancellation(err)) throw err;
     return 'unknown';
