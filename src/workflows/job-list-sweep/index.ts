@@ -35,24 +35,35 @@ const pages = proxyActivities<Activities>({
  * status, oldest job first (jobs created meanwhile land on later pages). Its id names the queue, the
  * status and the freshness window (`jobListSweepId`): the looks of every process that ask in the window
  * join this run and read its result, so the provider sees one sweep per window, not one per process.
+ * The pages the first one's `total` announces are asked at once (under a rate limit the provider queue
+ * still dispatches them at the limit): a sweep takes two rounds of activities, not one per page; pages
+ * past the total (jobs created meanwhile) follow one at a time.
  */
 export async function jobListSweep(input: JobListSweepInput): Promise<JobListSweepResult> {
   const jobs = new Map<string, TrainingJob>();
-  for (let offset = 0; ; offset += PAGE) {
-    const page = await summarized(
-      pages.listTrainingJobs,
-      `list ${input.status} jobs from ${offset} for the fleet's sweep`,
-      { status: input.status, sort: 'created_at', order: 'asc', limit: PAGE, offset },
-    );
-    for (const job of page.jobs) jobs.set(job.id, job);
-    // Known from the first page's total when the list gives one, else counted: no result past the limit.
-    const atLeast = Math.max(jobs.size, page.total ?? 0);
-    if (atLeast > MAX_SWEPT_JOBS)
+  const listPage = (offset: number) =>
+    summarized(pages.listTrainingJobs, `list ${input.status} jobs from ${offset} for the fleet's sweep`, {
+      status: input.status,
+      sort: 'created_at',
+      order: 'asc',
+      limit: PAGE,
+      offset,
+    });
+  for (let offsets = [0]; ;) {
+    const answered = await Promise.all(offsets.map(listPage));
+    for (const page of answered) for (const job of page.jobs) jobs.set(job.id, job);
+    // Known from a page's total when the list gives one, else counted: no result past the limit.
+    const total = Math.max(jobs.size, ...answered.map((page) => page.total ?? 0));
+    if (total > MAX_SWEPT_JOBS)
       throw ApplicationFailure.nonRetryable(
-        `${atLeast} ${input.status} jobs are more than one sweep's result carries (${MAX_SWEPT_JOBS})`,
+        `${total} ${input.status} jobs are more than one sweep's result carries (${MAX_SWEPT_JOBS})`,
         SWEEP_TOO_LARGE,
       );
-    if (!page.hasMore || page.jobs.length === 0) break;
+    const last = answered[answered.length - 1]!;
+    if (!last.hasMore || last.jobs.length === 0) break;
+    const from = offsets[offsets.length - 1]! + PAGE;
+    offsets = [];
+    for (let offset = from; offset === from || offset < total; offset += PAGE) offsets.push(offset);
   }
   return { takenAtMs: input.takenAtMs, jobs: [...jobs.values()] };
 }
