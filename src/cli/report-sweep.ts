@@ -199,5 +199,5 @@ export const SWEEP_STYLES = `.trial-curve{fill:none;stroke-width:1.5;opacity:.85
  * `of` counts those still to come too, so "rank 5 of 8" would read as a rank among all 8.
  */
 function goOn(g: { kept?: number; of?: number }): string {
-  return g.kept !== undefined && g.of !== undefined ? `; the best ${g.kept} of ${g.of} go on` : '';
+  return g.kept !== undefined && g.of !== undefined ? ` (${g.kept} of ${g.of} go on)` : '';
 }

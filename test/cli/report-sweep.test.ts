@@ -64,6 +64,6 @@ it("a trial stopped at a rung is placed among the trials there then, beside how 
     trials: [stopped, paused].map((r) => ({ row: r, points: [{ epoch: 1, value: r.rungs[0].value }] })),
   });
   // Not "rank 5 of 8": its rank was among the five there when it was judged.
-  expect(html).toContain('epoch 1: 2.13 ✗ rank 5; the best 4 of 8 go on');
-  expect(html).toContain('epoch 1: 1.5 paused, rank 2 so far; the best 4 of 8 go on');
+  expect(html).toContain('epoch 1: 2.13 ✗ rank 5 (4 of 8 go on)');
+  expect(html).toContain('epoch 1: 1.5 paused, rank 2 so far (4 of 8 go on)');
 });
