@@ -42,8 +42,8 @@ const PIPELINES = Number(option('pipelines') ?? (BOUNDED ? 4 : 12));
 const KILLS = Number(option('kills') ?? (BOUNDED ? 6 : 24));
 /** Pipelines the operator cancels while a create is answered, in turn a job's and an endpoint's. */
 const CANCELS = Number(option('cancels') ?? (BOUNDED ? 2 : 4));
-/** Sweeps (four trials each, halved at epochs 2 and 4): in the full run only. */
-const SWEEPS = Number(option('sweeps') ?? (BOUNDED ? 0 : 1));
+/** Sweeps (eight trials each, halved at epochs 2 and 4; a kill aimed at a rung decision). */
+const SWEEPS = Number(option('sweeps') ?? 1);
 /** The cleanup Schedule's interval: every minute in the full run, every 15 s in the bounded one. */
 const CLEANUP_EVERY = BOUNDED ? '15s' : '1m';
 /** How long a create aimed at by a cancel is held before its answer goes out (client timeout: 30 s): room for `starter cancel` to start on two busy cores. */
@@ -165,11 +165,14 @@ async function main(): Promise<void> {
     const input = pipelineInput(p.name, {
       train: tensoroneTrain({
         config: { training: { epochs: epochsOf(p) } },
-        // Four trials, each its own job: the kills land among their creates, stops and rung reports.
+        // Eight trials, each its own job: the kills land among their creates, stops and rung reports.
         ...(p.sweep
           ? {
               sweep: {
-                parameters: { 'training.learning_rate': [0.00003, 0.0001, 0.0003, 0.001] },
+                parameters: {
+                  'training.learning_rate': [0.00003, 0.0001, 0.0003, 0.001],
+                  'parameters.rank': [16, 64],
+                },
                 strategy: 'grid' as const,
                 parallel: 4,
                 halving: { rungs: [2, 4], keep: 0.5 },
@@ -228,6 +231,7 @@ async function main(): Promise<void> {
     promote: 0,
     retire: 0,
     cleanup: 0,
+    rung: 0,
     random: 0,
   };
   let killCount = 0;
@@ -286,6 +290,14 @@ async function main(): Promise<void> {
       startWorker();
   };
 
+  /** A sweep's trial job, by a request's path: a rung decision acted on at the provider. */
+  const aboutSweepJob = (path: string) =>
+    path.split('/').some((id) => sandbox.state.jobs.get(id)?.name.startsWith('pipeline-chaos-sweep-'));
+  /** The kill aimed at a rung decision: the worker dies as a trial's job is stopped or resumed. */
+  const killAtRung = async () => {
+    if (await aimAt('rung', 240_000, aboutSweepJob)) startWorker();
+  };
+
   const operating: Promise<void>[] = [];
   const starting = (async () => {
     for (const p of plan) {
@@ -296,6 +308,7 @@ async function main(): Promise<void> {
       } else {
         await startPipeline(p);
         if (p.cancelDuring === 'endpoint-create') operating.push(operator.cancelDuringEndpointCreate(p));
+        else if (p.sweep) operating.push(killAtRung());
         else if (p.approval) operating.push(operator.approveLater(p));
         if (p.pin) operating.push(operator.pinFirstCheckpoint(p));
       }
@@ -668,7 +681,7 @@ async function main(): Promise<void> {
         [
           [
             PROFILE,
-            `${summary.pipelines} (${summary.expectedCancels} cancelled by the operator${SWEEPS ? `, ${SWEEPS} sweeps of 4 trials` : ''})`,
+            `${summary.pipelines} (${summary.expectedCancels} cancelled by the operator${SWEEPS ? `, ${SWEEPS} sweeps of 8 trials` : ''})`,
             list(summary.faults),
             `${killCount} (${list(kills)})`,
             serverRestarts,
