@@ -362,12 +362,20 @@ async function main(): Promise<void> {
   for (const p of plan) {
     say(`waiting for ${p.workflowId}`);
     const handle = client.workflow.getHandle(p.workflowId);
-    const outcome = await Promise.race([
+    const outcomeOf = () =>
       handle.result().then(
         (r: PipelineResult) => (results.set(p.workflowId, r), r.outcome),
         (err: unknown) => `failed (${failureCause(err)})`,
-      ),
+      );
+    const outcome = await Promise.race([
+      outcomeOf(),
       sleep(Math.max(0, resultsDeadline - Date.now())).then(async () => {
+        // Past the deadline a pipeline that has ended is still read as it ended, not as unfinished.
+        const closed = await handle
+          .describe()
+          .then((d) => d.status.name !== 'RUNNING')
+          .catch(() => false);
+        if (closed) return outcomeOf();
         const status = await handle.query(statusQuery).catch(() => undefined);
         say(`${p.workflowId} unfinished: ${await whatItWaitsOn(client, p.workflowId)}`);
         return `unfinished (${status?.phase ?? 'unknown phase'})`;
