@@ -156,9 +156,12 @@ export function renderSweep(s: SweepReport): string {
   const rows = s.trials
     .map(({ row }) => {
       const verdicts = row.rungs
-        .map((g) => `epoch ${g.epoch}: ${g.value} ${g.stop ? `✗ rank ${g.rank} of ${g.of}` : '✓'}`)
+        .map(
+          (g) =>
+            `epoch ${g.epoch}: ${g.value} ${g.waiting ? `paused, rank ${g.rank} of ${g.of} so far` : g.stop ? `✗ rank ${g.rank} of ${g.of}` : '✓'}`,
+        )
         .join('<br>');
-      return `<tr class="${row.index === table.winner ? 'chosen' : ''}"><td><span class="swatch" style="background:${colour(row.index)}"></span>${row.index}</td><td>${esc(paramsText(row))}</td><td>${esc(row.state)}${row.index === table.winner ? ' (deployed)' : ''}</td><td>${row.epoch ?? '-'}/${row.totalEpochs ?? '-'}</td><td>${row.best ?? '-'}</td><td class="rungs">${verdicts || '-'}</td></tr>`;
+      return `<tr class="${row.index === table.winner ? 'chosen' : ''}"><td><span class="swatch" style="background:${colour(row.index)}"></span>${row.index}</td><td>${esc(paramsText(row))}</td><td>${esc(row.state)}${row.index === table.winner ? ' (deployed)' : ''}</td><td>${row.epoch ?? '-'}/${row.totalEpochs ?? '-'}</td><td>${row.best ?? row.bestSeen ?? '-'}</td><td class="rungs">${verdicts || '-'}</td></tr>`;
     })
     .join('\n');
   const budget = table.maxCost !== undefined ? ` of $${table.maxCost.toFixed(2)}` : '';

@@ -11,11 +11,32 @@ export function paramsText(params: TrialRow['params']): string {
     .join(' ');
 }
 
-/** Each rung a trial reached: `e1 1.82 ✓`, or `e2 0.91 ✗ 3/4` (its rank of the trials there then). */
+/**
+ * Each rung a trial reached: `e1 1.82 ✓`, `e2 0.91 ✗ 3/4` (its rank of the trials there then), or
+ * `e1 1.5 … 2/16` while it waits there paused (its rank so far of the trials there and to come).
+ */
 function rungsText(row: TrialRow): string {
   return row.rungs
-    .map((g) => `e${g.epoch} ${figure(g.value)} ${g.stop ? `✗ ${g.rank ?? '-'}/${g.of}` : '✓'}`)
+    .map((g) => {
+      const verdict = g.waiting ? `… ${g.rank ?? '-'}/${g.of}` : g.stop ? `✗ ${g.rank ?? '-'}/${g.of}` : '✓';
+      return `e${g.epoch} ${figure(g.value)} ${verdict}`;
+    })
     .join('  ');
+}
+
+/** States in which a trial may still train: its latest look, and its best seen when that differs. */
+const UNDER_WAY = new Set<TrialRow['state']>(['waiting', 'training', 'stopping', 'paused', 'promoted']);
+
+/**
+ * The metric column: while a trial is under way its latest look's value, with the best seen so far
+ * when that is better (`0.71 (best 0.65)`); once it ended its best — the best seen when it ended
+ * without one (failed, cancelled).
+ */
+function metricText(r: TrialRow): string {
+  if (!UNDER_WAY.has(r.state)) return figure(r.best ?? r.bestSeen ?? r.metric);
+  if (r.metric === undefined) return figure(r.bestSeen);
+  if (r.bestSeen === undefined || r.bestSeen === r.metric) return figure(r.metric);
+  return `${figure(r.metric)} (best ${figure(r.bestSeen)})`;
 }
 
 /**
@@ -37,7 +58,7 @@ export function sweepLines(sweep: SweepStatus): string[] {
     paramsText(r.params),
     r.state,
     `${r.epoch ?? '-'}/${r.totalEpochs ?? '-'}`,
-    figure(r.best ?? r.metric),
+    metricText(r),
     rungsText(r),
     r.jobId ?? '-',
   ]);

@@ -6,7 +6,7 @@ import {
   type ScheduleTiming,
 } from '../../decisions/cleanup-schedule';
 import type { Client } from '@temporalio/client';
-import type { WorkflowScheduleSummary } from '../../schedules/workflow-schedule';
+import type { ScheduleSettings, WorkflowScheduleSummary } from '../../schedules/workflow-schedule';
 import { parseDuration } from '../../domain/duration';
 import { cronFlag, durationFlag, numberFlag, textFlag, workflowIdFlag } from '../flags';
 import { out } from '../io';
@@ -28,27 +28,32 @@ const timingOptions = (cmd: Command, defaultId: string, defaultEvery?: string) =
     );
 
 /** `list`, `trigger` and `delete`, the same for every schedule kind. */
-function addScheduleLifecycle(
+function addScheduleLifecycle<I>(
   schedule: Command,
   kind: {
     what: string;
     defaultId: string;
     example: string;
-    list: (client: Client) => Promise<WorkflowScheduleSummary[]>;
+    list: (client: Client) => Promise<WorkflowScheduleSummary<I>[]>;
+    /** The settings as `create` prints them. */
+    settingsLines: (settings: ScheduleSettings<I>) => string[];
   },
 ): void {
   schedule
     .command('list')
-    .description(`list the ${kind.what} schedules: state, next run, recent runs`)
+    .description(`list the ${kind.what} schedules: state, next run, recent runs and their settings`)
     .option('--json', 'print as JSON')
     .action(async (opts: { json?: boolean }) =>
       withClient(async ({ client }) => {
-        const list: WorkflowScheduleSummary[] = await kind.list(client);
+        const list = await kind.list(client);
         if (opts.json) return out(list);
         if (!list.length) return out(`no ${kind.what} schedules (create one: ${kind.example})`);
         for (const s of list)
           out(
-            `${s.scheduleId}  ${s.paused ? 'paused' : 'active'}  next ${s.nextRunAt ?? '-'}  recent runs ${s.recentRuns.length}  ${s.note ?? ''}`,
+            [
+              `${s.scheduleId}  ${s.paused ? 'paused' : 'active'}  next ${s.nextRunAt ?? '-'}  recent runs ${s.recentRuns.length}  ${s.note ?? ''}`,
+              ...(s.settings ? kind.settingsLines(s.settings) : []),
+            ].join('\n'),
           );
       }),
     );
@@ -157,13 +162,13 @@ function addCleanupSchedule(parent: Command): void {
         retention: { keepLastN: opts.keep ?? 3, keepWithinDays: change(opts.keepDays) ?? undefined },
         maxDeletes: opts.maxDeletes,
       };
-      const { created } = await upsertCleanupSchedule(client, {
+      const { created, before } = await upsertCleanupSchedule(client, {
         scheduleId: opts.id,
         taskQueue,
         ...timing,
         input,
       });
-      out(upsertedLines(opts.id, created, cleanupSettingsLines(timing, input)));
+      out(upsertedLines(opts.id, created, cleanupSettingsLines({ timing, input }, before)));
     });
   const update = (opts: SettingsFlags) =>
     withClient(async ({ client }) => {
@@ -177,7 +182,7 @@ function addCleanupSchedule(parent: Command): void {
         'maxDeletes',
       ]);
       const { updateCleanupSchedule } = await import('../../schedules/cleanup-schedule');
-      const { timing, input } = await updateCleanupSchedule(client, opts.id, {
+      const { before, after } = await updateCleanupSchedule(client, opts.id, {
         timing: timingOf(opts),
         keepLastN: opts.keep,
         keepWithinDays: change(opts.keepDays),
@@ -185,7 +190,7 @@ function addCleanupSchedule(parent: Command): void {
         namePrefix: change(opts.namePrefix),
         maxDeletes: opts.maxDeletes,
       });
-      out([`updated schedule ${opts.id}:`, ...cleanupSettingsLines(timing, input)].join('\n'));
+      out([`updated schedule ${opts.id}:`, ...cleanupSettingsLines(after, before)].join('\n'));
     });
   scheduleOptions(
     schedule
@@ -208,6 +213,7 @@ function addCleanupSchedule(parent: Command): void {
     defaultId: 'checkpoint-cleanup',
     example: 'starter schedule cleanup create --every 1d',
     list: async (client) => (await import('../../schedules/cleanup-schedule')).listCleanupSchedules(client),
+    settingsLines: (settings) => cleanupSettingsLines(settings),
   });
 }
 
@@ -274,5 +280,6 @@ function addReconcileSchedule(parent: Command): void {
     example: 'starter schedule reconcile create --every 1h',
     list: async (client) =>
       (await import('../../schedules/reconcile-schedule')).listReconcileSchedules(client),
+    settingsLines: (settings) => reconcileSettingsLines(settings),
   });
 }
