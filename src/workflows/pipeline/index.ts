@@ -20,6 +20,7 @@ import { deployAndVerify } from './deploy';
 import { decisionArrived, passGate, servingMetric, settleApproval } from './gate';
 import { championBaseline, promoteToSlot, promotionText, recordPromotionInRegistry } from './promote';
 import { installPipelineHandlers } from './handlers';
+import { readAhead } from './reads-ahead';
 import { validate } from './input';
 import { looksBeforeDeploy, usesServingSlot } from './patches';
 import { pipelineNotices, resultText, type PipelineNotices } from './notify';
@@ -145,17 +146,20 @@ async function run(
 
   // ---- compare ----
   phase('comparing');
+  const ahead = readAhead(spec, jobId, status);
   const candidate = await claimedCandidate(spec, jobId, status.provider, safety, known);
   moveTo(status, candidateChosen(status, candidate));
 
   // ---- gate ----
   phase('gating');
   // Awaited only when there is something to ask: an extra await reorders commands in recorded histories.
-  const baseline = spec.gate.servingModelId
-    ? await servingMetric(spec, jobId, spec.gate.servingModelId)
-    : usesServingSlot() && spec.gate.compareWithChampion !== false
-      ? await championBaseline(spec, status)
-      : undefined;
+  const baseline = ahead.baseline
+    ? await ahead.baseline()
+    : spec.gate.servingModelId
+      ? await servingMetric(spec, jobId, spec.gate.servingModelId)
+      : usesServingSlot() && spec.gate.compareWithChampion !== false
+        ? await championBaseline(spec, status)
+        : undefined;
   const verdict = passGate(spec, candidate, baseline, status);
   if (spec.gate.approval?.required) {
     phase('awaiting-approval');
@@ -171,7 +175,8 @@ async function run(
 
   // ---- deploy, wait until it serves, smoke-test; remove it if any of that fails ----
   // Never on a job that may still train: a look right before says it has ended, believably.
-  if (looksBeforeDeploy()) await requireTrainingEnded(jobId, status.provider);
+  if (ahead.trainingEnded) await ahead.trainingEnded();
+  else if (looksBeforeDeploy()) await requireTrainingEnded(jobId, status.provider);
   phase('deploying');
   let deployment: Awaited<ReturnType<typeof deployAndVerify>>;
   try {
