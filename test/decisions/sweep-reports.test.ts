@@ -80,6 +80,30 @@ describe("the sweep's trial reports", () => {
     expect(takeReport(t, soFar, { index: 2, cost: 1 })).toEqual([]);
   });
 
+  it('a trial in line for the fleet budget shows it, and trains once it tells its job', () => {
+    const t = table();
+    const why = 'awaiting budget: fleet at $20 of $28 today (1 waiting; the window rolls at …)';
+    expect(takeReport(t, new Map(), { index: 2, awaitingBudget: why })).toEqual([]);
+    expect(t.trials[2]).toMatchObject({ state: 'awaiting-budget', why });
+    expect(t.trials[2].jobId).toBeUndefined();
+    takeReport(t, new Map(), { index: 2, jobId: 'job_2', status: 'pending' });
+    expect(t.trials[2]).toMatchObject({ state: 'training', jobId: 'job_2' });
+    expect(t.trials[2].why).toBeUndefined();
+  });
+
+  it("a late in-line report does not take back a trial already stopped; the sweep's budget stops one in line too", () => {
+    const t = table({ maxCost: 10, keep: undefined, rungs: [] });
+    const soFar: RungsSoFar = new Map();
+    t.trials[0].state = 'stopping';
+    takeReport(t, soFar, { index: 0, awaitingBudget: 'awaiting budget: …' });
+    expect(t.trials[0].state).toBe('stopping');
+    takeReport(t, soFar, { index: 3, awaitingBudget: 'awaiting budget: …' });
+    expect(t.trials[3].state).toBe('awaiting-budget');
+    const stops = takeReport(t, soFar, { index: 1, cost: 10 });
+    expect(stops.map((s) => s.index)).toEqual([1, 2, 3]);
+    expect(t.trials[3].state).toBe('stopping');
+  });
+
   it('a report from an unknown trial changes nothing', () => {
     const t = table();
     expect(takeReport(t, new Map(), { index: 9, cost: 100 })).toEqual([]);

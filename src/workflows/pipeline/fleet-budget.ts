@@ -59,9 +59,18 @@ export async function holdFleetBudget(
   status: PipelineStatus,
   phase: (p: PipelinePhase) => void,
   budgetSpec: PipelineSpec['budget'],
+  options: HoldOptions = {},
 ): Promise<FleetBudgetHold> {
-  if (asksFleetBudgetPresence() && skipsFleetBudget(await budgetPresence())) return NOTHING_HELD;
-  return reserveFleetBudget(status, phase, budgetSpec);
+  const asksPresence = options.asksPresence ?? asksFleetBudgetPresence;
+  if (asksPresence() && skipsFleetBudget(await budgetPresence())) return NOTHING_HELD;
+  return reserveFleetBudget(status, phase, budgetSpec, options.leavesLine ?? (() => false));
+}
+
+export interface HoldOptions {
+  /** Whether to ask the worker first: the pipeline's patch, or always (a sweep trial). */
+  asksPresence?: () => boolean;
+  /** True once the holder no longer wants the budget: it leaves the line and holds nothing. */
+  leavesLine?: () => boolean;
 }
 
 /** `unknown` when the worker could not tell: cannot know, so reserve. */
@@ -83,6 +92,7 @@ async function reserveFleetBudget(
   status: PipelineStatus,
   phase: (p: PipelinePhase) => void,
   budgetSpec: PipelineSpec['budget'],
+  leavesLine: () => boolean,
 ): Promise<FleetBudgetHold> {
   let admitted: ReserveAnswer | undefined;
   setHandler(fleetBudgetAdmittedSignal, (answer) => void (admitted = answer));
@@ -106,8 +116,13 @@ async function reserveFleetBudget(
       moveTo(status, fleetBudgetStands(status, answer.text));
       phase('awaiting-budget');
       // The summary (user metadata, not replayed) shows the Web UI why the pipeline waits.
-      if (await condition(() => admitted !== undefined, ASK_AGAIN_WHILE_WAITING, { summary: answer.text }))
-        break;
+      const woken = () => admitted !== undefined || leavesLine();
+      if (await condition(woken, ASK_AGAIN_WHILE_WAITING, { summary: answer.text })) {
+        if (admitted !== undefined) break;
+        // Left the line: nothing was created, nothing is spent.
+        await hold.settle(0);
+        return NOTHING_HELD;
+      }
       answer = await ask();
     }
   } catch (err) {

@@ -13,7 +13,7 @@ import { planTrials, sweepWinner, type TrialEnd } from '../../decisions/halving'
 import type { PipelineSpec } from '../../domain/pipeline-input';
 import type { PipelineStatus } from '../pipeline/contract';
 import type { SupervisionResult } from '../supervise/contract';
-import { describeFailure } from '../failure-cause';
+import { applicationCause, describeFailure } from '../failure-cause';
 import { protectionRecords } from '../activity-stubs';
 import { releasesLosingTrials } from '../pipeline/patches';
 import { protect } from '../pipeline/protect';
@@ -45,11 +45,14 @@ export interface SweepOutcome {
  * src/decisions/halving.ts) and stops a loser; stops every trial when the sweep's cost reaches its
  * budget; keeps each ended trial's best checkpoint out of every cleanup while the sweep runs; and
  * names the winner, releasing the other trials' bests. A cancel reaches every running trial, and is awaited until their jobs are stopped.
+ * With `trialsReserve` each trial reserves its own job's cost against the fleet budget; one the budget
+ * refuses starts no further trial, and fails the sweep when no trial has a checkpoint to deploy.
  */
 export async function runSweep(
   spec: PipelineSpec,
   status: PipelineStatus,
   safety: RunSafety,
+  trialsReserve = false,
 ): Promise<SweepOutcome> {
   if (spec.train.kind !== 'tensorone' || !spec.train.sweep) throw new Error('runSweep needs train.sweep');
   const sweep = spec.train.sweep;
@@ -96,15 +99,22 @@ export async function runSweep(
     } else {
       row.state = isCancellation(err) ? 'cancelled' : 'failed';
       row.why = describeFailure(err);
+      refusedByBudget(err);
     }
     table.cost = sweepCost(table);
     return index;
   };
   const results = new Map<number, TrialResult>();
+  /** The fleet budget's refusal of a trial (never admittable, or full with whenFleetFull fail). */
+  let refusal: ApplicationFailure | undefined;
+  const refusedByBudget = (err: unknown) => {
+    const app = applicationCause(err);
+    if (trialsReserve && app?.type?.startsWith('FLEET_BUDGET_')) refusal ??= app;
+  };
   let next = 0;
   try {
     while (next < planned.length || running.size > 0) {
-      while (running.size < sweep.parallel && next < planned.length && !table.budgetReached) {
+      while (running.size < sweep.parallel && next < planned.length && !table.budgetReached && !refusal) {
         const trial = planned[next++];
         const row = table.trials[trial.index];
         const handle = await startChild(sweepTrial, {
@@ -113,7 +123,15 @@ export async function runSweep(
           staticSummary: `trial ${trial.index}: ${Object.entries(trial.params)
             .map(([k, v]) => `${k}=${v}`)
             .join(', ')}`,
-          args: [{ spec, index: trial.index, params: trial.params, nameBasis: safety.nameBasis }],
+          args: [
+            {
+              spec,
+              index: trial.index,
+              params: trial.params,
+              nameBasis: safety.nameBasis,
+              ...(trialsReserve ? { reservesFleetBudget: true } : {}),
+            },
+          ],
         });
         handles.set(trial.index, handle);
         row.state = 'training';
@@ -163,6 +181,13 @@ export async function runSweep(
     direction,
   );
   const won = winner === undefined ? undefined : results.get(winner);
+  if ((!won?.jobId || !won.supervision) && refusal) {
+    const created = table.trials.filter((r) => r.jobId).length;
+    throw ApplicationFailure.nonRetryable(
+      `${refusal.message} (each sweep trial reserves budget.maxCost, the most its own job may cost, before its job is created; ${created === 0 ? 'no trial job was created' : `${created} trial job${created === 1 ? ' was' : 's were'} created`})`,
+      refusal.type,
+    );
+  }
   if (!won?.jobId || !won.supervision)
     throw ApplicationFailure.nonRetryable(
       `no trial of the sweep ended with a checkpoint carrying "${metric}" (${table.trials

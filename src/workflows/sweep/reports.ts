@@ -26,6 +26,15 @@ export function takeReport(
 ): { index: number; order: StopTrial }[] {
   const row = table.trials[r.index];
   if (!row) return [];
+  // In line for the fleet budget until its job is created.
+  if (r.awaitingBudget !== undefined && row.state === 'training') {
+    row.state = 'awaiting-budget';
+    row.why = r.awaitingBudget;
+  }
+  if (r.jobId && row.state === 'awaiting-budget') {
+    row.state = 'training';
+    row.why = undefined;
+  }
   if (r.jobId) row.jobId = r.jobId;
   if (r.epoch !== undefined) row.epoch = r.epoch;
   if (r.totalEpochs !== undefined) row.totalEpochs = r.totalEpochs;
@@ -35,7 +44,8 @@ export function takeReport(
   const stops: { index: number; order: StopTrial }[] = [];
   const stop = (index: number, order: StopTrial) => {
     const target = table.trials[index];
-    if (target.state !== 'training') return;
+    // One in line for the fleet budget leaves it and creates no job.
+    if (target.state !== 'training' && target.state !== 'awaiting-budget') return;
     target.state = 'stopping';
     target.why = order.reason;
     stops.push({ index, order });

@@ -30,6 +30,9 @@ import {
 import { startOrAdoptTraining } from '../pipeline/train';
 import type { RunSafety } from '../pipeline/safety';
 import { summarized } from '../summaries';
+import { applicationCause } from '../failure-cause';
+import { holdFleetBudget, NOTHING_HELD, type FleetBudgetHold } from '../pipeline/fleet-budget';
+import { trialsReserveFleetBudget } from './patches';
 import { superviseTrainingJob } from '../supervise';
 import { seenOf, trialResult } from './result';
 import {
@@ -46,7 +49,9 @@ import {
  * after the pipeline's run and the trial, adopted when a retry finds it), supervised by the one
  * supervisor of that job. It looks at the job as it nears each rung and tells the pipeline the value
  * there; the pipeline answers a losing trial with a stop, and the trial stops its job by cancelling the
- * supervision, which stops it saving a checkpoint. Ends with the trial's best checkpoint.
+ * supervision, which stops it saving a checkpoint. Ends with the trial's best checkpoint. Told to, it
+ * first reserves its job's `budget.maxCost` against the fleet budget (waiting in line while the fleet
+ * is full; a stop then ends it with no job) and settles its own job's cost when it ends.
  */
 export async function sweepTrial(input: TrialInput): Promise<TrialResult> {
   const { spec, index } = input;
@@ -84,11 +89,27 @@ export async function sweepTrial(input: TrialInput): Promise<TrialResult> {
 
   const safety: RunSafety = { owned: true, nameBasis: input.nameBasis };
   const status: PipelineStatus = { phase: 'training', provider: 'tensorone', pinned: [], updatedAt: '' };
+  const reservesBudget = input.reservesFleetBudget === true && trialsReserveFleetBudget();
+  let hold: FleetBudgetHold = NOTHING_HELD;
+  /** In line for the fleet budget: the pipeline's table shows it, and so does the trial's page. */
+  const inLine = () => {
+    const why = status.fleetBudget ?? 'awaiting budget';
+    setCurrentDetails(`trial ${index} (${label}): ${why}`);
+    tell({ awaitingBudget: why }).catch(() => undefined);
+  };
   const supervisorScope = new CancellationScope();
   let ended: Promise<void> | undefined;
   let supervision: { result?: SupervisionResult; error?: unknown } | undefined;
   let jobId: string | undefined;
   try {
+    if (reservesBudget) {
+      hold = await reserveFleetBudget();
+      // Stopped before its job was created (the sweep's budget reached while it waited): nothing to train.
+      if (stop) {
+        await hold.settle(0);
+        return { index, end: stop.end, why: stop.reason, cost: 0 };
+      }
+    }
     jobId = await startOrAdoptTraining(trialSpec, status, safety, `trial-${String(index).padStart(2, '0')}-`);
     const job = jobId;
     await tell({ jobId, status: 'pending' });
@@ -176,7 +197,7 @@ export async function sweepTrial(input: TrialInput): Promise<TrialResult> {
     // ---- stopped by the pipeline: the supervision is cancelled, which stops the job saving a checkpoint ----
     if (supervision === undefined) supervisorScope.cancel();
     await ended;
-    return await trialResult(
+    const result = await trialResult(
       spec,
       index,
       job,
@@ -184,6 +205,9 @@ export async function sweepTrial(input: TrialInput): Promise<TrialResult> {
       stop,
       progress,
     );
+    // This trial's own job's cost, by the looks made (none reported: the whole reservation counts).
+    await hold.settle(result.cost ?? 'unknown');
+    return result;
   } catch (err) {
     // Cancelled (the pipeline was) or failed: nothing of this trial is left training.
     if (ended) {
@@ -195,6 +219,24 @@ export async function sweepTrial(input: TrialInput): Promise<TrialResult> {
         provider.stopTrainingJobIfRunning({ jobId: started, reason: `sweep trial ${index} ended` }),
       );
     }
+    // Its job's last cost is not known: the whole reservation counts; no job, nothing.
+    if (hold.held()) await hold.settle(safety.job ? 'unknown' : 0);
     throw err;
+  }
+
+  /** Admitted, or in line until admitted or stopped; a refusal fails the trial with the budget's words. */
+  async function reserveFleetBudget(): Promise<FleetBudgetHold> {
+    if (stop) return NOTHING_HELD;
+    try {
+      return await holdFleetBudget(status, inLine, spec.budget, {
+        asksPresence: () => true,
+        leavesLine: () => stop !== undefined,
+      });
+    } catch (err) {
+      const refusal = applicationCause(err);
+      if (refusal?.type?.startsWith('FLEET_BUDGET_'))
+        throw ApplicationFailure.nonRetryable(refusal.message, refusal.type);
+      throw err;
+    }
   }
 }
