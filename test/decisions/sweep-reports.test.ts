@@ -1,5 +1,5 @@
 import type { SweepStatus } from '../../src/workflows/sweep/contract';
-import { takeReport, type RungsSoFar } from '../../src/workflows/sweep/reports';
+import { sweepAwaitingBudget, takeReport, type RungsSoFar } from '../../src/workflows/sweep/reports';
 
 function table(over: Partial<SweepStatus> = {}, trials = 4): SweepStatus {
   return {
@@ -108,5 +108,29 @@ describe("the sweep's trial reports", () => {
     const t = table();
     expect(takeReport(t, new Map(), { index: 9, cost: 100 })).toEqual([]);
     expect(t.cost).toBe(0);
+  });
+});
+
+describe('the whole sweep awaiting the fleet budget', () => {
+  const why = 'awaiting budget: fleet at $10 of $10 today (1 waiting; the window rolls at …)';
+  const states = (...s: SweepStatus['trials'][number]['state'][]) => {
+    const t = table({}, s.length);
+    s.forEach((state, i) => {
+      t.trials[i].state = state;
+      if (state === 'awaiting-budget') t.trials[i].why = why;
+    });
+    return t;
+  };
+
+  it('waits when a trial is in line and none trains: ended and unstarted trials do not count', () => {
+    expect(sweepAwaitingBudget(states('awaiting-budget', 'waiting'))).toBe(why);
+    expect(sweepAwaitingBudget(states('completed', 'rung-stopped', 'awaiting-budget', 'waiting'))).toBe(why);
+  });
+
+  it('does not wait while a trial trains or is stopping, nor with nobody in line, nor with no trials', () => {
+    expect(sweepAwaitingBudget(states('awaiting-budget', 'training'))).toBeUndefined();
+    expect(sweepAwaitingBudget(states('stopping', 'awaiting-budget'))).toBeUndefined();
+    expect(sweepAwaitingBudget(states('completed', 'waiting'))).toBeUndefined();
+    expect(sweepAwaitingBudget({ trials: [] })).toBeUndefined();
   });
 });

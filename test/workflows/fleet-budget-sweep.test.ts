@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { WorkflowFailedError } from '@temporalio/client';
 import { fleetBudgets } from '../../src/clients/fleet-budget';
 import { DAY_MS } from '../../src/decisions/fleet-budget';
 import type { PipelineInput } from '../../src/domain/pipeline-input';
 import { fleetBudgetId } from '../../src/workflows/fleet-budget/contract';
+import { statusQuery } from '../../src/workflows/pipeline/contract';
 import { sweepTrialsQuery, trialWorkflowId } from '../../src/workflows/sweep/contract';
 import { fleetBudget } from '../../src/workflows';
 import { pipelineInput, tensoroneTrain } from '../../fixtures/pipelines';
@@ -96,6 +98,39 @@ describe('a sweep under a fleet budget', () => {
     const recorded = Object.values(spent).reduce<number>((s, x) => s + (x ?? 0), 0);
     expect(recorded).toBeCloseTo(result.sweep!.cost, 1);
     expect(state!.usage).toMatchObject({ reserved: 0, waiting: 0 });
+  });
+
+  it('a sweep whose only trial in flight waits in line shows the pipeline awaiting-budget, and training again once admitted', async () => {
+    await setBudget(10);
+    // Someone else holds the whole budget.
+    const other = { workflowId: 'pipeline-other', runId: randomUUID() };
+    await bed.withWorker(() => budgets().reserve({ ...other, amount: 10 }));
+    const seen = await bed.withWorker(async () => {
+      const handle = await startPipeline(
+        bed,
+        sweepInput(
+          'sweep-blocked',
+          { maxCost: 10 },
+          { parameters: { 'training.learning_rate': [1e-5, 1e-3] }, parallel: 1 },
+        ),
+      );
+      const waiting = await advanceUntil(bed.env, async () => {
+        const s = await handle.query(statusQuery);
+        return s.phase === 'awaiting-budget' ? s : undefined;
+      });
+      expect(trialJobs('sweep-blocked').size).toBe(0);
+      await budgets().settle({ ...other, spent: 0 });
+      const training = await advanceUntil(bed.env, async () => {
+        const s = await handle.query(statusQuery);
+        return s.phase === 'training' && trialJobs('sweep-blocked').size === 1 ? s : undefined;
+      });
+      return { waiting, training, result: await handle.result() };
+    });
+    expect(seen.waiting.fleetBudget).toMatch(
+      /^awaiting budget: fleet at \$10 of \$10 this window \(1 waiting;/,
+    );
+    expect(seen.training.phase).toBe('training');
+    expect(seen.result.outcome).toBe('deployed');
   });
 
   it('a sweep without budget.maxCost is refused naming budget.maxCost and what each trial reserves, before any trial job is created', async () => {

@@ -133,3 +133,16 @@ async function reserveFleetBudget(
   moveTo(status, fleetBudgetStands(status, (admitted ?? answer).text));
   return hold;
 }
+
+/**
+ * A sweep whose trials reserve: the pipeline is `awaiting-budget` while a trial is in line and none
+ * trains, and back in `training` once one does.
+ */
+export function sweepBudgetPhase(status: PipelineStatus, phase: (p: PipelinePhase) => void) {
+  return (why: string | undefined): void => {
+    if (why !== undefined) {
+      moveTo(status, fleetBudgetStands(status, why));
+      if (status.phase === 'training') phase('awaiting-budget');
+    } else if (status.phase === 'awaiting-budget') phase('training');
+  };
+}

@@ -35,7 +35,7 @@ import {
 import { iso, leftovers, moveTo } from './status';
 import { pipelineMetrics } from '../metrics';
 import { startOrAdoptTraining, superviseChild } from './train';
-import { holdFleetBudget, NOTHING_HELD, reservesFleetBudget } from './fleet-budget';
+import { holdFleetBudget, NOTHING_HELD, reservesFleetBudget, sweepBudgetPhase } from './fleet-budget';
 import {
   candidateChosen,
   failed,
@@ -135,7 +135,7 @@ async function run(
   // A sweep trains its trials as children and goes on with the winner's job (src/workflows/sweep).
   const swept =
     spec.train.kind === 'tensorone' && spec.train.sweep
-      ? await runSweep(spec, status, safety, trialsReserve)
+      ? await runSweep(spec, status, safety, trialsReserve, sweepBudgetPhase(status, phase))
       : undefined;
   const jobId = swept ? swept.jobId : await startOrAdoptTraining(spec, status, safety);
   moveTo(status, jobKnown(status, jobId));

@@ -29,7 +29,7 @@ import {
   type TrialReport,
   type TrialResult,
 } from './contract';
-import { sweepCost, takeReport, type RungsSoFar } from './reports';
+import { sweepAwaitingBudget, sweepCost, takeReport, type RungsSoFar } from './reports';
 import { sweepTrial } from './trial';
 
 export interface SweepOutcome {
@@ -53,6 +53,8 @@ export async function runSweep(
   status: PipelineStatus,
   safety: RunSafety,
   trialsReserve = false,
+  /** Told after each report why the whole sweep waits for the fleet budget, or undefined when it does not. */
+  awaitingBudget?: (why: string | undefined) => void,
 ): Promise<SweepOutcome> {
   if (spec.train.kind !== 'tensorone' || !spec.train.sweep) throw new Error('runSweep needs train.sweep');
   const sweep = spec.train.sweep;
@@ -81,6 +83,7 @@ export async function runSweep(
         .get(index)
         ?.signal(stopTrialSignal, order)
         .catch(() => undefined);
+    if (trialsReserve) awaitingBudget?.(sweepAwaitingBudget(table));
   });
 
   const pipelineId = workflowInfo().workflowId;

@@ -85,3 +85,12 @@ export function takeReport(
   }
   return stops;
 }
+
+/**
+ * Why the whole sweep waits for the fleet budget: a trial is in line and none has a job training (or
+ * stopping); undefined otherwise. The pipeline then shows phase `awaiting-budget`.
+ */
+export function sweepAwaitingBudget(table: Pick<SweepStatus, 'trials'>): string | undefined {
+  if (table.trials.some((t) => t.state === 'training' || t.state === 'stopping')) return undefined;
+  return table.trials.find((t) => t.state === 'awaiting-budget')?.why;
+}
