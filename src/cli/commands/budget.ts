@@ -49,7 +49,12 @@ export function addBudgetCommand(program: Command): void {
           });
         // Still set: the operator may mean to hold the fleet until the window rolls.
         const warning = limitBelowUseWarning(state.usage);
-        if (warning) err(warning);
+        if (warning) {
+          err(warning);
+          const { heldWithCosts, overrunLine } = await import('../fleet-overrun');
+          const stop = overrunLine(state, await heldWithCosts(client, state));
+          if (stop) err(stop);
+        }
         if (opts.json) return out({ taskQueue, ...state });
         for (const line of budgetLines(taskQueue, state)) out(line);
       }),
