@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ensureEngines } from '../engine';
-import { pipelineInput, tensoroneTrain } from '../fixtures/pipelines';
+import { fastSupervision, pipelineInput, tensoroneTrain } from '../fixtures/pipelines';
 import { fineTuneToDeploy } from '../src/workflows';
 import { startBenchBed } from './bed';
 import { benchHeader, option, percentile, quick, table } from './report';
@@ -79,13 +79,7 @@ async function main(): Promise<void> {
       args: [
         pipelineInput('bench-cli', {
           train: tensoroneTrain({ config: { training: { epochs: 2 } } }),
-          supervision: {
-            freshness: '1s',
-            minInterval: '1s',
-            stallAfter: '1h',
-            resumeBudget: 0,
-            unknownStatusGrace: '1h',
-          },
+          supervision: fastSupervision,
           deploy: { target: 'tensorone-endpoint', timeout: '1m' },
         }),
       ],

@@ -11,7 +11,7 @@ import { planCleanup } from '../src/decisions/retention';
 import type { ProviderClients } from '../src/providers/config';
 import { devServerTuningArgs } from '../engine/dev-server-tuning';
 import { startBenchBed } from './bed';
-import { pipelineInput, tensoroneTrain } from '../fixtures/pipelines';
+import { fastSupervision, pipelineInput, tensoroneTrain } from '../fixtures/pipelines';
 import { benchHeader, flag, percentile, quick, table } from './report';
 import { BREAKDOWN_HEADERS, breakdownRows, pipelineFigures, type Attribution } from './breakdown';
 import { clusterSettingsInUse, frontendAddress } from '../scripts/cluster/settings';
@@ -98,16 +98,10 @@ async function measure(
   for (let i = 0; i < runs + 1; i++) {
     const input = pipelineInput(`bench-${i}`, {
       train,
-      supervision: {
-        freshness: '1s',
-        // The confirming second look at the completed job waits this (a deliberate wait, in its own
-        // column). A shorter one would not shorten it: the server holds an activity's retry about a
-        // second at least, whatever delay the activity asks for.
-        minInterval: '1s',
-        stallAfter: '1h',
-        resumeBudget: 0,
-        unknownStatusGrace: '1h',
-      },
+      // The confirming second look at the completed job waits its minInterval, 1 s (a deliberate wait,
+      // in its own column). A shorter one would not shorten it: the server holds an activity's retry
+      // about a second at least, whatever delay the activity asks for.
+      supervision: fastSupervision,
       deploy: { target: 'tensorone-endpoint', timeout: '1m' },
     });
     let t = performance.now();

@@ -6,7 +6,6 @@
  *   docs/ui-pipelines-awaiting-budget.png   the workflow list filtered on `FtpPhase = "awaiting-budget"`
  *   docs/ui-pipeline-awaiting-budget.png    the first in line: its current details say why it waits
  */
-import net from 'node:net';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
@@ -23,19 +22,10 @@ import { createWorker, defaultWorkerSettings } from '../src/worker-factory';
 import { statusQuery } from '../src/workflows/pipeline/contract';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../src/workflows/search-attributes';
 import { BrowserPage, ensureChromium } from './chromium';
+import { freePort } from '../engine/free-port';
 
 const repo = path.resolve(__dirname, '..');
 const say = (line: string) => process.stderr.write(`${line}\n`);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 async function capture(chromium: string, url: string, file: string, size: [number, number]): Promise<void> {
   const page = await BrowserPage.launch(chromium, size);

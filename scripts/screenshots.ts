@@ -21,7 +21,6 @@
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
@@ -39,20 +38,11 @@ import { parsePipelineInput } from '../src/domain/pipeline-input';
 import YAML from 'yaml';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../src/workflows/search-attributes';
 import { createWorker, defaultWorkerSettings } from '../src/worker-factory';
+import { freePort } from '../engine/free-port';
 
 const repo = path.resolve(__dirname, '..');
 const docs = path.join(repo, 'docs');
 const say = (line: string) => process.stderr.write(`${line}\n`);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 /**
  * One PNG of a page as a browser shows it `waitMs` after navigating (real time: a running workflow's

@@ -9,7 +9,7 @@ import {
 import { fleetBudgetId } from '../workflows/fleet-budget/contract';
 
 /**
- * Whether the calling workflow's task queue has a fleet budget, asked as a local activity: one describe
+ * Whether the calling workflow's task queue has a fleet budget: one describe
  * of `fleet-budget--<queue>` per worker process and queue while the answer is fresh, shared by the
  * pipelines that ask meanwhile. A describe that fails throws (nothing is learned): the pipeline then
  * reserves, as it would without asking.

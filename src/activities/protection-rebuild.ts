@@ -21,15 +21,11 @@ const MAX_RUNS_BACK = 50;
  * any of it cannot be read (Temporal retries; the registry grants no lease meanwhile).
  */
 export function protectionRebuildActivities() {
+  // Beats after each workflow read: a rebuild lost with its worker is tried again within seconds.
+  const beat = () => Context.current().heartbeat();
   return {
-    async rebuildProtection(input: {
-      workflowId: string;
-      runId: string;
-      predecessorRunId?: string;
-    }): Promise<RebuiltProtection> {
+    async rebuildProtection(input: RebuildInput): Promise<RebuiltProtection> {
       const { client, info } = Context.current();
-      // Beats after each workflow read: a rebuild lost with its worker is tried again within seconds.
-      const beat = () => Context.current().heartbeat();
       const before = await runsBefore(client, input, beat);
       const live = await liveHolds(client, info.taskQueue, beat);
       return {
@@ -38,15 +34,26 @@ export function protectionRebuildActivities() {
         sources: [...before.sources, ...live.sources],
       };
     },
+    /** The first part alone: the records and leases of the runs before (a claim needs only their leases). */
+    async rebuildProtectionFromRunsBefore(input: RebuildInput): Promise<RebuiltProtection> {
+      return runsBefore(Context.current().client, input, beat);
+    },
+    /** The second part alone: what the live pipelines and serving slots hold. */
+    async rebuildProtectionFromLiveWorkflows(): Promise<RebuiltProtection> {
+      const { client, info } = Context.current();
+      return liveHolds(client, info.taskQueue, beat);
+    },
   };
 }
 
+interface RebuildInput {
+  workflowId: string;
+  runId: string;
+  predecessorRunId?: string;
+}
+
 /** The records and leases of the run before, and of the runs before it while each was itself still rebuilding. */
-async function runsBefore(
-  client: Client,
-  input: { workflowId: string; runId: string; predecessorRunId?: string },
-  beat: () => void,
-): Promise<RebuiltProtection> {
+async function runsBefore(client: Client, input: RebuildInput, beat: () => void): Promise<RebuiltProtection> {
   const out: RebuiltProtection = { records: [], leases: [], sources: [] };
   if (!input.predecessorRunId) {
     out.sources.push('no run before this one was named');
@@ -94,7 +101,7 @@ async function liveHolds(
       const handle = client.workflow.getHandle(w.workflowId, w.runId);
       const run = { workflowId: w.workflowId, runId: w.runId };
       if (w.type === SERVING_SLOT_WORKFLOW_TYPE) {
-        const slot = await handle.query(slotQuery);
+        const slot = await unanswered(w.workflowId, handle.query(slotQuery));
         records.push(
           ...slotHolds(
             [slot.champion, ...slot.draining, ...slot.retiring].flatMap((d) => d ?? []),
@@ -103,7 +110,7 @@ async function liveHolds(
         );
         slots += 1;
       } else {
-        records.push(...pipelineHolds(run, await handle.query(statusQuery), at));
+        records.push(...pipelineHolds(run, await unanswered(w.workflowId, handle.query(statusQuery)), at));
         pipelines += 1;
       }
     }
@@ -116,6 +123,19 @@ async function liveHolds(
     leases: [],
     sources: [`${records.length} records of ${pipelines} running pipelines and ${slots} serving slots`],
   };
+}
+
+/**
+ * A live workflow that cannot say what it holds (its workflow task failing, no worker): the rebuild
+ * fails naming it, so the registry's pending activity says which workflow it waits on.
+ */
+async function unanswered<T>(workflowId: string, answer: Promise<T>): Promise<T> {
+  try {
+    return await answer;
+  } catch (err) {
+    const why = (err as { cause?: Error }).cause?.message ?? (err as Error).message;
+    throw new Error(`${workflowId} cannot say what it holds (${why}): asked again`);
+  }
 }
 
 /** gRPC's UNIMPLEMENTED. */

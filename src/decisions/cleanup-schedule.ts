@@ -68,19 +68,59 @@ export function durationText(ms: number): string {
   return `${ms}ms`;
 }
 
-/** The settings, one per line, as `schedule cleanup create|update` print them. */
-export function cleanupSettingsLines(timing: ScheduleTiming | undefined, input: CleanupInput): string[] {
-  const r = input.retention;
+/** When a schedule runs, as the CLI prints it. */
+export const timingText = (timing: ScheduleTiming | undefined) =>
+  !timing
+    ? 'as before (a calendar this CLI did not write)'
+    : 'every' in timing
+      ? `every ${timing.every}`
+      : `cron "${timing.cron}"`;
+
+/**
+ * Settings one per line (`  label: value`); with `before`, each that changed says what it was
+ * (`keeps: … (was …)`), so that a create over an existing schedule or an update shows what it changed.
+ */
+export function settingLines<S>(
+  rows: [label: string, text: (s: S) => string][],
+  after: S,
+  before?: S,
+): string[] {
+  return rows.map(([label, text]) => {
+    const now = text(after);
+    const was = before === undefined ? now : text(before);
+    return `  ${label}: ${now}${was !== now ? ` (was ${was})` : ''}`;
+  });
+}
+
+/** A cleanup schedule's settings as the CLI shows them. */
+export interface CleanupSettings {
+  timing?: ScheduleTiming;
+  input: CleanupInput;
+}
+
+/** The settings, one per line, as `schedule cleanup create|update` print them; with `before`, what each changed setting was. */
+export function cleanupSettingsLines(after: CleanupSettings, before?: CleanupSettings): string[] {
+  return settingLines<CleanupSettings>(
+    [
+      ['runs', (s) => timingText(s.timing)],
+      [
+        'jobs',
+        ({ input: { jobFilter: f = {} } }) =>
+          `${f.status ?? 'any status'}${f.namePrefix ? `, named "${f.namePrefix}…"` : ''}${f.modelType ? `, ${f.modelType}` : ''}`,
+      ],
+      ['keeps', (s) => keptText(s.input.retention)],
+      ['deletes at most', (s) => `${s.input.maxDeletes ?? 1000} per run`],
+    ],
+    after,
+    before,
+  );
+}
+
+function keptText(r: CleanupInput['retention']): string {
   const kept = [
     `the newest ${r.keepLastN} automatic checkpoints of each job`,
     ...(r.keepWithinDays !== undefined ? [`those younger than ${r.keepWithinDays} days`] : []),
     ...(r.maxTotalBytes !== undefined ? [`up to ${r.maxTotalBytes} bytes`] : []),
   ];
-  const filter = input.jobFilter ?? {};
-  return [
-    `  runs: ${!timing ? 'as before (a calendar this CLI did not write)' : 'every' in timing ? `every ${timing.every}` : `cron "${timing.cron}"`}`,
-    `  jobs: ${filter.status ?? 'any status'}${filter.namePrefix ? `, named "${filter.namePrefix}…"` : ''}${filter.modelType ? `, ${filter.modelType}` : ''}`,
-    `  keeps: ${kept.join(', ')}${r.includeManual ? '' : ', and every manual checkpoint'}`,
-    `  deletes at most: ${input.maxDeletes ?? 1000} per run`,
-  ];
+  return `${kept.join(', ')}${r.includeManual ? '' : ', and every manual checkpoint'}`;
 }

@@ -1,4 +1,4 @@
-import { durationText, type ScheduleTiming } from './cleanup-schedule';
+import { durationText, settingLines, timingText, type ScheduleTiming } from './cleanup-schedule';
 import type { ReconcileInput } from './reconcile';
 
 /**
@@ -25,31 +25,25 @@ export function mergeReconcileInput(
   };
 }
 
-const timingText = (timing: ScheduleTiming | undefined) =>
-  !timing
-    ? 'as before (a calendar this CLI did not write)'
-    : 'every' in timing
-      ? `every ${timing.every}`
-      : `cron "${timing.cron}"`;
-
 const modeText = (dryRun: boolean) => (dryRun ? 'dry run (reports only)' : 'stops and removes');
 
 /**
  * The settings, one per line, as `schedule reconcile create|update` print them; with `before`, each
  * setting that changed says what it was.
  */
-export function reconcileSettingsLines(
-  after: { timing?: ScheduleTiming; input: ReconcileInput },
-  before?: { timing?: ScheduleTiming; input: ReconcileInput },
-): string[] {
-  const line = (label: string, text: (s: NonNullable<typeof before>) => string) => {
-    const now = text(after);
-    const was = before ? text(before) : now;
-    return `  ${label}: ${now}${was !== now ? ` (was ${was})` : ''}`;
-  };
-  return [
-    line('runs', (s) => timingText(s.timing)),
-    line('grace', (s) => durationText(s.input.graceMs)),
-    line('mode', (s) => modeText(s.input.dryRun)),
-  ];
+export function reconcileSettingsLines(after: ReconcileSettings, before?: ReconcileSettings): string[] {
+  return settingLines<ReconcileSettings>(
+    [
+      ['runs', (s) => timingText(s.timing)],
+      ['grace', (s) => durationText(s.input.graceMs)],
+      ['mode', (s) => modeText(s.input.dryRun)],
+    ],
+    after,
+    before,
+  );
+}
+
+interface ReconcileSettings {
+  timing?: ScheduleTiming;
+  input: ReconcileInput;
 }

@@ -71,6 +71,8 @@ export const ACTIVITY_QUEUES: Record<keyof Activities, QueuedProvider | 'workflo
   releaseDeletions: 'workflow',
   protectedCheckpoints: 'workflow',
   rebuildProtection: 'workflow',
+  rebuildProtectionFromRunsBefore: 'workflow',
+  rebuildProtectionFromLiveWorkflows: 'workflow',
   releaseProtection: 'workflow',
   // the fleet budget (calls to Temporal; the budget is named after the workflow's own task queue)
   reserveFleetBudget: 'workflow',

@@ -1,15 +1,12 @@
 import type { Client } from '@temporalio/client';
-import {
-  mergeCleanupInput,
-  type CleanupScheduleChanges,
-  type ScheduleTiming as TimingChoice,
-} from '../decisions/cleanup-schedule';
+import { mergeCleanupInput, type CleanupScheduleChanges } from '../decisions/cleanup-schedule';
 import { checkpointCleanup } from '../workflows/cleanup';
 import type { CleanupInput } from '../workflows/cleanup/contract';
 import {
   listWorkflowSchedules,
   updateWorkflowSchedule,
   upsertWorkflowSchedule,
+  type ScheduleSettings,
   type ScheduleTiming,
   type WorkflowScheduleSummary,
 } from './workflow-schedule';
@@ -22,7 +19,7 @@ const NOTE = 'checkpoint cleanup (finetune-pipelines)';
 export async function upsertCleanupSchedule(
   client: Client,
   spec: ScheduleTiming & { taskQueue: string; input: CleanupInput },
-): Promise<{ created: boolean }> {
+): Promise<{ created: boolean; before?: ScheduleSettings<CleanupInput> }> {
   return upsertWorkflowSchedule(
     client,
     { ...spec, what: 'cleanup', defaultNote: NOTE },
@@ -38,13 +35,13 @@ export async function upsertCleanupSchedule(
 const cleanupSummary = (input: CleanupInput) =>
   `scheduled cleanup: keep the newest ${input.retention.keepLastN ?? 3} automatic checkpoints of ${input.jobFilter?.status ?? 'every'} jobs`;
 
-/** Changes only the settings given and keeps every other one; answers the settings it now has. */
-export async function updateCleanupSchedule(
+/** Changes only the settings given and keeps every other one; answers the settings before and after. */
+export function updateCleanupSchedule(
   client: Client,
   scheduleId: string,
   changes: CleanupScheduleChanges,
-): Promise<{ timing?: TimingChoice; input: CleanupInput }> {
-  const { after } = await updateWorkflowSchedule<CleanupInput>(client, scheduleId, {
+): Promise<{ before: ScheduleSettings<CleanupInput>; after: ScheduleSettings<CleanupInput> }> {
+  return updateWorkflowSchedule<CleanupInput>(client, scheduleId, {
     workflowType: checkpointCleanup.name,
     what: 'the checkpoint cleanup',
     defaultNote: NOTE,
@@ -53,7 +50,6 @@ export async function updateCleanupSchedule(
     merge: (previous) => mergeCleanupInput(previous, changes),
     summary: cleanupSummary,
   });
-  return after;
 }
 
 export function listCleanupSchedules(client: Client): Promise<WorkflowScheduleSummary[]> {

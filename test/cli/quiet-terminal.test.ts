@@ -4,6 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { useCliBed } from '../harness/cli-bed';
+import { freePort } from '../../engine/free-port';
 
 /**
  * A quiet terminal: the main job shows progress and results while the worker's and the dev server's
@@ -18,14 +19,6 @@ const bed = useCliBed({ name: 'quiet' });
 const STACK_FRAME = /\n\s+at .+:\d+:\d+/;
 const lines = (text: string) => text.split('\n').filter((l) => l.trim() !== '');
 const tempDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'ftp-quiet-'));
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 it('a refusal is one line; with --json one JSON line with its kind and exit code; no stack either way', async () => {
   const text = await bed.cli(['run', 'no-such-pipeline.yaml']);

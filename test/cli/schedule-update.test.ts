@@ -42,7 +42,7 @@ it('update --keep/--keep-days keeps the interval; update --every keeps the reten
       `updated schedule ${id}:`,
       '  runs: every 12h',
       '  jobs: completed, named "nightly-…"',
-      '  keeps: the newest 4 automatic checkpoints of each job, those younger than 7 days, and every manual checkpoint',
+      '  keeps: the newest 4 automatic checkpoints of each job, those younger than 7 days, and every manual checkpoint (was the newest 3 automatic checkpoints of each job, and every manual checkpoint)',
       '  deletes at most: 1000 per run',
       '',
     ].join('\n'),
@@ -56,12 +56,19 @@ it('update --keep/--keep-days keeps the interval; update --every keeps the reten
   });
 
   const every = await cli(['schedule', 'cleanup', 'update', '--id', id, '--every', '1d']);
-  expect(every.stdout).toContain('  runs: every 1d');
+  expect(every.stdout).toContain('  runs: every 1d (was every 12h)');
   expect(every.stdout).toContain('the newest 4 automatic checkpoints of each job, those younger than 7 days');
   expect(await described(id)).toMatchObject({
     every: 86_400_000,
     input: { retention: { keepLastN: 4, keepWithinDays: 7 }, maxDeletes: 1000 },
   });
+  // create over the existing schedule sets every setting, and says what each it changed was.
+  const again = await cli(['schedule', 'cleanup', 'create', '--id', id, '--every', '1d', '--keep', '2']);
+  expect(again.code).toBe(0);
+  expect(again.stdout).toContain(
+    '  keeps: the newest 2 automatic checkpoints of each job, and every manual checkpoint (was the newest 4 automatic checkpoints of each job, those younger than 7 days, and every manual checkpoint)\n',
+  );
+  expect(again.stdout).toContain('  runs: every 1d\n');
   await bed.dev.client.schedule.getHandle(id).delete();
 });
 
@@ -73,7 +80,7 @@ it('update --no-keep-days removes the days rule (and --no-name-prefix the filter
   const dropped = await cli(['schedule', 'cleanup', 'update', '--id', id, '--no-keep-days']);
   expect(dropped.code).toBe(0);
   expect(dropped.stdout).toContain(
-    '  keeps: the newest 3 automatic checkpoints of each job, and every manual checkpoint\n',
+    '  keeps: the newest 3 automatic checkpoints of each job, and every manual checkpoint (was the newest 3 automatic checkpoints of each job, those younger than 7 days, and every manual checkpoint)\n',
   );
   expect(dropped.stdout).toContain('  jobs: completed, named "nightly-…"');
   const after = await described(id);
@@ -81,7 +88,7 @@ it('update --no-keep-days removes the days rule (and --no-name-prefix the filter
   expect(after.every).toBe(12 * 3_600_000);
 
   const anyName = await cli(['schedule', 'cleanup', 'update', '--id', id, '--no-name-prefix']);
-  expect(anyName.stdout).toContain('  jobs: completed\n');
+  expect(anyName.stdout).toContain('  jobs: completed (was completed, named "nightly-…")\n');
   expect((await described(id)).input.jobFilter).toEqual({ status: 'completed' });
   await bed.dev.client.schedule.getHandle(id).delete();
 });

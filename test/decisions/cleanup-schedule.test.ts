@@ -65,19 +65,34 @@ describe('durationText and the printed settings', () => {
     expect(durationText(0)).toBe('0ms');
   });
   it('prints when it runs, which jobs, what it keeps and its bound', () => {
-    expect(cleanupSettingsLines({ every: '12h' }, before)).toEqual([
+    expect(cleanupSettingsLines({ timing: { every: '12h' }, input: before })).toEqual([
       '  runs: every 12h',
       '  jobs: completed, named "nightly-…"',
       '  keeps: the newest 3 automatic checkpoints of each job, those younger than 7 days, and every manual checkpoint',
       '  deletes at most: 500 per run',
     ]);
     expect(
-      cleanupSettingsLines({ cron: '0 3 * * *' }, { retention: { keepLastN: 1, includeManual: true } }),
+      cleanupSettingsLines({
+        timing: { cron: '0 3 * * *' },
+        input: { retention: { keepLastN: 1, includeManual: true } },
+      }),
     ).toEqual([
       '  runs: cron "0 3 * * *"',
       '  jobs: any status',
       '  keeps: the newest 1 automatic checkpoints of each job',
       '  deletes at most: 1000 per run',
     ]);
+  });
+  it('with the settings before, says what each changed one was and nothing for the rest', () => {
+    const after = { timing: { every: '12h' }, input: { ...before, maxDeletes: 500 } };
+    const earlier = { timing: { every: '1d' }, input: { ...before, retention: { keepLastN: 5 } } };
+    expect(cleanupSettingsLines(after, earlier)).toEqual([
+      '  runs: every 12h (was every 1d)',
+      '  jobs: completed, named "nightly-…"',
+      '  keeps: the newest 3 automatic checkpoints of each job, those younger than 7 days, and every manual checkpoint (was the newest 5 automatic checkpoints of each job, and every manual checkpoint)',
+      '  deletes at most: 500 per run',
+    ]);
+    // The same settings: no "(was …)" at all.
+    expect(cleanupSettingsLines(after, after).join('\n')).not.toContain('(was');
   });
 });

@@ -5,7 +5,6 @@
  * by route and status class, the Retry-After waits, the looks, the spend and the cleanup.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 import { startOrAttachPipeline } from '../../src/cli/start-pipeline';
 import { sendUpdate } from '../../src/cli/operator';
@@ -15,6 +14,7 @@ import { startSandbox, type Sandbox } from '../../sandbox/server';
 import { eventually } from '../harness/sandbox';
 import { quickGatedExample } from '../harness/example-pipelines';
 import { connectDevServer, type DevServerHandle, uniqueTaskQueue } from '../harness/temporal';
+import { freePort } from '../../engine/free-port';
 
 const repo = path.resolve(__dirname, '../..');
 const taskQueue = uniqueTaskQueue('metrics');
@@ -25,15 +25,6 @@ let sandbox: Sandbox;
 let worker: ChildProcess;
 let metricsUrl: string;
 let workerLog = '';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 beforeAll(async () => {
   dev = await connectDevServer();

@@ -9,6 +9,8 @@
  * (its runs: bench/RESULTS.md).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 interface ChaosSummary {
@@ -46,16 +48,42 @@ const repo = path.resolve(__dirname, '../..');
 let summary: ChaosSummary;
 let output = '';
 let run: ChildProcess | undefined;
+let logs = '';
+
+/** The worker's distinct warnings and errors (a failing workflow task, a nondeterminism error), for a failed run. */
+function workerTrouble(dir: string): string {
+  let text = '';
+  try {
+    text = fs.readFileSync(path.join(dir, 'worker.log'), 'utf8');
+  } catch {
+    return '(no worker log kept)';
+  }
+  const seen = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (!/WARN|ERROR|Nondeterminism/.test(line)) continue;
+    const gist = line
+      .replace(/^\S+\s+/, '')
+      .replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, '…')
+      .slice(0, 240);
+    seen.set(gist, (seen.get(gist) ?? 0) + 1);
+  }
+  return [...seen]
+    .slice(0, 15)
+    .map(([gist, n]) => `${n} × ${gist}`)
+    .join('\n');
+}
 
 /** The bounded run on one sandbox profile, asserted as a user would judge it (one file per profile, so jest runs both at once). */
 export function boundedChaosSuite(profile: 'extended' | 'documented'): void {
   describe(`bounded chaos run (${profile} profile)`, () => {
     beforeAll(async () => {
       output = '';
+      // The worker's, the sandbox's and the CLI's logs, kept for a failed run to be looked into.
+      logs = fs.mkdtempSync(path.join(os.tmpdir(), `ftp-chaos-logs-${profile}-`));
       const code = await new Promise<number>((resolve) => {
         run = spawn(
           process.execPath,
-          ['--import', 'tsx', 'chaos/run.ts', '--bounded', '--json', '--profile', profile],
+          ['--import', 'tsx', 'chaos/run.ts', '--bounded', '--json', '--profile', profile, '--logs', logs],
           {
             cwd: repo,
             env: { ...process.env, TEMPORAL_ADDRESS: '' },
@@ -83,6 +111,12 @@ export function boundedChaosSuite(profile: 'extended' | 'documented'): void {
       // A run cut off by the hook's timeout printed no summary: show where it was.
       if (!output.includes('CHAOS_SUMMARY '))
         process.stdout.write(`chaos run output so far:\n${output.slice(-6000)}\n`);
+      const unfinished = Object.keys(summary?.outcomes ?? {}).some((o) => o.startsWith('unfinished'));
+      if (!summary || unfinished)
+        process.stdout.write(
+          `chaos logs (${profile}): ${logs}\nworker warnings and errors:\n${workerTrouble(logs)}\n`,
+        );
+      else fs.rmSync(logs, { recursive: true, force: true });
       if (run?.pid && run.exitCode === null) process.kill(-run.pid, 'SIGKILL');
     });
 

@@ -15,8 +15,8 @@ import { uniqueTaskQueue } from '../harness/temporal';
 import { advanceUntil, startPipeline, useWorkflowTestBed } from '../harness/workflow-env';
 
 /**
- * A queue without a fleet budget: its pipelines ask their worker (a local activity, cached per worker
- * process for a few seconds) and skip the reservation's round trips; once a budget is set, pipelines
+ * A queue without a fleet budget: its pipelines ask their worker (an activity, answered from a cache per
+ * worker process for a few seconds) and skip the reservation's round trips; once a budget is set, pipelines
  * that reach their reservation past the cache's freshness reserve as before. The blocks run in order on
  * one bed: the budget is set in the second, after the first found none.
  */
@@ -33,7 +33,7 @@ const input = (name: string) =>
   });
 const pipeline = (name: string) => startPipeline(bed, input(name));
 
-/** The activity types the pipeline scheduled, in order (local activities leave markers, not these). */
+/** The activity types the pipeline scheduled, in order. */
 async function scheduledActivities(handle: WorkflowHandle): Promise<string[]> {
   const { events } = await handle.fetchHistory();
   return (events ?? []).flatMap((e) => {
@@ -55,6 +55,14 @@ it('no fleet budget set: the pipeline creates its job without reserving or settl
     expect(jobsOf('no-budget')).toHaveLength(1);
     const scheduled = await scheduledActivities(handle);
     expect(scheduled).toContain('startTrainingJob');
+    // Asked as an activity, never a local one: a local activity's answer may be recorded a workflow task
+    // before the code after it ran, and replay then runs that code (and its patch questions) a task early.
+    expect(scheduled.indexOf('fleetBudgetPresence')).toBeLessThan(scheduled.indexOf('startTrainingJob'));
+    expect(scheduled.indexOf('fleetBudgetPresence')).toBeGreaterThanOrEqual(0);
+    const { events } = await handle.fetchHistory();
+    expect((events ?? []).map((e) => e.markerRecordedEventAttributes?.markerName)).not.toContain(
+      'core_local_activity',
+    );
     expect(scheduled).not.toContain('reserveFleetBudget');
     expect(scheduled).not.toContain('settleFleetBudget');
   });

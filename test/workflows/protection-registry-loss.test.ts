@@ -391,10 +391,11 @@ describe('a rebuild lost with its worker', () => {
       shutdownForceTime: '1s',
       activities: {
         ...real,
-        // The first attempt never answers and never beats (as if its worker was killed); it ends only
-        // when this test's worker shuts down.
-        rebuildProtection: (input: Parameters<typeof real.rebuildProtection>[0]) =>
-          ++rebuilds === 1 ? Context.current().cancelled : real.rebuildProtection(input),
+        // The first attempt of the part a claim waits on never answers and never beats (as if its worker
+        // was killed); it ends only when this test's worker shuts down.
+        rebuildProtectionFromRunsBefore: (
+          input: Parameters<typeof real.rebuildProtectionFromRunsBefore>[0],
+        ) => (++rebuilds === 1 ? Context.current().cancelled : real.rebuildProtectionFromRunsBefore(input)),
       },
     });
     const startedAt = Date.now();
@@ -414,5 +415,59 @@ describe('a rebuild lost with its worker', () => {
     }
     expect(rebuilds).toBe(2);
     expect(Date.now() - startedAt).toBeLessThan(60_000);
+  }, 180_000);
+});
+
+/**
+ * On the dev server: a live pipeline that cannot say what it holds (its workflow task failing) keeps the
+ * rebuild from finishing. Claims need only the runs before (their leases), so pipelines go on claiming;
+ * every lease is refused (a cleanup keeps everything) until the live part is read.
+ */
+describe('a live workflow that cannot answer the rebuild', () => {
+  it('holds no claim: a pipeline’s claim is recorded, while a cleanup’s lease is refused naming the rebuild', async () => {
+    const dev = await connectDevServer();
+    const taskQueue = uniqueTaskQueue('unanswered-rebuild');
+    const real = createActivities(createProviderClients(bed.sandbox.endpoints));
+    const cannotAnswer = async (): Promise<never> => {
+      throw new Error('pipeline-stuck cannot say what it holds (Workflow Task in failed state): asked again');
+    };
+    const worker = await Worker.create({
+      connection: dev.nativeConnection,
+      taskQueue,
+      ...workflowCode(),
+      shutdownGraceTime: 0,
+      shutdownForceTime: '1s',
+      // Reading the live workflows fails on every attempt, in one part or in the whole rebuild.
+      activities: {
+        ...real,
+        rebuildProtection: cannotAnswer,
+        rebuildProtectionFromLiveWorkflows: cannotAnswer,
+      },
+    });
+    const registry = protectionRegistry(dev.client, taskQueue);
+    try {
+      await worker.runUntil(async () => {
+        const claimed = await Promise.race([
+          registry.claim([pin('ckpt_unanswered_e1', 'pipeline-healthy')]),
+          new Promise<'still waiting'>((r) => setTimeout(() => r('still waiting'), 30_000)),
+        ]);
+        expect(claimed).toEqual({ recorded: ['ckpt_unanswered_e1'], beingDeleted: [] });
+        const lease = await registry.lease({
+          workflowId: 'cleanup-while-unanswered',
+          runId: 'r1',
+          checkpointIds: ['ckpt_unanswered_e2'],
+          endedHolders: [],
+          untilMs: Date.now() + 3_600_000,
+        });
+        expect(lease.granted).toEqual([]);
+        expect(lease.refused[0].reason).toMatch(/is rebuilding what is in use from the live workflows/);
+      });
+    } finally {
+      await dev.client.workflow
+        .getHandle(protectionRegistryId(taskQueue))
+        .terminate('test over')
+        .catch(() => undefined);
+      await dev.close();
+    }
   }, 180_000);
 });

@@ -5,7 +5,7 @@ import { pipelineWorkflowId } from '../../src/domain/pipeline-input';
 import { createProviderClients } from '../../src/providers/config';
 import { createWorker, defaultWorkerSettings } from '../../src/worker-factory';
 import { fineTuneToDeploy } from '../../src/workflows';
-import { pipelineInput, tensoroneTrain } from '../../fixtures/pipelines';
+import { fastSupervision, pipelineInput, tensoroneTrain } from '../../fixtures/pipelines';
 import { connectDevServer, uniqueTaskQueue, type DevServerHandle } from '../harness/temporal';
 
 /**
@@ -47,13 +47,7 @@ it('a smoke test lost with its worker is tried again within seconds, not after i
   );
   const input = pipelineInput('lost-smoke', {
     train: tensoroneTrain({ config: { training: { epochs: 2 } } }),
-    supervision: {
-      freshness: '1s',
-      minInterval: '1s',
-      stallAfter: '1h',
-      resumeBudget: 0,
-      unknownStatusGrace: '1h',
-    },
+    supervision: fastSupervision,
     cleanup: { enabled: false, retention: { keepLastN: 2 }, maxDeletes: 1000 },
   });
   const result = await worker.runUntil(

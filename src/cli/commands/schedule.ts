@@ -157,13 +157,13 @@ function addCleanupSchedule(parent: Command): void {
         retention: { keepLastN: opts.keep ?? 3, keepWithinDays: change(opts.keepDays) ?? undefined },
         maxDeletes: opts.maxDeletes,
       };
-      const { created } = await upsertCleanupSchedule(client, {
+      const { created, before } = await upsertCleanupSchedule(client, {
         scheduleId: opts.id,
         taskQueue,
         ...timing,
         input,
       });
-      out(upsertedLines(opts.id, created, cleanupSettingsLines(timing, input)));
+      out(upsertedLines(opts.id, created, cleanupSettingsLines({ timing, input }, before)));
     });
   const update = (opts: SettingsFlags) =>
     withClient(async ({ client }) => {
@@ -177,7 +177,7 @@ function addCleanupSchedule(parent: Command): void {
         'maxDeletes',
       ]);
       const { updateCleanupSchedule } = await import('../../schedules/cleanup-schedule');
-      const { timing, input } = await updateCleanupSchedule(client, opts.id, {
+      const { before, after } = await updateCleanupSchedule(client, opts.id, {
         timing: timingOf(opts),
         keepLastN: opts.keep,
         keepWithinDays: change(opts.keepDays),
@@ -185,7 +185,7 @@ function addCleanupSchedule(parent: Command): void {
         namePrefix: change(opts.namePrefix),
         maxDeletes: opts.maxDeletes,
       });
-      out([`updated schedule ${opts.id}:`, ...cleanupSettingsLines(timing, input)].join('\n'));
+      out([`updated schedule ${opts.id}:`, ...cleanupSettingsLines(after, before)].join('\n'));
     });
   scheduleOptions(
     schedule

@@ -13,7 +13,11 @@ import type { PipelineSpec } from '../../domain/pipeline-input';
 import { fleetBudgetStands } from '../../decisions/pipeline-status';
 import type { PipelinePhase, PipelineStatus } from './contract';
 import { moveTo } from './status';
-import { asksFleetBudgetPresence, reservesFleetBudgetPatch } from './patches';
+import {
+  asksFleetBudgetPresence,
+  asksFleetBudgetPresenceByActivity,
+  reservesFleetBudgetPatch,
+} from './patches';
 import { fleetBudgetAdmittedSignal } from '../fleet-budget/contract';
 
 /**
@@ -30,13 +34,13 @@ const budget = proxyActivities<Activities>({
 });
 
 /**
- * Whether the queue has a budget, from the worker's cache or one describe: a marker in the workflow
- * task that asks, no activity task. One try: a failure reserves instead, which retries by itself.
+ * Whether the queue has a budget, from the worker's cache or one describe. One try: a failure reserves
+ * instead, which retries by itself. Runs recorded before `asksFleetBudgetPresenceByActivity` asked it as
+ * a local activity and replay so.
  */
-const worker = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '5s',
-  retry: { maximumAttempts: 1 },
-});
+const presenceOnce = { startToCloseTimeout: '5s', retry: { maximumAttempts: 1 } } as const;
+const worker = proxyActivities<Activities>(presenceOnce);
+const workerLocally = proxyLocalActivities<Activities>(presenceOnce);
 
 export interface FleetBudgetHold {
   /** The job ended (its cost by the looks made) or none was created (0): the rest is released. */
@@ -62,21 +66,25 @@ export async function holdFleetBudget(
   options: HoldOptions = {},
 ): Promise<FleetBudgetHold> {
   const asksPresence = options.asksPresence ?? asksFleetBudgetPresence;
-  if (asksPresence() && skipsFleetBudget(await budgetPresence())) return NOTHING_HELD;
+  const byActivity = options.presenceByActivity ?? asksFleetBudgetPresenceByActivity;
+  if (asksPresence() && skipsFleetBudget(await budgetPresence(byActivity))) return NOTHING_HELD;
   return reserveFleetBudget(status, phase, budgetSpec, options.leavesLine ?? (() => false));
 }
 
 export interface HoldOptions {
   /** Whether to ask the worker first: the pipeline's patch, or always (a sweep trial). */
   asksPresence?: () => boolean;
+  /** Whether that question is an activity (else a local one): the pipeline's patch, or always (a sweep trial). */
+  presenceByActivity?: () => boolean;
   /** True once the holder no longer wants the budget: it leaves the line and holds nothing. */
   leavesLine?: () => boolean;
 }
 
 /** `unknown` when the worker could not tell: cannot know, so reserve. */
-async function budgetPresence(): Promise<FleetBudgetPresence | 'unknown'> {
+async function budgetPresence(byActivity: () => boolean): Promise<FleetBudgetPresence | 'unknown'> {
+  const asker = byActivity() ? worker : workerLocally;
   try {
-    return await worker.fleetBudgetPresence();
+    return await asker.fleetBudgetPresence();
   } catch (err) {
     if (isCancellation(err)) throw err;
     return 'unknown';

@@ -115,3 +115,12 @@ export const releasesLosingTrials = () => patched('sweep-releases-losing-trials'
  * was ever set. An answer that cannot be had reserves as before.
  */
 export const asksFleetBudgetPresence = () => patched('pipeline-skips-reservation-without-fleet-budget');
+
+/**
+ * The fleet-budget question is an activity, not a local activity. A local activity's answer can be
+ * recorded in one workflow task while the code after it runs in the next (a slow describe near the
+ * task's deadline); on replay that code runs a task early, where a patch first asked there answers
+ * differently, and the run is stuck on a nondeterminism error.
+ */
+export const asksFleetBudgetPresenceByActivity = () =>
+  patched('pipeline-asks-fleet-budget-presence-by-activity');

@@ -13,6 +13,7 @@ import {
   releaseLeases,
   type DeletionLease,
   type ProtectionRecord,
+  type RebuiltProtection,
 } from '../../decisions/protection';
 import {
   claimCheckpointsUpdate,
@@ -27,7 +28,7 @@ import {
   unpinSignal,
   type ProtectionRegistryInput,
 } from './contract';
-import { rebuildHeartbeats, rebuildsWhenStartedAnew } from './patches';
+import { rebuildHeartbeats, rebuildsInTwoParts, rebuildsWhenStartedAnew } from './patches';
 import { continueAsNewWhenIdle, continueDue, type Rebuilding } from '../long-lived';
 
 /** How long a lease waits for a rebuild in progress before it is refused: well inside the lease activity's timeout. */
@@ -73,6 +74,9 @@ export async function checkpointProtection(input: ProtectionRegistryInput = {}):
     !carried && rebuildsWhenStartedAnew()
       ? { since: new Date(Date.now()).toISOString(), predecessorRunId: input.predecessorRunId }
       : undefined;
+  const inTwoParts = rebuilding !== undefined && rebuildsInTwoParts();
+  /** Two-part rebuild: the runs before are read, so their leases are known (a claim can be answered). */
+  let leasesBeforeKnown = false;
   let rebuiltFrom: string[] | undefined;
   /** Removals that arrive while rebuilding, applied again to the rebuilt state (which predates them). */
   const removedWhileRebuilding: (() => void)[] = [];
@@ -86,7 +90,7 @@ export async function checkpointProtection(input: ProtectionRegistryInput = {}):
     claimCheckpointsUpdate,
     async (added) => {
       // A lease of the run before may hold the checkpoint: the claim is answered once it is known.
-      if (rebuilding) await condition(() => rebuilding === undefined);
+      if (rebuilding) await condition(() => rebuilding === undefined || leasesBeforeKnown);
       const claimed = claimCheckpoints(records, leases, added, Date.now());
       records = claimed.records;
       return claimed.answer;
@@ -136,15 +140,26 @@ export async function checkpointProtection(input: ProtectionRegistryInput = {}):
 
   if (rebuilding) {
     const { workflowId, runId } = workflowInfo();
-    const rebuilder = rebuildHeartbeats() ? heartbeatingRebuild : rebuild;
-    const found = await rebuilder.rebuildProtection({
-      workflowId,
-      runId,
-      predecessorRunId: rebuilding.predecessorRunId,
-    });
-    ({ records, leases } = joinRebuilt({ records, leases }, found, Date.now()));
-    removedWhileRebuilding.splice(0).forEach((apply) => apply());
-    rebuiltFrom = found.sources;
+    const asked = { workflowId, runId, predecessorRunId: rebuilding.predecessorRunId };
+    /** Joins a part found with what reached the registry meanwhile, then applies the removals again. */
+    const join = (found: RebuiltProtection) => {
+      ({ records, leases } = joinRebuilt({ records, leases }, found, Date.now()));
+      removedWhileRebuilding.forEach((apply) => apply());
+    };
+    if (inTwoParts) {
+      const before = await heartbeatingRebuild.rebuildProtectionFromRunsBefore(asked);
+      join(before);
+      leasesBeforeKnown = true;
+      const live = await heartbeatingRebuild.rebuildProtectionFromLiveWorkflows();
+      join(live);
+      rebuiltFrom = [...before.sources, ...live.sources];
+    } else {
+      const rebuilder = rebuildHeartbeats() ? heartbeatingRebuild : rebuild;
+      const found = await rebuilder.rebuildProtection(asked);
+      join(found);
+      rebuiltFrom = found.sources;
+    }
+    removedWhileRebuilding.length = 0;
     rebuilding = undefined;
   }
 

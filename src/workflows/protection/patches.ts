@@ -15,3 +15,11 @@ export const rebuildsWhenStartedAnew = () => patched('protection-registry-rebuil
  * worker is tried again within seconds, not after its 2-minute timeout. Runs before it kept the latter.
  */
 export const rebuildHeartbeats = () => patched('protection-rebuild-heartbeats');
+
+/**
+ * The rebuild in two parts: first the runs before (their records and leases), then the live workflows.
+ * A claim waits for the first only (it needs the leases, to refuse a checkpoint being deleted): one live
+ * pipeline that cannot answer (its workflow task failing) no longer holds every other pipeline's claim,
+ * and with them the registry's in-flight Updates. Leases still wait for both parts.
+ */
+export const rebuildsInTwoParts = () => patched('protection-rebuild-in-two-parts');

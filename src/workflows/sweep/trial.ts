@@ -230,6 +230,7 @@ export async function sweepTrial(input: TrialInput): Promise<TrialResult> {
     try {
       return await holdFleetBudget(status, inLine, spec.budget, {
         asksPresence: () => true,
+        presenceByActivity: () => true,
         leavesLine: () => stop !== undefined,
       });
     } catch (err) {
