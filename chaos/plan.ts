@@ -23,6 +23,8 @@ export interface ChaosPipeline {
    * its deployment is promoted over that run's, which drains briefly and is retired.
    */
   after?: string;
+  /** A hyperparameter sweep: its trials train as children (each its own job) and the winner deploys once. */
+  sweep?: boolean;
 }
 
 /** What the operator means to happen: a cancelled pipeline ends "cancelled", every other "deployed". */
@@ -34,9 +36,10 @@ export function expectedOutcome(p: ChaosPipeline): 'deployed' | 'cancelled' {
  * Every fourth pipeline fails once, every fourth deploys on TensorMesh, every fourth starts by CLI;
  * every fourth (the first of each four) gets a pin, the fourth of every eight waits for approval, the
  * first has the spurious terminal status. Then `cancels` more, cancelled in turn during their job's
- * create and during their endpoint's create (the latter after an approval gate, so the moment is known).
+ * create and during their endpoint's create (the latter after an approval gate, so the moment is known),
+ * and `sweeps` hyperparameter sweeps.
  */
-export function chaosPlan(count: number, cancels = 0): ChaosPipeline[] {
+export function chaosPlan(count: number, cancels = 0, sweeps = 0): ChaosPipeline[] {
   const cancelled = Array.from({ length: cancels }, (_, i): ChaosPipeline => {
     const during = i % 2 === 0 ? 'job-create' : 'endpoint-create';
     const name = `chaos-cancel-${during === 'job-create' ? 'job' : 'endpoint'}-${i}`;
@@ -52,7 +55,18 @@ export function chaosPlan(count: number, cancels = 0): ChaosPipeline[] {
       spuriousStatus: false,
     };
   });
-  return [...regular(count), ...retrained(), ...cancelled];
+  const swept = Array.from({ length: sweeps }, (_, i): ChaosPipeline => ({
+    name: `chaos-sweep-${i}`,
+    workflowId: `pipeline-chaos-sweep-${i}`,
+    via: 'client',
+    deploy: 'tensorone-endpoint',
+    failsOnce: false,
+    approval: false,
+    pin: false,
+    spuriousStatus: false,
+    sweep: true,
+  }));
+  return [...regular(count), ...retrained(), ...cancelled, ...swept];
 }
 
 /** One name run twice: the second run's promotion and the first deployment's retirement are aimed at. */

@@ -42,12 +42,14 @@ const PIPELINES = Number(option('pipelines') ?? (BOUNDED ? 4 : 12));
 const KILLS = Number(option('kills') ?? (BOUNDED ? 6 : 24));
 /** Pipelines the operator cancels while a create is answered, in turn a job's and an endpoint's. */
 const CANCELS = Number(option('cancels') ?? (BOUNDED ? 2 : 4));
+/** Sweeps (four trials each, halved at epochs 2 and 4): in the full run only. */
+const SWEEPS = Number(option('sweeps') ?? (BOUNDED ? 0 : 1));
 /** The cleanup Schedule's interval: every minute in the full run, every 15 s in the bounded one. */
 const CLEANUP_EVERY = BOUNDED ? '15s' : '1m';
 /** How long a create aimed at by a cancel is held before its answer goes out (client timeout: 30 s): room for `starter cancel` to start on two busy cores. */
 const HELD_CREATE_MS = 20_000;
 /** Epochs per job; the job that answers `completed` early trains longer, so that a look finds it mid-way. */
-const epochsOf = (p: ChaosPipeline) => (p.spuriousStatus ? 300 : 5);
+const epochsOf = (p: ChaosPipeline) => (p.spuriousStatus ? 300 : p.sweep ? 6 : 5);
 /** Seconds between two pipeline starts: creates, deploys and cleanups happen all through the run. */
 const START_SPREAD_MS = BOUNDED ? 1500 : 3000;
 const KEYS = {
@@ -141,7 +143,7 @@ async function main(): Promise<void> {
   const cli = starterCli({ address: () => address, taskQueue, log: cliLog, say });
 
   let client = await connectClient(address);
-  const plan = chaosPlan(PIPELINES, CANCELS);
+  const plan = chaosPlan(PIPELINES, CANCELS, SWEEPS);
   // ---- a cleanup Schedule of every completed job's checkpoints, firing all through the run ----
   const scheduleId = 'chaos-cleanup';
   await upsertCleanupSchedule(client, {
@@ -161,7 +163,20 @@ async function main(): Promise<void> {
   const retrained = (p: ChaosPipeline) => plan.filter((q) => q.name === p.name).length > 1;
   const startPipeline = async (p: ChaosPipeline) => {
     const input = pipelineInput(p.name, {
-      train: tensoroneTrain({ config: { training: { epochs: epochsOf(p) } } }),
+      train: tensoroneTrain({
+        config: { training: { epochs: epochsOf(p) } },
+        // Four trials, each its own job: the kills land among their creates, stops and rung reports.
+        ...(p.sweep
+          ? {
+              sweep: {
+                parameters: { 'training.learning_rate': [0.00003, 0.0001, 0.0003, 0.001] },
+                strategy: 'grid' as const,
+                parallel: 4,
+                halving: { rungs: [2, 4], keep: 0.5 },
+              },
+            }
+          : {}),
+      }),
       supervision,
       deploy:
         p.deploy === 'tensormesh'
@@ -585,6 +600,7 @@ async function main(): Promise<void> {
   const summary = {
     profile: PROFILE,
     pipelines: plan.length,
+    sweeps: SWEEPS,
     faults: sandbox.state.faultsInjected,
     kills,
     serverRestarts,
@@ -652,7 +668,7 @@ async function main(): Promise<void> {
         [
           [
             PROFILE,
-            `${summary.pipelines} (${summary.expectedCancels} cancelled by the operator)`,
+            `${summary.pipelines} (${summary.expectedCancels} cancelled by the operator${SWEEPS ? `, ${SWEEPS} sweeps of 4 trials` : ''})`,
             list(summary.faults),
             `${killCount} (${list(kills)})`,
             serverRestarts,

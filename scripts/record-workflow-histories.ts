@@ -106,6 +106,20 @@ async function main(): Promise<void> {
         const trial = await bed.env.client.workflow.getHandle(trialWorkflowId(sweepId, 0)).fetchHistory();
         fs.writeFileSync(path.join(out, `sweep-trial-${suffix}.json`), historyToJSON(trial));
         process.stderr.write(`wrote sweep-trial-${suffix}.json (${trial.events?.length} events)\n`);
+        // A trial paused at a rung (since `sweep-pauses-trials-at-rungs`), resumed if one was.
+        const trials = await Promise.all(
+          [0, 1, 2].map((i) => bed.env.client.workflow.getHandle(trialWorkflowId(sweepId, i)).fetchHistory()),
+        );
+        const signalled = (h: (typeof trials)[number], name: string) =>
+          h.events?.filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === name).length ??
+          0;
+        const paused = [...trials].sort(
+          (a, b) => signalled(b, 'holdSweepTrial') - signalled(a, 'holdSweepTrial'),
+        )[0];
+        if (signalled(paused, 'holdSweepTrial') > 0) {
+          fs.writeFileSync(path.join(out, `sweep-trial-paused-${suffix}.json`), historyToJSON(paused));
+          process.stderr.write(`wrote sweep-trial-paused-${suffix}.json (${paused.events?.length} events)\n`);
+        }
       }
       if (wanted('pipeline-sweep-fleet-budget')) {
         // A sweep under a fleet budget of two trials' reservations: three trials at once, the third

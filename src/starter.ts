@@ -23,6 +23,7 @@ import { addSuperviseCommand } from './cli/commands/supervise';
 import { addUnpinCommand } from './cli/commands/unpin';
 import { addValidateCommand } from './cli/commands/validate';
 import { addWatchCommand } from './cli/commands/watch';
+import { refuseContradictoryFlags } from './cli/contradictory-flags';
 import { EXIT } from './cli/exit-codes';
 import { err } from './cli/io';
 
@@ -78,6 +79,7 @@ TEMPORAL_API_KEY or TEMPORAL_TLS_CLIENT_CERT_PATH/TEMPORAL_TLS_CLIENT_KEY_PATH; 
     addConsoleCommand,
   ])
     add(program);
+  refuseContradictoryFlags(program);
   return program;
 }
 

@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
+import type { temporal } from '@temporalio/proto';
 import { parsePipelineInput, type PipelineSpec } from '../domain/pipeline-input';
 import type { Checkpoint, CheckpointPage } from '../domain/types';
 import { earlyStopLine, type EarlyStopReport } from '../decisions/early-stop';
@@ -15,6 +16,8 @@ import {
   type PipelineResult,
   type PipelineStatus,
 } from '../workflows/pipeline/contract';
+
+type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
 /** The approve/reject signals (pipelines started before the Updates) and Updates, by their names in a history. */
 const DECISIONS: Record<string, 'approve' | 'reject'> = {
@@ -52,6 +55,8 @@ interface ReportData {
   gateReasons: string[];
   /** A sweep's trials, each with its curve. */
   sweep?: SweepReport;
+  /** Why a pipeline that did not end deployed ended so ("GATE_REJECTED: …", "terminated: …"). */
+  ended?: string;
 }
 
 export { defaultReportPath } from './report-path';
@@ -68,6 +73,7 @@ export async function loadReportData(client: Client, workflowId: string): Promis
   const byId = new Map<string, Checkpoint>();
   let spec: PipelineSpec | undefined;
   let result: PipelineResult | undefined;
+  let ended: { phase: string; why?: string } | undefined;
   const approvals: ApprovalEvent[] = [];
   const decisionOf = async (
     name: string | null | undefined,
@@ -107,6 +113,13 @@ export async function loadReportData(client: Client, workflowId: string): Promis
       result = await payloads.first<PipelineResult>(
         e.workflowExecutionCompletedEventAttributes.result?.payloads,
       );
+    } else if (e.workflowExecutionFailedEventAttributes) {
+      ended = { phase: 'failed', why: innermostFailure(e.workflowExecutionFailedEventAttributes.failure) };
+    } else if (e.workflowExecutionTerminatedEventAttributes) {
+      const reason = e.workflowExecutionTerminatedEventAttributes.reason;
+      ended = { phase: 'terminated', why: `terminated${reason ? `: ${reason}` : ''}` };
+    } else if (e.workflowExecutionTimedOutEventAttributes) {
+      ended = { phase: 'timed out', why: 'timed out (its run timeout passed)' };
     }
   }
   let status: PipelineStatus | undefined;
@@ -139,8 +152,27 @@ export async function loadReportData(client: Client, workflowId: string): Promis
       ? result.outcome === 'deployed'
         ? 'completed'
         : result.outcome
-      : (status?.phase ?? 'unknown'),
+      : (ended?.phase ?? status?.phase ?? 'unknown'),
+    // The history's own words first: a closed run answers queries only while a worker runs.
+    ...((ended?.why ?? status?.failure) ? { ended: ended?.why ?? status?.failure } : {}),
   };
+}
+
+type Failure = NonNullable<NonNullable<HistoryEvent['workflowExecutionFailedEventAttributes']>['failure']>;
+
+/**
+ * The innermost cause of a recorded failure as one line, "TYPE: message" when it is an application
+ * failure; undefined when the message is encoded (a codec that encrypts failures; the status says it).
+ */
+function innermostFailure(failure: Failure | null | undefined): string | undefined {
+  let text: string | undefined;
+  for (let f = failure; f; f = f.cause) {
+    if (f.encodedAttributes) return undefined;
+    text = f.applicationFailureInfo?.type
+      ? `${f.applicationFailureInfo.type}: ${f.message}`
+      : (f.message ?? text);
+  }
+  return text;
 }
 
 /** One self-contained HTML file with an inline SVG: the metric over checkpoints, chosen, threshold, deleted. */
@@ -244,6 +276,7 @@ ${d.sweep ? SWEEP_STYLES : ''}
 <h1>${esc(d.workflowId)}</h1>
 <dl>
 <dt>Phase</dt><dd>${esc(d.phase)}</dd>
+${d.ended ? `<dt>Why it ended</dt><dd class="ended">${esc(d.ended)}</dd>` : ''}
 <dt>Checkpoints</dt><dd>${counted}; ${points.length} automatic ones drawn; deleted by cleanup: ${deleted.size}</dd>
 <dt>Chosen</dt><dd>${chosen ? `${esc(chosen.id)} (epoch ${chosen.epoch ?? '-'}, ${esc(d.metric)} ${chosen.metrics[d.metric] ?? '-'})${d.sweep?.table.winner !== undefined ? `, of the sweep's trial ${d.sweep.table.winner}` : ''}` : 'none yet'}</dd>
 <dt>Endpoint</dt><dd>${endpoint}</dd>

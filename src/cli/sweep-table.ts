@@ -11,11 +11,33 @@ export function paramsText(params: TrialRow['params']): string {
     .join(' ');
 }
 
-/** Each rung a trial reached: `e1 1.82 ✓`, or `e2 0.91 ✗ 3/4` (its rank of the trials there then). */
+/**
+ * Each rung a trial reached: `e1 1.82 ✓`, `e2 0.91 ✗ #3 (2/4 on)` (its rank among the trials there
+ * then; the best 2 of the rung's 4 go on), or `e1 1.5 … #2 (8/16 on)` while it waits there paused.
+ */
 function rungsText(row: TrialRow): string {
   return row.rungs
-    .map((g) => `e${g.epoch} ${figure(g.value)} ${g.stop ? `✗ ${g.rank ?? '-'}/${g.of}` : '✓'}`)
+    .map((g) => {
+      const place = `#${g.rank ?? '-'}${g.kept !== undefined ? ` (${g.kept}/${g.of} on)` : `/${g.of}`}`;
+      const verdict = g.waiting ? `… ${place}` : g.stop ? `✗ ${place}` : '✓';
+      return `e${g.epoch} ${figure(g.value)} ${verdict}`;
+    })
     .join('  ');
+}
+
+/** States in which a trial may still train: its latest look, and its best seen when that differs. */
+const UNDER_WAY = new Set<TrialRow['state']>(['waiting', 'training', 'stopping', 'paused', 'promoted']);
+
+/**
+ * The metric column: while a trial is under way its latest look's value, with the best seen so far
+ * when that is better (`0.71 (best 0.65)`); once it ended its best — the best seen when it ended
+ * without one (failed, cancelled).
+ */
+function metricText(r: TrialRow): string {
+  if (!UNDER_WAY.has(r.state)) return figure(r.best ?? r.bestSeen ?? r.metric);
+  if (r.metric === undefined) return figure(r.bestSeen);
+  if (r.bestSeen === undefined || r.bestSeen === r.metric) return figure(r.metric);
+  return `${figure(r.metric)} (best ${figure(r.bestSeen)})`;
 }
 
 /**
@@ -37,7 +59,7 @@ export function sweepLines(sweep: SweepStatus): string[] {
     paramsText(r.params),
     r.state,
     `${r.epoch ?? '-'}/${r.totalEpochs ?? '-'}`,
-    figure(r.best ?? r.metric),
+    metricText(r),
     rungsText(r),
     r.jobId ?? '-',
   ]);

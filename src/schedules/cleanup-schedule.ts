@@ -52,6 +52,6 @@ export function updateCleanupSchedule(
   });
 }
 
-export function listCleanupSchedules(client: Client): Promise<WorkflowScheduleSummary[]> {
-  return listWorkflowSchedules(client, checkpointCleanup.name);
+export function listCleanupSchedules(client: Client): Promise<WorkflowScheduleSummary<CleanupInput>[]> {
+  return listWorkflowSchedules<CleanupInput>(client, checkpointCleanup.name);
 }

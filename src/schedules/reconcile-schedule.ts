@@ -50,6 +50,6 @@ export function updateReconcileSchedule(
   });
 }
 
-export function listReconcileSchedules(client: Client): Promise<WorkflowScheduleSummary[]> {
-  return listWorkflowSchedules(client, reconcileOrphans.name);
+export function listReconcileSchedules(client: Client): Promise<WorkflowScheduleSummary<ReconcileInput>[]> {
+  return listWorkflowSchedules<ReconcileInput>(client, reconcileOrphans.name);
 }

@@ -186,22 +186,26 @@ export async function updateWorkflowSchedule<I>(
   return result!;
 }
 
-export interface WorkflowScheduleSummary {
+export interface WorkflowScheduleSummary<I = unknown> {
   scheduleId: string;
   paused: boolean;
   note?: string;
   nextRunAt?: string;
   recentRuns: { at: string; workflowId: string }[];
+  /** What each run is given and when it runs (one describe per schedule: a listing carries no input). */
+  settings?: ScheduleSettings<I>;
 }
 
-/** The schedules that start workflows of this type. */
-export async function listWorkflowSchedules(
+/** The schedules that start workflows of this type, each with its settings. */
+export async function listWorkflowSchedules<I>(
   client: Client,
   workflowType: string,
-): Promise<WorkflowScheduleSummary[]> {
-  const out: WorkflowScheduleSummary[] = [];
+): Promise<WorkflowScheduleSummary<I>[]> {
+  const out: WorkflowScheduleSummary<I>[] = [];
   for await (const s of client.schedule.list()) {
     if (s.action?.type !== 'startWorkflow' || s.action.workflowType !== workflowType) continue;
+    const described = await client.schedule.getHandle(s.scheduleId).describe();
+    const input = described.action.type === 'startWorkflow' ? described.action.args?.[0] : undefined;
     out.push({
       scheduleId: s.scheduleId,
       paused: s.state.paused,
@@ -211,6 +215,7 @@ export async function listWorkflowSchedules(
         at: a.takenAt.toISOString(),
         workflowId: a.action.workflow.workflowId,
       })),
+      ...(input !== undefined ? { settings: { timing: timingOf(described), input: input as I } } : {}),
     });
   }
   return out;

@@ -1,7 +1,7 @@
 import { followPipeline } from '../../src/cli/follow';
 import { withLatestLook } from '../../src/cli/latest-look';
-import { ageText, costText, statusLines } from '../../src/cli/render';
-import type { PipelineStatus } from '../../src/workflows/pipeline/contract';
+import { ageText, costText, resultLines, statusLines } from '../../src/cli/render';
+import type { PipelineResult, PipelineStatus } from '../../src/workflows/pipeline/contract';
 
 const base: PipelineStatus = {
   phase: 'deploying',
@@ -153,5 +153,34 @@ describe('starter run: a pipeline that waits at its gate says what to type next,
         '',
       ].join('\n'),
     ]);
+  });
+});
+
+describe('starter run: the result of a job its cost budget stopped', () => {
+  const result: PipelineResult = {
+    outcome: 'deployed',
+    provider: 'tensorone',
+    jobId: 'job_1',
+    checkpoint: {
+      checkpointId: 'ckpt_1_e3',
+      type: 'automatic',
+      metric: 'validationLoss',
+      value: 0.51,
+      metrics: { validationLoss: 0.51 },
+    },
+    deployment: { target: 'tensorone-endpoint', id: 'ep_1', status: 'active' },
+    deletedCheckpoints: [],
+    bytesReclaimed: 0,
+    cost: 12.5,
+    resumes: 0,
+    budgetStopped: true,
+  };
+  it('says the budget stopped training, at what cost, beside the checkpoint it deployed', () => {
+    expect(resultLines(result)).toContain(
+      'training stopped at its cost budget (budget.maxCost) with a saved checkpoint, at $12.50: the checkpoint is the best of the epochs trained',
+    );
+  });
+  it('a job that trained all its epochs says nothing of a budget', () => {
+    expect(resultLines({ ...result, budgetStopped: false }).join('\n')).not.toContain('budget');
   });
 });

@@ -123,6 +123,14 @@ it('schedule reconcile update --every keeps the grace and the dry run, and print
     return { every: d.spec.intervals?.[0]?.every, action: d.action };
   };
 
+  // The list shows each schedule's settings as create printed them: mode and grace included.
+  const listed = await cli(['schedule', 'reconcile', 'list']);
+  expect(listed.code).toBe(0);
+  const mine = listed.stdout.slice(listed.stdout.indexOf(`${id}  active`));
+  expect(mine).toMatch(
+    /^\S+ {2}active .*\n {2}runs: every 2h\n {2}grace: 3h\n {2}mode: dry run \(reports only\)\n/,
+  );
+
   const every = await cli(['schedule', 'reconcile', 'update', '--id', id, '--every', '30m']);
   expect(every.code).toBe(0);
   expect(every.stdout).toBe(

@@ -61,9 +61,90 @@ describe('the trials table in status', () => {
         '  sweep: grid, 3 trials, 2 at a time, halving at epochs 1/2 keeping 0.5; cost $42.50 of $100.00; deploying trial 0',
         '    trial  params                        state         epoch  validationLoss  rungs                    job',
         '    0      learning_rate=0.0001 rank=64  completed     6/6    0.6195          e1 1.821 ✓  e2 0.9451 ✓  job_a',
-        '    1      learning_rate=0.001 rank=64   rung-stopped  1/6    1.8511          e1 1.8511 ✗ 2/2          job_b',
+        '    1      learning_rate=0.001 rank=64   rung-stopped  1/6    1.8511          e1 1.8511 ✗ #2 (1/2 on)  job_b',
         '    2      learning_rate=0.01 rank=64    training      -/-    -                                        -',
       ].join('\n'),
     );
+  });
+
+  it('a trial paused at a rung shows its rank so far of the trials there and to come; a promoted one awaits a slot', () => {
+    const paused: SweepStatus = {
+      ...sweep,
+      winner: undefined,
+      trials: [
+        {
+          index: 0,
+          params: { 'training.learning_rate': 0.0001 },
+          state: 'paused',
+          epoch: 1,
+          totalEpochs: 6,
+          rungs: [{ epoch: 1, value: 1.5, stop: false, rank: 2, of: 4, kept: 2, waiting: true }],
+        },
+        {
+          index: 1,
+          params: { 'training.learning_rate': 0.001 },
+          state: 'promoted',
+          epoch: 1,
+          totalEpochs: 6,
+          rungs: [{ epoch: 1, value: 1.2, stop: false, rank: 1, of: 4, kept: 2 }],
+        },
+      ],
+    };
+    const status: PipelineStatus = {
+      phase: 'training',
+      provider: 'tensorone',
+      pinned: [],
+      updatedAt: '',
+      sweep: paused,
+    };
+    const lines = statusLines('pipeline-s', status);
+    expect(lines.find((l) => l.includes('learning_rate=0.0001'))).toMatch(
+      /paused\s+1\/6\s+-\s+e1 1\.5 … #2 \(2\/4 on\)/,
+    );
+    expect(lines.find((l) => l.includes('learning_rate=0.001 '))).toMatch(/promoted\s+1\/6\s+-\s+e1 1\.2 ✓/);
+  });
+
+  it('the metric column: a trial under way shows its latest look and its best seen when better; one that ended without a best shows its best seen', () => {
+    const rows: SweepStatus['trials'] = [
+      {
+        index: 0,
+        params: { 'training.learning_rate': 0.0001 },
+        state: 'training',
+        metric: 0.71,
+        bestSeen: 0.65,
+        rungs: [],
+      },
+      {
+        index: 1,
+        params: { 'training.learning_rate': 0.001 },
+        state: 'training',
+        metric: 0.8,
+        bestSeen: 0.8,
+        rungs: [],
+      },
+      {
+        index: 2,
+        params: { 'training.learning_rate': 0.01 },
+        state: 'cancelled',
+        metric: 0.9,
+        bestSeen: 0.62,
+        rungs: [],
+      },
+      { index: 3, params: { 'training.learning_rate': 0.1 }, state: 'failed', rungs: [] },
+    ];
+    const status: PipelineStatus = {
+      phase: 'training',
+      provider: 'tensorone',
+      pinned: [],
+      updatedAt: '',
+      sweep: { ...sweep, winner: undefined, trials: rows },
+    };
+    const lines = statusLines('pipeline-s', status);
+    const row = (lr: string) =>
+      lines.find((l) => l.includes(`learning_rate=${lr} `) || l.endsWith(`learning_rate=${lr}`))!;
+    expect(row('0.0001')).toMatch(/training\s+-\/-\s+0\.71 \(best 0\.65\)/);
+    expect(row('0.001')).toMatch(/training\s+-\/-\s+0\.8\s/);
+    expect(row('0.01')).toMatch(/cancelled\s+-\/-\s+0\.62\s/);
+    expect(row('0.1')).toMatch(/failed\s+-\/-\s+-/);
   });
 });

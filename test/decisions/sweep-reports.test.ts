@@ -1,4 +1,11 @@
 import type { SweepStatus } from '../../src/workflows/sweep/contract';
+import {
+  decideRungs,
+  hasPromoted,
+  resumeOrders,
+  trainingCount,
+  type SweepOrder,
+} from '../../src/workflows/sweep/promotions';
 import { sweepAwaitingBudget, takeReport, type RungsSoFar } from '../../src/workflows/sweep/reports';
 
 function table(over: Partial<SweepStatus> = {}, trials = 4): SweepStatus {
@@ -70,12 +77,12 @@ describe("the sweep's trial reports", () => {
     expect(takeReport(t, soFar, { index: 0, cost: 4, rung: { epoch: 1, value: 9 } })).toEqual([]);
     expect(t.trials[0].rungs).toEqual([]);
     const stops = takeReport(t, soFar, { index: 1, cost: 6 });
-    expect(stops.map((s) => [s.index, s.order.end])).toEqual([
+    expect(stops.map((s) => [s.index, 'order' in s && s.order.end])).toEqual([
       [0, 'budget-stopped'],
       [1, 'budget-stopped'],
       [2, 'budget-stopped'],
     ]);
-    expect(stops[0].order.reason).toBe("the sweep's cost 10 reached its budget 10");
+    expect('order' in stops[0] && stops[0].order.reason).toBe("the sweep's cost 10 reached its budget 10");
     expect(t.budgetReached).toBe(true);
     expect(takeReport(t, soFar, { index: 2, cost: 1 })).toEqual([]);
   });
@@ -104,6 +111,22 @@ describe("the sweep's trial reports", () => {
     expect(t.trials[3].state).toBe('stopping');
   });
 
+  it("each look's metric and each rung's value keep the trial's best seen; a worse look or none keeps it", () => {
+    const t = table();
+    const soFar: RungsSoFar = new Map();
+    takeReport(t, soFar, { index: 0, metric: 1.4 });
+    takeReport(t, soFar, { index: 0, metric: 1.1 });
+    expect(t.trials[0]).toMatchObject({ metric: 1.1, bestSeen: 1.1 });
+    takeReport(t, soFar, { index: 0, metric: 1.3 });
+    takeReport(t, soFar, { index: 0, cost: 5 });
+    expect(t.trials[0]).toMatchObject({ metric: 1.3, bestSeen: 1.1 });
+    // A rung's value is its best checkpoint up to there: better than any look saw.
+    takeReport(t, soFar, { index: 0, rung: { epoch: 1, value: 0.95 } });
+    expect(t.trials[0].bestSeen).toBe(0.95);
+    takeReport(t, soFar, { index: 1, rung: { epoch: 1, value: null } });
+    expect(t.trials[1].bestSeen).toBeUndefined();
+  });
+
   it('a report from an unknown trial changes nothing', () => {
     const t = table();
     expect(takeReport(t, new Map(), { index: 9, cost: 100 })).toEqual([]);
@@ -112,6 +135,14 @@ describe("the sweep's trial reports", () => {
 });
 
 describe('the whole sweep awaiting the fleet budget', () => {
+  it('a trial in line takes a slot of `parallel`, and counts as coming to the rungs', () => {
+    const t = table({}, 3);
+    t.trials[0].state = 'awaiting-budget';
+    t.trials[1].state = 'paused';
+    t.trials[2].state = 'waiting';
+    expect(trainingCount(t)).toBe(1);
+  });
+
   const why = 'awaiting budget: fleet at $10 of $10 today (1 waiting; the window rolls at …)';
   const states = (...s: SweepStatus['trials'][number]['state'][]) => {
     const t = table({}, s.length);
@@ -132,5 +163,92 @@ describe('the whole sweep awaiting the fleet budget', () => {
     expect(sweepAwaitingBudget(states('stopping', 'awaiting-budget'))).toBeUndefined();
     expect(sweepAwaitingBudget(states('completed', 'waiting'))).toBeUndefined();
     expect(sweepAwaitingBudget({ trials: [] })).toBeUndefined();
+  });
+});
+
+describe("the sweep's rungs with pauses (a trial waits at a rung until it is sure to be among the best)", () => {
+  // 4 trials, rungs at epochs 1 and 2, keep 1/2: 4 can reach epoch 1, 2 epoch 2.
+  const quotas = [4, 2];
+  const holds = (orders: SweepOrder[]) =>
+    orders.map((o) => ('hold' in o ? [o.index, o.hold.hold] : [o.index, o.order.end]));
+
+  it('the first trial at a rung is paused, not trained on; the last to come decides them all', () => {
+    const t = table();
+    const soFar: RungsSoFar = new Map();
+    expect(holds(takeReport(t, soFar, { index: 0, rung: { epoch: 1, value: 0.5 } }, quotas))).toEqual([
+      [0, 'pause'],
+    ]);
+    expect(t.trials[0]).toMatchObject({ state: 'paused', pausedAt: 1, rungs: [{ epoch: 1, waiting: true }] });
+    // Trial 1 is better than trial 0 but two more are to come: it waits too.
+    expect(holds(takeReport(t, soFar, { index: 1, rung: { epoch: 1, value: 0.2 } }, quotas))).toEqual([
+      [1, 'pause'],
+    ]);
+    // Two already do better than 0.9 and only 2 of 4 train on: stopped for good at once. Trial 1, best
+    // with one to come, is sure to be among the 2: promoted (resumed once a slot is free).
+    expect(holds(takeReport(t, soFar, { index: 2, rung: { epoch: 1, value: 0.9 } }, quotas))).toEqual([
+      [2, 'rung-stopped'],
+    ]);
+    // The last decides the rest: trial 3 trains on, trial 0 is stopped for good.
+    expect(holds(takeReport(t, soFar, { index: 3, rung: { epoch: 1, value: 0.1 } }, quotas))).toEqual([
+      [0, 'rung-stopped'],
+    ]);
+    expect(t.trials.map((r) => r.state)).toEqual(['stopping', 'promoted', 'stopping', 'training']);
+    expect(t.trials[1].rungs[0]).toEqual({ epoch: 1, value: 0.2, stop: false, rank: 1, of: 4, kept: 2 });
+    expect(t.trials[0].rungs[0]).toMatchObject({ stop: true, rank: 3 });
+  });
+
+  it('a trial sure to be among the best trains on without a pause', () => {
+    const t = table({ rungs: [1] }, 4);
+    const soFar: RungsSoFar = new Map();
+    takeReport(t, soFar, { index: 0, rung: { epoch: 1, value: 0.5 } }, [4]);
+    takeReport(t, soFar, { index: 1, rung: { epoch: 1, value: 0.6 } }, [4]);
+    // 2 kept of 4; the third, best so far, with one to come: rank 1 + 1 ≤ 2, and trial 1 (now 3rd) is out.
+    const orders = takeReport(t, soFar, { index: 2, rung: { epoch: 1, value: 0.1 } }, [4]);
+    expect(holds(orders)).toEqual([[1, 'rung-stopped']]);
+    expect(t.trials[2].state).toBe('training');
+    expect(t.trials[2].rungs[0]).toEqual({ epoch: 1, value: 0.1, stop: false, rank: 1, of: 4, kept: 2 });
+  });
+
+  it('a trial that ends below a rung no longer counts as coming to it: the rung decides without it', () => {
+    const t = table();
+    const soFar: RungsSoFar = new Map();
+    takeReport(t, soFar, { index: 0, rung: { epoch: 1, value: 0.5 } }, quotas);
+    takeReport(t, soFar, { index: 1, rung: { epoch: 1, value: 0.2 } }, quotas);
+    t.trials[2].state = 'failed';
+    t.trials[3].state = 'failed';
+    // 2 at the rung, none to come: the best 1 trains on.
+    expect(holds(decideRungs(t, quotas))).toEqual([[0, 'rung-stopped']]);
+    expect(t.trials[1].state).toBe('promoted');
+  });
+
+  it('promoted trials resume only into free slots, the furthest rung first; none once the budget is reached', () => {
+    const t = table({ parallel: 2 });
+    t.trials[0] = { ...t.trials[0], state: 'promoted', pausedAt: 1 };
+    t.trials[1] = { ...t.trials[1], state: 'promoted', pausedAt: 2 };
+    t.trials[2] = { ...t.trials[2], state: 'promoted', pausedAt: 1 };
+    t.trials[3] = { ...t.trials[3], state: 'training' };
+    expect(holds(resumeOrders(t, 2))).toEqual([[1, 'resume']]);
+    expect(t.trials[1]).toMatchObject({ state: 'training' });
+    expect(t.trials[1].pausedAt).toBeUndefined();
+    expect(resumeOrders(t, 2)).toEqual([]);
+    t.trials[3].state = 'completed';
+    t.budgetReached = true;
+    expect(resumeOrders(t, 2)).toEqual([]);
+    expect(hasPromoted(t)).toBe(true);
+  });
+
+  it("the sweep's budget stops paused and promoted trials too, and they no longer take a slot", () => {
+    const t = table({ maxCost: 10 });
+    t.trials[0] = { ...t.trials[0], state: 'paused', pausedAt: 1 };
+    t.trials[1] = { ...t.trials[1], state: 'promoted', pausedAt: 1 };
+    const orders = takeReport(t, new Map(), { index: 2, cost: 10 }, quotas);
+    expect(holds(orders)).toEqual([
+      [0, 'budget-stopped'],
+      [1, 'budget-stopped'],
+      [2, 'budget-stopped'],
+      [3, 'budget-stopped'],
+    ]);
+    // Stopping a paused trial stops no training: only trials 2 and 3 were training.
+    expect(trainingCount(t)).toBe(2);
   });
 });

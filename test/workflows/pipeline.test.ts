@@ -21,6 +21,7 @@ import { SANDBOX_PROFILES } from '../../sandbox/profile';
 import { startTimeSkippingEnv } from '../harness/temporal';
 import { advanceUntil, startWorkflowTestBed, type WorkflowTestBed } from '../harness/workflow-env';
 import { fineTuneToDeploy } from '../../src/workflows';
+import { loadReportData, renderReport } from '../../src/cli/report';
 
 /** The phases of a pipeline that has not ended its training (a fleet-budget reservation comes first). */
 const BEFORE_TRAINED = ['starting', 'awaiting-budget', 'training'];
@@ -131,6 +132,13 @@ describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
       expect(f.type).toBe('GATE_REJECTED');
       expect(f.message).toMatch(/misses threshold/);
       expect(endpointsNamed('gate-threshold')).toHaveLength(0);
+      // Its report says why it ended, from the history alone (no worker runs now to answer a query).
+      const report = await loadReportData(bed.env.client, pipelineWorkflowId('gate-threshold'));
+      expect(report.phase).toBe('failed');
+      expect(report.ended).toBe(`GATE_REJECTED: ${f.message}`);
+      expect(renderReport(report)).toContain(
+        `<dt>Why it ended</dt><dd class="ended">GATE_REJECTED: ${f.message.replace(/</g, '&lt;').replace(/>/g, '&gt;')}</dd>`,
+      );
     });
 
     it('deploys after a human approval sent by signal', async () => {

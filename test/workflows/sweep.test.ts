@@ -52,7 +52,7 @@ function valueAt(job: SimJob, epoch: number): number {
 }
 
 describe('a sweep with successive halving', () => {
-  it('one trial at a time: each rung stops exactly the trials outside the best half of those there before them, and the best survivor is deployed once', async () => {
+  it('one trial at a time: a trial at a rung waits paused until it is sure to be among the best half of all trials there, each rung stops exactly the others, and the best survivor is deployed once', async () => {
     const result = await bed.withWorker(async () =>
       (await startPipeline(bed, sweepInput('sweep-rungs', { parallel: 1 }))).result(),
     );
@@ -67,34 +67,39 @@ describe('a sweep with successive halving', () => {
     });
     expect(trained.sort()).toEqual([...LEARNING_RATES].sort());
 
-    // ASHA by hand, in the order the trials ran: a trial is judged at a rung against those that reached it before.
-    const reached = new Map<number, number[]>([
-      [1, []],
-      [2, []],
-    ]);
-    const expectedStopped: number[] = [];
-    for (let i = 0; i < LEARNING_RATES.length; i++) {
-      for (const rung of [1, 2]) {
-        const value = bestUpTo(jobs.get(i)!, rung);
-        const earlier = reached.get(rung)!;
-        const better = earlier.filter((v) => v < value).length;
-        const kept = Math.max(1, Math.floor(0.5 * (earlier.length + 1)));
-        earlier.push(value);
-        if (better + 1 > kept) {
-          expectedStopped.push(i);
-          break;
-        }
-      }
+    // Successive halving by hand: at each rung the best half of every trial that reached it trains on.
+    let alive = [0, 1, 2, 3];
+    const stoppedAt = new Map<number, number>();
+    for (const rung of [1, 2]) {
+      const ranked = [...alive].sort((a, b) => bestUpTo(jobs.get(a)!, rung) - bestUpTo(jobs.get(b)!, rung));
+      const kept = Math.max(1, Math.floor(alive.length / 2));
+      for (const i of ranked.slice(kept)) stoppedAt.set(i, rung);
+      alive = ranked.slice(0, kept);
     }
-    expect(expectedStopped.length).toBeGreaterThan(0);
+    const expectedStopped = [...stoppedAt.keys()].sort();
+    expect(expectedStopped).toHaveLength(3);
     for (const [i, job] of jobs) {
-      if (expectedStopped.includes(i)) {
-        // Stopped soon after its rung, with a checkpoint saved: the epochs after it were not paid for.
+      const rung = stoppedAt.get(i);
+      if (rung !== undefined) {
+        // Held at its rung, then stopped there for good: no epoch past it was trained.
         expect(job.status).toBe('stopped');
-        expect(job.completedEpochs).toBeLessThan(6);
+        expect(job.completedEpochs).toBe(rung);
+        expect(bed.sandbox.state.gpuHours(job)).toBeLessThan(rung + 0.5);
         expect(bed.sandbox.state.checkpoints.everOfJob(job.id).some((c) => c.type === 'final')).toBe(true);
       } else expect(job.status).toBe('completed');
     }
+    // The first trial at rung 1 had 3 still to come and 2 places: it was paused there (a checkpoint
+    // saved at epoch 1), whatever its verdict.
+    expect(
+      bed.sandbox.state.checkpoints
+        .everOfJob(jobs.get(0)!.id)
+        .some((c) => c.type === 'final' && c.epoch === 1),
+    ).toBe(true);
+    // 4 trials × 1 epoch, 2 × 1 more, 1 × 4 more: what synchronous halving pays, and nothing for waiting
+    // (each stop lands within a fraction of an epoch).
+    const hours = [...jobs.values()].reduce((sum, j) => sum + bed.sandbox.state.gpuHours(j), 0);
+    expect(hours).toBeGreaterThanOrEqual(10);
+    expect(hours).toBeLessThan(11);
 
     // The deployed checkpoint is the best of the trials that ran to the end, and it was deployed once.
     const survivors = [...jobs].filter(([i]) => !expectedStopped.includes(i));
@@ -167,6 +172,50 @@ describe('a sweep with successive halving', () => {
     expect(
       [...bed.sandbox.state.endpoints.values()].filter((e) => e.name.startsWith('pipeline-sweep-cancel--')),
     ).toEqual([]);
+  });
+
+  it('cancel mid-sweep with a trial resumed from its pause and others paused or stopped: every job ends stopped with a checkpoint, and nothing deploys', async () => {
+    const outcome = await bed.withWorker(async () => {
+      const handle = await startPipeline(bed, sweepInput('sweep-cancel-resumed', { parallel: 1 }));
+      // A trial promoted at rung 1 after its pause trains again (its job resumed under a new supervisor).
+      const resumed = await advanceUntil(bed.env, async () => {
+        const table = await handle.query(sweepTrialsQuery);
+        return table?.trials.find((t) => {
+          const job = t.jobId ? bed.sandbox.state.jobs.get(t.jobId) : undefined;
+          const paused =
+            job && bed.sandbox.state.checkpoints.everOfJob(job.id).some((c) => c.type === 'final');
+          return t.state === 'training' && job?.status === 'running' && paused;
+        });
+      });
+      await handle.executeUpdate(cancelUpdate, { args: [{ reason: 'test' }] });
+      const result = await handle.result();
+      return { result, resumed, table: await handle.query(sweepTrialsQuery) };
+    });
+    expect(outcome.result.outcome).toBe('cancelled');
+    const jobs = trialJobs('sweep-cancel-resumed');
+    // A trial sure of its place is promoted before the last one starts: 3 or 4 jobs, each one trial's.
+    expect(jobs.size).toBeGreaterThanOrEqual(3);
+    for (const row of outcome.table!.trials)
+      expect(row.state).toBe(
+        !jobs.has(row.index) ? 'not-started' : row.rungs.some((g) => g.stop) ? 'rung-stopped' : 'cancelled',
+      );
+    const resumedJob = jobs.get(outcome.resumed.index)!;
+    // Paused at its rung, resumed (it trained past it), then stopped by the cancel, saving a checkpoint.
+    expect(bed.sandbox.state.gpuHours(resumedJob)).toBeGreaterThan(1);
+    expect(bed.sandbox.state.checkpoints.everOfJob(resumedJob.id).some((c) => c.type === 'final')).toBe(true);
+    for (const job of jobs.values()) expect(job.status).toBe('stopped');
+    expect(outcome.table?.trials[outcome.resumed.index].state).toBe('cancelled');
+    // Cancelled without a best of their own, the trials keep in the table the best seen at their rungs.
+    for (const row of outcome.table!.trials.filter((t) => t.state === 'cancelled')) {
+      expect(row.best).toBeUndefined();
+      expect(row.bestSeen).toBe(Math.min(...row.rungs.map((g) => g.value)));
+    }
+    expect(
+      [...bed.sandbox.state.endpoints.values()].filter((e) =>
+        e.name.startsWith('pipeline-sweep-cancel-resumed--'),
+      ),
+    ).toEqual([]);
+    expect(bed.sandbox.state.duplicates().jobs).toEqual([]);
   });
 
   it("the sweep's budget stops every trial that trains, saving a checkpoint, starts no other, and deploys the best of what was stopped", async () => {

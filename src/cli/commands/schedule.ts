@@ -6,7 +6,7 @@ import {
   type ScheduleTiming,
 } from '../../decisions/cleanup-schedule';
 import type { Client } from '@temporalio/client';
-import type { WorkflowScheduleSummary } from '../../schedules/workflow-schedule';
+import type { ScheduleSettings, WorkflowScheduleSummary } from '../../schedules/workflow-schedule';
 import { parseDuration } from '../../domain/duration';
 import { cronFlag, durationFlag, numberFlag, textFlag, workflowIdFlag } from '../flags';
 import { out } from '../io';
@@ -28,27 +28,32 @@ const timingOptions = (cmd: Command, defaultId: string, defaultEvery?: string) =
     );
 
 /** `list`, `trigger` and `delete`, the same for every schedule kind. */
-function addScheduleLifecycle(
+function addScheduleLifecycle<I>(
   schedule: Command,
   kind: {
     what: string;
     defaultId: string;
     example: string;
-    list: (client: Client) => Promise<WorkflowScheduleSummary[]>;
+    list: (client: Client) => Promise<WorkflowScheduleSummary<I>[]>;
+    /** The settings as `create` prints them. */
+    settingsLines: (settings: ScheduleSettings<I>) => string[];
   },
 ): void {
   schedule
     .command('list')
-    .description(`list the ${kind.what} schedules: state, next run, recent runs`)
+    .description(`list the ${kind.what} schedules: state, next run, recent runs and their settings`)
     .option('--json', 'print as JSON')
     .action(async (opts: { json?: boolean }) =>
       withClient(async ({ client }) => {
-        const list: WorkflowScheduleSummary[] = await kind.list(client);
+        const list = await kind.list(client);
         if (opts.json) return out(list);
         if (!list.length) return out(`no ${kind.what} schedules (create one: ${kind.example})`);
         for (const s of list)
           out(
-            `${s.scheduleId}  ${s.paused ? 'paused' : 'active'}  next ${s.nextRunAt ?? '-'}  recent runs ${s.recentRuns.length}  ${s.note ?? ''}`,
+            [
+              `${s.scheduleId}  ${s.paused ? 'paused' : 'active'}  next ${s.nextRunAt ?? '-'}  recent runs ${s.recentRuns.length}  ${s.note ?? ''}`,
+              ...(s.settings ? kind.settingsLines(s.settings) : []),
+            ].join('\n'),
           );
       }),
     );
@@ -208,6 +213,7 @@ function addCleanupSchedule(parent: Command): void {
     defaultId: 'checkpoint-cleanup',
     example: 'starter schedule cleanup create --every 1d',
     list: async (client) => (await import('../../schedules/cleanup-schedule')).listCleanupSchedules(client),
+    settingsLines: (settings) => cleanupSettingsLines(settings),
   });
 }
 
@@ -274,5 +280,6 @@ function addReconcileSchedule(parent: Command): void {
     example: 'starter schedule reconcile create --every 1h',
     list: async (client) =>
       (await import('../../schedules/reconcile-schedule')).listReconcileSchedules(client),
+    settingsLines: (settings) => reconcileSettingsLines(settings),
   });
 }

@@ -110,6 +110,14 @@ export const reservesFleetBudgetPatch = () => patched('pipeline-reserves-fleet-b
 export const releasesLosingTrials = () => patched('sweep-releases-losing-trials');
 
 /**
+ * A sweep's trial at a rung trains on only once it is sure to rank among the best `keep` of all the
+ * trials that will reach the rung; until then it is paused (its job stopped with a checkpoint) and
+ * resumed from it when promoted (src/decisions/rung-promotion.ts). Runs before it judge a trial
+ * against those at the rung before it. Asked only by sweeps with halving.
+ */
+export const pausesTrialsAtRungs = () => patched('sweep-pauses-trials-at-rungs');
+
+/**
  * A pipeline that would reserve first asks its worker whether its task queue has a fleet budget (a
  * local activity, answered from the worker's cache while fresh) and skips the reservation when none
  * was ever set. An answer that cannot be had reserves as before.

@@ -23,6 +23,10 @@ export type TrialState =
   | 'awaiting-budget'
   | 'training'
   | 'stopping'
+  /** Waiting at a rung for its verdict: its job stopped with a saved checkpoint. */
+  | 'paused'
+  /** Its rung promoted it: resumed from its checkpoint as soon as a slot is free. */
+  | 'promoted'
   | TrialEnd
   | 'cancelled'
   /** Never started: the sweep's budget was reached first. */
@@ -50,6 +54,14 @@ export interface StopTrial {
   reason: string;
 }
 
+/** Sent by the pipeline to a trial at a rung: pause (stop the job, saving a checkpoint) or resume it. */
+export interface HoldTrial {
+  hold: 'pause' | 'resume';
+  /** The rung's epoch. */
+  epoch: number;
+  reason: string;
+}
+
 export interface TrialResult {
   index: number;
   jobId?: string;
@@ -68,6 +80,7 @@ export interface TrialResult {
 
 export const trialReportSignal = defineSignal<[TrialReport]>('sweepTrialReport');
 export const stopTrialSignal = defineSignal<[StopTrial]>('stopSweepTrial');
+export const holdTrialSignal = defineSignal<[HoldTrial]>('holdSweepTrial');
 
 /** `<pipeline workflow id>/trial-03`: one per trial of the run's sweep. */
 export const trialWorkflowId = (pipelineWorkflowId: string, index: number) =>
@@ -87,8 +100,18 @@ export interface TrialRow {
   metric?: number;
   /** The trial's best value by the selection, once it ended. */
   best?: number;
+  /**
+   * The best value by the selection seen so far: at each look (the job's metric) and each rung, and its
+   * best once it ended. Kept when the trial fails, is cancelled or ends early.
+   */
+  bestSeen?: number;
   checkpointId?: string;
-  rungs: ({ epoch: number; value: number } & Pick<RungVerdict, 'stop' | 'rank' | 'of' | 'kept'>)[];
+  rungs: ({ epoch: number; value: number; /** No verdict yet: paused there. */ waiting?: boolean } & Pick<
+    RungVerdict,
+    'stop' | 'rank' | 'of' | 'kept'
+  >)[];
+  /** The rung it is paused at (or promoted from, awaiting a slot). */
+  pausedAt?: number;
   why?: string;
 }
 

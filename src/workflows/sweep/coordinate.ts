@@ -2,6 +2,7 @@ import {
   ApplicationFailure,
   CancellationScope,
   CancelledFailure,
+  condition,
   isCancellation,
   ParentClosePolicy,
   setHandler,
@@ -9,18 +10,21 @@ import {
   workflowInfo,
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
+import { bestSeen } from '../../decisions/best-seen';
 import { planTrials, sweepWinner, type TrialEnd } from '../../decisions/halving';
 import type { PipelineSpec } from '../../domain/pipeline-input';
 import type { PipelineStatus } from '../pipeline/contract';
 import type { SupervisionResult } from '../supervise/contract';
 import { applicationCause, describeFailure } from '../failure-cause';
 import { protectionRecords } from '../activity-stubs';
-import { releasesLosingTrials } from '../pipeline/patches';
+import { rungQuotas } from '../../decisions/rung-promotion';
+import { pausesTrialsAtRungs, releasesLosingTrials } from '../pipeline/patches';
 import { protect } from '../pipeline/protect';
 import type { RunSafety } from '../pipeline/safety';
 import { add } from '../pipeline/status';
 import { summarized } from '../summaries';
 import {
+  holdTrialSignal,
   stopTrialSignal,
   sweepTrialsQuery,
   trialReportSignal,
@@ -29,6 +33,7 @@ import {
   type TrialReport,
   type TrialResult,
 } from './contract';
+import { decideRungs, hasPromoted, resumeOrders, trainingCount, type SweepOrder } from './promotions';
 import { sweepAwaitingBudget, sweepCost, takeReport, type RungsSoFar } from './reports';
 import { sweepTrial } from './trial';
 
@@ -76,13 +81,22 @@ export async function runSweep(
 
   const handles = new Map<number, ChildWorkflowHandle<typeof sweepTrial>>();
   const rungsSoFar: RungsSoFar = new Map();
-  setHandler(trialReportSignal, (r: TrialReport) => {
+  // A trial at a rung waits, paused, until it is sure to be among the best there (ASHA's promotion).
+  const quotas =
+    sweep.halving && sweep.halving.rungs.length > 0 && pausesTrialsAtRungs()
+      ? rungQuotas(planned.length, sweep.halving.rungs.length, sweep.halving.keep)
+      : undefined;
+  const send = (orders: SweepOrder[]) => {
     // A trial that ended meanwhile cannot be signalled: its result says how it ended.
-    for (const { index, order } of takeReport(table, rungsSoFar, r))
-      handles
-        .get(index)
-        ?.signal(stopTrialSignal, order)
-        .catch(() => undefined);
+    for (const o of orders) {
+      const handle = handles.get(o.index);
+      const sent =
+        'order' in o ? handle?.signal(stopTrialSignal, o.order) : handle?.signal(holdTrialSignal, o.hold);
+      sent?.catch(() => undefined);
+    }
+  };
+  setHandler(trialReportSignal, (r: TrialReport) => {
+    send(takeReport(table, rungsSoFar, r, quotas));
     if (trialsReserve) awaitingBudget?.(sweepAwaitingBudget(table));
   });
 
@@ -95,6 +109,7 @@ export async function runSweep(
       row.jobId = result.jobId ?? row.jobId;
       row.cost = result.cost ?? row.cost;
       row.best = result.value;
+      row.bestSeen = bestSeen(row.bestSeen, result.value, direction);
       row.checkpointId = result.checkpointId;
       if (result.why) row.why = result.why;
       if (result.epochsTrained !== undefined) row.epoch = result.epochsTrained;
@@ -114,10 +129,15 @@ export async function runSweep(
     const app = applicationCause(err);
     if (trialsReserve && app?.type?.startsWith('FLEET_BUDGET_')) refusal ??= app;
   };
+  // With pauses a paused trial's child runs on without training: `parallel` bounds the trials training.
+  const busy = () => (quotas ? trainingCount(table) : running.size);
+  const endedTrials: number[] = [];
   let next = 0;
   try {
     while (next < planned.length || running.size > 0) {
-      while (running.size < sweep.parallel && next < planned.length && !table.budgetReached && !refusal) {
+      // Promoted trials resume before any other starts.
+      if (quotas) send(resumeOrders(table, sweep.parallel));
+      while (busy() < sweep.parallel && next < planned.length && !table.budgetReached && !refusal) {
         const trial = planned[next++];
         const row = table.trials[trial.index];
         const handle = await startChild(sweepTrial, {
@@ -143,14 +163,31 @@ export async function runSweep(
           handle.result().then(
             (result) => {
               results.set(trial.index, result);
+              endedTrials.push(trial.index);
               return settle(trial.index, result);
             },
-            (err: unknown) => settle(trial.index, undefined, err),
+            (err: unknown) => {
+              endedTrials.push(trial.index);
+              return settle(trial.index, undefined, err);
+            },
           ),
         );
       }
       if (running.size === 0) break;
-      const ended = await Promise.race(running.values());
+      let ended: number;
+      if (quotas) {
+        const canStart = () => next < planned.length && !table.budgetReached && !refusal;
+        await condition(
+          () =>
+            endedTrials.length > 0 ||
+            (busy() < sweep.parallel && ((hasPromoted(table) && !table.budgetReached) || canStart())),
+        );
+        const first = endedTrials.shift();
+        if (first === undefined) continue;
+        ended = first;
+        // A trial that ended below a rung no longer counts as coming to it: its rung may decide now.
+        send(decideRungs(table, quotas));
+      } else ended = await Promise.race(running.values());
       running.delete(ended);
       // A cancel reached every trial: wait until each has stopped its job, then end cancelled.
       if (CancellationScope.current().consideredCancelled) {

@@ -5,7 +5,7 @@ import type { PipelineSpec } from '../../domain/pipeline-input';
 import type { TrainingJob } from '../../domain/types';
 import { provider } from '../activity-stubs';
 import { listCandidateCheckpoints } from '../cleanup/checkpoint-pages';
-import { describeFailure } from '../failure-cause';
+import { applicationCause, describeFailure } from '../failure-cause';
 import type { SupervisionProgress, SupervisionResult } from '../supervise/contract';
 import type { StopTrial, TrialResult } from './contract';
 
@@ -26,12 +26,17 @@ export async function trialResult(
   supervision: { result?: SupervisionResult; error?: unknown },
   stop: StopTrial | undefined,
   progress: SupervisionProgress | undefined,
+  stopSignalled = false,
 ): Promise<TrialResult> {
   let end: TrialResult['end'];
   let why: string | undefined;
   let result = supervision.result;
+  // The trial stopped the job: its supervision was cancelled, or (paused or resumed) told to stop.
+  const stoppedByTrial =
+    isCancellation(supervision.error) ||
+    (stopSignalled && applicationCause(supervision.error)?.type === 'TRAINING_STOPPED_BY_OPERATOR');
   if (result) end = result.outcome === 'budget-stopped' ? 'budget-stopped' : 'completed';
-  else if (stop && isCancellation(supervision.error)) {
+  else if (stop && stoppedByTrial) {
     end = stop.end;
     why = stop.reason;
     const job = await provider.getTrainingJob(jobId);
