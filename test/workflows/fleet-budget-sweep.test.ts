@@ -133,6 +133,40 @@ describe('a sweep under a fleet budget', () => {
     expect(seen.result.outcome).toBe('deployed');
   });
 
+  it('trials paused and resumed at a rung keep their reservation, and each settles its own job’s whole cost', async () => {
+    await setBudget(40);
+    const { result, pipelineId } = await bed.withWorker(async () => {
+      const handle = await startPipeline(
+        bed,
+        sweepInput(
+          'sweep-rung-budget',
+          { maxCost: 10 },
+          {
+            parameters: { 'training.learning_rate': [1e-5, 1e-4, 1e-3, 1e-2] },
+            parallel: 2,
+            halving: { rungs: [1], keep: 0.5 },
+          },
+        ),
+      );
+      return { result: await handle.result(), pipelineId: handle.workflowId };
+    });
+    expect(result.outcome).toBe('deployed');
+    const jobs = trialJobs('sweep-rung-budget');
+    expect(jobs.size).toBe(4);
+    // A trial was paused at rung 1 (a checkpoint saved at epoch 1), then resumed and trained to the end.
+    const resumed = [...jobs.values()].filter(
+      (j) =>
+        j.status === 'completed' &&
+        bed.sandbox.state.checkpoints.everOfJob(j.id).some((c) => c.type === 'final' && c.epoch === 1),
+    );
+    expect(resumed.length).toBeGreaterThan(0);
+    const state = await budgets().state();
+    const spent = Object.fromEntries(state!.ledger.reservations.map((r) => [r.workflowId, r.spent]));
+    for (const [i, job] of jobs)
+      expect(spent[trialWorkflowId(pipelineId, i)]).toBeCloseTo(bed.sandbox.state.cost(job), 1);
+    expect(state!.usage).toMatchObject({ reserved: 0, waiting: 0 });
+  });
+
   it('a sweep without budget.maxCost is refused naming budget.maxCost and what each trial reserves, before any trial job is created', async () => {
     await setBudget(500);
     const failure = await bed.withWorker(async () =>
