@@ -36,7 +36,7 @@ import {
 import { iso, leftovers, moveTo } from './status';
 import { pipelineMetrics } from '../metrics';
 import { startOrAdoptTraining, superviseChild } from './train';
-import { holdFleetBudget, NOTHING_HELD, reservesFleetBudget } from './fleet-budget';
+import { holdFleetBudget, NOTHING_HELD, reservesFleetBudget, sweepBudgetPhase } from './fleet-budget';
 import {
   candidateChosen,
   failed,
@@ -46,6 +46,7 @@ import {
   undoFailed,
 } from '../../decisions/pipeline-status';
 import { runSweep } from '../sweep/coordinate';
+import { trialsReserveFleetBudget } from '../sweep/patches';
 
 /**
  * Fine-tune → deploy: train (start, adopt or follow), supervise as a child, choose the checkpoint by the
@@ -123,13 +124,20 @@ async function run(
   notify: PipelineNotices['notify'],
 ): Promise<PipelineResult> {
   // ---- reserve the job's cost against the fleet budget (waits while the fleet is at its limit) ----
-  safety.fleet = reservesFleetBudget(spec) ? await holdFleetBudget(status, phase, spec.budget) : NOTHING_HELD;
+  // A sweep's trials reserve each their own job's instead: the pipeline holds nothing.
+  const trialsReserve = spec.train.kind === 'tensorone' && !!spec.train.sweep && trialsReserveFleetBudget();
+  safety.fleet =
+    !trialsReserve && reservesFleetBudget(spec)
+      ? await holdFleetBudget(status, phase, spec.budget)
+      : NOTHING_HELD;
 
   // ---- train ----
   phase('training');
   // A sweep trains its trials as children and goes on with the winner's job (src/workflows/sweep).
   const swept =
-    spec.train.kind === 'tensorone' && spec.train.sweep ? await runSweep(spec, status, safety) : undefined;
+    spec.train.kind === 'tensorone' && spec.train.sweep
+      ? await runSweep(spec, status, safety, trialsReserve, sweepBudgetPhase(status, phase))
+      : undefined;
   const jobId = swept ? swept.jobId : await startOrAdoptTraining(spec, status, safety);
   moveTo(status, jobKnown(status, jobId));
   updateSearchAttributes({ jobId });
