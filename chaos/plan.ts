@@ -1,6 +1,6 @@
 /** What the chaos run does to whom: which pipelines, how they start and where the kills aim. */
 
-export type KillTarget = 'create' | 'deploy' | 'promote' | 'retire' | 'cleanup' | 'random';
+export type KillTarget = 'create' | 'deploy' | 'promote' | 'retire' | 'cleanup' | 'rung' | 'random';
 
 export interface ChaosPipeline {
   name: string;
@@ -125,6 +125,11 @@ export const killTargets: Record<KillTarget, ((r: SandboxRequest) => boolean) | 
   retire: (r) => r.method === 'DELETE' && r.path.startsWith('/tensorone/v2/endpoints/') && succeeded(r),
   cleanup: (r) =>
     r.method === 'DELETE' && r.path.startsWith('/tensorone/v2/training/checkpoints/') && succeeded(r),
+  // A sweep's rung decision acted on: a trial's job stopped (paused or halved) or resumed.
+  rung: (r) =>
+    r.method === 'POST' &&
+    /^\/tensorone\/v2\/training\/jobs\/[^/]+\/(stop|resume)$/.test(r.path) &&
+    succeeded(r),
   random: undefined,
 };
 

@@ -42,7 +42,11 @@ const PIPELINES = Number(option('pipelines') ?? (BOUNDED ? 4 : 12));
 const KILLS = Number(option('kills') ?? (BOUNDED ? 6 : 24));
 /** Pipelines the operator cancels while a create is answered, in turn a job's and an endpoint's. */
 const CANCELS = Number(option('cancels') ?? (BOUNDED ? 2 : 4));
-/** Sweeps (four trials each, halved at epochs 2 and 4): in the full run only. */
+/**
+ * Sweeps (eight trials each, halved at epochs 2 and 4; a kill aimed at a rung decision): in the full run.
+ * Not in the bounded one: its aim holds the one aim slot until a rung decision comes, and the bounded
+ * run's six kills must land within three minutes.
+ */
 const SWEEPS = Number(option('sweeps') ?? (BOUNDED ? 0 : 1));
 /** The cleanup Schedule's interval: every minute in the full run, every 15 s in the bounded one. */
 const CLEANUP_EVERY = BOUNDED ? '15s' : '1m';
@@ -165,11 +169,14 @@ async function main(): Promise<void> {
     const input = pipelineInput(p.name, {
       train: tensoroneTrain({
         config: { training: { epochs: epochsOf(p) } },
-        // Four trials, each its own job: the kills land among their creates, stops and rung reports.
+        // Eight trials, each its own job: the kills land among their creates, stops and rung reports.
         ...(p.sweep
           ? {
               sweep: {
-                parameters: { 'training.learning_rate': [0.00003, 0.0001, 0.0003, 0.001] },
+                parameters: {
+                  'training.learning_rate': [0.00003, 0.0001, 0.0003, 0.001],
+                  'parameters.rank': [16, 64],
+                },
                 strategy: 'grid' as const,
                 parallel: 4,
                 halving: { rungs: [2, 4], keep: 0.5 },
@@ -228,6 +235,7 @@ async function main(): Promise<void> {
     promote: 0,
     retire: 0,
     cleanup: 0,
+    rung: 0,
     random: 0,
   };
   let killCount = 0;
@@ -286,6 +294,14 @@ async function main(): Promise<void> {
       startWorker();
   };
 
+  /** A sweep's trial job, by a request's path: a rung decision acted on at the provider. */
+  const aboutSweepJob = (path: string) =>
+    path.split('/').some((id) => sandbox.state.jobs.get(id)?.name.startsWith('pipeline-chaos-sweep-'));
+  /** The kill aimed at a rung decision: the worker dies as a trial's job is stopped or resumed. */
+  const killAtRung = async () => {
+    if (await aimAt('rung', 240_000, aboutSweepJob)) startWorker();
+  };
+
   const operating: Promise<void>[] = [];
   const starting = (async () => {
     for (const p of plan) {
@@ -296,6 +312,7 @@ async function main(): Promise<void> {
       } else {
         await startPipeline(p);
         if (p.cancelDuring === 'endpoint-create') operating.push(operator.cancelDuringEndpointCreate(p));
+        else if (p.sweep) operating.push(killAtRung());
         else if (p.approval) operating.push(operator.approveLater(p));
         if (p.pin) operating.push(operator.pinFirstCheckpoint(p));
       }
@@ -345,12 +362,20 @@ async function main(): Promise<void> {
   for (const p of plan) {
     say(`waiting for ${p.workflowId}`);
     const handle = client.workflow.getHandle(p.workflowId);
-    const outcome = await Promise.race([
+    const outcomeOf = () =>
       handle.result().then(
         (r: PipelineResult) => (results.set(p.workflowId, r), r.outcome),
         (err: unknown) => `failed (${failureCause(err)})`,
-      ),
+      );
+    const outcome = await Promise.race([
+      outcomeOf(),
       sleep(Math.max(0, resultsDeadline - Date.now())).then(async () => {
+        // Past the deadline a pipeline that has ended is still read as it ended, not as unfinished.
+        const closed = await handle
+          .describe()
+          .then((d) => d.status.name !== 'RUNNING')
+          .catch(() => false);
+        if (closed) return outcomeOf();
         const status = await handle.query(statusQuery).catch(() => undefined);
         say(`${p.workflowId} unfinished: ${await whatItWaitsOn(client, p.workflowId)}`);
         return `unfinished (${status?.phase ?? 'unknown phase'})`;
@@ -668,7 +693,7 @@ async function main(): Promise<void> {
         [
           [
             PROFILE,
-            `${summary.pipelines} (${summary.expectedCancels} cancelled by the operator${SWEEPS ? `, ${SWEEPS} sweeps of 4 trials` : ''})`,
+            `${summary.pipelines} (${summary.expectedCancels} cancelled by the operator${SWEEPS ? `, ${SWEEPS} sweeps of 8 trials` : ''})`,
             list(summary.faults),
             `${killCount} (${list(kills)})`,
             serverRestarts,

@@ -27,6 +27,8 @@ const WORKFLOW_TYPES: Record<string, string[]> = {
   protection: ['checkpointProtection'],
   'serving-slot': ['servingSlot'],
   'fleet-budget': ['fleetBudget'],
+  // The pipeline decides (its run's sweep), then each trial it tells.
+  sweep: ['fineTuneToDeploy', 'sweepTrial'],
   // The provider-queue interceptor runs in every workflow the worker runs: each that calls a provider asks it.
   'provider-rate': Object.entries(workflows)
     .filter(([, exported]) => typeof exported === 'function')

@@ -6,13 +6,15 @@
  * (a suffix containing `provider-queues` records with provider activities on provider task queues;
  * one containing `rate-limited` also with TENSORONE_MAX_RPS set, as a fleet with a provider limit)
  * With names, only those histories are recorded (pipeline-success, supervise-stalled-resumed,
- * cleanup-run, pipeline-operator-updates, serving-slot, pipeline-sweep, pipeline-early-stopped).
+ * cleanup-run, pipeline-operator-updates, serving-slot, pipeline-sweep, pipeline-sweep-fleet-budget,
+ * pipeline-early-stopped).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { ensureEngines } from '../engine';
 import { servingSlots } from '../src/clients/serving-slots';
+import { fleetBudgets } from '../src/clients/fleet-budget';
 import { sandboxAdmin } from '../sandbox/admin-client';
 import { approveSignal, approveUpdate, pinUpdate, statusQuery } from '../src/workflows/pipeline/contract';
 import { protectionRegistryId } from '../src/workflows/protection/contract';
@@ -118,6 +120,31 @@ async function main(): Promise<void> {
           fs.writeFileSync(path.join(out, `sweep-trial-paused-${suffix}.json`), historyToJSON(paused));
           process.stderr.write(`wrote sweep-trial-paused-${suffix}.json (${paused.events?.length} events)\n`);
         }
+      }
+      if (wanted('pipeline-sweep-fleet-budget')) {
+        // A sweep under a fleet budget of two trials' reservations: three trials at once, the third
+        // waits in line until the first two settle their own jobs' cost ($8.50 each).
+        await fleetBudgets(bed.env.client, bed.taskQueue).set({ amount: 28, windowMs: 400 * 86_400_000 });
+        const sweepId = id('pipeline-sweep-fleet-budget');
+        await bed.env.client.workflow.execute(fineTuneToDeploy, {
+          args: [
+            pipelineInput('recorded-sweep-budget', {
+              train: {
+                ...tensoroneTrain({ config: { training: { epochs: 2 } } }),
+                sweep: { parameters: { 'training.learning_rate': [1e-5, 1e-3, 1e-2] }, parallel: 3 },
+              },
+              budget: { maxCost: 10 },
+            }),
+          ],
+          taskQueue: bed.taskQueue,
+          workflowId: sweepId,
+        });
+        await save('pipeline-sweep-fleet-budget');
+        // Its last trial, which waited in line before its job.
+        const trial = await bed.env.client.workflow.getHandle(trialWorkflowId(sweepId, 2)).fetchHistory();
+        fs.writeFileSync(path.join(out, `sweep-trial-fleet-budget-${suffix}.json`), historyToJSON(trial));
+        process.stderr.write(`wrote sweep-trial-fleet-budget-${suffix}.json (${trial.events?.length} events)
+`);
       }
       if (!wanted('pipeline-success')) return recordRest();
       const input = pipelineInput('recorded', { gate: { threshold: 5 } });

@@ -104,7 +104,7 @@ async function main(): Promise<void> {
       chromium,
       sweep,
       path.join(docs, 'report-sweep.png'),
-      860,
+      960,
       'h2 + p + svg + p + table',
       'h2',
     );

@@ -158,7 +158,7 @@ export function renderSweep(s: SweepReport): string {
       const verdicts = row.rungs
         .map(
           (g) =>
-            `epoch ${g.epoch}: ${g.value} ${g.waiting ? `paused, rank ${g.rank} of ${g.of} so far` : g.stop ? `✗ rank ${g.rank} of ${g.of}` : '✓'}`,
+            `epoch ${g.epoch}: ${g.value} ${g.waiting ? `paused, rank ${g.rank} so far${goOn(g)}` : g.stop ? `✗ rank ${g.rank}${goOn(g)}` : '✓'}`,
         )
         .join('<br>');
       return `<tr class="${row.index === table.winner ? 'chosen' : ''}"><td><span class="swatch" style="background:${colour(row.index)}"></span>${row.index}</td><td>${esc(paramsText(row))}</td><td>${esc(row.state)}${row.index === table.winner ? ' (deployed)' : ''}</td><td>${row.epoch ?? '-'}/${row.totalEpochs ?? '-'}</td><td>${row.best ?? row.bestSeen ?? '-'}</td><td class="rungs">${verdicts || '-'}</td></tr>`;
@@ -193,3 +193,11 @@ ${rows}
 export const SWEEP_STYLES = `.trial-curve{fill:none;stroke-width:1.5;opacity:.85}.trial-curve.winner{stroke-width:3.5;opacity:1}
 .trial-stopped{fill:none;stroke-width:2.5}.trial-best{fill:none;stroke:#14521d;stroke-width:2.5}
 .rung{stroke:#888;stroke-dasharray:4 4}.rung-label{fill:#666}.swatch{display:inline-block;width:10px;height:10px;margin-right:6px;border-radius:2px}td.rungs{white-space:nowrap;font-size:12px}`;
+
+/**
+ * How many of the rung's trials go on: its rank was among the trials there when it was judged, while
+ * `of` counts those still to come too, so "rank 5 of 8" would read as a rank among all 8.
+ */
+function goOn(g: { kept?: number; of?: number }): string {
+  return g.kept !== undefined && g.of !== undefined ? ` (${g.kept} of ${g.of} go on)` : '';
+}

@@ -12,13 +12,14 @@ export function paramsText(params: TrialRow['params']): string {
 }
 
 /**
- * Each rung a trial reached: `e1 1.82 ✓`, `e2 0.91 ✗ 3/4` (its rank of the trials there then), or
- * `e1 1.5 … 2/16` while it waits there paused (its rank so far of the trials there and to come).
+ * Each rung a trial reached: `e1 1.82 ✓`, `e2 0.91 ✗ #3 (2/4 on)` (its rank among the trials there
+ * then; the best 2 of the rung's 4 go on), or `e1 1.5 … #2 (8/16 on)` while it waits there paused.
  */
 function rungsText(row: TrialRow): string {
   return row.rungs
     .map((g) => {
-      const verdict = g.waiting ? `… ${g.rank ?? '-'}/${g.of}` : g.stop ? `✗ ${g.rank ?? '-'}/${g.of}` : '✓';
+      const place = `#${g.rank ?? '-'}${g.kept !== undefined ? ` (${g.kept}/${g.of} on)` : `/${g.of}`}`;
+      const verdict = g.waiting ? `… ${place}` : g.stop ? `✗ ${place}` : '✓';
       return `e${g.epoch} ${figure(g.value)} ${verdict}`;
     })
     .join('  ');

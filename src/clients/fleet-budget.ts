@@ -7,6 +7,7 @@ import {
   reserveFleetBudgetUpdate,
   setFleetBudgetUpdate,
   settleFleetBudgetUpdate,
+  unsetFleetBudgetUpdate,
   type FleetBudgetState,
   type SetFleetBudgetRequest,
   type SettleRequest,
@@ -37,6 +38,9 @@ export function fleetBudgets(client: Client, taskQueue: string) {
     /** The first `set` of an installation starts the budget. */
     set: (request: SetFleetBudgetRequest): Promise<FleetBudgetState> =>
       budget.whenRunning(() => handle().executeUpdate(setFleetBudgetUpdate, { args: [request] })),
+    /** No budget from now on; undefined (nothing started) when none was ever set. */
+    unset: (): Promise<FleetBudgetState | undefined> =>
+      budget.onceStarted(() => handle().executeUpdate(unsetFleetBudgetUpdate)),
     /** The ledger and this window's figures; undefined when no budget was ever set. */
     state: (): Promise<FleetBudgetState | undefined> =>
       unlessNotFound(() => handle().query(fleetBudgetStateQuery)),

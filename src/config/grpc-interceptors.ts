@@ -12,10 +12,18 @@ export function connectionInterceptors(): Interceptor[] {
   return [makeGrpcRetryInterceptor(defaultGrpcRetryOptions()), closedChannelGuard];
 }
 
+/** The calls whose first attempt was made: the retry interceptor passes the same options to each attempt. */
+const attempted = new WeakSet<object>();
+
 const closedChannelGuard: Interceptor = (options, nextCall) => {
+  const retry = attempted.has(options);
+  attempted.add(options);
   try {
     return new InterceptingCall(nextCall(options));
   } catch (err) {
+    // A first attempt throws to its caller, synchronously, as without the guard: the retry interceptor
+    // has no answer to pass on yet, and would fail on a status without one.
+    if (!retry) throw err;
     return cancelledCall(err instanceof Error ? err.message : String(err));
   }
 };

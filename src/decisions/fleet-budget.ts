@@ -235,6 +235,33 @@ export function limitRefusal(amount: number, windowMs: number): string | undefin
   return undefined;
 }
 
+/** Why `starter budget unset` is refused, and what to do; undefined when there is a budget to unset. */
+export function unsetRefusal(ledger: FleetLedger, taskQueue: string): string | undefined {
+  if (ledger.limit || ledger.lost) return undefined;
+  return `no fleet budget is set for task queue ${taskQueue}: nothing to unset (\`starter budget\` shows it; \`starter budget set --per-day <amount>\` sets one)`;
+}
+
+/**
+ * No budget from now on: nothing is reserved, and every run in line is admitted. What is held stays
+ * in the ledger and is still settled, so a budget set again counts it.
+ */
+export const unsetLimit = (ledger: FleetLedger): FleetLedger => ({
+  ...ledger,
+  limit: undefined,
+  lost: undefined,
+});
+
+/**
+ * A warning when a new limit is below what the window has already spent and reserved: nothing more is
+ * admitted until the window rolls, and what runs is not stopped. None at or above it.
+ */
+export function limitBelowUseWarning(usage: FleetUsage | undefined): string | undefined {
+  if (!usage) return undefined;
+  const used = usage.spent + usage.reserved;
+  if (!(used > usage.limit)) return undefined;
+  return `warning: the fleet has already spent ${money(usage.spent)} and reserved ${money(usage.reserved)} ${windowName(usage.windowMs)}, ${money(used - usage.limit)} above the new budget of ${money(usage.limit)}: nothing more is admitted until the window rolls at ${new Date(usage.windowEndMs).toISOString()}, and jobs already running are not stopped`;
+}
+
 const fits = (usage: FleetUsage, amount: number) => usage.spent + usage.reserved + amount <= usage.limit;
 
 const holderOf = (h: BudgetHolder): BudgetHolder => ({ workflowId: h.workflowId, runId: h.runId });

@@ -39,3 +39,31 @@ it("draws every trial's points at their own values: the worst first epoch is not
   // Higher loss is higher on the chart (smaller y): the poor trial stands clear above the next worst.
   expect(poor.y).toBeLessThan(nextWorst.y - 20);
 });
+
+it("a trial stopped at a rung is placed among the trials there then, beside how many of the rung's go on", () => {
+  const stopped: TrialRow = {
+    ...row(1),
+    rungs: [{ epoch: 1, value: 2.13, stop: true, rank: 5, of: 8, kept: 4 }],
+  };
+  const paused: TrialRow = {
+    ...row(2),
+    state: 'paused',
+    rungs: [{ epoch: 1, value: 1.5, waiting: true, stop: false, rank: 2, of: 8, kept: 4 }],
+  };
+  const table: SweepStatus = {
+    strategy: 'grid',
+    parallel: 4,
+    metric: 'validationLoss',
+    direction: 'minimize',
+    rungs: [1],
+    cost: 10,
+    trials: [stopped, paused],
+  };
+  const html = renderSweep({
+    table,
+    trials: [stopped, paused].map((r) => ({ row: r, points: [{ epoch: 1, value: r.rungs[0].value }] })),
+  });
+  // Not "rank 5 of 8": its rank was among the five there when it was judged.
+  expect(html).toContain('epoch 1: 2.13 ✗ rank 5 (4 of 8 go on)');
+  expect(html).toContain('epoch 1: 1.5 paused, rank 2 so far (4 of 8 go on)');
+});

@@ -61,7 +61,7 @@ describe('the trials table in status', () => {
         '  sweep: grid, 3 trials, 2 at a time, halving at epochs 1/2 keeping 0.5; cost $42.50 of $100.00; deploying trial 0',
         '    trial  params                        state         epoch  validationLoss  rungs                    job',
         '    0      learning_rate=0.0001 rank=64  completed     6/6    0.6195          e1 1.821 ✓  e2 0.9451 ✓  job_a',
-        '    1      learning_rate=0.001 rank=64   rung-stopped  1/6    1.8511          e1 1.8511 ✗ 2/2          job_b',
+        '    1      learning_rate=0.001 rank=64   rung-stopped  1/6    1.8511          e1 1.8511 ✗ #2 (1/2 on)  job_b',
         '    2      learning_rate=0.01 rank=64    training      -/-    -                                        -',
       ].join('\n'),
     );
@@ -99,7 +99,7 @@ describe('the trials table in status', () => {
     };
     const lines = statusLines('pipeline-s', status);
     expect(lines.find((l) => l.includes('learning_rate=0.0001'))).toMatch(
-      /paused\s+1\/6\s+-\s+e1 1\.5 … 2\/4/,
+      /paused\s+1\/6\s+-\s+e1 1\.5 … #2 \(2\/4 on\)/,
     );
     expect(lines.find((l) => l.includes('learning_rate=0.001 '))).toMatch(/promoted\s+1\/6\s+-\s+e1 1\.2 ✓/);
   });

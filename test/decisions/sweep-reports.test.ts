@@ -6,7 +6,7 @@ import {
   trainingCount,
   type SweepOrder,
 } from '../../src/workflows/sweep/promotions';
-import { takeReport, type RungsSoFar } from '../../src/workflows/sweep/reports';
+import { sweepAwaitingBudget, takeReport, type RungsSoFar } from '../../src/workflows/sweep/reports';
 
 function table(over: Partial<SweepStatus> = {}, trials = 4): SweepStatus {
   return {
@@ -87,6 +87,30 @@ describe("the sweep's trial reports", () => {
     expect(takeReport(t, soFar, { index: 2, cost: 1 })).toEqual([]);
   });
 
+  it('a trial in line for the fleet budget shows it, and trains once it tells its job', () => {
+    const t = table();
+    const why = 'awaiting budget: fleet at $20 of $28 today (1 waiting; the window rolls at …)';
+    expect(takeReport(t, new Map(), { index: 2, awaitingBudget: why })).toEqual([]);
+    expect(t.trials[2]).toMatchObject({ state: 'awaiting-budget', why });
+    expect(t.trials[2].jobId).toBeUndefined();
+    takeReport(t, new Map(), { index: 2, jobId: 'job_2', status: 'pending' });
+    expect(t.trials[2]).toMatchObject({ state: 'training', jobId: 'job_2' });
+    expect(t.trials[2].why).toBeUndefined();
+  });
+
+  it("a late in-line report does not take back a trial already stopped; the sweep's budget stops one in line too", () => {
+    const t = table({ maxCost: 10, keep: undefined, rungs: [] });
+    const soFar: RungsSoFar = new Map();
+    t.trials[0].state = 'stopping';
+    takeReport(t, soFar, { index: 0, awaitingBudget: 'awaiting budget: …' });
+    expect(t.trials[0].state).toBe('stopping');
+    takeReport(t, soFar, { index: 3, awaitingBudget: 'awaiting budget: …' });
+    expect(t.trials[3].state).toBe('awaiting-budget');
+    const stops = takeReport(t, soFar, { index: 1, cost: 10 });
+    expect(stops.map((s) => s.index)).toEqual([1, 2, 3]);
+    expect(t.trials[3].state).toBe('stopping');
+  });
+
   it("each look's metric and each rung's value keep the trial's best seen; a worse look or none keeps it", () => {
     const t = table();
     const soFar: RungsSoFar = new Map();
@@ -107,6 +131,38 @@ describe("the sweep's trial reports", () => {
     const t = table();
     expect(takeReport(t, new Map(), { index: 9, cost: 100 })).toEqual([]);
     expect(t.cost).toBe(0);
+  });
+});
+
+describe('the whole sweep awaiting the fleet budget', () => {
+  it('a trial in line takes a slot of `parallel`, and counts as coming to the rungs', () => {
+    const t = table({}, 3);
+    t.trials[0].state = 'awaiting-budget';
+    t.trials[1].state = 'paused';
+    t.trials[2].state = 'waiting';
+    expect(trainingCount(t)).toBe(1);
+  });
+
+  const why = 'awaiting budget: fleet at $10 of $10 today (1 waiting; the window rolls at …)';
+  const states = (...s: SweepStatus['trials'][number]['state'][]) => {
+    const t = table({}, s.length);
+    s.forEach((state, i) => {
+      t.trials[i].state = state;
+      if (state === 'awaiting-budget') t.trials[i].why = why;
+    });
+    return t;
+  };
+
+  it('waits when a trial is in line and none trains: ended and unstarted trials do not count', () => {
+    expect(sweepAwaitingBudget(states('awaiting-budget', 'waiting'))).toBe(why);
+    expect(sweepAwaitingBudget(states('completed', 'rung-stopped', 'awaiting-budget', 'waiting'))).toBe(why);
+  });
+
+  it('does not wait while a trial trains or is stopping, nor with nobody in line, nor with no trials', () => {
+    expect(sweepAwaitingBudget(states('awaiting-budget', 'training'))).toBeUndefined();
+    expect(sweepAwaitingBudget(states('stopping', 'awaiting-budget'))).toBeUndefined();
+    expect(sweepAwaitingBudget(states('completed', 'waiting'))).toBeUndefined();
+    expect(sweepAwaitingBudget({ trials: [] })).toBeUndefined();
   });
 });
 

@@ -19,3 +19,17 @@ it('a call in flight when its connection closes rejects CANCELLED instead of thr
   // Later retry timers of the same call, if any, find nothing to throw either.
   await new Promise((resolve) => setTimeout(resolve, 3000));
 }, 30_000);
+
+it('a call made after its connection closed fails to its caller, and nothing throws later', async () => {
+  const connection = Connection.lazy({ address: '127.0.0.1:1', interceptors: connectionInterceptors() });
+  await connection.close();
+  const answer = await Promise.resolve()
+    .then(() => connection.workflowService.getSystemInfo({}))
+    .then(
+      () => 'answered',
+      (err: unknown) => String(err),
+    );
+  expect(answer).toMatch(/Channel has been shut down|closed/i);
+  // A status answered later from a timer would fail this file (an uncaught exception) while it waits.
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+}, 30_000);

@@ -10,7 +10,8 @@ export async function startTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   if (!path)
     throw new Error('FTP_TEST_SERVER_PATH is unset: run tests through `npm test` (jest global setup).');
   // The SDK gives the server 5 s to start; on a loaded machine (several test files starting servers at
-  // once) that is sometimes too little, so a start that timed out is tried again.
+  // once, a JVM starting slowly) that is sometimes too little, so a start that timed out is tried again,
+  // for about a minute in all.
   for (let attempt = 1; ; attempt++) {
     try {
       return await TestWorkflowEnvironment.createTimeSkipping({
@@ -18,7 +19,9 @@ export async function startTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
         plugins: [closedChannelGuardPlugin],
       });
     } catch (err) {
-      if (attempt >= 5 || !/did not start within/.test(String((err as Error)?.message))) throw err;
+      if (attempt >= 10 || !/did not start within/.test(String((err as Error)?.message))) throw err;
+      // A moment for the machine's load to pass before the next start.
+      await new Promise((resolve) => setTimeout(resolve, 2000));
     }
   }
 }

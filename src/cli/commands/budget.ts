@@ -1,8 +1,16 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { DAY_MS, limitRefusal, money, windowWords } from '../../decisions/fleet-budget';
+import {
+  DAY_MS,
+  emptyLedger,
+  limitBelowUseWarning,
+  limitRefusal,
+  money,
+  unsetRefusal,
+  windowWords,
+} from '../../decisions/fleet-budget';
 import { parseDuration } from '../../domain/duration';
 import type { FleetBudgetState } from '../../workflows/fleet-budget/contract';
-import { out } from '../io';
+import { err, out } from '../io';
 import { withClient } from '../with-client';
 
 /** `starter budget`: what the task queue's training jobs may spend in a window, and who holds what. */
@@ -39,8 +47,43 @@ export function addBudgetCommand(program: Command): void {
               throw new OperatorRefusal(e.cause?.message ?? e.message);
             throw e;
           });
+        // Still set: the operator may mean to hold the fleet until the window rolls.
+        const warning = limitBelowUseWarning(state.usage);
+        if (warning) {
+          err(warning);
+          const { heldWithCosts, overrunLine } = await import('../fleet-overrun');
+          const stop = overrunLine(state, await heldWithCosts(client, state));
+          if (stop) err(stop);
+        }
         if (opts.json) return out({ taskQueue, ...state });
         for (const line of budgetLines(taskQueue, state)) out(line);
+      }),
+    );
+  budget
+    .command('unset')
+    .description('remove the fleet budget: pipelines are held to none and those in line go on')
+    .option('--json', 'print the ledger as JSON')
+    .action(async (opts: { json?: boolean }) =>
+      withClient(async ({ client, taskQueue }) => {
+        const { fleetBudgets } = await import('../../clients/fleet-budget');
+        const { WorkflowUpdateFailedError } = await import('@temporalio/client');
+        const { OperatorRefusal } = await import('../operator');
+        const state = await fleetBudgets(client, taskQueue)
+          .unset()
+          .catch((e: unknown) => {
+            if (e instanceof WorkflowUpdateFailedError)
+              throw new OperatorRefusal(e.cause?.message ?? e.message);
+            throw e;
+          });
+        // Never set: nothing was started, nothing to unset.
+        if (!state) throw new OperatorRefusal(unsetRefusal(emptyLedger(), taskQueue));
+        if (opts.json) return out({ taskQueue, ...state });
+        out(`fleet budget of ${taskQueue} unset: its pipelines are held to none`);
+        const held = state.ledger.reservations.filter((r) => r.spent === undefined);
+        if (held.length > 0)
+          out(
+            `  ${held.length} reservation${held.length === 1 ? '' : 's'} still held (${money(held.reduce((sum, r) => sum + r.amount, 0))}): settled as their jobs end, and counted again by a budget set later`,
+          );
       }),
     );
 }

@@ -47,6 +47,8 @@ export const reserveFleetBudgetUpdate = defineUpdate<ReserveAnswer, [ReserveRequ
 export const settleFleetBudgetUpdate = defineUpdate<FleetBudgetState, [SettleRequest]>('settleFleetBudget');
 /** `starter budget set`: the limit and its window, for every reservation from now on. */
 export const setFleetBudgetUpdate = defineUpdate<FleetBudgetState, [SetFleetBudgetRequest]>('setFleetBudget');
+/** `starter budget unset`: no budget from now on; refused when none is set. */
+export const unsetFleetBudgetUpdate = defineUpdate<FleetBudgetState, []>('unsetFleetBudget');
 export const fleetBudgetStateQuery = defineQuery<FleetBudgetState>('fleetBudgetState');
 
 /** Sent to a pipeline in line when its reservation is admitted. */

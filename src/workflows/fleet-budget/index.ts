@@ -16,6 +16,8 @@ import {
   reservationRefusal,
   reserve,
   settle,
+  unsetLimit,
+  unsetRefusal,
   usageText,
   type FleetLedger,
   type FleetReservation,
@@ -25,6 +27,7 @@ import {
   reserveFleetBudgetUpdate,
   setFleetBudgetUpdate,
   settleFleetBudgetUpdate,
+  unsetFleetBudgetUpdate,
   type FleetBudgetInput,
   type FleetBudgetState,
 } from './contract';
@@ -112,6 +115,20 @@ export async function fleetBudget(input: FleetBudgetInput = {}): Promise<void> {
       return state();
     },
     { validator: ({ amount, windowMs }) => refuseWith(limitRefusal(amount, windowMs)) },
+  );
+  setHandler(
+    unsetFleetBudgetUpdate,
+    async () => {
+      if (rebuilding) await rebuilt();
+      // The validator saw the ledger before the rebuild: the rebuilt one may have no budget.
+      const refusal = unsetRefusal(ledger, workflowInfo().taskQueue);
+      if (refusal) throw ApplicationFailure.nonRetryable(refusal, 'FLEET_BUDGET_NOT_SET');
+      ledger = unsetLimit(ledger);
+      changes += 1;
+      admitFromLine();
+      return state();
+    },
+    { validator: () => refuseWith(unsetRefusal(ledger, workflowInfo().taskQueue)) },
   );
   setHandler(fleetBudgetStateQuery, state);
 

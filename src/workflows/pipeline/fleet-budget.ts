@@ -63,14 +63,26 @@ export async function holdFleetBudget(
   status: PipelineStatus,
   phase: (p: PipelinePhase) => void,
   budgetSpec: PipelineSpec['budget'],
+  options: HoldOptions = {},
 ): Promise<FleetBudgetHold> {
-  if (asksFleetBudgetPresence() && skipsFleetBudget(await budgetPresence())) return NOTHING_HELD;
-  return reserveFleetBudget(status, phase, budgetSpec);
+  const asksPresence = options.asksPresence ?? asksFleetBudgetPresence;
+  const byActivity = options.presenceByActivity ?? asksFleetBudgetPresenceByActivity;
+  if (asksPresence() && skipsFleetBudget(await budgetPresence(byActivity))) return NOTHING_HELD;
+  return reserveFleetBudget(status, phase, budgetSpec, options.leavesLine ?? (() => false));
+}
+
+export interface HoldOptions {
+  /** Whether to ask the worker first: the pipeline's patch, or always (a sweep trial). */
+  asksPresence?: () => boolean;
+  /** Whether that question is an activity (else a local one): the pipeline's patch, or always (a sweep trial). */
+  presenceByActivity?: () => boolean;
+  /** True once the holder no longer wants the budget: it leaves the line and holds nothing. */
+  leavesLine?: () => boolean;
 }
 
 /** `unknown` when the worker could not tell: cannot know, so reserve. */
-async function budgetPresence(): Promise<FleetBudgetPresence | 'unknown'> {
-  const asker = asksFleetBudgetPresenceByActivity() ? worker : workerLocally;
+async function budgetPresence(byActivity: () => boolean): Promise<FleetBudgetPresence | 'unknown'> {
+  const asker = byActivity() ? worker : workerLocally;
   try {
     return await asker.fleetBudgetPresence();
   } catch (err) {
@@ -88,6 +100,7 @@ async function reserveFleetBudget(
   status: PipelineStatus,
   phase: (p: PipelinePhase) => void,
   budgetSpec: PipelineSpec['budget'],
+  leavesLine: () => boolean,
 ): Promise<FleetBudgetHold> {
   let admitted: ReserveAnswer | undefined;
   setHandler(fleetBudgetAdmittedSignal, (answer) => void (admitted = answer));
@@ -111,8 +124,13 @@ async function reserveFleetBudget(
       moveTo(status, fleetBudgetStands(status, answer.text));
       phase('awaiting-budget');
       // The summary (user metadata, not replayed) shows the Web UI why the pipeline waits.
-      if (await condition(() => admitted !== undefined, ASK_AGAIN_WHILE_WAITING, { summary: answer.text }))
-        break;
+      const woken = () => admitted !== undefined || leavesLine();
+      if (await condition(woken, ASK_AGAIN_WHILE_WAITING, { summary: answer.text })) {
+        if (admitted !== undefined) break;
+        // Left the line: nothing was created, nothing is spent.
+        await hold.settle(0);
+        return NOTHING_HELD;
+      }
       answer = await ask();
     }
   } catch (err) {
@@ -122,4 +140,17 @@ async function reserveFleetBudget(
   }
   moveTo(status, fleetBudgetStands(status, (admitted ?? answer).text));
   return hold;
+}
+
+/**
+ * A sweep whose trials reserve: the pipeline is `awaiting-budget` while a trial is in line and none
+ * trains, and back in `training` once one does.
+ */
+export function sweepBudgetPhase(status: PipelineStatus, phase: (p: PipelinePhase) => void) {
+  return (why: string | undefined): void => {
+    if (why !== undefined) {
+      moveTo(status, fleetBudgetStands(status, why));
+      if (status.phase === 'training') phase('awaiting-budget');
+    } else if (status.phase === 'awaiting-budget') phase('training');
+  };
 }

@@ -20,6 +20,7 @@ import { deployAndVerify } from './deploy';
 import { decisionArrived, passGate, servingMetric, settleApproval } from './gate';
 import { championBaseline, promoteToSlot, promotionText, recordPromotionInRegistry } from './promote';
 import { installPipelineHandlers } from './handlers';
+import { readAhead } from './reads-ahead';
 import { validate } from './input';
 import { looksBeforeDeploy, usesServingSlot } from './patches';
 import { pipelineNotices, resultText, type PipelineNotices } from './notify';
@@ -35,7 +36,7 @@ import {
 import { iso, leftovers, moveTo } from './status';
 import { pipelineMetrics } from '../metrics';
 import { startOrAdoptTraining, superviseChild } from './train';
-import { holdFleetBudget, NOTHING_HELD, reservesFleetBudget } from './fleet-budget';
+import { holdFleetBudget, NOTHING_HELD, reservesFleetBudget, sweepBudgetPhase } from './fleet-budget';
 import {
   candidateChosen,
   failed,
@@ -45,6 +46,7 @@ import {
   undoFailed,
 } from '../../decisions/pipeline-status';
 import { runSweep } from '../sweep/coordinate';
+import { trialsReserveFleetBudget } from '../sweep/patches';
 
 /**
  * Fine-tune → deploy: train (start, adopt or follow), supervise as a child, choose the checkpoint by the
@@ -122,13 +124,20 @@ async function run(
   notify: PipelineNotices['notify'],
 ): Promise<PipelineResult> {
   // ---- reserve the job's cost against the fleet budget (waits while the fleet is at its limit) ----
-  safety.fleet = reservesFleetBudget(spec) ? await holdFleetBudget(status, phase, spec.budget) : NOTHING_HELD;
+  // A sweep's trials reserve each their own job's instead: the pipeline holds nothing.
+  const trialsReserve = spec.train.kind === 'tensorone' && !!spec.train.sweep && trialsReserveFleetBudget();
+  safety.fleet =
+    !trialsReserve && reservesFleetBudget(spec)
+      ? await holdFleetBudget(status, phase, spec.budget)
+      : NOTHING_HELD;
 
   // ---- train ----
   phase('training');
   // A sweep trains its trials as children and goes on with the winner's job (src/workflows/sweep).
   const swept =
-    spec.train.kind === 'tensorone' && spec.train.sweep ? await runSweep(spec, status, safety) : undefined;
+    spec.train.kind === 'tensorone' && spec.train.sweep
+      ? await runSweep(spec, status, safety, trialsReserve, sweepBudgetPhase(status, phase))
+      : undefined;
   const jobId = swept ? swept.jobId : await startOrAdoptTraining(spec, status, safety);
   moveTo(status, jobKnown(status, jobId));
   updateSearchAttributes({ jobId });
@@ -145,17 +154,20 @@ async function run(
 
   // ---- compare ----
   phase('comparing');
+  const ahead = readAhead(spec, jobId, status);
   const candidate = await claimedCandidate(spec, jobId, status.provider, safety, known);
   moveTo(status, candidateChosen(status, candidate));
 
   // ---- gate ----
   phase('gating');
   // Awaited only when there is something to ask: an extra await reorders commands in recorded histories.
-  const baseline = spec.gate.servingModelId
-    ? await servingMetric(spec, jobId, spec.gate.servingModelId)
-    : usesServingSlot() && spec.gate.compareWithChampion !== false
-      ? await championBaseline(spec, status)
-      : undefined;
+  const baseline = ahead.baseline
+    ? await ahead.baseline()
+    : spec.gate.servingModelId
+      ? await servingMetric(spec, jobId, spec.gate.servingModelId)
+      : usesServingSlot() && spec.gate.compareWithChampion !== false
+        ? await championBaseline(spec, status)
+        : undefined;
   const verdict = passGate(spec, candidate, baseline, status);
   if (spec.gate.approval?.required) {
     phase('awaiting-approval');
@@ -171,7 +183,8 @@ async function run(
 
   // ---- deploy, wait until it serves, smoke-test; remove it if any of that fails ----
   // Never on a job that may still train: a look right before says it has ended, believably.
-  if (looksBeforeDeploy()) await requireTrainingEnded(jobId, status.provider);
+  if (ahead.trainingEnded) await ahead.trainingEnded();
+  else if (looksBeforeDeploy()) await requireTrainingEnded(jobId, status.provider);
   phase('deploying');
   let deployment: Awaited<ReturnType<typeof deployAndVerify>>;
   try {

@@ -132,3 +132,10 @@ export const asksFleetBudgetPresence = () => patched('pipeline-skips-reservation
  */
 export const asksFleetBudgetPresenceByActivity = () =>
   patched('pipeline-asks-fleet-budget-presence-by-activity');
+
+/**
+ * The champion read and the look at the job before deploying start with the candidate's listing
+ * instead of one after another after its claim: two workflow tasks and their round trips fewer. Only
+ * when no approval is awaited (then the look still comes after the approval, right before deploying).
+ */
+export const readsAheadOfTheClaim = () => patched('pipeline-reads-champion-and-job-with-the-candidate');

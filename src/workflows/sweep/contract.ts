@@ -12,11 +12,15 @@ export interface TrialInput {
   params: Record<string, SweepValue>;
   /** The pipeline run's name basis: the trial's job is named after the run and the trial. */
   nameBasis?: string;
+  /** Reserve the job's `budget.maxCost` against the fleet budget before creating it, settle it at the end. */
+  reservesFleetBudget?: boolean;
 }
 
 /** A trial as the sweep's table shows it. */
 export type TrialState =
   | 'waiting'
+  /** In line for the fleet budget: no job yet. */
+  | 'awaiting-budget'
   | 'training'
   | 'stopping'
   /** Waiting at a rung for its verdict: its job stopped with a saved checkpoint. */
@@ -40,6 +44,8 @@ export interface TrialReport {
   metric?: number;
   /** The value at the rung; none (null in JSON) when no checkpoint up to it carries the metric. */
   rung?: { epoch: number; value?: number | null };
+  /** In line for the fleet budget, and why (no job yet). */
+  awaitingBudget?: string;
 }
 
 /** Sent by the pipeline to a trial: stop the job, saving a checkpoint. */

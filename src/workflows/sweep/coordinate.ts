@@ -15,7 +15,7 @@ import { planTrials, sweepWinner, type TrialEnd } from '../../decisions/halving'
 import type { PipelineSpec } from '../../domain/pipeline-input';
 import type { PipelineStatus } from '../pipeline/contract';
 import type { SupervisionResult } from '../supervise/contract';
-import { describeFailure } from '../failure-cause';
+import { applicationCause, describeFailure } from '../failure-cause';
 import { protectionRecords } from '../activity-stubs';
 import { rungQuotas } from '../../decisions/rung-promotion';
 import { pausesTrialsAtRungs, releasesLosingTrials } from '../pipeline/patches';
@@ -34,7 +34,7 @@ import {
   type TrialResult,
 } from './contract';
 import { decideRungs, hasPromoted, resumeOrders, trainingCount, type SweepOrder } from './promotions';
-import { sweepCost, takeReport, type RungsSoFar } from './reports';
+import { sweepAwaitingBudget, sweepCost, takeReport, type RungsSoFar } from './reports';
 import { sweepTrial } from './trial';
 
 export interface SweepOutcome {
@@ -50,11 +50,16 @@ export interface SweepOutcome {
  * src/decisions/halving.ts) and stops a loser; stops every trial when the sweep's cost reaches its
  * budget; keeps each ended trial's best checkpoint out of every cleanup while the sweep runs; and
  * names the winner, releasing the other trials' bests. A cancel reaches every running trial, and is awaited until their jobs are stopped.
+ * With `trialsReserve` each trial reserves its own job's cost against the fleet budget; one the budget
+ * refuses starts no further trial, and fails the sweep when no trial has a checkpoint to deploy.
  */
 export async function runSweep(
   spec: PipelineSpec,
   status: PipelineStatus,
   safety: RunSafety,
+  trialsReserve = false,
+  /** Told after each report why the whole sweep waits for the fleet budget, or undefined when it does not. */
+  awaitingBudget?: (why: string | undefined) => void,
 ): Promise<SweepOutcome> {
   if (spec.train.kind !== 'tensorone' || !spec.train.sweep) throw new Error('runSweep needs train.sweep');
   const sweep = spec.train.sweep;
@@ -90,7 +95,10 @@ export async function runSweep(
       sent?.catch(() => undefined);
     }
   };
-  setHandler(trialReportSignal, (r: TrialReport) => send(takeReport(table, rungsSoFar, r, quotas)));
+  setHandler(trialReportSignal, (r: TrialReport) => {
+    send(takeReport(table, rungsSoFar, r, quotas));
+    if (trialsReserve) awaitingBudget?.(sweepAwaitingBudget(table));
+  });
 
   const pipelineId = workflowInfo().workflowId;
   const running = new Map<number, Promise<number>>();
@@ -109,11 +117,18 @@ export async function runSweep(
     } else {
       row.state = isCancellation(err) ? 'cancelled' : 'failed';
       row.why = describeFailure(err);
+      refusedByBudget(err);
     }
     table.cost = sweepCost(table);
     return index;
   };
   const results = new Map<number, TrialResult>();
+  /** The fleet budget's refusal of a trial (never admittable, or full with whenFleetFull fail). */
+  let refusal: ApplicationFailure | undefined;
+  const refusedByBudget = (err: unknown) => {
+    const app = applicationCause(err);
+    if (trialsReserve && app?.type?.startsWith('FLEET_BUDGET_')) refusal ??= app;
+  };
   // With pauses a paused trial's child runs on without training: `parallel` bounds the trials training.
   const busy = () => (quotas ? trainingCount(table) : running.size);
   const endedTrials: number[] = [];
@@ -122,7 +137,7 @@ export async function runSweep(
     while (next < planned.length || running.size > 0) {
       // Promoted trials resume before any other starts.
       if (quotas) send(resumeOrders(table, sweep.parallel));
-      while (busy() < sweep.parallel && next < planned.length && !table.budgetReached) {
+      while (busy() < sweep.parallel && next < planned.length && !table.budgetReached && !refusal) {
         const trial = planned[next++];
         const row = table.trials[trial.index];
         const handle = await startChild(sweepTrial, {
@@ -131,7 +146,15 @@ export async function runSweep(
           staticSummary: `trial ${trial.index}: ${Object.entries(trial.params)
             .map(([k, v]) => `${k}=${v}`)
             .join(', ')}`,
-          args: [{ spec, index: trial.index, params: trial.params, nameBasis: safety.nameBasis }],
+          args: [
+            {
+              spec,
+              index: trial.index,
+              params: trial.params,
+              nameBasis: safety.nameBasis,
+              ...(trialsReserve ? { reservesFleetBudget: true } : {}),
+            },
+          ],
         });
         handles.set(trial.index, handle);
         row.state = 'training';
@@ -153,7 +176,7 @@ export async function runSweep(
       if (running.size === 0) break;
       let ended: number;
       if (quotas) {
-        const canStart = () => next < planned.length && !table.budgetReached;
+        const canStart = () => next < planned.length && !table.budgetReached && !refusal;
         await condition(
           () =>
             endedTrials.length > 0 ||
@@ -198,6 +221,13 @@ export async function runSweep(
     direction,
   );
   const won = winner === undefined ? undefined : results.get(winner);
+  if ((!won?.jobId || !won.supervision) && refusal) {
+    const created = table.trials.filter((r) => r.jobId).length;
+    throw ApplicationFailure.nonRetryable(
+      `${refusal.message} (each sweep trial reserves budget.maxCost, the most its own job may cost, before its job is created; ${created === 0 ? 'no trial job was created' : `${created} trial job${created === 1 ? ' was' : 's were'} created`})`,
+      refusal.type,
+    );
+  }
   if (!won?.jobId || !won.supervision)
     throw ApplicationFailure.nonRetryable(
       `no trial of the sweep ended with a checkpoint carrying "${metric}" (${table.trials

@@ -4,13 +4,17 @@ import type { HoldTrial, StopTrial, SweepStatus, TrialRow } from './contract';
 /** What the sweep sends a trial: a stop for good, or a pause / resume at a rung. */
 export type SweepOrder = { index: number; order: StopTrial } | { index: number; hold: HoldTrial };
 
-/** Trials that will train on or wait at a rung below: not started, training, paused or promoted. */
-const ALIVE = new Set<TrialRow['state']>(['waiting', 'training', 'paused', 'promoted']);
+/** Trials that will train on or wait at a rung below: not started, in line for the fleet budget, training, paused or promoted. */
+const ALIVE = new Set<TrialRow['state']>(['waiting', 'awaiting-budget', 'training', 'paused', 'promoted']);
 
-/** Trials whose job trains (or is being stopped from training): what `parallel` bounds. */
+/** Trials whose job trains (or is being stopped from training, or waits in line for the fleet budget to): what `parallel` bounds. */
 export const trainingCount = (table: Pick<SweepStatus, 'trials'>): number =>
-  table.trials.filter((r) => r.state === 'training' || (r.state === 'stopping' && r.pausedAt === undefined))
-    .length;
+  table.trials.filter(
+    (r) =>
+      r.state === 'training' ||
+      r.state === 'awaiting-budget' ||
+      (r.state === 'stopping' && r.pausedAt === undefined),
+  ).length;
 
 /**
  * The rung verdicts the table now allows (src/decisions/rung-promotion.ts), lowest rung first so that a

@@ -33,6 +33,15 @@ export function takeReport(
 ): SweepOrder[] {
   const row = table.trials[r.index];
   if (!row) return [];
+  // In line for the fleet budget until its job is created.
+  if (r.awaitingBudget !== undefined && row.state === 'training') {
+    row.state = 'awaiting-budget';
+    row.why = r.awaitingBudget;
+  }
+  if (r.jobId && row.state === 'awaiting-budget') {
+    row.state = 'training';
+    row.why = undefined;
+  }
   if (r.jobId) row.jobId = r.jobId;
   if (r.epoch !== undefined) row.epoch = r.epoch;
   if (r.totalEpochs !== undefined) row.totalEpochs = r.totalEpochs;
@@ -45,7 +54,8 @@ export function takeReport(
   const stop = (index: number, order: StopTrial) => {
     const target = table.trials[index];
     const held = quotas !== undefined && (target.state === 'paused' || target.state === 'promoted');
-    if (target.state !== 'training' && !held) return;
+    // One in line for the fleet budget leaves it and creates no job.
+    if (target.state !== 'training' && target.state !== 'awaiting-budget' && !held) return;
     target.state = 'stopping';
     target.why = order.reason;
     stops.push({ index, order });
@@ -89,4 +99,13 @@ export function takeReport(
       });
   }
   return stops;
+}
+
+/**
+ * Why the whole sweep waits for the fleet budget: a trial is in line and none has a job training (or
+ * stopping); undefined otherwise. The pipeline then shows phase `awaiting-budget`.
+ */
+export function sweepAwaitingBudget(table: Pick<SweepStatus, 'trials'>): string | undefined {
+  if (table.trials.some((t) => t.state === 'training' || t.state === 'stopping')) return undefined;
+  return table.trials.find((t) => t.state === 'awaiting-budget')?.why;
 }

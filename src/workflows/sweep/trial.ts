@@ -33,6 +33,8 @@ import type { RunSafety } from '../pipeline/safety';
 import { summarized } from '../summaries';
 import { stopSupervisedJobSignal, superviseTrainingJob } from '../supervise';
 import { applicationCause } from '../failure-cause';
+import { holdFleetBudget, NOTHING_HELD, type FleetBudgetHold } from '../pipeline/fleet-budget';
+import { trialsReserveFleetBudget } from './patches';
 import { seenOf, trialResult } from './result';
 import { pausesTrialsAtRungs } from '../pipeline/patches';
 import {
@@ -53,7 +55,9 @@ import {
  * there; the pipeline answers a losing trial with a stop, and the trial stops its job by cancelling the
  * supervision, which stops it saving a checkpoint. A trial paused at a rung stops its job the same
  * way and waits: resumed (the job from its latest checkpoint, under a new supervisor) or stopped for
- * good. Ends with the trial's best checkpoint.
+ * good. Ends with the trial's best checkpoint. Told to, it first reserves its job's `budget.maxCost`
+ * against the fleet budget (waiting in line while the fleet is full; a stop then ends it with no job),
+ * holds it while paused, and settles its own job's cost when it ends.
  */
 export async function sweepTrial(input: TrialInput): Promise<TrialResult> {
   const { spec, index } = input;
@@ -99,6 +103,14 @@ export async function sweepTrial(input: TrialInput): Promise<TrialResult> {
 
   const safety: RunSafety = { owned: true, nameBasis: input.nameBasis };
   const status: PipelineStatus = { phase: 'training', provider: 'tensorone', pinned: [], updatedAt: '' };
+  const reservesBudget = input.reservesFleetBudget === true && trialsReserveFleetBudget();
+  let hold: FleetBudgetHold = NOTHING_HELD;
+  /** In line for the fleet budget: the pipeline's table shows it, and so does the trial's page. */
+  const inLine = () => {
+    const why = status.fleetBudget ?? 'awaiting budget';
+    setCurrentDetails(`trial ${index} (${label}): ${why}`);
+    tell({ awaitingBudget: why }).catch(() => undefined);
+  };
   const supervisorScope = new CancellationScope();
   let ended: Promise<void> | undefined;
   let supervision: { result?: SupervisionResult; error?: unknown } | undefined;
@@ -118,6 +130,14 @@ export async function sweepTrial(input: TrialInput): Promise<TrialResult> {
     await ended;
   };
   try {
+    if (reservesBudget) {
+      hold = await reserveFleetBudget();
+      // Stopped before its job was created (the sweep's budget reached while it waited): nothing to train.
+      if (stop) {
+        await hold.settle(0);
+        return { index, end: stop.end, why: stop.reason, cost: 0 };
+      }
+    }
     jobId = await startOrAdoptTraining(trialSpec, status, safety, `trial-${String(index).padStart(2, '0')}-`);
     const job = jobId;
     await tell({ jobId, status: 'pending' });
@@ -244,7 +264,7 @@ export async function sweepTrial(input: TrialInput): Promise<TrialResult> {
     if (supervision === undefined && resumes > 0) await stopSupervised(stop?.reason ?? 'sweep trial stopped');
     else if (supervision === undefined) supervisorScope.cancel();
     await ended;
-    return await trialResult(
+    const result = await trialResult(
       spec,
       index,
       job,
@@ -253,6 +273,9 @@ export async function sweepTrial(input: TrialInput): Promise<TrialResult> {
       progress,
       stopSignalled,
     );
+    // This trial's own job's cost, by the looks made (none reported: the whole reservation counts).
+    await hold.settle(result.cost ?? 'unknown');
+    return result;
   } catch (err) {
     // Cancelled (the pipeline was) or failed: nothing of this trial is left training.
     if (resumedUnsupervised && jobId) {
@@ -271,6 +294,25 @@ export async function sweepTrial(input: TrialInput): Promise<TrialResult> {
         provider.stopTrainingJobIfRunning({ jobId: started, reason: `sweep trial ${index} ended` }),
       );
     }
+    // Its job's last cost is not known: the whole reservation counts; no job, nothing.
+    if (hold.held()) await hold.settle(safety.job ? 'unknown' : 0);
     throw err;
+  }
+
+  /** Admitted, or in line until admitted or stopped; a refusal fails the trial with the budget's words. */
+  async function reserveFleetBudget(): Promise<FleetBudgetHold> {
+    if (stop) return NOTHING_HELD;
+    try {
+      return await holdFleetBudget(status, inLine, spec.budget, {
+        asksPresence: () => true,
+        presenceByActivity: () => true,
+        leavesLine: () => stop !== undefined,
+      });
+    } catch (err) {
+      const refusal = applicationCause(err);
+      if (refusal?.type?.startsWith('FLEET_BUDGET_'))
+        throw ApplicationFailure.nonRetryable(refusal.message, refusal.type);
+      throw err;
+    }
   }
 }

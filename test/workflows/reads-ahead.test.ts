@@ -1,0 +1,77 @@
+import type { temporal } from '@temporalio/proto';
+import { pipelineInput, tensoroneTrain } from '../../fixtures/pipelines';
+import { approveUpdate, statusQuery } from '../../src/workflows/pipeline/contract';
+import { pipelineWorkflowId } from '../../src/domain/pipeline-input';
+import { advanceUntil, startPipeline, useWorkflowTestBed } from '../harness/workflow-env';
+
+/**
+ * After its training, a pipeline reads the serving champion and looks at its job together with the
+ * candidate's listing, not one after another: the deploy comes two round trips sooner. The look at
+ * the job still comes before the deploy, and after an approval when one is awaited.
+ */
+type Event = temporal.api.history.v1.IHistoryEvent;
+const bed = useWorkflowTestBed();
+
+/** The workflow task each activity was scheduled by, and when it completed, in history order. */
+function activities(events: Event[]) {
+  const completedAt = new Map<string, number>();
+  for (const e of events) {
+    const done = e.activityTaskCompletedEventAttributes;
+    if (done) completedAt.set(String(done.scheduledEventId), Number(e.eventId));
+  }
+  return events
+    .filter((e) => e.activityTaskScheduledEventAttributes)
+    .map((e) => ({
+      name: e.activityTaskScheduledEventAttributes!.activityType!.name!,
+      scheduledAt: Number(e.eventId),
+      byTask: Number(e.activityTaskScheduledEventAttributes!.workflowTaskCompletedEventId),
+      completedAt: completedAt.get(String(e.eventId)),
+    }));
+}
+
+const first = (list: ReturnType<typeof activities>, name: string) => {
+  const found = list.find((a) => a.name === name);
+  if (!found) throw new Error(`no ${name} in the history: ${list.map((a) => a.name).join(', ')}`);
+  return found;
+};
+
+it('no approval: the champion read and the look at the job go out with the candidate listing, and the deploy waits for the look', async () => {
+  const input = pipelineInput('reads-ahead', {
+    train: tensoroneTrain({ config: { training: { epochs: 4 } } }),
+  });
+  const result = await bed.withWorker(async () => (await startPipeline(bed, input)).result());
+  expect(result.outcome).toBe('deployed');
+  const history = await bed.env.client.workflow.getHandle(pipelineWorkflowId(input.name)).fetchHistory();
+  const list = activities(history.events ?? []);
+  const listing = first(list, 'listCheckpoints');
+  const champion = first(list, 'servingChampion');
+  const look = first(list, 'getTrainingJob');
+  expect(champion.byTask).toBe(listing.byTask);
+  expect(look.byTask).toBe(listing.byTask);
+  const deploy = first(list, 'deployCheckpointEndpoint');
+  expect(deploy.scheduledAt).toBeGreaterThan(look.completedAt!);
+});
+
+it('an approval awaited: the look at the job comes after the approval, right before the deploy', async () => {
+  const input = pipelineInput('reads-ahead-approved', {
+    train: tensoroneTrain({ config: { training: { epochs: 4 } } }),
+    gate: { approval: { required: true, timeout: '24h', onTimeout: 'reject' } },
+  });
+  const history = await bed.withWorker(async () => {
+    const handle = await startPipeline(bed, input);
+    const waiting = await advanceUntil(bed.env, async () => {
+      const s = await handle.query(statusQuery);
+      return s.phase === 'awaiting-approval' ? s : undefined;
+    });
+    await handle.executeUpdate(approveUpdate, {
+      args: [{ checkpointId: waiting.candidate!.checkpointId, by: 'ada' }],
+    });
+    expect((await handle.result()).outcome).toBe('deployed');
+    return handle.fetchHistory();
+  });
+  const events = history.events ?? [];
+  const accepted = events.find((e) => e.workflowExecutionUpdateAcceptedEventAttributes)!;
+  const list = activities(events);
+  expect(first(list, 'servingChampion').byTask).toBe(first(list, 'listCheckpoints').byTask);
+  expect(first(list, 'getTrainingJob').scheduledAt).toBeGreaterThan(Number(accepted.eventId));
+});
