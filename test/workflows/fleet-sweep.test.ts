@@ -10,6 +10,7 @@ import type { BetweenLooks, WatchInput, WatchOutcome } from '../../src/activitie
 import { createProviderClients } from '../../src/providers/config';
 import { runningJobWatch } from '../harness/activity-env';
 import { useWorkflowTestBed } from '../harness/workflow-env';
+import { eventually } from '../harness/sandbox';
 
 // Two worker processes of one task queue, each with its own activities (its own caches), looking at
 // their jobs on the time-skipping server: the job-list sweep they read is the fleet's, made once per
@@ -115,8 +116,12 @@ it('while no worker runs the sweep, looks keep waiting; once its run times out t
     expect(waiting.error).toMatchObject({ type: 'PROVIDER_QUEUE_BUSY' });
     expect(waiting.beat?.latest).toBeUndefined();
     expect(listReads(start)).toHaveLength(0);
-    await new Promise((r) => setTimeout(r, 2500));
-    const look = await lookAt({ watchTrainingJob }, job!.id, now + 1000, { taskQueue });
+    // Looks keep waiting until the run times out (1.5 s; later on a loaded machine), then read the
+    // process's own sweep.
+    const look = await eventually(async () => {
+      const next = await lookAt({ watchTrainingJob }, job!.id, now + 1000, { taskQueue });
+      return (next.error as { type?: string }).type === 'PROVIDER_QUEUE_BUSY' ? undefined : next;
+    }, 30_000);
     expect(look.error).toMatchObject({ type: 'JOB_UNCHANGED' });
     expect(look.beat?.latest).toMatchObject({ status: 'running' });
     expect(listReads(start)).toHaveLength(1);
