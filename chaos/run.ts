@@ -244,6 +244,8 @@ async function main(): Promise<void> {
     target: KillTarget,
     ms: number,
     about?: (path: string) => boolean,
+    /** Runs once the aim is set: what should make the aimed-at request come (e.g. starting a sweep). */
+    armed?: () => Promise<void>,
   ): Promise<boolean> => {
     while (aimed) await sleep(200); // one aim at a time
     const hit = await new Promise<boolean>((resolve) => {
@@ -259,6 +261,9 @@ async function main(): Promise<void> {
           resolve(true);
         },
       };
+      void armed?.().catch((err: unknown) =>
+        say(`could not start what the ${target} aim waits for: ${String(err)}`),
+      );
     });
     if (hit) {
       kills[target] += 1;
@@ -297,9 +302,12 @@ async function main(): Promise<void> {
   /** A sweep's trial job, by a request's path: a rung decision acted on at the provider. */
   const aboutSweepJob = (path: string) =>
     path.split('/').some((id) => sandbox.state.jobs.get(id)?.name.startsWith('pipeline-chaos-sweep-'));
-  /** The kill aimed at a rung decision: the worker dies as a trial's job is stopped or resumed. */
-  const killAtRung = async () => {
-    if (await aimAt('rung', 240_000, aboutSweepJob)) startWorker();
+  /**
+   * The kill aimed at a rung decision: the worker dies as a trial's job is stopped or resumed. Aimed
+   * before the sweep starts: its rung decisions come within a minute of its start.
+   */
+  const startSweepWithKillAtRung = async (p: ChaosPipeline) => {
+    if (await aimAt('rung', 240_000, aboutSweepJob, () => startPipeline(p))) startWorker();
   };
 
   const operating: Promise<void>[] = [];
@@ -309,10 +317,11 @@ async function main(): Promise<void> {
         operating.push(retrainAfter(p)); // starts once the run it retrains has ended
       } else if (p.cancelDuring === 'job-create') {
         operating.push(operator.cancelDuringJobCreate(p)); // starts it once no other create is held
+      } else if (p.sweep) {
+        operating.push(startSweepWithKillAtRung(p)); // starts it once the aim at its rungs is set
       } else {
         await startPipeline(p);
         if (p.cancelDuring === 'endpoint-create') operating.push(operator.cancelDuringEndpointCreate(p));
-        else if (p.sweep) operating.push(killAtRung());
         else if (p.approval) operating.push(operator.approveLater(p));
         if (p.pin) operating.push(operator.pinFirstCheckpoint(p));
       }
