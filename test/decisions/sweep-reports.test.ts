@@ -221,6 +221,45 @@ describe("the sweep's rungs with pauses (a trial waits at a rung until it is sur
     expect(t.trials[1].state).toBe('promoted');
   });
 
+  it('a trial judged at a later rung with no value at an earlier one is not awaited there: the two rungs do not wait on each other', () => {
+    // Rungs at epochs 1, 2 and 4. Trial 1's report at epoch 2 was not taken (it came while it was being
+    // paused at epoch 1); resumed, it reported epoch 4 and waits there for trial 3, which waits at
+    // epoch 2 for trial 1: without the rule, both wait for good.
+    const t = table({ rungs: [1, 2, 4] });
+    const at = (epoch: number, value: number, decided?: 'promoted' | 'stopped') => ({
+      epoch,
+      value,
+      stop: decided === 'stopped',
+      of: 4,
+      kept: 2,
+      ...(decided ? {} : { waiting: true }),
+    });
+    t.trials[0] = {
+      ...t.trials[0],
+      state: 'stopping',
+      rungs: [at(1, 1.9, 'promoted'), at(2, 0.5, 'stopped')],
+    };
+    t.trials[1] = {
+      ...t.trials[1],
+      state: 'paused',
+      pausedAt: 4,
+      rungs: [at(1, 1.8, 'promoted'), at(4, 0.3)],
+    };
+    t.trials[2] = {
+      ...t.trials[2],
+      state: 'completed',
+      rungs: [at(1, 1.7, 'promoted'), at(2, 0.2, 'promoted')],
+    };
+    t.trials[3] = {
+      ...t.trials[3],
+      state: 'paused',
+      pausedAt: 2,
+      rungs: [at(1, 2.0, 'promoted'), at(2, 0.4)],
+    };
+    expect(holds(decideRungs(t, [4, 4, 2]))).toEqual([[3, 'rung-stopped']]);
+    expect(t.trials[1].state).toBe('promoted');
+  });
+
   it('promoted trials resume only into free slots, the furthest rung first; none once the budget is reached', () => {
     const t = table({ parallel: 2 });
     t.trials[0] = { ...t.trials[0], state: 'promoted', pausedAt: 1 };

@@ -32,7 +32,9 @@ export function decideRungs(table: SweepStatus, quotas: readonly number[]): Swee
     for (const row of table.trials) {
       const at = row.rungs.find((g) => g.epoch === epoch);
       if (at) arrived.push({ index: row.index, value: at.value, ...decidedOf(at) });
-      else if (ALIVE.has(row.state)) aliveBelow += 1;
+      // A trial already judged at a later rung is past this one, with or without a value here (a report
+      // made while it was being paused is not taken): it is not still to come.
+      else if (ALIVE.has(row.state) && !row.rungs.some((g) => g.epoch > epoch)) aliveBelow += 1;
     }
     const pending = pendingAtRung(quotas[i] ?? 0, arrived.length, aliveBelow);
     for (const v of rungPromotions(arrived, pending, table.keep ?? 1, table.direction)) {
