@@ -15,6 +15,8 @@ import { fastSupervision, pipelineInput, tensoroneTrain } from '../fixtures/pipe
 import { childIds } from './breakdown';
 import { percentile } from './report';
 import { fineTuneToDeploy } from '../src/workflows';
+import { parsePipelineInput } from '../src/domain/pipeline-input';
+import { validatedInputMemo } from '../src/domain/validated-input';
 
 type Event = temporal.api.history.v1.IHistoryEvent;
 const at = (e: Event) => Number(e.eventTime?.seconds ?? 0) * 1000 + (e.eventTime?.nanos ?? 0) / 1e6;
@@ -35,9 +37,21 @@ const arg = (name: string) => {
 interface Task {
   workflow: string;
   index: number;
+  /** The event that woke the task (the one before its scheduling), or `start`. */
+  after: string;
   queuedMs: number;
   runMs: number;
   commands: number;
+}
+
+/** An event's kind (its attributes' name), with the activity it concerns where there is one. */
+function eventName(e: Event, activities: Map<string, string>): string {
+  const key = Object.keys(e).find((k) => k.endsWith('EventAttributes') && e[k as keyof Event]);
+  const kind = key ? key.replace(/EventAttributes$/, '') : '?';
+  const attrs = key ? (e[key as keyof Event] as { scheduledEventId?: unknown }) : undefined;
+  const activity =
+    attrs?.scheduledEventId !== undefined ? activities.get(String(attrs.scheduledEventId)) : undefined;
+  return activity ? `${kind} ${activity}` : kind;
 }
 
 function tasksOf(events: Event[]): Task[] {
@@ -45,9 +59,16 @@ function tasksOf(events: Event[]): Task[] {
   const tasks: Task[] = [];
   let scheduled = NaN;
   let started = NaN;
+  let after = 'start';
+  const activities = new Map<string, string>();
   for (let i = 0; i < events.length; i++) {
     const e = events[i];
-    if (e.workflowTaskScheduledEventAttributes) scheduled = at(e);
+    const scheduledActivity = e.activityTaskScheduledEventAttributes?.activityType?.name;
+    if (scheduledActivity) activities.set(String(e.eventId), scheduledActivity);
+    if (e.workflowTaskScheduledEventAttributes) {
+      scheduled = at(e);
+      after = i > 0 ? eventName(events[i - 1], activities) : 'start';
+    }
     if (e.workflowTaskStartedEventAttributes) started = at(e);
     if (e.workflowTaskCompletedEventAttributes) {
       let commands = 0;
@@ -70,6 +91,7 @@ function tasksOf(events: Event[]): Task[] {
       tasks.push({
         workflow,
         index: tasks.length,
+        after,
         queuedMs: started - scheduled,
         runMs: at(e) - started,
         commands,
@@ -98,8 +120,10 @@ async function main(): Promise<void> {
       deploy: { target: 'tensorone-endpoint', timeout: '1m' },
     });
     const t = performance.now();
+    // Started as the starter starts a pipeline: the spec it validated, and the memo saying so.
     await bed.env.client.workflow.execute(fineTuneToDeploy, {
-      args: [input],
+      args: [parsePipelineInput(input)],
+      memo: validatedInputMemo(),
       taskQueue: 'bench-wft',
       workflowId: `bench-wft-${i}`,
     });
@@ -137,6 +161,22 @@ async function main(): Promise<void> {
   process.stdout.write(
     `wall p50 ${percentile(walls, 50).toFixed(0)} ms (${variant})\n| variant | workflow tasks | per run | queued p50 ms | run p50 ms | commands p50 | total ms per run |\n|---|---|---|---|---|---|---|\n${rows.join('\n')}\n`,
   );
+  if (process.argv.includes('--detail')) process.stdout.write(detail(all, runs));
+}
+
+/** With `--detail`: each of the pipeline's own tasks in order, medians over the runs, and what woke it. */
+function detail(all: Task[], runs: number): string {
+  const byIndex = new Map<number, Task[]>();
+  for (const t of all)
+    if (t.workflow === 'fineTuneToDeploy') byIndex.set(t.index, [...(byIndex.get(t.index) ?? []), t]);
+  const rows = [...byIndex.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([index, ts]) => {
+      const woke = [...new Set(ts.map((t) => t.after))].join(' / ');
+      const p50 = (f: (t: Task) => number) => percentile(ts.map(f), 50).toFixed(1);
+      return `| ${index} | ${woke} | ${ts.length}/${runs} | ${p50((t) => t.queuedMs)} | ${p50((t) => t.runMs)} | ${p50((t) => t.commands)} |`;
+    });
+  return `| pipeline task | woken by | runs | queued p50 ms | run p50 ms | commands p50 |\n|---|---|---|---|---|---|\n${rows.join('\n')}\n`;
 }
 
 main().catch((err: unknown) => {

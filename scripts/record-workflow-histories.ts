@@ -23,6 +23,8 @@ import { pipelineInput, tensoroneTrain } from '../fixtures/pipelines';
 import { trialWorkflowId } from '../src/workflows/sweep/contract';
 import { advanceUntil, startWorkflowTestBed } from '../test/harness/workflow-env';
 import { checkpointCleanup, fineTuneToDeploy, superviseTrainingJob } from '../src/workflows';
+import { parsePipelineInput } from '../src/domain/pipeline-input';
+import { validatedInputMemo } from '../src/domain/validated-input';
 
 async function main(): Promise<void> {
   process.env.FTP_TEST_SERVER_PATH ??= (await ensureEngines({ devServer: false })).testServer;
@@ -148,8 +150,10 @@ async function main(): Promise<void> {
       }
       if (!wanted('pipeline-success')) return recordRest();
       const input = pipelineInput('recorded', { gate: { threshold: 5 } });
+      // Started as the starter starts it: the spec it validated, and the memo saying so.
       await bed.env.client.workflow.execute(fineTuneToDeploy, {
-        args: [input],
+        args: [parsePipelineInput(input)],
+        memo: validatedInputMemo(),
         taskQueue: bed.taskQueue,
         workflowId: id('pipeline-success'),
       });

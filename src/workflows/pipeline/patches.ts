@@ -139,3 +139,10 @@ export const asksFleetBudgetPresenceByActivity = () =>
  * when no approval is awaited (then the look still comes after the approval, right before deploying).
  */
 export const readsAheadOfTheClaim = () => patched('pipeline-reads-champion-and-job-with-the-candidate');
+
+/**
+ * An input the starter validated against this worker's input schema revision (its memo names it,
+ * src/domain/validated-input.ts) is not validated again: the pipeline's first workflow task no longer
+ * evaluates zod and the schema. Asked only by starts that carry the memo.
+ */
+export const trustsStarterValidation = () => patched('pipeline-trusts-starter-validated-input');
