@@ -30,6 +30,10 @@ export interface FleetReservation extends BudgetHolder {
   at: string;
   /** Set once the job ended: what it cost, by the looks made. */
   spent?: number;
+  /** What the job had cost by its pipeline's last report, while it runs (src/decisions/fleet-stop.ts). */
+  reported?: number;
+  /** The fleet budget told its pipeline to stop the job, and why. */
+  stopped?: { at: string; reason: string };
 }
 
 export interface FleetWaiter extends BudgetHolder {
@@ -253,13 +257,14 @@ export const unsetLimit = (ledger: FleetLedger): FleetLedger => ({
 
 /**
  * A warning when a new limit is below what the window has already spent and reserved: nothing more is
- * admitted until the window rolls, and what runs is not stopped. None at or above it.
+ * admitted until the window rolls, and the newest jobs are stopped while what runs may cost more than
+ * is left (src/decisions/fleet-stop.ts). None at or above it.
  */
 export function limitBelowUseWarning(usage: FleetUsage | undefined): string | undefined {
   if (!usage) return undefined;
   const used = usage.spent + usage.reserved;
   if (!(used > usage.limit)) return undefined;
-  return `warning: the fleet has already spent ${money(usage.spent)} and reserved ${money(usage.reserved)} ${windowName(usage.windowMs)}, ${money(used - usage.limit)} above the new budget of ${money(usage.limit)}: nothing more is admitted until the window rolls at ${new Date(usage.windowEndMs).toISOString()}, and jobs already running are not stopped`;
+  return `warning: the fleet has already spent ${money(usage.spent)} and reserved ${money(usage.reserved)} ${windowName(usage.windowMs)}, ${money(used - usage.limit)} above the new budget of ${money(usage.limit)}: nothing more is admitted until the window rolls at ${new Date(usage.windowEndMs).toISOString()}, and the newest running jobs are stopped with a saved checkpoint until what the rest may cost fits`;
 }
 
 const fits = (usage: FleetUsage, amount: number) => usage.spent + usage.reserved + amount <= usage.limit;

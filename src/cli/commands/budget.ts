@@ -133,7 +133,7 @@ export function budgetLines(taskQueue: string, state: FleetBudgetState | undefin
   );
   for (const r of current)
     lines.push(
-      `  ${r.spent === undefined ? `holds    ${money(r.amount)}` : `spent    ${money(r.spent)} of ${money(r.amount)}`}  ${r.workflowId} (run ${r.runId}, since ${r.at})`,
+      `  ${r.spent === undefined ? `holds    ${money(r.amount)}` : `spent    ${money(r.spent)} of ${money(r.amount)}`}  ${r.workflowId} (run ${r.runId}, since ${r.at}${r.spent === undefined && r.reported !== undefined ? `; cost so far ${money(r.reported)}` : ''})${r.stopped ? `; stopped by the fleet budget at ${r.stopped.at}` : ''}`,
     );
   for (const w of ledger.waiters)
     lines.push(`  waiting  ${money(w.amount)}  ${w.workflowId} (run ${w.runId}, since ${w.since})`);
