@@ -8,6 +8,8 @@
  */
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
+/** `--per-month`: a window of 30 days, the same length every time (not a calendar month). */
+export const MONTH_MS = 30 * DAY_MS;
 
 /** The pipeline run that holds a reservation or waits for one. */
 export interface BudgetHolder {
@@ -230,10 +232,14 @@ export function pruneLedger(ledger: FleetLedger, nowMs: number): FleetLedger {
   };
 }
 
-/** Why a budget setting is refused, naming the flag; undefined when it is fine. */
-export function limitRefusal(amount: number, windowMs: number): string | undefined {
+/** Why a budget setting is refused, naming the flag (`--per-day` unless told); undefined when it is fine. */
+export function limitRefusal(
+  amount: number,
+  windowMs: number,
+  flag: '--per-day' | '--per-month' = windowMs === MONTH_MS ? '--per-month' : '--per-day',
+): string | undefined {
   if (typeof amount !== 'number' || !Number.isFinite(amount) || amount <= 0)
-    return `--per-day must be an amount above 0 (got ${String(amount)})`;
+    return `${flag} must be an amount above 0 (got ${String(amount)})`;
   if (typeof windowMs !== 'number' || !Number.isFinite(windowMs) || windowMs < 1000)
     return `--window must be a duration of at least 1s (got ${String(windowMs)} ms)`;
   return undefined;
@@ -276,6 +282,7 @@ export const money = (amount: number) => `$${Number.isInteger(amount) ? amount :
 /** "per day", or the window's length when it is not a day. */
 export function windowWords(windowMs: number): string {
   if (windowMs === DAY_MS) return 'per day';
+  if (windowMs === MONTH_MS) return 'per 30 days';
   const units: [number, string][] = [
     [DAY_MS, 'd'],
     [60 * 60 * 1000, 'h'],
@@ -286,7 +293,8 @@ export function windowWords(windowMs: number): string {
   return `per ${windowMs / size}${unit} window`;
 }
 
-const windowName = (windowMs: number) => (windowMs === DAY_MS ? 'today' : 'this window');
+const windowName = (windowMs: number) =>
+  windowMs === DAY_MS ? 'today' : windowMs === MONTH_MS ? 'these 30 days' : 'this window';
 
 /** "fleet at $X of $Y today": spent and reserved together. */
 export function usageText(usage: FleetUsage): string {

@@ -62,3 +62,10 @@ it('set below what is already spent and reserved warns and still sets', async ()
   const atIt = await cli(['budget', 'set', '--per-day', '1000']);
   expect(atIt.stderr).not.toContain('warning');
 });
+
+it('set --per-month holds the fleet to a 30-day window', async () => {
+  const month = await cli(['budget', 'set', '--per-month', '900']);
+  expect(month.code).toBe(0);
+  expect(month.stdout).toMatch(/^fleet budget of \S+: \$900 per 30 days/);
+  expect((await budgets().state())?.ledger.limit).toMatchObject({ amount: 900, windowMs: 30 * 86_400_000 });
+});
