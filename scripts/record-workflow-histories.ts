@@ -7,7 +7,7 @@
  * one containing `rate-limited` also with TENSORONE_MAX_RPS set, as a fleet with a provider limit)
  * With names, only those histories are recorded (pipeline-success, supervise-stalled-resumed,
  * cleanup-run, pipeline-operator-updates, serving-slot, pipeline-sweep, pipeline-sweep-fleet-budget,
- * pipeline-early-stopped).
+ * pipeline-early-stopped, pipeline-fleet-budget-stopped).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -18,6 +18,7 @@ import { fleetBudgets } from '../src/clients/fleet-budget';
 import { sandboxAdmin } from '../sandbox/admin-client';
 import { approveSignal, approveUpdate, pinUpdate, statusQuery } from '../src/workflows/pipeline/contract';
 import { protectionRegistryId } from '../src/workflows/protection/contract';
+import { fleetBudgetId } from '../src/workflows/fleet-budget/contract';
 import { servingSlotId } from '../src/workflows/serving-slot/contract';
 import { pipelineInput, tensoroneTrain } from '../fixtures/pipelines';
 import { trialWorkflowId } from '../src/workflows/sweep/contract';
@@ -146,6 +147,7 @@ async function main(): Promise<void> {
         process.stderr.write(`wrote sweep-trial-fleet-budget-${suffix}.json (${trial.events?.length} events)
 `);
       }
+      if (wanted('pipeline-fleet-budget-stopped')) await recordFleetBudgetStop();
       if (!wanted('pipeline-success')) return recordRest();
       const input = pipelineInput('recorded', { gate: { threshold: 5 } });
       await bed.env.client.workflow.execute(fineTuneToDeploy, {
@@ -175,6 +177,46 @@ async function main(): Promise<void> {
     });
   } finally {
     await bed.teardown();
+  }
+
+  /**
+   * Two pipelines under a fleet budget, lowered while both train: the newer is stopped by the budget
+   * (saving a checkpoint) and goes on to deploy; recorded with the budget's own history as it stands.
+   */
+  async function recordFleetBudgetStop(): Promise<void> {
+    const budgets = fleetBudgets(bed.env.client, bed.taskQueue);
+    const windowMs = 400 * 86_400_000;
+    await budgets.set({ amount: 40, windowMs });
+    const start = (workflowId: string, name: string, epochs: number, maxCost: number) =>
+      bed.env.client.workflow.start(fineTuneToDeploy, {
+        args: [
+          pipelineInput(name, {
+            train: tensoroneTrain({ config: { training: { epochs } } }),
+            budget: { maxCost },
+            cleanup: { enabled: false, retention: { keepLastN: 2 }, maxDeletes: 1000 },
+          }),
+        ],
+        taskQueue: bed.taskQueue,
+        workflowId,
+      });
+    const older = await start(`${id('pipeline-fleet-budget-stopped')}-older`, 'recorded-older', 4, 20);
+    await advanceUntil(bed.env, async () => (await older.query(statusQuery)).jobId !== undefined);
+    const newer = await start(id('pipeline-fleet-budget-stopped'), 'recorded-newer', 3, 15);
+    await advanceUntil(bed.env, async () => {
+      const r = (await budgets.state())?.ledger.reservations.find((x) => x.workflowId === newer.workflowId);
+      const trained = ((await newer.query(statusQuery)).training?.checkpointsSeen ?? 0) >= 1;
+      return r?.reported !== undefined && trained;
+    });
+    await budgets.set({ amount: 34, windowMs });
+    await advanceUntil(bed.env, async () =>
+      (await Promise.all([older.describe(), newer.describe()])).every((d) => d.status.name !== 'RUNNING'),
+    );
+    const result = await newer.result();
+    if (!result.fleetBudgetStopped) throw new Error('the newer pipeline was not stopped by the fleet budget');
+    await save('pipeline-fleet-budget-stopped');
+    const budget = await bed.env.client.workflow.getHandle(fleetBudgetId(bed.taskQueue)).fetchHistory();
+    fs.writeFileSync(path.join(out, `fleet-budget-stops-${suffix}.json`), historyToJSON(budget));
+    process.stderr.write(`wrote fleet-budget-stops-${suffix}.json (${budget.events?.length} events)\n`);
   }
 
   async function recordRest(): Promise<void> {
