@@ -5,6 +5,8 @@ import { DAY_MS } from '../../src/decisions/fleet-budget';
 import { statusQuery } from '../../src/workflows/pipeline/contract';
 import { fleetBudgetId } from '../../src/workflows/fleet-budget/contract';
 import { fleetBudget } from '../../src/workflows';
+import type { PipelineInput } from '../../src/domain/pipeline-input';
+import { sweepTrialsQuery, trialWorkflowId } from '../../src/workflows/sweep/contract';
 import { pipelineInput, tensoroneTrain } from '../../fixtures/pipelines';
 import {
   advanceUntil,
@@ -163,5 +165,57 @@ describe('a queue with no budget', () => {
         (e) => e.workflowExecutionSignaledEventAttributes,
       ),
     ).toEqual([]);
+  });
+});
+
+describe('a sweep whose trials hold the reservations', () => {
+  ownBed();
+
+  it('the newest trial is stopped as a budget stop, its best checkpoint still competing; the sweep deploys', async () => {
+    await bed.withWorker(() => budgets().set({ amount: 40, windowMs: WINDOW_MS }));
+    const input = pipelineInput('fleet-sweep-stop', {
+      train: {
+        ...tensoroneTrain({ config: { training: { epochs: 3 } } }),
+        sweep: { parameters: { 'training.learning_rate': [1e-5, 1e-3] }, parallel: 2 },
+      } as PipelineInput['train'],
+      budget: { maxCost: 15 },
+      cleanup: { enabled: false, retention: { keepLastN: 2 }, maxDeletes: 1000 },
+    });
+    await bed.withWorker(async () => {
+      const handle = await startPipeline(bed, input);
+      const holders = [0, 1].map((i) => trialWorkflowId(handle.workflowId, i));
+      // Both trials trained an epoch and reported what their job has cost.
+      await advanceUntil(bed.env, async () => {
+        const state = await budgets().state();
+        const rows = (await handle.query(sweepTrialsQuery))?.trials ?? [];
+        return (
+          holders.every((h) => {
+            const r = state?.ledger.reservations.find((x) => x.workflowId === h);
+            return r?.reported !== undefined && r.reported < 14;
+          }) && rows.every((t) => (t.epoch ?? 0) >= 2)
+        );
+      });
+      const newest = (await budgets().state())!.ledger.reservations
+        .filter((r) => holders.includes(r.workflowId))
+        .sort((a, b) => (a.at === b.at ? 0 : a.at < b.at ? -1 : 1))
+        .pop()!;
+      const newestIndex = holders.indexOf(newest.workflowId);
+      await budgets().set({ amount: 29, windowMs: WINDOW_MS });
+
+      const [result] = await finished([handle]);
+      expect(result!.outcome).toBe('deployed');
+      const rows = result!.sweep!.trials;
+      expect(rows[newestIndex]).toMatchObject({
+        state: 'budget-stopped',
+        why: expect.stringMatching(
+          /^stopped by the fleet budget: the fleet budget of \$29 per 400d window is passed/,
+        ),
+      });
+      expect(rows[1 - newestIndex]!.state).toBe('completed');
+      const state = await budgets().state();
+      const byId = Object.fromEntries(state!.ledger.reservations.map((r) => [r.workflowId, r]));
+      expect(byId[newest.workflowId]!.stopped).toBeDefined();
+      expect(byId[holders[1 - newestIndex]!]!.stopped).toBeUndefined();
+    });
   });
 });
