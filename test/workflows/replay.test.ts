@@ -1,16 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
-import { workflowCode } from '../../src/config/workflow-code';
-import { PROVIDER_QUEUE_INTERCEPTORS } from '../../src/provider-rate/workers';
+import { testWorkflowCodeWithProviderQueues } from '../harness/workflow-bundles';
 
 // Every recorded history of the product's workflows replays against the current code: a change that
 // would break running workflows fails here (guard real changes with patched()). Replayed as the
 // worker process runs them: with the interceptor that puts provider activities on provider queues.
-const production = {
-  ...workflowCode(),
-  interceptors: { workflowModules: [PROVIDER_QUEUE_INTERCEPTORS] },
-};
+const production = testWorkflowCodeWithProviderQueues();
 const dir = path.join(__dirname, '../histories');
 const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json') && !f.startsWith('harness-'));
 
