@@ -11,7 +11,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { recordedHistoryJSON } from './history-json';
 import { ensureEngines } from '../engine';
 import { servingSlots } from '../src/clients/serving-slots';
 import { fleetBudgets } from '../src/clients/fleet-budget';
@@ -44,7 +44,7 @@ async function main(): Promise<void> {
   const id = (name: string) => `${name}-${suffix}`;
   const save = async (name: string) => {
     const history = await bed.env.client.workflow.getHandle(id(name)).fetchHistory();
-    fs.writeFileSync(path.join(out, `${name}-${suffix}.json`), historyToJSON(history));
+    fs.writeFileSync(path.join(out, `${name}-${suffix}.json`), recordedHistoryJSON(history));
     process.stderr.write(`wrote ${name}-${suffix}.json (${history.events?.length} events)\n`);
   };
   try {
@@ -105,7 +105,7 @@ async function main(): Promise<void> {
         await save('pipeline-sweep');
         // Its first trial, which starts a supervisor and signals the pipeline.
         const trial = await bed.env.client.workflow.getHandle(trialWorkflowId(sweepId, 0)).fetchHistory();
-        fs.writeFileSync(path.join(out, `sweep-trial-${suffix}.json`), historyToJSON(trial));
+        fs.writeFileSync(path.join(out, `sweep-trial-${suffix}.json`), recordedHistoryJSON(trial));
         process.stderr.write(`wrote sweep-trial-${suffix}.json (${trial.events?.length} events)\n`);
         // A trial paused at a rung (since `sweep-pauses-trials-at-rungs`), resumed if one was.
         const trials = await Promise.all(
@@ -118,7 +118,7 @@ async function main(): Promise<void> {
           (a, b) => signalled(b, 'holdSweepTrial') - signalled(a, 'holdSweepTrial'),
         )[0];
         if (signalled(paused, 'holdSweepTrial') > 0) {
-          fs.writeFileSync(path.join(out, `sweep-trial-paused-${suffix}.json`), historyToJSON(paused));
+          fs.writeFileSync(path.join(out, `sweep-trial-paused-${suffix}.json`), recordedHistoryJSON(paused));
           process.stderr.write(`wrote sweep-trial-paused-${suffix}.json (${paused.events?.length} events)\n`);
         }
       }
@@ -143,7 +143,7 @@ async function main(): Promise<void> {
         await save('pipeline-sweep-fleet-budget');
         // Its last trial, which waited in line before its job.
         const trial = await bed.env.client.workflow.getHandle(trialWorkflowId(sweepId, 2)).fetchHistory();
-        fs.writeFileSync(path.join(out, `sweep-trial-fleet-budget-${suffix}.json`), historyToJSON(trial));
+        fs.writeFileSync(path.join(out, `sweep-trial-fleet-budget-${suffix}.json`), recordedHistoryJSON(trial));
         process.stderr.write(`wrote sweep-trial-fleet-budget-${suffix}.json (${trial.events?.length} events)
 `);
       }
@@ -163,7 +163,7 @@ async function main(): Promise<void> {
         ?.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId;
       if (childId) {
         const child = await bed.env.client.workflow.getHandle(childId).fetchHistory();
-        fs.writeFileSync(path.join(out, `supervise-child-of-pipeline-${suffix}.json`), historyToJSON(child));
+        fs.writeFileSync(path.join(out, `supervise-child-of-pipeline-${suffix}.json`), recordedHistoryJSON(child));
         process.stderr.write(
           `wrote supervise-child-of-pipeline-${suffix}.json (${child.events?.length} events)\n`,
         );
@@ -172,7 +172,7 @@ async function main(): Promise<void> {
       const registry = await bed.env.client.workflow
         .getHandle(protectionRegistryId(bed.taskQueue))
         .fetchHistory();
-      fs.writeFileSync(path.join(out, `protection-registry-${suffix}.json`), historyToJSON(registry));
+      fs.writeFileSync(path.join(out, `protection-registry-${suffix}.json`), recordedHistoryJSON(registry));
       await recordRest();
     });
   } finally {
@@ -215,7 +215,7 @@ async function main(): Promise<void> {
     if (!result.fleetBudgetStopped) throw new Error('the newer pipeline was not stopped by the fleet budget');
     await save('pipeline-fleet-budget-stopped');
     const budget = await bed.env.client.workflow.getHandle(fleetBudgetId(bed.taskQueue)).fetchHistory();
-    fs.writeFileSync(path.join(out, `fleet-budget-stops-${suffix}.json`), historyToJSON(budget));
+    fs.writeFileSync(path.join(out, `fleet-budget-stops-${suffix}.json`), recordedHistoryJSON(budget));
     process.stderr.write(`wrote fleet-budget-stops-${suffix}.json (${budget.events?.length} events)\n`);
   }
 
@@ -259,7 +259,7 @@ async function main(): Promise<void> {
       const slot = await bed.env.client.workflow
         .getHandle(servingSlotId('recorded-slot', bed.taskQueue))
         .fetchHistory();
-      fs.writeFileSync(path.join(out, `serving-slot-${suffix}.json`), historyToJSON(slot));
+      fs.writeFileSync(path.join(out, `serving-slot-${suffix}.json`), recordedHistoryJSON(slot));
       process.stderr.write(`wrote serving-slot-${suffix}.json (${slot.events?.length} events)\n`);
     }
     if (wanted('pipeline-early-stopped')) {
@@ -285,7 +285,7 @@ async function main(): Promise<void> {
         ?.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId;
       if (childId) {
         const child = await bed.env.client.workflow.getHandle(childId).fetchHistory();
-        fs.writeFileSync(path.join(out, `supervise-early-stopped-${suffix}.json`), historyToJSON(child));
+        fs.writeFileSync(path.join(out, `supervise-early-stopped-${suffix}.json`), recordedHistoryJSON(child));
         process.stderr.write(`wrote supervise-early-stopped-${suffix}.json (${child.events?.length} events)
 `);
       }

@@ -18,6 +18,16 @@ describe('recorded workflow histories replay against the current code', () => {
     expect(files.some((f) => f.startsWith('serving-slot-'))).toBe(true);
   });
 
+  it('names no folder of the machine it was recorded on: stack traces read /repo', () => {
+    const folders = new Set<string>();
+    for (const file of files) {
+      const text = fs.readFileSync(path.join(dir, file), 'utf8');
+      for (const m of text.matchAll(/\((\/[^()\s]*?)\/(?:node_modules|src|dist)\//g))
+        folders.add(`${file}: ${m[1]}`);
+    }
+    expect([...folders].filter((f) => !f.endsWith(': /repo'))).toEqual([]);
+  });
+
   it.each(files)('%s', async (file) => {
     const history: unknown = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'));
     await expect(
