@@ -4,7 +4,7 @@
  * (started → completed), and the commands it sent, first tasks apart from later ones (tuned dev server,
  * zero-latency sandbox). `--variant NAME` varies the worker (VARIANTS); `debug` runs the workflows on
  * the main thread, so a CPU profile sees them:
- *   npx tsx bench/workflow-tasks.ts [--runs N] [--variant NAME]
+ *   npx tsx bench/workflow-tasks.ts [--runs N] [--variant NAME] [--detail] [--raw-start]
  *   node --import tsx --cpu-prof --cpu-prof-dir=prof bench/workflow-tasks.ts --variant debug
  */
 import type { temporal } from '@temporalio/proto';
@@ -27,6 +27,7 @@ const VARIANTS: Record<string, Partial<WorkerOptions>> = {
   'no-reuse-v8': { reuseV8Context: false },
   'no-cache': { maxCachedWorkflows: 0 },
   debug: { debugMode: true },
+  'threads-2': { workflowThreadPoolSize: 2 },
 };
 
 const arg = (name: string) => {
@@ -104,6 +105,7 @@ function tasksOf(events: Event[]): Task[] {
 async function main(): Promise<void> {
   const runs = Number(arg('runs') ?? 6);
   const variant = arg('variant') ?? 'shipped';
+  const rawStart = process.argv.includes('--raw-start');
   const bed = await startBenchBed(
     'bench-wft',
     { epochMs: 1, queueMs: 0, deployMs: 0, seed: 1 },
@@ -120,10 +122,10 @@ async function main(): Promise<void> {
       deploy: { target: 'tensorone-endpoint', timeout: '1m' },
     });
     const t = performance.now();
-    // Started as the starter starts a pipeline: the spec it validated, and the memo saying so.
+    // Started as the starter starts a pipeline: the spec it validated, and the memo saying so (with
+    // `--raw-start`, as a client that bypasses the starter: the workflow validates the input itself).
     await bed.env.client.workflow.execute(fineTuneToDeploy, {
-      args: [parsePipelineInput(input)],
-      memo: validatedInputMemo(),
+      ...(rawStart ? { args: [input] } : { args: [parsePipelineInput(input)], memo: validatedInputMemo() }),
       taskQueue: 'bench-wft',
       workflowId: `bench-wft-${i}`,
     });

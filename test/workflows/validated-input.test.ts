@@ -2,8 +2,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
-import { workflowCode } from '../../src/config/workflow-code';
-import { PROVIDER_QUEUE_INTERCEPTORS } from '../../src/provider-rate/workers';
 import { ApplicationFailure } from '@temporalio/common';
 import { parsePipelineInput, pipelineWorkflowId, type PipelineInput } from '../../src/domain/pipeline-input';
 import { VALIDATED_INPUT_MEMO } from '../../src/domain/validated-input';
@@ -11,6 +9,7 @@ import { startOrAttachPipeline } from '../../src/cli/start-pipeline';
 import { pipelineInput, tensoroneTrain } from '../../fixtures/pipelines';
 import { fineTuneToDeploy } from '../../src/workflows';
 import { useWorkflowTestBed } from '../harness/workflow-env';
+import { testWorkflowCodeWithProviderQueues } from '../harness/workflow-bundles';
 
 /**
  * The starter validates the pipeline file and says so in the run's memo; the workflow then takes the
@@ -93,7 +92,7 @@ it('replays a run that trusted its starter on a worker of another schema revisio
   memo.data = Buffer.from(JSON.stringify('an-older-revision')).toString('base64');
   await expect(
     Worker.runReplayHistory(
-      { ...workflowCode(), interceptors: { workflowModules: [PROVIDER_QUEUE_INTERCEPTORS] } },
+      testWorkflowCodeWithProviderQueues(),
       history,
       'pipeline-success-v17-starter-validated-provider-queues',
     ),
