@@ -145,7 +145,10 @@ async function main(): Promise<void> {
         await save('pipeline-sweep-fleet-budget');
         // Its last trial, which waited in line before its job.
         const trial = await bed.env.client.workflow.getHandle(trialWorkflowId(sweepId, 2)).fetchHistory();
-        fs.writeFileSync(path.join(out, `sweep-trial-fleet-budget-${suffix}.json`), recordedHistoryJSON(trial));
+        fs.writeFileSync(
+          path.join(out, `sweep-trial-fleet-budget-${suffix}.json`),
+          recordedHistoryJSON(trial),
+        );
         process.stderr.write(`wrote sweep-trial-fleet-budget-${suffix}.json (${trial.events?.length} events)
 `);
       }
@@ -167,7 +170,10 @@ async function main(): Promise<void> {
         ?.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId;
       if (childId) {
         const child = await bed.env.client.workflow.getHandle(childId).fetchHistory();
-        fs.writeFileSync(path.join(out, `supervise-child-of-pipeline-${suffix}.json`), recordedHistoryJSON(child));
+        fs.writeFileSync(
+          path.join(out, `supervise-child-of-pipeline-${suffix}.json`),
+          recordedHistoryJSON(child),
+        );
         process.stderr.write(
           `wrote supervise-child-of-pipeline-${suffix}.json (${child.events?.length} events)\n`,
         );
@@ -289,7 +295,10 @@ async function main(): Promise<void> {
         ?.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId;
       if (childId) {
         const child = await bed.env.client.workflow.getHandle(childId).fetchHistory();
-        fs.writeFileSync(path.join(out, `supervise-early-stopped-${suffix}.json`), recordedHistoryJSON(child));
+        fs.writeFileSync(
+          path.join(out, `supervise-early-stopped-${suffix}.json`),
+          recordedHistoryJSON(child),
+        );
         process.stderr.write(`wrote supervise-early-stopped-${suffix}.json (${child.events?.length} events)
 `);
       }
