@@ -196,7 +196,7 @@ async function main(): Promise<void> {
   async function recordFleetBudgetStop(): Promise<void> {
     const budgets = fleetBudgets(bed.env.client, bed.taskQueue);
     const windowMs = 400 * 86_400_000;
-    await budgets.set({ amount: 40, windowMs });
+    await budgets.set({ amount: 100, windowMs });
     const start = (workflowId: string, name: string, epochs: number, maxCost: number) =>
       bed.env.client.workflow.start(fineTuneToDeploy, {
         args: [
@@ -209,20 +209,25 @@ async function main(): Promise<void> {
         taskQueue: bed.taskQueue,
         workflowId,
       });
-    const older = await start(`${id('pipeline-fleet-budget-stopped')}-older`, 'recorded-older', 4, 20);
+    const older = await start(`${id('pipeline-fleet-budget-stopped')}-older`, 'recorded-older', 8, 40);
     await advanceUntil(bed.env, async () => (await older.query(statusQuery)).jobId !== undefined);
-    const newer = await start(id('pipeline-fleet-budget-stopped'), 'recorded-newer', 3, 15);
+    const newer = await start(id('pipeline-fleet-budget-stopped'), 'recorded-newer', 5, 22);
     await advanceUntil(bed.env, async () => {
       const r = (await budgets.state())?.ledger.reservations.find((x) => x.workflowId === newer.workflowId);
-      const trained = ((await newer.query(statusQuery)).training?.checkpointsSeen ?? 0) >= 1;
+      const trained = [...bed.sandbox.state.jobs.values()].some(
+        (j) => j.name.startsWith(`${newer.workflowId}--`) && j.completedEpochs >= 1,
+      );
       return r?.reported !== undefined && trained;
     });
-    await budgets.set({ amount: 34, windowMs });
+    await budgets.set({ amount: 61, windowMs });
     await advanceUntil(bed.env, async () =>
       (await Promise.all([older.describe(), newer.describe()])).every((d) => d.status.name !== 'RUNNING'),
     );
     const result = await newer.result();
-    if (!result.fleetBudgetStopped) throw new Error('the newer pipeline was not stopped by the fleet budget');
+    if (!result.fleetBudgetStopped)
+      throw new Error(
+        `the newer pipeline was not stopped by the fleet budget: ${JSON.stringify({ result, budget: await budgets.state() })}`,
+      );
     await save('pipeline-fleet-budget-stopped');
     const budget = await bed.env.client.workflow.getHandle(fleetBudgetId(bed.taskQueue)).fetchHistory();
     fs.writeFileSync(path.join(out, `fleet-budget-stops-${suffix}.json`), recordedHistoryJSON(budget));

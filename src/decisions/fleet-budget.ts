@@ -34,8 +34,13 @@ export interface FleetReservation extends BudgetHolder {
   spent?: number;
   /** What the job had cost by its pipeline's last report, while it runs (src/decisions/fleet-stop.ts). */
   reported?: number;
-  /** The fleet budget told its pipeline to stop the job, and why. */
-  stopped?: { at: string; reason: string };
+  /**
+   * Its run can stop its job when the fleet budget asks (it said so with its first report): only such a
+   * run is ever asked. A run of code before the stop, or one whose job is not yet created, is not.
+   */
+  stoppable?: boolean;
+  /** The fleet budget chose to stop the job, and why; `delivered` once its run has been told. */
+  stopped?: { at: string; reason: string; delivered?: boolean };
 }
 
 export interface FleetWaiter extends BudgetHolder {

@@ -15,9 +15,12 @@ import { jobsToStop, type RunningHold } from './fleet-overrun';
  * boundaries.
  */
 
-/** What a pipeline tells its fleet budget: what its job has cost by its last look. */
+/**
+ * What a pipeline tells its fleet budget: that it can stop its job when asked (its first report, sent as
+ * its job's supervision starts), and what the job has cost by its last look, once known.
+ */
 export interface CostReport extends BudgetHolder {
-  cost: number;
+  cost?: number;
 }
 
 /** A pipeline reports again once its job's cost moved by this share of its reservation. */
@@ -78,14 +81,16 @@ export function costByNow(
   return (reading.cost * percentageNow) / at;
 }
 
-/** Takes a reported cost into the reservation of exactly that run, while it is held; anything else is ignored. */
+/**
+ * Takes a report into the reservation of exactly that run, while it is held: the run can be stopped, and
+ * what its job cost when the report says (an unknown cost keeps the last). Anything else is ignored.
+ */
 export function recordCost(ledger: FleetLedger, report: CostReport): FleetLedger {
-  if (!known(report.cost)) return ledger;
   let changed = false;
   const reservations = ledger.reservations.map((r) => {
     if (r.workflowId !== report.workflowId || r.runId !== report.runId || r.spent !== undefined) return r;
     changed = true;
-    return { ...r, reported: report.cost };
+    return { ...r, stoppable: true, ...(known(report.cost) ? { reported: report.cost } : {}) };
   });
   return changed ? { ...ledger, reservations } : ledger;
 }
@@ -100,7 +105,9 @@ export interface FleetStops {
 /**
  * The running jobs of this window to stop so that spent + what the rest may still cost fits the limit
  * (exactly at it stops none). A job already told to stop counts what it reported, or its reservation
- * when it reported nothing; no stops without a limit or with a lost record (cannot know: wait).
+ * when it reported nothing; no stops without a limit or with a lost record (cannot know: wait). Only a
+ * run that said it can stop is chosen: one that cannot (a run of code before the stop, a job not yet
+ * created) would keep its job billing while the ledger called it stopped, so it counts as kept.
  */
 export function fleetStops(ledger: FleetLedger, nowMs: number): FleetStops {
   const usage = fleetUsage(ledger, nowMs);
@@ -109,10 +116,15 @@ export function fleetStops(ledger: FleetLedger, nowMs: number): FleetStops {
     (r) => r.spent === undefined && r.windowStartMs === usage.windowStartMs,
   );
   const stopping = running.filter((r) => r.stopped !== undefined);
+  const unstoppable = running.filter((r) => r.stopped === undefined && !r.stoppable);
   const spent =
     usage.spent + stopping.reduce((sum, r) => sum + (known(r.reported) ? r.reported : r.amount), 0);
+  const keptAnyway = unstoppable.reduce(
+    (sum, r) => sum + Math.max(r.amount, known(r.reported) ? r.reported : 0),
+    0,
+  );
   const held: RunningHold[] = running
-    .filter((r) => r.stopped === undefined)
+    .filter((r) => r.stopped === undefined && r.stoppable)
     .map((r) => ({
       workflowId: r.workflowId,
       runId: r.runId,
@@ -120,15 +132,32 @@ export function fleetStops(ledger: FleetLedger, nowMs: number): FleetStops {
       at: r.at,
       ...(known(r.reported) ? { cost: r.reported } : {}),
     }));
-  const chosen = jobsToStop(usage.limit, spent, held);
+  const chosen = jobsToStop(usage.limit, spent + keptAnyway, held);
   if (chosen.length === 0) return { stop: [], reason: '' };
   const stop = chosen.map((h) => running.find((r) => r.workflowId === h.workflowId && r.runId === h.runId)!);
-  const mayCost = held.reduce((sum, h) => sum + Math.max(h.amount, h.cost ?? 0), 0);
+  const mayCost = keptAnyway + held.reduce((sum, h) => sum + Math.max(h.amount, h.cost ?? 0), 0);
   const reason = `the fleet budget of ${money(usage.limit)} ${windowWords(usage.windowMs)} is passed: spent ${money(spent)} and its running jobs may cost ${money(mayCost)} more; the newest ${stop.length === 1 ? 'job is' : `${stop.length} jobs are`} stopped with a saved checkpoint`;
   return { stop, reason };
 }
 
-/** Marks the reservations told to stop, so they are not chosen again and count what they reported. */
+/** The reservations chosen to stop whose runs have not been told yet (the run before ended meanwhile). */
+export function stopsUndelivered(ledger: FleetLedger): FleetReservation[] {
+  return ledger.reservations.filter((r) => r.stopped && !r.stopped.delivered && r.spent === undefined);
+}
+
+/** Marks a chosen reservation's run as told. */
+export function markDelivered(ledger: FleetLedger, holder: BudgetHolder): FleetLedger {
+  return {
+    ...ledger,
+    reservations: ledger.reservations.map((r) =>
+      r.workflowId === holder.workflowId && r.runId === holder.runId && r.stopped
+        ? { ...r, stopped: { ...r.stopped, delivered: true } }
+        : r,
+    ),
+  };
+}
+
+/** Marks the reservations chosen to stop, so they are not chosen again and count what they reported. */
 export function markStopped(
   ledger: FleetLedger,
   stop: readonly BudgetHolder[],

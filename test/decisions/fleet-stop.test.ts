@@ -4,19 +4,25 @@ import {
   costReportDue,
   readingAfterLook,
   fleetStops,
+  markDelivered,
   markStopped,
   recordCost,
+  stopsUndelivered,
   settledWhenGone,
   stopNotice,
 } from '../../src/decisions/fleet-stop';
 
 const NOW = Date.parse('2026-12-06T10:00:00Z');
 const run = (n: number) => ({ workflowId: `pipeline-p${n}`, runId: `r${n}` });
-/** A fleet of $100 a day holding $40 for p1, then $40 for p2 a minute later (p2 is the newest). */
-function twoRunning(limit = 100): FleetLedger {
+/**
+ * A fleet of $100 a day holding $40 for p1, then $40 for p2 a minute later (p2 is the newest); both runs
+ * said they can stop their jobs (their first report, no cost yet) unless `announced` says otherwise.
+ */
+function twoRunning(limit = 100, announced: number[] = [1, 2]): FleetLedger {
   let ledger: FleetLedger = { ...emptyLedger(), limit: { amount: 100, windowMs: DAY_MS, setAt: 'x' } };
   ledger = reserve(ledger, { ...run(1), amount: 40 }, NOW).ledger;
   ledger = reserve(ledger, { ...run(2), amount: 40 }, NOW + 60_000).ledger;
+  for (const n of announced) ledger = recordCost(ledger, run(n));
   return { ...ledger, limit: { ...ledger.limit!, amount: limit } };
 }
 const stopped = (ledger: FleetLedger) => fleetStops(ledger, NOW + 120_000).stop.map((r) => r.workflowId);
@@ -64,6 +70,27 @@ describe('fleet stops: which running jobs the budget stops', () => {
     expect(stopped(recordCost(once, { ...run(2), cost: 10.01 }))).toEqual(['pipeline-p1']);
   });
 
+  it('a run that never said it can stop is never chosen: it counts its reservation, and the next newest stops', () => {
+    // p2 (newest) cannot stop its job (code before the stop, or its job not created yet): p1 is stopped.
+    expect(stopped(twoRunning(79.99, [1]))).toEqual(['pipeline-p1']);
+    expect(stopped(twoRunning(80, [1]))).toEqual([]);
+    // Neither can: none is told, whatever the overrun (a told run that cannot act would keep billing).
+    expect(stopped(twoRunning(10, []))).toEqual([]);
+    // Once p2 says it can, it is the one stopped.
+    expect(stopped(recordCost(twoRunning(79.99, [1]), { ...run(2), cost: 10 }))).toEqual(['pipeline-p2']);
+  });
+
+  it('a stop chosen but not yet told to its run stays to tell (the run before ended between), until told', () => {
+    const ledger = recordCost(twoRunning(50), { ...run(2), cost: 10 });
+    const chosen = markStopped(ledger, fleetStops(ledger, NOW).stop, 'why', NOW);
+    expect(stopsUndelivered(chosen).map((r) => r.workflowId)).toEqual(['pipeline-p2']);
+    const told = markDelivered(chosen, run(2));
+    expect(stopsUndelivered(told)).toEqual([]);
+    expect(told.reservations[1]!.stopped).toMatchObject({ reason: 'why', delivered: true });
+    // A settled one has nothing left to tell.
+    expect(stopsUndelivered(settle(chosen, run(2), 10))).toEqual([]);
+  });
+
   it('empty, no limit, a lost record or a NaN limit stop none', () => {
     expect(stopped({ ...emptyLedger(), limit: { amount: 1, windowMs: DAY_MS, setAt: 'x' } })).toEqual([]);
     const held = twoRunning(10);
@@ -81,10 +108,14 @@ describe('fleet stops: which running jobs the budget stops', () => {
 });
 
 describe('fleet stops: reported costs', () => {
-  it('a NaN, negative or not-held report changes nothing; one for another run of the same id either', () => {
+  it('a NaN or negative cost is not taken; a not-held report changes nothing; one for another run of the same id either', () => {
     const ledger = twoRunning();
-    expect(recordCost(ledger, { ...run(1), cost: NaN })).toBe(ledger);
-    expect(recordCost(ledger, { ...run(1), cost: -1 })).toBe(ledger);
+    expect(recordCost(ledger, { ...run(1), cost: NaN }).reservations[0]!.reported).toBe(undefined);
+    expect(recordCost(ledger, { ...run(1), cost: -1 }).reservations[0]!.reported).toBe(undefined);
+    expect(
+      recordCost(recordCost(ledger, { ...run(1), cost: 5 }), { ...run(1), cost: NaN }).reservations[0]!
+        .reported,
+    ).toBe(5);
     expect(recordCost(ledger, { workflowId: 'pipeline-p1', runId: 'other', cost: 5 })).toBe(ledger);
     expect(recordCost(settle(ledger, run(1), 3), { ...run(1), cost: 5 }).reservations[0]!.reported).toBe(
       undefined,

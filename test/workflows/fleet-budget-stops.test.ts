@@ -77,11 +77,11 @@ describe('a budget lowered below what the running jobs may cost', () => {
   ownBed();
 
   it('stops the newest job with a saved checkpoint and notifies the operator; the older keeps going, and both deploy', async () => {
-    await bed.withWorker(() => budgets().set({ amount: 40, windowMs: WINDOW_MS }));
+    await bed.withWorker(() => budgets().set({ amount: 100, windowMs: WINDOW_MS }));
     await bed.withWorker(async () => {
-      const older = await pipeline('fleet-older', 4, 20);
+      const older = await pipeline('fleet-older', 8, 40);
       await advanceUntil(bed.env, async () => jobsOf('fleet-older').length === 1);
-      const newer = await pipeline('fleet-newer', 3, 15);
+      const newer = await pipeline('fleet-newer', 5, 22);
       // The newer job has trained an epoch (a checkpoint to go on with) and its cost reached the budget.
       const reported = await advanceUntil(bed.env, async () => {
         const state = await budgets().state();
@@ -91,22 +91,22 @@ describe('a budget lowered below what the running jobs may cost', () => {
       });
       expect(jobsOf('fleet-newer')[0]!.status).toBe('running');
 
-      expect(reported).toBeLessThan(14);
-      // $20 + $15 may still be spent; at $34 stopping the newer (at what it reported) fits again.
-      const lowered = await budgets().set({ amount: 34, windowMs: WINDOW_MS });
-      expect(lowered.usage).toMatchObject({ limit: 34, reserved: 35 });
+      expect(reported).toBeLessThan(21);
+      // $40 + $22 may still be spent; at $61 stopping the newer (at what it reported) fits again.
+      const lowered = await budgets().set({ amount: 61, windowMs: WINDOW_MS });
+      expect(lowered.usage).toMatchObject({ limit: 61, reserved: 62 });
 
       const [olderResult, newerResult] = await finished([older, newer]);
       expect(newerResult.outcome).toBe('deployed');
       expect(newerResult.budgetStopped).toBe(true);
       expect(newerResult.fleetBudgetStopped).toMatch(
-        /^the fleet budget of \$34 per 400d window is passed: spent \$0 and its running jobs may cost \$35 more; the newest job is stopped with a saved checkpoint$/,
+        /^the fleet budget of \$61 per 400d window is passed: spent \$0 and its running jobs may cost \$62 more; the newest job is stopped with a saved checkpoint$/,
       );
       expect(newerResult.cost).toBeGreaterThanOrEqual(reported);
-      expect(newerResult.cost).toBeLessThan(15);
+      expect(newerResult.cost).toBeLessThan(22);
       const [newerJob] = jobsOf('fleet-newer');
       expect(newerJob!.status).toBe('stopped');
-      expect(newerJob!.completedEpochs).toBeLessThan(3);
+      expect(newerJob!.completedEpochs).toBeLessThan(5);
 
       expect(olderResult.outcome).toBe('deployed');
       expect(olderResult.budgetStopped).toBe(false);
@@ -131,7 +131,7 @@ describe('a budget lowered below what the running jobs may cost', () => {
           kind: 'fleet-budget-stopped',
           text: expect.stringMatching(
             new RegExp(
-              `^the fleet budget of \\$34 .*: ${newer.workflowId} \\(cost so far \\$[\\d.]+ of \\$15\\)$`,
+              `^the fleet budget of \\$61 .*: ${newer.workflowId} \\(cost so far \\$[\\d.]+ of \\$22\\)$`,
             ),
           ),
         }),

@@ -22,7 +22,15 @@ import {
   type FleetLedger,
   type FleetReservation,
 } from '../../decisions/fleet-budget';
-import { fleetStops, markStopped, recordCost, settledWhenGone, stopNotice } from '../../decisions/fleet-stop';
+import {
+  fleetStops,
+  markDelivered,
+  markStopped,
+  recordCost,
+  settledWhenGone,
+  stopNotice,
+  stopsUndelivered,
+} from '../../decisions/fleet-stop';
 import {
   fleetBudgetCostSignal,
   fleetBudgetStateQuery,
@@ -34,7 +42,7 @@ import {
   type FleetBudgetState,
 } from './contract';
 import { continueAsNewWhenIdle, continueDue, type Rebuilding } from '../long-lived';
-import { refusesWhenFullPatch, stopsNewestPatch } from './patches';
+import { refusesWhenFullPatch, stopsNewestPatch, takesCostReportsPatch } from './patches';
 
 /** Until the run before is read nothing is admitted, so the read is tried for as long as it takes. */
 const rebuild = proxyActivities<Activities>({
@@ -135,6 +143,7 @@ export async function fleetBudget(input: FleetBudgetInput = {}): Promise<void> {
   setHandler(fleetBudgetStateQuery, state);
   // A running job's cost by its pipeline's looks: only the reservation of exactly that run takes it.
   setHandler(fleetBudgetCostSignal, async (report) => {
+    if (!takesCostReportsPatch()) return;
     if (rebuilding) await rebuilt();
     ledger = recordCost(ledger, report);
     changes += 1;
@@ -155,9 +164,11 @@ export async function fleetBudget(input: FleetBudgetInput = {}): Promise<void> {
   for (;;) {
     admitFromLine();
     await Promise.all(toNotify.splice(0).map(notifyAdmitted));
-    await stopNewestWhenOver();
+    const beforeStops = changes;
+    // A change while the stops were told (a lower limit, a report) is looked at again at once.
+    const stopped = await stopNewestWhenOver();
     if (historyDue()) break;
-    const seen = changes;
+    const seen = stopped ? beforeStops : changes;
     const changed = () => changes !== seen || toNotify.length > 0 || historyDue();
     const windowMs = ledger.limit?.windowMs;
     // Someone waits: the window's roll may admit them.
@@ -175,25 +186,32 @@ export async function fleetBudget(input: FleetBudgetInput = {}): Promise<void> {
    * saved checkpoint (their pipelines go on as when their own budget stopped them) and the operator is
    * notified. A run that has ended meanwhile counts the most its job may have cost.
    */
-  async function stopNewestWhenOver(): Promise<void> {
+  async function stopNewestWhenOver(): Promise<boolean> {
     const due = fleetStops(ledger, Date.now());
-    if (due.stop.length === 0 || !stopsNewestPatch()) return;
+    // Chosen before and not yet told: the run before ended between its choice and its signal.
+    const untold = stopsUndelivered(ledger);
+    if (due.stop.length === 0 && untold.length === 0) return false;
+    if (!stopsNewestPatch()) return false;
     ledger = markStopped(ledger, due.stop, due.reason, Date.now());
     await Promise.all(
-      due.stop.map(async (r) => {
+      [...untold, ...due.stop].map(async (r) => {
         const { workflowId, runId } = r;
-        const told = await notify.signalFleetBudgetStop({ workflowId, runId, reason: due.reason });
-        if (told === 'gone') ledger = settle(ledger, r, settledWhenGone(r));
+        const reason = r.stopped?.reason ?? due.reason;
+        const told = await notify.signalFleetBudgetStop({ workflowId, runId, reason });
+        ledger = told === 'gone' ? settle(ledger, r, settledWhenGone(r)) : markDelivered(ledger, r);
       }),
     );
-    await notifyOperator
-      .notifyWebhook({
-        workflowId: workflowInfo().workflowId,
-        kind: 'fleet-budget-stopped',
-        phase: 'over-budget',
-        text: stopNotice(due.stop, due.reason),
-      })
-      .catch(() => undefined);
+    // Told in the background: a webhook that does not answer never holds admissions or stops up.
+    if (due.stop.length > 0)
+      void notifyOperator
+        .notifyWebhook({
+          workflowId: workflowInfo().workflowId,
+          kind: 'fleet-budget-stopped',
+          phase: 'over-budget',
+          text: stopNotice(due.stop, due.reason),
+        })
+        .catch(() => undefined);
+    return true;
   }
 
   /** Tells an admitted pipeline; one that has ended meanwhile gives its reservation back. */

@@ -15,3 +15,9 @@ export const refusesWhenFullPatch = () => patched('fleet-budget-refuses-when-ful
  * is notified. Asked only when there is a job to stop.
  */
 export const stopsNewestPatch = () => patched('fleet-budget-stops-newest');
+
+/**
+ * A pipeline's cost report is taken into the ledger. A report handled by a worker of the code before it
+ * was ignored there (no handler), so a replay of that history ignores it too. Asked at each report.
+ */
+export const takesCostReportsPatch = () => patched('fleet-budget-takes-cost-reports');

@@ -55,6 +55,8 @@ export function watchFleetStops(
       let sent = false;
       let done = false;
       let reported: number | undefined;
+      /** The first report says the run can stop its job: the budget asks only runs that said so. */
+      let announced = false;
       let reading: CostReading | undefined;
       /** The job's cost by now, from the looks its supervision reported. */
       const estimate = () => {
@@ -64,7 +66,7 @@ export function watchFleetStops(
       const { workflowId, runId, taskQueue } = workflowInfo();
       const budget = getExternalWorkflowHandle(fleetBudgetId(taskQueue));
       const stopDue = () => asked !== undefined && child !== undefined && !sent;
-      const reportDue = () => costReportDue(reported, estimate(), amount);
+      const reportDue = () => !announced || costReportDue(reported, estimate(), amount);
       void (async () => {
         for (;;) {
           await condition(() => done || stopDue() || reportDue());
@@ -78,10 +80,13 @@ export function watchFleetStops(
               .catch(() => undefined);
             continue;
           }
-          const cost = estimate()!;
-          reported = cost;
+          const cost = estimate();
+          announced = true;
+          if (cost !== undefined) reported = cost;
           // No budget workflow to tell (unset and gone): nothing to report to.
-          await budget.signal(fleetBudgetCostSignal, { workflowId, runId, cost }).catch(() => undefined);
+          await budget
+            .signal(fleetBudgetCostSignal, { workflowId, runId, ...(cost !== undefined ? { cost } : {}) })
+            .catch(() => undefined);
         }
       })().catch(() => undefined);
       try {

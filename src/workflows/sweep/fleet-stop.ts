@@ -18,6 +18,9 @@ export function trialFleetStops(
   );
   const { workflowId, runId, taskQueue } = workflowInfo();
   const budget = getExternalWorkflowHandle(fleetBudgetId(taskQueue));
+  // The trial can stop from now on (before its job exists, it ends without creating one): the budget
+  // asks only runs that said so.
+  void budget.signal(fleetBudgetCostSignal, { workflowId, runId }).catch(() => undefined);
   let reported: number | undefined;
   let reading: CostReading | undefined;
   return async (look) => {
