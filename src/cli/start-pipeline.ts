@@ -1,6 +1,6 @@
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
-import { pipelineWorkflowId, type PipelineSpec } from '../domain/pipeline-input';
+import { cameFromTheParse, pipelineWorkflowId, type PipelineSpec } from '../domain/pipeline-input';
 import { validatedInputMemo } from '../domain/validated-input';
 import { fineTuneToDeploy } from '../workflows/pipeline';
 import { JOB_ID_KEY, PHASE_KEY, PROVIDER_KEY } from '../workflows/search-attributes';
@@ -35,8 +35,7 @@ export async function startOrAttachPipeline(
       taskQueue: options.taskQueue,
       workflowId,
       args: [spec],
-      // The spec was parsed with this revision's schema: the workflow need not load it again.
-      memo: validatedInputMemo(),
+      ...validatedMemo(spec),
       ...pipelineMetadata(spec),
       ...(options.searchAttributes === false
         ? {}
@@ -57,6 +56,15 @@ export async function startOrAttachPipeline(
     }
     throw err;
   }
+}
+
+/**
+ * The memo that tells the workflow its input was parsed with this revision's schema, so it need not
+ * load the schema again: only for a spec the parse returned. One a script built or changed by hand is
+ * validated by the workflow itself.
+ */
+export function validatedMemo(spec: PipelineSpec): { memo?: Record<string, string> } {
+  return cameFromTheParse(spec) ? { memo: validatedInputMemo() } : {};
 }
 
 /** What the Web UI shows for the pipeline above its history (Temporal user metadata): ids, no secrets. */

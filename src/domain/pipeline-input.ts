@@ -570,6 +570,14 @@ export interface ParseOptions {
 }
 
 /** Validates a pipeline input, throwing an error that names every bad field, one line per mistake. */
+/** The specs this process's parse returned (as they came out of it): what a starter may vouch for. */
+const parsedSpecs = new WeakSet<object>();
+
+/** Whether `spec` is an object `parsePipelineInput` returned, not one built or copied by hand. */
+export function cameFromTheParse(spec: object): boolean {
+  return parsedSpecs.has(spec);
+}
+
 export function parsePipelineInput(input: unknown, source?: string, opts: ParseOptions = {}): PipelineSpec {
   const schema = opts.unbounded
     ? earlierSchemas.unbounded()
@@ -584,7 +592,10 @@ export function parsePipelineInput(input: unknown, source?: string, opts: ParseO
       return undefined;
     },
   });
-  if (parsed.success) return parsed.data as PipelineSpec;
+  if (parsed.success) {
+    parsedSpecs.add(parsed.data);
+    return parsed.data as PipelineSpec;
+  }
   throw new InvalidPipelineInput(explainIssues(parsed.error.issues, input, knownKeys), source);
 }
 

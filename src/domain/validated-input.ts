@@ -10,10 +10,11 @@
 export const VALIDATED_INPUT_MEMO = 'pipelineInputSchema';
 
 /**
- * The input schema's revision: a digest of its JSON Schema (shapes, bounds, defaults), checked against
- * the schema by test/domain/validated-input.test.ts, which prints the new digest when the schema changes.
+ * The input schema's revision: a digest of its JSON Schema (shapes, bounds, defaults) and of the sources
+ * of the rules it checks by refinement (which the JSON Schema does not show), checked by
+ * test/cli/validated-input.test.ts, which prints the new digest when either changes.
  */
-export const PIPELINE_INPUT_SCHEMA_REVISION = 'be581d8a461c9eea';
+export const PIPELINE_INPUT_SCHEMA_REVISION = 'bd85c2ed8347b6a6';
 
 /** The memo a starter sets beside an input it parsed with `parsePipelineInput` (this revision's schema). */
 export function validatedInputMemo(): Record<string, string> {
