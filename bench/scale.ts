@@ -113,11 +113,33 @@ interface Figures {
   sweepRuns: number;
   /** Provider requests inside the window, all routes, all workers. */
   requests: number;
+  /**
+   * Provider requests of the window counted by whole sweeps: every page of each fleet sweep run whose
+   * first request came inside the window (wherever its other pages fell), and the other requests
+   * inside it. A run whose pages straddle a window's edge moves the plain count by up to 9 requests.
+   */
+  requestsWholeSweeps: number;
+  /** Those requests by what they read: running-list pages, pending-list pages, single jobs, the rest. */
+  requestsByKind: Record<RequestKind, number>;
+  /** `jobListSweep` runs begun inside the window, by the status they swept. */
+  sweepRunsByStatus: { running: number; pending: number };
   callsPerJobHour: number;
   requestsPerSecond: number;
   peakRequestsPerSecond: number;
   /** Every process measured over the window: the workers, and on the cluster the server and PostgreSQL. */
   processes: (GroupUsage & { cpuPercent: number })[];
+}
+
+type RequestKind = 'running pages' | 'pending pages' | 'job reads' | 'other';
+
+/** What a provider request reads: where extra requests come from is told by their kind, not their time. */
+function requestKind(r: TappedRequest): RequestKind {
+  if (r.method === 'GET' && r.path === '/tensorone/v2/training/jobs') {
+    if (/[?&]status=running(&|$)/.test(r.search)) return 'running pages';
+    if (/[?&]status=pending(&|$)/.test(r.search)) return 'pending pages';
+  }
+  if (r.method === 'GET' && /^\/tensorone\/v2\/training\/jobs\/[^/]+$/.test(r.path)) return 'job reads';
+  return 'other';
 }
 
 /** The Temporal server a measurement runs on, and its processes to measure (none for the dev server). */
@@ -180,6 +202,9 @@ async function main(): Promise<void> {
           'sweeps (each worker)',
           'sweep runs',
           'provider requests',
+          'provider requests by whole sweeps',
+          'running pages / pending pages / job reads / other',
+          'sweep runs running / pending',
           'calls per job-hour',
           'requests/s avg',
           'requests/s peak',
@@ -209,6 +234,9 @@ async function main(): Promise<void> {
           r.sweepsEach.join(' / '),
           r.sweepRuns,
           r.requests,
+          r.requestsWholeSweeps,
+          Object.values(r.requestsByKind).join(' / '),
+          `${r.sweepRunsByStatus.running} / ${r.sweepRunsByStatus.pending}`,
           r.callsPerJobHour,
           r.requestsPerSecond,
           r.peakRequestsPerSecond,
@@ -286,12 +314,28 @@ async function measure(server: Server, n: number, cache: number | undefined): Pr
   const sweepsEach = Array<number>(WORKERS).fill(0);
   const SWEEP = 'sweep';
   const perSecond = new Map<number, number>();
+  const requestsByKind: Record<RequestKind, number> = {
+    'running pages': 0,
+    'pending pages': 0,
+    'job reads': 0,
+    other: 0,
+  };
+  /** Each fleet sweep run's requests, by its workflow id, and when the first came. */
+  const sweepRunRequests = new Map<string, { firstAtMs: number; count: number }>();
+  let otherRequestsInWindow = 0;
   const onRequest = (worker: number, r: TappedRequest) => {
     if (!/^\/(tensorone|tensormesh|marqtune)\//.test(r.path)) return;
     const now = Date.now();
+    const sweepRun = r.origin?.startsWith('job-sweep--') ? r.origin.split('/')[0]! : undefined;
+    if (sweepRun) {
+      const seen = sweepRunRequests.get(sweepRun) ?? { firstAtMs: now, count: 0 };
+      seen.count += 1;
+      sweepRunRequests.set(sweepRun, seen);
+    } else if (now >= windowStart && now < windowEnd) otherRequestsInWindow += 1;
     if (now >= windowStart && now < windowEnd) {
       const second = Math.floor(now / 1000);
       perSecond.set(second, (perSecond.get(second) ?? 0) + 1);
+      requestsByKind[requestKind(r)] += 1;
     }
     if (r.method !== 'GET') return;
     // A sweep of the job list (its first page of running jobs) sees every running job: here all of them.
@@ -390,6 +434,12 @@ async function measure(server: Server, n: number, cache: number | undefined): Pr
     const workerUsage = usage.slice(0, WORKERS);
     const looks = looksOnTime(before, after);
     const sweepRuns = await countSweepRuns(env, taskQueue, windowStart, windowEnd);
+    const sweepRunsByStatus = await countSweepRunsByStatus(env, taskQueue, windowStart, windowEnd);
+    const requestsWholeSweeps =
+      otherRequestsInWindow +
+      [...sweepRunRequests.values()]
+        .filter((run) => run.firstAtMs >= windowStart && run.firstAtMs < windowEnd)
+        .reduce((sum, run) => sum + run.count, 0);
     return {
       n,
       cache: cache ?? 'default',
@@ -411,6 +461,9 @@ async function measure(server: Server, n: number, cache: number | undefined): Pr
       sweepsEach,
       sweepRuns,
       requests,
+      requestsWholeSweeps,
+      requestsByKind,
+      sweepRunsByStatus,
       callsPerJobHour: requests / ((n * windowSeconds) / 3600),
       requestsPerSecond: requests / windowSeconds,
       peakRequestsPerSecond: Math.max(0, ...perSecond.values()),
@@ -593,6 +646,27 @@ async function countSweepRuns(
     return count;
   } catch {
     return NaN;
+  }
+}
+
+/** The `jobListSweep` runs begun in the window, by the status in their id (`jobListSweepId`). */
+async function countSweepRunsByStatus(
+  env: TestWorkflowEnvironment,
+  taskQueue: string,
+  fromMs: number,
+  toMs: number,
+): Promise<{ running: number; pending: number }> {
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const counts = { running: 0, pending: 0 };
+  try {
+    for await (const run of env.client.workflow.list({
+      query: `WorkflowType = 'jobListSweep' AND TaskQueue = '${taskQueue}' AND StartTime >= '${iso(fromMs)}' AND StartTime < '${iso(toMs)}'`,
+    }))
+      if (run.workflowId.includes('--pending--')) counts.pending += 1;
+      else counts.running += 1;
+    return counts;
+  } catch {
+    return { running: NaN, pending: NaN };
   }
 }
 
