@@ -119,6 +119,11 @@ interface Figures {
    * inside it. A run whose pages straddle a window's edge moves the plain count by up to 9 requests.
    */
   requestsWholeSweeps: number;
+  /**
+   * The sweep windows those runs swept (distinct windows of the running jobs' runs): a 100-second
+   * window holds 7 or 8 of 14 s by its phase, one sweep each, so requests per sweep window compare runs.
+   */
+  sweepWindows: number;
   /** Those requests by what they read: running-list pages, pending-list pages, single jobs, the rest. */
   requestsByKind: Record<RequestKind, number>;
   /** `jobListSweep` runs begun inside the window, by the status they swept. */
@@ -203,6 +208,8 @@ async function main(): Promise<void> {
           'sweep runs',
           'provider requests',
           'provider requests by whole sweeps',
+          'sweep windows',
+          'requests per sweep window',
           'running pages / pending pages / job reads / other',
           'sweep runs running / pending',
           'calls per job-hour',
@@ -235,6 +242,8 @@ async function main(): Promise<void> {
           r.sweepRuns,
           r.requests,
           r.requestsWholeSweeps,
+          r.sweepWindows,
+          r.sweepWindows ? r.requestsWholeSweeps / r.sweepWindows : '–',
           Object.values(r.requestsByKind).join(' / '),
           `${r.sweepRunsByStatus.running} / ${r.sweepRunsByStatus.pending}`,
           r.callsPerJobHour,
@@ -435,11 +444,15 @@ async function measure(server: Server, n: number, cache: number | undefined): Pr
     const looks = looksOnTime(before, after);
     const sweepRuns = await countSweepRuns(env, taskQueue, windowStart, windowEnd);
     const sweepRunsByStatus = await countSweepRunsByStatus(env, taskQueue, windowStart, windowEnd);
+    const runsInWindow = [...sweepRunRequests].filter(
+      ([, run]) => run.firstAtMs >= windowStart && run.firstAtMs < windowEnd,
+    );
     const requestsWholeSweeps =
-      otherRequestsInWindow +
-      [...sweepRunRequests.values()]
-        .filter((run) => run.firstAtMs >= windowStart && run.firstAtMs < windowEnd)
-        .reduce((sum, run) => sum + run.count, 0);
+      otherRequestsInWindow + runsInWindow.reduce((sum, [, run]) => sum + run.count, 0);
+    // `job-sweep--<task queue>--tensorone--<status>--<window length>--<window start>`
+    const sweepWindows = new Set(
+      runsInWindow.filter(([id]) => id.includes('--running--')).map(([id]) => id.split('--').pop()),
+    ).size;
     return {
       n,
       cache: cache ?? 'default',
@@ -462,6 +475,7 @@ async function measure(server: Server, n: number, cache: number | undefined): Pr
       sweepRuns,
       requests,
       requestsWholeSweeps,
+      sweepWindows,
       requestsByKind,
       sweepRunsByStatus,
       callsPerJobHour: requests / ((n * windowSeconds) / 3600),
