@@ -332,6 +332,8 @@ async function measure(server: Server, n: number, cache: number | undefined): Pr
   /** Each fleet sweep run's requests, by its workflow id, and when the first came. */
   const sweepRunRequests = new Map<string, { firstAtMs: number; count: number }>();
   let otherRequestsInWindow = 0;
+  /** Who read single jobs in the window (`workflowId/activityId`): where reads past the sweeps come from. */
+  const jobReadOrigins: string[] = [];
   const onRequest = (worker: number, r: TappedRequest) => {
     if (!/^\/(tensorone|tensormesh|marqtune)\//.test(r.path)) return;
     const now = Date.now();
@@ -345,6 +347,7 @@ async function measure(server: Server, n: number, cache: number | undefined): Pr
       const second = Math.floor(now / 1000);
       perSecond.set(second, (perSecond.get(second) ?? 0) + 1);
       requestsByKind[requestKind(r)] += 1;
+      if (requestKind(r) === 'job reads') jobReadOrigins.push(r.origin ?? '-');
     }
     if (r.method !== 'GET') return;
     // A sweep of the job list (its first page of running jobs) sees every running job: here all of them.
@@ -444,6 +447,10 @@ async function measure(server: Server, n: number, cache: number | undefined): Pr
     const looks = looksOnTime(before, after);
     const sweepRuns = await countSweepRuns(env, taskQueue, windowStart, windowEnd);
     const sweepRunsByStatus = await countSweepRunsByStatus(env, taskQueue, windowStart, windowEnd);
+    if (jobReadOrigins.length)
+      process.stderr.write(
+        `scale: ${jobReadOrigins.length} single-job reads in the window, from: ${jobReadOrigins.slice(0, 20).join(' ')}\n`,
+      );
     const runsInWindow = [...sweepRunRequests].filter(
       ([, run]) => run.firstAtMs >= windowStart && run.firstAtMs < windowEnd,
     );
