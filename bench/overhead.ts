@@ -16,6 +16,8 @@ import { benchHeader, flag, percentile, quick, table } from './report';
 import { BREAKDOWN_HEADERS, breakdownRows, pipelineFigures, type Attribution } from './breakdown';
 import { clusterSettingsInUse, frontendAddress } from '../scripts/cluster/settings';
 import { fineTuneToDeploy } from '../src/workflows';
+import { parsePipelineInput } from '../src/domain/pipeline-input';
+import { validatedInputMemo } from '../src/domain/validated-input';
 import { protectionRegistryId } from '../src/workflows/protection/contract';
 import { servingSlotId } from '../src/workflows/serving-slot/contract';
 
@@ -105,8 +107,10 @@ async function measure(
       deploy: { target: 'tensorone-endpoint', timeout: '1m' },
     });
     let t = performance.now();
+    // Started as the starter starts a pipeline: the spec it validated, and the memo saying so.
     await env.client.workflow.execute(fineTuneToDeploy, {
-      args: [input],
+      args: [parsePipelineInput(input)],
+      memo: validatedInputMemo(),
       taskQueue: 'bench-overhead',
       workflowId: `bench-overhead-${i}`,
     });

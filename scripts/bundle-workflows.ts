@@ -13,12 +13,18 @@ export const WORKFLOW_BUNDLE_PATH = path.resolve(__dirname, '../dist/workflow-bu
 
 const silent = { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} };
 
-/** Writes the workflow bundle to `file` and returns its size in bytes. */
-export async function writeWorkflowBundle(file = WORKFLOW_BUNDLE_PATH): Promise<number> {
+/**
+ * Writes the workflow bundle to `file` and returns its size in bytes. With `providerQueues` (the
+ * worker process's form) the interceptor that puts provider activities on provider queues is built in.
+ */
+export async function writeWorkflowBundle(
+  file = WORKFLOW_BUNDLE_PATH,
+  { providerQueues = true }: { providerQueues?: boolean } = {},
+): Promise<number> {
   const { code } = await bundleWorkflowCode({
     workflowsPath: WORKFLOWS_PATH,
     // What src/worker.ts installs when it bundles at start: provider activities on provider queues.
-    workflowInterceptorModules: [PROVIDER_QUEUE_INTERCEPTORS],
+    ...(providerQueues ? { workflowInterceptorModules: [PROVIDER_QUEUE_INTERCEPTORS] } : {}),
     logger: silent,
   });
   fs.mkdirSync(path.dirname(file), { recursive: true });

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { recordedHistoryJSON } from './history-json';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { ensureEngines } from '../engine';
@@ -35,7 +35,7 @@ async function main(): Promise<void> {
     await worker.runUntil(handle.result());
     const history = await handle.fetchHistory();
     // Same JSON as `temporal workflow show --output json`, so histories from a real cluster fit here too.
-    fs.writeFileSync(outFile, historyToJSON(history));
+    fs.writeFileSync(outFile, recordedHistoryJSON(history));
     process.stderr.write(`wrote ${history.events?.length ?? 0} events to ${outFile}\n`);
   } finally {
     await env.teardown();

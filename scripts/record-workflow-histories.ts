@@ -7,22 +7,25 @@
  * one containing `rate-limited` also with TENSORONE_MAX_RPS set, as a fleet with a provider limit)
  * With names, only those histories are recorded (pipeline-success, supervise-stalled-resumed,
  * cleanup-run, pipeline-operator-updates, serving-slot, pipeline-sweep, pipeline-sweep-fleet-budget,
- * pipeline-early-stopped).
+ * pipeline-early-stopped, pipeline-fleet-budget-stopped).
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { recordedHistoryJSON } from './history-json';
 import { ensureEngines } from '../engine';
 import { servingSlots } from '../src/clients/serving-slots';
 import { fleetBudgets } from '../src/clients/fleet-budget';
 import { sandboxAdmin } from '../sandbox/admin-client';
 import { approveSignal, approveUpdate, pinUpdate, statusQuery } from '../src/workflows/pipeline/contract';
 import { protectionRegistryId } from '../src/workflows/protection/contract';
+import { fleetBudgetId } from '../src/workflows/fleet-budget/contract';
 import { servingSlotId } from '../src/workflows/serving-slot/contract';
 import { pipelineInput, tensoroneTrain } from '../fixtures/pipelines';
 import { trialWorkflowId } from '../src/workflows/sweep/contract';
 import { advanceUntil, startWorkflowTestBed } from '../test/harness/workflow-env';
 import { checkpointCleanup, fineTuneToDeploy, superviseTrainingJob } from '../src/workflows';
+import { parsePipelineInput } from '../src/domain/pipeline-input';
+import { validatedInputMemo } from '../src/domain/validated-input';
 
 async function main(): Promise<void> {
   process.env.FTP_TEST_SERVER_PATH ??= (await ensureEngines({ devServer: false })).testServer;
@@ -43,7 +46,7 @@ async function main(): Promise<void> {
   const id = (name: string) => `${name}-${suffix}`;
   const save = async (name: string) => {
     const history = await bed.env.client.workflow.getHandle(id(name)).fetchHistory();
-    fs.writeFileSync(path.join(out, `${name}-${suffix}.json`), historyToJSON(history));
+    fs.writeFileSync(path.join(out, `${name}-${suffix}.json`), recordedHistoryJSON(history));
     process.stderr.write(`wrote ${name}-${suffix}.json (${history.events?.length} events)\n`);
   };
   try {
@@ -104,7 +107,7 @@ async function main(): Promise<void> {
         await save('pipeline-sweep');
         // Its first trial, which starts a supervisor and signals the pipeline.
         const trial = await bed.env.client.workflow.getHandle(trialWorkflowId(sweepId, 0)).fetchHistory();
-        fs.writeFileSync(path.join(out, `sweep-trial-${suffix}.json`), historyToJSON(trial));
+        fs.writeFileSync(path.join(out, `sweep-trial-${suffix}.json`), recordedHistoryJSON(trial));
         process.stderr.write(`wrote sweep-trial-${suffix}.json (${trial.events?.length} events)\n`);
         // A trial paused at a rung (since `sweep-pauses-trials-at-rungs`), resumed if one was.
         const trials = await Promise.all(
@@ -117,7 +120,7 @@ async function main(): Promise<void> {
           (a, b) => signalled(b, 'holdSweepTrial') - signalled(a, 'holdSweepTrial'),
         )[0];
         if (signalled(paused, 'holdSweepTrial') > 0) {
-          fs.writeFileSync(path.join(out, `sweep-trial-paused-${suffix}.json`), historyToJSON(paused));
+          fs.writeFileSync(path.join(out, `sweep-trial-paused-${suffix}.json`), recordedHistoryJSON(paused));
           process.stderr.write(`wrote sweep-trial-paused-${suffix}.json (${paused.events?.length} events)\n`);
         }
       }
@@ -142,14 +145,20 @@ async function main(): Promise<void> {
         await save('pipeline-sweep-fleet-budget');
         // Its last trial, which waited in line before its job.
         const trial = await bed.env.client.workflow.getHandle(trialWorkflowId(sweepId, 2)).fetchHistory();
-        fs.writeFileSync(path.join(out, `sweep-trial-fleet-budget-${suffix}.json`), historyToJSON(trial));
+        fs.writeFileSync(
+          path.join(out, `sweep-trial-fleet-budget-${suffix}.json`),
+          recordedHistoryJSON(trial),
+        );
         process.stderr.write(`wrote sweep-trial-fleet-budget-${suffix}.json (${trial.events?.length} events)
 `);
       }
+      if (wanted('pipeline-fleet-budget-stopped')) await recordFleetBudgetStop();
       if (!wanted('pipeline-success')) return recordRest();
       const input = pipelineInput('recorded', { gate: { threshold: 5 } });
+      // Started as the starter starts it: the spec it validated, and the memo saying so.
       await bed.env.client.workflow.execute(fineTuneToDeploy, {
-        args: [input],
+        args: [parsePipelineInput(input)],
+        memo: validatedInputMemo(),
         taskQueue: bed.taskQueue,
         workflowId: id('pipeline-success'),
       });
@@ -161,7 +170,10 @@ async function main(): Promise<void> {
         ?.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId;
       if (childId) {
         const child = await bed.env.client.workflow.getHandle(childId).fetchHistory();
-        fs.writeFileSync(path.join(out, `supervise-child-of-pipeline-${suffix}.json`), historyToJSON(child));
+        fs.writeFileSync(
+          path.join(out, `supervise-child-of-pipeline-${suffix}.json`),
+          recordedHistoryJSON(child),
+        );
         process.stderr.write(
           `wrote supervise-child-of-pipeline-${suffix}.json (${child.events?.length} events)\n`,
         );
@@ -170,11 +182,51 @@ async function main(): Promise<void> {
       const registry = await bed.env.client.workflow
         .getHandle(protectionRegistryId(bed.taskQueue))
         .fetchHistory();
-      fs.writeFileSync(path.join(out, `protection-registry-${suffix}.json`), historyToJSON(registry));
+      fs.writeFileSync(path.join(out, `protection-registry-${suffix}.json`), recordedHistoryJSON(registry));
       await recordRest();
     });
   } finally {
     await bed.teardown();
+  }
+
+  /**
+   * Two pipelines under a fleet budget, lowered while both train: the newer is stopped by the budget
+   * (saving a checkpoint) and goes on to deploy; recorded with the budget's own history as it stands.
+   */
+  async function recordFleetBudgetStop(): Promise<void> {
+    const budgets = fleetBudgets(bed.env.client, bed.taskQueue);
+    const windowMs = 400 * 86_400_000;
+    await budgets.set({ amount: 40, windowMs });
+    const start = (workflowId: string, name: string, epochs: number, maxCost: number) =>
+      bed.env.client.workflow.start(fineTuneToDeploy, {
+        args: [
+          pipelineInput(name, {
+            train: tensoroneTrain({ config: { training: { epochs } } }),
+            budget: { maxCost },
+            cleanup: { enabled: false, retention: { keepLastN: 2 }, maxDeletes: 1000 },
+          }),
+        ],
+        taskQueue: bed.taskQueue,
+        workflowId,
+      });
+    const older = await start(`${id('pipeline-fleet-budget-stopped')}-older`, 'recorded-older', 4, 20);
+    await advanceUntil(bed.env, async () => (await older.query(statusQuery)).jobId !== undefined);
+    const newer = await start(id('pipeline-fleet-budget-stopped'), 'recorded-newer', 3, 15);
+    await advanceUntil(bed.env, async () => {
+      const r = (await budgets.state())?.ledger.reservations.find((x) => x.workflowId === newer.workflowId);
+      const trained = ((await newer.query(statusQuery)).training?.checkpointsSeen ?? 0) >= 1;
+      return r?.reported !== undefined && trained;
+    });
+    await budgets.set({ amount: 34, windowMs });
+    await advanceUntil(bed.env, async () =>
+      (await Promise.all([older.describe(), newer.describe()])).every((d) => d.status.name !== 'RUNNING'),
+    );
+    const result = await newer.result();
+    if (!result.fleetBudgetStopped) throw new Error('the newer pipeline was not stopped by the fleet budget');
+    await save('pipeline-fleet-budget-stopped');
+    const budget = await bed.env.client.workflow.getHandle(fleetBudgetId(bed.taskQueue)).fetchHistory();
+    fs.writeFileSync(path.join(out, `fleet-budget-stops-${suffix}.json`), recordedHistoryJSON(budget));
+    process.stderr.write(`wrote fleet-budget-stops-${suffix}.json (${budget.events?.length} events)\n`);
   }
 
   async function recordRest(): Promise<void> {
@@ -217,7 +269,7 @@ async function main(): Promise<void> {
       const slot = await bed.env.client.workflow
         .getHandle(servingSlotId('recorded-slot', bed.taskQueue))
         .fetchHistory();
-      fs.writeFileSync(path.join(out, `serving-slot-${suffix}.json`), historyToJSON(slot));
+      fs.writeFileSync(path.join(out, `serving-slot-${suffix}.json`), recordedHistoryJSON(slot));
       process.stderr.write(`wrote serving-slot-${suffix}.json (${slot.events?.length} events)\n`);
     }
     if (wanted('pipeline-early-stopped')) {
@@ -243,7 +295,10 @@ async function main(): Promise<void> {
         ?.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId;
       if (childId) {
         const child = await bed.env.client.workflow.getHandle(childId).fetchHistory();
-        fs.writeFileSync(path.join(out, `supervise-early-stopped-${suffix}.json`), historyToJSON(child));
+        fs.writeFileSync(
+          path.join(out, `supervise-early-stopped-${suffix}.json`),
+          recordedHistoryJSON(child),
+        );
         process.stderr.write(`wrote supervise-early-stopped-${suffix}.json (${child.events?.length} events)
 `);
       }

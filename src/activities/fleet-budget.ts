@@ -2,7 +2,11 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { fleetBudgets } from '../clients/fleet-budget';
 import type { FleetLedger, ReserveAnswer, SettledSpend, WhenFleetFull } from '../decisions/fleet-budget';
-import { fleetBudgetAdmittedSignal, fleetBudgetStateQuery } from '../workflows/fleet-budget/contract';
+import {
+  fleetBudgetAdmittedSignal,
+  fleetBudgetStateQuery,
+  fleetBudgetStopSignal,
+} from '../workflows/fleet-budget/contract';
 
 /** Runs started anew one after the other, each ended before it read its run before: beyond this, something else is wrong. */
 const MAX_RUNS_BACK = 50;
@@ -42,6 +46,27 @@ export function fleetBudgetActivities() {
         await client.workflow
           .getHandle(input.workflowId, input.runId)
           .signal(fleetBudgetAdmittedSignal, input.answer);
+        return 'delivered';
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) return 'gone';
+        throw err;
+      }
+    },
+
+    /**
+     * Tells a pipeline (or sweep trial) holding a reservation to stop its job with a saved checkpoint;
+     * `gone` when that run has ended.
+     */
+    async signalFleetBudgetStop(input: {
+      workflowId: string;
+      runId: string;
+      reason: string;
+    }): Promise<'delivered' | 'gone'> {
+      const { client } = Context.current();
+      try {
+        await client.workflow
+          .getHandle(input.workflowId, input.runId)
+          .signal(fleetBudgetStopSignal, { reason: input.reason });
         return 'delivered';
       } catch (err) {
         if (err instanceof WorkflowNotFoundError) return 'gone';

@@ -7,7 +7,7 @@ import { Transport } from '../providers/http/transport';
 export interface PipelineNotification {
   workflowId: string;
   /** `phase` for every phase change; `approval-requested`, `failed` and `result` carry more text. */
-  kind: 'phase' | 'approval-requested' | 'promoted' | 'failed' | 'result';
+  kind: 'phase' | 'approval-requested' | 'promoted' | 'failed' | 'result' | 'fleet-budget-stopped';
   phase: string;
   text: string;
 }

@@ -42,7 +42,7 @@ export async function heldWithCosts(client: Client, state: FleetBudgetState): Pr
   );
 }
 
-/** The line naming the newest jobs to stop so the fleet fits its budget again; none when it fits. */
+/** The line naming the newest jobs the fleet budget stops so the fleet fits it again; none when it fits. */
 export function overrunLine(state: FleetBudgetState, held: RunningHold[]): string | undefined {
   const usage = state.usage;
   if (!usage) return undefined;
@@ -53,5 +53,5 @@ export function overrunLine(state: FleetBudgetState, held: RunningHold[]): strin
     const who = trial ? `${trial[1]} (its trial ${Number(trial[2])})` : h.workflowId;
     return `${who} (${h.cost !== undefined ? `cost so far ${money(h.cost)}` : 'no cost reported yet'} of ${money(h.amount)})`;
   });
-  return `to fit it, stop the newest first: ${named.join(', ')}; \`starter cancel <pipeline>\` stops a pipeline's training with a saved checkpoint`;
+  return `to fit it, the fleet budget stops the newest first, each with a saved checkpoint (their pipelines go on with the best checkpoint trained): ${named.join(', ')}`;
 }

@@ -123,11 +123,15 @@ export function resultLines(result: PipelineResult): string[] {
     `checkpoint ${result.checkpoint?.checkpointId ?? '-'} (${result.checkpoint?.metric ?? 'metric'} ${result.checkpoint?.value ?? '-'}); deleted ${result.deletedCheckpoints.length} old checkpoints; cost ${money(result.cost ?? 0)}`,
     ...(result.earlyStop ? [earlyStopLine(result.earlyStop)] : []),
     // Its cost is its budget's doing, not the epochs asked for: say so beside the figure.
-    ...(result.budgetStopped
+    ...(result.fleetBudgetStopped
       ? [
-          `training stopped at its cost budget (budget.maxCost) with a saved checkpoint, at ${money(result.cost ?? 0)}: the checkpoint is the best of the epochs trained`,
+          `training stopped by the fleet budget with a saved checkpoint, at ${money(result.cost ?? 0)}: ${result.fleetBudgetStopped}; the checkpoint is the best of the epochs trained`,
         ]
-      : []),
+      : result.budgetStopped
+        ? [
+            `training stopped at its cost budget (budget.maxCost) with a saved checkpoint, at ${money(result.cost ?? 0)}: the checkpoint is the best of the epochs trained`,
+          ]
+        : []),
   ];
   return [...lines, ...leftoverLines(result).map((l) => l.trim())];
 }

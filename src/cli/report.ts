@@ -50,6 +50,8 @@ interface ReportData {
   deployment?: { target: string; id: string; url?: string; status: string };
   /** Training stopped early: marked on the curve at its epoch, with what it saved. */
   earlyStop?: EarlyStopReport;
+  /** The fleet budget stopped training (with a saved checkpoint), and why. */
+  fleetBudgetStopped?: string;
   /** Approve/reject requests in the order the workflow received them, and the gate's verdict. */
   approvals: ApprovalEvent[];
   gateReasons: string[];
@@ -60,6 +62,21 @@ interface ReportData {
 }
 
 export { defaultReportPath } from './report-path';
+
+const FLEET_STOPPED = 'stopped by the fleet budget: ';
+
+/** Why the fleet budget stopped the pipeline's training: its result's words, or its status's while it runs. */
+function fleetStopOf(
+  result: PipelineResult | undefined,
+  status: PipelineStatus | undefined,
+): { fleetBudgetStopped?: string } {
+  const why =
+    result?.fleetBudgetStopped ??
+    (status?.fleetBudget?.startsWith(FLEET_STOPPED)
+      ? status.fleetBudget.slice(FLEET_STOPPED.length)
+      : undefined);
+  return why ? { fleetBudgetStopped: why } : {};
+}
 
 /**
  * Everything the report shows comes from the workflow's own history: the checkpoints the pipeline
@@ -144,6 +161,7 @@ export async function loadReportData(client: Client, workflowId: string): Promis
       status: deployment.status,
     },
     ...(earlyStop ? { earlyStop } : {}),
+    ...fleetStopOf(result, status),
     ...(sweepTable ? { sweep: await loadSweepReport(client, workflowId, sweepTable) } : {}),
     approvals,
     gateReasons: (result?.gate ?? status?.gate)?.reasons ?? [],
@@ -282,6 +300,7 @@ ${d.ended ? `<dt>Why it ended</dt><dd class="ended">${esc(d.ended)}</dd>` : ''}
 <dt>Endpoint</dt><dd>${endpoint}</dd>
 <dt>Cost</dt><dd>${d.cost === undefined ? '-' : `$${d.cost.toFixed(2)}`}</dd>
 ${d.earlyStop ? `<dt>Early stop</dt><dd class="early-stop">${esc(earlyStopLine(d.earlyStop))}</dd>` : ''}
+${d.fleetBudgetStopped ? `<dt>Fleet budget</dt><dd class="fleet-budget-stopped">training stopped by the fleet budget with a saved checkpoint: ${esc(d.fleetBudgetStopped)}</dd>` : ''}
 </dl>
 ${chartSvg(
   { width: W, height: H, pad, metric: d.metric, ariaLabel: `${d.metric} over checkpoints`, lo, hi, y, ticks },

@@ -1,6 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import { pipelineWorkflowId, type PipelineSpec } from '../domain/pipeline-input';
+import { validatedInputMemo } from '../domain/validated-input';
 import { fineTuneToDeploy } from '../workflows/pipeline';
 import { JOB_ID_KEY, PHASE_KEY, PROVIDER_KEY } from '../workflows/search-attributes';
 
@@ -34,6 +35,8 @@ export async function startOrAttachPipeline(
       taskQueue: options.taskQueue,
       workflowId,
       args: [spec],
+      // The spec was parsed with this revision's schema: the workflow need not load it again.
+      memo: validatedInputMemo(),
       ...pipelineMetadata(spec),
       ...(options.searchAttributes === false
         ? {}

@@ -8,6 +8,8 @@
  */
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
+/** `--per-month`: a window of 30 days, the same length every time (not a calendar month). */
+export const MONTH_MS = 30 * DAY_MS;
 
 /** The pipeline run that holds a reservation or waits for one. */
 export interface BudgetHolder {
@@ -30,6 +32,10 @@ export interface FleetReservation extends BudgetHolder {
   at: string;
   /** Set once the job ended: what it cost, by the looks made. */
   spent?: number;
+  /** What the job had cost by its pipeline's last report, while it runs (src/decisions/fleet-stop.ts). */
+  reported?: number;
+  /** The fleet budget told its pipeline to stop the job, and why. */
+  stopped?: { at: string; reason: string };
 }
 
 export interface FleetWaiter extends BudgetHolder {
@@ -226,10 +232,14 @@ export function pruneLedger(ledger: FleetLedger, nowMs: number): FleetLedger {
   };
 }
 
-/** Why a budget setting is refused, naming the flag; undefined when it is fine. */
-export function limitRefusal(amount: number, windowMs: number): string | undefined {
+/** Why a budget setting is refused, naming the flag (`--per-day` unless told); undefined when it is fine. */
+export function limitRefusal(
+  amount: number,
+  windowMs: number,
+  flag: '--per-day' | '--per-month' = windowMs === MONTH_MS ? '--per-month' : '--per-day',
+): string | undefined {
   if (typeof amount !== 'number' || !Number.isFinite(amount) || amount <= 0)
-    return `--per-day must be an amount above 0 (got ${String(amount)})`;
+    return `${flag} must be an amount above 0 (got ${String(amount)})`;
   if (typeof windowMs !== 'number' || !Number.isFinite(windowMs) || windowMs < 1000)
     return `--window must be a duration of at least 1s (got ${String(windowMs)} ms)`;
   return undefined;
@@ -253,13 +263,14 @@ export const unsetLimit = (ledger: FleetLedger): FleetLedger => ({
 
 /**
  * A warning when a new limit is below what the window has already spent and reserved: nothing more is
- * admitted until the window rolls, and what runs is not stopped. None at or above it.
+ * admitted until the window rolls, and the newest jobs are stopped while what runs may cost more than
+ * is left (src/decisions/fleet-stop.ts). None at or above it.
  */
 export function limitBelowUseWarning(usage: FleetUsage | undefined): string | undefined {
   if (!usage) return undefined;
   const used = usage.spent + usage.reserved;
   if (!(used > usage.limit)) return undefined;
-  return `warning: the fleet has already spent ${money(usage.spent)} and reserved ${money(usage.reserved)} ${windowName(usage.windowMs)}, ${money(used - usage.limit)} above the new budget of ${money(usage.limit)}: nothing more is admitted until the window rolls at ${new Date(usage.windowEndMs).toISOString()}, and jobs already running are not stopped`;
+  return `warning: the fleet has already spent ${money(usage.spent)} and reserved ${money(usage.reserved)} ${windowName(usage.windowMs)}, ${money(used - usage.limit)} above the new budget of ${money(usage.limit)}: nothing more is admitted until the window rolls at ${new Date(usage.windowEndMs).toISOString()}, and the newest running jobs are stopped with a saved checkpoint until what the rest may cost fits`;
 }
 
 const fits = (usage: FleetUsage, amount: number) => usage.spent + usage.reserved + amount <= usage.limit;
@@ -271,6 +282,7 @@ export const money = (amount: number) => `$${Number.isInteger(amount) ? amount :
 /** "per day", or the window's length when it is not a day. */
 export function windowWords(windowMs: number): string {
   if (windowMs === DAY_MS) return 'per day';
+  if (windowMs === MONTH_MS) return 'per 30 days';
   const units: [number, string][] = [
     [DAY_MS, 'd'],
     [60 * 60 * 1000, 'h'],
@@ -281,7 +293,8 @@ export function windowWords(windowMs: number): string {
   return `per ${windowMs / size}${unit} window`;
 }
 
-const windowName = (windowMs: number) => (windowMs === DAY_MS ? 'today' : 'this window');
+const windowName = (windowMs: number) =>
+  windowMs === DAY_MS ? 'today' : windowMs === MONTH_MS ? 'these 30 days' : 'this window';
 
 /** "fleet at $X of $Y today": spent and reserved together. */
 export function usageText(usage: FleetUsage): string {

@@ -78,6 +78,7 @@ export const ACTIVITY_QUEUES: Record<keyof Activities, QueuedProvider | 'workflo
   reserveFleetBudget: 'workflow',
   settleFleetBudget: 'workflow',
   signalFleetBudgetAdmitted: 'workflow',
+  signalFleetBudgetStop: 'workflow',
   readFleetBudgetBefore: 'workflow',
   fleetBudgetPresence: 'workflow',
   notifyWebhook: 'workflow',

@@ -204,7 +204,15 @@ export async function listWorkflowSchedules<I>(
   const out: WorkflowScheduleSummary<I>[] = [];
   for await (const s of client.schedule.list()) {
     if (s.action?.type !== 'startWorkflow' || s.action.workflowType !== workflowType) continue;
-    const described = await client.schedule.getHandle(s.scheduleId).describe();
+    const described = await client.schedule
+      .getHandle(s.scheduleId)
+      .describe()
+      .catch((err: unknown) => {
+        if (err instanceof ScheduleNotFoundError) return undefined;
+        throw err;
+      });
+    // Deleted between the listing and its describe (the listing is read from visibility, which lags).
+    if (!described) continue;
     const input = described.action.type === 'startWorkflow' ? described.action.args?.[0] : undefined;
     out.push({
       scheduleId: s.scheduleId,

@@ -50,15 +50,22 @@ it('set below what is already spent and reserved warns and still sets', async ()
   const lower = await cli(['budget', 'set', '--per-day', '25']);
   expect(lower.code).toBe(0);
   expect(lower.stderr).toMatch(
-    /^warning: the fleet has already spent \$0 and reserved \$\d+ today, \$\d+ above the new budget of \$25: nothing more is admitted until the window rolls at \S+, and jobs already running are not stopped$/m,
+    /^warning: the fleet has already spent \$0 and reserved \$\d+ today, \$\d+ above the new budget of \$25: nothing more is admitted until the window rolls at \S+, and the newest running jobs are stopped with a saved checkpoint until what the rest may cost fits$/m,
   );
   // No job reports a cost (these holders are no pipelines): each counts its whole reservation, so all are named, newest first.
   expect(lower.stderr).toMatch(
-    /^to fit it, stop the newest first: pipeline-d \(no cost reported yet of \$30\), .*pipeline-a \(no cost reported yet of \$10\); `starter cancel <pipeline>` stops a pipeline's training with a saved checkpoint$/m,
+    /^to fit it, the fleet budget stops the newest first, each with a saved checkpoint \(their pipelines go on with the best checkpoint trained\): pipeline-d \(no cost reported yet of \$30\), .*pipeline-a \(no cost reported yet of \$10\)$/m,
   );
   expect(lower.stdout).toMatch(/^fleet budget of \S+: \$25 per day/);
   expect((await budgets().state())?.ledger.limit?.amount).toBe(25);
 
   const atIt = await cli(['budget', 'set', '--per-day', '1000']);
   expect(atIt.stderr).not.toContain('warning');
+});
+
+it('set --per-month holds the fleet to a 30-day window', async () => {
+  const month = await cli(['budget', 'set', '--per-month', '900']);
+  expect(month.code).toBe(0);
+  expect(month.stdout).toMatch(/^fleet budget of \S+: \$900 per 30 days/);
+  expect((await budgets().state())?.ledger.limit).toMatchObject({ amount: 900, windowMs: 30 * 86_400_000 });
 });

@@ -18,8 +18,9 @@ import { runCliInProcess, useCliBed } from '../harness/cli-bed';
 import { quickGatedExample } from '../harness/example-pipelines';
 import { statusQuery, type PipelineStatus } from '../../src/workflows/pipeline/contract';
 import { superviseWorkflowId } from '../../src/workflows/supervise/contract';
-import { createWorker, defaultWorkerSettings } from '../../src/worker-factory';
+import { createWorker } from '../../src/worker-factory';
 import { fineTuneToDeploy, superviseTrainingJob } from '../../src/workflows';
+import { testWorkerSettings } from '../harness/workflow-bundles';
 
 const repo = path.resolve(__dirname, '../..');
 const tsx = path.join(repo, 'node_modules/.bin/tsx');
@@ -608,7 +609,7 @@ describe('progress that moves, without history', () => {
       connection: bed.dev.nativeConnection,
       taskQueue: slowQueue,
       providers: createProviderClients(slow.endpoints),
-      settings: defaultWorkerSettings(),
+      settings: testWorkerSettings(),
       overrides: { shutdownGraceTime: 0 },
     });
     slowRunning = slowWorker.run();

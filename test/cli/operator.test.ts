@@ -10,8 +10,8 @@ import type { PipelineResult } from '../../src/workflows/pipeline/contract';
 import { pipelineInput, tensoroneTrain } from '../../fixtures/pipelines';
 import { uniqueTaskQueue } from '../harness/temporal';
 import { useCliBed } from '../harness/cli-bed';
-import { defaultWorkerSettings } from '../../src/worker-factory';
 import { fineTuneToDeploy } from '../../src/workflows';
+import { testWorkerSettings } from '../harness/workflow-bundles';
 
 const repo = path.resolve(__dirname, '../..');
 const KEY = Buffer.alloc(32, 7);
@@ -72,7 +72,7 @@ async function runPipeline<T = undefined>(
   const taskQueue = uniqueTaskQueue(name);
   const dataConverter = opts.codec ? { payloadCodecs: [opts.codec] } : undefined;
   const worker = await bed.createWorker(taskQueue, {
-    settings: { ...defaultWorkerSettings(), NOTIFY_WEBHOOK_URL: opts.webhookUrl },
+    settings: { ...testWorkerSettings(), NOTIFY_WEBHOOK_URL: opts.webhookUrl },
     dataConverter,
   });
   const client = new Client({ connection: bed.dev.client.connection, dataConverter });

@@ -1,5 +1,8 @@
+import { Client } from '@temporalio/client';
 import { useCliBed } from '../harness/cli-bed';
 import type { CleanupInput } from '../../src/workflows/cleanup/contract';
+import { listReconcileSchedules } from '../../src/schedules/reconcile-schedule';
+import { eventually } from '../harness/sandbox';
 
 /** `schedule cleanup update` changes only the flags given and prints the settings it leaves. */
 
@@ -199,4 +202,31 @@ it('an update given no setting is refused (exit 2) naming the settings it takes;
   expect(cleanup.code).toBe(2);
   expect(cleanup.stderr).toContain('--keep, --keep-days, --status, --name-prefix, --max-deletes');
   await bed.dev.client.schedule.getHandle(id).delete();
+});
+
+it('a schedule deleted between the listing and its describe is left out of the list, not a failure of it', async () => {
+  const kept = `list-kept-${taskQueue}`;
+  const deleted = `list-deleted-${taskQueue}`;
+  for (const id of [kept, deleted])
+    expect((await cli(['schedule', 'reconcile', 'create', '--id', id, '--every', '2h'])).code).toBe(0);
+  const listedIds = async () => (await listReconcileSchedules(bed.dev.client)).map((s) => s.scheduleId);
+  // The listing is read from visibility, which lags behind a create.
+  await eventually(async () => {
+    const ids = await listedIds();
+    return ids.includes(kept) && ids.includes(deleted);
+  }, 30_000);
+
+  // A client of its own whose listing deletes `deleted` for real just as the listing yields it.
+  const client = new Client({ connection: bed.dev.client.connection });
+  const list = client.schedule.list.bind(client.schedule);
+  client.schedule.list = async function* (options) {
+    for await (const s of list(options)) {
+      if (s.scheduleId === deleted) await client.schedule.getHandle(deleted).delete();
+      yield s;
+    }
+  };
+  const ids = (await listReconcileSchedules(client)).map((s) => s.scheduleId);
+  expect(ids).toContain(kept);
+  expect(ids).not.toContain(deleted);
+  await bed.dev.client.schedule.getHandle(kept).delete();
 });

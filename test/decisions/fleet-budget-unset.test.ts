@@ -64,7 +64,7 @@ describe('starter budget set below what the window already used', () => {
 
   it('warns when spent + reserved is above the new budget, saying when it frees and that nothing is stopped', () => {
     expect(limitBelowUseWarning(usageOf(20, 4.25, 20))).toBe(
-      'warning: the fleet has already spent $4.25 and reserved $20 today, $4.25 above the new budget of $20: nothing more is admitted until the window rolls at 2026-12-07T00:00:00.000Z, and jobs already running are not stopped',
+      'warning: the fleet has already spent $4.25 and reserved $20 today, $4.25 above the new budget of $20: nothing more is admitted until the window rolls at 2026-12-07T00:00:00.000Z, and the newest running jobs are stopped with a saved checkpoint until what the rest may cost fits',
     );
   });
 

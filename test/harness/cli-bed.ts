@@ -4,8 +4,9 @@ import type { Worker } from '@temporalio/worker';
 import { startSandbox, type Sandbox, type SandboxConfig } from '../../sandbox/server';
 import { createProviderClients } from '../../src/providers/config';
 import { main } from '../../src/starter';
-import { createWorker, defaultWorkerSettings, type WorkerWiring } from '../../src/worker-factory';
+import { createWorker, type WorkerWiring } from '../../src/worker-factory';
 import { connectDevServer, type DevServerHandle, uniqueTaskQueue } from './temporal';
+import { testWorkerSettings } from './workflow-bundles';
 
 /** What a CLI run left: its exit code (null when a spawned process died of a signal) and its output. */
 export interface CliRun {
@@ -110,7 +111,7 @@ export function cliBed(options: CliBedOptions): CliBed {
         connection: bed.dev.nativeConnection,
         taskQueue: queue,
         providers: createProviderClients(bed.sandbox.endpoints),
-        settings: defaultWorkerSettings(),
+        settings: testWorkerSettings(wiring.providerQueues),
         overrides: { shutdownGraceTime: 0 },
         ...wiring,
       }),

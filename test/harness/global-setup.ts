@@ -3,10 +3,12 @@ import { ensureEngines } from '../../engine';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes';
 import { startDevServer } from '../../engine/dev-server-tuning';
 import { ensureDebianTool } from '../../scripts/debian-package';
+import { writeTestWorkflowBundles } from './workflow-bundles';
 
 declare global {
   // Held between jest's globalSetup and globalTeardown, which run in the same process.
   var __FTP_DEV_SERVER__: TestWorkflowEnvironment | undefined;
+  var __FTP_TEST_BUNDLES_DIR__: string | undefined;
 }
 
 /**
@@ -23,6 +25,9 @@ export default async function globalSetup(): Promise<void> {
   // test files side by side would fight over the package lock on a fresh machine.
   ensureDebianTool(['chromium', 'chromium-browser'], 'chromium');
   ensureDebianTool(['promtool'], 'prometheus');
+  const bundling = Date.now();
+  globalThis.__FTP_TEST_BUNDLES_DIR__ = await writeTestWorkflowBundles();
+  process.stderr.write(`workflow bundles: ${((Date.now() - bundling) / 1000).toFixed(1)} s\n`);
 
   if (process.env.TEMPORAL_ADDRESS) {
     process.env.FTP_TEST_TEMPORAL_ADDRESS = process.env.TEMPORAL_ADDRESS;

@@ -8,7 +8,8 @@ import { NO_FAULTS } from '../../sandbox/faults';
 import { pipelineWorkflowId, type PipelineInput } from '../../src/domain/pipeline-input';
 import { fineTuneToDeploy } from '../../src/workflows';
 import { startTimeSkippingEnv, uniqueTaskQueue } from './temporal';
-import { createWorkerGroup, defaultWorkerSettings, type WorkerGroup } from '../../src/worker-factory';
+import { createWorkerGroup, type WorkerGroup } from '../../src/worker-factory';
+import { testWorkerSettings } from './workflow-bundles';
 
 export const HOUR = 3_600_000;
 export const MINUTE = 60_000;
@@ -66,7 +67,7 @@ export async function startWorkflowTestBed(
       }),
     },
     settings: {
-      ...defaultWorkerSettings(),
+      ...testWorkerSettings(options.providerQueues),
       TENSORONE_MAX_RPS: options.tensoroneMaxRps,
       MARQTUNE_MAX_RPS: options.marqtuneMaxRps,
     },

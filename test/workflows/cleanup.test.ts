@@ -16,8 +16,8 @@ import { checkpointCleanup, deleteCheckpointsAtProviderRate, fineTuneToDeploy } 
 import { ApplicationFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
-import { workflowCode } from '../../src/config/workflow-code';
 import { uniqueTaskQueue } from '../harness/temporal';
+import { testWorkflowCode } from '../harness/workflow-bundles';
 
 /** One deletion in ten answers 503. */
 const ONE_DELETE_IN_TEN_FAILS = {
@@ -573,7 +573,7 @@ describe('under a TensorOne rate limit (TENSORONE_MAX_RPS, provider task queues)
     const worker = await Worker.create({
       connection: env.nativeConnection,
       taskQueue,
-      ...workflowCode(),
+      ...testWorkflowCode(),
       activities: {
         ...real,
         async deleteCheckpoint(id: string) {

@@ -4,7 +4,6 @@ import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
 import { statusLines } from '../../src/cli/render';
 import { loadReportData, renderReport } from '../../src/cli/report';
-import { workflowCode } from '../../src/config/workflow-code';
 import type { EarlyStopRule } from '../../src/decisions/early-stop';
 import { earlyStopTrendVerdict } from '../../src/decisions/early-stop-trend';
 import { pipelineWorkflowId } from '../../src/domain/pipeline-input';
@@ -18,6 +17,7 @@ import type { AdminState } from '../../sandbox/admin-routes';
 import { sandboxAdmin } from '../../sandbox/admin-client';
 import { uniqueTaskQueue } from '../harness/temporal';
 import { startWorkflowTestBed, type WorkflowTestBed } from '../harness/workflow-env';
+import { testWorkflowCode } from '../harness/workflow-bundles';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
@@ -156,7 +156,7 @@ describe('exactly once', () => {
     const worker = await Worker.create({
       connection: bed.env.nativeConnection,
       taskQueue,
-      ...workflowCode(),
+      ...testWorkflowCode(),
       maxCachedWorkflows: 0,
       activities: {
         ...real,

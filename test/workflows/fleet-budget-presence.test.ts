@@ -9,10 +9,11 @@ import { pipelineInput, tensoroneTrain } from '../../fixtures/pipelines';
 import { createActivities } from '../../src/activities';
 import { pipelineWorkflowId } from '../../src/domain/pipeline-input';
 import { createProviderClients } from '../../src/providers/config';
-import { createWorker, defaultWorkerSettings } from '../../src/worker-factory';
+import { createWorker } from '../../src/worker-factory';
 import { fineTuneToDeploy } from '../../src/workflows';
 import { uniqueTaskQueue } from '../harness/temporal';
 import { advanceUntil, startPipeline, useWorkflowTestBed } from '../harness/workflow-env';
+import { testWorkerSettings } from '../harness/workflow-bundles';
 
 /**
  * A queue without a fleet budget: its pipelines ask their worker (an activity, answered from a cache per
@@ -98,7 +99,7 @@ it('a worker that cannot tell (its lookup fails) does not skip: the pipeline res
       connection: bed.env.nativeConnection,
       taskQueue,
       providers,
-      settings: defaultWorkerSettings(),
+      settings: testWorkerSettings(),
       overrides: { shutdownGraceTime: 0 },
     },
     {

@@ -2,7 +2,7 @@ import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import { startSandbox, type Sandbox } from '../../sandbox/server';
 import { createProviderClients } from '../../src/providers/config';
 import { servingSlots } from '../../src/clients/serving-slots';
-import { createWorkerGroup, defaultWorkerSettings, type WorkerGroup } from '../../src/worker-factory';
+import { createWorkerGroup, type WorkerGroup } from '../../src/worker-factory';
 import { connectDevServer, uniqueTaskQueue, type DevServerHandle } from '../harness/temporal';
 import { sandboxAdmin } from '../../sandbox/admin-client';
 import { pipelineWorkflowId } from '../../src/domain/pipeline-input';
@@ -16,7 +16,7 @@ import { advanceUntil, HOUR, startWorkflowTestBed, type WorkflowTestBed } from '
 import { Context } from '@temporalio/activity';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
-import { workflowCode } from '../../src/config/workflow-code';
+import { testWorkerSettings, testWorkflowCode } from '../harness/workflow-bundles';
 
 /**
  * The protection registry is the record of what no cleanup may delete. Terminated (as an operator does
@@ -270,7 +270,7 @@ describe('its history gone: rebuilt from the live workflows', () => {
       connection: dev.nativeConnection,
       taskQueue,
       providers: createProviderClients(sandbox.endpoints),
-      settings: defaultWorkerSettings(),
+      settings: testWorkerSettings(),
       overrides: { shutdownGraceTime: 0 },
     });
     running = group.run();
@@ -373,80 +373,78 @@ describe('its history gone: rebuilt from the live workflows', () => {
   });
 });
 
+type RegistryClient = ReturnType<typeof protectionRegistry>;
+type RealActivities = ReturnType<typeof createActivities>;
+
 /**
- * On the dev server (the time-skipping server does not time out an attempt by its missed heartbeat):
- * the worker running a rebuild is killed, and the claims waiting on it wait for the retry.
+ * On the dev server (the time-skipping server does not time out an attempt by its missed heartbeat): a
+ * worker of the product's workflows with some activities replaced runs while `fn` talks to the
+ * registry of a task queue of its own; the registry is terminated afterwards.
  */
-describe('a rebuild lost with its worker', () => {
-  it('is tried again within seconds: a claim waiting on it waits well under the rebuild’s 2 minutes', async () => {
-    const dev = await connectDevServer();
-    const taskQueue = uniqueTaskQueue('lost-rebuild');
-    const real = createActivities(createProviderClients(bed.sandbox.endpoints));
-    let rebuilds = 0;
+async function withRegistryOnDevServer<T>(
+  name: string,
+  replace: (real: RealActivities) => Partial<RealActivities>,
+  fn: (registry: RegistryClient) => Promise<T>,
+): Promise<T> {
+  const dev = await connectDevServer();
+  const taskQueue = uniqueTaskQueue(name);
+  const real = createActivities(createProviderClients(bed.sandbox.endpoints));
+  try {
     const worker = await Worker.create({
       connection: dev.nativeConnection,
       taskQueue,
-      ...workflowCode(),
+      ...testWorkflowCode(),
       shutdownGraceTime: 0,
       shutdownForceTime: '1s',
-      activities: {
-        ...real,
+      activities: { ...real, ...replace(real) },
+    });
+    return await worker.runUntil(fn(protectionRegistry(dev.client, taskQueue)));
+  } finally {
+    await dev.client.workflow
+      .getHandle(protectionRegistryId(taskQueue))
+      .terminate('test over')
+      .catch(() => undefined);
+    await dev.close();
+  }
+}
+
+/** The worker running a rebuild is killed, and the claims waiting on it wait for the retry. */
+describe('a rebuild lost with its worker', () => {
+  it('is tried again within seconds: a claim waiting on it waits well under the rebuild’s 2 minutes', async () => {
+    let rebuilds = 0;
+    const startedAt = Date.now();
+    const claim = await withRegistryOnDevServer(
+      'lost-rebuild',
+      (real) => ({
         // The first attempt of the part a claim waits on never answers and never beats (as if its worker
         // was killed); it ends only when this test's worker shuts down.
         rebuildProtectionFromRunsBefore: (
           input: Parameters<typeof real.rebuildProtectionFromRunsBefore>[0],
         ) => (++rebuilds === 1 ? Context.current().cancelled : real.rebuildProtectionFromRunsBefore(input)),
-      },
-    });
-    const startedAt = Date.now();
-    try {
-      const claim = await worker.runUntil(
-        protectionRegistry(dev.client, taskQueue).claim([
-          pin('ckpt_lost_rebuild_e1', 'pipeline-lost-rebuild'),
-        ]),
-      );
-      expect(claim.recorded).toEqual(['ckpt_lost_rebuild_e1']);
-    } finally {
-      await dev.client.workflow
-        .getHandle(protectionRegistryId(taskQueue))
-        .terminate('test over')
-        .catch(() => undefined);
-      await dev.close();
-    }
+      }),
+      (registry) => registry.claim([pin('ckpt_lost_rebuild_e1', 'pipeline-lost-rebuild')]),
+    );
+    expect(claim.recorded).toEqual(['ckpt_lost_rebuild_e1']);
     expect(rebuilds).toBe(2);
     expect(Date.now() - startedAt).toBeLessThan(60_000);
   }, 180_000);
 });
 
 /**
- * On the dev server: a live pipeline that cannot say what it holds (its workflow task failing) keeps the
- * rebuild from finishing. Claims need only the runs before (their leases), so pipelines go on claiming;
- * every lease is refused (a cleanup keeps everything) until the live part is read.
+ * A live pipeline that cannot say what it holds (its workflow task failing) keeps the rebuild from
+ * finishing. Claims need only the runs before (their leases), so pipelines go on claiming; every lease is
+ * refused (a cleanup keeps everything) until the live part is read.
  */
 describe('a live workflow that cannot answer the rebuild', () => {
   it('holds no claim: a pipeline’s claim is recorded, while a cleanup’s lease is refused naming the rebuild', async () => {
-    const dev = await connectDevServer();
-    const taskQueue = uniqueTaskQueue('unanswered-rebuild');
-    const real = createActivities(createProviderClients(bed.sandbox.endpoints));
     const cannotAnswer = async (): Promise<never> => {
       throw new Error('pipeline-stuck cannot say what it holds (Workflow Task in failed state): asked again');
     };
-    const worker = await Worker.create({
-      connection: dev.nativeConnection,
-      taskQueue,
-      ...workflowCode(),
-      shutdownGraceTime: 0,
-      shutdownForceTime: '1s',
+    await withRegistryOnDevServer(
+      'unanswered-rebuild',
       // Reading the live workflows fails on every attempt, in one part or in the whole rebuild.
-      activities: {
-        ...real,
-        rebuildProtection: cannotAnswer,
-        rebuildProtectionFromLiveWorkflows: cannotAnswer,
-      },
-    });
-    const registry = protectionRegistry(dev.client, taskQueue);
-    try {
-      await worker.runUntil(async () => {
+      () => ({ rebuildProtection: cannotAnswer, rebuildProtectionFromLiveWorkflows: cannotAnswer }),
+      async (registry) => {
         const claimed = await Promise.race([
           registry.claim([pin('ckpt_unanswered_e1', 'pipeline-healthy')]),
           new Promise<'still waiting'>((r) => setTimeout(() => r('still waiting'), 30_000)),
@@ -461,13 +459,7 @@ describe('a live workflow that cannot answer the rebuild', () => {
         });
         expect(lease.granted).toEqual([]);
         expect(lease.refused[0].reason).toMatch(/is rebuilding what is in use from the live workflows/);
-      });
-    } finally {
-      await dev.client.workflow
-        .getHandle(protectionRegistryId(taskQueue))
-        .terminate('test over')
-        .catch(() => undefined);
-      await dev.close();
-    }
+      },
+    );
   }, 180_000);
 });

@@ -16,6 +16,7 @@ import { checkpointCleanup, fineTuneToDeploy } from '../../src/workflows';
 import { superviseWorkflowId } from '../../src/workflows/supervise/contract';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { readsAtProviderRate } from '../../src/provider-rate/reads';
+import { testWorkflowBundle } from '../harness/workflow-bundles';
 
 const repo = path.resolve(__dirname, '../..');
 
@@ -192,8 +193,11 @@ describe('TENSORONE_MAX_RPS across two worker processes (the production worker, 
   beforeAll(async () => {
     ({ sandbox } = await startTestSandbox());
     dev = await connectDevServer();
-    const bundle = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ftp-rps-')), 'workflow-bundle.js');
-    await writeWorkflowBundle(bundle);
+    let bundle = testWorkflowBundle(true);
+    if (!bundle) {
+      bundle = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ftp-rps-')), 'workflow-bundle.js');
+      await writeWorkflowBundle(bundle);
+    }
     for (let i = 0; i < 2; i++) {
       const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
         cwd: repo,

@@ -3,10 +3,11 @@ import { startSandbox, type Sandbox } from '../../sandbox/server';
 import { createActivities } from '../../src/activities';
 import { pipelineWorkflowId } from '../../src/domain/pipeline-input';
 import { createProviderClients } from '../../src/providers/config';
-import { createWorker, defaultWorkerSettings } from '../../src/worker-factory';
+import { createWorker } from '../../src/worker-factory';
 import { fineTuneToDeploy } from '../../src/workflows';
 import { fastSupervision, pipelineInput, tensoroneTrain } from '../../fixtures/pipelines';
 import { connectDevServer, uniqueTaskQueue, type DevServerHandle } from '../harness/temporal';
+import { testWorkerSettings } from '../harness/workflow-bundles';
 
 /**
  * On the dev server (the time-skipping server does not time out an attempt by its missed heartbeat):
@@ -32,7 +33,7 @@ it('a smoke test lost with its worker is tried again within seconds, not after i
       connection: dev.nativeConnection,
       taskQueue,
       providers: createProviderClients(sandbox.endpoints),
-      settings: defaultWorkerSettings(),
+      settings: testWorkerSettings(),
       overrides: { shutdownGraceTime: 0, shutdownForceTime: '1s' },
     },
     {

@@ -13,8 +13,8 @@ import {
 import { startFixtureServer } from '../harness/fixture-server';
 import { uniqueTaskQueue } from '../harness/temporal';
 import { advanceUntil, HOUR, startWorkflowTestBed, type WorkflowTestBed } from '../harness/workflow-env';
-import { workflowCode } from '../../src/config/workflow-code';
 import { stopSupervisedJobSignal, superviseTrainingJob } from '../../src/workflows';
+import { testWorkflowCode } from '../harness/workflow-bundles';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
@@ -224,7 +224,7 @@ it('a status the documents never name ends the wait after the grace period: no e
   const worker = await Worker.create({
     connection: bed.env.nativeConnection,
     taskQueue,
-    ...workflowCode(),
+    ...testWorkflowCode(),
     activities: createActivities(
       createProviderClients({ tensorone: base, tensormesh: base, marqtune: base }),
     ),

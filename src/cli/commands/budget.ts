@@ -1,6 +1,7 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import {
   DAY_MS,
+  MONTH_MS,
   emptyLedger,
   limitBelowUseWarning,
   limitRefusal,
@@ -29,35 +30,58 @@ export function addBudgetCommand(program: Command): void {
     );
   budget
     .command('set')
-    .description('set (or change) the most the fleet’s training jobs may cost per day (or --window)')
-    .requiredOption('--per-day <amount>', 'the budget per window, in the providers’ currency', amountFlag)
-    .option('--window <duration>', 'the window the budget is for (default 1d)', windowFlag, DAY_MS)
+    .description(
+      'set (or change) the most the fleet’s training jobs may cost per day (or --window), or per 30 days (--per-month)',
+    )
+    .addOption(
+      new Option('--per-day <amount>', 'the budget per window, in the providers’ currency').argParser(
+        amountFlag('--per-day'),
+      ),
+    )
+    .addOption(
+      new Option(
+        '--per-month <amount>',
+        'the budget per 30-day window (not a calendar month), in the providers’ currency',
+      )
+        .argParser(amountFlag('--per-month'))
+        .conflicts(['perDay', 'window']),
+    )
+    .option('--window <duration>', 'the window --per-day is for (default 1d)', windowFlag)
     .option('--by <name>', 'who sets it, for the record')
     .option('--json', 'print the ledger and figures as JSON')
-    .action(async (opts: { perDay: number; window: number; by?: string; json?: boolean }) =>
-      withClient(async ({ client, taskQueue }) => {
-        // Loaded when the command runs: `starter --help` loads no Temporal SDK.
-        const { fleetBudgets } = await import('../../clients/fleet-budget');
-        const { WorkflowUpdateFailedError } = await import('@temporalio/client');
-        const { OperatorRefusal } = await import('../operator');
-        const state = await fleetBudgets(client, taskQueue)
-          .set({ amount: opts.perDay, windowMs: opts.window, ...(opts.by ? { by: opts.by } : {}) })
-          .catch((e: unknown) => {
-            if (e instanceof WorkflowUpdateFailedError)
-              throw new OperatorRefusal(e.cause?.message ?? e.message);
-            throw e;
-          });
-        // Still set: the operator may mean to hold the fleet until the window rolls.
-        const warning = limitBelowUseWarning(state.usage);
-        if (warning) {
-          err(warning);
-          const { heldWithCosts, overrunLine } = await import('../fleet-overrun');
-          const stop = overrunLine(state, await heldWithCosts(client, state));
-          if (stop) err(stop);
-        }
-        if (opts.json) return out({ taskQueue, ...state });
-        for (const line of budgetLines(taskQueue, state)) out(line);
-      }),
+    .action(
+      async (
+        opts: { perDay?: number; perMonth?: number; window?: number; by?: string; json?: boolean },
+        command: Command,
+      ) => {
+        const asked = budgetAsked(opts);
+        // Refused (exit 2) before connecting.
+        if (typeof asked === 'string') return command.error(`error: ${asked}`, { exitCode: 2 });
+        const { amount, windowMs } = asked;
+        return withClient(async ({ client, taskQueue }) => {
+          // Loaded when the command runs: `starter --help` loads no Temporal SDK.
+          const { fleetBudgets } = await import('../../clients/fleet-budget');
+          const { WorkflowUpdateFailedError } = await import('@temporalio/client');
+          const { OperatorRefusal } = await import('../operator');
+          const state = await fleetBudgets(client, taskQueue)
+            .set({ amount, windowMs, ...(opts.by ? { by: opts.by } : {}) })
+            .catch((e: unknown) => {
+              if (e instanceof WorkflowUpdateFailedError)
+                throw new OperatorRefusal(e.cause?.message ?? e.message);
+              throw e;
+            });
+          // Still set: the operator may mean to hold the fleet until the window rolls.
+          const warning = limitBelowUseWarning(state.usage);
+          if (warning) {
+            err(warning);
+            const { heldWithCosts, overrunLine } = await import('../fleet-overrun');
+            const stop = overrunLine(state, await heldWithCosts(client, state));
+            if (stop) err(stop);
+          }
+          if (opts.json) return out({ taskQueue, ...state });
+          for (const line of budgetLines(taskQueue, state)) out(line);
+        });
+      },
     );
   budget
     .command('unset')
@@ -88,11 +112,25 @@ export function addBudgetCommand(program: Command): void {
     );
 }
 
-function amountFlag(value: string): number {
-  const n = /^(\d+(\.\d*)?|\.\d+)$/.test(value.trim()) ? Number(value) : NaN;
-  const refusal = limitRefusal(n, DAY_MS);
-  if (refusal) throw new InvalidArgumentError(`must be an amount above 0 such as 500.`);
-  return n;
+/** An amount flag's parser: a refusal (exit 2) names the flag, before anything connects. */
+function amountFlag(flag: '--per-day' | '--per-month'): (value: string) => number {
+  return (value) => {
+    const n = /^(\d+(\.\d*)?|\.\d+)$/.test(value.trim()) ? Number(value) : NaN;
+    const refusal = limitRefusal(n, DAY_MS, flag);
+    if (refusal) throw new InvalidArgumentError(`must be an amount above 0 such as 500.`);
+    return n;
+  };
+}
+
+/** The limit and window asked for: `--per-day` (with `--window`) or `--per-month`; one of them is needed. */
+function budgetAsked(opts: {
+  perDay?: number;
+  perMonth?: number;
+  window?: number;
+}): { amount: number; windowMs: number } | string {
+  if (opts.perMonth !== undefined) return { amount: opts.perMonth, windowMs: MONTH_MS };
+  if (opts.perDay !== undefined) return { amount: opts.perDay, windowMs: opts.window ?? DAY_MS };
+  return 'give the budget with --per-day <amount> or --per-month <amount>';
 }
 
 function windowFlag(value: string): number {
@@ -133,7 +171,7 @@ export function budgetLines(taskQueue: string, state: FleetBudgetState | undefin
   );
   for (const r of current)
     lines.push(
-      `  ${r.spent === undefined ? `holds    ${money(r.amount)}` : `spent    ${money(r.spent)} of ${money(r.amount)}`}  ${r.workflowId} (run ${r.runId}, since ${r.at})`,
+      `  ${r.spent === undefined ? `holds    ${money(r.amount)}` : `spent    ${money(r.spent)} of ${money(r.amount)}`}  ${r.workflowId} (run ${r.runId}, since ${r.at}${r.spent === undefined && r.reported !== undefined ? `; cost so far ${money(r.reported)}` : ''})${r.stopped ? `; stopped by the fleet budget at ${r.stopped.at}` : ''}`,
     );
   for (const w of ledger.waiters)
     lines.push(`  waiting  ${money(w.amount)}  ${w.workflowId} (run ${w.runId}, since ${w.since})`);

@@ -7,6 +7,7 @@ import type {
   ReserveRequest,
   SettledSpend,
 } from '../../decisions/fleet-budget';
+import type { CostReport } from '../../decisions/fleet-stop';
 import { perTaskQueueId, type LongLivedInput, type Rebuilding } from '../long-lived';
 
 // The contract of `fleetBudget`, what a task queue's training jobs may spend in a window: its id, input,
@@ -53,3 +54,12 @@ export const fleetBudgetStateQuery = defineQuery<FleetBudgetState>('fleetBudgetS
 
 /** Sent to a pipeline in line when its reservation is admitted. */
 export const fleetBudgetAdmittedSignal = defineSignal<[ReserveAnswer]>('fleetBudgetAdmitted');
+
+/** A pipeline holding a reservation tells what its job has cost by its looks, when it moved by a step. */
+export const fleetBudgetCostSignal = defineSignal<[CostReport]>('fleetBudgetCost');
+
+/** Sent to a pipeline whose job the fleet budget stops: stop it with a saved checkpoint and go on. */
+export interface FleetBudgetStop {
+  reason: string;
+}
+export const fleetBudgetStopSignal = defineSignal<[FleetBudgetStop]>('fleetBudgetStop');

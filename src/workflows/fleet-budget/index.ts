@@ -22,7 +22,9 @@ import {
   type FleetLedger,
   type FleetReservation,
 } from '../../decisions/fleet-budget';
+import { fleetStops, markStopped, recordCost, settledWhenGone, stopNotice } from '../../decisions/fleet-stop';
 import {
+  fleetBudgetCostSignal,
   fleetBudgetStateQuery,
   reserveFleetBudgetUpdate,
   setFleetBudgetUpdate,
@@ -32,7 +34,7 @@ import {
   type FleetBudgetState,
 } from './contract';
 import { continueAsNewWhenIdle, continueDue, type Rebuilding } from '../long-lived';
-import { refusesWhenFullPatch } from './patches';
+import { refusesWhenFullPatch, stopsNewestPatch } from './patches';
 
 /** Until the run before is read nothing is admitted, so the read is tried for as long as it takes. */
 const rebuild = proxyActivities<Activities>({
@@ -131,6 +133,12 @@ export async function fleetBudget(input: FleetBudgetInput = {}): Promise<void> {
     { validator: () => refuseWith(unsetRefusal(ledger, workflowInfo().taskQueue)) },
   );
   setHandler(fleetBudgetStateQuery, state);
+  // A running job's cost by its pipeline's looks: only the reservation of exactly that run takes it.
+  setHandler(fleetBudgetCostSignal, async (report) => {
+    if (rebuilding) await rebuilt();
+    ledger = recordCost(ledger, report);
+    changes += 1;
+  });
 
   if (rebuilding) {
     const { workflowId, runId } = workflowInfo();
@@ -147,6 +155,7 @@ export async function fleetBudget(input: FleetBudgetInput = {}): Promise<void> {
   for (;;) {
     admitFromLine();
     await Promise.all(toNotify.splice(0).map(notifyAdmitted));
+    await stopNewestWhenOver();
     if (historyDue()) break;
     const seen = changes;
     const changed = () => changes !== seen || toNotify.length > 0 || historyDue();
@@ -161,6 +170,32 @@ export async function fleetBudget(input: FleetBudgetInput = {}): Promise<void> {
     ledger: pruneLedger(ledger, Date.now()),
   });
 
+  /**
+   * Spent + what the running jobs may still cost passes the limit: the newest are told to stop with a
+   * saved checkpoint (their pipelines go on as when their own budget stopped them) and the operator is
+   * notified. A run that has ended meanwhile counts the most its job may have cost.
+   */
+  async function stopNewestWhenOver(): Promise<void> {
+    const due = fleetStops(ledger, Date.now());
+    if (due.stop.length === 0 || !stopsNewestPatch()) return;
+    ledger = markStopped(ledger, due.stop, due.reason, Date.now());
+    await Promise.all(
+      due.stop.map(async (r) => {
+        const { workflowId, runId } = r;
+        const told = await notify.signalFleetBudgetStop({ workflowId, runId, reason: due.reason });
+        if (told === 'gone') ledger = settle(ledger, r, settledWhenGone(r));
+      }),
+    );
+    await notifyOperator
+      .notifyWebhook({
+        workflowId: workflowInfo().workflowId,
+        kind: 'fleet-budget-stopped',
+        phase: 'over-budget',
+        text: stopNotice(due.stop, due.reason),
+      })
+      .catch(() => undefined);
+  }
+
   /** Tells an admitted pipeline; one that has ended meanwhile gives its reservation back. */
   async function notifyAdmitted(reservation: FleetReservation): Promise<void> {
     const usage = fleetUsage(ledger, Date.now());
@@ -174,6 +209,12 @@ export async function fleetBudget(input: FleetBudgetInput = {}): Promise<void> {
     if (told === 'gone') ledger = settle(ledger, reservation, 0);
   }
 }
+
+/** The operator's notice is tried a few times and then dropped: it never holds the budget up. */
+const notifyOperator = proxyActivities<Activities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumAttempts: 3 },
+});
 
 function refuseWith(refusal: string | undefined): void {
   if (refusal) throw new Error(refusal);

@@ -130,6 +130,8 @@ export interface PipelineResult extends PipelineLeftovers {
   cost?: number;
   resumes: number;
   budgetStopped: boolean;
+  /** The fleet budget stopped training (with a saved checkpoint), and why; `budgetStopped` is set too. */
+  fleetBudgetStopped?: string;
   /** Training stopped early: at which epoch, why, and the GPU-hours and cost saved. */
   earlyStop?: EarlyStopReport;
   gate?: { passed: boolean; reasons: string[] };

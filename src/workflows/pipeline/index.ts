@@ -46,6 +46,7 @@ import {
   undoFailed,
 } from '../../decisions/pipeline-status';
 import { runSweep } from '../sweep/coordinate';
+import { watchFleetStops } from './fleet-stop';
 import { trialsReserveFleetBudget } from '../sweep/patches';
 
 /**
@@ -144,7 +145,16 @@ async function run(
   stopLateDuplicates(status, safety);
 
   // ---- wait: the supervising child ----
-  const supervision = swept ? swept.supervision : await superviseChild(spec, status.provider, jobId);
+  // Holding a fleet budget reservation: its cost is reported, and the budget may stop the job.
+  const fleetWatch = swept ? undefined : watchFleetStops(status, safety.fleet, spec.budget?.maxCost);
+  const supervision = swept
+    ? swept.supervision
+    : fleetWatch
+      ? await fleetWatch.supervise(jobId, (onStarted) =>
+          superviseChild(spec, status.provider, jobId, onStarted),
+        )
+      : await superviseChild(spec, status.provider, jobId);
+  const fleetStopped = fleetWatch?.stoppedBy();
   // The look the supervision finished at comes in its result, not as a progress signal.
   if (supervision.progress) moveTo(status, trainingReported(status, supervision.progress));
   if (supervision.earlyStop) status.earlyStop = supervision.earlyStop;
@@ -231,6 +241,7 @@ async function run(
     cost: swept ? swept.table.cost : supervision.job.cost,
     resumes: supervision.resumes,
     budgetStopped: supervision.outcome === 'budget-stopped',
+    ...(fleetStopped ? { fleetBudgetStopped: fleetStopped } : {}),
     ...(supervision.earlyStop ? { earlyStop: supervision.earlyStop } : {}),
     gate: status.gate,
     ...(status.probe ? { probe: status.probe } : {}),

@@ -1,7 +1,8 @@
-import { ApplicationFailure } from '@temporalio/workflow';
+import { ApplicationFailure, workflowInfo } from '@temporalio/workflow';
 import type * as PipelineInputModule from '../../domain/pipeline-input';
 import type { PipelineSpec } from '../../domain/pipeline-input';
-import { boundsInput, typesTrainConfig } from './patches';
+import { PIPELINE_INPUT_SCHEMA_REVISION, validatedRevision } from '../../domain/validated-input';
+import { boundsInput, trustsStarterValidation, typesTrainConfig } from './patches';
 
 /**
  * The input schema is loaded when a pipeline starts, not with the workflow module: each workflow gets
@@ -13,8 +14,26 @@ function loadInputSchema(): typeof PipelineInputModule {
   return require('../../domain/pipeline-input') as typeof PipelineInputModule;
 }
 
-/** The pipeline file as the workflow received it, checked; a bad one fails the run as INVALID_INPUT. */
+/**
+ * Whether the starter validated the input against this worker's schema revision. The patch is asked only
+ * by starts with the memo, and its marker records the answer: a replay follows it whatever the revision
+ * of the worker replaying (one of another revision may replay a run that trusted its starter).
+ */
+function starterValidated(): boolean {
+  const info = workflowInfo();
+  const revision = validatedRevision(info.memo);
+  if (revision === undefined) return false;
+  return (
+    (revision === PIPELINE_INPUT_SCHEMA_REVISION || info.unsafe.isReplaying) && trustsStarterValidation()
+  );
+}
+
+/**
+ * The pipeline file as the workflow received it, checked; a bad one fails the run as INVALID_INPUT. An
+ * input the starter validated against this worker's schema revision (its memo says so) is taken as is.
+ */
 export function validate(raw: unknown): PipelineSpec {
+  if (starterValidated()) return raw as PipelineSpec;
   const { parsePipelineInput, InvalidPipelineInput } = loadInputSchema();
   // Duration and size bounds came later: a pipeline started before them replays as it was accepted.
   const bounded = boundsInput();

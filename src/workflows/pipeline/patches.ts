@@ -139,3 +139,17 @@ export const asksFleetBudgetPresenceByActivity = () =>
  * when no approval is awaited (then the look still comes after the approval, right before deploying).
  */
 export const readsAheadOfTheClaim = () => patched('pipeline-reads-champion-and-job-with-the-candidate');
+
+/**
+ * A pipeline holding a fleet budget reservation tells the budget its job's cost as its looks report it
+ * (when it moved by a step), and stops its job with a saved checkpoint when the budget says so, going
+ * on as when its own `budget.maxCost` stopped training. Asked only by a pipeline that holds one.
+ */
+export const stopsOnFleetOverrun = () => patched('pipeline-fleet-budget-stops');
+
+/**
+ * An input the starter validated against this worker's input schema revision (its memo names it,
+ * src/domain/validated-input.ts) is not validated again: the pipeline's first workflow task no longer
+ * evaluates zod and the schema. Asked only by starts that carry the memo.
+ */
+export const trustsStarterValidation = () => patched('pipeline-trusts-starter-validated-input');

@@ -1,10 +1,17 @@
-import { ApplicationFailure, CancellationScope, executeChild, workflowInfo } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  CancellationScope,
+  executeChild,
+  startChild,
+  workflowInfo,
+  type ChildWorkflowHandle,
+} from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { earlyStopRule, type EarlyStopRule } from '../../decisions/early-stop';
 import { nextGpuType, offeredGpuTypes } from '../../decisions/supervision';
 import type { PipelineSpec } from '../../domain/pipeline-input';
 import { provider } from '../activity-stubs';
-import { superviseWorkflowId, type SupervisionResult } from '../supervise/contract';
+import { superviseWorkflowId, type SuperviseInput, type SupervisionResult } from '../supervise/contract';
 import type { PipelineStatus } from './contract';
 import { applicationCause } from '../failure-cause';
 import { summarized } from '../summaries';
@@ -87,6 +94,8 @@ export async function superviseChild(
   spec: PipelineSpec,
   providerName: 'tensorone' | 'marqtune',
   jobId: string,
+  /** Given the child once started (the same command as without it): it can then be signalled. */
+  onStarted?: (child: ChildWorkflowHandle<typeof superviseTrainingJob>) => void,
 ): Promise<SupervisionResult> {
   const perJob = supervisesPerJob();
   const workflowId = perJob
@@ -94,14 +103,18 @@ export async function superviseChild(
     : `${workflowInfo().workflowId}/supervise`;
   const earlyStop = earlyStopOf(spec);
   try {
-    return await executeChild(superviseTrainingJob, {
+    const options = {
       workflowId,
       staticSummary: `supervise ${providerName} job ${jobId} for ${workflowInfo().workflowId}`,
       staticDetails: `Looks at the job at least every **${spec.supervision.freshness}**; stall after ${spec.supervision.stallAfter}; resume budget ${spec.supervision.resumeBudget}${spec.budget?.maxCost !== undefined ? `; stops at cost ${spec.budget.maxCost}` : ''}${earlyStop ? `; stops early after ${earlyStop.earlyStop.patience} checkpoints without an improvement > ${earlyStop.earlyStop.minDelta} in ${earlyStop.earlyStop.metric}` : ''}.`,
       args: [
         { provider: providerName, jobId, ...spec.supervision, maxCost: spec.budget?.maxCost, ...earlyStop },
-      ],
-    });
+      ] as [SuperviseInput],
+    };
+    if (!onStarted) return await executeChild(superviseTrainingJob, options);
+    const child = await startChild(superviseTrainingJob, options);
+    onStarted(child);
+    return await child.result();
   } catch (err) {
     if (perJob && err instanceof WorkflowExecutionAlreadyStartedError)
       throw ApplicationFailure.nonRetryable(

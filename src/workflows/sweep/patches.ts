@@ -9,3 +9,10 @@ import { patched } from '@temporalio/workflow';
  * by a pipeline with `train.sweep` (which then tells its trials) and by each trial so told.
  */
 export const trialsReserveFleetBudget = () => patched('sweep-trials-reserve-fleet-budget');
+
+/**
+ * A trial holding a fleet budget reservation tells the budget its job's cost from the looks it makes
+ * (when it moved by a step) and, told by the budget to stop, stops its job with a saved checkpoint as a
+ * budget stop: it still competes with the best checkpoint it trained. Asked only by a trial that holds one.
+ */
+export const trialStopsOnFleetOverrun = () => patched('sweep-trial-fleet-budget-stops');

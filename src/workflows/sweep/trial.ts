@@ -34,7 +34,8 @@ import { summarized } from '../summaries';
 import { stopSupervisedJobSignal, superviseTrainingJob } from '../supervise';
 import { applicationCause } from '../failure-cause';
 import { holdFleetBudget, NOTHING_HELD, type FleetBudgetHold } from '../pipeline/fleet-budget';
-import { trialsReserveFleetBudget } from './patches';
+import { trialStopsOnFleetOverrun, trialsReserveFleetBudget } from './patches';
+import { trialFleetStops } from './fleet-stop';
 import { seenOf, trialResult } from './result';
 import { pausesTrialsAtRungs } from '../pipeline/patches';
 import {
@@ -105,6 +106,8 @@ export async function sweepTrial(input: TrialInput): Promise<TrialResult> {
   const status: PipelineStatus = { phase: 'training', provider: 'tensorone', pinned: [], updatedAt: '' };
   const reservesBudget = input.reservesFleetBudget === true && trialsReserveFleetBudget();
   let hold: FleetBudgetHold = NOTHING_HELD;
+  /** Tells the fleet budget the job's cost when it moved by a step (only while a reservation is held). */
+  let reportCost: (look: { cost?: number; percentage?: number }) => Promise<void> = async () => undefined;
   /** In line for the fleet budget: the pipeline's table shows it, and so does the trial's page. */
   const inLine = () => {
     const why = status.fleetBudget ?? 'awaiting budget';
@@ -132,6 +135,9 @@ export async function sweepTrial(input: TrialInput): Promise<TrialResult> {
   try {
     if (reservesBudget) {
       hold = await reserveFleetBudget();
+      // Holding a reservation: its cost is reported from its looks, and the fleet budget may stop it.
+      if (hold.held() && trialStopsOnFleetOverrun())
+        reportCost = trialFleetStops(spec.budget?.maxCost, (s) => void (stop ??= s));
       // Stopped before its job was created (the sweep's budget reached while it waited): nothing to train.
       if (stop) {
         await hold.settle(0);
@@ -172,12 +178,14 @@ export async function sweepTrial(input: TrialInput): Promise<TrialResult> {
       seen: ProgressSeen,
       cost: number | undefined,
       metrics: Record<string, number>,
+      percentage?: number,
     ) => {
       const done = epochsDone(seen);
       const metric = metrics[spec.selection.metric];
       setCurrentDetails(
         `trial ${index} (${label}): job \`${job}\` ${seen.status}, epoch ${done}/${seen.totalEpochs ?? '-'}`,
       );
+      await reportCost({ cost, percentage });
       const key = `${seen.status}|${done}|${train.sweep?.maxCost !== undefined ? cost : ''}`;
       if (key === told) return;
       told = key;
@@ -205,13 +213,13 @@ export async function sweepTrial(input: TrialInput): Promise<TrialResult> {
           );
           if (progress && progress !== forwarded) {
             forwarded = progress;
-            await tellProgress({ ...progress }, progress.cost, progress.metrics);
+            await tellProgress({ ...progress }, progress.cost, progress.metrics, progress.percentage);
           }
           continue;
         }
         const look = await polling.getTrainingJob(job);
         const seen = seenOf(look);
-        await tellProgress(seen, look.cost, look.metrics);
+        await tellProgress(seen, look.cost, look.metrics, look.progress.percentage);
         if (rung !== undefined && epochsDone(seen) >= rung) {
           const page = await summarized(
             paging.listCheckpoints,
