@@ -113,11 +113,38 @@ interface Figures {
   sweepRuns: number;
   /** Provider requests inside the window, all routes, all workers. */
   requests: number;
+  /**
+   * Provider requests of the window counted by whole sweeps: every page of each fleet sweep run whose
+   * first request came inside the window (wherever its other pages fell), and the other requests
+   * inside it. A run whose pages straddle a window's edge moves the plain count by up to 9 requests.
+   */
+  requestsWholeSweeps: number;
+  /**
+   * The sweep windows those runs swept (distinct windows of the running jobs' runs): a 100-second
+   * window holds 7 or 8 of 14 s by its phase, one sweep each, so requests per sweep window compare runs.
+   */
+  sweepWindows: number;
+  /** Those requests by what they read: running-list pages, pending-list pages, single jobs, the rest. */
+  requestsByKind: Record<RequestKind, number>;
+  /** `jobListSweep` runs begun inside the window, by the status they swept. */
+  sweepRunsByStatus: { running: number; pending: number };
   callsPerJobHour: number;
   requestsPerSecond: number;
   peakRequestsPerSecond: number;
   /** Every process measured over the window: the workers, and on the cluster the server and PostgreSQL. */
   processes: (GroupUsage & { cpuPercent: number })[];
+}
+
+type RequestKind = 'running pages' | 'pending pages' | 'job reads' | 'other';
+
+/** What a provider request reads: where extra requests come from is told by their kind, not their time. */
+function requestKind(r: TappedRequest): RequestKind {
+  if (r.method === 'GET' && r.path === '/tensorone/v2/training/jobs') {
+    if (/[?&]status=running(&|$)/.test(r.search)) return 'running pages';
+    if (/[?&]status=pending(&|$)/.test(r.search)) return 'pending pages';
+  }
+  if (r.method === 'GET' && /^\/tensorone\/v2\/training\/jobs\/[^/]+$/.test(r.path)) return 'job reads';
+  return 'other';
 }
 
 /** The Temporal server a measurement runs on, and its processes to measure (none for the dev server). */
@@ -180,6 +207,11 @@ async function main(): Promise<void> {
           'sweeps (each worker)',
           'sweep runs',
           'provider requests',
+          'provider requests by whole sweeps',
+          'sweep windows',
+          'requests per sweep window',
+          'running pages / pending pages / job reads / other',
+          'sweep runs running / pending',
           'calls per job-hour',
           'requests/s avg',
           'requests/s peak',
@@ -209,6 +241,11 @@ async function main(): Promise<void> {
           r.sweepsEach.join(' / '),
           r.sweepRuns,
           r.requests,
+          r.requestsWholeSweeps,
+          r.sweepWindows,
+          r.sweepWindows ? r.requestsWholeSweeps / r.sweepWindows : '–',
+          Object.values(r.requestsByKind).join(' / '),
+          `${r.sweepRunsByStatus.running} / ${r.sweepRunsByStatus.pending}`,
           r.callsPerJobHour,
           r.requestsPerSecond,
           r.peakRequestsPerSecond,
@@ -286,12 +323,31 @@ async function measure(server: Server, n: number, cache: number | undefined): Pr
   const sweepsEach = Array<number>(WORKERS).fill(0);
   const SWEEP = 'sweep';
   const perSecond = new Map<number, number>();
+  const requestsByKind: Record<RequestKind, number> = {
+    'running pages': 0,
+    'pending pages': 0,
+    'job reads': 0,
+    other: 0,
+  };
+  /** Each fleet sweep run's requests, by its workflow id, and when the first came. */
+  const sweepRunRequests = new Map<string, { firstAtMs: number; count: number }>();
+  let otherRequestsInWindow = 0;
+  /** Who read single jobs in the window (`workflowId/activityId`): where reads past the sweeps come from. */
+  const jobReadOrigins: string[] = [];
   const onRequest = (worker: number, r: TappedRequest) => {
     if (!/^\/(tensorone|tensormesh|marqtune)\//.test(r.path)) return;
     const now = Date.now();
+    const sweepRun = r.origin?.startsWith('job-sweep--') ? r.origin.split('/')[0]! : undefined;
+    if (sweepRun) {
+      const seen = sweepRunRequests.get(sweepRun) ?? { firstAtMs: now, count: 0 };
+      seen.count += 1;
+      sweepRunRequests.set(sweepRun, seen);
+    } else if (now >= windowStart && now < windowEnd) otherRequestsInWindow += 1;
     if (now >= windowStart && now < windowEnd) {
       const second = Math.floor(now / 1000);
       perSecond.set(second, (perSecond.get(second) ?? 0) + 1);
+      requestsByKind[requestKind(r)] += 1;
+      if (requestKind(r) === 'job reads') jobReadOrigins.push(r.origin ?? '-');
     }
     if (r.method !== 'GET') return;
     // A sweep of the job list (its first page of running jobs) sees every running job: here all of them.
@@ -390,6 +446,20 @@ async function measure(server: Server, n: number, cache: number | undefined): Pr
     const workerUsage = usage.slice(0, WORKERS);
     const looks = looksOnTime(before, after);
     const sweepRuns = await countSweepRuns(env, taskQueue, windowStart, windowEnd);
+    const sweepRunsByStatus = await countSweepRunsByStatus(env, taskQueue, windowStart, windowEnd);
+    if (jobReadOrigins.length)
+      process.stderr.write(
+        `scale: ${jobReadOrigins.length} single-job reads in the window, from: ${jobReadOrigins.slice(0, 20).join(' ')}\n`,
+      );
+    const runsInWindow = [...sweepRunRequests].filter(
+      ([, run]) => run.firstAtMs >= windowStart && run.firstAtMs < windowEnd,
+    );
+    const requestsWholeSweeps =
+      otherRequestsInWindow + runsInWindow.reduce((sum, [, run]) => sum + run.count, 0);
+    // `job-sweep--<task queue>--tensorone--<status>--<window length>--<window start>`
+    const sweepWindows = new Set(
+      runsInWindow.filter(([id]) => id.includes('--running--')).map(([id]) => id.split('--').pop()),
+    ).size;
     return {
       n,
       cache: cache ?? 'default',
@@ -411,6 +481,10 @@ async function measure(server: Server, n: number, cache: number | undefined): Pr
       sweepsEach,
       sweepRuns,
       requests,
+      requestsWholeSweeps,
+      sweepWindows,
+      requestsByKind,
+      sweepRunsByStatus,
       callsPerJobHour: requests / ((n * windowSeconds) / 3600),
       requestsPerSecond: requests / windowSeconds,
       peakRequestsPerSecond: Math.max(0, ...perSecond.values()),
@@ -593,6 +667,27 @@ async function countSweepRuns(
     return count;
   } catch {
     return NaN;
+  }
+}
+
+/** The `jobListSweep` runs begun in the window, by the status in their id (`jobListSweepId`). */
+async function countSweepRunsByStatus(
+  env: TestWorkflowEnvironment,
+  taskQueue: string,
+  fromMs: number,
+  toMs: number,
+): Promise<{ running: number; pending: number }> {
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const counts = { running: 0, pending: 0 };
+  try {
+    for await (const run of env.client.workflow.list({
+      query: `WorkflowType = 'jobListSweep' AND TaskQueue = '${taskQueue}' AND StartTime >= '${iso(fromMs)}' AND StartTime < '${iso(toMs)}'`,
+    }))
+      if (run.workflowId.includes('--pending--')) counts.pending += 1;
+      else counts.running += 1;
+    return counts;
+  } catch {
+    return { running: NaN, pending: NaN };
   }
 }
 

@@ -6,6 +6,8 @@ export interface TappedRequest {
   path: string;
   /** The query string, `?…` or empty. */
   search: string;
+  /** Who sent it (`x-request-origin`: `workflowId/activityId` for the worker's activities). */
+  origin?: string;
 }
 
 export interface Tap {
@@ -36,7 +38,15 @@ export async function startTap(target: string, onRequest: (r: TappedRequest) => 
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(res);
         answer.once('end', () =>
-          onRequest({ method: req.method ?? 'GET', path: url.pathname, search: url.search }),
+          onRequest({
+            method: req.method ?? 'GET',
+            path: url.pathname,
+            search: url.search,
+            origin:
+              typeof req.headers['x-request-origin'] === 'string'
+                ? req.headers['x-request-origin']
+                : undefined,
+          }),
         );
       },
     );

@@ -18,7 +18,7 @@ import { waitAtMost } from './wait-at-most';
 const SWEEP_RUN_TIMEOUT_MS = 60_000;
 /** How long a look waits for the fleet's sweep when no rate limit sets it: inside the watch's 30 s. */
 const LOOK_WAITS_MS = 20_000;
-/** Looks that last saw their job in one of these want the next sweep to list the pending jobs too. */
+/** Looks that last saw their job in one of these ask for the pending jobs' sweep too. */
 const WAITING_STATUSES: readonly (JobStatus | undefined)[] = ['pending', 'queued', undefined];
 
 /** The fleet's sweep cannot be had (no client, Temporal unreachable, the run lost or timed out). */
@@ -26,11 +26,13 @@ class FleetSweepUnavailable extends Error {}
 
 /**
  * The job list swept once per freshness window for every worker process of a task queue. A look asks
- * for a sweep no older than its window (`maxAgeMs`); the process's latest answers while it is young
- * enough, otherwise the first look of the process starts or joins the window's `jobListSweep` run
- * (`jobListSweepId`: the id is the single writer, so the processes that ask in one window share one
- * run) and the process's other looks wait for the same answer. Its result is read from the run: one
- * sweep at the provider per window, one result read per process.
+ * for a sweep no older than its window (`maxAgeMs`) of the statuses it needs: `running` always,
+ * `pending` as well when the look expects its job still waiting. For each, the process's latest
+ * answers while it is young enough; otherwise the first look of the process starts or joins the
+ * window's `jobListSweep` run of that status (`jobListSweepId`: the id is the single writer, so the
+ * processes that ask in one window share one run) and the process's other looks wait for the same
+ * answer. Whether a status is swept in a window depends only on the looks of that window, never on
+ * which process a look ran in: adding processes adds no sweep.
  *
  * A provider's refusal or failure of the list comes back as the classified failure a direct list would
  * give. When the sweep cannot be had at all, the process sweeps by itself for the rest of the window
@@ -42,47 +44,58 @@ export function fleetJobSweeps(
   options: { lookWaitsMs?: number; runTimeoutMs?: number } = {},
 ): JobSweeps {
   const runTimeoutMs = options.runTimeoutMs ?? SWEEP_RUN_TIMEOUT_MS;
-  let latest: Sweep | undefined;
-  let waitingWanted = false;
+  /** The process's newest sweep of each status. */
+  const latest = new Map<SweptStatus, Sweep>();
   /** The end of the last window in which the fleet's sweep could not be had. */
   let unavailableUntilMs = Number.NEGATIVE_INFINITY;
   const asking = new Map<string, Promise<Sweep>>();
 
-  async function sweepOfWindow(
+  /** The window's run of `status`, started or joined once per process however many looks ask. */
+  function sweepOfWindow(
     client: Client,
     taskQueue: string,
+    status: SweptStatus,
     windowMs: number,
-    windowStartMs: number,
-    withPending: boolean,
     nowMs: number,
   ): Promise<Sweep> {
-    const statuses: SweptStatus[] = withPending ? ['running', 'pending'] : ['running'];
-    const results = await Promise.all(
-      statuses.map((status) =>
-        startOrJoin(
-          client,
-          { taskQueue, workflowId: jobListSweepId(taskQueue, status, windowMs, windowStartMs), runTimeoutMs },
-          { status, takenAtMs: nowMs },
-        ),
-      ),
-    );
-    // A job that moved from pending to running between the two lists is kept as the later list saw it.
-    const jobs = new Map<string, TrainingJob>();
-    for (const result of results) for (const job of result.jobs) jobs.set(job.id, job);
-    return { takenAtMs: Math.min(...results.map((r) => r.takenAtMs)), jobs };
+    const windowStartMs = sweepWindowStartMs(nowMs, windowMs);
+    const workflowId = jobListSweepId(taskQueue, status, windowMs, windowStartMs);
+    let answer = asking.get(workflowId);
+    if (answer) return answer;
+    answer = startOrJoin(client, { taskQueue, workflowId, runTimeoutMs }, { status, takenAtMs: nowMs })
+      .then((result) => {
+        const made: Sweep = { takenAtMs: result.takenAtMs, jobs: new Map(result.jobs.map((j) => [j.id, j])) };
+        const held = latest.get(status);
+        if (!held || made.takenAtMs >= held.takenAtMs) latest.set(status, made);
+        return made;
+      })
+      .catch((err: unknown) => {
+        if (err instanceof FleetSweepUnavailable)
+          unavailableUntilMs = Math.max(unavailableUntilMs, windowStartMs + windowMs);
+        throw err;
+      })
+      .finally(() => asking.delete(workflowId));
+    asking.set(workflowId, answer);
+    return answer;
   }
 
   return {
     refused(nowMs: number): void {
-      latest = { takenAtMs: nowMs, jobs: new Map() };
+      for (const status of SWEPT_STATUSES) latest.set(status, { takenAtMs: nowMs, jobs: new Map() });
       ownSweeps.refused(nowMs);
     },
 
     async fresh(nowMs: number, maxAgeMs: number, expected?: JobStatus): Promise<Sweep> {
-      if (WAITING_STATUSES.includes(expected)) waitingWanted = true;
-      if (latest && sweepServes(latest.takenAtMs, nowMs, maxAgeMs)) return latest;
+      const statuses: SweptStatus[] = WAITING_STATUSES.includes(expected)
+        ? ['running', 'pending']
+        : ['running'];
+      const young = (status: SweptStatus) => {
+        const held = latest.get(status);
+        return held && sweepServes(held.takenAtMs, nowMs, maxAgeMs) ? held : undefined;
+      };
+      const held = statuses.map(young);
+      if (held.every((sweep) => sweep !== undefined)) return combined(held as Sweep[]);
       if (nowMs < unavailableUntilMs) return ownSweeps.fresh(nowMs, maxAgeMs, expected);
-      const windowStartMs = sweepWindowStartMs(nowMs, maxAgeMs);
       let client: Client;
       let taskQueue: string;
       try {
@@ -92,24 +105,9 @@ export function fleetJobSweeps(
       } catch {
         return ownSweeps.fresh(nowMs, maxAgeMs, expected); // no worker client: not inside a worker
       }
-      const withPending = waitingWanted;
-      const key = `${taskQueue}/${maxAgeMs}/${windowStartMs}/${withPending}`;
-      let answer = asking.get(key);
-      if (!answer) {
-        waitingWanted = false;
-        answer = sweepOfWindow(client, taskQueue, maxAgeMs, windowStartMs, withPending, nowMs)
-          .then((made) => {
-            if (!latest || made.takenAtMs >= latest.takenAtMs) latest = made;
-            return made;
-          })
-          .catch((err: unknown) => {
-            if (err instanceof FleetSweepUnavailable)
-              unavailableUntilMs = Math.max(unavailableUntilMs, windowStartMs + maxAgeMs);
-            throw err;
-          })
-          .finally(() => asking.delete(key));
-        asking.set(key, answer);
-      }
+      const answer = Promise.all(
+        statuses.map((status, i) => held[i] ?? sweepOfWindow(client, taskQueue, status, maxAgeMs, nowMs)),
+      ).then(combined);
       try {
         // The sweep may take longer than a look may wait: the look ends as a poll, the next one joins.
         return await waitAtMost(
@@ -123,6 +121,20 @@ export function fleetJobSweeps(
       }
     },
   };
+}
+
+const SWEPT_STATUSES: readonly SweptStatus[] = ['running', 'pending'];
+
+/**
+ * One view of the sweeps of several statuses: as old as the oldest; a job in two of them (it moved
+ * from pending to running between them) as the later one saw it.
+ */
+function combined(sweeps: Sweep[]): Sweep {
+  if (sweeps.length === 1) return sweeps[0]!;
+  const jobs = new Map<string, TrainingJob>();
+  for (const sweep of [...sweeps].sort((a, b) => a.takenAtMs - b.takenAtMs))
+    for (const [id, job] of sweep.jobs) jobs.set(id, job);
+  return { takenAtMs: Math.min(...sweeps.map((s) => s.takenAtMs)), jobs };
 }
 
 /**

@@ -177,9 +177,13 @@ export function watchActivities(sources: WatchSources) {
     let sweep: Sweep;
     try {
       const sweeps = sources.sweeps;
-      sweep = await classified(() => sweeps.fresh(nowMs, sweepWindowMs(plan.freshnessMs), expected), {
-        tries,
-      });
+      const windowMs = sweepWindowMs(plan.freshnessMs);
+      const read = (status: JobStatus | undefined) =>
+        classified(() => sweeps.fresh(nowMs, windowMs, status), { tries });
+      // A job of no known status is looked for among the running jobs first: the pending jobs are
+      // swept for it only when it is not there.
+      sweep = await read(expected ?? 'running');
+      if (expected === undefined && !sweep.jobs.has(input.jobId)) sweep = await read(undefined);
     } catch (err) {
       // A list this provider refuses (no such route, a filter it does not know): the job's own read
       // still tells its status. A 429, a 5xx or a malformed answer fails the look like a failed read.

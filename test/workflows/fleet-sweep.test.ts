@@ -171,3 +171,54 @@ it('more running jobs than one result carries: the sweep stops at its first page
     expect(jobReads(start)).toHaveLength(0);
     for (const j of jobs) bed.sandbox.state.stopJob(j, false);
   }));
+
+it('the pending jobs are swept only in a window whose looks expect a waiting job, however many processes look', () =>
+  bed.withWorker(async () => {
+    const jobs = runningJobs(6, 'pending-wanted');
+    const byStatus = (ms: number) => {
+      const reads = listReads(ms).map((r) => r.origin ?? '');
+      return {
+        pending: reads.filter((o) => o.includes('--pending--')).length,
+        running: reads.filter((o) => o.includes('--running--')).length,
+      };
+    };
+    // The same looks, made by one process, then (on windows of their own) shared by two: first looks
+    // at jobs of no known status in one window, half by each process; the next window's looks (the jobs
+    // known running) by the first process only; the window after by the second only; then looks that
+    // expect their jobs pending, half by each.
+    async function looksOver(processes: ReturnType<typeof workerProcess>[], freshnessMs: number) {
+      const windowMs = Math.floor(freshnessMs * 0.7);
+      const firstWindow = (Math.floor((await bed.env.currentTimeMs()) / windowMs) + 1) * windowMs;
+      const at = (window: number) => firstWindow + window * windowMs + 1000;
+      const byProcess = (k: number) => processes[k % processes.length]!;
+      const start = Date.now();
+      const first = await Promise.all(
+        jobs.map((j, i) =>
+          lookAt(byProcess(i), j.id, at(0), { plan: { freshnessMs, knownStatus: undefined } }),
+        ),
+      );
+      const next = await Promise.all(
+        jobs.map((j) => lookAt(byProcess(0), j.id, at(1), { plan: { freshnessMs } })),
+      );
+      const after = await Promise.all(
+        jobs.map((j) => lookAt(byProcess(1), j.id, at(2), { plan: { freshnessMs } })),
+      );
+      // Looks that expect their jobs still waiting (they have started since) want the pending jobs.
+      const waited = await Promise.all(
+        jobs.map((j, i) =>
+          lookAt(byProcess(i), j.id, at(3), { plan: { freshnessMs, knownStatus: 'pending' } }),
+        ),
+      );
+      // A first look (or one that finds a new status) reports what it found; the others look again later.
+      for (const look of [...first, ...next, ...after, ...waited])
+        expect(look.result?.job.status ?? look.beat?.latest?.status).toBe('running');
+      return { ...byStatus(start), jobReads: jobReads(start).length };
+    }
+    const one = await looksOver([workerProcess()], 140_000);
+    const two = await looksOver([workerProcess(), workerProcess()], 150_000);
+    // The running jobs once a window; the pending jobs once, for the looks that expected a waiting job
+    // (the jobs of no known status were found among the running ones). A second process adds no sweep.
+    expect(two).toEqual(one);
+    expect(one).toEqual({ pending: 1, running: 4, jobReads: 0 });
+    for (const j of jobs) bed.sandbox.state.stopJob(j, false);
+  }));
