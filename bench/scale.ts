@@ -415,7 +415,7 @@ async function measure(server: Server, n: number, cache: number | undefined): Pr
     });
     const startSeconds = (Date.now() - startedAt) / 1000;
     // Let the start burst (every workflow's first look) drain before the window opens.
-    await waitForQuiet(sandbox.state, n, workers);
+    await waitForQuiet(sandbox.state, n, workers, metricsPorts);
 
     windowStart = Date.now();
     const before = await Promise.all(metricsPorts.map(scrape));
@@ -588,10 +588,24 @@ function spawnWorker(
 }
 
 /**
- * Waits until the sandbox has seen the first looks and the start burst has settled, and the request
- * rate is back near the steady state, at most two minutes more.
+ * Waits until every supervision has finished its first look (the workers' `watchTrainingJob` attempts,
+ * at most three minutes: a first look that ends late reads its job by itself, a start-up cost, not the
+ * sweep's), the start burst has settled, and the request rate is back near the steady state, at most
+ * two minutes more.
  */
-async function waitForQuiet(state: { requests: number }, n: number, workers: ChildProcess[]): Promise<void> {
+async function waitForQuiet(
+  state: { requests: number },
+  n: number,
+  workers: ChildProcess[],
+  metricsPorts: number[],
+): Promise<void> {
+  const looked = async () =>
+    (await Promise.all(metricsPorts.map(scrape))).reduce((sum, m) => sum + (m.get(LOOKS) ?? 0), 0);
+  const lookedBy = Date.now() + 180_000;
+  while ((await looked()) < n && Date.now() < lookedBy) {
+    workers.forEach(assertAlive);
+    await sleep(2000);
+  }
   // The first looks read one sweep of the job list (a page per 100 jobs), not a request per job: wait
   // for it, then for the workflow tasks of the first reports, which make no provider request.
   while (state.requests < Math.ceil(n / 100)) {
