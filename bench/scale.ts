@@ -321,6 +321,9 @@ async function measure(server: Server, n: number, cache: number | undefined): Pr
   const lookGaps: number[] = [];
   const sweepGaps: number[] = [];
   const sweepsEach = Array<number>(WORKERS).fill(0);
+  /** When each sweep in the window began, and through which process: the gaps behind "seconds between looks". */
+  const sweepStarts: number[] = [];
+  const sweepStartWorkers: number[] = [];
   const SWEEP = 'sweep';
   const perSecond = new Map<number, number>();
   const requestsByKind: Record<RequestKind, number> = {
@@ -365,7 +368,11 @@ async function measure(server: Server, n: number, cache: number | undefined): Pr
     lastLook.set(key, now);
     if (now < windowStart || now >= windowEnd) return;
     lookedAt.add(sweep ? SWEEP : r.path);
-    if (sweep) sweepsEach[worker] += 1;
+    if (sweep) {
+      sweepsEach[worker] += 1;
+      sweepStarts.push(now);
+      sweepStartWorkers.push(worker);
+    }
     if (last < 0) return;
     if (sweep) sweepGaps.push((now - last) / 1000);
     else lookGaps.push((now - last) / 1000);
@@ -447,6 +454,9 @@ async function measure(server: Server, n: number, cache: number | undefined): Pr
     const looks = looksOnTime(before, after);
     const sweepRuns = await countSweepRuns(env, taskQueue, windowStart, windowEnd);
     const sweepRunsByStatus = await countSweepRunsByStatus(env, taskQueue, windowStart, windowEnd);
+    process.stderr.write(
+      `scale: sweeps of the running jobs began at ${sweepStarts.map((t) => `${((t - windowStart) / 1000).toFixed(1)}`).join(', ')} s into the window (by ${sweepStartWorkers.map((k) => k + 1).join(', ')})\n`,
+    );
     if (jobReadOrigins.length)
       process.stderr.write(
         `scale: ${jobReadOrigins.length} single-job reads in the window, from: ${jobReadOrigins.slice(0, 20).join(' ')}\n`,
