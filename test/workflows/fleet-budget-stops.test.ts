@@ -172,26 +172,27 @@ describe('a sweep whose trials hold the reservations', () => {
   ownBed();
 
   it('the newest trial is stopped as a budget stop, its best checkpoint still competing; the sweep deploys', async () => {
-    await bed.withWorker(() => budgets().set({ amount: 40, windowMs: WINDOW_MS }));
+    // Room for both trials' reservations; each trains long enough to be stopped before it would finish.
+    await bed.withWorker(() => budgets().set({ amount: 70, windowMs: WINDOW_MS }));
     const input = pipelineInput('fleet-sweep-stop', {
       train: {
-        ...tensoroneTrain({ config: { training: { epochs: 3 } } }),
+        ...tensoroneTrain({ config: { training: { epochs: 6 } } }),
         sweep: { parameters: { 'training.learning_rate': [1e-5, 1e-3] }, parallel: 2 },
       } as PipelineInput['train'],
-      budget: { maxCost: 15 },
+      budget: { maxCost: 30 },
       cleanup: { enabled: false, retention: { keepLastN: 2 }, maxDeletes: 1000 },
     });
     await bed.withWorker(async () => {
       const handle = await startPipeline(bed, input);
       const holders = [0, 1].map((i) => trialWorkflowId(handle.workflowId, i));
-      // Both trials trained an epoch and reported what their job has cost.
+      // Both trials trained two epochs and reported what their job has cost (under $25.50, all 6 epochs).
       await advanceUntil(bed.env, async () => {
         const state = await budgets().state();
         const rows = (await handle.query(sweepTrialsQuery))?.trials ?? [];
         return (
           holders.every((h) => {
             const r = state?.ledger.reservations.find((x) => x.workflowId === h);
-            return r?.reported !== undefined && r.reported < 14;
+            return r?.reported !== undefined;
           }) && rows.every((t) => (t.epoch ?? 0) >= 2)
         );
       });
@@ -200,7 +201,8 @@ describe('a sweep whose trials hold the reservations', () => {
         .sort((a, b) => (a.at === b.at ? 0 : a.at < b.at ? -1 : 1))
         .pop()!;
       const newestIndex = holders.indexOf(newest.workflowId);
-      await budgets().set({ amount: 29, windowMs: WINDOW_MS });
+      // $30 + $30 may still be spent; at $59 stopping the newest (at what it reported) fits again.
+      await budgets().set({ amount: 59, windowMs: WINDOW_MS });
 
       const [result] = await finished([handle]);
       expect(result!.outcome).toBe('deployed');
@@ -208,7 +210,7 @@ describe('a sweep whose trials hold the reservations', () => {
       expect(rows[newestIndex]).toMatchObject({
         state: 'budget-stopped',
         why: expect.stringMatching(
-          /^stopped by the fleet budget: the fleet budget of \$29 per 400d window is passed/,
+          /^stopped by the fleet budget: the fleet budget of \$59 per 400d window is passed/,
         ),
       });
       expect(rows[1 - newestIndex]!.state).toBe('completed');
