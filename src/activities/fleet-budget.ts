@@ -1,5 +1,6 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import type { SignalDefinition } from '@temporalio/common';
 import { fleetBudgets } from '../clients/fleet-budget';
 import type { FleetLedger, ReserveAnswer, SettledSpend, WhenFleetFull } from '../decisions/fleet-budget';
 import {
@@ -7,6 +8,22 @@ import {
   fleetBudgetStateQuery,
   fleetBudgetStopSignal,
 } from '../workflows/fleet-budget/contract';
+
+/** Signals exactly that run of a reservation holder; `gone` when it has ended (no such run any more). */
+async function signalRun<Args extends unknown[]>(
+  run: { workflowId: string; runId: string },
+  signal: SignalDefinition<Args>,
+  ...args: Args
+): Promise<'delivered' | 'gone'> {
+  const { client } = Context.current();
+  try {
+    await client.workflow.getHandle(run.workflowId, run.runId).signal(signal, ...args);
+    return 'delivered';
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return 'gone';
+    throw err;
+  }
+}
 
 /** Runs started anew one after the other, each ended before it read its run before: beyond this, something else is wrong. */
 const MAX_RUNS_BACK = 50;
@@ -41,16 +58,7 @@ export function fleetBudgetActivities() {
       runId: string;
       answer: ReserveAnswer;
     }): Promise<'delivered' | 'gone'> {
-      const { client } = Context.current();
-      try {
-        await client.workflow
-          .getHandle(input.workflowId, input.runId)
-          .signal(fleetBudgetAdmittedSignal, input.answer);
-        return 'delivered';
-      } catch (err) {
-        if (err instanceof WorkflowNotFoundError) return 'gone';
-        throw err;
-      }
+      return signalRun(input, fleetBudgetAdmittedSignal, input.answer);
     },
 
     /**
@@ -62,16 +70,7 @@ export function fleetBudgetActivities() {
       runId: string;
       reason: string;
     }): Promise<'delivered' | 'gone'> {
-      const { client } = Context.current();
-      try {
-        await client.workflow
-          .getHandle(input.workflowId, input.runId)
-          .signal(fleetBudgetStopSignal, { reason: input.reason });
-        return 'delivered';
-      } catch (err) {
-        if (err instanceof WorkflowNotFoundError) return 'gone';
-        throw err;
-      }
+      return signalRun(input, fleetBudgetStopSignal, { reason: input.reason });
     },
 
     /**
