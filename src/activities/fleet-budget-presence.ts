@@ -8,13 +8,23 @@ import {
 } from '../decisions/fleet-budget-presence';
 import { fleetBudgetId } from '../workflows/fleet-budget/contract';
 
+/** What a pipeline asks its worker before reserving: the queue's fleet budget and the worker's webhook. */
+export interface WorkerPresence {
+  fleetBudget: FleetBudgetPresence;
+  /** Whether NOTIFY_WEBHOOK_URL is set on the worker that answered. */
+  webhook: boolean;
+}
+
 /**
  * Whether the calling workflow's task queue has a fleet budget: one describe
  * of `fleet-budget--<queue>` per worker process and queue while the answer is fresh, shared by the
  * pipelines that ask meanwhile. A describe that fails throws (nothing is learned): the pipeline then
  * reserves, as it would without asking.
  */
-export function fleetBudgetPresenceActivities(freshMs: number = FLEET_BUDGET_PRESENCE_FRESH_MS) {
+export function fleetBudgetPresenceActivities(
+  freshMs: number = FLEET_BUDGET_PRESENCE_FRESH_MS,
+  worker: { webhook: boolean } = { webhook: false },
+) {
   const learned = new Map<string, LearnedPresence>();
   const asking = new Map<string, Promise<FleetBudgetPresence>>();
 
@@ -27,7 +37,7 @@ export function fleetBudgetPresenceActivities(freshMs: number = FLEET_BUDGET_PRE
     return presence;
   }
 
-  return {
+  const activities = {
     async fleetBudgetPresence(): Promise<FleetBudgetPresence> {
       const { namespace, taskQueue } = Context.current().info;
       const key = `${namespace}/${taskQueue}`;
@@ -40,5 +50,14 @@ export function fleetBudgetPresenceActivities(freshMs: number = FLEET_BUDGET_PRE
       }
       return answer;
     },
+
+    /**
+     * The fleet-budget question and whether this worker has a webhook, in one activity: a pipeline told
+     * `webhook: false` schedules no notification at all (the webhook is a worker setting, no I/O).
+     */
+    async workerPresence(): Promise<WorkerPresence> {
+      return { fleetBudget: await activities.fleetBudgetPresence(), webhook: worker.webhook };
+    },
   };
+  return activities;
 }

@@ -16,6 +16,8 @@ import {
   reconcileTensorOneActivities,
 } from './reconcile';
 import { servingSlotActivities } from './serving-slots';
+import { recordedPromotionActivities } from './recorded-promotion';
+import { claimWithChampionActivities } from './claim-with-champion';
 import { jobSweeps, type JobSweeps } from './job-sweep';
 import { fleetJobSweeps } from './fleet-job-sweep';
 import { watchActivities } from './watch';
@@ -50,16 +52,26 @@ export function createActivities(
   setRequestOrigin(activityOrigin);
   const { limits, reads } = options.providerRate ?? providerRate(clients);
   const providers = builtInProviders(clients);
+  const protection = protectionActivities(reads.protection);
+  const slots = servingSlotActivities();
   return {
     ...notifyActivities(options.webhookUrl),
     ...rateLimitActivities(limits),
     ...providers.tensorone.activities,
-    ...protectionActivities(reads.protection),
+    ...protection,
     ...protectionRebuildActivities(),
     ...fleetBudgetActivities(),
     // One cache per worker process (createActivities is called once per process).
-    ...fleetBudgetPresenceActivities(),
-    ...servingSlotActivities(),
+    ...fleetBudgetPresenceActivities(undefined, { webhook: options.webhookUrl !== undefined }),
+    ...slots,
+    ...recordedPromotionActivities({
+      recordProtection: protection.recordProtection,
+      promoteInSlot: slots.promoteInSlot,
+    }),
+    ...claimWithChampionActivities({
+      claimProtection: protection.claimProtection,
+      servingChampion: slots.servingChampion,
+    }),
     ...providers.tensormesh.activities,
     ...reconcileTensorOneActivities(clients.tensorone),
     ...reconcileTensorMeshActivities(clients.tensormesh),

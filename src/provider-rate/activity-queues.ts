@@ -67,6 +67,7 @@ export const ACTIVITY_QUEUES: Record<keyof Activities, QueuedProvider | 'workflo
   deleteCheckpoints: 'workflow',
   recordProtection: 'workflow',
   claimProtection: 'workflow',
+  claimWithChampion: 'workflow',
   leaseDeletions: 'workflow',
   releaseDeletions: 'workflow',
   protectedCheckpoints: 'workflow',
@@ -81,11 +82,13 @@ export const ACTIVITY_QUEUES: Record<keyof Activities, QueuedProvider | 'workflo
   signalFleetBudgetStop: 'workflow',
   readFleetBudgetBefore: 'workflow',
   fleetBudgetPresence: 'workflow',
+  workerPresence: 'workflow',
   notifyWebhook: 'workflow',
   // The worker's settings: no provider call
   providerRateLimits: 'workflow',
   // The serving slot's side (calls to Temporal; a slot is named after the task queue)
   promoteInSlot: 'workflow',
+  recordAndPromoteInSlot: 'workflow',
   servingChampion: 'workflow',
   releaseDeployedCheckpoints: 'workflow',
   // The orphan reconciler's questions to Temporal (owning runs, what the slots serve)

@@ -58,8 +58,10 @@ it('no fleet budget set: the pipeline creates its job without reserving or settl
     expect(scheduled).toContain('startTrainingJob');
     // Asked as an activity, never a local one: a local activity's answer may be recorded a workflow task
     // before the code after it ran, and replay then runs that code (and its patch questions) a task early.
-    expect(scheduled.indexOf('fleetBudgetPresence')).toBeLessThan(scheduled.indexOf('startTrainingJob'));
-    expect(scheduled.indexOf('fleetBudgetPresence')).toBeGreaterThanOrEqual(0);
+    // One activity answers it and whether the worker has a webhook (`workerPresence`).
+    expect(scheduled.indexOf('workerPresence')).toBeLessThan(scheduled.indexOf('startTrainingJob'));
+    expect(scheduled.indexOf('workerPresence')).toBeGreaterThanOrEqual(0);
+    expect(scheduled).not.toContain('fleetBudgetPresence');
     const { events } = await handle.fetchHistory();
     expect((events ?? []).map((e) => e.markerRecordedEventAttributes?.markerName)).not.toContain(
       'core_local_activity',
@@ -105,6 +107,7 @@ it('a worker that cannot tell (its lookup fails) does not skip: the pipeline res
     {
       ...createActivities(providers),
       fleetBudgetPresence: () => Promise.reject(new Error('the describe did not answer')),
+      workerPresence: () => Promise.reject(new Error('the describe did not answer')),
     },
   );
   const spec = input('presence-unknown');

@@ -1,6 +1,7 @@
 import { ApplicationFailure, log } from '@temporalio/workflow';
 import { chooseCandidate } from '../../decisions/candidate';
 import type { PipelineSpec } from '../../domain/pipeline-input';
+import type { ClaimAnswer, ProtectionRequest } from '../../decisions/protection';
 import { paging, protectionRecords, provider } from '../activity-stubs';
 import { listCandidateCheckpoints } from '../cleanup/checkpoint-pages';
 import type { CandidateSummary } from './contract';
@@ -11,6 +12,7 @@ import type { RunSafety } from './safety';
 import { summarized } from '../summaries';
 import { checkpointExists } from './checkpoint-exists';
 import { claimsCandidate, confirmsClaimedCandidate } from './patches';
+import type { ChampionWithClaim } from './reads-ahead';
 
 /**
  * The candidate, held in the shared protection records before anything judges it. A cleanup may be
@@ -24,6 +26,7 @@ export async function claimedCandidate(
   providerName: 'tensorone' | 'marqtune',
   safety: RunSafety,
   known: KnownCheckpoints,
+  champion?: ChampionWithClaim,
 ): Promise<CandidateSummary> {
   const registered = safety.owned && deployTargetOf(spec).steps.fromRegistry && providerName === 'tensorone';
   const claims = claimsCandidate();
@@ -34,11 +37,14 @@ export async function claimedCandidate(
       : await chooseCheckpoint(spec, jobId, providerName, excluded, known);
     if (!claims) {
       await protect([{ kind: 'candidate', checkpointId: candidate.checkpointId }]);
+      if (champion) champion.seen(await protectionRecords.servingChampion(champion.slot));
       return candidate;
     }
-    const answer = await protectionRecords.claimProtection([
-      { kind: 'candidate', checkpointId: candidate.checkpointId },
-    ]);
+    const requests: ProtectionRequest[] = [{ kind: 'candidate', checkpointId: candidate.checkpointId }];
+    // With the champion's read (the gate's baseline) where the gate compares with it: one activity.
+    const answer = champion
+      ? await claimReadingChampion(requests, champion)
+      : await protectionRecords.claimProtection(requests);
     if (answer.beingDeleted.length === 0) {
       if (registered || providerName !== 'tensorone' || !confirmsClaimedCandidate()) return candidate;
       const confirm = (id: string) =>
@@ -58,6 +64,20 @@ export async function claimedCandidate(
     log.info(`candidate ${taken}: choosing again without it`);
     excluded.push(...answer.beingDeleted.map((d) => d.checkpointId));
   }
+}
+
+/** The claim, and the champion read with it (told to `champion`). */
+async function claimReadingChampion(
+  requests: ProtectionRequest[],
+  champion: ChampionWithClaim,
+): Promise<ClaimAnswer> {
+  const answer = await summarized(
+    protectionRecords.claimWithChampion,
+    `claim candidate ${requests.map((r) => r.checkpointId).join(', ')}; what serves ${champion.slot} now?`,
+    { requests, slot: champion.slot },
+  );
+  champion.seen(answer.champion);
+  return answer;
 }
 
 /** The candidate by the declared policy, cross-checked against the provider's own best checkpoint. */

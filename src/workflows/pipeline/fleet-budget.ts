@@ -16,6 +16,7 @@ import { moveTo } from './status';
 import {
   asksFleetBudgetPresence,
   asksFleetBudgetPresenceByActivity,
+  asksWebhookWithBudgetPresence,
   reservesFleetBudgetPatch,
 } from './patches';
 import { fleetBudgetAdmittedSignal } from '../fleet-budget/contract';
@@ -67,7 +68,11 @@ export async function holdFleetBudget(
 ): Promise<FleetBudgetHold> {
   const asksPresence = options.asksPresence ?? asksFleetBudgetPresence;
   const byActivity = options.presenceByActivity ?? asksFleetBudgetPresenceByActivity;
-  if (asksPresence() && skipsFleetBudget(await budgetPresence(byActivity))) return NOTHING_HELD;
+  if (asksPresence()) {
+    const webhookAnswered =
+      options.webhookAnswered && asksWebhookWithBudgetPresence() ? options.webhookAnswered : undefined;
+    if (skipsFleetBudget(await budgetPresence(byActivity, webhookAnswered))) return NOTHING_HELD;
+  }
   return reserveFleetBudget(status, phase, budgetSpec, options.leavesLine ?? (() => false));
 }
 
@@ -78,12 +83,22 @@ export interface HoldOptions {
   presenceByActivity?: () => boolean;
   /** True once the holder no longer wants the budget: it leaves the line and holds nothing. */
   leavesLine?: () => boolean;
+  /** Told whether the worker has a webhook, asked with the fleet-budget question (a pipeline's notices). */
+  webhookAnswered?: (configured: boolean) => void;
 }
 
-/** `unknown` when the worker could not tell: cannot know, so reserve. */
-async function budgetPresence(byActivity: () => boolean): Promise<FleetBudgetPresence | 'unknown'> {
-  const asker = byActivity() ? worker : workerLocally;
+/** `unknown` when the worker could not tell: cannot know, so reserve (and the webhook is not told). */
+async function budgetPresence(
+  byActivity: () => boolean,
+  webhookAnswered?: (configured: boolean) => void,
+): Promise<FleetBudgetPresence | 'unknown'> {
   try {
+    if (webhookAnswered) {
+      const answer = await worker.workerPresence();
+      webhookAnswered(answer.webhook);
+      return answer.fleetBudget;
+    }
+    const asker = byActivity() ? worker : workerLocally;
     return await asker.fleetBudgetPresence();
   } catch (err) {
     if (isCancellation(err)) throw err;

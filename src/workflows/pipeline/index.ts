@@ -22,7 +22,8 @@ import { championBaseline, promoteToSlot, promotionText, recordPromotionInRegist
 import { installPipelineHandlers } from './handlers';
 import { readAhead } from './reads-ahead';
 import { validate } from './input';
-import { looksBeforeDeploy, usesServingSlot } from './patches';
+import { looksBeforeDeploy, recordsProtection, recordsWithPromotion, usesServingSlot } from './patches';
+import type { ProtectionRequest } from '../../decisions/protection';
 import { pipelineNotices, resultText, type PipelineNotices } from './notify';
 import { protect, servedCheckpoint } from './protect';
 import {
@@ -77,7 +78,7 @@ export async function fineTuneToDeploy(rawInput: unknown): Promise<PipelineResul
 
   try {
     const result = await pipelineScope.run(() =>
-      run(spec, status, phase, operator.decision, safety, known, notices.notify),
+      run(spec, status, phase, operator.decision, safety, known, notices),
     );
     notices.notify('result', resultText(result));
     await Promise.all([notices.delivered(), operator.pinsRecorded()]);
@@ -122,14 +123,15 @@ async function run(
   decision: () => Decision | undefined,
   safety: RunSafety,
   known: KnownCheckpoints,
-  notify: PipelineNotices['notify'],
+  notices: Pick<PipelineNotices, 'notify' | 'webhookAnswered'>,
 ): Promise<PipelineResult> {
+  const { notify } = notices;
   // ---- reserve the job's cost against the fleet budget (waits while the fleet is at its limit) ----
   // A sweep's trials reserve each their own job's instead: the pipeline holds nothing.
   const trialsReserve = spec.train.kind === 'tensorone' && !!spec.train.sweep && trialsReserveFleetBudget();
   safety.fleet =
     !trialsReserve && reservesFleetBudget(spec)
-      ? await holdFleetBudget(status, phase, spec.budget)
+      ? await holdFleetBudget(status, phase, spec.budget, { webhookAnswered: notices.webhookAnswered })
       : NOTHING_HELD;
 
   // ---- train ----
@@ -165,7 +167,14 @@ async function run(
   // ---- compare ----
   phase('comparing');
   const ahead = readAhead(spec, jobId, status);
-  const candidate = await claimedCandidate(spec, jobId, status.provider, safety, known);
+  const candidate = await claimedCandidate(
+    spec,
+    jobId,
+    status.provider,
+    safety,
+    known,
+    ahead.championWithClaim,
+  );
   moveTo(status, candidateChosen(status, candidate));
 
   // ---- gate ----
@@ -206,15 +215,27 @@ async function run(
   pipelineMetrics.deploy('serving', spec.deploy.target);
   pipelineMetrics.timeToDeploy((Date.now() - workflowInfo().startTime.getTime()) / 1000, spec.deploy.target);
   const served = servedCheckpoint(spec, candidate);
-  const deployed = (checkpointId: string) =>
-    protect([{ kind: 'deployed', checkpointId, target: deployment.target, deploymentId: deployment.id }]);
+  const deployedRecord = (checkpointId: string): ProtectionRequest[] => [
+    { kind: 'deployed', checkpointId, target: deployment.target, deploymentId: deployment.id },
+  ];
+  const deployed = (checkpointId: string) => protect(deployedRecord(checkpointId));
 
   // ---- promote: it serves the pipeline's name; the former champion drains, then is retired ----
   const notes: string[] = [];
   if (usesServingSlot()) {
+    // The record rides with the promotion (one activity, the record first) where both are made.
+    const withPromotion = served !== undefined && recordsWithPromotion() && recordsProtection();
     // A cancel waits until the deployment is recorded and in the slot: never serving unowned.
-    if (served) await CancellationScope.nonCancellable(() => deployed(served));
-    const promoted = await promoteToSlot(spec, jobId, candidate, served, deployment, status);
+    if (served && !withPromotion) await CancellationScope.nonCancellable(() => deployed(served));
+    const promoted = await promoteToSlot(
+      spec,
+      jobId,
+      candidate,
+      served,
+      deployment,
+      status,
+      withPromotion ? deployedRecord(served) : undefined,
+    );
     notify('promoted', promotionText(spec.name, promoted));
     const registryNote = await recordPromotionInRegistry(spec, candidate, deployment);
     if (registryNote) notes.push(registryNote);

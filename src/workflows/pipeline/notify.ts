@@ -12,6 +12,8 @@ export interface PipelineNotices {
   phaseEntered(p: PipelinePhase): void;
   /** Settles once every notification queued so far was delivered or dropped. */
   delivered(): Promise<unknown>;
+  /** The worker said whether it has a webhook before any notification: without one, none is scheduled. */
+  webhookAnswered(configured: boolean): void;
 }
 
 /** The webhook notifications of one pipeline. */
@@ -50,6 +52,9 @@ export function pipelineNotices(status: PipelineStatus): PipelineNotices {
       }
     },
     delivered: () => delivered,
+    webhookAnswered: (configured) => {
+      if (askOnce && !configured) webhookConfigured = false;
+    },
   };
 }
 

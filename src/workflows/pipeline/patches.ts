@@ -153,3 +153,25 @@ export const stopsOnFleetOverrun = () => patched('pipeline-fleet-budget-stops');
  * evaluates zod and the schema. Asked only by starts that carry the memo.
  */
 export const trustsStarterValidation = () => patched('pipeline-trusts-starter-validated-input');
+
+/**
+ * The fleet-budget question also asks whether the worker has a webhook (`workerPresence`, one
+ * activity): a pipeline told it has none schedules no notification, not even the first, whose answer
+ * said so before. Asked only by a pipeline that asks the fleet-budget question.
+ */
+export const asksWebhookWithBudgetPresence = () =>
+  patched('pipeline-asks-webhook-with-fleet-budget-presence');
+
+/**
+ * The deployed checkpoint's protection record and the promotion into the slot are one activity
+ * (`recordAndPromoteInSlot`: the record, then the promotion): one activity task and one workflow task
+ * fewer. The promotion still comes only after the record is made.
+ */
+export const recordsWithPromotion = () => patched('pipeline-records-deployment-with-its-promotion');
+
+/**
+ * The gate's read of the slot's champion rides with the candidate's claim (`claimWithChampion`, one
+ * activity) instead of going out as its own activity with the candidate's listing: one activity task
+ * and the workflow task its answer woke fewer. Asked only by a pipeline that compares with its champion.
+ */
+export const readsChampionWithTheClaim = () => patched('pipeline-reads-champion-with-the-claim');

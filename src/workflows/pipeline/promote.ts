@@ -4,6 +4,8 @@ import { championBaseline as baselineOf, type GateBaseline } from '../../decisio
 import type { PromoteAnswer, SlotDeployment, SlotSmokeRequest } from '../../decisions/serving-slot';
 import { absenceReason, isAbsent } from '../../domain/capability';
 import type { PipelineSpec } from '../../domain/pipeline-input';
+import type { ProtectionRequest } from '../../decisions/protection';
+import { PROTECTION_NOT_RECORDED } from '../protection/contract';
 import { protectionRecords, provider } from '../activity-stubs';
 import type { CandidateSummary, DeploymentSummary, PipelineStatus } from './contract';
 import { applicationCause, describeFailure } from '../failure-cause';
@@ -30,6 +32,15 @@ export async function championBaseline(
     `what serves ${spec.name} now (the champion to compare against)?`,
     spec.name,
   );
+  return championBaselineOf(spec, status, champion);
+}
+
+/** The baseline a champion read gives (shown in the status), however it was read. */
+export function championBaselineOf(
+  spec: PipelineSpec,
+  status: PipelineStatus,
+  champion: SlotDeployment | undefined,
+): GateBaseline | undefined {
   if (champion) moveTo(status, championSeen(status, champion));
   return baselineOf(champion, spec.selection.metric);
 }
@@ -38,6 +49,8 @@ export async function championBaseline(
  * Makes the verified deployment the one serving the pipeline's name. Not cancellable: a deployment
  * that serves is either in the slot or removed, never left running beside it unowned. A promotion the
  * slot refuses removes the deployment; one whose outcome is unknown leaves it and says where to look.
+ * With `records`, the same activity records them first (a record that cannot be made fails the
+ * pipeline as a separate record would, before any promotion was asked).
  */
 export async function promoteToSlot(
   spec: PipelineSpec,
@@ -46,6 +59,7 @@ export async function promoteToSlot(
   servedCheckpointId: string | undefined,
   deployment: DeploymentSummary,
   status: PipelineStatus,
+  records?: ProtectionRequest[],
 ): Promise<PromoteAnswer> {
   const { workflowId, runId } = workflowInfo();
   const entry: Omit<SlotDeployment, 'since'> = {
@@ -61,16 +75,20 @@ export async function promoteToSlot(
       : {}),
     ...(recordsSmokeRequest() ? { smoke: smokeRequestOf(spec, deployment) } : {}),
   };
+  const promotion = {
+    name: spec.name,
+    request: { deployment: entry, retireAfterMs: parseDuration(spec.deploy.retireAfter)! },
+  };
+  const promote = `promote ${deployment.target} ${deployment.id} to serve ${spec.name}`;
   try {
     const answer = await CancellationScope.nonCancellable(() =>
-      summarized(
-        protectionRecords.promoteInSlot,
-        `promote ${deployment.target} ${deployment.id} to serve ${spec.name}`,
-        {
-          name: spec.name,
-          request: { deployment: entry, retireAfterMs: parseDuration(spec.deploy.retireAfter)! },
-        },
-      ),
+      records
+        ? summarized(
+            protectionRecords.recordAndPromoteInSlot,
+            `keep ${records.map((r) => `${r.kind} checkpoint ${r.checkpointId}`).join(', ')} out of every cleanup, then ${promote}`,
+            { records, ...promotion },
+          )
+        : summarized(protectionRecords.promoteInSlot, promote, promotion),
     );
     moveTo(
       status,
@@ -84,6 +102,8 @@ export async function promoteToSlot(
     );
     return answer;
   } catch (err) {
+    // Not recorded: nothing was promoted; the pipeline fails as when its record failed on its own.
+    if (applicationCause(err)?.type === PROTECTION_NOT_RECORDED) throw err;
     if (isCancellation(err) || applicationCause(err)?.type !== 'PROMOTION_REFUSED') {
       const note = `promotion of ${deployment.target} ${deployment.id} to slot ${spec.name} did not answer: check \`starter slots ${spec.name}\`; if it is not there, remove it by hand`;
       moveTo(status, deployed(status, { ...deployment, removeByHand: note }));

@@ -2,8 +2,14 @@ import type { PipelineSpec } from '../../domain/pipeline-input';
 import type { GateBaseline } from '../../decisions/gate';
 import type { PipelineStatus } from './contract';
 import { requireTrainingEnded } from './believe';
-import { championBaseline } from './promote';
-import { looksBeforeDeploy, readsAheadOfTheClaim, usesServingSlot } from './patches';
+import type { SlotDeployment } from '../../decisions/serving-slot';
+import { championBaseline, championBaselineOf } from './promote';
+import {
+  looksBeforeDeploy,
+  readsAheadOfTheClaim,
+  readsChampionWithTheClaim,
+  usesServingSlot,
+} from './patches';
 
 /** Reads started together with the candidate's listing, each awaited where the pipeline needs it. */
 export interface ReadsAhead {
@@ -11,6 +17,14 @@ export interface ReadsAhead {
   baseline?: () => Promise<GateBaseline | undefined>;
   /** The look at the job before deploying: fails (COMPLETION_DOUBTED) when it may still train. */
   trainingEnded?: () => Promise<void>;
+  /** The champion is read by the candidate's claim, which tells it here (then `baseline` gives it). */
+  championWithClaim?: ChampionWithClaim;
+}
+
+/** The slot whose champion the claim reads, and where the claim tells what it read. */
+export interface ChampionWithClaim {
+  slot: string;
+  seen(champion: SlotDeployment | undefined): void;
 }
 
 /**
@@ -21,8 +35,12 @@ export function readAhead(spec: PipelineSpec, jobId: string, status: PipelineSta
   if (!readsAheadOfTheClaim()) return {};
   const comparesWithChampion =
     !spec.gate.servingModelId && usesServingSlot() && spec.gate.compareWithChampion !== false;
+  const withClaim = comparesWithChampion && readsChampionWithTheClaim() ? claimsChampion(spec, status) : {};
   return {
-    ...(comparesWithChampion ? { baseline: started(() => championBaseline(spec, status)) } : {}),
+    ...withClaim,
+    ...(comparesWithChampion && !withClaim.baseline
+      ? { baseline: started(() => championBaseline(spec, status)) }
+      : {}),
     ...(!spec.gate.approval?.required && looksBeforeDeploy()
       ? { trainingEnded: started(() => requireTrainingEnded(jobId, status.provider)) }
       : {}),
@@ -39,5 +57,14 @@ function started<T>(read: () => Promise<T>): () => Promise<T> {
     const outcome = await settled;
     if (outcome.ok) return outcome.value;
     throw outcome.error;
+  };
+}
+
+/** The baseline from the champion the claim read (its last pass: the claim may choose again). */
+function claimsChampion(spec: PipelineSpec, status: PipelineStatus): ReadsAhead {
+  let champion: SlotDeployment | undefined;
+  return {
+    championWithClaim: { slot: spec.name, seen: (read) => void (champion = read) },
+    baseline: async () => championBaselineOf(spec, status, champion),
   };
 }

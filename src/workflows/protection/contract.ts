@@ -36,6 +36,9 @@ export const leaseDeletionsUpdate = defineUpdate<LeaseAnswer, [LeaseRequest]>('l
 /** A cleanup run is done with its leases (fire-and-forget: a lease also lapses on its own). */
 export const releaseDeletionsSignal =
   defineSignal<[{ workflowId: string; runId: string }]>('releaseDeletions');
+/** The failure type of a protection record that could not be made where it rode with another step. */
+export const PROTECTION_NOT_RECORDED = 'PROTECTION_NOT_RECORDED';
+
 export const protectSignal = defineSignal<[ProtectionRecord[]]>('protectCheckpoints');
 /** Candidate records of runs that ended: the cleanup's look found them closed. */
 export const forgetCandidatesSignal =

@@ -1,0 +1,158 @@
+import { ApplicationFailure } from '@temporalio/common';
+import type { temporal } from '@temporalio/proto';
+import { pipelineInput, tensoroneTrain } from '../../fixtures/pipelines';
+import { createActivities } from '../../src/activities';
+import { recordedPromotionActivities } from '../../src/activities/recorded-promotion';
+import { protectionRegistry } from '../../src/clients/protection-registry';
+import { servingSlots } from '../../src/clients/serving-slots';
+import { pipelineWorkflowId } from '../../src/domain/pipeline-input';
+import { createProviderClients } from '../../src/providers/config';
+import { createWorker } from '../../src/worker-factory';
+import { fineTuneToDeploy } from '../../src/workflows';
+import { uniqueTaskQueue } from '../harness/temporal';
+import { testWorkerSettings } from '../harness/workflow-bundles';
+import { startPipeline, useWorkflowTestBed } from '../harness/workflow-env';
+
+/**
+ * The round trips a pipeline makes on a worker without a webhook and without a fleet budget: the
+ * webhook is asked with the fleet-budget question (no notification activity at all), and the deployed
+ * checkpoint's protection record rides with the promotion into the serving slot (one activity, the
+ * record first), and the gate's read of the slot's champion rides with the candidate's claim. What the
+ * pipeline ends with is unchanged: deployed, recorded, serving in its slot, judged against its champion.
+ */
+type Event = temporal.api.history.v1.IHistoryEvent;
+const bed = useWorkflowTestBed();
+
+function scheduled(events: Event[]): string[] {
+  return events.flatMap((e) => {
+    const name = e.activityTaskScheduledEventAttributes?.activityType?.name;
+    return name ? [name] : [];
+  });
+}
+
+/** Workflow tasks started after the completion of activity `from` and before the event `until` matches. */
+function workflowTasksBetween(events: Event[], from: string, until: (e: Event) => boolean): number {
+  const names = new Map<string, string>();
+  let counting = false;
+  let tasks = 0;
+  for (const e of events) {
+    const type = e.activityTaskScheduledEventAttributes?.activityType?.name;
+    if (type) names.set(String(e.eventId), type);
+    const done = e.activityTaskCompletedEventAttributes;
+    if (done && names.get(String(done.scheduledEventId)) === from) counting = true;
+    if (counting && until(e)) return tasks;
+    if (counting && e.workflowTaskStartedEventAttributes) tasks++;
+  }
+  throw new Error(`no ${from} completion followed by the awaited event`);
+}
+
+it('a worker without a webhook: one question answers the fleet budget and the webhook, and no notification is scheduled', async () => {
+  const input = pipelineInput('no-webhook', {
+    train: tensoroneTrain({ config: { training: { epochs: 2 } } }),
+  });
+  const result = await bed.withWorker(async () => (await startPipeline(bed, input)).result());
+  expect(result.outcome).toBe('deployed');
+  const { events } = await bed.env.client.workflow.getHandle(pipelineWorkflowId(input.name)).fetchHistory();
+  const activities = scheduled(events ?? []);
+  expect(activities.filter((a) => a === 'workerPresence')).toHaveLength(1);
+  expect(activities.indexOf('workerPresence')).toBeLessThan(activities.indexOf('startTrainingJob'));
+  expect(activities).not.toContain('fleetBudgetPresence');
+  expect(activities).not.toContain('notifyWebhook');
+});
+
+it('the deployed checkpoint is recorded with its promotion: one activity, two workflow tasks from the smoke test to the cleanup', async () => {
+  const input = pipelineInput('recorded-promotion', {
+    train: tensoroneTrain({ config: { training: { epochs: 3 } } }),
+  });
+  const result = await bed.withWorker(async () => (await startPipeline(bed, input)).result());
+  expect(result.outcome).toBe('deployed');
+  const { events } = await bed.env.client.workflow.getHandle(pipelineWorkflowId(input.name)).fetchHistory();
+  const all = events ?? [];
+  const activities = scheduled(all);
+  // The champion (none yet) was read with the claim, not by an activity of its own.
+  expect(activities.filter((a) => a === 'claimWithChampion')).toHaveLength(1);
+  expect(activities).not.toContain('servingChampion');
+  expect(activities).not.toContain('claimProtection');
+  const afterSmoke = activities.slice(activities.lastIndexOf('smokeTestEndpoint') + 1);
+  expect(afterSmoke).toEqual(['recordAndPromoteInSlot']);
+  // The smoke test's task schedules the record with the promotion, whose task starts the cleanup
+  // (a record, then a promotion, each with its own task, made it three).
+  const cleanupStarts = (e: Event) => !!e.startChildWorkflowExecutionInitiatedEventAttributes;
+  expect(workflowTasksBetween(all, 'smokeTestEndpoint', cleanupStarts)).toBe(2);
+
+  // Still both: the deployed checkpoint is out of every cleanup, and the deployment serves the name.
+  const records = (await protectionRegistry(bed.env.client, bed.taskQueue).records()) ?? [];
+  expect(records).toContainEqual(
+    expect.objectContaining({
+      kind: 'deployed',
+      checkpointId: result.checkpoint!.checkpointId,
+      deploymentId: result.deployment!.id,
+    }),
+  );
+  const slot = await servingSlots(bed.env.client, bed.taskQueue).read(input.name);
+  expect(slot?.champion?.deploymentId).toBe(result.deployment!.id);
+});
+
+it('a retrain of the same name is judged against the champion read with its claim', async () => {
+  const input = pipelineInput('judged-by-claim', {
+    train: tensoroneTrain({ config: { training: { epochs: 3 } } }),
+  });
+  const { first, second } = await bed.withWorker(async () => {
+    const first = await (await startPipeline(bed, input)).result();
+    const second = await (await startPipeline(bed, input)).result();
+    return { first, second };
+  });
+  // The same job settings train to the same metric: a tie with the champion passes.
+  expect(second.gate?.reasons).toEqual([
+    expect.stringMatching(new RegExp(`^ties champion ${first.deployment!.id}`)),
+  ]);
+  const { events } = await bed.env.client.workflow.getHandle(pipelineWorkflowId(input.name)).fetchHistory();
+  const activities = scheduled(events ?? []);
+  expect(activities).not.toContain('servingChampion');
+  expect(activities.filter((a) => a === 'claimWithChampion')).toHaveLength(1);
+});
+
+it('a deployment whose protection record cannot be made is not promoted: the pipeline fails as when the record failed alone', async () => {
+  const taskQueue = uniqueTaskQueue('record-fails');
+  const providers = createProviderClients(bed.sandbox.endpoints);
+  const activities = createActivities(providers);
+  const recordProtection = () =>
+    Promise.reject(ApplicationFailure.nonRetryable('the registry refused the record', 'REGISTRY_DOWN'));
+  const worker = await createWorker(
+    {
+      connection: bed.env.nativeConnection,
+      taskQueue,
+      providers,
+      settings: testWorkerSettings(),
+      overrides: { shutdownGraceTime: 0 },
+    },
+    {
+      ...activities,
+      recordProtection,
+      ...recordedPromotionActivities({ recordProtection, promoteInSlot: activities.promoteInSlot }),
+    },
+  );
+  const input = pipelineInput('record-fails', {
+    train: tensoroneTrain({ config: { training: { epochs: 2 } } }),
+  });
+  const handle = await bed.env.client.workflow.start(fineTuneToDeploy, {
+    args: [input],
+    taskQueue,
+    workflowId: pipelineWorkflowId(input.name),
+  });
+  const outcome = await bed.withWorker(() =>
+    worker.runUntil(
+      handle.result().then(
+        () => undefined,
+        (err: unknown) => err,
+      ),
+    ),
+  );
+  // The failure, through its causes (the workflow's, the activity's, the record's).
+  const causes: string[] = [];
+  for (let e = outcome as Error | undefined; e; e = e.cause as Error | undefined) causes.push(e.message);
+  expect(causes.join(' <- ')).toMatch(/protection record was not made: the registry refused the record/);
+  expect(causes.join(' <- ')).not.toMatch(/promotion/);
+  // Never promoted: nothing serves the name.
+  expect(await servingSlots(bed.env.client, taskQueue).read(input.name)).toBeUndefined();
+});
