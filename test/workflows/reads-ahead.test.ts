@@ -5,9 +5,10 @@ import { pipelineWorkflowId } from '../../src/domain/pipeline-input';
 import { advanceUntil, startPipeline, useWorkflowTestBed } from '../harness/workflow-env';
 
 /**
- * After its training, a pipeline reads the serving champion and looks at its job together with the
- * candidate's listing, not one after another: the deploy comes two round trips sooner. The look at
- * the job still comes before the deploy, and after an approval when one is awaited.
+ * After its training, a pipeline looks at its job together with the candidate's listing, not one
+ * after another, and reads the serving champion with the candidate's claim: the deploy comes round
+ * trips sooner. The look at the job still comes before the deploy, and after an approval when one is
+ * awaited; the champion is read before the gate judges.
  */
 type Event = temporal.api.history.v1.IHistoryEvent;
 const bed = useWorkflowTestBed();
@@ -35,7 +36,7 @@ const first = (list: ReturnType<typeof activities>, name: string) => {
   return found;
 };
 
-it('no approval: the champion read and the look at the job go out with the candidate listing, and the deploy waits for the look', async () => {
+it('no approval: the look at the job goes out with the candidate listing, the champion read with the claim, and the deploy waits for the look', async () => {
   const input = pipelineInput('reads-ahead', {
     train: tensoroneTrain({ config: { training: { epochs: 4 } } }),
   });
@@ -44,10 +45,12 @@ it('no approval: the champion read and the look at the job go out with the candi
   const history = await bed.env.client.workflow.getHandle(pipelineWorkflowId(input.name)).fetchHistory();
   const list = activities(history.events ?? []);
   const listing = first(list, 'listCheckpoints');
-  const champion = first(list, 'servingChampion');
   const look = first(list, 'getTrainingJob');
-  expect(champion.byTask).toBe(listing.byTask);
   expect(look.byTask).toBe(listing.byTask);
+  // The champion is read with the claim, after the listing and before the deploy.
+  const claim = first(list, 'claimWithChampion');
+  expect(claim.scheduledAt).toBeGreaterThan(listing.completedAt!);
+  expect(list.map((a) => a.name)).not.toContain('servingChampion');
   const deploy = first(list, 'deployCheckpointEndpoint');
   expect(deploy.scheduledAt).toBeGreaterThan(look.completedAt!);
 });
@@ -72,6 +75,7 @@ it('an approval awaited: the look at the job comes after the approval, right bef
   const events = history.events ?? [];
   const accepted = events.find((e) => e.workflowExecutionUpdateAcceptedEventAttributes)!;
   const list = activities(events);
-  expect(first(list, 'servingChampion').byTask).toBe(first(list, 'listCheckpoints').byTask);
+  // The champion is read with the claim, before the approval; the look after it.
+  expect(first(list, 'claimWithChampion').completedAt!).toBeLessThan(Number(accepted.eventId));
   expect(first(list, 'getTrainingJob').scheduledAt).toBeGreaterThan(Number(accepted.eventId));
 });
