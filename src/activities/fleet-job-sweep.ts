@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, type Client } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
-import type { JobStatus, TrainingJob } from '../domain/types';
+import type { JobStatus } from '../domain/types';
 import { sweepServes, sweepWindowStartMs } from '../decisions/sweep-window';
 import {
   JOB_LIST_SWEEP_WORKFLOW_TYPE,
@@ -11,15 +11,13 @@ import {
   type SweptStatus,
   SWEEP_TOO_LARGE,
 } from '../workflows/job-list-sweep/contract';
-import type { JobSweeps, Sweep } from './job-sweep';
+import { combined, statusesFor, SWEPT_STATUSES, type JobSweeps, type Sweep } from './job-sweep';
 import { waitAtMost } from './wait-at-most';
 
 /** A sweep run that has not ended in this long failed: its looks' process sweeps by itself for the window. */
 const SWEEP_RUN_TIMEOUT_MS = 60_000;
 /** How long a look waits for the fleet's sweep when no rate limit sets it: inside the watch's 30 s. */
 const LOOK_WAITS_MS = 20_000;
-/** Looks that last saw their job in one of these ask for the pending jobs' sweep too. */
-const WAITING_STATUSES: readonly (JobStatus | undefined)[] = ['pending', 'queued', undefined];
 
 /** The fleet's sweep cannot be had (no client, Temporal unreachable, the run lost or timed out). */
 class FleetSweepUnavailable extends Error {}
@@ -87,9 +85,7 @@ export function fleetJobSweeps(
     },
 
     async fresh(nowMs: number, windowMs: number, expected?: JobStatus): Promise<Sweep> {
-      const statuses: SweptStatus[] = WAITING_STATUSES.includes(expected)
-        ? ['running', 'pending']
-        : ['running'];
+      const statuses = statusesFor(expected);
       const young = (status: SweptStatus) => {
         const held = latest.get(status);
         return held && sweepServes(held.takenAtMs, nowMs, windowMs) ? held : undefined;
@@ -122,20 +118,6 @@ export function fleetJobSweeps(
       }
     },
   };
-}
-
-const SWEPT_STATUSES: readonly SweptStatus[] = ['running', 'pending'];
-
-/**
- * One view of the sweeps of several statuses: as old as the oldest; a job in two of them (it moved
- * from pending to running between them) as the later one saw it.
- */
-function combined(sweeps: Sweep[]): Sweep {
-  if (sweeps.length === 1) return sweeps[0]!;
-  const jobs = new Map<string, TrainingJob>();
-  for (const sweep of [...sweeps].sort((a, b) => a.takenAtMs - b.takenAtMs))
-    for (const [id, job] of sweep.jobs) jobs.set(id, job);
-  return { takenAtMs: Math.min(...sweeps.map((s) => s.takenAtMs)), jobs };
 }
 
 /**
