@@ -255,9 +255,10 @@ it('with looks interleaved between two processes, every window with a look has i
       }
       const windowOf = (ms: number) => Math.floor((ms - firstWindow) / windowMs);
       // The windows the provider's list was read for, by the sweep run's id (one page each here).
-      const sweptWindows = listReads(start).map((r) => {
-        const windowStart = new RegExp(`--running--${windowMs}--(\\d+)/`).exec(r.origin ?? '')?.[1];
-        return windowOf(Number(windowStart));
+      const ofThisWindowLength = new RegExp(`--running--${windowMs}--(\\d+)/`);
+      const sweptWindows = listReads(start).flatMap((r) => {
+        const windowStart = ofThisWindowLength.exec(r.origin ?? '')?.[1];
+        return windowStart === undefined ? [] : [windowOf(Number(windowStart))];
       });
       return { served, windowOf, sweptWindows, windowMs, freshnessMs };
     }
