@@ -168,10 +168,16 @@ export interface WatchPlan {
   maxCost?: number;
   /** Report once a running job reaches this epoch (an early stop judges each new checkpoint). */
   reportAtEpoch?: number;
+  /**
+   * Report once a running job's progress reaches this percentage: its cost moved by a step its pipeline
+   * tells its fleet budget (`nextCostReportPercentage`).
+   */
+  reportAtPercentage?: number;
 }
 
 /** Why a watch handed the job back to its workflow. */
-export type WatchReason = 'status-changed' | 'cost-budget' | 'stalled' | 'new-epoch' | 'report-due';
+export type WatchReason =
+  'status-changed' | 'cost-budget' | 'stalled' | 'new-epoch' | 'cost-step' | 'report-due';
 
 type LookVerdict =
   | { report: WatchReason }
@@ -205,6 +211,8 @@ export function judgeLook(
     if (isStalled(stall, nowMs, plan.stallAfterMs)) return { report: 'stalled' };
     if (plan.reportAtEpoch !== undefined && (job.progress.currentEpoch ?? 0) >= plan.reportAtEpoch)
       return { report: 'new-epoch' };
+    if (plan.reportAtPercentage !== undefined && (job.progress.percentage ?? 0) >= plan.reportAtPercentage)
+      return { report: 'cost-step' };
   }
   if (nowMs >= plan.reportByMs) return { report: 'report-due' };
   return {
