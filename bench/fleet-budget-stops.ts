@@ -192,9 +192,13 @@ async function main(): Promise<void> {
     const passed = passedAt.get(r.windowStartMs);
     const secs = (from: number | undefined) =>
       from === undefined || landed === undefined ? '–' : seconds(landed - from);
+    const ofWindow = ledger.reservations.filter((o) => o.windowStartMs === r.windowStartMs);
+    const rank =
+      ofWindow.filter((o) => o.at < r.at || (o.at === r.at && ofWindow.indexOf(o) < ofWindow.indexOf(r)))
+        .length + 1;
     return [
       r.workflowId,
-      `window ${windows.indexOf(r.windowStartMs) + 1}`,
+      `window ${windows.indexOf(r.windowStartMs) + 1}, ${rank} of ${ofWindow.length}`,
       `$${(r.reported ?? NaN).toFixed(2)}`,
       job ? `${job.status} at $${sandbox.state.cost(job).toFixed(2)}` : 'no job',
       keptNewer.length === 0 ? 'yes' : `NO (${keptNewer.map((o) => o.workflowId).join(', ')} kept)`,
@@ -252,7 +256,7 @@ async function main(): Promise<void> {
         ? table(
             [
               'pipeline',
-              'admitted in',
+              'admitted (1 = oldest)',
               'last reported',
               'job at the provider',
               'newest',
