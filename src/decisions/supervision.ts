@@ -185,6 +185,18 @@ type LookVerdict =
   | { lookAgainInMs: number; confirming?: JobStatus };
 
 /**
+ * A running job's progress reached the percentage its pipeline's next cost report is due at: the look
+ * reads the job itself, so the cost it hands back was answered at that progress.
+ */
+export function reachesCostStep(plan: WatchPlan, job: Pick<TrainingJob, 'status' | 'progress'>): boolean {
+  return (
+    job.status === 'running' &&
+    plan.reportAtPercentage !== undefined &&
+    (job.progress.percentage ?? 0) >= plan.reportAtPercentage
+  );
+}
+
+/**
  * After one look: hand the job back to the workflow when it has something to act on (a status change,
  * the cost budget reached, a stall) or a report is due, else look again on the same cadence the workflow
  * would keep with timers. New checkpoints and steps wait for the next report (nothing acts on them
@@ -211,8 +223,7 @@ export function judgeLook(
     if (isStalled(stall, nowMs, plan.stallAfterMs)) return { report: 'stalled' };
     if (plan.reportAtEpoch !== undefined && (job.progress.currentEpoch ?? 0) >= plan.reportAtEpoch)
       return { report: 'new-epoch' };
-    if (plan.reportAtPercentage !== undefined && (job.progress.percentage ?? 0) >= plan.reportAtPercentage)
-      return { report: 'cost-step' };
+    if (reachesCostStep(plan, job)) return { report: 'cost-step' };
   }
   if (nowMs >= plan.reportByMs) return { report: 'report-due' };
   return {
