@@ -184,7 +184,8 @@ async function main(): Promise<void> {
         o.spent === undefined &&
         o.stoppable &&
         !o.stopped &&
-        !stopped.some((s) => s.workflowId === o.workflowId && s.stopped!.at === r.stopped!.at) &&
+        // Chosen by this decision or one before it (the sample may predate them).
+        !stopped.some((s) => s.workflowId === o.workflowId && s.stopped!.at <= r.stopped!.at) &&
         o.at > r.at,
     );
     const result = settled[handles.findIndex((h) => h.workflowId === r.workflowId)];
