@@ -2,11 +2,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { withDirLock } from './lock';
 import { runBuildStep } from './run-build';
+import { buildPatchedClasses } from './test-server-patch';
 import { requireExecutable, requireTool } from './tools';
-import { TEST_SERVER_VERSION, testServerDir } from './versions';
+import { TEST_SERVER_PATCH, TEST_SERVER_VERSION, testServerDir } from './versions';
 
 const READY_MARKER = 'READY';
 const WRAPPER = 'temporal-test-server';
+/** The fixed class, first on the class path (engine/test-server-patch.ts). */
+const PATCHED_CLASSES = 'patched';
 
 /**
  * Returns an executable that @temporalio/testing can start as `existing-path`: it resolves the Java
@@ -26,6 +29,7 @@ export async function ensureTestServerExecutable(
   return withDirLock(dir, async () => {
     if (fs.existsSync(path.join(dir, READY_MARKER)) && fs.existsSync(wrapper)) return wrapper;
     requireTool('java', ['-version'], 'Java (needed to run the Temporal time-skipping test server)');
+    requireTool('javac', ['-version'], 'A Java compiler (javac, needed to compile the test server fix)');
     requireTool('mvn', ['-v'], 'Maven (needed to fetch the Temporal test server from Maven Central)');
     log(`Resolving io.temporal:temporal-test-server:${TEST_SERVER_VERSION} from Maven Central…`);
     fs.writeFileSync(path.join(dir, 'pom.xml'), pomXml());
@@ -46,8 +50,9 @@ export async function ensureTestServerExecutable(
       timeoutMs: 20 * 60_000,
       log,
     });
+    await buildPatchedClasses(dir, path.join(dir, PATCHED_CLASSES), log);
     fs.writeFileSync(wrapper, wrapperScript(), { mode: 0o755 });
-    fs.writeFileSync(path.join(dir, READY_MARKER), `${TEST_SERVER_VERSION}\n`);
+    fs.writeFileSync(path.join(dir, READY_MARKER), `${TEST_SERVER_VERSION} ${TEST_SERVER_PATCH}\n`);
     return wrapper;
   });
 }
@@ -90,6 +95,6 @@ fi
 shift
 # Small heap and C1-only JIT: the server starts in about a second and stays light next to the tests.
 exec java -Xms32m -Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \\
-  -cp "$here/lib/*" io.temporal.testserver.TestServer "$port" "$@"
+  -cp "$here/${PATCHED_CLASSES}:$here/lib/*" io.temporal.testserver.TestServer "$port" "$@"
 `;
 }

@@ -229,6 +229,20 @@ async function main(): Promise<void> {
         `the newer pipeline was not stopped by the fleet budget: ${JSON.stringify({ result, budget: await budgets.state() })}`,
       );
     await save('pipeline-fleet-budget-stopped');
+    // The newer pipeline's supervising child: with the pipeline's `costReportStep`, it reports cost steps.
+    const childId = (await newer.fetchHistory()).events?.find(
+      (e) => e.startChildWorkflowExecutionInitiatedEventAttributes,
+    )?.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId;
+    if (childId) {
+      const child = await bed.env.client.workflow.getHandle(childId).fetchHistory();
+      fs.writeFileSync(
+        path.join(out, `supervise-fleet-budget-stopped-${suffix}.json`),
+        recordedHistoryJSON(child),
+      );
+      process.stderr.write(
+        `wrote supervise-fleet-budget-stopped-${suffix}.json (${child.events?.length} events)\n`,
+      );
+    }
     const budget = await bed.env.client.workflow.getHandle(fleetBudgetId(bed.taskQueue)).fetchHistory();
     fs.writeFileSync(path.join(out, `fleet-budget-stops-${suffix}.json`), recordedHistoryJSON(budget));
     process.stderr.write(`wrote fleet-budget-stops-${suffix}.json (${budget.events?.length} events)\n`);

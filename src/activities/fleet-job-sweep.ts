@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, type Client } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
-import type { JobStatus, TrainingJob } from '../domain/types';
+import type { JobStatus } from '../domain/types';
 import { sweepServes, sweepWindowStartMs } from '../decisions/sweep-window';
 import {
   JOB_LIST_SWEEP_WORKFLOW_TYPE,
@@ -11,28 +11,27 @@ import {
   type SweptStatus,
   SWEEP_TOO_LARGE,
 } from '../workflows/job-list-sweep/contract';
-import type { JobSweeps, Sweep } from './job-sweep';
+import { combined, statusesFor, SWEPT_STATUSES, type JobSweeps, type Sweep } from './job-sweep';
 import { waitAtMost } from './wait-at-most';
 
 /** A sweep run that has not ended in this long failed: its looks' process sweeps by itself for the window. */
 const SWEEP_RUN_TIMEOUT_MS = 60_000;
 /** How long a look waits for the fleet's sweep when no rate limit sets it: inside the watch's 30 s. */
 const LOOK_WAITS_MS = 20_000;
-/** Looks that last saw their job in one of these ask for the pending jobs' sweep too. */
-const WAITING_STATUSES: readonly (JobStatus | undefined)[] = ['pending', 'queued', undefined];
 
 /** The fleet's sweep cannot be had (no client, Temporal unreachable, the run lost or timed out). */
 class FleetSweepUnavailable extends Error {}
 
 /**
  * The job list swept once per freshness window for every worker process of a task queue. A look asks
- * for a sweep no older than its window (`maxAgeMs`) of the statuses it needs: `running` always,
- * `pending` as well when the look expects its job still waiting. For each, the process's latest
- * answers while it is young enough; otherwise the first look of the process starts or joins the
- * window's `jobListSweep` run of that status (`jobListSweepId`: the id is the single writer, so the
- * processes that ask in one window share one run) and the process's other looks wait for the same
- * answer. Whether a status is swept in a window depends only on the looks of that window, never on
- * which process a look ran in: adding processes adds no sweep.
+ * for a sweep of its window (`windowMs` long, aligned to the epoch) of the statuses it needs: `running`
+ * always, `pending` as well when the look expects its job still waiting. For each, the process's latest
+ * answers when it was begun in the look's window or later (`sweepServes`); otherwise the look starts or
+ * joins the window's `jobListSweep` run of that status (`jobListSweepId`: the id is the single writer,
+ * so the processes that ask in one window share one run) and the process's other looks wait for the
+ * same answer. So the first look of a window, in whichever process, begins the window's sweep, and no
+ * look reads a sweep of an earlier window. Whether a status is swept in a window depends only on the
+ * looks of that window, never on which process a look ran in: adding processes adds no sweep.
  *
  * A provider's refusal or failure of the list comes back as the classified failure a direct list would
  * give. When the sweep cannot be had at all, the process sweeps by itself for the rest of the window
@@ -85,17 +84,15 @@ export function fleetJobSweeps(
       ownSweeps.refused(nowMs);
     },
 
-    async fresh(nowMs: number, maxAgeMs: number, expected?: JobStatus): Promise<Sweep> {
-      const statuses: SweptStatus[] = WAITING_STATUSES.includes(expected)
-        ? ['running', 'pending']
-        : ['running'];
+    async fresh(nowMs: number, windowMs: number, expected?: JobStatus): Promise<Sweep> {
+      const statuses = statusesFor(expected);
       const young = (status: SweptStatus) => {
         const held = latest.get(status);
-        return held && sweepServes(held.takenAtMs, nowMs, maxAgeMs) ? held : undefined;
+        return held && sweepServes(held.takenAtMs, nowMs, windowMs) ? held : undefined;
       };
       const held = statuses.map(young);
       if (held.every((sweep) => sweep !== undefined)) return combined(held as Sweep[]);
-      if (nowMs < unavailableUntilMs) return ownSweeps.fresh(nowMs, maxAgeMs, expected);
+      if (nowMs < unavailableUntilMs) return ownSweeps.fresh(nowMs, windowMs, expected);
       let client: Client;
       let taskQueue: string;
       try {
@@ -103,10 +100,10 @@ export function fleetJobSweeps(
         taskQueue = ctx.info.taskQueue;
         client = ctx.client;
       } catch {
-        return ownSweeps.fresh(nowMs, maxAgeMs, expected); // no worker client: not inside a worker
+        return ownSweeps.fresh(nowMs, windowMs, expected); // no worker client: not inside a worker
       }
       const answer = Promise.all(
-        statuses.map((status, i) => held[i] ?? sweepOfWindow(client, taskQueue, status, maxAgeMs, nowMs)),
+        statuses.map((status, i) => held[i] ?? sweepOfWindow(client, taskQueue, status, windowMs, nowMs)),
       ).then(combined);
       try {
         // The sweep may take longer than a look may wait: the look ends as a poll, the next one joins.
@@ -117,24 +114,10 @@ export function fleetJobSweeps(
         );
       } catch (err) {
         if (!(err instanceof FleetSweepUnavailable)) throw err;
-        return ownSweeps.fresh(nowMs, maxAgeMs, expected);
+        return ownSweeps.fresh(nowMs, windowMs, expected);
       }
     },
   };
-}
-
-const SWEPT_STATUSES: readonly SweptStatus[] = ['running', 'pending'];
-
-/**
- * One view of the sweeps of several statuses: as old as the oldest; a job in two of them (it moved
- * from pending to running between them) as the later one saw it.
- */
-function combined(sweeps: Sweep[]): Sweep {
-  if (sweeps.length === 1) return sweeps[0]!;
-  const jobs = new Map<string, TrainingJob>();
-  for (const sweep of [...sweeps].sort((a, b) => a.takenAtMs - b.takenAtMs))
-    for (const [id, job] of sweep.jobs) jobs.set(id, job);
-  return { takenAtMs: Math.min(...sweeps.map((s) => s.takenAtMs)), jobs };
 }
 
 /**

@@ -8,6 +8,7 @@ import { PROVIDER_QUEUE_BUSY } from './wait-at-most';
 import type { JobSweeps, Sweep } from './job-sweep';
 import {
   costReadingDue,
+  reachesCostStep,
   isTerminalStatus,
   judgeLook,
   stallAfterLook,
@@ -199,7 +200,8 @@ export function watchActivities(sources: WatchSources) {
     const reading = costReadings.get(input.jobId);
     if (
       listed.status === 'running' &&
-      costReadingDue(plan.maxCost, reading, listed.progress.percentage, nowMs, 2 * plan.freshnessMs)
+      (costReadingDue(plan.maxCost, reading, listed.progress.percentage, nowMs, 2 * plan.freshnessMs) ||
+        reachesCostStep(plan, listed))
     )
       return readItself(sweep.takenAtMs, others);
     // The newer of the list's cost (the documents' list has none) and the last read of the job itself.

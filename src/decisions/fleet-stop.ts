@@ -82,6 +82,31 @@ export function costByNow(
 }
 
 /**
+ * The progress (percent) at which a supervision hands its job back so its pipeline can report the cost
+ * again: where the cost estimated at the reading's pace (`costByNow`) has moved by `step` from the
+ * estimate now. Its looks in between add no history, so without it a pipeline would see its job's cost
+ * only at the first look and near its own `budget.maxCost`. Without a pace yet (no reading, or one at
+ * 0 %) while no progress was seen: the first progress above 0 (its look reads the cost, which gives the
+ * pace). None without a step above 0, when progress was seen and still gives no pace (a reading of $0:
+ * asking again would hand the job back at every look), or at or past the end of training (reported).
+ */
+export function nextCostReportPercentage(
+  reading: CostReading | undefined,
+  percentageNow: number | undefined,
+  step: number,
+): number | undefined {
+  if (!(step > 0) || !Number.isFinite(step)) return undefined;
+  const at = reading?.percentage;
+  if (!reading || typeof at !== 'number' || !(at > 0))
+    return percentageNow === undefined || !(percentageNow > 0) ? Number.MIN_VALUE : undefined;
+  if (!known(reading.cost) || !(reading.cost > 0)) return undefined;
+  const perPercent = reading.cost / at;
+  const costNow = costByNow(reading, percentageNow) ?? reading.cost;
+  const target = (costNow + step) / perPercent;
+  return target < 100 ? target : undefined;
+}
+
+/**
  * Takes a report into the reservation of exactly that run, while it is held: the run can be stopped, and
  * what its job cost when the report says (an unknown cost keeps the last). Anything else is ignored.
  */

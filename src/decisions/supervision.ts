@@ -168,15 +168,33 @@ export interface WatchPlan {
   maxCost?: number;
   /** Report once a running job reaches this epoch (an early stop judges each new checkpoint). */
   reportAtEpoch?: number;
+  /**
+   * Report once a running job's progress reaches this percentage: its cost moved by a step its pipeline
+   * tells its fleet budget (`nextCostReportPercentage`).
+   */
+  reportAtPercentage?: number;
 }
 
 /** Why a watch handed the job back to its workflow. */
-export type WatchReason = 'status-changed' | 'cost-budget' | 'stalled' | 'new-epoch' | 'report-due';
+export type WatchReason =
+  'status-changed' | 'cost-budget' | 'stalled' | 'new-epoch' | 'cost-step' | 'report-due';
 
 type LookVerdict =
   | { report: WatchReason }
   /** `confirming`: a terminal status this look saw first, to be confirmed by the next look. */
   | { lookAgainInMs: number; confirming?: JobStatus };
+
+/**
+ * A running job's progress reached the percentage its pipeline's next cost report is due at: the look
+ * reads the job itself, so the cost it hands back was answered at that progress.
+ */
+export function reachesCostStep(plan: WatchPlan, job: Pick<TrainingJob, 'status' | 'progress'>): boolean {
+  return (
+    job.status === 'running' &&
+    plan.reportAtPercentage !== undefined &&
+    (job.progress.percentage ?? 0) >= plan.reportAtPercentage
+  );
+}
 
 /**
  * After one look: hand the job back to the workflow when it has something to act on (a status change,
@@ -205,6 +223,7 @@ export function judgeLook(
     if (isStalled(stall, nowMs, plan.stallAfterMs)) return { report: 'stalled' };
     if (plan.reportAtEpoch !== undefined && (job.progress.currentEpoch ?? 0) >= plan.reportAtEpoch)
       return { report: 'new-epoch' };
+    if (reachesCostStep(plan, job)) return { report: 'cost-step' };
   }
   if (nowMs >= plan.reportByMs) return { report: 'report-due' };
   return {

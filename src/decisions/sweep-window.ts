@@ -12,9 +12,14 @@ export function sweepWindowStartMs(nowMs: number, windowMs: number): number {
 }
 
 /**
- * Whether a sweep begun at `takenAtMs` still serves a look at `nowMs` (both on the watches' clock):
- * younger than `maxAgeMs`. One begun after the look (another process's clock ahead) serves it too.
+ * Whether a sweep begun at `takenAtMs` serves a look at `nowMs` (both on the watches' clock): it was
+ * begun in the look's own window or later, never in an earlier one. The first look of a window whose
+ * process holds only an earlier window's sweep therefore starts or joins the window's own sweep, whichever
+ * process it runs in: every window with a look has its sweep, and a look's data is younger than the
+ * time since its window began (less than `windowMs`). A sweep of a later window (a process whose clock
+ * runs ahead, or a look whose time lags behind its process's newest) is newer data and serves too; an
+ * unknown time (NaN) serves nothing.
  */
-export function sweepServes(takenAtMs: number, nowMs: number, maxAgeMs: number): boolean {
-  return nowMs - takenAtMs < maxAgeMs;
+export function sweepServes(takenAtMs: number, nowMs: number, windowMs: number): boolean {
+  return takenAtMs >= sweepWindowStartMs(nowMs, windowMs);
 }

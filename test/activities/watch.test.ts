@@ -302,4 +302,23 @@ describe('looks read a shared sweep of the job list', () => {
     expect(third.result).toMatchObject({ reason: 'cost-budget' });
     sandbox.state.stopJob(job, false);
   });
+
+  it("a look that reaches its pipeline's cost step reads the job itself: the cost it hands back was answered at its progress", async () => {
+    const job = sandbox.state.createJob({ name: 'cost-step', totalEpochs: 1000 });
+    await eventually(() => sandbox.state.advance(job).completedEpochs >= 2);
+    const { watchTrainingJob } = createActivities(clients);
+    const since = Date.now();
+    const now = Date.now();
+    const far = { maxCost: 1e9 };
+    const first = await lookAt(watchTrainingJob, job.id, now, undefined, far);
+    expect(jobReads(since, job.id)).toHaveLength(1);
+    await eventually(() => sandbox.state.advance(job).completedEpochs >= 4);
+    // Far from the budget, the list would do; at the cost step, the job is read and handed back.
+    const step = { ...far, reportAtPercentage: Number.MIN_VALUE };
+    const second = await lookAt(watchTrainingJob, job.id, now + 1000, lastBeat(first), step);
+    expect(second.result).toMatchObject({ reason: 'cost-step' });
+    expect(jobReads(since, job.id)).toHaveLength(2);
+    expect(second.result!.job.cost).toBeGreaterThan(lastBeat(first).latest!.cost!);
+    sandbox.state.stopJob(job, false);
+  });
 });

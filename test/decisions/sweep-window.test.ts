@@ -28,20 +28,40 @@ describe('sweepWindowStartMs: the window every process names for a look', () => 
   });
 });
 
-describe('sweepServes: a sweep serves a look while younger than the window', () => {
-  it('younger serves; exactly the window old does not', () => {
-    expect(sweepServes(1000, 1000 + W - 1, W)).toBe(true);
-    expect(sweepServes(1000, 1000 + W, W)).toBe(false);
+describe('sweepServes: a sweep serves a look only when begun in the look’s window or later', () => {
+  const start = 10 * W;
+
+  it('a sweep begun exactly at the window start serves every look of the window, and none of the next', () => {
+    expect(sweepServes(start, start, W)).toBe(true);
+    expect(sweepServes(start, start + W - 1, W)).toBe(true);
+    // Exactly a window old: the look is in the next window.
+    expect(sweepServes(start, start + W, W)).toBe(false);
   });
 
-  it('a sweep begun after the look (another process’s clock ahead) serves it', () => {
-    expect(sweepServes(5000, 1000, W)).toBe(true);
+  it('a sweep of the previous window does not serve, however young: the look begins its own window’s', () => {
+    expect(sweepServes(start - 1, start, W)).toBe(false);
+    expect(sweepServes(start - 1, start + 1, W)).toBe(false);
+    expect(sweepServes(start - W, start + W - 1, W)).toBe(false);
   });
 
-  it('any sweep begun in the look’s window serves every look of that window', () => {
-    const start = sweepWindowStartMs(7 * W + 5, W);
+  it('a look near the end of a window is served by the sweep begun at its start: younger than the window', () => {
     for (const takenAt of [start, start + W / 2, start + W - 1])
-      for (const look of [takenAt, start + W - 1]) expect(sweepServes(takenAt, look, W)).toBe(true);
+      for (const look of [takenAt, start + W - 1]) {
+        expect(sweepServes(takenAt, look, W)).toBe(true);
+        expect(look - takenAt).toBeLessThan(W);
+      }
+  });
+
+  it('a sweep of a later window (another process’s clock ahead, a look whose time went backwards) serves', () => {
+    expect(sweepServes(start + W, start + W - 1, W)).toBe(true);
+    expect(sweepServes(start + 5 * W, start, W)).toBe(true);
+  });
+
+  it('an unknown sweep time serves nothing; an unknown look time is refused', () => {
+    expect(sweepServes(NaN, start, W)).toBe(false);
+    expect(sweepServes(Number.NEGATIVE_INFINITY, start, W)).toBe(false);
+    expect(() => sweepServes(start, NaN, W)).toThrow(/needs a time, got NaN/);
+    expect(() => sweepServes(start, start, 0)).toThrow(/at least 1/);
   });
 });
 

@@ -11,6 +11,9 @@ import {
   greetSignal,
   greetingsQuery,
   sleepForDays,
+  stopBeforeTimeout,
+  stopSignal,
+  type HoldActivities,
 } from '../fixtures/workflows/harness-workflows';
 
 const workflowsPath = require.resolve('../fixtures/workflows/harness-workflows');
@@ -35,6 +38,54 @@ describe('time-skipping test server', () => {
     expect(Date.now() - started).toBeLessThan(60_000);
     const skipped = (await env.currentTimeMs()) - started;
     expect(skipped).toBeGreaterThanOrEqual(30 * 24 * 3600 * 1000);
+  });
+
+  // The released test server refused this cancel for good (engine/test-server-patch.ts): the workflow
+  // never moved again and every later test on the server waited in real time.
+  it('takes the cancel of a timer that fired while its workflow task ran, as a real server does', async () => {
+    const taskQueue = uniqueTaskQueue('harness-fired-timer');
+    const activities: HoldActivities = { holdFor: (ms) => new Promise((done) => setTimeout(done, ms)) };
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue,
+      workflowsPath,
+      activities,
+    });
+    const timeoutMs = 3_000;
+    const outcome = await worker.runUntil(async () => {
+      const handle = await env.client.workflow.start(stopBeforeTimeout, {
+        args: [timeoutMs, 6_000],
+        taskQueue,
+        workflowId: taskQueue,
+      });
+      // The stop comes once the wait's timer runs (time stands still: nobody awaits a result yet).
+      for (;;) {
+        const { events } = await handle.fetchHistory();
+        if (events?.some((e) => e.timerStartedEventAttributes)) break;
+        await new Promise((done) => setTimeout(done, 50));
+      }
+      await handle.signal(stopSignal);
+      let stuck: NodeJS.Timeout | undefined;
+      const ended = await Promise.race([
+        handle.result(),
+        new Promise<'stuck'>((done) => (stuck = setTimeout(() => done('stuck'), 45_000))),
+      ]);
+      clearTimeout(stuck);
+      if (ended === 'stuck') await handle.terminate('stuck on the cancel of a fired timer');
+      return { ended, events: (await handle.fetchHistory()).events ?? [] };
+    });
+    expect(outcome.ended).toBe(true);
+    const at = (e: (typeof outcome.events)[number]) =>
+      Number(e.eventTime?.seconds ?? 0) * 1000 + (e.eventTime?.nanos ?? 0) / 1e6;
+    const started = outcome.events.find((e) => e.timerStartedEventAttributes)!;
+    const cancelled = outcome.events.find((e) => e.timerCanceledEventAttributes);
+    // The race happened: the task that cancelled the timer completed after the timer was due.
+    expect(cancelled).toBeDefined();
+    expect(at(cancelled!) - at(started)).toBeGreaterThanOrEqual(timeoutMs);
+    // As on a real server, the cancel replaced the fire.
+    const timerId = started.timerStartedEventAttributes?.timerId;
+    expect(cancelled!.timerCanceledEventAttributes?.timerId).toBe(timerId);
+    expect(outcome.events.filter((e) => e.timerFiredEventAttributes?.timerId === timerId)).toEqual([]);
   });
 });
 

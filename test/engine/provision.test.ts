@@ -11,7 +11,7 @@ function provisionWithout(tool: string, only: Record<string, string>) {
   const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'ftp-empty-cache-'));
   const binDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ftp-path-'));
   // A PATH with node (to run the script) and the other tools, but not `tool`.
-  for (const name of ['node', 'go', 'java', 'mvn', 'bash', 'env', 'sh']) {
+  for (const name of ['node', 'go', 'java', 'javac', 'jar', 'mvn', 'bash', 'env', 'sh']) {
     if (name === tool) continue;
     const found = spawnSync('bash', ['-c', `command -v ${name}`], { encoding: 'utf8' }).stdout.trim();
     if (found) fs.symlinkSync(found, path.join(binDir, name));
@@ -43,6 +43,13 @@ describe('engine provisioning preflight', () => {
     expect(run.status).toBe(1);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
     expect(run.stderr).toMatch(/^engine: Java .*is missing/);
+  });
+
+  it('stops at once with one line naming the Java compiler when javac is missing (the test server fix is compiled)', () => {
+    const run = provisionWithout('javac', { TEMPORAL_ADDRESS: '127.0.0.1:1' });
+    expect(run.status).toBe(1);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).toMatch(/^engine: A Java compiler \(javac.*is missing/);
   });
 
   it('uses a binary the user names instead of building one', () => {

@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../src/activities';
 import { fleetJobSweeps } from '../../src/activities/fleet-job-sweep';
-import { jobSweeps } from '../../src/activities/job-sweep';
+import { jobSweeps, type Sweep } from '../../src/activities/job-sweep';
 import { watchActivities } from '../../src/activities/watch';
 import { MAX_SWEPT_JOBS } from '../../src/workflows/job-list-sweep/contract';
 import type { BetweenLooks, WatchInput, WatchOutcome } from '../../src/activities/watch';
@@ -220,5 +220,61 @@ it('the pending jobs are swept only in a window whose looks expect a waiting job
     // (the jobs of no known status were found among the running ones). A second process adds no sweep.
     expect(two).toEqual(one);
     expect(one).toEqual({ pending: 1, running: 4, jobReads: 0 });
+    for (const j of jobs) bed.sandbox.state.stopJob(j, false);
+  }));
+
+it('with looks interleaved between two processes, every window with a look has its own sweep and no look reads an earlier window’s', () =>
+  bed.withWorker(async () => {
+    const jobs = runningJobs(3, 'interleaved');
+    /** A process's sweeps of the job list as its watch asks for them, on the bed's task queue. */
+    const processSweeps = () => {
+      const clients = createProviderClients(bed.sandbox.endpoints);
+      return fleetJobSweeps(jobSweeps((q) => clients.tensorone.jobs.list(q)));
+    };
+    // Looks at these points of consecutive windows (in windows), alternating between the processes: each
+    // process's newest sweep is still younger than a window when the other process looks in the next
+    // window (at 1.8 and 2.1), so a process that serves a look from the sweep it holds leaves window 2
+    // without a sweep, and the look at 2.1 reads data begun before its window did.
+    const lookAt = [0.9, 1.2, 1.8, 2.1, 3.05, 3.5, 3.9];
+    async function looksOver(processes: ReturnType<typeof processSweeps>[], freshnessMs: number) {
+      const windowMs = Math.floor(freshnessMs * 0.7);
+      const firstWindow = (Math.floor((await bed.env.currentTimeMs()) / windowMs) + 1) * windowMs;
+      const start = Date.now();
+      const served: { nowMs: number; takenAtMs: number }[] = [];
+      for (const [i, at] of lookAt.entries()) {
+        const nowMs = firstWindow + Math.round(at * windowMs);
+        const env = new MockActivityEnvironment(
+          { taskQueue: bed.taskQueue, attempt: 1 },
+          { client: workerClient() },
+        );
+        const sweep: Sweep = await env.run(() =>
+          processes[i % processes.length]!.fresh(nowMs, windowMs, 'running'),
+        );
+        expect([...sweep.jobs.keys()]).toEqual(expect.arrayContaining(jobs.map((j) => j.id)));
+        served.push({ nowMs, takenAtMs: sweep.takenAtMs });
+      }
+      const windowOf = (ms: number) => Math.floor((ms - firstWindow) / windowMs);
+      // The windows the provider's list was read for, by the sweep run's id (one page each here).
+      const ofThisWindowLength = new RegExp(`--running--${windowMs}--(\\d+)/`);
+      const sweptWindows = listReads(start).flatMap((r) => {
+        const windowStart = ofThisWindowLength.exec(r.origin ?? '')?.[1];
+        return windowStart === undefined ? [] : [windowOf(Number(windowStart))];
+      });
+      return { served, windowOf, sweptWindows, windowMs, freshnessMs };
+    }
+    const one = await looksOver([processSweeps()], 160_000);
+    const two = await looksOver([processSweeps(), processSweeps()], 170_000);
+    for (const { served, windowOf, sweptWindows, windowMs, freshnessMs } of [two, one]) {
+      // Every window with a look has its sweep, once, whichever process looked first in it.
+      expect(sweptWindows).toEqual([0, 1, 2, 3]);
+      // Every look reads a sweep begun in its own window: younger than the window, within the freshness.
+      for (const { nowMs, takenAtMs } of served) {
+        expect(windowOf(takenAtMs)).toBe(windowOf(nowMs));
+        expect(nowMs - takenAtMs).toBeLessThan(windowMs);
+        expect(windowMs).toBeLessThan(freshnessMs);
+      }
+    }
+    // A second process adds no request.
+    expect(two.sweptWindows).toEqual(one.sweptWindows);
     for (const j of jobs) bed.sandbox.state.stopJob(j, false);
   }));

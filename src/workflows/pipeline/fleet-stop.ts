@@ -5,7 +5,13 @@ import {
   workflowInfo,
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
-import { costByNow, costReportDue, readingAfterLook, type CostReading } from '../../decisions/fleet-stop';
+import {
+  COST_REPORT_STEP,
+  costByNow,
+  costReportDue,
+  readingAfterLook,
+  type CostReading,
+} from '../../decisions/fleet-stop';
 import { fleetBudgetStands } from '../../decisions/pipeline-status';
 import { provider } from '../activity-stubs';
 import { applicationCause } from '../failure-cause';
@@ -14,7 +20,7 @@ import { stopSupervisedJobSignal, type superviseTrainingJob } from '../supervise
 import type { SupervisionResult } from '../supervise/contract';
 import type { PipelineStatus } from './contract';
 import type { FleetBudgetHold } from './fleet-budget';
-import { stopsOnFleetOverrun } from './patches';
+import { asksCostSteps, stopsOnFleetOverrun } from './patches';
 import { moveTo } from './status';
 
 type Supervisor = ChildWorkflowHandle<typeof superviseTrainingJob>;
@@ -29,7 +35,7 @@ export interface FleetStopWatch {
   /** Runs the supervision; a stop the fleet budget asked for ends it as a cost budget's stop. */
   supervise(
     jobId: string,
-    run: (onStarted: (child: Supervisor) => void) => Promise<SupervisionResult>,
+    run: (onStarted: (child: Supervisor) => void, costReportStep?: number) => Promise<SupervisionResult>,
   ): Promise<SupervisionResult>;
   /** Why the fleet budget stopped the job, once it did. */
   stoppedBy(): string | undefined;
@@ -90,7 +96,8 @@ export function watchFleetStops(
         }
       })().catch(() => undefined);
       try {
-        return await run((started) => void (child = started));
+        const step = asksCostSteps() ? amount * COST_REPORT_STEP : undefined;
+        return await run((started) => void (child = started), step);
       } catch (err) {
         const type = applicationCause(err)?.type;
         if (!sent || (type !== 'TRAINING_STOPPED_BY_OPERATOR' && type !== 'JOB_NOT_RUNNING')) throw err;

@@ -152,8 +152,8 @@ async function run(
   const supervision = swept
     ? swept.supervision
     : fleetWatch
-      ? await fleetWatch.supervise(jobId, (onStarted) =>
-          superviseChild(spec, status.provider, jobId, onStarted),
+      ? await fleetWatch.supervise(jobId, (onStarted, costReportStep) =>
+          superviseChild(spec, status.provider, jobId, onStarted, costReportStep),
         )
       : await superviseChild(spec, status.provider, jobId);
   const fleetStopped = fleetWatch?.stoppedBy();

@@ -148,6 +148,14 @@ export const readsAheadOfTheClaim = () => patched('pipeline-reads-champion-and-j
 export const stopsOnFleetOverrun = () => patched('pipeline-fleet-budget-stops');
 
 /**
+ * A pipeline holding a fleet budget reservation asks its supervising child to report each time its job's
+ * cost moved by a tenth of the reservation (`costReportStep`): the watch's looks between two reports
+ * add no history, so without it the budget heard the job's cost at its first look and near its own
+ * `budget.maxCost` only. Asked only by a pipeline that holds one.
+ */
+export const asksCostSteps = () => patched('pipeline-fleet-cost-steps');
+
+/**
  * An input the starter validated against this worker's input schema revision (its memo names it,
  * src/domain/validated-input.ts) is not validated again: the pipeline's first workflow task no longer
  * evaluates zod and the schema. Asked only by starts that carry the memo.

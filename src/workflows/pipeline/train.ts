@@ -96,6 +96,8 @@ export async function superviseChild(
   jobId: string,
   /** Given the child once started (the same command as without it): it can then be signalled. */
   onStarted?: (child: ChildWorkflowHandle<typeof superviseTrainingJob>) => void,
+  /** Report each time the job's cost moved by this much (a pipeline holding a fleet budget reservation). */
+  costReportStep?: number,
 ): Promise<SupervisionResult> {
   const perJob = supervisesPerJob();
   const workflowId = perJob
@@ -108,7 +110,14 @@ export async function superviseChild(
       staticSummary: `supervise ${providerName} job ${jobId} for ${workflowInfo().workflowId}`,
       staticDetails: `Looks at the job at least every **${spec.supervision.freshness}**; stall after ${spec.supervision.stallAfter}; resume budget ${spec.supervision.resumeBudget}${spec.budget?.maxCost !== undefined ? `; stops at cost ${spec.budget.maxCost}` : ''}${earlyStop ? `; stops early after ${earlyStop.earlyStop.patience} checkpoints without an improvement > ${earlyStop.earlyStop.minDelta} in ${earlyStop.earlyStop.metric}` : ''}.`,
       args: [
-        { provider: providerName, jobId, ...spec.supervision, maxCost: spec.budget?.maxCost, ...earlyStop },
+        {
+          provider: providerName,
+          jobId,
+          ...spec.supervision,
+          maxCost: spec.budget?.maxCost,
+          ...earlyStop,
+          ...(costReportStep !== undefined ? { costReportStep } : {}),
+        },
       ] as [SuperviseInput],
     };
     if (!onStarted) return await executeChild(superviseTrainingJob, options);

@@ -37,6 +37,11 @@ export interface SuperviseInput {
   historyEventLimit?: number;
   /** Stop the job (saving a checkpoint) once its checkpoints stop improving; only when it may stop it. */
   earlyStop?: EarlyStopRule;
+  /**
+   * Report (to the parent pipeline) each time the job's cost, estimated at its last reading's pace, moved
+   * by this much: the pipeline tells its fleet budget. Absent: no such reports.
+   */
+  costReportStep?: number;
   /** State carried across continue-as-new. */
   carried?: SupervisionState;
 }
@@ -80,6 +85,8 @@ export interface SupervisionState {
   /** The early stop's metric history and the epoch it last judged (with `earlyStop` only). */
   /** `trend`: judged on the trend of the newest checkpoints (src/decisions/early-stop-trend.ts), fixed at the first judgement. */
   earlyStop?: { history: MetricPoint[]; judgedEpoch?: number; trend?: boolean };
+  /** The last cost read of the job itself and its progress then (with `costReportStep` only). */
+  costReading?: { cost: number; percentage?: number };
 }
 
 export interface SupervisionResult {

@@ -6,6 +6,7 @@ import type { TrainingJob } from '../../domain/types';
 import { jobWatch, polling } from '../activity-stubs';
 import { shortTime, summarized } from '../summaries';
 import { earlyStopping, epochToReportAt, type Supervision } from './state';
+import { costReportAtPercentage } from './cost-steps';
 import { stopOnRequest } from './stop';
 
 /** One look at the job (one poll activity). */
@@ -44,6 +45,7 @@ async function watchJob(sup: Supervision): Promise<WatchOutcome | undefined> {
       ? endReportByMs(st.endSighting, { windowMs: timings.terminalWindowMs, graceMs: timings.unknownGraceMs })
       : Number.POSITIVE_INFINITY,
   );
+  const reportAtPercentage = costReportAtPercentage(sup);
   const scope = new CancellationScope();
   sup.watchScope = scope;
   try {
@@ -66,6 +68,7 @@ async function watchJob(sup: Supervision): Promise<WatchOutcome | undefined> {
             stallAfterMs: timings.stallAfterMs,
             maxCost: input.maxCost,
             ...(earlyStopping(sup) ? { reportAtEpoch: epochToReportAt(sup) } : {}),
+            ...(reportAtPercentage !== undefined ? { reportAtPercentage } : {}),
           },
         },
       ),

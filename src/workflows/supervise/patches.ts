@@ -58,3 +58,10 @@ export const confirmsEnds = () => patched('supervise-confirms-ends');
  * judgement, and carried across continue-as-new: a job keeps the rule it started with.
  */
 export const judgesEarlyStopOnTrend = () => patched('supervise-early-stop-trend');
+
+/**
+ * With `costReportStep` in its input, a supervision hands its job back (a report to its pipeline) each
+ * time the cost estimated at its last reading's pace moved by the step, so the pipeline can tell its
+ * fleet budget. Never asked by runs without it, so their histories are unchanged.
+ */
+export const reportsCostSteps = () => patched('supervise-reports-cost-steps');

@@ -2,6 +2,7 @@ import { CancellationScope, getExternalWorkflowHandle, setCurrentDetails } from 
 import { lowestLoss, mergeCheckpointIds, progressKey, stallAfterLook } from '../../decisions/supervision';
 import type { TrainingJob } from '../../domain/types';
 import { supervisionProgressSignal } from './contract';
+import { recordCostReading } from './cost-steps';
 import { supervisionMetrics } from '../metrics';
 import { doubtsOddAnswers } from './patches';
 import type { Supervision } from './state';
@@ -14,6 +15,7 @@ export function recordLook(sup: Supervision, job: TrainingJob): void {
   const before = sup.lastLook ?? { cost: st.latest?.cost ?? 0, gpuHours: st.latest ? undefined : 0 };
   supervisionMetrics.spent(sup.input.provider, before, job);
   sup.lastLook = job;
+  recordCostReading(sup, job);
   st.stall = stallAfterLook(st.stall, job, nowMs, doubtsOddAnswers() ? 'furthest' : 'changed');
   const checkpoints = mergeCheckpointIds(st.checkpointIds, job.checkpointIds);
   const seenBefore = st.latest?.checkpointsSeen ?? 0;
