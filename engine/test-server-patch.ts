@@ -5,37 +5,51 @@ import { runBuildStep } from './run-build';
 import { TEST_SERVER_PATCH, TEST_SERVER_VERSION } from './versions';
 
 /**
- * One fix to the released time-skipping test server, compiled over its own class at provisioning.
+ * Two fixes to the released time-skipping test server, compiled over its own class at provisioning.
  *
- * A timer that fires while a workflow task is running has its TimerFired event buffered until the
- * task completes, and its state machine removed. When that task's completion cancels the same timer
- * (a `condition(fn, timeout)` whose `fn` a signal in the task made true), the test server answers
- * INVALID_ARGUMENT "invalid history builder state for action" to every completion of the task: the
- * workflow never moves again and time skipping stays locked for every workflow on the server. The
- * real server accepts the cancel and drops the buffered TimerFired (its `AddTimerCanceledEvent`).
- * Upstream: temporalio/sdk-java issue 2606 (open); no released version carries a fix. This patch
- * does what the real server does: the cancel takes the buffered TimerFired's place as TimerCanceled.
+ * Something that ends while a workflow task is running (a timer fires, an activity completes, fails or
+ * times out) has its end event held until the task completes, and its state machine removed at once.
+ * When that task's completion cancels the same thing (a `condition(fn, timeout)` whose `fn` a signal in
+ * the task made true; a cancelled scope whose activity had just finished), the released test server
+ * refuses every completion of the task: INVALID_ARGUMENT "invalid history builder state for action"
+ * for a timer, FAILED_PRECONDITION "ACTIVITY_UNKNOWN" for an activity. The workflow never moves again
+ * and time skipping stays locked for every workflow on that server. The real server accepts both (its
+ * `AddTimerCanceledEvent` drops the held TimerFired; its `AddActivityTaskCancelRequestedEvent` records
+ * the request when the activity's end is held). Upstream: temporalio/sdk-java issue 2606 (open); no
+ * released version carries a fix. These do what the real server does.
  */
 
 const CLASS_FILE = 'io/temporal/internal/testservice/TestWorkflowMutableStateImpl.java';
 
-const UNPATCHED = `    StateMachine<TimerData> timer = timers.get(timerId);
+/** One replacement in the class: the released lines and what takes their place. */
+interface Fix {
+  what: string;
+  released: string;
+  fixed: string;
+}
+
+const H = 'io.temporal.api.history.v1';
+const E = 'io.temporal.api.enums.v1.EventType';
+
+const FIXES: readonly Fix[] = [
+  {
+    what: 'the cancel of a timer that fired during the task',
+    released: `    StateMachine<TimerData> timer = timers.get(timerId);
     if (timer == null) {
       throw Status.INVALID_ARGUMENT
           .withDescription("invalid history builder state for action")
           .asRuntimeException();
-    }`;
-
-const PATCHED = `    StateMachine<TimerData> timer = timers.get(timerId);
+    }`,
+    fixed: `    StateMachine<TimerData> timer = timers.get(timerId);
     if (timer == null) {
       // ${TEST_SERVER_PATCH}: fired while this workflow task ran. As the real server does, the cancel
-      // replaces the buffered TimerFired event.
-      io.temporal.api.history.v1.HistoryEvent fired = null;
+      // replaces the held TimerFired event.
+      ${H}.HistoryEvent fired = null;
       for (RequestContext buffered : workflowTaskStateMachine.getData().bufferedEvents) {
-        java.util.Iterator<io.temporal.api.history.v1.HistoryEvent> events = buffered.getEvents().iterator();
+        java.util.Iterator<${H}.HistoryEvent> events = buffered.getEvents().iterator();
         while (fired == null && events.hasNext()) {
-          io.temporal.api.history.v1.HistoryEvent event = events.next();
-          if (event.getEventType() == io.temporal.api.enums.v1.EventType.EVENT_TYPE_TIMER_FIRED
+          ${H}.HistoryEvent event = events.next();
+          if (event.getEventType() == ${E}.EVENT_TYPE_TIMER_FIRED
               && event.getTimerFiredEventAttributes().getTimerId().equals(timerId)) {
             fired = event;
             events.remove();
@@ -49,31 +63,80 @@ const PATCHED = `    StateMachine<TimerData> timer = timers.get(timerId);
             .asRuntimeException();
       }
       ctx.addEvent(
-          io.temporal.api.history.v1.HistoryEvent.newBuilder()
-              .setEventType(io.temporal.api.enums.v1.EventType.EVENT_TYPE_TIMER_CANCELED)
+          ${H}.HistoryEvent.newBuilder()
+              .setEventType(${E}.EVENT_TYPE_TIMER_CANCELED)
               .setTimerCanceledEventAttributes(
-                  io.temporal.api.history.v1.TimerCanceledEventAttributes.newBuilder()
+                  ${H}.TimerCanceledEventAttributes.newBuilder()
                       .setWorkflowTaskCompletedEventId(workflowTaskCompletedId)
                       .setTimerId(timerId)
                       .setStartedEventId(fired.getTimerFiredEventAttributes().getStartedEventId()))
               .build());
       return;
-    }`;
+    }`,
+  },
+  {
+    what: 'the cancel of an activity that ended during the task',
+    released: `    StateMachine<?> activity = activities.get(scheduledEventId);
+    if (activity == null) {
+      throw Status.FAILED_PRECONDITION
+          .withDescription("ACTIVITY_UNKNOWN for scheduledEventId=" + scheduledEventId)
+          .asRuntimeException();
+    }`,
+    fixed: `    StateMachine<?> activity = activities.get(scheduledEventId);
+    if (activity == null) {
+      // ${TEST_SERVER_PATCH}: ended while this workflow task ran. As the real server does, the cancel
+      // request is recorded and the held end event follows it.
+      boolean endedMeanwhile = false;
+      for (RequestContext buffered : workflowTaskStateMachine.getData().bufferedEvents) {
+        for (${H}.HistoryEvent event : buffered.getEvents()) {
+          long ended = -1;
+          if (event.hasActivityTaskCompletedEventAttributes())
+            ended = event.getActivityTaskCompletedEventAttributes().getScheduledEventId();
+          else if (event.hasActivityTaskFailedEventAttributes())
+            ended = event.getActivityTaskFailedEventAttributes().getScheduledEventId();
+          else if (event.hasActivityTaskTimedOutEventAttributes())
+            ended = event.getActivityTaskTimedOutEventAttributes().getScheduledEventId();
+          else if (event.hasActivityTaskCanceledEventAttributes())
+            ended = event.getActivityTaskCanceledEventAttributes().getScheduledEventId();
+          if (ended == scheduledEventId) endedMeanwhile = true;
+        }
+      }
+      if (!endedMeanwhile) {
+        throw Status.FAILED_PRECONDITION
+            .withDescription("ACTIVITY_UNKNOWN for scheduledEventId=" + scheduledEventId)
+            .asRuntimeException();
+      }
+      ctx.addEvent(
+          ${H}.HistoryEvent.newBuilder()
+              .setEventType(${E}.EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED)
+              .setActivityTaskCancelRequestedEventAttributes(
+                  ${H}.ActivityTaskCancelRequestedEventAttributes.newBuilder()
+                      .setScheduledEventId(scheduledEventId)
+                      .setWorkflowTaskCompletedEventId(workflowTaskCompletedId))
+              .build());
+      return;
+    }`,
+  },
+];
 
-/** The class's source with the fix; refuses a source the fix was not written against. */
-export function patchCancelOfFiredTimer(source: string): string {
-  const at = source.indexOf(UNPATCHED);
-  if (at < 0 || source.indexOf(UNPATCHED, at + 1) >= 0)
-    throw new EngineProvisionError(
-      `the test server ${TEST_SERVER_VERSION}'s ${path.basename(CLASS_FILE)} does not hold the code the ` +
-        `${TEST_SERVER_PATCH} fix replaces exactly once: check whether this version fixed it, then update ` +
-        `or drop engine/test-server-patch.ts`,
-    );
-  return source.slice(0, at) + PATCHED + source.slice(at + UNPATCHED.length);
+/** The class's source with the fixes; refuses a source they were not written against. */
+export function patchTestServer(source: string): string {
+  let out = source;
+  for (const fix of FIXES) {
+    const at = out.indexOf(fix.released);
+    if (at < 0 || out.indexOf(fix.released, at + 1) >= 0)
+      throw new EngineProvisionError(
+        `the test server ${TEST_SERVER_VERSION}'s ${path.basename(CLASS_FILE)} does not hold the code of ` +
+          `${fix.what} exactly once: check whether this version fixed it, then update or drop that fix ` +
+          `in engine/test-server-patch.ts`,
+      );
+    out = out.slice(0, at) + fix.fixed + out.slice(at + fix.released.length);
+  }
+  return out;
 }
 
 /**
- * Fetches the test server's sources jar, patches the one class and compiles it into `classesDir`,
+ * Fetches the test server's sources jar, fixes the one class and compiles it into `classesDir`,
  * which the wrapper puts before the released jars on the class path.
  */
 export async function buildPatchedClasses(
@@ -108,8 +171,8 @@ export async function buildPatchedClasses(
     log,
   });
   const file = path.join(sourcesDir, CLASS_FILE);
-  fs.writeFileSync(file, patchCancelOfFiredTimer(fs.readFileSync(file, 'utf8')));
-  log(`Compiling the test server's ${TEST_SERVER_PATCH} fix…`);
+  fs.writeFileSync(file, patchTestServer(fs.readFileSync(file, 'utf8')));
+  log(`Compiling the test server's fixes (${TEST_SERVER_PATCH})…`);
   await runBuildStep({
     label: 'javac',
     command: 'javac',

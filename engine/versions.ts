@@ -9,8 +9,8 @@ export const TEMPORAL_CLI_VERSION = '1.5.1';
 export const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal';
 /** Maven Central artifact io.temporal:temporal-test-server; runs on Java 17. */
 export const TEST_SERVER_VERSION = '1.38.0';
-/** The fix compiled over the test server's own class (engine/test-server-patch.ts); part of its cache key. */
-export const TEST_SERVER_PATCH = 'cancel-fired-timer';
+/** The fixes compiled over the test server's own class (engine/test-server-patch.ts); part of its cache key. */
+export const TEST_SERVER_PATCH = 'cancels-after-end';
 
 /** Cache root outside the repository, shared by every clone on this machine. */
 export function engineCacheRoot(env: NodeJS.ProcessEnv = process.env): string {

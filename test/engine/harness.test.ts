@@ -1,4 +1,5 @@
 import { Worker } from '@temporalio/worker';
+import type { WorkflowHandle } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import {
   connectDevServer,
@@ -13,10 +14,23 @@ import {
   sleepForDays,
   stopBeforeTimeout,
   stopSignal,
+  stopWhileActivityEnds,
   type HoldActivities,
 } from '../fixtures/workflows/harness-workflows';
 
 const workflowsPath = require.resolve('../fixtures/workflows/harness-workflows');
+
+/** The workflow's result, or 'stuck' (and the workflow terminated) when it has none within 45 s. */
+async function endsOrStuck<T>(handle: WorkflowHandle<() => Promise<T>>): Promise<T | 'stuck'> {
+  let stuck: NodeJS.Timeout | undefined;
+  const ended = await Promise.race([
+    handle.result(),
+    new Promise<'stuck'>((done) => (stuck = setTimeout(() => done('stuck'), 45_000))),
+  ]);
+  clearTimeout(stuck);
+  if (ended === 'stuck') await handle.terminate('stuck: the test server refused a workflow task');
+  return ended;
+}
 
 describe('time-skipping test server', () => {
   let env: TestWorkflowEnvironment;
@@ -65,14 +79,7 @@ describe('time-skipping test server', () => {
         await new Promise((done) => setTimeout(done, 50));
       }
       await handle.signal(stopSignal);
-      let stuck: NodeJS.Timeout | undefined;
-      const ended = await Promise.race([
-        handle.result(),
-        new Promise<'stuck'>((done) => (stuck = setTimeout(() => done('stuck'), 45_000))),
-      ]);
-      clearTimeout(stuck);
-      if (ended === 'stuck') await handle.terminate('stuck on the cancel of a fired timer');
-      return { ended, events: (await handle.fetchHistory()).events ?? [] };
+      return { ended: await endsOrStuck(handle), events: (await handle.fetchHistory()).events ?? [] };
     });
     expect(outcome.ended).toBe(true);
     const at = (e: (typeof outcome.events)[number]) =>
@@ -86,6 +93,46 @@ describe('time-skipping test server', () => {
     const timerId = started.timerStartedEventAttributes?.timerId;
     expect(cancelled!.timerCanceledEventAttributes?.timerId).toBe(timerId);
     expect(outcome.events.filter((e) => e.timerFiredEventAttributes?.timerId === timerId)).toEqual([]);
+  });
+
+  it('takes the cancel of an activity that ended while its workflow task ran, as a real server does', async () => {
+    const taskQueue = uniqueTaskQueue('harness-ended-activity');
+    const workMs = 3_000;
+    // The activity's start is told here: its started event shows in the history only once it ends.
+    let working!: () => void;
+    const workStarted = new Promise<void>((done) => (working = done));
+    const activities: HoldActivities = {
+      holdFor: (ms) => {
+        if (ms === workMs) working();
+        return new Promise((done) => setTimeout(done, ms));
+      },
+    };
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue,
+      workflowsPath,
+      activities,
+    });
+    const outcome = await worker.runUntil(async () => {
+      const handle = await env.client.workflow.start(stopWhileActivityEnds, {
+        args: [workMs, 6_000],
+        taskQueue,
+        workflowId: taskQueue,
+      });
+      // The stop comes once the activity runs (time stands still: nobody awaits a result yet).
+      await workStarted;
+      await handle.signal(stopSignal);
+      return { ended: await endsOrStuck(handle), events: (await handle.fetchHistory()).events ?? [] };
+    });
+    expect(outcome.ended).toBe('cancelled');
+    const types = outcome.events.map((e) => e.eventType);
+    const requested = outcome.events.findIndex((e) => e.activityTaskCancelRequestedEventAttributes);
+    const completed = outcome.events.findIndex((e) => e.activityTaskCompletedEventAttributes);
+    // The race happened: the activity's end was held while the task that cancelled it ran, and it
+    // follows the cancel request, as on a real server.
+    expect(requested).toBeGreaterThan(0);
+    expect(completed).toBeGreaterThan(requested);
+    expect(types.filter((t) => t === types[requested])).toHaveLength(1);
   });
 });
 

@@ -1,7 +1,7 @@
-import { patchCancelOfFiredTimer } from '../../engine/test-server-patch';
+import { patchTestServer } from '../../engine/test-server-patch';
 
-/** The lines of the released class the fix replaces, inside a method as they stand there. */
-const RELEASED = `  private void processCancelTimer(
+/** The lines of the released class the fixes replace, inside their methods as they stand there. */
+const TIMER = `  private void processCancelTimer(
       RequestContext ctx, CancelTimerCommandAttributes d, long workflowTaskCompletedId) {
     String timerId = d.getTimerId();
     StateMachine<TimerData> timer = timers.get(timerId);
@@ -13,29 +13,44 @@ const RELEASED = `  private void processCancelTimer(
     timer.action(StateMachines.Action.CANCEL, ctx, d, workflowTaskCompletedId);
   }
 `;
+const ACTIVITY = `  private void processRequestCancelActivityTask(
+      RequestContext ctx,
+      RequestCancelActivityTaskCommandAttributes a,
+      long workflowTaskCompletedId) {
+    long scheduledEventId = a.getScheduledEventId();
+    StateMachine<?> activity = activities.get(scheduledEventId);
+    if (activity == null) {
+      throw Status.FAILED_PRECONDITION
+          .withDescription("ACTIVITY_UNKNOWN for scheduledEventId=" + scheduledEventId)
+          .asRuntimeException();
+    }
+    State beforeState = activity.getState();
+  }
+`;
+const RELEASED = TIMER + ACTIVITY;
 
-describe("the test server's cancel-of-a-fired-timer fix", () => {
-  it('replaces the refusal with taking the buffered TimerFired, and leaves the rest of the method as it was', () => {
-    const patched = patchCancelOfFiredTimer(RELEASED);
-    expect(patched).toContain('EVENT_TYPE_TIMER_FIRED');
+describe("the test server's fixes for a cancel of what ended during the workflow task", () => {
+  it('takes the held end event in both places and still refuses a cancel of what never existed', () => {
+    const patched = patchTestServer(RELEASED);
     expect(patched).toContain('EVENT_TYPE_TIMER_CANCELED');
-    // Still refused when no fire of that timer is buffered: a cancel of an unknown timer.
+    expect(patched).toContain('EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED');
     expect(patched.match(/invalid history builder state for action/g)).toHaveLength(1);
-    expect(patched.startsWith(RELEASED.slice(0, RELEASED.indexOf('    StateMachine<TimerData>')))).toBe(true);
-    expect(
-      patched.endsWith(
-        '    timer.action(StateMachines.Action.CANCEL, ctx, d, workflowTaskCompletedId);\n  }\n',
-      ),
-    ).toBe(true);
-  });
-
-  it('refuses a source without the code it replaces (a version that changed or fixed it), naming the file to update', () => {
-    expect(() => patchCancelOfFiredTimer(RELEASED.replace('timer == null', 'timer == null || gone'))).toThrow(
-      /engine\/test-server-patch\.ts/,
+    expect(patched.match(/ACTIVITY_UNKNOWN for scheduledEventId=/g)).toHaveLength(1);
+    // The rest of each method as it was.
+    expect(patched).toContain(
+      '    timer.action(StateMachines.Action.CANCEL, ctx, d, workflowTaskCompletedId);\n  }\n',
     );
+    expect(patched).toContain('    State beforeState = activity.getState();\n  }\n');
   });
 
-  it('refuses a source holding the code twice rather than guess which to patch', () => {
-    expect(() => patchCancelOfFiredTimer(RELEASED + RELEASED)).toThrow(/exactly once/);
+  it('refuses a source without the code one fix replaces (a version that changed or fixed it), naming it', () => {
+    expect(() => patchTestServer(TIMER.replace('timer == null', 'timer == null || gone') + ACTIVITY)).toThrow(
+      /timer that fired.*engine\/test-server-patch\.ts/,
+    );
+    expect(() => patchTestServer(TIMER)).toThrow(/activity that ended/);
+  });
+
+  it('refuses a source holding the code twice rather than guess which to fix', () => {
+    expect(() => patchTestServer(RELEASED + TIMER)).toThrow(/exactly once/);
   });
 });
