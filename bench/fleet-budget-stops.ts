@@ -18,16 +18,15 @@
  */
 import os from 'node:os';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { devServerTuningArgs } from '../engine/dev-server-tuning';
 import { pipelineInput, tensoroneTrain } from '../fixtures/pipelines';
 import type { Sandbox } from '../sandbox/server';
 import type { SimJob } from '../sandbox/state';
 import { fleetBudgets } from '../src/clients/fleet-budget';
-import { nextWindowStart, type FleetReservation } from '../src/decisions/fleet-budget';
+import type { FleetReservation } from '../src/decisions/fleet-budget';
 import { parseDuration } from '../src/domain/duration';
 import { fineTuneToDeploy } from '../src/workflows';
 import type { PipelineResult } from '../src/workflows/pipeline/contract';
-import { startBenchBed } from './bed';
+import { startFleetBudgetBench } from './fleet-budget-bed';
 import { benchHeader, option, quick, table } from './report';
 
 const PIPELINES = Number(option('pipelines') ?? (quick ? 6 : 20));
@@ -57,20 +56,14 @@ interface Sample {
 }
 
 async function main(): Promise<void> {
-  const bed = await startBenchBed(
-    TASK_QUEUE,
-    { epochMs: EPOCH_MS, queueMs: 200, deployMs: 200, seed: 7 },
-    {},
-    { devServerArgs: devServerTuningArgs() },
-  );
-  const { env, sandbox } = bed;
-  const budgets = fleetBudgets(env.client, TASK_QUEUE);
   const limit = BUDGET_JOBS * MAX_COST;
   const lowered = Math.round(limit / 2);
-  await budgets.set({ amount: limit, windowMs: WINDOW_MS, by: 'bench' });
-  // Start at a window's beginning, so the first window is whole.
-  const firstWindow = nextWindowStart(Date.now(), WINDOW_MS);
-  await new Promise((r) => setTimeout(r, firstWindow - Date.now() + 200));
+  const {
+    bed,
+    budgets,
+    firstWindowStartMs: firstWindow,
+  } = await startFleetBudgetBench(TASK_QUEUE, { epochMs: EPOCH_MS, seed: 7, limit, windowMs: WINDOW_MS });
+  const { env, sandbox } = bed;
 
   const handles: WorkflowHandle[] = [];
   for (let i = 0; i < PIPELINES; i++) {

@@ -9,15 +9,13 @@
  *   npx tsx bench/fleet-budget.ts [--quick] [--pipelines 20] [--budget-jobs 8] [--epoch-ms 3000] [--window 60s]
  */
 import type { Client } from '@temporalio/client';
-import { devServerTuningArgs } from '../engine/dev-server-tuning';
 import { pipelineInput, tensoroneTrain } from '../fixtures/pipelines';
 import type { Sandbox } from '../sandbox/server';
 import { fleetBudgets } from '../src/clients/fleet-budget';
-import { nextWindowStart } from '../src/decisions/fleet-budget';
 import { parseDuration } from '../src/domain/duration';
 import { fineTuneToDeploy } from '../src/workflows';
 import { statusQuery, type PipelineResult } from '../src/workflows/pipeline/contract';
-import { startBenchBed } from './bed';
+import { startFleetBudgetBench } from './fleet-budget-bed';
 import { benchHeader, option, quick, table } from './report';
 
 const PIPELINES = Number(option('pipelines') ?? (quick ? 8 : 20));
@@ -43,19 +41,14 @@ interface Sample {
 }
 
 async function main(): Promise<void> {
-  const bed = await startBenchBed(
-    TASK_QUEUE,
-    { epochMs: EPOCH_MS, queueMs: 200, deployMs: 200, seed: 5 },
-    {},
-    { devServerArgs: devServerTuningArgs() },
-  );
-  const { env, sandbox } = bed;
-  const budgets = fleetBudgets(env.client, TASK_QUEUE);
   const limit = BUDGET_JOBS * MAX_COST;
-  await budgets.set({ amount: limit, windowMs: WINDOW_MS, by: 'bench' });
-  // Start at a window's beginning, so the first window is whole.
-  const roll = nextWindowStart(Date.now(), WINDOW_MS);
-  await new Promise((r) => setTimeout(r, roll - Date.now() + 200));
+  const { bed, budgets } = await startFleetBudgetBench(TASK_QUEUE, {
+    epochMs: EPOCH_MS,
+    seed: 5,
+    limit,
+    windowMs: WINDOW_MS,
+  });
+  const { env, sandbox } = bed;
 
   const startedAt = new Map<string, number>();
   const handles = [];
