@@ -28,8 +28,9 @@ interface Fix {
   fixed: string;
 }
 
-const H = 'io.temporal.api.history.v1';
-const E = 'io.temporal.api.enums.v1.EventType';
+/** Fully qualified, so the fixed class needs no new imports. */
+const HISTORY = 'io.temporal.api.history.v1';
+const EVENT_TYPE = 'io.temporal.api.enums.v1.EventType';
 
 const FIXES: readonly Fix[] = [
   {
@@ -44,12 +45,12 @@ const FIXES: readonly Fix[] = [
     if (timer == null) {
       // ${TEST_SERVER_PATCH}: fired while this workflow task ran. As the real server does, the cancel
       // replaces the held TimerFired event.
-      ${H}.HistoryEvent fired = null;
+      ${HISTORY}.HistoryEvent fired = null;
       for (RequestContext buffered : workflowTaskStateMachine.getData().bufferedEvents) {
-        java.util.Iterator<${H}.HistoryEvent> events = buffered.getEvents().iterator();
+        java.util.Iterator<${HISTORY}.HistoryEvent> events = buffered.getEvents().iterator();
         while (fired == null && events.hasNext()) {
-          ${H}.HistoryEvent event = events.next();
-          if (event.getEventType() == ${E}.EVENT_TYPE_TIMER_FIRED
+          ${HISTORY}.HistoryEvent event = events.next();
+          if (event.getEventType() == ${EVENT_TYPE}.EVENT_TYPE_TIMER_FIRED
               && event.getTimerFiredEventAttributes().getTimerId().equals(timerId)) {
             fired = event;
             events.remove();
@@ -63,10 +64,10 @@ const FIXES: readonly Fix[] = [
             .asRuntimeException();
       }
       ctx.addEvent(
-          ${H}.HistoryEvent.newBuilder()
-              .setEventType(${E}.EVENT_TYPE_TIMER_CANCELED)
+          ${HISTORY}.HistoryEvent.newBuilder()
+              .setEventType(${EVENT_TYPE}.EVENT_TYPE_TIMER_CANCELED)
               .setTimerCanceledEventAttributes(
-                  ${H}.TimerCanceledEventAttributes.newBuilder()
+                  ${HISTORY}.TimerCanceledEventAttributes.newBuilder()
                       .setWorkflowTaskCompletedEventId(workflowTaskCompletedId)
                       .setTimerId(timerId)
                       .setStartedEventId(fired.getTimerFiredEventAttributes().getStartedEventId()))
@@ -88,7 +89,7 @@ const FIXES: readonly Fix[] = [
       // request is recorded and the held end event follows it.
       boolean endedMeanwhile = false;
       for (RequestContext buffered : workflowTaskStateMachine.getData().bufferedEvents) {
-        for (${H}.HistoryEvent event : buffered.getEvents()) {
+        for (${HISTORY}.HistoryEvent event : buffered.getEvents()) {
           long ended = -1;
           if (event.hasActivityTaskCompletedEventAttributes())
             ended = event.getActivityTaskCompletedEventAttributes().getScheduledEventId();
@@ -107,10 +108,10 @@ const FIXES: readonly Fix[] = [
             .asRuntimeException();
       }
       ctx.addEvent(
-          ${H}.HistoryEvent.newBuilder()
-              .setEventType(${E}.EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED)
+          ${HISTORY}.HistoryEvent.newBuilder()
+              .setEventType(${EVENT_TYPE}.EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED)
               .setActivityTaskCancelRequestedEventAttributes(
-                  ${H}.ActivityTaskCancelRequestedEventAttributes.newBuilder()
+                  ${HISTORY}.ActivityTaskCancelRequestedEventAttributes.newBuilder()
                       .setScheduledEventId(scheduledEventId)
                       .setWorkflowTaskCompletedEventId(workflowTaskCompletedId))
               .build());
