@@ -1,4 +1,5 @@
 import { devServerTuningArgs } from '../engine/dev-server-tuning';
+import { pipelineInput, tensoroneTrain } from '../fixtures/pipelines';
 import { fleetBudgets } from '../src/clients/fleet-budget';
 import { nextWindowStart } from '../src/decisions/fleet-budget';
 import { startBenchBed, type BenchBed } from './bed';
@@ -23,4 +24,24 @@ export async function startFleetBudgetBench(
   const firstWindowStartMs = nextWindowStart(Date.now(), windowMs);
   await new Promise((r) => setTimeout(r, firstWindowStartMs - Date.now() + 200));
   return { bed, budgets, firstWindowStartMs };
+}
+
+/**
+ * A pipeline of the fleet budget benchmarks: `epochs` on a100, reserving `maxCost`, looked at every
+ * `freshness` (what a running job burns between two readings), its cleanup off.
+ */
+export function budgetedPipeline(name: string, epochs: number, maxCost: number, freshness: string) {
+  return pipelineInput(name, {
+    train: tensoroneTrain({ config: { training: { epochs } } }),
+    supervision: {
+      freshness,
+      minInterval: '1s',
+      stallAfter: '1h',
+      resumeBudget: 0,
+      unknownStatusGrace: '1h',
+    },
+    deploy: { target: 'tensorone-endpoint', gpuIds: ['a100'], workerCount: 1, timeout: '5m' },
+    cleanup: { enabled: false, retention: { keepLastN: 2 }, maxDeletes: 1000 },
+    budget: { maxCost },
+  });
 }

@@ -18,7 +18,6 @@
  */
 import os from 'node:os';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { pipelineInput, tensoroneTrain } from '../fixtures/pipelines';
 import type { Sandbox } from '../sandbox/server';
 import type { SimJob } from '../sandbox/state';
 import { fleetBudgets } from '../src/clients/fleet-budget';
@@ -26,7 +25,7 @@ import type { FleetReservation } from '../src/decisions/fleet-budget';
 import { parseDuration } from '../src/domain/duration';
 import { fineTuneToDeploy } from '../src/workflows';
 import type { PipelineResult } from '../src/workflows/pipeline/contract';
-import { startFleetBudgetBench } from './fleet-budget-bed';
+import { budgetedPipeline, startFleetBudgetBench } from './fleet-budget-bed';
 import { benchHeader, option, quick, table } from './report';
 
 const PIPELINES = Number(option('pipelines') ?? (quick ? 6 : 20));
@@ -67,19 +66,7 @@ async function main(): Promise<void> {
 
   const handles: WorkflowHandle[] = [];
   for (let i = 0; i < PIPELINES; i++) {
-    const input = pipelineInput(`stops-${i}`, {
-      train: tensoroneTrain({ config: { training: { epochs: EPOCHS(i) } } }),
-      supervision: {
-        freshness: FRESHNESS,
-        minInterval: '1s',
-        stallAfter: '1h',
-        resumeBudget: 0,
-        unknownStatusGrace: '1h',
-      },
-      deploy: { target: 'tensorone-endpoint', gpuIds: ['a100'], workerCount: 1, timeout: '5m' },
-      cleanup: { enabled: false, retention: { keepLastN: 2 }, maxDeletes: 1000 },
-      budget: { maxCost: MAX_COST },
-    });
+    const input = budgetedPipeline(`stops-${i}`, EPOCHS(i), MAX_COST, FRESHNESS);
     handles.push(
       await env.client.workflow.start(fineTuneToDeploy, {
         args: [input],

@@ -9,13 +9,12 @@
  *   npx tsx bench/fleet-budget.ts [--quick] [--pipelines 20] [--budget-jobs 8] [--epoch-ms 3000] [--window 60s]
  */
 import type { Client } from '@temporalio/client';
-import { pipelineInput, tensoroneTrain } from '../fixtures/pipelines';
 import type { Sandbox } from '../sandbox/server';
 import { fleetBudgets } from '../src/clients/fleet-budget';
 import { parseDuration } from '../src/domain/duration';
 import { fineTuneToDeploy } from '../src/workflows';
 import { statusQuery, type PipelineResult } from '../src/workflows/pipeline/contract';
-import { startFleetBudgetBench } from './fleet-budget-bed';
+import { budgetedPipeline, startFleetBudgetBench } from './fleet-budget-bed';
 import { benchHeader, option, quick, table } from './report';
 
 const PIPELINES = Number(option('pipelines') ?? (quick ? 8 : 20));
@@ -53,19 +52,7 @@ async function main(): Promise<void> {
   const startedAt = new Map<string, number>();
   const handles = [];
   for (let i = 0; i < PIPELINES; i++) {
-    const input = pipelineInput(`fleet-${i}`, {
-      train: tensoroneTrain({ config: { training: { epochs: i % 2 === 0 ? 2 : 3 } } }),
-      supervision: {
-        freshness: FRESHNESS,
-        minInterval: '1s',
-        stallAfter: '1h',
-        resumeBudget: 0,
-        unknownStatusGrace: '1h',
-      },
-      deploy: { target: 'tensorone-endpoint', gpuIds: ['a100'], workerCount: 1, timeout: '5m' },
-      cleanup: { enabled: false, retention: { keepLastN: 2 }, maxDeletes: 1000 },
-      budget: { maxCost: MAX_COST },
-    });
+    const input = budgetedPipeline(`fleet-${i}`, i % 2 === 0 ? 2 : 3, MAX_COST, FRESHNESS);
     const workflowId = `pipeline-${input.name}`;
     startedAt.set(workflowId, Date.now());
     handles.push(
