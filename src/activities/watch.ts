@@ -37,6 +37,8 @@ export interface WatchOutcome {
   stall: StallState;
   /** Provider looks this watch made, over all its attempts. */
   looks: number;
+  /** When the provider answered `job`'s figures: the look's time, or the older time of the sweep it read. */
+  figuresAtMs?: number;
 }
 
 /**
@@ -291,7 +293,8 @@ export function watchActivities(sources: WatchSources) {
         log.warn(`job ${input.jobId} answered "${doubted}" once, then "${job.status}": not acted on`, {
           jobId: input.jobId,
         });
-      if ('report' in verdict) return { job, reason: verdict.report, stall, looks };
+      if ('report' in verdict)
+        return { job, reason: verdict.report, stall, looks, figuresAtMs: seen.sweptAtMs ?? now };
       const latest = latestLookOf(job, now, {
         figuresMs: seen.sweptAtMs,
         costMs: seen.costReadAtMs,

@@ -40,6 +40,12 @@ export interface StallState {
   /** The furthest progress seen since the clock last reset (a resume, a queue). */
   furthest?: ProgressMark;
   lastProgressAtMs: number;
+  /**
+   * When the provider answered the figures the clock last took in (a sweep of the job list may be older
+   * than the look that read it). A stall is judged at that time: figures that are only old say nothing
+   * about the time since they were answered.
+   */
+  seenAtMs?: number;
 }
 
 /** How far a job has got: epoch first, then the step (or, for Marqtune, the checkpoints) counter. */
@@ -76,8 +82,14 @@ export function observeFurthest(
   return state;
 }
 
+/**
+ * No progress for `stallAfterMs`, judged at the time of the newest figures (`seenAtMs`) when they are
+ * older than `nowMs`: a look that read a sweep made hours before it never stops a job that may have
+ * moved since.
+ */
 export function isStalled(state: StallState, nowMs: number, stallAfterMs: number): boolean {
-  return nowMs - state.lastProgressAtMs >= stallAfterMs;
+  const judgedAtMs = Math.min(nowMs, state.seenAtMs ?? nowMs);
+  return judgedAtMs - state.lastProgressAtMs >= stallAfterMs;
 }
 
 /** The next GPU type to try after INSUFFICIENT_RESOURCES: the user's order, limited to what the provider has. */
@@ -128,18 +140,24 @@ export function progressMark(
  */
 export type StallRule = 'furthest' | 'changed';
 
-/** The stall clock after one look: reset while queued, advanced by progress while running. */
+/**
+ * The stall clock after one look at figures the provider answered at `seenAtMs` (the look's time, or
+ * the older time of the sweep it read): reset while queued, advanced by progress while running, and
+ * judged at `seenAtMs` (`isStalled`).
+ */
 export function stallAfterLook(
   state: StallState,
   job: TrainingJob,
-  nowMs: number,
+  seenAtMs: number,
   rule: StallRule = 'furthest',
 ): StallState {
-  if (job.status === 'queued' || job.status === 'pending') return { lastProgressAtMs: nowMs };
+  if (job.status === 'queued' || job.status === 'pending') return { lastProgressAtMs: seenAtMs };
   if (job.status !== 'running') return state;
-  return rule === 'furthest'
-    ? observeFurthest(state, progressMark(job), nowMs)
-    : observeProgress(state, progressCounter(job), nowMs);
+  const observed =
+    rule === 'furthest'
+      ? observeFurthest(state, progressMark(job), seenAtMs)
+      : observeProgress(state, progressCounter(job), seenAtMs);
+  return { ...observed, seenAtMs };
 }
 
 /**

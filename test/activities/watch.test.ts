@@ -303,6 +303,37 @@ describe('looks read a shared sweep of the job list', () => {
     sandbox.state.stopJob(job, false);
   });
 
+  it('a sweep older than the look never makes a stall: the clock judges at the time the list was read', async () => {
+    const job = sandbox.state.createJob({ name: 'frozen-in-sweep', totalEpochs: 10 });
+    await eventually(() => sandbox.state.advance(job).completedEpochs >= 1);
+    const { watchTrainingJob } = createActivities(clients);
+    const now = Date.now();
+    const stallAfterMs = 20_000; // shorter than the sweep's window (0.7 × 60 s)
+    const input = runningJobWatch(job.id, now, {
+      freshnessMs: FRESHNESS,
+      stallAfterMs,
+      reportByMs: now + 3_600_000,
+    });
+    const lookAtTime = (atMs: number, details?: BetweenLooks) =>
+      runActivityResuming<[WatchInput], WatchOutcome>(
+        { workflowId: `look-${job.id}`, attempt: details ? 2 : 1, heartbeatDetails: details },
+        watchTrainingJob,
+        input,
+      );
+    const first = await lookAtTime(now);
+    expect(first.error).toMatchObject({ type: 'JOB_UNCHANGED' });
+    // 30 s later (past stallAfter) the same sweep, made at `now`, serves: it says nothing of the 30 s since.
+    const second = await lookAtTime(now + 30_000, { ...lastBeat(first), nextLookAtMs: now + 30_000 });
+    expect(second.error).toMatchObject({ type: 'JOB_UNCHANGED' });
+    const sweptAtMs = lastBeat(first).stall.seenAtMs!;
+    expect(sweptAtMs).toBeLessThan(now + 1000);
+    expect(lastBeat(second).stall).toMatchObject({ lastProgressAtMs: sweptAtMs, seenAtMs: sweptAtMs });
+    // Past the window a new sweep is made; it shows the same step, stallAfter after it was first seen.
+    const third = await lookAtTime(now + 45_000, { ...lastBeat(second), nextLookAtMs: now + 45_000 });
+    expect(third.result).toMatchObject({ reason: 'stalled', figuresAtMs: now + 45_000 });
+    sandbox.state.stopJob(job, false);
+  });
+
   it("a look that reaches its pipeline's cost step reads the job itself: the cost it hands back was answered at its progress", async () => {
     const job = sandbox.state.createJob({ name: 'cost-step', totalEpochs: 1000 });
     await eventually(() => sandbox.state.advance(job).completedEpochs >= 2);

@@ -137,16 +137,58 @@ describe('the stall clock', () => {
     expect(stallAfterLook({ lastProgress: 100, lastProgressAtMs: 0 }, job(), 5000, 'changed')).toEqual({
       lastProgress: 100,
       lastProgressAtMs: 0,
+      seenAtMs: 5000,
     });
     expect(stallAfterLook({ lastProgress: 99, lastProgressAtMs: 0 }, job(), 5000, 'changed')).toEqual({
       lastProgress: 100,
       lastProgressAtMs: 5000,
+      seenAtMs: 5000,
     });
   });
 
   it('stalled exactly at stallAfter, not a millisecond before', () => {
     expect(isStalled({ lastProgressAtMs: 1000 }, 1000 + 59_999, 60_000)).toBe(false);
     expect(isStalled({ lastProgressAtMs: 1000 }, 1000 + 60_000, 60_000)).toBe(true);
+  });
+
+  describe('figures older than the look (a sweep of the job list made before it)', () => {
+    const HOUR = 3_600_000;
+    const at = (mark: { epoch: number; step: number }) =>
+      job({ progress: { currentEpoch: mark.epoch, currentStep: mark.step } });
+
+    it('judge the stall at the time they were answered: no progress seen in old figures is no stall', () => {
+      // Step 500 first seen in a sweep made at 0; looked at again 2.5 hours later through the same sweep.
+      const seen = stallAfterLook({ lastProgressAtMs: -HOUR }, at({ epoch: 1, step: 500 }), 0);
+      const again = stallAfterLook(seen, at({ epoch: 1, step: 500 }), 0);
+      expect(again).toMatchObject({ lastProgressAtMs: 0, seenAtMs: 0 });
+      expect(isStalled(again, 2.5 * HOUR, 2 * HOUR)).toBe(false);
+      // A sweep made exactly stallAfter later still shows step 500: stalled, not a millisecond before.
+      expect(
+        isStalled(stallAfterLook(again, at({ epoch: 1, step: 500 }), 2 * HOUR - 1), 3 * HOUR, 2 * HOUR),
+      ).toBe(false);
+      expect(
+        isStalled(stallAfterLook(again, at({ epoch: 1, step: 500 }), 2 * HOUR), 3 * HOUR, 2 * HOUR),
+      ).toBe(true);
+    });
+
+    it('a later look at the time of its own figures judges as before; a clock without them judges at the look', () => {
+      const fresh = stallAfterLook({ lastProgressAtMs: 0 }, at({ epoch: 1, step: 500 }), 0);
+      expect(
+        isStalled(stallAfterLook(fresh, at({ epoch: 1, step: 500 }), 2 * HOUR), 2 * HOUR, 2 * HOUR),
+      ).toBe(true);
+      // Carried from a supervision before `seenAtMs`: judged at the look, as it was recorded.
+      expect(isStalled({ lastProgressAtMs: 0 }, 2 * HOUR, 2 * HOUR)).toBe(true);
+      // Figures newer than the workflow's clock (a host clock ahead) never push the judgement past it.
+      expect(isStalled({ lastProgressAtMs: 0, seenAtMs: 5 * HOUR }, HOUR, 2 * HOUR)).toBe(false);
+    });
+
+    it("a job that goes back to the queue restarts the clock at the figures' time", () => {
+      expect(
+        stallAfterLook({ lastProgressAtMs: 0, seenAtMs: HOUR }, job({ status: 'queued' }), 3 * HOUR),
+      ).toEqual({
+        lastProgressAtMs: 3 * HOUR,
+      });
+    });
   });
 
   it('a job that ended leaves the clock as it was; queued and pending restart it', () => {

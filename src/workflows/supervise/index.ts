@@ -28,8 +28,9 @@ export async function superviseTrainingJob(input: SuperviseInput): Promise<Super
     for (;;) {
       // ---- look: a watch until there is something to report (before the watch: one poll) ----
       const watched = watchesBetweenReports();
-      const job = watched ? await watchUntilReport(sup) : await lookOnce(sup);
-      recordLook(sup, job);
+      const look = watched ? await watchUntilReport(sup) : await lookOnce(sup);
+      recordLook(sup, look);
+      const { job } = look;
       if (progressChanged(sup) && !(finishesNow(sup, job) && finalProgressInResult()))
         await signalParent(sup);
 

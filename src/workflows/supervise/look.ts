@@ -14,20 +14,27 @@ export function fetchJob(sup: Supervision): Promise<TrainingJob> {
   return sup.tensorone ? polling.getTrainingJob(sup.jobId) : polling.getMarqtuneModel(sup.jobId);
 }
 
+/** A job as a look saw it, and when the provider answered its figures (a sweep may be older than the look). */
+export interface Look {
+  job: TrainingJob;
+  figuresAtMs: number;
+}
+
 /** The job at the next report: a watch's looks, each one retry of its activity; an operator's stop ends it. */
-export async function watchUntilReport(sup: Supervision): Promise<TrainingJob> {
+export async function watchUntilReport(sup: Supervision): Promise<Look> {
   const outcome = await watchJob(sup);
   if (!outcome) return await stopOnRequest(sup);
   sup.st.stall = outcome.stall;
   sup.st.polls += outcome.looks;
-  return outcome.job;
+  // Watches before `figuresAtMs` handed back what they read at the workflow's time.
+  return { job: outcome.job, figuresAtMs: outcome.figuresAtMs ?? Date.now() };
 }
 
 /** The job, looked at once (supervisions started before the watch: a timer and a poll per look). */
-export async function lookOnce(sup: Supervision): Promise<TrainingJob> {
+export async function lookOnce(sup: Supervision): Promise<Look> {
   const job = await fetchJob(sup);
   sup.st.polls += 1;
-  return job;
+  return { job, figuresAtMs: Date.now() };
 }
 
 /** The job at the next report, or undefined when a stop was requested first (the watch is cancelled). */

@@ -1,14 +1,17 @@
 import { CancellationScope, getExternalWorkflowHandle, setCurrentDetails } from '@temporalio/workflow';
 import { lowestLoss, mergeCheckpointIds, progressKey, stallAfterLook } from '../../decisions/supervision';
-import type { TrainingJob } from '../../domain/types';
 import { supervisionProgressSignal } from './contract';
 import { recordCostReading } from './cost-steps';
 import { supervisionMetrics } from '../metrics';
 import { doubtsOddAnswers } from './patches';
+import type { Look } from './look';
 import type { Supervision } from './state';
 
-/** Takes in one look: the stall clock, new checkpoints, the progress the query answers, the current details. */
-export function recordLook(sup: Supervision, job: TrainingJob): void {
+/**
+ * Takes in one look: the stall clock (at the time the figures were answered, `figuresAtMs`), new
+ * checkpoints, the progress the query answers, the current details.
+ */
+export function recordLook(sup: Supervision, { job, figuresAtMs }: Look): void {
   const { st } = sup;
   const nowMs = Date.now();
   // Billed since the look before (after a continue-as-new, since the last one carried: its cost only).
@@ -16,7 +19,7 @@ export function recordLook(sup: Supervision, job: TrainingJob): void {
   supervisionMetrics.spent(sup.input.provider, before, job);
   sup.lastLook = job;
   recordCostReading(sup, job);
-  st.stall = stallAfterLook(st.stall, job, nowMs, doubtsOddAnswers() ? 'furthest' : 'changed');
+  st.stall = stallAfterLook(st.stall, job, figuresAtMs, doubtsOddAnswers() ? 'furthest' : 'changed');
   const checkpoints = mergeCheckpointIds(st.checkpointIds, job.checkpointIds);
   const seenBefore = st.latest?.checkpointsSeen ?? 0;
   st.checkpointIds = checkpoints.ids;
