@@ -57,6 +57,13 @@ const BUGS: PlantedBug[] = [
     tests: DECISIONS,
   },
   {
+    bug: "isStalled: judged at the look's time, not when the figures (an older sweep) were answered",
+    file: 'src/decisions/supervision.ts',
+    find: 'Math.min(nowMs, state.seenAtMs ?? nowMs)',
+    replace: 'nowMs',
+    tests: ['test/decisions/supervision.test.ts', 'test/activities/watch.test.ts'],
+  },
+  {
     bug: 'chooseCandidate: the sort hard-coded to validationLoss',
     file: 'src/decisions/candidate.ts',
     find: 'sign * (a.metrics[policy.metric] - b.metrics[policy.metric])',
