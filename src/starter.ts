@@ -79,8 +79,19 @@ TEMPORAL_API_KEY or TEMPORAL_TLS_CLIENT_CERT_PATH/TEMPORAL_TLS_CLIENT_KEY_PATH; 
     addConsoleCommand,
   ])
     add(program);
+  positionalOptions(program);
   refuseContradictoryFlags(program);
   return program;
+}
+
+/**
+ * A command with subcommands takes its own flags only before the subcommand's name: commander would
+ * otherwise take a flag both have (`starter budget set --json`) for the parent, wherever it is typed,
+ * and the subcommand would run without it.
+ */
+function positionalOptions(command: Command): void {
+  if (command.commands.length > 0) command.enablePositionalOptions();
+  for (const sub of command.commands) positionalOptions(sub);
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -1,0 +1,51 @@
+import type { Command } from 'commander';
+import { buildProgram } from '../../src/starter';
+
+/**
+ * A subcommand's flag that its parent command also has (`starter budget --json` and `starter budget
+ * set --json`) must reach the subcommand: commander by default lets the parent take it wherever it
+ * is typed, and `budget set --json` then printed text where a script expected JSON.
+ */
+describe('a flag a subcommand shares with its parent reaches the subcommand', () => {
+  /** Every [path of command names, command] under the program. */
+  const commands = (cmd: Command, path: string[] = []): [string[], Command][] =>
+    cmd.commands.flatMap((sub) => [
+      [[...path, sub.name()], sub] as [string[], Command],
+      ...commands(sub, [...path, sub.name()]),
+    ]);
+  const longFlags = (cmd: Command) =>
+    cmd.options.filter((o) => o.long && !o.negate && !o.required).map((o) => o.long!);
+
+  const program = buildProgram();
+  const shared = commands(program).flatMap(([path, parent]) =>
+    parent.commands.flatMap((sub) =>
+      longFlags(sub)
+        .filter((flag) => longFlags(parent).includes(flag))
+        .map((flag) => [[...path, sub.name()].join(' '), flag] as const),
+    ),
+  );
+
+  it('the program has such flags (budget set/unset --json)', () => {
+    expect(shared).toEqual(
+      expect.arrayContaining([
+        ['budget set', '--json'],
+        ['budget unset', '--json'],
+      ]),
+    );
+  });
+
+  it.each(shared)('starter %s %s', async (path, flag) => {
+    const parsed = buildProgram();
+    const seen = new Map<Command, Record<string, unknown>>();
+    // Every command records the options it was given instead of running.
+    for (const [, cmd] of commands(parsed))
+      cmd.action(function (this: Command) {
+        seen.set(this, this.opts());
+      });
+    const names = path.split(' ');
+    await parsed.parseAsync(['node', 'starter', ...names, flag]);
+    const sub = commands(parsed).find(([p]) => p.join(' ') === path)![1];
+    const key = sub.options.find((o) => o.long === flag)!.attributeName();
+    expect(seen.get(sub)?.[key]).toBe(true);
+  });
+});
