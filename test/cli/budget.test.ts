@@ -27,7 +27,16 @@ describe('starter budget set refuses a bad value naming the flag (exit 2), befor
 
   it('--window under a second', async () => {
     expect(await main(['node', 'starter', 'budget', 'set', '--per-day', '500', '--window', '500ms'])).toBe(2);
-    expect(stderr.join('')).toMatch(/--window <duration>.*must be a duration of at least 1s/);
+    expect(stderr.join('')).toMatch(/--window <duration>.*must be a duration from 1s to 366d/);
+  });
+
+  it.each([['367d'], ['200000000d']])('--window %s (longer than 366 days)', async (value) => {
+    expect(await main(['node', 'starter', 'budget', 'set', '--per-day', '500', '--window', value])).toBe(2);
+    expect(stderr.join('')).toMatch(
+      new RegExp(
+        `option '--window <duration>' argument '${value}' is invalid\\. must be a duration from 1s to 366d`,
+      ),
+    );
   });
 });
 

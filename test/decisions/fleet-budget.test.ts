@@ -89,6 +89,14 @@ describe('fleet budget: refusals name the field', () => {
     expect(limitRefusal(500, 999)).toMatch(/^--window/);
     expect(limitRefusal(500, 1000)).toBeUndefined();
   });
+
+  it('a window longer than 366 days is refused: its end would be no date (the budget could not say when it rolls)', () => {
+    expect(limitRefusal(500, 366 * DAY_MS)).toBeUndefined();
+    expect(limitRefusal(500, 366 * DAY_MS + 1)).toBe(
+      '--window must be a duration from 1s to 366d (got 31622400001 ms)',
+    );
+    expect(limitRefusal(500, 200_000_000 * DAY_MS)).toMatch(/^--window must be a duration from 1s to 366d/);
+  });
 });
 
 describe('fleet budget: settle and admit who waits', () => {
