@@ -260,6 +260,18 @@ export function limitRefusal(
   return undefined;
 }
 
+/** The most characters of who set the budget (`--by`), as every `--by` of the CLI. */
+export const BY_MAX = 100;
+
+/** Why who set the budget (`--by`) is refused: it is kept in the ledger and printed with it. */
+export function byRefusal(by: unknown): string | undefined {
+  if (by === undefined) return undefined;
+  if (typeof by !== 'string' || !by.trim()) return '--by must not be empty';
+  if (by.length > BY_MAX) return `--by must be at most ${BY_MAX} characters`;
+  if (/[\p{Cc}]/u.test(by)) return '--by must not have control characters';
+  return undefined;
+}
+
 /** Why `starter budget unset` is refused, and what to do; undefined when there is a budget to unset. */
 export function unsetRefusal(ledger: FleetLedger, taskQueue: string): string | undefined {
   if (ledger.limit || ledger.lost) return undefined;

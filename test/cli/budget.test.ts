@@ -30,6 +30,15 @@ describe('starter budget set refuses a bad value naming the flag (exit 2), befor
     expect(stderr.join('')).toMatch(/--window <duration>.*must be a duration from 1s to 366d/);
   });
 
+  it.each([
+    ['', '--by must not be empty'],
+    ['x'.repeat(101), '--by must be at most 100 characters'],
+    ['ops\u001b[2J', '--by must not have control characters'],
+  ])('--by %j, as every other --by', async (value, refusal) => {
+    expect(await main(['node', 'starter', 'budget', 'set', '--per-day', '500', '--by', value])).toBe(2);
+    expect(stderr.join('')).toContain(refusal);
+  });
+
   it.each([['367d'], ['200000000d']])('--window %s (longer than 366 days)', async (value) => {
     expect(await main(['node', 'starter', 'budget', 'set', '--per-day', '500', '--window', value])).toBe(2);
     expect(stderr.join('')).toMatch(

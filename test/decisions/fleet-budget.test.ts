@@ -3,6 +3,7 @@ import {
   DAY_MS,
   emptyLedger,
   fleetUsage,
+  byRefusal,
   limitRefusal,
   nextWindowStart,
   pruneLedger,
@@ -88,6 +89,15 @@ describe('fleet budget: refusals name the field', () => {
     expect(limitRefusal(0, DAY_MS)).toMatch(/^--per-day/);
     expect(limitRefusal(500, 999)).toMatch(/^--window/);
     expect(limitRefusal(500, 1000)).toBeUndefined();
+  });
+
+  it('who set it (--by) is refused empty, over 100 characters or with a control character; none is fine', () => {
+    expect(byRefusal(undefined)).toBeUndefined();
+    expect(byRefusal('ops')).toBeUndefined();
+    expect(byRefusal('x'.repeat(100))).toBeUndefined();
+    expect(byRefusal('x'.repeat(101))).toBe('--by must be at most 100 characters');
+    expect(byRefusal(' ')).toBe('--by must not be empty');
+    expect(byRefusal('ops\n')).toBe('--by must not have control characters');
   });
 
   it('a window longer than 366 days is refused: its end would be no date (the budget could not say when it rolls)', () => {

@@ -1,5 +1,6 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import {
+  BY_MAX,
   DAY_MS,
   MONTH_MS,
   emptyLedger,
@@ -10,6 +11,7 @@ import {
   windowWords,
 } from '../../decisions/fleet-budget';
 import { parseDuration } from '../../domain/duration';
+import { textFlag } from '../flags';
 import type { FleetBudgetState } from '../../workflows/fleet-budget/contract';
 import { err, out } from '../io';
 import { withClient } from '../with-client';
@@ -47,7 +49,7 @@ export function addBudgetCommand(program: Command): void {
         .conflicts(['perDay', 'window']),
     )
     .option('--window <duration>', 'the window --per-day is for (default 1d)', windowFlag)
-    .option('--by <name>', 'who sets it, for the record')
+    .option('--by <name>', 'who sets it, for the record', textFlag('--by', BY_MAX))
     .option('--json', 'print the ledger and figures as JSON')
     .action(
       async (

@@ -8,6 +8,7 @@ import {
 import type { Activities } from '../../activities';
 import {
   admitWaiting,
+  byRefusal,
   emptyLedger,
   fleetUsage,
   limitRefusal,
@@ -124,7 +125,9 @@ export async function fleetBudget(input: FleetBudgetInput = {}): Promise<void> {
       admitFromLine();
       return state();
     },
-    { validator: ({ amount, windowMs }) => refuseWith(limitRefusal(amount, windowMs)) },
+    {
+      validator: ({ amount, windowMs, by }) => refuseWith(limitRefusal(amount, windowMs) ?? byRefusal(by)),
+    },
   );
   setHandler(
     unsetFleetBudgetUpdate,
