@@ -11,10 +11,11 @@ export const DAY_MS = 24 * 60 * 60 * 1000;
 /** `--per-month`: a window of 30 days, the same length every time (not a calendar month). */
 export const MONTH_MS = 30 * DAY_MS;
 /**
- * The longest window: a year and a day. A window's end must be a date (`starter budget`, a waiting
- * pipeline's "the window rolls at …"); one of 200,000,000 days has none, and the budget failed at it.
+ * The longest window: ten years (the tests' "never rolls during a test" is 400 days). A window's end
+ * must be a date (`starter budget`, a waiting pipeline's "the window rolls at …"); one of 200,000,000
+ * days has none, and the budget workflow failed at it.
  */
-export const MAX_WINDOW_MS = 366 * DAY_MS;
+export const MAX_WINDOW_MS = 3650 * DAY_MS;
 
 /** The pipeline run that holds a reservation or waits for one. */
 export interface BudgetHolder {
@@ -256,7 +257,7 @@ export function limitRefusal(
     windowMs < 1000 ||
     windowMs > MAX_WINDOW_MS
   )
-    return `--window must be a duration from 1s to 366d (got ${String(windowMs)} ms)`;
+    return `--window must be a duration from 1s to 3650d (got ${String(windowMs)} ms)`;
   return undefined;
 }
 

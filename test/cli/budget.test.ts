@@ -27,7 +27,7 @@ describe('starter budget set refuses a bad value naming the flag (exit 2), befor
 
   it('--window under a second', async () => {
     expect(await main(['node', 'starter', 'budget', 'set', '--per-day', '500', '--window', '500ms'])).toBe(2);
-    expect(stderr.join('')).toMatch(/--window <duration>.*must be a duration from 1s to 366d/);
+    expect(stderr.join('')).toMatch(/--window <duration>.*must be a duration from 1s to 3650d/);
   });
 
   it.each([
@@ -39,11 +39,11 @@ describe('starter budget set refuses a bad value naming the flag (exit 2), befor
     expect(stderr.join('')).toContain(refusal);
   });
 
-  it.each([['367d'], ['200000000d']])('--window %s (longer than 366 days)', async (value) => {
+  it.each([['3651d'], ['200000000d']])('--window %s (longer than 3650 days)', async (value) => {
     expect(await main(['node', 'starter', 'budget', 'set', '--per-day', '500', '--window', value])).toBe(2);
     expect(stderr.join('')).toMatch(
       new RegExp(
-        `option '--window <duration>' argument '${value}' is invalid\\. must be a duration from 1s to 366d`,
+        `option '--window <duration>' argument '${value}' is invalid\\. must be a duration from 1s to 3650d`,
       ),
     );
   });

@@ -100,12 +100,12 @@ describe('fleet budget: refusals name the field', () => {
     expect(byRefusal('ops\n')).toBe('--by must not have control characters');
   });
 
-  it('a window longer than 366 days is refused: its end would be no date (the budget could not say when it rolls)', () => {
-    expect(limitRefusal(500, 366 * DAY_MS)).toBeUndefined();
-    expect(limitRefusal(500, 366 * DAY_MS + 1)).toBe(
-      '--window must be a duration from 1s to 366d (got 31622400001 ms)',
+  it('a window longer than 3650 days is refused: its end would be no date (the budget could not say when it rolls)', () => {
+    expect(limitRefusal(500, 3650 * DAY_MS)).toBeUndefined();
+    expect(limitRefusal(500, 3650 * DAY_MS + 1)).toBe(
+      '--window must be a duration from 1s to 3650d (got 315360000001 ms)',
     );
-    expect(limitRefusal(500, 200_000_000 * DAY_MS)).toMatch(/^--window must be a duration from 1s to 366d/);
+    expect(limitRefusal(500, 200_000_000 * DAY_MS)).toMatch(/^--window must be a duration from 1s to 3650d/);
   });
 });
 

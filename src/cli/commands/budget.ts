@@ -138,7 +138,7 @@ function budgetAsked(opts: {
 function windowFlag(value: string): number {
   const ms = parseDuration(value.trim());
   const refusal = ms === undefined ? 'not a duration' : limitRefusal(1, ms);
-  if (refusal) throw new InvalidArgumentError('must be a duration from 1s to 366d such as "1d" or "12h".');
+  if (refusal) throw new InvalidArgumentError('must be a duration from 1s to 3650d such as "1d" or "12h".');
   return ms!;
 }
 
