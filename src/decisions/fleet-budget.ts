@@ -232,6 +232,25 @@ export function admitWaiting(
   return { ledger: next, admitted };
 }
 
+/**
+ * A new window length (`starter budget set --per-month` after `--per-day`, another `--window`, a set
+ * after an unset): each reservation counts in the window of the new length its admission (`at`) falls
+ * in. Left stamped with its window of the old length it would count in no window of the new one, and
+ * the fleet would be admitted a whole budget again. The same length: the very ledger.
+ */
+export function rewindow(ledger: FleetLedger, windowMs: number): FleetLedger {
+  let changed = false;
+  const reservations = ledger.reservations.map((r) => {
+    const admittedMs = Date.parse(r.at);
+    if (!Number.isFinite(admittedMs)) return r;
+    const windowStartMs = windowStartOf(admittedMs, windowMs);
+    if (windowStartMs === r.windowStartMs) return r;
+    changed = true;
+    return { ...r, windowStartMs };
+  });
+  return changed ? { ...ledger, reservations } : ledger;
+}
+
 /** A reservation that no longer counts and no one will settle: settled in a window before this one. */
 export function pruneLedger(ledger: FleetLedger, nowMs: number): FleetLedger {
   if (!ledger.limit)

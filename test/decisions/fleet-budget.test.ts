@@ -4,11 +4,13 @@ import {
   emptyLedger,
   fleetUsage,
   byRefusal,
+  MONTH_MS,
   limitRefusal,
   nextWindowStart,
   pruneLedger,
   reservationRefusal,
   reserve,
+  rewindow,
   settle,
   type FleetLedger,
 } from '../../src/decisions/fleet-budget';
@@ -203,5 +205,40 @@ describe('fleet budget: budget.whenFleetFull fail', () => {
     expect(full.answer.outcome).toBe('full');
     expect(full.answer.text).toContain("the fleet budget's record was lost");
     expect(full.ledger.waiters).toEqual([]);
+  });
+});
+
+describe('fleet budget: a new window length counts what was admitted in the window now running', () => {
+  const HOUR_MS = 60 * 60 * 1000;
+  // Per day: one job admitted at 09:30 and settled at $15, one admitted at 10:00 still running ($30).
+  const day = () => {
+    let ledger = ask(budget(100), 1, 20, NOW - HOUR_MS / 2).ledger;
+    ledger = settle(ledger, run(1), 15);
+    return ask(ledger, 2, 30, NOW).ledger;
+  };
+  const limited = (ledger: FleetLedger, windowMs: number): FleetLedger => ({
+    ...ledger,
+    limit: { ...ledger.limit!, windowMs },
+  });
+  const LATER = NOW + HOUR_MS / 2;
+
+  it('per day to per 30 days: both still count (set --per-month used to forget them: the fleet at $0)', () => {
+    const month = rewindow(limited(day(), MONTH_MS), MONTH_MS);
+    expect(fleetUsage(month, LATER)).toMatchObject({ spent: 15, reserved: 30, left: 55 });
+  });
+
+  it('per day to a 1h window: what was admitted before 10:00 is the window before; at 10:00 exactly counts', () => {
+    const hour = rewindow(limited(day(), HOUR_MS), HOUR_MS);
+    expect(fleetUsage(hour, LATER)).toMatchObject({ spent: 0, reserved: 30, left: 70 });
+  });
+
+  it('back to a day: as it was', () => {
+    const back = rewindow(limited(rewindow(limited(day(), HOUR_MS), HOUR_MS), DAY_MS), DAY_MS);
+    expect(fleetUsage(back, LATER)).toEqual(fleetUsage(day(), LATER));
+  });
+
+  it('the same window length changes nothing (the very ledger)', () => {
+    const ledger = day();
+    expect(rewindow(ledger, DAY_MS)).toBe(ledger);
   });
 });

@@ -16,6 +16,7 @@ import {
   pruneLedger,
   reservationRefusal,
   reserve,
+  rewindow,
   settle,
   unsetLimit,
   unsetRefusal,
@@ -43,7 +44,12 @@ import {
   type FleetBudgetState,
 } from './contract';
 import { continueAsNewWhenIdle, continueDue, type Rebuilding } from '../long-lived';
-import { refusesWhenFullPatch, stopsNewestPatch, takesCostReportsPatch } from './patches';
+import {
+  refusesWhenFullPatch,
+  rewindowsOnSetPatch,
+  stopsNewestPatch,
+  takesCostReportsPatch,
+} from './patches';
 
 /** Until the run before is read nothing is admitted, so the read is tried for as long as it takes. */
 const rebuild = proxyActivities<Activities>({
@@ -120,6 +126,8 @@ export async function fleetBudget(input: FleetBudgetInput = {}): Promise<void> {
     async ({ amount, windowMs, by }) => {
       if (rebuilding) await rebuilt();
       const setAt = new Date(Date.now()).toISOString();
+      const rewindowed = rewindow(ledger, windowMs);
+      if (rewindowed !== ledger && rewindowsOnSetPatch()) ledger = rewindowed;
       ledger = { ...ledger, limit: { amount, windowMs, setAt, ...(by ? { by } : {}) }, lost: undefined };
       changes += 1;
       admitFromLine();
