@@ -79,7 +79,7 @@ TEMPORAL_API_KEY or TEMPORAL_TLS_CLIENT_CERT_PATH/TEMPORAL_TLS_CLIENT_KEY_PATH; 
     addConsoleCommand,
   ])
     add(program);
-  positionalOptions(program);
+  subcommandRules(program);
   refuseContradictoryFlags(program);
   return program;
 }
@@ -87,11 +87,20 @@ TEMPORAL_API_KEY or TEMPORAL_TLS_CLIENT_CERT_PATH/TEMPORAL_TLS_CLIENT_KEY_PATH; 
 /**
  * A command with subcommands takes its own flags only before the subcommand's name: commander would
  * otherwise take a flag both have (`starter budget set --json`) for the parent, wherever it is typed,
- * and the subcommand would run without it.
+ * and the subcommand would run without it. One that also runs on its own (`starter budget`) says a
+ * mistyped subcommand is unknown, as the others do, not "too many arguments".
  */
-function positionalOptions(command: Command): void {
-  if (command.commands.length > 0) command.enablePositionalOptions();
-  for (const sub of command.commands) positionalOptions(sub);
+function subcommandRules(command: Command): void {
+  if (command.commands.length > 0) {
+    command.enablePositionalOptions();
+    if (command.registeredArguments.length === 0)
+      command.allowExcessArguments().hook('preAction', (_, action) => {
+        // commander's own refusal of a command without an action: "unknown command …(Did you mean …?)"
+        if (action === command && command.args.length > 0)
+          (command as unknown as { unknownCommand(): never }).unknownCommand();
+      });
+  }
+  for (const sub of command.commands) subcommandRules(sub);
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { buildProgram } from '../../src/starter';
+import { buildProgram, main } from '../../src/starter';
 
 /**
  * A subcommand's flag that its parent command also has (`starter budget --json` and `starter budget
@@ -47,5 +47,23 @@ describe('a flag a subcommand shares with its parent reaches the subcommand', ()
     const sub = commands(parsed).find(([p]) => p.join(' ') === path)![1];
     const key = sub.options.find((o) => o.long === flag)!.attributeName();
     expect(seen.get(sub)?.[key]).toBe(true);
+  });
+});
+
+describe('a mistyped subcommand of a command that also runs on its own', () => {
+  it('starter budget sett: unknown command, did you mean set (exit 2), as starter schedule reconcil says', async () => {
+    const written: string[] = [];
+    const spy = jest
+      .spyOn(process.stderr, 'write')
+      .mockImplementation((chunk) => (written.push(String(chunk)), true));
+    try {
+      expect(await main(['node', 'starter', 'budget', 'sett'])).toBe(2);
+      expect(await main(['node', 'starter', 'schedule', 'reconcil'])).toBe(2);
+    } finally {
+      spy.mockRestore();
+    }
+    const [budget, schedule] = written.join('').split('(run with --help for usage)\n');
+    expect(budget).toBe("error: unknown command 'sett'\n(Did you mean set?)\n");
+    expect(schedule).toBe("error: unknown command 'reconcil'\n(Did you mean reconcile?)\n");
   });
 });
