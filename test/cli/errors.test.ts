@@ -84,6 +84,28 @@ it('no worker polling the task queue: status says so at once, watch after a few 
   }
 }, 120_000);
 
+it('no worker polling the task queue: a command that waits on one refuses at once with how to start one (exit 1), starting nothing', async () => {
+  const idleQueue = uniqueTaskQueue('no-worker-waits');
+  const env = { TEMPORAL_TASK_QUEUE: idleQueue };
+  for (const args of [
+    ['reconcile', '--dry-run'],
+    ['budget', 'set', '--per-day', '500'],
+    ['budget', 'unset'],
+    ['cleanup', '--job', 'job_1', '--dry-run'],
+    ['supervise', 'job_1'],
+  ]) {
+    const r = await cli(args, env);
+    expect({ args, code: r.code }).toEqual({ args, code: 1 });
+    expect(r.stderr).toContain(`no worker is polling task queue ${idleQueue}`);
+    expect(r.stderr).toContain(`TEMPORAL_TASK_QUEUE=${idleQueue} npm run worker`);
+  }
+  // Nothing was left to run when a worker comes (a reconcile that acts, a budget set, a cleanup).
+  const started = [];
+  for await (const w of bed.dev.client.workflow.list({ query: `TaskQueue = '${idleQueue}'` }))
+    started.push(w.workflowId);
+  expect(started).toEqual([]);
+}, 120_000);
+
 it('a namespace without the search attributes: the command that registers them (exit 2, nothing started)', async () => {
   const namespace = `bare-${Date.now()}`;
   await bed.dev.client.workflowService.registerNamespace({

@@ -65,6 +65,8 @@ export function addBudgetCommand(program: Command): void {
           const { fleetBudgets } = await import('../../clients/fleet-budget');
           const { WorkflowUpdateFailedError } = await import('@temporalio/client');
           const { OperatorRefusal } = await import('../operator');
+          const { requireWorker } = await import('../workers');
+          await requireWorker(client, taskQueue, 'set the fleet budget');
           const state = await fleetBudgets(client, taskQueue)
             .set({ amount, windowMs, ...(opts.by ? { by: opts.by } : {}) })
             .catch((e: unknown) => {
@@ -94,6 +96,8 @@ export function addBudgetCommand(program: Command): void {
         const { fleetBudgets } = await import('../../clients/fleet-budget');
         const { WorkflowUpdateFailedError } = await import('@temporalio/client');
         const { OperatorRefusal } = await import('../operator');
+        const { requireWorker } = await import('../workers');
+        await requireWorker(client, taskQueue, 'unset the fleet budget');
         const state = await fleetBudgets(client, taskQueue)
           .unset()
           .catch((e: unknown) => {
