@@ -12,7 +12,10 @@ export class NoWorkerPolling extends Error {
  * said plainly, with how to start one. Undefined when a worker polls, or when the server cannot say
  * (then nothing is claimed).
  */
-export async function noWorkerMessage(client: Client, taskQueue: string): Promise<string | undefined> {
+export async function noWorkerMessage(
+  client: Pick<Client, 'workflowService'> & { options: { namespace: string } },
+  taskQueue: string,
+): Promise<string | undefined> {
   try {
     const { pollers } = await client.workflowService.describeTaskQueue({
       namespace: client.options.namespace,
@@ -31,7 +34,11 @@ export async function noWorkerMessage(client: Client, taskQueue: string): Promis
  * the task queue it goes to: it would wait without a word, and what it started would act whenever a
  * worker came (a reconcile that stops jobs, a budget set, a cleanup), long after it was given up.
  */
-export async function requireWorker(client: Client, taskQueue: string, what: string): Promise<void> {
+export async function requireWorker(
+  client: Parameters<typeof noWorkerMessage>[0],
+  taskQueue: string,
+  what: string,
+): Promise<void> {
   const message = await noWorkerMessage(client, taskQueue);
   if (message) throw new NoWorkerPolling(`cannot ${what}: ${message}`);
 }

@@ -104,6 +104,23 @@ it('no worker polling the task queue: a command that waits on one refuses at onc
   for await (const w of bed.dev.client.workflow.list({ query: `TaskQueue = '${idleQueue}'` }))
     started.push(w.workflowId);
   expect(started).toEqual([]);
+
+  // An operator command to a pipeline whose queue no worker polls: at once, not an Update that waits.
+  const handle = await bed.dev.client.workflow.start(fineTuneToDeploy, {
+    args: [pipelineInput('idle-updates')],
+    taskQueue: idleQueue,
+    workflowId: `pipeline-idle-updates-${idleQueue}`,
+  });
+  try {
+    for (const args of [['cancel'], ['approve'], ['reject'], ['pin', 'ckpt_1'], ['unpin', 'ckpt_1']]) {
+      const [name, ...rest] = args;
+      const r = await cli([name, handle.workflowId, ...rest]);
+      expect({ args, code: r.code }).toEqual({ args, code: 1 });
+      expect(r.stderr).toContain(`no worker is polling task queue ${idleQueue}`);
+    }
+  } finally {
+    await handle.terminate('test over');
+  }
 }, 120_000);
 
 it('a namespace without the search attributes: the command that registers them (exit 2, nothing started)', async () => {
