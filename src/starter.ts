@@ -103,13 +103,27 @@ function subcommandRules(command: Command): void {
   for (const sub of command.commands) subcommandRules(sub);
 }
 
+/** Commander's own error lines (and its "run with --help" after them) left unwritten: main() writes one. */
+function quietErrors(command: Command): void {
+  command.configureOutput({ outputError: () => undefined, writeErr: () => undefined });
+  for (const sub of command.commands) quietErrors(sub);
+}
+
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
+  // With --json a refused command line is one JSON line, as every other failure is (failure-report.ts).
+  const json = argv.includes('--json');
+  if (json) quietErrors(program);
   try {
     await program.parseAsync(argv);
     return process.exitCode === undefined ? 0 : Number(process.exitCode);
   } catch (e) {
-    if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.done : EXIT.refused;
+    if (e instanceof CommanderError) {
+      if (e.exitCode === 0) return EXIT.done;
+      const message = e.message.replace(/^error: /, '');
+      if (json) err(JSON.stringify({ error: { kind: 'refused', exitCode: EXIT.refused, message } }));
+      return EXIT.refused;
+    }
     const { reportFailure } = await import('./cli/failure-report');
     return reportFailure(e, argv, err);
   }

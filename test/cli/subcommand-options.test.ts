@@ -67,3 +67,32 @@ describe('a mistyped subcommand of a command that also runs on its own', () => {
     expect(schedule).toBe("error: unknown command 'reconcil'\n(Did you mean reconcile?)\n");
   });
 });
+
+describe('with --json, a refused command line is one JSON line too (docs/cli.md, "Errors are one line")', () => {
+  it.each([
+    [['budget', 'set', '--per-day', '-5', '--json'], /--per-day <amount>' argument '-5' is invalid/],
+    [['budget', 'set', '--json'], /^give the budget with --per-day <amount> or --per-month <amount>$/],
+    [['reconcile', '--grace', '0s', '--json'], /--grace <duration>' argument '0s' is invalid/],
+    [['list', '--phase', 'waiting', '--json'], /--phase <phase>' argument 'waiting' is invalid/],
+    [['status', '--json'], /missing required argument 'workflowId'/],
+    [['budget', 'sett', '--json'], /^unknown command 'sett'\n\(Did you mean set\?\)$/],
+  ])('starter %j', async (args, message) => {
+    const written: string[] = [];
+    const spy = jest
+      .spyOn(process.stderr, 'write')
+      .mockImplementation((chunk) => (written.push(String(chunk)), true));
+    let code: number;
+    try {
+      code = await main(['node', 'starter', ...args]);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(code).toBe(2);
+    const lines = written.join('').split('\n').filter(Boolean);
+    expect(lines).toHaveLength(1);
+    const error = (JSON.parse(lines[0]) as { error: { kind: string; exitCode: number; message: string } })
+      .error;
+    expect(error).toMatchObject({ kind: 'refused', exitCode: 2 });
+    expect(error.message).toMatch(message);
+  });
+});
