@@ -210,6 +210,19 @@ export function settle(ledger: FleetLedger, holder: BudgetHolder, spent: Settled
   };
 }
 
+/**
+ * A waiter whose amount is more than the whole limit in force (a limit lowered after it joined) can
+ * never be admitted: first in line it held everyone behind it for good, through every window's roll.
+ * It leaves the line; its run, asking again (every 15 minutes), is refused naming budget.maxCost. No
+ * limit, or a lost record: nobody leaves. Nobody to drop: the very ledger.
+ */
+export function dropNeverAdmitted(ledger: FleetLedger): FleetLedger {
+  const limit = ledger.limit;
+  if (!limit || ledger.lost) return ledger;
+  const waiters = ledger.waiters.filter((w) => w.amount <= limit.amount);
+  return waiters.length === ledger.waiters.length ? ledger : { ...ledger, waiters };
+}
+
 /** Admits waiters in order while each fits; the first that does not fit keeps its place and those behind it. */
 export function admitWaiting(
   ledger: FleetLedger,

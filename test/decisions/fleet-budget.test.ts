@@ -1,6 +1,7 @@
 import {
   admitWaiting,
   DAY_MS,
+  dropNeverAdmitted,
   emptyLedger,
   fleetUsage,
   byRefusal,
@@ -240,5 +241,34 @@ describe('fleet budget: a new window length counts what was admitted in the wind
   it('the same window length changes nothing (the very ledger)', () => {
     const ledger = day();
     expect(rewindow(ledger, DAY_MS)).toBe(ledger);
+  });
+});
+
+describe('fleet budget: a waiter the limit in force can never admit leaves the line', () => {
+  // $100: p1 holds $90, p2 waits for $80; the limit is lowered to $50, then p3 asks for $10.
+  const lowered = () => {
+    let ledger = ask(budget(100), 1, 90).ledger;
+    ledger = ask(ledger, 2, 80).ledger;
+    return { ...ledger, limit: { ...ledger.limit!, amount: 50 } };
+  };
+
+  it('p2 ($80 of $50) leaves; p3 behind it is no longer held by it', () => {
+    const ledger = dropNeverAdmitted(ask(lowered(), 3, 10).ledger);
+    expect(ledger.waiters.map((w) => w.workflowId)).toEqual(['pipeline-p3']);
+    // Once p1's job ends, p3 is admitted; before, p2 held the line for good (it never fits $50).
+    const next = admitWaiting(settle(ledger, run(1), 30), NOW);
+    expect(next.admitted.map((r) => r.workflowId)).toEqual(['pipeline-p3']);
+  });
+
+  it('exactly the limit stays in line; a limit that fits it changes nothing (the very ledger)', () => {
+    const atLimit = { ...lowered(), limit: { ...lowered().limit!, amount: 80 } };
+    expect(dropNeverAdmitted(atLimit)).toBe(atLimit);
+  });
+
+  it('no limit (unset) or a lost record drops nobody', () => {
+    const unset = { ...lowered(), limit: undefined };
+    expect(dropNeverAdmitted(unset)).toBe(unset);
+    const lost = { ...lowered(), lost: { since: 'x', reason: 'y' } };
+    expect(dropNeverAdmitted(lost)).toBe(lost);
   });
 });

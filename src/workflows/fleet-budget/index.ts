@@ -9,6 +9,7 @@ import type { Activities } from '../../activities';
 import {
   admitWaiting,
   byRefusal,
+  dropNeverAdmitted,
   emptyLedger,
   fleetUsage,
   limitRefusal,
@@ -45,6 +46,7 @@ import {
 } from './contract';
 import { continueAsNewWhenIdle, continueDue, type Rebuilding } from '../long-lived';
 import {
+  dropsNeverAdmittedPatch,
   refusesWhenFullPatch,
   rewindowsOnSetPatch,
   stopsNewestPatch,
@@ -86,6 +88,8 @@ export async function fleetBudget(input: FleetBudgetInput = {}): Promise<void> {
   /** Counts the ledger's changes by messages: the loop looks again after each. */
   let changes = 0;
   const admitFromLine = () => {
+    const kept = dropNeverAdmitted(ledger);
+    if (kept !== ledger && dropsNeverAdmittedPatch()) ledger = kept;
     const next = admitWaiting(ledger, Date.now());
     ledger = next.ledger;
     toNotify.push(...next.admitted);
