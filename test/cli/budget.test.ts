@@ -77,3 +77,27 @@ describe('the budget as a person reads it', () => {
     ]);
   });
 });
+
+describe('a run that ended without leaving the ledger (terminated) is named as such', () => {
+  const NOW = Date.parse('2026-12-06T10:00:00Z');
+  const limit = { amount: 25, windowMs: DAY_MS, setAt: '2026-12-06T09:00:00.000Z' };
+
+  it('a waiter keeps its place until the budget next admits it; a holder counts until the roll', () => {
+    let ledger: FleetLedger = { ...emptyLedger(), limit };
+    for (const [n, amount] of [
+      [1, 10],
+      [2, 20],
+      [3, 5],
+    ] as const)
+      ledger = reserve(ledger, { workflowId: `pipeline-p${n}`, runId: `r${n}`, amount }, NOW).ledger;
+    const ended = new Map([
+      ['pipeline-p1/r1', 'TERMINATED'],
+      ['pipeline-p2/r2', 'TERMINATED'],
+    ]);
+    expect(budgetLines('team-a', { ledger, usage: fleetUsage(ledger, NOW) }, ended).slice(2)).toEqual([
+      '  holds    $10  pipeline-p1 (run r1, since 2026-12-06T10:00:00.000Z); its run ended (TERMINATED) without settling: it counts until the window rolls at 2026-12-07T00:00:00.000Z',
+      '  waiting  $20  pipeline-p2 (run r2, since 2026-12-06T10:00:00.000Z); its run ended (TERMINATED) in line: it holds the line (1 behind it) until the budget next admits it, at the latest when the window rolls at 2026-12-07T00:00:00.000Z',
+      '  waiting  $5  pipeline-p3 (run r3, since 2026-12-06T10:00:00.000Z)',
+    ]);
+  });
+});

@@ -25,9 +25,16 @@ export function addBudgetCommand(program: Command): void {
     .action(async (opts: { json?: boolean }) =>
       withClient(async ({ client, taskQueue }) => {
         const { fleetBudgets } = await import('../../clients/fleet-budget');
+        const { endedRuns } = await import('../fleet-overrun');
         const state = await fleetBudgets(client, taskQueue).state();
-        if (opts.json) return out({ taskQueue, ...(state ?? { ledger: undefined }) });
-        for (const line of budgetLines(taskQueue, state)) out(line);
+        const ended = await endedRuns(client, state);
+        if (opts.json)
+          return out({
+            taskQueue,
+            ...(state ?? { ledger: undefined }),
+            endedRuns: Object.fromEntries(ended),
+          });
+        for (const line of budgetLines(taskQueue, state, ended)) out(line);
       }),
     );
   budget
@@ -146,8 +153,16 @@ function windowFlag(value: string): number {
   return ms!;
 }
 
-/** The budget for a person: the limit, this window's figures, then each reservation and each run in line. */
-export function budgetLines(taskQueue: string, state: FleetBudgetState | undefined): string[] {
+/**
+ * The budget for a person: the limit, this window's figures, then each reservation and each run in line.
+ * `ended`: the runs (`workflowId/runId`) known to have ended, with their status: one terminated keeps
+ * its reservation or its place in line, which the ledger cannot know.
+ */
+export function budgetLines(
+  taskQueue: string,
+  state: FleetBudgetState | undefined,
+  ended: ReadonlyMap<string, string> = new Map(),
+): string[] {
   const ledger = state?.ledger;
   if (!ledger || (!ledger.limit && !ledger.lost))
     return [
@@ -175,11 +190,20 @@ export function budgetLines(taskQueue: string, state: FleetBudgetState | undefin
   const current = ledger.reservations.filter(
     (r) => !usage || r.windowStartMs === usage.windowStartMs || r.spent === undefined,
   );
-  for (const r of current)
+  const rolls = usage ? ` the window rolls at ${new Date(usage.windowEndMs).toISOString()}` : '';
+  const endedAs = (h: { workflowId: string; runId: string }) => ended.get(`${h.workflowId}/${h.runId}`);
+  for (const r of current) {
+    const end = r.spent === undefined ? endedAs(r) : undefined;
     lines.push(
-      `  ${r.spent === undefined ? `holds    ${money(r.amount)}` : `spent    ${money(r.spent)} of ${money(r.amount)}`}  ${r.workflowId} (run ${r.runId}, since ${r.at}${r.spent === undefined && r.reported !== undefined ? `; cost so far ${money(r.reported)}` : ''})${r.stopped ? `; stopped by the fleet budget at ${r.stopped.at}` : ''}`,
+      `  ${r.spent === undefined ? `holds    ${money(r.amount)}` : `spent    ${money(r.spent)} of ${money(r.amount)}`}  ${r.workflowId} (run ${r.runId}, since ${r.at}${r.spent === undefined && r.reported !== undefined ? `; cost so far ${money(r.reported)}` : ''})${r.stopped ? `; stopped by the fleet budget at ${r.stopped.at}` : ''}${end ? `; its run ended (${end}) without settling: it counts until${rolls || ' it is settled'}` : ''}`,
     );
-  for (const w of ledger.waiters)
-    lines.push(`  waiting  ${money(w.amount)}  ${w.workflowId} (run ${w.runId}, since ${w.since})`);
+  }
+  ledger.waiters.forEach((w, i) => {
+    const end = endedAs(w);
+    const behind = ledger.waiters.length - i - 1;
+    lines.push(
+      `  waiting  ${money(w.amount)}  ${w.workflowId} (run ${w.runId}, since ${w.since})${end ? `; its run ended (${end}) in line: it holds the line (${behind} behind it) until the budget next admits it${rolls ? `, at the latest when${rolls}` : ''}` : ''}`,
+    );
+  });
   return lines;
 }
