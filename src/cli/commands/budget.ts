@@ -89,8 +89,10 @@ export function addBudgetCommand(program: Command): void {
             const stop = overrunLine(state, await heldWithCosts(client, state));
             if (stop) err(stop);
           }
-          if (opts.json) return out({ taskQueue, ...state });
-          for (const line of budgetLines(taskQueue, state)) out(line);
+          const { endedRuns } = await import('../fleet-overrun');
+          const ended = await endedRuns(client, state);
+          if (opts.json) return out({ taskQueue, ...state, endedRuns: Object.fromEntries(ended) });
+          for (const line of budgetLines(taskQueue, state, ended)) out(line);
         });
       },
     );
