@@ -361,6 +361,22 @@ export function usageText(usage: FleetUsage): string {
   return `fleet at ${money(usage.spent + usage.reserved)} of ${money(usage.limit)} ${windowName(usage.windowMs)}`;
 }
 
+/**
+ * Where a run in line stands now, in the words of its wait: its place, the fleet and the window in
+ * force. A pipeline's own words are those of its last ask (every 15 minutes), from before a `starter
+ * budget set` that changed the limit or the window. None for a run not in line.
+ */
+export function lineStanding(ledger: FleetLedger, holder: BudgetHolder, nowMs: number): string | undefined {
+  const place = ledger.waiters.findIndex((w) => sameHolder(w, holder));
+  if (place < 0) return undefined;
+  if (ledger.lost) return lostAnswer(ledger.lost).text;
+  const usage = fleetUsage(ledger, nowMs);
+  if (!usage) return undefined;
+  const n = place + 1;
+  const nth = `${n}${n % 10 === 1 && n % 100 !== 11 ? 'st' : n % 10 === 2 && n % 100 !== 12 ? 'nd' : n % 10 === 3 && n % 100 !== 13 ? 'rd' : 'th'}`;
+  return `awaiting budget: ${usageText(usage)} (${nth} of ${ledger.waiters.length} in line; the window rolls at ${new Date(usage.windowEndMs).toISOString()})`;
+}
+
 function admittedAnswer(usage: FleetUsage): ReserveAnswer {
   return { outcome: 'admitted', usage, text: `reserved: ${usageText(usage)}` };
 }

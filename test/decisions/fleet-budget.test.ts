@@ -7,6 +7,7 @@ import {
   byRefusal,
   MONTH_MS,
   limitRefusal,
+  lineStanding,
   nextWindowStart,
   pruneLedger,
   reservationRefusal,
@@ -270,5 +271,30 @@ describe('fleet budget: a waiter the limit in force can never admit leaves the l
     expect(dropNeverAdmitted(unset)).toBe(unset);
     const lost = { ...lowered(), lost: { since: 'x', reason: 'y' } };
     expect(dropNeverAdmitted(lost)).toBe(lost);
+  });
+});
+
+describe('fleet budget: where a waiting run stands now (starter status)', () => {
+  it('its place in line, the fleet now and the window in force, as the budget says after a change', () => {
+    let ledger = ask(budget(100), 1, 90).ledger;
+    ledger = ask(ledger, 2, 60).ledger;
+    ledger = ask(ledger, 3, 20).ledger;
+    expect(lineStanding(ledger, run(3), NOW)).toBe(
+      'awaiting budget: fleet at $90 of $100 today (2nd of 2 in line; the window rolls at 2026-12-07T00:00:00.000Z)',
+    );
+    // The limit is set to $100 per hour: the pipeline's own words still say "today" until it asks again.
+    const hourly = rewindow(
+      { ...ledger, limit: { ...ledger.limit!, windowMs: 60 * 60 * 1000 } },
+      60 * 60 * 1000,
+    );
+    expect(lineStanding(hourly, run(2), NOW)).toBe(
+      'awaiting budget: fleet at $90 of $100 this window (1st of 2 in line; the window rolls at 2026-12-06T11:00:00.000Z)',
+    );
+  });
+
+  it('a run not in line (admitted meanwhile, or never in it) has no standing', () => {
+    const ledger = ask(ask(budget(100), 1, 90).ledger, 2, 60).ledger;
+    expect(lineStanding(ledger, run(1), NOW)).toBeUndefined();
+    expect(lineStanding(ledger, { workflowId: 'pipeline-p2', runId: 'other' }, NOW)).toBeUndefined();
   });
 });
