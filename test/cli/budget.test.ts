@@ -101,3 +101,18 @@ describe('a run that ended without leaving the ledger (terminated) is named as s
     ]);
   });
 });
+
+describe('a budget whose workflow is not running (terminated)', () => {
+  it('says its figures are the last record and what starts it again', () => {
+    const NOW = Date.parse('2026-12-06T10:00:00Z');
+    const ledger: FleetLedger = {
+      ...emptyLedger(),
+      limit: { amount: 25, windowMs: DAY_MS, setAt: '2026-12-06T09:00:00.000Z' },
+    };
+    const lines = budgetLines('team-a', { ledger, usage: fleetUsage(ledger, NOW) }, new Map(), 'TERMINATED');
+    expect(lines[0]).toBe(
+      "the fleet budget's workflow is not running (TERMINATED): these are its last figures; the next reservation, settlement or `starter budget set` starts it again from them",
+    );
+    expect(lines[1]).toMatch(/^fleet budget of team-a: \$25 per day/);
+  });
+});

@@ -26,15 +26,26 @@ export function addBudgetCommand(program: Command): void {
       withClient(async ({ client, taskQueue }) => {
         const { fleetBudgets } = await import('../../clients/fleet-budget');
         const { endedRuns } = await import('../fleet-overrun');
-        const state = await fleetBudgets(client, taskQueue).state();
+        const budgets = fleetBudgets(client, taskQueue);
+        const state = await budgets.state();
         const ended = await endedRuns(client, state);
+        const run = await client.workflow
+          .getHandle(budgets.workflowId)
+          .describe()
+          .then(
+            (d) => d.status.name,
+            () => undefined,
+          );
+        // Continued as new: its next run answers; anything else that is not running has ended for good.
+        const closed = run && run !== 'RUNNING' && run !== 'CONTINUED_AS_NEW' ? run : undefined;
         if (opts.json)
           return out({
             taskQueue,
             ...(state ?? { ledger: undefined }),
             endedRuns: Object.fromEntries(ended),
+            ...(closed ? { workflowStatus: closed } : {}),
           });
-        for (const line of budgetLines(taskQueue, state, ended)) out(line);
+        for (const line of budgetLines(taskQueue, state, ended, closed)) out(line);
       }),
     );
   budget
@@ -158,12 +169,14 @@ function windowFlag(value: string): number {
 /**
  * The budget for a person: the limit, this window's figures, then each reservation and each run in line.
  * `ended`: the runs (`workflowId/runId`) known to have ended, with their status: one terminated keeps
- * its reservation or its place in line, which the ledger cannot know.
+ * its reservation or its place in line, which the ledger cannot know. `closed`: the budget's own
+ * workflow is not running (terminated): its figures are its last run's.
  */
 export function budgetLines(
   taskQueue: string,
   state: FleetBudgetState | undefined,
   ended: ReadonlyMap<string, string> = new Map(),
+  closed?: string,
 ): string[] {
   const ledger = state?.ledger;
   if (!ledger || (!ledger.limit && !ledger.lost))
@@ -171,6 +184,10 @@ export function budgetLines(
       `no fleet budget is set for task queue ${taskQueue}: its pipelines are held to none (\`starter budget set --per-day 500\`)`,
     ];
   const lines: string[] = [];
+  if (closed)
+    lines.push(
+      `the fleet budget's workflow is not running (${closed}): these are its last figures; the next reservation, settlement or \`starter budget set\` starts it again from them`,
+    );
   if (ledger.lost)
     lines.push(
       `the fleet budget's record was lost (${ledger.lost.reason}): nothing starts until \`starter budget set\``,
