@@ -79,17 +79,51 @@ TEMPORAL_API_KEY or TEMPORAL_TLS_CLIENT_CERT_PATH/TEMPORAL_TLS_CLIENT_KEY_PATH; 
     addConsoleCommand,
   ])
     add(program);
+  subcommandRules(program);
   refuseContradictoryFlags(program);
   return program;
 }
 
+/**
+ * A command with subcommands takes its own flags only before the subcommand's name: commander would
+ * otherwise take a flag both have (`starter budget set --json`) for the parent, wherever it is typed,
+ * and the subcommand would run without it. One that also runs on its own (`starter budget`) says a
+ * mistyped subcommand is unknown, as the others do, not "too many arguments".
+ */
+function subcommandRules(command: Command): void {
+  if (command.commands.length > 0) {
+    command.enablePositionalOptions();
+    if (command.registeredArguments.length === 0)
+      command.allowExcessArguments().hook('preAction', (_, action) => {
+        // commander's own refusal of a command without an action: "unknown command …(Did you mean …?)"
+        if (action === command && command.args.length > 0)
+          (command as unknown as { unknownCommand(): never }).unknownCommand();
+      });
+  }
+  for (const sub of command.commands) subcommandRules(sub);
+}
+
+/** Commander's own error lines (and its "run with --help" after them) left unwritten: main() writes one. */
+function quietErrors(command: Command): void {
+  command.configureOutput({ outputError: () => undefined, writeErr: () => undefined });
+  for (const sub of command.commands) quietErrors(sub);
+}
+
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
+  // With --json a refused command line is one JSON line, as every other failure is (failure-report.ts).
+  const json = argv.includes('--json');
+  if (json) quietErrors(program);
   try {
     await program.parseAsync(argv);
     return process.exitCode === undefined ? 0 : Number(process.exitCode);
   } catch (e) {
-    if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.done : EXIT.refused;
+    if (e instanceof CommanderError) {
+      if (e.exitCode === 0) return EXIT.done;
+      const message = e.message.replace(/^error: /, '');
+      if (json) err(JSON.stringify({ error: { kind: 'refused', exitCode: EXIT.refused, message } }));
+      return EXIT.refused;
+    }
     const { reportFailure } = await import('./cli/failure-report');
     return reportFailure(e, argv, err);
   }

@@ -41,7 +41,9 @@ function usage(cmd: Command): string {
     return a.required ? `<${name}>` : `[${name}]`;
   });
   const options = cmd.options.length ? ['[options]'] : [];
-  const sub = cmd.commands.length ? ['<command>'] : [];
+  // A command that runs on its own too (`starter budget`) takes its subcommand optionally, as --help shows.
+  const runsAlone = typeof (cmd as unknown as { _actionHandler?: unknown })._actionHandler === 'function';
+  const sub = cmd.commands.length ? [runsAlone ? '[command]' : '<command>'] : [];
   return [commandPath(cmd), ...options, ...sub, ...args].join(' ');
 }
 

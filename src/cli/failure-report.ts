@@ -87,7 +87,7 @@ export function reportFailure(e: unknown, argv: string[], write: (line: string) 
     const written = appendJsonLine(file, {
       time: new Date().toISOString(),
       level: 'ERROR',
-      command: argv.slice(2).join(' '),
+      command: redactText(argv.slice(2).join(' ')),
       message: redactText(failure.message),
       stack: redactText(String((e as Error)?.stack ?? e)),
     });

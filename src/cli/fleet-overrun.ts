@@ -55,3 +55,34 @@ export function overrunLine(state: FleetBudgetState, held: RunningHold[]): strin
   });
   return `to fit it, the fleet budget stops the newest first, each with a saved checkpoint (their pipelines go on with the best checkpoint trained): ${named.join(', ')}`;
 }
+
+/**
+ * The runs holding a reservation or a place in line that have ended (`workflowId/runId` → status): a
+ * run terminated while it held or waited never settles, and the ledger cannot know it. A run that
+ * cannot be described is left out (nothing is claimed about it).
+ */
+export async function endedRuns(
+  client: Client,
+  state: FleetBudgetState | undefined,
+): Promise<Map<string, string>> {
+  const ledger = state?.ledger;
+  const holders = [
+    ...(ledger?.reservations.filter((r) => r.spent === undefined) ?? []),
+    ...(ledger?.waiters ?? []),
+  ];
+  const ended = new Map<string, string>();
+  await Promise.all(
+    holders.slice(0, 200).map(async (h) => {
+      const trial = TRIAL_ID.exec(h.workflowId);
+      const status = await client.workflow
+        .getHandle(trial ? trial[1] : h.workflowId, h.runId)
+        .describe()
+        .then(
+          (d) => d.status.name,
+          () => undefined,
+        );
+      if (status && status !== 'RUNNING') ended.set(`${h.workflowId}/${h.runId}`, status);
+    }),
+  );
+  return ended;
+}

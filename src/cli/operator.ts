@@ -9,6 +9,7 @@ import type { UpdateDefinition } from '@temporalio/common';
 import { servingSlots } from '../clients/serving-slots';
 import type { RollbackAnswer } from '../decisions/serving-slot';
 import { NotFound } from './exit-codes';
+import { requireWorker } from './workers';
 import { superviseWorkflowId, type SuperviseInput } from '../workflows/supervise/contract';
 import { superviseTrainingJob } from '../workflows/supervise';
 
@@ -25,6 +26,7 @@ export async function sendUpdate<Ret, Arg>(
   update: UpdateDefinition<Ret, [Arg]>,
   arg: Arg,
 ): Promise<Ret> {
+  await requireRunWorker(handle, `send ${update.name} to ${handle.workflowId}`);
   try {
     return await handle.executeUpdate(update, { args: [arg] });
   } catch (err) {
@@ -33,6 +35,20 @@ export async function sendUpdate<Ret, Arg>(
       throw new OperatorRefusal(err.cause?.message ?? err.message);
     throw (await endedRefusal(handle)) ?? err;
   }
+}
+
+/**
+ * An Update or a query of a running workflow waits for a worker: with none polling its task queue it
+ * would wait without a word (an Update) or time out after 30 s saying only that (a query). Refused at
+ * once, naming the command that starts one. An ended workflow, or one that cannot be described, is
+ * left to the command's own answer.
+ */
+export async function requireRunWorker(handle: WorkflowHandle, what: string): Promise<void> {
+  const taskQueue = await handle.describe().then(
+    (d) => (d.status.name === 'RUNNING' ? d.taskQueue : undefined),
+    () => undefined,
+  );
+  if (taskQueue) await requireWorker(handle.client, taskQueue, what);
 }
 
 /** Why `handle` cannot take commands (not found, or no longer running); undefined while it runs. */

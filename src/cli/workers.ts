@@ -12,7 +12,10 @@ export class NoWorkerPolling extends Error {
  * said plainly, with how to start one. Undefined when a worker polls, or when the server cannot say
  * (then nothing is claimed).
  */
-export async function noWorkerMessage(client: Client, taskQueue: string): Promise<string | undefined> {
+export async function noWorkerMessage(
+  client: Pick<Client, 'workflowService'> & { options: { namespace: string } },
+  taskQueue: string,
+): Promise<string | undefined> {
   try {
     const { pollers } = await client.workflowService.describeTaskQueue({
       namespace: client.options.namespace,
@@ -24,4 +27,18 @@ export async function noWorkerMessage(client: Client, taskQueue: string): Promis
     return undefined;
   }
   return `no worker is polling task queue ${taskQueue}: nothing runs until one does. Start one with \`TEMPORAL_TASK_QUEUE=${taskQueue} npm run worker\` (or \`npm start\`, which runs the server and a worker)`;
+}
+
+/**
+ * Refuses a command that waits on a worker (a workflow it runs to its end, an Update) when none polls
+ * the task queue it goes to: it would wait without a word, and what it started would act whenever a
+ * worker came (a reconcile that stops jobs, a budget set, a cleanup), long after it was given up.
+ */
+export async function requireWorker(
+  client: Parameters<typeof noWorkerMessage>[0],
+  taskQueue: string,
+  what: string,
+): Promise<void> {
+  const message = await noWorkerMessage(client, taskQueue);
+  if (message) throw new NoWorkerPolling(`cannot ${what}: ${message}`);
 }

@@ -35,6 +35,9 @@ function withChange<T extends object, K extends keyof T>(
  * The previous input with the given changes laid over it; an absent change keeps the setting, a null
  * one removes it.
  */
+/** What creates the cleanup schedule `id`: named wherever one is not found. */
+export const cleanupCreateCommand = (id: string) => `starter schedule cleanup create --id ${id} --every 1d`;
+
 export function mergeCleanupInput(previous: CleanupInput, changes: CleanupScheduleChanges): CleanupInput {
   const jobFilter = withChange(
     { ...previous.jobFilter, ...(changes.status !== undefined ? { status: changes.status } : {}) },

@@ -10,6 +10,12 @@
 export const DAY_MS = 24 * 60 * 60 * 1000;
 /** `--per-month`: a window of 30 days, the same length every time (not a calendar month). */
 export const MONTH_MS = 30 * DAY_MS;
+/**
+ * The longest window: ten years (the tests' "never rolls during a test" is 400 days). A window's end
+ * must be a date (`starter budget`, a waiting pipeline's "the window rolls at …"); one of 200,000,000
+ * days has none, and the budget workflow failed at it.
+ */
+export const MAX_WINDOW_MS = 3650 * DAY_MS;
 
 /** The pipeline run that holds a reservation or waits for one. */
 export interface BudgetHolder {
@@ -204,6 +210,19 @@ export function settle(ledger: FleetLedger, holder: BudgetHolder, spent: Settled
   };
 }
 
+/**
+ * A waiter whose amount is more than the whole limit in force (a limit lowered after it joined) can
+ * never be admitted: first in line it held everyone behind it for good, through every window's roll.
+ * It leaves the line; its run, asking again (every 15 minutes), is refused naming budget.maxCost. No
+ * limit, or a lost record: nobody leaves. Nobody to drop: the very ledger.
+ */
+export function dropNeverAdmitted(ledger: FleetLedger): FleetLedger {
+  const limit = ledger.limit;
+  if (!limit || ledger.lost) return ledger;
+  const waiters = ledger.waiters.filter((w) => w.amount <= limit.amount);
+  return waiters.length === ledger.waiters.length ? ledger : { ...ledger, waiters };
+}
+
 /** Admits waiters in order while each fits; the first that does not fit keeps its place and those behind it. */
 export function admitWaiting(
   ledger: FleetLedger,
@@ -226,6 +245,25 @@ export function admitWaiting(
   return { ledger: next, admitted };
 }
 
+/**
+ * A new window length (`starter budget set --per-month` after `--per-day`, another `--window`, a set
+ * after an unset): each reservation counts in the window of the new length its admission (`at`) falls
+ * in. Left stamped with its window of the old length it would count in no window of the new one, and
+ * the fleet would be admitted a whole budget again. The same length: the very ledger.
+ */
+export function rewindow(ledger: FleetLedger, windowMs: number): FleetLedger {
+  let changed = false;
+  const reservations = ledger.reservations.map((r) => {
+    const admittedMs = Date.parse(r.at);
+    if (!Number.isFinite(admittedMs)) return r;
+    const windowStartMs = windowStartOf(admittedMs, windowMs);
+    if (windowStartMs === r.windowStartMs) return r;
+    changed = true;
+    return { ...r, windowStartMs };
+  });
+  return changed ? { ...ledger, reservations } : ledger;
+}
+
 /** A reservation that no longer counts and no one will settle: settled in a window before this one. */
 export function pruneLedger(ledger: FleetLedger, nowMs: number): FleetLedger {
   if (!ledger.limit)
@@ -245,8 +283,25 @@ export function limitRefusal(
 ): string | undefined {
   if (typeof amount !== 'number' || !Number.isFinite(amount) || amount <= 0)
     return `${flag} must be an amount above 0 (got ${String(amount)})`;
-  if (typeof windowMs !== 'number' || !Number.isFinite(windowMs) || windowMs < 1000)
-    return `--window must be a duration of at least 1s (got ${String(windowMs)} ms)`;
+  if (
+    typeof windowMs !== 'number' ||
+    !Number.isFinite(windowMs) ||
+    windowMs < 1000 ||
+    windowMs > MAX_WINDOW_MS
+  )
+    return `--window must be a duration from 1s to 3650d (got ${String(windowMs)} ms)`;
+  return undefined;
+}
+
+/** The most characters of who set the budget (`--by`), as every `--by` of the CLI. */
+export const BY_MAX = 100;
+
+/** Why who set the budget (`--by`) is refused: it is kept in the ledger and printed with it. */
+export function byRefusal(by: unknown): string | undefined {
+  if (by === undefined) return undefined;
+  if (typeof by !== 'string' || !by.trim()) return '--by must not be empty';
+  if (by.length > BY_MAX) return `--by must be at most ${BY_MAX} characters`;
+  if (/[\p{Cc}]/u.test(by)) return '--by must not have control characters';
   return undefined;
 }
 
@@ -304,6 +359,22 @@ const windowName = (windowMs: number) =>
 /** "fleet at $X of $Y today": spent and reserved together. */
 export function usageText(usage: FleetUsage): string {
   return `fleet at ${money(usage.spent + usage.reserved)} of ${money(usage.limit)} ${windowName(usage.windowMs)}`;
+}
+
+/**
+ * Where a run in line stands now, in the words of its wait: its place, the fleet and the window in
+ * force. A pipeline's own words are those of its last ask (every 15 minutes), from before a `starter
+ * budget set` that changed the limit or the window. None for a run not in line.
+ */
+export function lineStanding(ledger: FleetLedger, holder: BudgetHolder, nowMs: number): string | undefined {
+  const place = ledger.waiters.findIndex((w) => sameHolder(w, holder));
+  if (place < 0) return undefined;
+  if (ledger.lost) return lostAnswer(ledger.lost).text;
+  const usage = fleetUsage(ledger, nowMs);
+  if (!usage) return undefined;
+  const n = place + 1;
+  const nth = `${n}${n % 10 === 1 && n % 100 !== 11 ? 'st' : n % 10 === 2 && n % 100 !== 12 ? 'nd' : n % 10 === 3 && n % 100 !== 13 ? 'rd' : 'th'}`;
+  return `awaiting budget: ${usageText(usage)} (${nth} of ${ledger.waiters.length} in line; the window rolls at ${new Date(usage.windowEndMs).toISOString()})`;
 }
 
 function admittedAnswer(usage: FleetUsage): ReserveAnswer {

@@ -14,6 +14,10 @@ export interface ReconcileScheduleChanges {
 }
 
 /** The previous input with the given changes laid over it. */
+/** What creates the reconcile schedule `id`: named wherever one is not found. */
+export const reconcileCreateCommand = (id: string) =>
+  `starter schedule reconcile create --id ${id} --every 1h`;
+
 export function mergeReconcileInput(
   previous: ReconcileInput,
   changes: ReconcileScheduleChanges,

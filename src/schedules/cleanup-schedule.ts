@@ -1,5 +1,9 @@
 import type { Client } from '@temporalio/client';
-import { mergeCleanupInput, type CleanupScheduleChanges } from '../decisions/cleanup-schedule';
+import {
+  cleanupCreateCommand,
+  mergeCleanupInput,
+  type CleanupScheduleChanges,
+} from '../decisions/cleanup-schedule';
 import { checkpointCleanup } from '../workflows/cleanup';
 import type { CleanupInput } from '../workflows/cleanup/contract';
 import {
@@ -45,7 +49,7 @@ export function updateCleanupSchedule(
     workflowType: checkpointCleanup.name,
     what: 'the checkpoint cleanup',
     defaultNote: NOTE,
-    createCommand: `starter schedule cleanup create --id ${scheduleId} --every 1d`,
+    createCommand: cleanupCreateCommand(scheduleId),
     timing: changes.timing,
     merge: (previous) => mergeCleanupInput(previous, changes),
     summary: cleanupSummary,

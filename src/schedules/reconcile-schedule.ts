@@ -1,5 +1,9 @@
 import type { Client } from '@temporalio/client';
-import { mergeReconcileInput, type ReconcileScheduleChanges } from '../decisions/reconcile-schedule';
+import {
+  mergeReconcileInput,
+  reconcileCreateCommand,
+  type ReconcileScheduleChanges,
+} from '../decisions/reconcile-schedule';
 import type { ReconcileInput } from '../decisions/reconcile';
 import { reconcileOrphans } from '../workflows/reconcile';
 import {
@@ -43,7 +47,7 @@ export function updateReconcileSchedule(
     workflowType: reconcileOrphans.name,
     what: 'the orphan reconciler',
     defaultNote: NOTE,
-    createCommand: `starter schedule reconcile create --id ${scheduleId} --every 1h`,
+    createCommand: reconcileCreateCommand(scheduleId),
     timing: changes.timing,
     merge: (previous) => mergeReconcileInput(previous, changes),
     summary: reconcileSummary,

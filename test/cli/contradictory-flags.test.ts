@@ -1,4 +1,4 @@
-import { contradictoryFlags } from '../../src/cli/contradictory-flags';
+import { contradictoryFlags, repeatedFlags } from '../../src/cli/contradictory-flags';
 import { main } from '../../src/starter';
 
 describe('a flag given with its --no- form', () => {
@@ -45,5 +45,35 @@ describe('a flag given with its --no- form', () => {
     expect(written.join('')).toContain(
       'error: --dry-run and --no-dry-run contradict each other: give one of them',
     );
+  });
+});
+
+describe('a flag that takes one value, given twice with different values', () => {
+  it('is named with both values; the same value twice, another flag or a list flag is no contradiction', () => {
+    expect(repeatedFlags(['--per-day', '500', '--by', 'ops', '--per-day', '5'], ['--per-day', '--by'])).toBe(
+      '--per-day given twice (500 and 5): give it once',
+    );
+    expect(repeatedFlags(['--grace=1h', '--grace', '2h'], ['--grace'])).toBe(
+      '--grace given twice (1h and 2h): give it once',
+    );
+    expect(repeatedFlags(['--grace', '1h', '--grace=1h'], ['--grace'])).toBeUndefined();
+    expect(repeatedFlags(['--per-day', '500', '--window', '1h'], ['--per-day', '--window'])).toBeUndefined();
+    expect(repeatedFlags(['--per-day', '5', '--', '--per-day', '6'], ['--per-day'])).toBeUndefined();
+  });
+
+  it.each([
+    [['budget', 'set', '--per-day', '500', '--per-day', '5'], '--per-day given twice (500 and 5)'],
+    [['reconcile', '--grace', '1h', '--grace', '2h', '--dry-run'], '--grace given twice (1h and 2h)'],
+  ])('starter %j is refused (exit 2) before connecting to anything', async (args, refusal) => {
+    const written: string[] = [];
+    const spy = jest
+      .spyOn(process.stderr, 'write')
+      .mockImplementation((chunk) => (written.push(String(chunk)), true));
+    try {
+      expect(await main(['node', 'starter', ...args])).toBe(2);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(written.join('')).toContain(`error: ${refusal}: give it once`);
   });
 });

@@ -84,6 +84,45 @@ it('no worker polling the task queue: status says so at once, watch after a few 
   }
 }, 120_000);
 
+it('no worker polling the task queue: a command that waits on one refuses at once with how to start one (exit 1), starting nothing', async () => {
+  const idleQueue = uniqueTaskQueue('no-worker-waits');
+  const env = { TEMPORAL_TASK_QUEUE: idleQueue };
+  for (const args of [
+    ['reconcile', '--dry-run'],
+    ['budget', 'set', '--per-day', '500'],
+    ['budget', 'unset'],
+    ['cleanup', '--job', 'job_1', '--dry-run'],
+    ['supervise', 'job_1'],
+  ]) {
+    const r = await cli(args, env);
+    expect({ args, code: r.code }).toEqual({ args, code: 1 });
+    expect(r.stderr).toContain(`no worker is polling task queue ${idleQueue}`);
+    expect(r.stderr).toContain(`TEMPORAL_TASK_QUEUE=${idleQueue} npm run worker`);
+  }
+  // Nothing was left to run when a worker comes (a reconcile that acts, a budget set, a cleanup).
+  const started = [];
+  for await (const w of bed.dev.client.workflow.list({ query: `TaskQueue = '${idleQueue}'` }))
+    started.push(w.workflowId);
+  expect(started).toEqual([]);
+
+  // An operator command to a pipeline whose queue no worker polls: at once, not an Update that waits.
+  const handle = await bed.dev.client.workflow.start(fineTuneToDeploy, {
+    args: [pipelineInput('idle-updates')],
+    taskQueue: idleQueue,
+    workflowId: `pipeline-idle-updates-${idleQueue}`,
+  });
+  try {
+    for (const args of [['cancel'], ['approve'], ['reject'], ['pin', 'ckpt_1'], ['unpin', 'ckpt_1']]) {
+      const [name, ...rest] = args;
+      const r = await cli([name, handle.workflowId, ...rest]);
+      expect({ args, code: r.code }).toEqual({ args, code: 1 });
+      expect(r.stderr).toContain(`no worker is polling task queue ${idleQueue}`);
+    }
+  } finally {
+    await handle.terminate('test over');
+  }
+}, 120_000);
+
 it('a namespace without the search attributes: the command that registers them (exit 2, nothing started)', async () => {
   const namespace = `bare-${Date.now()}`;
   await bed.dev.client.workflowService.registerNamespace({

@@ -1,6 +1,9 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { TemporalUnreachable } from '../../src/config/temporal-connection';
-import { classifyFailure } from '../../src/cli/failure-report';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { classifyFailure, reportFailure } from '../../src/cli/failure-report';
 import { NotFound } from '../../src/cli/exit-codes';
 import { PipelineFailed } from '../../src/cli/follow';
 import { OperatorRefusal } from '../../src/cli/operator';
@@ -47,5 +50,27 @@ describe('classifyFailure', () => {
       message: 'BOOM: inner',
     });
     expect(classifyFailure(new TypeError('x is undefined'))).toMatchObject({ unexpected: true, exitCode: 1 });
+  });
+});
+
+describe('reportFailure', () => {
+  it('the command line it logs is redacted as the message and stack are (a token typed into --reason)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ftp-failure-report-'));
+    const before = process.env.FTP_LOG_DIR;
+    process.env.FTP_LOG_DIR = dir;
+    try {
+      const code = reportFailure(
+        new TypeError('x is undefined'),
+        ['node', 'starter', 'cancel', 'pipeline-a', '--reason', 'Bearer sk-live-0123456789abcdef'],
+        () => undefined,
+      );
+      expect(code).toBe(1);
+      const logged = fs.readFileSync(path.join(dir, 'starter.log'), 'utf8');
+      expect(logged).toContain('"command":"cancel pipeline-a --reason Bearer [redacted]"');
+      expect(logged).not.toContain('sk-live');
+    } finally {
+      if (before === undefined) delete process.env.FTP_LOG_DIR;
+      else process.env.FTP_LOG_DIR = before;
+    }
   });
 });

@@ -115,6 +115,23 @@ it('update of a schedule that does not exist: exit 3 and the command that create
   );
 });
 
+it.each([
+  ['cleanup', 'trigger', '--every 1d'],
+  ['cleanup', 'delete', '--every 1d'],
+  ['reconcile', 'trigger', '--every 1h'],
+  ['reconcile', 'delete', '--every 1h'],
+])(
+  'schedule %s %s of a schedule that does not exist: exit 3 and the command that creates it, as update says',
+  async (kind, verb, every) => {
+    const id = `absent-${verb}-${taskQueue}`;
+    const r = await cli(['schedule', kind, verb, '--id', id]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toBe(
+      `not found: no schedule ${id} (create it: starter schedule ${kind} create --id ${id} ${every})\n`,
+    );
+  },
+);
+
 it('schedule reconcile update --every keeps the grace and the dry run, and prints what changed', async () => {
   const id = `reconcile-merge-${taskQueue}`;
   const create = ['schedule', 'reconcile', 'create', '--id', id, '--every', '2h'];

@@ -1,13 +1,18 @@
 import {
   admitWaiting,
   DAY_MS,
+  dropNeverAdmitted,
   emptyLedger,
   fleetUsage,
+  byRefusal,
+  MONTH_MS,
   limitRefusal,
+  lineStanding,
   nextWindowStart,
   pruneLedger,
   reservationRefusal,
   reserve,
+  rewindow,
   settle,
   type FleetLedger,
 } from '../../src/decisions/fleet-budget';
@@ -88,6 +93,23 @@ describe('fleet budget: refusals name the field', () => {
     expect(limitRefusal(0, DAY_MS)).toMatch(/^--per-day/);
     expect(limitRefusal(500, 999)).toMatch(/^--window/);
     expect(limitRefusal(500, 1000)).toBeUndefined();
+  });
+
+  it('who set it (--by) is refused empty, over 100 characters or with a control character; none is fine', () => {
+    expect(byRefusal(undefined)).toBeUndefined();
+    expect(byRefusal('ops')).toBeUndefined();
+    expect(byRefusal('x'.repeat(100))).toBeUndefined();
+    expect(byRefusal('x'.repeat(101))).toBe('--by must be at most 100 characters');
+    expect(byRefusal(' ')).toBe('--by must not be empty');
+    expect(byRefusal('ops\n')).toBe('--by must not have control characters');
+  });
+
+  it('a window longer than 3650 days is refused: its end would be no date (the budget could not say when it rolls)', () => {
+    expect(limitRefusal(500, 3650 * DAY_MS)).toBeUndefined();
+    expect(limitRefusal(500, 3650 * DAY_MS + 1)).toBe(
+      '--window must be a duration from 1s to 3650d (got 315360000001 ms)',
+    );
+    expect(limitRefusal(500, 200_000_000 * DAY_MS)).toMatch(/^--window must be a duration from 1s to 3650d/);
   });
 });
 
@@ -185,5 +207,94 @@ describe('fleet budget: budget.whenFleetFull fail', () => {
     expect(full.answer.outcome).toBe('full');
     expect(full.answer.text).toContain("the fleet budget's record was lost");
     expect(full.ledger.waiters).toEqual([]);
+  });
+});
+
+describe('fleet budget: a new window length counts what was admitted in the window now running', () => {
+  const HOUR_MS = 60 * 60 * 1000;
+  // Per day: one job admitted at 09:30 and settled at $15, one admitted at 10:00 still running ($30).
+  const day = () => {
+    let ledger = ask(budget(100), 1, 20, NOW - HOUR_MS / 2).ledger;
+    ledger = settle(ledger, run(1), 15);
+    return ask(ledger, 2, 30, NOW).ledger;
+  };
+  const limited = (ledger: FleetLedger, windowMs: number): FleetLedger => ({
+    ...ledger,
+    limit: { ...ledger.limit!, windowMs },
+  });
+  const LATER = NOW + HOUR_MS / 2;
+
+  it('per day to per 30 days: both still count (set --per-month used to forget them: the fleet at $0)', () => {
+    const month = rewindow(limited(day(), MONTH_MS), MONTH_MS);
+    expect(fleetUsage(month, LATER)).toMatchObject({ spent: 15, reserved: 30, left: 55 });
+  });
+
+  it('per day to a 1h window: what was admitted before 10:00 is the window before; at 10:00 exactly counts', () => {
+    const hour = rewindow(limited(day(), HOUR_MS), HOUR_MS);
+    expect(fleetUsage(hour, LATER)).toMatchObject({ spent: 0, reserved: 30, left: 70 });
+  });
+
+  it('back to a day: as it was', () => {
+    const back = rewindow(limited(rewindow(limited(day(), HOUR_MS), HOUR_MS), DAY_MS), DAY_MS);
+    expect(fleetUsage(back, LATER)).toEqual(fleetUsage(day(), LATER));
+  });
+
+  it('the same window length changes nothing (the very ledger)', () => {
+    const ledger = day();
+    expect(rewindow(ledger, DAY_MS)).toBe(ledger);
+  });
+});
+
+describe('fleet budget: a waiter the limit in force can never admit leaves the line', () => {
+  // $100: p1 holds $90, p2 waits for $80; the limit is lowered to $50, then p3 asks for $10.
+  const lowered = () => {
+    let ledger = ask(budget(100), 1, 90).ledger;
+    ledger = ask(ledger, 2, 80).ledger;
+    return { ...ledger, limit: { ...ledger.limit!, amount: 50 } };
+  };
+
+  it('p2 ($80 of $50) leaves; p3 behind it is no longer held by it', () => {
+    const ledger = dropNeverAdmitted(ask(lowered(), 3, 10).ledger);
+    expect(ledger.waiters.map((w) => w.workflowId)).toEqual(['pipeline-p3']);
+    // Once p1's job ends, p3 is admitted; before, p2 held the line for good (it never fits $50).
+    const next = admitWaiting(settle(ledger, run(1), 30), NOW);
+    expect(next.admitted.map((r) => r.workflowId)).toEqual(['pipeline-p3']);
+  });
+
+  it('exactly the limit stays in line; a limit that fits it changes nothing (the very ledger)', () => {
+    const atLimit = { ...lowered(), limit: { ...lowered().limit!, amount: 80 } };
+    expect(dropNeverAdmitted(atLimit)).toBe(atLimit);
+  });
+
+  it('no limit (unset) or a lost record drops nobody', () => {
+    const unset = { ...lowered(), limit: undefined };
+    expect(dropNeverAdmitted(unset)).toBe(unset);
+    const lost = { ...lowered(), lost: { since: 'x', reason: 'y' } };
+    expect(dropNeverAdmitted(lost)).toBe(lost);
+  });
+});
+
+describe('fleet budget: where a waiting run stands now (starter status)', () => {
+  it('its place in line, the fleet now and the window in force, as the budget says after a change', () => {
+    let ledger = ask(budget(100), 1, 90).ledger;
+    ledger = ask(ledger, 2, 60).ledger;
+    ledger = ask(ledger, 3, 20).ledger;
+    expect(lineStanding(ledger, run(3), NOW)).toBe(
+      'awaiting budget: fleet at $90 of $100 today (2nd of 2 in line; the window rolls at 2026-12-07T00:00:00.000Z)',
+    );
+    // The limit is set to $100 per hour: the pipeline's own words still say "today" until it asks again.
+    const hourly = rewindow(
+      { ...ledger, limit: { ...ledger.limit!, windowMs: 60 * 60 * 1000 } },
+      60 * 60 * 1000,
+    );
+    expect(lineStanding(hourly, run(2), NOW)).toBe(
+      'awaiting budget: fleet at $90 of $100 this window (1st of 2 in line; the window rolls at 2026-12-06T11:00:00.000Z)',
+    );
+  });
+
+  it('a run not in line (admitted meanwhile, or never in it) has no standing', () => {
+    const ledger = ask(ask(budget(100), 1, 90).ledger, 2, 60).ledger;
+    expect(lineStanding(ledger, run(1), NOW)).toBeUndefined();
+    expect(lineStanding(ledger, { workflowId: 'pipeline-p2', runId: 'other' }, NOW)).toBeUndefined();
   });
 });

@@ -3,7 +3,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { documentedProgram } from '../../scripts/docs/cli-reference';
+import { documentedProgram, renderCliReference } from '../../scripts/docs/cli-reference';
 import { pipelineFieldRows } from '../../scripts/docs/pipeline-fields';
 import { BEGIN, END, GENERATED_PAGES } from '../../scripts/docs/generated-pages';
 
@@ -77,5 +77,13 @@ describe('generated docs', () => {
     };
     visit(documentedProgram(), 'starter');
     expect(undescribed).toEqual([]);
+  });
+
+  it('a command that also runs without a subcommand shows it optional, as its --help does', () => {
+    const reference = renderCliReference();
+    expect(reference).toContain('starter budget [options] [command]');
+    expect(reference).toContain('starter schedule <command>');
+    const budget = documentedProgram().commands.find((c) => c.name() === 'budget')!;
+    expect(budget.helpInformation()).toContain('Usage: starter budget [options] [command]');
   });
 });

@@ -1,5 +1,6 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import {
+  BY_MAX,
   DAY_MS,
   MONTH_MS,
   emptyLedger,
@@ -10,6 +11,7 @@ import {
   windowWords,
 } from '../../decisions/fleet-budget';
 import { parseDuration } from '../../domain/duration';
+import { textFlag } from '../flags';
 import type { FleetBudgetState } from '../../workflows/fleet-budget/contract';
 import { err, out } from '../io';
 import { withClient } from '../with-client';
@@ -23,9 +25,27 @@ export function addBudgetCommand(program: Command): void {
     .action(async (opts: { json?: boolean }) =>
       withClient(async ({ client, taskQueue }) => {
         const { fleetBudgets } = await import('../../clients/fleet-budget');
-        const state = await fleetBudgets(client, taskQueue).state();
-        if (opts.json) return out({ taskQueue, ...(state ?? { ledger: undefined }) });
-        for (const line of budgetLines(taskQueue, state)) out(line);
+        const { endedRuns } = await import('../fleet-overrun');
+        const budgets = fleetBudgets(client, taskQueue);
+        const state = await budgets.state();
+        const ended = await endedRuns(client, state);
+        const run = await client.workflow
+          .getHandle(budgets.workflowId)
+          .describe()
+          .then(
+            (d) => d.status.name,
+            () => undefined,
+          );
+        // Continued as new: its next run answers; anything else that is not running has ended for good.
+        const closed = run && run !== 'RUNNING' && run !== 'CONTINUED_AS_NEW' ? run : undefined;
+        if (opts.json)
+          return out({
+            taskQueue,
+            ...(state ?? { ledger: undefined }),
+            endedRuns: Object.fromEntries(ended),
+            ...(closed ? { workflowStatus: closed } : {}),
+          });
+        for (const line of budgetLines(taskQueue, state, ended, closed)) out(line);
       }),
     );
   budget
@@ -47,7 +67,7 @@ export function addBudgetCommand(program: Command): void {
         .conflicts(['perDay', 'window']),
     )
     .option('--window <duration>', 'the window --per-day is for (default 1d)', windowFlag)
-    .option('--by <name>', 'who sets it, for the record')
+    .option('--by <name>', 'who sets it, for the record', textFlag('--by', BY_MAX))
     .option('--json', 'print the ledger and figures as JSON')
     .action(
       async (
@@ -63,6 +83,8 @@ export function addBudgetCommand(program: Command): void {
           const { fleetBudgets } = await import('../../clients/fleet-budget');
           const { WorkflowUpdateFailedError } = await import('@temporalio/client');
           const { OperatorRefusal } = await import('../operator');
+          const { requireWorker } = await import('../workers');
+          await requireWorker(client, taskQueue, 'set the fleet budget');
           const state = await fleetBudgets(client, taskQueue)
             .set({ amount, windowMs, ...(opts.by ? { by: opts.by } : {}) })
             .catch((e: unknown) => {
@@ -78,8 +100,10 @@ export function addBudgetCommand(program: Command): void {
             const stop = overrunLine(state, await heldWithCosts(client, state));
             if (stop) err(stop);
           }
-          if (opts.json) return out({ taskQueue, ...state });
-          for (const line of budgetLines(taskQueue, state)) out(line);
+          const { endedRuns } = await import('../fleet-overrun');
+          const ended = await endedRuns(client, state);
+          if (opts.json) return out({ taskQueue, ...state, endedRuns: Object.fromEntries(ended) });
+          for (const line of budgetLines(taskQueue, state, ended)) out(line);
         });
       },
     );
@@ -92,6 +116,8 @@ export function addBudgetCommand(program: Command): void {
         const { fleetBudgets } = await import('../../clients/fleet-budget');
         const { WorkflowUpdateFailedError } = await import('@temporalio/client');
         const { OperatorRefusal } = await import('../operator');
+        const { requireWorker } = await import('../workers');
+        await requireWorker(client, taskQueue, 'unset the fleet budget');
         const state = await fleetBudgets(client, taskQueue)
           .unset()
           .catch((e: unknown) => {
@@ -136,18 +162,32 @@ function budgetAsked(opts: {
 function windowFlag(value: string): number {
   const ms = parseDuration(value.trim());
   const refusal = ms === undefined ? 'not a duration' : limitRefusal(1, ms);
-  if (refusal) throw new InvalidArgumentError('must be a duration of at least 1s such as "1d" or "12h".');
+  if (refusal) throw new InvalidArgumentError('must be a duration from 1s to 3650d such as "1d" or "12h".');
   return ms!;
 }
 
-/** The budget for a person: the limit, this window's figures, then each reservation and each run in line. */
-export function budgetLines(taskQueue: string, state: FleetBudgetState | undefined): string[] {
+/**
+ * The budget for a person: the limit, this window's figures, then each reservation and each run in line.
+ * `ended`: the runs (`workflowId/runId`) known to have ended, with their status: one terminated keeps
+ * its reservation or its place in line, which the ledger cannot know. `closed`: the budget's own
+ * workflow is not running (terminated): its figures are its last run's.
+ */
+export function budgetLines(
+  taskQueue: string,
+  state: FleetBudgetState | undefined,
+  ended: ReadonlyMap<string, string> = new Map(),
+  closed?: string,
+): string[] {
   const ledger = state?.ledger;
   if (!ledger || (!ledger.limit && !ledger.lost))
     return [
       `no fleet budget is set for task queue ${taskQueue}: its pipelines are held to none (\`starter budget set --per-day 500\`)`,
     ];
   const lines: string[] = [];
+  if (closed)
+    lines.push(
+      `the fleet budget's workflow is not running (${closed}): these are its last figures; the next reservation, settlement or \`starter budget set\` starts it again from them`,
+    );
   if (ledger.lost)
     lines.push(
       `the fleet budget's record was lost (${ledger.lost.reason}): nothing starts until \`starter budget set\``,
@@ -169,11 +209,20 @@ export function budgetLines(taskQueue: string, state: FleetBudgetState | undefin
   const current = ledger.reservations.filter(
     (r) => !usage || r.windowStartMs === usage.windowStartMs || r.spent === undefined,
   );
-  for (const r of current)
+  const rolls = usage ? ` the window rolls at ${new Date(usage.windowEndMs).toISOString()}` : '';
+  const endedAs = (h: { workflowId: string; runId: string }) => ended.get(`${h.workflowId}/${h.runId}`);
+  for (const r of current) {
+    const end = r.spent === undefined ? endedAs(r) : undefined;
     lines.push(
-      `  ${r.spent === undefined ? `holds    ${money(r.amount)}` : `spent    ${money(r.spent)} of ${money(r.amount)}`}  ${r.workflowId} (run ${r.runId}, since ${r.at}${r.spent === undefined && r.reported !== undefined ? `; cost so far ${money(r.reported)}` : ''})${r.stopped ? `; stopped by the fleet budget at ${r.stopped.at}` : ''}`,
+      `  ${r.spent === undefined ? `holds    ${money(r.amount)}` : `spent    ${money(r.spent)} of ${money(r.amount)}`}  ${r.workflowId} (run ${r.runId}, since ${r.at}${r.spent === undefined && r.reported !== undefined ? `; cost so far ${money(r.reported)}` : ''})${r.stopped ? `; stopped by the fleet budget at ${r.stopped.at}` : ''}${end ? `; its run ended (${end}) without settling: it counts until${rolls || ' it is settled'}` : ''}`,
     );
-  for (const w of ledger.waiters)
-    lines.push(`  waiting  ${money(w.amount)}  ${w.workflowId} (run ${w.runId}, since ${w.since})`);
+  }
+  ledger.waiters.forEach((w, i) => {
+    const end = endedAs(w);
+    const behind = ledger.waiters.length - i - 1;
+    lines.push(
+      `  waiting  ${money(w.amount)}  ${w.workflowId} (run ${w.runId}, since ${w.since})${end ? `; its run ended (${end}) in line: it holds the line (${behind} behind it) until the budget next admits it${rolls ? `, at the latest when${rolls}` : ''}` : ''}`,
+    );
+  });
   return lines;
 }

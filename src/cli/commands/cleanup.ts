@@ -42,6 +42,8 @@ export function addCleanupCommand(program: Command): void {
         };
         await withClient(async ({ client, taskQueue }) => {
           const { checkpointCleanup } = await import('../../workflows/cleanup');
+          const { requireWorker } = await import('../workers');
+          await requireWorker(client, taskQueue, 'clean up checkpoints');
           const result = await client.workflow.execute(checkpointCleanup, {
             taskQueue,
             workflowId: `cleanup-${opts.job.join('-')}-${Date.now()}`,

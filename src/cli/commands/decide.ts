@@ -24,12 +24,15 @@ export function addDecisionCommands(program: Command): void {
       .action(
         async (given: string, opts: { checkpoint?: string; reason?: string; by?: string; json?: boolean }) =>
           withPipeline(given, async ({ id, client }) => {
-            const [{ approveUpdate, rejectUpdate, statusQuery }, { endedRefusal, sendUpdate }] =
-              await Promise.all([import('../../workflows/pipeline/contract'), import('../operator')]);
+            const [
+              { approveUpdate, rejectUpdate, statusQuery },
+              { endedRefusal, requireRunWorker, sendUpdate },
+            ] = await Promise.all([import('../../workflows/pipeline/contract'), import('../operator')]);
             const update = name === 'approve' ? approveUpdate : rejectUpdate;
             const handle = client.workflow.getHandle(id);
             let checkpointId = opts.checkpoint;
             if (!checkpointId) {
+              await requireRunWorker(handle, `read the candidate of ${id}`);
               const status = await handle.query(statusQuery).catch(async (e: unknown) => {
                 throw (await endedRefusal(handle)) ?? e;
               });

@@ -9,7 +9,12 @@ export function addListCommand(program: Command): void {
   program
     .command('list')
     .description('recent pipelines, filtered by the search attributes the workflows keep current')
-    .addOption(new Option('--phase <phase>').choices(PIPELINE_PHASES))
+    .addOption(
+      new Option(
+        '--phase <phase>',
+        'pipelines in this phase (running ones, but for completed, cancelled and failed)',
+      ).choices(PIPELINE_PHASES),
+    )
     .addOption(new Option('--provider <provider>').choices(['tensorone', 'marqtune']))
     .option('--job <jobId>', 'pipelines of this training job', idFlag('train.jobId'))
     .option('--limit <n>', 'at most this many', wholeNumberFlag(1, 1000), 20)
@@ -17,14 +22,9 @@ export function addListCommand(program: Command): void {
     .action(
       async (opts: { phase?: string; provider?: string; job?: string; limit: number; json?: boolean }) =>
         withClient(async ({ client }) => {
-          const quote = (v: string) => `'${v.replace(/'/g, '')}'`;
-          const clauses = [`WorkflowType = 'fineTuneToDeploy'`];
-          if (opts.phase) clauses.push(`FtpPhase = ${quote(opts.phase)}`);
-          if (opts.provider) clauses.push(`FtpProvider = ${quote(opts.provider)}`);
-          if (opts.job) clauses.push(`FtpJobId = ${quote(opts.job)}`);
           const rows: Record<string, unknown>[] = [];
           const limit = opts.limit;
-          for await (const w of client.workflow.list({ query: clauses.join(' AND ') })) {
+          for await (const w of client.workflow.list({ query: listQuery(opts) })) {
             const sa = w.searchAttributes as Record<string, unknown[] | undefined>;
             rows.push({
               workflowId: w.workflowId,
@@ -45,4 +45,22 @@ export function addListCommand(program: Command): void {
             out(row(r.workflowId, r.status, r.phase ?? '-', r.provider ?? '-', r.jobId ?? ''));
         }),
     );
+}
+
+/** The phases a pipeline ends in: any other is one it passes through while its run runs. */
+const ENDED_PHASES: readonly string[] = ['completed', 'cancelled', 'failed'];
+
+/**
+ * The visibility query of `starter list`. A run keeps the last phase it recorded: one terminated while
+ * it waited for the budget still reads `awaiting-budget`, so a phase a pipeline passes through names
+ * running pipelines only.
+ */
+export function listQuery(opts: { phase?: string; provider?: string; job?: string }): string {
+  const quote = (v: string) => `'${v.replace(/'/g, '')}'`;
+  const clauses = [`WorkflowType = 'fineTuneToDeploy'`];
+  if (opts.phase) clauses.push(`FtpPhase = ${quote(opts.phase)}`);
+  if (opts.provider) clauses.push(`FtpProvider = ${quote(opts.provider)}`);
+  if (opts.job) clauses.push(`FtpJobId = ${quote(opts.job)}`);
+  if (opts.phase && !ENDED_PHASES.includes(opts.phase)) clauses.push(`ExecutionStatus = 'Running'`);
+  return clauses.join(' AND ');
 }

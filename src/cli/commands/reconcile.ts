@@ -22,6 +22,8 @@ export function addReconcileCommand(program: Command): void {
       const input = { dryRun: !!opts.dryRun, graceMs: parseDuration(opts.grace)! };
       await withClient(async ({ client, taskQueue }) => {
         const { reconcileOrphans } = await import('../../workflows/reconcile');
+        const { requireWorker } = await import('../workers');
+        await requireWorker(client, taskQueue, `reconcile${input.dryRun ? ' (dry run)' : ''}`);
         const result = await client.workflow.execute(reconcileOrphans, {
           taskQueue,
           workflowId: `reconcile-orphans-${Date.now()}`,

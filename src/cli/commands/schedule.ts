@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
-import { reconcileSettingsLines } from '../../decisions/reconcile-schedule';
+import { reconcileCreateCommand, reconcileSettingsLines } from '../../decisions/reconcile-schedule';
 import {
+  cleanupCreateCommand,
   cleanupSettingsLines,
   type JobStatusFilter,
   type ScheduleTiming,
@@ -34,6 +35,8 @@ function addScheduleLifecycle<I>(
     what: string;
     defaultId: string;
     example: string;
+    /** What creates the schedule `id`, for a refusal that finds none. */
+    createCommand: (id: string) => string;
     list: (client: Client) => Promise<WorkflowScheduleSummary<I>[]>;
     /** The settings as `create` prints them. */
     settingsLines: (settings: ScheduleSettings<I>) => string[];
@@ -65,7 +68,7 @@ function addScheduleLifecycle<I>(
     .option('--id <scheduleId>', 'schedule id', workflowIdFlag('--id'), kind.defaultId)
     .action(async (opts: { id: string }) =>
       withClient(async ({ client }) => {
-        await client.schedule.getHandle(opts.id).trigger();
+        await named(opts.id, () => client.schedule.getHandle(opts.id).trigger());
         out(`triggered ${opts.id}`);
       }),
     );
@@ -75,10 +78,18 @@ function addScheduleLifecycle<I>(
     .option('--id <scheduleId>', 'schedule id', workflowIdFlag('--id'), kind.defaultId)
     .action(async (opts: { id: string }) =>
       withClient(async ({ client }) => {
-        await client.schedule.getHandle(opts.id).delete();
+        await named(opts.id, () => client.schedule.getHandle(opts.id).delete());
         out(`deleted ${opts.id}`);
       }),
     );
+  /** A schedule that is not there is named with the command that creates it, as `update` names it. */
+  async function named(id: string, act: () => Promise<void>): Promise<void> {
+    const { ScheduleNotFoundError } = await import('@temporalio/client');
+    const { WorkflowScheduleNotFound } = await import('../../schedules/workflow-schedule');
+    await act().catch((e: unknown) => {
+      throw e instanceof ScheduleNotFoundError ? new WorkflowScheduleNotFound(id, kind.createCommand(id)) : e;
+    });
+  }
 }
 
 /** `starter schedule cleanup|reconcile create|update|list|trigger|delete`: the Temporal Schedules. */
@@ -212,6 +223,7 @@ function addCleanupSchedule(parent: Command): void {
     what: 'cleanup',
     defaultId: 'checkpoint-cleanup',
     example: 'starter schedule cleanup create --every 1d',
+    createCommand: cleanupCreateCommand,
     list: async (client) => (await import('../../schedules/cleanup-schedule')).listCleanupSchedules(client),
     settingsLines: (settings) => cleanupSettingsLines(settings),
   });
@@ -278,6 +290,7 @@ function addReconcileSchedule(parent: Command): void {
     what: 'reconcile',
     defaultId: 'orphan-reconcile',
     example: 'starter schedule reconcile create --every 1h',
+    createCommand: reconcileCreateCommand,
     list: async (client) =>
       (await import('../../schedules/reconcile-schedule')).listReconcileSchedules(client),
     settingsLines: (settings) => reconcileSettingsLines(settings),

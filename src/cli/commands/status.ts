@@ -35,6 +35,28 @@ async function servingStanding(
   }
 }
 
+/**
+ * Where a pipeline waiting for the fleet budget stands now, read from the budget (its own words are
+ * those of its last ask, every 15 minutes: a `starter budget set` since may have changed the limit, the
+ * window or its place). None when it is not in line or the budget cannot be read.
+ */
+async function budgetStanding(
+  client: Client,
+  taskQueue: string,
+  holder: { workflowId: string; runId: string },
+): Promise<string | undefined> {
+  try {
+    const [{ fleetBudgets }, { lineStanding }] = await Promise.all([
+      import('../../clients/fleet-budget'),
+      import('../../decisions/fleet-budget'),
+    ]);
+    const state = await fleetBudgets(client, taskQueue).state();
+    return state ? lineStanding(state.ledger, holder, Date.now()) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** `starter status <workflowId>`: where a pipeline is, with the watch's latest look while it trains. */
 export function addStatusCommand(program: Command): void {
   program
@@ -61,11 +83,20 @@ export function addStatusCommand(program: Command): void {
           latestLook(client.workflow, id).catch(() => undefined),
         ]);
         const serving = await servingStanding(client, taskQueue, queried);
+        const inLine =
+          queried.phase === 'awaiting-budget' && description.status.name === 'RUNNING'
+            ? await budgetStanding(client, description.taskQueue, {
+                workflowId: id,
+                runId: description.runId,
+              })
+            : undefined;
         // Between the workflow's reports, the watch's latest look is the fresher figure.
         const status =
           queried.phase === 'training'
             ? { ...queried, training: withLatestLook(queried.training, look) }
-            : queried;
+            : inLine
+              ? { ...queried, fleetBudget: inLine }
+              : queried;
         if (opts.json)
           return out({
             workflowId: id,

@@ -89,6 +89,8 @@ export function addSuperviseCommand(program: Command): void {
           const [{ progressQuery }, { latestLook, withLatestLook }, { startSupervision }] = await Promise.all(
             [import('../../workflows/supervise/contract'), import('../latest-look'), import('../operator')],
           );
+          const { requireWorker } = await import('../workers');
+          await requireWorker(client, taskQueue, `supervise ${jobId}`);
           const handle = await startSupervision(client, taskQueue, input);
           err(
             `supervising ${jobId} as ${handle.workflowId}${opts.mayStop ? ' (may stop and resume it)' : ' (watching only: it never stops or resumes the job)'}`,

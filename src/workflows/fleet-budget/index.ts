@@ -8,6 +8,8 @@ import {
 import type { Activities } from '../../activities';
 import {
   admitWaiting,
+  byRefusal,
+  dropNeverAdmitted,
   emptyLedger,
   fleetUsage,
   limitRefusal,
@@ -15,6 +17,7 @@ import {
   pruneLedger,
   reservationRefusal,
   reserve,
+  rewindow,
   settle,
   unsetLimit,
   unsetRefusal,
@@ -42,7 +45,13 @@ import {
   type FleetBudgetState,
 } from './contract';
 import { continueAsNewWhenIdle, continueDue, type Rebuilding } from '../long-lived';
-import { refusesWhenFullPatch, stopsNewestPatch, takesCostReportsPatch } from './patches';
+import {
+  dropsNeverAdmittedPatch,
+  refusesWhenFullPatch,
+  rewindowsOnSetPatch,
+  stopsNewestPatch,
+  takesCostReportsPatch,
+} from './patches';
 
 /** Until the run before is read nothing is admitted, so the read is tried for as long as it takes. */
 const rebuild = proxyActivities<Activities>({
@@ -79,6 +88,8 @@ export async function fleetBudget(input: FleetBudgetInput = {}): Promise<void> {
   /** Counts the ledger's changes by messages: the loop looks again after each. */
   let changes = 0;
   const admitFromLine = () => {
+    const kept = dropNeverAdmitted(ledger);
+    if (kept !== ledger && dropsNeverAdmittedPatch()) ledger = kept;
     const next = admitWaiting(ledger, Date.now());
     ledger = next.ledger;
     toNotify.push(...next.admitted);
@@ -119,12 +130,16 @@ export async function fleetBudget(input: FleetBudgetInput = {}): Promise<void> {
     async ({ amount, windowMs, by }) => {
       if (rebuilding) await rebuilt();
       const setAt = new Date(Date.now()).toISOString();
+      const rewindowed = rewindow(ledger, windowMs);
+      if (rewindowed !== ledger && rewindowsOnSetPatch()) ledger = rewindowed;
       ledger = { ...ledger, limit: { amount, windowMs, setAt, ...(by ? { by } : {}) }, lost: undefined };
       changes += 1;
       admitFromLine();
       return state();
     },
-    { validator: ({ amount, windowMs }) => refuseWith(limitRefusal(amount, windowMs)) },
+    {
+      validator: ({ amount, windowMs, by }) => refuseWith(limitRefusal(amount, windowMs) ?? byRefusal(by)),
+    },
   );
   setHandler(
     unsetFleetBudgetUpdate,

@@ -21,3 +21,17 @@ export const stopsNewestPatch = () => patched('fleet-budget-stops-newest');
  * was ignored there (no handler), so a replay of that history ignores it too. Asked at each report.
  */
 export const takesCostReportsPatch = () => patched('fleet-budget-takes-cost-reports');
+
+/**
+ * A set that changes the window's length counts each reservation in the window of the new length its
+ * admission falls in; the code before left it in its old window, where it counted in none (a switch
+ * from per day to per 30 days forgot the day's spend). Asked only when the new length moves one.
+ */
+/**
+ * A waiter whose amount is more than the whole limit in force leaves the line (its next ask is refused
+ * naming budget.maxCost); the code before kept it first in line, where it held everyone behind it for
+ * good. Asked only when there is such a waiter.
+ */
+export const dropsNeverAdmittedPatch = () => patched('fleet-budget-drops-never-admitted');
+
+export const rewindowsOnSetPatch = () => patched('fleet-budget-rewindows-on-set');
