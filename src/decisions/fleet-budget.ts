@@ -52,7 +52,19 @@ export interface FleetReservation extends BudgetHolder {
 export interface FleetWaiter extends BudgetHolder {
   amount: number;
   since: string;
+  /** Its run's last ask (every `ASKS_AGAIN_EVERY_MS` while it waits); none yet: `since`. */
+  askedAt?: string;
 }
+
+/** How often a run in line asks again (src/workflows/pipeline/fleet-budget.ts). */
+export const ASKS_AGAIN_EVERY_MS = 15 * 60_000;
+
+/**
+ * A waiter that has not asked for this long missed two asks in a row: its run ended without leaving the
+ * line (terminated, reset) or its workers are away. It leaves the line; a run that is alive after all
+ * joins again at the back with its next ask.
+ */
+export const WAITER_SILENT_AFTER_MS = 3 * ASKS_AGAIN_EVERY_MS;
 
 export interface FleetLedger {
   /** None: no budget was set, every reservation is admitted unrecorded. */
@@ -164,7 +176,7 @@ export function reserve(
 ): { ledger: FleetLedger; answer: ReserveAnswer } {
   if (ledger.lost) {
     if (ledger.waiters.some((w) => sameHolder(w, request)))
-      return { ledger, answer: lostAnswer(ledger.lost) };
+      return { ledger: askedAgain(ledger, request, nowMs), answer: lostAnswer(ledger.lost) };
     if (request.whenFull === 'fail') return { ledger, answer: fullAnswer(lostAnswer(ledger.lost).text) };
     const waiter = { ...holderOf(request), amount: request.amount, since: new Date(nowMs).toISOString() };
     return { ledger: { ...ledger, waiters: [...ledger.waiters, waiter] }, answer: lostAnswer(ledger.lost) };
@@ -173,7 +185,8 @@ export function reserve(
   if (!usage) return { ledger, answer: { outcome: 'unlimited', text: 'no fleet budget is set' } };
   if (ledger.reservations.some((r) => sameHolder(r, request)))
     return { ledger, answer: admittedAnswer(usage) };
-  if (ledger.waiters.some((w) => sameHolder(w, request))) return { ledger, answer: waitingAnswer(usage) };
+  if (ledger.waiters.some((w) => sameHolder(w, request)))
+    return { ledger: askedAgain(ledger, request, nowMs), answer: waitingAnswer(usage) };
   const at = new Date(nowMs).toISOString();
   if (ledger.waiters.length === 0 && fits(usage, request.amount)) {
     const reservation = {
@@ -220,6 +233,25 @@ export function dropNeverAdmitted(ledger: FleetLedger): FleetLedger {
   const limit = ledger.limit;
   if (!limit || ledger.lost) return ledger;
   const waiters = ledger.waiters.filter((w) => w.amount <= limit.amount);
+  return waiters.length === ledger.waiters.length ? ledger : { ...ledger, waiters };
+}
+
+/** A waiter's run asked again: it is alive, and keeps its place. */
+function askedAgain(ledger: FleetLedger, holder: BudgetHolder, nowMs: number): FleetLedger {
+  const askedAt = new Date(nowMs).toISOString();
+  return { ...ledger, waiters: ledger.waiters.map((w) => (sameHolder(w, holder) ? { ...w, askedAt } : w)) };
+}
+
+/**
+ * Waiters whose run has not asked for `WAITER_SILENT_AFTER_MS` (exactly that counts) leave the line: a
+ * run terminated while it waited otherwise held everyone behind it until it fitted, up to a whole
+ * window. Nothing was created for a waiter, so nothing billed is left unowned. Nobody to drop: the very
+ * ledger.
+ */
+export function dropSilentWaiters(ledger: FleetLedger, nowMs: number): FleetLedger {
+  const waiters = ledger.waiters.filter(
+    (w) => nowMs - Date.parse(w.askedAt ?? w.since) < WAITER_SILENT_AFTER_MS,
+  );
   return waiters.length === ledger.waiters.length ? ledger : { ...ledger, waiters };
 }
 

@@ -82,7 +82,7 @@ describe('a run that ended without leaving the ledger (terminated) is named as s
   const NOW = Date.parse('2026-12-06T10:00:00Z');
   const limit = { amount: 25, windowMs: DAY_MS, setAt: '2026-12-06T09:00:00.000Z' };
 
-  it('a waiter keeps its place until the budget next admits it; a holder counts until the roll', () => {
+  it('a waiter keeps its place until silent for three asks; a holder counts until the roll', () => {
     let ledger: FleetLedger = { ...emptyLedger(), limit };
     for (const [n, amount] of [
       [1, 10],
@@ -96,7 +96,7 @@ describe('a run that ended without leaving the ledger (terminated) is named as s
     ]);
     expect(budgetLines('team-a', { ledger, usage: fleetUsage(ledger, NOW) }, ended).slice(2)).toEqual([
       '  holds    $10  pipeline-p1 (run r1, since 2026-12-06T10:00:00.000Z); its run ended (TERMINATED) without settling: it counts until the window rolls at 2026-12-07T00:00:00.000Z',
-      '  waiting  $20  pipeline-p2 (run r2, since 2026-12-06T10:00:00.000Z); its run ended (TERMINATED) in line: it holds the line (1 behind it) until the budget next admits it, at the latest when the window rolls at 2026-12-07T00:00:00.000Z',
+      "  waiting  $20  pipeline-p2 (run r2, since 2026-12-06T10:00:00.000Z); its run ended (TERMINATED) in line: it holds the line (1 behind it) until it leaves it, silent since 2026-12-06T10:00:00.000Z, at the budget's first change from 2026-12-06T10:45:00.000Z (a waiter behind it asks every 15 minutes)",
       '  waiting  $5  pipeline-p3 (run r3, since 2026-12-06T10:00:00.000Z)',
     ]);
   });

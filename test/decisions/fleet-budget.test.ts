@@ -2,7 +2,9 @@ import {
   admitWaiting,
   DAY_MS,
   dropNeverAdmitted,
+  dropSilentWaiters,
   emptyLedger,
+  WAITER_SILENT_AFTER_MS,
   fleetUsage,
   byRefusal,
   MONTH_MS,
@@ -271,6 +273,61 @@ describe('fleet budget: a waiter the limit in force can never admit leaves the l
     expect(dropNeverAdmitted(unset)).toBe(unset);
     const lost = { ...lowered(), lost: { since: 'x', reason: 'y' } };
     expect(dropNeverAdmitted(lost)).toBe(lost);
+  });
+});
+
+describe('fleet budget: a waiter whose run stopped asking (terminated in line) leaves it', () => {
+  // $25: p1 holds $20; p2 ($10) waits first, p3 ($5) behind it.
+  const line = () => {
+    const held = ask(budget(25), 1, 20).ledger;
+    const withP2 = ask(held, 2, 10).ledger;
+    return ask(withP2, 3, 5, NOW + 60_000).ledger;
+  };
+
+  it('silent exactly WAITER_SILENT_AFTER_MS leaves, a millisecond less stays; nobody silent: the very ledger', () => {
+    const ledger = line();
+    expect(dropSilentWaiters(ledger, NOW + WAITER_SILENT_AFTER_MS - 1)).toBe(ledger);
+    const dropped = dropSilentWaiters(ledger, NOW + WAITER_SILENT_AFTER_MS);
+    expect(dropped.waiters.map((w) => w.workflowId)).toEqual(['pipeline-p3']);
+    // The reservations are untouched: only a place in line is given up, never a held amount.
+    expect(dropped.reservations).toEqual(ledger.reservations);
+  });
+
+  it('each ask again keeps its run in line, counted from that ask', () => {
+    const asked = ask(line(), 2, 10, NOW + 40 * 60_000);
+    expect(asked.answer.outcome).toBe('waiting');
+    const later = NOW + 40 * 60_000 + WAITER_SILENT_AFTER_MS - 1;
+    // p3 (silent since NOW + 1 min) leaves; p2 asked 40 minutes in and stays first.
+    expect(dropSilentWaiters(asked.ledger, later).waiters.map((w) => w.workflowId)).toEqual(['pipeline-p2']);
+  });
+
+  it('the terminated p2 no longer holds p3: p3 is admitted in the $5 left', () => {
+    const alive = ask(line(), 3, 5, NOW + 40 * 60_000).ledger;
+    const next = admitWaiting(
+      dropSilentWaiters(alive, NOW + WAITER_SILENT_AFTER_MS),
+      NOW + WAITER_SILENT_AFTER_MS,
+    );
+    expect(next.admitted.map((r) => r.workflowId)).toEqual(['pipeline-p3']);
+    // Before, p2 first in line ($10 of the $5 left) held p3 until p1's job ended.
+    expect(admitWaiting(alive, NOW + WAITER_SILENT_AFTER_MS).admitted).toEqual([]);
+  });
+
+  it('a run that was alive after all joins again at the back with its next ask', () => {
+    const dropped = dropSilentWaiters(
+      ask(line(), 3, 5, NOW + 40 * 60_000).ledger,
+      NOW + WAITER_SILENT_AFTER_MS,
+    );
+    const back = ask(dropped, 2, 10, NOW + WAITER_SILENT_AFTER_MS + 1);
+    expect(back.answer.outcome).toBe('waiting');
+    expect(back.ledger.waiters.map((w) => w.workflowId)).toEqual(['pipeline-p3', 'pipeline-p2']);
+  });
+
+  it('a lost record keeps hearing its waiters too', () => {
+    const lost = { ...line(), lost: { since: '2026-12-06T09:00:00Z', reason: 'unreadable' } };
+    const asked = ask(lost, 2, 10, NOW + 40 * 60_000);
+    expect(asked.ledger.waiters.find((w) => w.workflowId === 'pipeline-p2')!.askedAt).toBe(
+      new Date(NOW + 40 * 60_000).toISOString(),
+    );
   });
 });
 

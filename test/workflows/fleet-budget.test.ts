@@ -144,6 +144,37 @@ describe('cancelled in line', () => {
   });
 });
 
+describe('terminated in line', () => {
+  ownBed();
+
+  it('a pipeline terminated while it waits leaves the line once silent for three asks: the one behind it starts while the first job still trains', async () => {
+    // $250: the holder's $100 (15 epochs of 10 minutes) leaves $150, too little for the $200 first in line.
+    await setBudget(250);
+    await bed.withWorker(async () => {
+      const holder = await pipeline('fleet-holder', 15, 100);
+      await advanceUntil(bed.env, async () => jobsOf('fleet-holder').length === 1);
+      const terminated = await pipeline('fleet-terminated', 1, 200);
+      await advanceUntil(
+        bed.env,
+        async () => (await terminated.query(statusQuery)).phase === 'awaiting-budget',
+      );
+      const behind = await pipeline('fleet-behind', 1, 50);
+      await advanceUntil(bed.env, async () => (await behind.query(statusQuery)).phase === 'awaiting-budget');
+      await terminated.terminate('terminated in line by the operator');
+
+      const [behindResult] = await finished([behind]);
+      expect(behindResult!.outcome).toBe('deployed');
+      // $150 was free all along; before, the terminated $200 first in line held it until the holder's job ended.
+      const [holderJob] = jobsOf('fleet-holder');
+      const [behindJob] = jobsOf('fleet-behind');
+      expect(holderJob!.endedAtMs ?? Number.POSITIVE_INFINITY).toBeGreaterThan(behindJob!.createdAtMs);
+      expect(jobsOf('fleet-terminated')).toHaveLength(0);
+      expect((await budgets().state())?.ledger.waiters).toEqual([]);
+      await finished([holder]);
+    });
+  });
+});
+
 describe('refusals', () => {
   ownBed();
 

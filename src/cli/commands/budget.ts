@@ -1,6 +1,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import {
   BY_MAX,
+  ASKS_AGAIN_EVERY_MS,
   DAY_MS,
   MONTH_MS,
   emptyLedger,
@@ -8,6 +9,7 @@ import {
   limitRefusal,
   money,
   unsetRefusal,
+  WAITER_SILENT_AFTER_MS,
   windowWords,
 } from '../../decisions/fleet-budget';
 import { parseDuration } from '../../domain/duration';
@@ -221,7 +223,7 @@ export function budgetLines(
     const end = endedAs(w);
     const behind = ledger.waiters.length - i - 1;
     lines.push(
-      `  waiting  ${money(w.amount)}  ${w.workflowId} (run ${w.runId}, since ${w.since})${end ? `; its run ended (${end}) in line: it holds the line (${behind} behind it) until the budget next admits it${rolls ? `, at the latest when${rolls}` : ''}` : ''}`,
+      `  waiting  ${money(w.amount)}  ${w.workflowId} (run ${w.runId}, since ${w.since})${end ? `; its run ended (${end}) in line: it holds the line (${behind} behind it) until it leaves it, silent since ${w.askedAt ?? w.since}, at the budget's first change from ${new Date(Date.parse(w.askedAt ?? w.since) + WAITER_SILENT_AFTER_MS).toISOString()} (a waiter behind it asks every ${ASKS_AGAIN_EVERY_MS / 60_000} minutes)` : ''}`,
     );
   });
   return lines;

@@ -10,6 +10,7 @@ import {
   admitWaiting,
   byRefusal,
   dropNeverAdmitted,
+  dropSilentWaiters,
   emptyLedger,
   fleetUsage,
   limitRefusal,
@@ -47,6 +48,7 @@ import {
 import { continueAsNewWhenIdle, continueDue, type Rebuilding } from '../long-lived';
 import {
   dropsNeverAdmittedPatch,
+  dropsSilentWaitersPatch,
   refusesWhenFullPatch,
   rewindowsOnSetPatch,
   stopsNewestPatch,
@@ -90,6 +92,8 @@ export async function fleetBudget(input: FleetBudgetInput = {}): Promise<void> {
   const admitFromLine = () => {
     const kept = dropNeverAdmitted(ledger);
     if (kept !== ledger && dropsNeverAdmittedPatch()) ledger = kept;
+    const heard = dropSilentWaiters(ledger, Date.now());
+    if (heard !== ledger && dropsSilentWaitersPatch()) ledger = heard;
     const next = admitWaiting(ledger, Date.now());
     ledger = next.ledger;
     toNotify.push(...next.admitted);

@@ -27,6 +27,8 @@ export const takesCostReportsPatch = () => patched('fleet-budget-takes-cost-repo
  * admission falls in; the code before left it in its old window, where it counted in none (a switch
  * from per day to per 30 days forgot the day's spend). Asked only when the new length moves one.
  */
+export const rewindowsOnSetPatch = () => patched('fleet-budget-rewindows-on-set');
+
 /**
  * A waiter whose amount is more than the whole limit in force leaves the line (its next ask is refused
  * naming budget.maxCost); the code before kept it first in line, where it held everyone behind it for
@@ -34,4 +36,9 @@ export const takesCostReportsPatch = () => patched('fleet-budget-takes-cost-repo
  */
 export const dropsNeverAdmittedPatch = () => patched('fleet-budget-drops-never-admitted');
 
-export const rewindowsOnSetPatch = () => patched('fleet-budget-rewindows-on-set');
+/**
+ * A waiter whose run has not asked for three ask intervals leaves the line (a run terminated while it
+ * waited); the code before kept it, holding everyone behind it until it fitted. Asked only when there
+ * is such a waiter.
+ */
+export const dropsSilentWaitersPatch = () => patched('fleet-budget-drops-silent-waiters');

@@ -7,7 +7,7 @@ import {
   setHandler,
 } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
-import type { ReserveAnswer, SettledSpend } from '../../decisions/fleet-budget';
+import { ASKS_AGAIN_EVERY_MS, type ReserveAnswer, type SettledSpend } from '../../decisions/fleet-budget';
 import { skipsFleetBudget, type FleetBudgetPresence } from '../../decisions/fleet-budget-presence';
 import type { PipelineSpec } from '../../domain/pipeline-input';
 import { fleetBudgetStands } from '../../decisions/pipeline-status';
@@ -20,12 +20,6 @@ import {
   reservesFleetBudgetPatch,
 } from './patches';
 import { fleetBudgetAdmittedSignal } from '../fleet-budget/contract';
-
-/**
- * A pipeline in line is signalled when admitted; it also asks again this often, so a signal lost with a
- * budget run that was terminated (its next run reads the line from it) cannot leave it waiting for good.
- */
-const ASK_AGAIN_WHILE_WAITING = '15 minutes';
 
 /** Calls to the budget workflow (an Update each): retried while Temporal cannot be reached; a refusal does not retry. */
 const budget = proxyActivities<Activities>({
@@ -140,7 +134,10 @@ async function reserveFleetBudget(
       phase('awaiting-budget');
       // The summary (user metadata, not replayed) shows the Web UI why the pipeline waits.
       const woken = () => admitted !== undefined || leavesLine();
-      if (await condition(woken, ASK_AGAIN_WHILE_WAITING, { summary: answer.text })) {
+      // Asks again every ASKS_AGAIN_EVERY_MS: a signal lost with a budget run that was terminated (its
+      // next run reads the line from it) cannot leave it waiting for good, and the budget hears it is
+      // alive (a waiter silent for three intervals leaves the line).
+      if (await condition(woken, ASKS_AGAIN_EVERY_MS, { summary: answer.text })) {
         if (admitted !== undefined) break;
         // Left the line: nothing was created, nothing is spent.
         await hold.settle(0);
