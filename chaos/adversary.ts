@@ -34,6 +34,7 @@ import { flag, option } from '../bench/report';
 import {
   checkInvariants,
   describeViolation,
+  stallStops,
   INVARIANTS,
   type EndState,
   type InvariantId,
@@ -127,6 +128,8 @@ interface TrialReport {
   accidents: Partial<Record<AccidentKind, number>>;
   operator: Record<string, number>;
   violations: Violation[];
+  /** Stops for a stall I10 judged (the gated pipeline's stalled job is stopped in every trial it trains in). */
+  stallStops: number;
   /** Pipelines that failed or did not end, with why: not a violation, but what a user would see. */
   failures: string[];
   seconds: number;
@@ -640,6 +643,7 @@ async function runTrial(trial: Trial, shared: Shared): Promise<TrialReport> {
     accidents,
     operator: operatorDone,
     violations,
+    stallStops: stallStops(end).length,
     failures: pipelines
       .filter((p) => p.closeStatus !== 'COMPLETED')
       .map(
@@ -742,6 +746,7 @@ async function main(): Promise<void> {
     liesByKind: sum((r) => r.liesByKind),
     accidents: { ...sum((r) => r.accidents), restartServer: serverRestarts },
     operator: sum((r) => r.operator),
+    stallStops: reports.reduce((a, r) => a + r.stallStops, 0),
     violationsPerInvariant: violationsPer,
     failures: reports.flatMap((r) => r.failures.map((f) => `seed ${r.seed} ${r.profile}: ${f}`)),
     violations: reports.flatMap((r) =>
@@ -763,6 +768,7 @@ async function main(): Promise<void> {
     `adversary: ${summary.trials} trials (${summary.seeds} seeds × ${profiles.join(', ')}), ${summary.pipelineRuns} pipeline runs in ${summary.seconds} s (load ${summary.loadAverage.join(' ')})\n` +
       `  outcomes ${JSON.stringify(summary.outcomes)}\n  lies ${JSON.stringify(summary.liesByKind)}\n` +
       `  accidents ${JSON.stringify(summary.accidents)}\n  operator ${JSON.stringify(summary.operator)}\n` +
+      `  stops for a stall judged by I10: ${summary.stallStops}\n` +
       `  violations per invariant ${JSON.stringify(violationsPer)}\n` +
       summary.failures.map((f) => `  ${f}\n`).join(''),
   );

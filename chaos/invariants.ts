@@ -178,6 +178,15 @@ const STALL_STOP = /: stalled: no step progress/;
 /** The lies that change what a job's step counter shows: a supervision judging them sees no progress. */
 const STEP_LIES: readonly string[] = ['stepFreeze', 'stepWobble', 'stepReset'];
 
+/** The stops I10 judges: those a supervision asked for because it judged its job stalled, not refused. */
+export function stallStops(end: Pick<EndState, 'supervisions'>) {
+  return (end.supervisions ?? []).flatMap((s) =>
+    s.stops
+      .filter((stop) => STALL_STOP.test(stop.summary) && stop.outcome !== 'failed')
+      .map((stop) => ({ supervision: s, stop })),
+  );
+}
+
 /**
  * When the job's step counter last truly advanced at or before `at` (the sandbox's clock, which is the
  * wall clock unless a test moved it), or undefined when it never ran before then.
@@ -488,35 +497,32 @@ export const INVARIANTS: Invariant[] = [
     checkedBy:
       'For each stop a supervision asked for because it judged its job stalled (its stop activity’s summary says `stalled: no step progress`; one the provider refused because the job had ended stopped nothing), the provider’s true progress — the sandbox’s simulation: from when each segment runs until a stall fault froze its steps, it ended or it was stopped, whatever the answers showed — must show the job not advancing in the `stallAfter` (from the supervision’s input) before the stop (its activity’s scheduled time): stopped exactly `stallAfter` after the last advance keeps it, a millisecond sooner breaks it. The documented exception: a supervision can only judge what it is answered, so a stop is not judged when the lying provider told a step lie about that job (stepFreeze, stepWobble, stepReset) from `stallAfter` plus the supervision’s freshness (how old the figures a look judges may be) before the stop until the stop.',
     check: (end) =>
-      (end.supervisions ?? []).flatMap((s) =>
-        s.stops.flatMap((stop) => {
-          if (!STALL_STOP.test(stop.summary) || stop.outcome === 'failed') return [];
-          const job = jobOf(end, stop.jobId);
-          const last = job && lastAdvanceBefore(job, stop.at);
-          if (last === undefined || last <= stop.at - s.stallAfterMs) return [];
-          const from = stop.at - s.stallAfterMs - s.freshnessMs;
-          const stepLies = lies(end).filter(
-            (l) => STEP_LIES.includes(l.kind) && l.resource === stop.jobId && l.at >= from && l.at <= stop.at,
-          );
-          if (stepLies.length) return [];
-          const p = ownerOf(end, job!.name);
-          return [
-            {
-              invariant: 'I10' as const,
-              subject: stop.jobId,
-              what: `stopped for a stall by ${s.workflowId} at ${iso(stop.at)} (stallAfter ${s.stallAfter}), but its steps advanced until ${iso(last)}, ${stop.at - last} ms before the stop; no step lie about it since ${iso(from)}`,
-              events: [
-                ...job!.advancing.map(
-                  (a) =>
-                    `${job!.id} advanced from ${iso(a.from)} until ${a.until !== undefined ? iso(a.until) : 'the end'}`,
-                ),
-                `${s.workflowId} at ${iso(stop.at)}: ${stop.summary} (${stop.outcome}${stop.detail ? `: ${stop.detail}` : ''})`,
-                ...eventsOf(end, p, [stop.jobId]),
-              ],
-            },
-          ];
-        }),
-      ),
+      stallStops(end).flatMap(({ supervision: s, stop }) => {
+        const job = jobOf(end, stop.jobId);
+        const last = job && lastAdvanceBefore(job, stop.at);
+        if (last === undefined || last <= stop.at - s.stallAfterMs) return [];
+        const from = stop.at - s.stallAfterMs - s.freshnessMs;
+        const stepLies = lies(end).filter(
+          (l) => STEP_LIES.includes(l.kind) && l.resource === stop.jobId && l.at >= from && l.at <= stop.at,
+        );
+        if (stepLies.length) return [];
+        const p = ownerOf(end, job!.name);
+        return [
+          {
+            invariant: 'I10' as const,
+            subject: stop.jobId,
+            what: `stopped for a stall by ${s.workflowId} at ${iso(stop.at)} (stallAfter ${s.stallAfter}), but its steps advanced until ${iso(last)}, ${stop.at - last} ms before the stop; no step lie about it since ${iso(from)}`,
+            events: [
+              ...job!.advancing.map(
+                (a) =>
+                  `${job!.id} advanced from ${iso(a.from)} until ${a.until !== undefined ? iso(a.until) : 'the end'}`,
+              ),
+              `${s.workflowId} at ${iso(stop.at)}: ${stop.summary} (${stop.outcome}${stop.detail ? `: ${stop.detail}` : ''})`,
+              ...eventsOf(end, p, [stop.jobId]),
+            ],
+          },
+        ];
+      }),
   },
 ];
 
