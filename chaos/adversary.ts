@@ -161,9 +161,12 @@ interface Shared {
 /**
  * The gated pipeline's job stalls once (no step progress while "running") at this epoch, and its
  * supervision's `stallAfter` is the shortest a pipeline file allows: the supervision must stop and
- * resume it within the trial, and I10 judges that stop against the job's true progress.
+ * resume it within the trial, and I10 judges that stop against the job's true progress. A stalled job
+ * bills on (an epoch of the sandbox's clock is a GPU-hour, $8.50 on an h100), so its `budget.maxCost` is
+ * raised: otherwise a look held up (a killed worker's watch waits out its timeout) finds the budget
+ * spent before it finds the stall, and the job is stopped for its cost instead.
  */
-export const STALL = { key: 'gated', atEpoch: 3, stallAfter: '10s' } as const;
+export const STALL = { key: 'gated', atEpoch: 3, stallAfter: '10s', maxCost: 5000 } as const;
 
 const trialPrefix = (trial: Trial) => `adv${trial.seed}${trial.profile === 'documented' ? 'd' : 'e'}`;
 
@@ -198,7 +201,12 @@ function trialPipelines(trial: Trial, random: () => number) {
         ...(spec.gate?.approval
           ? { gate: { ...spec.gate, approval: { ...spec.gate.approval, timeout: '10m' } } }
           : {}),
-        ...(key === STALL.key ? { supervision: { ...spec.supervision, stallAfter: STALL.stallAfter } } : {}),
+        ...(key === STALL.key
+          ? {
+              supervision: { ...spec.supervision, stallAfter: STALL.stallAfter },
+              budget: { ...spec.budget, maxCost: STALL.maxCost },
+            }
+          : {}),
       } as PipelineSpec,
     };
   });

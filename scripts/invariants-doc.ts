@@ -51,7 +51,8 @@ export function generatedPart(): string {
     '## Accidents and the operator',
     '',
     '`npm run test:adversary -- --seeds 1..N` runs, per seed and sandbox profile, the four examples (`examples/pipeline*.yaml`: endpoint, gated, registry, TensorMesh; epochs shortened, keep-last 1; the gated pipeline’s job stalls once at epoch ' +
-      `${STALL.atEpoch} — a sandbox stall fault — under \`stallAfter: ${STALL.stallAfter}\`, so` +
+      `${STALL.atEpoch} — a sandbox stall fault — under \`stallAfter: ${STALL.stallAfter}\`` +
+      ` (and \`budget.maxCost: ${STALL.maxCost}\`: a stalled job bills on), so` +
       ' its supervision stops and resumes it and I10 judges that stop) and a retrain of the endpoint pipeline’s name, each trial on its own task queue, sandbox and worker process, with a cleanup Schedule every 15 s. Options: `--profiles`, `--kinds`, `--accidents`, `--operator` (comma-separated; `none`), `--parallel K` (trials at once, one dev server), `--until HH:MM` (UTC: no batch starts later), `--max-rps R` (sets `TENSORONE_MAX_RPS` and checks I7), `--keep DIR` (each trial’s end state as JSON), `--json`.',
     '',
     '| Accident (Temporal side) | What the harness does |',
