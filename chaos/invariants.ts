@@ -499,23 +499,24 @@ export const INVARIANTS: Invariant[] = [
     check: (end) =>
       stallStops(end).flatMap(({ supervision: s, stop }) => {
         const job = jobOf(end, stop.jobId);
-        const last = job && lastAdvanceBefore(job, stop.at);
+        if (!job) return [];
+        const last = lastAdvanceBefore(job, stop.at);
         if (last === undefined || last <= stop.at - s.stallAfterMs) return [];
         const from = stop.at - s.stallAfterMs - s.freshnessMs;
         const stepLies = lies(end).filter(
           (l) => STEP_LIES.includes(l.kind) && l.resource === stop.jobId && l.at >= from && l.at <= stop.at,
         );
         if (stepLies.length) return [];
-        const p = ownerOf(end, job!.name);
+        const p = ownerOf(end, job.name);
         return [
           {
             invariant: 'I10' as const,
             subject: stop.jobId,
             what: `stopped for a stall by ${s.workflowId} at ${iso(stop.at)} (stallAfter ${s.stallAfter}), but its steps advanced until ${iso(last)}, ${stop.at - last} ms before the stop; no step lie about it since ${iso(from)}`,
             events: [
-              ...job!.advancing.map(
+              ...job.advancing.map(
                 (a) =>
-                  `${job!.id} advanced from ${iso(a.from)} until ${a.until !== undefined ? iso(a.until) : 'the end'}`,
+                  `${job.id} advanced from ${iso(a.from)} until ${a.until !== undefined ? iso(a.until) : 'the end'}`,
               ),
               `${s.workflowId} at ${iso(stop.at)}: ${stop.summary} (${stop.outcome}${stop.detail ? `: ${stop.detail}` : ''})`,
               ...eventsOf(end, p, [stop.jobId]),
