@@ -3,8 +3,9 @@
  * [--parallel K] [--max-rps R] [--json]`: under each seed, the four example pipelines (endpoint, gated,
  * registry, TensorMesh) and a retrain of the first run on each sandbox profile against a lying provider
  * (sandbox/adversary.ts), with an operator pinning, approving, cancelling and rolling back through the
- * starter CLI, a cleanup Schedule firing, and Temporal-side accidents (worker SIGKILL, a terminated
- * child, protection registry or serving slot, a server restart). Then every invariant (chaos/invariants.ts)
+ * starter CLI, a cleanup Schedule firing, the gated pipeline's job stalling once (a stall fault its
+ * supervision must stop and resume), and Temporal-side accidents (worker SIGKILL, a terminated child,
+ * protection registry or serving slot, a server restart). Then every invariant (chaos/invariants.ts)
  * is checked; a violation prints the seed, the invariant and the events that led to it. Exit 1 on any.
  */
 import fs from 'node:fs';
@@ -33,13 +34,16 @@ import { flag, option } from '../bench/report';
 import {
   checkInvariants,
   describeViolation,
+  stallStops,
   INVARIANTS,
   type EndState,
   type InvariantId,
   type PipelineEnd,
   type Violation,
+  type SupervisionEnd,
 } from './invariants';
 import { operatorActions } from './operator';
+import { supervisionOf } from './supervision-history';
 import type { ChaosPipeline } from './plan';
 import { starterCli, workerProcess, type ProviderKeys } from './processes';
 import { connectionInterceptors } from '../src/config/grpc-interceptors';
@@ -124,6 +128,8 @@ interface TrialReport {
   accidents: Partial<Record<AccidentKind, number>>;
   operator: Record<string, number>;
   violations: Violation[];
+  /** Stops for a stall I10 judged (the gated pipeline's stalled job is stopped in every trial it trains in). */
+  stallStops: number;
   /** Pipelines that failed or did not end, with why: not a violation, but what a user would see. */
   failures: string[];
   seconds: number;
@@ -152,9 +158,21 @@ interface Shared {
   deadlineMs: number;
 }
 
+/**
+ * The gated pipeline's job stalls once (no step progress while "running") at this epoch, and its
+ * supervision's `stallAfter` is the shortest a pipeline file allows: the supervision must stop and
+ * resume it within the trial, and I10 judges that stop against the job's true progress. A stalled job
+ * bills on (an epoch of the sandbox's clock is a GPU-hour, $8.50 on an h100), so its `budget.maxCost` is
+ * raised: otherwise a look held up (a killed worker's watch waits out its timeout) finds the budget
+ * spent before it finds the stall, and the job is stopped for its cost instead.
+ */
+export const STALL = { key: 'gated', atEpoch: 3, stallAfter: '10s', maxCost: 5000 } as const;
+
+const trialPrefix = (trial: Trial) => `adv${trial.seed}${trial.profile === 'documented' ? 'd' : 'e'}`;
+
 /** The pipelines of one trial: the four examples, shortened to the sandbox's clock, and a retrain of the first. */
 function trialPipelines(trial: Trial, random: () => number) {
-  const prefix = `adv${trial.seed}${trial.profile === 'documented' ? 'd' : 'e'}`;
+  const prefix = trialPrefix(trial);
   const specs = EXAMPLES.map(({ key, file }) => {
     const spec = loadPipelineFile(path.join(repo, file));
     const name = `${prefix}-${key}`;
@@ -182,6 +200,12 @@ function trialPipelines(trial: Trial, random: () => number) {
         cleanup: { ...spec.cleanup, retention: { keepLastN: 1 } },
         ...(spec.gate?.approval
           ? { gate: { ...spec.gate, approval: { ...spec.gate.approval, timeout: '10m' } } }
+          : {}),
+        ...(key === STALL.key
+          ? {
+              supervision: { ...spec.supervision, stallAfter: STALL.stallAfter },
+              budget: { ...spec.budget, maxCost: STALL.maxCost },
+            }
           : {}),
       } as PipelineSpec,
     };
@@ -293,6 +317,7 @@ async function runTrial(trial: Trial, shared: Shared): Promise<TrialReport> {
     unknownRoute: 'invalid-method',
     keys: { tensorone: KEYS.tensorone, tensormesh: KEYS.tensormesh, marqtune: KEYS.marqtune },
     adversary: { seed: trial.seed, kinds: shared.kinds },
+    faults: { stallAtEpoch: STALL.atEpoch, stallJobNameContains: `${trialPrefix(trial)}-${STALL.key}` },
     log: (l) => sandboxLog.push(l),
     onRequest: (r) => {
       if (r.path.startsWith('/tensorone/')) requestTimes.push(Date.now());
@@ -507,10 +532,11 @@ async function runTrial(trial: Trial, shared: Shared): Promise<TrialReport> {
     slotStates.push({ name, state });
   }
   const pipelines: PipelineEnd[] = [];
+  const supervisions: SupervisionEnd[] = [];
   const histories: { source: string; text: string }[] = [];
-  const historyOf = async (workflowId: string) => {
+  const historyOf = async (workflowId: string, runId?: string) => {
     const h = await client()
-      .workflow.getHandle(workflowId)
+      .workflow.getHandle(workflowId, runId)
       .fetchHistory()
       .catch(() => undefined);
     if (h) histories.push({ source: `history of ${workflowId}`, text: JSON.stringify(h) });
@@ -531,10 +557,20 @@ async function runTrial(trial: Trial, shared: Shared): Promise<TrialReport> {
       );
     const last = (await handle.query(statusQuery).catch(() => undefined)) as PipelineStatus | undefined;
     const history = await historyOf(p.workflowId);
+    // Each child run: a child terminated by an accident and started again under its id has two.
+    const childRuns = (history?.events ?? []).flatMap((e) => {
+      const run = e.childWorkflowExecutionStartedEventAttributes?.workflowExecution;
+      return run?.workflowId ? [{ workflowId: run.workflowId, runId: run.runId ?? undefined }] : [];
+    });
     for (const childId of (history?.events ?? []).flatMap(
       (e) => e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId ?? [],
     ))
-      await historyOf(childId);
+      if (!childRuns.some((r) => r.workflowId === childId))
+        childRuns.push({ workflowId: childId, runId: undefined });
+    for (const run of childRuns) {
+      const supervision = supervisionOf(run.workflowId, await historyOf(run.workflowId, run.runId));
+      if (supervision) supervisions.push(supervision);
+    }
     pipelines.push({
       workflowId: p.workflowId,
       name: p.name,
@@ -569,6 +605,7 @@ async function runTrial(trial: Trial, shared: Shared): Promise<TrialReport> {
     profile: trial.profile,
     provider,
     pipelines,
+    supervisions,
     slots: slotStates,
     operator: { pins: operator.record.pins, retired: [] },
     texts: [
@@ -614,6 +651,7 @@ async function runTrial(trial: Trial, shared: Shared): Promise<TrialReport> {
     accidents,
     operator: operatorDone,
     violations,
+    stallStops: stallStops(end).length,
     failures: pipelines
       .filter((p) => p.closeStatus !== 'COMPLETED')
       .map(
@@ -716,6 +754,7 @@ async function main(): Promise<void> {
     liesByKind: sum((r) => r.liesByKind),
     accidents: { ...sum((r) => r.accidents), restartServer: serverRestarts },
     operator: sum((r) => r.operator),
+    stallStops: reports.reduce((a, r) => a + r.stallStops, 0),
     violationsPerInvariant: violationsPer,
     failures: reports.flatMap((r) => r.failures.map((f) => `seed ${r.seed} ${r.profile}: ${f}`)),
     violations: reports.flatMap((r) =>
@@ -737,6 +776,7 @@ async function main(): Promise<void> {
     `adversary: ${summary.trials} trials (${summary.seeds} seeds × ${profiles.join(', ')}), ${summary.pipelineRuns} pipeline runs in ${summary.seconds} s (load ${summary.loadAverage.join(' ')})\n` +
       `  outcomes ${JSON.stringify(summary.outcomes)}\n  lies ${JSON.stringify(summary.liesByKind)}\n` +
       `  accidents ${JSON.stringify(summary.accidents)}\n  operator ${JSON.stringify(summary.operator)}\n` +
+      `  stops for a stall judged by I10: ${summary.stallStops}\n` +
       `  violations per invariant ${JSON.stringify(violationsPer)}\n` +
       summary.failures.map((f) => `  ${f}\n`).join(''),
   );

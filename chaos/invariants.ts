@@ -1,7 +1,7 @@
 /**
  * The rules every run must keep, stated once: each a sentence, how it is checked, and the check over a
  * run's end state (the sandbox's `/admin/state`, the workflows' results, last status and histories, the
- * serving slots, the operator's record, every log). The adversary (chaos/adversary.ts) checks them
+ * supervisions' stops read from their histories, the serving slots, the operator's record, every log). The adversary (chaos/adversary.ts) checks them
  * after each seed; docs/invariants.md is generated from this list (scripts/invariants-doc.ts).
  */
 import type { AdminState } from '../sandbox/admin-routes';
@@ -27,11 +27,35 @@ export interface PipelineEnd {
   steps: string[];
 }
 
+/** What a supervision (a pipeline's `superviseTrainingJob` child) did to its job, from its history. */
+export interface SupervisionEnd {
+  workflowId: string;
+  jobId: string;
+  /** `stallAfter` as its input gave it, and in milliseconds. */
+  stallAfter: string;
+  stallAfterMs: number;
+  /** Its `freshness` in milliseconds: a look may judge figures about this old (a sweep of the list). */
+  freshnessMs: number;
+  /** Each stop of its job it asked for (chaos/supervision-history.ts). */
+  stops: {
+    /** When the stop activity was scheduled (server time, epoch ms): the supervision had decided. */
+    at: number;
+    jobId: string;
+    /** The activity's summary: `stop job …, saving a checkpoint: <reason>`. */
+    summary: string;
+    /** `failed`: the provider refused it (the job had ended), so nothing was stopped. */
+    outcome: 'stopped' | 'failed' | 'unfinished';
+    detail?: string;
+  }[];
+}
+
 export interface EndState {
   seed: number;
   profile: string;
   provider: AdminState;
   pipelines: PipelineEnd[];
+  /** The pipelines' supervisions, read from their histories (absent in end states kept before I10). */
+  supervisions?: SupervisionEnd[];
   /** Each pipeline name's serving slot at the end. */
   slots: { name: string; state?: SlotState }[];
   operator: {
@@ -55,7 +79,7 @@ export interface Violation {
   events: string[];
 }
 
-export type InvariantId = 'I1' | 'I2' | 'I3' | 'I4' | 'I5' | 'I6' | 'I7' | 'I8' | 'I9';
+export type InvariantId = 'I1' | 'I2' | 'I3' | 'I4' | 'I5' | 'I6' | 'I7' | 'I8' | 'I9' | 'I10';
 
 export interface Invariant {
   id: InvariantId;
@@ -148,6 +172,29 @@ const shownBytes = (shown: string) => {
   const unit = { KB: 1, MB: 2, GB: 3, TB: 4 }[(m?.[2] ?? 'GB').toUpperCase() as 'GB'];
   return m ? Math.round(Number(m[1]) * 1024 ** unit) : NaN;
 };
+
+/** The stop summary of a supervision that judged its job stalled (src/decisions/supervision.ts, `nextSupervisionStep`). */
+const STALL_STOP = /: stalled: no step progress/;
+/** The lies that change what a job's step counter shows: a supervision judging them sees no progress. */
+const STEP_LIES: readonly string[] = ['stepFreeze', 'stepWobble', 'stepReset'];
+
+/** The stops I10 judges: those a supervision asked for because it judged its job stalled, not refused. */
+export function stallStops(end: Pick<EndState, 'supervisions'>) {
+  return (end.supervisions ?? []).flatMap((s) =>
+    s.stops
+      .filter((stop) => STALL_STOP.test(stop.summary) && stop.outcome !== 'failed')
+      .map((stop) => ({ supervision: s, stop })),
+  );
+}
+
+/**
+ * When the job's step counter last truly advanced at or before `at` (the sandbox's clock, which is the
+ * wall clock unless a test moved it), or undefined when it never ran before then.
+ */
+export function lastAdvanceBefore(job: Job, at: number): number | undefined {
+  const ends = job.advancing.filter((a) => a.from < at).map((a) => Math.min(a.until ?? Infinity, at));
+  return ends.length ? Math.max(...ends) : undefined;
+}
 
 const deploymentExists = (end: EndState, id: string) =>
   end.provider.endpoints.some((e) => e.id === id) || end.provider.meshModels.some((m) => m.modelId === id);
@@ -442,6 +489,40 @@ export const INVARIANTS: Invariant[] = [
           what,
           events: eventsOf(end, p, [r.jobId]),
         }));
+      }),
+  },
+  {
+    id: 'I10',
+    sentence: 'No training job is stopped for a stall while its steps were moving.',
+    checkedBy:
+      'For each stop a supervision asked for because it judged its job stalled (its stop activity’s summary says `stalled: no step progress`; one the provider refused because the job had ended stopped nothing), the provider’s true progress — the sandbox’s simulation: from when each segment runs until a stall fault froze its steps, it ended or it was stopped, whatever the answers showed — must show the job not advancing in the `stallAfter` (from the supervision’s input) before the stop (its activity’s scheduled time): stopped exactly `stallAfter` after the last advance keeps it, a millisecond sooner breaks it. The documented exception: a supervision can only judge what it is answered, so a stop is not judged when the lying provider told a step lie about that job (stepFreeze, stepWobble, stepReset) from `stallAfter` plus the supervision’s freshness (how old the figures a look judges may be) before the stop until the stop.',
+    check: (end) =>
+      stallStops(end).flatMap(({ supervision: s, stop }) => {
+        const job = jobOf(end, stop.jobId);
+        if (!job) return [];
+        const last = lastAdvanceBefore(job, stop.at);
+        if (last === undefined || last <= stop.at - s.stallAfterMs) return [];
+        const from = stop.at - s.stallAfterMs - s.freshnessMs;
+        const stepLies = lies(end).filter(
+          (l) => STEP_LIES.includes(l.kind) && l.resource === stop.jobId && l.at >= from && l.at <= stop.at,
+        );
+        if (stepLies.length) return [];
+        const p = ownerOf(end, job.name);
+        return [
+          {
+            invariant: 'I10' as const,
+            subject: stop.jobId,
+            what: `stopped for a stall by ${s.workflowId} at ${iso(stop.at)} (stallAfter ${s.stallAfter}), but its steps advanced until ${iso(last)}, ${stop.at - last} ms before the stop; no step lie about it since ${iso(from)}`,
+            events: [
+              ...job.advancing.map(
+                (a) =>
+                  `${job.id} advanced from ${iso(a.from)} until ${a.until !== undefined ? iso(a.until) : 'the end'}`,
+              ),
+              `${s.workflowId} at ${iso(stop.at)}: ${stop.summary} (${stop.outcome}${stop.detail ? `: ${stop.detail}` : ''})`,
+              ...eventsOf(end, p, [stop.jobId]),
+            ],
+          },
+        ];
       }),
   },
 ];

@@ -26,6 +26,8 @@ export function adminState(state: SandboxState) {
         gpuSeconds: Math.round(state.gpuHours(j) * 3600),
         createdAt: j.createdAtMs,
         ...(j.endedAtMs !== undefined ? { endedAt: j.endedAtMs } : {}),
+        /** When its step counter truly advanced (sandbox clock; `until` absent: still advancing). */
+        advancing: state.advancing(j),
       };
     }),
     checkpoints: [...state.checkpoints.values()].map((c) => ({

@@ -68,6 +68,10 @@ export interface SimJob {
   /** Answers given while stalled: with `stallWobbleSteps`, every other one shows fewer steps. */
   stalledAnswers?: number;
   stalledAtEpoch?: number;
+  /** When the stall fault froze this segment's step counter (sandbox clock): the epoch's end. */
+  stalledAtMs?: number;
+  /** Earlier segments' spans of true progress (before each resume): see `advancing`. */
+  advancedBefore?: { from: number; until: number }[];
   checkpointSizeBytes: number;
   manualCount: number;
 }
@@ -347,7 +351,13 @@ export class SandboxState {
         : undefined;
     if (stallAt !== undefined && target >= stallAt) {
       target = stallAt;
-      if (job.stalledAtEpoch === undefined) this.countFault('stall');
+      if (job.stalledAtEpoch === undefined) {
+        this.countFault('stall');
+        job.stalledAtMs = Math.max(
+          job.runStartMs,
+          job.runStartMs + (stallAt - job.baseEpoch) * this.options.epochMs,
+        );
+      }
       job.stalledAtEpoch = stallAt;
     }
     if (failAt !== undefined && target >= failAt) {
@@ -442,6 +452,9 @@ export class SandboxState {
   }
 
   resumeJob(job: SimJob, fromEpoch: number): void {
+    const ended = this.segmentAdvance(job);
+    if (ended?.until !== undefined)
+      job.advancedBefore = [...(job.advancedBefore ?? []), { from: ended.from, until: ended.until }];
     job.status = 'pending';
     job.baseEpoch = fromEpoch;
     job.completedEpochs = fromEpoch;
@@ -451,6 +464,25 @@ export class SandboxState {
     // An injected stall happens once per job: a resumed job runs on.
     if (job.stalledAtEpoch !== undefined) job.faultFired.stall = true;
     job.stalledAtEpoch = undefined;
+    job.stalledAtMs = undefined;
+  }
+
+  /**
+   * When the job's step counter truly advanced (sandbox clock): each segment from when it runs until a
+   * stall fault froze it, it ended (completed, failed) or it was stopped; `until` absent while it still
+   * advances. What an answer shows (lies, wobbles) plays no part: this is what a stall is judged against.
+   */
+  advancing(job: SimJob): { from: number; until?: number }[] {
+    const current = this.segmentAdvance(job);
+    return [...(job.advancedBefore ?? []), ...(current ? [current] : [])];
+  }
+
+  /** The current segment's span of true progress, if it ran (a job stopped while queued did not). */
+  private segmentAdvance(job: SimJob): { from: number; until?: number } | undefined {
+    const from = job.runStartMs;
+    const until = Math.min(job.stalledAtMs ?? Infinity, job.endedAtMs ?? Infinity);
+    if (job.status === 'pending' || until <= from) return undefined;
+    return Number.isFinite(until) ? { from, until } : { from };
   }
 
   addManualCheckpoint(job: SimJob, name: string): SimCheckpoint {

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import prettier from 'prettier';
 import { flag, option } from '../bench/report';
-import { ACCIDENT_DESCRIPTIONS, OPERATOR_DESCRIPTIONS } from '../chaos/adversary';
+import { ACCIDENT_DESCRIPTIONS, OPERATOR_DESCRIPTIONS, STALL } from '../chaos/adversary';
 import { DOCUMENTED_RATE_BURST, INVARIANTS } from '../chaos/invariants';
 import { KIND_DRAWN_SHARE, LIE_DESCRIPTIONS, LIE_KINDS, LIE_RANGES } from '../sandbox/adversary';
 
@@ -27,7 +27,7 @@ export function generatedPart(): string {
     '',
     '## The invariants',
     '',
-    'Stated once in `chaos/invariants.ts`; each is checked over a run’s end state: the sandbox’s true state (`GET /admin/state`: jobs, checkpoints and every deletion with its time, endpoints, TensorMesh models, registry, every lie told), each pipeline’s result, last `status` and history, each serving slot, the operator’s record, and every log.',
+    'Stated once in `chaos/invariants.ts`; each is checked over a run’s end state: the sandbox’s true state (`GET /admin/state`: jobs with when their steps truly advanced, checkpoints and every deletion with its time, endpoints, TensorMesh models, registry, every lie told), each pipeline’s result, last `status` and history, each supervision’s stops read from its history (`chaos/supervision-history.ts`), each serving slot, the operator’s record, and every log.',
     '',
     '| | Invariant | How it is checked |',
     '| --- | --- | --- |',
@@ -50,7 +50,10 @@ export function generatedPart(): string {
     '',
     '## Accidents and the operator',
     '',
-    '`npm run test:adversary -- --seeds 1..N` runs, per seed and sandbox profile, the four examples (`examples/pipeline*.yaml`: endpoint, gated, registry, TensorMesh; epochs shortened, keep-last 1) and a retrain of the endpoint pipeline’s name, each trial on its own task queue, sandbox and worker process, with a cleanup Schedule every 15 s. Options: `--profiles`, `--kinds`, `--accidents`, `--operator` (comma-separated; `none`), `--parallel K` (trials at once, one dev server), `--until HH:MM` (UTC: no batch starts later), `--max-rps R` (sets `TENSORONE_MAX_RPS` and checks I7), `--keep DIR` (each trial’s end state as JSON), `--json`.',
+    '`npm run test:adversary -- --seeds 1..N` runs, per seed and sandbox profile, the four examples (`examples/pipeline*.yaml`: endpoint, gated, registry, TensorMesh; epochs shortened, keep-last 1; the gated pipeline’s job stalls once at epoch ' +
+      `${STALL.atEpoch} — a sandbox stall fault — under \`stallAfter: ${STALL.stallAfter}\`` +
+      ` (and \`budget.maxCost: ${STALL.maxCost}\`: a stalled job bills on), so` +
+      ' its supervision stops and resumes it and I10 judges that stop) and a retrain of the endpoint pipeline’s name, each trial on its own task queue, sandbox and worker process, with a cleanup Schedule every 15 s. Options: `--profiles`, `--kinds`, `--accidents`, `--operator` (comma-separated; `none`), `--parallel K` (trials at once, one dev server), `--until HH:MM` (UTC: no batch starts later), `--max-rps R` (sets `TENSORONE_MAX_RPS` and checks I7), `--keep DIR` (each trial’s end state as JSON), `--json`.',
     '',
     '| Accident (Temporal side) | What the harness does |',
     '| --- | --- |',

@@ -3,10 +3,13 @@
  * the test file that must catch it (`npm run test:planted-bugs`). Prints KILLED or SURVIVED per bug,
  * with the tests that failed, and exits 1 when one survives. Every planted file is restored after its
  * run (and on Ctrl-C); the script refuses to start when one of them has uncommitted changes.
+ * `-- --only TEXT` plants only the bugs whose description contains TEXT (the supervision's stall bug
+ * runs the bounded adversary, about four minutes).
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { option } from '../bench/report';
 
 interface PlantedBug {
   bug: string;
@@ -99,6 +102,16 @@ const BUGS: PlantedBug[] = [
     tests: ['test/cli/cli.test.ts', '-t', 'pipeline files: too large'],
   },
   {
+    // Healthy looks always show progress, so a threshold near zero stops only a job whose steps froze:
+    // the bounded adversary's gated job (a stall fault), a second or two after it froze instead of
+    // `stallAfter` (10 s) after. I10 judges that stop against the job's true progress.
+    bug: 'supervision: stallAfter taken as seconds where it is milliseconds (a stall judged at a thousandth of it)',
+    file: 'src/workflows/supervise/state.ts',
+    find: "const stallAfterMs = requireDuration(input.stallAfter, 'stallAfter', bounded);",
+    replace: "const stallAfterMs = requireDuration(input.stallAfter, 'stallAfter', bounded) / 1000;",
+    tests: ['test/reliability/adversary-bounded.test.ts'],
+  },
+  {
     bug: 'protection registry: continuing as new drops its deletion leases',
     file: 'src/workflows/protection/index.ts',
     find: 'leases: liveLeases(leases, Date.now()),',
@@ -119,14 +132,20 @@ process.on('SIGINT', () => {
 });
 
 function main(): void {
-  const files = [...new Set(BUGS.map((b) => b.file))];
+  const only = option('only');
+  const bugs = only === undefined ? BUGS : BUGS.filter((b) => b.bug.includes(only));
+  if (!bugs.length) {
+    process.stderr.write(`planted-bugs: no bug's description contains "${only}"\n`);
+    process.exit(2);
+  }
+  const files = [...new Set(bugs.map((b) => b.file))];
   const dirty = spawnSync('git', ['status', '--porcelain', '--', ...files], { cwd: repo, encoding: 'utf8' });
   if (dirty.stdout.trim()) {
     process.stderr.write(`planted-bugs: commit or stash these first:\n${dirty.stdout}`);
     process.exit(2);
   }
   let survived = 0;
-  for (const b of BUGS) {
+  for (const b of bugs) {
     const full = path.join(repo, b.file);
     const text = fs.readFileSync(full, 'utf8');
     if (!text.includes(b.find)) {
@@ -150,7 +169,7 @@ function main(): void {
       restoreAll();
     }
   }
-  process.stdout.write(`\n${BUGS.length - survived} of ${BUGS.length} planted bugs caught\n`);
+  process.stdout.write(`\n${bugs.length - survived} of ${bugs.length} planted bugs caught\n`);
   process.exit(survived ? 1 : 0);
 }
 

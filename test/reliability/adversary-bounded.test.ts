@@ -1,7 +1,8 @@
 /**
  * The bounded form of `npm run test:adversary`: one seed on both sandbox profiles — the four example
  * pipelines and a retrain each, against the lying provider, with the operator (pin, approve, cancel,
- * rollback) and Temporal-side accidents — then every invariant of chaos/invariants.ts, which must hold.
+ * rollback), the gated pipeline's job stalling once (its supervision must stop and resume it) and
+ * Temporal-side accidents — then every invariant of chaos/invariants.ts, which must hold.
  *
  * It draws from every lie kind: statusFlip, stepReset, stepWobble, stepFreeze, htmlAnswer, truncatedJson,
  * emptyBody, lostAnswer, lateAct, frameworkNotFound, stoppedByHand, deletedByHand, rateLimitBurst; and
@@ -39,6 +40,7 @@ interface AdversarySummary {
   liesByKind: Record<string, number>;
   accidents: Record<string, number>;
   operator: Record<string, number>;
+  stallStops: number;
   violationsPerInvariant: Record<string, number>;
   violations: { seed: number; profile: string; invariant: string; subject: string; what: string }[];
   failures: string[];
@@ -105,6 +107,8 @@ describe(`the bounded adversary (seeds ${seeds}, both profiles)`, () => {
       Object.keys(summary.accidents).filter((k) => summary.accidents[k] && !accidents.includes(k)),
     ).toEqual([]);
     expect(summary.operator.approve).toBeGreaterThanOrEqual(1);
+    // The stalled job was stopped for its stall, so I10 judged a stop rather than none.
+    expect(summary.stallStops).toBeGreaterThanOrEqual(1);
   });
 
   it('keeps every invariant', () => {

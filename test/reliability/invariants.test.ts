@@ -2,9 +2,19 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { checkInvariants, INVARIANTS, type EndState, type PipelineEnd } from '../../chaos/invariants';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import {
+  checkInvariants,
+  INVARIANTS,
+  type EndState,
+  type PipelineEnd,
+  type SupervisionEnd,
+} from '../../chaos/invariants';
+import { supervisionOf } from '../../chaos/supervision-history';
 import type { AdminState } from '../../sandbox/admin-routes';
 import type { ToldLie } from '../../sandbox/adversary';
+import { faultConfigSchema } from '../../sandbox/faults';
+import { SandboxState } from '../../sandbox/state';
 import type { SlotState } from '../../src/decisions/serving-slot';
 import type { PipelineResult } from '../../src/workflows/pipeline/contract';
 
@@ -24,6 +34,7 @@ const job = (over: Partial<Job> = {}): Job => ({
   gpuSeconds: 5 * 3600,
   createdAt: T0,
   endedAt: T0 + 5_000,
+  advancing: [{ from: T0, until: T0 + 5_000 }],
   ...over,
 });
 
@@ -363,10 +374,161 @@ describe('the invariants', () => {
     expect(ids(end({ provider: shown, pipelines: [reported(Math.round(2.1 * GiB), 0)] }))).toEqual(['I9']);
   });
 
+  describe('I10: a stop for a stall is judged against the job’s true progress in the stallAfter before it', () => {
+    // The job's steps froze at T0 + 20 s (a stall fault); its supervision (stallAfter 10s, freshness
+    // 1s) stopped it at `at`.
+    const STALLED = T0 + 20_000;
+    const stalledJob = job({
+      status: 'stopped',
+      completedEpochs: 2,
+      totalEpochs: 8,
+      endedAt: T0 + 40_000,
+      advancing: [{ from: T0, until: STALLED }],
+    });
+    const stop = (
+      at: number,
+      summary = 'stop job job_a1, saving a checkpoint: stalled: no step progress',
+    ) => ({
+      at,
+      jobId: 'job_a1',
+      summary,
+      outcome: 'stopped' as const,
+    });
+    const supervision = (stops: SupervisionEnd['stops']): SupervisionEnd => ({
+      workflowId: 'pipeline-p--supervise',
+      jobId: 'job_a1',
+      stallAfter: '10s',
+      stallAfterMs: 10_000,
+      freshnessMs: 1_000,
+      stops,
+    });
+    const stopped = (s: SupervisionEnd['stops'], toldLies: ToldLie[] = [], j: Job = stalledJob) =>
+      end({
+        provider: { ...provider({ jobs: [j] }), adversary: withLies(toldLies) },
+        pipelines: [pipeline({ result: undefined, closeStatus: 'RUNNING', closedAt: undefined })],
+        slots: [],
+        supervisions: [supervision(s)],
+      });
+    const freeze = (at: number, resource = 'job_a1') =>
+      lie({ kind: 'stepFreeze', route: 'GET /tensorone/v2/training/jobs', resource, at, detail: '1000' });
+
+    it('stopped exactly stallAfter after the last advance keeps it; a millisecond sooner breaks it', () => {
+      expect(checkInvariants(stopped([stop(STALLED + 10_000)]))).toEqual([]);
+      const [v, ...more] = checkInvariants(stopped([stop(STALLED + 9_999)]));
+      expect(more).toEqual([]);
+      expect(v).toMatchObject({ invariant: 'I10', subject: 'job_a1' });
+      expect(v.what).toBe(
+        'stopped for a stall by pipeline-p--supervise at 2026-12-01T10:00:29.999Z (stallAfter 10s), but its steps advanced until 2026-12-01T10:00:20.000Z, 9999 ms before the stop; no step lie about it since 2026-12-01T10:00:18.999Z',
+      );
+      expect(v.events.slice(0, 2)).toEqual([
+        'job_a1 advanced from 2026-12-01T10:00:00.000Z until 2026-12-01T10:00:20.000Z',
+        'pipeline-p--supervise at 2026-12-01T10:00:29.999Z: stop job job_a1, saving a checkpoint: stalled: no step progress (stopped)',
+      ]);
+    });
+
+    it('a job still advancing when it was stopped, or advancing again after a resume before the stop, is a violation', () => {
+      const moving = job({ status: 'running', endedAt: undefined, advancing: [{ from: T0 }] });
+      expect(ids(stopped([stop(T0 + 60_000)], [], moving))).toEqual(['I10']);
+      const resumed = job({ advancing: [{ from: T0, until: STALLED }, { from: T0 + 45_000 }] });
+      // The second stall stop came 5 s after the resumed job ran again: it was moving.
+      expect(ids(stopped([stop(STALLED + 10_000), stop(T0 + 50_000)], [], resumed))).toEqual(['I10']);
+      // A segment that starts after the stop says nothing about it.
+      expect(ids(stopped([stop(STALLED + 10_000)], [], resumed))).toEqual([]);
+    });
+
+    it('a step lie about the job from stallAfter + freshness before the stop keeps it: the supervision judged what it was answered', () => {
+      const at = STALLED + 2_000;
+      expect(ids(stopped([stop(at)], [freeze(at - 500)]))).toEqual([]);
+      expect(ids(stopped([stop(at)], [freeze(at - 11_000)]))).toEqual([]);
+      expect(ids(stopped([stop(at)], [lie({ kind: 'stepWobble', resource: 'job_a1', at })]))).toEqual([]);
+      expect(ids(stopped([stop(at)], [lie({ kind: 'stepReset', resource: 'job_a1', at })]))).toEqual([]);
+      // Too early, about another job, after the stop, or a lie that is not about steps: judged.
+      expect(ids(stopped([stop(at)], [freeze(at - 11_001)]))).toEqual(['I10']);
+      expect(ids(stopped([stop(at)], [freeze(at - 500, 'job_b2')]))).toEqual(['I10']);
+      expect(ids(stopped([stop(at)], [freeze(at + 1)]))).toEqual(['I10']);
+      expect(ids(stopped([stop(at)], [lie({ resource: 'job_a1', at, detail: 'stopped' })]))).toEqual(['I10']);
+    });
+
+    it('a stop for another reason, or one the provider refused, is not judged', () => {
+      const at = STALLED + 2_000;
+      expect(
+        ids(stopped([stop(at, 'stop job job_a1, saving a checkpoint: cost budget 500 reached (512)')])),
+      ).toEqual([]);
+      expect(ids(stopped([stop(at, 'reason: supervision failed: UNKNOWN_JOB_STATUS')]))).toEqual([]);
+      expect(ids(stopped([{ ...stop(at), outcome: 'failed', detail: 'JOB_NOT_RUNNING' }]))).toEqual([]);
+      // An end state kept before the supervisions were read has none to judge.
+      expect(ids({ ...stopped([stop(at)]), supervisions: undefined })).toEqual([]);
+    });
+  });
+
   it('each invariant has a sentence and says how it is checked', () => {
-    expect(INVARIANTS.map((i) => i.id)).toEqual(['I1', 'I2', 'I3', 'I4', 'I5', 'I6', 'I7', 'I8', 'I9']);
+    expect(INVARIANTS.map((i) => i.id)).toEqual([
+      'I1',
+      'I2',
+      'I3',
+      'I4',
+      'I5',
+      'I6',
+      'I7',
+      'I8',
+      'I9',
+      'I10',
+    ]);
     for (const i of INVARIANTS)
       expect([i.sentence.length > 20, i.checkedBy.length > 20]).toEqual([true, true]);
+  });
+});
+
+describe('what I10 reads', () => {
+  it('a supervision’s history gives its stallAfter, its freshness and each stop with its summary, time and outcome', () => {
+    const read = (file: string) =>
+      historyFromJSON(JSON.parse(fs.readFileSync(path.join(__dirname, '../histories', file), 'utf8')));
+    expect(
+      supervisionOf('s1', read('supervise-stalled-resumed-v12-believed-completion-provider-queues.json')),
+    ).toEqual({
+      workflowId: 's1',
+      jobId: 'job_34f32b0d649984cf',
+      stallAfter: '30m',
+      stallAfterMs: 30 * 60_000,
+      freshnessMs: 5 * 60_000,
+      stops: [
+        {
+          at: Date.parse('2026-12-07T17:39:58.582Z'),
+          jobId: 'job_34f32b0d649984cf',
+          summary: 'stop job job_34f32b0d649984cf, saving a checkpoint: stalled: no step progress',
+          outcome: 'stopped',
+        },
+      ],
+    });
+    // Another workflow's history is no supervision.
+    expect(
+      supervisionOf('p1', read('pipeline-success-v18-round-trips-provider-queues.json')),
+    ).toBeUndefined();
+  });
+
+  it('the sandbox’s true progress: from when a segment runs until a stall fault froze it or it was stopped, then again after a resume', () => {
+    const state = new SandboxState({ epochMs: 1000, queueMs: 0, deployMs: 0, seed: 1 });
+    state.faults = faultConfigSchema.parse({ stallAtEpoch: 2 });
+    const j = state.createJob({ name: 'stalls', totalEpochs: 5 });
+    const ran = j.runStartMs;
+    state.advanceClock(1_500);
+    expect(state.advancing(state.advance(j))).toEqual([{ from: ran }]);
+    state.advanceClock(3_000);
+    // Frozen at the end of epoch 2, however late the simulation noticed.
+    expect(state.advancing(state.advance(j))).toEqual([{ from: ran, until: ran + 2_000 }]);
+    state.stopJob(j, true);
+    state.advanceClock(1_000);
+    state.resumeJob(j, 2);
+    const again = j.runStartMs;
+    // Queued after the resume: not advancing yet.
+    expect(state.advancing(j)).toEqual([{ from: ran, until: ran + 2_000 }]);
+    state.advanceClock(10_000);
+    state.advance(j);
+    expect(j.status).toBe('completed');
+    expect(state.advancing(j)).toEqual([
+      { from: ran, until: ran + 2_000 },
+      { from: again, until: again + 3_000 },
+    ]);
   });
 });
 
