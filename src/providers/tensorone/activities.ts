@@ -38,6 +38,18 @@ type StartTrainingJobInput = Omit<CreateJobRequest, 'name'> & {
 };
 
 const STOPPABLE = new Set(['queued', 'pending', 'running', 'unknown']);
+
+/** Refusals a stop of an ended job may answer besides 409: the request, not the service or the key. */
+const ENDED_JOB_REFUSALS = new Set([400, 404, 409, 410, 422]);
+
+/**
+ * The provider refused the stop because the job is not running: 409 (it ended between the read and the
+ * stop), or, for a job the read showed ended, a provider that says so in other words.
+ */
+function stopRefusedAsEnded(err: unknown, readAsEnded: boolean): boolean {
+  if (!(err instanceof ProviderError) || err.status === undefined) return false;
+  return err.status === 409 || (readAsEnded && ENDED_JOB_REFUSALS.has(err.status));
+}
 /** Statuses a resumed job moves through: found on a retry, the earlier attempt's resume took effect. */
 const RESUMED = new Set(['queued', 'pending', 'running', 'completed']);
 
@@ -61,15 +73,19 @@ export function tensoroneJobActivities(client: TensorOneClient) {
     reason: string,
   ): Promise<{ stopped: boolean; status: string }> {
     const job = await client.jobs.get(jobId);
-    if (!STOPPABLE.has(job.status)) return { stopped: false, status: job.status };
+    // One answer that the job ended is not believed (a stale cache, a glitch): the stop is asked all
+    // the same, and the provider's refusal is what says there is nothing left to stop.
+    const readAsEnded = !STOPPABLE.has(job.status);
     try {
       await client.jobs.stop(jobId, { saveCheckpoint, reason });
-      return { stopped: true, status: 'stopped' };
     } catch (err) {
-      // It ended between the look and the stop: nothing left to stop.
-      if (err instanceof ProviderError && err.status === 409) return { stopped: false, status: job.status };
+      if (stopRefusedAsEnded(err, readAsEnded)) return { stopped: false, status: job.status };
       throw err;
     }
+    if (!readAsEnded) return { stopped: true, status: 'stopped' };
+    // Taken although the read said it had ended: what it is now says whether this stop did it.
+    const now = await client.jobs.get(jobId);
+    return { stopped: now.status === 'stopped' && job.status !== 'stopped', status: now.status };
   }
 
   return {
