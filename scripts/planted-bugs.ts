@@ -88,6 +88,14 @@ const BUGS: PlantedBug[] = [
     tests: ['test/activities/tensorone.test.ts'],
   },
   {
+    bug: 'stopTrainingJobIfRunning: one read that says the job ended believed (no stop asked)',
+    file: 'src/providers/tensorone/activities.ts',
+    find: 'const readAsEnded = !STOPPABLE.has(job.status);',
+    replace:
+      'const readAsEnded = !STOPPABLE.has(job.status);\n    if (readAsEnded) return { stopped: false, status: job.status };',
+    tests: ['test/activities/tensorone.test.ts', '-t', 'stopped unless it ended'],
+  },
+  {
     bug: "smokeTestEndpoint: runsync's status dropped",
     file: 'src/providers/tensorone/activities.ts',
     find: 'return { status: res.status, outputPreview:',
