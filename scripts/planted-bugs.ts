@@ -164,7 +164,7 @@ function main(): void {
     originals.set(b.file, text);
     fs.writeFileSync(full, text.replace(b.find, b.replace));
     try {
-      const run = spawnSync('npx', ['jest', ...b.tests], { cwd: repo, encoding: 'utf8' });
+      const run = spawnSync('npx', ['jest', '--verbose', ...b.tests], { cwd: repo, encoding: 'utf8' });
       const failed = `${run.stdout}${run.stderr}`
         .split('\n')
         .map((l) => l.trim())
