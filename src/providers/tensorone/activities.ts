@@ -83,9 +83,11 @@ export function tensoroneJobActivities(client: TensorOneClient) {
       throw err;
     }
     if (!readAsEnded) return { stopped: true, status: 'stopped' };
-    // Taken although the read said it had ended: what it is now says whether this stop did it.
+    // Read as stopped, and stopped now either way: no third request (each counts against the rate limit).
+    if (job.status === 'stopped') return { stopped: false, status: 'stopped' };
+    // Taken although the read said it had ended otherwise: what it is now says whether this stop did it.
     const now = await client.jobs.get(jobId);
-    return { stopped: now.status === 'stopped' && job.status !== 'stopped', status: now.status };
+    return { stopped: now.status === 'stopped', status: now.status };
   }
 
   return {
