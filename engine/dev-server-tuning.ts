@@ -17,10 +17,11 @@ export const DEV_SERVER_DYNAMIC_CONFIG: Readonly<Record<string, number | boolean
   'matching.numTaskqueueWritePartitions': 1,
   // Eager activity dispatch: an activity on the workflow's own task queue comes back to the worker in
   // the answer to the workflow task that scheduled it, without a trip through matching and a poll (no
-  // `queued` time in bench/breakdown.ts). 27.3 → 25.5 ms per step tuned in `bench:compare` (3 rounds,
-  // bench/RESULTS.md). It bypasses a queue's `maxTaskQueueActivitiesPerSecond`, and the SDK asks for it
-  // only for an activity on the worker's own queue: provider activities run on `<queue>--<provider>`,
-  // so their limit holds (test/workflows/provider-queues.test.ts reads the server's eager count).
+  // `queued` time in bench/breakdown.ts). 26.3 → 24.5 ms per step tuned in `bench:compare` against
+  // the same code without it (3 rounds, bench/RESULTS.md). It bypasses a queue's
+  // `maxTaskQueueActivitiesPerSecond`, and the SDK asks for it only for an activity on the worker's own
+  // queue: provider activities run on `<queue>--<provider>`, so their limit holds
+  // (test/workflows/provider-queues.test.ts reads the server's eager count).
   'system.enableActivityEagerExecution': true,
 };
 
