@@ -24,6 +24,8 @@ export async function startBenchBed(
     existingServer?: { address: string; namespace: string };
     /** TENSORONE_MAX_RPS: the worker runs the provider queues (as the worker process does) at this limit. */
     tensoroneMaxRps?: number;
+    /** Provider activities on the provider queues as the worker process runs them, with or without a limit. */
+    providerQueues?: boolean;
   } = {},
 ): Promise<BenchBed> {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
@@ -43,7 +45,7 @@ export async function startBenchBed(
     settings: { ...defaultWorkerSettings(), TENSORONE_MAX_RPS: options.tensoroneMaxRps },
     // A benchmark ends its worker at once; `worker` varies what a benchmark measures.
     overrides: { shutdownGraceTime: 0, ...worker },
-    providerQueues: options.tensoroneMaxRps !== undefined,
+    providerQueues: options.providerQueues ?? options.tensoroneMaxRps !== undefined,
   });
   const running = w.run();
   return {

@@ -3,10 +3,12 @@
  * temporary worktree (its own `npm ci`, or this tree's node_modules when package-lock.json is the same),
  * then runs the quick overhead and API-economy benchmarks on that tree and on this one, interleaved in
  * the same run (so both see the same machine load), and prints both rows and their ratios.
- *   npm run bench:compare -- <git ref> [--rounds N] [--same-bench]
+ *   npm run bench:compare -- <git ref> [--rounds N] [--same-bench] [--provider-queues]
  * Each tree runs its own benchmark scripts (a column one of them does not print is left out), or with
  * `--same-bench` this tree's bench/*.ts copied over the ref's: the same inputs and the same breakdown on
- * both (for refs whose source layout these scripts fit).
+ * both (for refs whose source layout these scripts fit). `--provider-queues` is passed to the overhead
+ * benchmark of both trees (provider activities on their own queues, as the worker process runs them);
+ * a ref whose bench/overhead.ts does not know it is refused (add `--same-bench`).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -60,10 +62,15 @@ function loadAverage(): string {
     .join(', ');
 }
 
+/** Flags passed on to a benchmark script besides `--quick`. */
+const PASSED_ON: Record<string, string[]> = {
+  'bench/overhead.ts': flag('provider-queues') ? ['--provider-queues'] : [],
+};
+
 /** Runs `npx tsx <script> --quick` in a tree; its first Markdown table. */
 function runBenchmark(tree: Tree, script: string): Promise<Printed> {
   return new Promise((resolve, reject) => {
-    const child = spawn('npx', ['tsx', script, '--quick'], {
+    const child = spawn('npx', ['tsx', script, '--quick', ...(PASSED_ON[script] ?? [])], {
       cwd: tree.dir,
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -188,6 +195,16 @@ async function main(): Promise<void> {
     if (flag('same-bench'))
       for (const file of fs.readdirSync(path.join(root, 'bench')).filter((f) => f.endsWith('.ts')))
         fs.copyFileSync(path.join(root, 'bench', file), path.join(base.dir, 'bench', file));
+    // A script ignores a flag it does not know: the ref would run the default shape and look comparable.
+    for (const [script, passed] of Object.entries(PASSED_ON)) {
+      const source = fs.readFileSync(path.join(base.dir, script), 'utf8');
+      const unknown = passed.filter((f) => !source.includes(`'${f.slice(2)}'`));
+      if (unknown.length) {
+        process.stderr.write(`${script} at ${sha} does not know ${unknown.join(', ')}: add --same-bench\n`);
+        process.exitCode = 2;
+        return;
+      }
+    }
     if (sameLock) fs.symlinkSync(path.join(root, 'node_modules'), path.join(base.dir, 'node_modules'), 'dir');
     else {
       process.stderr.write(`package-lock.json differs at ${sha}: npm ci in ${base.dir}\n`);
@@ -208,6 +225,9 @@ async function main(): Promise<void> {
     process.stdout.write(
       `${benchHeader(`Compared with ${base.label}: quick overhead and economy, interleaved, ${rounds} round(s)`)}\n` +
         `benchmark scripts: ${flag('same-bench') ? "this tree's on both trees" : "each tree's own"}\n` +
+        (flag('provider-queues')
+          ? 'overhead: provider activities on their own task queues (--provider-queues)\n'
+          : '') +
         `load average (1, 5, 15 min): ${loads.join('; ')}\n\n` +
         BENCHMARKS.map((b) => compareTable(b, base, head, results)).join('\n\n') +
         '\n',

@@ -4,7 +4,9 @@
  * Prints the ratio and Temporal's overhead per step (activity or child workflow) excluding deliberate waits, and a breakdown of where
  * one pipeline's wall time goes (bench/breakdown.ts). `--cluster` adds the cluster of
  * `npm run cluster` as shipped (PostgreSQL, 16 shards, no dynamic config), which must be running.
- *   npx tsx bench/overhead.ts [--quick] [--cluster | --cluster-only]
+ * `--provider-queues` runs the provider activities on their own task queues, as the worker process
+ * (src/worker.ts) does, with no limit set; by default they share the workflow's queue.
+ *   npx tsx bench/overhead.ts [--quick] [--cluster | --cluster-only] [--provider-queues]
  */
 import { chooseCandidate } from '../src/decisions/candidate';
 import { planCleanup } from '../src/decisions/retention';
@@ -22,6 +24,12 @@ import { protectionRegistryId } from '../src/workflows/protection/contract';
 import { servingSlotId } from '../src/workflows/serving-slot/contract';
 
 const runs = quick ? 5 : 20;
+/**
+ * The worker's task queue. The serving slots and the protection registry live on past a run on a
+ * cluster, one per task queue: a run with the provider queues' interceptor and one without would
+ * replay each other's long-lived workflows, so each shape has its own queue.
+ */
+const taskQueue = flag('provider-queues') ? 'bench-overhead-provider-queues' : 'bench-overhead';
 
 interface Configuration {
   label: string;
@@ -83,10 +91,10 @@ async function measure(
 ): Promise<{ row: number[]; attributions: Attribution[] }> {
   // Training finishes before the first poll and deployments are active at once: what is left is overhead.
   const bed = await startBenchBed(
-    'bench-overhead',
+    taskQueue,
     { epochMs: 1, queueMs: 0, deployMs: 0, seed: 1 },
     {},
-    configuration,
+    { ...configuration, providerQueues: flag('provider-queues') },
   );
   const { env, clients } = bed;
 
@@ -111,7 +119,7 @@ async function measure(
     await env.client.workflow.execute(fineTuneToDeploy, {
       args: [parsePipelineInput(input)],
       memo: validatedInputMemo(),
-      taskQueue: 'bench-overhead',
+      taskQueue,
       workflowId: `bench-overhead-${i}`,
     });
     const tTemporal = performance.now() - t;
@@ -123,8 +131,8 @@ async function measure(
     scriptMs.push(tScript);
     scriptCalls = calls;
     const figures = await pipelineFigures(env.client, `bench-overhead-${i}`, [
-      servingSlotId(input.name, 'bench-overhead'),
-      protectionRegistryId('bench-overhead'),
+      servingSlotId(input.name, taskQueue),
+      protectionRegistryId(taskQueue),
     ]);
     steps = figures.steps;
     deliberate.push(figures.deliberateMs);

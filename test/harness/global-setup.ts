@@ -1,7 +1,8 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ensureEngines } from '../../engine';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes';
-import { startDevServer } from '../../engine/dev-server-tuning';
+import { devServerTuningArgs, startDevServer } from '../../engine/dev-server-tuning';
+import { freePort } from '../../engine/free-port';
 import { ensureDebianTool } from '../../scripts/debian-package';
 import { writeTestWorkflowBundles } from './workflow-bundles';
 
@@ -33,10 +34,14 @@ export default async function globalSetup(): Promise<void> {
     process.env.FTP_TEST_TEMPORAL_ADDRESS = process.env.TEMPORAL_ADDRESS;
     return;
   }
+  // Its Prometheus metrics on a port the tests know: what the server did, not only what a history shows.
+  const metricsPort = await freePort();
   const devServer = await startDevServer(engines.devServer!, {
     ip: '127.0.0.1',
     searchAttributes: CUSTOM_SEARCH_ATTRIBUTES,
+    extraArgs: [...devServerTuningArgs(), '--metrics-port', String(metricsPort)],
   });
   globalThis.__FTP_DEV_SERVER__ = devServer;
   process.env.FTP_TEST_TEMPORAL_ADDRESS = devServer.address;
+  process.env.FTP_TEST_TEMPORAL_METRICS = `http://127.0.0.1:${metricsPort}/metrics`;
 }

@@ -367,6 +367,31 @@ describe('TENSORONE_MAX_RPS across two worker processes (the production worker, 
       .filter(Boolean);
     expect(children).toEqual(['deleteCheckpointsAtProviderRate']);
   }, 180_000);
+
+  // The tuned dev server hands an activity on the workflow's own queue to the worker that scheduled it
+  // (eager dispatch, engine/dev-server-tuning.ts) without the matching service, so without its queue's
+  // rate limit. The core SDK asks for that only for an activity on the worker's own task queue: a
+  // provider activity, on `<queue>--<provider>`, always goes through matching and its limit.
+  it('eager dispatch starts the workflow queue activities of the runs above, never a provider queue one', async () => {
+    const url = process.env.FTP_TEST_TEMPORAL_METRICS;
+    if (!url)
+      throw new Error(
+        'FTP_TEST_TEMPORAL_METRICS is unset: run tests through `npm test` (jest global setup).',
+      );
+    const text = await (await fetch(url)).text();
+    // The server's Prometheus names: a task queue's characters other than letters and digits become `_`.
+    const label = (queue: string) => `taskqueue="${queue.replace(/[^A-Za-z0-9]/g, '_')}"`;
+    const eagerStarts = (queue: string) =>
+      text
+        .split('\n')
+        .filter((line) => line.startsWith('activity_eager_execution{') && line.includes(label(queue)))
+        .reduce((n, line) => n + Number(line.split(' ').pop()), 0);
+    expect(eagerStarts(taskQueue)).toBeGreaterThan(0);
+    // The provider queue is named so in the server's other metrics (its polls and dispatches): its
+    // absence from the eager count is not a name that matches nothing.
+    expect(text).toContain(label(`${taskQueue}--tensorone`));
+    expect(eagerStarts(`${taskQueue}--tensorone`)).toBe(0);
+  }, 30_000);
 });
 
 /** The most requests (times in ms) in any window of `ms` that starts at a request. */
