@@ -90,9 +90,9 @@ const BUGS: PlantedBug[] = [
   {
     bug: 'stopTrainingJobIfRunning: one read that says the job ended believed (no stop asked)',
     file: 'src/providers/tensorone/activities.ts',
-    find: 'const readAsEnded = !STOPPABLE.has(job.status);',
+    find: 'await client.jobs.stop(jobId, { saveCheckpoint, reason });',
     replace:
-      'const readAsEnded = !STOPPABLE.has(job.status);\n    if (readAsEnded) return { stopped: false, status: job.status };',
+      "const read = await client.jobs.get(jobId);\n      if (!['queued', 'pending', 'running'].includes(read.status)) return { stopped: false, status: read.status };\n      await client.jobs.stop(jobId, { saveCheckpoint, reason });",
     tests: ['test/activities/tensorone.test.ts', '-t', 'stopped unless it ended'],
   },
   {

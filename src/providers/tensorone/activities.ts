@@ -37,19 +37,16 @@ type StartTrainingJobInput = Omit<CreateJobRequest, 'name'> & {
   nameBasis?: string;
 };
 
-const STOPPABLE = new Set(['queued', 'pending', 'running', 'unknown']);
-
-/** Refusals a stop of an ended job may answer besides 409: the request, not the service or the key. */
-const ENDED_JOB_REFUSALS = new Set([400, 404, 409, 410, 422]);
-
 /**
- * The provider refused the stop because the job is not running: 409 (it ended between the read and the
- * stop), or, for a job the read showed ended, a provider that says so in other words.
+ * The stop was refused because the job is not running (409: it ended, or a gone job: 404, 410): the
+ * status the refusal names, else `not running`. Undefined for any other failure.
  */
-function stopRefusedAsEnded(err: unknown, readAsEnded: boolean): boolean {
-  if (!(err instanceof ProviderError) || err.status === undefined) return false;
-  return err.status === 409 || (readAsEnded && ENDED_JOB_REFUSALS.has(err.status));
+function endedJobRefusal(err: unknown): string | undefined {
+  if (!(err instanceof ProviderError) || ![404, 409, 410].includes(err.status ?? 0)) return undefined;
+  const named = err.details.status;
+  return typeof named === 'string' ? named : 'not running';
 }
+
 /** Statuses a resumed job moves through: found on a retry, the earlier attempt's resume took effect. */
 const RESUMED = new Set(['queued', 'pending', 'running', 'completed']);
 
@@ -66,28 +63,25 @@ export function tensoroneJobActivities(client: TensorOneClient) {
     return found;
   }
 
-  /** Stops the job unless it already ended; `stopped` when this call stopped it, and the status it then has. */
+  /**
+   * Stops the job unless it already ended: one request, the stop itself. No read first: one answer
+   * that the job ended is not believed (a stale cache, a glitch), and the provider's refusal of the
+   * stop is what says nothing is left to stop. `stopped` when it was taken (a job already stopped is
+   * stopped either way), else the status the refusal names.
+   */
   async function stopIfRunning(
     jobId: string,
     saveCheckpoint: boolean,
     reason: string,
   ): Promise<{ stopped: boolean; status: string }> {
-    const job = await client.jobs.get(jobId);
-    // One answer that the job ended is not believed (a stale cache, a glitch): the stop is asked all
-    // the same, and the provider's refusal is what says there is nothing left to stop.
-    const readAsEnded = !STOPPABLE.has(job.status);
     try {
       await client.jobs.stop(jobId, { saveCheckpoint, reason });
+      return { stopped: true, status: 'stopped' };
     } catch (err) {
-      if (stopRefusedAsEnded(err, readAsEnded)) return { stopped: false, status: job.status };
+      const ended = endedJobRefusal(err);
+      if (ended) return { stopped: false, status: ended };
       throw err;
     }
-    if (!readAsEnded) return { stopped: true, status: 'stopped' };
-    // Read as stopped, and stopped now either way: no third request (each counts against the rate limit).
-    if (job.status === 'stopped') return { stopped: false, status: 'stopped' };
-    // Taken although the read said it had ended otherwise: what it is now says whether this stop did it.
-    const now = await client.jobs.get(jobId);
-    return { stopped: now.status === 'stopped', status: now.status };
   }
 
   return {
