@@ -31,13 +31,13 @@ function withChange<T extends object, K extends keyof T>(
   return (change === null ? rest : { ...rest, [key]: change }) as T;
 }
 
+/** What creates the cleanup schedule `id`: named wherever one is not found. */
+export const cleanupCreateCommand = (id: string) => `starter schedule cleanup create --id ${id} --every 1d`;
+
 /**
  * The previous input with the given changes laid over it; an absent change keeps the setting, a null
  * one removes it.
  */
-/** What creates the cleanup schedule `id`: named wherever one is not found. */
-export const cleanupCreateCommand = (id: string) => `starter schedule cleanup create --id ${id} --every 1d`;
-
 export function mergeCleanupInput(previous: CleanupInput, changes: CleanupScheduleChanges): CleanupInput {
   const jobFilter = withChange(
     { ...previous.jobFilter, ...(changes.status !== undefined ? { status: changes.status } : {}) },

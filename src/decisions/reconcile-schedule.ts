@@ -13,11 +13,11 @@ export interface ReconcileScheduleChanges {
   dryRun?: boolean;
 }
 
-/** The previous input with the given changes laid over it. */
 /** What creates the reconcile schedule `id`: named wherever one is not found. */
 export const reconcileCreateCommand = (id: string) =>
   `starter schedule reconcile create --id ${id} --every 1h`;
 
+/** The previous input with the given changes laid over it. */
 export function mergeReconcileInput(
   previous: ReconcileInput,
   changes: ReconcileScheduleChanges,
