@@ -1,10 +1,11 @@
 import { createActivities } from '../../src/activities';
-import type { ProviderClients } from '../../src/providers/config';
+import { createProviderClients, type ProviderClients } from '../../src/providers/config';
 import { isAbsent } from '../../src/providers/http/capabilities';
 import { sandboxAdmin } from '../../sandbox/admin-client';
 import type { Sandbox } from '../../sandbox/server';
 import { runActivity, runActivityAttempt, runActivityResuming } from '../harness/activity-env';
 import { eventually, startTestSandbox } from '../harness/sandbox';
+import { startFixtureServer } from '../harness/fixture-server';
 
 let sandbox: Sandbox;
 let clients: ProviderClients;
@@ -155,6 +156,34 @@ describe('a job stopped unless it ended (a pipeline that did not deploy, the rec
     sandbox.state.stopJob(stopped, true);
     expect((await stopIfRunning(stopped.id)).outcome).toMatchObject({ status: 'stopped' });
     expect(finals(stopped.id)).toHaveLength(1);
+  });
+
+  it('a 409 that names a status the job still bills in (a refusal for another reason) is not believed: it fails, nothing is claimed', async () => {
+    const fixtures = await startFixtureServer({
+      'POST /t1/v2/training/jobs/job_busy/stop': {
+        status: 409,
+        body: { error: 'JOB_BUSY', message: 'a checkpoint is being saved', details: { status: 'running' } },
+      },
+      'POST /t1/v2/training/jobs/job_gone/stop': {
+        status: 404,
+        body: { error: 'NOT_FOUND', message: 'no such route' },
+      },
+    });
+    const base = { baseURL: `${fixtures.url}/t1`, apiKey: 'k-123456' };
+    const fixtureActivities = createActivities(
+      createProviderClients({ tensorone: base, tensormesh: base, marqtune: base }),
+    );
+    try {
+      for (const jobId of ['job_busy', 'job_gone'])
+        await expect(
+          runActivity('wf-stop-refused', fixtureActivities.stopTrainingJobIfRunning, {
+            jobId,
+            reason: 'test',
+          }),
+        ).rejects.toBeDefined();
+    } finally {
+      await fixtures.close();
+    }
   });
 });
 

@@ -37,14 +37,19 @@ type StartTrainingJobInput = Omit<CreateJobRequest, 'name'> & {
   nameBasis?: string;
 };
 
+/** Statuses a job still bills in: a refusal that names one is no "not running". */
+const BILLING = new Set(['queued', 'pending', 'running']);
+
 /**
- * The stop was refused because the job is not running (409: it ended, or a gone job: 404, 410): the
- * status the refusal names, else `not running`. Undefined for any other failure.
+ * The stop was refused because the job is not running: a 409, as the stop's refusal of an ended job,
+ * with the status it names (else `not running`). Undefined for any other failure, and for a 409 that
+ * names a status the job still bills in (a refusal for another reason): those are thrown, not believed.
  */
 function endedJobRefusal(err: unknown): string | undefined {
-  if (!(err instanceof ProviderError) || ![404, 409, 410].includes(err.status ?? 0)) return undefined;
+  if (!(err instanceof ProviderError) || err.status !== 409) return undefined;
   const named = err.details.status;
-  return typeof named === 'string' ? named : 'not running';
+  if (typeof named !== 'string') return 'not running';
+  return BILLING.has(named) ? undefined : named;
 }
 
 /** Statuses a resumed job moves through: found on a retry, the earlier attempt's resume took effect. */
@@ -66,7 +71,7 @@ export function tensoroneJobActivities(client: TensorOneClient) {
   /**
    * Stops the job unless it already ended: one request, the stop itself. No read first: one answer
    * that the job ended is not believed (a stale cache, a glitch), and the provider's refusal of the
-   * stop is what says nothing is left to stop. `stopped` when it was taken (a job already stopped is
+   * stop (409) is what says nothing is left to stop. `stopped` when it was taken (a job already stopped is
    * stopped either way), else the status the refusal names.
    */
   async function stopIfRunning(
