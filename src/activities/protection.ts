@@ -78,13 +78,13 @@ export function protectionActivities(reads: ProtectionReads) {
      */
     async leaseDeletions(input: { checkpointIds: string[] }): Promise<LeaseAnswer> {
       const { info, client } = Context.current();
-      const registry = protectionRegistry(client, info.taskQueue);
-      const run = callingRun();
-      const { ended } = await candidateHolders(client, (await registry.records()) ?? []);
-      return registry.lease({
-        ...run,
+      // Holders named ended are not looked up again here: the cleanup's protected set, asked just
+      // before, told the registry to forget the candidates of runs it found ended. A run that ended
+      // since still holds its candidate for this lease (kept, never deleted: the next cleanup decides).
+      return protectionRegistry(client, info.taskQueue).lease({
+        ...callingRun(),
         checkpointIds: input.checkpointIds,
-        endedHolders: ended.map(holderKey),
+        endedHolders: [],
         untilMs: Date.now() + DELETION_LEASE_MS,
       });
     },
@@ -132,58 +132,84 @@ export function protectionActivities(reads: ProtectionReads) {
      */
     async protectedCheckpoints(input: { jobIds: string[] }): Promise<ProtectedSetAnswer> {
       const { info, client } = Context.current();
-      const registry = protectionRegistry(client, info.taskQueue);
-      const sources: string[] = [];
-      const found = await registry.records();
-      const records = found ?? [];
-      // No registry yet: no pipeline of this installation has chosen, deployed or pinned anything.
-      sources.push(found ? `${records.length} protection records` : 'no protection records yet');
-
-      const { running: runningHolders, ended } = await candidateHolders(client, records);
-      if (ended.length)
-        await client.workflow
-          .getHandle(protectionRegistryId(info.taskQueue))
-          .signal(forgetCandidatesSignal, ended)
-          .catch(() => undefined);
-
-      let endpointCheckpoints: { checkpointId: string; endpointId: string }[] | undefined;
-      try {
-        const endpoints = await reads.listEndpoints();
-        if (isAbsent(endpoints)) {
-          sources.push('no endpoint list (an assumed route the provider lacks; not needed)');
-        } else {
-          endpointCheckpoints = endpoints.flatMap((e) =>
-            e.checkpointId ? [{ checkpointId: e.checkpointId, endpointId: e.id }] : [],
-          );
-          sources.push('endpoint list');
-        }
-      } catch {
-        sources.push('endpoint list unavailable (an assumed route; not needed)');
-      }
-
-      const registryCheckpoints: { checkpointId: string; modelId: string }[] = [];
-      for (const jobId of input.jobIds) {
-        const { models } = await classified(() => reads.listModels({ trainingJobId: jobId, limit: 100 }));
-        for (const m of models) {
-          const deployed = m.endpointIds.length > 0 || m.status === 'deployed';
-          const named = m.metadata.checkpointId;
-          if (deployed && named && (!m.trainingJobId || m.trainingJobId === jobId))
-            registryCheckpoints.push({ checkpointId: named, modelId: m.id });
-        }
-      }
-      sources.push('registry models');
-
+      // The three sources are independent: asked at once, one round instead of three.
+      const [fromRegistry, endpoints, registryCheckpoints] = await Promise.all([
+        registryRecords(client, info.taskQueue),
+        endpointCheckpointsOf(reads),
+        deployedRegistryCheckpoints(reads, input.jobIds),
+      ]);
+      const { records, runningHolders } = fromRegistry;
       return {
         checkpoints: protectedCheckpoints({
           records,
           runningHolders,
-          endpointCheckpoints,
+          endpointCheckpoints: endpoints.checkpoints,
           registryCheckpoints,
         }),
-        sources,
+        sources: [fromRegistry.source, endpoints.source, 'registry models'],
       };
     },
   };
+}
+
+/**
+ * The registry's records and which of their candidate holders still run; the ended ones are forgotten
+ * (the registry is told, best effort: a holder it keeps only keeps a checkpoint longer).
+ */
+async function registryRecords(
+  client: Client,
+  taskQueue: string,
+): Promise<{ records: ProtectionRecord[]; runningHolders: Set<string>; source: string }> {
+  const found = await protectionRegistry(client, taskQueue).records();
+  const records = found ?? [];
+  const { running, ended } = await candidateHolders(client, records);
+  if (ended.length)
+    await client.workflow
+      .getHandle(protectionRegistryId(taskQueue))
+      .signal(forgetCandidatesSignal, ended)
+      .catch(() => undefined);
+  // No registry yet: no pipeline of this installation has chosen, deployed or pinned anything.
+  const source = found ? `${records.length} protection records` : 'no protection records yet';
+  return { records, runningHolders: running, source };
+}
+
+/** Checkpoints the provider's endpoint list says are served: an assumed route, used when it answers. */
+async function endpointCheckpointsOf(
+  reads: ProtectionReads,
+): Promise<{ checkpoints?: { checkpointId: string; endpointId: string }[]; source: string }> {
+  try {
+    const endpoints = await reads.listEndpoints();
+    if (isAbsent(endpoints))
+      return { source: 'no endpoint list (an assumed route the provider lacks; not needed)' };
+    return {
+      checkpoints: endpoints.flatMap((e) =>
+        e.checkpointId ? [{ checkpointId: e.checkpointId, endpointId: e.id }] : [],
+      ),
+      source: 'endpoint list',
+    };
+  } catch {
+    return { source: 'endpoint list unavailable (an assumed route; not needed)' };
+  }
+}
+
+/** Checkpoints of each job's deployed registry models (a documented route: its failure is the answer's). */
+async function deployedRegistryCheckpoints(
+  reads: ProtectionReads,
+  jobIds: string[],
+): Promise<{ checkpointId: string; modelId: string }[]> {
+  const perJob = await Promise.all(
+    jobIds.map(async (jobId) => {
+      const { models } = await classified(() => reads.listModels({ trainingJobId: jobId, limit: 100 }));
+      return models.flatMap((m) => {
+        const deployed = m.endpointIds.length > 0 || m.status === 'deployed';
+        const named = m.metadata.checkpointId;
+        return deployed && named && (!m.trainingJobId || m.trainingJobId === jobId)
+          ? [{ checkpointId: named, modelId: m.id }]
+          : [];
+      });
+    }),
+  );
+  return perJob.flat();
 }
 
 /** Long enough for a cleanup's deletions with their retries; a cleanup that died frees them by then. */

@@ -251,6 +251,29 @@ describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
       expect(deployed.deployment?.status).toBe('active');
     });
 
+    it("the candidate of a pipeline terminated while awaiting approval is no one's: the next cleanup deletes it by retention", async () => {
+      const handle = await startPipeline(
+        pipelineInput('protect-ended', {
+          train: tenEpochs,
+          gate: { approval: { required: true, timeout: '24h', onTimeout: 'reject' } },
+        }),
+      );
+      const waiting = await bed.withWorker(() =>
+        advanceUntil(bed.env, async () => {
+          const s = await handle.query(statusQuery);
+          return s.phase === 'awaiting-approval' ? s : undefined;
+        }),
+      );
+      const candidate = waiting.candidate!.checkpointId;
+      expect(newestAutomatic(waiting.jobId!)).not.toBe(candidate);
+      await handle.terminate('operator gave up on it');
+
+      const result = await scheduled('scheduled-cleanup-ended-holder');
+      expect(result.deleted.map((d) => d.checkpointId)).toContain(candidate);
+      expect(result.spared ?? []).toEqual([]);
+      expect(idsOf(waiting.jobId!)).not.toContain(candidate);
+    });
+
     it("a Schedule's cleanup keeps a checkpoint served through TensorMesh modelPath", async () => {
       const served = await bed.withWorker(async () =>
         (
@@ -432,6 +455,61 @@ describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
           { jobId, reason: expect.stringContaining('could not determine which are in use') },
         ]);
         expect(result.keptInDoubt[0].reason).toMatch(/training\/models/);
+      } finally {
+        bed.sandbox.state.faults = faults;
+      }
+    });
+
+    it('asks the protected set and the first listing in one workflow task', async () => {
+      const { jobId } = await sandboxAdmin(bed.sandbox.url).seedCompletedJob('one-round-job', 10);
+      const result = await cleanup({ jobIds: [jobId], retention: { keepLastN: 2 } }, 'cleanup-one-round');
+      expect(result.deletedCount).toBe(8);
+      const events = (await bed.env.client.workflow.getHandle('cleanup-one-round').fetchHistory()).events ?? [];
+      // The workflow task that schedules each of the two: the count of tasks completed before it.
+      const taskOf = (activity: string) => {
+        const i = events.findIndex((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === activity);
+        expect(i).toBeGreaterThan(0);
+        return events.slice(0, i).filter((e) => e.workflowTaskCompletedEventAttributes).length;
+      };
+      expect(taskOf('listCheckpoints')).toBe(taskOf('protectedCheckpoints'));
+    });
+
+    it('a listing that fails while what is in use cannot be determined leaves the job kept, not the cleanup failed', async () => {
+      const { jobId } = await sandboxAdmin(bed.sandbox.url).seedCompletedJob('doubt-list-job', 10);
+      const faults = bed.sandbox.state.faults;
+      // The registry and the job's checkpoint list both refuse (403: no retry).
+      bed.sandbox.state.faults = {
+        ...faults,
+        errorRate: 1,
+        errorStatus: 403,
+        routePattern: '^/tensorone/v2/training/(models|jobs/[^/]+/checkpoints)',
+      };
+      try {
+        const result = await cleanup({ jobIds: [jobId], retention: { keepLastN: 2 } }, 'cleanup-doubt-list');
+        expect(bed.sandbox.state.jobCheckpoints(jobId)).toHaveLength(12);
+        expect(result.deletedCount).toBe(0);
+        expect(result.keptInDoubt).toEqual([
+          { jobId, reason: expect.stringContaining('could not determine which are in use') },
+        ]);
+      } finally {
+        bed.sandbox.state.faults = faults;
+      }
+    });
+
+    it('a listing that fails while what is in use is known fails the cleanup, deleting nothing', async () => {
+      const { jobId } = await sandboxAdmin(bed.sandbox.url).seedCompletedJob('list-refused-job', 10);
+      const faults = bed.sandbox.state.faults;
+      bed.sandbox.state.faults = {
+        ...faults,
+        errorRate: 1,
+        errorStatus: 403,
+        routePattern: '^/tensorone/v2/training/jobs/[^/]+/checkpoints',
+      };
+      try {
+        await expect(
+          cleanup({ jobIds: [jobId], retention: { keepLastN: 2 } }, 'cleanup-list-refused'),
+        ).rejects.toThrow(/Workflow execution failed/);
+        expect(bed.sandbox.state.jobCheckpoints(jobId)).toHaveLength(12);
       } finally {
         bed.sandbox.state.faults = faults;
       }

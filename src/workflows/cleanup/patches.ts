@@ -44,3 +44,9 @@ export const asksRateLimitsLocally = () => patched('cleanup-asks-rate-limits-loc
  * (a pipeline may claim the checkpoint then), and each one's outcome is in this history.
  */
 export const waitsForDeletionsInFlight = () => patched('deletions-at-provider-rate-wait-for-those-in-flight');
+
+/**
+ * A job's first checkpoint listing is asked together with its shared protected set (one round trip
+ * instead of two); the deletions the plan makes are still leased from the registry before they run.
+ */
+export const listsWithProtectedSet = () => patched('cleanup-lists-with-protected-set');

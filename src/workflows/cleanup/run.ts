@@ -7,6 +7,7 @@ import {
   batchesDeletions,
   holdsDeletionsToProviderRate,
   leasesDeletions,
+  listsWithProtectedSet,
 } from './patches';
 
 const DEFAULT_HISTORY_EVENT_LIMIT = 8000;
@@ -18,6 +19,8 @@ export interface CleanupMode {
   concurrency: number;
   /** Asks the shared protected set per job (otherwise: the endpoint list, once). */
   shared: boolean;
+  /** Asks a job's first listing together with its shared protected set. */
+  listsWithProtectedSet: boolean;
   /** Leases each deletion from the protection registry first. */
   leased: boolean;
   /** Deletes in heartbeating batches (otherwise: one activity per checkpoint). */
@@ -50,9 +53,21 @@ export async function cleanupMode(input: CleanupInput): Promise<CleanupMode> {
   const shared = asksSharedProtectedSet();
   const leased = !dryRun && leasesDeletions();
   const batched = !dryRun && batchesDeletions();
-  const atProviderRate =
-    batched && holdsDeletionsToProviderRate() && (await providerRateLimits()).tensorone !== undefined;
-  return { dryRun, maxDeletes, concurrency, shared, leased, batched, atProviderRate };
+  const heldToRate = batched && holdsDeletionsToProviderRate();
+  // Decided before the local activity below: code after a local activity's answer may run a workflow
+  // task later than the answer is recorded, and a patch first asked there can replay differently.
+  const listsAhead = shared && listsWithProtectedSet();
+  const atProviderRate = heldToRate && (await providerRateLimits()).tensorone !== undefined;
+  return {
+    dryRun,
+    maxDeletes,
+    concurrency,
+    shared,
+    listsWithProtectedSet: listsAhead,
+    leased,
+    batched,
+    atProviderRate,
+  };
 }
 
 /** The worker fleet's provider rate limits (see `asksRateLimitsLocally`). */
