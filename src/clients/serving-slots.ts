@@ -1,4 +1,4 @@
-import type { Client } from '@temporalio/client';
+import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import type { PromoteAnswer, PromoteRequest, RollbackAnswer, SlotState } from '../decisions/serving-slot';
 import {
   type ServingSlotInput,
@@ -8,7 +8,7 @@ import {
   servingSlotId,
   slotQuery,
 } from '../workflows/serving-slot/contract';
-import { unlessNotFound, withRunningWorkflow } from './long-lived';
+import { unlessNotFound } from './long-lived';
 
 /**
  * The client side of the `servingSlot` workflows (one per pipeline name and task queue), shared by the
@@ -17,18 +17,21 @@ import { unlessNotFound, withRunningWorkflow } from './long-lived';
 export function servingSlots(client: Client, taskQueue: string) {
   const handle = (name: string) => client.workflow.getHandle(servingSlotId(name, taskQueue));
   return {
-    /** Makes the deployment the slot's champion; the slot starts with its first promotion. */
+    /**
+     * Makes the deployment the slot's champion; the slot starts with its first promotion. One request
+     * either way (Update-with-Start): a first promotion does not first learn the slot is missing, then
+     * start it, then ask again, and the new slot takes its start and the promotion in one workflow task.
+     */
     promote: (name: string, request: PromoteRequest): Promise<PromoteAnswer> =>
-      withRunningWorkflow(
-        client,
-        {
-          workflowType: SERVING_SLOT_WORKFLOW_TYPE,
+      client.workflow.executeUpdateWithStart(promoteUpdate, {
+        args: [request],
+        startWorkflowOperation: new WithStartWorkflowOperation(SERVING_SLOT_WORKFLOW_TYPE, {
           workflowId: servingSlotId(name, taskQueue),
           taskQueue,
-          input: (): ServingSlotInput => ({ name }),
-        },
-        () => handle(name).executeUpdate(promoteUpdate, { args: [request] }),
-      ),
+          args: [{ name } satisfies ServingSlotInput],
+          workflowIdConflictPolicy: 'USE_EXISTING',
+        }),
+      }),
     /** Puts the draining former champion back; the slot's validator refuses when there is none. */
     rollback: (name: string, request: { by?: string; reason?: string }): Promise<RollbackAnswer> =>
       handle(name).executeUpdate(rollbackUpdate, { args: [request] }),

@@ -1,5 +1,6 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { servingSlots } from '../../src/clients/serving-slots';
+import { servingSlotId } from '../../src/workflows/serving-slot/contract';
 import type { PromoteRequest, SlotState } from '../../src/decisions/serving-slot';
 import { SANDBOX_PROFILES } from '../../sandbox/profile';
 import { startTimeSkippingEnv } from '../harness/temporal';
@@ -50,6 +51,28 @@ describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
       fails: false,
     });
   }
+
+  it("a first promotion starts the slot and is answered in the slot's first workflow task; one after the slot was terminated starts it again", () =>
+    bed.withWorker(async () => {
+      const slots = servingSlots(bed.env.client, bed.taskQueue);
+      const name = `slot-first-${profile}`;
+      endpointAtSandbox(`ep_${profile}_1`);
+      expect((await slots.promote(name, promotion(1))).champion.deploymentId).toBe(`ep_${profile}_1`);
+      const handle = bed.env.client.workflow.getHandle(servingSlotId(name, bed.taskQueue));
+      const events = (await handle.fetchHistory()).events ?? [];
+      const firstTaskEnd = events.findIndex((e) => e.workflowTaskCompletedEventAttributes);
+      const accepted = events.findIndex((e) => e.workflowExecutionUpdateAcceptedEventAttributes);
+      expect(accepted).toBeGreaterThan(firstTaskEnd);
+      expect(events.slice(firstTaskEnd + 1, accepted).some((e) => e.workflowTaskCompletedEventAttributes)).toBe(
+        false,
+      );
+
+      await handle.terminate('slot lost');
+      endpointAtSandbox(`ep_${profile}_2`);
+      const again = await slots.promote(name, promotion(2));
+      expect(again.champion.deploymentId).toBe(`ep_${profile}_2`);
+      expect((await slots.read(name))?.champion?.deploymentId).toBe(`ep_${profile}_2`);
+    }));
 
   it('the champion is replaced; the former drains, can be rolled back to, and is retired after the drain', () =>
     bed.withWorker(async () => {
