@@ -132,6 +132,58 @@ describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
     expect(status.stoppedJobs).toEqual([job.id]);
   });
 
+  it('"completed", then training again, and the checkpoint list refusing: the refusal is not the failure; the job\'s status is (COMPLETION_DOUBTED), and the job is stopped', async () => {
+    const input = pipelineInput('done-then-running-unlisted', {
+      train: tensoroneTrain({ config: { training: { epochs: 3 } } }),
+      gate: { approval: { required: true, timeout: '24h', onTimeout: 'reject' } },
+    });
+    const status = await bed.withWorker(async () => {
+      const handle = await start(input);
+      const waiting = await advanceUntil(bed.env, async () => {
+        const s = await handle.query(statusQuery);
+        return s.phase === 'awaiting-approval' ? s : undefined;
+      });
+      bed.sandbox.state.resumeJob(jobNamed('done-then-running-unlisted'), 2);
+      bed.sandbox.state.faults = {
+        ...NO_FAULTS,
+        errorRate: 1,
+        errorStatus: 403,
+        routePattern: '^/tensorone/v2/training/jobs/[^/]+/checkpoints',
+      };
+      try {
+        await handle.executeUpdate(approveUpdate, {
+          args: [{ checkpointId: waiting.candidate!.checkpointId, by: 'ada' }],
+        });
+        await expect(handle.result()).rejects.toBeInstanceOf(WorkflowFailedError);
+      } finally {
+        bed.sandbox.state.faults = NO_FAULTS;
+      }
+      return handle.query(statusQuery);
+    });
+    const job = jobNamed('done-then-running-unlisted');
+    expect(status.failure).toContain('COMPLETION_DOUBTED');
+    expect(status.failure).toContain(`training job ${job.id} answers "pending" right before the deploy`);
+    expect(endpointsNamed('done-then-running-unlisted')).toHaveLength(0);
+    expect(job.status).toBe('stopped');
+  });
+
+  it("the look before deploying asks the job and its newest checkpoints in one workflow task, beside the candidate's listing", async () => {
+    const input = pipelineInput('one-look-task', {
+      train: tensoroneTrain({ config: { training: { epochs: 3 } } }),
+    });
+    const handle = await start(input);
+    expect((await bed.withWorker(() => handle.result())).outcome).toBe('deployed');
+    const events = (await handle.fetchHistory()).events ?? [];
+    const scheduled = events.flatMap((e, i) => {
+      const name = e.activityTaskScheduledEventAttributes?.activityType?.name;
+      const task = events.slice(0, i).filter((x) => x.workflowTaskCompletedEventAttributes).length;
+      return name ? [{ name, task }] : [];
+    });
+    const look = scheduled.find((s) => s.name === 'getTrainingJob')!;
+    expect(look).toBeDefined();
+    expect(scheduled.filter((s) => s.task === look.task && s.name === 'listCheckpoints')).toHaveLength(2);
+  });
+
   it('a supervision that continues as new while doubting keeps its grace clock: it gives up once, at the grace, and stops the job', async () => {
     await bed.sandbox.state.syncClock();
     const jobId = bed.sandbox.state.createJob({ name: 'doubt-across-runs', totalEpochs: 40 }).id;

@@ -2,6 +2,7 @@ import { CancellationScope } from '@temporalio/workflow';
 import { planCleanup, type CheckpointSummary } from '../../decisions/retention';
 import type { Checkpoint } from '../../domain/types';
 import { protection } from '../activity-stubs';
+import { heldRead } from '../held-read';
 import { listAllCheckpoints } from './checkpoint-pages';
 import { deleteGranted } from './delete';
 import { leaseDeletions, sharedProtectedSet } from './protected';
@@ -25,14 +26,13 @@ export async function cleanJob(run: CleanupRun, jobId: string): Promise<boolean>
   // The first listing is asked beside the protected set, one round instead of two: what the plan
   // deletes is leased from the registry afterwards all the same, so a claim made between the two
   // answers is still kept.
-  const firstListing =
-    run.mode.listsWithProtectedSet ? listingOf(run, jobId).then(settled, failed) : undefined;
+  const firstListing = run.mode.listsWithProtectedSet ? heldRead(() => listingOf(run, jobId)) : undefined;
   // Asked per job, just before planning it: a candidate chosen meanwhile is protected too.
   const inUse = run.mode.shared ? await sharedProtectedSet(jobId) : { ids: [] };
   if ('doubt' in inUse) {
     if (!run.carry.keptInDoubt.some((k) => k.jobId === jobId)) run.carry.keptInDoubt.push(inUse.doubt);
     // Nothing of the job is deleted: its listing, answered or failed, is not needed.
-    await firstListing;
+    await firstListing?.().catch(() => undefined);
     return false;
   }
   const job: JobInCleanup = { jobId, protectedIds: new Set([...run.givenIds, ...inUse.ids]), leased: false };
@@ -41,7 +41,7 @@ export async function cleanJob(run: CleanupRun, jobId: string): Promise<boolean>
     // a listing is complete or allows nothing more (docs/reliability.md, "Exactly-once on documented routes").
     let listed = firstListing;
     for (;;) {
-      const listing = listed ? unwrap(await listed) : await listingOf(run, jobId);
+      const listing = listed ? await listed() : await listingOf(run, jobId);
       listed = undefined;
       const pass = await planAndDelete(run, job, listing);
       if (pass.done) return pass.truncated;
@@ -57,16 +57,6 @@ type Listing = Awaited<ReturnType<typeof listAllCheckpoints>>;
 /** A listing of the job's checkpoints; since batched deletions its pages are asked `concurrency` at a time. */
 function listingOf(run: CleanupRun, jobId: string): Promise<Listing> {
   return listAllCheckpoints(jobId, false, run.mode.batched ? run.mode.concurrency : 1);
-}
-
-// A listing started ahead is held as an outcome, so its failure is thrown where it is used (or not at
-// all when it is not): never an unhandled rejection in the workflow.
-type Outcome = { listing: Listing } | { error: unknown };
-const settled = (listing: Listing): Outcome => ({ listing });
-const failed = (error: unknown): Outcome => ({ error });
-function unwrap(outcome: Outcome): Listing {
-  if ('error' in outcome) throw outcome.error;
-  return outcome.listing;
 }
 
 /** One listing's plan, and the deletions the plan and `maxDeletes` allow. */

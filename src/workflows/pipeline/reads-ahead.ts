@@ -2,6 +2,7 @@ import type { PipelineSpec } from '../../domain/pipeline-input';
 import type { GateBaseline } from '../../decisions/gate';
 import type { PipelineStatus } from './contract';
 import { requireTrainingEnded } from './believe';
+import { heldRead } from '../held-read';
 import type { SlotDeployment } from '../../decisions/serving-slot';
 import { championBaseline, championBaselineOf } from './promote';
 import {
@@ -39,24 +40,11 @@ export function readAhead(spec: PipelineSpec, jobId: string, status: PipelineSta
   return {
     ...withClaim,
     ...(comparesWithChampion && !withClaim.baseline
-      ? { baseline: started(() => championBaseline(spec, status)) }
+      ? { baseline: heldRead(() => championBaseline(spec, status)) }
       : {}),
     ...(!spec.gate.approval?.required && looksBeforeDeploy()
-      ? { trainingEnded: started(() => requireTrainingEnded(jobId, status.provider)) }
+      ? { trainingEnded: heldRead(() => requireTrainingEnded(jobId, status.provider)) }
       : {}),
-  };
-}
-
-/** A read running now; its failure is held (never an unhandled rejection) and thrown where it is awaited. */
-function started<T>(read: () => Promise<T>): () => Promise<T> {
-  const settled = read().then(
-    (value) => ({ ok: true as const, value }),
-    (error: unknown) => ({ ok: false as const, error }),
-  );
-  return async () => {
-    const outcome = await settled;
-    if (outcome.ok) return outcome.value;
-    throw outcome.error;
   };
 }
 
