@@ -2,7 +2,8 @@
  * Overhead: one whole pipeline on the sandbox with zero provider latency, run by Temporal (dev server,
  * real worker) and by a plain sequential script making the same provider calls in the same process.
  * Prints the ratio and Temporal's overhead per step (activity or child workflow) excluding deliberate waits, and a breakdown of where
- * one pipeline's wall time goes (bench/breakdown.ts). `--cluster` adds the cluster of
+ * one pipeline's wall time goes (bench/breakdown.ts), and the serial floor: as many activities doing
+ * nothing, one after another, on the same server (bench/floor.ts). `--cluster` adds the cluster of
  * `npm run cluster` as shipped (PostgreSQL, 16 shards, no dynamic config), which must be running.
  * `--provider-queues` runs the provider activities on their own task queues, as the worker process
  * (src/worker.ts) does, with no limit set; by default they share the workflow's queue.
@@ -13,6 +14,7 @@ import { planCleanup } from '../src/decisions/retention';
 import type { ProviderClients } from '../src/providers/config';
 import { devServerTuningArgs } from '../engine/dev-server-tuning';
 import { startBenchBed } from './bed';
+import { serialFloorMsPerStep } from './floor';
 import { fastSupervision, pipelineInput, tensoroneTrain } from '../fixtures/pipelines';
 import { benchHeader, flag, percentile, quick, table } from './report';
 import { BREAKDOWN_HEADERS, breakdownRows, pipelineFigures, type Attribution } from './breakdown';
@@ -77,6 +79,8 @@ async function main(): Promise<void> {
           'activities + child workflows',
           'script calls',
           'overhead per step ms (excl. deliberate waits)',
+          'serial floor per step ms',
+          'overhead / floor',
         ],
         rows,
       ) +
@@ -138,6 +142,8 @@ async function measure(
     deliberate.push(figures.deliberateMs);
     attributions.push(figures.attribution);
   }
+  // The same number of steps, one after another and doing nothing, on the same server (bench/floor.ts).
+  const floor = await serialFloorMsPerStep(env, steps, runs);
   await bed.close();
 
   // A deliberate wait (a durable timer, the confirming second look, readiness polls) waits by design;
@@ -155,6 +161,8 @@ async function measure(
     steps,
     scriptCalls,
     (t50 - s50) / steps,
+    floor,
+    (t50 - s50) / steps / floor,
   ];
   return { row, attributions };
 }
