@@ -56,9 +56,12 @@ let running: ChildProcess | undefined;
 /** Runs `npx tsx <script> --quick` in a tree; its first Markdown table. */
 function runBenchmark(tree: Tree, script: string, passedOn: string[]): Promise<Printed> {
   return new Promise((resolve, reject) => {
+    // Its own process group, so an interrupted run stops the benchmark's servers with it (npx does not
+    // pass a signal on to its children).
     const child = spawn('npx', ['tsx', script, '--quick', ...passedOn], {
       cwd: tree.dir,
       stdio: ['ignore', 'pipe', 'inherit'],
+      detached: true,
     });
     running = child;
     let out = '';
@@ -86,14 +89,27 @@ function removeWorktrees(): void {
   }
 }
 
+/** Signals the running benchmark's process group, if there is one. */
+function signalBenchmark(signal: NodeJS.Signals): void {
+  if (running?.pid === undefined) return;
+  try {
+    process.kill(-running.pid, signal);
+  } catch {
+    /* the group has ended */
+  }
+}
+
+// A benchmark's worker catches SIGTERM to shut down in order: it gets the time the worktrees' removal
+// takes, then whatever is left of its group is killed, so no server outlives the run.
 for (const [signal, code] of [
   ['SIGINT', 130],
   ['SIGTERM', 143],
 ] as const)
   process.once(signal, () => {
-    process.stderr.write(`${signal}: removing the refs' worktrees\n`);
-    running?.kill('SIGTERM');
+    process.stderr.write(`${signal}: stopping the benchmark and removing the refs' worktrees\n`);
+    signalBenchmark('SIGTERM');
     removeWorktrees();
+    signalBenchmark('SIGKILL');
     process.exit(code);
   });
 
