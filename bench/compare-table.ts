@@ -30,6 +30,8 @@ export const BENCHMARKS: Benchmark[] = [
       /^Temporal p50 ms \(excl\./,
       /^script p50 ms$/,
       /^overhead per step ms/,
+      /^serial floor per step ms$/,
+      /^overhead \/ floor$/,
     ],
   },
   {
@@ -135,9 +137,10 @@ export function compareTable(bench: Benchmark, refs: TreeRuns[], head: TreeRuns)
   const rowKeys = bench.key
     ? [...new Set(head.runs.flatMap((p) => p.rows.map((r) => r[keyColumn])))]
     : ['(one row)'];
-  const headerOf = (column: RegExp) =>
-    [head, ...refs].flatMap((t) => t.runs.flatMap((p) => p.headers)).find((h) => column.test(h)) ??
-    String(column);
+  const printed = [head, ...refs].flatMap((t) => t.runs.flatMap((p) => p.headers));
+  const headerOf = (column: RegExp) => printed.find((h) => column.test(h)) ?? String(column);
+  // A column no tree's benchmark prints (older scripts, before it existed) is left out.
+  const columns = bench.columns.filter((c) => printed.some((h) => c.test(h)));
   const ratioLabel = (ref: TreeRuns) =>
     refs.length === 1 ? 'ratio (this tree / ref)' : `ratio (this tree / ${ref.ref ?? ref.label})`;
   const rows: (string | number)[][] = [];
@@ -145,7 +148,7 @@ export function compareTable(bench: Benchmark, refs: TreeRuns[], head: TreeRuns)
     const line = (tree: TreeRuns) => [
       tree.label,
       ...(bench.key ? [rowKey] : []),
-      ...bench.columns.map((c) => figure(tree.runs, rowKey, keyColumn, c) ?? '—'),
+      ...columns.map((c) => figure(tree.runs, rowKey, keyColumn, c) ?? '—'),
     ];
     const refLines = refs.map(line);
     const h = line(head);
@@ -165,6 +168,6 @@ export function compareTable(bench: Benchmark, refs: TreeRuns[], head: TreeRuns)
   }
   return (
     `### ${bench.title}\n\n` +
-    table(['tree', ...(bench.key ? [bench.key] : []), ...bench.columns.map(headerOf)], rows)
+    table(['tree', ...(bench.key ? [bench.key] : []), ...columns.map(headerOf)], rows)
   );
 }
