@@ -12,6 +12,7 @@ import path from 'node:path';
 import { benchHeader, table } from '../bench/report';
 import { connectClient, parseEnv, temporalEnvSchema } from '../src/config/temporal-connection';
 import * as workflows from '../src/workflows';
+import { PATCHES_RELEASED_MARKER } from '../src/workflows/released-patch';
 
 const repo = path.resolve(__dirname, '..');
 const WORKFLOWS = path.join(repo, 'src/workflows');
@@ -34,6 +35,8 @@ const WORKFLOW_TYPES: Record<string, string[]> = {
     .filter(([, exported]) => typeof exported === 'function')
     .map(([type]) => type),
 };
+// The release marker is asked by every workflow that asks a patch it covers.
+WORKFLOW_TYPES['every workflow'] = WORKFLOW_TYPES['provider-rate'];
 
 /** The workflow types whose open runs may still take a patch's old path. */
 export const workflowTypesAsking = (folder: string): string[] => WORKFLOW_TYPES[folder] ?? [];
@@ -55,18 +58,22 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-/** Patch ids as written in the workflows: `patched('id')`, or a constant `… = 'id'` passed to it. */
+/**
+ * Patch ids as written in the workflows: `patched('id')` or `releasedPatch('id')` (covered by the
+ * release marker, src/workflows/released-patch.ts), or a constant `… = 'id'` passed to either.
+ */
 export function patchIds(): { id: string; folder: string }[] {
   const found = new Map<string, string>();
   for (const file of [...sourceFiles(WORKFLOWS), ...sourceFiles(PROVIDER_RATE)]) {
     const text = fs.readFileSync(file, 'utf8');
-    if (!/\bpatched\(|_PATCH = '/.test(text)) continue;
+    if (!/\b(patched|releasedPatch)\(|_PATCH = '/.test(text)) continue;
     const folder = file.startsWith(PROVIDER_RATE)
       ? 'provider-rate'
       : path.relative(WORKFLOWS, path.dirname(file)) || '.';
-    for (const m of text.matchAll(/patched\('([a-z0-9-]+)'\)/g)) found.set(m[1], folder);
+    for (const m of text.matchAll(/(?:patched|releasedPatch)\('([a-z0-9-]+)'\)/g)) found.set(m[1], folder);
     for (const m of text.matchAll(/_PATCH = '([a-z0-9-]+)'/g)) found.set(m[1], folder);
   }
+  found.set(PATCHES_RELEASED_MARKER, 'every workflow');
   return [...found].map(([id, folder]) => ({ id, folder })).sort((a, b) => a.id.localeCompare(b.id));
 }
 
@@ -126,14 +133,19 @@ export function patchFacts(): PatchFacts[] {
   const markers = historyMarkers();
   return patchIds().map(({ id, folder }) => {
     const same = [...markers].filter(
-      ([name]) => folder === 'provider-rate' || historyFolder(name) === folder,
+      ([name]) => folder === 'provider-rate' || folder === 'every workflow' || historyFolder(name) === folder,
     );
     return {
       id,
       folder,
       introduced: introducedBy(id),
-      newPath: same.filter(([, ids]) => ids.has(id)).map(([name]) => name),
-      oldPath: same.filter(([, ids]) => !ids.has(id)).map(([name]) => name),
+      // A history with the release marker took every patch it covers.
+      newPath: same
+        .filter(([, ids]) => ids.has(id) || ids.has(PATCHES_RELEASED_MARKER))
+        .map(([name]) => name),
+      oldPath: same
+        .filter(([, ids]) => !ids.has(id) && !ids.has(PATCHES_RELEASED_MARKER))
+        .map(([name]) => name),
     };
   });
 }

@@ -4,7 +4,8 @@
  * server holds every worker of the fleet to the configured rate. Workflows recorded without the patch
  * marker keep their activities on their own queue when they replay; the worker polls both.
  */
-import { patched, workflowInfo, type WorkflowInterceptorsFactory } from '@temporalio/workflow';
+import { workflowInfo, type WorkflowInterceptorsFactory } from '@temporalio/workflow';
+import { releasedPatch } from '../workflows/released-patch';
 import { PROVIDER_QUEUE_PATCH, providerOfActivity } from './activity-queues';
 import { providerTaskQueue } from './providers';
 
@@ -14,7 +15,7 @@ export const interceptors: WorkflowInterceptorsFactory = () => ({
       scheduleActivity(input, next) {
         const provider = providerOfActivity(input.activityType);
         // An activity given a queue of its own keeps it.
-        if (!provider || input.options.taskQueue || !patched(PROVIDER_QUEUE_PATCH)) return next(input);
+        if (!provider || input.options.taskQueue || !releasedPatch(PROVIDER_QUEUE_PATCH)) return next(input);
         const taskQueue = providerTaskQueue(workflowInfo().taskQueue, provider);
         return next({ ...input, options: { ...input.options, taskQueue } });
       },

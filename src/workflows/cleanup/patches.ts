@@ -1,16 +1,16 @@
-import { patched } from '@temporalio/workflow';
+import { releasedPatch } from '../released-patch';
 
 // What changed in the cleanup (and its deletion child) since its first release. Each history recorded
 // before a change replays on the path it was recorded on (test/histories/cleanup-*.json).
 
 /** Every cleanup asks the shared protected set (src/activities/protection.ts), per job, before planning. */
-export const asksSharedProtectedSet = () => patched('cleanup-shared-protected-set');
+export const asksSharedProtectedSet = () => releasedPatch('cleanup-shared-protected-set');
 
 /**
  * Every deletion is leased from the protection registry first: a pipeline that claimed a checkpoint
  * after this cleanup planned (but before it deletes) keeps it, and one that claims later is told.
  */
-export const leasesDeletions = () => patched('cleanup-leases-deletions');
+export const leasesDeletions = () => releasedPatch('cleanup-leases-deletions');
 
 /**
  * A batch's granted deletions run inside heartbeating activities (`deleteCheckpoints`), up to
@@ -18,35 +18,36 @@ export const leasesDeletions = () => patched('cleanup-leases-deletions');
  * batch, and the deletions run near the provider's capacity. The listing that plans them asks its pages
  * `concurrency` at a time (a job of 10,000 checkpoints is 100 pages).
  */
-export const batchesDeletions = () => patched('cleanup-batched-deletions');
+export const batchesDeletions = () => releasedPatch('cleanup-batched-deletions');
 
 /**
  * Under a configured TensorOne rate limit, a batch's deletions run as one activity per checkpoint on
  * the provider's task queue (in a child workflow per batch), where the server holds them to the limit.
  */
-export const holdsDeletionsToProviderRate = () => patched('cleanup-deletions-held-to-provider-rate');
+export const holdsDeletionsToProviderRate = () => releasedPatch('cleanup-deletions-held-to-provider-rate');
 
 /**
  * A cancelled cleanup waits for its deletion batch to stop (the deletions in flight to finish) before it
  * releases its leases: none lands after a pipeline may claim the checkpoint.
  */
-export const waitsForCancelledBatch = () => patched('cleanup-waits-for-cancelled-deletion-batch');
+export const waitsForCancelledBatch = () => releasedPatch('cleanup-waits-for-cancelled-deletion-batch');
 
 /**
  * The worker's rate limits are asked as a local activity (a marker in the workflow task that asks)
  * instead of an activity task: one round trip less per cleanup, the same answer in the history.
  */
-export const asksRateLimitsLocally = () => patched('cleanup-asks-rate-limits-locally');
+export const asksRateLimitsLocally = () => releasedPatch('cleanup-asks-rate-limits-locally');
 
 /**
  * The deletion child (`deleteCheckpointsAtProviderRate`): a batch that is cancelled, or fails on one
  * deletion, ends only after the deletions in flight: none lands after the cleanup released its leases
  * (a pipeline may claim the checkpoint then), and each one's outcome is in this history.
  */
-export const waitsForDeletionsInFlight = () => patched('deletions-at-provider-rate-wait-for-those-in-flight');
+export const waitsForDeletionsInFlight = () =>
+  releasedPatch('deletions-at-provider-rate-wait-for-those-in-flight');
 
 /**
  * A job's first checkpoint listing is asked together with its shared protected set (one round trip
  * instead of two); the deletions the plan makes are still leased from the registry before they run.
  */
-export const listsWithProtectedSet = () => patched('cleanup-lists-with-protected-set');
+export const listsWithProtectedSet = () => releasedPatch('cleanup-lists-with-protected-set');

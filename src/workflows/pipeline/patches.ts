@@ -1,14 +1,14 @@
-import { patched } from '@temporalio/workflow';
+import { releasedPatch } from '../released-patch';
 import { ROLLBACK_CHECK_PATCH } from '../serving-slot/patches';
 
 // What changed in the pipeline since its first release. Each history recorded before a change replays
 // on the path it was recorded on (test/histories/pipeline-*.json).
 
 /** Duration and size bounds on the pipeline file: a pipeline started before them replays as it was accepted. */
-export const boundsInput = () => patched('pipeline-input-bounds');
+export const boundsInput = () => releasedPatch('pipeline-input-bounds');
 
 /** The typed `train.config`: a pipeline started before it replays with the config it was given. */
-export const typesTrainConfig = () => patched('pipeline-typed-train-config');
+export const typesTrainConfig = () => releasedPatch('pipeline-typed-train-config');
 
 /**
  * Released after v3: what the pipeline creates is named after its run (a rerun creates anew), a create
@@ -16,57 +16,57 @@ export const typesTrainConfig = () => patched('pipeline-typed-train-config');
  * job, duplicates of a create in doubt are stopped or reported, and the registry target gates the
  * registered model it deploys. Histories recorded before it replay the old path.
  */
-export const ownsRunResources = () => patched('pipeline-run-owned-resources');
+export const ownsRunResources = () => releasedPatch('pipeline-run-owned-resources');
 
 /**
  * Operator commands are Updates with validators (operator-updates.ts). With it, the approve/reject
  * signals older CLIs send obey the same rules (only while awaiting approval, first decision only); runs
  * started before it keep taking them at any time, as recorded.
  */
-export const operatorUpdates = () => patched('pipeline-operator-updates');
+export const operatorUpdates = () => releasedPatch('pipeline-operator-updates');
 
 /**
  * A pin of a TensorOne checkpoint the pipeline has not listed is checked against the job's own list
  * (a checkpoint's GET need not name its job). Runs before it asked the checkpoint's GET and took an
  * unnamed owner as the job's.
  */
-export const pinChecksJobListing = () => patched('pipeline-pin-checks-job-listing');
+export const pinChecksJobListing = () => releasedPatch('pipeline-pin-checks-job-listing');
 
 /** Webhook notifications go out in order without holding the pipeline up; a failed delivery is dropped. */
-export const notifiesWebhook = () => patched('webhook-notifications');
+export const notifiesWebhook = () => releasedPatch('webhook-notifications');
 
 /**
  * Released after v5: a pipeline whose worker has no webhook (the first delivery answers
  * `configured: false`) schedules no further notification activity.
  */
-export const notifiesOnlyWithWebhook = () => patched('notify-only-with-a-webhook');
+export const notifiesOnlyWithWebhook = () => releasedPatch('notify-only-with-a-webhook');
 
 /**
  * The supervising child's id comes from the provider and job (`superviseWorkflowId`), shared with
  * `starter supervise`: one supervisor per job. Runs started before it keep `<pipeline>/supervise`.
  */
-export const supervisesPerJob = () => patched('pipeline-supervision-per-job');
+export const supervisesPerJob = () => releasedPatch('pipeline-supervision-per-job');
 
 /** Candidate, deployment and pins go to the shared protection records (src/workflows/protection/). */
-export const recordsProtection = () => patched('pipeline-records-protected-checkpoints');
+export const recordsProtection = () => releasedPatch('pipeline-records-protected-checkpoints');
 
 /** The candidate is claimed through the registry's Update, which refuses one a cleanup is deleting. */
-export const claimsCandidate = () => patched('pipeline-claims-candidate');
+export const claimsCandidate = () => releasedPatch('pipeline-claims-candidate');
 
 /**
  * A claimed TensorOne candidate is looked up once more: a cleanup that deleted it between the listing
  * and the claim (a worker lost in between) held no lease by then, so only the provider can tell.
  */
-export const confirmsClaimedCandidate = () => patched('pipeline-confirms-claimed-candidate');
+export const confirmsClaimedCandidate = () => releasedPatch('pipeline-confirms-claimed-candidate');
 
 /** The same look after a pin's claim: a pin of a checkpoint deleted since the pipeline listed it is refused. */
-export const pinConfirmsCheckpoint = () => patched('pipeline-pin-confirms-checkpoint-exists');
+export const pinConfirmsCheckpoint = () => releasedPatch('pipeline-pin-confirms-checkpoint-exists');
 
 /**
  * The approval wait as two timers, so that a candidate still undecided at half its timeout is counted
  * (the alert on an approval waiting past half its deadline).
  */
-export const countsHalfApprovalDeadline = () => patched('approval-counts-half-deadline');
+export const countsHalfApprovalDeadline = () => releasedPatch('approval-counts-half-deadline');
 
 /**
  * Released after v6: a pipeline's name has a serving slot (src/workflows/serving-slot/). The gate
@@ -74,40 +74,40 @@ export const countsHalfApprovalDeadline = () => patched('approval-counts-half-de
  * deployment is promoted into the slot, whose former champion drains and is then retired. Histories
  * recorded before it deploy beside whatever serves, as they did.
  */
-export const usesServingSlot = () => patched('pipeline-serving-slot');
+export const usesServingSlot = () => releasedPatch('pipeline-serving-slot');
 
 /**
  * Released with the slot's rollback check (the same id): a promotion records the smoke request the
  * check asks the former champion later.
  */
-export const recordsSmokeRequest = () => patched(ROLLBACK_CHECK_PATCH);
+export const recordsSmokeRequest = () => releasedPatch(ROLLBACK_CHECK_PATCH);
 
 /**
  * Released after the serving slot: right before deploying, the pipeline looks at its job once more
  * and deploys only when the job is not training and a completion is believable (TensorOne: its final
  * checkpoint listed). Runs before it deployed on the supervision's word alone (and without its await).
  */
-export const looksBeforeDeploy = () => patched('pipeline-believes-completion-before-deploy');
+export const looksBeforeDeploy = () => releasedPatch('pipeline-believes-completion-before-deploy');
 
 /**
  * A pipeline with `train.earlyStop` gives its supervising child the early-stop rule. Asked only by
  * pipelines with `train.earlyStop`, so the histories of others are unchanged.
  */
-export const givesEarlyStop = () => patched('pipeline-early-stop');
+export const givesEarlyStop = () => releasedPatch('pipeline-early-stop');
 
 /**
  * A pipeline that creates a training job reserves its `budget.maxCost` against its task queue's fleet
  * budget first, waits (phase `awaiting-budget`) while the fleet is at its limit, and settles the
  * reservation to the job's cost when the job ends. Without a budget set nothing else changes.
  */
-export const reservesFleetBudgetPatch = () => patched('pipeline-reserves-fleet-budget');
+export const reservesFleetBudgetPatch = () => releasedPatch('pipeline-reserves-fleet-budget');
 
 /**
  * A sweep that has named its winner releases the best checkpoints of its other trials from the
  * protection records (they were held while the sweep ran); the winner's stays, then its candidate's.
  * Asked only by pipelines with `train.sweep`.
  */
-export const releasesLosingTrials = () => patched('sweep-releases-losing-trials');
+export const releasesLosingTrials = () => releasedPatch('sweep-releases-losing-trials');
 
 /**
  * A sweep's trial at a rung trains on only once it is sure to rank among the best `keep` of all the
@@ -115,14 +115,14 @@ export const releasesLosingTrials = () => patched('sweep-releases-losing-trials'
  * resumed from it when promoted (src/decisions/rung-promotion.ts). Runs before it judge a trial
  * against those at the rung before it. Asked only by sweeps with halving.
  */
-export const pausesTrialsAtRungs = () => patched('sweep-pauses-trials-at-rungs');
+export const pausesTrialsAtRungs = () => releasedPatch('sweep-pauses-trials-at-rungs');
 
 /**
  * A pipeline that would reserve first asks its worker whether its task queue has a fleet budget (a
  * local activity, answered from the worker's cache while fresh) and skips the reservation when none
  * was ever set. An answer that cannot be had reserves as before.
  */
-export const asksFleetBudgetPresence = () => patched('pipeline-skips-reservation-without-fleet-budget');
+export const asksFleetBudgetPresence = () => releasedPatch('pipeline-skips-reservation-without-fleet-budget');
 
 /**
  * The fleet-budget question is an activity, not a local activity. A local activity's answer can be
@@ -131,21 +131,21 @@ export const asksFleetBudgetPresence = () => patched('pipeline-skips-reservation
  * differently, and the run is stuck on a nondeterminism error.
  */
 export const asksFleetBudgetPresenceByActivity = () =>
-  patched('pipeline-asks-fleet-budget-presence-by-activity');
+  releasedPatch('pipeline-asks-fleet-budget-presence-by-activity');
 
 /**
  * The champion read and the look at the job before deploying start with the candidate's listing
  * instead of one after another after its claim: two workflow tasks and their round trips fewer. Only
  * when no approval is awaited (then the look still comes after the approval, right before deploying).
  */
-export const readsAheadOfTheClaim = () => patched('pipeline-reads-champion-and-job-with-the-candidate');
+export const readsAheadOfTheClaim = () => releasedPatch('pipeline-reads-champion-and-job-with-the-candidate');
 
 /**
  * A pipeline holding a fleet budget reservation tells the budget its job's cost as its looks report it
  * (when it moved by a step), and stops its job with a saved checkpoint when the budget says so, going
  * on as when its own `budget.maxCost` stopped training. Asked only by a pipeline that holds one.
  */
-export const stopsOnFleetOverrun = () => patched('pipeline-fleet-budget-stops');
+export const stopsOnFleetOverrun = () => releasedPatch('pipeline-fleet-budget-stops');
 
 /**
  * A pipeline holding a fleet budget reservation asks its supervising child to report each time its job's
@@ -153,14 +153,14 @@ export const stopsOnFleetOverrun = () => patched('pipeline-fleet-budget-stops');
  * add no history, so without it the budget heard the job's cost at its first look and near its own
  * `budget.maxCost` only. Asked only by a pipeline that holds one.
  */
-export const asksCostSteps = () => patched('pipeline-fleet-cost-steps');
+export const asksCostSteps = () => releasedPatch('pipeline-fleet-cost-steps');
 
 /**
  * An input the starter validated against this worker's input schema revision (its memo names it,
  * src/domain/validated-input.ts) is not validated again: the pipeline's first workflow task no longer
  * evaluates zod and the schema. Asked only by starts that carry the memo.
  */
-export const trustsStarterValidation = () => patched('pipeline-trusts-starter-validated-input');
+export const trustsStarterValidation = () => releasedPatch('pipeline-trusts-starter-validated-input');
 
 /**
  * The fleet-budget question also asks whether the worker has a webhook (`workerPresence`, one
@@ -168,25 +168,25 @@ export const trustsStarterValidation = () => patched('pipeline-trusts-starter-va
  * said so before. Asked only by a pipeline that asks the fleet-budget question.
  */
 export const asksWebhookWithBudgetPresence = () =>
-  patched('pipeline-asks-webhook-with-fleet-budget-presence');
+  releasedPatch('pipeline-asks-webhook-with-fleet-budget-presence');
 
 /**
  * The deployed checkpoint's protection record and the promotion into the slot are one activity
  * (`recordAndPromoteInSlot`: the record, then the promotion): one activity task and one workflow task
  * fewer. The promotion still comes only after the record is made.
  */
-export const recordsWithPromotion = () => patched('pipeline-records-deployment-with-its-promotion');
+export const recordsWithPromotion = () => releasedPatch('pipeline-records-deployment-with-its-promotion');
 
 /**
  * The gate's read of the slot's champion rides with the candidate's claim (`claimWithChampion`, one
  * activity) instead of going out as its own activity with the candidate's listing: one activity task
  * and the workflow task its answer woke fewer. Asked only by a pipeline that compares with its champion.
  */
-export const readsChampionWithTheClaim = () => patched('pipeline-reads-champion-with-the-claim');
+export const readsChampionWithTheClaim = () => releasedPatch('pipeline-reads-champion-with-the-claim');
 
 /**
  * The look before deploying asks the job's newest checkpoints together with the job's status instead
  * of after it: one round trip less, and one workflow task less beside the candidate's listing.
  */
 export const readsNewestCheckpointsWithTheJob = () =>
-  patched('pipeline-reads-newest-checkpoints-with-the-job');
+  releasedPatch('pipeline-reads-newest-checkpoints-with-the-job');

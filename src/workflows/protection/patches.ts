@@ -1,4 +1,4 @@
-import { patched } from '@temporalio/workflow';
+import { releasedPatch } from '../released-patch';
 
 // What changed in the protection registry since its first release. Each history recorded before a
 // change replays on the path it was recorded on (test/histories/protection-registry-*.json).
@@ -8,13 +8,13 @@ import { patched } from '@temporalio/workflow';
  * after the registry was terminated) rebuilds from the runs before it and the live workflows before it
  * grants a deletion lease; claims wait for the rebuild, leases are refused until it is done.
  */
-export const rebuildsWhenStartedAnew = () => patched('protection-registry-rebuilds-when-started-anew');
+export const rebuildsWhenStartedAnew = () => releasedPatch('protection-registry-rebuilds-when-started-anew');
 
 /**
  * The rebuild heartbeats after each workflow it reads (a 20 s heartbeat timeout): one lost with its
  * worker is tried again within seconds, not after its 2-minute timeout. Runs before it kept the latter.
  */
-export const rebuildHeartbeats = () => patched('protection-rebuild-heartbeats');
+export const rebuildHeartbeats = () => releasedPatch('protection-rebuild-heartbeats');
 
 /**
  * The rebuild in two parts: first the runs before (their records and leases), then the live workflows.
@@ -22,4 +22,4 @@ export const rebuildHeartbeats = () => patched('protection-rebuild-heartbeats');
  * pipeline that cannot answer (its workflow task failing) no longer holds every other pipeline's claim,
  * and with them the registry's in-flight Updates. Leases still wait for both parts.
  */
-export const rebuildsInTwoParts = () => patched('protection-rebuild-in-two-parts');
+export const rebuildsInTwoParts = () => releasedPatch('protection-rebuild-in-two-parts');

@@ -1,0 +1,48 @@
+import type { temporal } from '@temporalio/proto';
+import { defaultPayloadConverter } from '@temporalio/common';
+import { pipelineInput, tensoroneTrain } from '../../fixtures/pipelines';
+import { PATCHES_RELEASED_MARKER } from '../../src/workflows/released-patch';
+import { startPipeline, useSharedTimeSkippingEnv, useWorkflowTestBed } from '../harness/workflow-env';
+
+type Event = temporal.api.history.v1.IHistoryEvent;
+
+/** The patch ids a history's markers carry, in order, and how many search-attribute upserts it made. */
+function patchesOf(events: Event[]): { ids: string[]; upserts: number } {
+  const ids = events.flatMap((e) => {
+    const data = e.markerRecordedEventAttributes?.details?.['patch-data']?.payloads?.[0];
+    return data ? [defaultPayloadConverter.fromPayload<{ id: string }>(data).id] : [];
+  });
+  return { ids, upserts: events.filter((e) => e.upsertWorkflowSearchAttributesEventAttributes).length };
+}
+
+/**
+ * A run started now records the one release marker instead of a marker (and a `TemporalChangeVersion`
+ * upsert) per patch; every history recorded before it still replays on its own path (replay.test.ts).
+ */
+const shared = useSharedTimeSkippingEnv();
+const bed = useWorkflowTestBed({}, { shared, providerQueues: true });
+
+it('a pipeline, its supervision and its cleanup each record one patch marker, the release marker, and deploy', async () => {
+  const handle = await startPipeline(
+    bed,
+    pipelineInput('release-marker', { train: tensoroneTrain({ config: { training: { epochs: 8 } } }) }),
+  );
+  const result = await bed.withWorker(() => handle.result());
+  expect(result.outcome).toBe('deployed');
+  expect(result.deletedCheckpoints.length).toBeGreaterThan(0);
+
+  const pipeline = (await handle.fetchHistory()).events ?? [];
+  const children = pipeline.flatMap((e) => {
+    const id = e.childWorkflowExecutionStartedEventAttributes?.workflowExecution?.workflowId;
+    return id ? [id] : [];
+  });
+  expect(children).toHaveLength(2); // the supervision and the cleanup
+  for (const events of [
+    pipeline,
+    ...(await Promise.all(
+      children.map(async (id) => (await bed.env.client.workflow.getHandle(id).fetchHistory()).events ?? []),
+    )),
+  ]) {
+    expect(patchesOf(events)).toEqual({ ids: [PATCHES_RELEASED_MARKER], upserts: 1 });
+  }
+});
