@@ -2,6 +2,8 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { percentile } from './report';
 
+let measured = 0;
+
 /**
  * The floor under a pipeline's per-step figure: a workflow of `steps` activities that do nothing, one
  * after another, on the same server, with the SDK's default worker. Each step is one activity task and
@@ -13,8 +15,9 @@ export async function serialFloorMsPerStep(
   env: TestWorkflowEnvironment,
   steps: number,
   runs: number,
+  patchesPerStep = 0,
 ): Promise<number> {
-  const taskQueue = `bench-floor-${process.pid}`;
+  const taskQueue = `bench-floor-${process.pid}-${++measured}`;
   const worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue,
@@ -27,7 +30,7 @@ export async function serialFloorMsPerStep(
     for (let i = 0; i <= runs; i++) {
       const t = performance.now();
       await env.client.workflow.execute('serialSteps', {
-        args: [steps],
+        args: [steps, patchesPerStep],
         taskQueue,
         workflowId: `${taskQueue}-${i}`,
       });
