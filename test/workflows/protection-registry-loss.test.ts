@@ -309,6 +309,8 @@ describe('its history gone: rebuilt from the live workflows', () => {
             unknownStatusGrace: '30m',
           },
           gate: { approval: { required: true, timeout: '24h', onTimeout: 'reject' } },
+          // Looks at the endpoint a second apart (a 60th of the timeout), not 15 s: it serves in 300 ms.
+          deploy: { target: 'tensorone-endpoint', gpuIds: ['a100'], workerCount: 1, timeout: '1m' },
           cleanup: { enabled: false, retention: { keepLastN: 2 }, maxDeletes: 1000 },
         }),
       ],
