@@ -465,7 +465,8 @@ describe('a live workflow that cannot answer the rebuild', () => {
       async (registry) => {
         const claimed = await Promise.race([
           registry.claim([pin('ckpt_unanswered_e1', 'pipeline-healthy')]),
-          new Promise<'still waiting'>((r) => setTimeout(() => r('still waiting'), 30_000)),
+          // Unref'd: when the claim wins, this timer does not hold the test process open for 30 s.
+          new Promise<'still waiting'>((r) => setTimeout(() => r('still waiting'), 30_000).unref()),
         ]);
         expect(claimed).toEqual({ recorded: ['ckpt_unanswered_e1'], beingDeleted: [] });
         const lease = await registry.lease({
