@@ -68,18 +68,19 @@ export function providerReads(clients: ProviderClients, limits: ProviderRateLimi
  * A job's read has one id per job while it runs: a look that gave up waiting and looks again joins
  * the read already queued instead of queueing another (reads never pile up behind the limit). A
  * sweep's pages are waited for in full: the look waits for the sweep at most `lookWaitsMs`
- * (src/activities/job-sweep.ts), and the sweep goes on for the next looks.
+ * (src/activities/job-sweep.ts), and the sweep goes on for the next looks. `lookWaitsMs`: 20 s, as
+ * every worker process has it (a test of the joining read waits less).
  */
-export function readsAtProviderRate(): WatchReads {
+export function readsAtProviderRate(lookWaitsMs = LOOK_WAITS_MS): WatchReads {
   return {
     listJobs: (query) => viaProviderQueue('listTrainingJobsAtProviderRate', [query], 'tensorone-read-'),
     getJob: (jobId) =>
       waitAtMost(
         viaProviderQueue('getTrainingJobAtProviderRate', [jobId], 'tensorone-read-', `job-${jobId}`),
-        LOOK_WAITS_MS,
+        lookWaitsMs,
         `job ${jobId}`,
       ),
-    lookWaitsMs: LOOK_WAITS_MS,
+    lookWaitsMs,
   };
 }
 

@@ -20,7 +20,7 @@ import { statusQuery, type PipelineStatus } from '../../src/workflows/pipeline/c
 import { superviseWorkflowId } from '../../src/workflows/supervise/contract';
 import { createWorker } from '../../src/worker-factory';
 import { fineTuneToDeploy, superviseTrainingJob } from '../../src/workflows';
-import { testWorkerSettings } from '../harness/workflow-bundles';
+import { testWorkerSettings, workerBundleEnv } from '../harness/workflow-bundles';
 
 const repo = path.resolve(__dirname, '../..');
 const tsx = path.join(repo, 'node_modules/.bin/tsx');
@@ -347,6 +347,8 @@ it.each(['SIGTERM', 'SIGINT'] as const)(
         TEMPORAL_TASK_QUEUE: uniqueTaskQueue('shutdown'),
         WORKER_SHUTDOWN_GRACE_SECONDS: String(grace),
         SANDBOX_URL: bed.sandbox.url,
+        // The run's prebuilt bundle, as production runs `npm run build`'s: no webpack at start.
+        ...workerBundleEnv(),
       },
     });
     let stderr = '';
@@ -355,7 +357,7 @@ it.each(['SIGTERM', 'SIGINT'] as const)(
       (resolve) => worker.on('exit', (code, sig) => resolve({ code, signal: sig, at: Date.now() })),
     );
     try {
-      // Bundling the workflows with webpack takes a while on a busy machine.
+      // Starting takes a while on a busy machine (bundling the workflows, without a prebuilt bundle).
       for (let i = 0; i < 240 && !stderr.includes('worker polling'); i++)
         await new Promise((r) => setTimeout(r, 500));
       expect(stderr).toContain('worker polling');

@@ -13,6 +13,14 @@ declare global {
 }
 
 /**
+ * The tests' dev server only: the server deletes a closed workflow's history (DeleteWorkflowExecution)
+ * only once its close task is acknowledged, and it records acknowledgements every 30 s by default, so a
+ * deletion took 0–35 s at random (test/workflows/protection-registry-loss.test.ts waits for one).
+ * Every second, it takes about a second. What the tests check does not depend on it.
+ */
+const TEST_DEV_SERVER_ARGS = ['--dynamic-config-value', 'history.transferProcessorUpdateAckInterval="1s"'];
+
+/**
  * Runs once per `jest` run: provisions the engines (cached), starts ONE dev server on a free port for
  * every test file, and tells test files where it is through environment variables.
  * Time-skipping servers are started per test file (see ./temporal.ts): time skipping is global to a
@@ -39,7 +47,7 @@ export default async function globalSetup(): Promise<void> {
   const devServer = await startDevServer(engines.devServer!, {
     ip: '127.0.0.1',
     searchAttributes: CUSTOM_SEARCH_ATTRIBUTES,
-    extraArgs: [...devServerTuningArgs(), '--metrics-port', String(metricsPort)],
+    extraArgs: [...devServerTuningArgs(), ...TEST_DEV_SERVER_ARGS, '--metrics-port', String(metricsPort)],
   });
   globalThis.__FTP_DEV_SERVER__ = devServer;
   process.env.FTP_TEST_TEMPORAL_ADDRESS = devServer.address;

@@ -56,3 +56,12 @@ export function testWorkerSettings(providerQueues = false): ReturnType<typeof de
   const bundle = testWorkflowBundle(providerQueues);
   return { ...defaultWorkerSettings(), ...(bundle ? { WORKER_WORKFLOW_BUNDLE: bundle } : {}) };
 }
+
+/**
+ * The environment that has a worker process (`src/worker.ts`, provider queues always on) run the
+ * global setup's bundle instead of bundling the workflows with webpack as it starts; empty without one.
+ */
+export function workerBundleEnv(): { WORKER_WORKFLOW_BUNDLE?: string } {
+  const bundle = testWorkflowBundle(true);
+  return bundle ? { WORKER_WORKFLOW_BUNDLE: bundle } : {};
+}

@@ -1,5 +1,5 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
+import type { Worker, WorkerOptions } from '@temporalio/worker';
 import { createProviderClients } from '../../src/providers/config';
 import { createTensorOneClient } from '../../src/providers/tensorone/client';
 import type { SandboxConfig, Sandbox } from '../../sandbox/server';
@@ -44,6 +44,8 @@ export async function startWorkflowTestBed(
     tensoroneMaxRps?: number;
     /** With `providerQueues`: MARQTUNE_MAX_RPS as the worker process would have it. */
     marqtuneMaxRps?: number;
+    /** Worker options a test varies on top of the bed's (e.g. how often heartbeats reach the server). */
+    workerOverrides?: Partial<WorkerOptions>;
   } = {},
 ): Promise<WorkflowTestBed> {
   const env = options.shared ?? (await startTimeSkippingEnv());
@@ -72,7 +74,7 @@ export async function startWorkflowTestBed(
       MARQTUNE_MAX_RPS: options.marqtuneMaxRps,
     },
     // A test ends its worker at once: activities still running are cancelled, not waited for.
-    overrides: { shutdownGraceTime: 0 },
+    overrides: { shutdownGraceTime: 0, ...options.workerOverrides },
     providerQueues: options.providerQueues,
   });
   const worker = group.workers[0];

@@ -15,6 +15,7 @@ import { eventually } from '../harness/sandbox';
 import { quickGatedExample } from '../harness/example-pipelines';
 import { connectDevServer, type DevServerHandle, uniqueTaskQueue } from '../harness/temporal';
 import { freePort } from '../../engine/free-port';
+import { workerBundleEnv } from '../harness/workflow-bundles';
 
 const repo = path.resolve(__dirname, '../..');
 const taskQueue = uniqueTaskQueue('metrics');
@@ -46,6 +47,8 @@ beforeAll(async () => {
       SANDBOX_URL: sandbox.url,
       WORKER_METRICS_ADDRESS: `127.0.0.1:${port}`,
       LOG_LEVEL: 'WARN',
+      // The run's prebuilt bundle, as production runs `npm run build`'s: no webpack at start.
+      ...workerBundleEnv(),
     },
   });
   worker.stderr!.on('data', (d: Buffer) => (workerLog = `${workerLog}${d.toString()}`.slice(-4000)));

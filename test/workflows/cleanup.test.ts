@@ -710,7 +710,12 @@ describe('under a TensorOne rate limit (TENSORONE_MAX_RPS, provider task queues)
   });
 
   it('without a limit, a cleanup cancelled during its heartbeating batch also ends only after the deletions in flight', async () => {
-    const plain = await startWorkflowTestBed({}, { shared: env, providerQueues: true });
+    // The batch learns of the cancel at its next heartbeat to reach the server: at most 12 s away with
+    // the worker's defaults (0.8 of its 15 s heartbeat timeout), a second here.
+    const plain = await startWorkflowTestBed(
+      {},
+      { shared: env, providerQueues: true, workerOverrides: { maxHeartbeatThrottleInterval: '1s' } },
+    );
     try {
       const { jobId } = await sandboxAdmin(plain.sandbox.url).seedCompletedJob('cancelled-batch', 20);
       await cancelDuringSlowDeletions(plain, jobId, 'cleanup-cancelled-during-batch');

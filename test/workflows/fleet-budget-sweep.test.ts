@@ -101,10 +101,13 @@ describe('a sweep under a fleet budget', () => {
   });
 
   it('a sweep whose only trial in flight waits in line shows the pipeline awaiting-budget, and training again once admitted', async () => {
-    await setBudget(10);
+    // Room for both trials once the other run settles: the second ($10) fits beside the first's $8.50.
+    // With $10 it fitted only once the window rolled, days of virtual time later, and only because the
+    // 400-day window (aligned to the epoch) happened to roll on 2026-12-13; after that, never in a test.
+    await setBudget(20);
     // Someone else holds the whole budget.
     const other = { workflowId: 'pipeline-other', runId: randomUUID() };
-    await bed.withWorker(() => budgets().reserve({ ...other, amount: 10 }));
+    await bed.withWorker(() => budgets().reserve({ ...other, amount: 20 }));
     const seen = await bed.withWorker(async () => {
       const handle = await startPipeline(
         bed,
@@ -127,7 +130,7 @@ describe('a sweep under a fleet budget', () => {
       return { waiting, training, result: await handle.result() };
     });
     expect(seen.waiting.fleetBudget).toMatch(
-      /^awaiting budget: fleet at \$10 of \$10 this window \(1 waiting;/,
+      /^awaiting budget: fleet at \$20 of \$20 this window \(1 waiting;/,
     );
     expect(seen.training.phase).toBe('training');
     expect(seen.result.outcome).toBe('deployed');

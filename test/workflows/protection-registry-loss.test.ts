@@ -8,7 +8,11 @@ import { sandboxAdmin } from '../../sandbox/admin-client';
 import { pipelineWorkflowId } from '../../src/domain/pipeline-input';
 import { protectionRegistry } from '../../src/clients/protection-registry';
 import { approveUpdate, pinUpdate, statusQuery } from '../../src/workflows/pipeline/contract';
-import { protectionRegistryId, protectionStateQuery } from '../../src/workflows/protection/contract';
+import {
+  protectionRegistryId,
+  protectionStateQuery,
+  type ProtectionRegistryInput,
+} from '../../src/workflows/protection/contract';
 import type { CleanupInput } from '../../src/workflows/cleanup/contract';
 import { checkpointCleanup, checkpointProtection, fineTuneToDeploy, servingSlot } from '../../src/workflows';
 import { pipelineInput, tensoroneTrain } from '../../fixtures/pipelines';
@@ -157,9 +161,10 @@ it('while the run before cannot be read, a cleanup deletes nothing and its resul
     workflowId: protectionRegistryId(bed.taskQueue),
   });
   await squatter.terminate('started under the wrong id');
-  // Started again as every caller starts it: naming the run before.
+  // Started again as every caller starts it: naming the run before. Its rebuild never ends here, so a
+  // lease waits for it 2 s (instead of 20 s) before it is refused.
   await bed.env.client.workflow.start(checkpointProtection, {
-    args: [{ predecessorRunId: squatter.firstExecutionRunId }],
+    args: [{ predecessorRunId: squatter.firstExecutionRunId, leaseWaitsForRebuildMs: 2000 }],
     taskQueue: bed.taskQueue,
     workflowId: protectionRegistryId(bed.taskQueue),
   });
@@ -309,6 +314,8 @@ describe('its history gone: rebuilt from the live workflows', () => {
             unknownStatusGrace: '30m',
           },
           gate: { approval: { required: true, timeout: '24h', onTimeout: 'reject' } },
+          // Looks at the endpoint a second apart (a 60th of the timeout), not 15 s: it serves in 300 ms.
+          deploy: { target: 'tensorone-endpoint', gpuIds: ['a100'], workerCount: 1, timeout: '1m' },
           cleanup: { enabled: false, retention: { keepLastN: 2 }, maxDeletes: 1000 },
         }),
       ],
@@ -379,10 +386,11 @@ type RealActivities = ReturnType<typeof createActivities>;
 /**
  * On the dev server (the time-skipping server does not time out an attempt by its missed heartbeat): a
  * worker of the product's workflows with some activities replaced runs while `fn` talks to the
- * registry of a task queue of its own; the registry is terminated afterwards.
+ * registry of a task queue of its own, started with `input`; the registry is terminated afterwards.
  */
 async function withRegistryOnDevServer<T>(
   name: string,
+  input: ProtectionRegistryInput,
   replace: (real: RealActivities) => Partial<RealActivities>,
   fn: (registry: RegistryClient) => Promise<T>,
 ): Promise<T> {
@@ -397,6 +405,12 @@ async function withRegistryOnDevServer<T>(
       shutdownGraceTime: 0,
       shutdownForceTime: '1s',
       activities: { ...real, ...replace(real) },
+    });
+    // The first run of a registry, as a first caller starts it (nothing before it), with `input`.
+    await dev.client.workflow.start(checkpointProtection, {
+      args: [input],
+      taskQueue,
+      workflowId: protectionRegistryId(taskQueue),
     });
     return await worker.runUntil(fn(protectionRegistry(dev.client, taskQueue)));
   } finally {
@@ -415,6 +429,8 @@ describe('a rebuild lost with its worker', () => {
     const startedAt = Date.now();
     const claim = await withRegistryOnDevServer(
       'lost-rebuild',
+      // A heartbeat missed for 5 s (instead of 20 s) is a lost attempt: well under the 2 minutes still.
+      { rebuildHeartbeatTimeoutMs: 5000 },
       (real) => ({
         // The first attempt of the part a claim waits on never answers and never beats (as if its worker
         // was killed); it ends only when this test's worker shuts down.
@@ -442,12 +458,15 @@ describe('a live workflow that cannot answer the rebuild', () => {
     };
     await withRegistryOnDevServer(
       'unanswered-rebuild',
+      // The lease waits 2 s (instead of 20 s) for the rebuild that cannot end, then is refused.
+      { leaseWaitsForRebuildMs: 2000 },
       // Reading the live workflows fails on every attempt, in one part or in the whole rebuild.
       () => ({ rebuildProtection: cannotAnswer, rebuildProtectionFromLiveWorkflows: cannotAnswer }),
       async (registry) => {
         const claimed = await Promise.race([
           registry.claim([pin('ckpt_unanswered_e1', 'pipeline-healthy')]),
-          new Promise<'still waiting'>((r) => setTimeout(() => r('still waiting'), 30_000)),
+          // Unref'd: when the claim wins, this timer does not hold the test process open for 30 s.
+          new Promise<'still waiting'>((r) => setTimeout(() => r('still waiting'), 30_000).unref()),
         ]);
         expect(claimed).toEqual({ recorded: ['ckpt_unanswered_e1'], beingDeleted: [] });
         const lease = await registry.lease({

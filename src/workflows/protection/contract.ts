@@ -18,6 +18,16 @@ export const protectionRegistryId = perTaskQueueId('checkpoint-protection');
 export interface ProtectionRegistryInput extends LongLivedInput {
   records?: ProtectionRecord[];
   leases?: DeletionLease[];
+  /**
+   * How long a deletion lease waits for a rebuild in progress before it is refused (default 20 s, well
+   * inside the lease activity's timeout). Carried when the registry continues as new.
+   */
+  leaseWaitsForRebuildMs?: number;
+  /**
+   * The heartbeat timeout of the rebuild, which beats after each workflow it reads (default 20 s): how
+   * soon a rebuild lost with its worker is tried again. Carried when the registry continues as new.
+   */
+  rebuildHeartbeatTimeoutMs?: number;
 }
 
 /** What a registry run holds, and whether it is still rebuilding (then its records are partial). */

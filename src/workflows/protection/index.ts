@@ -32,7 +32,9 @@ import { rebuildHeartbeats, rebuildsInTwoParts, rebuildsWhenStartedAnew } from '
 import { continueAsNewWhenIdle, continueDue, type Rebuilding } from '../long-lived';
 
 /** How long a lease waits for a rebuild in progress before it is refused: well inside the lease activity's timeout. */
-const LEASE_WAITS_FOR_REBUILD = '20 seconds';
+const LEASE_WAITS_FOR_REBUILD_MS = 20_000;
+/** The rebuild's heartbeat timeout: it beats after each workflow it reads. */
+const REBUILD_HEARTBEAT_TIMEOUT_MS = 20_000;
 
 /** Until the records are rebuilt nothing may be deleted, so the rebuild is tried for as long as it takes. */
 const rebuild = proxyActivities<Activities>({
@@ -45,11 +47,12 @@ const rebuild = proxyActivities<Activities>({
  * is tried again once its heartbeat is missed, not when its 2 minutes are up, so the claims waiting on it
  * wait seconds. The whole rebuild may take as long as there are workflows to read.
  */
-const heartbeatingRebuild = proxyActivities<Activities>({
-  startToCloseTimeout: '1h',
-  heartbeatTimeout: '20s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
-});
+const heartbeatingRebuildFor = (input: ProtectionRegistryInput) =>
+  proxyActivities<Activities>({
+    startToCloseTimeout: '1h',
+    heartbeatTimeout: input.rebuildHeartbeatTimeoutMs ?? REBUILD_HEARTBEAT_TIMEOUT_MS,
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
+  });
 
 /**
  * The system's own record of checkpoints in use — candidates of pipelines in flight, pins, and what
@@ -102,7 +105,11 @@ export async function checkpointProtection(input: ProtectionRegistryInput = {}):
     async (request) => {
       // A rebuild that answers takes a moment; one that cannot (a run before that no worker can read)
       // leaves the cleanup keeping everything, told why.
-      if (rebuilding) await condition(() => rebuilding === undefined, LEASE_WAITS_FOR_REBUILD);
+      if (rebuilding)
+        await condition(
+          () => rebuilding === undefined,
+          input.leaseWaitsForRebuildMs ?? LEASE_WAITS_FOR_REBUILD_MS,
+        );
       if (rebuilding) return refuseWhileRebuilding(request, rebuildingReason(rebuilding));
       const granted = grantDeletions(records, leases, request, Date.now());
       leases = granted.leases;
@@ -139,6 +146,7 @@ export async function checkpointProtection(input: ProtectionRegistryInput = {}):
   }));
 
   if (rebuilding) {
+    const heartbeatingRebuild = heartbeatingRebuildFor(input);
     const { workflowId, runId } = workflowInfo();
     const asked = { workflowId, runId, predecessorRunId: rebuilding.predecessorRunId };
     /** Joins a part found with what reached the registry meanwhile, then applies the removals again. */
