@@ -20,29 +20,34 @@ function patchesOf(events: Event[]): { ids: string[]; upserts: number } {
  * upsert) per patch; every history recorded before it still replays on its own path (replay.test.ts).
  */
 const shared = useSharedTimeSkippingEnv();
-const bed = useWorkflowTestBed({}, { shared, providerQueues: true });
 
-it('a pipeline, its supervision and its cleanup each record one patch marker, the release marker, and deploy', async () => {
-  const handle = await startPipeline(
-    bed,
-    pipelineInput('release-marker', { train: tensoroneTrain({ config: { training: { epochs: 8 } } }) }),
-  );
-  const result = await bed.withWorker(() => handle.result());
-  expect(result.outcome).toBe('deployed');
-  expect(result.deletedCheckpoints.length).toBeGreaterThan(0);
+// The bed inside a describe: its teardown (which leaves its workers to the shared server's) runs
+// before the shared server's own.
+describe('provider activities on provider queues, as the worker process runs them', () => {
+  const bed = useWorkflowTestBed({}, { shared, providerQueues: true });
 
-  const pipeline = (await handle.fetchHistory()).events ?? [];
-  const children = pipeline.flatMap((e) => {
-    const id = e.childWorkflowExecutionStartedEventAttributes?.workflowExecution?.workflowId;
-    return id ? [id] : [];
+  it('a pipeline, its supervision and its cleanup each record one patch marker, the release marker, and deploy', async () => {
+    const handle = await startPipeline(
+      bed,
+      pipelineInput('release-marker', { train: tensoroneTrain({ config: { training: { epochs: 8 } } }) }),
+    );
+    const result = await bed.withWorker(() => handle.result());
+    expect(result.outcome).toBe('deployed');
+    expect(result.deletedCheckpoints.length).toBeGreaterThan(0);
+
+    const pipeline = (await handle.fetchHistory()).events ?? [];
+    const children = pipeline.flatMap((e) => {
+      const id = e.childWorkflowExecutionStartedEventAttributes?.workflowExecution?.workflowId;
+      return id ? [id] : [];
+    });
+    expect(children).toHaveLength(2); // the supervision and the cleanup
+    for (const events of [
+      pipeline,
+      ...(await Promise.all(
+        children.map(async (id) => (await bed.env.client.workflow.getHandle(id).fetchHistory()).events ?? []),
+      )),
+    ]) {
+      expect(patchesOf(events)).toEqual({ ids: [PATCHES_RELEASED_MARKER], upserts: 1 });
+    }
   });
-  expect(children).toHaveLength(2); // the supervision and the cleanup
-  for (const events of [
-    pipeline,
-    ...(await Promise.all(
-      children.map(async (id) => (await bed.env.client.workflow.getHandle(id).fetchHistory()).events ?? []),
-    )),
-  ]) {
-    expect(patchesOf(events)).toEqual({ ids: [PATCHES_RELEASED_MARKER], upserts: 1 });
-  }
 });
