@@ -1,3 +1,4 @@
+import { patched } from '@temporalio/workflow';
 import { releasedPatch } from '../released-patch';
 import { ROLLBACK_CHECK_PATCH } from '../serving-slot/patches';
 
@@ -159,8 +160,12 @@ export const asksCostSteps = () => releasedPatch('pipeline-fleet-cost-steps');
  * An input the starter validated against this worker's input schema revision (its memo names it,
  * src/domain/validated-input.ts) is not validated again: the pipeline's first workflow task no longer
  * evaluates zod and the schema. Asked only by starts that carry the memo.
+ *
+ * Not covered by the release marker: a replay asks it even where the run did not (a worker of another
+ * schema revision replaying a run that trusted its starter), and only its own marker's absence tells
+ * such a replay that the run validated (src/workflows/pipeline/input.ts).
  */
-export const trustsStarterValidation = () => releasedPatch('pipeline-trusts-starter-validated-input');
+export const trustsStarterValidation = () => patched('pipeline-trusts-starter-validated-input');
 
 /**
  * The fleet-budget question also asks whether the worker has a webhook (`workerPresence`, one
