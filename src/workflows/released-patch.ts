@@ -8,7 +8,9 @@ import { patched } from '@temporalio/workflow';
  * is taken as applied without a marker of its own (a run not replaying takes every patch anyway).
  * A history recorded before it has no such marker: each covered patch is then asked as it was, and
  * answers as the history says. Patches released after it go through `patched()` until a later marker
- * covers them.
+ * covers them. A patch a replay may ask where its run did not (asked under `isReplaying`) cannot be
+ * covered: only its own marker's absence tells the replay what the run did
+ * (`pipeline-trusts-starter-validated-input`).
  */
 export const PATCHES_RELEASED_MARKER = 'patches-released-to-2026-12-07';
 
