@@ -18,6 +18,7 @@ import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
 import { uniqueTaskQueue } from '../harness/temporal';
 import { testWorkflowCode } from '../harness/workflow-bundles';
+import { scheduledActivities } from '../harness/history';
 
 /** One deletion in ten answers 503. */
 const ONE_DELETE_IN_TEN_FAILS = {
@@ -214,10 +215,10 @@ describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
         workflowId: pipelineWorkflowId(input.name),
       });
     const noOwnCleanup = { enabled: false, retention: { keepLastN: 2 }, maxDeletes: 1000 };
-
-    it("a Schedule's cleanup keeps the candidate of a pipeline awaiting approval; approving it then deploys it", async () => {
+    /** A gated pipeline of ten epochs, started and waiting for its approval: its handle and status then. */
+    async function awaitingApproval(name: string) {
       const handle = await startPipeline(
-        pipelineInput('protect-approval', {
+        pipelineInput(name, {
           train: tenEpochs,
           gate: { approval: { required: true, timeout: '24h', onTimeout: 'reject' } },
         }),
@@ -228,6 +229,11 @@ describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
           return s.phase === 'awaiting-approval' ? s : undefined;
         }),
       );
+      return { handle, waiting };
+    }
+
+    it("a Schedule's cleanup keeps the candidate of a pipeline awaiting approval; approving it then deploys it", async () => {
+      const { handle, waiting } = await awaitingApproval('protect-approval');
       const candidate = waiting.candidate!.checkpointId;
       // Retention alone would delete it: an automatic checkpoint, not the newest.
       expect(waiting.candidate!.type).toBe('automatic');
@@ -252,18 +258,7 @@ describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
     });
 
     it("the candidate of a pipeline terminated while awaiting approval is no one's: the next cleanup deletes it by retention", async () => {
-      const handle = await startPipeline(
-        pipelineInput('protect-ended', {
-          train: tenEpochs,
-          gate: { approval: { required: true, timeout: '24h', onTimeout: 'reject' } },
-        }),
-      );
-      const waiting = await bed.withWorker(() =>
-        advanceUntil(bed.env, async () => {
-          const s = await handle.query(statusQuery);
-          return s.phase === 'awaiting-approval' ? s : undefined;
-        }),
-      );
+      const { handle, waiting } = await awaitingApproval('protect-ended');
       const candidate = waiting.candidate!.checkpointId;
       expect(newestAutomatic(waiting.jobId!)).not.toBe(candidate);
       await handle.terminate('operator gave up on it');
@@ -435,84 +430,65 @@ describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
       }
     });
 
-    it('deletes nothing when what is in use cannot be determined, and says why', async () => {
-      const { jobId } = await sandboxAdmin(bed.sandbox.url).seedCompletedJob('doubt-job', 10);
+    /** `fn` while the routes matching `routePattern` refuse every request (403: no retry can fix it). */
+    async function refusing<T>(routePattern: string, fn: () => Promise<T>): Promise<T> {
       const faults = bed.sandbox.state.faults;
-      // The registry (what it says is deployed) refuses every request (403: no retry can fix it, so the
-      // cleanup learns at once that it cannot know what is deployed).
-      bed.sandbox.state.faults = {
-        ...faults,
-        errorRate: 1,
-        errorStatus: 403,
-        routePattern: '^/tensorone/v2/training/models',
-      };
+      bed.sandbox.state.faults = { ...faults, errorRate: 1, errorStatus: 403, routePattern };
       try {
-        const result = await cleanup({ jobIds: [jobId], retention: { keepLastN: 2 } }, 'cleanup-in-doubt');
-        expect(bed.sandbox.state.jobCheckpoints(jobId)).toHaveLength(12);
-        expect(result.deletedCount).toBe(0);
-        expect(result.deleted).toEqual([]);
-        expect(result.keptInDoubt).toEqual([
-          { jobId, reason: expect.stringContaining('could not determine which are in use') },
-        ]);
-        expect(result.keptInDoubt[0].reason).toMatch(/training\/models/);
+        return await fn();
       } finally {
         bed.sandbox.state.faults = faults;
       }
+    }
+
+    it('deletes nothing when what is in use cannot be determined, and says why', async () => {
+      const { jobId } = await sandboxAdmin(bed.sandbox.url).seedCompletedJob('doubt-job', 10);
+      // The registry (what it says is deployed) refuses: the cleanup learns at once it cannot know.
+      const result = await refusing('^/tensorone/v2/training/models', () =>
+        cleanup({ jobIds: [jobId], retention: { keepLastN: 2 } }, 'cleanup-in-doubt'),
+      );
+      expect(bed.sandbox.state.jobCheckpoints(jobId)).toHaveLength(12);
+      expect(result.deletedCount).toBe(0);
+      expect(result.deleted).toEqual([]);
+      expect(result.keptInDoubt).toEqual([
+        { jobId, reason: expect.stringContaining('could not determine which are in use') },
+      ]);
+      expect(result.keptInDoubt[0].reason).toMatch(/training\/models/);
     });
 
     it('asks the protected set and the first listing in one workflow task', async () => {
       const { jobId } = await sandboxAdmin(bed.sandbox.url).seedCompletedJob('one-round-job', 10);
       const result = await cleanup({ jobIds: [jobId], retention: { keepLastN: 2 } }, 'cleanup-one-round');
       expect(result.deletedCount).toBe(8);
-      const events = (await bed.env.client.workflow.getHandle('cleanup-one-round').fetchHistory()).events ?? [];
-      // The workflow task that schedules each of the two: the count of tasks completed before it.
-      const taskOf = (activity: string) => {
-        const i = events.findIndex((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === activity);
-        expect(i).toBeGreaterThan(0);
-        return events.slice(0, i).filter((e) => e.workflowTaskCompletedEventAttributes).length;
-      };
+      const events =
+        (await bed.env.client.workflow.getHandle('cleanup-one-round').fetchHistory()).events ?? [];
+      const scheduled = scheduledActivities(events);
+      const taskOf = (activity: string) => scheduled.find((s) => s.name === activity)?.task;
+      expect(taskOf('protectedCheckpoints')).toBeDefined();
       expect(taskOf('listCheckpoints')).toBe(taskOf('protectedCheckpoints'));
     });
 
     it('a listing that fails while what is in use cannot be determined leaves the job kept, not the cleanup failed', async () => {
       const { jobId } = await sandboxAdmin(bed.sandbox.url).seedCompletedJob('doubt-list-job', 10);
-      const faults = bed.sandbox.state.faults;
-      // The registry and the job's checkpoint list both refuse (403: no retry).
-      bed.sandbox.state.faults = {
-        ...faults,
-        errorRate: 1,
-        errorStatus: 403,
-        routePattern: '^/tensorone/v2/training/(models|jobs/[^/]+/checkpoints)',
-      };
-      try {
-        const result = await cleanup({ jobIds: [jobId], retention: { keepLastN: 2 } }, 'cleanup-doubt-list');
-        expect(bed.sandbox.state.jobCheckpoints(jobId)).toHaveLength(12);
-        expect(result.deletedCount).toBe(0);
-        expect(result.keptInDoubt).toEqual([
-          { jobId, reason: expect.stringContaining('could not determine which are in use') },
-        ]);
-      } finally {
-        bed.sandbox.state.faults = faults;
-      }
+      // The registry and the job's checkpoint list both refuse.
+      const result = await refusing('^/tensorone/v2/training/(models|jobs/[^/]+/checkpoints)', () =>
+        cleanup({ jobIds: [jobId], retention: { keepLastN: 2 } }, 'cleanup-doubt-list'),
+      );
+      expect(bed.sandbox.state.jobCheckpoints(jobId)).toHaveLength(12);
+      expect(result.deletedCount).toBe(0);
+      expect(result.keptInDoubt).toEqual([
+        { jobId, reason: expect.stringContaining('could not determine which are in use') },
+      ]);
     });
 
     it('a listing that fails while what is in use is known fails the cleanup, deleting nothing', async () => {
       const { jobId } = await sandboxAdmin(bed.sandbox.url).seedCompletedJob('list-refused-job', 10);
-      const faults = bed.sandbox.state.faults;
-      bed.sandbox.state.faults = {
-        ...faults,
-        errorRate: 1,
-        errorStatus: 403,
-        routePattern: '^/tensorone/v2/training/jobs/[^/]+/checkpoints',
-      };
-      try {
-        await expect(
+      await refusing('^/tensorone/v2/training/jobs/[^/]+/checkpoints', () =>
+        expect(
           cleanup({ jobIds: [jobId], retention: { keepLastN: 2 } }, 'cleanup-list-refused'),
-        ).rejects.toThrow(/Workflow execution failed/);
-        expect(bed.sandbox.state.jobCheckpoints(jobId)).toHaveLength(12);
-      } finally {
-        bed.sandbox.state.faults = faults;
-      }
+        ).rejects.toThrow(/Workflow execution failed/),
+      );
+      expect(bed.sandbox.state.jobCheckpoints(jobId)).toHaveLength(12);
     });
   });
 });

@@ -3,7 +3,7 @@ import { ApplicationFailure, defaultPayloadConverter } from '@temporalio/common'
 import type { PipelineInput } from '../../src/domain/pipeline-input';
 import { sandboxAdmin } from '../../sandbox/admin-client';
 import { epochMetrics } from '../../sandbox/curves';
-import { NO_FAULTS } from '../../sandbox/faults';
+import { NO_FAULTS, type FaultConfig } from '../../sandbox/faults';
 import { SANDBOX_PROFILES } from '../../sandbox/profile';
 import { approveUpdate, statusQuery, type PipelineStatus } from '../../src/workflows/pipeline/contract';
 import type { SuperviseInput } from '../../src/workflows/supervise/contract';
@@ -15,6 +15,7 @@ import {
   useWorkflowTestBed,
 } from '../harness/workflow-env';
 import { superviseTrainingJob } from '../../src/workflows';
+import { scheduledActivities } from '../harness/history';
 
 /** The phases of a pipeline that has not ended its training (a fleet-budget reservation comes first). */
 const BEFORE_TRAINED = ['starting', 'awaiting-budget', 'training'];
@@ -102,27 +103,42 @@ describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
     expect(deletedOf(job.id)).toEqual([]);
   });
 
-  it('"completed", then training again while the gate awaits approval: the look right before the deploy refuses it (COMPLETION_DOUBTED) and the job is stopped', async () => {
-    const input = pipelineInput('done-then-running', {
+  /**
+   * A gated pipeline whose job the provider runs again while the gate awaits approval (resumed by hand,
+   * or a completion it takes back), approved with `faults` set: its status once it has failed.
+   */
+  async function approvedAfterTrainingAgain(
+    name: string,
+    faults: Partial<FaultConfig> = {},
+  ): Promise<PipelineStatus> {
+    const input = pipelineInput(name, {
       train: tensoroneTrain({ config: { training: { epochs: 3 } } }),
       gate: { approval: { required: true, timeout: '24h', onTimeout: 'reject' } },
     });
-    const status = await bed.withWorker(async () => {
+    return bed.withWorker(async () => {
       const handle = await start(input);
       const waiting = await advanceUntil(bed.env, async () => {
         const s = await handle.query(statusQuery);
         return s.phase === 'awaiting-approval' ? s : undefined;
       });
-      // The provider runs the job again (resumed by hand, or a completion it takes back).
-      const job = jobNamed('done-then-running');
+      const job = jobNamed(name);
       expect(job.status).toBe('completed');
       bed.sandbox.state.resumeJob(job, 2);
-      await handle.executeUpdate(approveUpdate, {
-        args: [{ checkpointId: waiting.candidate!.checkpointId, by: 'ada' }],
-      });
-      await expect(handle.result()).rejects.toBeInstanceOf(WorkflowFailedError);
+      bed.sandbox.state.faults = { ...NO_FAULTS, ...faults };
+      try {
+        await handle.executeUpdate(approveUpdate, {
+          args: [{ checkpointId: waiting.candidate!.checkpointId, by: 'ada' }],
+        });
+        await expect(handle.result()).rejects.toBeInstanceOf(WorkflowFailedError);
+      } finally {
+        bed.sandbox.state.faults = NO_FAULTS;
+      }
       return handle.query(statusQuery);
     });
+  }
+
+  it('"completed", then training again while the gate awaits approval: the look right before the deploy refuses it (COMPLETION_DOUBTED) and the job is stopped', async () => {
+    const status = await approvedAfterTrainingAgain('done-then-running');
     const job = jobNamed('done-then-running');
     expect(status.failure).toContain('COMPLETION_DOUBTED');
     expect(status.failure).toContain(`training job ${job.id} answers "pending" right before the deploy`);
@@ -133,32 +149,10 @@ describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
   });
 
   it('"completed", then training again, and the checkpoint list refusing: the refusal is not the failure; the job\'s status is (COMPLETION_DOUBTED), and the job is stopped', async () => {
-    const input = pipelineInput('done-then-running-unlisted', {
-      train: tensoroneTrain({ config: { training: { epochs: 3 } } }),
-      gate: { approval: { required: true, timeout: '24h', onTimeout: 'reject' } },
-    });
-    const status = await bed.withWorker(async () => {
-      const handle = await start(input);
-      const waiting = await advanceUntil(bed.env, async () => {
-        const s = await handle.query(statusQuery);
-        return s.phase === 'awaiting-approval' ? s : undefined;
-      });
-      bed.sandbox.state.resumeJob(jobNamed('done-then-running-unlisted'), 2);
-      bed.sandbox.state.faults = {
-        ...NO_FAULTS,
-        errorRate: 1,
-        errorStatus: 403,
-        routePattern: '^/tensorone/v2/training/jobs/[^/]+/checkpoints',
-      };
-      try {
-        await handle.executeUpdate(approveUpdate, {
-          args: [{ checkpointId: waiting.candidate!.checkpointId, by: 'ada' }],
-        });
-        await expect(handle.result()).rejects.toBeInstanceOf(WorkflowFailedError);
-      } finally {
-        bed.sandbox.state.faults = NO_FAULTS;
-      }
-      return handle.query(statusQuery);
+    const status = await approvedAfterTrainingAgain('done-then-running-unlisted', {
+      errorRate: 1,
+      errorStatus: 403,
+      routePattern: '^/tensorone/v2/training/jobs/[^/]+/checkpoints',
     });
     const job = jobNamed('done-then-running-unlisted');
     expect(status.failure).toContain('COMPLETION_DOUBTED');
@@ -173,12 +167,7 @@ describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
     });
     const handle = await start(input);
     expect((await bed.withWorker(() => handle.result())).outcome).toBe('deployed');
-    const events = (await handle.fetchHistory()).events ?? [];
-    const scheduled = events.flatMap((e, i) => {
-      const name = e.activityTaskScheduledEventAttributes?.activityType?.name;
-      const task = events.slice(0, i).filter((x) => x.workflowTaskCompletedEventAttributes).length;
-      return name ? [{ name, task }] : [];
-    });
+    const scheduled = scheduledActivities((await handle.fetchHistory()).events ?? []);
     const look = scheduled.find((s) => s.name === 'getTrainingJob')!;
     expect(look).toBeDefined();
     expect(scheduled.filter((s) => s.task === look.task && s.name === 'listCheckpoints')).toHaveLength(2);

@@ -1,19 +1,7 @@
-import type { temporal } from '@temporalio/proto';
-import { defaultPayloadConverter } from '@temporalio/common';
 import { pipelineInput, tensoroneTrain } from '../../fixtures/pipelines';
 import { PATCHES_RELEASED_MARKER } from '../../src/workflows/released-patch';
+import { patchMarkers } from '../harness/history';
 import { startPipeline, useSharedTimeSkippingEnv, useWorkflowTestBed } from '../harness/workflow-env';
-
-type Event = temporal.api.history.v1.IHistoryEvent;
-
-/** The patch ids a history's markers carry, in order, and how many search-attribute upserts it made. */
-function patchesOf(events: Event[]): { ids: string[]; upserts: number } {
-  const ids = events.flatMap((e) => {
-    const data = e.markerRecordedEventAttributes?.details?.['patch-data']?.payloads?.[0];
-    return data ? [defaultPayloadConverter.fromPayload<{ id: string }>(data).id] : [];
-  });
-  return { ids, upserts: events.filter((e) => e.upsertWorkflowSearchAttributesEventAttributes).length };
-}
 
 /**
  * A run started now records the one release marker instead of a marker (and a `TemporalChangeVersion`
@@ -47,7 +35,8 @@ describe('provider activities on provider queues, as the worker process runs the
         children.map(async (id) => (await bed.env.client.workflow.getHandle(id).fetchHistory()).events ?? []),
       )),
     ]) {
-      expect(patchesOf(events)).toEqual({ ids: [PATCHES_RELEASED_MARKER], upserts: 1 });
+      expect(patchMarkers(events)).toEqual([PATCHES_RELEASED_MARKER]);
+      expect(events.filter((e) => e.upsertWorkflowSearchAttributesEventAttributes)).toHaveLength(1);
     }
   });
 });

@@ -10,6 +10,7 @@ import { startOrAttachPipeline } from '../../src/cli/start-pipeline';
 import { pipelineInput, tensoroneTrain } from '../../fixtures/pipelines';
 import { fineTuneToDeploy } from '../../src/workflows';
 import { useWorkflowTestBed } from '../harness/workflow-env';
+import { patchMarkers } from '../harness/history';
 import { testWorkflowCodeWithProviderQueues } from '../harness/workflow-bundles';
 
 /**
@@ -28,11 +29,7 @@ const input = (name: string) =>
 
 /** The patch ids the run's history records, in order. */
 async function patchesRecorded(workflowId: string): Promise<string[]> {
-  const { events } = await bed.env.client.workflow.getHandle(workflowId).fetchHistory();
-  return (events ?? []).flatMap((e) => {
-    const data = e.markerRecordedEventAttributes?.details?.['patch-data']?.payloads?.[0]?.data;
-    return data ? [(JSON.parse(Buffer.from(data).toString()) as { id: string }).id] : [];
-  });
+  return patchMarkers((await bed.env.client.workflow.getHandle(workflowId).fetchHistory()).events ?? []);
 }
 
 it('runs a pipeline the starter validated on the spec it was given, without validating it again', async () => {
