@@ -1,4 +1,5 @@
 import type { temporal } from '@temporalio/proto';
+import { defaultPayloadConverter } from '@temporalio/common';
 import { pipelineInput, tensoroneTrain } from '../../fixtures/pipelines';
 import { approveUpdate, statusQuery } from '../../src/workflows/pipeline/contract';
 import { pipelineWorkflowId } from '../../src/domain/pipeline-input';
@@ -12,6 +13,11 @@ import { advanceUntil, startPipeline, useWorkflowTestBed } from '../harness/work
  */
 type Event = temporal.api.history.v1.IHistoryEvent;
 const bed = useWorkflowTestBed();
+
+/** An activity's first argument, when it has one. */
+function inputOf(payload: temporal.api.common.v1.IPayload | undefined): Record<string, unknown> | undefined {
+  return payload ? defaultPayloadConverter.fromPayload<Record<string, unknown>>(payload) : undefined;
+}
 
 /** The workflow task each activity was scheduled by, and when it completed, in history order. */
 function activities(events: Event[]) {
@@ -27,6 +33,7 @@ function activities(events: Event[]) {
       scheduledAt: Number(e.eventId),
       byTask: Number(e.activityTaskScheduledEventAttributes!.workflowTaskCompletedEventId),
       completedAt: completedAt.get(String(e.eventId)),
+      input: inputOf(e.activityTaskScheduledEventAttributes!.input?.payloads?.[0]),
     }));
 }
 
@@ -44,7 +51,9 @@ it('no approval: the look at the job goes out with the candidate listing, the ch
   expect(result.outcome).toBe('deployed');
   const history = await bed.env.client.workflow.getHandle(pipelineWorkflowId(input.name)).fetchHistory();
   const list = activities(history.events ?? []);
-  const listing = first(list, 'listCheckpoints');
+  // The candidate's listing (oldest first), not the look's newest-first one asked beside the job's status.
+  const listing = list.find((a) => a.name === 'listCheckpoints' && a.input?.sortOrder !== 'desc')!;
+  expect(listing).toBeDefined();
   const look = first(list, 'getTrainingJob');
   expect(look.byTask).toBe(listing.byTask);
   // The champion is read with the claim, after the listing and before the deploy.
