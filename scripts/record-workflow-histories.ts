@@ -7,7 +7,7 @@
  * one containing `rate-limited` also with TENSORONE_MAX_RPS set, as a fleet with a provider limit)
  * With names, only those histories are recorded (pipeline-success, supervise-stalled-resumed,
  * cleanup-run, pipeline-operator-updates, serving-slot, pipeline-sweep, pipeline-sweep-fleet-budget,
- * pipeline-early-stopped, pipeline-fleet-budget-stopped).
+ * pipeline-early-stopped, pipeline-fleet-budget-stopped, pipeline-deployed-at-once).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -321,6 +321,23 @@ async function main(): Promise<void> {
         process.stderr.write(`wrote supervise-early-stopped-${suffix}.json (${child.events?.length} events)
 `);
       }
+    }
+    if (wanted('pipeline-deployed-at-once')) {
+      // A provider whose create answer already says the endpoint is active: no readiness read.
+      const { options } = bed.sandbox.state;
+      const deployMs = options.deployMs;
+      options.deployMs = 0;
+      try {
+        await bed.env.client.workflow.execute(fineTuneToDeploy, {
+          args: [parsePipelineInput(pipelineInput('recorded-at-once', { gate: { threshold: 5 } }))],
+          memo: validatedInputMemo(),
+          taskQueue: bed.taskQueue,
+          workflowId: id('pipeline-deployed-at-once'),
+        });
+      } finally {
+        options.deployMs = deployMs;
+      }
+      await save('pipeline-deployed-at-once');
     }
     if (wanted('cleanup-run')) {
       const seeded = await sandboxAdmin(bed.sandbox.url).seedCompletedJob('recorded-cleanup', 30);

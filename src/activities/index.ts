@@ -18,6 +18,7 @@ import {
 import { servingSlotActivities } from './serving-slots';
 import { recordedPromotionActivities } from './recorded-promotion';
 import { claimWithChampionActivities } from './claim-with-champion';
+import { leasedDeletionActivities } from './leased-deletions';
 import { jobSweeps, type JobSweeps } from './job-sweep';
 import { fleetJobSweeps } from './fleet-job-sweep';
 import { watchActivities } from './watch';
@@ -71,6 +72,11 @@ export function createActivities(
     ...claimWithChampionActivities({
       claimProtection: protection.claimProtection,
       servingChampion: slots.servingChampion,
+    }),
+    ...leasedDeletionActivities({
+      leaseDeletions: protection.leaseDeletions,
+      deleteCheckpoints: providers.tensorone.activities.deleteCheckpoints,
+      releaseDeletions: protection.releaseDeletions,
     }),
     ...providers.tensormesh.activities,
     ...reconcileTensorOneActivities(clients.tensorone),

@@ -12,7 +12,7 @@ export const PROVIDER_QUEUE_PATCH = 'provider-activities-on-provider-task-queues
  * On the workflow's own queue: `watchTrainingJob` (its looks read the worker process's shared sweep of
  * the job list, mostly without a call: a rate of looks is no rate of requests; under a limit its reads
  * run as read workflows, src/provider-rate/reads.ts; a Marqtune look is a request, held under
- * MARQTUNE_MAX_RPS the same way), `deleteCheckpoints` (hundreds of deletions in one heartbeating
+ * MARQTUNE_MAX_RPS the same way), `deleteCheckpoints` and `leaseAndDeleteCheckpoints` (hundreds of deletions in one heartbeating
  * activity, used only when no limit is set: under one, a cleanup deletes through `deleteCheckpoint`,
  * see src/workflows/cleanup/checkpoint-deletions.ts), the protection activities (calls to Temporal;
  * their registry is named after their task queue; under TENSORONE_MAX_RPS the protected set's two
@@ -65,6 +65,7 @@ export const ACTIVITY_QUEUES: Record<keyof Activities, QueuedProvider | 'workflo
   // The workflow's own queue (see above)
   watchTrainingJob: 'workflow',
   deleteCheckpoints: 'workflow',
+  leaseAndDeleteCheckpoints: 'workflow',
   recordProtection: 'workflow',
   claimProtection: 'workflow',
   claimWithChampion: 'workflow',

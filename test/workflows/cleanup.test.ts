@@ -12,6 +12,7 @@ import { startTimeSkippingEnv } from '../harness/temporal';
 import { advanceUntil, HOUR, startWorkflowTestBed, type WorkflowTestBed } from '../harness/workflow-env';
 import { withFaults } from '../harness/sandbox';
 import { protectionRegistry } from '../../src/clients/protection-registry';
+import { protectionRegistryId, protectionStateQuery } from '../../src/workflows/protection/contract';
 import { checkpointCleanup, deleteCheckpointsAtProviderRate, fineTuneToDeploy } from '../../src/workflows';
 import { ApplicationFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
@@ -468,6 +469,23 @@ describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
       expect(taskOf('listCheckpoints')).toBe(taskOf('protectedCheckpoints'));
     });
 
+    it('leases, deletes and ends its leases in one activity: the registry holds none of its leases after', async () => {
+      const { jobId } = await sandboxAdmin(bed.sandbox.url).seedCompletedJob('leased-in-batch', 10);
+      const workflowId = 'cleanup-leases-with-deletions';
+      const result = await cleanup({ jobIds: [jobId], retention: { keepLastN: 2 } }, workflowId);
+      expect(result.deletedCount).toBe(8);
+      expect(bed.sandbox.state.jobCheckpoints(jobId)).toHaveLength(4);
+      const events = (await bed.env.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+      const names = scheduledActivities(events).map((s) => s.name);
+      expect(names.filter((n) => n === 'leaseAndDeleteCheckpoints')).toHaveLength(1);
+      expect(names).not.toContain('leaseDeletions');
+      expect(names).not.toContain('releaseDeletions');
+      const state = await bed.env.client.workflow
+        .getHandle(protectionRegistryId(bed.taskQueue))
+        .query(protectionStateQuery);
+      expect(state.leases.filter((l) => l.workflowId === workflowId)).toEqual([]);
+    });
+
     it('a listing that fails while what is in use cannot be determined leaves the job kept, not the cleanup failed', async () => {
       const { jobId } = await sandboxAdmin(bed.sandbox.url).seedCompletedJob('doubt-list-job', 10);
       // The registry and the job's checkpoint list both refuse.
@@ -520,6 +538,7 @@ describe('under a TensorOne rate limit (TENSORONE_MAX_RPS, provider task queues)
     const events = (await limited.env.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
     const activities = events.map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name);
     expect(activities).not.toContain('deleteCheckpoints');
+    expect(activities).not.toContain('leaseAndDeleteCheckpoints');
     expect(activities).not.toContain('deleteCheckpoint');
     expectRateLimitsAskedLocally(events);
     const children = events.flatMap((e) => e.startChildWorkflowExecutionInitiatedEventAttributes ?? []);
@@ -716,7 +735,7 @@ describe('under a TensorOne rate limit (TENSORONE_MAX_RPS, provider task queues)
       const events = (await plain.env.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
       const deletions = events
         .flatMap((e) => e.activityTaskScheduledEventAttributes ?? [])
-        .filter((a) => a.activityType?.name === 'deleteCheckpoints');
+        .filter((a) => a.activityType?.name === 'leaseAndDeleteCheckpoints');
       expect(deletions.map((a) => a.taskQueue?.name)).toEqual([plain.taskQueue]);
       expect(events.some((e) => e.startChildWorkflowExecutionInitiatedEventAttributes)).toBe(false);
       expectRateLimitsAskedLocally(events);

@@ -70,7 +70,7 @@ describe('pipelines on a time-skipping server', () => {
         expect(queues.get('deployCheckpointEndpoint')).toEqual(new Set([provider]));
         expect(queues.get('listCheckpoints')).toEqual(new Set([provider]));
         expect(queues.get('watchTrainingJob')).toEqual(new Set([bed.taskQueue]));
-        expect(queues.get('deleteCheckpoints')).toEqual(new Set([bed.taskQueue]));
+        expect(queues.get('leaseAndDeleteCheckpoints')).toEqual(new Set([bed.taskQueue]));
         for (const [name, onQueues] of queues)
           expect({ name, queues: [...onQueues] }).toEqual({
             name,
@@ -379,6 +379,7 @@ describe('TENSORONE_MAX_RPS across two worker processes (the production worker, 
       .map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name)
       .filter(Boolean);
     expect(activities).not.toContain('deleteCheckpoints');
+    expect(activities).not.toContain('leaseAndDeleteCheckpoints');
     expect(activities).not.toContain('deleteCheckpoint');
     const children = (history.events ?? [])
       .map((e) => e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowType?.name)

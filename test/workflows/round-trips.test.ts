@@ -156,3 +156,29 @@ it('a deployment whose protection record cannot be made is not promoted: the pip
   // Never promoted: nothing serves the name.
   expect(await servingSlots(bed.env.client, taskQueue).read(input.name)).toBeUndefined();
 });
+
+it('a create that answers active is smoke-tested without a readiness read; one that answers deploying is read until it serves', async () => {
+  const run = async (name: string) => {
+    const input = pipelineInput(name, { train: tensoroneTrain({ config: { training: { epochs: 2 } } }) });
+    const result = await bed.withWorker(async () => (await startPipeline(bed, input)).result());
+    expect(result.outcome).toBe('deployed');
+    expect(result.deployment?.status).toBe('active');
+    const { events } = await bed.env.client.workflow.getHandle(pipelineWorkflowId(input.name)).fetchHistory();
+    return scheduled(events ?? []);
+  };
+  const { options } = bed.sandbox.state;
+  const deployMs = options.deployMs;
+  options.deployMs = 0; // the provider deploys at once: its create answer says active
+  let atOnce: string[];
+  try {
+    atOnce = await run('active-at-once');
+  } finally {
+    options.deployMs = deployMs;
+  }
+  expect(atOnce).not.toContain('getEndpoint');
+  expect(atOnce.indexOf('smokeTestEndpoint')).toBe(atOnce.indexOf('deployCheckpointEndpoint') + 1);
+
+  const later = await run('active-later');
+  expect(later).toContain('getEndpoint');
+  expect(later.indexOf('getEndpoint')).toBeLessThan(later.indexOf('smokeTestEndpoint'));
+});

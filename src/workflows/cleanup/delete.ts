@@ -5,6 +5,7 @@ import { summarized } from '../summaries';
 import { deleteCheckpointsAtProviderRate } from './checkpoint-deletions';
 import type { DeletedCheckpoint, DeletionOutcome } from './contract';
 import { waitsForCancelledBatch } from './patches';
+import { grantedPart } from './protected';
 import { deletedEntry, howDeleted, recordDeletion } from './record';
 import { continueIfHistoryLong, type CleanupRun } from './run';
 
@@ -50,6 +51,37 @@ async function deleteInBatches(run: CleanupRun, jobId: string, granted: PlannedD
     await continueIfHistoryLong(run);
   }
 }
+
+/**
+ * A batch that fits one activity, leased and deleted there (`leasesWithDeletions`): the registry's grant
+ * comes first inside the activity, and on the job's last batch its leases end there too. Answers
+ * whether they did (else the job's leases are released after it, as before).
+ */
+export async function leaseAndDeleteBatch(
+  run: CleanupRun,
+  jobId: string,
+  batch: PlannedDeletion[],
+  protectedIds: Set<string>,
+  releaseAfter: boolean,
+): Promise<{ released: boolean }> {
+  const what =
+    `lease and delete ${batch.length} checkpoint${batch.length === 1 ? '' : 's'} of job ${jobId} ` +
+    `(${describeReasons(batch)})${releaseAfter ? ', then end the leases' : ''}`;
+  const { lease, outcomes } = await summarized(waitedDeletionBatches.leaseAndDeleteCheckpoints, what, {
+    checkpointIds: batch.map((c) => c.id),
+    concurrency: run.mode.concurrency,
+    releaseAfter,
+  });
+  const answered = new Map(outcomes.map((o) => [o.checkpointId, o]));
+  grantedPart(batch, lease, protectedIds, run.carry.spared).forEach((c) =>
+    recordDeletion(run, { ...deletedEntry(c, c.reason), ...howDeleted(answered.get(c.id)) }),
+  );
+  await continueIfHistoryLong(run);
+  return { released: releaseAfter };
+}
+
+/** Whether a batch fits one deletion activity. */
+export const fitsOneBatch = (batch: unknown[]): boolean => batch.length > 0 && batch.length <= DELETION_BATCH;
 
 /** One batch in a child workflow whose deletions the server holds to the provider's rate limit. */
 function deleteInChild(

@@ -4,7 +4,7 @@ import type { Checkpoint } from '../../domain/types';
 import { protection } from '../activity-stubs';
 import { heldRead } from '../held-read';
 import { listAllCheckpoints } from './checkpoint-pages';
-import { deleteGranted } from './delete';
+import { deleteGranted, fitsOneBatch, leaseAndDeleteBatch } from './delete';
 import { leaseDeletions, sharedProtectedSet } from './protected';
 import { deletedEntry, recordDeletion } from './record';
 import type { CleanupRun } from './run';
@@ -76,14 +76,19 @@ async function planAndDelete(
   const batch = plan.delete.slice(0, Math.max(0, mode.maxDeletes - carry.deletedCount));
   const truncated = batch.length < plan.delete.length;
 
+  const done = listing.complete || mode.dryRun || truncated || batch.length === 0;
   if (mode.dryRun) {
     batch.forEach((c) => recordDeletion(run, deletedEntry(c, c.reason)));
+  } else if (mode.leasesWithDeletions && fitsOneBatch(batch)) {
+    job.leased = true;
+    // The job's last pass ends its leases with its deletions: no activity of its own afterwards.
+    const { released } = await leaseAndDeleteBatch(run, job.jobId, batch, job.protectedIds, done);
+    if (released) job.leased = false;
   } else {
     job.leased ||= mode.leased && batch.length > 0;
     const granted = mode.leased ? await leaseDeletions(batch, job.protectedIds, carry.spared) : batch;
     await deleteGranted(run, job.jobId, granted);
   }
-  const done = listing.complete || mode.dryRun || truncated || batch.length === 0;
   const unseen = listing.totalCount - checkpoints.length;
   if (done && !listing.complete && unseen > 0) carry.notListed = (carry.notListed ?? 0) + unseen;
   return { done, truncated };

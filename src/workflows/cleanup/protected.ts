@@ -1,4 +1,5 @@
 import { ActivityFailure, ApplicationFailure, isCancellation } from '@temporalio/workflow';
+import type { LeaseAnswer } from '../../decisions/protection';
 import type { CheckpointSummary } from '../../decisions/retention';
 import { isAbsent } from '../../domain/capability';
 import { protection, provider } from '../activity-stubs';
@@ -51,6 +52,19 @@ export async function leaseDeletions(
 ): Promise<typeof batch> {
   if (batch.length === 0) return batch;
   const answer = await protection.leaseDeletions({ checkpointIds: batch.map((c) => c.id) });
+  return grantedPart(batch, answer, protectedIds, spared);
+}
+
+/**
+ * What of a batch a lease granted. What it refused (a pipeline claimed it after the plan) joins the
+ * job's protected ids, so the next plan keeps it too, and the audit trail's spared checkpoints.
+ */
+export function grantedPart<T extends { id: string }>(
+  batch: T[],
+  answer: LeaseAnswer,
+  protectedIds: Set<string>,
+  spared: SparedCheckpoint[],
+): T[] {
   for (const r of answer.refused) {
     protectedIds.add(r.checkpointId);
     if (spared.length < SPARED_ITEMS_LIMIT) spared.push(r);

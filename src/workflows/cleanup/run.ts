@@ -7,6 +7,7 @@ import {
   batchesDeletions,
   holdsDeletionsToProviderRate,
   leasesDeletions,
+  leasesWithDeletions,
   listsWithProtectedSet,
 } from './patches';
 
@@ -23,6 +24,8 @@ export interface CleanupMode {
   listsWithProtectedSet: boolean;
   /** Leases each deletion from the protection registry first. */
   leased: boolean;
+  /** A heartbeating batch leases, deletes and (the job's last) releases in one activity. */
+  leasesWithDeletions: boolean;
   /** Deletes in heartbeating batches (otherwise: one activity per checkpoint). */
   batched: boolean;
   /** Deletes each batch in a child held to the provider's rate limit. */
@@ -57,6 +60,7 @@ export async function cleanupMode(input: CleanupInput): Promise<CleanupMode> {
   // Decided before the local activity below: code after a local activity's answer may run a workflow
   // task later than the answer is recorded, and a patch first asked there can replay differently.
   const listsAhead = shared && listsWithProtectedSet();
+  const leasesInBatch = leased && batched && leasesWithDeletions();
   const atProviderRate = heldToRate && (await providerRateLimits()).tensorone !== undefined;
   return {
     dryRun,
@@ -65,6 +69,7 @@ export async function cleanupMode(input: CleanupInput): Promise<CleanupMode> {
     shared,
     listsWithProtectedSet: listsAhead,
     leased,
+    leasesWithDeletions: leasesInBatch && !atProviderRate,
     batched,
     atProviderRate,
   };

@@ -195,3 +195,10 @@ export const readsChampionWithTheClaim = () => releasedPatch('pipeline-reads-cha
  */
 export const readsNewestCheckpointsWithTheJob = () =>
   releasedPatch('pipeline-reads-newest-checkpoints-with-the-job');
+
+/**
+ * A deployment whose create answer already says it is active (a provider that deploys at once, an
+ * adopted deployment that serves) is not read again before its smoke test: the read would only repeat
+ * the provider's word, and the smoke test is what checks it. Asked only when a create answered active.
+ */
+export const believesActiveCreateAnswer = () => patched('pipeline-believes-an-active-create-answer');

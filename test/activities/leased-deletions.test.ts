@@ -1,0 +1,115 @@
+import { deleteBatchResumably, type BatchDeletionProgress } from '../../src/activities/batch-deletions';
+import type { DeleteOutcome } from '../../src/activities/failures';
+import { leasedDeletionActivities } from '../../src/activities/leased-deletions';
+import type { LeaseAnswer } from '../../src/decisions/protection';
+import { runActivityResuming } from '../harness/activity-env';
+
+/**
+ * A registry that protects `claimed` (a pipeline holds them) and a provider whose deletions are
+ * recorded; every call goes into one log, so the order of lease, deletions and release is visible.
+ */
+function world(claimed: string[] = [], failDeleting: string[] = []) {
+  const log: string[] = [];
+  const activity = leasedDeletionActivities({
+    async leaseDeletions({ checkpointIds }): Promise<LeaseAnswer> {
+      log.push(`lease ${checkpointIds.join(',')}`);
+      return {
+        granted: checkpointIds.filter((id) => !claimed.includes(id)),
+        refused: checkpointIds
+          .filter((id) => claimed.includes(id))
+          .map((checkpointId) => ({ checkpointId, reason: 'candidate of a running pipeline' })),
+      };
+    },
+    deleteCheckpoints: (input) =>
+      deleteBatchResumably(input, async (id): Promise<DeleteOutcome> => {
+        if (failDeleting.includes(id)) throw new Error(`connection reset deleting ${id}`);
+        log.push(`delete ${id}`);
+        return { deleted: true, alreadyGone: false };
+      }),
+    async releaseDeletions() {
+      log.push('release');
+    },
+  }).leaseAndDeleteCheckpoints;
+  return { log, activity };
+}
+
+describe('a cleanup batch leased, deleted and released in one activity', () => {
+  it('deletes only what the registry granted, after the lease, and releases after the last deletion', async () => {
+    const { log, activity } = world(['c2']);
+    const { result } = await runActivityResuming({ workflowId: 'cleanup', attempt: 1 }, activity, {
+      checkpointIds: ['c1', 'c2', 'c3'],
+      concurrency: 1,
+      releaseAfter: true,
+    });
+    expect(log).toEqual(['lease c1,c2,c3', 'delete c1', 'delete c3', 'release']);
+    expect(result?.lease).toEqual({
+      granted: ['c1', 'c3'],
+      refused: [{ checkpointId: 'c2', reason: 'candidate of a running pipeline' }],
+    });
+    expect(result?.outcomes.map((o) => o.checkpointId)).toEqual(['c1', 'c3']);
+  });
+
+  it('keeps the leases when more of the job follows (the workflow releases after its last pass)', async () => {
+    const { log, activity } = world();
+    await runActivityResuming({ workflowId: 'cleanup', attempt: 1 }, activity, {
+      checkpointIds: ['c1'],
+      releaseAfter: false,
+    });
+    expect(log).toEqual(['lease c1', 'delete c1']);
+  });
+
+  it('a batch that fails on one deletion does not release: the workflow does, once the batch stopped', async () => {
+    const { log, activity } = world([], ['c2']);
+    const { error } = await runActivityResuming({ workflowId: 'cleanup', attempt: 1 }, activity, {
+      checkpointIds: ['c1', 'c2'],
+      concurrency: 1,
+      releaseAfter: true,
+    });
+    expect(String(error)).toMatch(/connection reset deleting c2/);
+    expect(log).not.toContain('release');
+  });
+
+  it('a retry leases again only what it has not finished; a checkpoint claimed meanwhile is spared', async () => {
+    // The first attempt deleted c1 (its heartbeat says so) and died; a pipeline then claimed c3.
+    const { log, activity } = world(['c3']);
+    const earlier: BatchDeletionProgress = { deleted: ['c1'], alreadyGone: [] };
+    const { result } = await runActivityResuming(
+      { workflowId: 'cleanup', attempt: 2, heartbeatDetails: earlier },
+      activity,
+      { checkpointIds: ['c1', 'c2', 'c3'], concurrency: 1, releaseAfter: true },
+    );
+    expect(log).toEqual(['lease c2,c3', 'delete c2', 'release']);
+    expect(result?.lease.granted).toEqual(['c1', 'c2']);
+    expect(result?.lease.refused.map((r) => r.checkpointId)).toEqual(['c3']);
+    expect(result?.outcomes).toEqual([
+      { checkpointId: 'c1', alreadyGone: false },
+      { checkpointId: 'c2', alreadyGone: false },
+    ]);
+  });
+
+  it('a retry with everything finished asks the registry nothing but the release', async () => {
+    const { log, activity } = world();
+    const earlier: BatchDeletionProgress = { deleted: ['c1'], alreadyGone: ['c2'] };
+    const { result } = await runActivityResuming(
+      { workflowId: 'cleanup', attempt: 3, heartbeatDetails: earlier },
+      activity,
+      { checkpointIds: ['c1', 'c2'], releaseAfter: true },
+    );
+    expect(log).toEqual(['release']);
+    expect(result?.outcomes).toEqual([
+      { checkpointId: 'c1', alreadyGone: false },
+      { checkpointId: 'c2', alreadyGone: true },
+    ]);
+  });
+
+  it('a lease that refuses everything deletes nothing and still ends the leases', async () => {
+    const { log, activity } = world(['c1', 'c2']);
+    const { result } = await runActivityResuming({ workflowId: 'cleanup', attempt: 1 }, activity, {
+      checkpointIds: ['c1', 'c2', 'c1'],
+      releaseAfter: true,
+    });
+    expect(log).toEqual(['lease c1,c2', 'release']);
+    expect(result?.outcomes).toEqual([]);
+    expect(result?.lease.granted).toEqual([]);
+  });
+});
