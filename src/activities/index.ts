@@ -72,6 +72,10 @@ export function createActivities(
     ...claimWithChampionActivities({
       claimProtection: protection.claimProtection,
       servingChampion: slots.servingChampion,
+      // Straight to the provider only where nothing holds TensorOne requests to a rate limit.
+      ...(limits.tensorone === undefined
+        ? { getCheckpoint: providers.tensorone.activities.getCheckpoint }
+        : {}),
     }),
     ...leasedDeletionActivities({
       leaseDeletions: protection.leaseDeletions,

@@ -212,6 +212,9 @@ async function deployedRegistryCheckpoints(
   return perJob.flat();
 }
 
+/** Describes of candidate holders in flight at once (the frontend's, not the provider's, requests). */
+const DESCRIBES_AT_ONCE = 16;
+
 /** Long enough for a cleanup's deletions with their retries; a cleanup that died frees them by then. */
 const DELETION_LEASE_MS = 2 * 3_600_000;
 
@@ -232,14 +235,19 @@ async function candidateHolders(
   records: ProtectionRecord[],
 ): Promise<{ running: Set<string>; ended: { workflowId: string; runId: string }[] }> {
   const running = new Set<string>();
-  const holders = new Map(records.filter((r) => r.kind === 'candidate').map((r) => [holderKey(r), r]));
-  for (const [key, r] of holders) {
+  const holders = [
+    ...new Map(records.filter((r) => r.kind === 'candidate').map((r) => [holderKey(r), r])),
+  ];
+  const ask = async ([key, r]: [string, ProtectionRecord]) => {
     try {
       const d = await client.workflow.getHandle(r.workflowId, r.runId).describe();
       if (d.status.name === 'RUNNING') running.add(key);
     } catch (err) {
       if (!(err instanceof WorkflowNotFoundError)) throw err; // gone past retention: ended
     }
-  }
+  };
+  // A few at once: a fleet's hundreds of holders in rounds, not one request after another.
+  for (let i = 0; i < holders.length; i += DESCRIBES_AT_ONCE)
+    await Promise.all(holders.slice(i, i + DESCRIBES_AT_ONCE).map(ask));
   return { running, ended: endedCandidateHolders(records, running) };
 }

@@ -317,3 +317,12 @@ export function slotHolds(
       : [],
   );
 }
+
+/**
+ * Whether a failed checkpoint read says the checkpoint is gone: the provider answered 404 (the
+ * classified failure's first detail). Any other failure is no answer at all: never read as "gone".
+ */
+export function saysCheckpointGone(failure: { details?: unknown[] | null } | undefined): boolean {
+  const first = failure?.details?.[0] as { status?: number } | undefined;
+  return first?.status === 404;
+}

@@ -82,7 +82,7 @@ describe('pipelines on a time-skipping server', () => {
     }, 180_000);
   });
 
-  describe("under TENSORONE_MAX_RPS a watch's reads go through the provider queue too (time-skipping server)", () => {
+  describe("under TENSORONE_MAX_RPS a watch's reads and the candidate's look-up go through the provider queue too (time-skipping server)", () => {
     /** The pipeline's watch activities' request origins, and the origins of every TensorOne job read. */
     async function watchOrigins(maxRps: number | undefined) {
       const bed = await startWorkflowTestBed(
@@ -111,23 +111,38 @@ describe('pipelines on a time-skipping server', () => {
         const jobReads = bed.sandbox.state.requestLog.filter(
           (r) => r.method === 'GET' && /\/tensorone\/v2\/training\/jobs(\/[^/]+)?$/.test(r.path),
         );
-        return { watches, origins: jobReads.map((r) => r.origin ?? '') };
+        // Which of the pipeline's own activities asked whether its claimed candidate is still there.
+        const pipelineId = `watch-reads-${maxRps ?? 'unlimited'}`;
+        const activityOf = new Map<string, string>(
+          ((await bed.env.client.workflow.getHandle(pipelineId).fetchHistory()).events ?? []).flatMap((e) => {
+            const a = e.activityTaskScheduledEventAttributes;
+            return a ? [[`${pipelineId}/${a.activityId}`, a.activityType!.name!] as [string, string]] : [];
+          }),
+        );
+        const candidateReads = bed.sandbox.state.requestLog
+          .filter((r) => r.method === 'GET' && /\/tensorone\/v2\/training\/checkpoints\/[^/]+$/.test(r.path))
+          .map((r) => activityOf.get(r.origin ?? '') ?? r.origin);
+        return { watches, origins: jobReads.map((r) => r.origin ?? ''), candidateReads };
       } finally {
         await bed.teardown();
       }
     }
 
     it('with a limit: no request comes from the watch itself; its sweep and reads are tensorone-read workflows', async () => {
-      const { watches, origins } = await watchOrigins(50);
+      const { watches, origins, candidateReads } = await watchOrigins(50);
       expect(watches.length).toBeGreaterThan(0);
       expect(origins.filter((o) => watches.includes(o))).toEqual([]);
       expect(origins.filter((o) => o.includes('/tensorone-read-')).length).toBeGreaterThan(0);
+      // The claimed candidate's look-up too: an activity on the provider queue, not the claim's.
+      expect(candidateReads).toEqual(['getCheckpoint']);
     }, 180_000);
 
     it('without a limit the watch reads the provider itself (what the test above tells apart)', async () => {
-      const { watches, origins } = await watchOrigins(undefined);
+      const { watches, origins, candidateReads } = await watchOrigins(undefined);
       expect(origins.filter((o) => watches.includes(o)).length).toBeGreaterThan(0);
       expect(origins.filter((o) => o.includes('/tensorone-read-'))).toEqual([]);
+      // Without a limit the claim's own activity asks, right after the claim: no activity of its own.
+      expect(candidateReads).toEqual(['claimWithChampion']);
     }, 180_000);
   });
 

@@ -73,6 +73,8 @@ it('the deployed checkpoint is recorded with its promotion: one activity, two wo
   expect(activities.filter((a) => a === 'claimWithChampion')).toHaveLength(1);
   expect(activities).not.toContain('servingChampion');
   expect(activities).not.toContain('claimProtection');
+  // Whether the claimed candidate is still there was asked by the claim's activity too.
+  expect(activities).not.toContain('getCheckpoint');
   const afterSmoke = activities.slice(activities.lastIndexOf('smokeTestEndpoint') + 1);
   expect(afterSmoke).toEqual(['recordAndPromoteInSlot']);
   // The smoke test's task schedules the record with the promotion, whose task starts the cleanup

@@ -1,4 +1,4 @@
-import type { ProviderFailureDetails } from '../../activities/failures';
+import { saysCheckpointGone } from '../../decisions/protection';
 import { applicationCause } from '../failure-cause';
 
 /**
@@ -15,8 +15,7 @@ export async function checkpointExists(
     await get(checkpointId);
     return true;
   } catch (err) {
-    const details = applicationCause(err)?.details?.[0] as ProviderFailureDetails | undefined;
-    if (details?.status === 404) return false;
+    if (saysCheckpointGone(applicationCause(err))) return false;
     throw err;
   }
 }

@@ -1,7 +1,8 @@
 import { ApplicationFailure, log } from '@temporalio/workflow';
 import { chooseCandidate } from '../../decisions/candidate';
 import type { PipelineSpec } from '../../domain/pipeline-input';
-import type { ClaimAnswer, ProtectionRequest } from '../../decisions/protection';
+import type { ProtectionRequest } from '../../decisions/protection';
+import type { ClaimWithChampion } from '../../activities/claim-with-champion';
 import { paging, protectionRecords, provider } from '../activity-stubs';
 import { listCandidateCheckpoints } from '../cleanup/checkpoint-pages';
 import type { CandidateSummary } from './contract';
@@ -11,7 +12,7 @@ import { protect } from './protect';
 import type { RunSafety } from './safety';
 import { summarized } from '../summaries';
 import { checkpointExists } from './checkpoint-exists';
-import { claimsCandidate, confirmsClaimedCandidate } from './patches';
+import { claimsCandidate, confirmsCandidateWithItsClaim, confirmsClaimedCandidate } from './patches';
 import type { ChampionWithClaim } from './reads-ahead';
 
 /**
@@ -41,15 +42,24 @@ export async function claimedCandidate(
       return candidate;
     }
     const requests: ProtectionRequest[] = [{ kind: 'candidate', checkpointId: candidate.checkpointId }];
+    // The existence check rides with the claim where the claim reads the champion (asked in this order:
+    // a history recorded before the ride asks `confirmsClaimedCandidate` only after the claim).
+    const confirmsWithClaim =
+      !!champion &&
+      !registered &&
+      providerName === 'tensorone' &&
+      confirmsCandidateWithItsClaim() &&
+      confirmsClaimedCandidate();
     // With the champion's read (the gate's baseline) where the gate compares with it: one activity.
-    const answer = champion
-      ? await claimReadingChampion(requests, champion)
+    const answer: ClaimWithChampion = champion
+      ? await claimReadingChampion(requests, champion, confirmsWithClaim ? candidate.checkpointId : undefined)
       : await protectionRecords.claimProtection(requests);
     if (answer.beingDeleted.length === 0) {
       if (registered || providerName !== 'tensorone' || !confirmsClaimedCandidate()) return candidate;
       const confirm = (id: string) =>
         summarized(provider.getCheckpoint, `confirm claimed candidate ${id} still exists`, id);
-      if (await checkpointExists(confirm, candidate.checkpointId)) return candidate;
+      // Answered by the claim's activity, or (a worker held to a rate limit) asked on the provider's queue.
+      if (answer.stillThere ?? (await checkpointExists(confirm, candidate.checkpointId))) return candidate;
       log.info(`candidate ${candidate.checkpointId} was deleted before this run claimed it: choosing again`);
       excluded.push(candidate.checkpointId);
       continue;
@@ -66,15 +76,17 @@ export async function claimedCandidate(
   }
 }
 
-/** The claim, and the champion read with it (told to `champion`). */
+/** The claim, and the champion read with it (told to `champion`); with `confirm`, whether it is still there. */
 async function claimReadingChampion(
   requests: ProtectionRequest[],
   champion: ChampionWithClaim,
-): Promise<ClaimAnswer> {
+  confirm?: string,
+): Promise<ClaimWithChampion> {
   const answer = await summarized(
     protectionRecords.claimWithChampion,
-    `claim candidate ${requests.map((r) => r.checkpointId).join(', ')}; what serves ${champion.slot} now?`,
-    { requests, slot: champion.slot },
+    `claim candidate ${requests.map((r) => r.checkpointId).join(', ')}; what serves ${champion.slot} now?` +
+      (confirm ? ` is ${confirm} still there?` : ''),
+    { requests, slot: champion.slot, ...(confirm ? { confirm } : {}) },
   );
   champion.seen(answer.champion);
   return answer;

@@ -202,3 +202,12 @@ export const readsNewestCheckpointsWithTheJob = () =>
  * the provider's word, and the smoke test is what checks it. Asked only when a create answered active.
  */
 export const believesActiveCreateAnswer = () => patched('pipeline-believes-an-active-create-answer');
+
+/**
+ * The claimed candidate's existence is asked inside the claim's activity (`claimWithChampion` with
+ * `confirm`), right after the claim's answer, instead of by a `getCheckpoint` activity of its own: one
+ * activity task and one workflow task fewer. A worker whose TensorOne requests are held to a rate limit
+ * answers without it, and the pipeline asks on the provider's queue as before. Asked only by a pipeline
+ * whose claim reads the champion and that confirms its candidate.
+ */
+export const confirmsCandidateWithItsClaim = () => patched('pipeline-confirms-candidate-with-its-claim');
