@@ -15,7 +15,6 @@ import {
 import type { CapabilityAbsent } from '../domain/capability';
 import type { Deployment, RegisteredModel } from '../domain/types';
 import {
-  forgetCandidatesSignal,
   PROTECTION_REGISTRY_WORKFLOW_TYPE,
   protectionRegistryId,
   protectSignal,
@@ -160,14 +159,11 @@ async function registryRecords(
   client: Client,
   taskQueue: string,
 ): Promise<{ records: ProtectionRecord[]; runningHolders: Set<string>; source: string }> {
-  const found = await protectionRegistry(client, taskQueue).records();
+  const registry = protectionRegistry(client, taskQueue);
+  const found = await registry.records();
   const records = found ?? [];
   const { running, ended } = await candidateHolders(client, records);
-  if (ended.length)
-    await client.workflow
-      .getHandle(protectionRegistryId(taskQueue))
-      .signal(forgetCandidatesSignal, ended)
-      .catch(() => undefined);
+  if (ended.length) await registry.forget(ended).catch(() => undefined);
   // No registry yet: no pipeline of this installation has chosen, deployed or pinned anything.
   const source = found ? `${records.length} protection records` : 'no protection records yet';
   return { records, runningHolders: running, source };
@@ -235,9 +231,7 @@ async function candidateHolders(
   records: ProtectionRecord[],
 ): Promise<{ running: Set<string>; ended: { workflowId: string; runId: string }[] }> {
   const running = new Set<string>();
-  const holders = [
-    ...new Map(records.filter((r) => r.kind === 'candidate').map((r) => [holderKey(r), r])),
-  ];
+  const holders = [...new Map(records.filter((r) => r.kind === 'candidate').map((r) => [holderKey(r), r]))];
   const ask = async ([key, r]: [string, ProtectionRecord]) => {
     try {
       const d = await client.workflow.getHandle(r.workflowId, r.runId).describe();

@@ -3,6 +3,7 @@ import { longLivedWorkflow, unlessNotFound } from './long-lived';
 import type { ClaimAnswer, LeaseAnswer, LeaseRequest, ProtectionRecord } from '../decisions/protection';
 import {
   claimCheckpointsUpdate,
+  forgetCandidatesSignal,
   leaseDeletionsUpdate,
   protectionRegistryId,
   PROTECTION_REGISTRY_WORKFLOW_TYPE,
@@ -30,6 +31,13 @@ export function protectionRegistry(client: Client, taskQueue: string) {
       registry.whenRunning(() => handle().executeUpdate(claimCheckpointsUpdate, { args: [records] })),
     lease: (request: LeaseRequest): Promise<LeaseAnswer> =>
       registry.whenRunning(() => handle().executeUpdate(leaseDeletionsUpdate, { args: [request] })),
+    /**
+     * The candidates of these runs no longer protect (they ended). Best effort: a registry that never
+     * started holds none, and one that keeps them only keeps their checkpoints longer.
+     */
+    async forget(ended: { workflowId: string; runId: string }[]): Promise<void> {
+      await unlessNotFound(() => handle().signal(forgetCandidatesSignal, ended));
+    },
     /** Ends a cleanup's leases; without a registry there are none to end. */
     async release(holder: { workflowId: string; runId: string }): Promise<void> {
       await unlessNotFound(() => handle().signal(releaseDeletionsSignal, holder));

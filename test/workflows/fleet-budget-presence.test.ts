@@ -14,6 +14,7 @@ import { fineTuneToDeploy } from '../../src/workflows';
 import { uniqueTaskQueue } from '../harness/temporal';
 import { advanceUntil, startPipeline, useWorkflowTestBed } from '../harness/workflow-env';
 import { testWorkerSettings } from '../harness/workflow-bundles';
+import { scheduledActivities } from '../harness/history';
 
 /**
  * A queue without a fleet budget: its pipelines ask their worker (an activity, answered from a cache per
@@ -35,12 +36,8 @@ const input = (name: string) =>
 const pipeline = (name: string) => startPipeline(bed, input(name));
 
 /** The activity types the pipeline scheduled, in order. */
-async function scheduledActivities(handle: WorkflowHandle): Promise<string[]> {
-  const { events } = await handle.fetchHistory();
-  return (events ?? []).flatMap((e) => {
-    const name = e.activityTaskScheduledEventAttributes?.activityType?.name;
-    return name ? [name] : [];
-  });
+async function activitiesOf(handle: WorkflowHandle): Promise<string[]> {
+  return scheduledActivities((await handle.fetchHistory()).events ?? []).map((a) => a.name);
 }
 
 async function finished(handle: WorkflowHandle) {
@@ -54,7 +51,7 @@ it('no fleet budget set: the pipeline creates its job without reserving or settl
     const result = await finished(handle);
     expect(result.outcome).toBe('deployed');
     expect(jobsOf('no-budget')).toHaveLength(1);
-    const scheduled = await scheduledActivities(handle);
+    const scheduled = await activitiesOf(handle);
     expect(scheduled).toContain('startTrainingJob');
     // Asked as an activity, never a local one: a local activity's answer may be recorded a workflow task
     // before the code after it ran, and replay then runs that code (and its patch questions) a task early.
@@ -81,7 +78,7 @@ it('a budget set after the worker found none is honoured once what it learned is
     const handle = await pipeline('budget-set');
     const result = await finished(handle);
     expect(result.outcome).toBe('deployed');
-    const scheduled = await scheduledActivities(handle);
+    const scheduled = await activitiesOf(handle);
     expect(scheduled.indexOf('reserveFleetBudget')).toBeGreaterThanOrEqual(0);
     expect(scheduled.indexOf('reserveFleetBudget')).toBeLessThan(scheduled.indexOf('startTrainingJob'));
     expect(scheduled).toContain('settleFleetBudget');
@@ -119,7 +116,7 @@ it('a worker that cannot tell (its lookup fails) does not skip: the pipeline res
   // The bed's own worker runs too (a bed whose worker never ran does not tear down).
   const result = await bed.withWorker(() => worker.runUntil(finished(handle)));
   expect(result.outcome).toBe('deployed');
-  const scheduled = await scheduledActivities(handle);
+  const scheduled = await activitiesOf(handle);
   expect(scheduled.indexOf('reserveFleetBudget')).toBeGreaterThanOrEqual(0);
   expect(scheduled.indexOf('reserveFleetBudget')).toBeLessThan(scheduled.indexOf('startTrainingJob'));
 });

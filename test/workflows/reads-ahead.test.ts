@@ -1,8 +1,7 @@
-import type { temporal } from '@temporalio/proto';
-import { defaultPayloadConverter } from '@temporalio/common';
 import { pipelineInput, tensoroneTrain } from '../../fixtures/pipelines';
 import { approveUpdate, statusQuery } from '../../src/workflows/pipeline/contract';
 import { pipelineWorkflowId } from '../../src/domain/pipeline-input';
+import { scheduledActivities, type ScheduledActivity } from '../harness/history';
 import { advanceUntil, startPipeline, useWorkflowTestBed } from '../harness/workflow-env';
 
 /**
@@ -11,33 +10,9 @@ import { advanceUntil, startPipeline, useWorkflowTestBed } from '../harness/work
  * trips sooner. The look at the job still comes before the deploy, and after an approval when one is
  * awaited; the champion is read before the gate judges.
  */
-type Event = temporal.api.history.v1.IHistoryEvent;
 const bed = useWorkflowTestBed();
 
-/** An activity's first argument, when it has one. */
-function inputOf(payload: temporal.api.common.v1.IPayload | undefined): Record<string, unknown> | undefined {
-  return payload ? defaultPayloadConverter.fromPayload<Record<string, unknown>>(payload) : undefined;
-}
-
-/** The workflow task each activity was scheduled by, and when it completed, in history order. */
-function activities(events: Event[]) {
-  const completedAt = new Map<string, number>();
-  for (const e of events) {
-    const done = e.activityTaskCompletedEventAttributes;
-    if (done) completedAt.set(String(done.scheduledEventId), Number(e.eventId));
-  }
-  return events
-    .filter((e) => e.activityTaskScheduledEventAttributes)
-    .map((e) => ({
-      name: e.activityTaskScheduledEventAttributes!.activityType!.name!,
-      scheduledAt: Number(e.eventId),
-      byTask: Number(e.activityTaskScheduledEventAttributes!.workflowTaskCompletedEventId),
-      completedAt: completedAt.get(String(e.eventId)),
-      input: inputOf(e.activityTaskScheduledEventAttributes!.input?.payloads?.[0]),
-    }));
-}
-
-const first = (list: ReturnType<typeof activities>, name: string) => {
+const first = (list: ScheduledActivity[], name: string) => {
   const found = list.find((a) => a.name === name);
   if (!found) throw new Error(`no ${name} in the history: ${list.map((a) => a.name).join(', ')}`);
   return found;
@@ -50,12 +25,12 @@ it('no approval: the look at the job goes out with the candidate listing, the ch
   const result = await bed.withWorker(async () => (await startPipeline(bed, input)).result());
   expect(result.outcome).toBe('deployed');
   const history = await bed.env.client.workflow.getHandle(pipelineWorkflowId(input.name)).fetchHistory();
-  const list = activities(history.events ?? []);
+  const list = scheduledActivities(history.events ?? []);
   // The candidate's listing (oldest first), not the look's newest-first one asked beside the job's status.
   const listing = list.find((a) => a.name === 'listCheckpoints' && a.input?.sortOrder !== 'desc')!;
   expect(listing).toBeDefined();
   const look = first(list, 'getTrainingJob');
-  expect(look.byTask).toBe(listing.byTask);
+  expect(look.task).toBe(listing.task);
   // The champion is read with the claim, after the listing and before the deploy.
   const claim = first(list, 'claimWithChampion');
   expect(claim.scheduledAt).toBeGreaterThan(listing.completedAt!);
@@ -83,7 +58,7 @@ it('an approval awaited: the look at the job comes after the approval, right bef
   });
   const events = history.events ?? [];
   const accepted = events.find((e) => e.workflowExecutionUpdateAcceptedEventAttributes)!;
-  const list = activities(events);
+  const list = scheduledActivities(events);
   // The champion is read with the claim, before the approval; the look after it.
   expect(first(list, 'claimWithChampion').completedAt!).toBeLessThan(Number(accepted.eventId));
   expect(first(list, 'getTrainingJob').scheduledAt).toBeGreaterThan(Number(accepted.eventId));

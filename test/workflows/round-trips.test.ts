@@ -11,6 +11,7 @@ import { createWorker } from '../../src/worker-factory';
 import { fineTuneToDeploy } from '../../src/workflows';
 import { uniqueTaskQueue } from '../harness/temporal';
 import { testWorkerSettings } from '../harness/workflow-bundles';
+import { scheduledActivities } from '../harness/history';
 import { startPipeline, useWorkflowTestBed } from '../harness/workflow-env';
 
 /**
@@ -23,12 +24,7 @@ import { startPipeline, useWorkflowTestBed } from '../harness/workflow-env';
 type Event = temporal.api.history.v1.IHistoryEvent;
 const bed = useWorkflowTestBed();
 
-function scheduled(events: Event[]): string[] {
-  return events.flatMap((e) => {
-    const name = e.activityTaskScheduledEventAttributes?.activityType?.name;
-    return name ? [name] : [];
-  });
-}
+const scheduled = (events: Event[]): string[] => scheduledActivities(events).map((a) => a.name);
 
 /** Workflow tasks started after the completion of activity `from` and before the event `until` matches. */
 function workflowTasksBetween(events: Event[], from: string, until: (e: Event) => boolean): number {
