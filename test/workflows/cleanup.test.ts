@@ -486,6 +486,27 @@ describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
       expect(state.leases.filter((l) => l.workflowId === workflowId)).toEqual([]);
     });
 
+    it('a job ended by a batch that released its leases, then continued as new, asks no release after it', async () => {
+      const { jobId } = await sandboxAdmin(bed.sandbox.url).seedCompletedJob('released-then-continued', 10);
+      const workflowId = `cleanup-released-then-continued-${profile}`;
+      const handle = await bed.env.client.workflow.start(checkpointCleanup, {
+        // A history this short continues as new right after the batch.
+        args: [{ jobIds: [jobId], retention: { keepLastN: 2 }, historyEventLimit: 5 } satisfies CleanupInput],
+        taskQueue: bed.taskQueue,
+        workflowId,
+      });
+      const result = await bed.withWorker(() => handle.result());
+      expect(result.deletedCount).toBe(8);
+      expect(result.runs).toBeGreaterThan(1);
+      const first = await bed.env.client.workflow
+        .getHandle(workflowId, handle.firstExecutionRunId)
+        .fetchHistory();
+      const names = scheduledActivities(first.events ?? []).map((s) => s.name);
+      expect(names).toContain('leaseAndDeleteCheckpoints');
+      expect(names).not.toContain('releaseDeletions');
+      expect(first.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes).toBeTruthy();
+    });
+
     it('a listing that fails while what is in use cannot be determined leaves the job kept, not the cleanup failed', async () => {
       const { jobId } = await sandboxAdmin(bed.sandbox.url).seedCompletedJob('doubt-list-job', 10);
       // The registry and the job's checkpoint list both refuse.

@@ -55,7 +55,8 @@ async function deleteInBatches(run: CleanupRun, jobId: string, granted: PlannedD
 /**
  * A batch that fits one activity, leased and deleted there (`leasesWithDeletions`): the registry's grant
  * comes first inside the activity, and on the job's last batch its leases end there too. Answers
- * whether they did (else the job's leases are released after it, as before).
+ * whether they did (else the job's leases are released after it, as before). The caller continues as
+ * new when the history is long, once it knows whether leases are still held.
  */
 export async function leaseAndDeleteBatch(
   run: CleanupRun,
@@ -76,7 +77,6 @@ export async function leaseAndDeleteBatch(
   grantedPart(batch, lease, protectedIds, run.carry.spared).forEach((c) =>
     recordDeletion(run, { ...deletedEntry(c, c.reason), ...howDeleted(answered.get(c.id)) }),
   );
-  await continueIfHistoryLong(run);
   return { released: releaseAfter };
 }
 

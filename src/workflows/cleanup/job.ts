@@ -7,7 +7,7 @@ import { listAllCheckpoints } from './checkpoint-pages';
 import { deleteGranted, fitsOneBatch, leaseAndDeleteBatch } from './delete';
 import { leaseDeletions, sharedProtectedSet } from './protected';
 import { deletedEntry, recordDeletion } from './record';
-import type { CleanupRun } from './run';
+import { continueIfHistoryLong, type CleanupRun } from './run';
 
 /** One job being cleaned: what it keeps, and whether it asked the registry for a lease. */
 interface JobInCleanup {
@@ -84,6 +84,7 @@ async function planAndDelete(
     // The job's last pass ends its leases with its deletions: no activity of its own afterwards.
     const { released } = await leaseAndDeleteBatch(run, job.jobId, batch, job.protectedIds, done);
     if (released) job.leased = false;
+    await continueIfHistoryLong(run);
   } else {
     job.leased ||= mode.leased && batch.length > 0;
     const granted = mode.leased ? await leaseDeletions(batch, job.protectedIds, carry.spared) : batch;
