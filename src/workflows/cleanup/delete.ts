@@ -65,9 +65,10 @@ export async function leaseAndDeleteBatch(
   protectedIds: Set<string>,
   releaseAfter: boolean,
 ): Promise<{ released: boolean }> {
+  // Read as the other batches' summaries are ("delete 12 checkpoints of job … (reasons)"), then the lease.
   const what =
-    `lease and delete ${batch.length} checkpoint${batch.length === 1 ? '' : 's'} of job ${jobId} ` +
-    `(${describeReasons(batch)})${releaseAfter ? ', then end the leases' : ''}`;
+    `delete ${batch.length} checkpoint${batch.length === 1 ? '' : 's'} of job ${jobId} ` +
+    `(${describeReasons(batch)}) the registry leases${releaseAfter ? ', then end the leases' : ''}`;
   const { lease, outcomes } = await summarized(waitedDeletionBatches.leaseAndDeleteCheckpoints, what, {
     checkpointIds: batch.map((c) => c.id),
     concurrency: run.mode.concurrency,
