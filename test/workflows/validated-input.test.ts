@@ -44,7 +44,12 @@ it('runs a pipeline the starter validated on the spec it was given, without vali
   expect(result.outcome).toBe('deployed');
   // Its own marker first (a replay on a worker of another schema revision reads the answer from it),
   // then the one marker of every released patch (src/workflows/released-patch.ts).
-  expect(await patchesRecorded(pipelineWorkflowId(spec.name))).toEqual([TRUSTS, PATCHES_RELEASED_MARKER]);
+  expect(await patchesRecorded(pipelineWorkflowId(spec.name))).toEqual([
+    TRUSTS,
+    PATCHES_RELEASED_MARKER,
+    // A change made after the release marker, asked by the claim of a pipeline that ran to its deploy.
+    'pipeline-confirms-candidate-with-its-claim',
+  ]);
 });
 
 it('validates an input whose memo names another schema revision, refusing a bad one before creating anything', async () => {
