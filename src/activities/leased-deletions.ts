@@ -32,7 +32,8 @@ export interface LeasedDeletionAnswer {
 export function leasedDeletionActivities(parts: Parts) {
   return {
     async leaseAndDeleteCheckpoints(input: LeasedDeletionInput): Promise<LeasedDeletionAnswer> {
-      const carried = Context.current().info.heartbeatDetails as BatchDeletionProgress | undefined;
+      const ctx = Context.current();
+      const carried = ctx.info.heartbeatDetails as BatchDeletionProgress | undefined;
       const finished = new Set([
         ...(carried?.deleted ?? []),
         ...(carried?.alreadyGone ?? []),
@@ -41,7 +42,9 @@ export function leasedDeletionActivities(parts: Parts) {
       const asked = [...new Set(input.checkpointIds)];
       const earlier = asked.filter((id) => finished.has(id));
       const rest = asked.filter((id) => !finished.has(id));
-      const answer = rest.length ? await parts.leaseDeletions({ checkpointIds: rest }) : undefined;
+      const answer = rest.length
+        ? await beatingWhile(ctx, carried, () => parts.leaseDeletions({ checkpointIds: rest }))
+        : undefined;
       const granted = [...earlier, ...(answer?.granted ?? [])];
       const { outcomes } = await parts.deleteCheckpoints({
         checkpointIds: granted,
@@ -51,4 +54,27 @@ export function leasedDeletionActivities(parts: Parts) {
       return { lease: { granted, refused: answer?.refused ?? [] }, outcomes };
     },
   };
+}
+
+/** Beats as often as the deletions do. */
+const HEARTBEAT_EVERY_MS = 2000;
+
+/**
+ * Heartbeats (with what earlier attempts finished, so a retry still resumes from it) while the lease is
+ * asked: a registry rebuilding answers after up to 20 s, longer than the batch's heartbeat timeout, and
+ * its answer (refused, and why) must reach the cleanup rather than time the attempt out again and again.
+ */
+async function beatingWhile<T>(
+  ctx: Context,
+  carried: BatchDeletionProgress | undefined,
+  call: () => Promise<T>,
+): Promise<T> {
+  const progress: BatchDeletionProgress = carried ?? { deleted: [], alreadyGone: [] };
+  ctx.heartbeat(progress);
+  const timer = setInterval(() => ctx.heartbeat(progress), HEARTBEAT_EVERY_MS);
+  try {
+    return await call();
+  } finally {
+    clearInterval(timer);
+  }
 }
