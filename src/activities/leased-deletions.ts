@@ -1,11 +1,14 @@
 import { Context } from '@temporalio/activity';
-import type { LeaseAnswer } from '../decisions/protection';
+import { ApplicationFailure } from '@temporalio/common';
+import { saysCheckpointGone, type LeaseAnswer } from '../decisions/protection';
 import type { BatchDeletionOutcome, BatchDeletionProgress, DeleteBatchInput } from './batch-deletions';
 
 interface Parts {
   leaseDeletions(input: { checkpointIds: string[] }): Promise<LeaseAnswer>;
   deleteCheckpoints(input: DeleteBatchInput): Promise<{ outcomes: BatchDeletionOutcome[] }>;
   releaseDeletions(): Promise<void>;
+  /** The documented checkpoint GET, classified (a 404 is a failure whose first detail says 404). */
+  getCheckpoint(checkpointId: string): Promise<unknown>;
 }
 
 export interface LeasedDeletionInput extends DeleteBatchInput {
@@ -45,13 +48,30 @@ export function leasedDeletionActivities(parts: Parts) {
       const answer = rest.length
         ? await beatingWhile(ctx, carried, () => parts.leaseDeletions({ checkpointIds: rest }))
         : undefined;
-      const granted = [...earlier, ...(answer?.granted ?? [])];
+      // A retry refused what an earlier attempt may have deleted after its last heartbeat (a registry
+      // rebuilding refuses everything): one the provider says is gone was this cleanup's deletion whose
+      // answer was lost, counted once as such (never sent a DELETE, never reported spared).
+      const refusedIds = (answer?.refused ?? []).map((r) => r.checkpointId);
+      const lost =
+        ctx.info.attempt > 1 && refusedIds.length
+          ? await beatingWhile(ctx, carried, () => goneOf(parts.getCheckpoint, refusedIds, input.concurrency))
+          : new Set<string>();
+      const toDelete = [...earlier, ...(answer?.granted ?? [])];
       const { outcomes } = await parts.deleteCheckpoints({
-        checkpointIds: granted,
+        checkpointIds: toDelete,
         ...(input.concurrency !== undefined ? { concurrency: input.concurrency } : {}),
       });
       if (input.releaseAfter) await parts.releaseDeletions();
-      return { lease: { granted, refused: answer?.refused ?? [] }, outcomes };
+      return {
+        lease: {
+          granted: [...toDelete, ...lost],
+          refused: (answer?.refused ?? []).filter((r) => !lost.has(r.checkpointId)),
+        },
+        outcomes: [
+          ...outcomes,
+          ...[...lost].map((checkpointId) => ({ checkpointId, alreadyGone: false, answerLost: true })),
+        ],
+      };
     },
   };
 }
@@ -77,4 +97,28 @@ async function beatingWhile<T>(
   } finally {
     clearInterval(timer);
   }
+}
+
+/**
+ * Which of these the provider says are gone (404), `concurrency` GETs at a time. Any other answer or
+ * failure leaves the checkpoint as refused: kept and said so, the safe side.
+ */
+async function goneOf(
+  get: (checkpointId: string) => Promise<unknown>,
+  ids: string[],
+  concurrency = 8,
+): Promise<Set<string>> {
+  const gone = new Set<string>();
+  const at = Math.max(1, Math.min(concurrency, 32));
+  for (let i = 0; i < ids.length; i += at)
+    await Promise.all(
+      ids.slice(i, i + at).map(async (id) => {
+        try {
+          await get(id);
+        } catch (err) {
+          if (saysCheckpointGone(err instanceof ApplicationFailure ? err : undefined)) gone.add(id);
+        }
+      }),
+    );
+  return gone;
 }
