@@ -486,6 +486,30 @@ describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
       expect(state.leases.filter((l) => l.workflowId === workflowId)).toEqual([]);
     });
 
+    it('a job beyond one listing is leased and deleted pass by pass, its leases ended only with the last pass', async () => {
+      const { jobId } = await sandboxAdmin(bed.sandbox.url).seedCompletedJob('leased-passes', 250);
+      const workflowId = 'cleanup-leased-passes';
+      const result = await cleanup({ jobIds: [jobId], retention: { keepLastN: 0 } }, workflowId);
+      expect(result.deletedCount).toBe(250);
+      expect(bed.sandbox.state.jobCheckpoints(jobId)).toHaveLength(2);
+      const events = (await bed.env.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+      const batches = events
+        .flatMap((e) => e.activityTaskScheduledEventAttributes ?? [])
+        .filter((a) => a.activityType?.name === 'leaseAndDeleteCheckpoints')
+        .map((a) =>
+          a.input?.payloads?.[0]?.data ? JSON.parse(Buffer.from(a.input.payloads[0].data).toString()) : {},
+        )
+        .map((i: { releaseAfter: boolean; checkpointIds: string[] }) => i.releaseAfter);
+      // Without offset (documented) the oldest 100 at a time: three passes; with it, one.
+      expect(batches).toEqual(documented ? [false, false, true] : [true]);
+      const names = scheduledActivities(events).map((a) => a.name);
+      expect(names).not.toContain('releaseDeletions');
+      const state = await bed.env.client.workflow
+        .getHandle(protectionRegistryId(bed.taskQueue))
+        .query(protectionStateQuery);
+      expect(state.leases.filter((l) => l.workflowId === workflowId)).toEqual([]);
+    });
+
     it('a listing that fails while what is in use cannot be determined leaves the job kept, not the cleanup failed', async () => {
       const { jobId } = await sandboxAdmin(bed.sandbox.url).seedCompletedJob('doubt-list-job', 10);
       // The registry and the job's checkpoint list both refuse.

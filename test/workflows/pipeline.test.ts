@@ -376,6 +376,24 @@ describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
       expect(checkpointsOf(jobNamed('deploy-fails').id)).toHaveLength(8); // 6 automatic + best + final: nothing cleaned
     });
 
+    it('a deployment whose create already says failed is not believed active: it fails and nothing is promoted', async () => {
+      bed.sandbox.state.faults = { ...bed.sandbox.state.faults, failDeployments: true };
+      const { options } = bed.sandbox.state;
+      const deployMs = options.deployMs;
+      options.deployMs = 0; // the create answer already says failed
+      try {
+        const f = await failureOf(pipelineInput('deploy-fails-at-once'));
+        expect(f.type).toBe('DEPLOY_FAILED');
+        if (!documented) {
+          expect(f.message).toMatch(/failed and was removed/);
+          expect(endpointsNamed('deploy-fails-at-once')).toHaveLength(0);
+        }
+        expect(checkpointsOf(jobNamed('deploy-fails-at-once').id)).toHaveLength(8);
+      } finally {
+        options.deployMs = deployMs;
+      }
+    });
+
     it('a smoke test whose first seven requests are reset in a row still deploys (transport failures are retried)', async () => {
       // Five tries failed a healthy deploy in a chaos run (five resets and 5xx in a row): eight now.
       bed.sandbox.state.faults = {
