@@ -48,18 +48,25 @@ export function leasedDeletionActivities(parts: Parts) {
       const answer = rest.length
         ? await beatingWhile(ctx, carried, () => parts.leaseDeletions({ checkpointIds: rest }))
         : undefined;
-      // A retry refused what an earlier attempt may have deleted after its last heartbeat (a registry
-      // rebuilding refuses everything): one the provider says is gone was this cleanup's deletion whose
-      // answer was lost, counted once as such (never sent a DELETE, never reported spared).
-      const refusedIds = (answer?.refused ?? []).map((r) => r.checkpointId);
-      const lost =
-        ctx.info.attempt > 1 && refusedIds.length
-          ? await beatingWhile(ctx, carried, () => goneOf(parts.getCheckpoint, refusedIds, input.concurrency))
-          : new Set<string>();
+      // A retry refused what an earlier attempt was granted and may have deleted after its last heartbeat
+      // (a registry rebuilding refuses everything): one the provider says is gone was this cleanup's
+      // deletion whose answer was lost, counted once as such (no DELETE sent, never reported spared).
+      // What no attempt was granted is only a refusal: gone or not, this cleanup did not delete it.
+      const grantedBefore = new Set(carried?.leased ?? []);
+      const mayHaveDeleted = (answer?.refused ?? [])
+        .map((r) => r.checkpointId)
+        .filter((id) => grantedBefore.has(id));
+      const lost = mayHaveDeleted.length
+        ? await beatingWhile(ctx, carried, () =>
+            goneOf(parts.getCheckpoint, mayHaveDeleted, input.concurrency),
+          )
+        : new Set<string>();
       const toDelete = [...earlier, ...(answer?.granted ?? [])];
+      const leased = [...new Set([...grantedBefore, ...(answer?.granted ?? [])])];
       const { outcomes } = await parts.deleteCheckpoints({
         checkpointIds: toDelete,
         ...(input.concurrency !== undefined ? { concurrency: input.concurrency } : {}),
+        ...(leased.length ? { leased } : {}),
       });
       if (input.releaseAfter) await parts.releaseDeletions();
       return {

@@ -235,9 +235,7 @@ async function candidateHolders(
   records: ProtectionRecord[],
 ): Promise<{ running: Set<string>; ended: { workflowId: string; runId: string }[] }> {
   const running = new Set<string>();
-  const holders = [
-    ...new Map(records.filter((r) => r.kind === 'candidate').map((r) => [holderKey(r), r])),
-  ];
+  const holders = [...new Map(records.filter((r) => r.kind === 'candidate').map((r) => [holderKey(r), r]))];
   const ask = async ([key, r]: [string, ProtectionRecord]) => {
     try {
       const d = await client.workflow.getHandle(r.workflowId, r.runId).describe();

@@ -90,7 +90,7 @@ describe('a cleanup batch leased, deleted and released in one activity', () => {
       activity,
       { checkpointIds: ['c1', 'c2', 'c3'], concurrency: 1, releaseAfter: true },
     );
-    expect(log).toEqual(['lease c2,c3', 'get c3', 'delete c2', 'release']);
+    expect(log).toEqual(['lease c2,c3', 'delete c2', 'release']);
     expect(result?.lease.granted).toEqual(['c1', 'c2']);
     expect(result?.lease.refused.map((r) => r.checkpointId)).toEqual(['c3']);
     expect(result?.outcomes).toEqual([
@@ -100,10 +100,11 @@ describe('a cleanup batch leased, deleted and released in one activity', () => {
   });
 
   it('a retry refused what an earlier attempt deleted after its last heartbeat: that deletion is counted once, as its answer lost, never as spared', async () => {
-    // Attempt 1 deleted c1 (heartbeated) and c2 (not: it died first). Then the registry, started anew
-    // and rebuilding, refuses everything: c2 is gone all the same, deleted by this cleanup; c3 is kept.
+    // Attempt 1 was granted all three, deleted c1 (heartbeated) and c2 (not: it died first). Then the
+    // registry, started anew and rebuilding, refuses everything: c2 is gone all the same, deleted by this
+    // cleanup; c3 is kept.
     const { log, activity } = world(['c2', 'c3'], [], ['c2']);
-    const earlier: BatchDeletionProgress = { deleted: ['c1'], alreadyGone: [] };
+    const earlier: BatchDeletionProgress = { deleted: ['c1'], alreadyGone: [], leased: ['c1', 'c2', 'c3'] };
     const { result } = await runActivityResuming(
       { workflowId: 'cleanup', attempt: 2, heartbeatDetails: earlier },
       activity,
@@ -117,6 +118,33 @@ describe('a cleanup batch leased, deleted and released in one activity', () => {
       { checkpointId: 'c1', alreadyGone: false },
       { checkpointId: 'c2', alreadyGone: false, answerLost: true },
     ]);
+  });
+
+  it('a retry refused what no attempt was granted: gone or not, it is spared, never counted as this cleanup’s deletion', async () => {
+    // c2 was refused to attempt 1 too (pinned); someone else deleted it by hand since.
+    const { log, activity } = world(['c2'], [], ['c2']);
+    const earlier: BatchDeletionProgress = { deleted: ['c1'], alreadyGone: [], leased: ['c1'] };
+    const { result } = await runActivityResuming(
+      { workflowId: 'cleanup', attempt: 2, heartbeatDetails: earlier },
+      activity,
+      { checkpointIds: ['c1', 'c2'], concurrency: 1, releaseAfter: true },
+    );
+    expect(log).toEqual(['lease c2', 'release']);
+    expect(result?.lease.granted).toEqual(['c1']);
+    expect(result?.lease.refused.map((r) => r.checkpointId)).toEqual(['c2']);
+    expect(result?.outcomes).toEqual([{ checkpointId: 'c1', alreadyGone: false }]);
+  });
+
+  it('every heartbeat after the lease carries what it granted, so a retry knows what it may have deleted', async () => {
+    const { activity } = world(['c2']);
+    const { heartbeats } = await runActivityResuming({ workflowId: 'cleanup', attempt: 1 }, activity, {
+      checkpointIds: ['c1', 'c2', 'c3'],
+      concurrency: 1,
+      releaseAfter: true,
+    });
+    const last = heartbeats.at(-1) as BatchDeletionProgress;
+    expect(last.leased).toEqual(['c1', 'c3']);
+    expect(last.deleted).toEqual(['c1', 'c3']);
   });
 
   it('a first attempt never looks up what the registry refused: a refusal there is only a refusal', async () => {
