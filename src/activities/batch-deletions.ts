@@ -7,6 +7,11 @@ export interface DeleteBatchInput {
   checkpointIds: string[];
   /** Deletions in flight at once inside the activity (1 to 32; default 8). */
   concurrency?: number;
+  /**
+   * Carried in every heartbeat as `leased` (a leased batch's grant, see leaseAndDeleteCheckpoints): set
+   * only when called inside that activity, never an activity's own input.
+   */
+  leased?: string[];
 }
 
 /**
@@ -28,6 +33,8 @@ export interface BatchDeletionProgress {
   deleted: string[];
   alreadyGone: string[];
   answerLost?: string[];
+  /** What the registry granted this batch's attempts so far (leaseAndDeleteCheckpoints only). */
+  leased?: string[];
 }
 
 type Finished = 'deleted' | 'alreadyGone' | 'answerLost';
@@ -61,9 +68,13 @@ export async function deleteBatchResumably(
   const todo = [...new Set(input.checkpointIds)].filter((id) => !done.has(id));
 
   const progress = (): BatchDeletionProgress => {
-    const p: Required<BatchDeletionProgress> = { deleted: [], alreadyGone: [], answerLost: [] };
+    const p: Required<Omit<BatchDeletionProgress, 'leased'>> = {
+      deleted: [],
+      alreadyGone: [],
+      answerLost: [],
+    };
     for (const [id, how] of done) p[how].push(id);
-    return p;
+    return input.leased ? { ...p, leased: input.leased } : p;
   };
   const beat = () => ctx.heartbeat(progress());
   let failure: { error: unknown } | undefined;

@@ -81,6 +81,8 @@ export function createActivities(
       leaseDeletions: protection.leaseDeletions,
       deleteCheckpoints: providers.tensorone.activities.deleteCheckpoints,
       releaseDeletions: protection.releaseDeletions,
+      // Used only where no TensorOne rate limit holds the cleanup's deletions (else a child deletes).
+      getCheckpoint: providers.tensorone.activities.getCheckpoint,
     }),
     ...providers.tensormesh.activities,
     ...reconcileTensorOneActivities(clients.tensorone),

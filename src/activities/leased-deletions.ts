@@ -1,11 +1,14 @@
 import { Context } from '@temporalio/activity';
-import type { LeaseAnswer } from '../decisions/protection';
+import { ApplicationFailure } from '@temporalio/common';
+import { saysCheckpointGone, type LeaseAnswer } from '../decisions/protection';
 import type { BatchDeletionOutcome, BatchDeletionProgress, DeleteBatchInput } from './batch-deletions';
 
 interface Parts {
   leaseDeletions(input: { checkpointIds: string[] }): Promise<LeaseAnswer>;
   deleteCheckpoints(input: DeleteBatchInput): Promise<{ outcomes: BatchDeletionOutcome[] }>;
   releaseDeletions(): Promise<void>;
+  /** The documented checkpoint GET, classified (a 404 is a failure whose first detail says 404). */
+  getCheckpoint(checkpointId: string): Promise<unknown>;
 }
 
 export interface LeasedDeletionInput extends DeleteBatchInput {
@@ -32,7 +35,8 @@ export interface LeasedDeletionAnswer {
 export function leasedDeletionActivities(parts: Parts) {
   return {
     async leaseAndDeleteCheckpoints(input: LeasedDeletionInput): Promise<LeasedDeletionAnswer> {
-      const carried = Context.current().info.heartbeatDetails as BatchDeletionProgress | undefined;
+      const ctx = Context.current();
+      const carried = ctx.info.heartbeatDetails as BatchDeletionProgress | undefined;
       const finished = new Set([
         ...(carried?.deleted ?? []),
         ...(carried?.alreadyGone ?? []),
@@ -41,14 +45,87 @@ export function leasedDeletionActivities(parts: Parts) {
       const asked = [...new Set(input.checkpointIds)];
       const earlier = asked.filter((id) => finished.has(id));
       const rest = asked.filter((id) => !finished.has(id));
-      const answer = rest.length ? await parts.leaseDeletions({ checkpointIds: rest }) : undefined;
-      const granted = [...earlier, ...(answer?.granted ?? [])];
+      const answer = rest.length
+        ? await beatingWhile(ctx, carried, () => parts.leaseDeletions({ checkpointIds: rest }))
+        : undefined;
+      // A retry refused what an earlier attempt was granted and may have deleted after its last heartbeat
+      // (a registry rebuilding refuses everything): one the provider says is gone was this cleanup's
+      // deletion whose answer was lost, counted once as such (no DELETE sent, never reported spared).
+      // What no attempt was granted is only a refusal: gone or not, this cleanup did not delete it.
+      const grantedBefore = new Set(carried?.leased ?? []);
+      const mayHaveDeleted = (answer?.refused ?? [])
+        .map((r) => r.checkpointId)
+        .filter((id) => grantedBefore.has(id));
+      const lost = mayHaveDeleted.length
+        ? await beatingWhile(ctx, carried, () =>
+            goneOf(parts.getCheckpoint, mayHaveDeleted, input.concurrency),
+          )
+        : new Set<string>();
+      const toDelete = [...earlier, ...(answer?.granted ?? [])];
+      const leased = [...new Set([...grantedBefore, ...(answer?.granted ?? [])])];
       const { outcomes } = await parts.deleteCheckpoints({
-        checkpointIds: granted,
+        checkpointIds: toDelete,
         ...(input.concurrency !== undefined ? { concurrency: input.concurrency } : {}),
+        ...(leased.length ? { leased } : {}),
       });
       if (input.releaseAfter) await parts.releaseDeletions();
-      return { lease: { granted, refused: answer?.refused ?? [] }, outcomes };
+      return {
+        lease: {
+          granted: [...toDelete, ...lost],
+          refused: (answer?.refused ?? []).filter((r) => !lost.has(r.checkpointId)),
+        },
+        outcomes: [
+          ...outcomes,
+          ...[...lost].map((checkpointId) => ({ checkpointId, alreadyGone: false, answerLost: true })),
+        ],
+      };
     },
   };
+}
+
+/** Beats as often as the deletions do. */
+const HEARTBEAT_EVERY_MS = 2000;
+
+/**
+ * Heartbeats (with what earlier attempts finished, so a retry still resumes from it) while the lease is
+ * asked: a registry rebuilding answers after up to 20 s, longer than the batch's heartbeat timeout, and
+ * its answer (refused, and why) must reach the cleanup rather than time the attempt out again and again.
+ */
+async function beatingWhile<T>(
+  ctx: Context,
+  carried: BatchDeletionProgress | undefined,
+  call: () => Promise<T>,
+): Promise<T> {
+  const progress: BatchDeletionProgress = carried ?? { deleted: [], alreadyGone: [] };
+  ctx.heartbeat(progress);
+  const timer = setInterval(() => ctx.heartbeat(progress), HEARTBEAT_EVERY_MS);
+  try {
+    return await call();
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/**
+ * Which of these the provider says are gone (404), `concurrency` GETs at a time. Any other answer or
+ * failure leaves the checkpoint as refused: kept and said so, the safe side.
+ */
+async function goneOf(
+  get: (checkpointId: string) => Promise<unknown>,
+  ids: string[],
+  concurrency = 8,
+): Promise<Set<string>> {
+  const gone = new Set<string>();
+  const at = Math.max(1, Math.min(concurrency, 32));
+  for (let i = 0; i < ids.length; i += at)
+    await Promise.all(
+      ids.slice(i, i + at).map(async (id) => {
+        try {
+          await get(id);
+        } catch (err) {
+          if (saysCheckpointGone(err instanceof ApplicationFailure ? err : undefined)) gone.add(id);
+        }
+      }),
+    );
+  return gone;
 }

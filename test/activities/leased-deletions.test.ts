@@ -1,3 +1,4 @@
+import { ApplicationFailure } from '@temporalio/common';
 import { deleteBatchResumably, type BatchDeletionProgress } from '../../src/activities/batch-deletions';
 import type { DeleteOutcome } from '../../src/activities/failures';
 import { leasedDeletionActivities } from '../../src/activities/leased-deletions';
@@ -8,7 +9,7 @@ import { runActivityResuming } from '../harness/activity-env';
  * A registry that protects `claimed` (a pipeline holds them) and a provider whose deletions are
  * recorded; every call goes into one log, so the order of lease, deletions and release is visible.
  */
-function world(claimed: string[] = [], failDeleting: string[] = []) {
+function world(claimed: string[] = [], failDeleting: string[] = [], goneAtProvider: string[] = []) {
   const log: string[] = [];
   const activity = leasedDeletionActivities({
     async leaseDeletions({ checkpointIds }): Promise<LeaseAnswer> {
@@ -28,6 +29,17 @@ function world(claimed: string[] = [], failDeleting: string[] = []) {
       }),
     async releaseDeletions() {
       log.push('release');
+    },
+    async getCheckpoint(id: string) {
+      log.push(`get ${id}`);
+      if (goneAtProvider.includes(id))
+        throw ApplicationFailure.create({
+          message: `tensorone GET /v2/training/checkpoints/:id: 404`,
+          type: 'NOT_FOUND',
+          nonRetryable: true,
+          details: [{ provider: 'tensorone', route: 'GET /v2/training/checkpoints/:id', status: 404 }],
+        });
+      return { id };
     },
   }).leaseAndDeleteCheckpoints;
   return { log, activity };
@@ -85,6 +97,65 @@ describe('a cleanup batch leased, deleted and released in one activity', () => {
       { checkpointId: 'c1', alreadyGone: false },
       { checkpointId: 'c2', alreadyGone: false },
     ]);
+  });
+
+  it('a retry refused what an earlier attempt deleted after its last heartbeat: that deletion is counted once, as its answer lost, never as spared', async () => {
+    // Attempt 1 was granted all three, deleted c1 (heartbeated) and c2 (not: it died first). Then the
+    // registry, started anew and rebuilding, refuses everything: c2 is gone all the same, deleted by this
+    // cleanup; c3 is kept.
+    const { log, activity } = world(['c2', 'c3'], [], ['c2']);
+    const earlier: BatchDeletionProgress = { deleted: ['c1'], alreadyGone: [], leased: ['c1', 'c2', 'c3'] };
+    const { result } = await runActivityResuming(
+      { workflowId: 'cleanup', attempt: 2, heartbeatDetails: earlier },
+      activity,
+      { checkpointIds: ['c1', 'c2', 'c3'], concurrency: 1, releaseAfter: true },
+    );
+    expect(log.filter((l) => l.startsWith('delete'))).toEqual([]);
+    expect(log.at(-1)).toBe('release');
+    expect(result?.lease.granted).toEqual(['c1', 'c2']);
+    expect(result?.lease.refused.map((r) => r.checkpointId)).toEqual(['c3']);
+    expect(result?.outcomes).toEqual([
+      { checkpointId: 'c1', alreadyGone: false },
+      { checkpointId: 'c2', alreadyGone: false, answerLost: true },
+    ]);
+  });
+
+  it('a retry refused what no attempt was granted: gone or not, it is spared, never counted as this cleanup’s deletion', async () => {
+    // c2 was refused to attempt 1 too (pinned); someone else deleted it by hand since.
+    const { log, activity } = world(['c2'], [], ['c2']);
+    const earlier: BatchDeletionProgress = { deleted: ['c1'], alreadyGone: [], leased: ['c1'] };
+    const { result } = await runActivityResuming(
+      { workflowId: 'cleanup', attempt: 2, heartbeatDetails: earlier },
+      activity,
+      { checkpointIds: ['c1', 'c2'], concurrency: 1, releaseAfter: true },
+    );
+    expect(log).toEqual(['lease c2', 'release']);
+    expect(result?.lease.granted).toEqual(['c1']);
+    expect(result?.lease.refused.map((r) => r.checkpointId)).toEqual(['c2']);
+    expect(result?.outcomes).toEqual([{ checkpointId: 'c1', alreadyGone: false }]);
+  });
+
+  it('every heartbeat after the lease carries what it granted, so a retry knows what it may have deleted', async () => {
+    const { activity } = world(['c2']);
+    const { heartbeats } = await runActivityResuming({ workflowId: 'cleanup', attempt: 1 }, activity, {
+      checkpointIds: ['c1', 'c2', 'c3'],
+      concurrency: 1,
+      releaseAfter: true,
+    });
+    const last = heartbeats.at(-1) as BatchDeletionProgress;
+    expect(last.leased).toEqual(['c1', 'c3']);
+    expect(last.deleted).toEqual(['c1', 'c3']);
+  });
+
+  it('a first attempt never looks up what the registry refused: a refusal there is only a refusal', async () => {
+    const { log, activity } = world(['c2'], [], ['c2']);
+    const { result } = await runActivityResuming({ workflowId: 'cleanup', attempt: 1 }, activity, {
+      checkpointIds: ['c1', 'c2'],
+      concurrency: 1,
+      releaseAfter: true,
+    });
+    expect(log).toEqual(['lease c1,c2', 'delete c1', 'release']);
+    expect(result?.lease.refused.map((r) => r.checkpointId)).toEqual(['c2']);
   });
 
   it('a retry with everything finished asks the registry nothing but the release', async () => {

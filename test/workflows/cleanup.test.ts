@@ -507,6 +507,26 @@ describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
       expect(first.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes).toBeTruthy();
     });
 
+    it('a job beyond one listing is leased and deleted pass by pass, its leases ended only with the last pass', async () => {
+      const { jobId } = await sandboxAdmin(bed.sandbox.url).seedCompletedJob('leased-passes', 250);
+      const workflowId = 'cleanup-leased-passes';
+      const result = await cleanup({ jobIds: [jobId], retention: { keepLastN: 0 } }, workflowId);
+      expect(result.deletedCount).toBe(250);
+      expect(bed.sandbox.state.jobCheckpoints(jobId)).toHaveLength(2);
+      const events = (await bed.env.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+      const batches = scheduledActivities(events)
+        .filter((a) => a.name === 'leaseAndDeleteCheckpoints')
+        .map((a) => a.input?.releaseAfter);
+      // Without offset (documented) the oldest 100 at a time: three passes; with it, one.
+      expect(batches).toEqual(documented ? [false, false, true] : [true]);
+      const names = scheduledActivities(events).map((a) => a.name);
+      expect(names).not.toContain('releaseDeletions');
+      const state = await bed.env.client.workflow
+        .getHandle(protectionRegistryId(bed.taskQueue))
+        .query(protectionStateQuery);
+      expect(state.leases.filter((l) => l.workflowId === workflowId)).toEqual([]);
+    });
+
     it('a listing that fails while what is in use cannot be determined leaves the job kept, not the cleanup failed', async () => {
       const { jobId } = await sandboxAdmin(bed.sandbox.url).seedCompletedJob('doubt-list-job', 10);
       // The registry and the job's checkpoint list both refuse.

@@ -376,6 +376,24 @@ describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
       expect(checkpointsOf(jobNamed('deploy-fails').id)).toHaveLength(8); // 6 automatic + best + final: nothing cleaned
     });
 
+    it('a deployment whose create already says failed is not believed active: it fails and nothing is promoted', async () => {
+      bed.sandbox.state.faults = { ...bed.sandbox.state.faults, failDeployments: true };
+      const { options } = bed.sandbox.state;
+      const deployMs = options.deployMs;
+      options.deployMs = 0; // the create answer already says failed
+      try {
+        const f = await failureOf(pipelineInput('deploy-fails-at-once'));
+        expect(f.type).toBe('DEPLOY_FAILED');
+        if (!documented) {
+          expect(f.message).toMatch(/failed and was removed/);
+          expect(endpointsNamed('deploy-fails-at-once')).toHaveLength(0);
+        }
+        expect(checkpointsOf(jobNamed('deploy-fails-at-once').id)).toHaveLength(8);
+      } finally {
+        options.deployMs = deployMs;
+      }
+    });
+
     it('a smoke test whose first seven requests are reset in a row still deploys (transport failures are retried)', async () => {
       // Five tries failed a healthy deploy in a chaos run (five resets and 5xx in a row): eight now.
       bed.sandbox.state.faults = {
@@ -579,6 +597,57 @@ describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
       });
       expect(JSON.stringify(result)).not.toMatch(/tm-serve-|tmk_/);
     });
+
+    it('a TensorMesh served model whose create already says it runs is smoke-tested through its own inference URL', async () => {
+      const { modelId } = await sandboxAdmin(bed.sandbox.url).addMarqtuneModel({
+        modelName: 'mq-at-once',
+        epochs: 2,
+      });
+      const { options } = bed.sandbox.state;
+      const deployMs = options.deployMs;
+      options.deployMs = 0; // the provision answer already says MODEL_STATUS_RUNNING
+      try {
+        const result = await run(
+          pipelineInput('mesh-at-once', {
+            train: { kind: 'marqtune', modelId },
+            deploy: {
+              target: 'tensormesh',
+              userId: '6f1c2b7e-1d2a-4c3b-9e8f-0a1b2c3d4e5f',
+              gpuType: 'GPU_TYPE_H100',
+            },
+          }),
+        );
+        expect(result).toMatchObject({
+          outcome: 'deployed',
+          deployment: { target: 'tensormesh', status: 'active' },
+        });
+      } finally {
+        options.deployMs = deployMs;
+      }
+    });
+
+    it.each([
+      ['tensorone-endpoint', {}],
+      ['tensorone-registry', { target: 'tensorone-registry', environment: 'staging', gpuType: 'a100' }],
+    ] as const)(
+      'a %s deployment whose create already says active is smoke-tested and serves',
+      async (target, deploy) => {
+        const { options } = bed.sandbox.state;
+        const deployMs = options.deployMs;
+        options.deployMs = 0; // the create answer already says active
+        try {
+          const result = await run(
+            pipelineInput(`${target}-at-once`, {
+              train: tensoroneTrain({ config: { training: { epochs: 2 } } }),
+              ...(Object.keys(deploy).length ? { deploy: deploy as PipelineInput['deploy'] } : {}),
+            }),
+          );
+          expect(result).toMatchObject({ outcome: 'deployed', deployment: { target, status: 'active' } });
+        } finally {
+          options.deployMs = deployMs;
+        }
+      },
+    );
 
     it('deploys through the TensorOne registry, adding a version to an existing model', async () => {
       // A short training run serves now; the longer one must beat it through the registry's compare call.

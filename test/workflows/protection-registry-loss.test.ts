@@ -189,6 +189,45 @@ it('while the run before cannot be read, a cleanup deletes nothing and its resul
   await terminateRegistry();
 });
 
+it('a lease that waits the whole default 20 s for a rebuild is answered: the cleanup keeps everything and says why, rather than timing out', async () => {
+  await terminateRegistry().catch(() => undefined);
+  const squatter = await bed.env.client.workflow.start(servingSlot, {
+    args: [{ name: 'not-a-registry-either' }],
+    taskQueue: bed.taskQueue,
+    workflowId: protectionRegistryId(bed.taskQueue),
+  });
+  await squatter.terminate('started under the wrong id');
+  // The registry's own wait (20 s) outlasts the deletion batch's heartbeat timeout (15 s): the lease,
+  // asked inside the batch's activity, is still answered with the refusal.
+  await bed.env.client.workflow.start(checkpointProtection, {
+    args: [{ predecessorRunId: squatter.firstExecutionRunId }],
+    taskQueue: bed.taskQueue,
+    workflowId: protectionRegistryId(bed.taskQueue),
+  });
+  const { jobId } = await sandboxAdmin(bed.sandbox.url).seedCompletedJob('registry-unreadable-20s', 6);
+  const workflowId = 'cleanup-registry-unreadable-20s';
+  const result = await bed.withWorker(() =>
+    bed.env.client.workflow.execute(checkpointCleanup, {
+      args: [{ jobIds: [jobId], retention: { keepLastN: 0 } } satisfies CleanupInput],
+      taskQueue: bed.taskQueue,
+      workflowId,
+    }),
+  );
+  expect(result.deletedCount).toBe(0);
+  expect(idsOf(jobId)).toHaveLength(8);
+  expect(result.spared).toHaveLength(6);
+  expect(result.spared?.[0].reason).toMatch(
+    /is rebuilding what is in use from its run .* nothing is deleted until it has$/,
+  );
+  // One attempt: the lease's wait did not cost the batch its heartbeat.
+  const events = (await bed.env.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+  const timedOut = events.filter((e) => e.activityTaskTimedOutEventAttributes);
+  expect(timedOut).toEqual([]);
+  const started = events.flatMap((e) => e.activityTaskStartedEventAttributes ?? []);
+  expect(started.every((s) => (s.attempt ?? 1) === 1)).toBe(true);
+  await terminateRegistry();
+}, 90_000);
+
 it('continued as new at its history limit, the registry keeps its claims, pins and leases', async () => {
   await terminateRegistry().catch(() => undefined);
   const first = await bed.env.client.workflow.start(checkpointProtection, {

@@ -163,9 +163,13 @@ export const DEPLOY_TARGETS: { [T in DeployTarget]: DeployTargetSteps<T> } = {
     read: (id) => provider.getServedModel(id),
     readsThroughModel: false,
     async smokeTest(deploy, created) {
+      // With the create answer's address: where no read route tells it (documented profile), a served
+      // model whose create already said it runs is smoke-tested without a read before (see until-serving).
       await smoke.smokeTestServedModel({
         modelId: created.id,
         prompt: deploy.smokePrompt,
+        endpoint: created.url,
+        modelName: created.name,
         ...(deploy.smokeRequest ? { request: deploy.smokeRequest } : {}),
       });
     },
