@@ -6,7 +6,7 @@ import type { BatchDeletionOutcome, BatchDeletionProgress, DeleteBatchInput } fr
 interface Parts {
   leaseDeletions(input: { checkpointIds: string[] }): Promise<LeaseAnswer>;
   deleteCheckpoints(input: DeleteBatchInput): Promise<{ outcomes: BatchDeletionOutcome[] }>;
-  releaseDeletions(): Promise<void>;
+  releaseDeletions(input: { upToThisAttempt?: boolean }): Promise<void>;
   /** The documented checkpoint GET, classified (a 404 is a failure whose first detail says 404). */
   getCheckpoint(checkpointId: string): Promise<unknown>;
 }
@@ -68,7 +68,9 @@ export function leasedDeletionActivities(parts: Parts) {
         ...(input.concurrency !== undefined ? { concurrency: input.concurrency } : {}),
         ...(leased.length ? { leased } : {}),
       });
-      if (input.releaseAfter) await parts.releaseDeletions();
+      // Only what this attempt (or an earlier one) was granted: an attempt that timed out and ran on to
+      // here must not end the leases of the retry that is deleting now.
+      if (input.releaseAfter) await parts.releaseDeletions({ upToThisAttempt: true });
       return {
         lease: {
           granted: [...toDelete, ...lost],

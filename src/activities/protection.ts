@@ -85,6 +85,7 @@ export function protectionActivities(reads: ProtectionReads) {
         checkpointIds: input.checkpointIds,
         endedHolders: [],
         untilMs: Date.now() + DELETION_LEASE_MS,
+        attempt: info.attempt,
       });
     },
 
@@ -118,10 +119,17 @@ export function protectionActivities(reads: ProtectionReads) {
       }
     },
 
-    /** The calling cleanup is done deleting: its leases end now rather than when they lapse. */
-    async releaseDeletions(): Promise<void> {
+    /**
+     * The calling cleanup is done deleting: its leases end now rather than when they lapse. With
+     * `upToThisAttempt` (a batch that leased inside its own activity), only the leases this attempt or an
+     * earlier one was granted: a later attempt of the same batch, deleting now, keeps its own.
+     */
+    async releaseDeletions(input: { upToThisAttempt?: boolean } = {}): Promise<void> {
       const { info, client } = Context.current();
-      await protectionRegistry(client, info.taskQueue).release(callingRun());
+      await protectionRegistry(client, info.taskQueue).release({
+        ...callingRun(),
+        ...(input.upToThisAttempt ? { upToAttempt: info.attempt } : {}),
+      });
     },
 
     /**

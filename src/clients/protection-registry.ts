@@ -1,6 +1,12 @@
 import type { Client } from '@temporalio/client';
 import { longLivedWorkflow, unlessNotFound } from './long-lived';
-import type { ClaimAnswer, LeaseAnswer, LeaseRequest, ProtectionRecord } from '../decisions/protection';
+import type {
+  ClaimAnswer,
+  LeaseAnswer,
+  LeaseRelease,
+  LeaseRequest,
+  ProtectionRecord,
+} from '../decisions/protection';
 import {
   claimCheckpointsUpdate,
   forgetCandidatesSignal,
@@ -39,7 +45,7 @@ export function protectionRegistry(client: Client, taskQueue: string) {
       await unlessNotFound(() => handle().signal(forgetCandidatesSignal, ended));
     },
     /** Ends a cleanup's leases; without a registry there are none to end. */
-    async release(holder: { workflowId: string; runId: string }): Promise<void> {
+    async release(holder: LeaseRelease): Promise<void> {
       await unlessNotFound(() => handle().signal(releaseDeletionsSignal, holder));
     },
     /** Every record; none when no pipeline of this installation has recorded anything yet. */

@@ -142,6 +142,11 @@ export interface DeletionLease {
   runId: string;
   /** Workflow time after which the lease no longer holds (a cleanup that died mid-way). */
   untilMs: number;
+  /**
+   * The activity attempt it was granted to (a batch leased inside its deletion activity): a release
+   * by an older attempt, still running after it timed out, leaves it to the attempt deleting now.
+   */
+  attempt?: number;
 }
 
 export interface LeaseRequest {
@@ -151,6 +156,15 @@ export interface LeaseRequest {
   /** `workflowId/runId` of candidate holders the cleanup found closed: their candidates no longer protect. */
   endedHolders: string[];
   untilMs: number;
+  /** The asking activity's attempt. */
+  attempt?: number;
+}
+
+/** A cleanup run done with its leases; with `upToAttempt`, only those granted to that attempt or before. */
+export interface LeaseRelease {
+  workflowId: string;
+  runId: string;
+  upToAttempt?: number;
 }
 
 export interface LeaseAnswer {
@@ -204,7 +218,12 @@ export function grantDeletions(
   const kept = liveLeases(leases, nowMs).filter(
     (l) => holderKey(l) !== holderKey(holder) || !answer.granted.includes(l.checkpointId),
   );
-  const added = answer.granted.map((checkpointId) => ({ checkpointId, ...holder, untilMs: request.untilMs }));
+  const added = answer.granted.map((checkpointId) => ({
+    checkpointId,
+    ...holder,
+    untilMs: request.untilMs,
+    ...(request.attempt !== undefined ? { attempt: request.attempt } : {}),
+  }));
   return { answer, leases: [...kept, ...added] };
 }
 
@@ -229,9 +248,19 @@ export function claimCheckpoints(
   };
 }
 
-/** Leases without those one cleanup held, in any of its runs (it continues as new): it finished with them. */
-export function releaseLeases(leases: DeletionLease[], holder: { workflowId: string }): DeletionLease[] {
-  return leases.filter((l) => l.workflowId !== holder.workflowId);
+/**
+ * Leases without those one cleanup held, in any of its runs (it continues as new): it finished with them.
+ * A release up to an attempt leaves the leases a later attempt of the same batch was granted: an older
+ * attempt that timed out and ran on never ends what the attempt deleting now holds.
+ */
+export function releaseLeases(
+  leases: DeletionLease[],
+  holder: Pick<LeaseRelease, 'workflowId' | 'upToAttempt'>,
+): DeletionLease[] {
+  const upTo = holder.upToAttempt;
+  return leases.filter(
+    (l) => l.workflowId !== holder.workflowId || (upTo !== undefined && (l.attempt ?? 0) > upTo),
+  );
 }
 
 // ---- a registry started anew: rebuilt before it grants anything ----------------------------------

@@ -589,6 +589,26 @@ describe('protected checkpoints', () => {
       expect(releaseLeases(leases, { workflowId: 'cleanup-2' })).toEqual(leases);
     });
 
+    it('a release up to an attempt leaves what a later attempt was granted, and ends the rest', () => {
+      // Attempt 1 leased c1 and c2 and timed out; attempt 2 leased c2 again and is deleting it.
+      const first = grantDeletions([], [], lease({ checkpointIds: ['c1', 'c2'], attempt: 1 }), 0);
+      const { leases } = grantDeletions([], first.leases, lease({ checkpointIds: ['c2'], attempt: 2 }), 10);
+      // Attempt 1 ran on and releases: attempt 2's lease of c2 still holds, so a claim of c2 is refused.
+      const afterOld = releaseLeases(leases, { workflowId: 'cleanup-1', upToAttempt: 1 });
+      expect(afterOld.map((l) => [l.checkpointId, l.attempt])).toEqual([['c2', 2]]);
+      expect(claimCheckpoints([], afterOld, [rec({ checkpointId: 'c2' })], 20).answer.beingDeleted).toEqual([
+        { checkpointId: 'c2', by: 'cleanup-1' },
+      ]);
+      // At the boundary: attempt 2's own release ends its lease; so does a release without an attempt.
+      expect(releaseLeases(leases, { workflowId: 'cleanup-1', upToAttempt: 2 })).toEqual([]);
+      expect(releaseLeases(leases, { workflowId: 'cleanup-1' })).toEqual([]);
+      // A lease granted without an attempt (a lease of its own, the workflow releases it) ends with any.
+      const plain = grantDeletions([], [], lease({ checkpointIds: ['c3'] }), 0).leases;
+      expect(releaseLeases(plain, { workflowId: 'cleanup-1', upToAttempt: 1 })).toEqual([]);
+      // Another cleanup's leases are untouched.
+      expect(releaseLeases(leases, { workflowId: 'cleanup-2', upToAttempt: 5 })).toEqual(leases);
+    });
+
     it('two cleanups may both lease a checkpoint (the second delete is a 404); a claim names one of them', () => {
       const first = grantDeletions([], [], lease({ checkpointIds: ['c1'] }), 0);
       const second = grantDeletions(

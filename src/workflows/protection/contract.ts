@@ -3,6 +3,7 @@ import type {
   ClaimAnswer,
   DeletionLease,
   LeaseAnswer,
+  LeaseRelease,
   LeaseRequest,
   ProtectionRecord,
 } from '../../decisions/protection';
@@ -44,8 +45,7 @@ export const claimCheckpointsUpdate = defineUpdate<ClaimAnswer, [ProtectionRecor
 /** A cleanup asks to delete these: granted what nothing protects now, refused the rest with why. */
 export const leaseDeletionsUpdate = defineUpdate<LeaseAnswer, [LeaseRequest]>('leaseDeletions');
 /** A cleanup run is done with its leases (fire-and-forget: a lease also lapses on its own). */
-export const releaseDeletionsSignal =
-  defineSignal<[{ workflowId: string; runId: string }]>('releaseDeletions');
+export const releaseDeletionsSignal = defineSignal<[LeaseRelease]>('releaseDeletions');
 /** The failure type of a protection record that could not be made where it rode with another step. */
 export const PROTECTION_NOT_RECORDED = 'PROTECTION_NOT_RECORDED';
 
