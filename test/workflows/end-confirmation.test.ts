@@ -119,7 +119,11 @@ describe('documented profile', () => {
       return { err: e, tookMs: (await handle.describe()).closeTime!.getTime() - cancelledAt };
     });
     expect(err).toBeInstanceOf(WorkflowFailedError);
-    expect(tookMs).toBeLessThan(MINUTE);
+    // Well before the confirmation window (15 minutes from the first of the two lies) would have
+    // closed: a cancel that waited for it took ≥ 14 minutes. Not "under a minute": the time-skipping
+    // server moves workflow time on while an activity runs in real time, so on a loaded machine the
+    // cancel's stop may end after a skip to the watch's next look (5 minutes; seen at 4.7 in full runs).
+    expect(tookMs).toBeLessThan(WINDOW_MS / 2);
     expect(jobNamed(name)!.status).toBe('stopped');
   });
 });
