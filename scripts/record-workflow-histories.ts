@@ -23,6 +23,7 @@ import { servingSlotId } from '../src/workflows/serving-slot/contract';
 import { pipelineInput, tensoroneTrain } from '../fixtures/pipelines';
 import { trialWorkflowId } from '../src/workflows/sweep/contract';
 import { advanceUntil, startWorkflowTestBed } from '../test/harness/workflow-env';
+import { deployingAtOnce } from '../test/harness/sandbox';
 import { checkpointCleanup, fineTuneToDeploy, superviseTrainingJob } from '../src/workflows';
 import { parsePipelineInput } from '../src/domain/pipeline-input';
 import { validatedInputMemo } from '../src/domain/validated-input';
@@ -324,19 +325,14 @@ async function main(): Promise<void> {
     }
     if (wanted('pipeline-deployed-at-once')) {
       // A provider whose create answer already says the endpoint is active: no readiness read.
-      const { options } = bed.sandbox.state;
-      const deployMs = options.deployMs;
-      options.deployMs = 0;
-      try {
-        await bed.env.client.workflow.execute(fineTuneToDeploy, {
+      await deployingAtOnce(bed.sandbox, () =>
+        bed.env.client.workflow.execute(fineTuneToDeploy, {
           args: [parsePipelineInput(pipelineInput('recorded-at-once', { gate: { threshold: 5 } }))],
           memo: validatedInputMemo(),
           taskQueue: bed.taskQueue,
           workflowId: id('pipeline-deployed-at-once'),
-        });
-      } finally {
-        options.deployMs = deployMs;
-      }
+        }),
+      );
       await save('pipeline-deployed-at-once');
     }
     if (wanted('cleanup-run')) {

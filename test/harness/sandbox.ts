@@ -38,3 +38,18 @@ export async function withFaults<T>(
     sandbox.state.faults = before;
   }
 }
+
+/**
+ * `fn` against a provider that deploys at once: every deployment made meanwhile is ready when created,
+ * so its create answer already says it serves (or failed, with `failDeployments`).
+ */
+export async function deployingAtOnce<T>(sandbox: Sandbox, fn: () => Promise<T>): Promise<T> {
+  const { options } = sandbox.state;
+  const deployMs = options.deployMs;
+  options.deployMs = 0;
+  try {
+    return await fn();
+  } finally {
+    options.deployMs = deployMs;
+  }
+}

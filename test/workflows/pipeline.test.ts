@@ -20,6 +20,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { SANDBOX_PROFILES } from '../../sandbox/profile';
 import { startTimeSkippingEnv } from '../harness/temporal';
 import { advanceUntil, startWorkflowTestBed, type WorkflowTestBed } from '../harness/workflow-env';
+import { deployingAtOnce } from '../harness/sandbox';
 import { fineTuneToDeploy } from '../../src/workflows';
 import { loadReportData, renderReport } from '../../src/cli/report';
 
@@ -378,20 +379,14 @@ describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
 
     it('a deployment whose create already says failed is not believed active: it fails and nothing is promoted', async () => {
       bed.sandbox.state.faults = { ...bed.sandbox.state.faults, failDeployments: true };
-      const { options } = bed.sandbox.state;
-      const deployMs = options.deployMs;
-      options.deployMs = 0; // the create answer already says failed
-      try {
-        const f = await failureOf(pipelineInput('deploy-fails-at-once'));
-        expect(f.type).toBe('DEPLOY_FAILED');
-        if (!documented) {
-          expect(f.message).toMatch(/failed and was removed/);
-          expect(endpointsNamed('deploy-fails-at-once')).toHaveLength(0);
-        }
-        expect(checkpointsOf(jobNamed('deploy-fails-at-once').id)).toHaveLength(8);
-      } finally {
-        options.deployMs = deployMs;
+      // The create answer already says failed.
+      const f = await deployingAtOnce(bed.sandbox, () => failureOf(pipelineInput('deploy-fails-at-once')));
+      expect(f.type).toBe('DEPLOY_FAILED');
+      if (!documented) {
+        expect(f.message).toMatch(/failed and was removed/);
+        expect(endpointsNamed('deploy-fails-at-once')).toHaveLength(0);
       }
+      expect(checkpointsOf(jobNamed('deploy-fails-at-once').id)).toHaveLength(8);
     });
 
     it('a smoke test whose first seven requests are reset in a row still deploys (transport failures are retried)', async () => {
@@ -574,21 +569,23 @@ describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
   });
 
   describe('fineTuneToDeploy with other providers', () => {
+    /** A pipeline that follows Marqtune model `modelId` and serves it on TensorMesh. */
+    const marqtuneOnTensorMesh = (name: string, modelId: string) =>
+      pipelineInput(name, {
+        train: { kind: 'marqtune', modelId },
+        deploy: {
+          target: 'tensormesh',
+          userId: '6f1c2b7e-1d2a-4c3b-9e8f-0a1b2c3d4e5f',
+          gpuType: 'GPU_TYPE_H100',
+        },
+      });
+
     it('follows a Marqtune model until ready and serves it on TensorMesh', async () => {
       const { modelId } = await sandboxAdmin(bed.sandbox.url).addMarqtuneModel({
         modelName: 'mq-e2e',
         epochs: 3,
       });
-      const result = await run(
-        pipelineInput('marqtune', {
-          train: { kind: 'marqtune', modelId },
-          deploy: {
-            target: 'tensormesh',
-            userId: '6f1c2b7e-1d2a-4c3b-9e8f-0a1b2c3d4e5f',
-            gpuType: 'GPU_TYPE_H100',
-          },
-        }),
-      );
+      const result = await run(marqtuneOnTensorMesh('marqtune', modelId));
       expect(result).toMatchObject({
         outcome: 'deployed',
         provider: 'marqtune',
@@ -603,27 +600,14 @@ describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
         modelName: 'mq-at-once',
         epochs: 2,
       });
-      const { options } = bed.sandbox.state;
-      const deployMs = options.deployMs;
-      options.deployMs = 0; // the provision answer already says MODEL_STATUS_RUNNING
-      try {
-        const result = await run(
-          pipelineInput('mesh-at-once', {
-            train: { kind: 'marqtune', modelId },
-            deploy: {
-              target: 'tensormesh',
-              userId: '6f1c2b7e-1d2a-4c3b-9e8f-0a1b2c3d4e5f',
-              gpuType: 'GPU_TYPE_H100',
-            },
-          }),
-        );
-        expect(result).toMatchObject({
-          outcome: 'deployed',
-          deployment: { target: 'tensormesh', status: 'active' },
-        });
-      } finally {
-        options.deployMs = deployMs;
-      }
+      // The provision answer already says MODEL_STATUS_RUNNING.
+      const result = await deployingAtOnce(bed.sandbox, () =>
+        run(marqtuneOnTensorMesh('mesh-at-once', modelId)),
+      );
+      expect(result).toMatchObject({
+        outcome: 'deployed',
+        deployment: { target: 'tensormesh', status: 'active' },
+      });
     });
 
     it.each([
@@ -632,20 +616,16 @@ describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
     ] as const)(
       'a %s deployment whose create already says active is smoke-tested and serves',
       async (target, deploy) => {
-        const { options } = bed.sandbox.state;
-        const deployMs = options.deployMs;
-        options.deployMs = 0; // the create answer already says active
-        try {
-          const result = await run(
+        // The create answer already says active.
+        const result = await deployingAtOnce(bed.sandbox, () =>
+          run(
             pipelineInput(`${target}-at-once`, {
               train: tensoroneTrain({ config: { training: { epochs: 2 } } }),
               ...(Object.keys(deploy).length ? { deploy: deploy as PipelineInput['deploy'] } : {}),
             }),
-          );
-          expect(result).toMatchObject({ outcome: 'deployed', deployment: { target, status: 'active' } });
-        } finally {
-          options.deployMs = deployMs;
-        }
+          ),
+        );
+        expect(result).toMatchObject({ outcome: 'deployed', deployment: { target, status: 'active' } });
       },
     );
 

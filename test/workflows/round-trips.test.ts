@@ -12,6 +12,7 @@ import { fineTuneToDeploy } from '../../src/workflows';
 import { uniqueTaskQueue } from '../harness/temporal';
 import { testWorkerSettings } from '../harness/workflow-bundles';
 import { scheduledActivities } from '../harness/history';
+import { deployingAtOnce } from '../harness/sandbox';
 import { startPipeline, useWorkflowTestBed } from '../harness/workflow-env';
 
 /**
@@ -164,15 +165,8 @@ it('a create that answers active is smoke-tested without a readiness read; one t
     const { events } = await bed.env.client.workflow.getHandle(pipelineWorkflowId(input.name)).fetchHistory();
     return scheduled(events ?? []);
   };
-  const { options } = bed.sandbox.state;
-  const deployMs = options.deployMs;
-  options.deployMs = 0; // the provider deploys at once: its create answer says active
-  let atOnce: string[];
-  try {
-    atOnce = await run('active-at-once');
-  } finally {
-    options.deployMs = deployMs;
-  }
+  // The provider deploys at once: its create answer says active.
+  const atOnce = await deployingAtOnce(bed.sandbox, () => run('active-at-once'));
   expect(atOnce).not.toContain('getEndpoint');
   expect(atOnce.indexOf('smokeTestEndpoint')).toBe(atOnce.indexOf('deployCheckpointEndpoint') + 1);
 
