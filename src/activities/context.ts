@@ -39,12 +39,17 @@ export const BEAT_WHILE_WAITING_MS = 2_000;
 
 /**
  * Runs `work`, beating at once and every `everyMs` until it settles: a worker lost mid-request is noticed
- * at the activity's heartbeat timeout (seconds), not at its start-to-close.
+ * at the activity's heartbeat timeout (seconds), not at its start-to-close. An activity that resumes from
+ * its heartbeats passes the `details` to keep: each beat replaces the last one's.
  */
-export async function beatingWhile<T>(work: () => Promise<T>, everyMs = BEAT_WHILE_WAITING_MS): Promise<T> {
+export async function beatingWhile<T>(
+  work: () => Promise<T>,
+  options: { everyMs?: number; details?: unknown } = {},
+): Promise<T> {
   const ctx = Context.current();
-  ctx.heartbeat();
-  const timer = setInterval(() => ctx.heartbeat(), everyMs);
+  const beat = () => ctx.heartbeat(options.details);
+  beat();
+  const timer = setInterval(beat, options.everyMs ?? BEAT_WHILE_WAITING_MS);
   try {
     return await work();
   } finally {

@@ -2,6 +2,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { saysCheckpointGone, type LeaseAnswer } from '../decisions/protection';
 import type { BatchDeletionOutcome, BatchDeletionProgress, DeleteBatchInput } from './batch-deletions';
+import { beatingWhile } from './context';
 
 interface Parts {
   leaseDeletions(input: { checkpointIds: string[] }): Promise<LeaseAnswer>;
@@ -45,8 +46,11 @@ export function leasedDeletionActivities(parts: Parts) {
       const asked = [...new Set(input.checkpointIds)];
       const earlier = asked.filter((id) => finished.has(id));
       const rest = asked.filter((id) => !finished.has(id));
+      // Beating while the registry answers (a rebuilding one takes up to 20 s, past the batch's heartbeat
+      // timeout), with what earlier attempts finished, so a retry still resumes from it.
+      const keep = { details: carried ?? { deleted: [], alreadyGone: [] } };
       const answer = rest.length
-        ? await beatingWhile(ctx, carried, () => parts.leaseDeletions({ checkpointIds: rest }))
+        ? await beatingWhile(() => parts.leaseDeletions({ checkpointIds: rest }), keep)
         : undefined;
       // A retry refused what an earlier attempt was granted and may have deleted after its last heartbeat
       // (a registry rebuilding refuses everything): one the provider says is gone was this cleanup's
@@ -57,9 +61,7 @@ export function leasedDeletionActivities(parts: Parts) {
         .map((r) => r.checkpointId)
         .filter((id) => grantedBefore.has(id));
       const lost = mayHaveDeleted.length
-        ? await beatingWhile(ctx, carried, () =>
-            goneOf(parts.getCheckpoint, mayHaveDeleted, input.concurrency),
-          )
+        ? await beatingWhile(() => goneOf(parts.getCheckpoint, mayHaveDeleted, input.concurrency), keep)
         : new Set<string>();
       const toDelete = [...earlier, ...(answer?.granted ?? [])];
       const leased = [...new Set([...grantedBefore, ...(answer?.granted ?? [])])];
@@ -83,29 +85,6 @@ export function leasedDeletionActivities(parts: Parts) {
       };
     },
   };
-}
-
-/** Beats as often as the deletions do. */
-const HEARTBEAT_EVERY_MS = 2000;
-
-/**
- * Heartbeats (with what earlier attempts finished, so a retry still resumes from it) while the lease is
- * asked: a registry rebuilding answers after up to 20 s, longer than the batch's heartbeat timeout, and
- * its answer (refused, and why) must reach the cleanup rather than time the attempt out again and again.
- */
-async function beatingWhile<T>(
-  ctx: Context,
-  carried: BatchDeletionProgress | undefined,
-  call: () => Promise<T>,
-): Promise<T> {
-  const progress: BatchDeletionProgress = carried ?? { deleted: [], alreadyGone: [] };
-  ctx.heartbeat(progress);
-  const timer = setInterval(() => ctx.heartbeat(progress), HEARTBEAT_EVERY_MS);
-  try {
-    return await call();
-  } finally {
-    clearInterval(timer);
-  }
 }
 
 /**
