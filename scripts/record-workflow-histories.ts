@@ -179,6 +179,20 @@ async function main(): Promise<void> {
           `wrote supervise-child-of-pipeline-${suffix}.json (${child.events?.length} events)\n`,
         );
       }
+      // Its cleanup child, started with the deployment and told when it serves.
+      const cleanup = await bed.env.client.workflow
+        .getHandle(`${id('pipeline-success')}/cleanup`)
+        .fetchHistory()
+        .catch(() => undefined);
+      if (cleanup) {
+        fs.writeFileSync(
+          path.join(out, `cleanup-child-of-pipeline-${suffix}.json`),
+          recordedHistoryJSON(cleanup),
+        );
+        process.stderr.write(
+          `wrote cleanup-child-of-pipeline-${suffix}.json (${cleanup.events?.length} events)\n`,
+        );
+      }
       // The protection records the pipeline wrote (a workflow that runs for good: recorded as it stands).
       const registry = await bed.env.client.workflow
         .getHandle(protectionRegistryId(bed.taskQueue))

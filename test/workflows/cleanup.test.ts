@@ -5,12 +5,16 @@ import { pipelineWorkflowId, type PipelineInput } from '../../src/domain/pipelin
 import { sandboxAdmin } from '../../sandbox/admin-client';
 import { SANDBOX_PROFILES } from '../../sandbox/profile';
 import { approveSignal, pinSignal, statusQuery } from '../../src/workflows/pipeline/contract';
-import type { CleanupInput, CleanupResult } from '../../src/workflows/cleanup/contract';
+import {
+  deploymentServesSignal,
+  type CleanupInput,
+  type CleanupResult,
+} from '../../src/workflows/cleanup/contract';
 import { createProviderClients } from '../../src/providers/config';
 import { pipelineInput, tensoroneTrain } from '../../fixtures/pipelines';
 import { startTimeSkippingEnv } from '../harness/temporal';
 import { advanceUntil, HOUR, startWorkflowTestBed, type WorkflowTestBed } from '../harness/workflow-env';
-import { withFaults } from '../harness/sandbox';
+import { eventually, withFaults } from '../harness/sandbox';
 import { protectionRegistry } from '../../src/clients/protection-registry';
 import { protectionRegistryId, protectionStateQuery } from '../../src/workflows/protection/contract';
 import { checkpointCleanup, deleteCheckpointsAtProviderRate, fineTuneToDeploy } from '../../src/workflows';
@@ -505,6 +509,67 @@ describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
       expect(names).toContain('leaseAndDeleteCheckpoints');
       expect(names).not.toContain('releaseDeletions');
       expect(first.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes).toBeTruthy();
+    });
+
+    it("a pipeline's cleanup reads at once but leases and deletes only once told the deployment serves, keeping the pins it is told, also in the run it continues as", async () => {
+      const { jobId } = await sandboxAdmin(bed.sandbox.url).seedCompletedJob('awaits-deployment', 10);
+      const oldest = bed.sandbox.state
+        .jobCheckpoints(jobId)
+        .find((c) => c.type === 'automatic' && c.epoch === 1)!;
+      const workflowId = `cleanup-awaits-deployment-${profile}`;
+      const handle = await bed.env.client.workflow.start(checkpointCleanup, {
+        // A history this short continues as new right after the batch: the next run lists the job again.
+        args: [
+          {
+            jobIds: [jobId],
+            retention: { keepLastN: 2 },
+            awaitsDeployment: true,
+            historyEventLimit: 5,
+          } satisfies CleanupInput,
+        ],
+        taskQueue: bed.taskQueue,
+        workflowId,
+      });
+      const result = await bed.withWorker(async () => {
+        const read = await eventually(async () => {
+          const steps = scheduledActivities((await handle.fetchHistory()).events ?? []);
+          return steps.filter((a) => a.completedAt !== undefined).length >= 2 ? steps : undefined;
+        });
+        // Both reads answered; nothing leased, deleted or ended before the pipeline says so.
+        expect(read.map((a) => a.name).sort()).toEqual(['listCheckpoints', 'protectedCheckpoints']);
+        expect(bed.sandbox.state.jobCheckpoints(jobId)).toHaveLength(12);
+        expect((await handle.describe()).status.name).toBe('RUNNING');
+        // Pinned while the pipeline deployed: the plan made after the go-ahead keeps it.
+        await handle.signal(deploymentServesSignal, { protectedCheckpointIds: [oldest.id] });
+        return handle.result();
+      });
+      // 10 automatic − the newest 2 − the pinned one; the continued run deleted nothing more.
+      expect(result.deletedCount).toBe(7);
+      expect(result.runs).toBeGreaterThan(1);
+      expect(result.deleted.map((d) => d.checkpointId)).not.toContain(oldest.id);
+      expect(bed.sandbox.state.jobCheckpoints(jobId).map((c) => c.id)).toContain(oldest.id);
+    });
+
+    it("a pipeline's cleanup with nothing to delete still ends only once told the deployment serves", async () => {
+      const { jobId } = await sandboxAdmin(bed.sandbox.url).seedCompletedJob('awaits-deployment-none', 2);
+      const handle = await bed.env.client.workflow.start(checkpointCleanup, {
+        args: [
+          { jobIds: [jobId], retention: { keepLastN: 5 }, awaitsDeployment: true } satisfies CleanupInput,
+        ],
+        taskQueue: bed.taskQueue,
+        workflowId: `cleanup-awaits-deployment-none-${profile}`,
+      });
+      const result = await bed.withWorker(async () => {
+        await eventually(async () => {
+          const steps = scheduledActivities((await handle.fetchHistory()).events ?? []);
+          return steps.filter((a) => a.completedAt !== undefined).length >= 2 || undefined;
+        });
+        expect((await handle.describe()).status.name).toBe('RUNNING');
+        await handle.signal(deploymentServesSignal, { protectedCheckpointIds: [] });
+        return handle.result();
+      });
+      expect(result.deletedCount).toBe(0);
+      expect(result.examined).toBe(4);
     });
 
     it('a job beyond one listing is leased and deleted pass by pass, its leases ended only with the last pass', async () => {

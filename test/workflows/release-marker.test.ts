@@ -6,11 +6,11 @@ import { startPipeline, useSharedTimeSkippingEnv, useWorkflowTestBed } from '../
 /**
  * A run started now records the one release marker instead of a marker (and a `TemporalChangeVersion`
  * upsert) per patch released with it; only a change made after it adds its own (here the pipeline's
- * `pipeline-confirms-candidate-with-its-claim` and the cleanup's `cleanup-leases-with-its-deletions`). Every history recorded before still replays on its own path
+ * `pipeline-confirms-candidate-with-its-claim` and `pipeline-starts-cleanup-with-its-deploy`, and the cleanup's `cleanup-leases-with-its-deletions`). Every history recorded before still replays on its own path
  * (replay.test.ts).
  */
 const AFTER_THE_RELEASE: Record<string, string[]> = {
-  fineTuneToDeploy: ['pipeline-confirms-candidate-with-its-claim'],
+  fineTuneToDeploy: ['pipeline-confirms-candidate-with-its-claim', 'pipeline-starts-cleanup-with-its-deploy'],
   checkpointCleanup: ['cleanup-leases-with-its-deletions'],
 };
 const shared = useSharedTimeSkippingEnv();

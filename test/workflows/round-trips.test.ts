@@ -57,9 +57,10 @@ it('a worker without a webhook: one question answers the fleet budget and the we
   expect(activities).not.toContain('notifyWebhook');
 });
 
-it('the deployed checkpoint is recorded with its promotion: one activity, two workflow tasks from the smoke test to the cleanup', async () => {
+it("the deployed checkpoint is recorded with its promotion: one activity, two workflow tasks from the smoke test to the cleanup's go-ahead", async () => {
   const input = pipelineInput('recorded-promotion', {
-    train: tensoroneTrain({ config: { training: { epochs: 3 } } }),
+    // More checkpoints than the cleanup keeps: it deletes some.
+    train: tensoroneTrain({ config: { training: { epochs: 6 } } }),
   });
   const result = await bed.withWorker(async () => (await startPipeline(bed, input)).result());
   expect(result.outcome).toBe('deployed');
@@ -74,10 +75,28 @@ it('the deployed checkpoint is recorded with its promotion: one activity, two wo
   expect(activities).not.toContain('getCheckpoint');
   const afterSmoke = activities.slice(activities.lastIndexOf('smokeTestEndpoint') + 1);
   expect(afterSmoke).toEqual(['recordAndPromoteInSlot']);
-  // The smoke test's task schedules the record with the promotion, whose task starts the cleanup
-  // (a record, then a promotion, each with its own task, made it three).
-  const cleanupStarts = (e: Event) => !!e.startChildWorkflowExecutionInitiatedEventAttributes;
-  expect(workflowTasksBetween(all, 'smokeTestEndpoint', cleanupStarts)).toBe(2);
+  // The smoke test's task schedules the record with the promotion, whose task tells the cleanup the
+  // deployment serves (a record, then a promotion, each with its own task, made it three).
+  const toldServing = (e: Event) => !!e.signalExternalWorkflowExecutionInitiatedEventAttributes;
+  expect(workflowTasksBetween(all, 'smokeTestEndpoint', toldServing)).toBe(2);
+  // The cleanup child started with the deployment, in the task that scheduled it; it read ahead, and
+  // leased and deleted only once told the deployment serves.
+  const deploy = scheduledActivities(all).find((a) => a.name === 'deployCheckpointEndpoint')!;
+  const cleanupStart = all.findIndex(
+    (e) => e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowType?.name === 'checkpointCleanup',
+  );
+  const tasksBeforeStart = all.slice(0, cleanupStart).filter((e) => e.workflowTaskCompletedEventAttributes);
+  expect(tasksBeforeStart).toHaveLength(deploy.task);
+  const child =
+    (await bed.env.client.workflow.getHandle(`${pipelineWorkflowId(input.name)}/cleanup`).fetchHistory())
+      .events ?? [];
+  const told = Number(
+    child.find((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'deploymentServes')?.eventId,
+  );
+  const childSteps = scheduledActivities(child);
+  expect(childSteps.find((a) => a.name === 'listCheckpoints')!.completedAt).toBeLessThan(told);
+  expect(childSteps.find((a) => a.name === 'leaseAndDeleteCheckpoints')!.scheduledAt).toBeGreaterThan(told);
+  expect(result.deletedCheckpoints.length).toBeGreaterThan(0);
 
   // Still both: the deployed checkpoint is out of every cleanup, and the deployment serves the name.
   const records = (await protectionRegistry(bed.env.client, bed.taskQueue).records()) ?? [];
@@ -154,6 +173,13 @@ it('a deployment whose protection record cannot be made is not promoted: the pip
   expect(causes.join(' <- ')).not.toMatch(/promotion/);
   // Never promoted: nothing serves the name.
   expect(await servingSlots(bed.env.client, taskQueue).read(input.name)).toBeUndefined();
+  // The cleanup child, started with the deployment, was cancelled before it leased or deleted anything,
+  // and had ended before the pipeline did.
+  const cleanup = bed.env.client.workflow.getHandle(`${pipelineWorkflowId(input.name)}/cleanup`);
+  expect((await cleanup.describe()).status.name).toBe('CANCELLED');
+  const cleanupSteps = scheduledActivities((await cleanup.fetchHistory()).events ?? []).map((a) => a.name);
+  expect(cleanupSteps).toContain('listCheckpoints');
+  expect(cleanupSteps).not.toContain('leaseAndDeleteCheckpoints');
 });
 
 it('a create that answers active is smoke-tested without a readiness read; one that answers deploying is read until it serves', async () => {

@@ -1,3 +1,4 @@
+import { defineSignal } from '@temporalio/workflow';
 import type { CheckpointSummary, DeleteReason, RetentionPolicy } from '../../decisions/retention';
 
 // The contract of `checkpointCleanup` and its deletion child `deleteCheckpointsAtProviderRate`.
@@ -23,7 +24,20 @@ export interface CleanupInput {
   concurrency?: number;
   historyEventLimit?: number;
   carried?: CleanupCarry;
+  /**
+   * A pipeline's cleanup, started beside its deployment: it reads at once what it plans with (the
+   * listing, what is in use), but leases, deletes and ends nothing until its pipeline signals
+   * `deploymentServes`. A pipeline that does not get there cancels it.
+   */
+  awaitsDeployment?: boolean;
 }
+
+/** The pipeline's deployment serves: go on, keeping these too (the pins made since the start). */
+export interface DeploymentServes {
+  protectedCheckpointIds: string[];
+}
+
+export const deploymentServesSignal = defineSignal<[DeploymentServes]>('deploymentServes');
 
 export interface DeletedCheckpoint {
   jobId: string;

@@ -1,6 +1,7 @@
 import { ContinueAsNew, isCancellation } from '@temporalio/workflow';
 import { cleanupMetrics } from '../metrics';
 import type { CleanupInput, CleanupResult } from './contract';
+import { listenForDeployment, untilDeploymentServes } from './go-ahead';
 import { cleanJob } from './job';
 import { matchingJobs } from './jobs';
 import { endpointCheckpoints } from './protected';
@@ -30,11 +31,12 @@ export async function checkpointCleanup(input: CleanupInput): Promise<CleanupRes
 
 /** The jobs, how this run deletes, what is kept in every job; then each job in turn, until `maxDeletes`. */
 async function cleanUp(input: CleanupInput): Promise<CleanupResult> {
+  const goAhead = listenForDeployment(input);
   const carry = carriedOver(input.carried);
   const jobIds = input.jobIds ?? (await matchingJobs(input.jobFilter));
   const mode = await cleanupMode(input);
   const givenIds = [...(input.protectedCheckpointIds ?? []), ...(await endpointCheckpoints(mode))];
-  const run: CleanupRun = { input, jobIds, mode, carry, givenIds, batchesStarted: 0 };
+  const run: CleanupRun = { input, jobIds, mode, carry, givenIds, batchesStarted: 0, goAhead };
   let truncated = false;
   for (const jobId of jobIds) {
     if (carry.jobsDone.includes(jobId)) continue;
@@ -42,5 +44,7 @@ async function cleanUp(input: CleanupInput): Promise<CleanupResult> {
     carry.jobsDone.push(jobId);
     if (truncated) break;
   }
+  // A pipeline's cleanup that had nothing to lease still ends only once its pipeline's deployment serves.
+  await untilDeploymentServes(run);
   return cleanupResult(run, truncated);
 }

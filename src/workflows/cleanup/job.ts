@@ -6,6 +6,7 @@ import { heldRead } from '../held-read';
 import { listAllCheckpoints } from './checkpoint-pages';
 import { deleteGranted, fitsOneBatch, leaseAndDeleteBatch } from './delete';
 import { leaseDeletions, sharedProtectedSet } from './protected';
+import { untilDeploymentServes } from './go-ahead';
 import { deletedEntry, recordDeletion } from './record';
 import { continueIfHistoryLong, type CleanupRun } from './run';
 
@@ -43,6 +44,8 @@ export async function cleanJob(run: CleanupRun, jobId: string): Promise<boolean>
     for (;;) {
       const listing = listed ? await listed() : await listingOf(run, jobId);
       listed = undefined;
+      // A pipeline's cleanup has read ahead of its deployment; it plans and leases once that serves.
+      for (const id of await untilDeploymentServes(run)) job.protectedIds.add(id);
       const pass = await planAndDelete(run, job, listing);
       if (pass.done) return pass.truncated;
     }

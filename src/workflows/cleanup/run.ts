@@ -46,6 +46,8 @@ export interface CleanupRun {
   givenIds: string[];
   /** Deletion children this run started (their ids are unique per run and batch). */
   batchesStarted: number;
+  /** Until a pipeline's cleanup is told its deployment serves: answers the pins made meanwhile. */
+  goAhead?: () => Promise<string[]>;
 }
 
 /** The mode, asking each patch in the order the released versions did (replay depends on it). */

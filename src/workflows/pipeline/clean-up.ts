@@ -1,8 +1,8 @@
-import { executeChild, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, executeChild, startChild, workflowInfo } from '@temporalio/workflow';
 import type { PipelineSpec } from '../../domain/pipeline-input';
 import { checkpointCleanup } from '../cleanup';
 import type { CandidateSummary, PipelineStatus } from './contract';
-import type { CleanupResult } from '../cleanup/contract';
+import { deploymentServesSignal, type CleanupInput, type CleanupResult } from '../cleanup/contract';
 import type { KnownCheckpoints } from './operator-updates';
 
 /** Whether this pipeline cleans up its job's old checkpoints: when enabled, and only on TensorOne. */
@@ -17,7 +17,65 @@ export function cleanUpCheckpoints(
   candidate: CandidateSummary,
   status: PipelineStatus,
 ): Promise<CleanupResult> {
-  return executeChild(checkpointCleanup, {
+  return executeChild(checkpointCleanup, cleanupChild(spec, jobId, candidate, status));
+}
+
+/** The cleanup child started beside the deployment: told when that serves, or that it is not needed. */
+export interface CleanupAhead {
+  /** The deployment serves: the child goes on (keeping what was pinned since its start); its result. */
+  deploymentServes(pinned: string[]): Promise<CleanupResult>;
+  /**
+   * The pipeline will not get there (it failed, or was cancelled): the child is cancelled, having
+   * deleted nothing, and has ended when this resolves — the pipeline never ends before its child.
+   */
+  notNeeded(): Promise<void>;
+}
+
+/**
+ * Starts the cleanup child now, in the same workflow task as the deployment's first step: it lists the
+ * job's checkpoints and asks what is in use while the pipeline deploys, and leases nothing until told
+ * the deployment serves (`awaitsDeployment`). A cancel of the pipeline cancels it too.
+ */
+export function startCleanupAhead(
+  spec: PipelineSpec,
+  jobId: string,
+  candidate: CandidateSummary,
+  status: PipelineStatus,
+): CleanupAhead {
+  const scope = new CancellationScope();
+  const options = cleanupChild(spec, jobId, candidate, status, { awaitsDeployment: true });
+  const started = scope.run(() => startChild(checkpointCleanup, options));
+  // A start that failed is reported when the deployment serves; until then nothing awaits it.
+  started.catch(() => undefined);
+  return {
+    async deploymentServes(pinned) {
+      const child = await started;
+      await child.signal(deploymentServesSignal, { protectedCheckpointIds: pinned });
+      return child.result();
+    },
+    async notNeeded() {
+      scope.cancel();
+      const child = await started.catch(() => undefined);
+      // Only its end is awaited: the child's own failure is the cancel the pipeline asked for.
+      if (child)
+        await CancellationScope.nonCancellable(() =>
+          child.result().then(
+            () => undefined,
+            () => undefined,
+          ),
+        );
+    },
+  };
+}
+
+function cleanupChild(
+  spec: PipelineSpec,
+  jobId: string,
+  candidate: CandidateSummary,
+  status: PipelineStatus,
+  more: Pick<CleanupInput, 'awaitsDeployment'> = {},
+) {
+  return {
     workflowId: `${workflowInfo().workflowId}/cleanup`,
     staticSummary: `delete old checkpoints of job ${jobId} (keep the newest ${spec.cleanup.retention.keepLastN ?? 3}, the chosen and pinned)`,
     args: [
@@ -26,9 +84,10 @@ export function cleanUpCheckpoints(
         retention: spec.cleanup.retention,
         protectedCheckpointIds: [candidate.checkpointId, ...status.pinned],
         maxDeletes: spec.cleanup.maxDeletes,
+        ...more,
       },
-    ],
-  });
+    ] as [CleanupInput],
+  };
 }
 
 /** What the cleanup deleted can no longer be pinned. */

@@ -9,20 +9,32 @@ import {
 import type { PipelineSpec } from '../../domain/pipeline-input';
 import { currentDetails } from './current-details';
 import type { CleanupResult } from '../cleanup/contract';
-import type { PipelinePhase, PipelineResult, PipelineStatus } from './contract';
+import type {
+  CandidateSummary,
+  DeploymentSummary,
+  PipelinePhase,
+  PipelineResult,
+  PipelineStatus,
+} from './contract';
 import { describeFailure } from '../failure-cause';
 import type { Decision, KnownCheckpoints } from './operator-updates';
 import { updateSearchAttributes } from './search-attribute-updates';
 import { claimedCandidate } from './choose';
 import { requireTrainingEnded } from './believe';
-import { cleansUp, cleanUpCheckpoints, forgetDeleted } from './clean-up';
+import { cleansUp, cleanUpCheckpoints, forgetDeleted, startCleanupAhead } from './clean-up';
 import { deployAndVerify } from './deploy';
 import { decisionArrived, passGate, servingMetric, settleApproval } from './gate';
 import { championBaseline, promoteToSlot, promotionText, recordPromotionInRegistry } from './promote';
 import { installPipelineHandlers } from './handlers';
 import { readAhead } from './reads-ahead';
 import { validate } from './input';
-import { looksBeforeDeploy, recordsProtection, recordsWithPromotion, usesServingSlot } from './patches';
+import {
+  looksBeforeDeploy,
+  recordsProtection,
+  recordsWithPromotion,
+  startsCleanupWithDeploy,
+  usesServingSlot,
+} from './patches';
 import type { ProtectionRequest } from '../../decisions/protection';
 import { pipelineNotices, resultText, type PipelineNotices } from './notify';
 import { protect, servedCheckpoint } from './protect';
@@ -205,6 +217,63 @@ async function run(
   if (ahead.trainingEnded) await ahead.trainingEnded();
   else if (looksBeforeDeploy()) await requireTrainingEnded(jobId, status.provider);
   phase('deploying');
+  // The cleanup child starts reading now; it deletes only once the deployment serves, never if it fails.
+  const cleanupAhead =
+    cleansUp(spec, status) && startsCleanupWithDeploy()
+      ? startCleanupAhead(spec, jobId, candidate, status)
+      : undefined;
+  let promoted: Awaited<ReturnType<typeof deployAndPromote>>;
+  try {
+    promoted = await deployAndPromote(spec, jobId, candidate, status, phase, safety, notify);
+  } catch (err) {
+    await cleanupAhead?.notNeeded();
+    throw err;
+  }
+  const { deployment, notes } = promoted;
+
+  // ---- clean up ----
+  let cleanup: CleanupResult | undefined;
+  if (cleansUp(spec, status)) {
+    phase('cleaning-up');
+    cleanup = cleanupAhead
+      ? await cleanupAhead.deploymentServes(status.pinned)
+      : await cleanUpCheckpoints(spec, jobId, candidate, status);
+    forgetDeleted(known, cleanup);
+  }
+
+  phase('completed');
+  return {
+    ...leftovers(status),
+    outcome: 'deployed',
+    jobId,
+    provider: status.provider,
+    checkpoint: candidate,
+    deployment,
+    deletedCheckpoints: cleanup?.deleted ?? [],
+    bytesReclaimed: cleanup?.bytesReclaimed ?? 0,
+    cost: swept ? swept.table.cost : supervision.job.cost,
+    resumes: supervision.resumes,
+    budgetStopped: supervision.outcome === 'budget-stopped',
+    ...(fleetStopped ? { fleetBudgetStopped: fleetStopped } : {}),
+    ...(supervision.earlyStop ? { earlyStop: supervision.earlyStop } : {}),
+    gate: status.gate,
+    ...(status.probe ? { probe: status.probe } : {}),
+    ...(status.slot ? { slot: status.slot } : {}),
+    ...(notes.length ? { notes } : {}),
+    ...(swept ? { sweep: swept.table } : {}),
+  };
+}
+
+/** Deploys, waits until it serves, smoke-tests (removing it if any of that fails), then promotes it. */
+async function deployAndPromote(
+  spec: PipelineSpec,
+  jobId: string,
+  candidate: CandidateSummary,
+  status: PipelineStatus,
+  phase: (p: PipelinePhase) => void,
+  safety: RunSafety,
+  notify: PipelineNotices['notify'],
+): Promise<{ deployment: DeploymentSummary; notes: string[] }> {
   let deployment: Awaited<ReturnType<typeof deployAndVerify>>;
   try {
     deployment = await deployAndVerify(spec, jobId, candidate, status, phase, safety);
@@ -241,33 +310,5 @@ async function run(
     if (registryNote) notes.push(registryNote);
   } else if (served) await deployed(served);
 
-  // ---- clean up ----
-  let cleanup: CleanupResult | undefined;
-  if (cleansUp(spec, status)) {
-    phase('cleaning-up');
-    cleanup = await cleanUpCheckpoints(spec, jobId, candidate, status);
-    forgetDeleted(known, cleanup);
-  }
-
-  phase('completed');
-  return {
-    ...leftovers(status),
-    outcome: 'deployed',
-    jobId,
-    provider: status.provider,
-    checkpoint: candidate,
-    deployment,
-    deletedCheckpoints: cleanup?.deleted ?? [],
-    bytesReclaimed: cleanup?.bytesReclaimed ?? 0,
-    cost: swept ? swept.table.cost : supervision.job.cost,
-    resumes: supervision.resumes,
-    budgetStopped: supervision.outcome === 'budget-stopped',
-    ...(fleetStopped ? { fleetBudgetStopped: fleetStopped } : {}),
-    ...(supervision.earlyStop ? { earlyStop: supervision.earlyStop } : {}),
-    gate: status.gate,
-    ...(status.probe ? { probe: status.probe } : {}),
-    ...(status.slot ? { slot: status.slot } : {}),
-    ...(notes.length ? { notes } : {}),
-    ...(swept ? { sweep: swept.table } : {}),
-  };
+  return { deployment, notes };
 }

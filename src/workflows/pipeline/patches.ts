@@ -211,3 +211,12 @@ export const believesActiveCreateAnswer = () => patched('pipeline-believes-an-ac
  * whose claim reads the champion and that confirms its candidate.
  */
 export const confirmsCandidateWithItsClaim = () => patched('pipeline-confirms-candidate-with-its-claim');
+
+/**
+ * The cleanup child starts with the deployment instead of after the promotion: it lists the job's
+ * checkpoints and asks what is in use while the pipeline deploys, and leases and deletes only once the
+ * pipeline signals that its deployment serves (`deploymentServes`, with the pins made meanwhile). Its
+ * start, first workflow task and reads leave the path between the promotion and the deletions. A
+ * pipeline that fails before cancels it. Asked only by a pipeline that cleans up.
+ */
+export const startsCleanupWithDeploy = () => patched('pipeline-starts-cleanup-with-its-deploy');
