@@ -35,11 +35,13 @@ const runs = quick ? 5 : 20;
  */
 const PIPELINE_STEPS = 19;
 /**
- * The worker's task queue. The serving slots and the protection registry live on past a run on a
- * cluster, one per task queue: a run with the provider queues' interceptor and one without would
- * replay each other's long-lived workflows, so each shape has its own queue.
+ * The worker's task queue, new for each run of the benchmark. The serving slots and the protection
+ * registry are per task queue and live on past a run on a cluster: on a queue used before, a run would
+ * promote into slots whose champions drain and retire, claim in a registry whose history earlier runs
+ * (or another commit's code) made, and so measure what ran before it. On its own queue every run starts
+ * as on a fresh dev server, and ends its slots and registry when done.
  */
-const taskQueue = flag('provider-queues') ? 'bench-overhead-provider-queues' : 'bench-overhead';
+const taskQueue = `bench-overhead${flag('provider-queues') ? '-provider-queues' : ''}-${Date.now().toString(36)}`;
 
 interface Configuration {
   label: string;
@@ -117,6 +119,7 @@ async function measure(
   const deliberate: number[] = [];
   const attributions: Attribution[] = [];
   const train = tensoroneTrain({ config: { training: { epochs: 4 } } });
+  const longLived = [protectionRegistryId(taskQueue)];
   for (let i = 0; i < runs + 1; i++) {
     const input = pipelineInput(`bench-${i}`, {
       train,
@@ -126,6 +129,7 @@ async function measure(
       supervision: fastSupervision,
       deploy: { target: 'tensorone-endpoint', timeout: '1m' },
     });
+    longLived.push(servingSlotId(input.name, taskQueue));
     let t = performance.now();
     // Started as the starter starts a pipeline: the spec it validated, and the memo saying so.
     await env.client.workflow.execute(fineTuneToDeploy, {
@@ -152,6 +156,15 @@ async function measure(
   }
   // The same number of steps, one after another and doing nothing, on the same server (bench/floor.ts).
   const floor = await serialFloorMsPerStep(env, PIPELINE_STEPS, runs);
+  // This run's slots and registry end with it: a cluster keeps nothing idle of a benchmark's.
+  await Promise.all(
+    longLived.map((id) =>
+      env.client.workflow
+        .getHandle(id)
+        .terminate('the overhead benchmark ended')
+        .catch(() => undefined),
+    ),
+  );
   await bed.close();
 
   // A deliberate wait (a durable timer, the confirming second look, readiness polls) waits by design;
