@@ -2,16 +2,25 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { PromoteAnswer, PromoteRequest } from '../decisions/serving-slot';
 import type { ProtectionRequest } from '../decisions/protection';
 import { PROTECTION_NOT_RECORDED } from '../workflows/protection/contract';
+import type { DeploymentServes } from '../workflows/cleanup/contract';
+import { tellCleanupDeploymentServes } from './cleanup-go-ahead';
 
 interface Parts {
   recordProtection(requests: ProtectionRequest[]): Promise<void>;
   promoteInSlot(input: { name: string; request: PromoteRequest }): Promise<PromoteAnswer>;
+  /** Tells the pipeline's cleanup child; answers whether it was told. The worker's client by default. */
+  tellCleanup?(workflowId: string, serves: DeploymentServes): Promise<boolean>;
 }
+
+/** What a promotion answers, and whether the cleanup child it was asked to tell was told. */
+export type RecordedPromotion = PromoteAnswer & { cleanupTold?: boolean };
 
 /**
  * A verified deployment's protection record and its promotion, in that order, in one activity: one
  * activity task and one workflow task instead of two each. Both steps are idempotent, so a retry
  * records again and is told the same champion; the promotion is never asked before the record is made.
+ * With `tellCleanup`, the pipeline's cleanup child is told the deployment serves once it does (never
+ * before the promotion's answer), so it deletes while the pipeline's workflow task is still to come.
  */
 export function recordedPromotionActivities(parts: Parts) {
   return {
@@ -19,7 +28,8 @@ export function recordedPromotionActivities(parts: Parts) {
       records: ProtectionRequest[];
       name: string;
       request: PromoteRequest;
-    }): Promise<PromoteAnswer> {
+      tellCleanup?: { workflowId: string } & DeploymentServes;
+    }): Promise<RecordedPromotion> {
       try {
         await parts.recordProtection(input.records);
       } catch (err) {
@@ -32,7 +42,11 @@ export function recordedPromotionActivities(parts: Parts) {
           cause: err as Error,
         });
       }
-      return parts.promoteInSlot({ name: input.name, request: input.request });
+      const answer = await parts.promoteInSlot({ name: input.name, request: input.request });
+      if (!input.tellCleanup) return answer;
+      const { workflowId, ...serves } = input.tellCleanup;
+      const told = await (parts.tellCleanup ?? tellCleanupDeploymentServes)(workflowId, serves);
+      return { ...answer, cleanupTold: told };
     },
   };
 }

@@ -26,6 +26,8 @@ type Event = temporal.api.history.v1.IHistoryEvent;
 const bed = useWorkflowTestBed();
 
 const scheduled = (events: Event[]): string[] => scheduledActivities(events).map((a) => a.name);
+const timeOf = (e: Event): number =>
+  Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
 
 /** Workflow tasks started after the completion of activity `from` and before the event `until` matches. */
 function workflowTasksBetween(events: Event[], from: string, until: (e: Event) => boolean): number {
@@ -75,27 +77,33 @@ it("the deployed checkpoint is recorded with its promotion: one activity, two wo
   expect(activities).not.toContain('getCheckpoint');
   const afterSmoke = activities.slice(activities.lastIndexOf('smokeTestEndpoint') + 1);
   expect(afterSmoke).toEqual(['recordAndPromoteInSlot']);
-  // The smoke test's task schedules the record with the promotion, whose task tells the cleanup the
-  // deployment serves (a record, then a promotion, each with its own task, made it three).
-  const toldServing = (e: Event) => !!e.signalExternalWorkflowExecutionInitiatedEventAttributes;
-  expect(workflowTasksBetween(all, 'smokeTestEndpoint', toldServing)).toBe(2);
+  // The smoke test's task schedules the record with the promotion, whose task awaits the cleanup (a
+  // record, then a promotion, each with its own task, made it three).
+  const cleanupAwaited = (e: Event) => !!e.childWorkflowExecutionCompletedEventAttributes;
+  expect(workflowTasksBetween(all, 'smokeTestEndpoint', cleanupAwaited)).toBe(2);
   // The cleanup child started with the deployment, in the task that scheduled it; it read ahead, and
-  // leased and deleted only once told the deployment serves.
+  // leased and deleted only once the promotion's own activity told it the deployment serves.
   const deploy = scheduledActivities(all).find((a) => a.name === 'deployCheckpointEndpoint')!;
   const cleanupStart = all.findIndex(
     (e) => e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowType?.name === 'checkpointCleanup',
   );
   const tasksBeforeStart = all.slice(0, cleanupStart).filter((e) => e.workflowTaskCompletedEventAttributes);
   expect(tasksBeforeStart).toHaveLength(deploy.task);
+  expect(all.filter((e) => e.signalExternalWorkflowExecutionInitiatedEventAttributes)).toEqual([]);
   const child =
     (await bed.env.client.workflow.getHandle(`${pipelineWorkflowId(input.name)}/cleanup`).fetchHistory())
       .events ?? [];
-  const told = Number(
-    child.find((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'deploymentServes')?.eventId,
+  const toldEvent = child.find(
+    (e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'deploymentServes',
   );
+  const told = Number(toldEvent?.eventId);
   const childSteps = scheduledActivities(child);
   expect(childSteps.find((a) => a.name === 'listCheckpoints')!.completedAt).toBeLessThan(told);
   expect(childSteps.find((a) => a.name === 'leaseAndDeleteCheckpoints')!.scheduledAt).toBeGreaterThan(told);
+  // Told before the promotion's answer reached the pipeline.
+  const promotion = scheduledActivities(all).find((a) => a.name === 'recordAndPromoteInSlot')!;
+  const promoted = all.find((e) => Number(e.eventId) === promotion.completedAt)!;
+  expect(timeOf(toldEvent!)).toBeLessThanOrEqual(timeOf(promoted));
   expect(result.deletedCheckpoints.length).toBeGreaterThan(0);
 
   // Still both: the deployed checkpoint is out of every cleanup, and the deployment serves the name.
@@ -180,6 +188,48 @@ it('a deployment whose protection record cannot be made is not promoted: the pip
   const cleanupSteps = scheduledActivities((await cleanup.fetchHistory()).events ?? []).map((a) => a.name);
   expect(cleanupSteps).toContain('listCheckpoints');
   expect(cleanupSteps).not.toContain('leaseAndDeleteCheckpoints');
+});
+
+it('a cleanup the promotion could not tell is told by the pipeline, and deletes as when the promotion told it', async () => {
+  const taskQueue = uniqueTaskQueue('cleanup-not-told');
+  const providers = createProviderClients(bed.sandbox.endpoints);
+  const activities = createActivities(providers);
+  const worker = await createWorker(
+    {
+      connection: bed.env.nativeConnection,
+      taskQueue,
+      providers,
+      settings: testWorkerSettings(),
+      overrides: { shutdownGraceTime: 0 },
+    },
+    {
+      ...activities,
+      ...recordedPromotionActivities({
+        recordProtection: activities.recordProtection,
+        promoteInSlot: activities.promoteInSlot,
+        tellCleanup: () => Promise.resolve(false),
+      }),
+    },
+  );
+  const input = pipelineInput('cleanup-not-told', {
+    train: tensoroneTrain({ config: { training: { epochs: 6 } } }),
+  });
+  const handle = await bed.env.client.workflow.start(fineTuneToDeploy, {
+    args: [input],
+    taskQueue,
+    workflowId: pipelineWorkflowId(input.name),
+  });
+  const result = await bed.withWorker(() => worker.runUntil(handle.result()));
+  expect(result.outcome).toBe('deployed');
+  expect(result.deletedCheckpoints.length).toBeGreaterThan(0);
+  const all = (await handle.fetchHistory()).events ?? [];
+  const signals = all.filter((e) => e.signalExternalWorkflowExecutionInitiatedEventAttributes);
+  expect(signals.map((e) => e.signalExternalWorkflowExecutionInitiatedEventAttributes?.signalName)).toEqual([
+    'deploymentServes',
+  ]);
+  // Told once the promotion had answered, and only then leased and deleted.
+  const promotion = scheduledActivities(all).find((a) => a.name === 'recordAndPromoteInSlot')!;
+  expect(Number(signals[0].eventId)).toBeGreaterThan(promotion.completedAt!);
 });
 
 it('a create that answers active is smoke-tested without a readiness read; one that answers deploying is read until it serves', async () => {

@@ -22,8 +22,12 @@ export function cleanUpCheckpoints(
 
 /** The cleanup child started beside the deployment: told when that serves, or that it is not needed. */
 export interface CleanupAhead {
-  /** The deployment serves: the child goes on (keeping what was pinned since its start); its result. */
-  deploymentServes(pinned: string[]): Promise<CleanupResult>;
+  workflowId: string;
+  /**
+   * The deployment serves: the child goes on (keeping what was pinned since its start), told here
+   * unless the promotion's activity told it already; its result.
+   */
+  deploymentServes(pinned: string[], alreadyTold?: boolean): Promise<CleanupResult>;
   /**
    * The pipeline will not get there (it failed, or was cancelled): the child is cancelled, having
    * deleted nothing, and has ended when this resolves — the pipeline never ends before its child.
@@ -48,9 +52,10 @@ export function startCleanupAhead(
   // A start that failed is reported when the deployment serves; until then nothing awaits it.
   started.catch(() => undefined);
   return {
-    async deploymentServes(pinned) {
+    workflowId: options.workflowId,
+    async deploymentServes(pinned, alreadyTold = false) {
       const child = await started;
-      await child.signal(deploymentServesSignal, { protectedCheckpointIds: pinned });
+      if (!alreadyTold) await child.signal(deploymentServesSignal, { protectedCheckpointIds: pinned });
       return child.result();
     },
     async notNeeded() {

@@ -224,19 +224,28 @@ async function run(
       : undefined;
   let promoted: Awaited<ReturnType<typeof deployAndPromote>>;
   try {
-    promoted = await deployAndPromote(spec, jobId, candidate, status, phase, safety, notify);
+    promoted = await deployAndPromote(
+      spec,
+      jobId,
+      candidate,
+      status,
+      phase,
+      safety,
+      notify,
+      cleanupAhead?.workflowId,
+    );
   } catch (err) {
     await cleanupAhead?.notNeeded();
     throw err;
   }
-  const { deployment, notes } = promoted;
+  const { deployment, notes, cleanupTold } = promoted;
 
   // ---- clean up ----
   let cleanup: CleanupResult | undefined;
   if (cleansUp(spec, status)) {
     phase('cleaning-up');
     cleanup = cleanupAhead
-      ? await cleanupAhead.deploymentServes(status.pinned)
+      ? await cleanupAhead.deploymentServes(status.pinned, cleanupTold)
       : await cleanUpCheckpoints(spec, jobId, candidate, status);
     forgetDeleted(known, cleanup);
   }
@@ -264,7 +273,11 @@ async function run(
   };
 }
 
-/** Deploys, waits until it serves, smoke-tests (removing it if any of that fails), then promotes it. */
+/**
+ * Deploys, waits until it serves, smoke-tests (removing it if any of that fails), then promotes it.
+ * The promotion's activity tells the cleanup child `cleanupId` that the deployment serves, when asked
+ * to and able to (`cleanupTold`).
+ */
 async function deployAndPromote(
   spec: PipelineSpec,
   jobId: string,
@@ -273,7 +286,8 @@ async function deployAndPromote(
   phase: (p: PipelinePhase) => void,
   safety: RunSafety,
   notify: PipelineNotices['notify'],
-): Promise<{ deployment: DeploymentSummary; notes: string[] }> {
+  cleanupId?: string,
+): Promise<{ deployment: DeploymentSummary; notes: string[]; cleanupTold: boolean }> {
   let deployment: Awaited<ReturnType<typeof deployAndVerify>>;
   try {
     deployment = await deployAndVerify(spec, jobId, candidate, status, phase, safety);
@@ -291,6 +305,7 @@ async function deployAndPromote(
 
   // ---- promote: it serves the pipeline's name; the former champion drains, then is retired ----
   const notes: string[] = [];
+  let cleanupTold = false;
   if (usesServingSlot()) {
     // The record rides with the promotion (one activity, the record first) where both are made.
     const withPromotion = served !== undefined && recordsWithPromotion() && recordsProtection();
@@ -304,11 +319,16 @@ async function deployAndPromote(
       deployment,
       status,
       withPromotion ? deployedRecord(served) : undefined,
+      // A pin accepted after this is in the shared records before it is answered: the cleanup's lease asks them.
+      withPromotion && cleanupId
+        ? { workflowId: cleanupId, protectedCheckpointIds: [...status.pinned] }
+        : undefined,
     );
+    cleanupTold = promoted.cleanupTold === true;
     notify('promoted', promotionText(spec.name, promoted));
     const registryNote = await recordPromotionInRegistry(spec, candidate, deployment);
     if (registryNote) notes.push(registryNote);
   } else if (served) await deployed(served);
 
-  return { deployment, notes };
+  return { deployment, notes, cleanupTold };
 }

@@ -214,9 +214,10 @@ export const confirmsCandidateWithItsClaim = () => patched('pipeline-confirms-ca
 
 /**
  * The cleanup child starts with the deployment instead of after the promotion: it lists the job's
- * checkpoints and asks what is in use while the pipeline deploys, and leases and deletes only once the
- * pipeline signals that its deployment serves (`deploymentServes`, with the pins made meanwhile). Its
- * start, first workflow task and reads leave the path between the promotion and the deletions. A
- * pipeline that fails before cancels it. Asked only by a pipeline that cleans up.
+ * checkpoints and asks what is in use while the pipeline deploys, and leases and deletes only once told
+ * that the deployment serves (`deploymentServes`, with the pins made meanwhile) — by the promotion's
+ * own activity, or by the pipeline when that could not tell it. Its start, first workflow task and
+ * reads leave the path between the promotion and the deletions. A pipeline that fails before cancels
+ * it and waits for its end. Asked only by a pipeline that cleans up.
  */
 export const startsCleanupWithDeploy = () => patched('pipeline-starts-cleanup-with-its-deploy');

@@ -5,6 +5,8 @@ import type { PromoteAnswer, SlotDeployment, SlotSmokeRequest } from '../../deci
 import { absenceReason, isAbsent } from '../../domain/capability';
 import type { PipelineSpec } from '../../domain/pipeline-input';
 import type { ProtectionRequest } from '../../decisions/protection';
+import type { RecordedPromotion } from '../../activities/recorded-promotion';
+import type { DeploymentServes } from '../cleanup/contract';
 import { PROTECTION_NOT_RECORDED } from '../protection/contract';
 import { protectionRecords, provider } from '../activity-stubs';
 import type { CandidateSummary, DeploymentSummary, PipelineStatus } from './contract';
@@ -50,7 +52,8 @@ export function championBaselineOf(
  * that serves is either in the slot or removed, never left running beside it unowned. A promotion the
  * slot refuses removes the deployment; one whose outcome is unknown leaves it and says where to look.
  * With `records`, the same activity records them first (a record that cannot be made fails the
- * pipeline as a separate record would, before any promotion was asked).
+ * pipeline as a separate record would, before any promotion was asked), and with `tellCleanup` tells
+ * the pipeline's cleanup child, once promoted, that the deployment serves.
  */
 export async function promoteToSlot(
   spec: PipelineSpec,
@@ -60,7 +63,9 @@ export async function promoteToSlot(
   deployment: DeploymentSummary,
   status: PipelineStatus,
   records?: ProtectionRequest[],
-): Promise<PromoteAnswer> {
+  /** The cleanup child to tell the deployment serves, by the promotion's own activity (with `records`). */
+  tellCleanup?: { workflowId: string } & DeploymentServes,
+): Promise<RecordedPromotion> {
   const { workflowId, runId } = workflowInfo();
   const entry: Omit<SlotDeployment, 'since'> = {
     target: deployment.target,
@@ -86,7 +91,7 @@ export async function promoteToSlot(
         ? summarized(
             protectionRecords.recordAndPromoteInSlot,
             `keep ${records.map((r) => `${r.kind} checkpoint ${r.checkpointId}`).join(', ')} out of every cleanup, then ${promote}`,
-            { records, ...promotion },
+            { records, ...promotion, ...(tellCleanup ? { tellCleanup } : {}) },
           )
         : summarized(protectionRecords.promoteInSlot, promote, promotion),
     );
