@@ -136,7 +136,7 @@ async function measure(
       args: [parsePipelineInput(input)],
       memo: validatedInputMemo(),
       taskQueue,
-      workflowId: `bench-overhead-${i}`,
+      workflowId: `${taskQueue}-${i}`,
     });
     const tTemporal = performance.now() - t;
     t = performance.now();
@@ -146,7 +146,7 @@ async function measure(
     temporalMs.push(tTemporal);
     scriptMs.push(tScript);
     scriptCalls = calls;
-    const figures = await pipelineFigures(env.client, `bench-overhead-${i}`, [
+    const figures = await pipelineFigures(env.client, `${taskQueue}-${i}`, [
       servingSlotId(input.name, taskQueue),
       protectionRegistryId(taskQueue),
     ]);
