@@ -29,6 +29,25 @@ const scheduled = (events: Event[]): string[] => scheduledActivities(events).map
 const timeOf = (e: Event): number =>
   Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
 
+/** A worker of its own on `taskQueue` whose activities are the product's with `changed` laid over them. */
+function workerWith(
+  taskQueue: string,
+  changed: (activities: ReturnType<typeof createActivities>) => Partial<ReturnType<typeof createActivities>>,
+) {
+  const providers = createProviderClients(bed.sandbox.endpoints);
+  const activities = createActivities(providers);
+  return createWorker(
+    {
+      connection: bed.env.nativeConnection,
+      taskQueue,
+      providers,
+      settings: testWorkerSettings(),
+      overrides: { shutdownGraceTime: 0 },
+    },
+    { ...activities, ...changed(activities) },
+  );
+}
+
 /** Workflow tasks started after the completion of activity `from` and before the event `until` matches. */
 function workflowTasksBetween(events: Event[], from: string, until: (e: Event) => boolean): number {
   const names = new Map<string, string>();
@@ -140,24 +159,12 @@ it('a retrain of the same name is judged against the champion read with its clai
 
 it('a deployment whose protection record cannot be made is not promoted: the pipeline fails as when the record failed alone', async () => {
   const taskQueue = uniqueTaskQueue('record-fails');
-  const providers = createProviderClients(bed.sandbox.endpoints);
-  const activities = createActivities(providers);
   const recordProtection = () =>
     Promise.reject(ApplicationFailure.nonRetryable('the registry refused the record', 'REGISTRY_DOWN'));
-  const worker = await createWorker(
-    {
-      connection: bed.env.nativeConnection,
-      taskQueue,
-      providers,
-      settings: testWorkerSettings(),
-      overrides: { shutdownGraceTime: 0 },
-    },
-    {
-      ...activities,
-      recordProtection,
-      ...recordedPromotionActivities({ recordProtection, promoteInSlot: activities.promoteInSlot }),
-    },
-  );
+  const worker = await workerWith(taskQueue, (activities) => ({
+    recordProtection,
+    ...recordedPromotionActivities({ recordProtection, promoteInSlot: activities.promoteInSlot }),
+  }));
   const input = pipelineInput('record-fails', {
     train: tensoroneTrain({ config: { training: { epochs: 2 } } }),
   });
@@ -192,24 +199,12 @@ it('a deployment whose protection record cannot be made is not promoted: the pip
 
 it('a cleanup the promotion could not tell is told by the pipeline, and deletes as when the promotion told it', async () => {
   const taskQueue = uniqueTaskQueue('cleanup-not-told');
-  const providers = createProviderClients(bed.sandbox.endpoints);
-  const activities = createActivities(providers);
-  const worker = await createWorker(
-    {
-      connection: bed.env.nativeConnection,
-      taskQueue,
-      providers,
-      settings: testWorkerSettings(),
-      overrides: { shutdownGraceTime: 0 },
-    },
-    {
-      ...activities,
-      ...recordedPromotionActivities({
-        recordProtection: activities.recordProtection,
-        promoteInSlot: activities.promoteInSlot,
-        tellCleanup: () => Promise.resolve(false),
-      }),
-    },
+  const worker = await workerWith(taskQueue, (activities) =>
+    recordedPromotionActivities({
+      recordProtection: activities.recordProtection,
+      promoteInSlot: activities.promoteInSlot,
+      tellCleanup: () => Promise.resolve(false),
+    }),
   );
   const input = pipelineInput('cleanup-not-told', {
     train: tensoroneTrain({ config: { training: { epochs: 6 } } }),
