@@ -7,7 +7,7 @@
  * one containing `rate-limited` also with TENSORONE_MAX_RPS set, as a fleet with a provider limit)
  * With names, only those histories are recorded (pipeline-success, supervise-stalled-resumed,
  * cleanup-run, pipeline-operator-updates, serving-slot, pipeline-sweep, pipeline-sweep-fleet-budget,
- * pipeline-early-stopped, pipeline-fleet-budget-stopped, pipeline-deployed-at-once).
+ * pipeline-early-stopped, pipeline-fleet-budget-stopped, pipeline-deployed-at-once, pipeline-smoke-fails).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -264,6 +264,35 @@ async function main(): Promise<void> {
   }
 
   async function recordRest(): Promise<void> {
+    if (wanted('pipeline-smoke-fails')) {
+      // A deployment that fails its smoke test: the cleanup child started beside it is cancelled, and
+      // the pipeline ends after it.
+      const before = bed.sandbox.state.faults;
+      bed.sandbox.state.faults = { ...before, inferenceStatus: 'FAILED' };
+      const input = pipelineInput('recorded-smoke-fails', {
+        train: tensoroneTrain({ config: { training: { epochs: 6 } } }),
+      });
+      await bed.env.client.workflow
+        .execute(fineTuneToDeploy, {
+          args: [parsePipelineInput(input)],
+          memo: validatedInputMemo(),
+          taskQueue: bed.taskQueue,
+          workflowId: id('pipeline-smoke-fails'),
+        })
+        .catch(() => undefined);
+      bed.sandbox.state.faults = before;
+      await save('pipeline-smoke-fails');
+      const cleanup = await bed.env.client.workflow
+        .getHandle(`${id('pipeline-smoke-fails')}/cleanup`)
+        .fetchHistory();
+      fs.writeFileSync(
+        path.join(out, `cleanup-child-cancelled-${suffix}.json`),
+        recordedHistoryJSON(cleanup),
+      );
+      process.stderr.write(
+        `wrote cleanup-child-cancelled-${suffix}.json (${cleanup.events?.length} events)\n`,
+      );
+    }
     if (wanted('supervise-stalled-resumed')) {
       bed.sandbox.state.faults = {
         ...bed.sandbox.state.faults,

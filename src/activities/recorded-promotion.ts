@@ -9,7 +9,7 @@ interface Parts {
   recordProtection(requests: ProtectionRequest[]): Promise<void>;
   promoteInSlot(input: { name: string; request: PromoteRequest }): Promise<PromoteAnswer>;
   /** Tells the pipeline's cleanup child; answers whether it was told. The worker's client by default. */
-  tellCleanup?(workflowId: string, serves: DeploymentServes): Promise<boolean>;
+  tellCleanup?(run: { workflowId: string; runId: string }, serves: DeploymentServes): Promise<boolean>;
 }
 
 /** What a promotion answers, and whether the cleanup child it was asked to tell was told. */
@@ -28,7 +28,7 @@ export function recordedPromotionActivities(parts: Parts) {
       records: ProtectionRequest[];
       name: string;
       request: PromoteRequest;
-      tellCleanup?: { workflowId: string } & DeploymentServes;
+      tellCleanup?: { workflowId: string; runId: string } & DeploymentServes;
     }): Promise<RecordedPromotion> {
       try {
         await parts.recordProtection(input.records);
@@ -44,8 +44,9 @@ export function recordedPromotionActivities(parts: Parts) {
       }
       const answer = await parts.promoteInSlot({ name: input.name, request: input.request });
       if (!input.tellCleanup) return answer;
-      const { workflowId, ...serves } = input.tellCleanup;
-      const told = await (parts.tellCleanup ?? tellCleanupDeploymentServes)(workflowId, serves);
+      const { workflowId, runId, ...serves } = input.tellCleanup;
+      const tell: NonNullable<Parts['tellCleanup']> = parts.tellCleanup ?? tellCleanupDeploymentServes;
+      const told = await tell({ workflowId, runId }, serves);
       return { ...answer, cleanupTold: told };
     },
   };

@@ -15,8 +15,8 @@ function world(opts: { promotionFails?: boolean; tellAnswers?: boolean } = {}) {
       if (opts.promotionFails) throw ApplicationFailure.nonRetryable('refused', 'PROMOTION_REFUSED');
       return { champion, alreadyPromoted: false };
     },
-    async tellCleanup(workflowId, serves) {
-      log.push(`tell ${workflowId} ${serves.protectedCheckpointIds.join(',')}`);
+    async tellCleanup(run, serves) {
+      log.push(`tell ${run.workflowId} ${run.runId} ${serves.protectedCheckpointIds.join(',')}`);
       return opts.tellAnswers ?? true;
     },
   });
@@ -39,9 +39,9 @@ it('tells the cleanup the deployment serves only after the record and the promot
   const w = world();
   const answer = await w.recordAndPromoteInSlot({
     ...w.input,
-    tellCleanup: { workflowId: 'p/cleanup', protectedCheckpointIds: ['ck_7', 'ck_9'] },
+    tellCleanup: { workflowId: 'p/cleanup', runId: 'r1', protectedCheckpointIds: ['ck_7', 'ck_9'] },
   });
-  expect(w.log).toEqual(['record ck_1', 'promote chat', 'tell p/cleanup ck_7,ck_9']);
+  expect(w.log).toEqual(['record ck_1', 'promote chat', 'tell p/cleanup r1 ck_7,ck_9']);
   expect(answer).toEqual({ champion: { deploymentId: 'ep_new' }, alreadyPromoted: false, cleanupTold: true });
 });
 
@@ -50,7 +50,7 @@ it('a promotion that fails tells the cleanup nothing', async () => {
   await expect(
     w.recordAndPromoteInSlot({
       ...w.input,
-      tellCleanup: { workflowId: 'p/cleanup', protectedCheckpointIds: [] },
+      tellCleanup: { workflowId: 'p/cleanup', runId: 'r1', protectedCheckpointIds: [] },
     }),
   ).rejects.toThrow('refused');
   expect(w.log).toEqual(['record ck_1', 'promote chat']);
@@ -60,7 +60,7 @@ it('a cleanup it could not tell is said so (the pipeline tells it), and the prom
   const w = world({ tellAnswers: false });
   const answer = await w.recordAndPromoteInSlot({
     ...w.input,
-    tellCleanup: { workflowId: 'p/cleanup', protectedCheckpointIds: [] },
+    tellCleanup: { workflowId: 'p/cleanup', runId: 'r1', protectedCheckpointIds: [] },
   });
   expect(answer.cleanupTold).toBe(false);
   expect(answer.champion.deploymentId).toBe('ep_new');

@@ -543,6 +543,15 @@ describe.each(SANDBOX_PROFILES)('%s profile', (profile) => {
         await handle.signal(deploymentServesSignal, { protectedCheckpointIds: [oldest.id] });
         return handle.result();
       });
+      // Its first lease came after the go-ahead, in its own history's order.
+      const first =
+        (await bed.env.client.workflow.getHandle(workflowId, handle.firstExecutionRunId).fetchHistory())
+          .events ?? [];
+      const told = first.find(
+        (e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'deploymentServes',
+      );
+      const lease = scheduledActivities(first).find((a) => a.name === 'leaseAndDeleteCheckpoints');
+      expect(lease!.scheduledAt).toBeGreaterThan(Number(told!.eventId));
       // 10 automatic − the newest 2 − the pinned one; the continued run deleted nothing more.
       expect(result.deletedCount).toBe(7);
       expect(result.runs).toBeGreaterThan(1);

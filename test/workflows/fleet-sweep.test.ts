@@ -6,6 +6,7 @@ import { fleetJobSweeps } from '../../src/activities/fleet-job-sweep';
 import { jobSweeps, type Sweep } from '../../src/activities/job-sweep';
 import { watchActivities } from '../../src/activities/watch';
 import { MAX_SWEPT_JOBS } from '../../src/workflows/job-list-sweep/contract';
+import { sweepWindowMs } from '../../src/decisions/supervision';
 import type { BetweenLooks, WatchInput, WatchOutcome } from '../../src/activities/watch';
 import { createProviderClients } from '../../src/providers/config';
 import { runningJobWatch } from '../harness/activity-env';
@@ -57,6 +58,22 @@ const workerClient = () => new Client({ connection: bed.env.connection, namespac
 const since = (ms: number) => bed.sandbox.state.requestLog.filter((r) => r.at >= ms);
 const listReads = (ms: number) => since(ms).filter((r) => r.path === '/tensorone/v2/training/jobs');
 const jobReads = (ms: number) => since(ms).filter((r) => /\/v2\/training\/jobs\/[^/]+$/.test(r.path));
+
+/**
+ * A test whose looks count the sweeps of one window starts with room left in it: the looks take the
+ * time-skipping server's clock, the sweep's run names its window by the worker's, and a test that ran
+ * across a window's end (42 s here) saw two sweeps where its looks shared one.
+ */
+const WINDOW_MS = sweepWindowMs(FRESHNESS);
+const ROOM_MS = 20_000;
+beforeEach(async () => {
+  for (let tries = 0; tries < 3; tries++) {
+    const clocks = [Date.now(), await bed.env.currentTimeMs()];
+    const short = clocks.map((t) => WINDOW_MS - (t % WINDOW_MS)).filter((left) => left < ROOM_MS);
+    if (short.length === 0) return;
+    await new Promise((r) => setTimeout(r, Math.max(...short) + 100));
+  }
+});
 
 /** A worker process's activities, against the bed's sandbox. */
 const workerProcess = () => createActivities(createProviderClients(bed.sandbox.endpoints));

@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
 import { pipelineInput, tensoroneTrain } from '../../fixtures/pipelines';
@@ -191,7 +192,9 @@ it('a deployment whose protection record cannot be made is not promoted: the pip
   // The cleanup child, started with the deployment, was cancelled before it leased or deleted anything,
   // and had ended before the pipeline did.
   const cleanup = bed.env.client.workflow.getHandle(`${pipelineWorkflowId(input.name)}/cleanup`);
-  expect((await cleanup.describe()).status.name).toBe('CANCELLED');
+  const [child, pipeline] = await Promise.all([cleanup.describe(), handle.describe()]);
+  expect(child.status.name).toBe('CANCELLED');
+  expect(child.closeTime!.getTime()).toBeLessThanOrEqual(pipeline.closeTime!.getTime());
   const cleanupSteps = scheduledActivities((await cleanup.fetchHistory()).events ?? []).map((a) => a.name);
   expect(cleanupSteps).toContain('listCheckpoints');
   expect(cleanupSteps).not.toContain('leaseAndDeleteCheckpoints');
@@ -225,6 +228,36 @@ it('a cleanup the promotion could not tell is told by the pipeline, and deletes 
   // Told once the promotion had answered, and only then leased and deleted.
   const promotion = scheduledActivities(all).find((a) => a.name === 'recordAndPromoteInSlot')!;
   expect(Number(signals[0].eventId)).toBeGreaterThan(promotion.completedAt!);
+});
+
+it('a promotion retried after it told the cleanup, which has ended meanwhile: the pipeline deploys and reports the deletions', async () => {
+  const taskQueue = uniqueTaskQueue('told-then-retried');
+  const cleanupId = pipelineWorkflowId('told-then-retried') + '/cleanup';
+  const worker = await workerWith(taskQueue, (activities) => ({
+    async recordAndPromoteInSlot(input: Parameters<typeof activities.recordAndPromoteInSlot>[0]) {
+      const answer = await activities.recordAndPromoteInSlot(input);
+      if (Context.current().info.attempt > 1) return answer;
+      // The first attempt told the cleanup; its answer is lost once the cleanup has ended.
+      const cleanup = Context.current().client.workflow.getHandle(cleanupId);
+      await cleanup.result();
+      throw ApplicationFailure.retryable('the answer was lost', 'ANSWER_LOST');
+    },
+  }));
+  const input = pipelineInput('told-then-retried', {
+    train: tensoroneTrain({ config: { training: { epochs: 6 } } }),
+  });
+  const handle = await bed.env.client.workflow.start(fineTuneToDeploy, {
+    args: [input],
+    taskQueue,
+    workflowId: pipelineWorkflowId(input.name),
+  });
+  const result = await bed.withWorker(() => worker.runUntil(handle.result()));
+  expect(result.outcome).toBe('deployed');
+  expect(result.deletedCheckpoints.length).toBeGreaterThan(0);
+  const attempts = ((await handle.fetchHistory()).events ?? []).flatMap((e) =>
+    e.activityTaskStartedEventAttributes ? [e.activityTaskStartedEventAttributes.attempt] : [],
+  );
+  expect(Math.max(...attempts.map(Number))).toBeGreaterThan(1);
 });
 
 it('a create that answers active is smoke-tested without a readiness read; one that answers deploying is read until it serves', async () => {

@@ -22,7 +22,8 @@ export function cleanUpCheckpoints(
 
 /** The cleanup child started beside the deployment: told when that serves, or that it is not needed. */
 export interface CleanupAhead {
-  workflowId: string;
+  /** The child's run once started (then the promotion's activity may tell it); undefined before. */
+  startedRun(): { workflowId: string; runId: string } | undefined;
   /**
    * The deployment serves: the child goes on (keeping what was pinned since its start), told here
    * unless the promotion's activity told it already; its result.
@@ -50,12 +51,19 @@ export function startCleanupAhead(
   const options = cleanupChild(spec, jobId, candidate, status, { awaitsDeployment: true });
   const started = scope.run(() => startChild(checkpointCleanup, options));
   // A start that failed is reported when the deployment serves; until then nothing awaits it.
-  started.catch(() => undefined);
+  let run: { workflowId: string; runId: string } | undefined;
+  started.then(
+    (child) => void (run = { workflowId: child.workflowId, runId: child.firstExecutionRunId }),
+    () => undefined,
+  );
   return {
-    workflowId: options.workflowId,
+    startedRun: () => run,
     async deploymentServes(pinned, alreadyTold = false) {
       const child = await started;
-      if (!alreadyTold) await child.signal(deploymentServesSignal, { protectedCheckpointIds: pinned });
+      // A child that has ended (told by an earlier attempt of the promotion, or failed on its own)
+      // cannot be signalled: its result says how it ended.
+      if (!alreadyTold)
+        await child.signal(deploymentServesSignal, { protectedCheckpointIds: pinned }).catch(() => undefined);
       return child.result();
     },
     async notNeeded() {

@@ -21,7 +21,13 @@ import type { Decision, KnownCheckpoints } from './operator-updates';
 import { updateSearchAttributes } from './search-attribute-updates';
 import { claimedCandidate } from './choose';
 import { requireTrainingEnded } from './believe';
-import { cleansUp, cleanUpCheckpoints, forgetDeleted, startCleanupAhead } from './clean-up';
+import {
+  cleansUp,
+  cleanUpCheckpoints,
+  forgetDeleted,
+  startCleanupAhead,
+  type CleanupAhead,
+} from './clean-up';
 import { deployAndVerify } from './deploy';
 import { decisionArrived, passGate, servingMetric, settleApproval } from './gate';
 import { championBaseline, promoteToSlot, promotionText, recordPromotionInRegistry } from './promote';
@@ -224,16 +230,7 @@ async function run(
       : undefined;
   let promoted: Awaited<ReturnType<typeof deployAndPromote>>;
   try {
-    promoted = await deployAndPromote(
-      spec,
-      jobId,
-      candidate,
-      status,
-      phase,
-      safety,
-      notify,
-      cleanupAhead?.workflowId,
-    );
+    promoted = await deployAndPromote(spec, jobId, candidate, status, phase, safety, notify, cleanupAhead);
   } catch (err) {
     await cleanupAhead?.notNeeded();
     throw err;
@@ -275,8 +272,8 @@ async function run(
 
 /**
  * Deploys, waits until it serves, smoke-tests (removing it if any of that fails), then promotes it.
- * The promotion's activity tells the cleanup child `cleanupId` that the deployment serves, when asked
- * to and able to (`cleanupTold`).
+ * The promotion's activity tells the started `cleanup` child that the deployment serves, when it
+ * records with the promotion and could tell it (`cleanupTold`).
  */
 async function deployAndPromote(
   spec: PipelineSpec,
@@ -286,7 +283,7 @@ async function deployAndPromote(
   phase: (p: PipelinePhase) => void,
   safety: RunSafety,
   notify: PipelineNotices['notify'],
-  cleanupId?: string,
+  cleanup?: CleanupAhead,
 ): Promise<{ deployment: DeploymentSummary; notes: string[]; cleanupTold: boolean }> {
   let deployment: Awaited<ReturnType<typeof deployAndVerify>>;
   try {
@@ -311,6 +308,8 @@ async function deployAndPromote(
     const withPromotion = served !== undefined && recordsWithPromotion() && recordsProtection();
     // A cancel waits until the deployment is recorded and in the slot: never serving unowned.
     if (served && !withPromotion) await CancellationScope.nonCancellable(() => deployed(served));
+    // Only the run this pipeline started is told: never one an earlier run of the same id left.
+    const cleanupRun = withPromotion ? cleanup?.startedRun() : undefined;
     const promoted = await promoteToSlot(
       spec,
       jobId,
@@ -320,9 +319,7 @@ async function deployAndPromote(
       status,
       withPromotion ? deployedRecord(served) : undefined,
       // A pin accepted after this is in the shared records before it is answered: the cleanup's lease asks them.
-      withPromotion && cleanupId
-        ? { workflowId: cleanupId, protectedCheckpointIds: [...status.pinned] }
-        : undefined,
+      cleanupRun ? { ...cleanupRun, protectedCheckpointIds: [...status.pinned] } : undefined,
     );
     cleanupTold = promoted.cleanupTold === true;
     notify('promoted', promotionText(spec.name, promoted));

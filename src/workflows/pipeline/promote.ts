@@ -64,7 +64,7 @@ export async function promoteToSlot(
   status: PipelineStatus,
   records?: ProtectionRequest[],
   /** The cleanup child to tell the deployment serves, by the promotion's own activity (with `records`). */
-  tellCleanup?: { workflowId: string } & DeploymentServes,
+  tellCleanup?: { workflowId: string; runId: string } & DeploymentServes,
 ): Promise<RecordedPromotion> {
   const { workflowId, runId } = workflowInfo();
   const entry: Omit<SlotDeployment, 'since'> = {
