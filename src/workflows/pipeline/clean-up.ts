@@ -50,7 +50,8 @@ export function startCleanupAhead(
   const scope = new CancellationScope();
   const options = cleanupChild(spec, jobId, candidate, status, { awaitsDeployment: true });
   const started = scope.run(() => startChild(checkpointCleanup, options));
-  // A start that failed is reported when the deployment serves; until then nothing awaits it.
+  // The run, once started. A start that failed is handled here too (no unhandled rejection), and
+  // reported when the deployment serves: `deploymentServes` awaits the start again.
   let run: { workflowId: string; runId: string } | undefined;
   started.then(
     (child) => void (run = { workflowId: child.workflowId, runId: child.firstExecutionRunId }),
