@@ -49,6 +49,16 @@ function workerWith(
   );
 }
 
+/** A pipeline whose job has more checkpoints than its cleanup keeps, started on `taskQueue`. */
+function startCleaningPipeline(taskQueue: string, name: string) {
+  const input = pipelineInput(name, { train: tensoroneTrain({ config: { training: { epochs: 6 } } }) });
+  return bed.env.client.workflow.start(fineTuneToDeploy, {
+    args: [input],
+    taskQueue,
+    workflowId: pipelineWorkflowId(input.name),
+  });
+}
+
 /** Workflow tasks started after the completion of activity `from` and before the event `until` matches. */
 function workflowTasksBetween(events: Event[], from: string, until: (e: Event) => boolean): number {
   const names = new Map<string, string>();
@@ -209,14 +219,7 @@ it('a cleanup the promotion could not tell is told by the pipeline, and deletes 
       tellCleanup: () => Promise.resolve(false),
     }),
   );
-  const input = pipelineInput('cleanup-not-told', {
-    train: tensoroneTrain({ config: { training: { epochs: 6 } } }),
-  });
-  const handle = await bed.env.client.workflow.start(fineTuneToDeploy, {
-    args: [input],
-    taskQueue,
-    workflowId: pipelineWorkflowId(input.name),
-  });
+  const handle = await startCleaningPipeline(taskQueue, 'cleanup-not-told');
   const result = await bed.withWorker(() => worker.runUntil(handle.result()));
   expect(result.outcome).toBe('deployed');
   expect(result.deletedCheckpoints.length).toBeGreaterThan(0);
@@ -243,14 +246,7 @@ it('a promotion retried after it told the cleanup, which has ended meanwhile: th
       throw ApplicationFailure.retryable('the answer was lost', 'ANSWER_LOST');
     },
   }));
-  const input = pipelineInput('told-then-retried', {
-    train: tensoroneTrain({ config: { training: { epochs: 6 } } }),
-  });
-  const handle = await bed.env.client.workflow.start(fineTuneToDeploy, {
-    args: [input],
-    taskQueue,
-    workflowId: pipelineWorkflowId(input.name),
-  });
+  const handle = await startCleaningPipeline(taskQueue, 'told-then-retried');
   const result = await bed.withWorker(() => worker.runUntil(handle.result()));
   expect(result.outcome).toBe('deployed');
   expect(result.deletedCheckpoints.length).toBeGreaterThan(0);
